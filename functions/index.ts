@@ -1,0 +1,26 @@
+import type { ForgecastFunction } from '../shared/runtime/function.ts';
+import type { FunctionManifest } from '../shared/runtime/manifest.ts';
+import { authorizerManifest } from './authorizer/manifest.ts';
+import { healthManifest } from './health/manifest.ts';
+
+export interface CatalogEntry {
+  readonly manifest: FunctionManifest;
+  /** Loaded only in the function's own container (a separate chunk in the bundle). */
+  readonly load: () => Promise<{ handler: ForgecastFunction }>;
+}
+
+/**
+ * The catalog: every function, and the single source of truth for routes and triggers. The
+ * local gateway, the local event router and the OCI Terraform all read it.
+ */
+export const catalog: readonly CatalogEntry[] = [
+  { manifest: healthManifest, load: () => import('./health/handler.ts') },
+  { manifest: authorizerManifest, load: () => import('./authorizer/handler.ts') },
+];
+
+export function findFunction(name: string): CatalogEntry | undefined {
+  return catalog.find((entry) => entry.manifest.name === name);
+}
+
+/** The function API Gateway calls for custom authentication. */
+export const AUTHORIZER_FUNCTION = authorizerManifest.name;

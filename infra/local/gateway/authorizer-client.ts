@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import type { FnRunner } from '../fn/runner.ts';
+
+const authorizerResultSchema = z.union([
+  z.object({
+    active: z.literal(true),
+    principal: z.string(),
+    scope: z.array(z.string()).default([]),
+    clientId: z.string().optional(),
+    expiresAt: z.string().optional(),
+    context: z.record(z.string(), z.string()).default({}),
+  }),
+  z.object({ active: z.literal(false), wwwAuthenticate: z.string().optional() }),
+]);
+
+export type AuthorizerResult = z.infer<typeof authorizerResultSchema>;
+
+
+/**
+ * Calls the custom authorizer function as API Gateway does (single-argument TOKEN input) and
+ * caches active answers per token until `expiresAt`. Inactive answers are not cached, so a key
+ * created a moment ago works at once; revocation takes effect within the cache bound.
+ */
+export class AuthorizerClient {
+  private readonly cache = new Map<string, { result: AuthorizerResult; until: number }>();
+  private readonly runner: FnRunner;
+  private readonly functionName: string;
+  /** Longest an answer is reused, whatever its expiresAt says (bounds how late a revocation bites). */
+  private readonly maxCacheMs: number;
+
+  constructor(runner: FnRunner, functionName: string, maxCacheMs = 10_000) {
+    this.runner = runner;
+    this.functionName = functionName;
+    this.maxCacheMs = maxCacheMs;
+  }
+
+  async authorize(token: string): Promise<AuthorizerResult | 'unavailable'> {
+    const cached = this.cache.get(token);
+    if (cached && cached.until > Date.now()) return cached.result;
+    const outcome = await this.runner.call(this.functionName, {
+      headers: { 'Content-Type': 'application/json' },
+      body: Buffer.from(JSON.stringify({ type: 'TOKEN', token })),
+    });
+    if (outcome.kind !== 'ok') return 'unavailable';
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(outcome.reply.body.toString('utf8'));
+    } catch {
+      return 'unavailable';
+    }
+    const result = authorizerResultSchema.safeParse(parsed);
+    if (!result.success) return 'unavailable';
+    if (result.data.active && this.maxCacheMs > 0) {
+      const expires = result.data.expiresAt ? Date.parse(result.data.expiresAt) : Number.NaN;
+      const until = Math.min(Date.now() + this.maxCacheMs, Number.isNaN(expires) ? Number.POSITIVE_INFINITY : expires);
+      if (this.cache.size > 10_000) this.cache.clear();
+      this.cache.set(token, { result: result.data, until });
+    }
+    return result.data;
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * The authorizer's `context` reaches functions as request headers (API Gateway header
+ * transformations `${request.auth[key]}`). The gateway sets exactly these and drops any a
+ * client sent, so a function may trust them: only the gateway can invoke HTTP functions.
+ */
+export const AUTH_CONTEXT_HEADERS = {
+  principal: 'x-fc-principal',
+  orgId: 'x-fc-org',
+  scopes: 'x-fc-scopes',
+  keyId: 'x-fc-key-id',
+} as const;
+
+export type AuthContextKey = keyof typeof AUTH_CONTEXT_HEADERS;
+export type AuthContext = Record<AuthContextKey, string>;
+
+export interface Principal {
+  readonly principal: string;
+  readonly orgId: string;
+  readonly scopes: readonly string[];
+  readonly keyId: string;
+}
+
+export function principalFromHeaders(headers: Readonly<Record<string, string | string[] | undefined>>): Principal | undefined {
+  const read = (key: AuthContextKey) => {
+    const value = headers[AUTH_CONTEXT_HEADERS[key]];
+    return Array.isArray(value) ? value[0] : value;
+  };
+  const principal = read('principal');
+  const orgId = read('orgId');
+  if (!principal || !orgId) return undefined;
+  return { principal, orgId, scopes: (read('scopes') ?? '').split(' ').filter(Boolean), keyId: read('keyId') ?? '' };
+}

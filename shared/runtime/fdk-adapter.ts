@@ -1,0 +1,85 @@
+import type { FnContext, FnHandler, FnResult } from '@fnproject/fdk';
+import { toProblem } from '../errors.ts';
+import { withDeadline } from './deadline.ts';
+import type { ForgecastFunction } from './function.ts';
+import type { HttpRequest, HttpResponse } from './http-exchange.ts';
+import { log, withCallScope } from './log.ts';
+
+type RawResult = (result: string | Buffer) => FnResult;
+
+/**
+ * The one place Fn meets forgecast. It never lets a call resolve to undefined/null (that crashes
+ * the FDK) and never lets an exception reach the FDK for HTTP calls (its 502 body would carry
+ * `err.toString()`). Event calls that should be retried do fail, with a sanitised message.
+ */
+export function toFdkHandler(name: string, fn: ForgecastFunction, rawResult: RawResult): FnHandler {
+  return (input, ctx) =>
+    withCallScope({ fn: name, callId: ctx.callID ?? 'unknown' }, async () => {
+      const started = performance.now();
+      switch (fn.kind) {
+        case 'http': {
+          const response = await invokeHttp(fn.invoke, input, ctx);
+          writeHttpResponse(ctx, response);
+          log.debug('call done', { status: response.status, ms: Math.round(performance.now() - started) });
+          return rawResult(response.body);
+        }
+        case 'event': {
+          try {
+            const outcome = await withDeadline(ctx.deadline, fn.deliver(input));
+            log.info('event handled', { outcome, ms: Math.round(performance.now() - started) });
+            ctx.responseContentType = 'application/json';
+            return rawResult(JSON.stringify(outcome));
+          } catch (err) {
+            log.error('event failed; delivery should be retried', { error: err });
+            throw new Error('event processing failed; retry the delivery');
+          }
+        }
+        case 'authorizer': {
+          ctx.responseContentType = 'application/json';
+          try {
+            return rawResult(JSON.stringify(await withDeadline(ctx.deadline, fn.authorize(input))));
+          } catch (err) {
+            log.error('authorizer failed', { error: err });
+            return rawResult(JSON.stringify({ active: false, wwwAuthenticate: 'Bearer error="temporarily_unavailable"' }));
+          }
+        }
+      }
+    });
+}
+
+async function invokeHttp(invoke: (r: HttpRequest) => Promise<HttpResponse>, input: Buffer, ctx: FnContext) {
+  const gateway = ctx.httpGateway;
+  try {
+    const headers: Record<string, string[]> = {};
+    for (const [key, values] of Object.entries(gateway.headers)) headers[key.toLowerCase()] = values;
+    const contentType = ctx.getHeader('Content-Type');
+    if (contentType !== null && headers['content-type'] === undefined) headers['content-type'] = [contentType];
+    const request: HttpRequest = {
+      method: gateway.method ?? 'GET',
+      url: gateway.requestURL ?? '/',
+      headers,
+      body: input,
+      sourceIp: headers['x-real-ip']?.[0] ?? headers['x-forwarded-for']?.[0]?.split(',')[0]?.trim(),
+    };
+    return await withDeadline(ctx.deadline, invoke(request));
+  } catch (err) {
+    log.error('http call failed outside the app', { error: err });
+    const problem = toProblem(err, gateway.requestURL ?? undefined);
+    return {
+      status: problem.status,
+      headers: { 'content-type': ['application/problem+json'] },
+      body: Buffer.from(JSON.stringify(problem)),
+    };
+  }
+}
+
+function writeHttpResponse(ctx: FnContext, response: HttpResponse): void {
+  const gateway = ctx.httpGateway;
+  gateway.statusCode = response.status;
+  ctx.responseContentType = 'application/octet-stream';
+  for (const [key, values] of Object.entries(response.headers)) {
+    if (key === 'content-length' || key === 'transfer-encoding' || key === 'connection') continue;
+    if (key === 'content-type') ctx.responseContentType = values[0] ?? 'application/octet-stream';
+    else gateway.setResponseHeader(key, ...values);
+  }
+}

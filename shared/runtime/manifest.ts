@@ -1,0 +1,48 @@
+import type { ObjectEventType } from '../../events/object-storage-event.ts';
+
+/** OCI Functions accepts only these memory sizes. */
+export type MemoryMb = 128 | 256 | 512 | 1024 | 2048 | 3072;
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/**
+ * How API Gateway authorises a route: `anonymous` (ANONYMOUS), or authenticated by the custom
+ * authorizer with `anyOf` scopes (ANY_OF; an empty list means AUTHENTICATION_ONLY).
+ */
+export type RouteAuth = { readonly type: 'anonymous' } | { readonly type: 'scoped'; readonly anyOf: readonly string[] };
+
+export interface HttpRoute {
+  readonly method: HttpMethod;
+  /** Path below the deployment prefix (`/v1`), OCI syntax: `/designs/{id}`, `/files/{rest*}`. */
+  readonly path: string;
+  readonly auth: RouteAuth;
+}
+
+export interface ObjectEventTrigger {
+  readonly eventTypes: readonly ObjectEventType[];
+  /** Logical bucket (see events/buckets.ts); Terraform maps it to the real bucket name. */
+  readonly bucket: string;
+}
+
+export type FunctionKind = 'http' | 'event' | 'authorizer';
+
+export interface FunctionManifest {
+  readonly name: string;
+  readonly summary: string;
+  readonly kind: FunctionKind;
+  readonly memoryMb: MemoryMb;
+  /** Seconds; OCI allows 5..300 for synchronous calls. */
+  readonly timeoutSeconds: number;
+  readonly routes: readonly HttpRoute[];
+  readonly events: readonly ObjectEventTrigger[];
+  /** Environment variables the function reads (its config schema's keys), for Terraform. */
+  readonly config: readonly string[];
+}
+
+export function defineManifest(manifest: FunctionManifest): FunctionManifest {
+  if (manifest.timeoutSeconds < 5 || manifest.timeoutSeconds > 300) {
+    throw new Error(`${manifest.name}: timeoutSeconds must be 5..300`);
+  }
+  if (manifest.kind === 'http' && manifest.routes.length === 0) throw new Error(`${manifest.name}: no routes`);
+  if (manifest.kind === 'event' && manifest.events.length === 0) throw new Error(`${manifest.name}: no events`);
+  return manifest;
+}
