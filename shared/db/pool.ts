@@ -1,0 +1,143 @@
+import mysql, { type Pool, type PoolConnection, type PoolOptions } from 'mysql2/promise';
+
+export type DbPool = Pool;
+export type DbConnection = PoolConnection;
+
+export class DatabaseUrlError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DatabaseUrlError';
+  }
+}
+
+export interface CreatePoolOptions {
+  /** A function instance serves one call at a time, so a handful of connections is plenty. */
+  readonly connectionLimit?: number;
+  /** Allow several statements per query (migrations only; it widens SQL-injection impact). */
+  readonly multipleStatements?: boolean;
+}
+
+/**
+ * Connection settings from a `mysql://user:password@host:port/database?ssl=required` URL.
+ * `ssl=required` verifies the server certificate (HeatWave), `ssl=skip-verify` only encrypts.
+ */
+export function connectionOptionsFromUrl(url: string): PoolOptions {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch (err) {
+    throw new DatabaseUrlError('The database URL is not a valid URL', { cause: err });
+  }
+  if (parsed.protocol !== 'mysql:' && parsed.protocol !== 'mariadb:') {
+    throw new DatabaseUrlError(`The database URL must start with mysql://, got ${parsed.protocol}//`);
+  }
+  const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
+  const ssl = parsed.searchParams.get('ssl');
+  return {
+    host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: parsed.port === '' ? 3306 : Number(parsed.port),
+    user: decodeURIComponent(parsed.username),
+    password: decodeURIComponent(parsed.password),
+    ...(database === '' ? {} : { database }),
+    ...(ssl === 'required' || ssl === 'true'
+      ? { ssl: { rejectUnauthorized: true, minVersion: 'TLSv1.2' } }
+      : ssl === 'skip-verify'
+        ? { ssl: { rejectUnauthorized: false } }
+        : {}),
+  };
+}
+
+/** Options shared by pools and one-off connections, so every session behaves alike. */
+export const SESSION_OPTIONS = {
+  charset: 'utf8mb4_unicode_ci',
+  // DATETIME columns hold UTC; the session time zone is pinned to UTC below so NOW(3) agrees.
+  timezone: 'Z',
+  dateStrings: false,
+  supportBigNumbers: true,
+  bigNumberStrings: false,
+  // MariaDB stores JSON as LONGTEXT (returned as a string) while MySQL returns parsed
+  // objects; asking for strings everywhere keeps both servers identical: callers JSON.parse.
+  jsonStrings: true,
+  connectTimeout: 10_000,
+} as const satisfies PoolOptions;
+
+export const UTC_SESSION_SQL = "SET time_zone = '+00:00'";
+
+export function createPool(url: string, options: CreatePoolOptions = {}): DbPool {
+  const pool = mysql.createPool({
+    ...connectionOptionsFromUrl(url),
+    ...SESSION_OPTIONS,
+    connectionLimit: options.connectionLimit ?? 4,
+    maxIdle: options.connectionLimit ?? 4,
+    idleTimeout: 60_000,
+    enableKeepAlive: true,
+    waitForConnections: true,
+    queueLimit: 0,
+    multipleStatements: options.multipleStatements ?? false,
+    // A reset would drop the UTC session time zone set once per connection below.
+    resetOnRelease: false,
+  });
+  // The event hands over the callback-style connection; the query is queued ahead of any
+  // statement the pool user sends on this connection.
+  pool.pool.on('connection', (connection) => {
+    connection.query(UTC_SESSION_SQL);
+  });
+  return pool;
+}
+
+const DEADLOCK = 1213;
+const LOCK_WAIT_TIMEOUT = 1205;
+
+export function isRetryableTransactionError(err: unknown): boolean {
+  const errno = (err as { errno?: unknown } | null)?.errno;
+  return errno === DEADLOCK || errno === LOCK_WAIT_TIMEOUT;
+}
+
+export interface TransactionOptions {
+  /** Extra attempts after a deadlock or lock wait timeout (the whole `fn` is re-run). */
+  readonly retries?: number;
+}
+
+/**
+ * Runs `fn` in a transaction on one pooled connection: commit on success, roll back on error.
+ * Deadlocks and lock wait timeouts re-run `fn` from the start, so it must not have side
+ * effects outside the database.
+ */
+export async function withTransaction<T>(
+  pool: DbPool,
+  fn: (connection: DbConnection) => Promise<T>,
+  options: TransactionOptions = {},
+): Promise<T> {
+  const retries = options.retries ?? 3;
+  for (let attempt = 0; ; attempt++) {
+    const connection = await pool.getConnection();
+    let broken = false;
+    try {
+      await connection.beginTransaction();
+      const result = await fn(connection);
+      await connection.commit();
+      return result;
+    } catch (err) {
+      try {
+        await connection.rollback();
+      } catch {
+        // A connection that cannot roll back must not go back into the pool.
+        broken = true;
+      }
+      if (!isRetryableTransactionError(err) || attempt >= retries) throw err;
+      await sleep(backoffMs(attempt));
+    } finally {
+      if (broken) connection.destroy();
+      else connection.release();
+    }
+  }
+}
+
+function backoffMs(attempt: number): number {
+  const base = 10 * 2 ** attempt;
+  return base + Math.random() * base;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,391 @@
+import { createHash, createPublicKey, type KeyObject, randomBytes, verify } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A local OCI Queue messages endpoint (API 20210201) speaking the wire format that the
+ * `oci-queue` client sends (checked against node_modules/oci-queue/lib/client.js):
+ *
+ *   POST   /20210201/queues/{queueId}/messages                 {messages:[{content}]} -> {messages:[{id,expireAfter}]}
+ *   GET    /20210201/queues/{queueId}/messages?visibilityInSeconds&timeoutInSeconds&limit
+ *                                                              -> {messages:[{id,content,receipt,deliveryCount,visibleAfter,expireAfter,createdAt}]}
+ *   DELETE /20210201/queues/{queueId}/messages/{receipt}       (receipt percent-encoded with encodeURIComponent)
+ *   PUT    /20210201/queues/{queueId}/messages/{receipt}       {visibilityInSeconds} -> {id,visibleAfter}
+ *   GET    /20210201/queues/{queueId}/stats                    -> {queue:{visibleMessages,inFlightMessages,sizeInBytes},dlq:{...}}
+ *
+ * Every request must carry a valid OCI HTTP signature (draft-cavage, rsa-sha256) made with
+ * the private key registered for its keyId. Receipts are standard base64 (with `+`, `/`, `=`)
+ * on purpose, so the client's path encoding is exercised.
+ */
+export interface FakeQueueSettings {
+  /** Deliveries before a message moves to the DLQ (OCI deadLetterQueueDeliveryCount). */
+  readonly deadLetterQueueDeliveryCount?: number;
+  readonly retentionInSeconds?: number;
+  /** Defaults used when a GET omits them, as OCI does with the queue's settings. */
+  readonly visibilityInSeconds?: number;
+  readonly timeoutInSeconds?: number;
+}
+
+export interface FakeOciQueueOptions {
+  /** keyId (`tenancy/user/fingerprint`) to public key (PEM or KeyObject). */
+  readonly keys: Readonly<Record<string, string | KeyObject>>;
+  /** Allowed difference between the signed date and the server clock. */
+  readonly maxClockSkewSeconds?: number;
+}
+
+export interface FakeOciQueue {
+  /** Base URL to use as the queue's messagesEndpoint (without the API version). */
+  readonly endpoint: string;
+  createQueue(queueId: string, settings?: FakeQueueSettings): void;
+  /** Requests refused for a bad or missing signature, for assertions. */
+  readonly rejectedRequests: number;
+  close(): Promise<void>;
+}
+
+interface StoredMessage {
+  readonly id: number;
+  readonly content: string;
+  readonly createdAt: number;
+  readonly expireAfter: number;
+  receipt: string | undefined;
+  deliveryCount: number;
+  visibleAfter: number;
+  deadLettered: boolean;
+}
+
+interface FakeQueue {
+  readonly settings: Required<FakeQueueSettings>;
+  readonly messages: Map<number, StoredMessage>;
+}
+
+class HttpError extends Error {
+  readonly status: number;
+  readonly code: string;
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.name = 'HttpError';
+    this.status = status;
+    this.code = code;
+  }
+}
+
+const API_PREFIX = '/20210201/queues/';
+const MAX_BODY_BYTES = 2 * 1024 * 1024;
+const LONG_POLL_STEP_MS = 20;
+
+export async function startFakeOciQueue(options: FakeOciQueueOptions): Promise<FakeOciQueue> {
+  const publicKeys = new Map(
+    Object.entries(options.keys).map(([keyId, key]) => [
+      keyId,
+      typeof key === 'string' ? createPublicKey(key) : key,
+    ]),
+  );
+  const maxSkewMs = (options.maxClockSkewSeconds ?? 300) * 1000;
+  const queues = new Map<string, FakeQueue>();
+  let nextId = 1;
+  let rejectedRequests = 0;
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const body = await readBody(request);
+    try {
+      verifySignature(request, body, publicKeys, maxSkewMs);
+    } catch (err) {
+      rejectedRequests += 1;
+      throw err;
+    }
+    const rawUrl = request.url ?? '/';
+    const url = new URL(rawUrl, 'http://fake');
+    if (!url.pathname.startsWith(API_PREFIX)) throw new HttpError(404, 'NotFound', 'Unknown path');
+    const [queueSegment = '', resource, receiptSegment, ...rest] = url.pathname
+      .slice(API_PREFIX.length)
+      .split('/');
+    const queue = queues.get(decodeURIComponent(queueSegment));
+    if (queue === undefined || rest.length > 0) throw new HttpError(404, 'NotFound', 'Queue not found');
+    const method = request.method ?? 'GET';
+
+    if (resource === 'stats' && receiptSegment === undefined && method === 'GET') {
+      return sendJson(response, 200, stats(queue));
+    }
+    if (resource !== 'messages') throw new HttpError(404, 'NotFound', 'Unknown resource');
+    if (receiptSegment === undefined) {
+      if (method === 'POST') return sendJson(response, 200, put(queue, parseJson(body)));
+      if (method === 'GET') return sendJson(response, 200, await get(queue, url.searchParams));
+    } else {
+      const message = findByReceipt(queue, decodeURIComponent(receiptSegment));
+      if (method === 'DELETE') {
+        queue.messages.delete(message.id);
+        response.writeHead(200, { 'opc-request-id': randomBytes(8).toString('hex') }).end();
+        return;
+      }
+      if (method === 'PUT') {
+        const visibility = integerIn(parseJson(body).visibilityInSeconds, 0, 43_200, 'visibilityInSeconds');
+        message.visibleAfter = Date.now() + visibility * 1000;
+        return sendJson(response, 200, { id: message.id, visibleAfter: iso(message.visibleAfter) });
+      }
+    }
+    throw new HttpError(405, 'MethodNotAllowed', `${method} is not allowed here`);
+  }
+
+  function put(queue: FakeQueue, details: Record<string, unknown>) {
+    const entries = details.messages;
+    if (!Array.isArray(entries) || entries.length === 0 || entries.length > 20) {
+      throw new HttpError(400, 'InvalidParameter', 'messages must hold 1 to 20 entries');
+    }
+    const now = Date.now();
+    const created = entries.map((entry: unknown) => {
+      const content = (entry as { content?: unknown } | null)?.content;
+      if (typeof content !== 'string' || content.length === 0) {
+        throw new HttpError(400, 'InvalidParameter', 'Each message needs a non-empty content');
+      }
+      return content;
+    });
+    return {
+      messages: created.map((content) => {
+        const message: StoredMessage = {
+          id: nextId++,
+          content,
+          createdAt: now,
+          expireAfter: now + queue.settings.retentionInSeconds * 1000,
+          receipt: undefined,
+          deliveryCount: 0,
+          visibleAfter: now,
+          deadLettered: false,
+        };
+        queue.messages.set(message.id, message);
+        return { id: message.id, expireAfter: iso(message.expireAfter) };
+      }),
+    };
+  }
+
+  async function get(queue: FakeQueue, query: URLSearchParams) {
+    const visibility = integerIn(
+      query.get('visibilityInSeconds') ?? queue.settings.visibilityInSeconds,
+      0,
+      43_200,
+      'visibilityInSeconds',
+    );
+    const timeout = integerIn(
+      query.get('timeoutInSeconds') ?? queue.settings.timeoutInSeconds,
+      0,
+      30,
+      'timeoutInSeconds',
+    );
+    const limit = integerIn(query.get('limit') ?? 1, 1, 20, 'limit');
+    const deadline = Date.now() + timeout * 1000;
+    for (;;) {
+      const delivered = deliver(queue, visibility, limit);
+      if (delivered.length > 0 || Date.now() >= deadline) return { messages: delivered };
+      await new Promise((resolve) => setTimeout(resolve, LONG_POLL_STEP_MS));
+    }
+  }
+
+  function deliver(queue: FakeQueue, visibility: number, limit: number) {
+    const now = Date.now();
+    const delivered = [];
+    for (const message of queue.messages.values()) {
+      if (delivered.length >= limit) break;
+      if (message.expireAfter <= now) {
+        queue.messages.delete(message.id);
+        continue;
+      }
+      if (message.deadLettered || message.visibleAfter > now) continue;
+      if (message.deliveryCount >= queue.settings.deadLetterQueueDeliveryCount) {
+        message.deadLettered = true;
+        message.receipt = undefined;
+        continue;
+      }
+      message.deliveryCount += 1;
+      message.visibleAfter = now + visibility * 1000;
+      message.receipt = randomBytes(32).toString('base64');
+      delivered.push({
+        id: message.id,
+        content: message.content,
+        receipt: message.receipt,
+        deliveryCount: message.deliveryCount,
+        visibleAfter: iso(message.visibleAfter),
+        expireAfter: iso(message.expireAfter),
+        createdAt: iso(message.createdAt),
+      });
+    }
+    return delivered;
+  }
+
+  function findByReceipt(queue: FakeQueue, receipt: string): StoredMessage {
+    for (const message of queue.messages.values()) {
+      if (message.receipt === receipt && !message.deadLettered) return message;
+    }
+    throw new HttpError(404, 'NotFound', 'No message holds this receipt');
+  }
+
+  function stats(queue: FakeQueue) {
+    const now = Date.now();
+    const count = (predicate: (message: StoredMessage) => boolean) => {
+      let messages = 0;
+      let bytes = 0;
+      for (const message of queue.messages.values()) {
+        if (message.expireAfter > now && predicate(message)) {
+          messages += 1;
+          bytes += Buffer.byteLength(message.content);
+        }
+      }
+      return { messages, bytes };
+    };
+    const visible = count((message) => !message.deadLettered && message.visibleAfter <= now);
+    const inFlight = count((message) => !message.deadLettered && message.visibleAfter > now);
+    const dead = count((message) => message.deadLettered);
+    return {
+      queue: {
+        visibleMessages: visible.messages,
+        inFlightMessages: inFlight.messages,
+        sizeInBytes: visible.bytes + inFlight.bytes,
+      },
+      dlq: { visibleMessages: dead.messages, inFlightMessages: 0, sizeInBytes: dead.bytes },
+    };
+  }
+
+  const server: Server = createServer((request, response) => {
+    handle(request, response).catch((err: unknown) => {
+      const status = err instanceof HttpError ? err.status : 500;
+      const code = err instanceof HttpError ? err.code : 'InternalServerError';
+      const message = err instanceof Error ? err.message : 'Internal error';
+      if (!response.headersSent) sendJson(response, status, { code, message });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    createQueue(queueId, settings = {}) {
+      queues.set(queueId, {
+        messages: new Map(),
+        settings: {
+          deadLetterQueueDeliveryCount: settings.deadLetterQueueDeliveryCount ?? 5,
+          retentionInSeconds: settings.retentionInSeconds ?? 86_400,
+          visibilityInSeconds: settings.visibilityInSeconds ?? 30,
+          timeoutInSeconds: settings.timeoutInSeconds ?? 30,
+        },
+      });
+    },
+    get rejectedRequests() {
+      return rejectedRequests;
+    },
+    close() {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/**
+ * Checks the OCI request signature: `Authorization: Signature version="1",keyId="...",
+ * algorithm="rsa-sha256",headers="(request-target) host x-date ...",signature="..."`.
+ * POST and PUT must also sign content-type, content-length and x-content-sha256, and those
+ * must match the body actually received.
+ */
+function verifySignature(
+  request: IncomingMessage,
+  body: Buffer,
+  publicKeys: ReadonlyMap<string, KeyObject>,
+  maxSkewMs: number,
+): void {
+  const header = request.headers.authorization;
+  if (header === undefined || !header.startsWith('Signature ')) {
+    throw new HttpError(401, 'NotAuthenticated', 'Missing Signature authorization');
+  }
+  const params = new Map<string, string>();
+  for (const match of header.slice('Signature '.length).matchAll(/([a-zA-Z]+)="([^"]*)"/g)) {
+    params.set(match[1] ?? '', match[2] ?? '');
+  }
+  const keyId = params.get('keyId') ?? '';
+  const publicKey = publicKeys.get(keyId);
+  if (params.get('version') !== '1' || params.get('algorithm') !== 'rsa-sha256' || publicKey === undefined) {
+    throw new HttpError(401, 'NotAuthenticated', 'Unknown key or unsupported signature version/algorithm');
+  }
+  // The SDK lists `Content-Type Content-Length` capitalised; header names are case-insensitive.
+  const signedHeaders = (params.get('headers') ?? '').toLowerCase().split(' ');
+  const method = (request.method ?? 'GET').toUpperCase();
+  const required = ['(request-target)', 'host'];
+  if (method === 'POST' || method === 'PUT')
+    required.push('content-type', 'content-length', 'x-content-sha256');
+  const missing = required.filter((name) => !signedHeaders.includes(name));
+  if (!signedHeaders.includes('date') && !signedHeaders.includes('x-date')) missing.push('x-date');
+  if (missing.length > 0)
+    throw new HttpError(401, 'NotAuthenticated', `Unsigned headers: ${missing.join(' ')}`);
+
+  const signedDate = Date.parse(String(request.headers['x-date'] ?? request.headers.date ?? ''));
+  if (Number.isNaN(signedDate) || Math.abs(Date.now() - signedDate) > maxSkewMs) {
+    throw new HttpError(401, 'NotAuthenticated', 'Signed date missing or outside the allowed clock skew');
+  }
+  if (method === 'POST' || method === 'PUT') {
+    const digest = createHash('sha256').update(body).digest('base64');
+    if (
+      request.headers['x-content-sha256'] !== digest ||
+      request.headers['content-length'] !== `${body.length}`
+    ) {
+      throw new HttpError(401, 'NotAuthenticated', 'Body does not match the signed digest or length');
+    }
+  }
+
+  const signingString = signedHeaders
+    .map((name) =>
+      name === '(request-target)'
+        ? `(request-target): ${method.toLowerCase()} ${request.url ?? '/'}`
+        : `${name}: ${headerValue(request, name)}`,
+    )
+    .join('\n');
+  const signature = Buffer.from(params.get('signature') ?? '', 'base64');
+  if (!verify('sha256', Buffer.from(signingString), publicKey, signature)) {
+    throw new HttpError(401, 'NotAuthenticated', 'The signature does not verify');
+  }
+}
+
+function headerValue(request: IncomingMessage, name: string): string {
+  const value = request.headers[name];
+  if (value === undefined) throw new HttpError(401, 'NotAuthenticated', `Signed header ${name} is missing`);
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+async function readBody(request: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new HttpError(413, 'PayloadTooLarge', 'Request body too large');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function parseJson(body: Buffer): Record<string, unknown> {
+  try {
+    const parsed: unknown = JSON.parse(body.toString('utf8'));
+    if (typeof parsed === 'object' && parsed !== null) return parsed as Record<string, unknown>;
+  } catch {
+    // reported below
+  }
+  throw new HttpError(400, 'InvalidParameter', 'The body must be a JSON object');
+}
+
+function integerIn(raw: unknown, min: number, max: number, name: string): number {
+  const value = typeof raw === 'number' ? raw : Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new HttpError(400, 'InvalidParameter', `${name} must be an integer from ${min} to ${max}`);
+  }
+  return value;
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  response
+    .writeHead(status, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(text),
+      'opc-request-id': randomBytes(8).toString('hex'),
+    })
+    .end(text);
+}
+
+function iso(epochMs: number): string {
+  return new Date(epochMs).toISOString();
+}
