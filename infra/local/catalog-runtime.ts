@@ -1,0 +1,41 @@
+import { fileURLToPath } from 'node:url';
+import { catalog } from '../../functions/index.ts';
+import type { FunctionManifest } from '../../shared/runtime/manifest.ts';
+import type { RunnerFunction } from './fn/runner.ts';
+import type { GatewayRoute } from './gateway/routes.ts';
+
+export const FUNCTION_ENTRY = fileURLToPath(new URL('../../dist/function/entry.js', import.meta.url));
+
+/**
+ * Turns the catalog into runner entries. Like OCI function config, each function receives only
+ * the variables its manifest declares, so a manifest that forgets one fails here too.
+ */
+export function runnerFunctions(
+  platformEnv: Readonly<Record<string, string>>,
+  onLog?: (fn: string, stream: 'stdout' | 'stderr', line: string) => void,
+): RunnerFunction[] {
+  return catalog.map(({ manifest }) => ({
+    name: manifest.name,
+    command: process.execPath,
+    args: ['--enable-source-maps', FUNCTION_ENTRY],
+    env: { ...declaredConfig(manifest, platformEnv), FORGECAST_FUNCTION: manifest.name },
+    memoryMb: manifest.memoryMb,
+    timeoutSeconds: manifest.timeoutSeconds,
+    ...(onLog ? { onLog: (stream: 'stdout' | 'stderr', line: string) => onLog(manifest.name, stream, line) } : {}),
+  }));
+}
+
+function declaredConfig(manifest: FunctionManifest, platformEnv: Readonly<Record<string, string>>) {
+  const env: Record<string, string> = {};
+  for (const key of [...manifest.config, 'LOG_LEVEL', 'TZ']) {
+    const value = platformEnv[key];
+    if (value !== undefined) env[key] = value;
+  }
+  return env;
+}
+
+export function gatewayRoutes(): GatewayRoute[] {
+  return catalog.flatMap(({ manifest }) =>
+    manifest.routes.map((route) => ({ ...route, functionName: manifest.name })),
+  );
+}

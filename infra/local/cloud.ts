@@ -1,0 +1,167 @@
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { ALL_BUCKETS } from '../../events/buckets.ts';
+import { rulesFromManifests } from '../../events/rules.ts';
+import { AUTHORIZER_FUNCTION, catalog } from '../../functions/index.ts';
+import { migrate } from '../../shared/db/migrations.ts';
+import { gatewayRoutes, runnerFunctions } from './catalog-runtime.ts';
+import { startLocalChain } from './chain.ts';
+import { loadOrCreateCredentials } from './credentials.ts';
+import { deployLocalContracts } from './deploy-contracts.ts';
+import { EventRouter } from './event-router.ts';
+import { FnRunner } from './fn/runner.ts';
+import { startGateway } from './gateway/gateway.ts';
+import { startMariaDb } from './mariadb.ts';
+import { startS3Server } from './s3/server.ts';
+
+export const LOCAL_REGION = 'local-1';
+export const LOCAL_NAMESPACE = 'forgecast';
+/** Work queues the platform uses; OCI Queue in production. */
+export const WORK_QUEUES = ['transcode', 'settlement'] as const;
+
+export interface LocalCloudOptions {
+  readonly dataDir: string;
+  readonly gatewayPort?: number;
+  readonly s3Port?: number;
+  readonly chainPort?: number;
+  /** Use this MySQL/MariaDB instead of starting one (MYSQL_URL). */
+  readonly mysqlUrl?: string;
+  /** Use this JSON-RPC endpoint instead of the embedded chain (CHAIN_RPC_URL, CHAIN_DEPLOYER_KEY, CHAIN_RELAYER_KEY). */
+  readonly chain?: { readonly rpcUrl: string; readonly deployerKey: string; readonly relayerKey: string };
+  readonly processesPerFunction?: number;
+  readonly rateLimit?: { readonly perSecond: number; readonly burst: number };
+  readonly authorizerCacheMs?: number;
+  readonly eventRetry?: { readonly maxAttempts: number; readonly firstBackoffMs: number };
+  readonly logLevel?: string;
+  readonly log?: (source: string, line: Record<string, unknown> | string) => void;
+}
+
+export interface LocalCloud {
+  readonly gatewayUrl: string;
+  readonly s3Endpoint: string;
+  readonly chainRpcUrl: string;
+  readonly mysqlUrl: string;
+  /** Every value a function may be configured with (each gets only its declared keys). */
+  readonly platformEnv: Readonly<Record<string, string>>;
+  readonly runner: FnRunner;
+  readonly events: EventRouter;
+  readonly contracts: Readonly<Record<string, string>>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the whole platform on this machine: database, chain, object storage with events,
+ * the Fn runner with every catalog function, and the API Gateway. Stops in reverse order.
+ */
+export async function startLocalCloud(options: LocalCloudOptions): Promise<LocalCloud> {
+  const dataDir = resolve(options.dataDir);
+  await mkdir(dataDir, { recursive: true });
+  const log = options.log ?? (() => {});
+  const stops: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const step of stops.reverse()) await step().catch((err) => log('cloud', `stop failed: ${String(err)}`));
+  };
+
+  try {
+    const credentials = await loadOrCreateCredentials(dataDir);
+
+    let mysqlUrl = options.mysqlUrl;
+    if (!mysqlUrl) {
+      const db = await startMariaDb({ dataDir: join(dataDir, 'mariadb'), log: (line) => log('mariadb', line) });
+      stops.push(db.stop);
+      mysqlUrl = db.url;
+    }
+    const migration = await migrate(mysqlUrl);
+    log('cloud', { msg: 'database migrated', ...migration });
+
+    let chain = options.chain;
+    if (!chain) {
+      const local = await startLocalChain({ port: options.chainPort ?? 0, log: (line) => log('chain', line) });
+      stops.push(local.stop);
+      chain = { rpcUrl: local.rpcUrl, deployerKey: local.privateKeys.deployer, relayerKey: local.privateKeys.relayer };
+    }
+    const relayerAddress = await addressOf(chain.relayerKey);
+    const contracts = await deployLocalContracts(chain.rpcUrl, chain.deployerKey, relayerAddress);
+
+    let runner: FnRunner | undefined;
+    let events: EventRouter | undefined;
+    const s3 = await startS3Server({
+      dataDir: join(dataDir, 'objects'),
+      port: options.s3Port ?? 0,
+      accessKeyId: credentials.s3AccessKeyId,
+      secretAccessKey: credentials.s3SecretAccessKey,
+      region: LOCAL_REGION,
+      namespace: LOCAL_NAMESPACE,
+      buckets: ALL_BUCKETS,
+      onObjectEvent: (event) => events?.publish(event),
+      onInternalError: (error) => log('s3', { level: 'error', msg: 'internal error', error: String(error) }),
+    });
+    stops.push(s3.stop);
+
+    const platformEnv: Record<string, string> = {
+      MYSQL_URL: mysqlUrl,
+      S3_ENDPOINT: s3.endpoint,
+      S3_REGION: LOCAL_REGION,
+      S3_ACCESS_KEY_ID: credentials.s3AccessKeyId,
+      S3_SECRET_ACCESS_KEY: credentials.s3SecretAccessKey,
+      BUCKETS: ALL_BUCKETS.join(','),
+      QUEUES: WORK_QUEUES.join(','),
+      CHAIN_RPC_URL: chain.rpcUrl,
+      CHAIN_RELAYER_KEY: chain.relayerKey,
+      DESIGN_REGISTRY_ADDRESS: contracts.DesignRegistry,
+      MASTER_KEY_BASE64: credentials.masterKeyBase64,
+      LOG_LEVEL: options.logLevel ?? 'info',
+      TZ: 'UTC',
+    };
+
+    runner = new FnRunner(
+      runnerFunctions(platformEnv, (fn, _stream, line) => log(`fn:${fn}`, line)),
+      { processesPerFunction: options.processesPerFunction ?? 2 },
+    );
+    const fnRunner = runner;
+    stops.push(() => fnRunner.close());
+
+    events = new EventRouter({
+      rules: rulesFromManifests(catalog.map((entry) => entry.manifest)),
+      runner,
+      dataDir: join(dataDir, 'events'),
+      ...(options.eventRetry ?? {}),
+      log: (line) => log('events', line),
+    });
+    const router = events;
+    stops.push(() => router.close());
+    const resumed = await events.start();
+    if (resumed > 0) log('events', { msg: 'resuming spooled deliveries', count: resumed });
+
+    const gateway = await startGateway({
+      runner,
+      routes: gatewayRoutes(),
+      authorizerFunction: AUTHORIZER_FUNCTION,
+      port: options.gatewayPort ?? 0,
+      ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
+      ...(options.authorizerCacheMs !== undefined ? { authorizerCacheMs: options.authorizerCacheMs } : {}),
+      log: (line) => log('gateway', line),
+    });
+    stops.push(gateway.close);
+
+    return {
+      gatewayUrl: gateway.url,
+      s3Endpoint: s3.endpoint,
+      chainRpcUrl: chain.rpcUrl,
+      mysqlUrl,
+      platformEnv,
+      runner,
+      events,
+      contracts: { ...contracts },
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+async function addressOf(privateKey: string): Promise<string> {
+  const { Wallet } = await import('ethers');
+  return new Wallet(privateKey).address;
+}
