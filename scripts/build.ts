@@ -25,7 +25,9 @@ export async function buildFunctions(): Promise<void> {
     legalComments: 'linked',
     chunkNames: 'chunks/[name]-[hash]',
     // CommonJS dependencies (mysql2, the FDK) call require() for Node built-ins.
-    banner: { js: "import { createRequire as __fcRequire } from 'node:module'; const require = __fcRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __fcRequire } from 'node:module'; const require = __fcRequire(import.meta.url);",
+    },
     logLevel: 'warning',
   });
 }

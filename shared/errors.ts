@@ -111,7 +111,7 @@ export function toProblem(err: unknown, instance?: string): ProblemDocument {
     };
   }
   return {
-    type: PROBLEM_BASE + 'internal',
+    type: `${PROBLEM_BASE}internal`,
     title: 'Internal error',
     status: 500,
     detail: 'The function failed; the call id identifies it in the logs.',

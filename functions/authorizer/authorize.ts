@@ -23,8 +23,13 @@ const refuse = (description: string): AuthorizerAnswer => ({
   wwwAuthenticate: `Bearer error="invalid_token", error_description="${description}"`,
 });
 
-export async function authorize(input: AuthorizerInput, keys: KeyLookup, now = new Date()): Promise<AuthorizerAnswer> {
-  const presented = input.type === 'TOKEN' ? input.token : (input.data.token ?? input.data.authorization ?? '');
+export async function authorize(
+  input: AuthorizerInput,
+  keys: KeyLookup,
+  now = new Date(),
+): Promise<AuthorizerAnswer> {
+  const presented =
+    input.type === 'TOKEN' ? input.token : (input.data.token ?? input.data.authorization ?? '');
   const parsed = parseApiKey(presented.replace(/^Bearer\s+/i, ''));
   if (!parsed) return refuse('malformed credential');
   const key = await keys.find(parsed.keyId);
@@ -33,8 +38,22 @@ export async function authorize(input: AuthorizerInput, keys: KeyLookup, now = n
   if (key.revokedAt && key.revokedAt <= now) return refuse('credential revoked');
   if (key.expiresAt && key.expiresAt <= now) return refuse('credential expired');
 
-  const expiresAt = new Date(Math.min(now.getTime() + ANSWER_TTL_MS, key.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY));
+  const expiresAt = new Date(
+    Math.min(now.getTime() + ANSWER_TTL_MS, key.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY),
+  );
   const principal = `key:${key.keyId}`;
-  const context: AuthContext = { principal, orgId: key.orgId, scopes: key.scopes.join(' '), keyId: key.keyId };
-  return { active: true, principal, scope: [...key.scopes], clientId: key.keyId, expiresAt: expiresAt.toISOString(), context };
+  const context: AuthContext = {
+    principal,
+    orgId: key.orgId,
+    scopes: key.scopes.join(' '),
+    keyId: key.keyId,
+  };
+  return {
+    active: true,
+    principal,
+    scope: [...key.scopes],
+    clientId: key.keyId,
+    expiresAt: expiresAt.toISOString(),
+    context,
+  };
 }

@@ -7,7 +7,13 @@ import {
   queuesConfig,
 } from '../../shared/config/platform.ts';
 
-const shape = { ...databaseConfig, ...objectStorageConfig, ...chainConfig, ...bucketsConfig, ...queuesConfig };
+const shape = {
+  ...databaseConfig,
+  ...objectStorageConfig,
+  ...chainConfig,
+  ...bucketsConfig,
+  ...queuesConfig,
+};
 
 export const healthConfigKeys = Object.keys(shape);
 export const loadHealthConfig = () => readConfig(shape);

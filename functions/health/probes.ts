@@ -32,7 +32,11 @@ export function chainProbe(rpcUrl: string): Probe {
       ]),
     });
     if (!response.ok) throw new Error(`JSON-RPC endpoint answered ${response.status}`);
-    const answers = (await response.json()) as Array<{ id: number; result?: string; error?: { message: string } }>;
+    const answers = (await response.json()) as Array<{
+      id: number;
+      result?: string;
+      error?: { message: string };
+    }>;
     const byId = new Map(answers.map((a) => [a.id, a]));
     const chainId = byId.get(1)?.result;
     const block = byId.get(2)?.result;
@@ -42,5 +46,6 @@ export function chainProbe(rpcUrl: string): Probe {
 }
 
 export function queueProbe(queues: readonly WorkQueue[]): Probe {
-  return async () => Object.fromEntries(await Promise.all(queues.map(async (q) => [q.name, await q.stats()] as const)));
+  return async () =>
+    Object.fromEntries(await Promise.all(queues.map(async (q) => [q.name, await q.stats()] as const)));
 }

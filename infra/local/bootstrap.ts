@@ -10,7 +10,10 @@ import { newId } from '../../shared/ids.ts';
  * cloud can be driven at once. The key is written once to `<data>/operator-key` (mode 0600);
  * only its hash is in the database.
  */
-export async function ensureOperatorKey(mysqlUrl: string, dataDir: string): Promise<{ file: string; created: boolean }> {
+export async function ensureOperatorKey(
+  mysqlUrl: string,
+  dataDir: string,
+): Promise<{ file: string; created: boolean }> {
   const file = join(dataDir, 'operator-key');
   try {
     await readFile(file, 'utf8');
@@ -21,7 +24,13 @@ export async function ensureOperatorKey(mysqlUrl: string, dataDir: string): Prom
       const orgId = newId();
       const key = issueApiKey();
       await insertOrganisation(pool, { id: orgId, name: 'Local operator', kind: 'operator' });
-      await insertApiKey(pool, { keyId: key.keyId, orgId, name: 'bootstrap', secretHash: key.secretHash, scopes: SCOPES });
+      await insertApiKey(pool, {
+        keyId: key.keyId,
+        orgId,
+        name: 'bootstrap',
+        secretHash: key.secretHash,
+        scopes: SCOPES,
+      });
       await writeFile(file, `${key.plaintext}\n`, { mode: 0o600 });
       return { file, created: true };
     } finally {

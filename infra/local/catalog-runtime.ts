@@ -21,7 +21,9 @@ export function runnerFunctions(
     env: { ...declaredConfig(manifest, platformEnv), FORGECAST_FUNCTION: manifest.name },
     memoryMb: manifest.memoryMb,
     timeoutSeconds: manifest.timeoutSeconds,
-    ...(onLog ? { onLog: (stream: 'stdout' | 'stderr', line: string) => onLog(manifest.name, stream, line) } : {}),
+    ...(onLog
+      ? { onLog: (stream: 'stdout' | 'stderr', line: string) => onLog(manifest.name, stream, line) }
+      : {}),
   }));
 }
 

@@ -59,7 +59,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   const log = options.log ?? (() => {});
   const stops: Array<() => Promise<void>> = [];
   const stop = async () => {
-    for (const step of stops.reverse()) await step().catch((err) => log('cloud', `stop failed: ${String(err)}`));
+    for (const step of stops.reverse())
+      await step().catch((err) => log('cloud', `stop failed: ${String(err)}`));
   };
 
   try {
@@ -67,7 +68,10 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
 
     let mysqlUrl = options.mysqlUrl;
     if (!mysqlUrl) {
-      const db = await startMariaDb({ dataDir: join(dataDir, 'mariadb'), log: (line) => log('mariadb', line) });
+      const db = await startMariaDb({
+        dataDir: join(dataDir, 'mariadb'),
+        log: (line) => log('mariadb', line),
+      });
       stops.push(db.stop);
       mysqlUrl = db.url;
     }
@@ -76,14 +80,20 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
 
     let chain = options.chain;
     if (!chain) {
-      const local = await startLocalChain({ port: options.chainPort ?? 0, log: (line) => log('chain', line) });
+      const local = await startLocalChain({
+        port: options.chainPort ?? 0,
+        log: (line) => log('chain', line),
+      });
       stops.push(local.stop);
-      chain = { rpcUrl: local.rpcUrl, deployerKey: local.privateKeys.deployer, relayerKey: local.privateKeys.relayer };
+      chain = {
+        rpcUrl: local.rpcUrl,
+        deployerKey: local.privateKeys.deployer,
+        relayerKey: local.privateKeys.relayer,
+      };
     }
     const relayerAddress = await addressOf(chain.relayerKey);
     const contracts = await deployLocalContracts(chain.rpcUrl, chain.deployerKey, relayerAddress);
 
-    let runner: FnRunner | undefined;
     let events: EventRouter | undefined;
     const s3 = await startS3Server({
       dataDir: join(dataDir, 'objects'),
@@ -114,12 +124,11 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       TZ: 'UTC',
     };
 
-    runner = new FnRunner(
+    const runner = new FnRunner(
       runnerFunctions(platformEnv, (fn, _stream, line) => log(`fn:${fn}`, line)),
       { processesPerFunction: options.processesPerFunction ?? 2 },
     );
-    const fnRunner = runner;
-    stops.push(() => fnRunner.close());
+    stops.push(() => runner.close());
 
     events = new EventRouter({
       rules: rulesFromManifests(catalog.map((entry) => entry.manifest)),

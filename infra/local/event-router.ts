@@ -64,7 +64,12 @@ export class EventRouter {
   async publish(event: ObjectStorageEvent): Promise<void> {
     const matching = this.options.rules.filter((rule) => matchesCondition(rule.condition, event));
     for (const rule of matching) {
-      const pending: PendingDelivery = { rule: rule.name, functionName: rule.functionName, event, attempts: 0 };
+      const pending: PendingDelivery = {
+        rule: rule.name,
+        functionName: rule.functionName,
+        event,
+        attempts: 0,
+      };
       await writeFile(this.spoolPath(pending), JSON.stringify(pending));
       this.track(this.deliver(pending));
     }
@@ -108,17 +113,32 @@ export class EventRouter {
         body: Buffer.from(JSON.stringify(pending.event)),
       });
       if (outcome.kind === 'ok') {
-        this.options.log?.({ level: 'info', msg: 'event delivered', ...describe(pending), result: resultOf(outcome) });
+        this.options.log?.({
+          level: 'info',
+          msg: 'event delivered',
+          ...describe(pending),
+          result: resultOf(outcome),
+        });
         await rm(this.spoolPath(pending), { force: true });
         return;
       }
       lastError = outcome.kind;
-      this.options.log?.({ level: 'warn', msg: 'event delivery failed', ...describe(pending), outcome: outcome.kind });
+      this.options.log?.({
+        level: 'warn',
+        msg: 'event delivery failed',
+        ...describe(pending),
+        outcome: outcome.kind,
+      });
       await writeFile(this.spoolPath(pending), JSON.stringify(pending));
       if (pending.attempts < maxAttempts) await sleep(firstBackoff * 2 ** (pending.attempts - 1));
     }
     if (this.closed) return; // left in the spool; the next start resumes it
-    const letter: DeadLetter = { ...describe(pending), event: pending.event, lastError, at: new Date().toISOString() };
+    const letter: DeadLetter = {
+      ...describe(pending),
+      event: pending.event,
+      lastError,
+      at: new Date().toISOString(),
+    };
     await appendFile(this.deadLetterFile, `${JSON.stringify(letter)}\n`);
     await rm(this.spoolPath(pending), { force: true });
     this.options.log?.({ level: 'error', msg: 'event dead-lettered', ...describe(pending), lastError });

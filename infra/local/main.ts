@@ -38,7 +38,8 @@ function printLog(source: string, line: Record<string, unknown> | string): void 
     }
   } else record = line;
   const level = String(record.level ?? 'info');
-  if (!verbose && (level === 'debug' || (source === 'mariadb' && level === 'info') || source === 'chain')) return;
+  if (!verbose && (level === 'debug' || (source === 'mariadb' && level === 'info') || source === 'chain'))
+    return;
   const { msg, level: _l, time: _t, ...rest } = record;
   const extra = Object.keys(rest).length > 0 ? ` ${JSON.stringify(rest)}` : '';
   const write = level === 'error' || level === 'warn' ? console.error : console.log;

@@ -29,7 +29,14 @@ export async function findApiKey(pool: DbPool, keyId: string): Promise<ApiKeyRow
 
 export async function insertApiKey(
   pool: DbPool,
-  key: { keyId: string; orgId: string; name: string; secretHash: Buffer; scopes: readonly string[]; expiresAt?: Date },
+  key: {
+    keyId: string;
+    orgId: string;
+    name: string;
+    secretHash: Buffer;
+    scopes: readonly string[];
+    expiresAt?: Date;
+  },
 ): Promise<void> {
   await pool.query(
     'INSERT INTO api_keys (key_id, org_id, name, secret_hash, scopes, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
@@ -45,6 +52,13 @@ export async function revokeApiKey(pool: DbPool, keyId: string, orgId: string): 
   return result.affectedRows === 1;
 }
 
-export async function insertOrganisation(pool: DbPool, org: { id: string; name: string; kind: string }): Promise<void> {
-  await pool.query('INSERT INTO organisations (id, name, kind) VALUES (?, ?, ?)', [org.id, org.name, org.kind]);
+export async function insertOrganisation(
+  pool: DbPool,
+  org: { id: string; name: string; kind: string },
+): Promise<void> {
+  await pool.query('INSERT INTO organisations (id, name, kind) VALUES (?, ?, ?)', [
+    org.id,
+    org.name,
+    org.kind,
+  ]);
 }

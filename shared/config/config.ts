@@ -22,7 +22,10 @@ export function readConfig<Shape extends z.ZodRawShape>(
     const problems = result.error.issues.map((issue) => {
       const variable = String(issue.path[0] ?? '?');
       const missing = cleaned[variable] === undefined;
-      return { variable, text: missing ? `${variable} is required` : `${variable} is invalid: ${issue.message}` };
+      return {
+        variable,
+        text: missing ? `${variable} is required` : `${variable} is invalid: ${issue.message}`,
+      };
     });
     const variables = [...new Set(problems.map((p) => p.variable))];
     throw new ConfigError(`Invalid configuration: ${problems.map((p) => p.text).join('; ')}`, variables);

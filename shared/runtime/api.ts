@@ -1,9 +1,16 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { z } from 'zod';
-import { AppError, PayloadTooLargeError, toProblem, UnsupportedMediaTypeError, ValidationError } from '../errors.ts';
+import {
+  AppError,
+  PayloadTooLargeError,
+  toProblem,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from '../errors.ts';
 import { log } from './log.ts';
 
 declare global {
+  // biome-ignore lint/suspicious/noRedeclare: augmenting Express's global Request type
   namespace Express {
     interface Request {
       /** The exact bytes the client sent; signatures are checked on these, never on re-serialised JSON. */

@@ -20,7 +20,9 @@ export interface Principal {
   readonly keyId: string;
 }
 
-export function principalFromHeaders(headers: Readonly<Record<string, string | string[] | undefined>>): Principal | undefined {
+export function principalFromHeaders(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+): Principal | undefined {
   const read = (key: AuthContextKey) => {
     const value = headers[AUTH_CONTEXT_HEADERS[key]];
     return Array.isArray(value) ? value[0] : value;
@@ -28,5 +30,10 @@ export function principalFromHeaders(headers: Readonly<Record<string, string | s
   const principal = read('principal');
   const orgId = read('orgId');
   if (!principal || !orgId) return undefined;
-  return { principal, orgId, scopes: (read('scopes') ?? '').split(' ').filter(Boolean), keyId: read('keyId') ?? '' };
+  return {
+    principal,
+    orgId,
+    scopes: (read('scopes') ?? '').split(' ').filter(Boolean),
+    keyId: read('keyId') ?? '',
+  };
 }

@@ -14,7 +14,10 @@ export async function withDeadline<T>(deadline: Date | null, work: Promise<T>, n
   if (remaining <= 0) throw new DeadlineExceededError('The deadline had passed before the call started');
   let timer: NodeJS.Timeout | undefined;
   const expiry = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DeadlineExceededError(`No result within ${remaining} ms`)), remaining);
+    timer = setTimeout(
+      () => reject(new DeadlineExceededError(`No result within ${remaining} ms`)),
+      remaining,
+    );
   });
   try {
     return await Promise.race([work, expiry]);

@@ -24,7 +24,9 @@ export function bridgeExpress(app: Express): (request: HttpRequest) => Promise<H
   return async (request) => {
     const target = new URL(request.url, 'http://fn.local');
     const multiValueQueryStringParameters: Record<string, string[]> = {};
-    for (const [key, value] of target.searchParams) (multiValueQueryStringParameters[key] ??= []).push(value);
+    for (const [key, value] of target.searchParams) {
+      multiValueQueryStringParameters[key] = [...(multiValueQueryStringParameters[key] ?? []), value];
+    }
     const multiValueHeaders: Record<string, string[]> = {};
     for (const [key, values] of Object.entries(request.headers)) multiValueHeaders[key] = [...values];
 
@@ -45,7 +47,8 @@ export function bridgeExpress(app: Express): (request: HttpRequest) => Promise<H
 
     const headers: Record<string, string[]> = {};
     for (const [key, value] of Object.entries(result.headers ?? {})) headers[key.toLowerCase()] = [value];
-    for (const [key, values] of Object.entries(result.multiValueHeaders ?? {})) headers[key.toLowerCase()] = values;
+    for (const [key, values] of Object.entries(result.multiValueHeaders ?? {}))
+      headers[key.toLowerCase()] = values;
     return {
       status: result.statusCode,
       headers,

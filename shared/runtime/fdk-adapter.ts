@@ -40,7 +40,9 @@ export function toFdkHandler(name: string, fn: ForgecastFunction, rawResult: Raw
             return rawResult(JSON.stringify(await withDeadline(ctx.deadline, fn.authorize(input))));
           } catch (err) {
             log.error('authorizer failed', { error: err });
-            return rawResult(JSON.stringify({ active: false, wwwAuthenticate: 'Bearer error="temporarily_unavailable"' }));
+            return rawResult(
+              JSON.stringify({ active: false, wwwAuthenticate: 'Bearer error="temporarily_unavailable"' }),
+            );
           }
         }
       }
@@ -53,7 +55,8 @@ async function invokeHttp(invoke: (r: HttpRequest) => Promise<HttpResponse>, inp
     const headers: Record<string, string[]> = {};
     for (const [key, values] of Object.entries(gateway.headers)) headers[key.toLowerCase()] = values;
     const contentType = ctx.getHeader('Content-Type');
-    if (contentType !== null && headers['content-type'] === undefined) headers['content-type'] = [contentType];
+    if (contentType !== null && headers['content-type'] === undefined)
+      headers['content-type'] = [contentType];
     const request: HttpRequest = {
       method: gateway.method ?? 'GET',
       url: gateway.requestURL ?? '/',

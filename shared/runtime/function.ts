@@ -43,7 +43,10 @@ export class RetryableEventError extends Error {
 }
 
 /** An HTTP function: an Express app built once per cold start (on first call, so start-up stays fast). */
-export function httpFunction(createApp: () => Express | Promise<Express>, options?: { basePath?: string }): HttpFunction {
+export function httpFunction(
+  createApp: () => Express | Promise<Express>,
+  options?: { basePath?: string },
+): HttpFunction {
   const basePath = options?.basePath ?? '/v1';
   let bridge: Promise<(request: HttpRequest) => Promise<HttpResponse>> | undefined;
   return {
@@ -68,7 +71,10 @@ function stripBasePath(url: string, basePath: string): string {
  * An event function: the body is parsed and validated against `schema`; a body that does not
  * match is rejected (retrying cannot fix it) and logged, never thrown back for endless retries.
  */
-export function eventFunction<E>(schema: z.ZodType<E>, handle: (event: E) => Promise<EventOutcome>): EventFunction {
+export function eventFunction<E>(
+  schema: z.ZodType<E>,
+  handle: (event: E) => Promise<EventOutcome>,
+): EventFunction {
   return {
     kind: 'event',
     async deliver(body) {
@@ -92,7 +98,9 @@ export function eventFunction<E>(schema: z.ZodType<E>, handle: (event: E) => Pro
           log.warn('event rejected', { error: err });
           return { status: 'rejected', reason: err.message };
         }
-        throw err instanceof RetryableEventError ? err : new RetryableEventError('event processing failed', { cause: err });
+        throw err instanceof RetryableEventError
+          ? err
+          : new RetryableEventError('event processing failed', { cause: err });
       }
     },
   };

@@ -8,7 +8,9 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
  * How API Gateway authorises a route: `anonymous` (ANONYMOUS), or authenticated by the custom
  * authorizer with `anyOf` scopes (ANY_OF; an empty list means AUTHENTICATION_ONLY).
  */
-export type RouteAuth = { readonly type: 'anonymous' } | { readonly type: 'scoped'; readonly anyOf: readonly string[] };
+export type RouteAuth =
+  | { readonly type: 'anonymous' }
+  | { readonly type: 'scoped'; readonly anyOf: readonly string[] };
 
 export interface HttpRoute {
   readonly method: HttpMethod;
@@ -42,7 +44,9 @@ export function defineManifest(manifest: FunctionManifest): FunctionManifest {
   if (manifest.timeoutSeconds < 5 || manifest.timeoutSeconds > 300) {
     throw new Error(`${manifest.name}: timeoutSeconds must be 5..300`);
   }
-  if (manifest.kind === 'http' && manifest.routes.length === 0) throw new Error(`${manifest.name}: no routes`);
-  if (manifest.kind === 'event' && manifest.events.length === 0) throw new Error(`${manifest.name}: no events`);
+  if (manifest.kind === 'http' && manifest.routes.length === 0)
+    throw new Error(`${manifest.name}: no routes`);
+  if (manifest.kind === 'event' && manifest.events.length === 0)
+    throw new Error(`${manifest.name}: no events`);
   return manifest;
 }

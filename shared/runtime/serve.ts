@@ -11,7 +11,10 @@ const EXIT_CONFIG = 78;
  * Loads a function module and hands it to the FDK. Configuration is read at module scope, so
  * a bad value stops the cold start here, with a log line that names the variable.
  */
-export async function serveFunction(name: string, load: () => Promise<{ handler: ForgecastFunction }>): Promise<void> {
+export async function serveFunction(
+  name: string,
+  load: () => Promise<{ handler: ForgecastFunction }>,
+): Promise<void> {
   try {
     const { handler } = await load();
     fdk.handle(toFdkHandler(name, handler, fdk.rawResult), { inputMode: 'buffer' });

@@ -173,8 +173,8 @@ export function createS3ObjectStore(config: S3ObjectStoreConfig): ObjectStore {
 
 async function loadSdk(config: S3ObjectStoreConfig): Promise<Sdk> {
   const [commands, presigner] = await Promise.all([
-    import('@aws-sdk/client-s3'),
-    import('@aws-sdk/s3-request-presigner'),
+    import('@aws-sdk/client-s3').then(namedExports),
+    import('@aws-sdk/s3-request-presigner').then(namedExports),
   ]);
   const client = new commands.S3Client({
     endpoint: config.endpoint,
@@ -219,4 +219,13 @@ async function call<T>(bucket: string, key: string | undefined, send: () => Prom
       cause: error,
     });
   }
+}
+
+/**
+ * The SDK packages are CommonJS. Node's loader exposes their named exports, but a bundled
+ * dynamic import (esbuild) yields only `{ default: module.exports }`; accept both.
+ */
+function namedExports<T extends object>(module: T): T {
+  const fallback = (module as { default?: T }).default;
+  return Object.keys(module).length === 1 && fallback !== undefined ? fallback : module;
 }

@@ -4,8 +4,19 @@ import { clientResponseOf, fnHttpHeaders } from '../../infra/local/fn/http-inten
 import { type CallOutcome, FnRunner } from '../../infra/local/fn/runner.ts';
 import { probeFunction } from '../support/probe.ts';
 
-function httpCall(runner: FnRunner, method: string, url: string, body = Buffer.alloc(0), headers = {}, timeoutMs?: number) {
-  return runner.call('probe', { headers: fnHttpHeaders(method, url, headers), body, ...(timeoutMs ? { timeoutMs } : {}) });
+function httpCall(
+  runner: FnRunner,
+  method: string,
+  url: string,
+  body = Buffer.alloc(0),
+  headers = {},
+  timeoutMs?: number,
+) {
+  return runner.call('probe', {
+    headers: fnHttpHeaders(method, url, headers),
+    body,
+    ...(timeoutMs ? { timeoutMs } : {}),
+  });
 }
 
 function okResponse(outcome: CallOutcome) {
@@ -76,7 +87,9 @@ describe('Class: FnRunner', () => {
 
       const echoed = JSON.parse(response.body.toString('utf8'));
       const received = Buffer.from(echoed.bodyBase64, 'base64');
-      expect(createHash('sha256').update(received).digest('hex')).toBe(createHash('sha256').update(body).digest('hex'));
+      expect(createHash('sha256').update(received).digest('hex')).toBe(
+        createHash('sha256').update(body).digest('hex'),
+      );
     });
 
     it('maps an unexpected error to a 500 problem that does not leak the message', async () => {
@@ -136,7 +149,10 @@ describe('Class: FnRunner', () => {
         { ...probeFunction('broken', { PROBE_REQUIRE_CONFIG: '1' }), onLog: (_s, line) => lines.push(line) },
       ]);
       try {
-        const outcome = await broken.call('broken', { headers: fnHttpHeaders('GET', '/v1/echo', {}), body: Buffer.alloc(0) });
+        const outcome = await broken.call('broken', {
+          headers: fnHttpHeaders('GET', '/v1/echo', {}),
+          body: Buffer.alloc(0),
+        });
         expect(outcome.kind).toBe('start-failed');
         if (outcome.kind === 'start-failed') expect(outcome.detail).toContain('PROBE_DATABASE_URL');
         expect(lines.join('\n')).toContain('PROBE_DATABASE_URL is required');

@@ -13,7 +13,12 @@ const routes: GatewayRoute[] = [
   { method: 'GET', path: '/items/{id}', auth: { type: 'anonymous' }, functionName: 'probe' },
   { method: 'GET', path: '/items/special', auth: { type: 'anonymous' }, functionName: 'probe' },
   { method: 'GET', path: '/files/{rest*}', auth: { type: 'anonymous' }, functionName: 'probe' },
-  { method: 'POST', path: '/echo', auth: { type: 'scoped', anyOf: ['designs:write', 'admin'] }, functionName: 'probe' },
+  {
+    method: 'POST',
+    path: '/echo',
+    auth: { type: 'scoped', anyOf: ['designs:write', 'admin'] },
+    functionName: 'probe',
+  },
   { method: 'GET', path: '/echo', auth: { type: 'scoped', anyOf: [] }, functionName: 'probe' },
 ];
 
@@ -37,7 +42,8 @@ describe('Function: startGateway', () => {
     await db?.drop();
   });
 
-  const echo = async (response: Response) => (await response.json()) as { url: string; headers: Record<string, string> };
+  const echo = async (response: Response) =>
+    (await response.json()) as { url: string; headers: Record<string, string> };
 
   describe('routing', () => {
     it('routes below the /v1 prefix and hands the function the full relative URL', async () => {
@@ -45,15 +51,15 @@ describe('Function: startGateway', () => {
       expect(response.status).toBe(404); // the probe has no /items route: the function answered
       const viaOpen = await fetch(`${gateway.url}/open`);
       expect(viaOpen.status).toBe(404);
-      expect((await viaOpen.json()).detail).toContain('/open');
+      expect(((await viaOpen.json()) as { detail: string }).detail).toContain('/open');
     });
 
     it('prefers a literal segment over a parameter and matches wildcards', async () => {
       const special = await fetch(`${gateway.url}/items/special`);
       const rest = await fetch(`${gateway.url}/files/a/b/c.txt`);
       expect(special.headers.get('content-type')).toMatch(/problem\+json/);
-      expect((await special.json()).detail).toContain('/items/special');
-      expect((await rest.json()).detail).toContain('/files/a/b/c.txt');
+      expect(((await special.json()) as { detail: string }).detail).toContain('/items/special');
+      expect(((await rest.json()) as { detail: string }).detail).toContain('/files/a/b/c.txt');
     });
 
     it('answers 404 for an unknown path and 405 with Allow for a known path and wrong method', async () => {
@@ -78,7 +84,10 @@ describe('Function: startGateway', () => {
     it('answers 401 for an unknown or malformed key', async () => {
       const forged = `${writer.key.slice(0, -4)}AAAA`;
       for (const token of [forged, 'Bearer nonsense']) {
-        const response = await fetch(`${gateway.url}/echo`, { method: 'POST', headers: { authorization: token } });
+        const response = await fetch(`${gateway.url}/echo`, {
+          method: 'POST',
+          headers: { authorization: token },
+        });
         expect(response.status).toBe(401);
         expect(response.headers.get('www-authenticate')).toContain('invalid_token');
       }
@@ -90,13 +99,17 @@ describe('Function: startGateway', () => {
         headers: { authorization: `Bearer ${reader.key}` },
       });
       expect(response.status).toBe(403);
-      expect((await response.json()).detail).toContain('designs:write');
+      expect(((await response.json()) as { detail: string }).detail).toContain('designs:write');
     });
 
     it('admits a key with a required scope and passes the authorizer context, not client claims', async () => {
       const response = await fetch(`${gateway.url}/echo`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${writer.key}`, 'x-fc-org': 'someone-else', 'content-type': 'application/json' },
+        headers: {
+          authorization: `Bearer ${writer.key}`,
+          'x-fc-org': 'someone-else',
+          'content-type': 'application/json',
+        },
         body: '{"hello":"world"}',
       });
 
@@ -125,7 +138,9 @@ describe('Function: startGateway', () => {
     });
 
     it('refuses an expired key', async () => {
-      const expired = await createOrgWithKey(db.pool, ['designs:write'], { expiresAt: new Date(Date.now() - 1000) });
+      const expired = await createOrgWithKey(db.pool, ['designs:write'], {
+        expiresAt: new Date(Date.now() - 1000),
+      });
       const response = await fetch(`${gateway.url}/echo`, { headers: { authorization: expired.key } });
       expect(response.status).toBe(401);
     });
@@ -148,7 +163,8 @@ describe('Function: startGateway', () => {
         for (let i = 0; i < 5; i += 1) {
           const response = await fetch(`${limited.url}/files/x`);
           statuses.push(response.status);
-          if (response.status === 429) expect(Number(response.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+          if (response.status === 429)
+            expect(Number(response.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
         }
         expect(statuses.slice(0, 3)).toEqual([404, 404, 404]);
         expect(statuses.slice(3)).toContain(429);

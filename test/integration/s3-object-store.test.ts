@@ -42,7 +42,9 @@ async function startFixture(): Promise<Fixture> {
     namespace: 'forgecast-ns',
     buckets: [BUCKET],
     maxObjectBytes: 64 * 1024 * 1024,
-    onObjectEvent: (event) => events.push(event),
+    onObjectEvent: (event) => {
+      events.push(event);
+    },
   });
   cleanups.push(async () => {
     await server.stop();

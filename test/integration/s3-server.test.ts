@@ -50,7 +50,9 @@ async function startFixture(extra: Partial<S3ServerOptions> = {}): Promise<Fixtu
     region: REGION,
     namespace: 'forgecast-ns',
     buckets: [BUCKET, 'vault'],
-    onObjectEvent: (event) => events.push(event),
+    onObjectEvent: (event) => {
+      events.push(event);
+    },
     ...extra,
   };
   let server = await startS3Server(options);

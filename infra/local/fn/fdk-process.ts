@@ -72,7 +72,8 @@ export class FdkProcess {
     // A fresh directory every time: a leftover socket makes the FDK crash with EEXIST.
     this.dir = mkdtempSync(join(tmpdir(), 'fn-'));
     this.socketPath = join(this.dir, 'lsnr.sock');
-    if (Buffer.byteLength(this.socketPath) > 107) throw new FdkStartError(`socket path too long: ${this.socketPath}`);
+    if (Buffer.byteLength(this.socketPath) > 107)
+      throw new FdkStartError(`socket path too long: ${this.socketPath}`);
     this.agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     this.child = spawn(spec.command, [...spec.args], {
       env: {
@@ -183,7 +184,9 @@ export class FdkProcess {
       pause = Math.min(pause * 2, 10);
     }
     await this.stop('SIGKILL');
-    throw new FdkStartError(`${this.spec.name} was not listening within ${timeoutMs} ms: ${this.recentStderr()}`);
+    throw new FdkStartError(
+      `${this.spec.name} was not listening within ${timeoutMs} ms: ${this.recentStderr()}`,
+    );
   }
 
   private isListening(): boolean {

@@ -12,7 +12,8 @@ export class FunctionPool {
   private readonly idle: FdkProcess[] = [];
   private readonly all = new Set<FdkProcess>();
   private starting = 0;
-  private readonly waiters: Array<{ resolve: (proc: FdkProcess) => void; reject: (err: unknown) => void }> = [];
+  private readonly waiters: Array<{ resolve: (proc: FdkProcess) => void; reject: (err: unknown) => void }> =
+    [];
   private closed = false;
 
   constructor(spec: FdkProcessSpec, maxProcesses: number) {

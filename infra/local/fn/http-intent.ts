@@ -2,7 +2,15 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { FdkReply } from './fdk-process.ts';
 
 /** Hop-by-hop headers never travel to the function. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'host']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'host',
+]);
 
 /**
  * Builds the Fn headers of an HTTP-intent call, as API Gateway sends them: the method, the
@@ -46,7 +54,8 @@ export function clientResponseOf(reply: FdkReply): ClientResponse {
     const value = reply.rawHeaders[i + 1] as string;
     if (name === 'fn-http-status') status = Number.parseInt(value, 10) || 200;
     else if (name.startsWith('fn-http-h-') && name.length > 'fn-http-h-'.length) {
-      (headers[name.slice('fn-http-h-'.length)] ??= []).push(value);
+      const key = name.slice('fn-http-h-'.length);
+      headers[key] = [...(headers[key] ?? []), value];
     } else if (name === 'content-type') headers['content-type'] = [value];
   }
   return { status, headers, body: reply.body };

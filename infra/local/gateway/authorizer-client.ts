@@ -15,7 +15,6 @@ const authorizerResultSchema = z.union([
 
 export type AuthorizerResult = z.infer<typeof authorizerResultSchema>;
 
-
 /**
  * Calls the custom authorizer function as API Gateway does (single-argument TOKEN input) and
  * caches active answers per token until `expiresAt`. Inactive answers are not cached, so a key
@@ -52,7 +51,10 @@ export class AuthorizerClient {
     if (!result.success) return 'unavailable';
     if (result.data.active && this.maxCacheMs > 0) {
       const expires = result.data.expiresAt ? Date.parse(result.data.expiresAt) : Number.NaN;
-      const until = Math.min(Date.now() + this.maxCacheMs, Number.isNaN(expires) ? Number.POSITIVE_INFINITY : expires);
+      const until = Math.min(
+        Date.now() + this.maxCacheMs,
+        Number.isNaN(expires) ? Number.POSITIVE_INFINITY : expires,
+      );
       if (this.cache.size > 10_000) this.cache.clear();
       this.cache.set(token, { result: result.data, until });
     }

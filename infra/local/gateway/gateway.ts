@@ -55,12 +55,17 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
   server.keepAliveTimeout = 65_000;
 
-  async function handle(req: http.IncomingMessage, res: http.ServerResponse, requestId: string): Promise<void> {
+  async function handle(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    requestId: string,
+  ): Promise<void> {
     const started = performance.now();
     const url = new URL(req.url ?? '/', 'http://gateway.local');
     const method = (req.method ?? 'GET').toUpperCase();
     const origin = req.headers.origin;
-    const corsOrigin = origin && (corsOrigins.includes('*') || corsOrigins.includes(origin)) ? origin : undefined;
+    const corsOrigin =
+      origin && (corsOrigins.includes('*') || corsOrigins.includes(origin)) ? origin : undefined;
     if (corsOrigin) {
       res.setHeader('Access-Control-Allow-Origin', corsOrigins.includes('*') ? '*' : corsOrigin);
       res.setHeader('Access-Control-Expose-Headers', 'opc-request-id, location, retry-after');
@@ -74,7 +79,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
     if (method === 'OPTIONS' && req.headers['access-control-request-method']) {
       const methods = table.methodsFor(path);
-      if (methods.length === 0) return sendProblem(res, 404, 'route-not-found', 'No such route', url.pathname);
+      if (methods.length === 0)
+        return sendProblem(res, 404, 'route-not-found', 'No such route', url.pathname);
       res.writeHead(204, {
         ...(corsOrigin
           ? {
@@ -89,10 +95,17 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     }
 
     const match = table.match(method, path);
-    if (match.kind === 'not-found') return sendProblem(res, 404, 'route-not-found', 'No such route', url.pathname);
+    if (match.kind === 'not-found')
+      return sendProblem(res, 404, 'route-not-found', 'No such route', url.pathname);
     if (match.kind === 'method-not-allowed') {
       res.setHeader('Allow', [...new Set(match.allowed)].join(', '));
-      return sendProblem(res, 405, 'method-not-allowed', 'Method not allowed', `${method} is not served here`);
+      return sendProblem(
+        res,
+        405,
+        'method-not-allowed',
+        'Method not allowed',
+        `${method} is not served here`,
+      );
     }
 
     const clientIp = req.socket.remoteAddress ?? 'unknown';
@@ -121,11 +134,23 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       }
       if (!answer.active) {
         res.setHeader('WWW-Authenticate', answer.wwwAuthenticate ?? 'Bearer error="invalid_token"');
-        return sendProblem(res, 401, 'unauthorized', 'Authentication required', 'The credential was not accepted.');
+        return sendProblem(
+          res,
+          401,
+          'unauthorized',
+          'Authentication required',
+          'The credential was not accepted.',
+        );
       }
       const required = match.route.auth.anyOf;
       if (required.length > 0 && !required.some((scope) => answer.scope.includes(scope))) {
-        return sendProblem(res, 403, 'forbidden', 'Not allowed', `Requires one of the scopes: ${required.join(', ')}`);
+        return sendProblem(
+          res,
+          403,
+          'forbidden',
+          'Not allowed',
+          `Requires one of the scopes: ${required.join(', ')}`,
+        );
       }
       Object.assign(authContext, answer.context);
     }
@@ -162,7 +187,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     });
   }
 
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
+  await new Promise<void>((resolve) =>
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve),
+  );
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${options.host ?? '127.0.0.1'}:${port}${prefix}`,
@@ -181,7 +208,7 @@ function clientHeaders(rawHeaders: readonly string[]): Record<string, string[]> 
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const name = (rawHeaders[i] as string).toLowerCase();
     if (name.startsWith('x-fc-') || name === 'authorization') continue;
-    (headers[name] ??= []).push(rawHeaders[i + 1] as string);
+    headers[name] = [...(headers[name] ?? []), rawHeaders[i + 1] as string];
   }
   return headers;
 }
@@ -216,18 +243,31 @@ function sendOutcome(res: http.ServerResponse, outcome: CallOutcome): void {
     }
     case 'failed':
     case 'crashed':
-      return sendProblem(res, 502, 'function-failed', 'Function failed', `Call ${outcome.callId} failed.`);
+      sendProblem(res, 502, 'function-failed', 'Function failed', `Call ${outcome.callId} failed.`);
+      return;
     case 'start-failed':
-      return sendProblem(res, 502, 'function-start-failed', 'Function failed to start', `Call ${outcome.callId}.`);
+      sendProblem(res, 502, 'function-start-failed', 'Function failed to start', `Call ${outcome.callId}.`);
+      return;
     case 'timeout':
-      return sendProblem(res, 504, 'function-timeout', 'Function timed out', `Call ${outcome.callId} timed out.`);
+      sendProblem(res, 504, 'function-timeout', 'Function timed out', `Call ${outcome.callId} timed out.`);
+      return;
     case 'too-large':
-      return sendProblem(res, 413, 'payload-too-large', 'Payload too large', 'Bodies are limited to 6 MB.');
+      sendProblem(res, 413, 'payload-too-large', 'Payload too large', 'Bodies are limited to 6 MB.');
+      return;
   }
 }
 
-function sendProblem(res: http.ServerResponse, status: number, slug: string, title: string, detail: string): void {
+function sendProblem(
+  res: http.ServerResponse,
+  status: number,
+  slug: string,
+  title: string,
+  detail: string,
+): void {
   const body = JSON.stringify({ type: PROBLEM_BASE + slug, title, status, detail });
-  res.writeHead(status, { 'Content-Type': 'application/problem+json', 'Content-Length': Buffer.byteLength(body) });
+  res.writeHead(status, {
+    'Content-Type': 'application/problem+json',
+    'Content-Length': Buffer.byteLength(body),
+  });
   res.end(body);
 }

@@ -10,7 +10,10 @@ export class RateLimiter {
   }
 
   /** Takes one token; returns the seconds to wait when there is none. */
-  take(key: string, now = performance.now()): { allowed: true } | { allowed: false; retryAfterSeconds: number } {
+  take(
+    key: string,
+    now = performance.now(),
+  ): { allowed: true } | { allowed: false; retryAfterSeconds: number } {
     const bucket = this.buckets.get(key) ?? { tokens: this.burst, updatedAt: now };
     bucket.tokens = Math.min(this.burst, bucket.tokens + ((now - bucket.updatedAt) / 1000) * this.perSecond);
     bucket.updatedAt = now;
@@ -20,12 +23,16 @@ export class RateLimiter {
       bucket.tokens -= 1;
       return { allowed: true };
     }
-    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / this.perSecond)) };
+    return {
+      allowed: false,
+      retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / this.perSecond)),
+    };
   }
 
   private evictFull(now: number): void {
     for (const [key, bucket] of this.buckets) {
-      if (bucket.tokens + ((now - bucket.updatedAt) / 1000) * this.perSecond >= this.burst) this.buckets.delete(key);
+      if (bucket.tokens + ((now - bucket.updatedAt) / 1000) * this.perSecond >= this.burst)
+        this.buckets.delete(key);
     }
   }
 }

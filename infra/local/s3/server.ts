@@ -30,8 +30,12 @@ export interface S3ServerOptions {
   /** Created at start when missing. */
   readonly buckets: readonly string[];
   readonly maxObjectBytes?: number;
-  /** Called once per committed put and per delete of an existing object. */
-  readonly onObjectEvent?: (event: ObjectStorageEvent) => void;
+  /**
+   * Called once per committed put and per delete of an existing object. Awaited before the
+   * client gets its answer, so a subscriber that records the event durably (the event router
+   * spools it) never loses one the client saw succeed.
+   */
+  readonly onObjectEvent?: (event: ObjectStorageEvent) => void | Promise<void>;
   /** Unexpected failures (answered as 500 InternalError); never receives credentials. */
   readonly onInternalError?: (error: unknown) => void;
 }
@@ -61,7 +65,7 @@ export async function startS3Server(options: S3ServerOptions): Promise<RunningS3
   const maxObjectBytes = options.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES;
   const credentials = { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey };
 
-  function emit(eventType: ObjectEventType, bucket: string, key: string, etag: string): void {
+  async function emit(eventType: ObjectEventType, bucket: string, key: string, etag: string): Promise<void> {
     if (!options.onObjectEvent) return;
     const event = buildObjectStorageEvent({
       eventType,
@@ -73,7 +77,7 @@ export async function startS3Server(options: S3ServerOptions): Promise<RunningS3
       time: new Date(),
     });
     try {
-      options.onObjectEvent(event);
+      await options.onObjectEvent(event);
     } catch (error) {
       // A failing subscriber must not turn a committed write into an error for the client.
       options.onInternalError?.(error);
@@ -132,7 +136,12 @@ export async function startS3Server(options: S3ServerOptions): Promise<RunningS3
           maxObjectBytes,
           expectsContinue,
         });
-        emit(previous ? OBJECT_EVENT_TYPES.updated : OBJECT_EVENT_TYPES.created, bucket, key, metadata.etag);
+        await emit(
+          previous ? OBJECT_EVENT_TYPES.updated : OBJECT_EVENT_TYPES.created,
+          bucket,
+          key,
+          metadata.etag,
+        );
         res.writeHead(200, { ETag: `"${metadata.etag}"`, 'Content-Length': 0 }).end();
         return;
       }
@@ -142,7 +151,7 @@ export async function startS3Server(options: S3ServerOptions): Promise<RunningS3
       case 'DELETE': {
         if (!store.hasBucket(bucket)) throw s3Errors.noSuchBucket();
         const removed = await store.delete(bucket, key);
-        if (removed) emit(OBJECT_EVENT_TYPES.deleted, bucket, key, removed.etag);
+        if (removed) await emit(OBJECT_EVENT_TYPES.deleted, bucket, key, removed.etag);
         res.writeHead(204).end();
         return;
       }

@@ -1,0 +1,123 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { OBJECT_EVENT_TYPES, type ObjectStorageEvent } from '../../events/object-storage-event.ts';
+import type { EventRule } from '../../events/rules.ts';
+import { EventRouter } from '../../infra/local/event-router.ts';
+import { FnRunner } from '../../infra/local/fn/runner.ts';
+import { type RunningS3Server, startS3Server } from '../../infra/local/s3/server.ts';
+import { probeFunction } from '../support/probe.ts';
+
+const credentials = { accessKeyId: 'TESTKEY', secretAccessKey: 'test-secret-key' };
+const rule = (functionName: string, bucket = 'incoming'): EventRule => ({
+  name: `${functionName}-on-${bucket}`,
+  condition: {
+    eventType: [OBJECT_EVENT_TYPES.created],
+    data: { additionalDetails: { bucketName: [bucket] } },
+  },
+  functionName,
+});
+
+describe('Class: EventRouter with the embedded object store', () => {
+  let dir: string;
+  let s3: RunningS3Server;
+  let runner: FnRunner;
+  let router: EventRouter;
+  let client: S3Client;
+  const published: ObjectStorageEvent[] = [];
+
+  async function start(env: Record<string, string>, maxAttempts = 3) {
+    runner = new FnRunner([
+      probeFunction('consumer', { PROBE_KIND: 'event', PROBE_LOG: join(dir, 'deliveries.log'), ...env }),
+    ]);
+    router = new EventRouter({
+      rules: [rule('consumer')],
+      runner,
+      dataDir: join(dir, 'events'),
+      maxAttempts,
+      firstBackoffMs: 20,
+    });
+    await router.start();
+    s3 = await startS3Server({
+      dataDir: join(dir, 'objects'),
+      ...credentials,
+      region: 'local-1',
+      namespace: 'ns',
+      buckets: ['incoming', 'other'],
+      onObjectEvent: (event) => {
+        published.push(event);
+        return router.publish(event);
+      },
+    });
+    client = new S3Client({
+      endpoint: s3.endpoint,
+      region: 'local-1',
+      forcePathStyle: true,
+      credentials,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+  }
+
+  const deliveries = async () =>
+    (await readFile(join(dir, 'deliveries.log'), 'utf8').catch(() => '')).split('\n').filter(Boolean);
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'router-'));
+    published.length = 0;
+  });
+  afterEach(async () => {
+    client?.destroy();
+    await s3?.stop();
+    await router?.close();
+    await runner?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('delivers one OCI-shaped createobject event per uploaded object to the subscribed function', async () => {
+    await start({});
+
+    for (const key of ['a.stl', 'b.stl', 'dir/c.3mf']) {
+      await client.send(new PutObjectCommand({ Bucket: 'incoming', Key: key, Body: `solid ${key}` }));
+    }
+    await client.send(new PutObjectCommand({ Bucket: 'other', Key: 'ignored.bin', Body: 'x' }));
+    await router.idle();
+
+    const incoming = published.filter((e) => e.data.additionalDetails.bucketName === 'incoming');
+    expect(incoming.map((e) => e.data.resourceName).sort()).toEqual(['a.stl', 'b.stl', 'dir/c.3mf']);
+    expect(incoming[0]).toMatchObject({
+      eventType: 'com.oraclecloud.objectstorage.createobject',
+      cloudEventsVersion: '0.1',
+      eventTypeVersion: '2.0',
+      source: 'ObjectStorage',
+    });
+    expect((await deliveries()).sort()).toEqual(incoming.map((e) => e.eventID).sort());
+    expect(await router.deadLetters()).toEqual([]);
+  });
+
+  it('retries a failing function and stops once it succeeds', async () => {
+    await start({ PROBE_FAILURES: '2' }, 5);
+
+    await client.send(new PutObjectCommand({ Bucket: 'incoming', Key: 'flaky.stl', Body: 'solid x' }));
+    await router.idle();
+
+    const eventId = published[0]?.eventID;
+    expect(await deliveries()).toEqual([eventId, eventId, eventId]);
+    expect(await router.deadLetters()).toEqual([]);
+  });
+
+  it('dead-letters an event after the last attempt, with the event and the reason', async () => {
+    await start({ PROBE_FAILURES: '99' }, 3);
+
+    await client.send(new PutObjectCommand({ Bucket: 'incoming', Key: 'poison.stl', Body: 'solid x' }));
+    await router.idle();
+
+    expect(await deliveries()).toHaveLength(3);
+    const letters = await router.deadLetters();
+    expect(letters).toHaveLength(1);
+    expect(letters[0]).toMatchObject({ functionName: 'consumer', attempts: 3, lastError: 'failed' });
+    expect(letters[0]?.event.data.resourceName).toBe('poison.stl');
+  });
+});
