@@ -38,7 +38,7 @@ export class RouteTable {
         continue;
       }
       const params: Record<string, string> = {};
-      for (const [key, value] of Object.entries(found.groups ?? {})) params[key] = decodeURIComponent(value);
+      for (const [key, value] of Object.entries(found.groups ?? {})) params[key] = safeDecode(value);
       return { kind: 'found', route, params };
     }
     return allowed.length > 0 ? { kind: 'method-not-allowed', allowed } : { kind: 'not-found' };
@@ -46,6 +46,15 @@ export class RouteTable {
 
   methodsFor(path: string): string[] {
     return this.routes.filter((r) => r.pattern.test(path)).map((r) => r.method);
+  }
+}
+
+/** A malformed escape (`%E0`) is client input, not a gateway failure: keep the raw text. */
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
   }
 }
 
