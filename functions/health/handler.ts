@@ -26,6 +26,10 @@ const probes = {
 
 export const handler = httpFunction(() => {
   const app = createApi();
+  // Liveness: the function is up and serving; touches no dependency (load balancers, benchmarks).
+  app.get('/health/live', (_req, res) => {
+    res.set('Cache-Control', 'no-store').json({ status: 'ok' });
+  });
   app.get('/health', async (_req, res) => {
     const report = await runChecks(probes, PROBE_TIMEOUT_MS);
     res

@@ -7,7 +7,10 @@ export const healthManifest = defineManifest({
   kind: 'http',
   memoryMb: 256,
   timeoutSeconds: 10,
-  routes: [{ method: 'GET', path: '/health', auth: { type: 'anonymous' } }],
+  routes: [
+    { method: 'GET', path: '/health', auth: { type: 'anonymous' } },
+    { method: 'GET', path: '/health/live', auth: { type: 'anonymous' } },
+  ],
   events: [],
   config: healthConfigKeys,
 });

@@ -1,0 +1,14 @@
+# Build stage: install, typecheck-free bundle (CI already typechecks), one entry + chunks.
+FROM fnproject/node:22-dev AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN node scripts/build.ts
+
+# Run stage: Fn's Node 22 image, the bundle only, an unprivileged user.
+FROM fnproject/node:22
+WORKDIR /function
+COPY --from=build /src/dist/function/ ./
+USER 1000
+ENTRYPOINT ["node", "--enable-source-maps", "entry.js"]

@@ -1,0 +1,23 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type LocalCloud, startLocalCloud } from '../../infra/local/cloud.ts';
+
+/** A throwaway local cloud for a benchmark run (MYSQL_URL reuses a server if given). */
+export async function benchCloud(): Promise<{ cloud: LocalCloud; close(): Promise<void> }> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'fc-bench-'));
+  const cloud = await startLocalCloud({
+    dataDir,
+    ...(process.env.MYSQL_URL ? { mysqlUrl: process.env.MYSQL_URL } : {}),
+    rateLimit: { perSecond: 1_000_000, burst: 1_000_000 },
+    logLevel: 'warn',
+    processesPerFunction: Number(process.env.BENCH_PROCESSES ?? 2),
+  });
+  return {
+    cloud,
+    async close() {
+      await cloud.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
