@@ -30,5 +30,6 @@ if [ "$(node_major)" -lt 2213 ]; then
 fi
 echo "bootstrap: using node $(node -v), npm $(npm -v)"
 
-if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+# npm ci keeps the lock honest; fall back to install when the lock lags the manifest.
+npm ci --no-audit --no-fund || npm install --no-audit --no-fund
 echo "bootstrap: done. Run 'npm start' (local cloud) or 'npm test'."
