@@ -11,4 +11,4 @@ FROM fnproject/node:22
 WORKDIR /function
 COPY --from=build /src/dist/function/ ./
 USER 1000
-ENTRYPOINT ["node", "--enable-source-maps", "entry.js"]
+ENTRYPOINT ["node", "entry.js"]

@@ -11,6 +11,8 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 missing=()
 command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || missing+=(mariadb-server)
 command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
+# wrk is only for `npm run bench` (a Node load generator would eat the core it measures).
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "bootstrap: installing ${missing[*]} with apt"
   $SUDO apt-get update -qq
@@ -31,5 +33,5 @@ fi
 echo "bootstrap: using node $(node -v), npm $(npm -v)"
 
 # npm ci keeps the lock honest; fall back to install when the lock lags the manifest.
-npm ci --no-audit --no-fund || npm install --no-audit --no-fund
+npm ci --no-audit --no-fund 2>/dev/null || npm install --no-audit --no-fund
 echo "bootstrap: done. Run 'npm start' (local cloud) or 'npm test'."

@@ -4,7 +4,7 @@ import { percentile, round } from './stats.ts';
 /**
  * Closed-loop HTTP load from its own process (so it does not share an event loop with the
  * server under test): `concurrency` keep-alive connections, each sending the next request as
- * soon as the previous answer arrives, for `requests` requests in total. Bounded in count and
+ * soon as the previous answer arrives, for `requests` requests in total (fallback when wrk is absent). Bounded in count and
  * time, loopback only. Prints one JSON line: throughput and latency percentiles.
  */
 const [url, requestsArg, concurrencyArg] = process.argv.slice(2);

@@ -17,7 +17,9 @@ export function runnerFunctions(
   return catalog.map(({ manifest }) => ({
     name: manifest.name,
     command: process.execPath,
-    args: ['--enable-source-maps', FUNCTION_ENTRY],
+    // No --enable-source-maps: parsing the maps costs ~25 ms of every cold start; the .map files
+    // ship beside the bundle for decoding a stack trace offline.
+    args: [FUNCTION_ENTRY],
     env: { ...declaredConfig(manifest, platformEnv), FORGECAST_FUNCTION: manifest.name },
     memoryMb: manifest.memoryMb,
     timeoutSeconds: manifest.timeoutSeconds,
