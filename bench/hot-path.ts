@@ -60,9 +60,6 @@ export async function benchHotPath(cloud: LocalCloud): Promise<Record<string, un
     sweep: Object.fromEntries(
       Object.entries(sweep).map(([c, r]) => [c, { perSecond: r.perSecond, p50: r.p50, p99: r.p99 }]),
     ),
-    sweep: Object.fromEntries(
-      Object.entries(sweep).map(([c, r]) => [c, { perSecond: r.perSecond, p50: r.p50, p99: r.p99 }]),
-    ),
     'in-process handler (baseline)': { ...baseLoad, sequentialP50: baseSequential.p50 },
     throughputRatio: round(gatewayLoad.perSecond / baseLoad.perSecond, 3),
     addedP50Ms: round(gatewaySequential.p50 - baseSequential.p50, 3),
