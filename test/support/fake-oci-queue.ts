@@ -1,6 +1,7 @@
-import { createHash, createPublicKey, type KeyObject, randomBytes, verify } from 'node:crypto';
+import { createPublicKey, type KeyObject, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { OciSignatureError, verifyOciSignature } from './oci-signature.ts';
 
 /**
  * A local OCI Queue messages endpoint (API 20210201) speaking the wire format that the
@@ -88,10 +89,10 @@ export async function startFakeOciQueue(options: FakeOciQueueOptions): Promise<F
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const body = await readBody(request);
     try {
-      verifySignature(request, body, publicKeys, maxSkewMs);
+      verifyOciSignature(request, body, publicKeys, maxSkewMs);
     } catch (err) {
       rejectedRequests += 1;
-      throw err;
+      throw err instanceof OciSignatureError ? new HttpError(err.status, err.code, err.message) : err;
     }
     const rawUrl = request.url ?? '/';
     const url = new URL(rawUrl, 'http://fake');
@@ -275,75 +276,6 @@ export async function startFakeOciQueue(options: FakeOciQueueOptions): Promise<F
       return new Promise((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-/**
- * Checks the OCI request signature: `Authorization: Signature version="1",keyId="...",
- * algorithm="rsa-sha256",headers="(request-target) host x-date ...",signature="..."`.
- * POST and PUT must also sign content-type, content-length and x-content-sha256, and those
- * must match the body actually received.
- */
-function verifySignature(
-  request: IncomingMessage,
-  body: Buffer,
-  publicKeys: ReadonlyMap<string, KeyObject>,
-  maxSkewMs: number,
-): void {
-  const header = request.headers.authorization;
-  if (header === undefined || !header.startsWith('Signature ')) {
-    throw new HttpError(401, 'NotAuthenticated', 'Missing Signature authorization');
-  }
-  const params = new Map<string, string>();
-  for (const match of header.slice('Signature '.length).matchAll(/([a-zA-Z]+)="([^"]*)"/g)) {
-    params.set(match[1] ?? '', match[2] ?? '');
-  }
-  const keyId = params.get('keyId') ?? '';
-  const publicKey = publicKeys.get(keyId);
-  if (params.get('version') !== '1' || params.get('algorithm') !== 'rsa-sha256' || publicKey === undefined) {
-    throw new HttpError(401, 'NotAuthenticated', 'Unknown key or unsupported signature version/algorithm');
-  }
-  // The SDK lists `Content-Type Content-Length` capitalised; header names are case-insensitive.
-  const signedHeaders = (params.get('headers') ?? '').toLowerCase().split(' ');
-  const method = (request.method ?? 'GET').toUpperCase();
-  const required = ['(request-target)', 'host'];
-  if (method === 'POST' || method === 'PUT')
-    required.push('content-type', 'content-length', 'x-content-sha256');
-  const missing = required.filter((name) => !signedHeaders.includes(name));
-  if (!signedHeaders.includes('date') && !signedHeaders.includes('x-date')) missing.push('x-date');
-  if (missing.length > 0)
-    throw new HttpError(401, 'NotAuthenticated', `Unsigned headers: ${missing.join(' ')}`);
-
-  const signedDate = Date.parse(String(request.headers['x-date'] ?? request.headers.date ?? ''));
-  if (Number.isNaN(signedDate) || Math.abs(Date.now() - signedDate) > maxSkewMs) {
-    throw new HttpError(401, 'NotAuthenticated', 'Signed date missing or outside the allowed clock skew');
-  }
-  if (method === 'POST' || method === 'PUT') {
-    const digest = createHash('sha256').update(body).digest('base64');
-    if (
-      request.headers['x-content-sha256'] !== digest ||
-      request.headers['content-length'] !== `${body.length}`
-    ) {
-      throw new HttpError(401, 'NotAuthenticated', 'Body does not match the signed digest or length');
-    }
-  }
-
-  const signingString = signedHeaders
-    .map((name) =>
-      name === '(request-target)'
-        ? `(request-target): ${method.toLowerCase()} ${request.url ?? '/'}`
-        : `${name}: ${headerValue(request, name)}`,
-    )
-    .join('\n');
-  const signature = Buffer.from(params.get('signature') ?? '', 'base64');
-  if (!verify('sha256', Buffer.from(signingString), publicKey, signature)) {
-    throw new HttpError(401, 'NotAuthenticated', 'The signature does not verify');
-  }
-}
-
-function headerValue(request: IncomingMessage, name: string): string {
-  const value = request.headers[name];
-  if (value === undefined) throw new HttpError(401, 'NotAuthenticated', `Signed header ${name} is missing`);
-  return Array.isArray(value) ? value.join(', ') : value;
 }
 
 async function readBody(request: IncomingMessage): Promise<Buffer> {
