@@ -1,0 +1,60 @@
+import { createObjInspector } from './obj.ts';
+import { createStlInspector } from './stl.ts';
+import { createThreeMfInspector } from './threemf.ts';
+import {
+  DEFAULT_MESH_LIMITS,
+  type MeshFormat,
+  type MeshInspector,
+  type MeshLimits,
+  type TriangleListener,
+} from './types.ts';
+
+export interface MeshInspectorOptions {
+  /** Overrides some of DEFAULT_MESH_LIMITS. */
+  readonly limits?: Partial<MeshLimits>;
+  readonly onTriangle?: TriangleListener;
+}
+
+/**
+ * A streaming validator for one model file. Errors are MeshValidationError with a stable `code`:
+ * - any format: `no-triangles`, `too-many-triangles`, `too-many-vertices`, `non-finite-coordinate`,
+ *   `line-too-long` (ASCII STL, OBJ)
+ * - STL: `stl-size-mismatch`, `stl-syntax`; OBJ: `obj-syntax`, `obj-index-out-of-range`
+ * - 3MF package: `package-too-large`, `zip-invalid`, `zip-unsupported`, `zip-too-many-entries`,
+ *   `zip-too-large`, `zip-compression-ratio`, `zip-unsafe-entry-name`, `zip-header-mismatch`,
+ *   `zip-corrupt-entry`, `3mf-content-types`, `3mf-relationship`
+ * - 3MF model: `3mf-malformed-xml`, `3mf-doctype`, `3mf-invalid-model`, `3mf-unsupported-extension`,
+ *   `3mf-index-out-of-range`, `3mf-degenerate-triangle`
+ * Once it has thrown, the inspector rethrows the same error: a half-read file has no metrics.
+ */
+export function createMeshInspector(format: MeshFormat, options: MeshInspectorOptions = {}): MeshInspector {
+  const limits: MeshLimits = { ...DEFAULT_MESH_LIMITS, ...options.limits };
+  const inspector = pickInspector(format, limits, options.onTriangle);
+  let failure: unknown;
+  let hasFailed = false;
+  const guard = <T>(step: () => T): T => {
+    if (hasFailed) throw failure;
+    try {
+      return step();
+    } catch (error) {
+      hasFailed = true;
+      failure = error;
+      throw error;
+    }
+  };
+  return {
+    write: (chunk) => guard(() => inspector.write(chunk)),
+    end: () => guard(() => inspector.end()),
+  };
+}
+
+function pickInspector(format: MeshFormat, limits: MeshLimits, onTriangle?: TriangleListener): MeshInspector {
+  switch (format) {
+    case 'stl':
+      return createStlInspector(limits, onTriangle);
+    case 'obj':
+      return createObjInspector(limits, onTriangle);
+    case '3mf':
+      return createThreeMfInspector(limits, onTriangle);
+  }
+}
