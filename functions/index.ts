@@ -1,7 +1,10 @@
 import type { ForgecastFunction } from '../shared/runtime/function.ts';
 import type { FunctionManifest } from '../shared/runtime/manifest.ts';
+import { accountsManifest } from './accounts/manifest.ts';
 import { authorizerManifest } from './authorizer/manifest.ts';
+import { designsManifest } from './designs/manifest.ts';
 import { healthManifest } from './health/manifest.ts';
+import { ipUploadManifest } from './ip-upload/manifest.ts';
 
 export interface CatalogEntry {
   readonly manifest: FunctionManifest;
@@ -16,6 +19,9 @@ export interface CatalogEntry {
 export const catalog: readonly CatalogEntry[] = [
   { manifest: healthManifest, load: () => import('./health/handler.ts') },
   { manifest: authorizerManifest, load: () => import('./authorizer/handler.ts') },
+  { manifest: accountsManifest, load: () => import('./accounts/handler.ts') },
+  { manifest: designsManifest, load: () => import('./designs/handler.ts') },
+  { manifest: ipUploadManifest, load: () => import('./ip-upload/handler.ts') },
 ];
 
 export function findFunction(name: string): CatalogEntry | undefined {

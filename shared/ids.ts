@@ -17,3 +17,11 @@ export function newId(now = Date.now()): string {
 }
 
 export const ID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+
+/** A ULID's 128 bits as 0x-prefixed hex (a Solidity bytes16). */
+export function idToBytes16(id: string): string {
+  if (!ID_PATTERN.test(id)) throw new RangeError('not a ULID');
+  let value = 0n;
+  for (const char of id) value = value * 32n + BigInt(CROCKFORD.indexOf(char));
+  return `0x${value.toString(16).padStart(32, '0')}`;
+}

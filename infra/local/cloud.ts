@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ALL_BUCKETS } from '../../events/buckets.ts';
+import { ALL_BUCKETS, BUCKETS } from '../../events/buckets.ts';
 import { rulesFromManifests } from '../../events/rules.ts';
 import { AUTHORIZER_FUNCTION, catalog } from '../../functions/index.ts';
 import { migrate } from '../../shared/db/migrations.ts';
@@ -115,6 +115,10 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       S3_ACCESS_KEY_ID: credentials.s3AccessKeyId,
       S3_SECRET_ACCESS_KEY: credentials.s3SecretAccessKey,
       BUCKETS: ALL_BUCKETS.join(','),
+      INCOMING_BUCKET: BUCKETS.incomingDesigns,
+      VAULT_BUCKET: BUCKETS.vault,
+      MEDIA_BUCKET: BUCKETS.media,
+      KEY_WRAPPER: 'local',
       QUEUES: WORK_QUEUES.join(','),
       CHAIN_RPC_URL: chain.rpcUrl,
       CHAIN_RELAYER_KEY: chain.relayerKey,

@@ -1,5 +1,7 @@
-import type { RowDataPacket } from 'mysql2/promise';
-import type { DbPool } from '../db/pool.ts';
+import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import type { DbConnection, DbPool } from '../db/pool.ts';
+
+type Queryable = DbPool | DbConnection;
 
 export interface ApiKeyRow {
   readonly keyId: string;
@@ -28,7 +30,7 @@ export async function findApiKey(pool: DbPool, keyId: string): Promise<ApiKeyRow
 }
 
 export async function insertApiKey(
-  pool: DbPool,
+  pool: Queryable,
   key: {
     keyId: string;
     orgId: string;
@@ -45,7 +47,7 @@ export async function insertApiKey(
 }
 
 export async function revokeApiKey(pool: DbPool, keyId: string, orgId: string): Promise<boolean> {
-  const [result] = await pool.query<import('mysql2/promise').ResultSetHeader>(
+  const [result] = await pool.query<ResultSetHeader>(
     'UPDATE api_keys SET revoked_at = NOW(3) WHERE key_id = ? AND org_id = ? AND revoked_at IS NULL',
     [keyId, orgId],
   );
@@ -53,7 +55,7 @@ export async function revokeApiKey(pool: DbPool, keyId: string, orgId: string): 
 }
 
 export async function insertOrganisation(
-  pool: DbPool,
+  pool: Queryable,
   org: { id: string; name: string; kind: string },
 ): Promise<void> {
   await pool.query('INSERT INTO organisations (id, name, kind) VALUES (?, ?, ?)', [
@@ -61,4 +63,31 @@ export async function insertOrganisation(
     org.name,
     org.kind,
   ]);
+}
+
+export async function listApiKeys(
+  pool: DbPool,
+  orgId: string,
+): Promise<
+  Array<{
+    keyId: string;
+    name: string;
+    scopes: string[];
+    createdAt: Date;
+    expiresAt: Date | null;
+    revokedAt: Date | null;
+  }>
+> {
+  const [rows] = await pool.query<RowDataPacket[]>(
+    'SELECT key_id, name, scopes, created_at, expires_at, revoked_at FROM api_keys WHERE org_id = ? ORDER BY created_at',
+    [orgId],
+  );
+  return rows.map((row) => ({
+    keyId: row.key_id,
+    name: row.name,
+    scopes: JSON.parse(row.scopes) as string[],
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+  }));
 }

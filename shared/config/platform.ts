@@ -26,3 +26,23 @@ export const queuesConfig = {
   /** Comma-separated work queues this function touches. */
   QUEUES: configFields.csv,
 };
+
+export const designBucketsConfig = {
+  INCOMING_BUCKET: z.string().min(3),
+  VAULT_BUCKET: z.string().min(3),
+  MEDIA_BUCKET: z.string().min(3),
+};
+
+export const relayerConfig = {
+  ...chainConfig,
+  /** The relayer's signing key (OCI: a Vault secret; Vault has no secp256k1 keys). */
+  CHAIN_RELAYER_KEY: z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'must be a 0x-prefixed 32-byte hex key'),
+};
+
+/** Envelope encryption: a local master key file in the local cloud, OCI Vault (KMS) in production. */
+export const keyWrapperConfig = {
+  KEY_WRAPPER: z.enum(['local', 'oci-kms']).default('local'),
+  MASTER_KEY_BASE64: z.string().optional(),
+  KMS_CRYPTO_ENDPOINT: z.url().optional(),
+  KMS_KEY_ID: z.string().optional(),
+};

@@ -1,0 +1,61 @@
+import { listApiKeys, revokeApiKey } from '../../shared/accounts/api-key-store.ts';
+import { createPool } from '../../shared/db/pool.ts';
+import { NotFoundError } from '../../shared/errors.ts';
+import { createApi, parseJsonBody, validate } from '../../shared/runtime/api.ts';
+import { httpFunction } from '../../shared/runtime/function.ts';
+import { requirePrincipal, requireScope } from '../../shared/runtime/principal.ts';
+import { loadAccountsConfig } from './config.ts';
+import { assertGrantable, createKey, createOrganisation } from './keys.ts';
+import { createKeySchema, createOrgSchema, keyIdSchema } from './schema.ts';
+
+const config = loadAccountsConfig();
+const pool = createPool(config.MYSQL_URL, { connectionLimit: 2 });
+
+export const handler = httpFunction(() => {
+  const app = createApi();
+
+  app.post('/orgs', async (req, res) => {
+    requireScope(requirePrincipal(req), 'admin');
+    const input = parseJsonBody(req, createOrgSchema);
+    const created = await createOrganisation(pool, input);
+    res
+      .status(201)
+      .set('Cache-Control', 'no-store')
+      .json({
+        id: created.orgId,
+        name: input.name,
+        kind: input.kind,
+        apiKey: { keyId: created.keyId, key: created.key, scopes: input.scopes },
+      });
+  });
+
+  app.get('/api-keys', async (req, res) => {
+    const principal = requirePrincipal(req);
+    res.json({ items: await listApiKeys(pool, principal.orgId) });
+  });
+
+  app.post('/api-keys', async (req, res) => {
+    const principal = requirePrincipal(req);
+    const input = parseJsonBody(req, createKeySchema);
+    assertGrantable(principal.scopes, input.scopes);
+    const created = await createKey(pool, principal.orgId, {
+      name: input.name,
+      scopes: input.scopes,
+      ...(input.expiresAt ? { expiresAt: new Date(input.expiresAt) } : {}),
+    });
+    res
+      .status(201)
+      .set('Cache-Control', 'no-store')
+      .json({ keyId: created.keyId, key: created.key, scopes: input.scopes });
+  });
+
+  app.delete('/api-keys/:keyId', async (req, res) => {
+    const principal = requirePrincipal(req);
+    const keyId = validate(keyIdSchema, req.params.keyId, 'path');
+    if (!(await revokeApiKey(pool, keyId, principal.orgId)))
+      throw new NotFoundError(`No active key ${keyId}`);
+    res.status(204).end();
+  });
+
+  return app;
+});

@@ -1,0 +1,49 @@
+import { insertApiKey, insertOrganisation } from '../../shared/accounts/api-key-store.ts';
+import { issueApiKey } from '../../shared/accounts/api-keys.ts';
+import { type DbPool, withTransaction } from '../../shared/db/pool.ts';
+import { ForbiddenError } from '../../shared/errors.ts';
+import { newId } from '../../shared/ids.ts';
+
+/** A caller can only hand out scopes it holds itself (admin holds all). */
+export function assertGrantable(callerScopes: readonly string[], requested: readonly string[]): void {
+  if (callerScopes.includes('admin')) return;
+  const missing = requested.filter((scope) => !callerScopes.includes(scope));
+  if (missing.length > 0)
+    throw new ForbiddenError(`Cannot grant scopes you do not hold: ${missing.join(', ')}`);
+}
+
+export async function createKey(
+  pool: DbPool,
+  orgId: string,
+  input: { name: string; scopes: readonly string[]; expiresAt?: Date },
+): Promise<{ keyId: string; key: string }> {
+  const issued = issueApiKey();
+  await insertApiKey(pool, {
+    keyId: issued.keyId,
+    orgId,
+    name: input.name,
+    secretHash: issued.secretHash,
+    scopes: input.scopes,
+    ...(input.expiresAt ? { expiresAt: input.expiresAt } : {}),
+  });
+  return { keyId: issued.keyId, key: issued.plaintext };
+}
+
+export async function createOrganisation(
+  pool: DbPool,
+  input: { name: string; kind: string; scopes: readonly string[] },
+): Promise<{ orgId: string; keyId: string; key: string }> {
+  const orgId = newId();
+  const issued = issueApiKey();
+  await withTransaction(pool, async (connection) => {
+    await insertOrganisation(connection, { id: orgId, name: input.name, kind: input.kind });
+    await insertApiKey(connection, {
+      keyId: issued.keyId,
+      orgId,
+      name: 'initial',
+      secretHash: issued.secretHash,
+      scopes: input.scopes,
+    });
+  });
+  return { orgId, keyId: issued.keyId, key: issued.plaintext };
+}

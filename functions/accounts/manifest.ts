@@ -1,0 +1,21 @@
+import { defineManifest } from '../../shared/runtime/manifest.ts';
+import { accountsConfigKeys } from './config.ts';
+
+const anyKey = { type: 'scoped', anyOf: [] } as const;
+
+export const accountsManifest = defineManifest({
+  name: 'accounts',
+  summary:
+    'Organisations and their API keys: created by an operator, keys shown once, stored hashed, revocable.',
+  kind: 'http',
+  memoryMb: 256,
+  timeoutSeconds: 10,
+  routes: [
+    { method: 'POST', path: '/orgs', auth: { type: 'scoped', anyOf: ['admin'] } },
+    { method: 'GET', path: '/api-keys', auth: anyKey },
+    { method: 'POST', path: '/api-keys', auth: anyKey },
+    { method: 'DELETE', path: '/api-keys/{keyId}', auth: anyKey },
+  ],
+  events: [],
+  config: accountsConfigKeys,
+});

@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import { SCOPES } from '../../shared/accounts/api-keys.ts';
+
+export const ORG_KINDS = ['designer', 'licensee', 'integrator', 'creator', 'viewer'] as const;
+
+export const createOrgSchema = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  kind: z.enum(ORG_KINDS),
+  scopes: z.array(z.enum(SCOPES)).min(1).max(SCOPES.length),
+});
+
+export const createKeySchema = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  scopes: z.array(z.enum(SCOPES)).min(1).max(SCOPES.length),
+  expiresAt: z.iso.datetime().optional(),
+});
+
+export const keyIdSchema = z.string().regex(/^[a-z0-9]{16}$/, 'not a key id');

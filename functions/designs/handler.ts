@@ -1,0 +1,88 @@
+import { createPool } from '../../shared/db/pool.ts';
+import { findOrgDesign, insertDesign, listOrgDesigns } from '../../shared/designs/design-repository.ts';
+import { NotFoundError } from '../../shared/errors.ts';
+import { newId } from '../../shared/ids.ts';
+import { createApi, parseJsonBody, validate } from '../../shared/runtime/api.ts';
+import { httpFunction } from '../../shared/runtime/function.ts';
+import { requirePrincipal, requireScope } from '../../shared/runtime/principal.ts';
+import { createS3ObjectStore } from '../../shared/storage/s3-object-store.ts';
+import { loadDesignsConfig } from './config.ts';
+import { presentDesign } from './present.ts';
+import { CONTENT_TYPES, createDesignSchema, designIdSchema, listQuerySchema } from './schema.ts';
+
+const config = loadDesignsConfig();
+const pool = createPool(config.MYSQL_URL);
+const store = createS3ObjectStore({
+  endpoint: config.S3_ENDPOINT,
+  region: config.S3_REGION,
+  accessKeyId: config.S3_ACCESS_KEY_ID,
+  secretAccessKey: config.S3_SECRET_ACCESS_KEY,
+});
+
+export const handler = httpFunction(() => {
+  const app = createApi();
+
+  app.post('/designs', async (req, res) => {
+    const principal = requirePrincipal(req);
+    requireScope(principal, 'designs:write');
+    const input = parseJsonBody(req, createDesignSchema);
+    const id = newId();
+    await insertDesign(pool, {
+      id,
+      orgId: principal.orgId,
+      name: input.name,
+      format: input.format,
+      declaredBytes: input.sizeBytes,
+    });
+    const design = await findOrgDesign(pool, principal.orgId, id);
+    if (!design) throw new Error('design vanished after insert');
+    const upload = await store.presignPut(config.INCOMING_BUCKET, design.uploadKey, {
+      contentType: CONTENT_TYPES[input.format],
+      contentLength: input.sizeBytes,
+      expiresInSeconds: config.UPLOAD_URL_TTL_SECONDS,
+    });
+    res
+      .status(201)
+      .location(`/v1/designs/${id}`)
+      .json({
+        ...presentDesign(design),
+        upload: {
+          url: upload.url,
+          method: upload.method,
+          headers: upload.headers,
+          expiresAt: upload.expiresAt.toISOString(),
+        },
+      });
+  });
+
+  app.get('/designs', async (req, res) => {
+    const principal = requirePrincipal(req);
+    const query = validate(listQuerySchema, req.query, 'query');
+    const page = await listOrgDesigns(pool, principal.orgId, {
+      limit: query.limit,
+      ...(query.cursor ? { before: query.cursor } : {}),
+    });
+    res.json({ items: page.items.map(presentDesign), nextCursor: page.next });
+  });
+
+  app.get('/designs/:id', async (req, res) => {
+    const principal = requirePrincipal(req);
+    const id = validate(designIdSchema, req.params.id, 'path');
+    const design = await findOrgDesign(pool, principal.orgId, id);
+    if (!design) throw new NotFoundError(`No design ${id}`);
+    res.json(presentDesign(design));
+  });
+
+  app.get('/designs/:id/thumbnail', async (req, res) => {
+    const principal = requirePrincipal(req);
+    const id = validate(designIdSchema, req.params.id, 'path');
+    const design = await findOrgDesign(pool, principal.orgId, id);
+    if (!design?.thumbnailKey) throw new NotFoundError(`No thumbnail for design ${id}`);
+    const { body } = await store.get(config.MEDIA_BUCKET, design.thumbnailKey);
+    const chunks: Buffer[] = [];
+    for await (const chunk of body) chunks.push(chunk as Buffer);
+    res.type('image/png').set('Cache-Control', 'private, max-age=3600').send(Buffer.concat(chunks));
+  });
+
+  return app;
+});

@@ -1,0 +1,21 @@
+import { defineManifest } from '../../shared/runtime/manifest.ts';
+import { designsConfigKeys } from './config.ts';
+
+const write = { type: 'scoped', anyOf: ['designs:write', 'admin'] } as const;
+const read = { type: 'scoped', anyOf: ['designs:read', 'designs:write', 'admin'] } as const;
+
+export const designsManifest = defineManifest({
+  name: 'designs',
+  summary: 'Design records: create with a presigned upload URL, read status, metadata, proof and thumbnail.',
+  kind: 'http',
+  memoryMb: 256,
+  timeoutSeconds: 15,
+  routes: [
+    { method: 'POST', path: '/designs', auth: write },
+    { method: 'GET', path: '/designs', auth: read },
+    { method: 'GET', path: '/designs/{id}', auth: read },
+    { method: 'GET', path: '/designs/{id}/thumbnail', auth: read },
+  ],
+  events: [],
+  config: designsConfigKeys,
+});

@@ -1,0 +1,29 @@
+import type { Design } from '../../shared/designs/design.ts';
+
+/** The public shape of a design: what a designer or integrator may see. */
+export function presentDesign(design: Design) {
+  return {
+    id: design.id,
+    name: design.name,
+    format: design.format,
+    status: design.status,
+    rejection: design.rejection,
+    declaredBytes: design.declaredBytes,
+    fingerprint: design.sha256 ? { algorithm: 'sha256', value: design.sha256 } : null,
+    sizeBytes: design.sizeBytes,
+    metrics: design.metrics,
+    thumbnailUrl: design.thumbnailKey ? `/v1/designs/${design.id}/thumbnail` : null,
+    chainProof: design.chain
+      ? {
+          chainId: design.chain.chainId,
+          registry: design.chain.registry,
+          transactionHash: design.chain.txHash,
+          blockNumber: design.chain.blockNumber,
+          confirmed: design.status === 'registered',
+        }
+      : null,
+    createdAt: design.createdAt.toISOString(),
+    uploadedAt: design.uploadedAt?.toISOString() ?? null,
+    finishedAt: design.finishedAt?.toISOString() ?? null,
+  };
+}

@@ -1,0 +1,54 @@
+import { objectStorageEventSchema } from '../../events/object-storage-event.ts';
+import { DesignRegistry } from '../../shared/chain/design-registry.ts';
+import { createChainClient } from '../../shared/chain/provider.ts';
+import { createPool } from '../../shared/db/pool.ts';
+import { designIdFromUploadKey } from '../../shared/designs/design.ts';
+import { eventFunction } from '../../shared/runtime/function.ts';
+import { createS3ObjectStore } from '../../shared/storage/s3-object-store.ts';
+import { loadIpUploadConfig } from './config.ts';
+import { createKeyWrapper } from './key-wrapper-factory.ts';
+import { processUpload, type UploadDeps } from './process-upload.ts';
+
+const config = loadIpUploadConfig();
+const pool = createPool(config.MYSQL_URL);
+const store = createS3ObjectStore({
+  endpoint: config.S3_ENDPOINT,
+  region: config.S3_REGION,
+  accessKeyId: config.S3_ACCESS_KEY_ID,
+  secretAccessKey: config.S3_SECRET_ACCESS_KEY,
+});
+const keys = createKeyWrapper(config);
+
+let deps: Promise<UploadDeps> | undefined;
+/** The chain client is made on first use: ethers stays out of the cold start. */
+function dependencies(): Promise<UploadDeps> {
+  deps ??= (async () => {
+    const client = await createChainClient({
+      rpcUrl: config.CHAIN_RPC_URL,
+      privateKey: config.CHAIN_RELAYER_KEY,
+    });
+    const registry = await DesignRegistry.connect(client, config.DESIGN_REGISTRY_ADDRESS);
+    const { chainId } = await client.ping();
+    return {
+      pool,
+      store,
+      keys,
+      chain: { client, registry, chainId },
+      buckets: { incoming: config.INCOMING_BUCKET, vault: config.VAULT_BUCKET, media: config.MEDIA_BUCKET },
+    };
+  })().catch((err: unknown) => {
+    deps = undefined;
+    throw err;
+  });
+  return deps;
+}
+
+export const handler = eventFunction(objectStorageEventSchema, async (event) => {
+  const details = event.data.additionalDetails;
+  if (details.bucketName !== config.INCOMING_BUCKET) {
+    return { status: 'ignored', reason: `bucket ${details.bucketName} is not the incoming bucket` };
+  }
+  const designId = designIdFromUploadKey(event.data.resourceName);
+  if (!designId) return { status: 'ignored', reason: 'object name is not a design upload' };
+  return processUpload(await dependencies(), designId, details.eTag ?? event.eventID);
+});

@@ -1,0 +1,40 @@
+import type { KeyWrapper } from '../../shared/crypto/key-wrapper.ts';
+import { createLocalKeyWrapper } from '../../shared/crypto/local-key-wrapper.ts';
+import { ConfigError } from '../../shared/errors.ts';
+import type { IpUploadConfig } from './config.ts';
+
+/** Chooses the master key: the local key file's value, or OCI Vault through resource principals. */
+export function createKeyWrapper(config: IpUploadConfig): KeyWrapper {
+  if (config.KEY_WRAPPER === 'local') {
+    const key = Buffer.from(config.MASTER_KEY_BASE64 ?? '', 'base64');
+    if (key.length !== 32)
+      throw new ConfigError('MASTER_KEY_BASE64 must be 32 bytes, base64', ['MASTER_KEY_BASE64']);
+    return createLocalKeyWrapper(key);
+  }
+  if (!config.KMS_CRYPTO_ENDPOINT || !config.KMS_KEY_ID) {
+    throw new ConfigError('KEY_WRAPPER=oci-kms needs KMS_CRYPTO_ENDPOINT and KMS_KEY_ID', [
+      'KMS_CRYPTO_ENDPOINT',
+      'KMS_KEY_ID',
+    ]);
+  }
+  return lazyOciWrapper(config.KMS_CRYPTO_ENDPOINT, config.KMS_KEY_ID);
+}
+
+/** oci-common and oci-keymanagement load on first use, outside the cold start. */
+function lazyOciWrapper(cryptoEndpoint: string, keyId: string): KeyWrapper {
+  let wrapper: Promise<KeyWrapper> | undefined;
+  const get = () => {
+    wrapper ??= (async () => {
+      const common = await import('oci-common');
+      const provider = await common.ResourcePrincipalAuthenticationDetailsProvider.builder();
+      const { createOciKmsKeyWrapper } = await import('../../shared/crypto/oci-kms-key-wrapper.ts');
+      return createOciKmsKeyWrapper({ cryptoEndpoint, keyId, authenticationDetailsProvider: provider });
+    })();
+    return wrapper;
+  };
+  return {
+    keyRef: `oci:${keyId}`,
+    wrap: async (dataKey) => (await get()).wrap(dataKey),
+    unwrap: async (wrapped) => (await get()).unwrap(wrapped),
+  };
+}

@@ -1,0 +1,160 @@
+import type { DesignRegistry } from '../../shared/chain/design-registry.ts';
+import type { ChainClient } from '../../shared/chain/provider.ts';
+import type { KeyWrapper } from '../../shared/crypto/key-wrapper.ts';
+import { type DbPool, withTransaction } from '../../shared/db/pool.ts';
+import { type Design, MAX_DESIGN_BYTES, thumbnailKeyFor, vaultKeyFor } from '../../shared/designs/design.ts';
+import {
+  claimFingerprint,
+  claimForProcessing,
+  findDesign,
+  recordRegistered,
+  recordRejection,
+  recordSealed,
+} from '../../shared/designs/design-repository.ts';
+import { appendToOutbox } from '../../shared/events/outbox.ts';
+import type { EventOutcome } from '../../shared/runtime/function.ts';
+import { log } from '../../shared/runtime/log.ts';
+import type { ObjectStore } from '../../shared/storage/object-store.ts';
+import { MeshValidationError } from './mesh/types.ts';
+import { registerOnChain } from './register-on-chain.ts';
+import { type SealResult, sealDesign } from './seal.ts';
+import { renderThumbnail } from './thumbnail/render.ts';
+
+/** How long one attempt owns a design before a redelivery may take over. */
+const LEASE_SECONDS = 180;
+
+export interface UploadDeps {
+  readonly pool: DbPool;
+  readonly store: ObjectStore;
+  readonly keys: KeyWrapper;
+  readonly chain: { client: ChainClient; registry: DesignRegistry; chainId: number };
+  readonly buckets: { incoming: string; vault: string; media: string };
+}
+
+class Rejection extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/**
+ * uploaded → validating → registered | rejected, once per design whatever the deliveries:
+ * a lease claims the design; each step is repeatable; state changes and their domain events
+ * commit together; the plaintext leaves the incoming bucket when the design is finished.
+ */
+export async function processUpload(deps: UploadDeps, designId: string, etag: string): Promise<EventOutcome> {
+  const claim = await claimForProcessing(deps.pool, designId, etag, LEASE_SECONDS);
+  if (claim === 'missing') return { status: 'ignored', reason: `no design ${designId}` };
+  if (claim === 'finished') return { status: 'duplicate' };
+  if (claim === 'busy') throw new Error(`design ${designId} is being processed by another attempt`);
+
+  const design = (await findDesign(deps.pool, designId)) as Design;
+  try {
+    const sealed = await validateAndSeal(deps, design);
+    const owner = await withTransaction(deps.pool, async (connection) => {
+      const fingerprintOwner = await claimFingerprint(connection, sealed.result.sha256, design.id);
+      if (fingerprintOwner === design.id) {
+        const wrappedKey = await deps.keys.wrap(sealed.result.dataKey);
+        await recordSealed(connection, design.id, {
+          sha256: sealed.result.sha256,
+          sizeBytes: sealed.result.sizeBytes,
+          metrics: sealed.result.metrics,
+          vaultKey: vaultKeyFor(design.id),
+          thumbnailKey: sealed.thumbnailKey,
+          wrappedKey,
+          keyRef: deps.keys.keyRef,
+          iv: sealed.result.iv,
+          authTag: sealed.result.authTag,
+        });
+      }
+      return fingerprintOwner;
+    });
+    sealed.result.dataKey.fill(0);
+    if (owner !== design.id)
+      throw new Rejection('duplicate_design', `This file is identical to design ${owner}.`);
+
+    const onChain = await registerOnChain(
+      { pool: deps.pool, ...deps.chain },
+      (await findDesign(deps.pool, design.id)) as Design,
+      sealed.result.sha256,
+    );
+    if (onChain.kind === 'taken') {
+      throw new Rejection(
+        'fingerprint_on_chain',
+        `The fingerprint is already registered on chain (${onChain.byDesignId}).`,
+      );
+    }
+    await withTransaction(deps.pool, async (connection) => {
+      if (await recordRegistered(connection, design.id, onChain.blockNumber)) {
+        await appendToOutbox(connection, {
+          aggregateType: 'design',
+          aggregateId: design.id,
+          type: 'design.registered',
+          payload: {
+            designId: design.id,
+            orgId: design.orgId,
+            sha256: sealed.result.sha256.toString('hex'),
+            txHash: onChain.txHash,
+            blockNumber: onChain.blockNumber,
+          },
+        });
+      }
+    });
+    await deps.store.delete(deps.buckets.incoming, design.uploadKey);
+    return { status: 'processed', detail: { designId: design.id, txHash: onChain.txHash } };
+  } catch (err) {
+    if (!(err instanceof Rejection || err instanceof MeshValidationError)) throw err;
+    await reject(deps, design, err.code, err.message);
+    return { status: 'rejected', reason: `${err.code}: ${err.message}` };
+  }
+}
+
+async function validateAndSeal(
+  deps: UploadDeps,
+  design: Design,
+): Promise<{ result: SealResult; thumbnailKey: string | null }> {
+  const head = await deps.store.head(deps.buckets.incoming, design.uploadKey);
+  if (!head) throw new Rejection('upload_missing', 'The uploaded object is gone; upload the file again.');
+  if (head.size !== design.declaredBytes || head.size > MAX_DESIGN_BYTES) {
+    throw new Rejection('size_mismatch', `Uploaded ${head.size} bytes but declared ${design.declaredBytes}.`);
+  }
+  const result = await sealDesign(
+    deps.store,
+    { bucket: deps.buckets.incoming, key: design.uploadKey },
+    { bucket: deps.buckets.vault, key: vaultKeyFor(design.id) },
+    design.format,
+    Buffer.from(design.id),
+  );
+  let thumbnailKey: string | null = thumbnailKeyFor(design.id);
+  try {
+    await deps.store.put(deps.buckets.media, thumbnailKey, renderThumbnail(result.sample), {
+      contentType: 'image/png',
+    });
+  } catch (err) {
+    // A preview is a nicety: the design is still valid and registered without one.
+    log.warn('thumbnail not stored', { designId: design.id, error: err });
+    thumbnailKey = null;
+  }
+  return { result, thumbnailKey };
+}
+
+async function reject(deps: UploadDeps, design: Design, code: string, reason: string): Promise<void> {
+  await withTransaction(deps.pool, async (connection) => {
+    await recordRejection(connection, design.id, code, reason);
+    await appendToOutbox(connection, {
+      aggregateType: 'design',
+      aggregateId: design.id,
+      type: 'design.rejected',
+      payload: { designId: design.id, orgId: design.orgId, code, reason },
+    });
+  });
+  // Nothing of a rejected upload is kept: not the plaintext, not a ciphertext or preview.
+  await Promise.all([
+    deps.store.delete(deps.buckets.incoming, design.uploadKey),
+    deps.store.delete(deps.buckets.vault, vaultKeyFor(design.id)),
+    deps.store.delete(deps.buckets.media, thumbnailKeyFor(design.id)),
+  ]);
+  log.info('design rejected', { designId: design.id, code });
+}

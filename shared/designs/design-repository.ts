@@ -1,0 +1,210 @@
+import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import type { DbConnection, DbPool } from '../db/pool.ts';
+import { type Design, type DesignFormat, uploadKeyFor } from './design.ts';
+import type { MeshMetricsRecord } from './metrics-record.ts';
+
+type Queryable = DbPool | DbConnection;
+
+const COLUMNS = `id, org_id, name, format, declared_bytes, status, rejection_code, rejection_reason, upload_key,
+  sha256, size_bytes, metrics, vault_key, thumbnail_key, chain_id, registry_address, chain_tx, chain_block,
+  created_at, uploaded_at, finished_at`;
+
+export async function insertDesign(
+  db: Queryable,
+  design: { id: string; orgId: string; name: string; format: DesignFormat; declaredBytes: number },
+): Promise<void> {
+  await db.query(
+    `INSERT INTO designs (id, org_id, name, format, declared_bytes, status, upload_key)
+     VALUES (?, ?, ?, ?, ?, 'awaiting_upload', ?)`,
+    [design.id, design.orgId, design.name, design.format, design.declaredBytes, uploadKeyFor(design.id)],
+  );
+}
+
+export async function findDesign(db: Queryable, id: string): Promise<Design | undefined> {
+  const [rows] = await db.query<RowDataPacket[]>(`SELECT ${COLUMNS} FROM designs WHERE id = ?`, [id]);
+  return rows[0] ? toDesign(rows[0]) : undefined;
+}
+
+/** Another organisation's design is reported as missing: existence is not disclosed. */
+export async function findOrgDesign(db: Queryable, orgId: string, id: string): Promise<Design | undefined> {
+  const [rows] = await db.query<RowDataPacket[]>(
+    `SELECT ${COLUMNS} FROM designs WHERE id = ? AND org_id = ?`,
+    [id, orgId],
+  );
+  return rows[0] ? toDesign(rows[0]) : undefined;
+}
+
+/** Newest first; `before` is the last id of the previous page (ULIDs sort by creation time). */
+export async function listOrgDesigns(
+  db: Queryable,
+  orgId: string,
+  page: { limit: number; before?: string },
+): Promise<{ items: Design[]; next: string | null }> {
+  const [rows] = await db.query<RowDataPacket[]>(
+    `SELECT ${COLUMNS} FROM designs WHERE org_id = ? ${page.before ? 'AND id < ?' : ''} ORDER BY id DESC LIMIT ?`,
+    page.before ? [orgId, page.before, page.limit + 1] : [orgId, page.limit + 1],
+  );
+  const items = rows.slice(0, page.limit).map(toDesign);
+  return { items, next: rows.length > page.limit ? (items.at(-1)?.id ?? null) : null };
+}
+
+export type Claim = 'claimed' | 'finished' | 'busy' | 'missing';
+
+/**
+ * Takes the design for processing with a lease. A redelivered event finds it finished (done)
+ * or busy (another instance holds a live lease); an expired lease may be taken over.
+ */
+export async function claimForProcessing(
+  db: Queryable,
+  id: string,
+  etag: string,
+  leaseSeconds: number,
+): Promise<Claim> {
+  const [result] = await db.query<ResultSetHeader>(
+    `UPDATE designs
+        SET status = 'validating', upload_etag = ?, uploaded_at = COALESCE(uploaded_at, NOW(3)),
+            lease_until = NOW(3) + INTERVAL ? SECOND
+      WHERE id = ? AND (status IN ('awaiting_upload', 'uploaded')
+                        OR (status = 'validating' AND (lease_until IS NULL OR lease_until < NOW(3))))`,
+    [etag, leaseSeconds, id],
+  );
+  if (result.affectedRows === 1) return 'claimed';
+  const design = await findDesign(db, id);
+  if (!design) return 'missing';
+  return design.status === 'registered' || design.status === 'rejected' ? 'finished' : 'busy';
+}
+
+export async function recordRejection(
+  db: Queryable,
+  id: string,
+  code: string,
+  reason: string,
+): Promise<void> {
+  await db.query(
+    `UPDATE designs SET status = 'rejected', rejection_code = ?, rejection_reason = ?, finished_at = NOW(3),
+            lease_until = NULL WHERE id = ? AND status <> 'registered'`,
+    [code, reason.slice(0, 1000), id],
+  );
+}
+
+export interface SealedDesign {
+  readonly sha256: Buffer;
+  readonly sizeBytes: number;
+  readonly metrics: MeshMetricsRecord;
+  readonly vaultKey: string;
+  readonly thumbnailKey: string | null;
+  readonly wrappedKey: Buffer;
+  readonly keyRef: string;
+  readonly iv: Buffer;
+  readonly authTag: Buffer;
+}
+
+/** Stores the validated, encrypted design and its wrapped key (still `validating` until on chain). */
+export async function recordSealed(
+  connection: DbConnection,
+  id: string,
+  sealed: SealedDesign,
+): Promise<void> {
+  await connection.query(
+    `UPDATE designs SET sha256 = ?, size_bytes = ?, metrics = ?, vault_key = ?, thumbnail_key = ? WHERE id = ?`,
+    [
+      sealed.sha256,
+      sealed.sizeBytes,
+      JSON.stringify(sealed.metrics),
+      sealed.vaultKey,
+      sealed.thumbnailKey,
+      id,
+    ],
+  );
+  await connection.query(
+    `INSERT INTO design_keys (design_id, wrapped_key, key_ref, iv, auth_tag) VALUES (?, ?, ?, ?, ?)
+     ON DUPLICATE KEY UPDATE wrapped_key = VALUES(wrapped_key), key_ref = VALUES(key_ref), iv = VALUES(iv),
+                             auth_tag = VALUES(auth_tag)`,
+    [id, sealed.wrappedKey, sealed.keyRef, sealed.iv, sealed.authTag],
+  );
+}
+
+/** Claims the fingerprint for `designId`; returns the design that owns it (maybe another). */
+export async function claimFingerprint(
+  connection: DbConnection,
+  sha256: Buffer,
+  designId: string,
+): Promise<string> {
+  await connection.query('INSERT IGNORE INTO design_fingerprints (sha256, design_id) VALUES (?, ?)', [
+    sha256,
+    designId,
+  ]);
+  const [rows] = await connection.query<RowDataPacket[]>(
+    'SELECT design_id FROM design_fingerprints WHERE sha256 = ? FOR UPDATE',
+    [sha256],
+  );
+  return rows[0]?.design_id as string;
+}
+
+export async function recordChainSubmission(
+  db: Queryable,
+  id: string,
+  submission: { chainId: number; registry: string; txHash: string },
+): Promise<void> {
+  await db.query('UPDATE designs SET chain_id = ?, registry_address = ?, chain_tx = ? WHERE id = ?', [
+    submission.chainId,
+    submission.registry,
+    submission.txHash,
+    id,
+  ]);
+}
+
+export async function recordRegistered(
+  connection: DbConnection,
+  id: string,
+  blockNumber: number,
+): Promise<boolean> {
+  const [result] = await connection.query<ResultSetHeader>(
+    `UPDATE designs SET status = 'registered', chain_block = ?, finished_at = NOW(3), lease_until = NULL
+      WHERE id = ? AND status = 'validating'`,
+    [blockNumber, id],
+  );
+  return result.affectedRows === 1;
+}
+
+export async function findDesignKey(
+  db: Queryable,
+  designId: string,
+): Promise<{ wrappedKey: Buffer; keyRef: string; iv: Buffer; authTag: Buffer } | undefined> {
+  const [rows] = await db.query<RowDataPacket[]>(
+    'SELECT wrapped_key, key_ref, iv, auth_tag FROM design_keys WHERE design_id = ?',
+    [designId],
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  return { wrappedKey: row.wrapped_key, keyRef: row.key_ref, iv: row.iv, authTag: row.auth_tag };
+}
+
+function toDesign(row: RowDataPacket): Design {
+  return {
+    id: row.id,
+    orgId: row.org_id,
+    name: row.name,
+    format: row.format,
+    declaredBytes: Number(row.declared_bytes),
+    status: row.status,
+    rejection: row.rejection_code ? { code: row.rejection_code, reason: row.rejection_reason ?? '' } : null,
+    uploadKey: row.upload_key,
+    sha256: row.sha256 ? (row.sha256 as Buffer).toString('hex') : null,
+    sizeBytes: row.size_bytes === null ? null : Number(row.size_bytes),
+    metrics: row.metrics ? (JSON.parse(row.metrics) as MeshMetricsRecord) : null,
+    vaultKey: row.vault_key,
+    thumbnailKey: row.thumbnail_key,
+    chain: row.chain_tx
+      ? {
+          chainId: Number(row.chain_id),
+          registry: row.registry_address,
+          txHash: row.chain_tx,
+          blockNumber: row.chain_block === null ? null : Number(row.chain_block),
+        }
+      : null,
+    createdAt: row.created_at,
+    uploadedAt: row.uploaded_at,
+    finishedAt: row.finished_at,
+  };
+}
