@@ -1,17 +1,31 @@
 import { benchColdStart } from './cold-start.ts';
 import { benchHotPath } from './hot-path.ts';
 import { benchCloud } from './lib/local-cloud.ts';
+import { benchVaultSeal } from './vault-seal.ts';
 
 /**
  * `npm run bench [cold-start|hot-path]`: each figure is printed beside a baseline measured in
  * the same run, because these machines are small and shared and absolute numbers drift.
  */
 const only = process.argv[2];
+if (only === 'vault-seal') {
+  console.log(
+    '\n# Design vault: validation + fingerprint + encryption of a 50 MB binary STL vs sha256 alone',
+  );
+  console.table(await benchVaultSeal());
+  process.exit(0);
+}
 const { cloud, close } = await benchCloud();
 try {
   if (!only || only === 'cold-start') {
     console.log('\n# Cold start: spawn -> first 200, median per function');
     console.table(await benchColdStart(cloud));
+  }
+  if (!only) {
+    console.log(
+      '\n# Design vault: validation + fingerprint + encryption of a 50 MB binary STL vs sha256 alone',
+    );
+    console.table(await benchVaultSeal());
   }
   if (!only || only === 'hot-path') {
     console.log('\n# Hot path: GET /v1/health/live through gateway + FDK vs the same handler in-process');

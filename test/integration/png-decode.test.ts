@@ -79,7 +79,7 @@ describe('Thumbnail: PNG decoded by ffmpeg', () => {
   it('reads a rendered thumbnail and the empty placeholder as 256×256 PNGs', () => {
     // Prepare
     const sample = new TriangleSample();
-    sample.add([0, 0, 0], [10, 0, 0], [0, 10, 5]);
+    sample.addTriangle([0, 0, 0], [10, 0, 0], [0, 10, 5]);
 
     // Act
     const thumbnail = probeSize(renderThumbnail(sample), 'thumbnail.png');

@@ -64,7 +64,12 @@ describe('Function: createMeshInspector (STL)', () => {
 
     // Act
     const metrics = inspectInChunks('stl', cubeBinaryStl(), randomChunkSizes(7), {
-      onTriangle: (a, b, c) => seen.push([a, b, c]),
+      onTriangle: (ax, ay, az, bx, by, bz, cx, cy, cz) =>
+        seen.push([
+          [ax, ay, az],
+          [bx, by, bz],
+          [cx, cy, cz],
+        ]),
     });
 
     // Assess

@@ -78,7 +78,7 @@ function cube(edge: number, origin: Vec3 = [0, 0, 0]): Triangle[] {
 
 function sampleOf(triangles: Iterable<Triangle>): TriangleSample {
   const sample = new TriangleSample();
-  for (const [a, b, c] of triangles) sample.add(a, b, c);
+  for (const [a, b, c] of triangles) sample.addTriangle(a, b, c);
   return sample;
 }
 
@@ -122,7 +122,7 @@ describe('Thumbnail: TriangleSample', () => {
     ]);
 
     // Act
-    for (const [a, b, c] of triangles) sample.add(a, b, c);
+    for (const [a, b, c] of triangles) sample.addTriangle(a, b, c);
 
     // Assess
     expect(sample.count).toBe(5_000);
@@ -137,7 +137,7 @@ describe('Thumbnail: TriangleSample', () => {
     const { add } = sample; // a detached listener, as a parser would hold it
 
     // Act
-    for (let index = 0; index < 10_000; index++) add([index, index, index], [index, 1, 0], [index, 0, 1]);
+    for (let index = 0; index < 10_000; index++) add(index, index, index, index, 1, 0, index, 0, 1);
 
     // Assess
     expect(sample.count).toBe(10_000);
@@ -236,9 +236,9 @@ describe('Thumbnail: renderThumbnail', () => {
   it('skips degenerate and non-finite triangles instead of failing', () => {
     // Prepare
     const sample = new TriangleSample();
-    sample.add([1, 1, 1], [1, 1, 1], [1, 1, 1]);
-    sample.add([0, 0, 0], [1, 1, 1], [2, 2, 2]);
-    sample.add([0, 0, 0], [Number.NaN, 0, 0], [0, 1, 0]);
+    sample.addTriangle([1, 1, 1], [1, 1, 1], [1, 1, 1]);
+    sample.addTriangle([0, 0, 0], [1, 1, 1], [2, 2, 2]);
+    sample.addTriangle([0, 0, 0], [Number.NaN, 0, 0], [0, 1, 0]);
 
     // Act
     const image = rasterizeThumbnail(sample);

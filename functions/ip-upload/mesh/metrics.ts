@@ -63,7 +63,7 @@ export class MeshMetricsAccumulator {
     }
     if (this.#triangleCount >= this.#maxTriangles) throw tooManyTriangles(this.#maxTriangles);
     this.#triangleCount++;
-    this.#onTriangle?.([ax, ay, az], [bx, by, bz], [cx, cy, cz]);
+    this.#onTriangle?.(ax, ay, az, bx, by, bz, cx, cy, cz);
     this.#minX = Math.min(this.#minX, ax, bx, cx);
     this.#minY = Math.min(this.#minY, ay, by, cy);
     this.#minZ = Math.min(this.#minZ, az, bz, cz);

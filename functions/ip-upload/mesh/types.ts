@@ -49,8 +49,21 @@ export class MeshValidationError extends Error {
   }
 }
 
-/** Receives every triangle as it is read (the thumbnail renderer samples from it). */
-export type TriangleListener = (a: Vec3, b: Vec3, c: Vec3) => void;
+/**
+ * Receives every triangle as it is read (the thumbnail renderer samples from it). Nine numbers,
+ * not three vectors: it runs once per triangle, and a million triangles should allocate nothing.
+ */
+export type TriangleListener = (
+  ax: number,
+  ay: number,
+  az: number,
+  bx: number,
+  by: number,
+  bz: number,
+  cx: number,
+  cy: number,
+  cz: number,
+) => void;
 
 /**
  * A streaming inspector: feed the file's bytes in order with `write`, then `end()` validates

@@ -18,6 +18,8 @@ export class TriangleSample implements Iterable<Triangle> {
   #coordinates: Float32Array;
   #count = 0;
   #size = 0;
+  #weight = 1;
+  #nextReplacement = Number.POSITIVE_INFINITY;
 
   /** `random` must return values in [0, 1); tests pass a seeded one for reproducible samples. */
   constructor(capacity = 200_000, random: () => number = Math.random) {
@@ -48,30 +50,38 @@ export class TriangleSample implements Iterable<Triangle> {
   }
 
   /** Bound, so a parser can be handed `sample.add` directly. */
-  readonly add: TriangleListener = (a, b, c) => {
+  readonly add: TriangleListener = (ax, ay, az, bx, by, bz, cx, cy, cz) => {
     const seen = this.#count++;
     let slot: number;
     if (seen < this.capacity) {
       slot = seen;
       this.#size = seen + 1;
       this.#ensureRoom(this.#size);
+      if (this.#size === this.capacity) this.#scheduleNextReplacement();
     } else {
-      // Triangle number `seen + 1` replaces a kept one with probability capacity / (seen + 1).
-      slot = Math.floor(this.#random() * (seen + 1));
-      if (slot >= this.capacity) return;
+      // Reservoir sampling, Li's "Algorithm L": instead of a random draw per triangle, draw how
+      // many to skip, so the million-triangle tail costs a comparison each.
+      if (seen < this.#nextReplacement) return;
+      slot = Math.floor(this.#random() * this.capacity);
+      this.#scheduleNextReplacement();
     }
     const at = slot * FLOATS_PER_TRIANGLE;
     const coordinates = this.#coordinates;
-    coordinates[at] = a[0];
-    coordinates[at + 1] = a[1];
-    coordinates[at + 2] = a[2];
-    coordinates[at + 3] = b[0];
-    coordinates[at + 4] = b[1];
-    coordinates[at + 5] = b[2];
-    coordinates[at + 6] = c[0];
-    coordinates[at + 7] = c[1];
-    coordinates[at + 8] = c[2];
+    coordinates[at] = ax;
+    coordinates[at + 1] = ay;
+    coordinates[at + 2] = az;
+    coordinates[at + 3] = bx;
+    coordinates[at + 4] = by;
+    coordinates[at + 5] = bz;
+    coordinates[at + 6] = cx;
+    coordinates[at + 7] = cy;
+    coordinates[at + 8] = cz;
   };
+
+  /** The same as `add`, for callers holding vectors (tests, small meshes). */
+  addTriangle(a: Vec3, b: Vec3, c: Vec3): void {
+    this.add(a[0], a[1], a[2], b[0], b[1], b[2], c[0], c[1], c[2]);
+  }
 
   *[Symbol.iterator](): Iterator<Triangle> {
     const coordinates = this.#coordinates;
@@ -83,6 +93,13 @@ export class TriangleSample implements Iterable<Triangle> {
       ];
       yield [vertex(0), vertex(3), vertex(6)];
     }
+  }
+
+  #scheduleNextReplacement(): void {
+    this.#weight *= Math.exp(Math.log(this.#random()) / this.capacity);
+    const skip = Math.floor(Math.log(this.#random()) / Math.log(1 - this.#weight));
+    const from = Math.max(this.#count, this.capacity);
+    this.#nextReplacement = Number.isFinite(skip) ? from + skip : Number.POSITIVE_INFINITY;
   }
 
   #ensureRoom(triangles: number): void {
