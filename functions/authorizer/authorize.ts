@@ -1,15 +1,9 @@
+import type { ApiKeyRow } from '../../shared/accounts/api-key-store.ts';
 import { parseApiKey, secretMatches } from '../../shared/accounts/api-keys.ts';
 import type { AuthContext } from '../../shared/runtime/auth-context.ts';
 import type { AuthorizerAnswer, AuthorizerInput } from './schema.ts';
 
-export interface StoredKey {
-  readonly keyId: string;
-  readonly orgId: string;
-  readonly secretHash: Buffer;
-  readonly scopes: readonly string[];
-  readonly expiresAt: Date | null;
-  readonly revokedAt: Date | null;
-}
+export type StoredKey = ApiKeyRow;
 
 export interface KeyLookup {
   find(keyId: string): Promise<StoredKey | undefined>;

@@ -5,19 +5,14 @@ import { newId } from '../../shared/ids.ts';
 import { createApi, parseJsonBody, validate } from '../../shared/runtime/api.ts';
 import { httpFunction } from '../../shared/runtime/function.ts';
 import { requirePrincipal, requireScope } from '../../shared/runtime/principal.ts';
-import { createS3ObjectStore } from '../../shared/storage/s3-object-store.ts';
+import { objectStoreFromConfig } from '../../shared/storage/s3-object-store.ts';
 import { loadDesignsConfig } from './config.ts';
 import { presentDesign } from './present.ts';
 import { CONTENT_TYPES, createDesignSchema, designIdSchema, listQuerySchema } from './schema.ts';
 
 const config = loadDesignsConfig();
 const pool = createPool(config.MYSQL_URL);
-const store = createS3ObjectStore({
-  endpoint: config.S3_ENDPOINT,
-  region: config.S3_REGION,
-  accessKeyId: config.S3_ACCESS_KEY_ID,
-  secretAccessKey: config.S3_SECRET_ACCESS_KEY,
-});
+const store = objectStoreFromConfig(config);
 
 export const handler = httpFunction(() => {
   const app = createApi();

@@ -2,7 +2,7 @@ import { createPool } from '../../shared/db/pool.ts';
 import { MySqlWorkQueue } from '../../shared/queue/mysql-queue.ts';
 import { createApi } from '../../shared/runtime/api.ts';
 import { httpFunction } from '../../shared/runtime/function.ts';
-import { createS3ObjectStore } from '../../shared/storage/s3-object-store.ts';
+import { objectStoreFromConfig } from '../../shared/storage/s3-object-store.ts';
 import { runChecks } from './checks.ts';
 import { loadHealthConfig } from './config.ts';
 import { chainProbe, databaseProbe, objectStorageProbe, queueProbe } from './probes.ts';
@@ -11,12 +11,7 @@ const PROBE_TIMEOUT_MS = 2_000;
 
 const config = loadHealthConfig();
 const pool = createPool(config.MYSQL_URL, { connectionLimit: 2 });
-const store = createS3ObjectStore({
-  endpoint: config.S3_ENDPOINT,
-  region: config.S3_REGION,
-  accessKeyId: config.S3_ACCESS_KEY_ID,
-  secretAccessKey: config.S3_SECRET_ACCESS_KEY,
-});
+const store = objectStoreFromConfig(config);
 const probes = {
   database: databaseProbe(pool),
   objectStorage: objectStorageProbe(store, config.BUCKETS),

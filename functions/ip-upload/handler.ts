@@ -4,19 +4,14 @@ import { createChainClient } from '../../shared/chain/provider.ts';
 import { createPool } from '../../shared/db/pool.ts';
 import { designIdFromUploadKey } from '../../shared/designs/design.ts';
 import { eventFunction } from '../../shared/runtime/function.ts';
-import { createS3ObjectStore } from '../../shared/storage/s3-object-store.ts';
+import { objectStoreFromConfig } from '../../shared/storage/s3-object-store.ts';
 import { loadIpUploadConfig } from './config.ts';
 import { createKeyWrapper } from './key-wrapper-factory.ts';
 import { processUpload, type UploadDeps } from './process-upload.ts';
 
 const config = loadIpUploadConfig();
 const pool = createPool(config.MYSQL_URL);
-const store = createS3ObjectStore({
-  endpoint: config.S3_ENDPOINT,
-  region: config.S3_REGION,
-  accessKeyId: config.S3_ACCESS_KEY_ID,
-  secretAccessKey: config.S3_SECRET_ACCESS_KEY,
-});
+const store = objectStoreFromConfig(config);
 const keys = createKeyWrapper(config);
 
 let deps: Promise<UploadDeps> | undefined;

@@ -229,3 +229,18 @@ function namedExports<T extends object>(module: T): T {
   const fallback = (module as { default?: T }).default;
   return Object.keys(module).length === 1 && fallback !== undefined ? fallback : module;
 }
+
+/** The store every function builds from its validated `objectStorageConfig` fields. */
+export function objectStoreFromConfig(config: {
+  S3_ENDPOINT: string;
+  S3_REGION: string;
+  S3_ACCESS_KEY_ID: string;
+  S3_SECRET_ACCESS_KEY: string;
+}): ObjectStore {
+  return createS3ObjectStore({
+    endpoint: config.S3_ENDPOINT,
+    region: config.S3_REGION,
+    accessKeyId: config.S3_ACCESS_KEY_ID,
+    secretAccessKey: config.S3_SECRET_ACCESS_KEY,
+  });
+}
