@@ -53,10 +53,13 @@ export async function processUpload(deps: UploadDeps, designId: string, etag: st
   const design = (await findDesign(deps.pool, designId)) as Design;
   try {
     const sealed = await validateAndSeal(deps, design);
+    // Wrapped before the transaction: with OCI Vault this is a network call, and the
+    // fingerprint row stays locked for as long as the transaction is open.
+    const wrappedKey = await deps.keys.wrap(sealed.result.dataKey);
+    sealed.result.dataKey.fill(0);
     const owner = await withTransaction(deps.pool, async (connection) => {
       const fingerprintOwner = await claimFingerprint(connection, sealed.result.sha256, design.id);
       if (fingerprintOwner === design.id) {
-        const wrappedKey = await deps.keys.wrap(sealed.result.dataKey);
         await recordSealed(connection, design.id, {
           sha256: sealed.result.sha256,
           sizeBytes: sealed.result.sizeBytes,
@@ -71,7 +74,6 @@ export async function processUpload(deps: UploadDeps, designId: string, etag: st
       }
       return fingerprintOwner;
     });
-    sealed.result.dataKey.fill(0);
     if (owner !== design.id)
       throw new Rejection('duplicate_design', `This file is identical to design ${owner}.`);
 
