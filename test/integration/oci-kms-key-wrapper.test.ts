@@ -1,27 +1,10 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { SimpleAuthenticationDetailsProvider } from 'oci-common';
+import { randomBytes } from 'node:crypto';
 import * as keyManagement from 'oci-keymanagement';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyWrapError } from '../../shared/crypto/key-wrapper.ts';
 import { createOciKmsKeyWrapper, kmsCryptoClientClass } from '../../shared/crypto/oci-kms-key-wrapper.ts';
 import { type FakeOciKms, startFakeOciKms } from '../support/fake-oci-kms.ts';
-
-const TENANCY = 'ocid1.tenancy.oc1..fake';
-const USER = 'ocid1.user.oc1..fake';
-const FINGERPRINT = '20:3b:97:13:55:1c:5b:0d:d3:37:d8:50:4e:c5:3a:34';
-const SIGNING_KEY_ID = `${TENANCY}/${USER}/${FINGERPRINT}`;
-
-function rsaKeyPair() {
-  return generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  });
-}
-
-function provider(privateKey: string): SimpleAuthenticationDetailsProvider {
-  return new SimpleAuthenticationDetailsProvider(TENANCY, USER, FINGERPRINT, privateKey, null);
-}
+import { rsaKeyPair, TEST_SIGNING_KEY_ID, testAuthProvider } from '../support/oci-test-auth.ts';
 
 async function failure(promise: Promise<unknown>): Promise<KeyWrapError> {
   const error = await promise.then(
@@ -52,12 +35,12 @@ describe('OCI KMS key wrapper against the fake Vault crypto endpoint', () => {
       cryptoEndpoint: `${fake.endpoint}/`,
       keyId,
       ...(extra.keyVersionId === undefined ? {} : { keyVersionId: extra.keyVersionId }),
-      authenticationDetailsProvider: provider(extra.privateKey ?? registered.privateKey),
+      authenticationDetailsProvider: testAuthProvider(extra.privateKey ?? registered.privateKey),
     });
   }
 
   beforeAll(async () => {
-    fake = await startFakeOciKms({ keys: { [SIGNING_KEY_ID]: registered.publicKey } });
+    fake = await startFakeOciKms({ keys: { [TEST_SIGNING_KEY_ID]: registered.publicKey } });
   });
 
   afterAll(async () => {

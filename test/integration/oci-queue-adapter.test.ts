@@ -1,5 +1,3 @@
-import { generateKeyPairSync } from 'node:crypto';
-import { SimpleAuthenticationDetailsProvider } from 'oci-common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   OciWorkQueue,
@@ -8,23 +6,7 @@ import {
 } from '../../shared/queue/oci-queue.ts';
 import { StaleReceiptError } from '../../shared/queue/work-queue.ts';
 import { type FakeOciQueue, startFakeOciQueue } from '../support/fake-oci-queue.ts';
-
-const TENANCY = 'ocid1.tenancy.oc1..fake';
-const USER = 'ocid1.user.oc1..fake';
-const FINGERPRINT = '20:3b:97:13:55:1c:5b:0d:d3:37:d8:50:4e:c5:3a:34';
-const KEY_ID = `${TENANCY}/${USER}/${FINGERPRINT}`;
-
-function rsaKeyPair() {
-  return generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  });
-}
-
-function provider(privateKey: string): SimpleAuthenticationDetailsProvider {
-  return new SimpleAuthenticationDetailsProvider(TENANCY, USER, FINGERPRINT, privateKey, null);
-}
+import { rsaKeyPair, TEST_SIGNING_KEY_ID, testAuthProvider } from '../support/oci-test-auth.ts';
 
 describe('OciWorkQueue against the fake OCI Queue endpoint', () => {
   const registered = rsaKeyPair();
@@ -38,12 +20,12 @@ describe('OciWorkQueue against the fake OCI Queue endpoint', () => {
     return new OciWorkQueue({
       queueId,
       messagesEndpoint: fake.endpoint,
-      authenticationDetailsProvider: provider(privateKey),
+      authenticationDetailsProvider: testAuthProvider(privateKey),
     });
   }
 
   beforeAll(async () => {
-    fake = await startFakeOciQueue({ keys: { [KEY_ID]: registered.publicKey } });
+    fake = await startFakeOciQueue({ keys: { [TEST_SIGNING_KEY_ID]: registered.publicKey } });
   });
 
   afterAll(async () => {

@@ -1,28 +1,22 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ObjectStorageEvent } from '../../events/object-storage-event.ts';
-import { type RunningS3Server, startS3Server } from '../../infra/local/s3/server.ts';
 import {
   ObjectNotFoundError,
   ObjectStorageError,
   type ObjectStore,
 } from '../../shared/storage/object-store.ts';
 import { createS3ObjectStore } from '../../shared/storage/s3-object-store.ts';
+import { type S3TestServer, startS3TestServer } from '../support/s3-test-server.ts';
 
 const REGION = 'us-ashburn-1';
 const ACCESS_KEY_ID = 'ADAPTERKEY';
 const SECRET = 'adapter-secret';
 const BUCKET = 'designs';
 
-interface Fixture {
-  readonly server: RunningS3Server;
+interface Fixture extends Pick<S3TestServer, 'server' | 'events'> {
   readonly store: ObjectStore;
-  readonly events: ObjectStorageEvent[];
 }
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -31,32 +25,22 @@ afterEach(async () => {
 });
 
 async function startFixture(): Promise<Fixture> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'forgecast-s3-store-'));
-  const events: ObjectStorageEvent[] = [];
-  const server = await startS3Server({
-    dataDir,
-    port: 0,
+  const s3 = await startS3TestServer({
+    tempPrefix: 'forgecast-s3-store-',
     accessKeyId: ACCESS_KEY_ID,
     secretAccessKey: SECRET,
     region: REGION,
-    namespace: 'forgecast-ns',
     buckets: [BUCKET],
     maxObjectBytes: 64 * 1024 * 1024,
-    onObjectEvent: (event) => {
-      events.push(event);
-    },
   });
-  cleanups.push(async () => {
-    await server.stop();
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  cleanups.push(() => s3.stop());
   const store = createS3ObjectStore({
-    endpoint: server.endpoint,
+    endpoint: s3.server.endpoint,
     region: REGION,
     accessKeyId: ACCESS_KEY_ID,
     secretAccessKey: SECRET,
   });
-  return { server, store, events };
+  return { server: s3.server, store, events: s3.events };
 }
 
 async function readAll(body: Readable): Promise<Buffer> {

@@ -1,6 +1,5 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { Readable } from 'node:stream';
 import {
@@ -16,21 +15,15 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ObjectStorageEvent } from '../../events/object-storage-event.ts';
-import { type RunningS3Server, type S3ServerOptions, startS3Server } from '../../infra/local/s3/server.ts';
+import { type S3TestServer, type S3TestServerOptions, startS3TestServer } from '../support/s3-test-server.ts';
 
 const REGION = 'eu-frankfurt-1';
 const ACCESS_KEY_ID = 'LOCALACCESSKEY';
 const SECRET = 'local-secret/with+chars';
 const BUCKET = 'raw-video';
 
-interface Fixture {
-  readonly root: string;
-  readonly dataDir: string;
-  readonly server: RunningS3Server;
-  readonly events: ObjectStorageEvent[];
+interface Fixture extends Pick<S3TestServer, 'root' | 'dataDir' | 'server' | 'events' | 'restart'> {
   client(overrides?: Partial<S3ClientConfig>): S3Client;
-  restart(): Promise<RunningS3Server>;
 }
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -38,40 +31,30 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function startFixture(extra: Partial<S3ServerOptions> = {}): Promise<Fixture> {
-  const root = await mkdtemp(join(tmpdir(), 'forgecast-s3-'));
-  const dataDir = join(root, 'data');
-  const events: ObjectStorageEvent[] = [];
-  const options: S3ServerOptions = {
-    dataDir,
-    port: 0,
+async function startFixture(extra: Partial<S3TestServerOptions> = {}): Promise<Fixture> {
+  const s3 = await startS3TestServer({
+    tempPrefix: 'forgecast-s3-',
     accessKeyId: ACCESS_KEY_ID,
     secretAccessKey: SECRET,
     region: REGION,
-    namespace: 'forgecast-ns',
     buckets: [BUCKET, 'vault'],
-    onObjectEvent: (event) => {
-      events.push(event);
-    },
     ...extra,
-  };
-  let server = await startS3Server(options);
+  });
   const clients: S3Client[] = [];
   cleanups.push(async () => {
     for (const client of clients) client.destroy();
-    await server.stop();
-    await rm(root, { recursive: true, force: true });
+    await s3.stop();
   });
   return {
-    root,
-    dataDir,
-    events,
+    root: s3.root,
+    dataDir: s3.dataDir,
+    events: s3.events,
     get server() {
-      return server;
+      return s3.server;
     },
     client(overrides = {}) {
       const client = new S3Client({
-        endpoint: server.endpoint,
+        endpoint: s3.server.endpoint,
         region: REGION,
         forcePathStyle: true,
         credentials: { accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET },
@@ -83,11 +66,7 @@ async function startFixture(extra: Partial<S3ServerOptions> = {}): Promise<Fixtu
       clients.push(client);
       return client;
     },
-    async restart() {
-      await server.stop();
-      server = await startS3Server(options);
-      return server;
-    },
+    restart: () => s3.restart(),
   };
 }
 

@@ -1,8 +1,13 @@
-import { createCipheriv, createDecipheriv, createPublicKey, type KeyObject, randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { crc32 } from 'node:zlib';
-import { OciSignatureError, verifyOciSignature } from './oci-signature.ts';
+import {
+  HttpError,
+  type OciSigningOptions,
+  parseJson,
+  sendJson,
+  startOciFakeServer,
+} from './oci-fake-http.ts';
 
 /**
  * A local OCI Vault crypto endpoint (API 20180608) for AES keys, speaking the wire format the
@@ -19,11 +24,7 @@ import { OciSignatureError, verifyOciSignature } from './oci-signature.ts';
  * InvalidParameter) and an unknown key (404 NotAuthorizedOrNotFound) follow OCI's conventions
  * but were not checked against the live service.
  */
-export interface FakeOciKmsOptions {
-  /** Signing keyId (`tenancy/user/fingerprint`) to public key (PEM or KeyObject). */
-  readonly keys: Readonly<Record<string, string | KeyObject>>;
-  readonly maxClockSkewSeconds?: number;
-}
+export type FakeOciKmsOptions = OciSigningOptions;
 
 export interface FakeKmsCall {
   readonly path: string;
@@ -49,17 +50,6 @@ interface FakeKey {
   currentVersionId: string;
 }
 
-class HttpError extends Error {
-  readonly status: number;
-  readonly code: string;
-  constructor(status: number, code: string, message: string) {
-    super(message);
-    this.name = 'HttpError';
-    this.status = status;
-    this.code = code;
-  }
-}
-
 const API_PREFIX = '/20180608/';
 const MAX_BODY_BYTES = 64 * 1024;
 /** OCI's limit for the plaintext of one encrypt call. */
@@ -70,25 +60,10 @@ const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
 export async function startFakeOciKms(options: FakeOciKmsOptions): Promise<FakeOciKms> {
-  const publicKeys = new Map(
-    Object.entries(options.keys).map(([keyId, key]) => [
-      keyId,
-      typeof key === 'string' ? createPublicKey(key) : key,
-    ]),
-  );
-  const maxSkewMs = (options.maxClockSkewSeconds ?? 300) * 1000;
   const keys = new Map<string, FakeKey>();
   const calls: FakeKmsCall[] = [];
-  let rejectedRequests = 0;
 
-  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const body = await readBody(request);
-    try {
-      verifyOciSignature(request, body, publicKeys, maxSkewMs);
-    } catch (err) {
-      rejectedRequests += 1;
-      throw err instanceof OciSignatureError ? new HttpError(err.status, err.code, err.message) : err;
-    }
+  async function handle(request: IncomingMessage, response: ServerResponse, body: Buffer): Promise<void> {
     const path = new URL(request.url ?? '/', 'http://fake').pathname;
     if (request.method !== 'POST') throw new HttpError(405, 'MethodNotAllowed', 'Only POST is served');
     const details = parseJson(body);
@@ -177,19 +152,10 @@ export async function startFakeOciKms(options: FakeOciKmsOptions): Promise<FakeO
     return versionId;
   }
 
-  const server: Server = createServer((request, response) => {
-    handle(request, response).catch((err: unknown) => {
-      const status = err instanceof HttpError ? err.status : 500;
-      const code = err instanceof HttpError ? err.code : 'InternalServerError';
-      const message = err instanceof Error ? err.message : 'Internal error';
-      if (!response.headersSent) sendJson(response, status, { code, message });
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const server = await startOciFakeServer({ ...options, maxBodyBytes: MAX_BODY_BYTES, handle });
 
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: server.endpoint,
     createKey(keyId) {
       const key: FakeKey = { versions: new Map(), currentVersionId: '' };
       keys.set(keyId, key);
@@ -200,12 +166,9 @@ export async function startFakeOciKms(options: FakeOciKmsOptions): Promise<FakeO
     },
     calls,
     get rejectedRequests() {
-      return rejectedRequests;
+      return server.rejectedRequests;
     },
-    close() {
-      server.closeAllConnections();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
+    close: () => server.close(),
   };
 }
 
@@ -248,36 +211,4 @@ function u16(value: number): Buffer {
   const buffer = Buffer.alloc(2);
   buffer.writeUInt16BE(value);
   return buffer;
-}
-
-async function readBody(request: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, 'PayloadTooLarge', 'Request body too large');
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
-function parseJson(body: Buffer): Record<string, unknown> {
-  try {
-    const parsed: unknown = JSON.parse(body.toString('utf8'));
-    if (typeof parsed === 'object' && parsed !== null) return parsed as Record<string, unknown>;
-  } catch {
-    // reported below
-  }
-  throw new HttpError(400, 'InvalidParameter', 'The body must be a JSON object');
-}
-
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  response
-    .writeHead(status, {
-      'content-type': 'application/json',
-      'content-length': Buffer.byteLength(text),
-      'opc-request-id': randomBytes(8).toString('hex'),
-    })
-    .end(text);
 }

@@ -1,7 +1,13 @@
-import { createPublicKey, type KeyObject, randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { OciSignatureError, verifyOciSignature } from './oci-signature.ts';
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  HttpError,
+  type OciSigningOptions,
+  opcRequestId,
+  parseJson,
+  sendJson,
+  startOciFakeServer,
+} from './oci-fake-http.ts';
 
 /**
  * A local OCI Queue messages endpoint (API 20210201) speaking the wire format that the
@@ -27,12 +33,7 @@ export interface FakeQueueSettings {
   readonly timeoutInSeconds?: number;
 }
 
-export interface FakeOciQueueOptions {
-  /** keyId (`tenancy/user/fingerprint`) to public key (PEM or KeyObject). */
-  readonly keys: Readonly<Record<string, string | KeyObject>>;
-  /** Allowed difference between the signed date and the server clock. */
-  readonly maxClockSkewSeconds?: number;
-}
+export type FakeOciQueueOptions = OciSigningOptions;
 
 export interface FakeOciQueue {
   /** Base URL to use as the queue's messagesEndpoint (without the API version). */
@@ -59,41 +60,15 @@ interface FakeQueue {
   readonly messages: Map<number, StoredMessage>;
 }
 
-class HttpError extends Error {
-  readonly status: number;
-  readonly code: string;
-  constructor(status: number, code: string, message: string) {
-    super(message);
-    this.name = 'HttpError';
-    this.status = status;
-    this.code = code;
-  }
-}
-
 const API_PREFIX = '/20210201/queues/';
 const MAX_BODY_BYTES = 2 * 1024 * 1024;
 const LONG_POLL_STEP_MS = 20;
 
 export async function startFakeOciQueue(options: FakeOciQueueOptions): Promise<FakeOciQueue> {
-  const publicKeys = new Map(
-    Object.entries(options.keys).map(([keyId, key]) => [
-      keyId,
-      typeof key === 'string' ? createPublicKey(key) : key,
-    ]),
-  );
-  const maxSkewMs = (options.maxClockSkewSeconds ?? 300) * 1000;
   const queues = new Map<string, FakeQueue>();
   let nextId = 1;
-  let rejectedRequests = 0;
 
-  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const body = await readBody(request);
-    try {
-      verifyOciSignature(request, body, publicKeys, maxSkewMs);
-    } catch (err) {
-      rejectedRequests += 1;
-      throw err instanceof OciSignatureError ? new HttpError(err.status, err.code, err.message) : err;
-    }
+  async function handle(request: IncomingMessage, response: ServerResponse, body: Buffer): Promise<void> {
     const rawUrl = request.url ?? '/';
     const url = new URL(rawUrl, 'http://fake');
     if (!url.pathname.startsWith(API_PREFIX)) throw new HttpError(404, 'NotFound', 'Unknown path');
@@ -115,7 +90,7 @@ export async function startFakeOciQueue(options: FakeOciQueueOptions): Promise<F
       const message = findByReceipt(queue, decodeURIComponent(receiptSegment));
       if (method === 'DELETE') {
         queue.messages.delete(message.id);
-        response.writeHead(200, { 'opc-request-id': randomBytes(8).toString('hex') }).end();
+        response.writeHead(200, { 'opc-request-id': opcRequestId() }).end();
         return;
       }
       if (method === 'PUT') {
@@ -244,19 +219,10 @@ export async function startFakeOciQueue(options: FakeOciQueueOptions): Promise<F
     };
   }
 
-  const server: Server = createServer((request, response) => {
-    handle(request, response).catch((err: unknown) => {
-      const status = err instanceof HttpError ? err.status : 500;
-      const code = err instanceof HttpError ? err.code : 'InternalServerError';
-      const message = err instanceof Error ? err.message : 'Internal error';
-      if (!response.headersSent) sendJson(response, status, { code, message });
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const server = await startOciFakeServer({ ...options, maxBodyBytes: MAX_BODY_BYTES, handle });
 
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: server.endpoint,
     createQueue(queueId, settings = {}) {
       queues.set(queueId, {
         messages: new Map(),
@@ -269,34 +235,10 @@ export async function startFakeOciQueue(options: FakeOciQueueOptions): Promise<F
       });
     },
     get rejectedRequests() {
-      return rejectedRequests;
+      return server.rejectedRequests;
     },
-    close() {
-      server.closeAllConnections();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
+    close: () => server.close(),
   };
-}
-
-async function readBody(request: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, 'PayloadTooLarge', 'Request body too large');
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
-function parseJson(body: Buffer): Record<string, unknown> {
-  try {
-    const parsed: unknown = JSON.parse(body.toString('utf8'));
-    if (typeof parsed === 'object' && parsed !== null) return parsed as Record<string, unknown>;
-  } catch {
-    // reported below
-  }
-  throw new HttpError(400, 'InvalidParameter', 'The body must be a JSON object');
 }
 
 function integerIn(raw: unknown, min: number, max: number, name: string): number {
@@ -305,17 +247,6 @@ function integerIn(raw: unknown, min: number, max: number, name: string): number
     throw new HttpError(400, 'InvalidParameter', `${name} must be an integer from ${min} to ${max}`);
   }
   return value;
-}
-
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  response
-    .writeHead(status, {
-      'content-type': 'application/json',
-      'content-length': Buffer.byteLength(text),
-      'opc-request-id': randomBytes(8).toString('hex'),
-    })
-    .end(text);
 }
 
 function iso(epochMs: number): string {
