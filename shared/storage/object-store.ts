@@ -23,7 +23,8 @@ export interface ObjectStore {
     bucket: string,
     key: string,
     body: Uint8Array | Readable,
-    options?: { contentType?: string; contentLength?: number },
+    /** `signal` aborts an upload whose source stream failed (otherwise the request waits for bytes that never come). */
+    options?: { contentType?: string; contentLength?: number; signal?: AbortSignal },
   ): Promise<{ etag: string }>;
   get(bucket: string, key: string): Promise<{ body: Readable; head: ObjectHead }>;
   head(bucket: string, key: string): Promise<ObjectHead | undefined>;

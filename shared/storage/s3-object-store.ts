@@ -59,6 +59,7 @@ export function createS3ObjectStore(config: S3ObjectStoreConfig): ObjectStore {
             ContentType: options?.contentType,
             ContentLength: options?.contentLength,
           }),
+          options?.signal ? { abortSignal: options.signal } : {},
         ),
       );
       return { etag: unquote(output.ETag) };
