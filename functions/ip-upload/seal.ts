@@ -1,9 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { PassThrough, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createDesignCipher, newDataKey } from '../../shared/crypto/data-key.ts';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
-import { HashEncryptWorker } from './hash-encrypt-worker.ts';
 import { createMeshInspector } from './mesh/inspect.ts';
 import type { MeshFormat, MeshInspector, MeshMetrics } from './mesh/types.ts';
 import { TriangleSample } from './thumbnail/triangle-sample.ts';
@@ -18,16 +17,10 @@ export interface SealResult {
   readonly sample: TriangleSample;
 }
 
-/** Below this, a worker thread's start-up costs more than running everything in one thread saves. */
-export const PARALLEL_SEAL_MIN_BYTES = 4 * 1024 * 1024;
-/** Chunks handed to the worker and not yet answered: bounds memory, keeps both threads busy. */
-const IN_FLIGHT_CHUNKS = 4;
-
 /**
  * One pass over the upload: every chunk is hashed, validated and encrypted on its way into the
- * vault, so memory stays bounded whatever the file size. Large files hash and encrypt on a worker
- * thread while this thread validates. GCM keeps the length, so the vault PUT carries an exact
- * Content-Length. A validation error aborts the PUT and is rethrown as is.
+ * vault, so memory stays bounded whatever the file size. GCM keeps the length, so the vault PUT
+ * carries an exact Content-Length. A validation error aborts the PUT and is rethrown as is.
  */
 export async function sealDesign(
   store: ObjectStore,
@@ -36,14 +29,12 @@ export async function sealDesign(
   format: MeshFormat,
   /** Authenticated with the ciphertext (the design id), so a ciphertext cannot pose as another design's. */
   aad: Buffer,
-  options: { parallelMinBytes?: number } = {},
 ): Promise<SealResult> {
   const { body, head } = await store.get(source.bucket, source.key);
   const sample = new TriangleSample();
   const inspector = createMeshInspector(format, { onTriangle: sample.add });
   const dataKey = newDataKey();
-  const parallel = head.size >= (options.parallelMinBytes ?? PARALLEL_SEAL_MIN_BYTES);
-  const sealer = parallel ? workerSealer(inspector, dataKey, aad) : inThreadSealer(inspector, dataKey, aad);
+  const sealer = inThreadSealer(inspector, dataKey, aad);
 
   const ciphertext = new PassThrough();
   // A failed pipeline must also end the upload: the PUT would otherwise wait for the bytes the
@@ -97,53 +88,5 @@ function inThreadSealer(inspector: MeshInspector, dataKey: Buffer, aad: Buffer):
     transforms: [inspect, cipher],
     result: () => ({ sha256: hash.digest(), authTag: authTag(), sizeBytes }),
     abort: async () => {},
-  };
-}
-
-function workerSealer(inspector: MeshInspector, dataKey: Buffer, aad: Buffer): Sealer {
-  // The same construction as createDesignCipher (12-byte random IV, 16-byte tag), on the worker.
-  const iv = randomBytes(12);
-  const worker = new HashEncryptWorker(dataKey, iv, aad);
-  const pending: Array<Promise<Buffer>> = [];
-  let finished: { sha256: Buffer; authTag: Buffer } | undefined;
-  let sizeBytes = 0;
-
-  const sealStream: Transform = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      try {
-        inspector.write(chunk);
-      } catch (err) {
-        callback(err as Error);
-        return;
-      }
-      sizeBytes += chunk.length;
-      pending.push(worker.encrypt(chunk));
-      if (pending.length < IN_FLIGHT_CHUNKS) {
-        callback();
-        return;
-      }
-      pushOldest().then(() => callback(), callback);
-    },
-    flush(callback) {
-      (async () => {
-        while (pending.length > 0) await pushOldest();
-        const done = await worker.finish();
-        if (done.tail.length > 0) sealStream.push(done.tail);
-        finished = { sha256: done.sha256, authTag: done.authTag };
-      })().then(() => callback(), callback);
-    },
-  });
-  async function pushOldest(): Promise<void> {
-    const oldest = pending.shift();
-    if (oldest) sealStream.push(await oldest);
-  }
-  return {
-    iv,
-    transforms: [sealStream],
-    result: () => {
-      if (!finished) throw new Error('seal read before the stream finished');
-      return { ...finished, sizeBytes };
-    },
-    abort: () => worker.abort(),
   };
 }

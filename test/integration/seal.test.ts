@@ -54,51 +54,44 @@ describe('Function: sealDesign', () => {
     return Buffer.concat(await decipher.end(ciphertext).toArray());
   }
 
-  for (const mode of ['in-thread', 'worker-thread'] as const) {
-    it(`hashes, validates and encrypts a 5 MB STL exactly (${mode})`, async () => {
-      // Prepare
-      const file = largeStl(100_000);
-      await store.put('incoming', `${mode}.stl`, file);
-      const aad = Buffer.from(`design-${mode}`);
+  const mode = 'seal';
+  it(`hashes, validates and encrypts a 5 MB STL exactly`, async () => {
+    // Prepare
+    const file = largeStl(100_000);
+    await store.put('incoming', `${mode}.stl`, file);
+    const aad = Buffer.from(`design-${mode}`);
 
-      // Act
-      const sealed = await sealDesign(
+    // Act
+    const sealed = await sealDesign(
+      store,
+      { bucket: 'incoming', key: `${mode}.stl` },
+      { bucket: 'vault', key: mode },
+      'stl',
+      aad,
+    );
+
+    // Assess
+    expect(sealed.sha256.toString('hex')).toBe(createHash('sha256').update(file).digest('hex'));
+    expect(sealed.sizeBytes).toBe(file.length);
+    expect(sealed.metrics.triangleCount).toBe(100_000);
+    expect((await decrypt(mode, sealed, aad)).equals(file)).toBe(true);
+    await expect(decrypt(mode, sealed, Buffer.from('another design'))).rejects.toThrow();
+  });
+
+  it(`aborts the vault write on a malformed file and keeps nothing`, async () => {
+    const file = largeStl(100_000);
+    file.writeFloatLE(Number.NaN, 84 + 50 * 70_000 + 16);
+    await store.put('incoming', `bad-${mode}.stl`, file);
+
+    await expect(
+      sealDesign(
         store,
-        { bucket: 'incoming', key: `${mode}.stl` },
-        { bucket: 'vault', key: mode },
+        { bucket: 'incoming', key: `bad-${mode}.stl` },
+        { bucket: 'vault', key: `bad-${mode}` },
         'stl',
-        aad,
-        {
-          parallelMinBytes: mode === 'worker-thread' ? 1 : Number.POSITIVE_INFINITY,
-        },
-      );
-
-      // Assess
-      expect(sealed.sha256.toString('hex')).toBe(createHash('sha256').update(file).digest('hex'));
-      expect(sealed.sizeBytes).toBe(file.length);
-      expect(sealed.metrics.triangleCount).toBe(100_000);
-      expect((await decrypt(mode, sealed, aad)).equals(file)).toBe(true);
-      await expect(decrypt(mode, sealed, Buffer.from('another design'))).rejects.toThrow();
-    });
-
-    it(`aborts the vault write on a malformed file and keeps nothing (${mode})`, async () => {
-      const file = largeStl(100_000);
-      file.writeFloatLE(Number.NaN, 84 + 50 * 70_000 + 16);
-      await store.put('incoming', `bad-${mode}.stl`, file);
-
-      await expect(
-        sealDesign(
-          store,
-          { bucket: 'incoming', key: `bad-${mode}.stl` },
-          { bucket: 'vault', key: `bad-${mode}` },
-          'stl',
-          Buffer.from('x'),
-          {
-            parallelMinBytes: mode === 'worker-thread' ? 1 : Number.POSITIVE_INFINITY,
-          },
-        ),
-      ).rejects.toMatchObject({ code: 'non-finite-coordinate' });
-      expect(await store.head('vault', `bad-${mode}`)).toBeUndefined();
-    });
-  }
+        Buffer.from('x'),
+      ),
+    ).rejects.toMatchObject({ code: 'non-finite-coordinate' });
+    expect(await store.head('vault', `bad-${mode}`)).toBeUndefined();
+  });
 });
