@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { DesignRegistry } from '../../shared/chain/design-registry.ts';
+import { DESIGN_REGISTERED_TOPIC, type DesignRegistry } from '../../shared/chain/design-registry.ts';
 import type { ChainClient } from '../../shared/chain/provider.ts';
 import { sendSerialised } from '../../shared/chain/relayer.ts';
 import type { DbPool } from '../../shared/db/pool.ts';
@@ -67,7 +67,7 @@ async function findRegistration(
   const logs = await deps.client.provider.getLogs({
     address: deps.registry.address,
     fromBlock: 0,
-    topics: [null, fingerprint],
+    topics: [DESIGN_REGISTERED_TOPIC, fingerprint],
   });
   const log = logs[0];
   if (!log)

@@ -14,6 +14,9 @@ export const DESIGN_REGISTRY_ABI = [
   'error InvalidRegistration()',
 ] as const;
 
+/** keccak256("DesignRegistered(bytes32,bytes16,address,uint64)"): topic 0 of the registration event. */
+export const DESIGN_REGISTERED_TOPIC = '0x75eda0e41aa160fa0700cc6e8db819454d9ad25d56847426115ad2bca7d63486';
+
 export interface OnChainDesign {
   readonly creator: string;
   readonly registeredAt: number;

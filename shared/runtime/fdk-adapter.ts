@@ -1,4 +1,4 @@
-import type { FnContext, FnHandler, FnResult } from '@fnproject/fdk';
+import type { FnContext, FnHandler, FnResult, HttpGatewayContext } from '@fnproject/fdk';
 import { toProblem } from '../errors.ts';
 import { withDeadline } from './deadline.ts';
 import type { ForgecastFunction } from './function.ts';
@@ -18,8 +18,10 @@ export function toFdkHandler(name: string, fn: ForgecastFunction, rawResult: Raw
       const started = performance.now();
       switch (fn.kind) {
         case 'http': {
-          const response = await invokeHttp(fn.invoke, input, ctx);
-          writeHttpResponse(ctx, response);
+          // The FDK builds a new gateway context, copying every header, on each read: take one.
+          const gateway = ctx.httpGateway;
+          const response = await invokeHttp(fn.invoke, input, ctx, gateway);
+          writeHttpResponse(ctx, gateway, response);
           log.debug('call done', { status: response.status, ms: Math.round(performance.now() - started) });
           return rawResult(response.body);
         }
@@ -49,8 +51,12 @@ export function toFdkHandler(name: string, fn: ForgecastFunction, rawResult: Raw
     });
 }
 
-async function invokeHttp(invoke: (r: HttpRequest) => Promise<HttpResponse>, input: Buffer, ctx: FnContext) {
-  const gateway = ctx.httpGateway;
+async function invokeHttp(
+  invoke: (r: HttpRequest) => Promise<HttpResponse>,
+  input: Buffer,
+  ctx: FnContext,
+  gateway: HttpGatewayContext,
+) {
   try {
     const headers: Record<string, string[]> = {};
     for (const [key, values] of Object.entries(gateway.headers)) headers[key.toLowerCase()] = values;
@@ -76,8 +82,7 @@ async function invokeHttp(invoke: (r: HttpRequest) => Promise<HttpResponse>, inp
   }
 }
 
-function writeHttpResponse(ctx: FnContext, response: HttpResponse): void {
-  const gateway = ctx.httpGateway;
+function writeHttpResponse(ctx: FnContext, gateway: HttpGatewayContext, response: HttpResponse): void {
   gateway.statusCode = response.status;
   ctx.responseContentType = 'application/octet-stream';
   for (const [key, values] of Object.entries(response.headers)) {

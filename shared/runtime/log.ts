@@ -32,13 +32,11 @@ function serializeError(err: Error): Record<string, unknown> {
   return out;
 }
 
-function threshold(): number {
-  const configured = process.env.LOG_LEVEL as Level | undefined;
-  return LEVELS[configured ?? 'info'] ?? LEVELS.info;
-}
+/** Read once per process (cold start), like all configuration; not on every log line. */
+const THRESHOLD = LEVELS[(process.env.LOG_LEVEL as Level | undefined) ?? 'info'] ?? LEVELS.info;
 
 function write(level: Level, msg: string, fields?: Record<string, unknown>): void {
-  if (LEVELS[level] < threshold()) return;
+  if (LEVELS[level] < THRESHOLD) return;
   const call = scope.getStore();
   const line = JSON.stringify({
     level,

@@ -1,7 +1,7 @@
 import { ErrorFragment, EventFragment, FunctionFragment, Interface } from 'ethers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadArtifact } from '../../shared/chain/contracts.ts';
-import { DESIGN_REGISTRY_ABI } from '../../shared/chain/design-registry.ts';
+import { DESIGN_REGISTERED_TOPIC, DESIGN_REGISTRY_ABI } from '../../shared/chain/design-registry.ts';
 
 /**
  * The hand-written ABI the functions bundle must agree with what solc produced
@@ -99,5 +99,10 @@ describe('Constant: DESIGN_REGISTRY_ABI', () => {
     // Assess
     expect(parsed?.name).toBe('DesignAlreadyRegistered');
     expect(parsed?.args.toArray().map(String)).toEqual(args.map(String));
+  });
+
+  it('names the compiled DesignRegistered event topic in DESIGN_REGISTERED_TOPIC', () => {
+    const event = compiled.getEvent('DesignRegistered');
+    expect(event?.topicHash).toBe(DESIGN_REGISTERED_TOPIC);
   });
 });

@@ -56,17 +56,7 @@ export function createObjInspector(limits: MeshLimits, onTriangle?: TriangleList
     for (let k = 1; k + 1 < corners.length; k++) {
       const second = corners[k] ?? 0;
       const third = corners[k + 1] ?? 0;
-      metrics.add(
-        vertices.coordinate(first, 0),
-        vertices.coordinate(first, 1),
-        vertices.coordinate(first, 2),
-        vertices.coordinate(second, 0),
-        vertices.coordinate(second, 1),
-        vertices.coordinate(second, 2),
-        vertices.coordinate(third, 0),
-        vertices.coordinate(third, 1),
-        vertices.coordinate(third, 2),
-      );
+      vertices.addTriangleTo(metrics, first, second, third);
     }
   };
 

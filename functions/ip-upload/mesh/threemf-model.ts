@@ -108,17 +108,7 @@ export function readModel(
         `In the model, ${where} uses the same vertex twice (${a}, ${b}, ${c}); repair the mesh and export again.`,
       );
     }
-    metrics.add(
-      meshVertices.coordinate(a, 0),
-      meshVertices.coordinate(a, 1),
-      meshVertices.coordinate(a, 2),
-      meshVertices.coordinate(b, 0),
-      meshVertices.coordinate(b, 1),
-      meshVertices.coordinate(b, 2),
-      meshVertices.coordinate(c, 0),
-      meshVertices.coordinate(c, 1),
-      meshVertices.coordinate(c, 2),
-    );
+    meshVertices.addTriangleTo(metrics, a, b, c);
     triangleIndex++;
   };
 

@@ -1,3 +1,4 @@
+import type { TriangleListener } from './types.ts';
 import { MeshValidationError } from './types.ts';
 
 const INITIAL_VERTEX_CAPACITY = 1024;
@@ -29,9 +30,20 @@ export class VertexStore {
     this.#count++;
   }
 
-  /** Coordinate `axis` (0..2) of vertex `index`; the caller has checked the index. */
-  coordinate(index: number, axis: 0 | 1 | 2): number {
-    return this.#coordinates[index * 3 + axis] ?? Number.NaN;
+  /** Folds the triangle with vertex indices a, b, c (already bounds-checked) into `metrics`. */
+  addTriangleTo(metrics: { add: TriangleListener }, a: number, b: number, c: number): void {
+    const xyz = this.#coordinates;
+    metrics.add(
+      xyz[a * 3] ?? Number.NaN,
+      xyz[a * 3 + 1] ?? Number.NaN,
+      xyz[a * 3 + 2] ?? Number.NaN,
+      xyz[b * 3] ?? Number.NaN,
+      xyz[b * 3 + 1] ?? Number.NaN,
+      xyz[b * 3 + 2] ?? Number.NaN,
+      xyz[c * 3] ?? Number.NaN,
+      xyz[c * 3 + 1] ?? Number.NaN,
+      xyz[c * 3 + 2] ?? Number.NaN,
+    );
   }
 
   /** Forgets the vertices but keeps the memory, for the next mesh of a 3MF package. */
