@@ -1,6 +1,7 @@
 import type { KeyWrapper } from '../../shared/crypto/key-wrapper.ts';
 import { createLocalKeyWrapper } from '../../shared/crypto/local-key-wrapper.ts';
 import { ConfigError } from '../../shared/errors.ts';
+import { commonJsExports } from '../../shared/runtime/commonjs.ts';
 import type { IpUploadConfig } from './config.ts';
 
 /** Chooses the master key: the local key file's value, or OCI Vault through resource principals. */
@@ -25,7 +26,7 @@ function lazyOciWrapper(cryptoEndpoint: string, keyId: string): KeyWrapper {
   let wrapper: Promise<KeyWrapper> | undefined;
   const get = () => {
     wrapper ??= (async () => {
-      const common = await import('oci-common');
+      const common = commonJsExports(await import('oci-common'));
       const provider = await common.ResourcePrincipalAuthenticationDetailsProvider.builder();
       const { createOciKmsKeyWrapper } = await import('../../shared/crypto/oci-kms-key-wrapper.ts');
       return createOciKmsKeyWrapper({ cryptoEndpoint, keyId, authenticationDetailsProvider: provider });

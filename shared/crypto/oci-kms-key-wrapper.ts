@@ -1,5 +1,6 @@
 import type { AuthenticationDetailsProvider } from 'oci-common';
 import type { KmsCryptoClient } from 'oci-keymanagement';
+import { commonJsExports } from '../runtime/commonjs.ts';
 import { KeyWrapError, type KeyWrapper } from './key-wrapper.ts';
 
 /**
@@ -27,7 +28,9 @@ export function createOciKmsKeyWrapper(options: OciKmsKeyWrapperOptions): KeyWra
   /** `oci-keymanagement` is imported on first use, keeping it off the function's cold-start path. */
   function cryptoClient(): Promise<KmsCryptoClient> {
     client ??= import('oci-keymanagement').then((loaded) => {
-      const KmsCrypto = kmsCryptoClientClass(loaded);
+      const KmsCrypto = commonJsExports(loaded).KmsCryptoClient;
+      if (typeof KmsCrypto !== 'function')
+        throw new KeyWrapError('oci-keymanagement does not export KmsCryptoClient');
       const created = new KmsCrypto({ authenticationDetailsProvider: options.authenticationDetailsProvider });
       created.endpoint = options.cryptoEndpoint.replace(/\/+$/, '');
       return created;
@@ -70,21 +73,6 @@ export function createOciKmsKeyWrapper(options: OciKmsKeyWrapperOptions): KeyWra
       return Buffer.from(response.decryptedData.plaintext, 'base64');
     },
   };
-}
-
-/**
- * Node gives a CommonJS package's exports as named exports, but a bundler's dynamic import of
- * it can yield `{ default: module.exports }`; accept both.
- */
-export function kmsCryptoClientClass(
-  loaded: KeyManagementModule | { default: KeyManagementModule },
-): KeyManagementModule['KmsCryptoClient'] {
-  const named = (loaded as Partial<KeyManagementModule>).KmsCryptoClient;
-  const fromDefault = (loaded as { default?: Partial<KeyManagementModule> }).default?.KmsCryptoClient;
-  const found = named ?? fromDefault;
-  if (typeof found !== 'function')
-    throw new KeyWrapError('oci-keymanagement does not export KmsCryptoClient');
-  return found;
 }
 
 async function call<T>(operation: string, request: () => Promise<T>): Promise<T> {

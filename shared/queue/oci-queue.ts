@@ -1,5 +1,6 @@
 import type { AuthenticationDetailsProvider } from 'oci-common';
 import type { QueueClient } from 'oci-queue';
+import { commonJsExports } from '../runtime/commonjs.ts';
 import {
   type QueueMessage,
   type ReceiveOptions,
@@ -133,7 +134,8 @@ export class OciWorkQueue implements WorkQueue {
 
   /** `oci-queue` is imported on first use, keeping it off the function's cold-start path. */
   #queueClient(): Promise<QueueClient> {
-    this.#client ??= import('oci-queue').then(({ QueueClient }) => {
+    this.#client ??= import('oci-queue').then((loaded) => {
+      const { QueueClient } = commonJsExports(loaded);
       const client = new QueueClient({
         authenticationDetailsProvider: this.#options.authenticationDetailsProvider,
       });

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { commonJsExports } from '../runtime/commonjs.ts';
 import {
   type ObjectHead,
   ObjectNotFoundError,
@@ -174,8 +175,8 @@ export function createS3ObjectStore(config: S3ObjectStoreConfig): ObjectStore {
 
 async function loadSdk(config: S3ObjectStoreConfig): Promise<Sdk> {
   const [commands, presigner] = await Promise.all([
-    import('@aws-sdk/client-s3').then(namedExports),
-    import('@aws-sdk/s3-request-presigner').then(namedExports),
+    import('@aws-sdk/client-s3').then(commonJsExports),
+    import('@aws-sdk/s3-request-presigner').then(commonJsExports),
   ]);
   const client = new commands.S3Client({
     endpoint: config.endpoint,
@@ -220,15 +221,6 @@ async function call<T>(bucket: string, key: string | undefined, send: () => Prom
       cause: error,
     });
   }
-}
-
-/**
- * The SDK packages are CommonJS. Node's loader exposes their named exports, but a bundled
- * dynamic import (esbuild) yields only `{ default: module.exports }`; accept both.
- */
-function namedExports<T extends object>(module: T): T {
-  const fallback = (module as { default?: T }).default;
-  return Object.keys(module).length === 1 && fallback !== undefined ? fallback : module;
 }
 
 /** The store every function builds from its validated `objectStorageConfig` fields. */

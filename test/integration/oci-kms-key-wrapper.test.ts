@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as keyManagement from 'oci-keymanagement';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyWrapError } from '../../shared/crypto/key-wrapper.ts';
-import { createOciKmsKeyWrapper, kmsCryptoClientClass } from '../../shared/crypto/oci-kms-key-wrapper.ts';
+import { createOciKmsKeyWrapper } from '../../shared/crypto/oci-kms-key-wrapper.ts';
 import { type FakeOciKms, startFakeOciKms } from '../support/fake-oci-kms.ts';
 import { rsaKeyPair, TEST_SIGNING_KEY_ID, testAuthProvider } from '../support/oci-test-auth.ts';
 
@@ -106,11 +106,5 @@ describe('OCI KMS key wrapper against the fake Vault crypto endpoint', () => {
     const wrapped = await wrapperFor(freshKey().keyId).wrap(randomBytes(32));
     expect(statusOf(await failure(wrapperFor(freshKey().keyId).unwrap(wrapped)))).toBe(400);
     expect(statusOf(await failure(wrapperFor('ocid1.key.oc1.phx.unknown').wrap(randomBytes(32))))).toBe(404);
-  });
-
-  it('finds KmsCryptoClient in both the named and the bundled `{ default }` module shapes', () => {
-    expect(kmsCryptoClientClass(keyManagement)).toBe(keyManagement.KmsCryptoClient);
-    expect(kmsCryptoClientClass({ default: keyManagement })).toBe(keyManagement.KmsCryptoClient);
-    expect(() => kmsCryptoClientClass({} as typeof keyManagement)).toThrow(KeyWrapError);
   });
 });
