@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { DESIGN_REGISTERED_TOPIC, type DesignRegistry } from '../../shared/chain/design-registry.ts';
+import { orgChainAddress } from '../../shared/chain/org-address.ts';
 import type { ChainClient } from '../../shared/chain/provider.ts';
 import { sendSerialised } from '../../shared/chain/relayer.ts';
 import type { DbPool } from '../../shared/db/pool.ts';
@@ -13,11 +13,6 @@ const RECEIPT_TIMEOUT_MS = 30_000;
 export type ChainOutcome =
   | { readonly kind: 'registered'; readonly txHash: string; readonly blockNumber: number }
   | { readonly kind: 'taken'; readonly byDesignId: string };
-
-/** The creator recorded on chain: a stable pseudonymous address per organisation. */
-export function orgChainAddress(orgId: string): string {
-  return `0x${createHash('sha256').update(`forgecast:org:${orgId}`).digest('hex').slice(-40)}`;
-}
 
 /**
  * Registers the fingerprint, safely repeatable: a transaction recorded by an earlier attempt is

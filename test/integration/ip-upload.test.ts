@@ -8,7 +8,7 @@ import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ALL_BUCKETS, BUCKETS } from '../../events/buckets.ts';
 import { processUpload, type UploadDeps } from '../../functions/ip-upload/process-upload.ts';
-import { orgChainAddress } from '../../functions/ip-upload/register-on-chain.ts';
+import { orgChainAddress } from '../../shared/chain/org-address.ts';
 import { type LocalChain, startLocalChain } from '../../infra/local/chain.ts';
 import { deployLocalContracts } from '../../infra/local/deploy-contracts.ts';
 import { type RunningS3Server, startS3Server } from '../../infra/local/s3/server.ts';
