@@ -53,6 +53,13 @@ export class ConflictError extends AppError {
   readonly title = 'Conflict';
 }
 
+/** Well-formed but not acceptable: e.g. an Idempotency-Key reused with a different request. */
+export class UnprocessableError extends AppError {
+  readonly status = 422;
+  readonly slug = 'unprocessable';
+  readonly title = 'Request cannot be processed';
+}
+
 export class PayloadTooLargeError extends AppError {
   readonly status = 413;
   readonly slug = 'payload-too-large';

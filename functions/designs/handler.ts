@@ -1,5 +1,6 @@
 import { createPool } from '../../shared/db/pool.ts';
 import { findOrgDesign, insertDesign, listOrgDesigns } from '../../shared/designs/design-repository.ts';
+import { grantLicensor, listLicensors, revokeLicensor } from '../../shared/designs/licensors.ts';
 import { NotFoundError } from '../../shared/errors.ts';
 import { newId } from '../../shared/ids.ts';
 import { createApi, parseJsonBody, validate } from '../../shared/runtime/api.ts';
@@ -79,5 +80,36 @@ export const handler = httpFunction(() => {
     res.type('image/png').set('Cache-Control', 'private, max-age=3600').send(Buffer.concat(chunks));
   });
 
+  app.get('/designs/:id/licensors', async (req, res) => {
+    const principal = requirePrincipal(req);
+    const design = await ownDesign(principal.orgId, req.params.id);
+    res.json({ items: await listLicensors(pool, design.id) });
+  });
+
+  // The owner names the organisations (marketplaces, ERPs) that may sell licenses of a design.
+  app.put('/designs/:id/licensors/:orgId', async (req, res) => {
+    const principal = requirePrincipal(req);
+    requireScope(principal, 'designs:write');
+    const design = await ownDesign(principal.orgId, req.params.id);
+    const orgId = validate(designIdSchema, req.params.orgId, 'path');
+    if (!(await grantLicensor(pool, design.id, orgId))) throw new NotFoundError(`No organisation ${orgId}`);
+    res.status(204).end();
+  });
+
+  app.delete('/designs/:id/licensors/:orgId', async (req, res) => {
+    const principal = requirePrincipal(req);
+    requireScope(principal, 'designs:write');
+    const design = await ownDesign(principal.orgId, req.params.id);
+    await revokeLicensor(pool, design.id, validate(designIdSchema, req.params.orgId, 'path'));
+    res.status(204).end();
+  });
+
   return app;
 });
+
+async function ownDesign(orgId: string, rawId: string | undefined) {
+  const id = validate(designIdSchema, rawId, 'path');
+  const design = await findOrgDesign(pool, orgId, id);
+  if (!design) throw new NotFoundError(`No design ${id}`);
+  return design;
+}

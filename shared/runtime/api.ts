@@ -50,6 +50,9 @@ export function finishApi(app: Express): Express {
     if (!(err instanceof AppError) || problem.status >= 500) {
       log.error('request failed', { method: req.method, path: req.path, error: err });
     }
+    // A dependency outage says when to come back (RFC 9110 Retry-After) rather than inviting a storm.
+    if (typeof problem.retryAfterSeconds === 'number')
+      res.set('Retry-After', String(problem.retryAfterSeconds));
     res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
   });
   return app;
@@ -79,7 +82,11 @@ export function parseJsonBody<T>(req: Request, schema: z.ZodType<T>, maxBytes = 
   return validate(schema, parsed, 'body');
 }
 
-export function validate<T>(schema: z.ZodType<T>, value: unknown, where: 'body' | 'query' | 'path'): T {
+export function validate<T>(
+  schema: z.ZodType<T>,
+  value: unknown,
+  where: 'body' | 'query' | 'path' | 'header',
+): T {
   const result = schema.safeParse(value);
   if (!result.success) {
     const errors = result.error.issues.map((i) => ({ pointer: `/${i.path.join('/')}`, detail: i.message }));

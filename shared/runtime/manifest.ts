@@ -25,6 +25,15 @@ export interface ObjectEventTrigger {
   readonly bucket: string;
 }
 
+/**
+ * A timer trigger: the function receives a schedule tick (events/schedule-tick.ts) every
+ * `everySeconds`, never two at once. OCI: a Resource Scheduler schedule; local: infra/local/scheduler.ts.
+ */
+export interface ScheduleTrigger {
+  readonly name: string;
+  readonly everySeconds: number;
+}
+
 export type FunctionKind = 'http' | 'event' | 'authorizer';
 
 export interface FunctionManifest {
@@ -36,6 +45,8 @@ export interface FunctionManifest {
   readonly timeoutSeconds: number;
   readonly routes: readonly HttpRoute[];
   readonly events: readonly ObjectEventTrigger[];
+  /** Timer triggers; only for `event` functions (a tick is an event). */
+  readonly schedules?: readonly ScheduleTrigger[];
   /** Environment variables the function reads (its config schema's keys), for Terraform. */
   readonly config: readonly string[];
 }
@@ -46,7 +57,16 @@ export function defineManifest(manifest: FunctionManifest): FunctionManifest {
   }
   if (manifest.kind === 'http' && manifest.routes.length === 0)
     throw new Error(`${manifest.name}: no routes`);
-  if (manifest.kind === 'event' && manifest.events.length === 0)
-    throw new Error(`${manifest.name}: no events`);
+  const schedules = manifest.schedules ?? [];
+  if (manifest.kind === 'event' && manifest.events.length === 0 && schedules.length === 0)
+    throw new Error(`${manifest.name}: no events or schedules`);
+  if (schedules.length > 0 && manifest.kind !== 'event')
+    throw new Error(`${manifest.name}: only event functions take schedules`);
+  for (const schedule of schedules) {
+    // OCI Resource Scheduler's finest cron granularity is one minute; locally we go faster.
+    if (!Number.isInteger(schedule.everySeconds) || schedule.everySeconds < 1) {
+      throw new Error(`${manifest.name}: schedule ${schedule.name} needs everySeconds >= 1`);
+    }
+  }
   return manifest;
 }

@@ -1,0 +1,200 @@
+import type { Response } from 'express';
+import type { RowDataPacket } from 'mysql2/promise';
+import { LicenseLedger } from '../../shared/chain/license-ledger.ts';
+import { createChainClient } from '../../shared/chain/provider.ts';
+import { TxRelayer } from '../../shared/chain/tx-relayer.ts';
+import { createPool } from '../../shared/db/pool.ts';
+import { DependencyUnavailableError, ForbiddenError, NotFoundError } from '../../shared/errors.ts';
+import type { License } from '../../shared/licenses/license.ts';
+import { advanceMint, type MintingDeps, refreshMint } from '../../shared/licenses/license-minting.ts';
+import { findLicense, listOrgLicenses } from '../../shared/licenses/license-repository.ts';
+import { pushRevocation, revokeLicense } from '../../shared/licenses/license-revocation.ts';
+import { createApi, parseJsonBody, validate } from '../../shared/runtime/api.ts';
+import type { Principal } from '../../shared/runtime/auth-context.ts';
+import { httpFunction } from '../../shared/runtime/function.ts';
+import { log } from '../../shared/runtime/log.ts';
+import { requirePrincipal, requireScope } from '../../shared/runtime/principal.ts';
+import { loadLicenseMintConfig } from './config.ts';
+import { createOrFindLicense } from './create-license.ts';
+import { type OnChainView, presentLicense } from './present.ts';
+import {
+  createLicenseSchema,
+  idempotencyKeySchema,
+  licenseIdSchema,
+  listQuerySchema,
+  revokeSchema,
+} from './schema.ts';
+
+const config = loadLicenseMintConfig();
+const pool = createPool(config.MYSQL_URL);
+
+let chain: Promise<MintingDeps> | undefined;
+/** ethers and the relayer are set up on first use, outside the cold start. */
+function minting(): Promise<MintingDeps> {
+  chain ??= (async () => {
+    const client = await createChainClient({
+      rpcUrl: config.CHAIN_RPC_URL,
+      privateKey: config.CHAIN_RELAYER_KEY,
+    });
+    const [relayer, ledger] = await Promise.all([
+      TxRelayer.create(pool, client),
+      LicenseLedger.connect(client, config.LICENSE_LEDGER_ADDRESS),
+    ]);
+    return { pool, relayer, ledger };
+  })().catch((err: unknown) => {
+    chain = undefined;
+    throw err;
+  });
+  return chain;
+}
+
+export const handler = httpFunction(() => {
+  const app = createApi();
+
+  app.post('/licenses', async (req, res) => {
+    const principal = requirePrincipal(req);
+    requireScope(principal, 'licenses:write');
+    const key = validate(idempotencyKeySchema, req.get('idempotency-key'), 'header');
+    const input = parseJsonBody(req, createLicenseSchema);
+    const { license, created } = await createOrFindLicense(pool, principal.orgId, key, input);
+    if (!created) res.set('Idempotent-Replayed', 'true');
+    let current = license;
+    try {
+      current = await advanceMint(await minting(), license.id, config.MINT_WAIT_MS);
+    } catch (err) {
+      if (!(err instanceof DependencyUnavailableError)) throw err;
+      // Recorded and queued: the keeper mints it when the chain is back; a retry with the same
+      // Idempotency-Key lands on this very license.
+      log.warn('mint deferred: chain unavailable', { licenseId: license.id, error: err });
+    }
+    sendMintResult(res, current);
+  });
+
+  app.get('/licenses', async (req, res) => {
+    const principal = requirePrincipal(req);
+    const query = validate(listQuerySchema, req.query, 'query');
+    const page = await listOrgLicenses(pool, principal.orgId, {
+      limit: query.limit,
+      ...(query.cursor ? { before: query.cursor } : {}),
+    });
+    res.json({ items: page.items.map((license) => presentLicense(license)), nextCursor: page.next });
+  });
+
+  app.get('/licenses/:id', async (req, res) => {
+    const principal = requirePrincipal(req);
+    let license = await visibleLicense(principal, validate(licenseIdSchema, req.params.id, 'path'));
+    let onChain: OnChainView | undefined;
+    try {
+      const deps = await minting();
+      license = await refreshMint(deps, license);
+      if (req.query.chain === 'live') onChain = await readOnChain(deps, license);
+    } catch (err) {
+      if (!(err instanceof DependencyUnavailableError)) throw err;
+      onChain = { reachable: false };
+    }
+    res.json(presentLicense(license, onChain));
+  });
+
+  app.post('/licenses/:id/revoke', async (req, res) => {
+    const principal = requirePrincipal(req);
+    requireScope(principal, 'licenses:write');
+    const license = await visibleLicense(principal, validate(licenseIdSchema, req.params.id, 'path'));
+    if (!(await mayRevoke(principal, license))) {
+      throw new ForbiddenError('Only the issuer or the design owner may revoke a license');
+    }
+    const { reason } = parseJsonBody(req, revokeSchema);
+    await revokeLicense(pool, license, reason);
+    let onChain = 'pending';
+    try {
+      const revoked = (await findLicense(pool, license.id)) ?? license;
+      onChain = await pushRevocation(await minting(), revoked);
+    } catch (err) {
+      if (!(err instanceof DependencyUnavailableError)) throw err;
+      log.warn('revocation not yet on chain: chain unavailable', { licenseId: license.id });
+    }
+    const current = (await findLicense(pool, license.id)) ?? license;
+    res.json({ ...presentLicense(current), revocationOnChain: onChain });
+  });
+
+  app.get('/ledger/reconciliation', async (req, res) => {
+    requireScope(requirePrincipal(req), 'admin');
+    const [rows] = await pool.query<RowDataPacket[]>(
+      `SELECT id, chain_instance, head_block, licenses_checked, drift_count, report, ran_at
+         FROM ledger_reconciliations ORDER BY id DESC LIMIT 1`,
+    );
+    const latest = rows[0];
+    if (!latest) throw new NotFoundError('The ledger has not been reconciled yet');
+    res.json({
+      id: Number(latest.id),
+      chainInstance: latest.chain_instance,
+      headBlock: Number(latest.head_block),
+      licensesChecked: Number(latest.licenses_checked),
+      driftCount: Number(latest.drift_count),
+      drift: latest.report,
+      ranAt: (latest.ran_at as Date).toISOString(),
+    });
+  });
+
+  return app;
+});
+
+function sendMintResult(res: Response, license: License): void {
+  const location = `/v1/licenses/${license.id}`;
+  const body = presentLicense(license);
+  if (license.status === 'active') {
+    res.status(201).location(location).json(body);
+  } else if (license.status === 'pending') {
+    res
+      .status(202)
+      .location(location)
+      .set('Retry-After', '2')
+      .json({ ...body, statusUrl: location });
+  } else {
+    res
+      .status(422)
+      .type('application/problem+json')
+      .send(
+        JSON.stringify({
+          type: 'https://forgecast.dev/problems/license-refused',
+          title: 'The ledger refused the license',
+          status: 422,
+          detail: license.failureReason ?? 'The license could not be issued',
+          code: 'license_refused',
+          licenseId: license.id,
+        }),
+      );
+  }
+}
+
+/** Issuer, holder and design owner may see a license; to anyone else it does not exist. */
+async function visibleLicense(principal: Principal, id: string): Promise<License> {
+  const license = await findLicense(pool, id);
+  if (license && (license.issuerOrgId === principal.orgId || license.holderOrgId === principal.orgId)) {
+    return license;
+  }
+  if (license && (await ownsDesign(principal.orgId, license.designId))) return license;
+  throw new NotFoundError(`No license ${id}`);
+}
+
+async function mayRevoke(principal: Principal, license: License): Promise<boolean> {
+  return license.issuerOrgId === principal.orgId || ownsDesign(principal.orgId, license.designId);
+}
+
+async function ownsDesign(orgId: string, designId: string): Promise<boolean> {
+  const [rows] = await pool.query<RowDataPacket[]>('SELECT 1 FROM designs WHERE id = ? AND org_id = ?', [
+    designId,
+    orgId,
+  ]);
+  return rows.length > 0;
+}
+
+async function readOnChain(deps: MintingDeps, license: License): Promise<OnChainView> {
+  if (license.chain.tokenId === null) return { reachable: true, exists: false };
+  try {
+    const record = await deps.ledger.licenseOf(license.chain.tokenId);
+    return { reachable: true, exists: record.exists, printsUsed: record.printsUsed, revoked: record.revoked };
+  } catch (err) {
+    log.warn('ledger read failed', { licenseId: license.id, error: err });
+    return { reachable: false };
+  }
+}

@@ -1,0 +1,37 @@
+import type { RowDataPacket } from 'mysql2/promise';
+import { DependencyUnavailableError } from '../errors.ts';
+import type { DbPool } from './pool.ts';
+
+/**
+ * Runs `fn` while holding a MySQL named lock (GET_LOCK), so one caller at a time — across every
+ * function instance sharing the database — works on the thing the name stands for. The lock
+ * lives on one pooled connection and is released even when `fn` throws. MySQL limits names to
+ * 64 characters.
+ */
+export async function withNamedLock<T>(
+  pool: DbPool,
+  name: string,
+  waitSeconds: number,
+  fn: () => Promise<T>,
+): Promise<T> {
+  if (name.length > 64) throw new Error(`Lock name longer than 64 characters: ${name}`);
+  const connection = await pool.getConnection();
+  try {
+    const [rows] = await connection.query<RowDataPacket[]>('SELECT GET_LOCK(?, ?) AS got', [
+      name,
+      waitSeconds,
+    ]);
+    if (Number(rows[0]?.got) !== 1) {
+      throw new DependencyUnavailableError('Another request is working on this; retry shortly', {
+        extensions: { retryAfterSeconds: 1 },
+      });
+    }
+    try {
+      return await fn();
+    } finally {
+      await connection.query('SELECT RELEASE_LOCK(?)', [name]);
+    }
+  } finally {
+    connection.release();
+  }
+}

@@ -1,0 +1,193 @@
+import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import type { DbConnection, DbPool } from '../db/pool.ts';
+import type { License, LicenseStatus } from './license.ts';
+
+type Queryable = DbPool | DbConnection;
+
+const COLUMNS = `l.id, l.issuer_org_id, l.holder_org_id, l.design_id, l.idempotency_key, l.request_sha256,
+  l.prints_total, l.prints_used, l.prints_reserved, l.failure_allowance, l.failures_refunded, l.prints_settled,
+  l.expires_at, l.printer_root, l.status, l.failure_reason, l.revoked_at, l.revocation_reason, l.chain_id,
+  l.ledger_address, l.token_id, l.mint_tx_id, l.mint_tx_hash, l.mint_block, l.created_at, l.activated_at,
+  (SELECT GROUP_CONCAT(lp.printer_id ORDER BY lp.printer_id) FROM license_printers lp WHERE lp.license_id = l.id)
+    AS printer_ids`;
+
+export interface NewLicense {
+  readonly id: string;
+  readonly issuerOrgId: string;
+  readonly holderOrgId: string;
+  readonly designId: string;
+  readonly idempotencyKey: string;
+  readonly requestSha256: Buffer;
+  readonly printsTotal: number;
+  readonly failureAllowance: number;
+  readonly expiresAt: Date;
+  readonly printerIds: readonly string[];
+  readonly printerRoot: string | null;
+}
+
+/** Inserts the license and its printer set; throws the driver's ER_DUP_ENTRY on a reused idempotency key. */
+export async function insertLicense(connection: DbConnection, license: NewLicense): Promise<void> {
+  await connection.query(
+    `INSERT INTO licenses (id, issuer_org_id, holder_org_id, design_id, idempotency_key, request_sha256,
+       prints_total, failure_allowance, expires_at, printer_root)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [
+      license.id,
+      license.issuerOrgId,
+      license.holderOrgId,
+      license.designId,
+      license.idempotencyKey,
+      license.requestSha256,
+      license.printsTotal,
+      license.failureAllowance,
+      license.expiresAt,
+      license.printerRoot === null ? null : Buffer.from(license.printerRoot.slice(2), 'hex'),
+    ],
+  );
+  if (license.printerIds.length > 0) {
+    await connection.query('INSERT INTO license_printers (license_id, printer_id) VALUES ?', [
+      license.printerIds.map((printerId) => [license.id, printerId]),
+    ]);
+  }
+}
+
+export async function findLicense(db: Queryable, id: string): Promise<License | undefined> {
+  const [rows] = await db.query<RowDataPacket[]>(`SELECT ${COLUMNS} FROM licenses l WHERE l.id = ?`, [id]);
+  return rows[0] ? toLicense(rows[0]) : undefined;
+}
+
+export async function findByIdempotencyKey(
+  db: Queryable,
+  issuerOrgId: string,
+  idempotencyKey: string,
+): Promise<License | undefined> {
+  const [rows] = await db.query<RowDataPacket[]>(
+    `SELECT ${COLUMNS} FROM licenses l WHERE l.issuer_org_id = ? AND l.idempotency_key = ?`,
+    [issuerOrgId, idempotencyKey],
+  );
+  return rows[0] ? toLicense(rows[0]) : undefined;
+}
+
+/** Licenses an organisation issued or holds, newest first. */
+export async function listOrgLicenses(
+  db: Queryable,
+  orgId: string,
+  page: { limit: number; before?: string },
+): Promise<{ items: License[]; next: string | null }> {
+  const before = page.before ? 'AND l.id < ?' : '';
+  const params = page.before ? [orgId, page.before] : [orgId];
+  const [rows] = await db.query<RowDataPacket[]>(
+    `SELECT ${COLUMNS} FROM licenses l WHERE l.id IN (
+        SELECT id FROM licenses WHERE issuer_org_id = ?
+        UNION SELECT id FROM licenses WHERE holder_org_id = ?)
+      ${before} ORDER BY l.id DESC LIMIT ?`,
+    [orgId, ...params, page.limit + 1],
+  );
+  const items = rows.slice(0, page.limit).map(toLicense);
+  return { items, next: rows.length > page.limit ? (items.at(-1)?.id ?? null) : null };
+}
+
+/** Pending licenses whose mint needs a nudge (no transaction yet, or one that did not land). */
+export async function listPendingLicenseIds(db: Queryable, olderThanSeconds: number, limit: number) {
+  const [rows] = await db.query<RowDataPacket[]>(
+    `SELECT id FROM licenses WHERE status = 'pending' AND created_at < NOW(3) - INTERVAL ? SECOND
+      ORDER BY created_at LIMIT ?`,
+    [olderThanSeconds, limit],
+  );
+  return rows.map((row) => String(row.id));
+}
+
+export async function recordMintSubmission(
+  db: Queryable,
+  id: string,
+  submission: { chainId: number; ledgerAddress: string; tokenId: string; txId: number; txHash: string },
+): Promise<void> {
+  await db.query(
+    `UPDATE licenses SET chain_id = ?, ledger_address = ?, token_id = ?, mint_tx_id = ?, mint_tx_hash = ?
+      WHERE id = ? AND status = 'pending'`,
+    [
+      submission.chainId,
+      submission.ledgerAddress,
+      submission.tokenId,
+      submission.txId,
+      submission.txHash,
+      id,
+    ],
+  );
+}
+
+/** pending → active, once; returns false when it already was (another path got there first). */
+export async function markLicenseActive(
+  connection: DbConnection,
+  id: string,
+  mined: { txHash: string | null; blockNumber: number | null },
+): Promise<boolean> {
+  const [result] = await connection.query<ResultSetHeader>(
+    `UPDATE licenses SET status = 'active', activated_at = NOW(3),
+            mint_tx_hash = COALESCE(?, mint_tx_hash), mint_block = COALESCE(?, mint_block)
+      WHERE id = ? AND status = 'pending'`,
+    [mined.txHash, mined.blockNumber, id],
+  );
+  return result.affectedRows === 1;
+}
+
+export async function markLicenseFailed(
+  connection: DbConnection,
+  id: string,
+  reason: string,
+): Promise<boolean> {
+  const [result] = await connection.query<ResultSetHeader>(
+    `UPDATE licenses SET status = 'failed', failure_reason = ? WHERE id = ? AND status = 'pending'`,
+    [reason.slice(0, 500), id],
+  );
+  return result.affectedRows === 1;
+}
+
+/** Revocation takes effect off chain at once (authorization reads this row); the chain follows. */
+export async function markLicenseRevoked(
+  connection: DbConnection,
+  id: string,
+  reason: string,
+): Promise<boolean> {
+  const [result] = await connection.query<ResultSetHeader>(
+    'UPDATE licenses SET revoked_at = NOW(3), revocation_reason = ? WHERE id = ? AND revoked_at IS NULL',
+    [reason.slice(0, 500), id],
+  );
+  return result.affectedRows === 1;
+}
+
+function toLicense(row: RowDataPacket): License {
+  const printerRoot = row.printer_root as Buffer | null;
+  const printerIds = row.printer_ids as string | null;
+  return {
+    id: String(row.id),
+    issuerOrgId: String(row.issuer_org_id),
+    holderOrgId: String(row.holder_org_id),
+    designId: String(row.design_id),
+    idempotencyKey: String(row.idempotency_key),
+    requestSha256: row.request_sha256 as Buffer,
+    printsTotal: Number(row.prints_total),
+    printsUsed: Number(row.prints_used),
+    printsReserved: Number(row.prints_reserved),
+    failureAllowance: Number(row.failure_allowance),
+    failuresRefunded: Number(row.failures_refunded),
+    printsSettled: Number(row.prints_settled),
+    expiresAt: row.expires_at as Date,
+    printerIds: printerIds ? printerIds.split(',') : [],
+    printerRoot: printerRoot ? `0x${printerRoot.toString('hex')}` : null,
+    status: row.status as LicenseStatus,
+    failureReason: (row.failure_reason as string | null) ?? null,
+    revokedAt: (row.revoked_at as Date | null) ?? null,
+    revocationReason: (row.revocation_reason as string | null) ?? null,
+    chain: {
+      chainId: row.chain_id === null ? null : Number(row.chain_id),
+      ledgerAddress: (row.ledger_address as string | null) ?? null,
+      tokenId: (row.token_id as string | null) ?? null,
+      mintTxId: row.mint_tx_id === null ? null : Number(row.mint_tx_id),
+      mintTxHash: (row.mint_tx_hash as string | null) ?? null,
+      mintBlock: row.mint_block === null ? null : Number(row.mint_block),
+    },
+    createdAt: row.created_at as Date,
+    activatedAt: (row.activated_at as Date | null) ?? null,
+  };
+}
