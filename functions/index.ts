@@ -5,6 +5,8 @@ import { authorizerManifest } from './authorizer/manifest.ts';
 import { designsManifest } from './designs/manifest.ts';
 import { healthManifest } from './health/manifest.ts';
 import { ipUploadManifest } from './ip-upload/manifest.ts';
+import { printAuthorizeManifest } from './print-authorize/manifest.ts';
+import { printersManifest } from './printers/manifest.ts';
 
 export interface CatalogEntry {
   readonly manifest: FunctionManifest;
@@ -22,6 +24,8 @@ export const catalog: readonly CatalogEntry[] = [
   { manifest: accountsManifest, load: () => import('./accounts/handler.ts') },
   { manifest: designsManifest, load: () => import('./designs/handler.ts') },
   { manifest: ipUploadManifest, load: () => import('./ip-upload/handler.ts') },
+  { manifest: printersManifest, load: () => import('./printers/handler.ts') },
+  { manifest: printAuthorizeManifest, load: () => import('./print-authorize/handler.ts') },
 ];
 
 export function findFunction(name: string): CatalogEntry | undefined {

@@ -1,16 +1,24 @@
 import type { ApiKeyRow } from '../../shared/accounts/api-key-store.ts';
 import { parseApiKey, secretMatches } from '../../shared/accounts/api-keys.ts';
+import type { PrinterCredentialRow } from '../../shared/printers/printer.ts';
+import { parsePrinterCredential, printerSecretMatches } from '../../shared/printers/printer-credential.ts';
 import type { AuthContext } from '../../shared/runtime/auth-context.ts';
 import type { AuthorizerAnswer, AuthorizerInput } from './schema.ts';
 
 export type StoredKey = ApiKeyRow;
+export type StoredPrinter = PrinterCredentialRow;
 
 export interface KeyLookup {
   find(keyId: string): Promise<StoredKey | undefined>;
+  /** Printer credentials (`fcp_`); a lookup without it accepts API keys only. */
+  findPrinter?(printerId: string): Promise<StoredPrinter | undefined>;
 }
 
 /** How long the gateway may reuse an answer; bounds how late a revocation takes effect. */
 const ANSWER_TTL_MS = 60_000;
+
+/** All a printer may do with its credential: ask for print grants and report their outcome. */
+export const PRINTER_SCOPES = ['prints:authorize'] as const;
 
 const refuse = (description: string): AuthorizerAnswer => ({
   active: false,
@@ -22,9 +30,13 @@ export async function authorize(
   keys: KeyLookup,
   now = new Date(),
 ): Promise<AuthorizerAnswer> {
-  const presented =
-    input.type === 'TOKEN' ? input.token : (input.data.token ?? input.data.authorization ?? '');
-  const parsed = parseApiKey(presented.replace(/^Bearer\s+/i, ''));
+  const presented = (
+    input.type === 'TOKEN' ? input.token : (input.data.token ?? input.data.authorization ?? '')
+  ).replace(/^Bearer\s+/i, '');
+  const printerCredential = parsePrinterCredential(presented);
+  if (printerCredential) return authorizePrinter(printerCredential, keys, now);
+
+  const parsed = parseApiKey(presented);
   if (!parsed) return refuse('malformed credential');
   const key = await keys.find(parsed.keyId);
   // The same answer for an unknown key and a wrong secret: no oracle for valid key ids.
@@ -35,18 +47,42 @@ export async function authorize(
   const expiresAt = new Date(
     Math.min(now.getTime() + ANSWER_TTL_MS, key.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY),
   );
-  const principal = `key:${key.keyId}`;
-  const context: AuthContext = {
-    principal,
-    orgId: key.orgId,
-    scopes: key.scopes.join(' '),
-    keyId: key.keyId,
-  };
+  return activeAnswer(`key:${key.keyId}`, key.orgId, key.scopes, key.keyId, expiresAt);
+}
+
+async function authorizePrinter(
+  credential: { printerId: string; secret: string },
+  keys: KeyLookup,
+  now: Date,
+): Promise<AuthorizerAnswer> {
+  const printer = await keys.findPrinter?.(credential.printerId);
+  // Unknown, retired and wrong secret all read the same: a retired printer's id is no oracle either.
+  if (printer?.status !== 'active' || !printerSecretMatches(credential.secret, printer.credentialHash)) {
+    return refuse('unknown credential');
+  }
+  const expiresAt = new Date(now.getTime() + ANSWER_TTL_MS);
+  return activeAnswer(
+    `printer:${printer.printerId}`,
+    printer.orgId,
+    PRINTER_SCOPES,
+    printer.printerId,
+    expiresAt,
+  );
+}
+
+function activeAnswer(
+  principal: string,
+  orgId: string,
+  scopes: readonly string[],
+  keyId: string,
+  expiresAt: Date,
+): AuthorizerAnswer {
+  const context: AuthContext = { principal, orgId, scopes: scopes.join(' '), keyId };
   return {
     active: true,
     principal,
-    scope: [...key.scopes],
-    clientId: key.keyId,
+    scope: [...scopes],
+    clientId: keyId,
     expiresAt: expiresAt.toISOString(),
     context,
   };

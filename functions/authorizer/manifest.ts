@@ -3,7 +3,8 @@ import { authorizerConfigKeys } from './config.ts';
 
 export const authorizerManifest = defineManifest({
   name: 'authorizer',
-  summary: 'API Gateway custom authentication: turns an API key into a principal, organisation and scopes.',
+  summary:
+    'API Gateway custom authentication: turns an API key or a printer credential into a principal, organisation and scopes.',
   kind: 'authorizer',
   memoryMb: 256,
   timeoutSeconds: 10,

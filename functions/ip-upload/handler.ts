@@ -1,18 +1,18 @@
 import { objectStorageEventSchema } from '../../events/object-storage-event.ts';
 import { DesignRegistry } from '../../shared/chain/design-registry.ts';
 import { createChainClient } from '../../shared/chain/provider.ts';
+import { keyWrapperFromConfig } from '../../shared/crypto/key-wrapper-from-config.ts';
 import { createPool } from '../../shared/db/pool.ts';
 import { designIdFromUploadKey } from '../../shared/designs/design.ts';
 import { eventFunction } from '../../shared/runtime/function.ts';
 import { objectStoreFromConfig } from '../../shared/storage/s3-object-store.ts';
 import { loadIpUploadConfig } from './config.ts';
-import { createKeyWrapper } from './key-wrapper-factory.ts';
 import { processUpload, type UploadDeps } from './process-upload.ts';
 
 const config = loadIpUploadConfig();
 const pool = createPool(config.MYSQL_URL);
 const store = objectStoreFromConfig(config);
-const keys = createKeyWrapper(config);
+const keys = keyWrapperFromConfig(config);
 
 let deps: Promise<UploadDeps> | undefined;
 /** The chain client is made on first use: ethers stays out of the cold start. */

@@ -1,11 +1,14 @@
-import type { KeyWrapper } from '../../shared/crypto/key-wrapper.ts';
-import { createLocalKeyWrapper } from '../../shared/crypto/local-key-wrapper.ts';
-import { ConfigError } from '../../shared/errors.ts';
-import { commonJsExports } from '../../shared/runtime/commonjs.ts';
-import type { IpUploadConfig } from './config.ts';
+import type { z } from 'zod';
+import type { keyWrapperConfig } from '../config/platform.ts';
+import { ConfigError } from '../errors.ts';
+import { commonJsExports } from '../runtime/commonjs.ts';
+import type { KeyWrapper } from './key-wrapper.ts';
+import { createLocalKeyWrapper } from './local-key-wrapper.ts';
+
+export type KeyWrapperConfig = z.infer<z.ZodObject<typeof keyWrapperConfig>>;
 
 /** Chooses the master key: the local key file's value, or OCI Vault through resource principals. */
-export function createKeyWrapper(config: IpUploadConfig): KeyWrapper {
+export function keyWrapperFromConfig(config: KeyWrapperConfig): KeyWrapper {
   if (config.KEY_WRAPPER === 'local') {
     const key = Buffer.from(config.MASTER_KEY_BASE64 ?? '', 'base64');
     if (key.length !== 32)
@@ -28,9 +31,13 @@ function lazyOciWrapper(cryptoEndpoint: string, keyId: string): KeyWrapper {
     wrapper ??= (async () => {
       const common = commonJsExports(await import('oci-common'));
       const provider = await common.ResourcePrincipalAuthenticationDetailsProvider.builder();
-      const { createOciKmsKeyWrapper } = await import('../../shared/crypto/oci-kms-key-wrapper.ts');
+      const { createOciKmsKeyWrapper } = await import('./oci-kms-key-wrapper.ts');
       return createOciKmsKeyWrapper({ cryptoEndpoint, keyId, authenticationDetailsProvider: provider });
-    })();
+    })().catch((err: unknown) => {
+      // A failed start (no resource principal yet, import error) is not cached.
+      wrapper = undefined;
+      throw err;
+    });
     return wrapper;
   };
   return {

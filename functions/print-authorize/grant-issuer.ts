@@ -1,0 +1,118 @@
+import type { KeyObject } from 'node:crypto';
+import type { KeyWrapper } from '../../shared/crypto/key-wrapper.ts';
+import { wrapForPrinter } from '../../shared/crypto/printer-key-wrap.ts';
+import type { DbPool } from '../../shared/db/pool.ts';
+import { NotFoundError, UnauthorizedError } from '../../shared/errors.ts';
+import {
+  type PrintGrant,
+  sealedDesignAad,
+  shapeContentKey,
+  shapeGrant,
+} from '../../shared/licenses/print-grant.ts';
+import { authorizePrint } from '../../shared/licenses/print-ledger.ts';
+import { findLicenseForPrinting, type LicenseForPrinting } from '../../shared/licenses/print-refusal.ts';
+import { parsePrinterPublicKey } from '../../shared/printers/printer-public-key.ts';
+import { findPrinter } from '../../shared/printers/printer-repository.ts';
+import type { ObjectStore } from '../../shared/storage/object-store.ts';
+import { BoundedCache } from './bounded-cache.ts';
+import { designUnavailable, refusalError } from './errors.ts';
+import type { PrinterPrincipal } from './printer-principal.ts';
+
+export interface GrantIssuerDeps {
+  readonly pool: DbPool;
+  readonly store: ObjectStore;
+  readonly keys: KeyWrapper;
+  readonly vaultBucket: string;
+  readonly grantTtlSeconds: number;
+  readonly downloadTtlSeconds: number;
+}
+
+interface PrinterKey {
+  readonly key: KeyObject;
+  /** Hex SHA-256 of the DER public key. */
+  readonly keyId: string;
+}
+
+export interface GrantIssuer {
+  issue(printer: PrinterPrincipal, licenseId: string): Promise<PrintGrant>;
+}
+
+/**
+ * Reserves one print and hands out its one-time grant. The license is decided by one
+ * conditional UPDATE (print-ledger); everything else a grant needs is read before it and kept:
+ * a license's holder, design and sealed key, and a printer's public key, never change.
+ */
+export function createGrantIssuer(deps: GrantIssuerDeps): GrantIssuer {
+  const licenses = new BoundedCache<string, LicenseForPrinting>({ maxEntries: 1024, ttlMs: 300_000 });
+  const printerKeys = new BoundedCache<string, PrinterKey>({ maxEntries: 1024, ttlMs: 600_000 });
+  // Unwrapping goes to KMS in production: a signed network call of tens of milliseconds, on every
+  // print of a design otherwise. Plaintext data keys stay in memory only briefly (one minute) and
+  // for few designs (LRU of 128), and are never written anywhere.
+  const dataKeys = new BoundedCache<string, Buffer>({ maxEntries: 128, ttlMs: 60_000 });
+
+  async function licenseFor(printer: PrinterPrincipal, licenseId: string): Promise<LicenseForPrinting> {
+    const license = await licenses.getOrLoad(licenseId, async () => {
+      const found = await findLicenseForPrinting(deps.pool, licenseId);
+      if (!found) throw new NotFoundError(`No license ${licenseId}`);
+      return found;
+    });
+    if (license.holderOrgId !== printer.orgId) throw new NotFoundError(`No license ${licenseId}`);
+    if (!license.vaultKey || !license.designKey) {
+      // Not kept: the design may be sealed a moment from now.
+      licenses.delete(licenseId);
+      throw designUnavailable(license.designId);
+    }
+    return license;
+  }
+
+  function printerKeyFor(printer: PrinterPrincipal): Promise<PrinterKey> {
+    return printerKeys.getOrLoad(printer.printerId, async () => {
+      const found = await findPrinter(deps.pool, printer.printerId);
+      if (!found || found.orgId !== printer.orgId) throw new UnauthorizedError('Unknown printer');
+      const parsed = parsePrinterPublicKey(found.publicKeyPem);
+      return { key: parsed.key, keyId: parsed.sha256.toString('hex') };
+    });
+  }
+
+  return {
+    async issue(printer, licenseId) {
+      const license = await licenseFor(printer, licenseId);
+      const vaultKey = license.vaultKey as string;
+      const designKey = license.designKey as NonNullable<LicenseForPrinting['designKey']>;
+      // Both before reserving: a KMS outage must not leave a print reserved for nothing.
+      const [printerKey, dataKey] = await Promise.all([
+        printerKeyFor(printer),
+        dataKeys.getOrLoad(license.designId, () => deps.keys.unwrap(designKey.wrappedKey)),
+      ]);
+
+      const authorization = await authorizePrint(deps.pool, {
+        licenseId,
+        printerId: printer.printerId,
+        orgId: printer.orgId,
+        designId: license.designId,
+        grantTtlSeconds: deps.grantTtlSeconds,
+      });
+      if (!authorization.granted) throw refusalError(authorization.refusal, licenseId);
+
+      const downloadExpiresAt = new Date(Date.now() + deps.downloadTtlSeconds * 1000);
+      const downloadUrl = await deps.store.presignGet(deps.vaultBucket, vaultKey, deps.downloadTtlSeconds);
+      return shapeGrant({
+        jobId: authorization.jobId,
+        serial: authorization.serial,
+        licenseId,
+        designId: license.designId,
+        grantExpiresAt: authorization.grantExpiresAt,
+        downloadUrl,
+        downloadExpiresAt,
+        contentKey: shapeContentKey({
+          printerId: printer.printerId,
+          printerKeyId: printerKey.keyId,
+          wrappedKey: wrapForPrinter(printerKey.key, dataKey),
+          iv: designKey.iv,
+          tag: designKey.authTag,
+          aad: sealedDesignAad(license.designId),
+        }),
+      });
+    },
+  };
+}

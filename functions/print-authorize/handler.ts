@@ -1,0 +1,76 @@
+import { keyWrapperFromConfig } from '../../shared/crypto/key-wrapper-from-config.ts';
+import { createPool } from '../../shared/db/pool.ts';
+import { NotFoundError } from '../../shared/errors.ts';
+import { completePrint, findPrintJob } from '../../shared/licenses/print-ledger.ts';
+import { workQueueFromConfig } from '../../shared/queue/queue-from-config.ts';
+import { createApi, parseJsonBody, validate } from '../../shared/runtime/api.ts';
+import { httpFunction } from '../../shared/runtime/function.ts';
+import { requirePrincipal, requireScope } from '../../shared/runtime/principal.ts';
+import { objectStoreFromConfig } from '../../shared/storage/s3-object-store.ts';
+import { loadPrintAuthorizeConfig, SETTLEMENT_QUEUE } from './config.ts';
+import { grantAlreadyUsed, grantExpired } from './errors.ts';
+import { createGrantIssuer } from './grant-issuer.ts';
+import { presentPrintJob } from './present.ts';
+import { printerOf, requirePrinter } from './printer-principal.ts';
+import { authorizePrintSchema, completePrintSchema, idSchema, MAX_BODY_BYTES } from './schema.ts';
+import { nudgeSettlement } from './settlement-nudge.ts';
+
+const config = loadPrintAuthorizeConfig();
+const pool = createPool(config.MYSQL_URL, { connectionLimit: 3 });
+const settlement = workQueueFromConfig(config, SETTLEMENT_QUEUE, pool);
+const grants = createGrantIssuer({
+  pool,
+  store: objectStoreFromConfig(config),
+  keys: keyWrapperFromConfig(config),
+  vaultBucket: config.VAULT_BUCKET,
+  grantTtlSeconds: config.GRANT_TTL_SECONDS,
+  downloadTtlSeconds: config.DOWNLOAD_URL_TTL_SECONDS,
+});
+
+export const handler = httpFunction(() => {
+  const app = createApi();
+
+  app.post('/print-jobs', async (req, res) => {
+    const printer = requirePrinter(requirePrincipal(req));
+    const input = parseJsonBody(req, authorizePrintSchema, MAX_BODY_BYTES);
+    const grant = await grants.issue(printer, input.licenseId);
+    // The content key is in this answer and nowhere else: no cache may keep it.
+    res.status(201).location(`/v1/print-jobs/${grant.jobId}`).set('Cache-Control', 'no-store').json(grant);
+  });
+
+  app.post('/print-jobs/:id/complete', async (req, res) => {
+    const printer = requirePrinter(requirePrincipal(req));
+    const jobId = validate(idSchema, req.params.id, 'path');
+    const input = parseJsonBody(req, completePrintSchema, MAX_BODY_BYTES);
+    const completion = await completePrint(pool, {
+      jobId,
+      printerId: printer.printerId,
+      outcome: input.outcome,
+      ...(input.reason ? { reason: input.reason } : {}),
+    });
+    switch (completion.kind) {
+      case 'not_found':
+        throw new NotFoundError(`No print job ${jobId}`);
+      case 'already_used':
+        throw grantAlreadyUsed(completion.state);
+      case 'expired':
+        throw grantExpired();
+      case 'completed':
+        if (completion.job.counted) await nudgeSettlement(settlement, jobId);
+        res.json(presentPrintJob(completion.job));
+    }
+  });
+
+  app.get('/print-jobs/:id', async (req, res) => {
+    const principal = requirePrincipal(req);
+    const jobId = validate(idSchema, req.params.id, 'path');
+    const printer = printerOf(principal);
+    if (!printer) requireScope(principal, 'licenses:read');
+    const job = await findPrintJob(pool, jobId);
+    const visible = printer ? job?.printerId === printer.printerId : job?.orgId === principal.orgId;
+    if (!job || !visible) throw new NotFoundError(`No print job ${jobId}`);
+    res.json(presentPrintJob(job));
+  });
+
+  return app;
+});

@@ -1,0 +1,21 @@
+import { defineManifest } from '../../shared/runtime/manifest.ts';
+import { printAuthorizeConfigKeys } from './config.ts';
+
+const printer = { type: 'scoped', anyOf: ['prints:authorize'] } as const;
+const printerOrHolder = { type: 'scoped', anyOf: ['prints:authorize', 'licenses:read', 'admin'] } as const;
+
+export const printAuthorizeManifest = defineManifest({
+  name: 'print-authorize',
+  summary:
+    'Printers ask for a one-time print grant (reserved print, serial, short-lived download, content key wrapped for the printer) and report its outcome.',
+  kind: 'http',
+  memoryMb: 256,
+  timeoutSeconds: 15,
+  routes: [
+    { method: 'POST', path: '/print-jobs', auth: printer },
+    { method: 'GET', path: '/print-jobs/{id}', auth: printerOrHolder },
+    { method: 'POST', path: '/print-jobs/{id}/complete', auth: printer },
+  ],
+  events: [],
+  config: printAuthorizeConfigKeys,
+});

@@ -1,0 +1,236 @@
+import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import { type DbConnection, type DbPool, withTransaction } from '../db/pool.ts';
+import { appendToOutbox } from '../events/outbox.ts';
+import { newId } from '../ids.ts';
+import { PRINT_JOB_COLUMNS, type PrintJob, type PrintJobState, toPrintJob } from './print-job.ts';
+import { diagnoseRefusal, type PrintRefusal } from './print-refusal.ts';
+import { printSerial } from './print-serial.ts';
+
+/**
+ * The off-chain print ledger, the enforcement point of every license:
+ * `prints_used + prints_reserved <= prints_total` holds under any concurrency because a print is
+ * only ever reserved by one conditional UPDATE of the license row. A grant holds its reservation
+ * until the printer reports the outcome (counted, or refunded within the failure allowance) or
+ * the grant expires and gives the print back.
+ */
+export interface PrintRequest {
+  readonly licenseId: string;
+  readonly printerId: string;
+  /** The printer's organisation: it must hold the license. */
+  readonly orgId: string;
+  /** For the domain event only; the license row is not read on the way to a grant. */
+  readonly designId: string;
+  readonly grantTtlSeconds: number;
+}
+
+export type Authorization =
+  | {
+      readonly granted: true;
+      readonly jobId: string;
+      readonly serial: string;
+      readonly grantedAt: Date;
+      readonly grantExpiresAt: Date;
+    }
+  | { readonly granted: false; readonly refusal: PrintRefusal };
+
+/** Expired grants looked at per release on the authorization path. */
+const RELEASE_BATCH = 100;
+/** A miss whose re-read finds the license usable lost a race with a completion or release. */
+const MAX_ATTEMPTS = 3;
+
+export async function authorizePrint(pool: DbPool, request: PrintRequest): Promise<Authorization> {
+  let releasedOnce = false;
+  let last: Authorization | undefined;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
+    last = await withTransaction(pool, (connection) => reserveOnce(connection, request));
+    if (last.granted) return last;
+    const { refusal } = last;
+    if (refusal.reason === 'available') continue;
+    if (refusal.reason === 'prints_exhausted' && !releasedOnce) {
+      releasedOnce = true;
+      const released = await releaseExpiredGrants(pool, {
+        licenseId: request.licenseId,
+        limit: RELEASE_BATCH,
+      });
+      if (released > 0) continue;
+    }
+    return last;
+  }
+  return last?.granted === false && last.refusal.reason !== 'available'
+    ? last
+    : { granted: false, refusal: { reason: 'license_busy' } };
+}
+
+async function reserveOnce(connection: DbConnection, request: PrintRequest): Promise<Authorization> {
+  // One statement decides: the row lock it takes serialises every reservation of this license,
+  // and LAST_INSERT_ID(expr) hands the new print sequence back without a second read.
+  const [reserved] = await connection.query<ResultSetHeader>(
+    `UPDATE licenses
+        SET prints_reserved = prints_reserved + 1, print_seq = LAST_INSERT_ID(print_seq + 1)
+      WHERE id = ? AND holder_org_id = ? AND status = 'active' AND revoked_at IS NULL
+        AND expires_at > NOW(3) AND prints_used + prints_reserved < prints_total
+        AND (NOT EXISTS (SELECT 1 FROM license_printers lp WHERE lp.license_id = licenses.id)
+             OR EXISTS (SELECT 1 FROM license_printers lp
+                         WHERE lp.license_id = licenses.id AND lp.printer_id = ?))
+        AND EXISTS (SELECT 1 FROM printers p
+                     WHERE p.id = ? AND p.org_id = licenses.holder_org_id AND p.status = 'active')`,
+    [request.licenseId, request.orgId, request.printerId, request.printerId],
+  );
+  if (reserved.affectedRows !== 1) {
+    return { granted: false, refusal: await diagnoseRefusal(connection, request) };
+  }
+  const jobId = newId();
+  const serial = printSerial(request.licenseId, Number(reserved.insertId));
+  const grantedAt = new Date();
+  const grantExpiresAt = new Date(grantedAt.getTime() + request.grantTtlSeconds * 1000);
+  await connection.query(
+    `INSERT INTO print_jobs (id, license_id, printer_id, org_id, serial, granted_at, grant_expires_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    [jobId, request.licenseId, request.printerId, request.orgId, serial, grantedAt, grantExpiresAt],
+  );
+  await appendToOutbox(connection, {
+    aggregateType: 'license',
+    aggregateId: request.licenseId,
+    type: 'print.authorized',
+    payload: {
+      jobId,
+      serial,
+      licenseId: request.licenseId,
+      designId: request.designId,
+      printerId: request.printerId,
+      orgId: request.orgId,
+      grantExpiresAt: grantExpiresAt.toISOString(),
+    },
+  });
+  return { granted: true, jobId, serial, grantedAt, grantExpiresAt };
+}
+
+/**
+ * Gives the prints of lapsed grants back to their licenses, one job per transaction so no
+ * license row stays locked for a whole batch. Safe to run from several places at once: a job is
+ * expired (and its reservation released) only by the UPDATE that moves it out of `granted`.
+ */
+export async function releaseExpiredGrants(
+  pool: DbPool,
+  options: { licenseId?: string; limit: number },
+): Promise<number> {
+  const [candidates] = await pool.query<RowDataPacket[]>(
+    `SELECT id, license_id, printer_id FROM print_jobs
+      WHERE state = 'granted' AND grant_expires_at <= NOW(3) ${options.licenseId ? 'AND license_id = ?' : ''}
+      ORDER BY grant_expires_at LIMIT ?`,
+    options.licenseId ? [options.licenseId, options.limit] : [options.limit],
+  );
+  let released = 0;
+  for (const row of candidates) {
+    const job = {
+      id: row.id as string,
+      licenseId: row.license_id as string,
+      printerId: row.printer_id as string,
+    };
+    if (await withTransaction(pool, (connection) => expireGrant(connection, job))) released += 1;
+  }
+  return released;
+}
+
+async function expireGrant(
+  connection: DbConnection,
+  job: { id: string; licenseId: string; printerId: string },
+): Promise<boolean> {
+  const [expired] = await connection.query<ResultSetHeader>(
+    `UPDATE print_jobs SET state = 'expired' WHERE id = ? AND state = 'granted' AND grant_expires_at <= NOW(3)`,
+    [job.id],
+  );
+  if (expired.affectedRows !== 1) return false;
+  await connection.query('UPDATE licenses SET prints_reserved = prints_reserved - 1 WHERE id = ?', [
+    job.licenseId,
+  ]);
+  await appendToOutbox(connection, {
+    aggregateType: 'license',
+    aggregateId: job.licenseId,
+    type: 'print.expired',
+    payload: { jobId: job.id, licenseId: job.licenseId, printerId: job.printerId },
+  });
+  return true;
+}
+
+export type PrintOutcome = 'succeeded' | 'failed';
+
+export type Completion =
+  | { readonly kind: 'completed'; readonly job: PrintJob }
+  | { readonly kind: 'not_found' }
+  /** The grant was already completed: a replay of the same grant. */
+  | { readonly kind: 'already_used'; readonly state: PrintJobState }
+  | { readonly kind: 'expired' };
+
+/**
+ * Records a printer's report. A success counts the print; a failure goes back to the license
+ * while `failures_refunded < failure_allowance`, and counts like a success after that. A grant
+ * can be completed once; a lapsed one is expired here (its print released) and refused.
+ */
+export async function completePrint(
+  pool: DbPool,
+  report: { jobId: string; printerId: string; outcome: PrintOutcome; reason?: string },
+): Promise<Completion> {
+  return withTransaction(pool, async (connection): Promise<Completion> => {
+    const [jobs] = await connection.query<RowDataPacket[]>(
+      `SELECT license_id, org_id, state, grant_expires_at <= NOW(3) AS lapsed FROM print_jobs
+        WHERE id = ? AND printer_id = ? FOR UPDATE`,
+      [report.jobId, report.printerId],
+    );
+    const job = jobs[0];
+    if (!job) return { kind: 'not_found' };
+    const licenseId = job.license_id as string;
+    if (job.state === 'expired') return { kind: 'expired' };
+    if (job.state !== 'granted') return { kind: 'already_used', state: job.state };
+    if (Number(job.lapsed) === 1) {
+      await expireGrant(connection, { id: report.jobId, licenseId, printerId: report.printerId });
+      return { kind: 'expired' };
+    }
+
+    const [licenses] = await connection.query<RowDataPacket[]>(
+      'SELECT failure_allowance, failures_refunded FROM licenses WHERE id = ? FOR UPDATE',
+      [licenseId],
+    );
+    const license = licenses[0] as RowDataPacket;
+    const refunded =
+      report.outcome === 'failed' && Number(license.failures_refunded) < Number(license.failure_allowance);
+    await connection.query(
+      `UPDATE licenses SET prints_reserved = prints_reserved - 1, prints_used = prints_used + ?,
+              failures_refunded = failures_refunded + ? WHERE id = ?`,
+      [refunded ? 0 : 1, refunded ? 1 : 0, licenseId],
+    );
+    await connection.query(
+      `UPDATE print_jobs SET state = ?, counted = ?, refunded = ?, failure_reason = ?, completed_at = NOW(3)
+        WHERE id = ?`,
+      [
+        report.outcome,
+        refunded ? 0 : 1,
+        refunded ? 1 : 0,
+        report.outcome === 'failed' ? (report.reason ?? null) : null,
+        report.jobId,
+      ],
+    );
+    await appendToOutbox(connection, {
+      aggregateType: 'license',
+      aggregateId: licenseId,
+      type: 'print.completed',
+      payload: {
+        jobId: report.jobId,
+        licenseId,
+        printerId: report.printerId,
+        orgId: job.org_id,
+        outcome: report.outcome,
+        counted: !refunded,
+        refunded,
+      },
+    });
+    return { kind: 'completed', job: (await findPrintJob(connection, report.jobId)) as PrintJob };
+  });
+}
+
+export async function findPrintJob(db: DbPool | DbConnection, id: string): Promise<PrintJob | undefined> {
+  const [rows] = await db.query<RowDataPacket[]>(`SELECT ${PRINT_JOB_COLUMNS} FROM print_jobs WHERE id = ?`, [
+    id,
+  ]);
+  return rows[0] ? toPrintJob(rows[0]) : undefined;
+}

@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import { configFields } from '../config/config.ts';
+import type { DbPool } from '../db/pool.ts';
+import { ConfigError } from '../errors.ts';
+import { commonJsExports } from '../runtime/commonjs.ts';
+import { MySqlWorkQueue } from './mysql-queue.ts';
+import type { QueueMessage, ReceiveOptions, WorkQueue } from './work-queue.ts';
+
+/**
+ * Which work-queue adapter a function talks to: the MySQL-backed queue (local cloud, tests) or
+ * OCI Queue. A function composes `workQueueConfig` with one `queueIdConfig(name)` per queue it
+ * uses; the OCID is only read when QUEUE_BACKEND is `oci`.
+ */
+export const workQueueConfig = {
+  QUEUE_BACKEND: z.enum(['mysql', 'oci']).default('mysql'),
+  /** The queues' `messagesEndpoint` (one per region and cell), e.g. https://cell-1.queue.messaging.<region>.oci.oraclecloud.com */
+  QUEUE_MESSAGES_ENDPOINT: configFields.url.optional(),
+};
+
+/** `settlement` → `{ SETTLEMENT_QUEUE_ID }`: the OCID of that queue in production. */
+export function queueIdConfig<Name extends string>(name: Name) {
+  return { [queueIdVariable(name)]: z.string().min(1).optional() } as Record<
+    `${Uppercase<Name>}_QUEUE_ID`,
+    z.ZodOptional<z.ZodString>
+  >;
+}
+
+export type WorkQueueConfig = {
+  readonly QUEUE_BACKEND: 'mysql' | 'oci';
+  readonly QUEUE_MESSAGES_ENDPOINT?: string | undefined;
+} & Readonly<Record<string, unknown>>;
+
+/** The named work queue; `pool` backs the MySQL adapter (the function's own pool, no second one). */
+export function workQueueFromConfig(config: WorkQueueConfig, name: string, pool: DbPool): WorkQueue {
+  if (config.QUEUE_BACKEND === 'mysql') return new MySqlWorkQueue({ pool, name });
+  const variable = queueIdVariable(name);
+  const queueId = config[variable];
+  if (typeof queueId !== 'string' || queueId === '' || !config.QUEUE_MESSAGES_ENDPOINT) {
+    throw new ConfigError(`QUEUE_BACKEND=oci needs ${variable} and QUEUE_MESSAGES_ENDPOINT`, [
+      variable,
+      'QUEUE_MESSAGES_ENDPOINT',
+    ]);
+  }
+  return lazyOciQueue(name, queueId, config.QUEUE_MESSAGES_ENDPOINT);
+}
+
+function queueIdVariable(name: string): string {
+  return `${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_QUEUE_ID`;
+}
+
+/** Resource principals and oci-queue load on first use, outside the cold start. */
+function lazyOciQueue(name: string, queueId: string, messagesEndpoint: string): WorkQueue {
+  let queue: Promise<WorkQueue> | undefined;
+  const get = () => {
+    queue ??= (async () => {
+      const common = commonJsExports(await import('oci-common'));
+      const provider = await common.ResourcePrincipalAuthenticationDetailsProvider.builder();
+      const { OciWorkQueue } = await import('./oci-queue.ts');
+      return new OciWorkQueue({ queueId, messagesEndpoint, authenticationDetailsProvider: provider, name });
+    })().catch((err: unknown) => {
+      queue = undefined;
+      throw err;
+    });
+    return queue;
+  };
+  return {
+    name,
+    put: async (contents: readonly string[]) => (await get()).put(contents),
+    receive: async (options: ReceiveOptions): Promise<readonly QueueMessage[]> =>
+      (await get()).receive(options),
+    delete: async (receipt: string) => (await get()).delete(receipt),
+    extendVisibility: async (receipt: string, seconds: number) =>
+      (await get()).extendVisibility(receipt, seconds),
+    deadLetters: async (limit?: number) => (await get()).deadLetters(limit),
+    stats: async () => (await get()).stats(),
+  };
+}
