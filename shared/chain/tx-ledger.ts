@@ -170,6 +170,19 @@ export async function findRowsByRef(
   return rows.map(toLedgerRow);
 }
 
+/**
+ * Moves the series past nonces already mined. Only ever forwards: every nonce below the node's
+ * mined count is used on chain, so none of them could still be handed out usefully, and no stored
+ * transaction sits at or above `next_nonce`. Returns true when the series moved.
+ */
+export async function catchUpNonce(pool: DbPool, key: LedgerKey, minedNonce: number): Promise<boolean> {
+  const [result] = await pool.query<ResultSetHeader>(
+    'UPDATE chain_nonces SET next_nonce = ? WHERE chain_instance = ? AND address = ? AND next_nonce < ?',
+    [minedNonce, key.chainInstance, key.address, minedNonce],
+  );
+  return result.affectedRows === 1;
+}
+
 /** Transactions whose fate is not known yet, lowest nonce first (the order a node mines them in). */
 export async function listUnsettled(pool: DbPool, key: LedgerKey, limit: number): Promise<LedgerRow[]> {
   const [rows] = await pool.query<RowDataPacket[]>(

@@ -7,21 +7,17 @@
  * the commit; whatever does not reach the node (network failure, dropped from the mempool) is
  * sent again, byte for byte, by `keep()`, which a scheduled function runs.
  */
-import type { JsonRpcProvider } from 'ethers';
 import type { DbPool } from '../db/pool.ts';
 import { DependencyUnavailableError } from '../errors.ts';
 import { log } from '../runtime/log.ts';
 import { readChainIdentity } from './chain-instance.ts';
-import {
-  type BroadcastRefusal,
-  broadcastRefusalOf,
-  isNodeUnreachable,
-  nodeMessageOf,
-  revertDataOf,
-} from './node-errors.ts';
+import { nodeMessageOf } from './node-errors.ts';
 import type { ChainClient } from './provider.ts';
+import { RelayRequestError, UnknownTransactionError } from './relay-errors.ts';
+import { type BroadcastOutcome, type Fees, type Receipt, RelayNode } from './relay-node.ts';
 import {
   allocateAndStore,
+  catchUpNonce,
   DuplicateHashError,
   findRow,
   findRowsByRef,
@@ -37,6 +33,7 @@ import {
   seedNonceRow,
 } from './tx-ledger.ts';
 
+export { RelayRequestError, TransactionRevertedError, UnknownTransactionError } from './relay-errors.ts';
 export type { RelayStatus } from './tx-ledger.ts';
 
 export interface RelayRequest {
@@ -77,58 +74,7 @@ export interface KeepReport {
   readonly failed: readonly RelayedTransaction[];
 }
 
-/** The dry run reverted; no nonce was taken. `data` is the raw revert data for the contract's decoder. */
-export class TransactionRevertedError extends Error {
-  readonly data: string;
-  readonly purpose: string;
-  readonly ref: string;
-  constructor(
-    message: string,
-    details: { data: string; purpose: string; ref: string },
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'TransactionRevertedError';
-    this.data = details.data;
-    this.purpose = details.purpose;
-    this.ref = details.ref;
-  }
-}
-
-/** A programming error in the request itself (bad address, calldata, purpose or ref). */
-export class RelayRequestError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'RelayRequestError';
-  }
-}
-
-export class UnknownTransactionError extends Error {
-  constructor(id: number) {
-    super(`No relayed transaction ${id}`);
-    this.name = 'UnknownTransactionError';
-  }
-}
-
 type Ethers = typeof import('ethers');
-
-interface Fees {
-  readonly type: 0 | 2;
-  readonly gasPrice?: bigint;
-  readonly maxFeePerGas?: bigint;
-  readonly maxPriorityFeePerGas?: bigint;
-}
-
-interface RawReceipt {
-  readonly status?: string;
-  readonly blockNumber: string;
-  readonly gasUsed: string;
-}
-
-type BroadcastOutcome =
-  | { readonly kind: 'accepted' }
-  | { readonly kind: 'unreachable'; readonly error: unknown }
-  | { readonly kind: 'refused'; readonly refusal: BroadcastRefusal; readonly error: unknown };
 
 /** Headroom over the estimate, in percent: state can change between the dry run and mining. */
 const GAS_HEADROOM_PERCENT = 20n;
@@ -147,6 +93,7 @@ export class TxRelayer {
   readonly address: string;
   readonly #pool: DbPool;
   readonly #client: ChainClient;
+  readonly #node: RelayNode;
   readonly #ethers: Ethers;
   #nonceRowSeeded = false;
 
@@ -158,6 +105,7 @@ export class TxRelayer {
   ) {
     this.#pool = pool;
     this.#client = client;
+    this.#node = new RelayNode(client.provider, client.address);
     this.#ethers = ethers;
     this.chainId = identity.chainId;
     this.chainInstance = identity.chainInstance;
@@ -174,10 +122,6 @@ export class TxRelayer {
     return { chainInstance: this.chainInstance, address: this.address };
   }
 
-  get #provider(): JsonRpcProvider {
-    return this.#client.provider;
-  }
-
   /**
    * Dry-runs, allocates a nonce, signs, stores and broadcasts. Throws TransactionRevertedError
    * when the dry run reverts and DependencyUnavailableError when the node cannot be asked; in both
@@ -188,9 +132,9 @@ export class TxRelayer {
     const call = this.#normalise(request);
     const seedNeeded = !this.#nonceRowSeeded;
     const [estimate, fees, pendingCount] = await Promise.all([
-      this.#dryRun(call),
-      this.#fees(),
-      seedNeeded ? this.#transactionCount('pending') : Promise.resolve(0),
+      this.#node.estimateGas(call),
+      this.#node.fees(),
+      seedNeeded ? this.#node.transactionCount('pending') : Promise.resolve(0),
     ]);
     if (seedNeeded) await this.#seed(pendingCount);
     const gasLimit = call.gasLimit ?? estimate + (estimate * GAS_HEADROOM_PERCENT) / 100n;
@@ -220,7 +164,7 @@ export class TxRelayer {
     let delayMs = FIRST_POLL_MS;
     while (!current.final && Date.now() < deadline) {
       await sleep(Math.min(delayMs, Math.max(0, deadline - Date.now())));
-      delayMs = Math.min(delayMs * 2, Math.max(FIRST_POLL_MS, this.#provider.pollingInterval));
+      delayMs = Math.min(delayMs * 2, Math.max(FIRST_POLL_MS, this.#client.provider.pollingInterval));
       current = await this.#lookUp(id);
     }
     return current.tx;
@@ -234,19 +178,24 @@ export class TxRelayer {
   /**
    * The maintenance pass: settles what has a receipt, marks `replaced` what lost its nonce to
    * another transaction, and sends again, byte for byte, what never reached the node or was
-   * dropped by it. Only this chain instance's transactions are looked at.
+   * dropped by it. Only this chain instance's transactions are looked at. Nonces the key used
+   * outside the relayer are skipped from then on, so the next submit does not collide with them.
    */
   async keep(options: KeepOptions = {}): Promise<KeepReport> {
     const staleAfterMs = options.staleAfterMs ?? 30_000;
-    const rows = await listUnsettled(this.#pool, this.#key, options.limit ?? 100);
     const counts = { rebroadcast: 0, mined: 0, reverted: 0, replaced: 0 };
     const failed: RelayedTransaction[] = [];
-    if (rows.length === 0) return { ...counts, failed };
-
     // The mined nonce is read before the receipts: a transaction mined in between then shows its
     // receipt, and is never mistaken for one whose nonce was used by someone else.
-    const minedNonce = await this.#transactionCount('latest');
-    const receipts = await Promise.all(rows.map((row) => this.#receipt(row.hash)));
+    const minedNonce = await this.#node.transactionCount('latest');
+    if (await catchUpNonce(this.#pool, this.#key, minedNonce)) {
+      log.warn('relayer key used outside the relayer: nonce series moved past its nonces', {
+        chainInstance: this.chainInstance,
+        minedNonce,
+      });
+    }
+    const rows = await listUnsettled(this.#pool, this.#key, options.limit ?? 100);
+    const receipts = await Promise.all(rows.map((row) => this.#node.receipt(row.hash)));
 
     for (const [index, row] of rows.entries()) {
       const receipt = receipts[index] ?? null;
@@ -271,7 +220,7 @@ export class TxRelayer {
         }
       } else if (
         row.status === 'signed' ||
-        (row.idleMs >= staleAfterMs && !(await this.#nodeKnows(row.hash)))
+        (row.idleMs >= staleAfterMs && !(await this.#node.knows(row.hash)))
       ) {
         if (await this.#rebroadcast(row)) counts.rebroadcast += 1;
       }
@@ -302,55 +251,6 @@ export class TxRelayer {
     return { ...request, to };
   }
 
-  /**
-   * eth_estimateGas from the relayer. Against `latest`, stated explicitly so every node answers
-   * the same question: would this succeed on the chain as mined so far.
-   */
-  async #dryRun(call: RelayRequest): Promise<bigint> {
-    try {
-      const estimate: unknown = await this.#provider.send('eth_estimateGas', [
-        { from: this.address, to: call.to, data: call.data },
-        'latest',
-      ]);
-      return BigInt(String(estimate));
-    } catch (err) {
-      const data = isNodeUnreachable(err) ? undefined : revertDataOf(err);
-      if (data !== undefined) {
-        throw new TransactionRevertedError(
-          `The dry run of ${call.purpose} ${call.ref} reverted: ${nodeMessageOf(err)}`,
-          { data, purpose: call.purpose, ref: call.ref },
-          { cause: err },
-        );
-      }
-      throw new DependencyUnavailableError('The chain node could not dry-run the transaction', {
-        cause: err,
-      });
-    }
-  }
-
-  /** EIP-1559 fees when the node's blocks carry a base fee, a legacy gas price otherwise. */
-  async #fees(): Promise<Fees> {
-    try {
-      const fees = await this.#provider.getFeeData();
-      if (fees.maxFeePerGas !== null && fees.maxPriorityFeePerGas !== null) {
-        return { type: 2, maxFeePerGas: fees.maxFeePerGas, maxPriorityFeePerGas: fees.maxPriorityFeePerGas };
-      }
-      if (fees.gasPrice !== null) return { type: 0, gasPrice: fees.gasPrice };
-    } catch (err) {
-      throw new DependencyUnavailableError('The chain node did not give its fees', { cause: err });
-    }
-    throw new DependencyUnavailableError('The chain node gave neither a base fee nor a gas price');
-  }
-
-  async #transactionCount(blockTag: 'latest' | 'pending'): Promise<number> {
-    try {
-      const count: unknown = await this.#provider.send('eth_getTransactionCount', [this.address, blockTag]);
-      return Number(BigInt(String(count)));
-    } catch (err) {
-      throw new DependencyUnavailableError('The chain node did not give the relayer nonce', { cause: err });
-    }
-  }
-
   async #seed(nodePendingCount: number): Promise<void> {
     await seedNonceRow(this.#pool, this.#key, nodePendingCount);
     this.#nonceRowSeeded = true;
@@ -365,7 +265,7 @@ export class TxRelayer {
       } catch (err) {
         if (err instanceof NonceRowMissingError && attempt === 0) {
           // Someone removed the row since this instance seeded it: seed again from the node.
-          await this.#seed(await this.#transactionCount('pending'));
+          await this.#seed(await this.#node.transactionCount('pending'));
         } else if (!(err instanceof DuplicateHashError) || attempt + 1 >= HASH_CLASH_ATTEMPTS) {
           throw err;
         }
@@ -387,11 +287,11 @@ export class TxRelayer {
   }
 
   async #broadcastNew(transaction: RelayedTransaction, rawTx: string): Promise<RelayedTransaction> {
-    let outcome = await this.#send(rawTx);
+    let outcome = await this.#node.broadcast(rawTx);
     for (const delayMs of NONCE_AHEAD_RETRY_DELAYS_MS) {
       if (outcome.kind !== 'refused' || outcome.refusal !== 'nonce-ahead') break;
       await sleep(delayMs);
-      outcome = await this.#send(rawTx);
+      outcome = await this.#node.broadcast(rawTx);
     }
     if (outcome.kind === 'accepted' || (outcome.kind === 'refused' && outcome.refusal === 'known')) {
       await markSent(this.#pool, transaction.id);
@@ -408,7 +308,7 @@ export class TxRelayer {
   }
 
   async #rebroadcast(row: LedgerRow): Promise<boolean> {
-    const outcome = await this.#send(row.rawTx);
+    const outcome = await this.#node.broadcast(row.rawTx);
     if (outcome.kind === 'unreachable') {
       throw new DependencyUnavailableError('The chain node did not answer', { cause: outcome.error });
     }
@@ -434,32 +334,6 @@ export class TxRelayer {
     await recordBroadcastError(this.#pool, transaction.id, message);
   }
 
-  async #send(rawTx: string): Promise<BroadcastOutcome> {
-    try {
-      await this.#provider.send('eth_sendRawTransaction', [rawTx]);
-      return { kind: 'accepted' };
-    } catch (err) {
-      if (isNodeUnreachable(err)) return { kind: 'unreachable', error: err };
-      return { kind: 'refused', refusal: broadcastRefusalOf(err), error: err };
-    }
-  }
-
-  async #receipt(hash: string): Promise<RawReceipt | null> {
-    try {
-      return (await this.#provider.send('eth_getTransactionReceipt', [hash])) as RawReceipt | null;
-    } catch (err) {
-      throw new DependencyUnavailableError('The chain node did not give a receipt', { cause: err });
-    }
-  }
-
-  async #nodeKnows(hash: string): Promise<boolean> {
-    try {
-      return (await this.#provider.send('eth_getTransactionByHash', [hash])) !== null;
-    } catch (err) {
-      throw new DependencyUnavailableError('The chain node did not answer', { cause: err });
-    }
-  }
-
   /**
    * The row as it stands after one receipt lookup. `final` when nothing more can change it from
    * here: settled, or stored for another chain instance (whose node this relayer cannot ask).
@@ -469,7 +343,7 @@ export class TxRelayer {
     if (isSettled(row.status) || row.chainInstance !== this.chainInstance) {
       return { tx: toRelayed(row), final: true };
     }
-    const receipt = await this.#receipt(row.hash);
+    const receipt = await this.#node.receipt(row.hash);
     if (receipt === null) return { tx: toRelayed(row), final: false };
     return { tx: (await this.#settleWithReceipt(row, receipt)).tx, final: true };
   }
@@ -477,15 +351,10 @@ export class TxRelayer {
   /** `changed` is false when another instance recorded the outcome first. */
   async #settleWithReceipt(
     row: LedgerRow,
-    receipt: RawReceipt,
+    receipt: Receipt,
   ): Promise<{ tx: RelayedTransaction; changed: boolean }> {
-    const outcome = {
-      status: receipt.status === '0x0' ? ('reverted' as const) : ('mined' as const),
-      blockNumber: Number(BigInt(receipt.blockNumber)),
-      gasUsed: BigInt(receipt.gasUsed),
-    };
-    if (await markSettled(this.#pool, row.id, outcome)) {
-      return { tx: { ...toRelayed(row), ...outcome }, changed: true };
+    if (await markSettled(this.#pool, row.id, receipt)) {
+      return { tx: { ...toRelayed(row), ...receipt }, changed: true };
     }
     return { tx: toRelayed(await this.#row(row.id)), changed: false };
   }

@@ -505,6 +505,27 @@ describe('TxRelayer: database-allocated nonces on the local chain', () => {
     expect(next).toMatchObject({ status: 'mined', nonce: stored.nonce + 1 });
   });
 
+  it('skips nonces the key used outside the relayer once the keeper has seen them', async () => {
+    const before = await ledgerState(relayer.chainInstance);
+    // Two transactions from the relayer key that the ledger knows nothing about.
+    for (let i = 0; i < 2; i++) {
+      const outsider = await direct.wallet.sendTransaction({ to: chain.accounts.deployer, value: 1n });
+      expect((await outsider.wait())?.status).toBe(1);
+    }
+    expect(await minedNonce()).toBe((before.nextNonce ?? -1) + 2);
+
+    expect(await relayer.keep()).toMatchObject({ rebroadcast: 0, mined: 0, reverted: 0, replaced: 0 });
+    expect(await ledgerState(relayer.chainInstance)).toEqual({
+      nextNonce: (before.nextNonce ?? -1) + 2,
+      rows: before.rows,
+    });
+    const next = await relayer.waitForReceipt(
+      await submitRegistration(relayer, registration()),
+      RECEIPT_WAIT_MS,
+    );
+    expect(next).toMatchObject({ status: 'mined', nonce: (before.nextNonce ?? -1) + 2 });
+  });
+
   it('reports a transaction that reverted on chain to the keeper', async () => {
     const fingerprint = `0x${randomBytes(32).toString('hex')}`;
     const [, loser] = await withAutomineOff(async () => {
