@@ -221,6 +221,11 @@ describe('TxRelayer: database-allocated nonces on the local chain', () => {
   const submitRegistration = (target: TxRelayer, reg: Registration, ref = reg.designId) =>
     target.submit({ to: registryAddress, data: reg.data, purpose: 'design.register', ref });
 
+  function registrationRequest(to = registryAddress) {
+    const reg = registration();
+    return { to, data: reg.data, purpose: 'design.register', ref: reg.designId };
+  }
+
   async function withAutomineOff<T>(work: () => Promise<T>): Promise<T> {
     await rpc('evm_setAutomine', [false]);
     try {
@@ -260,6 +265,8 @@ describe('TxRelayer: database-allocated nonces on the local chain', () => {
   it('gives 50 concurrent instances contiguous nonces and mines every transaction once', async () => {
     const instances = 50;
     const firstNonce = Number(BigInt(await rpc('eth_getTransactionCount', [direct.address, 'pending'])));
+    // A fresh chain: the relayer key has sent nothing yet, so the series is exactly 0..49.
+    expect(firstNonce).toBe(0);
     // Separate pools and chain clients: what 50 function instances would have.
     const relayers = await Promise.all(
       Array.from({ length: instances }, () => {
@@ -570,11 +577,6 @@ describe('TxRelayer: database-allocated nonces on the local chain', () => {
     expect((await relayer.waitForReceipt(tx, RECEIPT_WAIT_MS)).status).toBe('mined');
   });
 
-  function registrationRequest() {
-    const reg = registration();
-    return { to: registryAddress, data: reg.data, purpose: 'design.register', ref: reg.designId };
-  }
-
   it('keeps an independent nonce series per chain instance in one database', async () => {
     const firstChainBefore = await ledgerState(relayer.chainInstance);
     const second = await startDistinctChain(new Set([relayer.chainInstance]));
@@ -623,9 +625,7 @@ describe('TxRelayer: database-allocated nonces on the local chain', () => {
     proxies.push(proxy);
     const secondThroughProxy = await relayerFor(proxy.url, db.pool, second.privateKeys.relayer);
     proxy.refuseBroadcasts(1);
-    const stranded = await secondThroughProxy.submit(
-      registrationRequestOn(deployed[0]?.DesignRegistry ?? ''),
-    );
+    const stranded = await secondThroughProxy.submit(registrationRequest(deployed[0]?.DesignRegistry ?? ''));
     expect(stranded).toMatchObject({ status: 'signed', nonce: 1 });
     expect(await onThird.keep({ staleAfterMs: 0 })).toMatchObject({ rebroadcast: 0, mined: 0, replaced: 0 });
     expect(await relayer.keep({ staleAfterMs: 0 })).toMatchObject({ rebroadcast: 0, mined: 0, replaced: 0 });
@@ -633,10 +633,6 @@ describe('TxRelayer: database-allocated nonces on the local chain', () => {
     expect(await onSecond.keep()).toMatchObject({ rebroadcast: 1 });
     expect((await onSecond.waitForReceipt(stranded, RECEIPT_WAIT_MS)).status).toBe('mined');
   });
-
-  function registrationRequestOn(address: string) {
-    return { ...registrationRequest(), to: address };
-  }
 
   it('reads a receipt by transaction id and tells an unknown id apart', async () => {
     const tx: RelayedTransaction = await submitRegistration(relayer, registration());
