@@ -1,6 +1,8 @@
 import { benchColdStart } from './cold-start.ts';
 import { benchHotPath } from './hot-path.ts';
 import { benchCloud } from './lib/local-cloud.ts';
+import { benchLicenseGas } from './license-gas.ts';
+import { benchPrintAuthorize } from './print-authorize.ts';
 import { benchVaultSeal } from './vault-seal.ts';
 
 /**
@@ -13,6 +15,11 @@ if (only === 'vault-seal') {
     '\n# Design vault: validation + fingerprint + encryption of a 50 MB binary STL vs sha256 alone',
   );
   console.table(await benchVaultSeal());
+  process.exit(0);
+}
+if (only === 'license-gas') {
+  console.log('\n# LicenseLedger gas (receipt totals incl. 21k) vs OpenZeppelin ERC1155 _mint/_burn');
+  console.table(await benchLicenseGas());
   process.exit(0);
 }
 const { cloud, close } = await benchCloud();
@@ -30,6 +37,12 @@ try {
   if (!only || only === 'hot-path') {
     console.log('\n# Hot path: GET /v1/health/live through gateway + FDK vs the same handler in-process');
     console.log(JSON.stringify(await benchHotPath(cloud), null, 2));
+  }
+  if (!only || only === 'print-authorize') {
+    console.log(
+      '\n# Print authorization: POST /v1/print-jobs through gateway + FDK + MariaDB vs GET /v1/health/live',
+    );
+    console.log(JSON.stringify(await benchPrintAuthorize(cloud), null, 2));
   }
 } finally {
   await close();
