@@ -2,11 +2,14 @@ import type { ForgecastFunction } from '../shared/runtime/function.ts';
 import type { FunctionManifest } from '../shared/runtime/manifest.ts';
 import { accountsManifest } from './accounts/manifest.ts';
 import { authorizerManifest } from './authorizer/manifest.ts';
+import { chainIndexerManifest } from './chain-indexer/manifest.ts';
 import { designsManifest } from './designs/manifest.ts';
 import { healthManifest } from './health/manifest.ts';
 import { ipUploadManifest } from './ip-upload/manifest.ts';
+import { licenseMintManifest } from './license-mint/manifest.ts';
 import { printAuthorizeManifest } from './print-authorize/manifest.ts';
 import { printersManifest } from './printers/manifest.ts';
+import { settlerManifest } from './settler/manifest.ts';
 
 export interface CatalogEntry {
   readonly manifest: FunctionManifest;
@@ -24,8 +27,11 @@ export const catalog: readonly CatalogEntry[] = [
   { manifest: accountsManifest, load: () => import('./accounts/handler.ts') },
   { manifest: designsManifest, load: () => import('./designs/handler.ts') },
   { manifest: ipUploadManifest, load: () => import('./ip-upload/handler.ts') },
+  { manifest: licenseMintManifest, load: () => import('./license-mint/handler.ts') },
   { manifest: printersManifest, load: () => import('./printers/handler.ts') },
   { manifest: printAuthorizeManifest, load: () => import('./print-authorize/handler.ts') },
+  { manifest: settlerManifest, load: () => import('./settler/handler.ts') },
+  { manifest: chainIndexerManifest, load: () => import('./chain-indexer/handler.ts') },
 ];
 
 export function findFunction(name: string): CatalogEntry | undefined {
