@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { type LocalCloud, startLocalCloud } from '../../infra/local/cloud.ts';
 
 /** A throwaway local cloud for a benchmark run (MYSQL_URL reuses a server if given). */
-export async function benchCloud(): Promise<{ cloud: LocalCloud; close(): Promise<void> }> {
+export async function benchCloud(): Promise<{ cloud: LocalCloud; dataDir: string; close(): Promise<void> }> {
   const dataDir = await mkdtemp(join(tmpdir(), 'fc-bench-'));
   const cloud = await startLocalCloud({
     dataDir,
@@ -15,6 +15,7 @@ export async function benchCloud(): Promise<{ cloud: LocalCloud; close(): Promis
   });
   return {
     cloud,
+    dataDir,
     async close() {
       await cloud.stop();
       await rm(dataDir, { recursive: true, force: true });

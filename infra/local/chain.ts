@@ -17,6 +17,11 @@ export interface LocalChainOptions {
   readonly port?: number;
   /** Loopback only: the chain's accounts are funded with publicly known keys. */
   readonly host?: '127.0.0.1';
+  /**
+   * Also mine an empty block this often (transactions still mine at once). Without it an idle
+   * chain never advances, and the indexer's confirmation depth would never be reached.
+   */
+  readonly blockIntervalMs?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -136,6 +141,13 @@ export async function startLocalChain(options: LocalChainOptions = {}): Promise<
       throw new LocalChainError(
         'Derived account keys do not match the chain accounts; Hardhat changed its derivation',
       );
+    }
+
+    if (options.blockIntervalMs !== undefined) {
+      await connection.provider.request({
+        method: 'evm_setIntervalMining',
+        params: [options.blockIntervalMs],
+      });
     }
 
     server = createChainRpcServer(connection.provider, { log });

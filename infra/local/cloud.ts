@@ -13,6 +13,7 @@ import { FnRunner } from './fn/runner.ts';
 import { startGateway } from './gateway/gateway.ts';
 import { startMariaDb } from './mariadb.ts';
 import { startS3Server } from './s3/server.ts';
+import { Scheduler, scheduledCalls } from './scheduler.ts';
 
 export const LOCAL_REGION = 'local-1';
 export const LOCAL_NAMESPACE = 'forgecast';
@@ -32,6 +33,10 @@ export interface LocalCloudOptions {
   readonly rateLimit?: { readonly perSecond: number; readonly burst: number };
   readonly authorizerCacheMs?: number;
   readonly eventRetry?: { readonly maxAttempts: number; readonly firstBackoffMs: number };
+  /** Scheduled functions: off for tests that fire ticks themselves; per-function periods in ms. */
+  readonly schedules?: { readonly autoStart?: boolean; readonly everyMs?: Readonly<Record<string, number>> };
+  /** Empty block every so often on the embedded chain (default 1000 ms, like a QBFT block time). */
+  readonly blockIntervalMs?: number;
   readonly logLevel?: string;
   readonly log?: (source: string, line: Record<string, unknown> | string) => void;
 }
@@ -45,6 +50,7 @@ export interface LocalCloud {
   readonly platformEnv: Readonly<Record<string, string>>;
   readonly runner: FnRunner;
   readonly events: EventRouter;
+  readonly scheduler: Scheduler;
   readonly contracts: Readonly<Record<string, string>>;
   stop(): Promise<void>;
 }
@@ -82,6 +88,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     if (!chain) {
       const local = await startLocalChain({
         port: options.chainPort ?? 0,
+        blockIntervalMs: options.blockIntervalMs ?? 1000,
         log: (line) => log('chain', line),
       });
       stops.push(local.stop);
@@ -123,6 +130,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       CHAIN_RPC_URL: chain.rpcUrl,
       CHAIN_RELAYER_KEY: chain.relayerKey,
       DESIGN_REGISTRY_ADDRESS: contracts.DesignRegistry,
+      LICENSE_LEDGER_ADDRESS: contracts.LicenseLedger,
+      CHAIN_CONFIRMATIONS: '1',
       MASTER_KEY_BASE64: credentials.masterKeyBase64,
       LOG_LEVEL: options.logLevel ?? 'info',
       TZ: 'UTC',
@@ -146,6 +155,18 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     const resumed = await events.start();
     if (resumed > 0) log('events', { msg: 'resuming spooled deliveries', count: resumed });
 
+    const scheduler = new Scheduler({
+      runner,
+      calls: scheduledCalls(
+        catalog.map((entry) => entry.manifest),
+        options.schedules?.everyMs,
+      ),
+      autoStart: options.schedules?.autoStart ?? true,
+      log: (line) => log('scheduler', line),
+    });
+    stops.push(() => scheduler.close());
+    scheduler.start();
+
     const gateway = await startGateway({
       runner,
       routes: gatewayRoutes(),
@@ -165,6 +186,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       platformEnv,
       runner,
       events,
+      scheduler,
       contracts: { ...contracts },
       stop,
     };

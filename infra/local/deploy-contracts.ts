@@ -8,7 +8,11 @@ import { createChainClient } from '../../shared/chain/provider.ts';
 
 export interface LocalContractAddresses {
   readonly DesignRegistry: string;
+  readonly LicenseLedger: string;
 }
+
+/** Roles the relayer key holds on the LicenseLedger (production splits them across keys; see docs). */
+const RELAYER_LEDGER_ROLES = ['MINTER_ROLE', 'SETTLER_ROLE', 'VOUCHER_SIGNER_ROLE'] as const;
 
 export async function deployLocalContracts(
   rpcUrl: string,
@@ -17,25 +21,40 @@ export async function deployLocalContracts(
 ): Promise<LocalContractAddresses> {
   const artifacts = await compileContracts();
   const registryArtifact = artifacts.DesignRegistry;
-  if (registryArtifact === undefined) {
-    throw new ContractDeploymentError('contracts/ no longer defines DesignRegistry', 'DesignRegistry');
+  const ledgerArtifact = artifacts.LicenseLedger;
+  if (registryArtifact === undefined || ledgerArtifact === undefined) {
+    throw new ContractDeploymentError(
+      'contracts/ no longer defines DesignRegistry and LicenseLedger',
+      'DesignRegistry',
+    );
   }
 
   const client = await createChainClient({ rpcUrl, privateKey: deployerKey });
   try {
-    const { DesignRegistry } = await deployContracts(client, ['DesignRegistry'], {
-      constructorArgs: { DesignRegistry: [client.address] },
-    });
-    if (DesignRegistry === undefined) {
-      throw new ContractDeploymentError('DesignRegistry was not deployed', 'DesignRegistry');
+    const { DesignRegistry, LicenseLedger } = await deployContracts(
+      client,
+      ['DesignRegistry', 'LicenseLedger'],
+      {
+        constructorArgs: { DesignRegistry: [client.address], LicenseLedger: [client.address] },
+      },
+    );
+    if (DesignRegistry === undefined || LicenseLedger === undefined) {
+      throw new ContractDeploymentError('A platform contract was not deployed', 'DesignRegistry');
     }
 
     const { Contract } = await import('ethers');
     const registry = new Contract(DesignRegistry, registryArtifact.abi, client.wallet);
-    const registrarRole = (await registry.getFunction('REGISTRAR_ROLE')()) as string;
-    const grant = await registry.getFunction('grantRole')(registrarRole, relayerAddress);
-    await grant.wait();
-    return { DesignRegistry };
+    const ledger = new Contract(LicenseLedger, ledgerArtifact.abi, client.wallet);
+    const grants: Array<[typeof registry, string]> = [
+      [registry, 'REGISTRAR_ROLE'],
+      ...RELAYER_LEDGER_ROLES.map((role): [typeof ledger, string] => [ledger, role]),
+    ];
+    for (const [contract, roleName] of grants) {
+      const role = (await contract.getFunction(roleName)()) as string;
+      const grant = await contract.getFunction('grantRole')(role, relayerAddress);
+      await grant.wait();
+    }
+    return { DesignRegistry, LicenseLedger };
   } finally {
     client.close();
   }
