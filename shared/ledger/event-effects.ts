@@ -1,0 +1,112 @@
+/**
+ * What a confirmed LicenseLedger event means for the off-chain ledger. Each effect runs in the
+ * transaction that records the event and advances the cursor, and each is idempotent against the
+ * API, the settler and the relayer keeper doing the same thing first.
+ */
+import type { RowDataPacket } from 'mysql2/promise';
+import type { LicenseLedgerEvent } from '../chain/license-ledger.ts';
+import type { DbConnection } from '../db/pool.ts';
+import { appendToOutbox } from '../events/outbox.ts';
+import { idToBytes16 } from '../ids.ts';
+import { markLicenseActive, markLicenseRevoked } from '../licenses/license-repository.ts';
+import { recordSettledPrints } from '../licenses/settlement-repository.ts';
+import { idFromBytes16 } from './bytes16-id.ts';
+
+export interface EventContext {
+  readonly txHash: string;
+  readonly blockNumber: number;
+  readonly chainId: number;
+  readonly ledgerAddress: string;
+}
+
+/** Returns whether the event changed anything off chain. */
+export async function applyLedgerEvent(
+  connection: DbConnection,
+  event: LicenseLedgerEvent,
+  context: EventContext,
+): Promise<boolean> {
+  switch (event.name) {
+    case 'LicenseIssued':
+      return adoptIssuedLicense(connection, event.args, context);
+    case 'LicenseRevoked':
+      return revokeOffChain(connection, event.args.tokenId);
+    case 'PrintsSettled': {
+      const jobIds = event.args.jobIds.map(idFromBytes16);
+      const settled = await recordSettledPrints(connection, jobIds, {
+        txHash: context.txHash,
+        settlementId: null,
+        source: 'indexer',
+      });
+      return settled.length > 0;
+    }
+    case 'VoucherRedeemed': {
+      // The ledger counted this job's print: it must never be settled a second time.
+      const settled = await recordSettledPrints(connection, [idFromBytes16(event.args.jobId)], {
+        txHash: context.txHash,
+        settlementId: null,
+        source: 'indexer',
+      });
+      return settled.length > 0;
+    }
+  }
+}
+
+/**
+ * A mint whose receipt nobody saw (the API gave up waiting, the keeper had not come round):
+ * the license it names becomes active, as advanceMint would have made it.
+ */
+async function adoptIssuedLicense(
+  connection: DbConnection,
+  issued: Extract<LicenseLedgerEvent, { name: 'LicenseIssued' }>['args'],
+  context: EventContext,
+): Promise<boolean> {
+  const licenseId = idFromBytes16(issued.licenseRef);
+  const [rows] = await connection.query<RowDataPacket[]>(
+    'SELECT design_id, holder_org_id, status FROM licenses WHERE id = ? FOR UPDATE',
+    [licenseId],
+  );
+  const license = rows[0];
+  if (license?.status !== 'pending') return false;
+  if (idToBytes16(String(license.design_id)) !== issued.designId.toLowerCase()) return false;
+
+  await connection.query(
+    `UPDATE licenses SET chain_id = ?, ledger_address = ?, token_id = ? WHERE id = ? AND status = 'pending'`,
+    [context.chainId, context.ledgerAddress, issued.tokenId, licenseId],
+  );
+  const activated = await markLicenseActive(connection, licenseId, {
+    txHash: context.txHash,
+    blockNumber: context.blockNumber,
+  });
+  if (!activated) return false;
+  await appendToOutbox(connection, {
+    aggregateType: 'license',
+    aggregateId: licenseId,
+    type: 'license.minted',
+    payload: {
+      licenseId,
+      designId: String(license.design_id),
+      holderOrgId: String(license.holder_org_id),
+      tokenId: issued.tokenId,
+      txHash: context.txHash,
+    },
+  });
+  return true;
+}
+
+/** Revoked on chain (by us, or by an administrator directly): authorization must stop too. */
+async function revokeOffChain(connection: DbConnection, tokenId: string): Promise<boolean> {
+  const [rows] = await connection.query<RowDataPacket[]>('SELECT id FROM licenses WHERE token_id = ?', [
+    tokenId,
+  ]);
+  const licenseId = rows[0]?.id as string | undefined;
+  if (licenseId === undefined) return false;
+  const reason = 'revoked on chain';
+  if (!(await markLicenseRevoked(connection, licenseId, reason))) return false;
+  await appendToOutbox(connection, {
+    aggregateType: 'license',
+    aggregateId: licenseId,
+    type: 'license.revoked',
+    payload: { licenseId, tokenId, reason },
+  });
+  return true;
+}
