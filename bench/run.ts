@@ -2,6 +2,7 @@ import { benchColdStart } from './cold-start.ts';
 import { benchHotPath } from './hot-path.ts';
 import { benchCloud } from './lib/local-cloud.ts';
 import { benchLicenseGas } from './license-gas.ts';
+import { benchPrintAuthorize } from './print-authorize.ts';
 import { benchVaultSeal } from './vault-seal.ts';
 
 /**
@@ -36,6 +37,12 @@ try {
   if (!only || only === 'hot-path') {
     console.log('\n# Hot path: GET /v1/health/live through gateway + FDK vs the same handler in-process');
     console.log(JSON.stringify(await benchHotPath(cloud), null, 2));
+  }
+  if (!only || only === 'print-authorize') {
+    console.log(
+      '\n# Print authorization: POST /v1/print-jobs through gateway + FDK + MariaDB vs GET /v1/health/live',
+    );
+    console.log(JSON.stringify(await benchPrintAuthorize(cloud), null, 2));
   }
 } finally {
   await close();

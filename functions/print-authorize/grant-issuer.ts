@@ -13,14 +13,15 @@ import { authorizePrint } from '../../shared/licenses/print-ledger.ts';
 import { findLicenseForPrinting, type LicenseForPrinting } from '../../shared/licenses/print-refusal.ts';
 import { parsePrinterPublicKey } from '../../shared/printers/printer-public-key.ts';
 import { findPrinter } from '../../shared/printers/printer-repository.ts';
-import type { ObjectStore } from '../../shared/storage/object-store.ts';
 import { BoundedCache } from './bounded-cache.ts';
+import type { DownloadPresigner } from './download-presigner.ts';
 import { designUnavailable, refusalError } from './errors.ts';
 import type { PrinterPrincipal } from './printer-principal.ts';
 
 export interface GrantIssuerDeps {
   readonly pool: DbPool;
-  readonly store: ObjectStore;
+  /** Presigned GETs of the vault bucket (the same URLs as the object store's presignGet, cheaper). */
+  readonly presignDownload: DownloadPresigner;
   readonly keys: KeyWrapper;
   readonly vaultBucket: string;
   readonly grantTtlSeconds: number;
@@ -94,8 +95,10 @@ export function createGrantIssuer(deps: GrantIssuerDeps): GrantIssuer {
       });
       if (!authorization.granted) throw refusalError(authorization.refusal, licenseId);
 
-      const downloadExpiresAt = new Date(Date.now() + deps.downloadTtlSeconds * 1000);
-      const downloadUrl = await deps.store.presignGet(deps.vaultBucket, vaultKey, deps.downloadTtlSeconds);
+      // SigV4 signs whole seconds: the URL lapses ttl seconds after the second it was signed in.
+      const signedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
+      const downloadUrl = deps.presignDownload(deps.vaultBucket, vaultKey, deps.downloadTtlSeconds, signedAt);
+      const downloadExpiresAt = new Date(signedAt.getTime() + deps.downloadTtlSeconds * 1000);
       return shapeGrant({
         jobId: authorization.jobId,
         serial: authorization.serial,

@@ -6,8 +6,8 @@ import { workQueueFromConfig } from '../../shared/queue/queue-from-config.ts';
 import { createApi, parseJsonBody, validate } from '../../shared/runtime/api.ts';
 import { httpFunction } from '../../shared/runtime/function.ts';
 import { requirePrincipal, requireScope } from '../../shared/runtime/principal.ts';
-import { objectStoreFromConfig } from '../../shared/storage/s3-object-store.ts';
 import { loadPrintAuthorizeConfig, SETTLEMENT_QUEUE } from './config.ts';
+import { createDownloadPresigner } from './download-presigner.ts';
 import { grantAlreadyUsed, grantExpired } from './errors.ts';
 import { createGrantIssuer } from './grant-issuer.ts';
 import { presentPrintJob } from './present.ts';
@@ -20,7 +20,12 @@ const pool = createPool(config.MYSQL_URL, { connectionLimit: 3 });
 const settlement = workQueueFromConfig(config, SETTLEMENT_QUEUE, pool);
 const grants = createGrantIssuer({
   pool,
-  store: objectStoreFromConfig(config),
+  presignDownload: createDownloadPresigner({
+    endpoint: config.S3_ENDPOINT,
+    region: config.S3_REGION,
+    accessKeyId: config.S3_ACCESS_KEY_ID,
+    secretAccessKey: config.S3_SECRET_ACCESS_KEY,
+  }),
   keys: keyWrapperFromConfig(config),
   vaultBucket: config.VAULT_BUCKET,
   grantTtlSeconds: config.GRANT_TTL_SECONDS,
