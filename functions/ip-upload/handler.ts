@@ -1,9 +1,11 @@
 import { objectStorageEventSchema } from '../../events/object-storage-event.ts';
 import { DesignRegistry } from '../../shared/chain/design-registry.ts';
 import { createChainClient } from '../../shared/chain/provider.ts';
+import { TxRelayer } from '../../shared/chain/tx-relayer.ts';
 import { keyWrapperFromConfig } from '../../shared/crypto/key-wrapper-from-config.ts';
 import { createPool } from '../../shared/db/pool.ts';
 import { designIdFromUploadKey } from '../../shared/designs/design.ts';
+import { ConfigError } from '../../shared/errors.ts';
 import { eventFunction } from '../../shared/runtime/function.ts';
 import { objectStoreFromConfig } from '../../shared/storage/s3-object-store.ts';
 import { loadIpUploadConfig } from './config.ts';
@@ -15,20 +17,36 @@ const store = objectStoreFromConfig(config);
 const keys = keyWrapperFromConfig(config);
 
 let deps: Promise<UploadDeps> | undefined;
-/** The chain client is made on first use: ethers stays out of the cold start. */
+/**
+ * The chain client and relayer are made on first use: ethers stays out of the cold start. The
+ * relayer is the one every function sending from this key uses, so they share one nonce series.
+ */
 function dependencies(): Promise<UploadDeps> {
   deps ??= (async () => {
     const client = await createChainClient({
       rpcUrl: config.CHAIN_RPC_URL,
       privateKey: config.CHAIN_RELAYER_KEY,
+      ...(config.CHAIN_ID === undefined ? {} : { chainId: config.CHAIN_ID }),
     });
-    const registry = await DesignRegistry.connect(client, config.DESIGN_REGISTRY_ADDRESS);
-    const { chainId } = await client.ping();
+    const [relayer, registry] = await Promise.all([
+      TxRelayer.create(pool, client),
+      DesignRegistry.connect(client, config.DESIGN_REGISTRY_ADDRESS),
+    ]).catch((err: unknown) => {
+      client.close();
+      throw err;
+    });
+    if (config.CHAIN_ID !== undefined && relayer.chainId !== config.CHAIN_ID) {
+      client.close();
+      throw new ConfigError(
+        `CHAIN_ID is ${config.CHAIN_ID} but the node at CHAIN_RPC_URL serves chain ${relayer.chainId}`,
+        ['CHAIN_ID'],
+      );
+    }
     return {
       pool,
       store,
       keys,
-      chain: { client, registry, chainId },
+      chain: { relayer, registry },
       buckets: { incoming: config.INCOMING_BUCKET, vault: config.VAULT_BUCKET, media: config.MEDIA_BUCKET },
     };
   })().catch((err: unknown) => {

@@ -1,5 +1,5 @@
 import type { DesignRegistry } from '../../shared/chain/design-registry.ts';
-import type { ChainClient } from '../../shared/chain/provider.ts';
+import type { TxRelayer } from '../../shared/chain/tx-relayer.ts';
 import type { KeyWrapper } from '../../shared/crypto/key-wrapper.ts';
 import { type DbPool, withTransaction } from '../../shared/db/pool.ts';
 import { type Design, MAX_DESIGN_BYTES, thumbnailKeyFor, vaultKeyFor } from '../../shared/designs/design.ts';
@@ -27,7 +27,8 @@ export interface UploadDeps {
   readonly pool: DbPool;
   readonly store: ObjectStore;
   readonly keys: KeyWrapper;
-  readonly chain: { client: ChainClient; registry: DesignRegistry; chainId: number };
+  /** The relayer shared with every other sender from this key: one nonce series per key. */
+  readonly chain: { relayer: TxRelayer; registry: DesignRegistry };
   readonly buckets: { incoming: string; vault: string; media: string };
 }
 

@@ -1,5 +1,6 @@
-import type { Contract, TransactionReceipt } from 'ethers';
+import type { Contract, Interface } from 'ethers';
 import { DependencyUnavailableError } from '../errors.ts';
+import { isNodeUnreachable } from './node-errors.ts';
 import type { ChainClient } from './provider.ts';
 
 /**
@@ -23,57 +24,125 @@ export interface OnChainDesign {
   readonly designId: string;
 }
 
-export class DesignRegistry {
-  private readonly contract: Contract;
-  readonly address: string;
+export interface RegistrationEvent {
+  readonly txHash: string;
+  readonly blockNumber: number;
+}
 
-  private constructor(contract: Contract, address: string) {
+/** The registry's custom errors as they come out of revert data; ids and addresses in lowercase hex. */
+export type DesignRegistryRevert =
+  | {
+      readonly name: 'DesignAlreadyRegistered';
+      readonly args: {
+        readonly fingerprint: string;
+        readonly designId: string;
+        readonly creator: string;
+        readonly registeredAt: number;
+      };
+    }
+  | { readonly name: 'InvalidRegistration'; readonly args: Record<string, never> };
+
+const BYTES16 = /^0x[0-9a-fA-F]{32}$/;
+const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
+
+function hexArg(name: string, value: string, pattern: RegExp): string {
+  if (!pattern.test(value))
+    throw new RangeError(`${name} is not ${pattern === BYTES16 ? 16 : 32} bytes of hex`);
+  return value.toLowerCase();
+}
+
+type EthersModule = typeof import('ethers');
+
+/** Reads the registry and encodes calls to it; sending is the relayer's job (tx-relayer.ts). */
+export class DesignRegistry {
+  readonly address: string;
+  private readonly contract: Contract;
+  private readonly abi: Interface;
+  private readonly client: ChainClient;
+  private readonly ethers: EthersModule;
+
+  private constructor(ethers: EthersModule, client: ChainClient, contract: Contract, address: string) {
+    this.ethers = ethers;
+    this.client = client;
     this.contract = contract;
+    this.abi = contract.interface;
     this.address = address;
   }
 
   static async connect(client: ChainClient, address: string): Promise<DesignRegistry> {
-    const { Contract } = await import('ethers');
-    return new DesignRegistry(new Contract(address, DESIGN_REGISTRY_ABI, client.wallet), address);
+    const ethers = await import('ethers');
+    const contract = new ethers.Contract(address, DESIGN_REGISTRY_ABI, client.provider);
+    return new DesignRegistry(ethers, client, contract, ethers.getAddress(address));
+  }
+
+  /** Calldata for register(fingerprint, designId, creator). */
+  encodeRegister(fingerprint: string, designId: string, creator: string): string {
+    return this.abi.encodeFunctionData('register', [
+      hexArg('fingerprint', fingerprint, BYTES32),
+      hexArg('designId', designId, BYTES16),
+      this.ethers.getAddress(creator),
+    ]);
+  }
+
+  /** One of the registry's custom errors in revert data; undefined for anything else. */
+  decodeRevert(data: string): DesignRegistryRevert | undefined {
+    let parsed: ReturnType<Interface['parseError']>;
+    try {
+      parsed = this.abi.parseError(data);
+    } catch {
+      return undefined;
+    }
+    if (parsed?.name === 'InvalidRegistration') return { name: 'InvalidRegistration', args: {} };
+    if (parsed?.name !== 'DesignAlreadyRegistered') return undefined;
+    const [fingerprint, designId, creator, registeredAt] = parsed.args.toArray() as [
+      string,
+      string,
+      string,
+      bigint,
+    ];
+    return {
+      name: 'DesignAlreadyRegistered',
+      args: {
+        fingerprint: fingerprint.toLowerCase(),
+        designId: designId.toLowerCase(),
+        creator: creator.toLowerCase(),
+        registeredAt: Number(registeredAt),
+      },
+    };
   }
 
   async designOf(fingerprint: string): Promise<OnChainDesign | undefined> {
-    const design = (await this.call(() => this.contract.getFunction('designOf')(fingerprint))) as {
+    const key = hexArg('fingerprint', fingerprint, BYTES32);
+    const design = (await this.call(() => this.contract.getFunction('designOf')(key))) as {
       creator: string;
       registeredAt: bigint;
       designId: string;
     };
-    if (/^0x0{40}$/.test(design.creator)) return undefined;
+    if (design.creator === this.ethers.ZeroAddress) return undefined;
     return { creator: design.creator, registeredAt: Number(design.registeredAt), designId: design.designId };
   }
 
-  /** Sends the registration with an explicit nonce; returns the hash without waiting to be mined. */
-  async sendRegister(fingerprint: string, designId: string, creator: string, nonce: number): Promise<string> {
-    const tx = await this.call(() =>
-      this.contract.getFunction('register').send(fingerprint, designId, creator, { nonce }),
+  /** The transaction that registered `fingerprint`, from its event; undefined until the node has it indexed. */
+  async registrationOf(fingerprint: string): Promise<RegistrationEvent | undefined> {
+    const topic = hexArg('fingerprint', fingerprint, BYTES32);
+    const logs = await this.call(() =>
+      this.client.provider.getLogs({
+        address: this.address,
+        fromBlock: 0,
+        topics: [DESIGN_REGISTERED_TOPIC, topic],
+      }),
     );
-    return (tx as { hash: string }).hash;
-  }
-
-  async receipt(client: ChainClient, txHash: string, timeoutMs: number): Promise<TransactionReceipt | null> {
-    return this.call(() => client.provider.waitForTransaction(txHash, 1, timeoutMs)).catch((err: unknown) => {
-      if (err instanceof DependencyUnavailableError && /timeout/i.test(String(err.cause))) return null;
-      throw err;
-    });
+    const log = logs[0];
+    return log === undefined ? undefined : { txHash: log.transactionHash, blockNumber: log.blockNumber };
   }
 
   private async call<T>(work: () => Promise<T>): Promise<T> {
     try {
       return await work();
     } catch (err) {
-      if (isNetworkFailure(err))
+      if (isNodeUnreachable(err))
         throw new DependencyUnavailableError('The chain node did not answer', { cause: err });
       throw err;
     }
   }
-}
-
-function isNetworkFailure(err: unknown): boolean {
-  const code = (err as { code?: string }).code;
-  return code === 'NETWORK_ERROR' || code === 'TIMEOUT' || code === 'SERVER_ERROR' || code === 'ECONNREFUSED';
 }

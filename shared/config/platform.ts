@@ -37,6 +37,11 @@ export const relayerConfig = {
   ...chainConfig,
   /** The relayer's signing key (OCI: a Vault secret; Vault has no secp256k1 keys). */
   CHAIN_RELAYER_KEY: z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'must be a 0x-prefixed 32-byte hex key'),
+  /**
+   * The chain id, when known: ethers then never asks eth_chainId to learn the network, a probe it
+   * otherwise repeats every second for as long as the node is down.
+   */
+  CHAIN_ID: configFields.positiveInt.optional(),
 };
 
 /** Envelope encryption: a local master key file in the local cloud, OCI Vault (KMS) in production. */

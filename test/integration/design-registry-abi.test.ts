@@ -1,7 +1,12 @@
-import { ErrorFragment, EventFragment, FunctionFragment, Interface } from 'ethers';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { ErrorFragment, EventFragment, FunctionFragment, Interface, Wallet } from 'ethers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadArtifact } from '../../shared/chain/contracts.ts';
-import { DESIGN_REGISTERED_TOPIC, DESIGN_REGISTRY_ABI } from '../../shared/chain/design-registry.ts';
+import {
+  DESIGN_REGISTERED_TOPIC,
+  DESIGN_REGISTRY_ABI,
+  DesignRegistry,
+} from '../../shared/chain/design-registry.ts';
+import { type ChainClient, createChainClient } from '../../shared/chain/provider.ts';
 
 /**
  * The hand-written ABI the functions bundle must agree with what solc produced
@@ -104,5 +109,108 @@ describe('Constant: DESIGN_REGISTRY_ABI', () => {
   it('names the compiled DesignRegistered event topic in DESIGN_REGISTERED_TOPIC', () => {
     const event = compiled.getEvent('DesignRegistered');
     expect(event?.topicHash).toBe(DESIGN_REGISTERED_TOPIC);
+  });
+});
+
+/**
+ * Calldata and revert data need no node: the client below points at a port nothing listens on and
+ * is never asked anything (its chain id is given, so ethers does not probe for it).
+ */
+describe('Class: DesignRegistry encoding', () => {
+  const FINGERPRINT = `0x${'ab'.repeat(32)}`;
+  const DESIGN_ID = `0x${'cd'.repeat(16)}`;
+  const CREATOR = '0x000000000000000000000000000000000000dEaD';
+  let compiled: Interface;
+  let client: ChainClient;
+  let registry: DesignRegistry;
+
+  beforeAll(async () => {
+    compiled = new Interface((await loadArtifact('DesignRegistry')).abi);
+    client = await createChainClient({
+      rpcUrl: 'http://127.0.0.1:9',
+      privateKey: Wallet.createRandom().privateKey,
+      chainId: 31337,
+    });
+    registry = await DesignRegistry.connect(client, `0x${'12'.repeat(20)}`);
+  });
+  afterAll(() => client?.close());
+
+  it('encodes register calldata the compiled contract decodes to the same arguments', () => {
+    // Act
+    const data = registry.encodeRegister(`0x${'AB'.repeat(32)}`, DESIGN_ID, CREATOR);
+
+    // Assess
+    const decoded = compiled.decodeFunctionData('register', data);
+    expect(data.slice(0, 10)).toBe(compiled.getFunction('register')?.selector);
+    expect(decoded.toArray()).toEqual([FINGERPRINT, DESIGN_ID, CREATOR]);
+  });
+
+  it.each([
+    {
+      name: 'a short fingerprint',
+      fingerprint: `0x${'ab'.repeat(31)}`,
+      designId: DESIGN_ID,
+      creator: CREATOR,
+    },
+    {
+      name: 'a long design id',
+      fingerprint: FINGERPRINT,
+      designId: `0x${'cd'.repeat(17)}`,
+      creator: CREATOR,
+    },
+    { name: 'a design id without 0x', fingerprint: FINGERPRINT, designId: 'cd'.repeat(16), creator: CREATOR },
+  ])('refuses to encode $name with a RangeError', ({ fingerprint, designId, creator }) => {
+    expect(() => registry.encodeRegister(fingerprint, designId, creator)).toThrow(RangeError);
+  });
+
+  it('refuses to encode a creator that is not an address', () => {
+    expect(() => registry.encodeRegister(FINGERPRINT, DESIGN_ID, '0x1234')).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+    );
+  });
+
+  it('decodes DesignAlreadyRegistered revert data from the compiled contract', () => {
+    // Prepare
+    const data = compiled.encodeErrorResult('DesignAlreadyRegistered', [
+      FINGERPRINT,
+      DESIGN_ID,
+      CREATOR,
+      1_700_000_000n,
+    ]);
+
+    // Act
+    const reverted = registry.decodeRevert(data);
+
+    // Assess
+    expect(reverted).toEqual({
+      name: 'DesignAlreadyRegistered',
+      args: {
+        fingerprint: FINGERPRINT,
+        designId: DESIGN_ID,
+        creator: CREATOR.toLowerCase(),
+        registeredAt: 1_700_000_000,
+      },
+    });
+  });
+
+  it('decodes InvalidRegistration revert data from the compiled contract', () => {
+    const data = compiled.encodeErrorResult('InvalidRegistration', []);
+    expect(registry.decodeRevert(data)).toEqual({ name: 'InvalidRegistration', args: {} });
+  });
+
+  it.each([
+    {
+      name: 'a revert reason string',
+      data: () => new Interface(['error Error(string)']).encodeErrorResult('Error', ['no']),
+    },
+    {
+      name: 'a missing role',
+      data: () =>
+        compiled.encodeErrorResult('AccessControlUnauthorizedAccount', [CREATOR, `0x${'00'.repeat(32)}`]),
+    },
+    { name: 'an empty revert', data: () => '0x' },
+    { name: 'a truncated selector', data: () => '0x1234' },
+  ])('decodes $name as none of its errors', ({ data }) => {
+    expect(registry.decodeRevert(data())).toBeUndefined();
   });
 });

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Interface } from 'ethers';
@@ -8,6 +9,7 @@ import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ALL_BUCKETS, BUCKETS } from '../../events/buckets.ts';
 import { processUpload, type UploadDeps } from '../../functions/ip-upload/process-upload.ts';
+import { REGISTER_PURPOSE } from '../../functions/ip-upload/register-on-chain.ts';
 import { type LocalChain, startLocalChain } from '../../infra/local/chain.ts';
 import { deployLocalContracts } from '../../infra/local/deploy-contracts.ts';
 import { type RunningS3Server, startS3Server } from '../../infra/local/s3/server.ts';
@@ -15,7 +17,7 @@ import { insertOrganisation } from '../../shared/accounts/api-key-store.ts';
 import { DESIGN_REGISTRY_ABI, DesignRegistry } from '../../shared/chain/design-registry.ts';
 import { orgChainAddress } from '../../shared/chain/org-address.ts';
 import { type ChainClient, createChainClient } from '../../shared/chain/provider.ts';
-import { sendSerialised } from '../../shared/chain/relayer.ts';
+import { type RelayedTransaction, TxRelayer } from '../../shared/chain/tx-relayer.ts';
 import { createLocalKeyWrapper } from '../../shared/crypto/local-key-wrapper.ts';
 import { createPool, type DbPool } from '../../shared/db/pool.ts';
 import type { DesignFormat } from '../../shared/designs/design.ts';
@@ -32,19 +34,84 @@ import {
 } from '../fixtures/mesh/generate.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { binaryStlCube } from '../support/design-files.ts';
+import { type RpcProxy, startRpcProxy } from '../support/rpc-proxy.ts';
 
 const REGION = 'local-1';
 const S3_CREDENTIALS = { accessKeyId: 'IPUPLOADTEST', secretAccessKey: 'ip-upload-test-secret' };
 const registryInterface = new Interface(DESIGN_REGISTRY_ABI);
 const DESIGN_REGISTERED = registryInterface.getEvent('DesignRegistered')?.topicHash as string;
 
-/** A loopback port nothing listens on: bound once by us, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
+/** Enough gas to pass the intrinsic check, far too little to store a registration. */
+const OUT_OF_GAS_LIMIT = 30_000n;
+
+interface JsonRpcRequest {
+  readonly method?: unknown;
+  readonly params?: unknown;
+}
+
+/**
+ * A JSON-RPC pass-through to the chain that tells when a method is asked for, and can answer the
+ * next few eth_calls from an older block, as a load-balanced node that has not caught up would.
+ */
+interface WatchedNode {
+  readonly url: string;
+  lagNextCalls(count: number, block: number): void;
+  readonly laggedCalls: number;
+  /** Resolves when a request for `method` next passes through. */
+  nextRequest(method: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function startWatchedNode(targetUrl: string): Promise<WatchedNode> {
+  let lagsLeft = 0;
+  let lagBlock = 0;
+  let lagged = 0;
+  const waiters: Array<{ method: string; resolve: () => void }> = [];
+  const lag = (request: JsonRpcRequest): JsonRpcRequest => {
+    for (const waiter of waiters.filter((w) => w.method === request.method)) {
+      waiters.splice(waiters.indexOf(waiter), 1);
+      waiter.resolve();
+    }
+    if (request.method !== 'eth_call' || lagsLeft === 0 || !Array.isArray(request.params)) return request;
+    lagsLeft -= 1;
+    lagged += 1;
+    return { ...request, params: [request.params[0], `0x${lagBlock.toString(16)}`] };
+  };
+
+  async function relay(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request as AsyncIterable<Buffer>) chunks.push(chunk);
+    const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as JsonRpcRequest | JsonRpcRequest[];
+    const upstream = await fetch(targetUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(Array.isArray(body) ? body.map(lag) : lag(body)),
+    });
+    response.writeHead(upstream.status, { 'content-type': 'application/json' });
+    response.end(await upstream.text());
+  }
+
+  const server = createServer((request, response) => {
+    relay(request, response).catch(() => request.socket.destroy());
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    lagNextCalls(count, block) {
+      lagsLeft = count;
+      lagBlock = block;
+    },
+    get laggedCalls() {
+      return lagged;
+    },
+    nextRequest: (method) => new Promise<void>((resolve) => waiters.push({ method, resolve })),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }
 
 const sha256Of = (file: Buffer) => createHash('sha256').update(file).digest();
@@ -62,10 +129,12 @@ describe('Function: processUpload', () => {
   let store: ObjectStore;
   let client: ChainClient;
   let registry: DesignRegistry;
+  let relayer: TxRelayer;
   let deps: UploadDeps;
   let orgId: string;
   let stlSize = 1;
   const clients: ChainClient[] = [];
+  const closers: Array<() => Promise<void>> = [];
 
   /** A distinct binary STL cube each call, so no two tests share a fingerprint. */
   const uniqueStl = () => {
@@ -104,14 +173,51 @@ describe('Function: processUpload', () => {
     return (await store.head(bucket, key)) !== undefined;
   }
 
-  /** Sends a registration straight from the relayer, outside processUpload. */
-  async function registerDirectly(sha256: Buffer, designIdBytes16: string): Promise<string> {
-    const txHash = await sendSerialised(pool, client, (nonce) =>
-      registry.sendRegister(`0x${sha256.toString('hex')}`, designIdBytes16, orgChainAddress(orgId), nonce),
+  /** Sends a registration through the relayer, outside processUpload, filed under `purpose` and `ref`. */
+  async function registerDirectly(
+    sha256: Buffer,
+    designId: string,
+    filing: { purpose: string; ref: string } = { purpose: REGISTER_PURPOSE, ref: designId },
+  ): Promise<string> {
+    const tx = await relayer.submit({
+      to: registry.address,
+      data: registry.encodeRegister(
+        `0x${sha256.toString('hex')}`,
+        idToBytes16(designId),
+        orgChainAddress(orgId),
+      ),
+      ...filing,
+    });
+    const settled = await relayer.waitForReceipt(tx, 30_000);
+    expect(settled.status).toBe('mined');
+    return tx.hash;
+  }
+
+  /** The relayer ledger's registrations for a design, in nonce order. */
+  async function ledgerRows(designId: string): Promise<RowDataPacket[]> {
+    const [rows] = await pool.query<RowDataPacket[]>(
+      'SELECT nonce, tx_hash, status FROM chain_transactions WHERE purpose = ? AND ref = ? ORDER BY nonce',
+      [REGISTER_PURPOSE, designId],
     );
-    const receipt = await client.provider.waitForTransaction(txHash, 1, 30_000);
-    expect(receipt?.status).toBe(1);
-    return txHash;
+    return rows;
+  }
+
+  /** Upload dependencies whose chain calls go through another endpoint, with their own relayer. */
+  async function depsThrough(rpcUrl: string): Promise<UploadDeps> {
+    const viaClient = await createChainClient({
+      rpcUrl,
+      privateKey: chain.privateKeys.relayer,
+      chainId: chain.chainId,
+      pollingIntervalMs: 50,
+    });
+    clients.push(viaClient);
+    return {
+      ...deps,
+      chain: {
+        relayer: await TxRelayer.create(pool, viaClient),
+        registry: await DesignRegistry.connect(viaClient, registry.address),
+      },
+    };
   }
 
   beforeAll(async () => {
@@ -141,11 +247,12 @@ describe('Function: processUpload', () => {
     });
     clients.push(client);
     registry = await DesignRegistry.connect(client, registryAddress);
+    relayer = await TxRelayer.create(pool, client);
     deps = {
       pool,
       store,
       keys: createLocalKeyWrapper(randomBytes(32)),
-      chain: { client, registry, chainId: chain.chainId },
+      chain: { relayer, registry },
       buckets: { incoming: BUCKETS.incomingDesigns, vault: BUCKETS.vault, media: BUCKETS.media },
     };
     orgId = newId();
@@ -153,6 +260,7 @@ describe('Function: processUpload', () => {
   });
   afterAll(async () => {
     for (const c of clients) c.close();
+    await Promise.all(closers.map((close) => close()));
     await pool?.end();
     await s3?.stop();
     await chain?.stop();
@@ -188,27 +296,19 @@ describe('Function: processUpload', () => {
     const design = await findDesign(pool, id);
     expect(design?.status).toBe('registered');
     expect(design?.chain?.txHash).toBe(JSON.parse(events[0]?.payload).txHash);
+    expect(await ledgerRows(id)).toEqual([
+      { nonce: nonceBefore, tx_hash: design?.chain?.txHash, status: 'mined' },
+    ]);
     expect(await stored(BUCKETS.incomingDesigns, `designs/${id}/source`)).toBe(false);
     expect(await stored(BUCKETS.vault, `designs/${id}/v1.bin`)).toBe(true);
   });
 
   it('leaves the design validating when the chain is down, and registers once on a later retry', async () => {
-    // Prepare
-    const downClient = await createChainClient({
-      rpcUrl: `http://127.0.0.1:${await closedPort()}`,
-      privateKey: chain.privateKeys.relayer,
-      chainId: chain.chainId,
-      pollingIntervalMs: 50,
-    });
-    clients.push(downClient);
-    const downDeps: UploadDeps = {
-      ...deps,
-      chain: {
-        client: downClient,
-        registry: await DesignRegistry.connect(downClient, registry.address),
-        chainId: chain.chainId,
-      },
-    };
+    // Prepare: the function started while the node answered; then the node went away.
+    const proxy: RpcProxy = await startRpcProxy(chain.rpcUrl);
+    closers.push(() => proxy.close());
+    const downDeps = await depsThrough(proxy.url);
+    proxy.setDown(true);
     const file = uniqueStl();
     const { id, etag } = await uploaded(file);
 
@@ -223,6 +323,7 @@ describe('Function: processUpload', () => {
     const during = await findDesign(pool, id);
     expect(during?.status).toBe('validating');
     expect(during?.chain).toBeNull();
+    expect(await ledgerRows(id)).toHaveLength(0);
     expect(await outboxRows(id)).toHaveLength(0);
     expect(await stored(BUCKETS.incomingDesigns, `designs/${id}/source`)).toBe(true);
     // While the lease is live another delivery backs off.
@@ -249,7 +350,7 @@ describe('Function: processUpload', () => {
       "UPDATE designs SET status = 'validating', lease_until = NOW(3) - INTERVAL 1 SECOND WHERE id = ?",
       [id],
     );
-    const txHash = await registerDirectly(sha256Of(file), idToBytes16(id));
+    const txHash = await registerDirectly(sha256Of(file), id);
     await recordChainSubmission(pool, id, { chainId: chain.chainId, registry: registry.address, txHash });
     const nonceBefore = await relayerNonce();
 
@@ -266,13 +367,15 @@ describe('Function: processUpload', () => {
     const events = await outboxRows(id);
     expect(events).toHaveLength(1);
     expect(JSON.parse(events[0]?.payload).txHash).toBe(txHash);
+    expect(await ledgerRows(id)).toHaveLength(1);
   });
 
   it('rejects a fingerprint another design id holds on chain and keeps nothing of the upload', async () => {
     // Prepare
     const file = uniqueStl();
-    const otherDesign = idToBytes16(newId());
-    await registerDirectly(sha256Of(file), otherDesign);
+    const otherDesignId = newId();
+    const otherDesign = idToBytes16(otherDesignId);
+    await registerDirectly(sha256Of(file), otherDesignId);
     const { id, etag } = await uploaded(file);
     const nonceBefore = await relayerNonce();
 
@@ -288,9 +391,186 @@ describe('Function: processUpload', () => {
     expect(await relayerNonce()).toBe(nonceBefore);
     expect(await registrationLogs(sha256Of(file))).toHaveLength(1);
     expect((await outboxRows(id)).map((row) => row.event_type)).toEqual(['design.rejected']);
+    expect(await ledgerRows(id)).toHaveLength(0);
     expect(await stored(BUCKETS.incomingDesigns, `designs/${id}/source`)).toBe(false);
     expect(await stored(BUCKETS.vault, `designs/${id}/v1.bin`)).toBe(false);
     expect(await stored(BUCKETS.media, `designs/${id}/thumbnail.png`)).toBe(false);
+  });
+
+  it.each([
+    { holder: 'this design', expected: 'processed' },
+    { holder: 'another design', expected: 'rejected' },
+  ])(
+    'reads the registry again when the dry run finds the fingerprint held by $holder',
+    async ({ holder, expected }) => {
+      // Prepare: registered outside the ledger's filing for this design, and read from a node one
+      // block behind, so registerOnChain first sees the fingerprint free and only the dry run (on
+      // the latest block) finds it taken.
+      const lagging = await startWatchedNode(chain.rpcUrl);
+      closers.push(() => lagging.close());
+      const laggingDeps = await depsThrough(lagging.url);
+      const file = uniqueStl();
+      const { id, etag } = await uploaded(file);
+      const registeredFor = holder === 'this design' ? id : newId();
+      const blockBefore = await client.provider.getBlockNumber();
+      const txHash = await registerDirectly(sha256Of(file), registeredFor, {
+        purpose: 'test.register',
+        ref: registeredFor,
+      });
+      lagging.lagNextCalls(1, blockBefore);
+      const nonceBefore = await relayerNonce();
+
+      // Act
+      const outcome = await processUpload(laggingDeps, id, etag);
+
+      // Assess: the stale read happened, the dry run stopped the send, the chain decided the outcome.
+      expect(lagging.laggedCalls).toBe(1);
+      expect(outcome.status).toBe(expected);
+      expect(await relayerNonce()).toBe(nonceBefore);
+      expect(await ledgerRows(id)).toHaveLength(0);
+      expect(await registrationLogs(sha256Of(file))).toHaveLength(1);
+      const design = await findDesign(pool, id);
+      if (expected === 'processed') {
+        expect(outcome).toMatchObject({ detail: { designId: id, txHash } });
+        expect(design?.status).toBe('registered');
+        expect(design?.chain?.txHash).toBe(txHash);
+      } else {
+        expect(design?.rejection?.code).toBe('fingerprint_on_chain');
+        expect(design?.rejection?.reason).toContain(idToBytes16(registeredFor));
+      }
+    },
+  );
+
+  it('awaits the registration an earlier attempt left in the mempool instead of sending another', async () => {
+    // Prepare: blocks are mined on demand; an earlier attempt sent the registration, then died.
+    const node = await startWatchedNode(chain.rpcUrl);
+    closers.push(() => node.close());
+    const watchedDeps = await depsThrough(node.url);
+    const file = uniqueStl();
+    const { id, etag } = await uploaded(file);
+    await pool.query(
+      "UPDATE designs SET status = 'validating', lease_until = NOW(3) - INTERVAL 1 SECOND WHERE id = ?",
+      [id],
+    );
+    await client.provider.send('evm_setAutomine', [false]);
+    let outcome: Awaited<ReturnType<typeof processUpload>>;
+    let earlier: RelayedTransaction;
+    let nonceBefore: number;
+    try {
+      earlier = await relayer.submit({
+        to: registry.address,
+        data: registry.encodeRegister(
+          `0x${sha256Of(file).toString('hex')}`,
+          idToBytes16(id),
+          orgChainAddress(orgId),
+        ),
+        purpose: REGISTER_PURPOSE,
+        ref: id,
+      });
+      expect(earlier.status).toBe('sent');
+      nonceBefore = await relayerNonce();
+
+      // Act: the block is mined once the retry is waiting for a receipt.
+      const receiptAsked = node.nextRequest('eth_getTransactionReceipt');
+      const processing = processUpload(watchedDeps, id, etag);
+      await receiptAsked;
+      await client.provider.send('evm_mine', []);
+      outcome = await processing;
+    } finally {
+      await client.provider.send('evm_setAutomine', [true]);
+    }
+
+    // Assess
+    expect(outcome).toMatchObject({ status: 'processed', detail: { designId: id, txHash: earlier.hash } });
+    expect(await relayerNonce()).toBe(nonceBefore);
+    expect(await ledgerRows(id)).toEqual([{ nonce: earlier.nonce, tx_hash: earlier.hash, status: 'mined' }]);
+    expect(await registrationLogs(sha256Of(file))).toHaveLength(1);
+    const design = await findDesign(pool, id);
+    expect(design?.status).toBe('registered');
+    expect(design?.chain?.txHash).toBe(earlier.hash);
+  });
+
+  it('sends the registration again when the earlier attempt reverted on chain', async () => {
+    // Prepare: an earlier attempt's registration was mined but ran out of gas, then it died.
+    const file = uniqueStl();
+    const { id, etag } = await uploaded(file);
+    await pool.query(
+      "UPDATE designs SET status = 'validating', lease_until = NOW(3) - INTERVAL 1 SECOND WHERE id = ?",
+      [id],
+    );
+    const starved = await relayer.submit({
+      to: registry.address,
+      data: registry.encodeRegister(
+        `0x${sha256Of(file).toString('hex')}`,
+        idToBytes16(id),
+        orgChainAddress(orgId),
+      ),
+      purpose: REGISTER_PURPOSE,
+      ref: id,
+      gasLimit: OUT_OF_GAS_LIMIT,
+    });
+    expect((await relayer.waitForReceipt(starved, 30_000)).status).toBe('reverted');
+    await recordChainSubmission(pool, id, {
+      chainId: chain.chainId,
+      registry: registry.address,
+      txHash: starved.hash,
+    });
+    const nonceBefore = await relayerNonce();
+
+    // Act
+    const outcome = await processUpload(deps, id, etag);
+
+    // Assess
+    expect(outcome.status).toBe('processed');
+    const rows = await ledgerRows(id);
+    expect(rows.map((row) => row.status)).toEqual(['reverted', 'mined']);
+    expect(rows.map((row) => Number(row.nonce))).toEqual([starved.nonce, nonceBefore]);
+    expect(outcome).toMatchObject({ detail: { txHash: rows[1]?.tx_hash } });
+    expect(await relayerNonce()).toBe(nonceBefore + 1);
+    expect(await registrationLogs(sha256Of(file))).toHaveLength(1);
+    const design = await findDesign(pool, id);
+    expect(design?.status).toBe('registered');
+    expect(design?.chain?.txHash).toBe(rows[1]?.tx_hash);
+  });
+
+  it('reads the registry again when its own registration reverts, and rejects a fingerprint taken first', async () => {
+    // Prepare: blocks are mined on demand, so another registration of the same file can be
+    // waiting in the mempool, ahead of ours, when the dry run looks at the latest block.
+    const file = uniqueStl();
+    const { id, etag } = await uploaded(file);
+    const otherDesignId = newId();
+    await client.provider.send('evm_setAutomine', [false]);
+    let outcome: Awaited<ReturnType<typeof processUpload>>;
+    try {
+      const ahead = await relayer.submit({
+        to: registry.address,
+        data: registry.encodeRegister(
+          `0x${sha256Of(file).toString('hex')}`,
+          idToBytes16(otherDesignId),
+          orgChainAddress(orgId),
+        ),
+        purpose: 'test.register',
+        ref: otherDesignId,
+      });
+      expect(ahead.status).toBe('sent');
+
+      // Act: once our registration has reached the node, both are mined in one block.
+      const processing = processUpload(deps, id, etag);
+      while ((await ledgerRows(id))[0]?.status !== 'sent') await new Promise((r) => setTimeout(r, 10));
+      await client.provider.send('evm_mine', []);
+      outcome = await processing;
+    } finally {
+      await client.provider.send('evm_setAutomine', [true]);
+    }
+
+    // Assess
+    expect(outcome.status).toBe('rejected');
+    expect((await ledgerRows(id)).map((row) => row.status)).toEqual(['reverted']);
+    expect(await registrationLogs(sha256Of(file))).toHaveLength(1);
+    const design = await findDesign(pool, id);
+    expect(design?.rejection?.code).toBe('fingerprint_on_chain');
+    expect(design?.rejection?.reason).toContain(idToBytes16(otherDesignId));
+    expect((await outboxRows(id)).map((row) => row.event_type)).toEqual(['design.rejected']);
   });
 
   it.each([
@@ -361,5 +641,14 @@ describe('Function: processUpload', () => {
     );
     for (const tx of txs) expect(tx?.from).toBe(client.address);
     for (const { id } of designs) expect((await findDesign(pool, id))?.status).toBe('registered');
+    const [ledger] = await pool.query<RowDataPacket[]>(
+      `SELECT nonce, status FROM chain_transactions
+        WHERE purpose = ? AND ref IN (?) ORDER BY nonce`,
+      [REGISTER_PURPOSE, designs.map(({ id }) => id)],
+    );
+    expect(ledger.map((row) => Number(row.nonce))).toEqual(
+      Array.from({ length: 20 }, (_, i) => firstNonce + i),
+    );
+    expect(ledger.map((row) => row.status)).toEqual(Array(20).fill('mined'));
   });
 });
