@@ -154,7 +154,7 @@ CREATE TABLE chain_transactions (
   finished_at    DATETIME(3)     NULL,
   PRIMARY KEY (id),
   UNIQUE KEY chain_transactions_nonce (chain_instance, from_address, nonce),
-  UNIQUE KEY chain_transactions_hash (tx_hash),
+  UNIQUE KEY chain_transactions_hash (chain_instance, tx_hash),
   KEY chain_transactions_open (status, created_at),
   KEY chain_transactions_ref (purpose, ref)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
