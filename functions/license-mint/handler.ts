@@ -35,6 +35,7 @@ function minting(): Promise<MintingDeps> {
     const client = await createChainClient({
       rpcUrl: config.CHAIN_RPC_URL,
       privateKey: config.CHAIN_RELAYER_KEY,
+      ...(config.CHAIN_ID === undefined ? {} : { chainId: config.CHAIN_ID }),
     });
     const [relayer, ledger] = await Promise.all([
       TxRelayer.create(pool, client),

@@ -21,6 +21,7 @@ function dependencies(): Promise<SettlerDeps> {
     const client = await createChainClient({
       rpcUrl: config.CHAIN_RPC_URL,
       privateKey: config.CHAIN_RELAYER_KEY,
+      ...(config.CHAIN_ID === undefined ? {} : { chainId: config.CHAIN_ID }),
       pollingIntervalMs: 250,
     });
     const [relayer, ledger] = await Promise.all([

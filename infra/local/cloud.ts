@@ -5,7 +5,7 @@ import { rulesFromManifests } from '../../events/rules.ts';
 import { AUTHORIZER_FUNCTION, catalog } from '../../functions/index.ts';
 import { migrate } from '../../shared/db/migrations.ts';
 import { gatewayRoutes, runnerFunctions } from './catalog-runtime.ts';
-import { startLocalChain } from './chain.ts';
+import { LOCAL_CHAIN_ID, startLocalChain } from './chain.ts';
 import { loadOrCreateCredentials } from './credentials.ts';
 import { deployLocalContracts } from './deploy-contracts.ts';
 import { EventRouter } from './event-router.ts';
@@ -132,6 +132,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       DESIGN_REGISTRY_ADDRESS: contracts.DesignRegistry,
       LICENSE_LEDGER_ADDRESS: contracts.LicenseLedger,
       CHAIN_CONFIRMATIONS: '1',
+      ...(options.chain ? {} : { CHAIN_ID: String(LOCAL_CHAIN_ID) }),
       MASTER_KEY_BASE64: credentials.masterKeyBase64,
       LOG_LEVEL: options.logLevel ?? 'info',
       TZ: 'UTC',

@@ -47,16 +47,6 @@ export class NonceRowMissingError extends Error {
   }
 }
 
-const DUPLICATE_ENTRY = 1062;
-
-/** Another chain instance already has a transaction with these exact bytes (same hash). */
-export class DuplicateHashError extends Error {
-  constructor(options: { cause: unknown }) {
-    super('A transaction with this hash is already stored', options);
-    this.name = 'DuplicateHashError';
-  }
-}
-
 const ROW_COLUMNS = `id, chain_instance, nonce, tx_hash, raw_tx, status, block_number, gas_used, purpose, ref,
   TIMESTAMPDIFF(MICROSECOND, COALESCE(sent_at, created_at), NOW(3)) DIV 1000 AS idle_ms`;
 
@@ -113,18 +103,12 @@ export async function allocateAndStore(
   return withTransaction(pool, async (connection) => {
     const nonce = await lockNextNonce(connection, key);
     const signed = await sign(nonce);
-    let inserted: ResultSetHeader;
-    try {
-      [inserted] = await connection.query<ResultSetHeader>(
-        `INSERT INTO chain_transactions
+    const [inserted] = await connection.query<ResultSetHeader>(
+      `INSERT INTO chain_transactions
            (chain_instance, from_address, nonce, to_address, purpose, ref, raw_tx, tx_hash)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-        [key.chainInstance, key.address, nonce, meta.to, meta.purpose, meta.ref, signed.rawTx, signed.hash],
-      );
-    } catch (err) {
-      if (isDuplicate(err, 'chain_transactions_hash')) throw new DuplicateHashError({ cause: err });
-      throw err;
-    }
+      [key.chainInstance, key.address, nonce, meta.to, meta.purpose, meta.ref, signed.rawTx, signed.hash],
+    );
     await connection.query(
       'UPDATE chain_nonces SET next_nonce = next_nonce + 1 WHERE chain_instance = ? AND address = ?',
       [key.chainInstance, key.address],
@@ -141,11 +125,6 @@ async function lockNextNonce(connection: DbConnection, key: LedgerKey): Promise<
   const row = rows[0];
   if (row === undefined) throw new NonceRowMissingError();
   return Number(row.next_nonce);
-}
-
-function isDuplicate(err: unknown, keyName: string): boolean {
-  const { errno, message } = err as { errno?: unknown; message?: unknown };
-  return errno === DUPLICATE_ENTRY && typeof message === 'string' && message.includes(keyName);
 }
 
 export async function findRow(pool: DbPool, id: number): Promise<LedgerRow | undefined> {

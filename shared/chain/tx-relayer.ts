@@ -18,7 +18,6 @@ import { type BroadcastOutcome, type Fees, type Receipt, RelayNode } from './rel
 import {
   allocateAndStore,
   catchUpNonce,
-  DuplicateHashError,
   findRow,
   findRowsByRef,
   type LedgerKey,
@@ -83,8 +82,6 @@ const GAS_HEADROOM_PERCENT = 20n;
  * again while the earlier nonce, signed by another instance a moment before, is still on its way.
  */
 const NONCE_AHEAD_RETRY_DELAYS_MS = [5, 10, 20, 40, 80, 160, 320, 640];
-/** Two chain instances can produce byte-identical transactions; one more unit of gas tells them apart. */
-const HASH_CLASH_ATTEMPTS = 3;
 const FIRST_POLL_MS = 25;
 
 export class TxRelayer {
@@ -258,18 +255,14 @@ export class TxRelayer {
 
   async #store(call: RelayRequest, gasLimit: bigint, fees: Fees) {
     const meta = { to: call.to, purpose: call.purpose, ref: call.ref };
-    for (let attempt = 0; ; attempt++) {
-      const sign = (nonce: number) => this.#sign(call, nonce, gasLimit + BigInt(attempt), fees);
-      try {
-        return await allocateAndStore(this.#pool, this.#key, meta, sign);
-      } catch (err) {
-        if (err instanceof NonceRowMissingError && attempt === 0) {
-          // Someone removed the row since this instance seeded it: seed again from the node.
-          await this.#seed(await this.#node.transactionCount('pending'));
-        } else if (!(err instanceof DuplicateHashError) || attempt + 1 >= HASH_CLASH_ATTEMPTS) {
-          throw err;
-        }
-      }
+    const sign = (nonce: number) => this.#sign(call, nonce, gasLimit, fees);
+    try {
+      return await allocateAndStore(this.#pool, this.#key, meta, sign);
+    } catch (err) {
+      if (!(err instanceof NonceRowMissingError)) throw err;
+      // Someone removed the row since this instance seeded it: seed again from the node.
+      await this.#seed(await this.#node.transactionCount('pending'));
+      return allocateAndStore(this.#pool, this.#key, meta, sign);
     }
   }
 

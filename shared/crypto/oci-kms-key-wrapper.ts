@@ -19,8 +19,6 @@ export interface OciKmsKeyWrapperOptions {
   readonly authenticationDetailsProvider: AuthenticationDetailsProvider;
 }
 
-type KeyManagementModule = typeof import('oci-keymanagement');
-
 export function createOciKmsKeyWrapper(options: OciKmsKeyWrapperOptions): KeyWrapper {
   const { keyId, keyVersionId } = options;
   let client: Promise<KmsCryptoClient> | undefined;

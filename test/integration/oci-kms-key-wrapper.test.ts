@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import * as keyManagement from 'oci-keymanagement';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyWrapError } from '../../shared/crypto/key-wrapper.ts';
 import { createOciKmsKeyWrapper } from '../../shared/crypto/oci-kms-key-wrapper.ts';
