@@ -38,11 +38,16 @@ const RELEASE_BATCH = 100;
 /** A miss whose re-read finds the license usable lost a race with a completion or release. */
 const MAX_ATTEMPTS = 3;
 
+/**
+ * Reserves one print of the license for the printer and records its job, or says why not. A
+ * refusal is explained by one read of the license; an exhausted license first gets the prints
+ * of its lapsed grants back and is tried once more.
+ */
 export async function authorizePrint(pool: DbPool, request: PrintRequest): Promise<Authorization> {
   let releasedOnce = false;
   let last: Authorization | undefined;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
-    last = await withTransaction(pool, (connection) => reserveOnce(connection, request));
+    last = await reserveOnce(pool, request);
     if (last.granted) return last;
     const { refusal } = last;
     if (refusal.reason === 'available') continue;
@@ -61,48 +66,58 @@ export async function authorizePrint(pool: DbPool, request: PrintRequest): Promi
     : { granted: false, refusal: { reason: 'license_busy' } };
 }
 
-async function reserveOnce(connection: DbConnection, request: PrintRequest): Promise<Authorization> {
-  // One statement decides: the row lock it takes serialises every reservation of this license,
-  // and LAST_INSERT_ID(expr) hands the new print sequence back without a second read.
-  const [reserved] = await connection.query<ResultSetHeader>(
-    `UPDATE licenses
-        SET prints_reserved = prints_reserved + 1, print_seq = LAST_INSERT_ID(print_seq + 1)
-      WHERE id = ? AND holder_org_id = ? AND status = 'active' AND revoked_at IS NULL
-        AND expires_at > NOW(3) AND prints_used + prints_reserved < prints_total
-        AND (NOT EXISTS (SELECT 1 FROM license_printers lp WHERE lp.license_id = licenses.id)
-             OR EXISTS (SELECT 1 FROM license_printers lp
-                         WHERE lp.license_id = licenses.id AND lp.printer_id = ?))
-        AND EXISTS (SELECT 1 FROM printers p
-                     WHERE p.id = ? AND p.org_id = licenses.holder_org_id AND p.status = 'active')`,
-    [request.licenseId, request.orgId, request.printerId, request.printerId],
-  );
-  if (reserved.affectedRows !== 1) {
-    return { granted: false, refusal: await diagnoseRefusal(connection, request) };
-  }
+/** Rolls the reservation's transaction back (its event included) when the license says no. */
+class ReservationMissed extends Error {}
+
+async function reserveOnce(pool: DbPool, request: PrintRequest): Promise<Authorization> {
   const jobId = newId();
-  const serial = printSerial(request.licenseId, Number(reserved.insertId));
   const grantedAt = new Date();
   const grantExpiresAt = new Date(grantedAt.getTime() + request.grantTtlSeconds * 1000);
-  await connection.query(
-    `INSERT INTO print_jobs (id, license_id, printer_id, org_id, serial, granted_at, grant_expires_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    [jobId, request.licenseId, request.printerId, request.orgId, serial, grantedAt, grantExpiresAt],
-  );
-  await appendToOutbox(connection, {
-    aggregateType: 'license',
-    aggregateId: request.licenseId,
-    type: 'print.authorized',
-    payload: {
-      jobId,
-      serial,
-      licenseId: request.licenseId,
-      designId: request.designId,
-      printerId: request.printerId,
-      orgId: request.orgId,
-      grantExpiresAt: grantExpiresAt.toISOString(),
-    },
-  });
-  return { granted: true, jobId, serial, grantedAt, grantExpiresAt };
+  try {
+    return await withTransaction(pool, async (connection): Promise<Authorization> => {
+      // The event goes in before the reservation: the license row lock is held from the UPDATE
+      // to the commit, and every statement after it is time no other print of this license can
+      // be reserved. It names the job; the serial is on the job row.
+      await appendToOutbox(connection, {
+        aggregateType: 'license',
+        aggregateId: request.licenseId,
+        type: 'print.authorized',
+        payload: {
+          jobId,
+          licenseId: request.licenseId,
+          designId: request.designId,
+          printerId: request.printerId,
+          orgId: request.orgId,
+          grantExpiresAt: grantExpiresAt.toISOString(),
+        },
+      });
+      // One statement decides, under the row lock, and LAST_INSERT_ID(expr) hands the new
+      // print sequence back without a second read.
+      const [reserved] = await connection.query<ResultSetHeader>(
+        `UPDATE licenses
+            SET prints_reserved = prints_reserved + 1, print_seq = LAST_INSERT_ID(print_seq + 1)
+          WHERE id = ? AND holder_org_id = ? AND status = 'active' AND revoked_at IS NULL
+            AND expires_at > NOW(3) AND prints_used + prints_reserved < prints_total
+            AND (NOT EXISTS (SELECT 1 FROM license_printers lp WHERE lp.license_id = licenses.id)
+                 OR EXISTS (SELECT 1 FROM license_printers lp
+                             WHERE lp.license_id = licenses.id AND lp.printer_id = ?))
+            AND EXISTS (SELECT 1 FROM printers p
+                         WHERE p.id = ? AND p.org_id = licenses.holder_org_id AND p.status = 'active')`,
+        [request.licenseId, request.orgId, request.printerId, request.printerId],
+      );
+      if (reserved.affectedRows !== 1) throw new ReservationMissed();
+      const serial = printSerial(request.licenseId, Number(reserved.insertId));
+      await connection.query(
+        `INSERT INTO print_jobs (id, license_id, printer_id, org_id, serial, granted_at, grant_expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        [jobId, request.licenseId, request.printerId, request.orgId, serial, grantedAt, grantExpiresAt],
+      );
+      return { granted: true, jobId, serial, grantedAt, grantExpiresAt };
+    });
+  } catch (err) {
+    if (!(err instanceof ReservationMissed)) throw err;
+    return { granted: false, refusal: await diagnoseRefusal(pool, request) };
+  }
 }
 
 /**

@@ -25,10 +25,10 @@ export type PrintRefusal =
 
 /** Read once, after the reserving UPDATE matched nothing, to say which of its conditions failed. */
 export async function diagnoseRefusal(
-  connection: DbConnection,
+  db: DbPool | DbConnection,
   request: { licenseId: string; printerId: string; orgId: string },
 ): Promise<PrintRefusal> {
-  const [rows] = await connection.query<RowDataPacket[]>(
+  const [rows] = await db.query<RowDataPacket[]>(
     `SELECT l.holder_org_id, l.status, l.revoked_at IS NOT NULL AS revoked, l.expires_at <= NOW(3) AS expired,
             l.prints_total, l.prints_used, l.prints_reserved,
             EXISTS (SELECT 1 FROM license_printers lp WHERE lp.license_id = l.id) AS bound,

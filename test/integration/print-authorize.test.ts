@@ -231,7 +231,8 @@ describe('Function: print-authorize', () => {
       expect(events).toHaveLength(1);
       expect(JSON.parse(events[0]?.payload as string)).toMatchObject({
         jobId: grant.jobId,
-        serial: grant.serial,
+        licenseId,
+        printerId: printer.id,
       });
       // The grant is not stored: nothing in the database holds the plaintext key.
       const [jobs] = await db.pool.query<RowDataPacket[]>('SELECT * FROM print_jobs WHERE id = ?', [
@@ -270,6 +271,12 @@ describe('Function: print-authorize', () => {
         [licenseId],
       );
       expect(Number(jobs[0]?.n)).toBe(10);
+      // A refused request leaves nothing behind: its event was rolled back with it.
+      const [events] = await db.pool.query<RowDataPacket[]>(
+        "SELECT COUNT(*) AS n FROM outbox WHERE event_type = 'print.authorized' AND aggregate_id = ?",
+        [licenseId],
+      );
+      expect(Number(events[0]?.n)).toBe(10);
     });
 
     it('answers a printer of another organisation 404, as for a license that does not exist', async () => {
