@@ -2,11 +2,12 @@ import { benchColdStart } from './cold-start.ts';
 import { benchHotPath } from './hot-path.ts';
 import { benchCloud } from './lib/local-cloud.ts';
 import { benchLicenseGas } from './license-gas.ts';
+import { benchLicenseMint } from './license-mint.ts';
 import { benchPrintAuthorize } from './print-authorize.ts';
 import { benchVaultSeal } from './vault-seal.ts';
 
 /**
- * `npm run bench [cold-start|hot-path]`: each figure is printed beside a baseline measured in
+ * `npm run bench [cold-start|hot-path|vault-seal|license-gas|print-authorize|license-mint]`: each figure is printed beside a baseline measured in
  * the same run, because these machines are small and shared and absolute numbers drift.
  */
 const only = process.argv[2];
@@ -22,7 +23,7 @@ if (only === 'license-gas') {
   console.table(await benchLicenseGas());
   process.exit(0);
 }
-const { cloud, close } = await benchCloud();
+const { cloud, dataDir, close } = await benchCloud();
 try {
   if (!only || only === 'cold-start') {
     console.log('\n# Cold start: spawn -> first 200, median per function');
@@ -43,6 +44,13 @@ try {
       '\n# Print authorization: POST /v1/print-jobs through gateway + FDK + MariaDB vs GET /v1/health/live',
     );
     console.log(JSON.stringify(await benchPrintAuthorize(cloud), null, 2));
+  }
+  // Last: its baseline sends from the relayer key behind the relayer's back.
+  if (!only || only === 'license-mint') {
+    console.log(
+      '\n# Mints end to end with 50 concurrent clients vs issue transactions sent straight to the chain',
+    );
+    console.log(JSON.stringify(await benchLicenseMint(cloud, dataDir), null, 2));
   }
 } finally {
   await close();
