@@ -2,7 +2,13 @@ import type { DesignRegistry } from '../../shared/chain/design-registry.ts';
 import type { TxRelayer } from '../../shared/chain/tx-relayer.ts';
 import type { KeyWrapper } from '../../shared/crypto/key-wrapper.ts';
 import { type DbPool, withTransaction } from '../../shared/db/pool.ts';
-import { type Design, MAX_DESIGN_BYTES, thumbnailKeyFor, vaultKeyFor } from '../../shared/designs/design.ts';
+import {
+  type Design,
+  MAX_DESIGN_BYTES,
+  sealedDesignAad,
+  thumbnailKeyFor,
+  vaultKeyFor,
+} from '../../shared/designs/design.ts';
 import {
   claimFingerprint,
   claimForProcessing,
@@ -128,7 +134,7 @@ async function validateAndSeal(
     { bucket: deps.buckets.incoming, key: design.uploadKey },
     { bucket: deps.buckets.vault, key: vaultKeyFor(design.id) },
     design.format,
-    Buffer.from(design.id),
+    sealedDesignAad(design.id),
   );
   let thumbnailKey: string | null = thumbnailKeyFor(design.id);
   try {

@@ -2,13 +2,9 @@ import type { KeyObject } from 'node:crypto';
 import type { KeyWrapper } from '../../shared/crypto/key-wrapper.ts';
 import { wrapForPrinter } from '../../shared/crypto/printer-key-wrap.ts';
 import type { DbPool } from '../../shared/db/pool.ts';
+import { sealedDesignAad } from '../../shared/designs/design.ts';
 import { NotFoundError, UnauthorizedError } from '../../shared/errors.ts';
-import {
-  type PrintGrant,
-  sealedDesignAad,
-  shapeContentKey,
-  shapeGrant,
-} from '../../shared/licenses/print-grant.ts';
+import { type PrintGrant, shapeContentKey, shapeGrant } from '../../shared/licenses/print-grant.ts';
 import { authorizePrint } from '../../shared/licenses/print-ledger.ts';
 import { findLicenseForPrinting, type LicenseForPrinting } from '../../shared/licenses/print-refusal.ts';
 import { parsePrinterPublicKey } from '../../shared/printers/printer-public-key.ts';

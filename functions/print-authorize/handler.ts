@@ -2,11 +2,12 @@ import { keyWrapperFromConfig } from '../../shared/crypto/key-wrapper-from-confi
 import { createPool } from '../../shared/db/pool.ts';
 import { NotFoundError } from '../../shared/errors.ts';
 import { completePrint, findPrintJob } from '../../shared/licenses/print-ledger.ts';
+import { SETTLEMENT_QUEUE } from '../../shared/licenses/settlement-queue.ts';
 import { workQueueFromConfig } from '../../shared/queue/queue-from-config.ts';
 import { createApi, parseJsonBody, validate } from '../../shared/runtime/api.ts';
 import { httpFunction } from '../../shared/runtime/function.ts';
 import { requirePrincipal, requireScope } from '../../shared/runtime/principal.ts';
-import { loadPrintAuthorizeConfig, SETTLEMENT_QUEUE } from './config.ts';
+import { loadPrintAuthorizeConfig } from './config.ts';
 import { createDownloadPresigner } from './download-presigner.ts';
 import { grantAlreadyUsed, grantExpired } from './errors.ts';
 import { createGrantIssuer } from './grant-issuer.ts';

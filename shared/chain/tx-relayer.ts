@@ -55,6 +55,8 @@ export interface RelayedTransaction {
   readonly gasUsed?: bigint;
   readonly purpose: string;
   readonly ref: string;
+  /** The chain (genesis hash) it was signed for; another instance's node will never mine it. */
+  readonly chainInstance: string;
 }
 
 export interface KeepOptions {
@@ -144,6 +146,7 @@ export class TxRelayer {
       status: 'signed',
       purpose: call.purpose,
       ref: call.ref,
+      chainInstance: this.chainInstance,
     };
     return this.#broadcastNew(transaction, stored.rawTx);
   }
@@ -373,6 +376,7 @@ function toRelayed(row: LedgerRow): RelayedTransaction {
     ...(row.gasUsed === undefined ? {} : { gasUsed: row.gasUsed }),
     purpose: row.purpose,
     ref: row.ref,
+    chainInstance: row.chainInstance,
   };
 }
 

@@ -50,3 +50,11 @@ const UPLOAD_KEY = /^designs\/([0-9A-HJKMNP-TV-Z]{26})\/source$/;
 export function designIdFromUploadKey(objectName: string): string | undefined {
   return UPLOAD_KEY.exec(objectName)?.[1];
 }
+
+/**
+ * The AES-GCM additional data of a sealed design: its id as UTF-8. ip-upload seals with it and print
+ * grants hand it to printers, so a ciphertext cannot be served as another design's.
+ */
+export function sealedDesignAad(designId: string): Buffer {
+  return Buffer.from(designId, 'utf8');
+}

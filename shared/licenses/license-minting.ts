@@ -48,9 +48,11 @@ export async function advanceMint(deps: MintingDeps, licenseId: string, waitMs: 
 
     if (license.chain.mintTxId !== null) {
       const tx = await deps.relayer.waitForReceipt(license.chain.mintTxId, waitMs);
-      if (tx.status === 'mined') return activate(deps, license, tx);
-      if (tx.status === 'signed' || tx.status === 'sent') return license;
-      // Reverted or replaced: the dry run below says whether it is already issued or why not.
+      const sameChain = tx.chainInstance === deps.relayer.chainInstance;
+      if (sameChain && tx.status === 'mined') return activate(deps, license, tx);
+      if (sameChain && (tx.status === 'signed' || tx.status === 'sent')) return license;
+      // Reverted, replaced, or sent to a chain that was reset since (the local EDR chain at every
+      // start): the dry run below says whether it is already issued here or why not.
     }
 
     if (license.revokedAt !== null) {

@@ -77,11 +77,3 @@ export function shapeGrant(parts: {
     contentKey: parts.contentKey,
   };
 }
-
-/**
- * The AES-GCM additional data of a sealed design: its id as UTF-8, exactly what ip-upload passes
- * to sealDesign, so a ciphertext cannot be served as another design's.
- */
-export function sealedDesignAad(designId: string): Buffer {
-  return Buffer.from(designId, 'utf8');
-}

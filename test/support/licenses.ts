@@ -3,9 +3,8 @@ import type { RowDataPacket } from 'mysql2/promise';
 import { createDesignCipher, newDataKey } from '../../shared/crypto/data-key.ts';
 import type { KeyWrapper } from '../../shared/crypto/key-wrapper.ts';
 import type { DbPool } from '../../shared/db/pool.ts';
-import { vaultKeyFor } from '../../shared/designs/design.ts';
+import { sealedDesignAad, vaultKeyFor } from '../../shared/designs/design.ts';
 import { newId } from '../../shared/ids.ts';
-import { sealedDesignAad } from '../../shared/licenses/print-grant.ts';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
 
 export interface SealedTestDesign {
