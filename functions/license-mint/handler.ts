@@ -1,10 +1,8 @@
 import type { Response } from 'express';
 import type { RowDataPacket } from 'mysql2/promise';
-import { LicenseLedger } from '../../shared/chain/license-ledger.ts';
-import { createChainClient } from '../../shared/chain/provider.ts';
-import { TxRelayer } from '../../shared/chain/tx-relayer.ts';
 import { createPool } from '../../shared/db/pool.ts';
 import { DependencyUnavailableError, ForbiddenError, NotFoundError } from '../../shared/errors.ts';
+import { lazyLedgerConnection } from '../../shared/licenses/ledger-connection.ts';
 import type { License } from '../../shared/licenses/license.ts';
 import { advanceMint, type MintingDeps, refreshMint } from '../../shared/licenses/license-minting.ts';
 import { findLicense, listOrgLicenses } from '../../shared/licenses/license-repository.ts';
@@ -28,25 +26,11 @@ import {
 const config = loadLicenseMintConfig();
 const pool = createPool(config.MYSQL_URL);
 
-let chain: Promise<MintingDeps> | undefined;
-/** ethers and the relayer are set up on first use, outside the cold start. */
-function minting(): Promise<MintingDeps> {
-  chain ??= (async () => {
-    const client = await createChainClient({
-      rpcUrl: config.CHAIN_RPC_URL,
-      privateKey: config.CHAIN_RELAYER_KEY,
-      ...(config.CHAIN_ID === undefined ? {} : { chainId: config.CHAIN_ID }),
-    });
-    const [relayer, ledger] = await Promise.all([
-      TxRelayer.create(pool, client),
-      LicenseLedger.connect(client, config.LICENSE_LEDGER_ADDRESS),
-    ]);
-    return { pool, relayer, ledger };
-  })().catch((err: unknown) => {
-    chain = undefined;
-    throw err;
-  });
-  return chain;
+const connect = lazyLedgerConnection(pool, config);
+
+async function minting(): Promise<MintingDeps> {
+  const { relayer, ledger } = await connect();
+  return { pool, relayer, ledger };
 }
 
 export const handler = httpFunction(() => {

@@ -1,8 +1,6 @@
 import { scheduleTickSchema } from '../../events/schedule-tick.ts';
-import { LicenseLedger } from '../../shared/chain/license-ledger.ts';
-import { createChainClient } from '../../shared/chain/provider.ts';
-import { TxRelayer } from '../../shared/chain/tx-relayer.ts';
 import { createPool } from '../../shared/db/pool.ts';
+import { lazyLedgerConnection } from '../../shared/licenses/ledger-connection.ts';
 import { runSettler, type SettlerDeps } from '../../shared/licenses/settlement.ts';
 import { SETTLEMENT_QUEUE } from '../../shared/licenses/settlement-queue.ts';
 import { workQueueFromConfig } from '../../shared/queue/queue-from-config.ts';
@@ -14,26 +12,11 @@ const config = loadSettlerConfig();
 const pool = createPool(config.MYSQL_URL);
 const queue = workQueueFromConfig(config, SETTLEMENT_QUEUE, pool);
 
-let deps: Promise<SettlerDeps> | undefined;
-/** ethers and the relayer are set up on the first tick, outside the cold start. */
-function dependencies(): Promise<SettlerDeps> {
-  deps ??= (async () => {
-    const client = await createChainClient({
-      rpcUrl: config.CHAIN_RPC_URL,
-      privateKey: config.CHAIN_RELAYER_KEY,
-      ...(config.CHAIN_ID === undefined ? {} : { chainId: config.CHAIN_ID }),
-      pollingIntervalMs: 250,
-    });
-    const [relayer, ledger] = await Promise.all([
-      TxRelayer.create(pool, client),
-      LicenseLedger.connect(client, config.LICENSE_LEDGER_ADDRESS),
-    ]);
-    return { pool, relayer, ledger, provider: client.provider, queue };
-  })().catch((err: unknown) => {
-    deps = undefined;
-    throw err;
-  });
-  return deps;
+const connect = lazyLedgerConnection(pool, config, { pollingIntervalMs: 250 });
+
+async function dependencies(): Promise<SettlerDeps> {
+  const { client, relayer, ledger } = await connect();
+  return { pool, relayer, ledger, provider: client.provider, queue };
 }
 
 export const handler = eventFunction(scheduleTickSchema, async (tick) => {
