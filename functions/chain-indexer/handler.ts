@@ -17,7 +17,12 @@ async function dependencies(): Promise<ChainIndexerDeps> {
   const { client, relayer, ledger } = await connect();
   const sources = [licenseLedgerSource(ledger, config.CHAIN_START_BLOCK)];
   if (config.DESIGN_REGISTRY_ADDRESS) {
-    registrySource ??= designRegistrySource(config.DESIGN_REGISTRY_ADDRESS, config.CHAIN_START_BLOCK);
+    registrySource ??= designRegistrySource(config.DESIGN_REGISTRY_ADDRESS, config.CHAIN_START_BLOCK).catch(
+      (err: unknown) => {
+        registrySource = undefined;
+        throw err;
+      },
+    );
     sources.push(await registrySource);
   }
   return { pool, relayer, ledger, provider: client.provider, sources };

@@ -68,11 +68,18 @@ export const handler = httpFunction(() => {
   app.get('/licenses/:id', async (req, res) => {
     const principal = requirePrincipal(req);
     let license = await visibleLicense(principal, validate(licenseIdSchema, req.params.id, 'path'));
+    const live = req.query.chain === 'live';
+    const awaitingReceipt = license.status === 'pending' && license.chain.mintTxId !== null;
+    // A settled license is answered from MySQL alone: no chain client in a cold container for it.
+    if (!live && !awaitingReceipt) {
+      res.json(presentLicense(license));
+      return;
+    }
     let onChain: OnChainView | undefined;
     try {
       const deps = await minting();
       license = await refreshMint(deps, license);
-      if (req.query.chain === 'live') onChain = await readOnChain(deps, license);
+      if (live) onChain = await readOnChain(deps, license);
     } catch (err) {
       if (!(err instanceof DependencyUnavailableError)) throw err;
       onChain = { reachable: false };
@@ -89,16 +96,15 @@ export const handler = httpFunction(() => {
     }
     const { reason } = parseJsonBody(req, revokeSchema);
     await revokeLicense(pool, license, reason);
+    const revoked = (await findLicense(pool, license.id)) ?? license;
     let onChain = 'pending';
     try {
-      const revoked = (await findLicense(pool, license.id)) ?? license;
       onChain = await pushRevocation(await minting(), revoked);
     } catch (err) {
       if (!(err instanceof DependencyUnavailableError)) throw err;
       log.warn('revocation not yet on chain: chain unavailable', { licenseId: license.id });
     }
-    const current = (await findLicense(pool, license.id)) ?? license;
-    res.json({ ...presentLicense(current), revocationOnChain: onChain });
+    res.json({ ...presentLicense(revoked), revocationOnChain: onChain });
   });
 
   app.get('/ledger/reconciliation', async (req, res) => {

@@ -27,7 +27,7 @@ import { authorizePrint, completePrint } from '../../shared/licenses/print-ledge
 import { createOrgWithKey } from '../support/accounts.ts';
 import { bundledFunction } from '../support/bundle.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { createLicense } from '../support/licenses.ts';
+import { createLicense, insertPrinter, insertRegisteredDesign } from '../support/licenses.ts';
 
 /** A bound on waiting for a receipt, never an expectation about speed. */
 const RECEIPT_WAIT_MS = 30_000;
@@ -198,18 +198,8 @@ describe('Function: chain-indexer', () => {
 
     issuerOrgId = (await createOrgWithKey(db.pool, ['licenses:write'], { kind: 'designer' })).orgId;
     holderOrgId = (await createOrgWithKey(db.pool, ['prints:authorize'], { kind: 'licensee' })).orgId;
-    designId = newId();
-    await db.pool.query(
-      `INSERT INTO designs (id, org_id, name, format, declared_bytes, status, upload_key)
-       VALUES (?, ?, 'bracket', 'stl', 684, 'registered', ?)`,
-      [designId, issuerOrgId, `designs/${designId}/source`],
-    );
-    printerId = newId();
-    await db.pool.query(
-      `INSERT INTO printers (id, org_id, name, public_key_pem, public_key_sha256, credential_hash)
-       VALUES (?, ?, 'indexer printer', 'unused', ?, ?)`,
-      [printerId, holderOrgId, randomBytes(32), randomBytes(32)],
-    );
+    designId = await insertRegisteredDesign(db.pool, issuerOrgId);
+    printerId = await insertPrinter(db.pool, holderOrgId);
   });
 
   afterAll(async () => {

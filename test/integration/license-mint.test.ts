@@ -15,6 +15,7 @@ import { advanceMint } from '../../shared/licenses/license-minting.ts';
 import { createOrgWithKey } from '../support/accounts.ts';
 import { bundledFunction } from '../support/bundle.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { insertRegisteredDesign } from '../support/licenses.ts';
 import { type RpcProxy, startRpcProxy } from '../support/rpc-proxy.ts';
 
 /** Fixed, so that a retried request is byte-for-byte the same request. */
@@ -76,16 +77,6 @@ describe('Function: license-mint', () => {
   const mint = (key: string, idempotencyKey: string, body: unknown) =>
     request(key, 'POST', '/licenses', body, { 'idempotency-key': idempotencyKey });
 
-  async function insertRegisteredDesign(orgId: string): Promise<string> {
-    const id = newId();
-    await db.pool.query(
-      `INSERT INTO designs (id, org_id, name, format, declared_bytes, status, upload_key)
-       VALUES (?, ?, 'bracket', 'stl', 684, 'registered', ?)`,
-      [id, orgId, `designs/${id}`],
-    );
-    return id;
-  }
-
   async function issuedEventsFor(licenseId: string): Promise<number> {
     const logs = await reader.provider.getLogs({ address: ledger.address, fromBlock: 0 });
     return logs
@@ -112,7 +103,7 @@ describe('Function: license-mint', () => {
     marketplace = await createOrgWithKey(db.pool, ['licenses:read', 'licenses:write']);
     holder = await createOrgWithKey(db.pool, ['licenses:read', 'printers:write'], { kind: 'licensee' });
     outsider = await createOrgWithKey(db.pool, ['licenses:read', 'licenses:write']);
-    designId = await insertRegisteredDesign(designer.orgId);
+    designId = await insertRegisteredDesign(db.pool, designer.orgId);
     await db.pool.query('INSERT INTO design_licensors (design_id, org_id) VALUES (?, ?)', [
       designId,
       marketplace.orgId,

@@ -7,6 +7,28 @@ import { sealedDesignAad, vaultKeyFor } from '../../shared/designs/design.ts';
 import { newId } from '../../shared/ids.ts';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
 
+/** A design row already `registered`, with no file behind it: for tests of licensing, not the vault. */
+export async function insertRegisteredDesign(pool: DbPool, orgId: string): Promise<string> {
+  const designId = newId();
+  await pool.query(
+    `INSERT INTO designs (id, org_id, name, format, declared_bytes, status, upload_key)
+     VALUES (?, ?, 'bracket', 'stl', 684, 'registered', ?)`,
+    [designId, orgId, `designs/${designId}/source`],
+  );
+  return designId;
+}
+
+/** An active printer row whose key and credential nobody uses (tests that never call as the printer). */
+export async function insertPrinter(pool: DbPool, orgId: string, name = 'test printer'): Promise<string> {
+  const printerId = newId();
+  await pool.query(
+    `INSERT INTO printers (id, org_id, name, public_key_pem, public_key_sha256, credential_hash)
+     VALUES (?, ?, ?, 'unused', ?, ?)`,
+    [printerId, orgId, name, randomBytes(32), randomBytes(32)],
+  );
+  return printerId;
+}
+
 export interface SealedTestDesign {
   readonly designId: string;
   readonly vaultKey: string;
