@@ -19,7 +19,10 @@ export function rulesFromManifests(manifests: readonly FunctionManifest[]): Even
       name: `${manifest.name}-on-${trigger.bucket}`,
       condition: {
         eventType: [...trigger.eventTypes],
-        data: { additionalDetails: { bucketName: [trigger.bucket] } },
+        data: {
+          ...(trigger.objectName === undefined ? {} : { resourceName: [trigger.objectName] }),
+          additionalDetails: { bucketName: [trigger.bucket] },
+        },
       },
       functionName: manifest.name,
     })),

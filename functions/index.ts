@@ -10,6 +10,9 @@ import { licenseMintManifest } from './license-mint/manifest.ts';
 import { printAuthorizeManifest } from './print-authorize/manifest.ts';
 import { printersManifest } from './printers/manifest.ts';
 import { settlerManifest } from './settler/manifest.ts';
+import { transcodeDispatchManifest } from './transcode-dispatch/manifest.ts';
+import { videosManifest } from './videos/manifest.ts';
+import { vodPackageManifest } from './vod-package/manifest.ts';
 
 export interface CatalogEntry {
   readonly manifest: FunctionManifest;
@@ -32,6 +35,9 @@ export const catalog: readonly CatalogEntry[] = [
   { manifest: printAuthorizeManifest, load: () => import('./print-authorize/handler.ts') },
   { manifest: settlerManifest, load: () => import('./settler/handler.ts') },
   { manifest: chainIndexerManifest, load: () => import('./chain-indexer/handler.ts') },
+  { manifest: videosManifest, load: () => import('./videos/handler.ts') },
+  { manifest: transcodeDispatchManifest, load: () => import('./transcode-dispatch/handler.ts') },
+  { manifest: vodPackageManifest, load: () => import('./vod-package/handler.ts') },
 ];
 
 export function findFunction(name: string): CatalogEntry | undefined {

@@ -32,10 +32,34 @@ export async function buildFunctions(): Promise<void> {
   });
 }
 
+export const TRANSCODER_BUNDLE_DIR = fileURLToPath(new URL('../dist/transcoder/', import.meta.url));
+
+/** The transcoder worker as one file for its own image (workers/transcoder/Dockerfile). */
+export async function buildTranscoder(): Promise<void> {
+  await rm(TRANSCODER_BUNDLE_DIR, { recursive: true, force: true });
+  await build({
+    entryPoints: { main: fileURLToPath(new URL('../workers/transcoder/main.ts', import.meta.url)) },
+    outdir: TRANSCODER_BUNDLE_DIR,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node22',
+    sourcemap: 'linked',
+    minifySyntax: true,
+    legalComments: 'linked',
+    banner: {
+      js: "import { createRequire as __fcRequire } from 'node:module'; const require = __fcRequire(import.meta.url);",
+    },
+    logLevel: 'warning',
+  });
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const started = performance.now();
-  await buildFunctions();
+  await Promise.all([buildFunctions(), buildTranscoder()]);
   const { compileContracts } = await import('./compile-contracts.ts');
   await compileContracts();
-  console.log(`built functions and contracts in ${Math.round(performance.now() - started)} ms`);
+  console.log(
+    `built functions, the transcoder and contracts in ${Math.round(performance.now() - started)} ms`,
+  );
 }

@@ -3,28 +3,39 @@ import { join, resolve } from 'node:path';
 import { ALL_BUCKETS, BUCKETS } from '../../events/buckets.ts';
 import { rulesFromManifests } from '../../events/rules.ts';
 import { AUTHORIZER_FUNCTION, catalog } from '../../functions/index.ts';
+import { parseEdgeTokenKeys } from '../../shared/cdn/cdn-from-config.ts';
 import { migrate } from '../../shared/db/migrations.ts';
+import { createS3ObjectStore } from '../../shared/storage/s3-object-store.ts';
+import { transcoderConfigKeys } from '../../workers/transcoder/config.ts';
 import { gatewayRoutes, runnerFunctions } from './catalog-runtime.ts';
 import { LOCAL_CHAIN_ID, startLocalChain } from './chain.ts';
 import { loadOrCreateCredentials } from './credentials.ts';
 import { deployLocalContracts } from './deploy-contracts.ts';
+import { startLocalEdge } from './edge/edge.ts';
 import { EventRouter } from './event-router.ts';
 import { FnRunner } from './fn/runner.ts';
 import { startGateway } from './gateway/gateway.ts';
 import { startMariaDb } from './mariadb.ts';
 import { startS3Server } from './s3/server.ts';
 import { Scheduler, scheduledCalls } from './scheduler.ts';
+import { TranscoderPool } from './transcoder-pool.ts';
 
 export const LOCAL_REGION = 'local-1';
 export const LOCAL_NAMESPACE = 'forgecast';
 /** Work queues the platform uses; OCI Queue in production. */
 export const WORK_QUEUES = ['transcode', 'settlement'] as const;
+/** The local edge's service id in Fastly's purge API. */
+export const LOCAL_CDN_SERVICE_ID = 'forgecast-local';
 
 export interface LocalCloudOptions {
   readonly dataDir: string;
   readonly gatewayPort?: number;
   readonly s3Port?: number;
   readonly chainPort?: number;
+  /** The local CDN edge (HLS with tokens, Fastly purge API). */
+  readonly edgePort?: number;
+  /** Transcoder worker processes (the Container Instances pool); 0 for none. Extra env for tests. */
+  readonly transcoders?: { readonly count?: number; readonly env?: Readonly<Record<string, string>> };
   /** Use this MySQL/MariaDB instead of starting one (MYSQL_URL). */
   readonly mysqlUrl?: string;
   /** Use this JSON-RPC endpoint instead of the embedded chain (CHAIN_RPC_URL, CHAIN_DEPLOYER_KEY, CHAIN_RELAYER_KEY). */
@@ -44,6 +55,7 @@ export interface LocalCloudOptions {
 export interface LocalCloud {
   readonly gatewayUrl: string;
   readonly s3Endpoint: string;
+  readonly edgeUrl: string;
   readonly chainRpcUrl: string;
   readonly mysqlUrl: string;
   /** Every value a function may be configured with (each gets only its declared keys). */
@@ -51,6 +63,7 @@ export interface LocalCloud {
   readonly runner: FnRunner;
   readonly events: EventRouter;
   readonly scheduler: Scheduler;
+  readonly transcoders: TranscoderPool;
   readonly contracts: Readonly<Record<string, string>>;
   stop(): Promise<void>;
 }
@@ -115,6 +128,23 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     });
     stops.push(s3.stop);
 
+    const edgeTokenKeys = credentials.edgeTokenKeyHex;
+    const edge = await startLocalEdge({
+      port: options.edgePort ?? 0,
+      store: createS3ObjectStore({
+        endpoint: s3.endpoint,
+        region: LOCAL_REGION,
+        accessKeyId: credentials.s3AccessKeyId,
+        secretAccessKey: credentials.s3SecretAccessKey,
+      }),
+      bucket: BUCKETS.media,
+      tokenKeys: parseEdgeTokenKeys(edgeTokenKeys),
+      serviceId: LOCAL_CDN_SERVICE_ID,
+      apiToken: credentials.cdnApiToken,
+      log: (line) => log('edge', line),
+    });
+    stops.push(edge.close);
+
     const platformEnv: Record<string, string> = {
       MYSQL_URL: mysqlUrl,
       S3_ENDPOINT: s3.endpoint,
@@ -125,6 +155,14 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       INCOMING_BUCKET: BUCKETS.incomingDesigns,
       VAULT_BUCKET: BUCKETS.vault,
       MEDIA_BUCKET: BUCKETS.media,
+      RAW_VIDEO_BUCKET: BUCKETS.rawVideo,
+      EDGE_BASE_URL: edge.url,
+      EDGE_TOKEN_KEYS: edgeTokenKeys,
+      // Purges go through the Fastly adapter to the local edge, which speaks Fastly's purge API.
+      CDN_BACKEND: 'fastly',
+      FASTLY_API_BASE: edge.url,
+      FASTLY_SERVICE_ID: LOCAL_CDN_SERVICE_ID,
+      FASTLY_API_TOKEN: credentials.cdnApiToken,
       KEY_WRAPPER: 'local',
       QUEUES: WORK_QUEUES.join(','),
       CHAIN_RPC_URL: chain.rpcUrl,
@@ -179,15 +217,34 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     });
     stops.push(gateway.close);
 
+    const transcoders = new TranscoderPool({
+      size: options.transcoders?.count ?? 1,
+      // Only what the worker reads: the pool never sees the relayer key or the master key.
+      env: {
+        ...Object.fromEntries(
+          [...transcoderConfigKeys, 'LOG_LEVEL', 'TZ', 'PATH'].flatMap((key) => {
+            const value = platformEnv[key] ?? process.env[key];
+            return value === undefined ? [] : [[key, value]];
+          }),
+        ),
+        ...(options.transcoders?.env ?? {}),
+      },
+      log: (worker, line) => log(worker, line),
+    });
+    stops.push(() => transcoders.stop());
+    transcoders.start();
+
     return {
       gatewayUrl: gateway.url,
       s3Endpoint: s3.endpoint,
+      edgeUrl: edge.url,
       chainRpcUrl: chain.rpcUrl,
       mysqlUrl,
       platformEnv,
       runner,
       events,
       scheduler,
+      transcoders,
       contracts: { ...contracts },
       stop,
     };

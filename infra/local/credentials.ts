@@ -7,6 +7,10 @@ export interface LocalCredentials {
   readonly s3SecretAccessKey: string;
   /** Master key for envelope encryption in the local cloud (OCI Vault in production). */
   readonly masterKeyBase64: string;
+  /** Signs playback URLs for the local edge (Fastly's token key in production). */
+  readonly edgeTokenKeyHex: string;
+  /** The local edge's stand-in for a Fastly API token (purges). */
+  readonly cdnApiToken: string;
 }
 
 /**
@@ -15,15 +19,22 @@ export interface LocalCredentials {
  */
 export async function loadOrCreateCredentials(dataDir: string): Promise<LocalCredentials> {
   const file = join(dataDir, 'local-credentials.json');
+  let stored: Partial<LocalCredentials> | undefined;
   try {
-    return JSON.parse(await readFile(file, 'utf8')) as LocalCredentials;
+    stored = JSON.parse(await readFile(file, 'utf8')) as Partial<LocalCredentials>;
   } catch {
-    const created: LocalCredentials = {
-      s3AccessKeyId: `FCLOCAL${randomBytes(6).toString('hex').toUpperCase()}`,
-      s3SecretAccessKey: randomBytes(30).toString('base64url'),
-      masterKeyBase64: randomBytes(32).toString('base64'),
-    };
-    await writeFile(file, JSON.stringify(created, null, 2), { mode: 0o600 });
-    return created;
+    stored = undefined;
   }
+  // Secrets added in later versions are filled in; existing ones are never replaced.
+  const complete: LocalCredentials = {
+    s3AccessKeyId: stored?.s3AccessKeyId ?? `FCLOCAL${randomBytes(6).toString('hex').toUpperCase()}`,
+    s3SecretAccessKey: stored?.s3SecretAccessKey ?? randomBytes(30).toString('base64url'),
+    masterKeyBase64: stored?.masterKeyBase64 ?? randomBytes(32).toString('base64'),
+    edgeTokenKeyHex: stored?.edgeTokenKeyHex ?? randomBytes(32).toString('hex'),
+    cdnApiToken: stored?.cdnApiToken ?? randomBytes(24).toString('base64url'),
+  };
+  if (!stored || Object.keys(complete).some((key) => !(key in stored))) {
+    await writeFile(file, JSON.stringify(complete, null, 2), { mode: 0o600 });
+  }
+  return complete;
 }

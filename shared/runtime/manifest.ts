@@ -23,6 +23,8 @@ export interface ObjectEventTrigger {
   readonly eventTypes: readonly ObjectEventType[];
   /** Logical bucket (see events/buckets.ts); Terraform maps it to the real bucket name. */
   readonly bucket: string;
+  /** Only objects whose name matches this OCI condition value (`*` is a wildcard). */
+  readonly objectName?: string;
 }
 
 /**

@@ -160,4 +160,33 @@ describe('Function: rulesFromManifests', () => {
       }),
     ).toBe(false);
   });
+
+  it('narrows a rule to object names when the trigger names a pattern', () => {
+    // Prepare
+    const [rule] = rulesFromManifests([
+      defineManifest({
+        name: 'vod-package',
+        summary: 'package',
+        kind: 'event',
+        memoryMb: 256,
+        timeoutSeconds: 60,
+        routes: [],
+        events: [{ eventTypes: [OBJECT_EVENT_TYPES.created], bucket: 'media', objectName: 'videos/*/transcode.json' }],
+        config: [],
+      }),
+    ]);
+    if (!rule) throw new Error('expected a rule');
+    const mediaEvent = (resourceName: string) => ({
+      ...event,
+      data: { resourceName, additionalDetails: { bucketName: 'media', namespace: 'ns' } },
+    });
+
+    // Act / Assess
+    expect(rule.condition).toEqual({
+      eventType: [OBJECT_EVENT_TYPES.created],
+      data: { resourceName: ['videos/*/transcode.json'], additionalDetails: { bucketName: ['media'] } },
+    });
+    expect(matchesCondition(rule.condition, mediaEvent('videos/01J/v2/transcode.json'))).toBe(true);
+    expect(matchesCondition(rule.condition, mediaEvent('videos/01J/v2/720p/seg-00001.m4s'))).toBe(false);
+  });
 });

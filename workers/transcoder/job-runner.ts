@@ -1,0 +1,309 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type DbPool, withTransaction } from '../../shared/db/pool.ts';
+import type { QueueMessage, WorkQueue } from '../../shared/queue/work-queue.ts';
+import type { ObjectStore } from '../../shared/storage/object-store.ts';
+import { attemptPrefix, COMPLETION_MANIFEST_NAME } from '../../shared/video/media-layout.ts';
+import { type TranscodeJob, transcodeJobSchema } from '../../shared/video/transcode-job.ts';
+import type { TranscodeManifest } from '../../shared/video/transcode-manifest.ts';
+import { VIDEO_FAILURES } from '../../shared/video/video.ts';
+import {
+  claimAttempt,
+  recordAttemptError,
+  recordFailed,
+  recordPackaging,
+  releaseAttempt,
+} from '../../shared/video/video-repository.ts';
+import { JobLease, LeaseLostError } from './lease.ts';
+import { uploadOutputs } from './output-upload.ts';
+import { downloadSource, SourceChangedError } from './source-download.ts';
+
+/** What the media pipeline produced for one source: the manifest's body, files on local disk. */
+export type ProducedMedia = Pick<
+  TranscodeManifest,
+  'mode' | 'segmentSeconds' | 'renditions' | 'poster' | 'thumbnails' | 'files'
+> & { readonly source: Omit<TranscodeManifest['source'], 'etag'> };
+
+/** Probe, plan and transcode one source into `outDir`; reports 0–100 %. */
+export interface MediaPipeline {
+  produce(input: {
+    sourcePath: string;
+    outDir: string;
+    signal: AbortSignal;
+    onProgress: (percent: number) => void;
+  }): Promise<ProducedMedia>;
+}
+
+/** A refusal that no retry can change (not a video, too long…): the asset fails at once. */
+export interface PermanentRefusal {
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface JobRunnerDeps {
+  readonly pool: DbPool;
+  readonly queue: WorkQueue;
+  readonly store: ObjectStore;
+  readonly media: MediaPipeline;
+  readonly mediaBucket: string;
+  readonly workerId: string;
+  readonly workRoot: string;
+  /** Recognises permanent refusals among the pipeline's errors. */
+  readonly permanentRefusal: (err: unknown) => PermanentRefusal | undefined;
+  readonly log: (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
+}
+
+export interface JobRunnerOptions {
+  readonly leaseSeconds: number;
+  readonly heartbeatSeconds: number;
+  readonly maxAttempts: number;
+  readonly retryBaseSeconds: number;
+}
+
+export type JobOutcome =
+  | 'published'
+  | 'refused'
+  | 'retry'
+  | 'gave_up'
+  | 'duplicate'
+  | 'postponed'
+  | 'lease_lost'
+  | 'released'
+  | 'malformed';
+
+/** Why the runner aborted the running job: the lease went away, or the worker is shutting down. */
+class ShutdownRelease extends Error {
+  constructor() {
+    super('released for shutdown');
+    this.name = 'ShutdownRelease';
+  }
+}
+
+/**
+ * Runs one leased job to its end. The asset's attempt number fences every write: a worker that
+ * lost its lease (killed, partitioned, too slow to heartbeat) can neither publish nor fail an
+ * asset another attempt now owns. Outputs go to an attempt-private folder and the completion
+ * manifest is the last object written, so a crash at any point leaves nothing half-published.
+ */
+export class JobRunner {
+  readonly #deps: JobRunnerDeps;
+  readonly #options: JobRunnerOptions;
+  #current: { abort: AbortController; lease: JobLease; startedAt: number } | undefined;
+
+  constructor(deps: JobRunnerDeps, options: JobRunnerOptions) {
+    this.#deps = deps;
+    this.#options = options;
+  }
+
+  /** The running job's progress and how long it has run, for the shutdown decision. */
+  get current(): { percent: number; elapsedMs: number } | undefined {
+    const job = this.#current;
+    return job ? { percent: job.lease.percent, elapsedMs: Date.now() - job.startedAt } : undefined;
+  }
+
+  /** Hands the running job back to the queue at once (scale-in). */
+  release(): void {
+    this.#current?.abort.abort(new ShutdownRelease());
+  }
+
+  async run(message: QueueMessage): Promise<JobOutcome> {
+    const { pool, queue, log } = this.#deps;
+    const job = parseJob(message.content);
+    if (!job) {
+      log('error', 'malformed transcode job deleted', { messageId: message.id });
+      await queue.delete(message.receipt);
+      return 'malformed';
+    }
+    const claim = await claimAttempt(pool, job.assetId, {
+      workerId: this.#deps.workerId,
+      sourceEtag: job.sourceEtag,
+      // A live holder reports every heartbeat; two missed ones and its lease has lapsed (else we
+      // would not hold this message), so the attempt is dead.
+      staleSeconds: Math.min(this.#options.leaseSeconds, 2 * this.#options.heartbeatSeconds + 1),
+    });
+    if (claim.outcome === 'busy') {
+      // Another live attempt holds the asset; look again when its lease would have lapsed.
+      await queue.extendVisibility(message.receipt, this.#options.leaseSeconds);
+      return 'postponed';
+    }
+    if (claim.outcome !== 'claimed') {
+      log('info', 'transcode job needs no work', { assetId: job.assetId, outcome: claim.outcome });
+      await queue.delete(message.receipt);
+      return 'duplicate';
+    }
+    return this.#runAttempt(job, claim.attempt, message);
+  }
+
+  async #runAttempt(job: TranscodeJob, attempt: number, message: QueueMessage): Promise<JobOutcome> {
+    const { pool, queue, log } = this.#deps;
+    const abort = new AbortController();
+    const lease = new JobLease({
+      pool,
+      queue,
+      receipt: message.receipt,
+      assetId: job.assetId,
+      attempt,
+      leaseSeconds: this.#options.leaseSeconds,
+      heartbeatSeconds: this.#options.heartbeatSeconds,
+      onLost: (error) => abort.abort(error),
+      onError: (err) => log('warn', 'heartbeat failed', { assetId: job.assetId, error: err }),
+    });
+    this.#current = { abort, lease, startedAt: Date.now() };
+    lease.start();
+    const dir = await mkdtemp(join(this.#deps.workRoot, `job-${job.assetId}-`));
+    log('info', 'transcoding', { assetId: job.assetId, attempt, delivery: message.deliveryCount });
+    try {
+      await this.#produceAndPublish(job, attempt, dir, abort.signal, lease);
+      await lease.stop();
+      await queue.delete(message.receipt).catch((err: unknown) => {
+        // The manifest is written: a redelivery finds the asset packaging or ready and stops there.
+        log('warn', 'could not delete a finished job', { assetId: job.assetId, error: err });
+      });
+      log('info', 'transcoded', { assetId: job.assetId, attempt });
+      return 'published';
+    } catch (err) {
+      await lease.stop();
+      return this.#settleFailure(job, attempt, message, abort.signal.reason ?? err);
+    } finally {
+      this.#current = undefined;
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  async #produceAndPublish(
+    job: TranscodeJob,
+    attempt: number,
+    dir: string,
+    signal: AbortSignal,
+    lease: JobLease,
+  ): Promise<void> {
+    const { store, media, mediaBucket, pool, workerId } = this.#deps;
+    const sourcePath = join(dir, 'source');
+    const outDir = join(dir, 'out');
+    await downloadSource(
+      store,
+      { bucket: job.sourceBucket, key: job.sourceKey, etag: job.sourceEtag, bytes: job.sourceBytes },
+      sourcePath,
+      signal,
+    );
+    // Transcoding is 0–90 %, uploading the rest.
+    const produced = await media.produce({
+      sourcePath,
+      outDir,
+      signal,
+      onProgress: (percent) => lease.report(percent * 0.9),
+    });
+    const prefix = attemptPrefix(job.assetId, attempt);
+    await uploadOutputs(store, { bucket: mediaBucket, prefix, dir: outDir }, produced.files, {
+      signal,
+      onUploaded: (done, total) => lease.report(90 + (9 * done) / total),
+    });
+    signal.throwIfAborted();
+    // Last chance to learn the attempt is no longer ours before publishing its manifest.
+    await lease.beat();
+    signal.throwIfAborted();
+    const manifest: TranscodeManifest = {
+      version: 1,
+      assetId: job.assetId,
+      attempt,
+      workerId,
+      mode: produced.mode,
+      source: { ...produced.source, etag: job.sourceEtag },
+      segmentSeconds: produced.segmentSeconds,
+      renditions: produced.renditions,
+      poster: produced.poster,
+      thumbnails: produced.thumbnails,
+      files: produced.files,
+      completedAt: new Date().toISOString(),
+    };
+    await store.put(
+      mediaBucket,
+      `${prefix}${COMPLETION_MANIFEST_NAME}`,
+      Buffer.from(JSON.stringify(manifest)),
+      {
+        contentType: 'application/json',
+      },
+    );
+    // vod-package may already have published it; either way the attempt is done.
+    await recordPackaging(pool, job.assetId, attempt, {
+      mode: produced.mode,
+      durationSeconds: produced.source.durationSeconds,
+      width: produced.source.width,
+      height: produced.source.height,
+    });
+  }
+
+  async #settleFailure(
+    job: TranscodeJob,
+    attempt: number,
+    message: QueueMessage,
+    err: unknown,
+  ): Promise<JobOutcome> {
+    const { pool, queue, log } = this.#deps;
+    const assetId = job.assetId;
+    if (err instanceof LeaseLostError) {
+      log('warn', 'lease lost; abandoning the attempt', { assetId, attempt, reason: err.message });
+      return 'lease_lost';
+    }
+    if (err instanceof ShutdownRelease) {
+      await releaseAttempt(pool, assetId, attempt);
+      await queue.extendVisibility(message.receipt, 0).catch(() => {});
+      log('info', 'released the job for shutdown', { assetId, attempt });
+      return 'released';
+    }
+    if (err instanceof SourceChangedError) {
+      log('warn', 'the source changed under the job; dropping it', { assetId, reason: err.message });
+      await releaseAttempt(pool, assetId, attempt);
+      await queue.delete(message.receipt);
+      return 'duplicate';
+    }
+    const refusal = this.#deps.permanentRefusal(err);
+    if (refusal) {
+      await withTransaction(pool, (connection) =>
+        recordFailed(connection, assetId, { code: refusal.code, reason: refusal.message, attempt }),
+      );
+      await queue.delete(message.receipt);
+      log('info', 'source refused', { assetId, code: refusal.code, reason: refusal.message });
+      return 'refused';
+    }
+    const reason = err instanceof Error ? err.message : String(err);
+    log('warn', 'transcode attempt failed', {
+      assetId,
+      attempt,
+      delivery: message.deliveryCount,
+      error: err,
+    });
+    if (message.deliveryCount >= this.#options.maxAttempts) {
+      await withTransaction(pool, (connection) =>
+        recordFailed(connection, assetId, {
+          code: VIDEO_FAILURES.gaveUp,
+          reason: `Transcoding gave up after ${message.deliveryCount} attempts: ${reason}`,
+          attempt,
+        }),
+      );
+      // Visible at once: its next receive moves it to the dead-letter queue for operators.
+      await queue.extendVisibility(message.receipt, 0).catch(() => {});
+      return 'gave_up';
+    }
+    await recordAttemptError(pool, assetId, attempt, reason);
+    await queue.extendVisibility(
+      message.receipt,
+      retryDelay(this.#options.retryBaseSeconds, message.deliveryCount),
+    );
+    return 'retry';
+  }
+}
+
+/** Exponential backoff per delivery, capped at 15 minutes. */
+export function retryDelay(baseSeconds: number, deliveryCount: number): number {
+  return Math.min(900, Math.round(baseSeconds * 2 ** Math.max(0, deliveryCount - 1)));
+}
+
+function parseJob(content: string): TranscodeJob | undefined {
+  try {
+    const parsed = transcodeJobSchema.safeParse(JSON.parse(content));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
