@@ -30,9 +30,23 @@ export type WorkQueueConfig = {
   readonly QUEUE_MESSAGES_ENDPOINT?: string | undefined;
 } & Readonly<Record<string, unknown>>;
 
-/** The named work queue; `pool` backs the MySQL adapter (the function's own pool, no second one). */
-export function workQueueFromConfig(config: WorkQueueConfig, name: string, pool: DbPool): WorkQueue {
-  if (config.QUEUE_BACKEND === 'mysql') return new MySqlWorkQueue({ pool, name });
+/**
+ * The named work queue; `pool` backs the MySQL adapter (the function's own pool, no second one).
+ * `maxDeliveries` only matters locally: on OCI the dead-letter count is a property of the queue.
+ */
+export function workQueueFromConfig(
+  config: WorkQueueConfig,
+  name: string,
+  pool: DbPool,
+  options: { maxDeliveries?: number } = {},
+): WorkQueue {
+  if (config.QUEUE_BACKEND === 'mysql') {
+    return new MySqlWorkQueue({
+      pool,
+      name,
+      ...(options.maxDeliveries === undefined ? {} : { maxDeliveries: options.maxDeliveries }),
+    });
+  }
   const variable = queueIdVariable(name);
   const queueId = config[variable];
   if (typeof queueId !== 'string' || queueId === '' || !config.QUEUE_MESSAGES_ENDPOINT) {

@@ -1,0 +1,70 @@
+import { mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createPool } from '../../shared/db/pool.ts';
+import { workQueueFromConfig } from '../../shared/queue/queue-from-config.ts';
+import { log } from '../../shared/runtime/log.ts';
+import { objectStoreFromConfig } from '../../shared/storage/s3-object-store.ts';
+import { TRANSCODE_QUEUE } from '../../shared/video/transcode-job.ts';
+import { loadTranscoderConfig } from './config.ts';
+import { JobRunner } from './job-runner.ts';
+import { createMediaPipeline, permanentRefusal } from './produce.ts';
+import { WorkerLoop } from './worker-loop.ts';
+
+/**
+ * The transcoder container's entrypoint (one per Container Instance on the Ampere pool; the local
+ * cloud runs a few as processes). Leases one job at a time from the transcode queue until SIGTERM.
+ */
+const config = loadTranscoderConfig();
+const pool = createPool(config.MYSQL_URL, { connectionLimit: 3 });
+const queue = workQueueFromConfig(config, TRANSCODE_QUEUE, pool, {
+  maxDeliveries: config.TRANSCODE_MAX_ATTEMPTS,
+});
+const workRoot = config.WORK_DIR ?? join(tmpdir(), 'forgecast-transcoder');
+await mkdir(workRoot, { recursive: true });
+
+const write = (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) =>
+  log[level](msg, { worker: config.WORKER_ID, ...fields });
+
+const runner = new JobRunner(
+  {
+    pool,
+    queue,
+    store: objectStoreFromConfig(config),
+    media: createMediaPipeline(config),
+    mediaBucket: config.MEDIA_BUCKET,
+    workerId: config.WORKER_ID,
+    workRoot,
+    permanentRefusal,
+    log: write,
+  },
+  {
+    leaseSeconds: config.TRANSCODE_LEASE_SECONDS,
+    heartbeatSeconds: config.TRANSCODE_HEARTBEAT_SECONDS,
+    maxAttempts: config.TRANSCODE_MAX_ATTEMPTS,
+    retryBaseSeconds: config.TRANSCODE_RETRY_BASE_SECONDS,
+  },
+);
+const loop = new WorkerLoop(queue, runner, {
+  leaseSeconds: config.TRANSCODE_LEASE_SECONDS,
+  pollSeconds: 2,
+  shutdownGraceSeconds: config.SHUTDOWN_GRACE_SECONDS,
+  log: write,
+  onOutcome: (outcome) => write('info', 'job finished', { outcome }),
+});
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  write('info', 'stopping', { signal });
+  await loop.stop();
+  await pool.end();
+  write('info', 'stopped', { signal });
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
+
+write('info', 'transcoder ready', { queue: TRANSCODE_QUEUE, preset: config.TRANSCODE_PRESET });
+await loop.start();
