@@ -53,6 +53,8 @@ const cloud = await startLocalCloud({
   gatewayPort: port('GATEWAY_PORT', 8080),
   s3Port: port('S3_PORT', 9000),
   chainPort: port('CHAIN_PORT', 8545),
+  edgePort: port('EDGE_PORT', 8081),
+  transcoders: { count: port('TRANSCODER_WORKERS', 1) },
   ...(process.env.MYSQL_URL ? { mysqlUrl: process.env.MYSQL_URL } : {}),
   ...(process.env.CHAIN_RPC_URL
     ? {
@@ -73,6 +75,8 @@ console.log(`
 forgecast is ready in ${Math.round(performance.now() - started)} ms
   API gateway      ${cloud.gatewayUrl}        (try: curl ${cloud.gatewayUrl}/health)
   object storage   ${cloud.s3Endpoint}          (S3 API, path style; credentials in ${dataDir}/local-credentials.json)
+  CDN edge         ${cloud.edgeUrl}          (HLS behind tokens; playback URLs come from GET /v1/videos/{id})
+  transcoders      ${cloud.transcoders.workers.length} worker process(es) (TRANSCODER_WORKERS)
   chain JSON-RPC   ${cloud.chainRpcUrl}
   database         ${cloud.mysqlUrl.replace(/\/\/[^@]*@/, '//…@')}
   functions        ${catalog.map((e) => e.manifest.name).join(', ')}

@@ -17,6 +17,7 @@ function startPlatform(
       GATEWAY_PORT: '0',
       S3_PORT: '0',
       CHAIN_PORT: '0',
+      EDGE_PORT: '0',
       MYSQL_URL: '',
       CHAIN_RPC_URL: '',
     },
