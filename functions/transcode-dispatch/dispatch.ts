@@ -25,14 +25,27 @@ export async function dispatchUpload(
   assetId: string,
   eventEtag: string | undefined,
 ): Promise<EventOutcome> {
+  // Without an event (the watchdog's re-dispatch) the object is whatever is stored now.
+  const sweeping = eventEtag === undefined;
   const head = await deps.store.head(deps.rawBucket, rawVideoKey(assetId));
-  if (!head) return { status: 'ignored', reason: 'the source object no longer exists' };
+  if (!head) {
+    if (sweeping)
+      return failSource(
+        deps,
+        assetId,
+        VIDEO_FAILURES.sourceMissing,
+        'The uploaded source was deleted before it could be transcoded',
+      );
+    return { status: 'ignored', reason: 'the source object no longer exists' };
+  }
   if (eventEtag && head.etag !== eventEtag.replaceAll('"', '')) {
     // A later write replaced the object; its own event will dispatch (or be ignored) in turn.
     return { status: 'ignored', reason: 'the event names an older version of the source' };
   }
 
-  return withTransaction(deps.pool, async (connection): Promise<EventOutcome> => {
+  // Recorded on its own first: if the put below fails, the row says `uploaded` with no job, which
+  // is exactly what the watchdog looks for.
+  const early = await withTransaction(deps.pool, async (connection): Promise<EventOutcome | undefined> => {
     const video = await findVideo(connection, assetId, true);
     if (!video) return { status: 'ignored', reason: `no video ${assetId}` };
     if (video.status === 'awaiting_upload') {
@@ -44,9 +57,26 @@ export async function dispatchUpload(
         return { status: 'rejected', reason: 'source larger than declared' };
       }
       await recordUpload(connection, assetId, { etag: head.etag, bytes: head.size });
-    } else if (video.sourceEtag !== head.etag) {
+      return undefined;
+    }
+    if (video.sourceEtag !== head.etag) {
+      if (sweeping && video.status === 'uploaded') {
+        await recordFailed(connection, assetId, {
+          code: VIDEO_FAILURES.sourceReplaced,
+          reason: 'The source was replaced after upload; create a new video for the new file',
+        });
+        return { status: 'rejected', reason: 'source replaced' };
+      }
       return { status: 'ignored', reason: `the video already has a source (status ${video.status})` };
-    } else if (video.jobMessageId !== null || video.status !== 'uploaded') {
+    }
+    return video.status === 'uploaded' && video.jobMessageId === null ? undefined : { status: 'duplicate' };
+  });
+  if (early) return early;
+
+  // One job per source: concurrent deliveries serialise on the row and the later ones find the job.
+  return withTransaction(deps.pool, async (connection): Promise<EventOutcome> => {
+    const video = await findVideo(connection, assetId, true);
+    if (video?.status !== 'uploaded' || video.jobMessageId !== null || video.sourceEtag !== head.etag) {
       return { status: 'duplicate' };
     }
     const job: TranscodeJob = transcodeJobSchema.parse({
@@ -62,4 +92,16 @@ export async function dispatchUpload(
     await recordQueued(connection, assetId, messageId ?? 'unknown');
     return { status: 'processed', detail: { assetId, messageId } };
   });
+}
+
+async function failSource(
+  deps: DispatchDeps,
+  assetId: string,
+  code: string,
+  reason: string,
+): Promise<EventOutcome> {
+  const failed = await withTransaction(deps.pool, (connection) =>
+    recordFailed(connection, assetId, { code, reason }),
+  );
+  return failed ? { status: 'rejected', reason } : { status: 'duplicate' };
 }

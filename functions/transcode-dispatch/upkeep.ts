@@ -14,7 +14,8 @@ export interface UpkeepOptions {
 
 /**
  * The watchdog. OCI Queue cannot list its dead letters through the messages API, so the database
- * is the witness: an attempt silent past `staleSeconds` on its last allowed delivery will never be
+ * is the witness: a job silent past `staleSeconds` after its last allowed delivery (counted from
+ * the queue's delivery count, which postponed and released deliveries raise too) will never be
  * retried, and the asset is failed with the last error it reported. Uploads whose job never
  * reached the queue (every delivery of their event failed) are dispatched again.
  */
@@ -23,7 +24,8 @@ export async function runUpkeep(deps: DispatchDeps, options: UpkeepOptions) {
   const abandoned = await selectIds(
     deps.pool,
     `SELECT id FROM video_assets
-      WHERE status IN ('queued', 'transcoding') AND attempt >= ? AND progress_at < NOW(3) - INTERVAL ? SECOND
+      WHERE status IN ('queued', 'transcoding') AND GREATEST(attempt, deliveries) >= ?
+        AND progress_at < NOW(3) - INTERVAL ? SECOND
       ORDER BY progress_at LIMIT ?`,
     [options.maxAttempts, options.staleSeconds, limit],
   );

@@ -42,6 +42,7 @@ export const handler = httpFunction(() => {
     res
       .status(201)
       .location(`/v1/videos/${id}`)
+      .set('Cache-Control', 'private, no-store')
       .json({
         ...presentVideo(video, urls, ttl),
         upload: {
@@ -61,7 +62,9 @@ export const handler = httpFunction(() => {
       ...(query.cursor ? { before: query.cursor } : {}),
       ...(query.status ? { status: query.status } : {}),
     });
-    res.json({ items: page.items.map((v) => presentVideo(v, urls, ttl)), nextCursor: page.next });
+    res
+      .set('Cache-Control', 'private, no-store')
+      .json({ items: page.items.map((v) => presentVideo(v, urls, ttl)), nextCursor: page.next });
   });
 
   app.get('/videos/:id', async (req, res) => {

@@ -88,6 +88,14 @@ export async function recordQueued(connection: DbConnection, id: string, message
   );
 }
 
+/** Remembers how many times the queue has delivered the asset's job (see `deliveries`). */
+export async function recordDelivery(db: Queryable, id: string, deliveryCount: number): Promise<void> {
+  await db.query('UPDATE video_assets SET deliveries = GREATEST(deliveries, ?) WHERE id = ?', [
+    deliveryCount,
+    id,
+  ]);
+}
+
 export type AttemptClaim =
   | { readonly outcome: 'claimed'; readonly attempt: number }
   | { readonly outcome: 'finished'; readonly status: VideoAsset['status'] }

@@ -65,6 +65,8 @@ export interface PublishedRendition
 /** Failure codes an asset can end with (besides the worker's source refusals, which pass through). */
 export const VIDEO_FAILURES = {
   sourceTooLarge: 'source_too_large',
+  sourceMissing: 'source_missing',
+  sourceReplaced: 'source_replaced',
   gaveUp: 'transcode_gave_up',
   packagingRejected: 'packaging_rejected',
 } as const;

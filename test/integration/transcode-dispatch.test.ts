@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'v
 import { BUCKETS } from '../../events/buckets.ts';
 import type { ObjectStorageEvent } from '../../events/object-storage-event.ts';
 import { type ScheduleTick, scheduleTick } from '../../events/schedule-tick.ts';
+import { dispatchUpload } from '../../functions/transcode-dispatch/dispatch.ts';
 import { FnRunner } from '../../infra/local/fn/runner.ts';
 import { newId } from '../../shared/ids.ts';
 import { MySqlWorkQueue } from '../../shared/queue/mysql-queue.ts';
@@ -340,13 +341,13 @@ describe('Function: transcode-dispatch', () => {
   describe('Upkeep', () => {
     /** A video mid-transcode, its last report `ageSeconds` ago by the database clock. */
     async function transcodingVideo(
-      state: { status: 'queued' | 'transcoding'; attempt: number; lastError?: string },
+      state: { status: 'queued' | 'transcoding'; attempt: number; lastError?: string; deliveries?: number },
       ageSeconds: number,
     ): Promise<string> {
       const id = await createdVideo(1000);
       await db.pool.query(
         `UPDATE video_assets
-            SET status = ?, attempt = ?, last_error = ?, source_etag = 'd41d8cd98f00b204e9800998ecf8427e',
+            SET status = ?, attempt = ?, deliveries = ?, last_error = ?, source_etag = 'd41d8cd98f00b204e9800998ecf8427e',
                 source_bytes = 1000, job_message_id = 'message-1',
                 worker_id = IF(? = 'transcoding', 'worker-gone', NULL),
                 uploaded_at = NOW(3) - INTERVAL ? SECOND, queued_at = NOW(3) - INTERVAL ? SECOND,
@@ -355,6 +356,7 @@ describe('Function: transcode-dispatch', () => {
         [
           state.status,
           state.attempt,
+          state.deliveries ?? state.attempt,
           state.lastError ?? null,
           state.status,
           ageSeconds,
@@ -482,6 +484,75 @@ describe('Function: transcode-dispatch', () => {
       });
       expect(await jobsFor(recent.id)).toEqual([]);
       expect((await findVideo(db.pool, recent.id))?.status).toBe('uploaded');
+    });
+
+    it('gives up on a job the queue delivered its last time even when fewer attempts were claimed', async () => {
+      // Prepare: two deliveries were postponed behind a live attempt or released at shutdown
+      const id = await transcodingVideo(
+        { status: 'queued', attempt: 1, deliveries: MAX_ATTEMPTS, lastError: 'released for shutdown' },
+        STALE_SECONDS * 2,
+      );
+
+      // Act
+      const outcome = await tick();
+
+      // Assess
+      expect(outcome).toEqual({ status: 'processed', detail: { failed: 1, redispatched: 0 } });
+      expect((await findVideo(db.pool, id))?.failure?.code).toBe('transcode_gave_up');
+    });
+
+    it('fails a stranded upload whose source was deleted or replaced since', async () => {
+      // Prepare
+      const deleted = await strandedUpload(RETRY_AFTER_SECONDS * 2);
+      await store.delete(BUCKETS.rawVideo, rawVideoKey(deleted.id));
+      const replaced = await strandedUpload(RETRY_AFTER_SECONDS * 2);
+      await store.put(BUCKETS.rawVideo, rawVideoKey(replaced.id), randomBytes(1200));
+
+      // Act
+      const first = await tick();
+      const second = await tick();
+
+      // Assess: failed once each, so they stop coming back and never block newer uploads
+      expect(first).toEqual({ status: 'processed', detail: { failed: 0, redispatched: 0 } });
+      expect(second).toEqual(first);
+      expect((await findVideo(db.pool, deleted.id))?.failure?.code).toBe('source_missing');
+      expect((await findVideo(db.pool, replaced.id))?.failure?.code).toBe('source_replaced');
+      expect(await jobsFor(deleted.id)).toEqual([]);
+      expect(await jobsFor(replaced.id)).toEqual([]);
+      expect(await outboxFor(replaced.id)).toHaveLength(1);
+    });
+
+    it('keeps an upload whose job could not be queued, so the watchdog dispatches it later', async () => {
+      // Prepare: a queue that refuses the put, as OCI Queue does when it is unreachable
+      const id = await createdVideo(1200);
+      const event = await uploaded(BUCKETS.rawVideo, rawVideoKey(id), randomBytes(1200));
+      class RefusingQueue extends MySqlWorkQueue {
+        override async put(): Promise<readonly string[]> {
+          throw new Error('queue unreachable');
+        }
+      }
+      const deps = {
+        pool: db.pool,
+        store,
+        queue: new RefusingQueue({ pool: db.pool, name: TRANSCODE_QUEUE }),
+        rawBucket: BUCKETS.rawVideo,
+      };
+
+      // Act
+      const refused = dispatchUpload(deps, id, event.data.additionalDetails.eTag);
+      await expect(refused).rejects.toThrow('queue unreachable');
+      await db.pool.query(`UPDATE video_assets SET uploaded_at = NOW(3) - INTERVAL ? SECOND WHERE id = ?`, [
+        RETRY_AFTER_SECONDS * 2,
+        id,
+      ]);
+      const afterFailure = await findVideo(db.pool, id);
+      const outcome = await tick();
+
+      // Assess
+      expect(afterFailure).toMatchObject({ status: 'uploaded', jobMessageId: null });
+      expect(outcome).toEqual({ status: 'processed', detail: { failed: 0, redispatched: 1 } });
+      expect(await jobsFor(id)).toHaveLength(1);
+      expect((await findVideo(db.pool, id))?.status).toBe('queued');
     });
 
     it('ignores a tick meant for another function', async () => {

@@ -10,6 +10,7 @@ import { VIDEO_FAILURES } from '../../shared/video/video.ts';
 import {
   claimAttempt,
   recordAttemptError,
+  recordDelivery,
   recordFailed,
   recordPackaging,
   releaseAttempt,
@@ -114,6 +115,7 @@ export class JobRunner {
       await queue.delete(message.receipt);
       return 'malformed';
     }
+    await recordDelivery(pool, job.assetId, message.deliveryCount);
     const claim = await claimAttempt(pool, job.assetId, {
       workerId: this.#deps.workerId,
       sourceEtag: job.sourceEtag,
@@ -252,10 +254,16 @@ export class JobRunner {
       return 'released';
     }
     if (err instanceof SourceChangedError) {
-      log('warn', 'the source changed under the job; dropping it', { assetId, reason: err.message });
-      await releaseAttempt(pool, assetId, attempt);
+      // The object was overwritten after dispatch: the job's source no longer exists as uploaded.
+      await withTransaction(pool, (connection) =>
+        recordFailed(connection, assetId, {
+          code: VIDEO_FAILURES.sourceReplaced,
+          reason: `The source changed while it was being processed (${err.message}); create a new video for the new file`,
+          attempt,
+        }),
+      );
       await queue.delete(message.receipt);
-      return 'duplicate';
+      return 'refused';
     }
     const refusal = this.#deps.permanentRefusal(err);
     if (refusal) {
