@@ -4,10 +4,11 @@ import { benchCloud } from './lib/local-cloud.ts';
 import { benchLicenseGas } from './license-gas.ts';
 import { benchLicenseMint } from './license-mint.ts';
 import { benchPrintAuthorize } from './print-authorize.ts';
+import { benchTranscodeLadder } from './transcode-ladder.ts';
 import { benchVaultSeal } from './vault-seal.ts';
 
 /**
- * `npm run bench [cold-start|hot-path|vault-seal|license-gas|print-authorize|license-mint]`: each figure is printed beside a baseline measured in
+ * `npm run bench [cold-start|hot-path|vault-seal|license-gas|print-authorize|license-mint|transcode-ladder]`: each figure is printed beside a baseline measured in
  * the same run, because these machines are small and shared and absolute numbers drift.
  */
 const only = process.argv[2];
@@ -16,6 +17,13 @@ if (only === 'vault-seal') {
     '\n# Design vault: validation + fingerprint + encryption of a 50 MB binary STL vs sha256 alone',
   );
   console.table(await benchVaultSeal());
+  process.exit(0);
+}
+if (only === 'transcode-ladder') {
+  console.log(
+    '\n# Video ladder 1080/720/480/360 of a 30 s 1080p30 clip: worker vs one ffmpeg per rung vs the bare command; remux speed',
+  );
+  console.table(await benchTranscodeLadder());
   process.exit(0);
 }
 if (only === 'license-gas') {

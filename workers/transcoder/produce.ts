@@ -7,7 +7,9 @@ import { transcodeSource } from './media/transcode.ts';
 
 /** Probe, plan and transcode with ffmpeg, as configured. */
 export function createMediaPipeline(config: TranscoderConfig): MediaPipeline {
-  const tools = { ffmpeg: config.FFMPEG_PATH, ffprobe: config.FFPROBE_PATH };
+  // A worker killed with SIGKILL must take its ffmpeg with it, or the encode runs on for nobody
+  // while the redelivered job competes with it for the same cores.
+  const tools = { ffmpeg: config.FFMPEG_PATH, ffprobe: config.FFPROBE_PATH, killWithParent: true };
   return {
     async produce({ sourcePath, outDir, signal, onProgress }): Promise<ProducedMedia> {
       const source = await probeSource(sourcePath, {
