@@ -13,6 +13,8 @@ export interface DispatchDeps {
   readonly store: ObjectStore;
   readonly queue: WorkQueue;
   readonly rawBucket: string;
+  /** Where completion manifests live (the watchdog re-raises a stuck packaging step). */
+  readonly mediaBucket: string;
 }
 
 /**

@@ -19,6 +19,7 @@ const deps: DispatchDeps = {
   store: objectStoreFromConfig(config),
   queue: workQueueFromConfig(config, TRANSCODE_QUEUE, pool),
   rawBucket: config.RAW_VIDEO_BUCKET,
+  mediaBucket: config.MEDIA_BUCKET,
 };
 
 export const handler = eventFunction(
@@ -32,6 +33,7 @@ export const handler = eventFunction(
         maxAttempts: config.TRANSCODE_MAX_ATTEMPTS,
         staleSeconds: config.TRANSCODE_STALE_SECONDS,
         retryAfterSeconds: config.DISPATCH_RETRY_AFTER_SECONDS,
+        lostAfterSeconds: config.TRANSCODE_LOST_AFTER_SECONDS,
       });
       return { status: 'processed', detail: summary };
     }

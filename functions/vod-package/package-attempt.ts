@@ -61,15 +61,23 @@ export async function packageAttempt(
       attemptPrefix: prefix,
       manifest,
     });
-    await deps.store.put(
-      deps.bucket,
-      `${prefix}${MASTER_PLAYLIST_NAME}`,
-      Buffer.from(buildMasterPlaylist(manifest, figures)),
-      {
-        contentType: 'application/vnd.apple.mpegurl',
-      },
-    );
-    await deps.cdn.purgeSurrogateKey(surrogateKeyFor(assetId));
+    let master: string;
+    try {
+      master = buildMasterPlaylist(manifest, figures);
+    } catch (err) {
+      // The manifest's values cannot form a valid master (a codecs string, a size): the attempt is bad.
+      throw new PackagingRejectedError('manifest_invalid', `no valid master playlist: ${String(err)}`, {
+        cause: err,
+      });
+    }
+    await deps.store.put(deps.bucket, `${prefix}${MASTER_PLAYLIST_NAME}`, Buffer.from(master), {
+      contentType: 'application/vnd.apple.mpegurl',
+    });
+    // Nothing of this asset can be cached yet unless an earlier attempt was published (tokens are
+    // only handed out once ready), so a failed purge is worth a warning, not a stuck video.
+    await deps.cdn.purgeSurrogateKey(surrogateKeyFor(assetId)).catch((err: unknown) => {
+      deps.log('warn', 'CDN purge failed', { assetId, error: err });
+    });
     const variants = masterVariants(manifest, figures);
     const renditions: PublishedRendition[] = manifest.renditions.map((rendition, index) => ({
       name: rendition.name,

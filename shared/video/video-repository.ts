@@ -88,7 +88,7 @@ export async function recordQueued(connection: DbConnection, id: string, message
   );
 }
 
-/** Remembers how many times the queue has delivered the asset's job (see `deliveries`). */
+/** Remembers how many times the queue has delivered the asset's current job message (`deliveries`). */
 export async function recordDelivery(db: Queryable, id: string, deliveryCount: number): Promise<void> {
   await db.query('UPDATE video_assets SET deliveries = GREATEST(deliveries, ?) WHERE id = ?', [
     deliveryCount,

@@ -98,7 +98,7 @@ describe('Function: transcode-dispatch', () => {
       tempPrefix: 'forgecast-transcode-dispatch-',
       ...S3_CREDENTIALS,
       region: REGION,
-      buckets: [BUCKETS.rawVideo, OTHER_BUCKET],
+      buckets: [BUCKETS.rawVideo, BUCKETS.media, OTHER_BUCKET],
     });
     store = createS3ObjectStore({ endpoint: s3.server.endpoint, region: REGION, ...S3_CREDENTIALS });
     orgId = (await createOrgWithKey(db.pool, ['videos:write'], { kind: 'creator' })).orgId;
@@ -111,6 +111,7 @@ describe('Function: transcode-dispatch', () => {
           S3_ACCESS_KEY_ID: S3_CREDENTIALS.accessKeyId,
           S3_SECRET_ACCESS_KEY: S3_CREDENTIALS.secretAccessKey,
           RAW_VIDEO_BUCKET: BUCKETS.rawVideo,
+          MEDIA_BUCKET: BUCKETS.media,
           QUEUE_BACKEND: 'mysql',
           TRANSCODE_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
           TRANSCODE_STALE_SECONDS: String(STALE_SECONDS),
@@ -386,7 +387,7 @@ describe('Function: transcode-dispatch', () => {
     beforeEach(async () => {
       await db.pool.query(
         `UPDATE video_assets SET status = 'failed', failure_code = 'test_settled', failure_reason = 'settled'
-          WHERE status IN ('uploaded', 'queued', 'transcoding')`,
+          WHERE status IN ('uploaded', 'queued', 'transcoding', 'packaging')`,
       );
     });
 
@@ -536,6 +537,7 @@ describe('Function: transcode-dispatch', () => {
         store,
         queue: new RefusingQueue({ pool: db.pool, name: TRANSCODE_QUEUE }),
         rawBucket: BUCKETS.rawVideo,
+        mediaBucket: BUCKETS.media,
       };
 
       // Act
@@ -553,6 +555,48 @@ describe('Function: transcode-dispatch', () => {
       expect(outcome).toEqual({ status: 'processed', detail: { failed: 0, redispatched: 1 } });
       expect(await jobsFor(id)).toHaveLength(1);
       expect((await findVideo(db.pool, id))?.status).toBe('queued');
+    });
+
+    it('puts a new job for one whose queue message outlived the queue retention', async () => {
+      // Prepare: queued two days ago, never delivered to its last allowed time
+      const id = await transcodingVideo({ status: 'queued', attempt: 1, deliveries: 1 }, 2 * 86_400);
+
+      // Act
+      const first = await tick();
+      const second = await tick();
+
+      // Assess
+      expect(first).toEqual({ status: 'processed', detail: { failed: 0, redispatched: 0, requeued: 1 } });
+      expect(second).toEqual({ status: 'processed', detail: { failed: 0, redispatched: 0 } });
+      const jobs = await jobsFor(id);
+      expect(jobs).toHaveLength(1);
+      expect(await findVideo(db.pool, id)).toMatchObject({
+        status: 'queued',
+        jobMessageId: jobs[0]?.messageId,
+      });
+    });
+
+    it('raises the packaging event again for an attempt stuck in packaging', async () => {
+      // Prepare: the worker wrote its manifest, but vod-package never got through
+      const id = await createdVideo(1000);
+      const manifestKey = `videos/${id}/v1/transcode.json`;
+      await store.put(BUCKETS.media, manifestKey, Buffer.from('{"stub":true}'));
+      await db.pool.query(
+        `UPDATE video_assets SET status = 'packaging', attempt = 1, progress_at = NOW(3) - INTERVAL ? SECOND WHERE id = ?`,
+        [STALE_SECONDS * 2, id],
+      );
+      const eventsBefore = s3.events.filter((event) => event.data.resourceName === manifestKey).length;
+
+      // Act
+      const first = await tick();
+      const second = await tick();
+
+      // Assess: one fresh createobject for the manifest, and not again before the next stale period
+      expect(first).toEqual({ status: 'processed', detail: { failed: 0, redispatched: 0, repackaged: 1 } });
+      expect(second).toEqual({ status: 'processed', detail: { failed: 0, redispatched: 0 } });
+      expect(s3.events.filter((event) => event.data.resourceName === manifestKey)).toHaveLength(
+        eventsBefore + 1,
+      );
     });
 
     it('ignores a tick meant for another function', async () => {

@@ -60,6 +60,7 @@ describe('Class: JobRunner (with vod-package)', () => {
         store,
         media: createMediaPipeline(config),
         mediaBucket: MEDIA,
+        rawBucket: RAW,
         workerId: 'test-worker',
         workRoot,
         permanentRefusal,
@@ -67,6 +68,7 @@ describe('Class: JobRunner (with vod-package)', () => {
       },
       {
         leaseSeconds: 30,
+        stallSeconds: 120,
         heartbeatSeconds: options.heartbeatSeconds ?? 1,
         maxAttempts: 3,
         retryBaseSeconds: 0,

@@ -171,7 +171,13 @@ describe('Function: rulesFromManifests', () => {
         memoryMb: 256,
         timeoutSeconds: 60,
         routes: [],
-        events: [{ eventTypes: [OBJECT_EVENT_TYPES.created], bucket: 'media', objectName: 'videos/*/transcode.json' }],
+        events: [
+          {
+            eventTypes: [OBJECT_EVENT_TYPES.created],
+            bucket: 'media',
+            objectName: 'videos/*/transcode.json',
+          },
+        ],
         config: [],
       }),
     ]);

@@ -23,6 +23,8 @@ const shape = {
   TRANSCODE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
   /** First retry delay after a failed attempt; doubles per delivery, capped at 15 minutes. */
   TRANSCODE_RETRY_BASE_SECONDS: seconds(0, 900, 15),
+  /** An attempt whose progress stands still this long is aborted and retried (a hung ffmpeg). */
+  TRANSCODE_STALL_SECONDS: seconds(10, 86_400, 600),
   /** x264 preset for the ladder (speed/size trade-off). */
   TRANSCODE_PRESET: z
     .enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium'])

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { type DbPool, withTransaction } from '../../shared/db/pool.ts';
 import type { QueueMessage, WorkQueue } from '../../shared/queue/work-queue.ts';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
-import { attemptPrefix, COMPLETION_MANIFEST_NAME } from '../../shared/video/media-layout.ts';
+import { attemptPrefix, COMPLETION_MANIFEST_NAME, rawVideoKey } from '../../shared/video/media-layout.ts';
 import { type TranscodeJob, transcodeJobSchema } from '../../shared/video/transcode-job.ts';
 import type { TranscodeManifest } from '../../shared/video/transcode-manifest.ts';
 import { VIDEO_FAILURES } from '../../shared/video/video.ts';
@@ -47,6 +47,8 @@ export interface JobRunnerDeps {
   readonly store: ObjectStore;
   readonly media: MediaPipeline;
   readonly mediaBucket: string;
+  /** The only bucket sources are read from; a job naming another is refused. */
+  readonly rawBucket: string;
   readonly workerId: string;
   readonly workRoot: string;
   /** Recognises permanent refusals among the pipeline's errors. */
@@ -55,6 +57,8 @@ export interface JobRunnerDeps {
 }
 
 export interface JobRunnerOptions {
+  /** Progress standing still this long aborts the attempt as failed (a hung or crawling ffmpeg). */
+  readonly stallSeconds: number;
   readonly leaseSeconds: number;
   readonly heartbeatSeconds: number;
   readonly maxAttempts: number;
@@ -71,6 +75,14 @@ export type JobOutcome =
   | 'lease_lost'
   | 'released'
   | 'malformed';
+
+/** The attempt made no progress for too long; it is retried like any transient failure. */
+export class TranscodeStalledError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TranscodeStalledError';
+  }
+}
 
 /** Why the runner aborted the running job: the lease went away, or the worker is shutting down. */
 class ShutdownRelease extends Error {
@@ -90,6 +102,7 @@ export class JobRunner {
   readonly #deps: JobRunnerDeps;
   readonly #options: JobRunnerOptions;
   #current: { abort: AbortController; lease: JobLease; startedAt: number } | undefined;
+  #releaseRequested = false;
 
   constructor(deps: JobRunnerDeps, options: JobRunnerOptions) {
     this.#deps = deps;
@@ -102,15 +115,19 @@ export class JobRunner {
     return job ? { percent: job.lease.percent, elapsedMs: Date.now() - job.startedAt } : undefined;
   }
 
-  /** Hands the running job back to the queue at once (scale-in). */
+  /**
+   * Hands the running job back to the queue at once (scale-in). Also applies to a job being
+   * claimed right now: it is released as soon as its attempt exists.
+   */
   release(): void {
+    this.#releaseRequested = true;
     this.#current?.abort.abort(new ShutdownRelease());
   }
 
   async run(message: QueueMessage): Promise<JobOutcome> {
     const { pool, queue, log } = this.#deps;
     const job = parseJob(message.content);
-    if (!job) {
+    if (!job || job.sourceBucket !== this.#deps.rawBucket || job.sourceKey !== rawVideoKey(job.assetId)) {
       log('error', 'malformed transcode job deleted', { messageId: message.id });
       await queue.delete(message.receipt);
       return 'malformed';
@@ -150,12 +167,17 @@ export class JobRunner {
       onLost: (error) => abort.abort(error),
       onError: (err) => log('warn', 'heartbeat failed', { assetId: job.assetId, error: err }),
     });
+    let dir: string | undefined;
+    const progress = { published: false };
     this.#current = { abort, lease, startedAt: Date.now() };
+    if (this.#releaseRequested) abort.abort(new ShutdownRelease());
     lease.start();
-    const dir = await mkdtemp(join(this.#deps.workRoot, `job-${job.assetId}-`));
+    const stall = this.#watchForStall(lease, abort);
     log('info', 'transcoding', { assetId: job.assetId, attempt, delivery: message.deliveryCount });
     try {
-      await this.#produceAndPublish(job, attempt, dir, abort.signal, lease);
+      dir = await mkdtemp(join(this.#deps.workRoot, `job-${job.assetId}-`));
+      await this.#produceAndPublish(job, attempt, dir, abort.signal, lease, progress);
+      clearInterval(stall);
       await lease.stop();
       await queue.delete(message.receipt).catch((err: unknown) => {
         // The manifest is written: a redelivery finds the asset packaging or ready and stops there.
@@ -164,12 +186,37 @@ export class JobRunner {
       log('info', 'transcoded', { assetId: job.assetId, attempt });
       return 'published';
     } catch (err) {
+      clearInterval(stall);
       await lease.stop();
+      if (progress.published) {
+        // The manifest is out: vod-package owns the asset now. Failing or retrying the attempt
+        // here could only race it; the message goes, as for any finished job.
+        log('warn', 'bookkeeping after the manifest failed', { assetId: job.assetId, attempt, error: err });
+        await queue.delete(message.receipt).catch(() => {});
+        return 'published';
+      }
       return this.#settleFailure(job, attempt, message, abort.signal.reason ?? err);
     } finally {
       this.#current = undefined;
-      await rm(dir, { recursive: true, force: true });
+      if (dir) await rm(dir, { recursive: true, force: true });
     }
+  }
+
+  /** An attempt whose progress has not moved for `stallSeconds` is aborted (a hung ffmpeg). */
+  #watchForStall(lease: JobLease, abort: AbortController): NodeJS.Timeout {
+    let last = { percent: -1, at: Date.now() };
+    const timer = setInterval(() => {
+      if (lease.percent > last.percent) last = { percent: lease.percent, at: Date.now() };
+      else if (Date.now() - last.at > this.#options.stallSeconds * 1000) {
+        abort.abort(
+          new TranscodeStalledError(
+            `no progress for ${this.#options.stallSeconds} s at ${lease.percent.toFixed(1)} %`,
+          ),
+        );
+      }
+    }, 1000);
+    timer.unref();
+    return timer;
   }
 
   async #produceAndPublish(
@@ -178,6 +225,7 @@ export class JobRunner {
     dir: string,
     signal: AbortSignal,
     lease: JobLease,
+    progress: { published: boolean },
   ): Promise<void> {
     const { store, media, mediaBucket, pool, workerId } = this.#deps;
     const sourcePath = join(dir, 'source');
@@ -226,6 +274,7 @@ export class JobRunner {
         contentType: 'application/json',
       },
     );
+    progress.published = true;
     // vod-package may already have published it; either way the attempt is done.
     await recordPackaging(pool, job.assetId, attempt, {
       mode: produced.mode,
@@ -249,7 +298,10 @@ export class JobRunner {
     }
     if (err instanceof ShutdownRelease) {
       await releaseAttempt(pool, assetId, attempt);
-      await queue.extendVisibility(message.receipt, 0).catch(() => {});
+      // A fresh copy, so that scale-ins do not spend the job's deliveries (the dead-letter count);
+      // a copy left over by a failure between these two calls is fenced by the attempt claim.
+      await queue.put([message.content]);
+      await queue.delete(message.receipt).catch(() => {});
       log('info', 'released the job for shutdown', { assetId, attempt });
       return 'released';
     }

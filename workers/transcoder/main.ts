@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPool } from '../../shared/db/pool.ts';
+import { ConfigError } from '../../shared/errors.ts';
 import { workQueueFromConfig } from '../../shared/queue/queue-from-config.ts';
 import { log } from '../../shared/runtime/log.ts';
 import { objectStoreFromConfig } from '../../shared/storage/s3-object-store.ts';
@@ -16,6 +17,13 @@ import { WorkerLoop } from './worker-loop.ts';
  * cloud runs a few as processes). Leases one job at a time from the transcode queue until SIGTERM.
  */
 const config = loadTranscoderConfig();
+if (config.TRANSCODE_HEARTBEAT_SECONDS * 3 > config.TRANSCODE_LEASE_SECONDS) {
+  // Fewer than three heartbeats per lease and one slow database call loses every job.
+  throw new ConfigError('TRANSCODE_HEARTBEAT_SECONDS must be at most a third of TRANSCODE_LEASE_SECONDS', [
+    'TRANSCODE_HEARTBEAT_SECONDS',
+    'TRANSCODE_LEASE_SECONDS',
+  ]);
+}
 const pool = createPool(config.MYSQL_URL, { connectionLimit: 3 });
 const queue = workQueueFromConfig(config, TRANSCODE_QUEUE, pool, {
   maxDeliveries: config.TRANSCODE_MAX_ATTEMPTS,
@@ -33,6 +41,7 @@ const runner = new JobRunner(
     store: objectStoreFromConfig(config),
     media: createMediaPipeline(config),
     mediaBucket: config.MEDIA_BUCKET,
+    rawBucket: config.RAW_VIDEO_BUCKET,
     workerId: config.WORKER_ID,
     workRoot,
     permanentRefusal,
@@ -40,6 +49,7 @@ const runner = new JobRunner(
   },
   {
     leaseSeconds: config.TRANSCODE_LEASE_SECONDS,
+    stallSeconds: config.TRANSCODE_STALL_SECONDS,
     heartbeatSeconds: config.TRANSCODE_HEARTBEAT_SECONDS,
     maxAttempts: config.TRANSCODE_MAX_ATTEMPTS,
     retryBaseSeconds: config.TRANSCODE_RETRY_BASE_SECONDS,

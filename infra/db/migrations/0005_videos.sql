@@ -20,8 +20,8 @@ CREATE TABLE video_assets (
   -- The queue message id once the transcode job is enqueued (idempotent dispatch).
   job_message_id    VARCHAR(128)    NULL,
   attempt           INT UNSIGNED    NOT NULL DEFAULT 0,
-  -- Highest queue delivery count seen for the job. Deliveries that claim no attempt (postponed
-  -- behind a live one, released on shutdown) still count towards the queue's dead-letter limit.
+  -- Delivery count of the job's current queue message, as the worker last saw it: deliveries that
+  -- claim no attempt (postponed behind a live one) count towards the dead-letter limit too.
   deliveries        INT UNSIGNED    NOT NULL DEFAULT 0,
   worker_id         VARCHAR(128)    NULL,
   progress_percent  DECIMAL(5, 2)   NULL,
