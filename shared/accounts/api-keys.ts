@@ -47,6 +47,7 @@ export const SCOPES = [
   'videos:write',
   'shows:write',
   'tickets:read',
+  'tickets:buy',
   'admin',
 ] as const;
 export type Scope = (typeof SCOPES)[number];
