@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { playbackUrlsFromConfig } from '../../shared/cdn/cdn-from-config.ts';
+import { createPool } from '../../shared/db/pool.ts';
+import { ID_PATTERN } from '../../shared/ids.ts';
+import { createApi, validate } from '../../shared/runtime/api.ts';
+import { httpFunction } from '../../shared/runtime/function.ts';
+import { requirePrincipal, requireScope } from '../../shared/runtime/principal.ts';
+import { chatAccessFor, playbackFor } from './access.ts';
+import { loadShowAccessConfig } from './config.ts';
+
+const config = loadShowAccessConfig();
+const pool = createPool(config.MYSQL_URL, { connectionLimit: 2 });
+const urls = playbackUrlsFromConfig(config);
+const showIdSchema = z.string().regex(ID_PATTERN, 'not a show id');
+
+export const handler = httpFunction(() => {
+  const app = createApi();
+
+  app.post('/shows/:id/playback', async (req, res) => {
+    const principal = requirePrincipal(req);
+    requireScope(principal, 'tickets:read', 'tickets:buy');
+    const showId = validate(showIdSchema, req.params.id, 'path');
+    const playback = await playbackFor(pool, urls, config.PLAYBACK_TTL_SECONDS, showId, principal.orgId);
+    res
+      .set('Cache-Control', 'private, no-store')
+      .json({ url: playback.url, expiresAt: playback.expiresAt.toISOString() });
+  });
+
+  app.post('/shows/:id/chat-token', async (req, res) => {
+    const principal = requirePrincipal(req);
+    requireScope(principal, 'tickets:read', 'tickets:buy');
+    const showId = validate(showIdSchema, req.params.id, 'path');
+    const access = await chatAccessFor(
+      pool,
+      config.FIREBASE_SERVICE_ACCOUNT_JSON,
+      config.CHAT_TOKEN_TTL_SECONDS,
+      showId,
+      principal.orgId,
+    );
+    res
+      .set('Cache-Control', 'private, no-store')
+      .json({ token: access.token, uid: access.uid, expiresAt: access.expiresAt.toISOString() });
+  });
+
+  return app;
+});

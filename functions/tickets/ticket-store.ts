@@ -1,0 +1,115 @@
+import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import type { DbConnection, DbPool } from '../../shared/db/pool.ts';
+
+type Queryable = DbPool | DbConnection;
+
+export interface TicketShow {
+  readonly id: string;
+  readonly orgId: string;
+  readonly title: string;
+  readonly startsAt: Date;
+  readonly status: 'on_sale' | 'cancelled';
+}
+
+export interface Ticket {
+  readonly id: string;
+  readonly showId: string;
+  readonly holdId: string;
+  readonly holderOrgId: string;
+  readonly seat: number;
+  readonly status: 'valid' | 'revoked';
+  readonly revokedReason: string | null;
+  readonly checkedInAt: Date | null;
+  readonly issuedAt: Date;
+  readonly revokedAt: Date | null;
+  readonly show: TicketShow;
+}
+
+const SELECT = `SELECT t.id, t.show_id, t.hold_id, t.holder_org_id, t.seat, t.status, t.revoked_reason,
+    t.checked_in_at, t.issued_at, t.revoked_at,
+    s.org_id AS show_org_id, s.title AS show_title, s.starts_at AS show_starts_at, s.status AS show_status
+  FROM tickets t JOIN shows s ON s.id = t.show_id`;
+
+export async function findTicket(db: Queryable, id: string, lock = false): Promise<Ticket | undefined> {
+  const [rows] = await db.query<RowDataPacket[]>(`${SELECT} WHERE t.id = ?${lock ? ' FOR UPDATE' : ''}`, [
+    id,
+  ]);
+  return rows[0] ? toTicket(rows[0]) : undefined;
+}
+
+/** Another organisation's ticket is reported as missing: existence is not disclosed. */
+export async function findHolderTicket(
+  db: Queryable,
+  holderOrgId: string,
+  id: string,
+): Promise<Ticket | undefined> {
+  const [rows] = await db.query<RowDataPacket[]>(`${SELECT} WHERE t.id = ? AND t.holder_org_id = ?`, [
+    id,
+    holderOrgId,
+  ]);
+  return rows[0] ? toTicket(rows[0]) : undefined;
+}
+
+/** Newest first; `before` is the last id of the previous page. */
+export async function listHolderTickets(
+  db: Queryable,
+  holderOrgId: string,
+  page: { limit: number; before?: string; showId?: string },
+): Promise<{ items: Ticket[]; next: string | null }> {
+  const where = ['t.holder_org_id = ?'];
+  const params: unknown[] = [holderOrgId];
+  if (page.before) {
+    where.push('t.id < ?');
+    params.push(page.before);
+  }
+  if (page.showId) {
+    where.push('t.show_id = ?');
+    params.push(page.showId);
+  }
+  const [rows] = await db.query<RowDataPacket[]>(
+    `${SELECT} WHERE ${where.join(' AND ')} ORDER BY t.id DESC LIMIT ?`,
+    [...params, page.limit + 1],
+  );
+  const items = rows.slice(0, page.limit).map(toTicket);
+  return { items, next: rows.length > page.limit ? (items.at(-1)?.id ?? null) : null };
+}
+
+/** Marks a valid ticket used; false when it was revoked or used in the meantime. */
+export async function markCheckedIn(db: Queryable, id: string): Promise<boolean> {
+  const [result] = await db.query<ResultSetHeader>(
+    `UPDATE tickets SET checked_in_at = NOW(3)
+      WHERE id = ? AND status = 'valid' AND checked_in_at IS NULL`,
+    [id],
+  );
+  return result.affectedRows === 1;
+}
+
+export async function markRevoked(connection: DbConnection, id: string, reason: string): Promise<void> {
+  await connection.query(
+    `UPDATE tickets SET status = 'revoked', revoked_reason = ?, revoked_at = NOW(3)
+      WHERE id = ? AND status = 'valid'`,
+    [reason, id],
+  );
+}
+
+function toTicket(row: RowDataPacket): Ticket {
+  return {
+    id: row.id,
+    showId: row.show_id,
+    holdId: row.hold_id,
+    holderOrgId: row.holder_org_id,
+    seat: Number(row.seat),
+    status: row.status,
+    revokedReason: row.revoked_reason,
+    checkedInAt: row.checked_in_at,
+    issuedAt: row.issued_at,
+    revokedAt: row.revoked_at,
+    show: {
+      id: row.show_id,
+      orgId: row.show_org_id,
+      title: row.show_title,
+      startsAt: row.show_starts_at,
+      status: row.show_status,
+    },
+  };
+}
