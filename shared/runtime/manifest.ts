@@ -17,6 +17,12 @@ export interface HttpRoute {
   /** Path below the deployment prefix (`/v1`), OCI syntax: `/designs/{id}`, `/files/{rest*}`. */
   readonly path: string;
   readonly auth: RouteAuth;
+  /**
+   * Served at the host root, outside the deployment prefix: for paths a third party fixes, such
+   * as Fastly's `/.well-known/fastly/logging/challenge`. OCI: a deployment whose path prefix is
+   * the route's first segment.
+   */
+  readonly root?: boolean;
 }
 
 export interface ObjectEventTrigger {

@@ -37,7 +37,8 @@ const ALLOWED_REQUEST_HEADERS = 'authorization, content-type, idempotency-key, i
  */
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const prefix = options.pathPrefix ?? '/v1';
-  const table = new RouteTable(options.routes);
+  const prefixed = new RouteTable(options.routes.filter((route) => !route.root));
+  const rooted = new RouteTable(options.routes.filter((route) => route.root));
   const limiter = new RateLimiter(options.rateLimit?.perSecond ?? 200, options.rateLimit?.burst ?? 400);
   const authorizer = options.authorizerFunction
     ? new AuthorizerClient(options.runner, options.authorizerFunction, options.authorizerCacheMs)
@@ -72,10 +73,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       if (!corsOrigins.includes('*')) res.setHeader('Vary', 'Origin');
     }
 
-    if (!url.pathname.startsWith(`${prefix}/`)) {
+    const underPrefix = url.pathname.startsWith(`${prefix}/`);
+    const table = underPrefix ? prefixed : rooted;
+    const path = underPrefix ? url.pathname.slice(prefix.length) : url.pathname;
+    if (!underPrefix && table.methodsFor(path).length === 0) {
       return sendProblem(res, 404, 'route-not-found', 'No such route', `Paths start with ${prefix}/`);
     }
-    const path = url.pathname.slice(prefix.length);
 
     if (method === 'OPTIONS' && req.headers['access-control-request-method']) {
       const methods = table.methodsFor(path);

@@ -5,6 +5,8 @@ export interface GatewayRoute {
   readonly path: string;
   readonly auth: RouteAuth;
   readonly functionName: string;
+  /** Matched against the path as sent, not below the deployment prefix. */
+  readonly root?: boolean;
 }
 
 interface CompiledRoute extends GatewayRoute {
