@@ -1,0 +1,482 @@
+import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import { type DbConnection, type DbPool, withTransaction } from '../db/pool.ts';
+import { appendToOutbox } from '../events/outbox.ts';
+import type { Payments } from '../payments/payments.ts';
+import {
+  type ChargeObject,
+  type CheckoutSessionObject,
+  chargeSchema,
+  holdIdOf,
+  STRIPE_EVENT_TYPES,
+} from './stripe-event.ts';
+import { issueTickets, type RevocationReason, revokeTickets, ticketIdsOf } from './tickets.ts';
+
+/**
+ * Exactly-once fulfilment of Stripe Checkout orders (one seat hold per session).
+ *
+ * Every function here runs inside the caller's transaction and locks the hold first, then the
+ * show, so two deliveries for one order serialise on the hold row and two orders for one show
+ * serialise on the show row: a show never sells more than its capacity, an order is paid once.
+ *
+ * Late-payment policy: a payment for a hold that lapsed (expired, released) still gets its seats
+ * when the show has room; when it does not, the payment is refunded in full through the Payments
+ * port with the idempotency key `refund-<holdId>`, after the decision has committed.
+ */
+export const LATE_PAYMENT_REASON = 'late payment: show sold out, refunded';
+const CANCELLED_SHOW_REASON = 'payment for a cancelled show, refunded';
+const NOTHING_CHARGED_REASON = 'late completion without a charge: show sold out';
+const REFUNDED_BEFORE_FULFILMENT = 'charge refunded before fulfilment';
+const CHARGE_REFUNDED = 'charge refunded';
+const REFUND_ISSUING_REASONS = [LATE_PAYMENT_REASON, CANCELLED_SHOW_REASON];
+
+type HoldStatus = 'pending' | 'held' | 'paid' | 'released' | 'refunded';
+
+interface LockedHold {
+  readonly id: string;
+  readonly showId: string;
+  readonly buyerOrgId: string;
+  readonly quantity: number;
+  readonly status: HoldStatus;
+  readonly checkoutSessionId: string | null;
+  readonly paymentIntentId: string | null;
+  readonly refundId: string | null;
+  readonly releaseReason: string | null;
+}
+
+export type FulfilOutcome =
+  | { readonly kind: 'issued'; readonly holdId: string; readonly tickets: number; readonly late: boolean }
+  | { readonly kind: 'issued-then-revoked'; readonly holdId: string; readonly tickets: number }
+  | { readonly kind: 'already-paid'; readonly holdId: string }
+  | { readonly kind: 'already-refunded'; readonly holdId: string }
+  | { readonly kind: 'refunded-before-fulfilment'; readonly holdId: string }
+  | { readonly kind: 'sold-out-nothing-charged'; readonly holdId: string }
+  /** Decided and committed; the caller refunds after the commit (refundLatePayment). */
+  | { readonly kind: 'refund-due'; readonly holdId: string }
+  | { readonly kind: 'unknown-session' }
+  /** The session names a hold that is not there (yet): try again later. */
+  | { readonly kind: 'hold-missing'; readonly holdId: string };
+
+export type PendingOutcome =
+  | { readonly kind: 'payment-pending'; readonly holdId: string }
+  | { readonly kind: 'already-settled'; readonly holdId: string; readonly status: HoldStatus }
+  | { readonly kind: 'unknown-session' }
+  | { readonly kind: 'hold-missing'; readonly holdId: string };
+
+export type ReleaseOutcome =
+  | { readonly kind: 'released'; readonly holdId: string }
+  | { readonly kind: 'untouched'; readonly holdId: string; readonly status: HoldStatus }
+  | { readonly kind: 'unknown-session' }
+  | { readonly kind: 'hold-missing'; readonly holdId: string };
+
+export type RevokeOutcome =
+  | { readonly kind: 'revoked'; readonly holdId: string; readonly tickets: number }
+  /** Marked before its completion arrived: that completion will issue no valid tickets. */
+  | { readonly kind: 'marked-refunded'; readonly holdId: string }
+  | { readonly kind: 'nothing-to-revoke'; readonly holdId: string; readonly status: HoldStatus }
+  /** No order carries this payment intent yet (the completion is still on its way). */
+  | { readonly kind: 'order-not-found' }
+  /** A dispute for an order that is not paid yet: kept until the payment lands. */
+  | { readonly kind: 'waiting-for-payment'; readonly holdId: string };
+
+const HOLD_COLUMNS = `id, show_id, buyer_org_id, quantity, status, checkout_session_id, payment_intent_id,
+  refund_id, release_reason`;
+
+function holdFrom(row: RowDataPacket): LockedHold {
+  return {
+    id: String(row.id),
+    showId: String(row.show_id),
+    buyerOrgId: String(row.buyer_org_id),
+    quantity: Number(row.quantity),
+    status: row.status as HoldStatus,
+    checkoutSessionId: (row.checkout_session_id as string | null) ?? null,
+    paymentIntentId: (row.payment_intent_id as string | null) ?? null,
+    refundId: (row.refund_id as string | null) ?? null,
+    releaseReason: (row.release_reason as string | null) ?? null,
+  };
+}
+
+async function lockHoldWhere(connection: DbConnection, where: string, value: string) {
+  const [rows] = await connection.query<RowDataPacket[]>(
+    `SELECT ${HOLD_COLUMNS} FROM seat_holds WHERE ${where} = ? FOR UPDATE`,
+    [value],
+  );
+  return rows[0] ? holdFrom(rows[0]) : undefined;
+}
+
+type HoldLookup = { found: LockedHold } | { missing: string } | 'unknown';
+
+/**
+ * The session's hold, locked. By session id first; by the hold id the session carries when the
+ * session id was never recorded (the checkout's answer was lost after Stripe created it).
+ */
+async function lockHoldOfSession(
+  connection: DbConnection,
+  session: CheckoutSessionObject,
+): Promise<HoldLookup> {
+  const bySession = await lockHoldWhere(connection, 'checkout_session_id', session.id);
+  if (bySession) return { found: bySession };
+  const holdId = holdIdOf(session);
+  if (!holdId) return 'unknown';
+  const byId = await lockHoldWhere(connection, 'id', holdId);
+  if (!byId) return { missing: holdId };
+  // One session per hold: a hold already bound to another session is not this order.
+  if (byId.checkoutSessionId !== null && byId.checkoutSessionId !== session.id) return 'unknown';
+  return { found: byId };
+}
+
+async function lockShow(connection: DbConnection, showId: string) {
+  const [rows] = await connection.query<RowDataPacket[]>(
+    'SELECT capacity, seats_sold, status FROM shows WHERE id = ? FOR UPDATE',
+    [showId],
+  );
+  const row = rows[0];
+  if (!row) throw new Error(`seat hold refers to show ${showId}, which does not exist`);
+  return {
+    capacity: Number(row.capacity),
+    seatsSold: Number(row.seats_sold),
+    onSale: row.status === 'on_sale',
+  };
+}
+
+/**
+ * Seats other unexpired holds keep. A plain read, deliberately after the locks above: InnoDB
+ * takes the read view at a transaction's first non-locking read, so it sees every hold that was
+ * committed before this transaction got the show row.
+ */
+async function seatsHeldByOthers(connection: DbConnection, showId: string, holdId: string) {
+  const [rows] = await connection.query<RowDataPacket[]>(
+    `SELECT COALESCE(SUM(quantity), 0) AS seats FROM seat_holds
+      WHERE show_id = ? AND status IN ('pending', 'held') AND expires_at > NOW(3) AND id <> ?`,
+    [showId, holdId],
+  );
+  return Number(rows[0]?.seats ?? 0);
+}
+
+interface PendingRevocation {
+  readonly eventId: string;
+  readonly reason: RevocationReason;
+}
+
+/**
+ * Refunds and disputes recorded for this payment intent that found no order when they came.
+ * Called after the order's payment intent is written, so a refund processed concurrently either
+ * is visible here or waits for this transaction and then finds the order.
+ */
+async function pendingRevocations(connection: DbConnection, paymentIntentId: string) {
+  const [rows] = await connection.query<RowDataPacket[]>(
+    `SELECT id, type, payload FROM stripe_events
+      WHERE processed_at IS NULL AND object_id = ? AND type IN (?, ?)`,
+    [paymentIntentId, STRIPE_EVENT_TYPES.chargeRefunded, STRIPE_EVENT_TYPES.disputeCreated],
+  );
+  const pending: PendingRevocation[] = [];
+  for (const row of rows) {
+    if (row.type === STRIPE_EVENT_TYPES.disputeCreated) {
+      pending.push({ eventId: String(row.id), reason: 'disputed' });
+      continue;
+    }
+    const charge = chargeSchema.safeParse(JSON.parse(String(row.payload)).data?.object);
+    if (charge.success && charge.data.refunded) pending.push({ eventId: String(row.id), reason: 'refunded' });
+  }
+  return pending;
+}
+
+async function markEventsProcessed(connection: DbConnection, eventIds: readonly string[], outcome: string) {
+  if (eventIds.length === 0) return;
+  await connection.query(
+    `UPDATE stripe_events SET processed_at = NOW(3), outcome = ?, attempts = attempts + 1
+      WHERE id IN (?) AND processed_at IS NULL`,
+    [outcome, eventIds],
+  );
+}
+
+async function setHoldStatus(
+  connection: DbConnection,
+  holdId: string,
+  status: 'paid' | 'released' | 'refunded',
+  reason: string | null,
+) {
+  await connection.query(
+    `UPDATE seat_holds SET status = ?, release_reason = COALESCE(?, release_reason),
+            paid_at = IF(? = 'paid', NOW(3), paid_at),
+            released_at = IF(? <> 'paid', COALESCE(released_at, NOW(3)), released_at)
+      WHERE id = ?`,
+    [status, reason, status, status, holdId],
+  );
+}
+
+const orderEvent = (hold: LockedHold, type: string, payload: Record<string, unknown>) => ({
+  aggregateType: 'order',
+  aggregateId: hold.id,
+  type,
+  payload: { holdId: hold.id, showId: hold.showId, holderOrgId: hold.buyerOrgId, ...payload },
+});
+
+/**
+ * Fulfils a paid Checkout Session once: a second call, concurrent or later, finds the hold paid
+ * (or refunded) and changes nothing.
+ */
+export async function fulfil(
+  connection: DbConnection,
+  session: CheckoutSessionObject,
+): Promise<FulfilOutcome> {
+  const lookup = await lockHoldOfSession(connection, session);
+  if (lookup === 'unknown') return { kind: 'unknown-session' };
+  if ('missing' in lookup) return { kind: 'hold-missing', holdId: lookup.missing };
+  const hold = lookup.found;
+  if (hold.status === 'paid') return { kind: 'already-paid', holdId: hold.id };
+  if (hold.status === 'refunded') {
+    const refundStillOwed =
+      hold.refundId === null && REFUND_ISSUING_REASONS.includes(hold.releaseReason ?? '');
+    return refundStillOwed
+      ? { kind: 'refund-due', holdId: hold.id }
+      : { kind: 'already-refunded', holdId: hold.id };
+  }
+
+  const show = await lockShow(connection, hold.showId);
+  const paymentIntentId = hold.paymentIntentId ?? session.payment_intent ?? null;
+  await connection.query(
+    `UPDATE seat_holds SET checkout_session_id = ?, payment_intent_id = ?, payment_status = ? WHERE id = ?`,
+    [session.id, paymentIntentId, session.payment_status, hold.id],
+  );
+  const pending = paymentIntentId ? await pendingRevocations(connection, paymentIntentId) : [];
+  const refundedAlready = pending.filter((p) => p.reason === 'refunded');
+  if (refundedAlready.length > 0) {
+    await setHoldStatus(connection, hold.id, 'refunded', REFUNDED_BEFORE_FULFILMENT);
+    await appendToOutbox(
+      connection,
+      orderEvent(hold, 'order.refunded', {
+        refundId: null,
+        reason: REFUNDED_BEFORE_FULFILMENT,
+        paymentIntentId,
+      }),
+    );
+    await markEventsProcessed(
+      connection,
+      refundedAlready.map((p) => p.eventId),
+      'marked-refunded on completion',
+    );
+    return { kind: 'refunded-before-fulfilment', holdId: hold.id };
+  }
+
+  const available =
+    show.capacity - show.seatsSold - (await seatsHeldByOthers(connection, hold.showId, hold.id));
+  if (!show.onSale || available < hold.quantity) {
+    if (paymentIntentId === null) {
+      await setHoldStatus(connection, hold.id, 'released', NOTHING_CHARGED_REASON);
+      return { kind: 'sold-out-nothing-charged', holdId: hold.id };
+    }
+    await setHoldStatus(
+      connection,
+      hold.id,
+      'refunded',
+      show.onSale ? LATE_PAYMENT_REASON : CANCELLED_SHOW_REASON,
+    );
+    return { kind: 'refund-due', holdId: hold.id };
+  }
+
+  await setHoldStatus(connection, hold.id, 'paid', null);
+  await connection.query('UPDATE shows SET seats_sold = seats_sold + ? WHERE id = ?', [
+    hold.quantity,
+    hold.showId,
+  ]);
+  const issued = await issueTickets(connection, {
+    holdId: hold.id,
+    showId: hold.showId,
+    holderOrgId: hold.buyerOrgId,
+    quantity: hold.quantity,
+  });
+  await appendToOutbox(
+    connection,
+    orderEvent(hold, 'tickets.issued', {
+      ticketIds: await ticketIdsOf(connection, hold.id),
+      quantity: hold.quantity,
+      paymentIntentId,
+    }),
+  );
+  const late = hold.status !== 'held' && hold.status !== 'pending';
+  const disputes = pending.filter((p) => p.reason === 'disputed');
+  if (disputes.length === 0) return { kind: 'issued', holdId: hold.id, tickets: issued, late };
+  await revokeLocked(connection, { ...hold, status: 'paid', paymentIntentId }, 'disputed');
+  await markEventsProcessed(
+    connection,
+    disputes.map((p) => p.eventId),
+    'revoked on completion',
+  );
+  return { kind: 'issued-then-revoked', holdId: hold.id, tickets: issued };
+}
+
+/**
+ * A completed session whose payment is still on its way (bank debits): the seats stay held until
+ * the payment succeeds or fails, for at most `holdSeconds`.
+ */
+export async function recordPaymentPending(
+  connection: DbConnection,
+  session: CheckoutSessionObject,
+  holdSeconds: number,
+): Promise<PendingOutcome> {
+  const lookup = await lockHoldOfSession(connection, session);
+  if (lookup === 'unknown') return { kind: 'unknown-session' };
+  if ('missing' in lookup) return { kind: 'hold-missing', holdId: lookup.missing };
+  const hold = lookup.found;
+  if (hold.status !== 'held' && hold.status !== 'pending') {
+    return { kind: 'already-settled', holdId: hold.id, status: hold.status };
+  }
+  await connection.query(
+    `UPDATE seat_holds SET checkout_session_id = ?, payment_intent_id = COALESCE(payment_intent_id, ?),
+            payment_status = ?, expires_at = GREATEST(expires_at, NOW(3) + INTERVAL ? SECOND)
+      WHERE id = ?`,
+    [session.id, session.payment_intent ?? null, session.payment_status, holdSeconds, hold.id],
+  );
+  return { kind: 'payment-pending', holdId: hold.id };
+}
+
+/** Releases an unpaid hold (session expired, delayed payment failed). A paid order is never touched. */
+export async function releaseHold(
+  connection: DbConnection,
+  session: CheckoutSessionObject,
+  reason: string,
+): Promise<ReleaseOutcome> {
+  const lookup = await lockHoldOfSession(connection, session);
+  if (lookup === 'unknown') return { kind: 'unknown-session' };
+  if ('missing' in lookup) return { kind: 'hold-missing', holdId: lookup.missing };
+  const hold = lookup.found;
+  if (hold.status !== 'held' && hold.status !== 'pending') {
+    return { kind: 'untouched', holdId: hold.id, status: hold.status };
+  }
+  await setHoldStatus(connection, hold.id, 'released', reason);
+  return { kind: 'released', holdId: hold.id };
+}
+
+async function revokeLocked(connection: DbConnection, hold: LockedHold, reason: RevocationReason) {
+  const revoked = await revokeTickets(connection, hold.id, reason);
+  if (revoked > 0) {
+    await appendToOutbox(connection, orderEvent(hold, 'tickets.revoked', { reason, count: revoked }));
+  }
+  if (reason === 'refunded') {
+    // The money went back, so the seats go back on sale; a disputed order keeps them until decided.
+    await setHoldStatus(connection, hold.id, 'refunded', CHARGE_REFUNDED);
+    await connection.query('UPDATE shows SET seats_sold = GREATEST(seats_sold, ?) - ? WHERE id = ?', [
+      hold.quantity,
+      hold.quantity,
+      hold.showId,
+    ]);
+    await appendToOutbox(
+      connection,
+      orderEvent(hold, 'order.refunded', {
+        refundId: null,
+        reason: CHARGE_REFUNDED,
+        paymentIntentId: hold.paymentIntentId,
+      }),
+    );
+  }
+  return revoked;
+}
+
+/**
+ * A charge refunded in full or disputed: the order's tickets are revoked. Found by payment
+ * intent, or by the hold id in the charge's metadata when the completion has not arrived yet;
+ * a refund that arrives first marks the hold refunded so its completion issues nothing.
+ */
+export async function revokeOrder(
+  connection: DbConnection,
+  target: { paymentIntentId: string; holdIdHint: string | null; reason: RevocationReason },
+): Promise<RevokeOutcome> {
+  let hold = await lockHoldWhere(connection, 'payment_intent_id', target.paymentIntentId);
+  if (!hold && target.holdIdHint) {
+    const hinted = await lockHoldWhere(connection, 'id', target.holdIdHint);
+    if (hinted && hinted.paymentIntentId === null) hold = hinted;
+  }
+  if (!hold) return { kind: 'order-not-found' };
+  if (hold.status === 'paid') {
+    await lockShow(connection, hold.showId);
+    const tickets = await revokeLocked(connection, hold, target.reason);
+    return { kind: 'revoked', holdId: hold.id, tickets };
+  }
+  if (target.reason === 'disputed') {
+    return hold.status === 'refunded' || hold.status === 'released'
+      ? { kind: 'nothing-to-revoke', holdId: hold.id, status: hold.status }
+      : { kind: 'waiting-for-payment', holdId: hold.id };
+  }
+  if (hold.status === 'refunded') return { kind: 'nothing-to-revoke', holdId: hold.id, status: hold.status };
+  await connection.query('UPDATE seat_holds SET payment_intent_id = ? WHERE id = ?', [
+    target.paymentIntentId,
+    hold.id,
+  ]);
+  await setHoldStatus(connection, hold.id, 'refunded', REFUNDED_BEFORE_FULFILMENT);
+  return { kind: 'marked-refunded', holdId: hold.id };
+}
+
+export function revocationTarget(charge: ChargeObject, reason: RevocationReason) {
+  return charge.payment_intent
+    ? { paymentIntentId: charge.payment_intent, holdIdHint: holdIdOf(charge), reason }
+    : undefined;
+}
+
+export type LateRefundOutcome =
+  | { readonly kind: 'refunded'; readonly refundId: string; readonly recorded: boolean }
+  | { readonly kind: 'not-owed' };
+
+/**
+ * Refunds a late payment the fulfilment decided to refund. Safe to repeat: Stripe answers a
+ * repeated idempotency key with the same refund, and the refund id is recorded once.
+ */
+export async function refundLatePayment(
+  pool: DbPool,
+  payments: Payments,
+  holdId: string,
+): Promise<LateRefundOutcome> {
+  const [rows] = await pool.query<RowDataPacket[]>(
+    `SELECT ${HOLD_COLUMNS} FROM seat_holds WHERE id = ? AND status = 'refunded' AND refund_id IS NULL`,
+    [holdId],
+  );
+  const row = rows[0];
+  if (!row) return { kind: 'not-owed' };
+  const hold = holdFrom(row);
+  if (!hold.paymentIntentId || !REFUND_ISSUING_REASONS.includes(hold.releaseReason ?? '')) {
+    return { kind: 'not-owed' };
+  }
+  const refund = await payments.createRefund({
+    paymentIntentId: hold.paymentIntentId,
+    reason: 'requested_by_customer',
+    metadata: { hold_id: hold.id, show_id: hold.showId, policy: 'late-payment' },
+    idempotencyKey: `refund-${hold.id}`,
+  });
+  const recorded = await withTransaction(pool, async (connection) => {
+    const [result] = await connection.query<ResultSetHeader>(
+      'UPDATE seat_holds SET refund_id = ? WHERE id = ? AND refund_id IS NULL',
+      [refund.id, hold.id],
+    );
+    if (result.affectedRows === 0) return false;
+    await appendToOutbox(
+      connection,
+      orderEvent(hold, 'order.refunded', {
+        refundId: refund.id,
+        reason: hold.releaseReason,
+        paymentIntentId: hold.paymentIntentId,
+      }),
+    );
+    return true;
+  });
+  return { kind: 'refunded', refundId: refund.id, recorded };
+}
+
+/**
+ * Marks holds whose time ran out as released. Capacity already ignores them (it counts only
+ * unexpired holds), so this keeps statuses honest rather than freeing seats; a payment that
+ * still arrives for one goes through the late-payment policy above.
+ */
+export async function releaseLapsedHolds(pool: DbPool, limit: number): Promise<number> {
+  // Found with a plain read, then updated by primary key: an UPDATE that scanned for them would
+  // lock every row it passed (REPEATABLE READ) and stall fulfilments meanwhile.
+  const [rows] = await pool.query<RowDataPacket[]>(
+    `SELECT id FROM seat_holds WHERE status IN ('pending', 'held') AND expires_at <= NOW(3) LIMIT ?`,
+    [limit],
+  );
+  if (rows.length === 0) return 0;
+  const [result] = await pool.query<ResultSetHeader>(
+    `UPDATE seat_holds SET status = 'released', release_reason = 'hold expired', released_at = NOW(3)
+      WHERE id IN (?) AND status IN ('pending', 'held') AND expires_at <= NOW(3)`,
+    [rows.map((row) => String(row.id))],
+  );
+  return result.affectedRows;
+}
