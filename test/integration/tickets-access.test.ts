@@ -375,9 +375,9 @@ describe('Functions: tickets and show-access', () => {
 
       // Assess
       const problems = await Promise.all(
-        responses.map(async (r) => ({ status: r.status, ...(await problemOf(r)) })),
+        responses.map(async (r) => ({ ...(await problemOf(r)), httpStatus: r.status })),
       );
-      expect(problems.map((p) => [p.status, p.code])).toEqual([
+      expect(problems.map((p) => [p.httpStatus, p.code])).toEqual([
         [403, 'invalid_ticket_code'],
         [403, 'invalid_ticket_code'],
         [403, 'invalid_ticket_code'],
