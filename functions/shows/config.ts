@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import { readConfig } from '../../shared/config/config.ts';
+import { databaseConfig } from '../../shared/config/platform.ts';
+import { paymentsConfig } from '../../shared/payments/payments-from-config.ts';
+
+/** `{SHOW_ID}` and `{HOLD_ID}` are filled in per order; Stripe fills in `{CHECKOUT_SESSION_ID}`. */
+const returnUrl = z
+  .string()
+  .refine((value) => /^https?:\/\//.test(value) && URL.canParse(value), 'must be an http(s) URL');
+
+const shape = {
+  ...databaseConfig,
+  ...paymentsConfig,
+  /**
+   * How long a buyer has to pay. Stripe's Checkout Sessions live 30 minutes to 24 hours; the
+   * seats are held a little longer (see checkout.ts) so a payment in the last second still fits.
+   */
+  CHECKOUT_HOLD_MINUTES: z.coerce.number().int().min(30).max(1440).default(30),
+  CHECKOUT_SUCCESS_URL: returnUrl,
+  CHECKOUT_CANCEL_URL: returnUrl,
+};
+
+export const showsConfigKeys = Object.keys(shape);
+export const loadShowsConfig = () => readConfig(shape);

@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { ID_PATTERN } from '../../shared/ids.ts';
+import { MAX_CAPACITY, MAX_PRICE_AMOUNT, MAX_SEATS_PER_ORDER } from '../../shared/shows/show.ts';
+
+export const showIdSchema = z.string().regex(ID_PATTERN, 'not a show id');
+
+export const createShowSchema = z.strictObject({
+  title: z.string().trim().min(1).max(200),
+  description: z.string().trim().max(4000).optional(),
+  /** An instant with its offset (`2030-05-01T19:30:00Z`, `…+02:00`); it must lie ahead. */
+  startsAt: z.iso
+    .datetime({ offset: true })
+    .transform((text) => new Date(text))
+    .refine((when) => when.getTime() > Date.now(), 'must be in the future'),
+  capacity: z.number().int().min(1).max(MAX_CAPACITY),
+  price: z.strictObject({
+    /** Smallest currency unit (cents), as Stripe counts it. */
+    amount: z.number().int().positive().max(MAX_PRICE_AMOUNT),
+    currency: z
+      .string()
+      .regex(/^[A-Za-z]{3}$/, 'must be a three-letter ISO 4217 code')
+      .transform((code) => code.toLowerCase()),
+  }),
+  videoId: z.string().regex(ID_PATTERN, 'not a video id').optional(),
+});
+
+export const checkoutSchema = z.strictObject({
+  quantity: z.number().int().min(1).max(MAX_SEATS_PER_ORDER),
+});
+
+/** The cursor is opaque to clients: the last show's start and id, base64url. */
+const cursorSchema = z
+  .string()
+  .max(100)
+  .transform((text, context) => {
+    const [startsAt, id] = Buffer.from(text, 'base64url').toString('utf8').split('|');
+    const when = new Date(startsAt ?? '');
+    if (!id || !ID_PATTERN.test(id) || Number.isNaN(when.getTime())) {
+      context.addIssue({ code: 'custom', message: 'not a cursor from this listing' });
+      return z.NEVER;
+    }
+    return { startsAt: when, id };
+  });
+
+export function encodeCursor(cursor: { startsAt: Date; id: string }): string {
+  return Buffer.from(`${cursor.startsAt.toISOString()}|${cursor.id}`, 'utf8').toString('base64url');
+}
+
+export const listQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: cursorSchema.optional(),
+});

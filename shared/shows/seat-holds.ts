@@ -1,0 +1,182 @@
+import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import { type DbConnection, type DbPool, withTransaction } from '../db/pool.ts';
+import { newId } from '../ids.ts';
+import { isOnSale, type ShowAvailability, seatsLeft } from './show.ts';
+import { ACTIVE_HOLD_CONDITION, findShow, SHOW_COLUMNS, showFromRow } from './show-repository.ts';
+
+type Queryable = DbPool | DbConnection;
+
+export interface SeatHold {
+  readonly id: string;
+  readonly showId: string;
+  readonly buyerOrgId: string;
+  readonly quantity: number;
+  readonly unitAmount: number;
+  readonly amountTotal: number;
+  readonly currency: string;
+  readonly expiresAt: Date;
+}
+
+export type ReserveOutcome =
+  | { readonly kind: 'held'; readonly hold: SeatHold; readonly show: ShowAvailability; readonly now: Date }
+  | { readonly kind: 'sold_out'; readonly seatsAvailable: number }
+  | { readonly kind: 'not_on_sale'; readonly reason: 'cancelled' | 'started' }
+  | { readonly kind: 'not_found' };
+
+/**
+ * Takes `quantity` seats out of sale for `holdSeconds` as a `pending` hold, or says why not. The
+ * show row is locked while sold seats and unexpired holds are counted and the hold is written, so
+ * concurrent checkouts of one show queue here and never hold more than its capacity.
+ */
+export async function reserveSeats(
+  pool: DbPool,
+  request: { showId: string; buyerOrgId: string; quantity: number; holdSeconds: number },
+): Promise<ReserveOutcome> {
+  return withTransaction(pool, async (connection) => {
+    const locked = await lockShowForSale(connection, request.showId);
+    if (!locked) return { kind: 'not_found' };
+    const { show, now } = locked;
+    if (!isOnSale(show, now))
+      return { kind: 'not_on_sale', reason: show.status === 'cancelled' ? 'cancelled' : 'started' };
+    if (show.seatsAvailable < request.quantity)
+      return { kind: 'sold_out', seatsAvailable: show.seatsAvailable };
+    const hold: SeatHold = {
+      id: newId(now.getTime()),
+      showId: show.id,
+      buyerOrgId: request.buyerOrgId,
+      quantity: request.quantity,
+      unitAmount: show.priceAmount,
+      amountTotal: show.priceAmount * request.quantity,
+      currency: show.currency,
+      expiresAt: new Date(now.getTime() + request.holdSeconds * 1000),
+    };
+    await connection.query(
+      `INSERT INTO seat_holds (id, show_id, buyer_org_id, quantity, amount_total, currency, status, expires_at, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
+      [
+        hold.id,
+        hold.showId,
+        hold.buyerOrgId,
+        hold.quantity,
+        hold.amountTotal,
+        hold.currency,
+        hold.expiresAt,
+        now,
+      ],
+    );
+    const seatsHeld = show.seatsHeld + hold.quantity;
+    return {
+      kind: 'held',
+      hold,
+      show: { ...show, seatsHeld, seatsAvailable: show.seatsAvailable - hold.quantity },
+      now,
+    };
+  });
+}
+
+/**
+ * Records the Checkout Session of a pending hold. False when the hold is no longer pending: the
+ * sweep released it, or the webhook got there first.
+ */
+export async function markHoldHeld(
+  db: Queryable,
+  holdId: string,
+  checkoutSessionId: string,
+): Promise<boolean> {
+  const [result] = await db.query<ResultSetHeader>(
+    `UPDATE seat_holds SET status = 'held', checkout_session_id = ? WHERE id = ? AND status = 'pending'`,
+    [checkoutSessionId, holdId],
+  );
+  return result.affectedRows === 1;
+}
+
+export type HoldStatus = 'pending' | 'held' | 'paid' | 'released' | 'refunded';
+
+export async function holdStatus(db: Queryable, holdId: string): Promise<HoldStatus | undefined> {
+  const [rows] = await db.query<RowDataPacket[]>('SELECT status FROM seat_holds WHERE id = ?', [holdId]);
+  return rows[0] ? (rows[0].status as HoldStatus) : undefined;
+}
+
+/** Gives a hold's seats back (pending or held only: a paid order is never released here). */
+export async function releaseHold(db: Queryable, holdId: string, reason: string): Promise<boolean> {
+  const [result] = await db.query<ResultSetHeader>(
+    `UPDATE seat_holds SET status = 'released', release_reason = ?, released_at = NOW(3)
+      WHERE id = ? AND status IN ('pending', 'held')`,
+    [reason.slice(0, 200), holdId],
+  );
+  return result.affectedRows === 1;
+}
+
+export const EXPIRED_HOLD_REASON = 'expired';
+
+/**
+ * Marks held and pending holds past `expires_at` as released, oldest first, at most `limit`.
+ * Availability never waits for this (expired holds stop counting at once); it keeps the table
+ * honest for whoever reads statuses. Returns the holds it released.
+ */
+export async function releaseExpiredHolds(
+  pool: DbPool,
+  options: { showId?: string; limit: number },
+): Promise<{ released: string[] }> {
+  const where = ["status IN ('pending', 'held')", 'expires_at <= NOW(3)'];
+  const params: unknown[] = [];
+  if (options.showId) {
+    where.push('show_id = ?');
+    params.push(options.showId);
+  }
+  const [rows] = await pool.query<RowDataPacket[]>(
+    `SELECT id FROM seat_holds WHERE ${where.join(' AND ')} ORDER BY expires_at LIMIT ?`,
+    [...params, options.limit],
+  );
+  const candidates = rows.map((row) => String(row.id));
+  if (candidates.length === 0) return { released: [] };
+  // Re-checked per row under its own lock: a hold paid or released meanwhile is left alone.
+  const released: string[] = [];
+  for (const id of candidates) {
+    const [result] = await pool.query<ResultSetHeader>(
+      `UPDATE seat_holds SET status = 'released', release_reason = ?, released_at = NOW(3)
+        WHERE id = ? AND status IN ('pending', 'held') AND expires_at <= NOW(3)`,
+      [EXPIRED_HOLD_REASON, id],
+    );
+    if (result.affectedRows === 1) released.push(id);
+  }
+  return { released };
+}
+
+/** Seats a show can still sell now; undefined for an unknown show, 0 when it is not on sale. */
+export async function seatsAvailable(db: Queryable, showId: string): Promise<number | undefined> {
+  const found = await findShow(db, showId);
+  if (!found) return undefined;
+  return isOnSale(found.show, found.now) ? found.show.seatsAvailable : 0;
+}
+
+/**
+ * Locks the show row (the lock every hold and every sale takes) and counts the seats its
+ * unexpired holds keep out of sale. Inside a transaction only.
+ */
+export async function lockShowForSale(
+  connection: DbConnection,
+  showId: string,
+): Promise<{ show: ShowAvailability; now: Date } | undefined> {
+  const [rows] = await connection.query<RowDataPacket[]>(
+    `SELECT ${SHOW_COLUMNS}, NOW(3) AS db_now FROM shows s WHERE s.id = ? FOR UPDATE`,
+    [showId],
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  const show = showFromRow(row);
+  const held = await seatsHeld(connection, showId);
+  return {
+    show: { ...show, seatsHeld: held, seatsAvailable: seatsLeft(show, held) },
+    now: row.db_now as Date,
+  };
+}
+
+/** Seats held by unexpired holds of one show (for callers already holding the show lock). */
+export async function seatsHeld(connection: DbConnection, showId: string): Promise<number> {
+  const [rows] = await connection.query<RowDataPacket[]>(
+    `SELECT COALESCE(SUM(quantity), 0) AS seats FROM seat_holds WHERE show_id = ? AND ${ACTIVE_HOLD_CONDITION}`,
+    [showId],
+  );
+  return Number(rows[0]?.seats ?? 0);
+}

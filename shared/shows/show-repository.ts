@@ -1,0 +1,113 @@
+import type { RowDataPacket } from 'mysql2/promise';
+import type { DbConnection, DbPool } from '../db/pool.ts';
+import { type Show, type ShowAvailability, type ShowStatus, seatsLeft } from './show.ts';
+
+type Queryable = DbPool | DbConnection;
+
+export const SHOW_COLUMNS = `s.id, s.org_id, s.title, s.description, s.starts_at, s.capacity, s.seats_sold, s.price_amount,
+  s.currency, s.video_id, s.status, s.created_at`;
+
+/** Seats of holds still counting against capacity (the database clock decides what has expired). */
+export const ACTIVE_HOLD_CONDITION = "status IN ('pending', 'held') AND expires_at > NOW(3)";
+
+/** ACTIVE_HOLD_CONDITION, per show, as a column of a query over `shows s`. */
+const SEATS_HELD = `COALESCE((SELECT SUM(h.quantity) FROM seat_holds h
+  WHERE h.show_id = s.id AND h.status IN ('pending', 'held') AND h.expires_at > NOW(3)), 0)`;
+
+export interface NewShow {
+  readonly id: string;
+  readonly orgId: string;
+  readonly title: string;
+  readonly description: string | null;
+  readonly startsAt: Date;
+  readonly capacity: number;
+  readonly priceAmount: number;
+  readonly currency: string;
+  readonly videoId: string | null;
+}
+
+export async function insertShow(db: Queryable, show: NewShow): Promise<void> {
+  await db.query(
+    `INSERT INTO shows (id, org_id, title, description, starts_at, capacity, price_amount, currency, video_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [
+      show.id,
+      show.orgId,
+      show.title,
+      show.description,
+      show.startsAt,
+      show.capacity,
+      show.priceAmount,
+      show.currency,
+      show.videoId,
+    ],
+  );
+}
+
+/** A show with its current availability, and the database's clock at the moment it was read. */
+export async function findShow(
+  db: Queryable,
+  id: string,
+): Promise<{ show: ShowAvailability; now: Date } | undefined> {
+  const [rows] = await db.query<RowDataPacket[]>(
+    `SELECT ${SHOW_COLUMNS}, ${SEATS_HELD} AS seats_held, NOW(3) AS db_now FROM shows s WHERE s.id = ?`,
+    [id],
+  );
+  const row = rows[0];
+  return row ? { show: toAvailability(row), now: row.db_now as Date } : undefined;
+}
+
+export interface ShowCursor {
+  readonly startsAt: Date;
+  readonly id: string;
+}
+
+/** Upcoming shows on sale, soonest first; `after` is the last show of the previous page. */
+export async function listUpcomingShows(
+  db: Queryable,
+  page: { limit: number; after?: ShowCursor },
+): Promise<{ items: ShowAvailability[]; next: ShowCursor | null; now: Date }> {
+  const where = ["s.status = 'on_sale'", 's.starts_at > NOW(3)'];
+  const params: unknown[] = [];
+  if (page.after) {
+    where.push('(s.starts_at > ? OR (s.starts_at = ? AND s.id > ?))');
+    params.push(page.after.startsAt, page.after.startsAt, page.after.id);
+  }
+  const [rows] = await db.query<RowDataPacket[]>(
+    `SELECT ${SHOW_COLUMNS}, ${SEATS_HELD} AS seats_held, NOW(3) AS db_now FROM shows s
+      WHERE ${where.join(' AND ')} ORDER BY s.starts_at, s.id LIMIT ?`,
+    [...params, page.limit + 1],
+  );
+  const items = rows.slice(0, page.limit).map(toAvailability);
+  const last = items.at(-1);
+  return {
+    items,
+    next: rows.length > page.limit && last ? { startsAt: last.startsAt, id: last.id } : null,
+    // An empty page has no row to carry the database clock; nothing is presented with it then.
+    now: (rows[0]?.db_now as Date | undefined) ?? new Date(),
+  };
+}
+
+/** A row selected with SHOW_COLUMNS (from `shows s`). */
+export function showFromRow(row: RowDataPacket): Show {
+  return {
+    id: String(row.id),
+    orgId: String(row.org_id),
+    title: String(row.title),
+    description: (row.description as string | null) ?? null,
+    startsAt: row.starts_at as Date,
+    capacity: Number(row.capacity),
+    seatsSold: Number(row.seats_sold),
+    priceAmount: Number(row.price_amount),
+    currency: String(row.currency),
+    videoId: (row.video_id as string | null) ?? null,
+    status: row.status as ShowStatus,
+    createdAt: row.created_at as Date,
+  };
+}
+
+function toAvailability(row: RowDataPacket): ShowAvailability {
+  const show = showFromRow(row);
+  const seatsHeld = Number(row.seats_held);
+  return { ...show, seatsHeld, seatsAvailable: seatsLeft(show, seatsHeld) };
+}
