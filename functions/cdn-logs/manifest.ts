@@ -4,6 +4,13 @@ import { cdnLogsConfigKeys } from './config.ts';
 const anonymous = { type: 'anonymous' } as const;
 const videoReader = { type: 'scoped', anyOf: ['videos:read', 'videos:write', 'admin'] } as const;
 
+/**
+ * The Fastly HTTPS logging endpoint to point at this function: url `https://<api host>/v1/cdn-logs`
+ * (the challenge is then asked of `https://<api host>/.well-known/fastly/logging/challenge`),
+ * method POST, json_format 2 (newline-delimited), the format in shared/cdn/fastly-log.ts,
+ * header_name `X-Log-Secret` with one of CDN_LOG_SECRET as header_value, request_max_bytes at
+ * most 5242880 (MAX_LOG_BATCH_BYTES), gzip compression optional.
+ */
 export const cdnLogsManifest = defineManifest({
   name: 'cdn-logs',
   summary:

@@ -6,7 +6,7 @@ import { EDGE_TOKEN_PATH_PREFIX, edgeScopeOf } from './edge-token.ts';
  * (format version 2, placement in vcl_log) emits:
  *
  *   {"timestamp":"%{strftime(\{"%Y-%m-%dT%H:%M:%S%z"\}, time.start)}V",
- *    "client_ip":"%{req.http.Fastly-Client-IP}V",
+ *    "client_ip":"%{client.ip}V",
  *    "method":"%{json.escape(req.method)}V",
  *    "url":"%{json.escape(req.url)}V",
  *    "status":%{resp.status}V,
@@ -16,7 +16,9 @@ import { EDGE_TOKEN_PATH_PREFIX, edgeScopeOf } from './edge-token.ts';
  *
  * (on one line). `url` is the request target as the client sent it, so an asset's requests look
  * like `/t/<exp>_<sig>/videos/<assetId>/v<n>/…`, query string included. Unknown members are
- * ignored, so the format can grow without breaking ingest.
+ * ignored, so the format can grow without breaking ingest. `client.ip` rather than a header a
+ * client could set; with shielding, give the endpoint the condition
+ * `fastly.ff.visits_this_service == 0` so only the edge that met the client logs the request.
  */
 export interface CdnLogEntry {
   readonly at: Date;
