@@ -2,6 +2,7 @@ import type { ForgecastFunction } from '../shared/runtime/function.ts';
 import type { FunctionManifest } from '../shared/runtime/manifest.ts';
 import { accountsManifest } from './accounts/manifest.ts';
 import { authorizerManifest } from './authorizer/manifest.ts';
+import { cdnLogsManifest } from './cdn-logs/manifest.ts';
 import { chainIndexerManifest } from './chain-indexer/manifest.ts';
 import { designsManifest } from './designs/manifest.ts';
 import { healthManifest } from './health/manifest.ts';
@@ -10,6 +11,8 @@ import { licenseMintManifest } from './license-mint/manifest.ts';
 import { printAuthorizeManifest } from './print-authorize/manifest.ts';
 import { printersManifest } from './printers/manifest.ts';
 import { settlerManifest } from './settler/manifest.ts';
+import { showAccessManifest } from './show-access/manifest.ts';
+import { ticketsManifest } from './tickets/manifest.ts';
 import { transcodeDispatchManifest } from './transcode-dispatch/manifest.ts';
 import { videosManifest } from './videos/manifest.ts';
 import { vodPackageManifest } from './vod-package/manifest.ts';
@@ -38,6 +41,9 @@ export const catalog: readonly CatalogEntry[] = [
   { manifest: videosManifest, load: () => import('./videos/handler.ts') },
   { manifest: transcodeDispatchManifest, load: () => import('./transcode-dispatch/handler.ts') },
   { manifest: vodPackageManifest, load: () => import('./vod-package/handler.ts') },
+  { manifest: ticketsManifest, load: () => import('./tickets/handler.ts') },
+  { manifest: showAccessManifest, load: () => import('./show-access/handler.ts') },
+  { manifest: cdnLogsManifest, load: () => import('./cdn-logs/handler.ts') },
 ];
 
 export function findFunction(name: string): CatalogEntry | undefined {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -11,6 +11,14 @@ export interface LocalCredentials {
   readonly edgeTokenKeyHex: string;
   /** The local edge's stand-in for a Fastly API token (purges). */
   readonly cdnApiToken: string;
+  /** Signs ticket codes (check-in QR codes). */
+  readonly ticketCodeKeyHex: string;
+  /** Shared secret the CDN's log streaming sends with each batch. */
+  readonly cdnLogSecret: string;
+  /** Salt for hashing viewers in CDN statistics (raw addresses are never stored). */
+  readonly cdnViewerSalt: string;
+  /** A service account for signing Firebase custom tokens (chat), made locally. */
+  readonly firebaseServiceAccountJson: string;
 }
 
 /**
@@ -32,9 +40,23 @@ export async function loadOrCreateCredentials(dataDir: string): Promise<LocalCre
     masterKeyBase64: stored?.masterKeyBase64 ?? randomBytes(32).toString('base64'),
     edgeTokenKeyHex: stored?.edgeTokenKeyHex ?? randomBytes(32).toString('hex'),
     cdnApiToken: stored?.cdnApiToken ?? randomBytes(24).toString('base64url'),
+    ticketCodeKeyHex: stored?.ticketCodeKeyHex ?? randomBytes(32).toString('hex'),
+    cdnLogSecret: stored?.cdnLogSecret ?? randomBytes(32).toString('base64url'),
+    cdnViewerSalt: stored?.cdnViewerSalt ?? randomBytes(32).toString('hex'),
+    firebaseServiceAccountJson: stored?.firebaseServiceAccountJson ?? localServiceAccount(),
   };
   if (!stored || Object.keys(complete).some((key) => !(key in stored))) {
     await writeFile(file, JSON.stringify(complete, null, 2), { mode: 0o600 });
   }
   return complete;
+}
+
+function localServiceAccount(): string {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return JSON.stringify({
+    type: 'service_account',
+    project_id: 'forgecast-local',
+    client_email: 'chat@forgecast-local.iam.gserviceaccount.com',
+    private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }),
+  });
 }
