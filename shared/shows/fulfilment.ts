@@ -2,6 +2,8 @@ import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { type DbConnection, type DbPool, withTransaction } from '../db/pool.ts';
 import { appendToOutbox } from '../events/outbox.ts';
 import type { Payments } from '../payments/payments.ts';
+import type { HoldStatus } from './seat-holds.ts';
+import { ACTIVE_HOLD_CONDITION } from './show-repository.ts';
 import {
   type ChargeObject,
   type CheckoutSessionObject,
@@ -9,7 +11,7 @@ import {
   holdIdOf,
   STRIPE_EVENT_TYPES,
 } from './stripe-event.ts';
-import { issueTickets, type RevocationReason, revokeTickets, ticketIdsOf } from './tickets.ts';
+import { issueTickets, type RevocationReason, revokeTickets } from './tickets.ts';
 
 /**
  * Exactly-once fulfilment of Stripe Checkout orders (one seat hold per session).
@@ -28,8 +30,6 @@ const NOTHING_CHARGED_REASON = 'late completion without a charge: show sold out'
 const REFUNDED_BEFORE_FULFILMENT = 'charge refunded before fulfilment';
 const CHARGE_REFUNDED = 'charge refunded';
 const REFUND_ISSUING_REASONS = [LATE_PAYMENT_REASON, CANCELLED_SHOW_REASON];
-
-type HoldStatus = 'pending' | 'held' | 'paid' | 'released' | 'refunded';
 
 interface LockedHold {
   readonly id: string;
@@ -146,7 +146,7 @@ async function lockShow(connection: DbConnection, showId: string) {
 async function seatsHeldByOthers(connection: DbConnection, showId: string, holdId: string) {
   const [rows] = await connection.query<RowDataPacket[]>(
     `SELECT COALESCE(SUM(quantity), 0) AS seats FROM seat_holds
-      WHERE show_id = ? AND status IN ('pending', 'held') AND expires_at > NOW(3) AND id <> ?`,
+      WHERE show_id = ? AND ${ACTIVE_HOLD_CONDITION} AND id <> ?`,
     [showId, holdId],
   );
   return Number(rows[0]?.seats ?? 0);
@@ -279,7 +279,7 @@ export async function fulfil(
     hold.quantity,
     hold.showId,
   ]);
-  const issued = await issueTickets(connection, {
+  const ticketIds = await issueTickets(connection, {
     holdId: hold.id,
     showId: hold.showId,
     holderOrgId: hold.buyerOrgId,
@@ -287,12 +287,9 @@ export async function fulfil(
   });
   await appendToOutbox(
     connection,
-    orderEvent(hold, 'tickets.issued', {
-      ticketIds: await ticketIdsOf(connection, hold.id),
-      quantity: hold.quantity,
-      paymentIntentId,
-    }),
+    orderEvent(hold, 'tickets.issued', { ticketIds, quantity: hold.quantity, paymentIntentId }),
   );
+  const issued = ticketIds.length;
   const late = hold.status !== 'held' && hold.status !== 'pending';
   const disputes = pending.filter((p) => p.reason === 'disputed');
   if (disputes.length === 0) return { kind: 'issued', holdId: hold.id, tickets: issued, late };
@@ -331,7 +328,7 @@ export async function recordPaymentPending(
 }
 
 /** Releases an unpaid hold (session expired, delayed payment failed). A paid order is never touched. */
-export async function releaseHold(
+export async function releaseHoldOfSession(
   connection: DbConnection,
   session: CheckoutSessionObject,
   reason: string,
@@ -458,25 +455,4 @@ export async function refundLatePayment(
     return true;
   });
   return { kind: 'refunded', refundId: refund.id, recorded };
-}
-
-/**
- * Marks holds whose time ran out as released. Capacity already ignores them (it counts only
- * unexpired holds), so this keeps statuses honest rather than freeing seats; a payment that
- * still arrives for one goes through the late-payment policy above.
- */
-export async function releaseLapsedHolds(pool: DbPool, limit: number): Promise<number> {
-  // Found with a plain read, then updated by primary key: an UPDATE that scanned for them would
-  // lock every row it passed (REPEATABLE READ) and stall fulfilments meanwhile.
-  const [rows] = await pool.query<RowDataPacket[]>(
-    `SELECT id FROM seat_holds WHERE status IN ('pending', 'held') AND expires_at <= NOW(3) LIMIT ?`,
-    [limit],
-  );
-  if (rows.length === 0) return 0;
-  const [result] = await pool.query<ResultSetHeader>(
-    `UPDATE seat_holds SET status = 'released', release_reason = 'hold expired', released_at = NOW(3)
-      WHERE id IN (?) AND status IN ('pending', 'held') AND expires_at <= NOW(3)`,
-    [rows.map((row) => String(row.id))],
-  );
-  return result.affectedRows;
 }

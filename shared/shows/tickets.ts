@@ -12,11 +12,11 @@ export interface TicketOrder {
 export type RevocationReason = 'refunded' | 'disputed';
 
 /**
- * Issues seats 1..quantity of an order. (hold_id, seat) is unique, so a second call for the same
- * order inserts nothing: the count returned is what this call added.
+ * Issues seats 1..quantity of an order and returns the order's ticket ids. (hold_id, seat) is
+ * unique, so a second call for the same order adds nothing and returns the same ids.
  */
-export async function issueTickets(connection: DbConnection, order: TicketOrder): Promise<number> {
-  if (order.quantity < 1) return 0;
+export async function issueTickets(connection: DbConnection, order: TicketOrder): Promise<string[]> {
+  if (order.quantity < 1) return [];
   const rows = Array.from({ length: order.quantity }, (_, index) => [
     newId(),
     order.showId,
@@ -25,12 +25,12 @@ export async function issueTickets(connection: DbConnection, order: TicketOrder)
     index + 1,
   ]);
   // ON DUPLICATE KEY (not INSERT IGNORE): only a seat already issued is skipped, never a bad row.
-  const [result] = await connection.query<ResultSetHeader>(
+  await connection.query(
     `INSERT INTO tickets (id, show_id, hold_id, holder_org_id, seat) VALUES ?
        ON DUPLICATE KEY UPDATE id = id`,
     [rows],
   );
-  return result.affectedRows;
+  return ticketIdsOf(connection, order.holdId);
 }
 
 /** Revokes every valid ticket of an order; returns how many this call revoked. */

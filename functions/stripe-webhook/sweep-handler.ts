@@ -1,0 +1,30 @@
+import { scheduleTickSchema } from '../../events/schedule-tick.ts';
+import { createPool } from '../../shared/db/pool.ts';
+import { paymentsFromConfig } from '../../shared/payments/payments-from-config.ts';
+import { eventFunction } from '../../shared/runtime/function.ts';
+import { loadStripeSweepConfig } from './config.ts';
+import type { ProcessingDeps } from './process-event.ts';
+import { runSweep } from './sweep.ts';
+import { stripeSweepManifest } from './sweep-manifest.ts';
+
+const config = loadStripeSweepConfig();
+const pool = createPool(config.MYSQL_URL);
+const deps: ProcessingDeps = {
+  pool,
+  payments: paymentsFromConfig(config),
+  paymentPendingHoldSeconds: config.STRIPE_PAYMENT_PENDING_HOLD_SECONDS,
+};
+
+export const handler = eventFunction(scheduleTickSchema, async (tick) => {
+  if (tick.data.function !== stripeSweepManifest.name) {
+    return { status: 'ignored', reason: `a tick for ${tick.data.function}` };
+  }
+  const summary = await runSweep(deps, {
+    batch: config.STRIPE_SWEEP_BATCH,
+    releaseBatch: config.STRIPE_RELEASE_BATCH,
+    retryBaseSeconds: config.STRIPE_RETRY_BASE_SECONDS,
+    retryMaxSeconds: config.STRIPE_RETRY_MAX_SECONDS,
+    maxAttempts: config.STRIPE_RETRY_MAX_ATTEMPTS,
+  });
+  return { status: 'processed', detail: { ...summary } };
+});

@@ -1,0 +1,55 @@
+import { log } from '../../shared/runtime/log.ts';
+import { releaseExpiredHolds } from '../../shared/shows/seat-holds.ts';
+import { stripeEventSchema } from '../../shared/shows/stripe-event.ts';
+import { eventsDueForRetry, markProcessed } from './event-log.ts';
+import { type ProcessingDeps, processEvent } from './process-event.ts';
+
+export interface SweepOptions {
+  readonly batch: number;
+  readonly releaseBatch: number;
+  readonly retryBaseSeconds: number;
+  readonly retryMaxSeconds: number;
+  readonly maxAttempts: number;
+}
+
+export interface SweepSummary {
+  holdsReleased: number;
+  retried: number;
+  processed: number;
+  deferred: number;
+  gaveUp: number;
+}
+
+/** One sweep: lapsed holds released, then due events retried oldest first, one at a time. */
+export async function runSweep(deps: ProcessingDeps, options: SweepOptions): Promise<SweepSummary> {
+  const summary: SweepSummary = { holdsReleased: 0, retried: 0, processed: 0, deferred: 0, gaveUp: 0 };
+  summary.holdsReleased = (
+    await releaseExpiredHolds(deps.pool, { limit: options.releaseBatch })
+  ).released.length;
+  const due = await eventsDueForRetry(deps.pool, {
+    baseSeconds: options.retryBaseSeconds,
+    maxSeconds: options.retryMaxSeconds,
+    limit: options.batch,
+  });
+  for (const stored of due) {
+    if (stored.attempts >= options.maxAttempts) {
+      log.error('Stripe event given up after its last attempt', {
+        eventId: stored.id,
+        attempts: stored.attempts,
+      });
+      await markProcessed(deps.pool, stored.id, `gave up after ${stored.attempts} attempts`);
+      summary.gaveUp += 1;
+      continue;
+    }
+    const parsed = stripeEventSchema.safeParse(JSON.parse(stored.payload));
+    if (!parsed.success) {
+      await markProcessed(deps.pool, stored.id, 'rejected: stored payload is not an event');
+      summary.gaveUp += 1;
+      continue;
+    }
+    summary.retried += 1;
+    const result = await processEvent(deps, parsed.data);
+    summary[result.status] += 1;
+  }
+  return summary;
+}
