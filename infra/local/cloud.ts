@@ -25,7 +25,7 @@ export const LOCAL_NAMESPACE = 'forgecast';
 /** Work queues the platform uses; OCI Queue in production. */
 export const WORK_QUEUES = ['transcode', 'settlement'] as const;
 /** The local edge's service id in Fastly's purge API. */
-export const LOCAL_CDN_SERVICE_ID = 'forgecast-local';
+export const LOCAL_CDN_SERVICE_ID = 'ForgecastLocalEdge';
 
 export interface LocalCloudOptions {
   readonly dataDir: string;

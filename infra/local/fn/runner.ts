@@ -92,8 +92,16 @@ export class FnRunner {
     }
   }
 
-  async warmAll(): Promise<void> {
-    await Promise.all([...this.pools.values()].map((pool) => pool.warm()));
+  /**
+   * One hot process per function, a few at a time: starting every function at once on a small
+   * machine pushes cold starts past Fn's 5 s window, which a real Fn server never does either.
+   */
+  async warmAll(concurrency = 4): Promise<void> {
+    const pending = [...this.pools.values()];
+    const next = async (): Promise<void> => {
+      for (let pool = pending.shift(); pool; pool = pending.shift()) await pool.warm();
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, pending.length) }, next));
   }
 
   async close(): Promise<void> {
