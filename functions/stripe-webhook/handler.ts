@@ -11,13 +11,20 @@ import { signatureVerifier } from './verify-signature.ts';
 
 /** Stripe's events are a few KB; anything near this is not one of them. */
 export const MAX_WEBHOOK_BYTES = 512 * 1024;
+const INLINE_REFUND_TIMEOUT_MS = 5000;
 
 const config = loadStripeWebhookConfig();
 const pool = createPool(config.MYSQL_URL);
 const verifier = signatureVerifier(config.STRIPE_WEBHOOK_SECRETS, config.STRIPE_WEBHOOK_TOLERANCE_SECONDS);
 const deps: ProcessingDeps = {
   pool,
-  payments: paymentsFromConfig(config),
+  // An inline late refund must fit in this function's timeout and answer Stripe fast; one that
+  // does not is left to the sweep, which retries it under the same idempotency key.
+  payments: paymentsFromConfig({
+    ...config,
+    STRIPE_TIMEOUT_MS: Math.min(config.STRIPE_TIMEOUT_MS, INLINE_REFUND_TIMEOUT_MS),
+    STRIPE_MAX_NETWORK_RETRIES: 0,
+  }),
   paymentPendingHoldSeconds: config.STRIPE_PAYMENT_PENDING_HOLD_SECONDS,
 };
 

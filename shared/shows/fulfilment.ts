@@ -41,6 +41,8 @@ interface LockedHold {
   readonly paymentIntentId: string | null;
   readonly refundId: string | null;
   readonly releaseReason: string | null;
+  /** Past expires_at: its seats no longer count as held, whatever the status says. */
+  readonly lapsed: boolean;
 }
 
 export type FulfilOutcome =
@@ -79,7 +81,7 @@ export type RevokeOutcome =
   | { readonly kind: 'waiting-for-payment'; readonly holdId: string };
 
 const HOLD_COLUMNS = `id, show_id, buyer_org_id, quantity, status, checkout_session_id, payment_intent_id,
-  refund_id, release_reason`;
+  refund_id, release_reason, expires_at <= NOW(3) AS lapsed`;
 
 function holdFrom(row: RowDataPacket): LockedHold {
   return {
@@ -92,6 +94,7 @@ function holdFrom(row: RowDataPacket): LockedHold {
     paymentIntentId: (row.payment_intent_id as string | null) ?? null,
     refundId: (row.refund_id as string | null) ?? null,
     releaseReason: (row.release_reason as string | null) ?? null,
+    lapsed: Number(row.lapsed) === 1,
   };
 }
 
@@ -290,7 +293,7 @@ export async function fulfil(
     orderEvent(hold, 'tickets.issued', { ticketIds, quantity: hold.quantity, paymentIntentId }),
   );
   const issued = ticketIds.length;
-  const late = hold.status !== 'held' && hold.status !== 'pending';
+  const late = hold.lapsed || (hold.status !== 'held' && hold.status !== 'pending');
   const disputes = pending.filter((p) => p.reason === 'disputed');
   if (disputes.length === 0) return { kind: 'issued', holdId: hold.id, tickets: issued, late };
   await revokeLocked(connection, { ...hold, status: 'paid', paymentIntentId }, 'disputed');
@@ -320,7 +323,10 @@ export async function recordPaymentPending(
   }
   await connection.query(
     `UPDATE seat_holds SET checkout_session_id = ?, payment_intent_id = COALESCE(payment_intent_id, ?),
-            payment_status = ?, expires_at = GREATEST(expires_at, NOW(3) + INTERVAL ? SECOND)
+            payment_status = ?,
+            -- A hold that already lapsed is not revived: its seats may be sold; the payment, if it
+            -- lands, goes through the late-payment policy.
+            expires_at = IF(expires_at > NOW(3), GREATEST(expires_at, NOW(3) + INTERVAL ? SECOND), expires_at)
       WHERE id = ?`,
     [session.id, session.payment_intent ?? null, session.payment_status, holdSeconds, hold.id],
   );

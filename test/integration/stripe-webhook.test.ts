@@ -590,6 +590,19 @@ describe('Function: stripe-webhook', () => {
       expect(await validTickets(seeded.holdId)).toBe(2);
     });
 
+    it('does not revive a lapsed hold for a payment still settling', async () => {
+      const show = await seedShow(10);
+      const seeded = await seedHold(show, { expiresInSeconds: -5 });
+      await deliverOk(
+        stripeEvent('checkout.session.completed', checkoutSession({ ...seeded, paymentStatus: 'unpaid' })),
+      );
+      const pending = await one(
+        'SELECT payment_status, expires_at <= NOW(3) AS lapsed FROM seat_holds WHERE id = ?',
+        [seeded.holdId],
+      );
+      expect(pending).toMatchObject({ payment_status: 'unpaid', lapsed: 1 });
+    });
+
     it('releases the hold when a delayed payment fails', async () => {
       const show = await seedShow(10);
       const seeded = await seedHold(show);
