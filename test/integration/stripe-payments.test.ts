@@ -647,6 +647,32 @@ describe('Local Stripe server: wire format and webhooks', () => {
     );
   });
 
+  it('records events without a webhook URL and sends them once one is set', async () => {
+    // Prepare
+    const local = await startTestStripe();
+    try {
+      const localPayments = paymentsFor(local);
+      const before = await localPayments.createCheckoutSession(sessionRequest());
+      const after = await localPayments.createCheckoutSession(sessionRequest());
+
+      // Act
+      const unsent = await local.complete(before.id);
+      local.setWebhookUrl(sink.url);
+      const sent = await local.complete(after.id);
+
+      // Assess
+      expect(unsent.delivery).toBeUndefined();
+      expect(sent.delivery?.status).toBe(200);
+      expect(local.events().map((e) => e.type)).toEqual([
+        'checkout.session.completed',
+        'checkout.session.completed',
+      ]);
+      expect(local.deliveries().map((d) => d.eventId)).toEqual([sent.event.id]);
+    } finally {
+      await local.close();
+    }
+  });
+
   it('sends charge.dispute.created for a disputed payment', async () => {
     // Prepare
     const session = await payments.createCheckoutSession(sessionRequest());

@@ -68,6 +68,8 @@ export interface RunningLocalStripe {
   deliveries(): WebhookDelivery[];
   /** Waits for webhook deliveries caused by API calls (refunds, expiries), which run after the answer. */
   flush(): Promise<void>;
+  /** Where events go from now on (the local cloud learns its gateway's address after starting this). */
+  setWebhookUrl(url: string | undefined): void;
   /** The next `count` API requests fail with HTTP `status` (default 500) before doing anything. */
   failNext(count: number, status?: number): void;
 }
@@ -95,6 +97,7 @@ export async function startLocalStripe(options: LocalStripeOptions): Promise<Run
   const inFlight = new Set<Promise<unknown>>();
   let failures: { remaining: number; status: number } = { remaining: 0, status: 500 };
   let ledger: StripeLedger | undefined;
+  let webhookUrl = options.webhookUrl;
 
   const server = http.createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
@@ -260,9 +263,9 @@ export async function startLocalStripe(options: LocalStripeOptions): Promise<Run
   }
 
   async function deliver(event: StripeEventObject): Promise<WebhookDelivery | undefined> {
-    if (!options.webhookUrl) return undefined;
+    if (!webhookUrl) return undefined;
     const delivery = await postEvent(event, {
-      url: options.webhookUrl,
+      url: webhookUrl,
       secret: options.webhookSecret,
       timeoutMs: options.webhookTimeoutMs ?? 10_000,
       timestamp: Math.floor(clock().getTime() / 1000),
@@ -282,7 +285,7 @@ export async function startLocalStripe(options: LocalStripeOptions): Promise<Run
   /** Sends, in order and in the background, whatever the ledger emitted. */
   function dispatch(): void {
     const events = state().takeUndelivered();
-    if (events.length === 0 || !options.webhookUrl) return;
+    if (events.length === 0 || !webhookUrl) return;
     const run = (async () => {
       for (const event of events) await deliver(event);
     })();
@@ -361,7 +364,7 @@ export async function startLocalStripe(options: LocalStripeOptions): Promise<Run
     async redeliver(eventId) {
       const event = state().event(eventId);
       if (!event) throw new Error(`no event ${eventId}`);
-      if (!options.webhookUrl) throw new Error('local Stripe has no webhook URL');
+      if (!webhookUrl) throw new Error('local Stripe has no webhook URL');
       return (await deliver(event)) as WebhookDelivery;
     },
     refundsFor: (paymentIntentId) => state().refundsFor(paymentIntentId),
@@ -375,6 +378,9 @@ export async function startLocalStripe(options: LocalStripeOptions): Promise<Run
     deliveries: () => [...deliveries],
     async flush() {
       while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+    },
+    setWebhookUrl(url) {
+      webhookUrl = url;
     },
     failNext(count, status = 500) {
       failures = { remaining: count, status };
