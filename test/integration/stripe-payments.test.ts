@@ -2,14 +2,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningLocalStripe } from '../../infra/local/stripe/server.ts';
+import { type RunningLocalStripe, startLocalStripe } from '../../infra/local/stripe/server.ts';
 import { newId } from '../../shared/ids.ts';
 import {
   type CheckoutSessionRequest,
   PaymentProviderError,
   type Payments,
 } from '../../shared/payments/payments.ts';
-import { paymentsFor, startTestStripe } from '../support/stripe.ts';
+import { paymentsFor, startTestStripe, stripeTestCredentials } from '../support/stripe.ts';
 
 interface ReceivedWebhook {
   raw: Buffer;
@@ -668,6 +668,35 @@ describe('Local Stripe server: wire format and webhooks', () => {
         'checkout.session.completed',
       ]);
       expect(local.deliveries().map((d) => d.eventId)).toEqual([sent.event.id]);
+    } finally {
+      await local.close();
+    }
+  });
+
+  it('reads a webhook URL given as a getter at each delivery', async () => {
+    // Prepare
+    let current: string | undefined;
+    const credentials = stripeTestCredentials();
+    const local = await startLocalStripe({
+      ...credentials,
+      expirySweepMs: 0,
+      get webhookUrl() {
+        return current;
+      },
+    });
+    try {
+      const localPayments = paymentsFor({ url: local.url, secretKey: credentials.secretKey });
+      const first = await localPayments.createCheckoutSession(sessionRequest());
+      const second = await localPayments.createCheckoutSession(sessionRequest());
+
+      // Act
+      const unsent = await local.complete(first.id);
+      current = sink.url;
+      const sent = await local.complete(second.id);
+
+      // Assess
+      expect(unsent.delivery).toBeUndefined();
+      expect(sent.delivery?.status).toBe(200);
     } finally {
       await local.close();
     }

@@ -97,7 +97,9 @@ export async function startLocalStripe(options: LocalStripeOptions): Promise<Run
   const inFlight = new Set<Promise<unknown>>();
   let failures: { remaining: number; status: number } = { remaining: 0, status: 500 };
   let ledger: StripeLedger | undefined;
-  let webhookUrl = options.webhookUrl;
+  // Read at each delivery, so `options.webhookUrl` may be a getter; setWebhookUrl overrides it.
+  let webhookOverride: { url: string | undefined } | undefined;
+  const webhookUrl = (): string | undefined => (webhookOverride ? webhookOverride.url : options.webhookUrl);
 
   const server = http.createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
@@ -263,9 +265,10 @@ export async function startLocalStripe(options: LocalStripeOptions): Promise<Run
   }
 
   async function deliver(event: StripeEventObject): Promise<WebhookDelivery | undefined> {
-    if (!webhookUrl) return undefined;
+    const url = webhookUrl();
+    if (!url) return undefined;
     const delivery = await postEvent(event, {
-      url: webhookUrl,
+      url,
       secret: options.webhookSecret,
       timeoutMs: options.webhookTimeoutMs ?? 10_000,
       timestamp: Math.floor(clock().getTime() / 1000),
@@ -285,7 +288,7 @@ export async function startLocalStripe(options: LocalStripeOptions): Promise<Run
   /** Sends, in order and in the background, whatever the ledger emitted. */
   function dispatch(): void {
     const events = state().takeUndelivered();
-    if (events.length === 0 || !webhookUrl) return;
+    if (events.length === 0 || !webhookUrl()) return;
     const run = (async () => {
       for (const event of events) await deliver(event);
     })();
@@ -364,7 +367,7 @@ export async function startLocalStripe(options: LocalStripeOptions): Promise<Run
     async redeliver(eventId) {
       const event = state().event(eventId);
       if (!event) throw new Error(`no event ${eventId}`);
-      if (!webhookUrl) throw new Error('local Stripe has no webhook URL');
+      if (!webhookUrl()) throw new Error('local Stripe has no webhook URL');
       return (await deliver(event)) as WebhookDelivery;
     },
     refundsFor: (paymentIntentId) => state().refundsFor(paymentIntentId),
@@ -380,7 +383,7 @@ export async function startLocalStripe(options: LocalStripeOptions): Promise<Run
       while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
     },
     setWebhookUrl(url) {
-      webhookUrl = url;
+      webhookOverride = { url };
     },
     failNext(count, status = 500) {
       failures = { remaining: count, status };
