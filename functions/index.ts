@@ -12,6 +12,9 @@ import { printAuthorizeManifest } from './print-authorize/manifest.ts';
 import { printersManifest } from './printers/manifest.ts';
 import { settlerManifest } from './settler/manifest.ts';
 import { showAccessManifest } from './show-access/manifest.ts';
+import { showsManifest } from './shows/manifest.ts';
+import { stripeWebhookManifest } from './stripe-webhook/manifest.ts';
+import { stripeSweepManifest } from './stripe-webhook/sweep-manifest.ts';
 import { ticketsManifest } from './tickets/manifest.ts';
 import { transcodeDispatchManifest } from './transcode-dispatch/manifest.ts';
 import { videosManifest } from './videos/manifest.ts';
@@ -41,6 +44,9 @@ export const catalog: readonly CatalogEntry[] = [
   { manifest: videosManifest, load: () => import('./videos/handler.ts') },
   { manifest: transcodeDispatchManifest, load: () => import('./transcode-dispatch/handler.ts') },
   { manifest: vodPackageManifest, load: () => import('./vod-package/handler.ts') },
+  { manifest: showsManifest, load: () => import('./shows/handler.ts') },
+  { manifest: stripeWebhookManifest, load: () => import('./stripe-webhook/handler.ts') },
+  { manifest: stripeSweepManifest, load: () => import('./stripe-webhook/sweep-handler.ts') },
   { manifest: ticketsManifest, load: () => import('./tickets/handler.ts') },
   { manifest: showAccessManifest, load: () => import('./show-access/handler.ts') },
   { manifest: cdnLogsManifest, load: () => import('./cdn-logs/handler.ts') },

@@ -18,6 +18,7 @@ import { startGateway } from './gateway/gateway.ts';
 import { startMariaDb } from './mariadb.ts';
 import { startS3Server } from './s3/server.ts';
 import { Scheduler, scheduledCalls } from './scheduler.ts';
+import { type RunningLocalStripe, startLocalStripe } from './stripe/server.ts';
 import { TranscoderPool } from './transcoder-pool.ts';
 
 export const LOCAL_REGION = 'local-1';
@@ -34,6 +35,8 @@ export interface LocalCloudOptions {
   readonly chainPort?: number;
   /** The local CDN edge (HLS with tokens, Fastly purge API). */
   readonly edgePort?: number;
+  /** The local Stripe API server (Checkout Sessions, refunds, signed webhooks to the gateway). */
+  readonly stripePort?: number;
   /** Transcoder worker processes (the Container Instances pool); 0 for none. Extra env for tests. */
   readonly transcoders?: { readonly count?: number; readonly env?: Readonly<Record<string, string>> };
   /** Use this MySQL/MariaDB instead of starting one (MYSQL_URL). */
@@ -56,6 +59,7 @@ export interface LocalCloud {
   readonly gatewayUrl: string;
   readonly s3Endpoint: string;
   readonly edgeUrl: string;
+  readonly stripe: RunningLocalStripe;
   readonly chainRpcUrl: string;
   readonly mysqlUrl: string;
   /** Every value a function may be configured with (each gets only its declared keys). */
@@ -145,6 +149,19 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     });
     stops.push(edge.close);
 
+    let webhookUrl: string | undefined;
+    const stripe = await startLocalStripe({
+      port: options.stripePort ?? 0,
+      secretKey: credentials.stripeSecretKey,
+      webhookSecret: credentials.stripeWebhookSecret,
+      // Known once the gateway listens; read at each delivery.
+      get webhookUrl() {
+        return webhookUrl;
+      },
+      log: (line) => log('stripe', line),
+    });
+    stops.push(stripe.close);
+
     const platformEnv: Record<string, string> = {
       MYSQL_URL: mysqlUrl,
       S3_ENDPOINT: s3.endpoint,
@@ -165,6 +182,11 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       FASTLY_API_TOKEN: credentials.cdnApiToken,
       FASTLY_SERVICE_IDS: LOCAL_CDN_SERVICE_ID,
       TICKET_CODE_KEY: credentials.ticketCodeKeyHex,
+      STRIPE_API_BASE: stripe.url,
+      STRIPE_SECRET_KEY: credentials.stripeSecretKey,
+      STRIPE_WEBHOOK_SECRETS: credentials.stripeWebhookSecret,
+      CHECKOUT_SUCCESS_URL: 'http://127.0.0.1/checkout/success?session={CHECKOUT_SESSION_ID}',
+      CHECKOUT_CANCEL_URL: 'http://127.0.0.1/checkout/cancelled?show={SHOW_ID}',
       FIREBASE_SERVICE_ACCOUNT_JSON: credentials.firebaseServiceAccountJson,
       CDN_LOG_SECRET: credentials.cdnLogSecret,
       CDN_VIEWER_SALT: credentials.cdnViewerSalt,
@@ -221,6 +243,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       log: (line) => log('gateway', line),
     });
     stops.push(gateway.close);
+    webhookUrl = `${gateway.url}/webhooks/stripe`;
 
     const transcoders = new TranscoderPool({
       size: options.transcoders?.count ?? 1,
@@ -243,6 +266,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       gatewayUrl: gateway.url,
       s3Endpoint: s3.endpoint,
       edgeUrl: edge.url,
+      stripe,
       chainRpcUrl: chain.rpcUrl,
       mysqlUrl,
       platformEnv,

@@ -19,6 +19,9 @@ export interface LocalCredentials {
   readonly cdnViewerSalt: string;
   /** A service account for signing Firebase custom tokens (chat), made locally. */
   readonly firebaseServiceAccountJson: string;
+  /** The local Stripe server's API key and webhook signing secret. */
+  readonly stripeSecretKey: string;
+  readonly stripeWebhookSecret: string;
 }
 
 /**
@@ -44,6 +47,8 @@ export async function loadOrCreateCredentials(dataDir: string): Promise<LocalCre
     cdnLogSecret: stored?.cdnLogSecret ?? randomBytes(32).toString('base64url'),
     cdnViewerSalt: stored?.cdnViewerSalt ?? randomBytes(32).toString('hex'),
     firebaseServiceAccountJson: stored?.firebaseServiceAccountJson ?? localServiceAccount(),
+    stripeSecretKey: stored?.stripeSecretKey ?? `sk_test_${randomBytes(24).toString('hex')}`,
+    stripeWebhookSecret: stored?.stripeWebhookSecret ?? `whsec_${randomBytes(24).toString('hex')}`,
   };
   if (!stored || Object.keys(complete).some((key) => !(key in stored))) {
     await writeFile(file, JSON.stringify(complete, null, 2), { mode: 0o600 });

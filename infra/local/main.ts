@@ -54,6 +54,7 @@ const cloud = await startLocalCloud({
   s3Port: port('S3_PORT', 9000),
   chainPort: port('CHAIN_PORT', 8545),
   edgePort: port('EDGE_PORT', 8081),
+  stripePort: port('STRIPE_PORT', 12111),
   transcoders: { count: port('TRANSCODER_WORKERS', 1) },
   ...(process.env.MYSQL_URL ? { mysqlUrl: process.env.MYSQL_URL } : {}),
   ...(process.env.CHAIN_RPC_URL
@@ -76,6 +77,7 @@ forgecast is ready in ${Math.round(performance.now() - started)} ms
   API gateway      ${cloud.gatewayUrl}        (try: curl ${cloud.gatewayUrl}/health)
   object storage   ${cloud.s3Endpoint}          (S3 API, path style; credentials in ${dataDir}/local-credentials.json)
   CDN edge         ${cloud.edgeUrl}          (HLS behind tokens; playback URLs come from GET /v1/videos/{id})
+  Stripe (local)   ${cloud.stripe.url}         (Checkout Sessions and refunds; webhooks signed to /v1/webhooks/stripe)
   transcoders      ${cloud.transcoders.workers.length} worker process(es) (TRANSCODER_WORKERS)
   chain JSON-RPC   ${cloud.chainRpcUrl}
   database         ${cloud.mysqlUrl.replace(/\/\/[^@]*@/, '//…@')}

@@ -18,6 +18,7 @@ function startPlatform(
       S3_PORT: '0',
       CHAIN_PORT: '0',
       EDGE_PORT: '0',
+      STRIPE_PORT: '0',
       MYSQL_URL: '',
       CHAIN_RPC_URL: '',
     },
