@@ -149,15 +149,10 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     });
     stops.push(edge.close);
 
-    let webhookUrl: string | undefined;
     const stripe = await startLocalStripe({
       port: options.stripePort ?? 0,
       secretKey: credentials.stripeSecretKey,
       webhookSecret: credentials.stripeWebhookSecret,
-      // Known once the gateway listens; read at each delivery.
-      get webhookUrl() {
-        return webhookUrl;
-      },
       log: (line) => log('stripe', line),
     });
     stops.push(stripe.close);
@@ -243,7 +238,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       log: (line) => log('gateway', line),
     });
     stops.push(gateway.close);
-    webhookUrl = `${gateway.url}/webhooks/stripe`;
+    // Known once the gateway listens.
+    stripe.setWebhookUrl(`${gateway.url}/webhooks/stripe`);
 
     const transcoders = new TranscoderPool({
       size: options.transcoders?.count ?? 1,
