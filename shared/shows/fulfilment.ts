@@ -142,14 +142,14 @@ async function lockShow(connection: DbConnection, showId: string) {
 }
 
 /**
- * Seats other unexpired holds keep. A plain read, deliberately after the locks above: InnoDB
- * takes the read view at a transaction's first non-locking read, so it sees every hold that was
- * committed before this transaction got the show row.
+ * Seats other unexpired holds keep, for a caller holding the show lock. A locking read: a plain
+ * one would use the transaction's read view, which may predate a hold committed just before this
+ * transaction got the show row. Only the late-payment path takes it.
  */
 async function seatsHeldByOthers(connection: DbConnection, showId: string, holdId: string) {
   const [rows] = await connection.query<RowDataPacket[]>(
     `SELECT COALESCE(SUM(quantity), 0) AS seats FROM seat_holds
-      WHERE show_id = ? AND ${ACTIVE_HOLD_CONDITION} AND id <> ?`,
+      WHERE show_id = ? AND ${ACTIVE_HOLD_CONDITION} AND id <> ? LOCK IN SHARE MODE`,
     [showId, holdId],
   );
   return Number(rows[0]?.seats ?? 0);
@@ -163,7 +163,8 @@ interface PendingRevocation {
 /**
  * Refunds and disputes recorded for this payment intent that found no order when they came.
  * Called after the order's payment intent is written, so a refund processed concurrently either
- * is visible here or waits for this transaction and then finds the order.
+ * is visible here or waits for this transaction and then finds the order. It must stay the
+ * transaction's first plain read: InnoDB takes the read view there, after that write's waits.
  */
 async function pendingRevocations(connection: DbConnection, paymentIntentId: string) {
   const [rows] = await connection.query<RowDataPacket[]>(
@@ -235,11 +236,15 @@ export async function fulfil(
       : { kind: 'already-refunded', holdId: hold.id };
   }
 
-  const show = await lockShow(connection, hold.showId);
   const paymentIntentId = hold.paymentIntentId ?? session.payment_intent ?? null;
+  const active = !hold.lapsed && (hold.status === 'held' || hold.status === 'pending');
+  // Written before the pending check below (see pendingRevocations). An active hold is marked
+  // paid in the same statement; every other outcome overwrites the status again.
   await connection.query(
-    `UPDATE seat_holds SET checkout_session_id = ?, payment_intent_id = ?, payment_status = ? WHERE id = ?`,
-    [session.id, paymentIntentId, session.payment_status, hold.id],
+    `UPDATE seat_holds SET checkout_session_id = ?, payment_intent_id = ?, payment_status = ?,
+            status = IF(?, 'paid', status), paid_at = IF(?, NOW(3), paid_at)
+      WHERE id = ?`,
+    [session.id, paymentIntentId, session.payment_status, active, active, hold.id],
   );
   const pending = paymentIntentId ? await pendingRevocations(connection, paymentIntentId) : [];
   const refundedAlready = pending.filter((p) => p.reason === 'refunded');
@@ -260,7 +265,21 @@ export async function fulfil(
     );
     return { kind: 'refunded-before-fulfilment', holdId: hold.id };
   }
+  const order = { ...hold, paymentIntentId };
+  const disputes = pending.filter((p) => p.reason === 'disputed');
 
+  if (active) {
+    // The checkout kept these seats out of sale, so the sale needs no count of other holds: only
+    // the capacity guard on the show row, taken last so every other sale of the show waits on it
+    // for as short a time as possible. Should the guard refuse (capacity lowered meanwhile, show
+    // cancelled), the sale is undone and the order goes the late-payment way below.
+    await connection.query('SAVEPOINT sale');
+    const sold = await sellSeats(connection, order, disputes, false);
+    if (sold) return sold;
+    await connection.query('ROLLBACK TO SAVEPOINT sale');
+  }
+
+  const show = await lockShow(connection, hold.showId);
   const available =
     show.capacity - show.seatsSold - (await seatsHeldByOthers(connection, hold.showId, hold.id));
   if (!show.onSale || available < hold.quantity) {
@@ -276,12 +295,22 @@ export async function fulfil(
     );
     return { kind: 'refund-due', holdId: hold.id };
   }
-
   await setHoldStatus(connection, hold.id, 'paid', null);
-  await connection.query('UPDATE shows SET seats_sold = seats_sold + ? WHERE id = ?', [
-    hold.quantity,
-    hold.showId,
-  ]);
+  const sold = await sellSeats(connection, order, disputes, true);
+  if (!sold) throw new Error(`show ${hold.showId} refused a sale its locked count allowed`);
+  return sold;
+}
+
+/**
+ * Issues the order's tickets and counts its seats as sold, unless the show's capacity guard
+ * refuses (then nothing here may be kept: the caller rolls back to its savepoint).
+ */
+async function sellSeats(
+  connection: DbConnection,
+  hold: LockedHold,
+  disputes: readonly PendingRevocation[],
+  late: boolean,
+): Promise<FulfilOutcome | undefined> {
   const ticketIds = await issueTickets(connection, {
     holdId: hold.id,
     showId: hold.showId,
@@ -290,19 +319,26 @@ export async function fulfil(
   });
   await appendToOutbox(
     connection,
-    orderEvent(hold, 'tickets.issued', { ticketIds, quantity: hold.quantity, paymentIntentId }),
+    orderEvent(hold, 'tickets.issued', {
+      ticketIds,
+      quantity: hold.quantity,
+      paymentIntentId: hold.paymentIntentId,
+    }),
   );
-  const issued = ticketIds.length;
-  const late = hold.lapsed || (hold.status !== 'held' && hold.status !== 'pending');
-  const disputes = pending.filter((p) => p.reason === 'disputed');
-  if (disputes.length === 0) return { kind: 'issued', holdId: hold.id, tickets: issued, late };
-  await revokeLocked(connection, { ...hold, status: 'paid', paymentIntentId }, 'disputed');
+  const [guarded] = await connection.query<ResultSetHeader>(
+    `UPDATE shows SET seats_sold = seats_sold + ?
+      WHERE id = ? AND status = 'on_sale' AND seats_sold + ? <= capacity`,
+    [hold.quantity, hold.showId, hold.quantity],
+  );
+  if (guarded.affectedRows === 0) return undefined;
+  if (disputes.length === 0) return { kind: 'issued', holdId: hold.id, tickets: ticketIds.length, late };
+  await revokeLocked(connection, { ...hold, status: 'paid' }, 'disputed');
   await markEventsProcessed(
     connection,
     disputes.map((p) => p.eventId),
     'revoked on completion',
   );
-  return { kind: 'issued-then-revoked', holdId: hold.id, tickets: issued };
+  return { kind: 'issued-then-revoked', holdId: hold.id, tickets: ticketIds.length };
 }
 
 /**

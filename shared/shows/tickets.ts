@@ -12,25 +12,16 @@ export interface TicketOrder {
 export type RevocationReason = 'refunded' | 'disputed';
 
 /**
- * Issues seats 1..quantity of an order and returns the order's ticket ids. (hold_id, seat) is
- * unique, so a second call for the same order adds nothing and returns the same ids.
+ * Issues seats 1..quantity of an order and returns their ids. Callers issue an order once, under
+ * its hold's lock; (hold_id, seat) is unique all the same, so a second set fails loudly instead
+ * of being sold twice.
  */
 export async function issueTickets(connection: DbConnection, order: TicketOrder): Promise<string[]> {
   if (order.quantity < 1) return [];
-  const rows = Array.from({ length: order.quantity }, (_, index) => [
-    newId(),
-    order.showId,
-    order.holdId,
-    order.holderOrgId,
-    index + 1,
-  ]);
-  // ON DUPLICATE KEY (not INSERT IGNORE): only a seat already issued is skipped, never a bad row.
-  await connection.query(
-    `INSERT INTO tickets (id, show_id, hold_id, holder_org_id, seat) VALUES ?
-       ON DUPLICATE KEY UPDATE id = id`,
-    [rows],
-  );
-  return ticketIdsOf(connection, order.holdId);
+  const ids = Array.from({ length: order.quantity }, () => newId());
+  const rows = ids.map((id, index) => [id, order.showId, order.holdId, order.holderOrgId, index + 1]);
+  await connection.query('INSERT INTO tickets (id, show_id, hold_id, holder_org_id, seat) VALUES ?', [rows]);
+  return ids;
 }
 
 /** Revokes every valid ticket of an order; returns how many this call revoked. */

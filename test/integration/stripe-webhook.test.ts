@@ -664,6 +664,30 @@ describe('Function: stripe-webhook', () => {
       expect(await validTickets(seeded.holdId)).toBe(1);
     });
 
+    it('refunds a held order whose show was cancelled or shrank below it, and sells nothing', async () => {
+      const cancelled = await seedShow(5);
+      const onCancelled = await paidAtStripe(cancelled, { quantity: 2 });
+      await db.pool.query(`UPDATE shows SET status = 'cancelled' WHERE id = ?`, [cancelled]);
+      await deliverOk(onCancelled.event);
+      expect(await hold(onCancelled.holdId)).toMatchObject({
+        status: 'refunded',
+        release_reason: 'payment for a cancelled show, refunded',
+      });
+      expect(stripe.refundsFor(onCancelled.paymentIntentId)).toHaveLength(1);
+
+      const shrunk = await seedShow(5);
+      const onShrunk = await paidAtStripe(shrunk, { quantity: 2 });
+      await db.pool.query('UPDATE shows SET capacity = 1 WHERE id = ?', [shrunk]);
+      await deliverOk(onShrunk.event);
+      expect((await hold(onShrunk.holdId)).status).toBe('refunded');
+      expect(stripe.refundsFor(onShrunk.paymentIntentId)).toHaveLength(1);
+      for (const order of [onCancelled, onShrunk]) {
+        expect(await allTickets(order.holdId)).toBe(0);
+        expect(await outboxTypes(order.holdId)).toEqual(['order.refunded']);
+        expect(await seatsSold(order.showId)).toBe(0);
+      }
+    });
+
     it('refunds a late payment for a sold-out show once, even when it is delivered twice', async () => {
       const show = await seedShow(1);
       const taken = await seedHold(show);
