@@ -238,13 +238,12 @@ export async function fulfil(
 
   const paymentIntentId = hold.paymentIntentId ?? session.payment_intent ?? null;
   const active = !hold.lapsed && (hold.status === 'held' || hold.status === 'pending');
-  // Written before the pending check below (see pendingRevocations). An active hold is marked
-  // paid in the same statement; every other outcome overwrites the status again.
+  // Written before the pending check below (see pendingRevocations). The status is left for
+  // later: changing it checks the hold's foreign key, a shared lock on the show row, and a sale
+  // must take that row exclusively first (two sales upgrading shared locks deadlock).
   await connection.query(
-    `UPDATE seat_holds SET checkout_session_id = ?, payment_intent_id = ?, payment_status = ?,
-            status = IF(?, 'paid', status), paid_at = IF(?, NOW(3), paid_at)
-      WHERE id = ?`,
-    [session.id, paymentIntentId, session.payment_status, active, active, hold.id],
+    'UPDATE seat_holds SET checkout_session_id = ?, payment_intent_id = ?, payment_status = ? WHERE id = ?',
+    [session.id, paymentIntentId, session.payment_status, hold.id],
   );
   const pending = paymentIntentId ? await pendingRevocations(connection, paymentIntentId) : [];
   const refundedAlready = pending.filter((p) => p.reason === 'refunded');
@@ -269,14 +268,11 @@ export async function fulfil(
   const disputes = pending.filter((p) => p.reason === 'disputed');
 
   if (active) {
-    // The checkout kept these seats out of sale, so the sale needs no count of other holds: only
-    // the capacity guard on the show row, taken last so every other sale of the show waits on it
-    // for as short a time as possible. Should the guard refuse (capacity lowered meanwhile, show
-    // cancelled), the sale is undone and the order goes the late-payment way below.
-    await connection.query('SAVEPOINT sale');
+    // The checkout kept these seats out of sale, so the sale needs no count of other holds, only
+    // the capacity guard on the show row. Should it refuse (capacity lowered meanwhile, show
+    // cancelled), nothing was sold and the order goes the late-payment way below.
     const sold = await sellSeats(connection, order, disputes, false);
     if (sold) return sold;
-    await connection.query('ROLLBACK TO SAVEPOINT sale');
   }
 
   const show = await lockShow(connection, hold.showId);
@@ -295,15 +291,16 @@ export async function fulfil(
     );
     return { kind: 'refund-due', holdId: hold.id };
   }
-  await setHoldStatus(connection, hold.id, 'paid', null);
   const sold = await sellSeats(connection, order, disputes, true);
   if (!sold) throw new Error(`show ${hold.showId} refused a sale its locked count allowed`);
   return sold;
 }
 
 /**
- * Issues the order's tickets and counts its seats as sold, unless the show's capacity guard
- * refuses (then nothing here may be kept: the caller rolls back to its savepoint).
+ * Counts the order's seats as sold behind the show's capacity guard, then marks the order paid
+ * and issues its tickets; undefined (nothing written) when the guard refuses. The guard comes
+ * first on purpose: the hold's and the tickets' foreign keys take shared locks on the show row,
+ * and two sales upgrading those to the guard's exclusive lock would deadlock each other.
  */
 async function sellSeats(
   connection: DbConnection,
@@ -311,6 +308,13 @@ async function sellSeats(
   disputes: readonly PendingRevocation[],
   late: boolean,
 ): Promise<FulfilOutcome | undefined> {
+  const [guarded] = await connection.query<ResultSetHeader>(
+    `UPDATE shows SET seats_sold = seats_sold + ?
+      WHERE id = ? AND status = 'on_sale' AND seats_sold + ? <= capacity`,
+    [hold.quantity, hold.showId, hold.quantity],
+  );
+  if (guarded.affectedRows === 0) return undefined;
+  await setHoldStatus(connection, hold.id, 'paid', null);
   const ticketIds = await issueTickets(connection, {
     holdId: hold.id,
     showId: hold.showId,
@@ -325,12 +329,6 @@ async function sellSeats(
       paymentIntentId: hold.paymentIntentId,
     }),
   );
-  const [guarded] = await connection.query<ResultSetHeader>(
-    `UPDATE shows SET seats_sold = seats_sold + ?
-      WHERE id = ? AND status = 'on_sale' AND seats_sold + ? <= capacity`,
-    [hold.quantity, hold.showId, hold.quantity],
-  );
-  if (guarded.affectedRows === 0) return undefined;
   if (disputes.length === 0) return { kind: 'issued', holdId: hold.id, tickets: ticketIds.length, late };
   await revokeLocked(connection, { ...hold, status: 'paid' }, 'disputed');
   await markEventsProcessed(
