@@ -73,13 +73,21 @@ export async function benchStripeWebhook(cloud: LocalCloud): Promise<Record<stri
       sweep[`c${connections}`] = { ...load, exactlyOnce: await ledger(pool, batch, load) };
     }
     const runs = Object.values(sweep);
-    const best = runs.reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
+    // Throughput at the latency target (a webhook endpoint is judged by both), else the peak.
+    const byRate = <T extends WebhookLoad>(a: T, b: T) => (b.perSecond > a.perSecond ? b : a);
+    const peak = runs.reduce(byRate);
+    const withinTarget = runs.filter((r) => r.p99 <= TARGETS.p99Ms);
+    const best = withinTarget.length > 0 ? withinTarget.reduce(byRate) : peak;
     const bestConcurrency = SWEEP[runs.indexOf(best)] ?? 16;
     const baseline = await runLoad(`${cloud.gatewayUrl}/health/live`, SECONDS, bestConcurrency);
     const exact = runs.every((r) => r.exactlyOnce.holds);
 
     return {
-      'verified webhook events (best of sweep)': { concurrency: bestConcurrency, ...omitLedger(best) },
+      'verified webhook events (best of sweep within the p99 target, else peak)': {
+        concurrency: bestConcurrency,
+        ...omitLedger(best),
+      },
+      peak: { concurrency: SWEEP[runs.indexOf(peak)], perSecond: peak.perSecond, p99: peak.p99 },
       sweep: Object.fromEntries(
         Object.entries(sweep).map(([c, r]) => [
           c,
