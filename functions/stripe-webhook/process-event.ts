@@ -39,13 +39,14 @@ interface Effect {
   readonly refundHoldId?: string;
 }
 
-const SETTLED_UNLESS = new Set(['hold-missing', 'order-not-found', 'waiting-for-payment']);
+/** Outcomes that need another try later: the order (or its payment) is not there yet. */
+const UNSETTLED = new Set(['hold-missing', 'order-not-found', 'waiting-for-payment']);
 
 function effectOf(action: string, outcome: { kind: string; holdId?: string }): Effect {
   const label = `${action}: ${outcome.kind}${outcome.holdId ? ` ${outcome.holdId}` : ''}`;
   if (outcome.kind === 'refund-due')
     return { settled: false, outcome: label, refundHoldId: outcome.holdId as string };
-  return { settled: !SETTLED_UNLESS.has(outcome.kind), outcome: label };
+  return { settled: !UNSETTLED.has(outcome.kind), outcome: label };
 }
 
 function objectOf<T>(event: StripeEvent, schema: z.ZodType<T>): T | undefined {
@@ -123,7 +124,9 @@ export async function processEvent(deps: ProcessingDeps, event: StripeEvent): Pr
     if (effect.refundHoldId) {
       const refund = await refundLatePayment(deps.pool, deps.payments, effect.refundHoldId);
       const outcome =
-        refund.kind === 'refunded' ? `${effect.outcome}: refunded ${refund.refundId}` : effect.outcome;
+        refund.kind === 'refunded'
+          ? `${effect.outcome}: refunded ${refund.refundId}`
+          : `${effect.outcome}: ${refund.kind}`;
       await markProcessed(deps.pool, event.id, outcome);
       return { status: 'processed', outcome };
     }

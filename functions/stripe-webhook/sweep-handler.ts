@@ -25,6 +25,8 @@ export const handler = eventFunction(scheduleTickSchema, async (tick) => {
     retryBaseSeconds: config.STRIPE_RETRY_BASE_SECONDS,
     retryMaxSeconds: config.STRIPE_RETRY_MAX_SECONDS,
     maxAttempts: config.STRIPE_RETRY_MAX_ATTEMPTS,
+    // A late refund may take the Stripe timeout; keep that much of the function timeout spare.
+    budgetMs: Math.max(1000, stripeSweepManifest.timeoutSeconds * 1000 - 2 * config.STRIPE_TIMEOUT_MS),
   });
   return { status: 'processed', detail: { ...summary } };
 });

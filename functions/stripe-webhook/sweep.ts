@@ -10,6 +10,8 @@ export interface SweepOptions {
   readonly retryBaseSeconds: number;
   readonly retryMaxSeconds: number;
   readonly maxAttempts: number;
+  /** No new event is started after this long, so a tick never outlives its function timeout. */
+  readonly budgetMs: number;
 }
 
 export interface SweepSummary {
@@ -18,11 +20,21 @@ export interface SweepSummary {
   processed: number;
   deferred: number;
   gaveUp: number;
+  /** Due events left for the next tick because the budget ran out. */
+  leftForNextTick: number;
 }
 
 /** One sweep: lapsed holds released, then due events retried oldest first, one at a time. */
 export async function runSweep(deps: ProcessingDeps, options: SweepOptions): Promise<SweepSummary> {
-  const summary: SweepSummary = { holdsReleased: 0, retried: 0, processed: 0, deferred: 0, gaveUp: 0 };
+  const stopAt = Date.now() + options.budgetMs;
+  const summary: SweepSummary = {
+    holdsReleased: 0,
+    retried: 0,
+    processed: 0,
+    deferred: 0,
+    gaveUp: 0,
+    leftForNextTick: 0,
+  };
   summary.holdsReleased = (
     await releaseExpiredHolds(deps.pool, { limit: options.releaseBatch })
   ).released.length;
@@ -31,7 +43,11 @@ export async function runSweep(deps: ProcessingDeps, options: SweepOptions): Pro
     maxSeconds: options.retryMaxSeconds,
     limit: options.batch,
   });
-  for (const stored of due) {
+  for (const [index, stored] of due.entries()) {
+    if (Date.now() >= stopAt) {
+      summary.leftForNextTick = due.length - index;
+      break;
+    }
     if (stored.attempts >= options.maxAttempts) {
       log.error('Stripe event given up after its last attempt', {
         eventId: stored.id,

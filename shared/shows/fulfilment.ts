@@ -1,7 +1,7 @@
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { type DbConnection, type DbPool, withTransaction } from '../db/pool.ts';
 import { appendToOutbox } from '../events/outbox.ts';
-import type { Payments } from '../payments/payments.ts';
+import { PaymentProviderError, type Payments } from '../payments/payments.ts';
 import type { HoldStatus } from './seat-holds.ts';
 import { ACTIVE_HOLD_CONDITION } from './show-repository.ts';
 import {
@@ -451,6 +451,8 @@ export function revocationTarget(charge: ChargeObject, reason: RevocationReason)
 
 export type LateRefundOutcome =
   | { readonly kind: 'refunded'; readonly refundId: string; readonly recorded: boolean }
+  /** Stripe says the charge was refunded already (by hand, or after the idempotency key expired). */
+  | { readonly kind: 'already-refunded-at-stripe' }
   | { readonly kind: 'not-owed' };
 
 /**
@@ -472,12 +474,20 @@ export async function refundLatePayment(
   if (!hold.paymentIntentId || !REFUND_ISSUING_REASONS.includes(hold.releaseReason ?? '')) {
     return { kind: 'not-owed' };
   }
-  const refund = await payments.createRefund({
-    paymentIntentId: hold.paymentIntentId,
-    reason: 'requested_by_customer',
-    metadata: { hold_id: hold.id, show_id: hold.showId, policy: 'late-payment' },
-    idempotencyKey: `refund-${hold.id}`,
-  });
+  let refund: { id: string };
+  try {
+    refund = await payments.createRefund({
+      paymentIntentId: hold.paymentIntentId,
+      reason: 'requested_by_customer',
+      metadata: { hold_id: hold.id, show_id: hold.showId, policy: 'late-payment' },
+      idempotencyKey: `refund-${hold.id}`,
+    });
+  } catch (err) {
+    if (err instanceof PaymentProviderError && err.stripeCode === 'charge_already_refunded') {
+      return { kind: 'already-refunded-at-stripe' };
+    }
+    throw err;
+  }
   const recorded = await withTransaction(pool, async (connection) => {
     const [result] = await connection.query<ResultSetHeader>(
       'UPDATE seat_holds SET refund_id = ? WHERE id = ? AND refund_id IS NULL',

@@ -729,6 +729,23 @@ describe('Function: stripe-webhook', () => {
     });
   });
 
+  it('settles a late payment Stripe had already refunded without a second refund', async () => {
+    const show = await seedShow(1);
+    await deliverOk(stripeEvent('checkout.session.completed', checkoutSession(await seedHold(show))));
+    const late = await paidAtStripe(show, { status: 'released', expiresInSeconds: -60 });
+    await payments.createRefund({
+      paymentIntentId: late.paymentIntentId,
+      reason: 'requested_by_customer',
+      metadata: {},
+      idempotencyKey: `by-hand-${late.holdId}`,
+    });
+    expect(await deliverOk(late.event)).toEqual({ received: true, status: 'processed' });
+    expect(stripe.refundsFor(late.paymentIntentId)).toHaveLength(1);
+    const stored = await storedEvent(late.event.id);
+    expect(stored?.outcome).toBe(`fulfil: refund-due ${late.holdId}: already-refunded-at-stripe`);
+    expect(await hold(late.holdId)).toMatchObject({ status: 'refunded', refund_id: null });
+  });
+
   describe('out of order', () => {
     it('a refund before its completion: the completion issues no valid tickets', async () => {
       const show = await seedShow(10);
