@@ -1,4 +1,4 @@
-import Stripe from 'stripe';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { AppError } from '../../shared/errors.ts';
 
 export class StripeSignatureMissingError extends AppError {
@@ -25,10 +25,12 @@ export interface SignatureVerifier {
 }
 
 /**
- * Verifies with the `stripe` package against each configured secret in turn, so a secret being
- * rolled (Stripe signs with old and new for a while) and its successor are both accepted. The
- * signature is matched first and the age checked after, so a stale delivery is told apart from
- * a forged one.
+ * Stripe's scheme, checked on the raw bytes: `Stripe-Signature: t=<unix s>,v1=<hex>[,v1=<hex>…]`
+ * where each v1 is HMAC-SHA256(secret, "<t>.<body>"). Every configured secret is tried, so the
+ * secret being rolled and its successor are both accepted (Stripe signs with both meanwhile).
+ * The signature is matched before the age is checked, so a stale delivery is told apart from a
+ * forged one. Written on node:crypto rather than the stripe package, which would cost this
+ * function ~25 ms of every cold start to load; the tests check it against the package's signer.
  */
 export function signatureVerifier(secrets: readonly string[], toleranceSeconds: number): SignatureVerifier {
   if (secrets.length === 0) throw new Error('at least one webhook signing secret is required');
@@ -36,10 +38,15 @@ export function signatureVerifier(secrets: readonly string[], toleranceSeconds: 
     verify(rawBody, header, nowMs = Date.now()) {
       if (!header)
         throw new StripeSignatureMissingError('Send the Stripe-Signature header Stripe signs with');
-      const timestamp = timestampOf(header);
+      const { timestamp, signatures } = parseHeader(header);
       if (timestamp === undefined) throw new StripeSignatureInvalidError('Stripe-Signature has no timestamp');
-      const signedBy = secrets.find((secret) => matches(rawBody, header, secret));
-      if (!signedBy)
+      if (signatures.length === 0)
+        throw new StripeSignatureInvalidError('Stripe-Signature has no v1 signature');
+      const signed = secrets.some((secret) => {
+        const expected = createHmac('sha256', secret).update(`${timestamp}.`).update(rawBody).digest();
+        return signatures.some((signature) => timingSafeEqual(signature, expected));
+      });
+      if (!signed)
         throw new StripeSignatureInvalidError('No signature matches the body with a configured secret');
       const ageSeconds = Math.floor(nowMs / 1000) - timestamp;
       if (ageSeconds > toleranceSeconds) {
@@ -51,19 +58,20 @@ export function signatureVerifier(secrets: readonly string[], toleranceSeconds: 
   };
 }
 
-function matches(rawBody: Buffer, header: string, secret: string): boolean {
-  try {
-    // Tolerance 0 skips the age check here; it is applied above with its own answer.
-    return Stripe.webhooks.signature?.verifyHeader(rawBody, header, secret, 0) === true;
-  } catch {
-    return false;
-  }
-}
+const MAX_SIGNATURES = 16;
 
-function timestampOf(header: string): number | undefined {
+function parseHeader(header: string): { timestamp: number | undefined; signatures: Buffer[] } {
+  let timestamp: number | undefined;
+  const signatures: Buffer[] = [];
   for (const part of header.split(',')) {
-    const [key, value] = part.split('=', 2);
-    if (key?.trim() === 't' && value && /^\d{1,12}$/.test(value.trim())) return Number(value.trim());
+    const separator = part.indexOf('=');
+    const key = part.slice(0, separator).trim();
+    const value = part.slice(separator + 1).trim();
+    if (key === 't' && /^\d{1,12}$/.test(value)) timestamp = Number(value);
+    // Other schemes (v0 is Stripe's test-only one) and malformed values are ignored, as Stripe does.
+    if (key === 'v1' && /^[0-9a-f]{64}$/i.test(value) && signatures.length < MAX_SIGNATURES) {
+      signatures.push(Buffer.from(value, 'hex'));
+    }
   }
-  return undefined;
+  return { timestamp, signatures };
 }

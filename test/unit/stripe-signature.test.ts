@@ -82,6 +82,28 @@ describe('Stripe webhook signature', () => {
     expect(() => verifier.verify(body, sign(body, NEXT), NOW_MS)).toThrow(StripeSignatureInvalidError);
   });
 
+  it('agrees with the stripe package on a body with multi-byte characters', () => {
+    const unicode = Buffer.from(JSON.stringify({ id: 'evt_2', title: 'Bühnenshow 🎭 — ünïcödé' }, null, 2));
+    expect(() => verifier.verify(unicode, sign(unicode, CURRENT), NOW_MS)).not.toThrow();
+    expect(() =>
+      Stripe.webhooks.constructEvent(unicode, sign(unicode, CURRENT), CURRENT, 300, undefined, NOW_MS),
+    ).not.toThrow();
+  });
+
+  it('reads the header leniently but the signature strictly', () => {
+    const [t, v1] = sign(body, CURRENT).split(',') as [string, string];
+    expect(() =>
+      verifier.verify(body, ` ${t}, ${v1.toUpperCase().replace('V1=', 'v1=')} `, NOW_MS),
+    ).not.toThrow();
+    expect(() => verifier.verify(body, `${t},v0=${v1.slice(3)}`, NOW_MS)).toThrow(
+      StripeSignatureInvalidError,
+    );
+    expect(() => verifier.verify(body, `${t},${v1.slice(0, -2)}`, NOW_MS)).toThrow(
+      StripeSignatureInvalidError,
+    );
+    expect(() => verifier.verify(body, 'garbage', NOW_MS)).toThrow(StripeSignatureInvalidError);
+  });
+
   it('answers 400 with a distinct problem slug for each refusal', () => {
     const errors = [
       new StripeSignatureMissingError('x'),
