@@ -42,8 +42,8 @@ interface Effect {
 /** Outcomes that need another try later: the order (or its payment) is not there yet. */
 const UNSETTLED = new Set(['hold-missing', 'order-not-found', 'waiting-for-payment']);
 
-function effectOf(action: string, outcome: { kind: string; holdId?: string }): Effect {
-  const label = `${action}: ${outcome.kind}${outcome.holdId ? ` ${outcome.holdId}` : ''}`;
+function effectOf(action: string, outcome: { kind: string; holdId?: string; late?: boolean }): Effect {
+  const label = `${action}: ${outcome.kind}${outcome.late ? ' late' : ''}${outcome.holdId ? ` ${outcome.holdId}` : ''}`;
   if (outcome.kind === 'refund-due')
     return { settled: false, outcome: label, refundHoldId: outcome.holdId as string };
   return { settled: !UNSETTLED.has(outcome.kind), outcome: label };

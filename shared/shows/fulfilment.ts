@@ -19,10 +19,14 @@ import { issueTickets, type RevocationReason, revokeTickets } from './tickets.ts
  * Every function here runs inside the caller's transaction and locks the hold first, then the
  * show, so two deliveries for one order serialise on the hold row and two orders for one show
  * serialise on the show row: a show never sells more than its capacity, an order is paid once.
+ * The show row is taken exclusively before any write that checks a foreign key into it (a hold's
+ * status, a ticket), since upgrading those shared locks is how two sales would deadlock.
  *
  * Late-payment policy: a payment for a hold that lapsed (expired, released) still gets its seats
- * when the show has room; when it does not, the payment is refunded in full through the Payments
- * port with the idempotency key `refund-<holdId>`, after the decision has committed.
+ * when the show has room; when it does not, or the show was cancelled, the payment is refunded in
+ * full through the Payments port with the idempotency key `refund-<holdId>`, after the decision
+ * has committed. A full refund revokes the tickets and puts the seats back on sale; a dispute
+ * revokes the tickets and keeps the seats sold until it is decided.
  */
 export const LATE_PAYMENT_REASON = 'late payment: show sold out, refunded';
 const CANCELLED_SHOW_REASON = 'payment for a cancelled show, refunded';

@@ -659,9 +659,11 @@ describe('Function: stripe-webhook', () => {
     it('gives a late payment its seats when the show still has room', async () => {
       const show = await seedShow(10);
       const seeded = await seedHold(show, { status: 'released', expiresInSeconds: -60 });
-      await deliverOk(stripeEvent('checkout.session.completed', checkoutSession(seeded)));
+      const event = stripeEvent('checkout.session.completed', checkoutSession(seeded));
+      await deliverOk(event);
       expect((await hold(seeded.holdId)).status).toBe('paid');
       expect(await validTickets(seeded.holdId)).toBe(1);
+      expect((await storedEvent(event.id))?.outcome).toBe(`fulfil: issued late ${seeded.holdId}`);
     });
 
     it('refunds a held order whose show was cancelled or shrank below it, and sells nothing', async () => {
