@@ -4,11 +4,12 @@ import { benchCloud } from './lib/local-cloud.ts';
 import { benchLicenseGas } from './license-gas.ts';
 import { benchLicenseMint } from './license-mint.ts';
 import { benchPrintAuthorize } from './print-authorize.ts';
+import { benchStripeWebhook } from './stripe-webhook.ts';
 import { benchTranscodeLadder } from './transcode-ladder.ts';
 import { benchVaultSeal } from './vault-seal.ts';
 
 /**
- * `npm run bench [cold-start|hot-path|vault-seal|license-gas|print-authorize|license-mint|transcode-ladder]`: each figure is printed beside a baseline measured in
+ * `npm run bench [cold-start|hot-path|vault-seal|license-gas|print-authorize|stripe-webhook|license-mint|transcode-ladder]`: each figure is printed beside a baseline measured in
  * the same run, because these machines are small and shared and absolute numbers drift.
  */
 const only = process.argv[2];
@@ -52,6 +53,12 @@ try {
       '\n# Print authorization: POST /v1/print-jobs through gateway + FDK + MariaDB vs GET /v1/health/live',
     );
     console.log(JSON.stringify(await benchPrintAuthorize(cloud), null, 2));
+  }
+  if (!only || only === 'stripe-webhook') {
+    console.log(
+      '\n# Verified Stripe webhook events through gateway + FDK + MariaDB (exactly-once checked) vs GET /v1/health/live',
+    );
+    console.log(JSON.stringify(await benchStripeWebhook(cloud), null, 2));
   }
   // Last: its baseline sends from the relayer key behind the relayer's back.
   if (!only || only === 'license-mint') {
