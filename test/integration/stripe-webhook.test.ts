@@ -1,10 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import type { RowDataPacket } from 'mysql2/promise';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { scheduleTick } from '../../events/schedule-tick.ts';
-import { findFunction } from '../../functions/index.ts';
 import { stripeWebhookManifest } from '../../functions/stripe-webhook/manifest.ts';
 import { FnRunner, type RunnerFunction } from '../../infra/local/fn/runner.ts';
 import { type RunningGateway, startGateway } from '../../infra/local/gateway/gateway.ts';
@@ -21,31 +19,12 @@ const SECRET = `whsec_${randomBytes(24).toString('base64url')}`;
 const NEXT_SECRET = `whsec_${randomBytes(24).toString('base64url')}`;
 const API_VERSION = '2026-10-28.endive';
 
-/**
- * The catalog function from the bundle once it is registered; until then the same handler
- * module served from source, still through the real FDK over its unix socket.
- */
+/** The catalog function from the bundle, with its settings. */
 function webhookFunction(
   name: 'stripe-webhook' | 'stripe-sweep',
   env: Record<string, string>,
 ): RunnerFunction {
-  if (findFunction(name)) return bundledFunction(name, env, 30);
-  const module = name === 'stripe-webhook' ? 'handler.ts' : 'sweep-handler.ts';
-  const serve = fileURLToPath(new URL('../../shared/runtime/serve.ts', import.meta.url));
-  const handler = fileURLToPath(new URL(`../../functions/stripe-webhook/${module}`, import.meta.url));
-  return {
-    name,
-    command: process.execPath,
-    args: [
-      '--input-type=module',
-      '-e',
-      `import { serveFunction } from ${JSON.stringify(serve)};
-       await serveFunction(${JSON.stringify(name)}, () => import(${JSON.stringify(handler)}));`,
-    ],
-    env: { LOG_LEVEL: 'error', ...env },
-    memoryMb: 256,
-    timeoutSeconds: 30,
-  };
+  return bundledFunction(name, env, 30);
 }
 
 interface Problem {
