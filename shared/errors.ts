@@ -23,6 +23,31 @@ export abstract class AppError extends Error {
   }
 }
 
+/**
+ * A refusal the caller can act on, named by a stable domain code: the problem type is the code in
+ * URL form and `extensions.code` repeats it for machines. Functions subclass it to name their own.
+ */
+export class CodedProblemError extends AppError {
+  readonly status: number;
+  readonly slug: string;
+  readonly title: string;
+  readonly code: string;
+
+  constructor(
+    status: number,
+    code: string,
+    title: string,
+    message: string,
+    extensions: Record<string, unknown> = {},
+  ) {
+    super(message, { extensions: { code, ...extensions } });
+    this.status = status;
+    this.code = code;
+    this.slug = code.replaceAll('_', '-');
+    this.title = title;
+  }
+}
+
 export class ValidationError extends AppError {
   readonly status = 400;
   readonly slug = 'validation';

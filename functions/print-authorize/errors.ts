@@ -1,5 +1,6 @@
 import {
-  AppError,
+  type AppError,
+  CodedProblemError,
   DependencyUnavailableError,
   ForbiddenError,
   NotFoundError,
@@ -11,26 +12,7 @@ import type { PrintRefusal } from '../../shared/licenses/print-refusal.ts';
  * A print refused for a reason the printer (or its operator) can act on. The problem type is
  * the code in URL form, and `code` repeats it as a stable machine-readable member.
  */
-export class PrintRefusedError extends AppError {
-  readonly status: number;
-  readonly slug: string;
-  readonly title: string;
-  readonly code: string;
-
-  constructor(
-    status: number,
-    code: string,
-    title: string,
-    message: string,
-    extensions: Record<string, unknown> = {},
-  ) {
-    super(message, { extensions: { code, ...extensions } });
-    this.status = status;
-    this.code = code;
-    this.slug = code.replaceAll('_', '-');
-    this.title = title;
-  }
-}
+export class PrintRefusedError extends CodedProblemError {}
 
 export function refusalError(refusal: PrintRefusal, licenseId: string): AppError {
   switch (refusal.reason) {

@@ -1,20 +1,7 @@
-import { AppError } from '../../shared/errors.ts';
+import { CodedProblemError } from '../../shared/errors.ts';
 
 /** Access refused for a reason the viewer can act on; `code` is the stable machine-readable member. */
-export class AccessRefusedError extends AppError {
-  readonly status: number;
-  readonly slug: string;
-  readonly title: string;
-  readonly code: string;
-
-  constructor(status: number, code: string, title: string, message: string) {
-    super(message, { extensions: { code } });
-    this.status = status;
-    this.code = code;
-    this.slug = code.replaceAll('_', '-');
-    this.title = title;
-  }
-}
+export class AccessRefusedError extends CodedProblemError {}
 
 export const noValidTicket = () =>
   new AccessRefusedError(

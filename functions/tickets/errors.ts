@@ -1,29 +1,10 @@
-import { AppError } from '../../shared/errors.ts';
+import { CodedProblemError } from '../../shared/errors.ts';
 
 /**
  * A ticket operation refused for a reason the caller can act on. `code` is a stable
  * machine-readable member of the problem document; the problem type is the code in URL form.
  */
-export class TicketRefusedError extends AppError {
-  readonly status: number;
-  readonly slug: string;
-  readonly title: string;
-  readonly code: string;
-
-  constructor(
-    status: number,
-    code: string,
-    title: string,
-    message: string,
-    extensions: Record<string, unknown> = {},
-  ) {
-    super(message, { extensions: { code, ...extensions } });
-    this.status = status;
-    this.code = code;
-    this.slug = code.replaceAll('_', '-');
-    this.title = title;
-  }
-}
+export class TicketRefusedError extends CodedProblemError {}
 
 export const malformedTicketCode = () =>
   new TicketRefusedError(400, 'malformed_ticket_code', 'Not a ticket code', 'The code is not a ticket code.');
