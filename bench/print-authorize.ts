@@ -14,7 +14,7 @@ import { createPool, type DbPool } from '../shared/db/pool.ts';
 import { newId } from '../shared/ids.ts';
 import { createS3ObjectStore } from '../shared/storage/s3-object-store.ts';
 import { createLicense, createSealedDesign } from '../test/support/licenses.ts';
-import { runLoad } from './lib/run-load.ts';
+import { parseWrkReport, runLoad } from './lib/run-load.ts';
 import { round } from './lib/stats.ts';
 
 const run = promisify(execFile);
@@ -216,22 +216,17 @@ async function postLoad(
     if ((err as { code?: unknown }).code !== 'ENOENT') throw err;
     return nodeLoad(url, credential, licenseId, seconds, connections);
   }
-  const latency = (label: string) => {
-    const match = new RegExp(`${label}%\\s+([\\d.]+)(us|ms|s)`).exec(stdout);
-    if (!match) return Number.NaN;
-    const value = Number(match[1]);
-    return match[2] === 'us' ? value / 1000 : match[2] === 's' ? value * 1000 : value;
-  };
-  const [created, refused, other] = (/COUNTS (\d+) (\d+) (\d+)/.exec(stdout) ?? []).slice(1).map(Number);
+  const report = parseWrkReport(stdout);
+  const [created, refused, other] = report.counts;
   return {
     tool: 'wrk',
-    requests: Number(/(\d+) requests in/.exec(stdout)?.[1] ?? 0),
-    created: created ?? 0,
-    refused: refused ?? 0,
-    other: other ?? 0,
-    perSecond: Math.round(Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? 0)),
-    p50: latency('50'),
-    p99: latency('99'),
+    requests: report.requests,
+    created,
+    refused,
+    other,
+    perSecond: report.perSecond,
+    p50: report.p50,
+    p99: report.p99,
   };
 }
 

@@ -10,7 +10,7 @@ import type { LocalCloud } from '../infra/local/cloud.ts';
 import { insertOrganisation } from '../shared/accounts/api-key-store.ts';
 import { createPool, type DbPool } from '../shared/db/pool.ts';
 import { newId } from '../shared/ids.ts';
-import { runLoad } from './lib/run-load.ts';
+import { parseWrkReport, runLoad } from './lib/run-load.ts';
 import { percentile, round } from './lib/stats.ts';
 
 const run = promisify(execFile);
@@ -329,22 +329,17 @@ async function webhookLoad(
     if ((err as { code?: unknown }).code !== 'ENOENT') throw err;
     return nodeLoad(url, batch, seconds, connections);
   }
-  const latency = (label: string) => {
-    const match = new RegExp(`${label}%\\s+([\\d.]+)(us|ms|s)`).exec(stdout);
-    if (!match) return Number.NaN;
-    const value = Number(match[1]);
-    return match[2] === 'us' ? value / 1000 : match[2] === 's' ? value * 1000 : value;
-  };
-  const [fresh, duplicates, other] = (/COUNTS (\d+) (\d+) (\d+)/.exec(stdout) ?? []).slice(1).map(Number);
+  const report = parseWrkReport(stdout);
+  const [fresh, duplicates, other] = report.counts;
   return {
     tool: 'wrk',
-    requests: Number(/(\d+) requests in/.exec(stdout)?.[1] ?? 0),
-    fresh: fresh ?? 0,
-    duplicates: duplicates ?? 0,
-    other: other ?? 0,
-    perSecond: Math.round(Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? 0)),
-    p50: latency('50'),
-    p99: latency('99'),
+    requests: report.requests,
+    fresh,
+    duplicates,
+    other,
+    perSecond: report.perSecond,
+    p50: report.p50,
+    p99: report.p99,
   };
 }
 

@@ -45,24 +45,32 @@ function hasWrk(): Promise<boolean> {
   return wrkAvailable;
 }
 
-async function wrk(url: string, seconds: number, concurrency: number): Promise<LoadResult> {
-  const { stdout } = await run('wrk', ['-t1', `-c${concurrency}`, `-d${seconds}s`, '--latency', url]);
+/**
+ * The figures of one wrk `--latency` report. `counts` are the three numbers a Lua script printed
+ * as `COUNTS a b c` in its done() hook (the benches count outcomes that way), when it did.
+ */
+export function parseWrkReport(stdout: string) {
   const latency = (label: string) => {
     const match = new RegExp(`${label}%\\s+([\\d.]+)(us|ms|s)`).exec(stdout);
     if (!match) return Number.NaN;
     const value = Number(match[1]);
     return match[2] === 'us' ? value / 1000 : match[2] === 's' ? value * 1000 : value;
   };
-  const requests = Number(/(\d+) requests in/.exec(stdout)?.[1] ?? 0);
-  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(stdout)?.[1] ?? 0);
-  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
-  const errors = non2xx + (socketErrors ? socketErrors.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0);
+  const counts = /COUNTS (\d+) (\d+) (\d+)/.exec(stdout)?.slice(1).map(Number);
   return {
-    tool: 'wrk',
-    requests,
-    errors,
+    requests: Number(/(\d+) requests in/.exec(stdout)?.[1] ?? 0),
     perSecond: Math.round(Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? 0)),
     p50: latency('50'),
     p99: latency('99'),
+    counts: [counts?.[0] ?? 0, counts?.[1] ?? 0, counts?.[2] ?? 0] as const,
   };
+}
+
+async function wrk(url: string, seconds: number, concurrency: number): Promise<LoadResult> {
+  const { stdout } = await run('wrk', ['-t1', `-c${concurrency}`, `-d${seconds}s`, '--latency', url]);
+  const { requests, perSecond, p50, p99 } = parseWrkReport(stdout);
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(stdout)?.[1] ?? 0);
+  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
+  const errors = non2xx + (socketErrors ? socketErrors.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0);
+  return { tool: 'wrk', requests, errors, perSecond, p50, p99 };
 }
