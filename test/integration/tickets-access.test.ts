@@ -114,6 +114,8 @@ describe('Functions: tickets and show-access', () => {
   }
 
   /** A paid order of `seats` seats and its tickets, as fulfilment writes them. */
+  // Tickets list newest first by id; ids made in the same millisecond would sort at random.
+  let ticketClock = Date.now();
   async function insertTickets(showId: string, holderOrgId: string, seats = 1): Promise<string[]> {
     const holdId = newId();
     await db.pool.query(
@@ -124,7 +126,8 @@ describe('Functions: tickets and show-access', () => {
     );
     const ids: string[] = [];
     for (let seat = 1; seat <= seats; seat += 1) {
-      const id = newId();
+      ticketClock = Math.max(ticketClock + 1, Date.now());
+      const id = newId(ticketClock);
       await db.pool.query(
         'INSERT INTO tickets (id, show_id, hold_id, holder_org_id, seat) VALUES (?, ?, ?, ?, ?)',
         [id, showId, holdId, holderOrgId, seat],
