@@ -1,5 +1,7 @@
 # Build stage: install, typecheck-free bundle (CI already typechecks), one entry + chunks.
-FROM fnproject/node:22-dev AS build
+# The bundle is plain JavaScript, so it is built once on the builder's own platform (no emulation
+# in a multi-platform build) and copied into each platform's run image.
+FROM --platform=$BUILDPLATFORM fnproject/node:22-dev AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
