@@ -1,0 +1,81 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { Contract, JsonRpcProvider } from 'ethers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalChain, startLocalChain } from '../../infra/local/chain.ts';
+import { loadArtifact } from '../../shared/chain/contracts.ts';
+
+const run = promisify(execFile);
+const SCRIPT = new URL('../../scripts/deploy-contracts.ts', import.meta.url).pathname;
+
+async function deploy(env: Record<string, string>) {
+  return run(process.execPath, [SCRIPT], { env: { PATH: process.env.PATH ?? '', ...env } }).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (err: { code: number; stdout: string; stderr: string }) => ({
+      code: err.code,
+      stdout: err.stdout,
+      stderr: err.stderr,
+    }),
+  );
+}
+
+describe('scripts/deploy-contracts.ts against a JSON-RPC chain', () => {
+  let chain: LocalChain;
+
+  beforeAll(async () => {
+    chain = await startLocalChain();
+  });
+  afterAll(async () => {
+    await chain?.stop();
+  });
+
+  it('deploys both contracts, grants the relayer its roles and prints the Terraform values', async () => {
+    const outcome = await deploy({
+      CHAIN_RPC_URL: chain.rpcUrl,
+      DEPLOYER_KEY: chain.privateKeys.deployer,
+      RELAYER_ADDRESS: chain.accounts.relayer,
+    });
+    expect(outcome.stderr).toBe('');
+    expect(outcome.code).toBe(0);
+    const printed = JSON.parse(outcome.stdout) as Record<string, unknown>;
+    expect(printed).toEqual({
+      chain_id: chain.chainId,
+      chain_start_block: expect.any(Number),
+      design_registry_address: expect.stringMatching(/^0x[0-9a-fA-F]{40}$/),
+      license_ledger_address: expect.stringMatching(/^0x[0-9a-fA-F]{40}$/),
+    });
+
+    const provider = new JsonRpcProvider(chain.rpcUrl, chain.chainId, { staticNetwork: true });
+    try {
+      const ledger = new Contract(
+        String(printed.license_ledger_address),
+        (await loadArtifact('LicenseLedger')).abi,
+        provider,
+      );
+      const registry = new Contract(
+        String(printed.design_registry_address),
+        (await loadArtifact('DesignRegistry')).abi,
+        provider,
+      );
+      const minter = (await ledger.getFunction('MINTER_ROLE')()) as string;
+      const registrar = (await registry.getFunction('REGISTRAR_ROLE')()) as string;
+      expect(await ledger.getFunction('hasRole')(minter, chain.accounts.relayer)).toBe(true);
+      expect(await registry.getFunction('hasRole')(registrar, chain.accounts.relayer)).toBe(true);
+      expect(await ledger.getFunction('hasRole')(minter, chain.accounts.deployer)).toBe(false);
+    } finally {
+      provider.destroy();
+    }
+  });
+
+  it('refuses a missing or malformed key by name, without echoing it, before touching the chain', async () => {
+    const outcome = await deploy({
+      CHAIN_RPC_URL: chain.rpcUrl,
+      DEPLOYER_KEY: '0xnot-a-key-but-a-secret',
+      RELAYER_ADDRESS: chain.accounts.relayer,
+    });
+    expect(outcome.code).toBe(64);
+    expect(outcome.stderr).toContain('DEPLOYER_KEY is invalid');
+    expect(outcome.stderr).not.toContain('not-a-key-but-a-secret');
+    expect(outcome.stdout).toBe('');
+  });
+});
