@@ -1,0 +1,79 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { findApiKey } from '../../shared/accounts/api-key-store.ts';
+import { parseApiKey, secretMatches } from '../../shared/accounts/api-keys.ts';
+import { createPool } from '../../shared/db/pool.ts';
+import { withDatabase } from '../support/db.ts';
+
+const run = promisify(execFile);
+const SCRIPT = new URL('../../scripts/db-setup.ts', import.meta.url).pathname;
+
+async function setup(env: Record<string, string>, args: string[] = []) {
+  return run(process.execPath, [SCRIPT, ...args], { env: { PATH: process.env.PATH ?? '', ...env } }).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (err: { code: number; stdout: string; stderr: string }) => ({
+      code: err.code,
+      stdout: err.stdout,
+      stderr: err.stderr,
+    }),
+  );
+}
+
+describe('scripts/db-setup.ts on an empty database', () => {
+  const databaseName = `t_db_setup_${process.pid}`;
+  let url: string;
+  let dir: string;
+
+  beforeAll(async () => {
+    const admin = createPool(inject('mysqlUrl'), { connectionLimit: 1 });
+    await admin.query(`CREATE DATABASE \`${databaseName}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+    await admin.end();
+    url = withDatabase(inject('mysqlUrl'), databaseName);
+    dir = await mkdtemp(join(tmpdir(), 'forgecast-db-setup-'));
+  });
+
+  afterAll(async () => {
+    const admin = createPool(inject('mysqlUrl'), { connectionLimit: 1 });
+    await admin.query(`DROP DATABASE IF EXISTS \`${databaseName}\``);
+    await admin.end();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('migrates, writes one operator key (0600) whose hash alone is stored, and refuses a second', async () => {
+    const keyFile = join(dir, 'operator-key');
+    const first = await setup({ MYSQL_URL: url }, ['--operator-key-file', keyFile]);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/applied \[1, 2, 3/);
+    expect((await stat(keyFile)).mode & 0o777).toBe(0o600);
+
+    const plaintext = (await readFile(keyFile, 'utf8')).trim();
+    expect(first.stdout).not.toContain(plaintext);
+    const parsed = parseApiKey(plaintext);
+    if (!parsed) throw new Error('the written key does not parse');
+    const pool = createPool(url, { connectionLimit: 1 });
+    try {
+      const stored = await findApiKey(pool, parsed.keyId);
+      expect(stored?.scopes).toContain('admin');
+      expect(stored && secretMatches(parsed.secret, stored.secretHash)).toBe(true);
+    } finally {
+      await pool.end();
+    }
+
+    const again = await setup({ MYSQL_URL: url }, ['--operator-key-file', join(dir, 'second-key')]);
+    expect(again.code).toBe(64);
+    expect(again.stdout).toMatch(/applied \[\], already applied \[1, 2/);
+    expect(again.stderr).toContain('operator organisation already exists');
+    await expect(stat(join(dir, 'second-key'))).rejects.toThrow();
+  });
+
+  it('refuses a missing database URL by name', async () => {
+    const outcome = await setup({});
+    expect(outcome.code).toBe(64);
+    expect(outcome.stderr).toContain('MYSQL_URL is required');
+  });
+});
