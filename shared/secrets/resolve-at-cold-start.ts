@@ -1,0 +1,40 @@
+import { ConfigError } from '../errors.ts';
+import { commonJsExports } from '../runtime/commonjs.ts';
+import { findSecretReferences, resolveSecretReferences } from './secret-references.ts';
+
+/**
+ * Replaces every `<KEY>_SECRET_OCID` in the environment with the secret itself, before any module
+ * reads its config. A process with no references (every local run) loads nothing: resource
+ * principals and the Secrets client are imported only when a reference exists. Returns the keys
+ * resolved, for a log line.
+ */
+export async function resolveSecretsAtColdStart(
+  env: Record<string, string | undefined> = process.env,
+): Promise<readonly string[]> {
+  const references = findSecretReferences(env);
+  if (references.length === 0) return [];
+  const variables = references.flatMap((reference) => [reference.key, reference.ocidVariable]);
+
+  let provider: Awaited<ReturnType<typeof resourcePrincipal>>;
+  try {
+    provider = await resourcePrincipal();
+  } catch (err) {
+    throw new ConfigError(
+      `${references.map((reference) => reference.key).join(', ')} are Vault references but no resource principal is available (${err instanceof Error ? err.message : 'unknown error'})`,
+      variables,
+      { cause: err },
+    );
+  }
+  const { createOciSecretFetcher } = await import('./oci-secret-fetcher.ts');
+  const endpoint = env.OCI_SECRETS_ENDPOINT?.trim();
+  const fetcher = await createOciSecretFetcher({
+    authenticationDetailsProvider: provider,
+    ...(endpoint ? { endpoint } : {}),
+  });
+  return resolveSecretReferences(env, fetcher);
+}
+
+async function resourcePrincipal() {
+  const common = commonJsExports(await import('oci-common'));
+  return common.ResourcePrincipalAuthenticationDetailsProvider.builder();
+}
