@@ -1,4 +1,5 @@
-import { generateKeyPairSync, sign } from 'node:crypto';
+import { sign } from 'node:crypto';
+import { rsaKeyPair } from './oci-test-auth.ts';
 
 /**
  * A resource principal as OCI Functions and Container Instances inject it (version 2.2): an RPST
@@ -14,12 +15,8 @@ export interface TestResourcePrincipal {
 }
 
 export function testResourcePrincipal(region = 'us-phoenix-1'): TestResourcePrincipal {
-  const pem = {
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  } as const;
-  const session = generateKeyPairSync('rsa', { modulusLength: 2048, ...pem });
-  const issuer = generateKeyPairSync('rsa', { modulusLength: 2048, ...pem });
+  const session = rsaKeyPair();
+  const issuer = rsaKeyPair();
   const now = Math.floor(Date.now() / 1000);
   const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
   const unsigned = `${encode({ alg: 'RS256', typ: 'JWT' })}.${encode({
