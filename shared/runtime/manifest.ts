@@ -42,6 +42,15 @@ export interface ScheduleTrigger {
   readonly everySeconds: number;
 }
 
+/**
+ * A Notifications (ONS) topic the function subscribes to, by logical name: Terraform creates the
+ * topic and an ORACLE_FUNCTIONS subscription; the function receives each message body (for a
+ * Monitoring alarm, the alarm's JSON). Locally no one publishes; schedules cover the same work.
+ */
+export interface NotificationSubscription {
+  readonly topic: string;
+}
+
 export type FunctionKind = 'http' | 'event' | 'authorizer';
 
 export interface FunctionManifest {
@@ -55,9 +64,13 @@ export interface FunctionManifest {
   readonly events: readonly ObjectEventTrigger[];
   /** Timer triggers; only for `event` functions (a tick is an event). */
   readonly schedules?: readonly ScheduleTrigger[];
+  /** Notifications topics to subscribe to; only for `event` functions. */
+  readonly notifications?: readonly NotificationSubscription[];
   /** Environment variables the function reads (its config schema's keys), for Terraform. */
   readonly config: readonly string[];
 }
+
+const TOPIC_NAME = /^[a-z][a-z0-9-]{0,62}$/;
 
 export function defineManifest(manifest: FunctionManifest): FunctionManifest {
   if (manifest.timeoutSeconds < 5 || manifest.timeoutSeconds > 300) {
@@ -66,10 +79,25 @@ export function defineManifest(manifest: FunctionManifest): FunctionManifest {
   if (manifest.kind === 'http' && manifest.routes.length === 0)
     throw new Error(`${manifest.name}: no routes`);
   const schedules = manifest.schedules ?? [];
-  if (manifest.kind === 'event' && manifest.events.length === 0 && schedules.length === 0)
-    throw new Error(`${manifest.name}: no events or schedules`);
+  const notifications = manifest.notifications ?? [];
+  if (
+    manifest.kind === 'event' &&
+    manifest.events.length === 0 &&
+    schedules.length === 0 &&
+    notifications.length === 0
+  )
+    throw new Error(`${manifest.name}: no events, schedules or notifications`);
   if (schedules.length > 0 && manifest.kind !== 'event')
     throw new Error(`${manifest.name}: only event functions take schedules`);
+  if (notifications.length > 0 && manifest.kind !== 'event')
+    throw new Error(`${manifest.name}: only event functions take notifications`);
+  const topics = new Set<string>();
+  for (const { topic } of notifications) {
+    // Becomes part of Terraform resource names and the ONS topic name (letters, digits, -, _).
+    if (!TOPIC_NAME.test(topic)) throw new Error(`${manifest.name}: topic ${topic} must match ${TOPIC_NAME}`);
+    if (topics.has(topic)) throw new Error(`${manifest.name}: topic ${topic} is listed twice`);
+    topics.add(topic);
+  }
   for (const schedule of schedules) {
     // OCI Resource Scheduler's finest cron granularity is one minute; locally we go faster.
     if (!Number.isInteger(schedule.everySeconds) || schedule.everySeconds < 1) {
