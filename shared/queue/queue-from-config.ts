@@ -31,16 +31,18 @@ export type WorkQueueConfig = {
 } & Readonly<Record<string, unknown>>;
 
 /**
- * The named work queue; `pool` backs the MySQL adapter (the function's own pool, no second one).
+ * The named work queue; `pool` backs the MySQL adapter (the function's own pool, no second one),
+ * and a function that needs no database on OCI Queue may pass none.
  * `maxDeliveries` only matters locally: on OCI the dead-letter count is a property of the queue.
  */
 export function workQueueFromConfig(
   config: WorkQueueConfig,
   name: string,
-  pool: DbPool,
+  pool: DbPool | undefined,
   options: { maxDeliveries?: number } = {},
 ): WorkQueue {
   if (config.QUEUE_BACKEND === 'mysql') {
+    if (!pool) throw new ConfigError('QUEUE_BACKEND=mysql needs MYSQL_URL', ['MYSQL_URL']);
     return new MySqlWorkQueue({
       pool,
       name,
