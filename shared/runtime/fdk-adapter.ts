@@ -1,5 +1,7 @@
 import type { FnContext, FnHandler, FnResult, HttpGatewayContext } from '@fnproject/fdk';
 import { toProblem } from '../errors.ts';
+import type { Metrics } from '../metrics/metrics.ts';
+import { processMetrics } from '../metrics/metrics-from-config.ts';
 import { withDeadline } from './deadline.ts';
 import type { ForgecastFunction } from './function.ts';
 import type { HttpRequest, HttpResponse } from './http-exchange.ts';
@@ -12,41 +14,60 @@ type RawResult = (result: string | Buffer) => FnResult;
  * the FDK) and never lets an exception reach the FDK for HTTP calls (its 502 body would carry
  * `err.toString()`). Event calls that should be retried do fail, with a sanitised message.
  */
-export function toFdkHandler(name: string, fn: ForgecastFunction, rawResult: RawResult): FnHandler {
+export function toFdkHandler(
+  name: string,
+  fn: ForgecastFunction,
+  rawResult: RawResult,
+  metrics: Metrics = processMetrics(),
+): FnHandler {
+  // Bound once: the hot path only adds to in-memory aggregates (no await, no I/O).
+  const recorded = metrics.with({ function: name });
   return (input, ctx) =>
     withCallScope({ fn: name, callId: ctx.callID ?? 'unknown' }, async () => {
       const started = performance.now();
-      switch (fn.kind) {
-        case 'http': {
-          // The FDK builds a new gateway context, copying every header, on each read: take one.
-          const gateway = ctx.httpGateway;
-          const response = await invokeHttp(fn.invoke, input, ctx, gateway);
-          writeHttpResponse(ctx, gateway, response);
-          log.debug('call done', { status: response.status, ms: Math.round(performance.now() - started) });
-          return rawResult(response.body);
-        }
-        case 'event': {
-          try {
-            const outcome = await withDeadline(ctx.deadline, fn.deliver(input));
-            log.info('event handled', { outcome, ms: Math.round(performance.now() - started) });
+      // A 5xx answer, a thrown event delivery or a failed authorizer call; also anything unforeseen.
+      let failed = true;
+      try {
+        switch (fn.kind) {
+          case 'http': {
+            // The FDK builds a new gateway context, copying every header, on each read: take one.
+            const gateway = ctx.httpGateway;
+            const response = await invokeHttp(fn.invoke, input, ctx, gateway);
+            writeHttpResponse(ctx, gateway, response);
+            failed = response.status >= 500;
+            log.debug('call done', { status: response.status, ms: Math.round(performance.now() - started) });
+            return rawResult(response.body);
+          }
+          case 'event': {
+            try {
+              const outcome = await withDeadline(ctx.deadline, fn.deliver(input));
+              log.info('event handled', { outcome, ms: Math.round(performance.now() - started) });
+              ctx.responseContentType = 'application/json';
+              failed = false;
+              return rawResult(JSON.stringify(outcome));
+            } catch (err) {
+              log.error('event failed; delivery should be retried', { error: err });
+              throw new Error('event processing failed; retry the delivery');
+            }
+          }
+          case 'authorizer': {
             ctx.responseContentType = 'application/json';
-            return rawResult(JSON.stringify(outcome));
-          } catch (err) {
-            log.error('event failed; delivery should be retried', { error: err });
-            throw new Error('event processing failed; retry the delivery');
+            try {
+              const answer = JSON.stringify(await withDeadline(ctx.deadline, fn.authorize(input)));
+              failed = false;
+              return rawResult(answer);
+            } catch (err) {
+              log.error('authorizer failed', { error: err });
+              return rawResult(
+                JSON.stringify({ active: false, wwwAuthenticate: 'Bearer error="temporarily_unavailable"' }),
+              );
+            }
           }
         }
-        case 'authorizer': {
-          ctx.responseContentType = 'application/json';
-          try {
-            return rawResult(JSON.stringify(await withDeadline(ctx.deadline, fn.authorize(input))));
-          } catch (err) {
-            log.error('authorizer failed', { error: err });
-            return rawResult(
-              JSON.stringify({ active: false, wwwAuthenticate: 'Bearer error="temporarily_unavailable"' }),
-            );
-          }
-        }
+      } finally {
+        recorded.count('requests');
+        if (failed) recorded.count('errors');
+        recorded.observe('latency_ms', performance.now() - started);
       }
     });
 }

@@ -1,0 +1,45 @@
+/**
+ * The metrics port: counters and latency observations with dimensions. Recording is synchronous
+ * and cheap (a map update); adapters ship aggregates in the background, never on a request's path.
+ */
+export type Dimensions = Readonly<Record<string, string>>;
+
+/**
+ * Every metric forgecast emits. OCI Monitoring names (namespace `forgecast`); locally the
+ * Prometheus names are `forgecast_<name>_total` for counters and `forgecast_<name>` for the
+ * histogram. The Grafana dashboard and the Terraform alarms query these names.
+ */
+export const METRIC_CATALOG = {
+  requests: { kind: 'counter', help: 'Invocations, per function (http, event and authorizer calls).' },
+  errors: { kind: 'counter', help: 'Invocations that answered 5xx, threw or failed, per function.' },
+  latency_ms: { kind: 'histogram', help: 'Invocation wall time in milliseconds, per function.' },
+  licenses_minted: { kind: 'counter', help: 'Licenses that became active on chain (replays not counted).' },
+  prints_authorized: { kind: 'counter', help: 'One-time print grants issued.' },
+  tickets_sold: { kind: 'counter', help: 'Tickets issued on order fulfilment (duplicates not counted).' },
+  transcode_seconds: { kind: 'counter', help: 'Seconds of source media in transcode jobs that finished.' },
+  transcode_jobs: { kind: 'counter', help: 'Transcode job attempts by outcome (ready, failed, retried).' },
+} as const satisfies Record<string, { kind: 'counter' | 'histogram'; help: string }>;
+
+export type MetricName = keyof typeof METRIC_CATALOG;
+type NamesOfKind<K> = {
+  [N in MetricName]: (typeof METRIC_CATALOG)[N]['kind'] extends K ? N : never;
+}[MetricName];
+export type CounterName = NamesOfKind<'counter'>;
+export type HistogramName = NamesOfKind<'histogram'>;
+export type MetricKind = 'counter' | 'histogram';
+
+export interface Metrics {
+  /** Adds `value` (default 1) to a counter. */
+  count(name: CounterName, value?: number, dimensions?: Dimensions): void;
+  /** Records one observation of a histogram (milliseconds for latency_ms). */
+  observe(name: HistogramName, value: number, dimensions?: Dimensions): void;
+  /** The same port with `dimensions` added to every point it records. */
+  with(dimensions: Dimensions): Metrics;
+}
+
+/** Records nothing: the default backend (`METRICS_BACKEND=none`) and tests that do not look. */
+export const noopMetrics: Metrics = {
+  count() {},
+  observe() {},
+  with: () => noopMetrics,
+};
