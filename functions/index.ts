@@ -17,6 +17,7 @@ import { stripeWebhookManifest } from './stripe-webhook/manifest.ts';
 import { stripeSweepManifest } from './stripe-webhook/sweep-manifest.ts';
 import { ticketsManifest } from './tickets/manifest.ts';
 import { transcodeDispatchManifest } from './transcode-dispatch/manifest.ts';
+import { transcoderScalerManifest } from './transcoder-scaler/manifest.ts';
 import { videosManifest } from './videos/manifest.ts';
 import { vodPackageManifest } from './vod-package/manifest.ts';
 
@@ -43,6 +44,7 @@ export const catalog: readonly CatalogEntry[] = [
   { manifest: chainIndexerManifest, load: () => import('./chain-indexer/handler.ts') },
   { manifest: videosManifest, load: () => import('./videos/handler.ts') },
   { manifest: transcodeDispatchManifest, load: () => import('./transcode-dispatch/handler.ts') },
+  { manifest: transcoderScalerManifest, load: () => import('./transcoder-scaler/handler.ts') },
   { manifest: vodPackageManifest, load: () => import('./vod-package/handler.ts') },
   { manifest: showsManifest, load: () => import('./shows/handler.ts') },
   { manifest: stripeWebhookManifest, load: () => import('./stripe-webhook/handler.ts') },

@@ -1,0 +1,33 @@
+import { createPool } from '../../shared/db/pool.ts';
+import { containerPoolFromConfig } from '../../shared/pool/pool-from-config.ts';
+import { workQueueFromConfig } from '../../shared/queue/queue-from-config.ts';
+import { eventFunction } from '../../shared/runtime/function.ts';
+import { log } from '../../shared/runtime/log.ts';
+import { TRANSCODE_QUEUE } from '../../shared/video/transcode-job.ts';
+import { loadTranscoderScalerConfig } from './config.ts';
+import { scaleOnce } from './scale.ts';
+import { describeTrigger, scalerTriggerSchema } from './trigger.ts';
+
+/** A transcoder leases one job at a time (workers/transcoder/worker-loop.ts). */
+const JOBS_PER_WORKER = 1;
+
+const config = loadTranscoderScalerConfig();
+const queue = workQueueFromConfig(
+  config,
+  TRANSCODE_QUEUE,
+  config.MYSQL_URL ? createPool(config.MYSQL_URL, { connectionLimit: 1 }) : undefined,
+);
+const pool = containerPoolFromConfig(config);
+
+export const handler = eventFunction(scalerTriggerSchema, async (trigger) => {
+  // Whatever woke us (tick or alarm), the decision comes from the queue as it is now.
+  const summary = await scaleOnce({
+    queue,
+    pool,
+    min: config.POOL_MIN,
+    max: config.POOL_MAX,
+    jobsPerWorker: JOBS_PER_WORKER,
+  });
+  log.info('transcoder pool evaluated', { trigger: describeTrigger(trigger), ...summary });
+  return { status: 'processed', detail: { ...summary } };
+});
