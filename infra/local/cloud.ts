@@ -16,6 +16,7 @@ import { EventRouter } from './event-router.ts';
 import { FnRunner } from './fn/runner.ts';
 import { startGateway } from './gateway/gateway.ts';
 import { startMariaDb } from './mariadb.ts';
+import { startPoolControl } from './pool-control.ts';
 import { startS3Server } from './s3/server.ts';
 import { Scheduler, scheduledCalls } from './scheduler.ts';
 import { type RunningLocalStripe, startLocalStripe } from './stripe/server.ts';
@@ -37,8 +38,17 @@ export interface LocalCloudOptions {
   readonly edgePort?: number;
   /** The local Stripe API server (Checkout Sessions, refunds, signed webhooks to the gateway). */
   readonly stripePort?: number;
-  /** Transcoder worker processes (the Container Instances pool); 0 for none. Extra env for tests. */
-  readonly transcoders?: { readonly count?: number; readonly env?: Readonly<Record<string, string>> };
+  /**
+   * Transcoder worker processes (the Container Instances pool): `count` running at start (0 for
+   * none), `max` slots the scaler may start, `min` it keeps running (both `count` by default, so
+   * the pool stays at `count`). Extra env for tests.
+   */
+  readonly transcoders?: {
+    readonly count?: number;
+    readonly min?: number;
+    readonly max?: number;
+    readonly env?: Readonly<Record<string, string>>;
+  };
   /** Use this MySQL/MariaDB instead of starting one (MYSQL_URL). */
   readonly mysqlUrl?: string;
   /** Use this JSON-RPC endpoint instead of the embedded chain (CHAIN_RPC_URL, CHAIN_DEPLOYER_KEY, CHAIN_RELAYER_KEY). */
@@ -198,6 +208,30 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       TZ: 'UTC',
     };
 
+    // Built before the runner: the scaler's config needs the pool control URL. Started last.
+    const transcoderCount = options.transcoders?.count ?? 1;
+    const transcoders = new TranscoderPool({
+      size: transcoderCount,
+      maxSize: options.transcoders?.max ?? transcoderCount,
+      // Only what the worker reads: the pool never sees the relayer key or the master key.
+      env: {
+        ...Object.fromEntries(
+          [...transcoderConfigKeys, 'LOG_LEVEL', 'TZ', 'PATH'].flatMap((key) => {
+            const value = platformEnv[key] ?? process.env[key];
+            return value === undefined ? [] : [[key, value]];
+          }),
+        ),
+        ...(options.transcoders?.env ?? {}),
+      },
+      log: (worker, line) => log(worker, line),
+    });
+    const poolControl = await startPoolControl(transcoders);
+    stops.push(poolControl.close);
+    platformEnv.POOL_BACKEND = 'local';
+    platformEnv.POOL_CONTROL_URL = poolControl.url;
+    platformEnv.POOL_MIN = String(options.transcoders?.min ?? transcoderCount);
+    platformEnv.POOL_MAX = String(options.transcoders?.max ?? transcoderCount);
+
     const runner = new FnRunner(
       runnerFunctions(platformEnv, (fn, _stream, line) => log(`fn:${fn}`, line)),
       { processesPerFunction: options.processesPerFunction ?? 2 },
@@ -241,20 +275,6 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     // Known once the gateway listens.
     stripe.setWebhookUrl(`${gateway.url}/webhooks/stripe`);
 
-    const transcoders = new TranscoderPool({
-      size: options.transcoders?.count ?? 1,
-      // Only what the worker reads: the pool never sees the relayer key or the master key.
-      env: {
-        ...Object.fromEntries(
-          [...transcoderConfigKeys, 'LOG_LEVEL', 'TZ', 'PATH'].flatMap((key) => {
-            const value = platformEnv[key] ?? process.env[key];
-            return value === undefined ? [] : [[key, value]];
-          }),
-        ),
-        ...(options.transcoders?.env ?? {}),
-      },
-      log: (worker, line) => log(worker, line),
-    });
     stops.push(() => transcoders.stop());
     transcoders.start();
 
