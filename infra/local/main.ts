@@ -55,7 +55,12 @@ const cloud = await startLocalCloud({
   chainPort: port('CHAIN_PORT', 8545),
   edgePort: port('EDGE_PORT', 8081),
   stripePort: port('STRIPE_PORT', 12111),
-  transcoders: { count: port('TRANSCODER_WORKERS', 1) },
+  transcoders: {
+    count: port('TRANSCODER_WORKERS', 1),
+    // The scaler moves the pool between these (both TRANSCODER_WORKERS unless set).
+    min: port('TRANSCODER_MIN_WORKERS', port('TRANSCODER_WORKERS', 1)),
+    max: port('TRANSCODER_MAX_WORKERS', port('TRANSCODER_WORKERS', 1)),
+  },
   ...(process.env.MYSQL_URL ? { mysqlUrl: process.env.MYSQL_URL } : {}),
   ...(process.env.CHAIN_RPC_URL
     ? {
@@ -78,7 +83,7 @@ forgecast is ready in ${Math.round(performance.now() - started)} ms
   object storage   ${cloud.s3Endpoint}          (S3 API, path style; credentials in ${dataDir}/local-credentials.json)
   CDN edge         ${cloud.edgeUrl}          (HLS behind tokens; playback URLs come from GET /v1/videos/{id})
   Stripe (local)   ${cloud.stripe.url}         (Checkout Sessions and refunds; webhooks signed to /v1/webhooks/stripe)
-  transcoders      ${cloud.transcoders.workers.length} worker process(es) (TRANSCODER_WORKERS)
+  transcoders      ${cloud.transcoders.workers.length} worker process(es) (TRANSCODER_WORKERS; the scaler keeps TRANSCODER_MIN_WORKERS..TRANSCODER_MAX_WORKERS)
   chain JSON-RPC   ${cloud.chainRpcUrl}
   database         ${cloud.mysqlUrl.replace(/\/\/[^@]*@/, '//…@')}
   functions        ${catalog.map((e) => e.manifest.name).join(', ')}
