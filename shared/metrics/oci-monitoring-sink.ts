@@ -197,8 +197,10 @@ export function createOciMonitoringSink(options: OciMonitoringSinkOptions): Metr
               problems.push(`${details.failedMetricsCount} metric objects refused`);
           } catch (err) {
             firstError ??= err;
+            const status = (err as { statusCode?: unknown }).statusCode;
+            const reason = err instanceof Error ? err.message : String(err);
             problems.push(
-              `a PostMetricData call failed: ${err instanceof Error ? err.message : String(err)}`,
+              `a PostMetricData call failed${status === undefined ? '' : ` (${status})`}: ${reason}`,
             );
           }
         }
