@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientResponseOf, fnHttpHeaders } from '../../infra/local/fn/http-intent.ts';
+import { FnRunner } from '../../infra/local/fn/runner.ts';
 import { createBufferedMetrics } from '../../shared/metrics/buffered-metrics.ts';
 import { createOciMonitoringSink, MetricsPublishError } from '../../shared/metrics/oci-monitoring-sink.ts';
+import { bundledFunction } from '../support/bundle.ts';
 import { type FakeOciMonitoring, startFakeOciMonitoring } from '../support/fake-oci-monitoring.ts';
+import { testResourcePrincipal } from '../support/oci-resource-principal.ts';
 import { rsaKeyPair, TEST_SIGNING_KEY_ID, testAuthProvider } from '../support/oci-test-auth.ts';
 
 const COMPARTMENT = 'ocid1.compartment.oc1..forgecastmetrics';
@@ -114,5 +118,68 @@ describe('OCI Monitoring metrics adapter against the fake ingestion endpoint', (
     expect(failures).toHaveLength(1);
     expect(failures[0]).toBeInstanceOf(MetricsPublishError);
     expect(String((failures[0] as Error).message)).toContain('401');
+  });
+});
+
+/**
+ * The bundled health function under the real FDK with METRICS_BACKEND=oci and a resource
+ * principal as OCI Functions injects it: its calls reach Monitoring as signed PostMetricData
+ * from the background flush, without the handler waiting for them.
+ */
+describe('A bundled function reports to OCI Monitoring with its resource principal', () => {
+  const principal = testResourcePrincipal();
+  let fake: FakeOciMonitoring;
+  let runner: FnRunner;
+
+  beforeAll(async () => {
+    fake = await startFakeOciMonitoring({ keys: principal.keys });
+    runner = new FnRunner(
+      [
+        bundledFunction('health', {
+          ...principal.env,
+          // health's config; /health/live touches none of it.
+          MYSQL_URL: 'mysql://unused:unused@127.0.0.1:9/unused',
+          S3_ENDPOINT: 'http://127.0.0.1:9',
+          S3_REGION: 'local-1',
+          S3_ACCESS_KEY_ID: 'unused',
+          S3_SECRET_ACCESS_KEY: 'unused',
+          CHAIN_RPC_URL: 'http://127.0.0.1:9',
+          BUCKETS: 'media',
+          QUEUES: 'transcode',
+          METRICS_BACKEND: 'oci',
+          METRICS_COMPARTMENT_ID: COMPARTMENT,
+          METRICS_INGESTION_ENDPOINT: fake.endpoint,
+          METRICS_FLUSH_SECONDS: '1',
+        }),
+      ],
+      { processesPerFunction: 1 },
+    );
+  });
+
+  afterAll(async () => {
+    await runner?.close();
+    await fake?.close();
+  });
+
+  it('counts its calls and their latency under the function dimension', async () => {
+    for (let i = 0; i < 3; i += 1) {
+      const outcome = await runner.call('health', {
+        headers: fnHttpHeaders('GET', '/v1/health/live', {}),
+        body: Buffer.alloc(0),
+      });
+      if (outcome.kind !== 'ok') throw new Error(JSON.stringify(outcome));
+      expect(clientResponseOf(outcome.reply).status).toBe(200);
+    }
+    const total = (name: string) =>
+      fake.accepted
+        .filter((point) => point.name === name)
+        .reduce((sum, point) => sum + (name === 'latency_ms' ? point.count : point.value), 0);
+    await expect.poll(() => total('requests'), { timeout: 20_000, interval: 200 }).toBe(3);
+    await expect.poll(() => total('latency_ms'), { timeout: 20_000, interval: 200 }).toBe(3);
+    expect(total('errors')).toBe(0);
+    expect(fake.rejectedRequests).toBe(0);
+    expect(
+      new Set(fake.accepted.map((point) => JSON.stringify([point.namespace, point.dimensions]))),
+    ).toEqual(new Set([JSON.stringify(['forgecast', { function: 'health' }])]));
   });
 });
