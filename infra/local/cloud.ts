@@ -16,6 +16,7 @@ import { EventRouter } from './event-router.ts';
 import { FnRunner } from './fn/runner.ts';
 import { startGateway } from './gateway/gateway.ts';
 import { startMariaDb } from './mariadb.ts';
+import { type RunningMetricsCollector, startMetricsCollector } from './metrics/collector.ts';
 import { startPoolControl } from './pool-control.ts';
 import { startS3Server } from './s3/server.ts';
 import { Scheduler, scheduledCalls } from './scheduler.ts';
@@ -38,6 +39,8 @@ export interface LocalCloudOptions {
   readonly edgePort?: number;
   /** The local Stripe API server (Checkout Sessions, refunds, signed webhooks to the gateway). */
   readonly stripePort?: number;
+  /** The metrics collector: processes push to it, Prometheus scrapes its /metrics (0 picks a port). */
+  readonly metricsPort?: number;
   /**
    * Transcoder worker processes (the Container Instances pool): `count` running at start (0 for
    * none), `max` slots the scaler may start, `min` it keeps running (both `count` by default, so
@@ -78,6 +81,8 @@ export interface LocalCloud {
   readonly events: EventRouter;
   readonly scheduler: Scheduler;
   readonly transcoders: TranscoderPool;
+  /** The local stand-in for OCI Monitoring: `metricsUrl` serves Prometheus text. */
+  readonly metrics: RunningMetricsCollector;
   readonly contracts: Readonly<Record<string, string>>;
   stop(): Promise<void>;
 }
@@ -167,6 +172,19 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     });
     stops.push(stripe.close);
 
+    const metrics = await startMetricsCollector({
+      port: options.metricsPort ?? 0,
+      log: (line) => log('metrics', line),
+    });
+    stops.push(metrics.close);
+    // Platform keys (shared/metrics/config.ts), given to every function process and worker; a
+    // short flush so a local dashboard follows within seconds.
+    const metricsEnv = {
+      METRICS_BACKEND: 'push',
+      METRICS_PUSH_URL: metrics.pushUrl,
+      METRICS_FLUSH_SECONDS: '1',
+    };
+
     const platformEnv: Record<string, string> = {
       MYSQL_URL: mysqlUrl,
       S3_ENDPOINT: s3.endpoint,
@@ -221,6 +239,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
             return value === undefined ? [] : [[key, value]];
           }),
         ),
+        ...metricsEnv,
         ...(options.transcoders?.env ?? {}),
       },
       log: (worker, line) => log(worker, line),
@@ -233,7 +252,10 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     platformEnv.POOL_MAX = String(options.transcoders?.max ?? transcoderCount);
 
     const runner = new FnRunner(
-      runnerFunctions(platformEnv, (fn, _stream, line) => log(`fn:${fn}`, line)),
+      runnerFunctions(platformEnv, (fn, _stream, line) => log(`fn:${fn}`, line)).map((fn) => ({
+        ...fn,
+        env: { ...fn.env, ...metricsEnv },
+      })),
       { processesPerFunction: options.processesPerFunction ?? 2 },
     );
     stops.push(() => runner.close());
@@ -290,6 +312,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       events,
       scheduler,
       transcoders,
+      metrics,
       contracts: { ...contracts },
       stop,
     };
