@@ -55,6 +55,7 @@ const cloud = await startLocalCloud({
   chainPort: port('CHAIN_PORT', 8545),
   edgePort: port('EDGE_PORT', 8081),
   stripePort: port('STRIPE_PORT', 12111),
+  metricsPort: port('METRICS_PORT', 9464),
   transcoders: {
     count: port('TRANSCODER_WORKERS', 1),
     // The scaler moves the pool between these (both TRANSCODER_WORKERS unless set).
@@ -83,6 +84,7 @@ forgecast is ready in ${Math.round(performance.now() - started)} ms
   object storage   ${cloud.s3Endpoint}          (S3 API, path style; credentials in ${dataDir}/local-credentials.json)
   CDN edge         ${cloud.edgeUrl}          (HLS behind tokens; playback URLs come from GET /v1/videos/{id})
   Stripe (local)   ${cloud.stripe.url}         (Checkout Sessions and refunds; webhooks signed to /v1/webhooks/stripe)
+  metrics          ${cloud.metrics.metricsUrl}  (Prometheus text; infra/local/grafana/ has a scrape config and a dashboard)
   transcoders      ${cloud.transcoders.workers.length} worker process(es) (TRANSCODER_WORKERS; the scaler keeps TRANSCODER_MIN_WORKERS..TRANSCODER_MAX_WORKERS)
   chain JSON-RPC   ${cloud.chainRpcUrl}
   database         ${cloud.mysqlUrl.replace(/\/\/[^@]*@/, '//…@')}
