@@ -3,6 +3,7 @@ import { createPool } from '../../shared/db/pool.ts';
 import { designRegistrySource, licenseLedgerSource } from '../../shared/ledger/event-sources.ts';
 import { type ChainIndexerDeps, runChainIndexer } from '../../shared/ledger/indexer-run.ts';
 import { lazyLedgerConnection } from '../../shared/licenses/ledger-connection.ts';
+import { processMetrics } from '../../shared/metrics/metrics-from-config.ts';
 import { eventFunction } from '../../shared/runtime/function.ts';
 import { loadChainIndexerConfig } from './config.ts';
 import { chainIndexerManifest } from './manifest.ts';
@@ -11,6 +12,7 @@ const config = loadChainIndexerConfig();
 const pool = createPool(config.MYSQL_URL);
 
 const connect = lazyLedgerConnection(pool, config, { pollingIntervalMs: 250 });
+const metrics = processMetrics().with({ function: chainIndexerManifest.name });
 let registrySource: ReturnType<typeof designRegistrySource> | undefined;
 
 async function dependencies(): Promise<ChainIndexerDeps> {
@@ -25,7 +27,7 @@ async function dependencies(): Promise<ChainIndexerDeps> {
     );
     sources.push(await registrySource);
   }
-  return { pool, relayer, ledger, provider: client.provider, sources };
+  return { pool, relayer, ledger, provider: client.provider, sources, metrics };
 }
 
 export const handler = eventFunction(scheduleTickSchema, async (tick) => {

@@ -7,6 +7,7 @@ import type { License } from '../../shared/licenses/license.ts';
 import { advanceMint, type MintingDeps, refreshMint } from '../../shared/licenses/license-minting.ts';
 import { findLicense, listOrgLicenses } from '../../shared/licenses/license-repository.ts';
 import { pushRevocation, revokeLicense } from '../../shared/licenses/license-revocation.ts';
+import { processMetrics } from '../../shared/metrics/metrics-from-config.ts';
 import { createApi, parseJsonBody, validate } from '../../shared/runtime/api.ts';
 import type { Principal } from '../../shared/runtime/auth-context.ts';
 import { httpFunction } from '../../shared/runtime/function.ts';
@@ -14,6 +15,7 @@ import { log } from '../../shared/runtime/log.ts';
 import { requirePrincipal, requireScope } from '../../shared/runtime/principal.ts';
 import { loadLicenseMintConfig } from './config.ts';
 import { createOrFindLicense } from './create-license.ts';
+import { licenseMintManifest } from './manifest.ts';
 import { type OnChainView, presentLicense } from './present.ts';
 import {
   createLicenseSchema,
@@ -27,10 +29,11 @@ const config = loadLicenseMintConfig();
 const pool = createPool(config.MYSQL_URL);
 
 const connect = lazyLedgerConnection(pool, config);
+const metrics = processMetrics().with({ function: licenseMintManifest.name });
 
 async function minting(): Promise<MintingDeps> {
   const { relayer, ledger } = await connect();
-  return { pool, relayer, ledger };
+  return { pool, relayer, ledger, metrics };
 }
 
 export const handler = httpFunction(() => {

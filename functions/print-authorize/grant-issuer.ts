@@ -7,6 +7,7 @@ import { NotFoundError, UnauthorizedError } from '../../shared/errors.ts';
 import { type PrintGrant, shapeContentKey, shapeGrant } from '../../shared/licenses/print-grant.ts';
 import { authorizePrint } from '../../shared/licenses/print-ledger.ts';
 import { findLicenseForPrinting, type LicenseForPrinting } from '../../shared/licenses/print-refusal.ts';
+import type { Metrics } from '../../shared/metrics/metrics.ts';
 import { parsePrinterPublicKey } from '../../shared/printers/printer-public-key.ts';
 import { findPrinter } from '../../shared/printers/printer-repository.ts';
 import { BoundedCache } from './bounded-cache.ts';
@@ -22,6 +23,8 @@ export interface GrantIssuerDeps {
   readonly vaultBucket: string;
   readonly grantTtlSeconds: number;
   readonly downloadTtlSeconds: number;
+  /** Counts `prints_authorized`, one per grant handed out. */
+  readonly metrics: Metrics;
 }
 
 interface PrinterKey {
@@ -95,7 +98,7 @@ export function createGrantIssuer(deps: GrantIssuerDeps): GrantIssuer {
       const signedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
       const downloadUrl = deps.presignDownload(deps.vaultBucket, vaultKey, deps.downloadTtlSeconds, signedAt);
       const downloadExpiresAt = new Date(signedAt.getTime() + deps.downloadTtlSeconds * 1000);
-      return shapeGrant({
+      const grant = shapeGrant({
         jobId: authorization.jobId,
         serial: authorization.serial,
         licenseId,
@@ -112,6 +115,8 @@ export function createGrantIssuer(deps: GrantIssuerDeps): GrantIssuer {
           aad: sealedDesignAad(license.designId),
         }),
       });
+      deps.metrics.count('prints_authorized');
+      return grant;
     },
   };
 }

@@ -3,6 +3,7 @@ import { createPool } from '../../shared/db/pool.ts';
 import { NotFoundError } from '../../shared/errors.ts';
 import { completePrint, findPrintJob } from '../../shared/licenses/print-ledger.ts';
 import { SETTLEMENT_QUEUE } from '../../shared/licenses/settlement-queue.ts';
+import { processMetrics } from '../../shared/metrics/metrics-from-config.ts';
 import { workQueueFromConfig } from '../../shared/queue/queue-from-config.ts';
 import { createApi, parseJsonBody, validate } from '../../shared/runtime/api.ts';
 import { httpFunction } from '../../shared/runtime/function.ts';
@@ -11,6 +12,7 @@ import { loadPrintAuthorizeConfig } from './config.ts';
 import { createDownloadPresigner } from './download-presigner.ts';
 import { grantAlreadyUsed, grantExpired } from './errors.ts';
 import { createGrantIssuer } from './grant-issuer.ts';
+import { printAuthorizeManifest } from './manifest.ts';
 import { presentPrintJob } from './present.ts';
 import { printerOf, requirePrinter } from './printer-principal.ts';
 import { authorizePrintSchema, completePrintSchema, idSchema, MAX_BODY_BYTES } from './schema.ts';
@@ -31,6 +33,7 @@ const grants = createGrantIssuer({
   vaultBucket: config.VAULT_BUCKET,
   grantTtlSeconds: config.GRANT_TTL_SECONDS,
   downloadTtlSeconds: config.DOWNLOAD_URL_TTL_SECONDS,
+  metrics: processMetrics().with({ function: printAuthorizeManifest.name }),
 });
 
 export const handler = httpFunction(() => {

@@ -1,11 +1,13 @@
 import { createPool } from '../../shared/db/pool.ts';
 import { DependencyUnavailableError, PayloadTooLargeError, ValidationError } from '../../shared/errors.ts';
+import { processMetrics } from '../../shared/metrics/metrics-from-config.ts';
 import { paymentsFromConfig } from '../../shared/payments/payments-from-config.ts';
 import { createApi, validate } from '../../shared/runtime/api.ts';
 import { httpFunction } from '../../shared/runtime/function.ts';
 import { stripeEventSchema } from '../../shared/shows/stripe-event.ts';
 import { loadStripeWebhookConfig } from './config.ts';
 import { recordEvent } from './event-log.ts';
+import { stripeWebhookManifest } from './manifest.ts';
 import { type ProcessingDeps, processEvent } from './process-event.ts';
 import { signatureVerifier } from './verify-signature.ts';
 
@@ -26,6 +28,7 @@ const deps: ProcessingDeps = {
     STRIPE_MAX_NETWORK_RETRIES: 0,
   }),
   paymentPendingHoldSeconds: config.STRIPE_PAYMENT_PENDING_HOLD_SECONDS,
+  metrics: processMetrics().with({ function: stripeWebhookManifest.name }),
 };
 
 export const handler = httpFunction(() => {

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { type DbConnection, type DbPool, withTransaction } from '../../shared/db/pool.ts';
+import type { Metrics } from '../../shared/metrics/metrics.ts';
 import type { Payments } from '../../shared/payments/payments.ts';
 import { log } from '../../shared/runtime/log.ts';
 import {
@@ -24,6 +25,8 @@ export interface ProcessingDeps {
   /** Only a late payment's refund calls Stripe (the adapter loads the stripe package then). */
   readonly payments: Payments;
   readonly paymentPendingHoldSeconds: number;
+  /** Counts `tickets_sold` once the fulfilment that issued them has committed. */
+  readonly metrics: Metrics;
 }
 
 /** processed: its effect is committed. deferred: left for the sweep (an order not there yet, a refund call that failed). */
@@ -37,6 +40,8 @@ interface Effect {
   readonly outcome: string;
   /** A late payment decided for refund: the refund call follows the commit. */
   readonly refundHoldId?: string;
+  /** Tickets this transaction issued (a fulfilment; never a duplicate, which issues none). */
+  readonly ticketsIssued?: number;
 }
 
 /** Outcomes that need another try later: the order (or its payment) is not there yet. */
@@ -74,7 +79,9 @@ async function apply(connection: DbConnection, event: StripeEvent, deps: Process
           await recordPaymentPending(connection, session, deps.paymentPendingHoldSeconds),
         );
       }
-      return effectOf('fulfil', await fulfil(connection, session));
+      const fulfilled = await fulfil(connection, session);
+      const issued = 'tickets' in fulfilled ? { ticketsIssued: fulfilled.tickets } : {};
+      return { ...effectOf('fulfil', fulfilled), ...issued };
     }
     case STRIPE_EVENT_TYPES.asyncPaymentFailed:
     case STRIPE_EVENT_TYPES.checkoutExpired: {
@@ -121,6 +128,7 @@ export async function processEvent(deps: ProcessingDeps, event: StripeEvent): Pr
       if (result.settled) await markProcessed(connection, event.id, result.outcome);
       return result;
     });
+    if (effect.ticketsIssued) deps.metrics.count('tickets_sold', effect.ticketsIssued);
     if (effect.refundHoldId) {
       const refund = await refundLatePayment(deps.pool, deps.payments, effect.refundHoldId);
       const outcome =

@@ -1,5 +1,6 @@
 import { scheduleTickSchema } from '../../events/schedule-tick.ts';
 import { createPool } from '../../shared/db/pool.ts';
+import { processMetrics } from '../../shared/metrics/metrics-from-config.ts';
 import { paymentsFromConfig } from '../../shared/payments/payments-from-config.ts';
 import { eventFunction } from '../../shared/runtime/function.ts';
 import { loadStripeSweepConfig } from './config.ts';
@@ -13,6 +14,7 @@ const deps: ProcessingDeps = {
   pool,
   payments: paymentsFromConfig(config),
   paymentPendingHoldSeconds: config.STRIPE_PAYMENT_PENDING_HOLD_SECONDS,
+  metrics: processMetrics().with({ function: stripeSweepManifest.name }),
 };
 
 export const handler = eventFunction(scheduleTickSchema, async (tick) => {

@@ -9,6 +9,7 @@ import type { TxRelayer } from '../chain/tx-relayer.ts';
 import { withNamedLock } from '../db/named-lock.ts';
 import type { DbPool } from '../db/pool.ts';
 import { DependencyUnavailableError } from '../errors.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import { readHead } from './chain-reads.ts';
 import { type IndexOptions, indexEvents, type SourceReport } from './event-indexer.ts';
 import type { EventSource } from './event-sources.ts';
@@ -24,6 +25,8 @@ export interface ChainIndexerDeps {
   readonly provider: JsonRpcProvider;
   /** LicenseLedger first; DesignRegistry when configured. */
   readonly sources: readonly EventSource[];
+  /** The keeper's mints count as `licenses_minted`, as the API's do. */
+  readonly metrics?: Metrics;
 }
 
 export interface ChainIndexerOptions {

@@ -5,6 +5,7 @@ import { withNamedLock } from '../db/named-lock.ts';
 import { type DbPool, withTransaction } from '../db/pool.ts';
 import { appendToOutbox } from '../events/outbox.ts';
 import { idToBytes16 } from '../ids.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import type { License } from './license.ts';
 import {
   findLicense,
@@ -17,6 +18,8 @@ export interface MintingDeps {
   readonly pool: DbPool;
   readonly relayer: TxRelayer;
   readonly ledger: LicenseLedger;
+  /** Counts `licenses_minted` when a license becomes active; absent, nothing is counted. */
+  readonly metrics?: Metrics;
 }
 
 const ZERO_ROOT = `0x${'0'.repeat(64)}`;
@@ -140,7 +143,7 @@ async function activate(
   tx: RelayedTransaction | null,
   tokenId = tokenIdOf(deps.ledger, license),
 ): Promise<License> {
-  await withTransaction(deps.pool, async (connection) => {
+  const minted = await withTransaction(deps.pool, async (connection) => {
     await connection.query(
       `UPDATE licenses SET chain_id = ?, ledger_address = ?, token_id = ?,
               mint_tx_id = COALESCE(?, mint_tx_id) WHERE id = ? AND status = 'pending'`,
@@ -164,7 +167,11 @@ async function activate(
         },
       });
     }
+    return changed;
   });
+  // After the commit, and only for the caller that made it active: a replay or a second
+  // instance finding it already active counts nothing.
+  if (minted) deps.metrics?.count('licenses_minted');
   return requireLicense(deps, license.id);
 }
 
