@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type DbPool, withTransaction } from '../../shared/db/pool.ts';
+import { type Metrics, noopMetrics } from '../../shared/metrics/metrics.ts';
 import type { QueueMessage, WorkQueue } from '../../shared/queue/work-queue.ts';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
 import { attemptPrefix, COMPLETION_MANIFEST_NAME, rawVideoKey } from '../../shared/video/media-layout.ts';
@@ -54,6 +55,8 @@ export interface JobRunnerDeps {
   /** Recognises permanent refusals among the pipeline's errors. */
   readonly permanentRefusal: (err: unknown) => PermanentRefusal | undefined;
   readonly log: (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
+  /** `transcode_jobs{outcome}` per settled attempt and `transcode_seconds` per finished job. */
+  readonly metrics?: Metrics;
 }
 
 export interface JobRunnerOptions {
@@ -75,6 +78,14 @@ export type JobOutcome =
   | 'lease_lost'
   | 'released'
   | 'malformed';
+
+/** What each settled attempt counts as in `transcode_jobs`; the others settle nothing. */
+const OUTCOME_METRIC: Partial<Record<JobOutcome, 'ready' | 'failed' | 'retried'>> = {
+  published: 'ready',
+  refused: 'failed',
+  gave_up: 'failed',
+  retry: 'retried',
+};
 
 /** The attempt made no progress for too long; it is retried like any transient failure. */
 export class TranscodeStalledError extends Error {
@@ -101,12 +112,14 @@ class ShutdownRelease extends Error {
 export class JobRunner {
   readonly #deps: JobRunnerDeps;
   readonly #options: JobRunnerOptions;
+  readonly #metrics: Metrics;
   #current: { abort: AbortController; lease: JobLease; startedAt: number } | undefined;
   #releaseRequested = false;
 
   constructor(deps: JobRunnerDeps, options: JobRunnerOptions) {
     this.#deps = deps;
     this.#options = options;
+    this.#metrics = deps.metrics ?? noopMetrics;
   }
 
   /** The running job's progress and how long it has run, for the shutdown decision. */
@@ -153,6 +166,12 @@ export class JobRunner {
     return this.#runAttempt(job, claim.attempt, message);
   }
 
+  #count(outcome: JobOutcome, sourceSeconds?: number): void {
+    const settled = OUTCOME_METRIC[outcome];
+    if (settled) this.#metrics.count('transcode_jobs', 1, { outcome: settled });
+    if (sourceSeconds !== undefined) this.#metrics.count('transcode_seconds', sourceSeconds);
+  }
+
   async #runAttempt(job: TranscodeJob, attempt: number, message: QueueMessage): Promise<JobOutcome> {
     const { pool, queue, log } = this.#deps;
     const abort = new AbortController();
@@ -168,7 +187,7 @@ export class JobRunner {
       onError: (err) => log('warn', 'heartbeat failed', { assetId: job.assetId, error: err }),
     });
     let dir: string | undefined;
-    const progress = { published: false };
+    const progress: { published: boolean; sourceSeconds?: number } = { published: false };
     this.#current = { abort, lease, startedAt: Date.now() };
     if (this.#releaseRequested) abort.abort(new ShutdownRelease());
     lease.start();
@@ -184,6 +203,7 @@ export class JobRunner {
         log('warn', 'could not delete a finished job', { assetId: job.assetId, error: err });
       });
       log('info', 'transcoded', { assetId: job.assetId, attempt });
+      this.#count('published', progress.sourceSeconds);
       return 'published';
     } catch (err) {
       clearInterval(stall);
@@ -193,9 +213,12 @@ export class JobRunner {
         // here could only race it; the message goes, as for any finished job.
         log('warn', 'bookkeeping after the manifest failed', { assetId: job.assetId, attempt, error: err });
         await queue.delete(message.receipt).catch(() => {});
+        this.#count('published', progress.sourceSeconds);
         return 'published';
       }
-      return this.#settleFailure(job, attempt, message, abort.signal.reason ?? err);
+      const outcome = await this.#settleFailure(job, attempt, message, abort.signal.reason ?? err);
+      this.#count(outcome);
+      return outcome;
     } finally {
       this.#current = undefined;
       if (dir) await rm(dir, { recursive: true, force: true });
@@ -225,7 +248,7 @@ export class JobRunner {
     dir: string,
     signal: AbortSignal,
     lease: JobLease,
-    progress: { published: boolean },
+    progress: { published: boolean; sourceSeconds?: number },
   ): Promise<void> {
     const { store, media, mediaBucket, pool, workerId } = this.#deps;
     const sourcePath = join(dir, 'source');
@@ -275,6 +298,7 @@ export class JobRunner {
       },
     );
     progress.published = true;
+    progress.sourceSeconds = produced.source.durationSeconds;
     // vod-package may already have published it; either way the attempt is done.
     await recordPackaging(pool, job.assetId, attempt, {
       mode: produced.mode,

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPool } from '../../shared/db/pool.ts';
 import { ConfigError } from '../../shared/errors.ts';
+import { processMetrics } from '../../shared/metrics/metrics-from-config.ts';
 import { workQueueFromConfig } from '../../shared/queue/queue-from-config.ts';
 import { log } from '../../shared/runtime/log.ts';
 import { resolveSecretsAtColdStart } from '../../shared/secrets/resolve-at-cold-start.ts';
@@ -38,6 +39,7 @@ const pool = createPool(config.MYSQL_URL, { connectionLimit: 3 });
 const queue = workQueueFromConfig(config, TRANSCODE_QUEUE, pool, {
   maxDeliveries: config.TRANSCODE_MAX_ATTEMPTS,
 });
+const metrics = processMetrics();
 const workRoot = config.WORK_DIR ?? join(tmpdir(), 'forgecast-transcoder');
 await mkdir(workRoot, { recursive: true });
 
@@ -56,6 +58,7 @@ const runner = new JobRunner(
     workRoot,
     permanentRefusal,
     log: write,
+    metrics: metrics.with({ worker: 'transcoder' }),
   },
   {
     leaseSeconds: config.TRANSCODE_LEASE_SECONDS,
@@ -79,6 +82,8 @@ async function shutdown(signal: string): Promise<void> {
   stopping = true;
   write('info', 'stopping', { signal });
   await loop.stop();
+  // The last job's counts go out before the container does.
+  await metrics.close?.();
   await pool.end();
   write('info', 'stopped', { signal });
   process.exit(0);
