@@ -126,4 +126,34 @@ describe('Scenario: the transcoder pool follows the queue', () => {
     const idle = await tick();
     expect(idle).toMatchObject({ desired: 0, active: 0, started: [], stopped: [] });
   }, 180_000);
+
+  it('re-evaluates from the queue when the backlog alarm notifies, whatever the alarm says', async () => {
+    // Prepare: one waiting job (malformed: the worker that takes it deletes it), and an alarm
+    // message as Notifications delivers it, claiming nothing useful about the queue.
+    await queue.put(['{"version":1}']);
+    const alarm = {
+      dedupeKey: 'b7c2f1d0-transcode-backlog',
+      title: 'transcode-backlog',
+      body: null,
+      type: 'OK_TO_FIRING',
+      severity: 'WARNING',
+      timestampEpochMillis: Date.now(),
+      alarmMetaData: [
+        { id: 'ocid1.alarm.oc1.phx.fake', status: 'FIRING', metricValues: [{ 'x[1m].max()': 999 }] },
+      ],
+      version: 1.5,
+    };
+
+    // Act
+    const outcome = await cloud.runner.call('transcoder-scaler', {
+      headers: { 'Content-Type': 'application/json' },
+      body: Buffer.from(JSON.stringify(alarm)),
+    });
+
+    // Assess
+    if (outcome.kind !== 'ok') throw new Error(`alarm delivery: ${JSON.stringify(outcome)}`);
+    const reply = JSON.parse(outcome.reply.body.toString('utf8')) as { status: string; detail: ScaleDetail };
+    expect(reply.status).toBe('processed');
+    expect(reply.detail).toMatchObject({ visible: 1, desired: 1, started: ['transcoder-1'] });
+  }, 60_000);
 });
