@@ -20,7 +20,7 @@ export async function resolveSecretsAtColdStart(
     provider = await resourcePrincipal();
   } catch (err) {
     throw new ConfigError(
-      `${references.map((reference) => reference.key).join(', ')} are Vault references but no resource principal is available (${err instanceof Error ? err.message : 'unknown error'})`,
+      `Vault references (${references.map((reference) => reference.key).join(', ')}) need a resource principal, and none is available: ${err instanceof Error ? err.message : 'unknown error'}`,
       variables,
       { cause: err },
     );

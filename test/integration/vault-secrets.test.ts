@@ -1,8 +1,11 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { clientResponseOf, fnHttpHeaders } from '../../infra/local/fn/http-intent.ts';
 import { type CallOutcome, FnRunner } from '../../infra/local/fn/runner.ts';
+import { TRANSCODER_ENTRY } from '../../infra/local/transcoder-pool.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import { createOciSecretFetcher } from '../../shared/secrets/oci-secret-fetcher.ts';
 import { resolveSecretReferences } from '../../shared/secrets/secret-references.ts';
@@ -175,5 +178,23 @@ describe('Cold start: a bundled function with Vault references', () => {
     expect(logged).toContain('NotAuthorizedOrNotFound');
     expect(logged).not.toContain(logSecret);
     expect(logged).not.toContain(db.url);
+  });
+});
+
+describe('Cold start: the bundled transcoder worker with a Vault reference', () => {
+  it('exits 78 before reading its config when no resource principal is available, naming the key', async () => {
+    // Act: no OCI_RESOURCE_PRINCIPAL_* in the environment, as on a machine outside OCI
+    const result = await promisify(execFile)(process.execPath, [TRANSCODER_ENTRY], {
+      env: { PATH: process.env.PATH ?? '', MYSQL_URL_SECRET_OCID: secretOcid('mysql') },
+      timeout: 20_000,
+    }).then(
+      () => ({ code: 0, stderr: '' }),
+      (err: { code?: number; stderr?: string }) => ({ code: err.code, stderr: err.stderr ?? '' }),
+    );
+
+    // Assess: the secret problem, not "MYSQL_URL is required" from the config that never ran
+    expect(result.code).toBe(78);
+    expect(result.stderr).toContain('Vault references (MYSQL_URL) need a resource principal');
+    expect(result.stderr).not.toContain('Invalid configuration');
   });
 });
