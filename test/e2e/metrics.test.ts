@@ -10,6 +10,7 @@ import { LATENCY_BUCKETS_MS } from '../../shared/metrics/buffer.ts';
 import { MAX_PUSH_BODY_BYTES } from '../../shared/metrics/push-wire.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { binaryStlCube } from '../support/design-files.ts';
+import { makeNonVideo, makeTestVideo } from '../support/videos.ts';
 
 /** One sample from the exposition text; labels as the collector writes them (sorted by name). */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
@@ -28,6 +29,7 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
  */
 describe('Metrics end to end (local cloud, Prometheus text)', () => {
   let dataDir: string;
+  let videosDir: string;
   let db: TestDatabase;
   let cloud: LocalCloud;
   let operator: string;
@@ -63,6 +65,7 @@ describe('Metrics end to end (local cloud, Prometheus text)', () => {
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'fc-metrics-'));
+    videosDir = await mkdtemp(join(tmpdir(), 'fc-metrics-videos-'));
     db = await createTestDatabase(inject('mysqlUrl'), 'metrics_e2e');
     cloud = await startLocalCloud({
       dataDir,
@@ -71,7 +74,7 @@ describe('Metrics end to end (local cloud, Prometheus text)', () => {
       authorizerCacheMs: 0,
       schedules: { autoStart: false },
       blockIntervalMs: 200,
-      transcoders: { count: 0 },
+      transcoders: { count: 1, env: { TRANSCODE_PRESET: 'ultrafast' } },
       processesPerFunction: 1,
     });
     operator = (await readFile((await ensureOperatorKey(cloud.mysqlUrl, dataDir)).file, 'utf8')).trim();
@@ -81,6 +84,7 @@ describe('Metrics end to end (local cloud, Prometheus text)', () => {
     await cloud?.stop();
     await db?.drop();
     await rm(dataDir, { recursive: true, force: true });
+    await rm(videosDir, { recursive: true, force: true });
   });
 
   it('counts requests, a minted license once across an idempotent replay, and a print grant', async () => {
@@ -168,7 +172,6 @@ describe('Metrics end to end (local cloud, Prometheus text)', () => {
   });
 
   it('refuses pushes that are malformed, inconsistent or too large, and changes nothing', async () => {
-    const before = await scrape();
     const push = (body: string, contentType = 'application/json') =>
       fetch(cloud.metrics.pushUrl, { method: 'POST', headers: { 'content-type': contentType }, body });
     const series = (overrides: Record<string, unknown>) =>
@@ -179,7 +182,7 @@ describe('Metrics end to end (local cloud, Prometheus text)', () => {
           {
             kind: 'counter',
             name: 'requests',
-            dimensions: { function: 'health' },
+            dimensions: { function: 'refused-probe' },
             timestamp: new Date().toISOString(),
             sum: 1,
             count: 1,
@@ -191,7 +194,7 @@ describe('Metrics end to end (local cloud, Prometheus text)', () => {
     expect((await push('{')).status).toBe(400);
     expect((await push(series({}), 'text/plain')).status).toBe(415);
     expect((await push(series({ name: 'Requests-Total' }))).status).toBe(400);
-    expect((await push(series({ dimensions: { le: '1' } }))).status).toBe(400);
+    expect((await push(series({ dimensions: { function: 'refused-probe', le: '1' } }))).status).toBe(400);
     expect((await push(series({ sum: -1 }))).status).toBe(400);
     expect((await push(series({ kind: 'histogram', name: 'latency_ms', buckets: [1] }))).status).toBe(400);
     const buckets = new Array(LATENCY_BUCKETS_MS.length + 1).fill(0);
@@ -203,6 +206,61 @@ describe('Metrics end to end (local cloud, Prometheus text)', () => {
     expect((await push(series({ kind: 'histogram', name: 'requests', buckets, count: 1 }))).status).toBe(400);
     expect((await push(' '.repeat(MAX_PUSH_BODY_BYTES + 1))).status).toBe(413);
 
-    expect(await scrape()).toBe(before);
+    const after = await scrape();
+    expect(after).not.toContain('refused-probe');
+    expect(after).toContain('# TYPE forgecast_requests_total counter\n');
+    // The same push, well formed, is taken: the refusals above were about their faults.
+    expect((await push(series({}))).status).toBe(204);
+    expect(sample(await scrape(), 'forgecast_requests_total', { function: 'refused-probe' })).toBe(1);
   });
+
+  it('counts finished transcode jobs by outcome and the seconds of media they held', async () => {
+    const creator = await createOrg('creator', ['videos:write']);
+    async function transcode(path: string, contentType: string) {
+      const bytes = await readFile(path);
+      const created = await api(creator.key, 'POST', '/videos', {
+        title: 'clip',
+        contentType,
+        sizeBytes: bytes.length,
+      });
+      expect(created.status).toBe(201);
+      const video = (await created.json()) as {
+        id: string;
+        upload: { url: string; headers: Record<string, string> };
+      };
+      expect(
+        (await fetch(video.upload.url, { method: 'PUT', headers: video.upload.headers, body: bytes })).status,
+      ).toBe(200);
+      for (;;) {
+        const view = (await (await api(creator.key, 'GET', `/videos/${video.id}`)).json()) as {
+          status: string;
+          durationSeconds: number | null;
+        };
+        if (view.status === 'ready' || view.status === 'failed') return view;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
+    const clip = await makeTestVideo(videosDir, {
+      width: 320,
+      height: 240,
+      seconds: 2,
+      audio: false,
+      codec: 'mpeg4',
+    });
+    const ready = await transcode(clip, 'video/mp4');
+    expect(ready.status).toBe('ready');
+    const refused = await transcode(await makeNonVideo(videosDir), 'video/mp4');
+    expect(refused.status).toBe('failed');
+
+    const worker = { worker: 'transcoder' };
+    await eventually('forgecast_transcode_jobs_total', { ...worker, outcome: 'ready' }).toBe(1);
+    await eventually('forgecast_transcode_jobs_total', { ...worker, outcome: 'failed' }).toBe(1);
+    const text = await scrape();
+    expect(sample(text, 'forgecast_transcode_jobs_total', { ...worker, outcome: 'retried' })).toBeUndefined();
+    expect(sample(text, 'forgecast_transcode_seconds_total', worker)).toBeCloseTo(
+      ready.durationSeconds ?? 0,
+      6,
+    );
+    expect(ready.durationSeconds).toBeGreaterThan(1.5);
+  }, 120_000);
 });
