@@ -191,6 +191,10 @@ describe('Metrics end to end (local cloud, Prometheus text)', () => {
         ],
       });
 
+    // A well-formed push is taken, and makes `requests` a counter family.
+    expect((await push(series({ dimensions: { function: 'accepted-probe' } }))).status).toBe(204);
+    expect(sample(await scrape(), 'forgecast_requests_total', { function: 'accepted-probe' })).toBe(1);
+
     expect((await push('{')).status).toBe(400);
     expect((await push(series({}), 'text/plain')).status).toBe(415);
     expect((await push(series({ name: 'Requests-Total' }))).status).toBe(400);
@@ -209,9 +213,7 @@ describe('Metrics end to end (local cloud, Prometheus text)', () => {
     const after = await scrape();
     expect(after).not.toContain('refused-probe');
     expect(after).toContain('# TYPE forgecast_requests_total counter\n');
-    // The same push, well formed, is taken: the refusals above were about their faults.
-    expect((await push(series({}))).status).toBe(204);
-    expect(sample(await scrape(), 'forgecast_requests_total', { function: 'refused-probe' })).toBe(1);
+    expect(sample(after, 'forgecast_requests_total', { function: 'accepted-probe' })).toBe(1);
   });
 
   it('counts finished transcode jobs by outcome and the seconds of media they held', async () => {
