@@ -19,6 +19,7 @@ function startPlatform(
       CHAIN_PORT: '0',
       EDGE_PORT: '0',
       STRIPE_PORT: '0',
+      METRICS_PORT: '0',
       MYSQL_URL: '',
       CHAIN_RPC_URL: '',
     },
