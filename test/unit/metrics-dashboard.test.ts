@@ -75,6 +75,7 @@ describe('Grafana dashboard for the local Prometheus', () => {
     const queryPanels = dashboard.panels.filter((panel) => panel.type !== 'row');
     expect(queryPanels.length).toBeGreaterThan(0);
     for (const panel of queryPanels) {
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's variable syntax, not a JS template
       expect(panel.datasource, panel.title).toEqual({ type: 'prometheus', uid: '${datasource}' });
       expect(panel.targets?.length, panel.title).toBeGreaterThan(0);
       for (const target of panel.targets ?? []) expect(target.expr?.trim(), panel.title).toBeTruthy();
