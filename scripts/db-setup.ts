@@ -12,7 +12,6 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { RowDataPacket } from 'mysql2';
-import { z } from 'zod';
 import { insertApiKey, insertOrganisation } from '../shared/accounts/api-key-store.ts';
 import { issueApiKey, SCOPES } from '../shared/accounts/api-keys.ts';
 import { readConfig } from '../shared/config/config.ts';

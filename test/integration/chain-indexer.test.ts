@@ -12,7 +12,7 @@ import { LicenseLedger } from '../../shared/chain/license-ledger.ts';
 import { orgChainAddress } from '../../shared/chain/org-address.ts';
 import { type ChainClient, createChainClient } from '../../shared/chain/provider.ts';
 import { TxRelayer } from '../../shared/chain/tx-relayer.ts';
-import { idToBytes16, newId } from '../../shared/ids.ts';
+import { idToBytes16 } from '../../shared/ids.ts';
 import { licenseLedgerSource } from '../../shared/ledger/event-sources.ts';
 import {
   type ChainIndexerDeps,

@@ -10,7 +10,7 @@ import { Scheduler, scheduledCalls } from '../../infra/local/scheduler.ts';
 import { LICENSE_LEDGER_ABI, LicenseLedger } from '../../shared/chain/license-ledger.ts';
 import { type ChainClient, createChainClient } from '../../shared/chain/provider.ts';
 import { TxRelayer } from '../../shared/chain/tx-relayer.ts';
-import { idToBytes16, newId } from '../../shared/ids.ts';
+import { idToBytes16 } from '../../shared/ids.ts';
 import { advanceMint } from '../../shared/licenses/license-minting.ts';
 import { authorizePrint, completePrint } from '../../shared/licenses/print-ledger.ts';
 import {
