@@ -25,7 +25,7 @@ export interface ScalingPlan {
 /**
  * How many transcoders the queue needs, and which members to start or stop to get there.
  * Scale-up is immediate (a backlog waits for every missing worker); scale-down is gradual: one
- * stop per evaluation, only when nothing is waiting and no stop is already under way, and never
+ * stop per evaluation, only when nothing is waiting and no member is starting or stopping, and never
  * below the workers holding jobs. A stopped worker finishes or releases its job (SIGTERM), so a
  * stop too many costs a retry, never a job. Pure: the same input always gives the same plan, so
  * concurrent evaluations agree on what to start.
@@ -61,8 +61,10 @@ export function planScaling(input: ScalingInput): ScalingPlan {
   if (desired === active) return plan([], [], 'at the desired size');
 
   if (visible > 0) return plan([], [], 'over the desired size, but jobs are waiting');
-  if (byId.some((member) => member.state === 'stopping')) {
-    return plan([], [], 'over the desired size; a stop is already under way');
+  // OCI reports a stop in progress as UPDATING, which the adapter can only read as `starting`:
+  // any member changing state may be the last stop, so wait for the pool to settle first.
+  if (byId.some((member) => member.state === 'stopping' || member.state === 'starting')) {
+    return plan([], [], 'over the desired size; a member is still starting or stopping');
   }
   const floor = Math.max(min, Math.ceil(inFlight / jobsPerWorker));
   if (active - 1 < floor) return plan([], [], 'at the floor of busy workers');

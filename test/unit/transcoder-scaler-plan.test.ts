@@ -63,7 +63,15 @@ describe('Function: planScaling', () => {
     const plan = planScaling(input({ members: pool('running', 'running', 'stopping') }));
 
     expect(plan.stop).toEqual([]);
-    expect(plan.reason).toMatch(/already under way/);
+    expect(plan.reason).toMatch(/still starting or stopping/);
+  });
+
+  it('waits while a member is starting: on OCI that is also how a stop in progress reads (UPDATING)', () => {
+    // m3 was stopped a tick ago and OCI still lists it as UPDATING; m2 must not go too.
+    const plan = planScaling(input({ members: pool('running', 'running', 'starting') }));
+
+    expect(plan).toMatchObject({ desired: 0, active: 3, stop: [] });
+    expect(plan.reason).toMatch(/still starting or stopping/);
   });
 
   it('never stops below the workers holding jobs or below min', () => {
