@@ -52,27 +52,30 @@ export async function startMetricsCollector(
   options: MetricsCollectorOptions,
 ): Promise<RunningMetricsCollector> {
   const series = new Map<string, CollectedSeries>();
-  const familyKinds = new Map<string, 'counter' | 'histogram'>();
   const droppedByNamespace = new Map<string, number>();
 
   function apply(body: PushBody): void {
     // Checked before anything is applied, so a refused push changes nothing.
-    let opened = 0;
+    const opened = new Set<string>();
     for (const pushed of body.series) {
       const family = `${body.namespace}_${pushed.name}`;
-      const known = familyKinds.get(family);
-      if (known !== undefined && known !== pushed.kind)
-        throw new PushRefusedError(400, `${family} is a ${known}, not a ${pushed.kind}`);
+      // Only the catalog's names, each with its own kind: an unknown name or a kind mixed within
+      // one push could render one family name twice (e.g. a histogram called `requests_total`),
+      // and Prometheus refuses the whole scrape then.
+      const kind = (METRIC_CATALOG as Record<string, { kind: string }>)[pushed.name]?.kind;
+      if (kind !== pushed.kind)
+        throw new PushRefusedError(400, `${family} is ${kind ? `a ${kind}` : 'not in the metric catalog'}`);
       if (pushed.kind === 'histogram' && pushed.buckets.reduce((a, b) => a + b, 0) !== pushed.count)
         throw new PushRefusedError(400, `${family}: the buckets do not add up to the count`);
-      if (!series.has(`${family}\n${dimensionsKey(pushed.dimensions)}`)) opened += 1;
+      const key = `${family}\n${dimensionsKey(pushed.dimensions)}`;
+      // A flush that spans two windows carries the same stream twice: one series.
+      if (!series.has(key)) opened.add(key);
     }
-    if (series.size + opened > MAX_COLLECTED_SERIES)
+    if (series.size + opened.size > MAX_COLLECTED_SERIES)
       throw new PushRefusedError(413, `the collector keeps at most ${MAX_COLLECTED_SERIES} series`);
 
     for (const pushed of body.series) {
       const family = `${body.namespace}_${pushed.name}`;
-      familyKinds.set(family, pushed.kind);
       const key = `${family}\n${dimensionsKey(pushed.dimensions)}`;
       let collected = series.get(key);
       if (collected === undefined) {
