@@ -1,0 +1,165 @@
+# Least privilege: three dynamic groups (functions, transcoder container instances, API Gateway)
+# and statements pinned to the calling function (request.principal.id) and the one resource it
+# touches (target.*.id / name). Nothing is granted on all-resources.
+
+locals {
+  compartment = "compartment id ${var.compartment_ocid}"
+  fn_group    = "dynamic-group id ${oci_identity_dynamic_group.functions.id}"
+  ci_group    = "dynamic-group id ${oci_identity_dynamic_group.workers.id}"
+  gw_group    = "dynamic-group id ${oci_identity_dynamic_group.gateway.id}"
+
+  queue_variable = { for name, id in var.queue_ids : name => "${upper(replace(name, "-", "_"))}_QUEUE_ID" }
+
+  # What each function may do follows from the config keys its manifest declares.
+  function_statements = {
+    for name, fn in var.functions : name => concat(
+      [
+        "Allow ${local.fn_group} to use metrics in ${local.compartment} where all {request.principal.id = '${var.function_ids[name]}', target.metrics.namespace = '${var.metrics_namespace}'}",
+      ],
+      [
+        for key in fn.secretConfigKeys :
+        "Allow ${local.fn_group} to read secret-bundles in ${local.compartment} where all {request.principal.id = '${var.function_ids[name]}', target.secret.id = '${var.secret_ocids[key]}'}"
+      ],
+      contains(fn.plainConfigKeys, "KMS_KEY_ID") ? [
+        "Allow ${local.fn_group} to use keys in ${local.compartment} where all {request.principal.id = '${var.function_ids[name]}', target.key.id = '${var.master_key_id}'}",
+      ] : [],
+      [
+        for queue, variable in local.queue_variable :
+        "Allow ${local.fn_group} to use queues in ${local.compartment} where all {request.principal.id = '${var.function_ids[name]}', target.queue.id = '${var.queue_ids[queue]}'}"
+        if contains(fn.plainConfigKeys, variable)
+      ],
+      contains(fn.plainConfigKeys, "DOMAIN_EVENTS_STREAM_ID") ? [
+        "Allow ${local.fn_group} to use stream-push in ${local.compartment} where all {request.principal.id = '${var.function_ids[name]}', target.stream.id = '${var.domain_events_stream_id}'}",
+      ] : [],
+      # The scaler only lists, reads, starts and stops pool members.
+      contains(fn.plainConfigKeys, "POOL_COMPARTMENT_ID") ? [
+        for operation in ["ListContainerInstances", "GetContainerInstance", "StartContainerInstance", "StopContainerInstance"] :
+        "Allow ${local.fn_group} to manage compute-container-instances in ${local.compartment} where all {request.principal.id = '${var.function_ids[name]}', request.operation = '${operation}'}"
+      ] : [],
+    )
+  }
+
+  bucket_condition = join(", ", [for name in values(var.bucket_names) : "target.bucket.name = '${name}'"])
+}
+
+resource "oci_identity_dynamic_group" "functions" {
+  compartment_id = var.tenancy_ocid
+  name           = "${var.name_prefix}-functions"
+  description    = "forgecast functions (resource principals)"
+  matching_rule  = "ALL {resource.type = 'fnfunc', resource.compartment.id = '${var.compartment_ocid}'}"
+}
+
+resource "oci_identity_dynamic_group" "workers" {
+  compartment_id = var.tenancy_ocid
+  name           = "${var.name_prefix}-transcoders"
+  description    = "forgecast transcoder container instances (resource principals)"
+  matching_rule  = "ALL {resource.type = 'computecontainerinstance', resource.compartment.id = '${var.compartment_ocid}'}"
+}
+
+resource "oci_identity_dynamic_group" "gateway" {
+  compartment_id = var.tenancy_ocid
+  name           = "${var.name_prefix}-api-gateway"
+  description    = "forgecast API Gateway (invokes the functions)"
+  matching_rule  = "ALL {resource.type = 'ApiGateway', resource.compartment.id = '${var.compartment_ocid}'}"
+}
+
+resource "oci_identity_policy" "function" {
+  for_each       = local.function_statements
+  compartment_id = var.compartment_ocid
+  name           = "${var.name_prefix}-fn-${each.key}"
+  description    = "What the ${each.key} function may do"
+  statements     = each.value
+}
+
+resource "oci_identity_policy" "workers" {
+  compartment_id = var.compartment_ocid
+  name           = "${var.name_prefix}-transcoders"
+  description    = "What the transcoder pool may do"
+  statements = concat(
+    [
+      for key in var.worker_secret_keys :
+      "Allow ${local.ci_group} to read secret-bundles in ${local.compartment} where target.secret.id = '${var.secret_ocids[key]}'"
+    ],
+    [
+      for queue in var.worker_queues :
+      "Allow ${local.ci_group} to use queues in ${local.compartment} where target.queue.id = '${var.queue_ids[queue]}'"
+    ],
+    [
+      "Allow ${local.ci_group} to use metrics in ${local.compartment} where target.metrics.namespace = '${var.metrics_namespace}'",
+    ],
+  )
+}
+
+resource "oci_identity_policy" "platform" {
+  compartment_id = var.compartment_ocid
+  name           = "${var.name_prefix}-platform"
+  description    = "Service-to-service access inside the forgecast compartment"
+  statements = concat(
+    [
+      "Allow ${local.gw_group} to use functions-family in ${local.compartment}",
+      # Events delivers FAAS actions and writes the object-event copy into the stream.
+      "Allow service cloudEvents to use functions-family in ${local.compartment}",
+      "Allow service cloudEvents to use stream-push in ${local.compartment} where target.stream.id = '${var.domain_events_stream_id}'",
+      # Object Storage encrypts the vault and raw video buckets with the master key and runs
+      # the lifecycle rules.
+      "Allow service objectstorage-${var.region} to use keys in ${local.compartment} where target.key.id = '${var.master_key_id}'",
+      "Allow service objectstorage-${var.region} to manage object-family in ${local.compartment} where any {${local.bucket_condition}}",
+    ],
+    # Resource Scheduler runs as its own principal type, which no dynamic group can match: the
+    # documented grant is any-user narrowed to one schedule's principal.
+    [
+      for id in var.schedule_ids :
+      "Allow any-user to use functions-family in ${local.compartment} where all {request.principal.type = 'resourceschedule', request.principal.id = '${id}'}"
+    ],
+  )
+}
+
+# Image pulls: the Functions service and the container instances read the OCIR repositories.
+resource "oci_identity_policy" "images" {
+  compartment_id = var.tenancy_ocid
+  name           = "${var.name_prefix}-image-pulls"
+  description    = "Pull forgecast images from OCIR"
+  statements = [
+    "Allow service faas to read repos in compartment id ${var.ocir_compartment_ocid}",
+    "Allow ${local.ci_group} to read repos in compartment id ${var.ocir_compartment_ocid}",
+  ]
+}
+
+# The S3-compatible API authenticates with a Customer Secret Key, which belongs to a user:
+# a dedicated user whose group may touch only forgecast's buckets.
+resource "oci_identity_user" "s3" {
+  count          = var.create_s3_user ? 1 : 0
+  compartment_id = var.tenancy_ocid
+  name           = "${var.name_prefix}-objects"
+  description    = "forgecast S3-compatible access to its own buckets (presigned URLs, object I/O)"
+}
+
+resource "oci_identity_group" "s3" {
+  count          = var.create_s3_user ? 1 : 0
+  compartment_id = var.tenancy_ocid
+  name           = "${var.name_prefix}-objects"
+  description    = "forgecast S3-compatible object access"
+}
+
+resource "oci_identity_user_group_membership" "s3" {
+  count    = var.create_s3_user ? 1 : 0
+  user_id  = oci_identity_user.s3[0].id
+  group_id = oci_identity_group.s3[0].id
+}
+
+resource "oci_identity_customer_secret_key" "s3" {
+  count        = var.create_s3_user ? 1 : 0
+  user_id      = oci_identity_user.s3[0].id
+  display_name = "${var.name_prefix}-s3"
+}
+
+resource "oci_identity_policy" "s3" {
+  count          = var.create_s3_user ? 1 : 0
+  compartment_id = var.compartment_ocid
+  name           = "${var.name_prefix}-objects"
+  description    = "forgecast's object user: its buckets only"
+  statements = [
+    "Allow group id ${oci_identity_group.s3[0].id} to read buckets in ${local.compartment} where any {${local.bucket_condition}}",
+    "Allow group id ${oci_identity_group.s3[0].id} to manage objects in ${local.compartment} where any {${local.bucket_condition}}",
+  ]
+}

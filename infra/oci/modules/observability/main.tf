@@ -1,0 +1,112 @@
+# Logs (function invocations, gateway access and execution) and alarms on what the code emits
+# (namespace forgecast, dimension function) and on the queues' dead letters.
+
+resource "oci_logging_log_group" "this" {
+  compartment_id = var.compartment_ocid
+  display_name   = var.name_prefix
+  description    = "forgecast function and gateway logs"
+}
+
+resource "oci_logging_log" "function_invocations" {
+  display_name       = "${var.name_prefix}-functions-invoke"
+  log_group_id       = oci_logging_log_group.this.id
+  log_type           = "SERVICE"
+  is_enabled         = true
+  retention_duration = var.log_retention_days
+  configuration {
+    compartment_id = var.compartment_ocid
+    source {
+      category    = "invoke"
+      resource    = var.application_id
+      service     = "functions"
+      source_type = "OCISERVICE"
+    }
+  }
+}
+
+resource "oci_logging_log" "gateway" {
+  for_each = merge([
+    for key, id in var.api_deployment_ids : {
+      "${key}-access"    = { deployment = id, category = "access" }
+      "${key}-execution" = { deployment = id, category = "execution" }
+    }
+  ]...)
+  display_name       = "${var.name_prefix}-gateway-${each.key}"
+  log_group_id       = oci_logging_log_group.this.id
+  log_type           = "SERVICE"
+  is_enabled         = true
+  retention_duration = var.log_retention_days
+  configuration {
+    compartment_id = var.compartment_ocid
+    source {
+      category    = each.value.category
+      resource    = each.value.deployment
+      service     = "apigateway"
+      source_type = "OCISERVICE"
+    }
+  }
+}
+
+resource "oci_ons_notification_topic" "operators" {
+  compartment_id = var.compartment_ocid
+  name           = "${var.name_prefix}-operators"
+  description    = "forgecast alarms for operators"
+}
+
+resource "oci_ons_subscription" "operator_email" {
+  count          = var.operator_email == "" ? 0 : 1
+  compartment_id = var.compartment_ocid
+  topic_id       = oci_ons_notification_topic.operators.id
+  protocol       = "EMAIL"
+  endpoint       = var.operator_email
+}
+
+# errors and requests are what every function process posts (shared/metrics): 5xx answers and
+# failed invocations over all calls.
+resource "oci_monitoring_alarm" "function_errors" {
+  for_each              = toset(var.function_names)
+  compartment_id        = var.compartment_ocid
+  metric_compartment_id = var.compartment_ocid
+  display_name          = "${var.name_prefix}-${each.key}-error-ratio"
+  is_enabled            = true
+  namespace             = var.metrics_namespace
+  query                 = "(errors[5m]{function = \"${each.key}\"}.sum() / requests[5m]{function = \"${each.key}\"}.sum()) > ${var.error_ratio_threshold}"
+  severity              = "CRITICAL"
+  pending_duration      = "PT5M"
+  destinations          = [oci_ons_notification_topic.operators.id]
+  message_format        = "ONS_OPTIMIZED"
+  body                  = "More than ${var.error_ratio_threshold * 100}% of ${each.key}'s calls failed over 5 minutes. Logs: log group ${var.name_prefix}."
+}
+
+# A dead letter is a job or nudge that failed every delivery: always worth a look. Namespace,
+# metric and dimensions as in the Queue metrics page (see the transcoder pool's backlog alarm).
+resource "oci_monitoring_alarm" "dead_letters" {
+  for_each              = var.queue_ids
+  compartment_id        = var.compartment_ocid
+  metric_compartment_id = var.compartment_ocid
+  display_name          = "${var.name_prefix}-${each.key}-dead-letters"
+  is_enabled            = true
+  namespace             = "oci_queue"
+  query                 = "MessagesInQueueCount[5m]{resourceId = \"${each.value}\", queueType = \"DeadLetterQueue\"}.max() > 0"
+  severity              = "WARNING"
+  pending_duration      = "PT1M"
+  destinations          = [oci_ons_notification_topic.operators.id]
+  message_format        = "ONS_OPTIMIZED"
+  body                  = "The ${each.key} queue has dead letters: messages that failed every delivery."
+}
+
+# Gateway-level 5xx (a function that cannot start, the authorizer down): oci_apigateway's
+# HttpResponses by status category.
+resource "oci_monitoring_alarm" "gateway_5xx" {
+  compartment_id        = var.compartment_ocid
+  metric_compartment_id = var.compartment_ocid
+  display_name          = "${var.name_prefix}-gateway-5xx"
+  is_enabled            = true
+  namespace             = "oci_apigateway"
+  query                 = "HttpResponses[5m]{resourceId = \"${var.gateway_id}\", httpStatusCategory = \"5xx\"}.sum() > 10"
+  severity              = "CRITICAL"
+  pending_duration      = "PT5M"
+  destinations          = [oci_ons_notification_topic.operators.id]
+  message_format        = "ONS_OPTIMIZED"
+  body                  = "API Gateway answered more than 10 5xx responses in 5 minutes."
+}

@@ -1,0 +1,10 @@
+output "bucket_names" {
+  description = "Real bucket name by logical name."
+  value       = { for logical, bucket in oci_objectstorage_bucket.this : logical => bucket.name }
+}
+
+output "media_origin_par_path" {
+  description = "Path of the read-only PAR on the media bucket (/p/<token>/n/<ns>/b/<bucket>/o/): Fastly's origin prefix. Secret."
+  value       = oci_objectstorage_preauthrequest.media_origin.access_uri
+  sensitive   = true
+}
