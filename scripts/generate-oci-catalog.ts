@@ -251,7 +251,33 @@ function sortKeys<T>(value: T): T {
   ) as T;
 }
 
-export const renderOciCatalog = () => `${JSON.stringify(buildOciCatalog(), null, 2)}\n`;
+/** Line width of the repository's formatter (biome.json), which also checks this file. */
+const LINE_WIDTH = 110;
+
+/**
+ * 2-space JSON as Biome formats it: objects expanded, arrays of scalars on one line when they
+ * fit, so `biome check .` accepts the generated file as written.
+ */
+function toJson(value: unknown, indent = '', prefix = ''): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  const inner = `${indent}  `;
+  if (Array.isArray(value)) {
+    if (value.length === 0) return '[]';
+    const scalars = value.every((item) => item === null || typeof item !== 'object');
+    const flat = `[${value.map((item) => JSON.stringify(item)).join(', ')}]`;
+    if (scalars && indent.length + prefix.length + flat.length + 1 <= LINE_WIDTH) return flat;
+    return `[\n${value.map((item) => `${inner}${toJson(item, inner)}`).join(',\n')}\n${indent}]`;
+  }
+  const entries = Object.entries(value);
+  if (entries.length === 0) return '{}';
+  const lines = entries.map(([key, item]) => {
+    const keyText = `${JSON.stringify(key)}: `;
+    return `${inner}${keyText}${toJson(item, inner, keyText)}`;
+  });
+  return `{\n${lines.join(',\n')}\n${indent}}`;
+}
+
+export const renderOciCatalog = () => `${toJson(buildOciCatalog())}\n`;
 
 if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   await writeFile(CATALOG_PATH, renderOciCatalog());

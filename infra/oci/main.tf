@@ -21,7 +21,7 @@ locals {
   platform_config = {
     S3_ENDPOINT             = "https://${local.namespace}.compat.objectstorage.${var.region}.oraclecloud.com"
     S3_REGION               = var.region
-    S3_ACCESS_KEY_ID        = var.create_iam && var.s3_access_key_id == "" ? module.iam[0].s3_access_key_id : var.s3_access_key_id
+    S3_ACCESS_KEY_ID        = var.s3_access_key_id != "" ? var.s3_access_key_id : try(module.iam[0].s3_access_key_id, "")
     BUCKETS                 = join(",", values(local.bucket_names))
     QUEUES                  = join(",", local.queue_names)
     INCOMING_BUCKET         = local.bucket_names["incoming-designs"]
@@ -88,7 +88,7 @@ locals {
 
   secret_values = {
     MYSQL_URL                     = local.mysql_url
-    S3_SECRET_ACCESS_KEY          = var.create_iam && var.s3_access_key_id == "" ? module.iam[0].s3_secret_access_key : var.s3_secret_access_key
+    S3_SECRET_ACCESS_KEY          = var.s3_access_key_id != "" ? var.s3_secret_access_key : try(module.iam[0].s3_secret_access_key, "")
     CHAIN_RELAYER_KEY             = var.chain_relayer_key
     STRIPE_SECRET_KEY             = var.stripe_secret_key
     STRIPE_WEBHOOK_SECRETS        = var.stripe_webhook_secrets

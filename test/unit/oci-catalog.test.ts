@@ -27,6 +27,10 @@ describe('infra/oci/catalog.generated.json', () => {
     expect(renderOciCatalog()).toBe(text);
     expect(text.endsWith('}\n')).toBe(true);
     expect(text.split('\n')[1]).toMatch(/^ {2}"/);
+    expect(JSON.parse(text)).toEqual(built);
+    // Short scalar arrays on one line, as the repository's formatter (biome) wants them.
+    expect(text).toContain('"queues": {');
+    expect(text).toMatch(/"eventType": \["com\.oraclecloud\.objectstorage\.createobject"\]/);
   });
 
   it('lists every function with its memory, timeout and config split into plain and secret keys', () => {

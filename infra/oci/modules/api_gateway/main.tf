@@ -1,3 +1,11 @@
+terraform {
+  required_providers {
+    oci = {
+      source = "oracle/oci"
+    }
+  }
+}
+
 # The API: every route from the catalog on one deployment under /v1, the custom authorizer,
 # per-route scopes, per-IP rate limit, CORS, and header transformations that hand the
 # authorizer's context to the functions. API Gateway itself refuses bodies over 6 MB for

@@ -1,3 +1,11 @@
+terraform {
+  required_providers {
+    oci = {
+      source = "oracle/oci"
+    }
+  }
+}
+
 # MySQL HeatWave in the private database subnet: no public endpoint; reach it through the Bastion.
 
 resource "oci_mysql_mysql_db_system" "this" {

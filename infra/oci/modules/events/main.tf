@@ -1,3 +1,11 @@
+terraform {
+  required_providers {
+    oci = {
+      source = "oracle/oci"
+    }
+  }
+}
+
 # Object events to functions (rules derived from the manifests by events/rules.ts), and the
 # Notifications topics functions subscribe to. The condition is the catalog's, with the
 # logical bucket name replaced by the real one.

@@ -1,3 +1,11 @@
+terraform {
+  required_providers {
+    oci = {
+      source = "oracle/oci"
+    }
+  }
+}
+
 # One application, one oci_functions_function per catalog entry, all from one image.
 
 locals {

@@ -1,3 +1,11 @@
+terraform {
+  required_providers {
+    oci = {
+      source = "oracle/oci"
+    }
+  }
+}
+
 # Least privilege: three dynamic groups (functions, transcoder container instances, API Gateway)
 # and statements pinned to the calling function (request.principal.id) and the one resource it
 # touches (target.*.id / name). Nothing is granted on all-resources.

@@ -1,3 +1,11 @@
+terraform {
+  required_providers {
+    oci = {
+      source = "oracle/oci"
+    }
+  }
+}
+
 # One VCN with regional subnets per tier, as OCI's reference architectures draw it. Security
 # lists are empty except the public 443; the flows the platform needs are NSG rules between
 # tiers, so each rule names who talks to whom.

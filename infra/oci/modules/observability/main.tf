@@ -1,3 +1,11 @@
+terraform {
+  required_providers {
+    oci = {
+      source = "oracle/oci"
+    }
+  }
+}
+
 # Logs (function invocations, gateway access and execution) and alarms on what the code emits
 # (namespace forgecast, dimension function) and on the queues' dead letters.
 

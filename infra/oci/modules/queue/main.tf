@@ -1,3 +1,11 @@
+terraform {
+  required_providers {
+    oci = {
+      source = "oracle/oci"
+    }
+  }
+}
+
 # Work queues (OCI Queue) with their dead-letter counts, and the Streaming pool and stream for
 # domain events. Both are encrypted at rest with Oracle-managed keys; messages carry ids, not
 # secrets or design data.

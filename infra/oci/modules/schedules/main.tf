@@ -1,3 +1,11 @@
+terraform {
+  required_providers {
+    oci = {
+      source = "oracle/oci"
+    }
+  }
+}
+
 # Timer triggers. OCI has no function timer of its own; Resource Scheduler can "start" a
 # function, which invokes it (detached) with the BODY parameter as the request body, at most
 # once a minute. The body is the schedule tick events/schedule-tick.ts defines, fixed per

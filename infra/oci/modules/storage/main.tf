@@ -1,3 +1,11 @@
+terraform {
+  required_providers {
+    oci = {
+      source = "oracle/oci"
+    }
+  }
+}
+
 # The four buckets of events/buckets.ts, private, with object events where a rule needs them.
 
 locals {

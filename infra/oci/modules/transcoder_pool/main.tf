@@ -1,3 +1,11 @@
+terraform {
+  required_providers {
+    oci = {
+      source = "oracle/oci"
+    }
+  }
+}
+
 # The transcoder pool: pool_max container instances that the transcoder-scaler only starts and
 # stops (shared/pool/), found by the freeform tag forgecast-pool=transcoder. Terraform creates
 # them and then leaves their power state alone.
@@ -78,6 +86,7 @@ resource "oci_monitoring_alarm" "backlog" {
   destinations          = [var.backlog_topic_id]
   # While the backlog lasts, wake the scaler again every few minutes (its schedule is the floor).
   repeat_notification_duration = "PT5M"
-  message_format               = "ONS_OPTIMIZED"
+  # RAW: the subscribed function receives the alarm message as JSON (functions/transcoder-scaler/trigger.ts).
+  message_format               = "RAW"
   body                         = "Transcode jobs are waiting; transcoder-scaler re-evaluates the pool."
 }

@@ -1,3 +1,11 @@
+terraform {
+  required_providers {
+    oci = {
+      source = "oracle/oci"
+    }
+  }
+}
+
 # Vault: the AES-256 master key that wraps per-object data keys (envelope encryption) and one
 # secret per secret config key. Functions and workers read secrets at cold start through
 # resource principals (shared/secrets/); nothing secret is plain function config.
