@@ -42,6 +42,11 @@ export interface LocalCloudOptions {
   /** The metrics collector: processes push to it, Prometheus scrapes its /metrics (0 picks a port). */
   readonly metricsPort?: number;
   /**
+   * `push` (default): every function process and worker pushes to the collector, as in OCI they
+   * post to Monitoring. `none` records nothing (the cost baseline of bench/metrics-overhead.ts).
+   */
+  readonly metricsBackend?: 'push' | 'none';
+  /**
    * Transcoder worker processes (the Container Instances pool): `count` running at start (0 for
    * none), `max` slots the scaler may start, `min` it keeps running (both `count` by default, so
    * the pool stays at `count`). Extra env for tests.
@@ -179,11 +184,10 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     stops.push(metrics.close);
     // Platform keys (shared/metrics/config.ts), given to every function process and worker; a
     // short flush so a local dashboard follows within seconds.
-    const metricsEnv = {
-      METRICS_BACKEND: 'push',
-      METRICS_PUSH_URL: metrics.pushUrl,
-      METRICS_FLUSH_SECONDS: '1',
-    };
+    const metricsEnv: Record<string, string> =
+      options.metricsBackend === 'none'
+        ? { METRICS_BACKEND: 'none' }
+        : { METRICS_BACKEND: 'push', METRICS_PUSH_URL: metrics.pushUrl, METRICS_FLUSH_SECONDS: '1' };
 
     const platformEnv: Record<string, string> = {
       MYSQL_URL: mysqlUrl,
