@@ -1,15 +1,17 @@
 import { benchColdStart } from './cold-start.ts';
+import { benchColdStartSecrets } from './cold-start-secrets.ts';
 import { benchHotPath } from './hot-path.ts';
 import { benchCloud } from './lib/local-cloud.ts';
 import { benchLicenseGas } from './license-gas.ts';
 import { benchLicenseMint } from './license-mint.ts';
+import { benchMetricsOverhead } from './metrics-overhead.ts';
 import { benchPrintAuthorize } from './print-authorize.ts';
 import { benchStripeWebhook } from './stripe-webhook.ts';
 import { benchTranscodeLadder } from './transcode-ladder.ts';
 import { benchVaultSeal } from './vault-seal.ts';
 
 /**
- * `npm run bench [cold-start|hot-path|vault-seal|license-gas|print-authorize|stripe-webhook|license-mint|transcode-ladder]`: each figure is printed beside a baseline measured in
+ * `npm run bench [cold-start|cold-start-secrets|hot-path|metrics-overhead|vault-seal|license-gas|print-authorize|stripe-webhook|license-mint|transcode-ladder]`: each figure is printed beside a baseline measured in
  * the same run, because these machines are small and shared and absolute numbers drift.
  */
 const only = process.argv[2];
@@ -30,6 +32,19 @@ if (only === 'transcode-ladder') {
 if (only === 'license-gas') {
   console.log('\n# LicenseLedger gas (receipt totals incl. 21k) vs OpenZeppelin ERC1155 _mint/_burn');
   console.table(await benchLicenseGas());
+  process.exit(0);
+}
+if (only === 'metrics-overhead') {
+  // Two local clouds of its own (metrics pushed vs none), not the shared one below.
+  console.log(
+    '\n# Metrics overhead: GET /v1/health/live through gateway + FDK, METRICS_BACKEND=push vs none',
+  );
+  console.log(JSON.stringify(await benchMetricsOverhead(), null, 2));
+  process.exit(0);
+}
+if (only === 'cold-start-secrets') {
+  console.log('\n# Cold start with 3 Vault secret references (resource principal) vs plain env values');
+  console.log(JSON.stringify(await benchColdStartSecrets(), null, 2));
   process.exit(0);
 }
 const { cloud, dataDir, close } = await benchCloud();

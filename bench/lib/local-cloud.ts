@@ -1,12 +1,15 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type LocalCloud, startLocalCloud } from '../../infra/local/cloud.ts';
+import { type LocalCloud, type LocalCloudOptions, startLocalCloud } from '../../infra/local/cloud.ts';
 
 /** A throwaway local cloud for a benchmark run (MYSQL_URL reuses a server if given). */
-export async function benchCloud(): Promise<{ cloud: LocalCloud; dataDir: string; close(): Promise<void> }> {
+export async function benchCloud(
+  overrides: Partial<Pick<LocalCloudOptions, 'metricsBackend'>> = {},
+): Promise<{ cloud: LocalCloud; dataDir: string; close(): Promise<void> }> {
   const dataDir = await mkdtemp(join(tmpdir(), 'fc-bench-'));
   const cloud = await startLocalCloud({
+    ...overrides,
     dataDir,
     ...(process.env.MYSQL_URL ? { mysqlUrl: process.env.MYSQL_URL } : {}),
     rateLimit: { perSecond: 1_000_000, burst: 1_000_000 },
