@@ -5,8 +5,10 @@ terraform {
   required_providers {
     oci = {
       source = "oracle/oci"
-      # Resource Scheduler schedules with resource parameters, Container Instances `state`.
-      version = ">= 6.20.0"
+      # `parameters` on oci_resource_scheduler_schedule resources: absent from the 6.1.0 docs,
+      # present in the 7.4.0 docs (docs.oracle.com/iaas/tools/terraform-provider-oci/<version>/).
+      # Container Instances `state` (ACTIVE | INACTIVE) is an argument in both.
+      version = ">= 7.4.0"
     }
   }
 }

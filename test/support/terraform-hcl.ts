@@ -16,6 +16,7 @@ export interface TerraformModule {
   readonly files: readonly string[];
   readonly variables: Blocks;
   readonly resources: Record<string, Blocks>;
+  readonly data: Record<string, Blocks>;
   readonly modules: Blocks;
   readonly locals: Hcl;
   readonly outputs: Blocks;
@@ -38,6 +39,7 @@ export async function loadModule(dir: string): Promise<TerraformModule> {
 export function mergeParsed(parsed: readonly Hcl[]): Omit<TerraformModule, 'dir' | 'files'> {
   const variables: Blocks = {};
   const resources: Record<string, Blocks> = {};
+  const data: Record<string, Blocks> = {};
   const modules: Blocks = {};
   const outputs: Blocks = {};
   let locals: Hcl = {};
@@ -48,9 +50,12 @@ export function mergeParsed(parsed: readonly Hcl[]): Omit<TerraformModule, 'dir'
     for (const [type, byName] of Object.entries((doc.resource ?? {}) as Record<string, Blocks>)) {
       resources[type] = { ...(resources[type] ?? {}), ...byName };
     }
+    for (const [type, byName] of Object.entries((doc.data ?? {}) as Record<string, Blocks>)) {
+      data[type] = { ...(data[type] ?? {}), ...byName };
+    }
     for (const block of (doc.locals ?? []) as Hcl[]) locals = { ...locals, ...block };
   }
-  return { variables, resources, modules, locals, outputs };
+  return { variables, resources, data, modules, locals, outputs };
 }
 
 /** The one body of a named block (`resource "t" "n" {}` parses as a one-element list). */

@@ -231,6 +231,93 @@ describe('infra/oci declares what the code uses, from the generated catalog', ()
   });
 });
 
+describe('infra/oci matches the documented OCI contracts it relies on (infra/oci/README.md)', () => {
+  const alarm = (module: string, name: string) =>
+    body(mod(module).resources.oci_monitoring_alarm, name) as { namespace?: string; query?: string };
+
+  it('wakes the scaler on the transcode queue depth, filtered by the queue alone so a wrong dimension cannot mute it', () => {
+    const backlog = alarm('transcoder_pool', 'backlog');
+    expect(backlog.namespace).toBe('oci_queue');
+    expect(backlog.query).toMatch(
+      /^MessagesInQueueCount\[1m\]\{resourceId = "\$\{var\.transcode_queue_id\}"\}\.grouping\(\)\.max\(\) > /,
+    );
+    expect(body(mod('transcoder_pool').resources.oci_monitoring_alarm, 'backlog').message_format).toBe('RAW');
+  });
+
+  it('counts gateway 5xx with the documented oci_apigateway metric and dimensions', () => {
+    const gateway = alarm('observability', 'gateway_5xx');
+    expect(gateway.namespace).toBe('oci_apigateway');
+    expect(gateway.query).toContain(
+      'HttpResponses[5m]{resourceId = "${var.gateway_id}", httpStatusCategory = "5xx"}',
+    );
+  });
+
+  it('gives the transcoders longer to stop than their own shutdown grace, by default and by precondition', () => {
+    const defaultOf = (name: string) => root.variables[name]?.[0]?.default;
+    const grace = defaultOf('transcoder_shutdown_grace_seconds');
+    const timeout = defaultOf('transcoder_graceful_shutdown_seconds');
+    expect(typeof grace).toBe('number');
+    expect(timeout).toBeGreaterThan(grace as number);
+    // The worker's own default, so a change there cannot silently overtake the container's timeout.
+    expect(grace).toBe(25);
+    expect(readFileSync(new URL('../../workers/transcoder/config.ts', import.meta.url), 'utf8')).toContain(
+      'SHUTDOWN_GRACE_SECONDS: seconds(0, 3_600, 25)',
+    );
+    expect((root.locals.platform_config as Hcl).SHUTDOWN_GRACE_SECONDS).toBe(
+      '${tostring(var.transcoder_shutdown_grace_seconds)}',
+    );
+    const member = body(
+      mod('transcoder_pool').resources.oci_container_instances_container_instance,
+      'member',
+    );
+    expect(member.graceful_shutdown_timeout_in_seconds).toBe('${var.graceful_shutdown_seconds}');
+    const preconditions = (member.lifecycle as Hcl[])[0]?.precondition as Hcl[];
+    expect(preconditions.map((p) => p.condition)).toContain(
+      '${var.graceful_shutdown_seconds > var.shutdown_grace_seconds}',
+    );
+    expect(body(root.modules, 'transcoder_pool').shutdown_grace_seconds).toBe(
+      '${var.transcoder_shutdown_grace_seconds}',
+    );
+  });
+
+  it('passes each schedule tick as the BODY parameter of a START_RESOURCE schedule, and grants only that schedule', () => {
+    const schedule = body(mod('schedules').resources.oci_resource_scheduler_schedule, 'this');
+    expect(schedule.action).toBe('START_RESOURCE');
+    expect(schedule.recurrence_type).toBe('CRON');
+    const [resource] = schedule.resources as Hcl[];
+    const [parameters] = (resource?.parameters ?? []) as Hcl[];
+    expect(parameters).toEqual({ parameter_type: 'BODY', value: '${jsonencode(each.value.tick)}' });
+    const grants = policyStatements(mod('iam').resources).filter((s) => s.includes('resourceschedule'));
+    expect(grants).toEqual([
+      "Allow any-user to manage functions-family in ${local.compartment} where all {request.principal.type = 'resourceschedule', request.principal.id = '${id}'}",
+    ]);
+  });
+
+  it('uses the documented principals: container instances, API Gateway, Events, and the container IAM type', () => {
+    const groups = mod('iam').resources.oci_identity_dynamic_group;
+    expect(body(groups, 'workers').matching_rule).toContain("resource.type = 'computecontainerinstance'");
+    expect(body(groups, 'gateway').matching_rule).toContain("resource.type = 'ApiGateway'");
+    expect(body(groups, 'functions').matching_rule).toContain("resource.type = 'fnfunc'");
+    const statements = policyStatements(mod('iam').resources).join('\n');
+    expect(statements).toContain('Allow service cloudEvents to use functions-family');
+    const scaler = strings(mod('iam').locals.function_statements).join('\n');
+    expect(scaler).toContain('to manage compute-container-instances in');
+    for (const operation of ['StartContainerInstance', 'StopContainerInstance'])
+      expect(scaler).toContain(operation);
+  });
+
+  it('checks the MySQL shape against the service instead of trusting a name', () => {
+    const shapes = body(mod('database').data.oci_mysql_shapes, 'wanted');
+    expect(shapes.name).toBe('${var.shape_name}');
+    expect(shapes.is_supported_for).toEqual(['DBSYSTEM']);
+    const system = body(mod('database').resources.oci_mysql_mysql_db_system, 'this');
+    const preconditions = (system.lifecycle as Hcl[])[0]?.precondition as Hcl[];
+    expect(preconditions.map((p) => p.condition)).toContain(
+      '${length(data.oci_mysql_shapes.wanted.shapes) > 0}',
+    );
+  });
+});
+
 describe('infra/oci security rules', () => {
   it('opens nothing to 0.0.0.0/0 except 443 on the gateway NSG and the public security list', () => {
     expect(worldIngressViolations(all.resources, { nsg: 'gateway', securityList: 'public' })).toEqual([]);

@@ -8,8 +8,13 @@ terraform {
 
 # The API: every route from the catalog on one deployment under /v1, the custom authorizer,
 # per-route scopes, per-IP rate limit, CORS, and header transformations that hand the
-# authorizer's context to the functions. API Gateway itself refuses bodies over 6 MB for
-# function back ends, the same limit as the local gateway.
+# authorizer's context to the functions. A function invocation body is capped at 6 MB by
+# Functions itself (InvokeFunction docs), the same limit as the local gateway.
+# Block names per the provider's oci_apigateway_deployment docs: request_policies.authentication
+# (CUSTOM_AUTHENTICATION, function_id, token_header, is_anonymous_access_allowed),
+# rate_limiting (rate_key CLIENT_IP | TOTAL), cors, and per route authorization (ANONYMOUS |
+# AUTHENTICATION_ONLY | ANY_OF with allowed_scope) and header_transformations. The context
+# variable syntax ${request.auth[<key>]} is API Gateway's (the authorizer's returned context).
 
 locals {
   context_header_names = values(var.auth_context_headers)

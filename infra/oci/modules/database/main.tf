@@ -7,6 +7,17 @@ terraform {
 }
 
 # MySQL HeatWave in the private database subnet: no public endpoint; reach it through the Bastion.
+# Argument names per the provider's oci_mysql_mysql_db_system docs (admin_username/password,
+# data_storage_size_in_gb, backup_policy with pitr_policy, deletion_policy, crash_recovery).
+
+# Shape names change over time (ECPU shapes such as MySQL.2 replaced MySQL.VM.Standard.E4.*):
+# ask the service which exist rather than trusting a hard-coded list.
+data "oci_mysql_shapes" "wanted" {
+  compartment_id      = var.compartment_ocid
+  availability_domain = var.availability_domain
+  is_supported_for    = ["DBSYSTEM"]
+  name                = var.shape_name
+}
 
 resource "oci_mysql_mysql_db_system" "this" {
   compartment_id          = var.compartment_ocid
@@ -25,7 +36,7 @@ resource "oci_mysql_mysql_db_system" "this" {
   backup_policy {
     is_enabled        = true
     retention_in_days = var.backup_retention_days
-    window_start_time = "02:00"
+    # No window_start_time: the service picks one in the region's documented night window.
     pitr_policy {
       is_enabled = true
     }
@@ -40,5 +51,9 @@ resource "oci_mysql_mysql_db_system" "this" {
   lifecycle {
     # The password lives in Vault after creation; rotating it is a database operation.
     ignore_changes = [admin_password]
+    precondition {
+      condition     = length(data.oci_mysql_shapes.wanted.shapes) > 0
+      error_message = "mysql_shape is not a DB system shape in this availability domain; list them with `oci mysql shape list --compartment-id <ocid> --is-supported-for DBSYSTEM`."
+    }
   }
 }

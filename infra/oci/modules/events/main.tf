@@ -23,6 +23,8 @@ resource "oci_events_rule" "function" {
     )
   })
 
+  # action_type FAAS (function_id) and OSS (stream_id) per the provider's oci_events_rule docs;
+  # the service principal cloudEvents needs the grants in modules/iam.
   actions {
     actions {
       action_type = "FAAS"
@@ -65,6 +67,10 @@ resource "oci_ons_notification_topic" "this" {
   description    = "Wakes ${join(", ", each.value.subscribers)}"
 }
 
+# No service grant: Notifications invokes the function on behalf of the subscription, and the
+# principal creating an ORACLE_FUNCTIONS subscription needs FN_INVOCATION on the function
+# (`use fn-invocation`, "Creating a Function Subscription",
+# https://docs.oracle.com/iaas/Content/Notification/Tasks/create-subscription-function.htm).
 resource "oci_ons_subscription" "function" {
   for_each = merge([
     for topic, entry in var.topics : {

@@ -39,7 +39,10 @@ locals {
       contains(fn.plainConfigKeys, "DOMAIN_EVENTS_STREAM_ID") ? [
         "Allow ${local.fn_group} to use stream-push in ${local.compartment} where all {request.principal.id = '${var.function_ids[name]}', target.stream.id = '${var.domain_events_stream_id}'}",
       ] : [],
-      # The scaler only lists, reads, starts and stops pool members.
+      # The scaler only lists, reads, starts and stops pool members. Verified resource-type
+      # names: compute-container-instances, compute-containers, family compute-container-family
+      # (https://docs.oracle.com/iaas/Content/container-instances/permissions/policy-reference.htm);
+      # operation names from the Container Instances API (start/stop actions).
       contains(fn.plainConfigKeys, "POOL_COMPARTMENT_ID") ? [
         for operation in ["ListContainerInstances", "GetContainerInstance", "StartContainerInstance", "StopContainerInstance"] :
         "Allow ${local.fn_group} to manage compute-container-instances in ${local.compartment} where all {request.principal.id = '${var.function_ids[name]}', request.operation = '${operation}'}"
@@ -61,7 +64,9 @@ resource "oci_identity_dynamic_group" "workers" {
   compartment_id = var.tenancy_ocid
   name           = "${var.name_prefix}-transcoders"
   description    = "forgecast transcoder container instances (resource principals)"
-  matching_rule  = "ALL {resource.type = 'computecontainerinstance', resource.compartment.id = '${var.compartment_ocid}'}"
+  # resource.type 'computecontainerinstance' is the Container Instances resource principal
+  # (Container Instances docs on accessing OCI services from a container).
+  matching_rule = "ALL {resource.type = 'computecontainerinstance', resource.compartment.id = '${var.compartment_ocid}'}"
 }
 
 resource "oci_identity_dynamic_group" "gateway" {
@@ -105,19 +110,25 @@ resource "oci_identity_policy" "platform" {
   statements = concat(
     [
       "Allow ${local.gw_group} to use functions-family in ${local.compartment}",
-      # Events delivers FAAS actions and writes the object-event copy into the stream.
+      # Verified (API Gateway docs: dynamic group on resource.type 'ApiGateway' with
+      # `use functions-family`). Events delivers FAAS actions as the service principal
+      # cloudEvents (Events docs, "allow service cloudEvents to use functions-family") and writes
+      # the object-event copy into the stream.
       "Allow service cloudEvents to use functions-family in ${local.compartment}",
       "Allow service cloudEvents to use stream-push in ${local.compartment} where target.stream.id = '${var.domain_events_stream_id}'",
       # Object Storage encrypts the vault and raw video buckets with the master key and runs
-      # the lifecycle rules.
+      # the lifecycle rules; its service principal is regional, objectstorage-<region>
+      # (Object Storage docs on customer-managed keys and lifecycle policies).
       "Allow service objectstorage-${var.region} to use keys in ${local.compartment} where target.key.id = '${var.master_key_id}'",
       "Allow service objectstorage-${var.region} to manage object-family in ${local.compartment} where any {${local.bucket_condition}}",
     ],
-    # Resource Scheduler runs as its own principal type, which no dynamic group can match: the
-    # documented grant is any-user narrowed to one schedule's principal.
+    # A schedule acts as its own principal. Documented grant: any-user narrowed to
+    # request.principal.type 'resourceschedule' and the schedule's OCID, with `manage` on the
+    # target resource type (https://docs.oracle.com/iaas/Content/resource-scheduler/references/example_policies.htm;
+    # Oracle's function-scheduling lab grants `manage functions-family` the same way).
     [
       for id in var.schedule_ids :
-      "Allow any-user to use functions-family in ${local.compartment} where all {request.principal.type = 'resourceschedule', request.principal.id = '${id}'}"
+      "Allow any-user to manage functions-family in ${local.compartment} where all {request.principal.type = 'resourceschedule', request.principal.id = '${id}'}"
     ],
   )
 }

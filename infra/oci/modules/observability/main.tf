@@ -15,6 +15,8 @@ resource "oci_logging_log_group" "this" {
   description    = "forgecast function and gateway logs"
 }
 
+# Service logs: Functions category "invoke" on the application, API Gateway categories "access"
+# and "execution" on each deployment (Logging's supported-services list).
 resource "oci_logging_log" "function_invocations" {
   display_name       = "${var.name_prefix}-functions-invoke"
   log_group_id       = oci_logging_log_group.this.id
@@ -86,8 +88,12 @@ resource "oci_monitoring_alarm" "function_errors" {
   body                  = "More than ${var.error_ratio_threshold * 100}% of ${each.key}'s calls failed over 5 minutes. Logs: log group ${var.name_prefix}."
 }
 
-# A dead letter is a job or nudge that failed every delivery: always worth a look. Namespace,
-# metric and dimensions as in the Queue metrics page (see the transcoder pool's backlog alarm).
+# A dead letter is a job or nudge that failed every delivery: always worth a look.
+# UNVERIFIED: `queueType = "DeadLetterQueue"` is a guess at how oci_queue's MessagesInQueueCount
+# separates the dead-letter queue (the metric and namespace are documented at
+# https://docs.oracle.com/iaas/Content/queue/metrics.htm, this dimension was not found). If
+# Metrics Explorer shows another dimension, fix the filter: with a wrong name the alarm never fires.
+# `oci queue messages get-stats --queue-id <id>` shows the dead-letter count meanwhile.
 resource "oci_monitoring_alarm" "dead_letters" {
   for_each              = var.queue_ids
   compartment_id        = var.compartment_ocid
@@ -103,8 +109,10 @@ resource "oci_monitoring_alarm" "dead_letters" {
   body                  = "The ${each.key} queue has dead letters: messages that failed every delivery."
 }
 
-# Gateway-level 5xx (a function that cannot start, the authorizer down): oci_apigateway's
-# HttpResponses by status category.
+# Gateway-level 5xx (a function that cannot start, the authorizer down). Verified: namespace
+# oci_apigateway, dimensions resourceId (the gateway) and httpStatusCategory (2xx ... 5xx)
+# (https://docs.oracle.com/iaas/Content/APIGateway/Reference/apigatewaymetrics.htm); metric name
+# HttpResponses as listed there (Datadog's oci.apigateway.http_responses mirrors it).
 resource "oci_monitoring_alarm" "gateway_5xx" {
   compartment_id        = var.compartment_ocid
   metric_compartment_id = var.compartment_ocid

@@ -6,10 +6,15 @@ terraform {
   }
 }
 
-# Timer triggers. OCI has no function timer of its own; Resource Scheduler can "start" a
-# function, which invokes it (detached) with the BODY parameter as the request body, at most
-# once a minute. The body is the schedule tick events/schedule-tick.ts defines, fixed per
-# schedule: the scheduled handlers do not key on its eventID.
+# Timer triggers. Verified: Resource Scheduler supports Functions as a resource type and its
+# START action invokes the function ("Scheduling Functions",
+# https://docs.oracle.com/iaas/Content/Functions/Tasks/functionsschedulingfunctions-about.htm;
+# https://docs.oracle.com/iaas/Content/resource-scheduler/concepts/resourcescheduler-overview.htm),
+# and a schedule resource takes `parameters { parameter_type = "BODY", value }` (provider docs
+# from 7.x; 6.1.0 had no `parameters`). UNVERIFIED: that the BODY parameter becomes the function's
+# request body, and that a CRON recurrence of every minute is accepted (the console offers
+# daily/weekly/monthly). The scheduled handlers parse the body as a schedule tick
+# (events/schedule-tick.ts), fixed per schedule: they do not key on its eventID.
 
 resource "oci_resource_scheduler_schedule" "this" {
   for_each           = var.schedules

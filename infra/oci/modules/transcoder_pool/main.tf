@@ -17,9 +17,12 @@ resource "oci_container_instances_container_instance" "member" {
   display_name                         = "${var.name_prefix}-transcoder-${count.index}"
   shape                                = "CI.Standard.A1.Flex"
   container_restart_policy             = "ALWAYS"
+  # SIGTERM first, SIGKILL after this long; the worker needs SHUTDOWN_GRACE_SECONDS plus the
+  # time to release its lease (argument per the provider's oci_container_instances_container_instance docs).
   graceful_shutdown_timeout_in_seconds = var.graceful_shutdown_seconds
   freeform_tags                        = { "forgecast-pool" = "transcoder" }
-  # Members below pool_min start running; the rest wait for the scaler.
+  # Members below pool_min start running; the rest wait for the scaler. `state` (ACTIVE |
+  # INACTIVE) is an updatable argument of the resource in the provider docs.
   state = count.index < var.pool_min ? "ACTIVE" : "INACTIVE"
 
   shape_config {
@@ -49,6 +52,8 @@ resource "oci_container_instances_container_instance" "member" {
     }
   }
 
+  # EMPTYDIR on EPHEMERAL_STORAGE (the other backing store is MEMORY): scratch space that goes
+  # away with the instance.
   volumes {
     name          = "scratch"
     volume_type   = "EMPTYDIR"
@@ -69,24 +74,27 @@ resource "oci_container_instances_container_instance" "member" {
   }
 }
 
-# Queue depth: namespace oci_queue, metric MessagesInQueueCount, per the Queue service's metrics
-# page (docs.oracle.com/iaas/Content/queue/metrics.htm). The dimension names (resourceId,
-# queueType = Main | DeadLetterQueue) are from that page as read while writing this; check them
-# in Metrics Explorer if the alarm never fires. The body is only a wake-up: the scaler re-reads
-# the queue's stats itself.
+# Queue depth. Verified: the Queue service publishes `MessagesInQueueCount` in namespace
+# `oci_queue` (https://docs.oracle.com/iaas/Content/queue/metrics.htm). Assumed: the queue OCID
+# is the `resourceId` dimension, as for other OCI service metrics. Not verified: which other
+# dimensions split the count (main vs dead-letter queue, visible vs in flight). The query filters
+# on resourceId alone and takes the largest stream (`grouping().max()`, MQL syntax per
+# https://docs.oracle.com/iaas/Content/Monitoring/Tasks/query-metric-dimension.htm): it may fire
+# for in-flight or dead-lettered messages too, which only wakes the scaler needlessly (it re-reads
+# the queue's stats itself), whereas a filter on a wrong dimension name would never fire.
 resource "oci_monitoring_alarm" "backlog" {
   compartment_id        = var.compartment_ocid
   metric_compartment_id = var.compartment_ocid
   display_name          = "${var.name_prefix}-transcode-backlog"
   is_enabled            = true
   namespace             = "oci_queue"
-  query                 = "MessagesInQueueCount[1m]{resourceId = \"${var.transcode_queue_id}\", queueType = \"Main\"}.max() > ${var.backlog_threshold}"
+  query                 = "MessagesInQueueCount[1m]{resourceId = \"${var.transcode_queue_id}\"}.grouping().max() > ${var.backlog_threshold}"
   severity              = "INFO"
   pending_duration      = "PT1M"
   destinations          = [var.backlog_topic_id]
   # While the backlog lasts, wake the scaler again every few minutes (its schedule is the floor).
   repeat_notification_duration = "PT5M"
   # RAW: the subscribed function receives the alarm message as JSON (functions/transcoder-scaler/trigger.ts).
-  message_format               = "RAW"
-  body                         = "Transcode jobs are waiting; transcoder-scaler re-evaluates the pool."
+  message_format = "RAW"
+  body           = "Transcode jobs are waiting; transcoder-scaler re-evaluates the pool."
 }
