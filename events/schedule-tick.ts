@@ -23,3 +23,16 @@ export function scheduleTick(functionName: string, schedule: string, at = new Da
     data: { function: functionName, schedule },
   };
 }
+
+/**
+ * The tick an empty invocation of a scheduled function stands for: its first schedule's, with a
+ * fresh eventID (see EventFunctionOptions.whenEmpty).
+ */
+export function tickForEmptyBody(manifest: {
+  readonly name: string;
+  readonly schedules?: readonly { readonly name: string }[];
+}): () => ScheduleTick {
+  const schedule = manifest.schedules?.[0]?.name;
+  if (schedule === undefined) throw new Error(`${manifest.name} has no schedule`);
+  return () => scheduleTick(manifest.name, schedule);
+}

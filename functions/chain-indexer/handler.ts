@@ -1,4 +1,4 @@
-import { scheduleTickSchema } from '../../events/schedule-tick.ts';
+import { scheduleTickSchema, tickForEmptyBody } from '../../events/schedule-tick.ts';
 import { createPool } from '../../shared/db/pool.ts';
 import { designRegistrySource, licenseLedgerSource } from '../../shared/ledger/event-sources.ts';
 import { type ChainIndexerDeps, runChainIndexer } from '../../shared/ledger/indexer-run.ts';
@@ -30,22 +30,26 @@ async function dependencies(): Promise<ChainIndexerDeps> {
   return { pool, relayer, ledger, provider: client.provider, sources, metrics };
 }
 
-export const handler = eventFunction(scheduleTickSchema, async (tick) => {
-  if (tick.data.function !== chainIndexerManifest.name) {
-    return { status: 'ignored', reason: `a tick for ${tick.data.function}` };
-  }
-  const summary = await runChainIndexer(await dependencies(), {
-    upkeep: { pendingAfterSeconds: config.KEEPER_PENDING_AFTER_SECONDS, revokeAfterSeconds: 10, limit: 20 },
-    index: {
-      confirmations: config.CHAIN_CONFIRMATIONS,
-      blockRange: config.INDEX_BLOCK_RANGE,
-      maxRanges: config.INDEX_MAX_RANGES,
-    },
-    reconcile: {
-      everySeconds: config.RECONCILE_EVERY_SECONDS,
-      revocationGraceSeconds: config.RECONCILE_REVOCATION_GRACE_SECONDS,
-      unsettledAfterSeconds: config.RECONCILE_UNSETTLED_AFTER_SECONDS,
-    },
-  });
-  return { status: 'processed', detail: { ...summary } };
-});
+export const handler = eventFunction(
+  scheduleTickSchema,
+  async (tick) => {
+    if (tick.data.function !== chainIndexerManifest.name) {
+      return { status: 'ignored', reason: `a tick for ${tick.data.function}` };
+    }
+    const summary = await runChainIndexer(await dependencies(), {
+      upkeep: { pendingAfterSeconds: config.KEEPER_PENDING_AFTER_SECONDS, revokeAfterSeconds: 10, limit: 20 },
+      index: {
+        confirmations: config.CHAIN_CONFIRMATIONS,
+        blockRange: config.INDEX_BLOCK_RANGE,
+        maxRanges: config.INDEX_MAX_RANGES,
+      },
+      reconcile: {
+        everySeconds: config.RECONCILE_EVERY_SECONDS,
+        revocationGraceSeconds: config.RECONCILE_REVOCATION_GRACE_SECONDS,
+        unsettledAfterSeconds: config.RECONCILE_UNSETTLED_AFTER_SECONDS,
+      },
+    });
+    return { status: 'processed', detail: { ...summary } };
+  },
+  { whenEmpty: tickForEmptyBody(chainIndexerManifest) },
+);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { objectStorageEventSchema } from '../../events/object-storage-event.ts';
-import { scheduleTickSchema } from '../../events/schedule-tick.ts';
+import { scheduleTickSchema, tickForEmptyBody } from '../../events/schedule-tick.ts';
 import { createPool } from '../../shared/db/pool.ts';
 import { workQueueFromConfig } from '../../shared/queue/queue-from-config.ts';
 import { eventFunction } from '../../shared/runtime/function.ts';
@@ -45,4 +45,5 @@ export const handler = eventFunction(
     if (!assetId) return { status: 'ignored', reason: 'object name is not a video upload' };
     return dispatchUpload(deps, assetId, details.eTag);
   },
+  { whenEmpty: tickForEmptyBody(transcodeDispatchManifest) },
 );

@@ -1,3 +1,4 @@
+import { tickForEmptyBody } from '../../events/schedule-tick.ts';
 import { createPool } from '../../shared/db/pool.ts';
 import { containerPoolFromConfig } from '../../shared/pool/pool-from-config.ts';
 import { workQueueFromConfig } from '../../shared/queue/queue-from-config.ts';
@@ -5,6 +6,7 @@ import { eventFunction } from '../../shared/runtime/function.ts';
 import { log } from '../../shared/runtime/log.ts';
 import { TRANSCODE_QUEUE } from '../../shared/video/transcode-job.ts';
 import { loadTranscoderScalerConfig } from './config.ts';
+import { transcoderScalerManifest } from './manifest.ts';
 import { scaleOnce } from './scale.ts';
 import { describeTrigger, scalerTriggerSchema } from './trigger.ts';
 
@@ -19,15 +21,19 @@ const queue = workQueueFromConfig(
 );
 const pool = containerPoolFromConfig(config);
 
-export const handler = eventFunction(scalerTriggerSchema, async (trigger) => {
-  // Whatever woke us (tick or alarm), the decision comes from the queue as it is now.
-  const summary = await scaleOnce({
-    queue,
-    pool,
-    min: config.POOL_MIN,
-    max: config.POOL_MAX,
-    jobsPerWorker: JOBS_PER_WORKER,
-  });
-  log.info('transcoder pool evaluated', { trigger: describeTrigger(trigger), ...summary });
-  return { status: 'processed', detail: { ...summary } };
-});
+export const handler = eventFunction(
+  scalerTriggerSchema,
+  async (trigger) => {
+    // Whatever woke us (tick or alarm), the decision comes from the queue as it is now.
+    const summary = await scaleOnce({
+      queue,
+      pool,
+      min: config.POOL_MIN,
+      max: config.POOL_MAX,
+      jobsPerWorker: JOBS_PER_WORKER,
+    });
+    log.info('transcoder pool evaluated', { trigger: describeTrigger(trigger), ...summary });
+    return { status: 'processed', detail: { ...summary } };
+  },
+  { whenEmpty: tickForEmptyBody(transcoderScalerManifest) },
+);

@@ -67,6 +67,15 @@ function stripBasePath(url: string, basePath: string): string {
   return pathname + target.search;
 }
 
+export interface EventFunctionOptions {
+  /**
+   * The event an empty body stands for. A scheduled function gives its schedule tick here: OCI
+   * Resource Scheduler is configured to send the tick as the body, and if a schedule ever
+   * arrives without one, the function still does its periodic work instead of refusing it.
+   */
+  readonly whenEmpty?: () => unknown;
+}
+
 /**
  * An event function: the body is parsed and validated against `schema`; a body that does not
  * match is rejected (retrying cannot fix it) and logged, never thrown back for endless retries.
@@ -74,13 +83,17 @@ function stripBasePath(url: string, basePath: string): string {
 export function eventFunction<E>(
   schema: z.ZodType<E>,
   handle: (event: E) => Promise<EventOutcome>,
+  options: EventFunctionOptions = {},
 ): EventFunction {
   return {
     kind: 'event',
     async deliver(body) {
       let parsed: unknown;
       try {
-        parsed = JSON.parse(body.toString('utf8'));
+        parsed =
+          options.whenEmpty && body.toString('utf8').trim() === ''
+            ? options.whenEmpty()
+            : JSON.parse(body.toString('utf8'));
       } catch {
         log.error('event is not JSON', { bytes: body.length });
         return { status: 'rejected', reason: 'event body is not JSON' };

@@ -393,6 +393,20 @@ describe('Function: transcode-dispatch', () => {
 
     const tick = () => deliver(scheduleTick(FUNCTION, 'upkeep'));
 
+    it('runs its upkeep when a schedule invokes it with an empty body', async () => {
+      // Resource Scheduler is set to send the tick as the body; an empty one still means "tick".
+      const outcome = await runner.call(FUNCTION, { headers: {}, body: Buffer.alloc(0) });
+      if (outcome.kind !== 'ok') throw new Error(`delivery ended ${outcome.kind}`);
+      const reply = JSON.parse(outcome.reply.body.toString('utf8')) as EventOutcome;
+      expect(reply.status).toBe('processed');
+      // The same upkeep summary a tick gets (its counts depend on the rows, its shape does not).
+      const viaTick = await tick();
+      expect(Object.keys((reply as { detail?: object }).detail ?? {}).sort()).toEqual(
+        Object.keys((viaTick as { detail?: object }).detail ?? {}).sort(),
+      );
+      expect(Object.keys((viaTick as { detail?: object }).detail ?? {}).length).toBeGreaterThan(0);
+    });
+
     it('gives up on assets whose last allowed attempt went silent, and leaves the others alone', async () => {
       // Prepare
       const silentLast = await transcodingVideo(

@@ -289,6 +289,27 @@ describe('Function: eventFunction', () => {
     expect(handle).toHaveBeenCalledWith({ id: 'a', size: 3 });
   });
 
+  it('hands the whenEmpty event to the handler for an empty body, and only for an empty body', async () => {
+    const handle = vi.fn(async () => ({ status: 'processed' as const }));
+    const fn = eventFunction(schema, handle, { whenEmpty: () => ({ id: 'tick', size: 0 }) });
+
+    expect(await fn.deliver(Buffer.alloc(0))).toEqual({ status: 'processed' });
+    expect(await fn.deliver(Buffer.from(' \n'))).toEqual({ status: 'processed' });
+    expect(handle).toHaveBeenCalledWith({ id: 'tick', size: 0 });
+    expect(handle).toHaveBeenCalledTimes(2);
+
+    expect((await fn.deliver(Buffer.from('{"id":"x"}'))).status).toBe('rejected');
+    expect(handle).toHaveBeenCalledTimes(2);
+  });
+
+  it('rejects an empty body when no whenEmpty event is given', async () => {
+    const handle = vi.fn(async () => ({ status: 'processed' as const }));
+    const fn = eventFunction(schema, handle);
+
+    expect((await fn.deliver(Buffer.alloc(0))).status).toBe('rejected');
+    expect(handle).not.toHaveBeenCalled();
+  });
+
   it('rejects a body that is not JSON without calling the handler', async () => {
     // Prepare
     const handle = vi.fn(async () => ({ status: 'processed' as const }));
