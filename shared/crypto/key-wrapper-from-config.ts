@@ -1,7 +1,8 @@
 import type { z } from 'zod';
 import type { keyWrapperConfig } from '../config/platform.ts';
 import { ConfigError } from '../errors.ts';
-import { commonJsExports } from '../runtime/commonjs.ts';
+import { lazyOnce } from '../runtime/lazy.ts';
+import { resourcePrincipal } from '../runtime/resource-principal.ts';
 import type { KeyWrapper } from './key-wrapper.ts';
 import { createLocalKeyWrapper } from './local-key-wrapper.ts';
 
@@ -26,20 +27,11 @@ export function keyWrapperFromConfig(config: KeyWrapperConfig): KeyWrapper {
 
 /** oci-common and oci-keymanagement load on first use, outside the cold start. */
 function lazyOciWrapper(cryptoEndpoint: string, keyId: string): KeyWrapper {
-  let wrapper: Promise<KeyWrapper> | undefined;
-  const get = () => {
-    wrapper ??= (async () => {
-      const common = commonJsExports(await import('oci-common'));
-      const provider = await common.ResourcePrincipalAuthenticationDetailsProvider.builder();
-      const { createOciKmsKeyWrapper } = await import('./oci-kms-key-wrapper.ts');
-      return createOciKmsKeyWrapper({ cryptoEndpoint, keyId, authenticationDetailsProvider: provider });
-    })().catch((err: unknown) => {
-      // A failed start (no resource principal yet, import error) is not cached.
-      wrapper = undefined;
-      throw err;
-    });
-    return wrapper;
-  };
+  const get = lazyOnce(async () => {
+    const { createOciKmsKeyWrapper } = await import('./oci-kms-key-wrapper.ts');
+    const authenticationDetailsProvider = await resourcePrincipal();
+    return createOciKmsKeyWrapper({ cryptoEndpoint, keyId, authenticationDetailsProvider });
+  });
   return {
     keyRef: `oci:${keyId}`,
     wrap: async (dataKey) => (await get()).wrap(dataKey),

@@ -1,6 +1,6 @@
-import type { AuthenticationDetailsProvider } from 'oci-common';
-import { commonJsExports } from '../runtime/commonjs.ts';
+import { lazyOnce } from '../runtime/lazy.ts';
 import { log } from '../runtime/log.ts';
+import { resourcePrincipal } from '../runtime/resource-principal.ts';
 import { type BufferedMetrics, createBufferedMetrics, type MetricsSink } from './buffered-metrics.ts';
 import { type MetricsConfig, readMetricsConfig } from './config.ts';
 import { type Metrics, noopMetrics } from './metrics.ts';
@@ -27,26 +27,16 @@ export function metricsFromConfig(config: MetricsConfig): ProcessMetrics {
 
 /** oci-common, the resource principal and oci-monitoring load at the first flush, not at cold start. */
 function lazyOciSink(config: MetricsConfig): MetricsSink {
-  let sink: Promise<MetricsSink> | undefined;
-  const get = () => {
-    sink ??= (async () => {
-      const common = commonJsExports(await import('oci-common'));
-      const provider: AuthenticationDetailsProvider =
-        await common.ResourcePrincipalAuthenticationDetailsProvider.builder();
-      const { createOciMonitoringSink } = await import('./oci-monitoring-sink.ts');
-      return createOciMonitoringSink({
-        ingestionEndpoint: config.METRICS_INGESTION_ENDPOINT as string,
-        namespace: config.METRICS_NAMESPACE,
-        compartmentId: config.METRICS_COMPARTMENT_ID as string,
-        authenticationDetailsProvider: provider,
-      });
-    })().catch((err: unknown) => {
-      // No resource principal yet, or an import failure: try again at the next flush.
-      sink = undefined;
-      throw err;
+  // No resource principal yet, or an import failure: lazyOnce tries again at the next flush.
+  const get = lazyOnce(async () => {
+    const { createOciMonitoringSink } = await import('./oci-monitoring-sink.ts');
+    return createOciMonitoringSink({
+      ingestionEndpoint: config.METRICS_INGESTION_ENDPOINT as string,
+      namespace: config.METRICS_NAMESPACE,
+      compartmentId: config.METRICS_COMPARTMENT_ID as string,
+      authenticationDetailsProvider: await resourcePrincipal(),
     });
-    return sink;
-  };
+  });
   return { send: async (batch) => (await get()).send(batch) };
 }
 

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { configFields } from '../config/config.ts';
 import { ConfigError } from '../errors.ts';
-import { commonJsExports } from '../runtime/commonjs.ts';
+import { lazyOnce } from '../runtime/lazy.ts';
+import { resourcePrincipal } from '../runtime/resource-principal.ts';
 import type { ContainerPool } from './container-pool.ts';
 import { createLocalContainerPool } from './local-container-pool.ts';
 
@@ -41,19 +42,10 @@ export function containerPoolFromConfig(config: ContainerPoolConfig): ContainerP
 
 /** Resource principals and oci-containerinstances load on first use, outside the cold start. */
 function lazyOciPool(options: { compartmentId: string; tag: { key: string; value: string } }): ContainerPool {
-  let pool: Promise<ContainerPool> | undefined;
-  const get = () => {
-    pool ??= (async () => {
-      const common = commonJsExports(await import('oci-common'));
-      const provider = await common.ResourcePrincipalAuthenticationDetailsProvider.builder();
-      const { OciContainerPool } = await import('./oci-container-pool.ts');
-      return new OciContainerPool({ ...options, authenticationDetailsProvider: provider });
-    })().catch((err: unknown) => {
-      pool = undefined;
-      throw err;
-    });
-    return pool;
-  };
+  const get = lazyOnce<ContainerPool>(async () => {
+    const { OciContainerPool } = await import('./oci-container-pool.ts');
+    return new OciContainerPool({ ...options, authenticationDetailsProvider: await resourcePrincipal() });
+  });
   return {
     list: async () => (await get()).list(),
     start: async (id) => (await get()).start(id),

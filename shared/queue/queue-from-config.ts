@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { configFields } from '../config/config.ts';
 import type { DbPool } from '../db/pool.ts';
 import { ConfigError } from '../errors.ts';
-import { commonJsExports } from '../runtime/commonjs.ts';
+import { lazyOnce } from '../runtime/lazy.ts';
+import { resourcePrincipal } from '../runtime/resource-principal.ts';
 import { MySqlWorkQueue } from './mysql-queue.ts';
 import type { QueueMessage, ReceiveOptions, WorkQueue } from './work-queue.ts';
 
@@ -66,19 +67,11 @@ function queueIdVariable(name: string): string {
 
 /** Resource principals and oci-queue load on first use, outside the cold start. */
 function lazyOciQueue(name: string, queueId: string, messagesEndpoint: string): WorkQueue {
-  let queue: Promise<WorkQueue> | undefined;
-  const get = () => {
-    queue ??= (async () => {
-      const common = commonJsExports(await import('oci-common'));
-      const provider = await common.ResourcePrincipalAuthenticationDetailsProvider.builder();
-      const { OciWorkQueue } = await import('./oci-queue.ts');
-      return new OciWorkQueue({ queueId, messagesEndpoint, authenticationDetailsProvider: provider, name });
-    })().catch((err: unknown) => {
-      queue = undefined;
-      throw err;
-    });
-    return queue;
-  };
+  const get = lazyOnce<WorkQueue>(async () => {
+    const { OciWorkQueue } = await import('./oci-queue.ts');
+    const authenticationDetailsProvider = await resourcePrincipal();
+    return new OciWorkQueue({ queueId, messagesEndpoint, authenticationDetailsProvider, name });
+  });
   return {
     name,
     put: async (contents: readonly string[]) => (await get()).put(contents),

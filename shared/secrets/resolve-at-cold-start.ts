@@ -1,5 +1,6 @@
+import type { AuthenticationDetailsProvider } from 'oci-common';
 import { ConfigError } from '../errors.ts';
-import { commonJsExports } from '../runtime/commonjs.ts';
+import { resourcePrincipal } from '../runtime/resource-principal.ts';
 import { findSecretReferences, resolveSecretReferences } from './secret-references.ts';
 
 /**
@@ -15,7 +16,7 @@ export async function resolveSecretsAtColdStart(
   if (references.length === 0) return [];
   const variables = references.flatMap((reference) => [reference.key, reference.ocidVariable]);
 
-  let provider: Awaited<ReturnType<typeof resourcePrincipal>>;
+  let provider: AuthenticationDetailsProvider;
   try {
     provider = await resourcePrincipal();
   } catch (err) {
@@ -32,9 +33,4 @@ export async function resolveSecretsAtColdStart(
     ...(endpoint ? { endpoint } : {}),
   });
   return resolveSecretReferences(env, fetcher);
-}
-
-async function resourcePrincipal() {
-  const common = commonJsExports(await import('oci-common'));
-  return common.ResourcePrincipalAuthenticationDetailsProvider.builder();
 }
