@@ -19,14 +19,12 @@ import { randomBytes } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { RowDataPacket } from 'mysql2';
-import { insertApiKey, insertOrganisation } from '../shared/accounts/api-key-store.ts';
-import { issueApiKey, SCOPES } from '../shared/accounts/api-keys.ts';
+import { insertOperatorWithKey } from '../shared/accounts/api-key-store.ts';
 import { readConfig } from '../shared/config/config.ts';
 import { databaseConfig } from '../shared/config/platform.ts';
 import { migrate } from '../shared/db/migrations.ts';
 import { createPool, withTransaction } from '../shared/db/pool.ts';
 import { ConfigError } from '../shared/errors.ts';
-import { newId } from '../shared/ids.ts';
 
 class SetupRefusedError extends Error {
   constructor(message: string) {
@@ -46,19 +44,10 @@ async function createOperatorKey(mysqlUrl: string, file: string): Promise<void> 
         'an operator organisation already exists: issue further keys through the accounts API',
       );
     }
-    const key = issueApiKey();
     await withTransaction(
       pool,
       async (connection) => {
-        const orgId = newId();
-        await insertOrganisation(connection, { id: orgId, name: 'Operator', kind: 'operator' });
-        await insertApiKey(connection, {
-          keyId: key.keyId,
-          orgId,
-          name: 'bootstrap',
-          secretHash: key.secretHash,
-          scopes: SCOPES,
-        });
+        const key = await insertOperatorWithKey(connection, 'Operator');
         // Written before the commit, exclusively: a key nobody holds must not become valid.
         await writeFile(file, `${key.plaintext}\n`, { mode: 0o600, flag: 'wx' }).catch((err: unknown) => {
           throw new SetupRefusedError(`cannot create ${file} (it must not exist yet): ${String(err)}`);

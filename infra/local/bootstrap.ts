@@ -1,9 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { insertApiKey, insertOrganisation } from '../../shared/accounts/api-key-store.ts';
-import { issueApiKey, SCOPES } from '../../shared/accounts/api-keys.ts';
+import { insertOperatorWithKey } from '../../shared/accounts/api-key-store.ts';
 import { createPool } from '../../shared/db/pool.ts';
-import { newId } from '../../shared/ids.ts';
 
 /**
  * On first start, an operator organisation and an API key with every scope, so a fresh local
@@ -21,16 +19,7 @@ export async function ensureOperatorKey(
   } catch {
     const pool = createPool(mysqlUrl, { connectionLimit: 1 });
     try {
-      const orgId = newId();
-      const key = issueApiKey();
-      await insertOrganisation(pool, { id: orgId, name: 'Local operator', kind: 'operator' });
-      await insertApiKey(pool, {
-        keyId: key.keyId,
-        orgId,
-        name: 'bootstrap',
-        secretHash: key.secretHash,
-        scopes: SCOPES,
-      });
+      const key = await insertOperatorWithKey(pool, 'Local operator');
       await writeFile(file, `${key.plaintext}\n`, { mode: 0o600 });
       return { file, created: true };
     } finally {

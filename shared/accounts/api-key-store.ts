@@ -1,5 +1,7 @@
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import type { DbConnection, DbPool } from '../db/pool.ts';
+import { newId } from '../ids.ts';
+import { type IssuedKey, issueApiKey, SCOPES } from './api-keys.ts';
 
 type Queryable = DbPool | DbConnection;
 
@@ -90,4 +92,22 @@ export async function listApiKeys(
     expiresAt: row.expires_at,
     revokedAt: row.revoked_at,
   }));
+}
+
+/**
+ * The first organisation of a deployment: kind `operator`, with one all-scopes API key named
+ * `bootstrap`. Returns the key, whose plaintext exists only in the caller's hands from here on.
+ */
+export async function insertOperatorWithKey(db: Queryable, name: string): Promise<IssuedKey> {
+  const orgId = newId();
+  const key = issueApiKey();
+  await insertOrganisation(db, { id: orgId, name, kind: 'operator' });
+  await insertApiKey(db, {
+    keyId: key.keyId,
+    orgId,
+    name: 'bootstrap',
+    secretHash: key.secretHash,
+    scopes: SCOPES,
+  });
+  return key;
 }
