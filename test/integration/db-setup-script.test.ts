@@ -1,28 +1,15 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { RowDataPacket } from 'mysql2';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { findApiKey } from '../../shared/accounts/api-key-store.ts';
 import { parseApiKey, secretMatches } from '../../shared/accounts/api-keys.ts';
 import { createPool } from '../../shared/db/pool.ts';
 import { withDatabase } from '../support/db.ts';
+import { runScript } from '../support/run-script.ts';
 
-const run = promisify(execFile);
-const SCRIPT = new URL('../../scripts/db-setup.ts', import.meta.url).pathname;
-
-async function setup(env: Record<string, string>, args: string[] = []) {
-  return run(process.execPath, [SCRIPT, ...args], { env: { PATH: process.env.PATH ?? '', ...env } }).then(
-    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (err: { code: number; stdout: string; stderr: string }) => ({
-      code: err.code,
-      stdout: err.stdout,
-      stderr: err.stderr,
-    }),
-  );
-}
+const SCRIPT = new URL('../../scripts/db-setup.ts', import.meta.url);
 
 describe('scripts/db-setup.ts on an empty database', () => {
   const databaseName = `t_db_setup_${process.pid}`;
@@ -46,7 +33,7 @@ describe('scripts/db-setup.ts on an empty database', () => {
 
   it('migrates, writes one operator key (0600) whose hash alone is stored, and refuses a second', async () => {
     const keyFile = join(dir, 'operator-key');
-    const first = await setup({ MYSQL_URL: url }, ['--operator-key-file', keyFile]);
+    const first = await runScript(SCRIPT, { MYSQL_URL: url }, ['--operator-key-file', keyFile]);
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/applied \[1, 2, 3/);
@@ -65,7 +52,10 @@ describe('scripts/db-setup.ts on an empty database', () => {
       await pool.end();
     }
 
-    const again = await setup({ MYSQL_URL: url }, ['--operator-key-file', join(dir, 'second-key')]);
+    const again = await runScript(SCRIPT, { MYSQL_URL: url }, [
+      '--operator-key-file',
+      join(dir, 'second-key'),
+    ]);
     expect(again.code).toBe(64);
     expect(again.stdout).toMatch(/applied \[\], already applied \[1, 2/);
     expect(again.stderr).toContain('operator organisation already exists');
@@ -76,7 +66,7 @@ describe('scripts/db-setup.ts on an empty database', () => {
     const user = `fc_app_${process.pid}`;
     const urlFile = join(dir, 'app-url');
     try {
-      const outcome = await setup({ MYSQL_URL: url }, [
+      const outcome = await runScript(SCRIPT, { MYSQL_URL: url }, [
         '--app-user',
         user,
         '--app-host',
@@ -111,7 +101,7 @@ describe('scripts/db-setup.ts on an empty database', () => {
         await app.end();
       }
 
-      const again = await setup({ MYSQL_URL: url }, [
+      const again = await runScript(SCRIPT, { MYSQL_URL: url }, [
         '--app-user',
         user,
         '--app-url-file',
@@ -128,7 +118,7 @@ describe('scripts/db-setup.ts on an empty database', () => {
   });
 
   it('refuses a missing database URL by name', async () => {
-    const outcome = await setup({});
+    const outcome = await runScript(SCRIPT, {});
     expect(outcome.code).toBe(64);
     expect(outcome.stderr).toContain('MYSQL_URL is required');
   });

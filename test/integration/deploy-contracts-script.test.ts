@@ -1,23 +1,10 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { Contract, JsonRpcProvider } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalChain, startLocalChain } from '../../infra/local/chain.ts';
 import { loadArtifact } from '../../shared/chain/contracts.ts';
+import { runScript } from '../support/run-script.ts';
 
-const run = promisify(execFile);
-const SCRIPT = new URL('../../scripts/deploy-contracts.ts', import.meta.url).pathname;
-
-async function deploy(env: Record<string, string>) {
-  return run(process.execPath, [SCRIPT], { env: { PATH: process.env.PATH ?? '', ...env } }).then(
-    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (err: { code: number; stdout: string; stderr: string }) => ({
-      code: err.code,
-      stdout: err.stdout,
-      stderr: err.stderr,
-    }),
-  );
-}
+const SCRIPT = new URL('../../scripts/deploy-contracts.ts', import.meta.url);
 
 describe('scripts/deploy-contracts.ts against a JSON-RPC chain', () => {
   let chain: LocalChain;
@@ -30,7 +17,7 @@ describe('scripts/deploy-contracts.ts against a JSON-RPC chain', () => {
   });
 
   it('deploys both contracts, grants the relayer its roles and prints the Terraform values', async () => {
-    const outcome = await deploy({
+    const outcome = await runScript(SCRIPT, {
       CHAIN_RPC_URL: chain.rpcUrl,
       DEPLOYER_KEY: chain.privateKeys.deployer,
       RELAYER_ADDRESS: chain.accounts.relayer,
@@ -68,7 +55,7 @@ describe('scripts/deploy-contracts.ts against a JSON-RPC chain', () => {
   });
 
   it('refuses a missing or malformed key by name, without echoing it, before touching the chain', async () => {
-    const outcome = await deploy({
+    const outcome = await runScript(SCRIPT, {
       CHAIN_RPC_URL: chain.rpcUrl,
       DEPLOYER_KEY: '0xnot-a-key-but-a-secret',
       RELAYER_ADDRESS: chain.accounts.relayer,

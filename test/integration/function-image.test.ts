@@ -8,6 +8,7 @@ import { catalog } from '../../functions/index.ts';
 import { clientResponseOf, fnHttpHeaders } from '../../infra/local/fn/http-intent.ts';
 import { FnRunner } from '../../infra/local/fn/runner.ts';
 import { FUNCTION_BUNDLE_DIR } from '../../scripts/build.ts';
+import { OFFLINE_HEALTH_CONFIG } from '../support/bundle.ts';
 
 /**
  * The function image is the run stage of the root Dockerfile: `dist/function/` copied alone into
@@ -125,14 +126,7 @@ describe('the function image (dist/function alone, as the Dockerfile copies it)'
           env: {
             FORGECAST_FUNCTION: 'health',
             LOG_LEVEL: 'warn',
-            MYSQL_URL: 'mysql://forgecast:unused@127.0.0.1:9/forgecast',
-            S3_ENDPOINT: 'http://127.0.0.1:9',
-            S3_REGION: 'local',
-            S3_ACCESS_KEY_ID: 'unused',
-            S3_SECRET_ACCESS_KEY: 'unused',
-            CHAIN_RPC_URL: 'http://127.0.0.1:9',
-            BUCKETS: 'media',
-            QUEUES: 'transcode',
+            ...OFFLINE_HEALTH_CONFIG,
           },
           memoryMb: 256,
           timeoutSeconds: 10,

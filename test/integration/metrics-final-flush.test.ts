@@ -2,18 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientResponseOf, fnHttpHeaders } from '../../infra/local/fn/http-intent.ts';
 import { FnRunner } from '../../infra/local/fn/runner.ts';
 import { type RunningMetricsCollector, startMetricsCollector } from '../../infra/local/metrics/collector.ts';
-import { bundledFunction } from '../support/bundle.ts';
-
-const HEALTH_CONFIG = {
-  MYSQL_URL: 'mysql://forgecast:unused@127.0.0.1:9/forgecast',
-  S3_ENDPOINT: 'http://127.0.0.1:9',
-  S3_REGION: 'local',
-  S3_ACCESS_KEY_ID: 'unused',
-  S3_SECRET_ACCESS_KEY: 'unused',
-  CHAIN_RPC_URL: 'http://127.0.0.1:9',
-  BUCKETS: 'media',
-  QUEUES: 'transcode',
-};
+import { bundledFunction, OFFLINE_HEALTH_CONFIG } from '../support/bundle.ts';
 
 /**
  * Fn retires an idle container with SIGTERM. The minute of aggregates it still holds must reach
@@ -34,7 +23,7 @@ describe('a function container shipping its metrics when Fn stops it', () => {
     const runner = new FnRunner(
       [
         bundledFunction('health', {
-          ...HEALTH_CONFIG,
+          ...OFFLINE_HEALTH_CONFIG,
           METRICS_BACKEND: 'push',
           METRICS_PUSH_URL: collector.pushUrl,
           METRICS_FLUSH_SECONDS: '300',

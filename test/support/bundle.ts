@@ -16,3 +16,18 @@ export function bundledFunction(
     timeoutSeconds,
   };
 }
+
+/**
+ * Config that lets `health` start and answer `/v1/health/live` without any dependency running
+ * (liveness opens no connection); every address is a closed loopback port.
+ */
+export const OFFLINE_HEALTH_CONFIG: Readonly<Record<string, string>> = {
+  MYSQL_URL: 'mysql://forgecast:unused@127.0.0.1:9/forgecast',
+  S3_ENDPOINT: 'http://127.0.0.1:9',
+  S3_REGION: 'local',
+  S3_ACCESS_KEY_ID: 'unused',
+  S3_SECRET_ACCESS_KEY: 'unused',
+  CHAIN_RPC_URL: 'http://127.0.0.1:9',
+  BUCKETS: 'media',
+  QUEUES: 'transcode',
+};
