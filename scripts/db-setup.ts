@@ -95,6 +95,8 @@ async function createAppUser(
       await pool.query("CREATE USER ?@'%' IDENTIFIED BY ?", [input.user, password]);
       await pool.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON \`${database}\`.* TO ?@'%'`, [input.user]);
     } catch (err) {
+      // A user left without its grants would block the next attempt ("exists already").
+      await pool.query("DROP USER IF EXISTS ?@'%'", [input.user]).catch(() => undefined);
       await rm(input.file, { force: true });
       throw err;
     }
