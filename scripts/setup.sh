@@ -64,7 +64,7 @@ use_node_for_npm() {
       command -v npm >/dev/null 2>&1 || fail "no npm on the PATH; install Node.js (>= 20) and npm first"
       echo "setup: Node $(node -v 2>/dev/null || echo '(none)') is older than 22.13; fetching node@22 from the npm registry into $node22_dir"
       mkdir -p "$node22_dir"
-      npm install --silent --no-save --no-audit --no-fund --prefix "$node22_dir" node@22 >/dev/null ||
+      npm install --silent --no-save --no-audit --no-fund --update-notifier=false --prefix "$node22_dir" node@22 >/dev/null ||
         fail "npm could not install node@22 into $node22_dir"
     fi
     export PATH="$node22_dir/node_modules/.bin:$PATH"
@@ -78,7 +78,7 @@ lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
   use_node_for_npm
   echo "setup: installing npm packages (npm ci, Node $(node -v))"
-  npm ci --no-audit --no-fund --loglevel=error ||
+  npm ci --no-audit --no-fund --loglevel=error --update-notifier=false ||
     fail "npm ci failed (above); if package.json changed, run 'npm install' and commit package-lock.json"
   node -e 'require("@nomicfoundation/edr")' 2>/dev/null ||
     fail "Hardhat's EDR native binary is missing after npm ci; was npm run on Node < 22?"

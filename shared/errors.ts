@@ -103,10 +103,24 @@ export class DeadlineExceededError extends AppError {
   readonly title = 'The call ran out of time';
 }
 
+/** Seconds a client is told to wait when a dependency gave no better estimate. */
+export const DEFAULT_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * A dependency (database, object storage, chain node, payment provider) that is down, refusing or
+ * timing out. Not the caller's fault and likely to pass: 503 with `Retry-After`, never 500.
+ */
 export class DependencyUnavailableError extends AppError {
   readonly status = 503;
   readonly slug = 'dependency-unavailable';
   readonly title = 'A dependency is unavailable';
+
+  constructor(message: string, options?: { cause?: unknown; extensions?: Record<string, unknown> }) {
+    super(message, {
+      ...options,
+      extensions: { retryAfterSeconds: DEFAULT_RETRY_AFTER_SECONDS, ...options?.extensions },
+    });
+  }
 }
 
 /** Raised at cold start when configuration is missing or invalid; names the variable. */

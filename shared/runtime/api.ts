@@ -7,6 +7,7 @@ import {
   UnsupportedMediaTypeError,
   ValidationError,
 } from '../errors.ts';
+import { classifyFailure } from './dependency-failure.ts';
 import { log } from './log.ts';
 
 declare global {
@@ -45,7 +46,9 @@ export function finishApi(app: Express): Express {
   app.use((req: Request, _res: Response, next: NextFunction) => {
     next(new RouteNotFoundError(`No route for ${req.method} ${req.path}`));
   });
-  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+  app.use((thrown: unknown, req: Request, res: Response, _next: NextFunction) => {
+    // Database or network trouble is a 503 the client may retry, decided here once for every handler.
+    const err = classifyFailure(thrown);
     const problem = toProblem(err, req.originalUrl);
     if (!(err instanceof AppError) || problem.status >= 500) {
       log.error('request failed', { method: req.method, path: req.path, error: err });

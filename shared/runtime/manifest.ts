@@ -1,4 +1,6 @@
+import type { z } from 'zod';
 import type { ObjectEventType } from '../../events/object-storage-event.ts';
+import type { AppError } from '../errors.ts';
 
 /** OCI Functions accepts only these memory sizes. */
 export type MemoryMb = 128 | 256 | 512 | 1024 | 2048 | 3072;
@@ -23,6 +25,49 @@ export interface HttpRoute {
    * the route's first segment.
    */
   readonly root?: boolean;
+  /** What the route takes and answers, for the API reference (`npm run openapi`). */
+  readonly api?: RouteApi;
+}
+
+/** One success answer of a route. */
+export interface RouteResponse {
+  readonly description: string;
+  /** The JSON body's shape, when the code has a schema for it. */
+  readonly schema?: z.ZodType;
+  /** Defaults to `application/json`; a response with neither schema nor content type has no body. */
+  readonly contentType?: string;
+}
+
+/**
+ * A route's contract as the handler enforces it: the same zod schemas the handler validates
+ * with, so the API reference cannot drift from the code. `scripts/generate-openapi.ts` turns it
+ * into OpenAPI 3.1; a test fails for an HTTP route without it.
+ */
+export interface RouteApi {
+  /** Stable, unique across the catalog: client generators name methods after it. */
+  readonly operationId: string;
+  readonly summary: string;
+  readonly description?: string;
+  /** One member per `{name}` in the path. */
+  readonly params?: z.ZodObject;
+  readonly query?: z.ZodType;
+  /** Request headers the route reads (names in lower case), beyond authentication. */
+  readonly headers?: z.ZodObject;
+  /**
+   * The JSON request body, or `null` for a POST/PUT/PATCH that takes none. Required for those
+   * methods so that forgetting the schema is visible; absent for GET and DELETE.
+   */
+  readonly body?: z.ZodType | null;
+  /** The body is optional (an empty body means every member's default). */
+  readonly bodyOptional?: boolean;
+  readonly responses: Readonly<Record<number, RouteResponse>>;
+  /**
+   * The problems this route can answer beyond those every route shares (authentication,
+   * validation, rate limit, outages): built by the same constructors the handler throws, so
+   * the reference shows the real `type`, `title`, `status` and `code`. A thunk, so nothing is
+   * constructed when a function merely loads its manifest.
+   */
+  readonly problems?: () => readonly AppError[];
 }
 
 export interface ObjectEventTrigger {
