@@ -34,7 +34,15 @@ describe('Function: toProblem', () => {
     const problem = toProblem(err);
 
     // Assess
-    expect(problem).toEqual({ type: BASE + slug, title, status, detail: 'design 42 does not exist' });
+    // A 503 also tells the client when to come back (the edge copies it into Retry-After).
+    const retry = status === 503 ? { retryAfterSeconds: 5 } : {};
+    expect(problem).toEqual({
+      ...retry,
+      type: BASE + slug,
+      title,
+      status,
+      detail: 'design 42 does not exist',
+    });
     expect(err.name).toBe(ErrorClass.name);
   });
 

@@ -1,0 +1,53 @@
+import { isDatabaseUnavailable } from '../db/unavailable.ts';
+import { AppError, DependencyUnavailableError } from '../errors.ts';
+
+/**
+ * Socket and HTTP-client codes of a dependency that did not answer (fetch/undici, node:http,
+ * ethers). Adapters usually wrap these already (object storage, chain); this catches what slips by.
+ */
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'NETWORK_ERROR',
+  'TIMEOUT',
+]);
+
+function isNetworkFailure(err: unknown): boolean {
+  let current: unknown = err;
+  for (let depth = 0; depth < 6 && current !== null && typeof current === 'object'; depth++) {
+    const { code } = current as { code?: unknown };
+    if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/**
+ * What the edge answers for a failure no handler mapped: a database or network dependency that
+ * is down or timing out becomes DependencyUnavailableError (503 + Retry-After, the original kept
+ * as `cause` for the log); anything else is returned unchanged (an AppError keeps its status,
+ * the rest stays a 500).
+ */
+export function classifyFailure(err: unknown): unknown {
+  if (err instanceof AppError) return err;
+  if (isDatabaseUnavailable(err)) {
+    return new DependencyUnavailableError('The database is unavailable; retry later.', { cause: err });
+  }
+  if (isNetworkFailure(err)) {
+    return new DependencyUnavailableError('A service this call needs did not answer; retry later.', {
+      cause: err,
+    });
+  }
+  return err;
+}
