@@ -57,10 +57,11 @@ export function toFdkHandler(
               failed = false;
               return rawResult(answer);
             } catch (err) {
-              log.error('authorizer failed', { error: err });
-              return rawResult(
-                JSON.stringify({ active: false, wwwAuthenticate: 'Bearer error="temporarily_unavailable"' }),
-              );
+              // An authorizer that cannot decide (its store is down) must not answer `active: false`:
+              // API Gateway would turn that into 401 for a valid key. Failing the call makes the
+              // gateway answer 5xx and admit nobody; the message carries nothing of `err`.
+              log.error('authorizer could not decide; failing the call', { error: err });
+              throw new Error('authorizer unavailable');
             }
           }
         }

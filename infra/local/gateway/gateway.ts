@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { DEFAULT_RETRY_AFTER_SECONDS } from '../../../shared/errors.ts';
 import { AUTH_CONTEXT_HEADERS } from '../../../shared/runtime/auth-context.ts';
 import { clientResponseOf, fnHttpHeaders } from '../fn/http-intent.ts';
 import { type CallOutcome, type FnRunner, MAX_CALL_BODY_BYTES } from '../fn/runner.ts';
@@ -45,7 +46,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     : undefined;
   const corsOrigins = options.corsOrigins ?? ['*'];
 
-  const server = http.createServer((req, res) => {
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const requestId = randomUUID();
     res.setHeader('opc-request-id', requestId);
     handle(req, res, requestId).catch((err: unknown) => {
@@ -53,6 +54,19 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       if (!res.headersSent) sendProblem(res, 500, 'internal', 'Internal error', 'The gateway failed.');
       else res.destroy();
     });
+  };
+  const server = http.createServer(onRequest);
+  // A client that asks before sending (Expect: 100-continue) learns of an oversized body without
+  // uploading it (RFC 9110 §10.1.1); every other request is told to go on.
+  server.on('checkContinue', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (Number(req.headers['content-length'] ?? 0) > MAX_CALL_BODY_BYTES) {
+      res.setHeader('opc-request-id', randomUUID());
+      res.setHeader('Connection', 'close');
+      sendTooLarge(res);
+      return;
+    }
+    res.writeContinue();
+    onRequest(req, res);
   });
   server.keepAliveTimeout = 65_000;
 
@@ -119,10 +133,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     }
 
     const declaredLength = Number(req.headers['content-length'] ?? 0);
-    if (declaredLength > MAX_CALL_BODY_BYTES) {
-      res.setHeader('Connection', 'close');
-      return sendProblem(res, 413, 'payload-too-large', 'Payload too large', 'Bodies are limited to 6 MB.');
-    }
+    if (declaredLength > MAX_CALL_BODY_BYTES) return refuseTooLarge(req, res);
 
     const authContext: Record<string, string> = {};
     if (match.route.auth.type === 'scoped') {
@@ -133,7 +144,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       }
       const answer = await authorizer.authorize(token);
       if (answer === 'unavailable') {
-        return sendProblem(res, 503, 'authorizer-unavailable', 'Authorizer unavailable', 'Retry later.');
+        // Not a verdict on the credential: 503 + Retry-After, so a client keeps its key and retries.
+        res.setHeader('Retry-After', String(DEFAULT_RETRY_AFTER_SECONDS));
+        return sendProblem(
+          res,
+          503,
+          'authorizer-unavailable',
+          'Authentication is unavailable',
+          'The credential could not be checked right now; it was not refused. Retry later.',
+        );
       }
       if (!answer.active) {
         res.setHeader('WWW-Authenticate', answer.wwwAuthenticate ?? 'Bearer error="invalid_token"');
@@ -159,10 +178,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     }
 
     const body = await readBody(req, MAX_CALL_BODY_BYTES);
-    if (body === 'too-large') {
-      res.setHeader('Connection', 'close');
-      return sendProblem(res, 413, 'payload-too-large', 'Payload too large', 'Bodies are limited to 6 MB.');
-    }
+    if (body === 'too-large') return refuseTooLarge(req, res);
 
     const headers = clientHeaders(req.rawHeaders);
     for (const [key, header] of Object.entries(AUTH_CONTEXT_HEADERS)) {
@@ -220,19 +236,81 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | 't
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
-        req.removeAllListeners('data');
-        req.resume();
+        // Stop keeping bytes; refuseTooLarge reads and drops the rest before answering.
+        req.off('data', onData);
+        chunks.length = 0;
         resolve('too-large');
         return;
       }
       chunks.push(chunk);
-    });
+    };
+    req.on('data', onData);
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+/**
+ * Bytes of an oversized body read and dropped before the 413 goes out. A server that answers and
+ * closes while the client is still sending makes the client fail with EPIPE/ECONNRESET before it
+ * reads the answer (Node's fetch does), so the rest of the body is drained first, within bounds:
+ * past them the connection is closed anyway, as API Gateway may do.
+ */
+export const MAX_DRAIN_BYTES = 64 * 1024 * 1024;
+const DRAIN_TIMEOUT_MS = 15_000;
+
+async function refuseTooLarge(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  await drainRequest(req, MAX_DRAIN_BYTES, DRAIN_TIMEOUT_MS);
+  // The connection carries nothing more: a client that sent more than the bound is cut off here.
+  res.setHeader('Connection', 'close');
+  sendTooLarge(res);
+}
+
+function drainRequest(req: http.IncomingMessage, maxBytes: number, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    if (req.readableEnded || req.destroyed) {
+      resolve();
+      return;
+    }
+    let seen = 0;
+    const finish = () => {
+      clearTimeout(timer);
+      req.off('data', onData);
+      req.off('end', finish);
+      req.off('error', finish);
+      req.off('close', finish);
+      resolve();
+    };
+    const onData = (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > maxBytes) {
+        req.pause();
+        finish();
+      }
+    };
+    const timer = setTimeout(() => {
+      req.pause();
+      finish();
+    }, timeoutMs);
+    req.on('data', onData);
+    req.once('end', finish);
+    req.once('error', finish);
+    req.once('close', finish);
+    req.resume();
+  });
+}
+
+function sendTooLarge(res: http.ServerResponse): void {
+  sendProblem(
+    res,
+    413,
+    'payload-too-large',
+    'Payload too large',
+    `Bodies are limited to ${MAX_CALL_BODY_BYTES / (1024 * 1024)} MB.`,
+  );
 }
 
 function sendOutcome(res: http.ServerResponse, outcome: CallOutcome): void {
@@ -255,7 +333,7 @@ function sendOutcome(res: http.ServerResponse, outcome: CallOutcome): void {
       sendProblem(res, 504, 'function-timeout', 'Function timed out', `Call ${outcome.callId} timed out.`);
       return;
     case 'too-large':
-      sendProblem(res, 413, 'payload-too-large', 'Payload too large', 'Bodies are limited to 6 MB.');
+      sendTooLarge(res);
       return;
   }
 }
