@@ -1,6 +1,7 @@
 import { createPool } from '../../shared/db/pool.ts';
 import { findOrgDesign, insertDesign, listOrgDesigns } from '../../shared/designs/design-repository.ts';
 import { grantLicensor, listLicensors, revokeLicensor } from '../../shared/designs/licensors.ts';
+import { listProvenanceConflicts } from '../../shared/designs/provenance-conflicts.ts';
 import { NotFoundError } from '../../shared/errors.ts';
 import { newId } from '../../shared/ids.ts';
 import { createApi, parseJsonBody, validate } from '../../shared/runtime/api.ts';
@@ -8,8 +9,14 @@ import { httpFunction } from '../../shared/runtime/function.ts';
 import { requirePrincipal, requireScope } from '../../shared/runtime/principal.ts';
 import { objectStoreFromConfig } from '../../shared/storage/s3-object-store.ts';
 import { loadDesignsConfig } from './config.ts';
-import { presentDesign } from './present.ts';
-import { CONTENT_TYPES, createDesignSchema, designIdSchema, listQuerySchema } from './schema.ts';
+import { presentDesign, presentProvenanceConflict } from './present.ts';
+import {
+  CONTENT_TYPES,
+  createDesignSchema,
+  designIdSchema,
+  listQuerySchema,
+  provenanceConflictsQuerySchema,
+} from './schema.ts';
 
 const config = loadDesignsConfig();
 const pool = createPool(config.MYSQL_URL);
@@ -102,6 +109,20 @@ export const handler = httpFunction(() => {
     const design = await ownDesign(principal.orgId, req.params.id);
     await revokeLicensor(pool, design.id, validate(designIdSchema, req.params.orgId, 'path'));
     res.status(204).end();
+  });
+
+  app.get('/provenance-conflicts', async (req, res) => {
+    requireScope(requirePrincipal(req), 'admin');
+    const query = validate(provenanceConflictsQuerySchema, req.query, 'query');
+    const page = await listProvenanceConflicts(pool, {
+      limit: query.limit,
+      ...(query.cursor === undefined ? {} : { before: query.cursor }),
+      ...(query.orgId === undefined ? {} : { orgId: query.orgId }),
+    });
+    res.json({
+      items: page.items.map(presentProvenanceConflict),
+      nextCursor: page.next === null ? null : String(page.next),
+    });
   });
 
   return app;

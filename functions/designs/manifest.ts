@@ -3,10 +3,12 @@ import { designsConfigKeys } from './config.ts';
 
 const write = { type: 'scoped', anyOf: ['designs:write', 'admin'] } as const;
 const read = { type: 'scoped', anyOf: ['designs:read', 'designs:write', 'admin'] } as const;
+const operator = { type: 'scoped', anyOf: ['admin'] } as const;
 
 export const designsManifest = defineManifest({
   name: 'designs',
-  summary: 'Design records: create with a presigned upload URL, read status, metadata, proof and thumbnail.',
+  summary:
+    'Design records: create with a presigned upload URL, read status, metadata, proof and thumbnail; provenance conflicts for operators.',
   kind: 'http',
   memoryMb: 256,
   timeoutSeconds: 15,
@@ -18,6 +20,8 @@ export const designsManifest = defineManifest({
     { method: 'GET', path: '/designs/{id}/licensors', auth: read },
     { method: 'PUT', path: '/designs/{id}/licensors/{orgId}', auth: write },
     { method: 'DELETE', path: '/designs/{id}/licensors/{orgId}', auth: write },
+    // Operators only: which uploads were refused because another organisation registered the file first.
+    { method: 'GET', path: '/provenance-conflicts', auth: operator },
   ],
   events: [],
   config: designsConfigKeys,

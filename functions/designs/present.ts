@@ -1,4 +1,5 @@
 import type { Design } from '../../shared/designs/design.ts';
+import type { ProvenanceConflict } from '../../shared/designs/provenance-conflicts.ts';
 
 /** The public shape of a design: what a designer or integrator may see. */
 export function presentDesign(design: Design) {
@@ -25,5 +26,17 @@ export function presentDesign(design: Design) {
     createdAt: design.createdAt.toISOString(),
     uploadedAt: design.uploadedAt?.toISOString() ?? null,
     finishedAt: design.finishedAt?.toISOString() ?? null,
+  };
+}
+
+/** What an operator sees of a provenance conflict: both sides, the shared fingerprint, when. */
+export function presentProvenanceConflict(conflict: ProvenanceConflict) {
+  return {
+    id: String(conflict.id),
+    fingerprint: { algorithm: 'sha256', value: conflict.sha256 },
+    holder: conflict.holder,
+    later: conflict.later,
+    detectedBy: conflict.detectedBy,
+    detectedAt: conflict.detectedAt.toISOString(),
   };
 }

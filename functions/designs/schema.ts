@@ -21,3 +21,12 @@ export const listQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: designIdSchema.optional(),
 });
+
+/** `GET /v1/provenance-conflicts` (operators): newest first, optionally one organisation's side. */
+export const provenanceConflictsQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  /** The `nextCursor` of the previous page. */
+  cursor: z.coerce.number().int().positive().optional(),
+  /** Conflicts where this organisation is the holder or the later uploader. */
+  orgId: z.string().regex(ID_PATTERN, 'not an organisation id').optional(),
+});

@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import { objectStorageEventSchema } from '../../events/object-storage-event.ts';
+import { scheduleTickSchema, tickForEmptyBody } from '../../events/schedule-tick.ts';
 import { DesignRegistry } from '../../shared/chain/design-registry.ts';
 import { createChainClient } from '../../shared/chain/provider.ts';
 import { TxRelayer } from '../../shared/chain/tx-relayer.ts';
@@ -6,15 +8,19 @@ import { keyWrapperFromConfig } from '../../shared/crypto/key-wrapper-from-confi
 import { createPool } from '../../shared/db/pool.ts';
 import { designIdFromUploadKey } from '../../shared/designs/design.ts';
 import { ConfigError } from '../../shared/errors.ts';
+import { processMetrics } from '../../shared/metrics/metrics-from-config.ts';
 import { eventFunction } from '../../shared/runtime/function.ts';
 import { objectStoreFromConfig } from '../../shared/storage/s3-object-store.ts';
 import { loadIpUploadConfig } from './config.ts';
+import { ipUploadManifest } from './manifest.ts';
 import { processUpload, type UploadDeps } from './process-upload.ts';
+import { runDesignWatchdog } from './watchdog.ts';
 
 const config = loadIpUploadConfig();
 const pool = createPool(config.MYSQL_URL);
 const store = objectStoreFromConfig(config);
 const keys = keyWrapperFromConfig(config);
+const metrics = processMetrics().with({ function: ipUploadManifest.name });
 
 let deps: Promise<UploadDeps> | undefined;
 /**
@@ -56,12 +62,28 @@ function dependencies(): Promise<UploadDeps> {
   return deps;
 }
 
-export const handler = eventFunction(objectStorageEventSchema, async (event) => {
-  const details = event.data.additionalDetails;
-  if (details.bucketName !== config.INCOMING_BUCKET) {
-    return { status: 'ignored', reason: `bucket ${details.bucketName} is not the incoming bucket` };
-  }
-  const designId = designIdFromUploadKey(event.data.resourceName);
-  if (!designId) return { status: 'ignored', reason: 'object name is not a design upload' };
-  return processUpload(await dependencies(), designId, details.eTag ?? event.eventID);
-});
+export const handler = eventFunction(
+  z.union([objectStorageEventSchema, scheduleTickSchema]),
+  async (event) => {
+    if (event.eventType === 'com.forgecast.schedule.tick') {
+      if (event.data.function !== ipUploadManifest.name) {
+        return { status: 'ignored', reason: `a tick for ${event.data.function}` };
+      }
+      const summary = await runDesignWatchdog(await dependencies(), metrics, {
+        graceSeconds: config.DESIGN_WATCHDOG_GRACE_SECONDS,
+        batch: config.DESIGN_WATCHDOG_BATCH,
+        // Half the function's timeout: a design started late still has time to finish.
+        budgetMs: (ipUploadManifest.timeoutSeconds * 1000) / 2,
+      });
+      return { status: 'processed', detail: { ...summary } };
+    }
+    const details = event.data.additionalDetails;
+    if (details.bucketName !== config.INCOMING_BUCKET) {
+      return { status: 'ignored', reason: `bucket ${details.bucketName} is not the incoming bucket` };
+    }
+    const designId = designIdFromUploadKey(event.data.resourceName);
+    if (!designId) return { status: 'ignored', reason: 'object name is not a design upload' };
+    return processUpload(await dependencies(), designId, details.eTag ?? event.eventID);
+  },
+  { whenEmpty: tickForEmptyBody(ipUploadManifest) },
+);

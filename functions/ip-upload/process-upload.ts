@@ -1,4 +1,5 @@
 import type { DesignRegistry } from '../../shared/chain/design-registry.ts';
+import { orgChainAddress } from '../../shared/chain/org-address.ts';
 import type { TxRelayer } from '../../shared/chain/tx-relayer.ts';
 import type { KeyWrapper } from '../../shared/crypto/key-wrapper.ts';
 import { type DbPool, withTransaction } from '../../shared/db/pool.ts';
@@ -17,12 +18,13 @@ import {
   recordRejection,
   recordSealed,
 } from '../../shared/designs/design-repository.ts';
+import { recordProvenanceConflict } from '../../shared/designs/provenance-conflicts.ts';
 import { appendToOutbox } from '../../shared/events/outbox.ts';
 import type { EventOutcome } from '../../shared/runtime/function.ts';
 import { log } from '../../shared/runtime/log.ts';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
 import { MeshValidationError } from './mesh/types.ts';
-import { registerOnChain } from './register-on-chain.ts';
+import { type ChainOutcome, registerOnChain } from './register-on-chain.ts';
 import { type SealResult, sealDesign } from './seal.ts';
 import { renderThumbnail } from './thumbnail/render.ts';
 
@@ -54,8 +56,19 @@ class Rejection extends Error {
 export async function processUpload(deps: UploadDeps, designId: string, etag: string): Promise<EventOutcome> {
   const claim = await claimForProcessing(deps.pool, designId, etag, LEASE_SECONDS);
   if (claim === 'missing') return { status: 'ignored', reason: `no design ${designId}` };
-  if (claim === 'finished') return { status: 'duplicate' };
-  if (claim === 'busy') throw new Error(`design ${designId} is being processed by another attempt`);
+  if (claim === 'finished') {
+    // An upload key is consumed once: bytes PUT to it again (the presigned URL may still be valid)
+    // are never validated, so they must not stay in the incoming bucket as plaintext.
+    const design = (await findDesign(deps.pool, designId)) as Design;
+    await deps.store.delete(deps.buckets.incoming, design.uploadKey);
+    return { status: 'duplicate' };
+  }
+  // Another attempt holds a live lease. Retrying this delivery cannot help (it would only burn
+  // the event's attempts while the lease runs); if that attempt dies, the watchdog re-drives the
+  // design once its lease lapses.
+  if (claim === 'busy') {
+    return { status: 'ignored', reason: `design ${designId} is being processed by another attempt` };
+  }
 
   const design = (await findDesign(deps.pool, designId)) as Design;
   try {
@@ -81,20 +94,14 @@ export async function processUpload(deps: UploadDeps, designId: string, etag: st
       }
       return fingerprintOwner;
     });
-    if (owner !== design.id)
-      throw new Rejection('duplicate_design', `This file is identical to design ${owner}.`);
+    if (owner !== design.id) throw await duplicateOf(deps, design, sealed.result.sha256, owner);
 
     const onChain = await registerOnChain(
       { pool: deps.pool, ...deps.chain },
       (await findDesign(deps.pool, design.id)) as Design,
       sealed.result.sha256,
     );
-    if (onChain.kind === 'taken') {
-      throw new Rejection(
-        'fingerprint_on_chain',
-        `The fingerprint is already registered on chain (${onChain.byDesignId}).`,
-      );
-    }
+    if (onChain.kind === 'taken') throw await takenOnChain(deps, design, sealed.result.sha256, onChain);
     await withTransaction(deps.pool, async (connection) => {
       if (await recordRegistered(connection, design.id, onChain.blockNumber)) {
         await appendToOutbox(connection, {
@@ -166,4 +173,52 @@ async function reject(deps: UploadDeps, design: Design, code: string, reason: st
     deps.store.delete(deps.buckets.media, thumbnailKeyFor(design.id)),
   ]);
   log.info('design rejected', { designId: design.id, code });
+}
+
+/**
+ * The fingerprint is already held in the vault by `holderId`. Within one organisation the answer
+ * names the design, as a designer expects; across organisations it names nothing (the id would
+ * leak, and confirm the other design exists) and the conflict is recorded for the operator.
+ */
+async function duplicateOf(
+  deps: UploadDeps,
+  design: Design,
+  sha256: Buffer,
+  holderId: string,
+): Promise<Rejection> {
+  const holder = await findDesign(deps.pool, holderId);
+  if (holder?.orgId === design.orgId) {
+    return new Rejection('duplicate_design', `This file is identical to design ${holderId}.`);
+  }
+  await recordProvenanceConflict(deps.pool, {
+    sha256,
+    holder: { designId: holderId, orgId: holder?.orgId ?? null, creator: null },
+    later: { designId: design.id, orgId: design.orgId },
+    detectedBy: 'vault',
+  });
+  log.warn('provenance conflict', { designId: design.id, orgId: design.orgId, detectedBy: 'vault' });
+  return new Rejection('duplicate_design', 'This file is identical to a design already registered.');
+}
+
+/** The same rule for a fingerprint the chain registry holds for another design id. */
+async function takenOnChain(
+  deps: UploadDeps,
+  design: Design,
+  sha256: Buffer,
+  taken: Extract<ChainOutcome, { kind: 'taken' }>,
+): Promise<Rejection> {
+  if (taken.byCreator.toLowerCase() === orgChainAddress(design.orgId)) {
+    return new Rejection(
+      'fingerprint_on_chain',
+      `The fingerprint is already registered on chain (${taken.byDesignId}).`,
+    );
+  }
+  await recordProvenanceConflict(deps.pool, {
+    sha256,
+    holder: { designId: taken.byDesignId, orgId: null, creator: taken.byCreator.toLowerCase() },
+    later: { designId: design.id, orgId: design.orgId },
+    detectedBy: 'chain',
+  });
+  log.warn('provenance conflict', { designId: design.id, orgId: design.orgId, detectedBy: 'chain' });
+  return new Rejection('fingerprint_on_chain', 'The fingerprint is already registered on chain.');
 }

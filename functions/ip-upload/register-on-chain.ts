@@ -26,7 +26,12 @@ export interface RegistrationDeps {
 
 export type ChainOutcome =
   | { readonly kind: 'registered'; readonly txHash: string; readonly blockNumber: number }
-  | { readonly kind: 'taken'; readonly byDesignId: string };
+  | {
+      readonly kind: 'taken';
+      readonly byDesignId: string;
+      /** The holder's creator address: tells whether the holder is the uploader's organisation. */
+      readonly byCreator: string;
+    };
 
 /** The registry refused the call for a reason other than the fingerprint being taken. */
 export class RegistrationRefusedError extends Error {
@@ -124,7 +129,7 @@ async function whatChainHolds(
   const existing = await deps.registry.designOf(registration.fingerprint);
   if (existing === undefined) return undefined;
   if (existing.designId.toLowerCase() !== registration.designIdBytes16) {
-    return { kind: 'taken', byDesignId: existing.designId };
+    return { kind: 'taken', byDesignId: existing.designId, byCreator: existing.creator };
   }
   const event = await deps.registry.registrationOf(registration.fingerprint);
   if (event === undefined) {

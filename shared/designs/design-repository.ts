@@ -180,6 +180,40 @@ export async function findDesignKey(
   return { wrappedKey: row.wrapped_key, keyRef: row.key_ref, iv: row.iv, authTag: row.auth_tag };
 }
 
+/**
+ * Designs the watchdog must re-drive: `validating` whose lease lapsed (the attempt died, or its
+ * claim landed after it was killed), oldest lease first.
+ */
+export async function listLapsedDesigns(db: Queryable, limit: number): Promise<string[]> {
+  const [rows] = await db.query<RowDataPacket[]>(
+    `SELECT id FROM designs WHERE status = 'validating' AND lease_until < NOW(3) ORDER BY lease_until LIMIT ?`,
+    [limit],
+  );
+  return rows.map((row) => String(row.id));
+}
+
+/**
+ * Of `ids` (designs whose upload sits in the incoming bucket), those no attempt is working on:
+ * waiting for an upload for longer than `graceSeconds` (its event is late or lost) or
+ * `validating` with a lapsed lease. Judged by the database clock, as leases are.
+ */
+export async function listStrandedUploads(
+  db: Queryable,
+  ids: readonly string[],
+  graceSeconds: number,
+): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const [rows] = await db.query<RowDataPacket[]>(
+    `SELECT id FROM designs
+      WHERE id IN (?)
+        AND ((status IN ('awaiting_upload', 'uploaded') AND created_at < NOW(3) - INTERVAL ? SECOND)
+             OR (status = 'validating' AND (lease_until IS NULL OR lease_until < NOW(3))))
+      ORDER BY id`,
+    [ids, graceSeconds],
+  );
+  return rows.map((row) => String(row.id));
+}
+
 function toDesign(row: RowDataPacket): Design {
   return {
     id: row.id,

@@ -18,6 +18,14 @@ export const METRIC_CATALOG = {
   tickets_sold: { kind: 'counter', help: 'Tickets issued on order fulfilment (duplicates not counted).' },
   transcode_seconds: { kind: 'counter', help: 'Seconds of source media in transcode jobs that finished.' },
   transcode_jobs: { kind: 'counter', help: 'Transcode job attempts by outcome (ready, failed, retried).' },
+  event_dead_letters: {
+    kind: 'counter',
+    help: 'Object events that failed every delivery to a function, per function (local event router).',
+  },
+  designs_redriven: {
+    kind: 'counter',
+    help: 'Designs the watchdog re-drove, by reason (lost_event, lapsed_lease).',
+  },
 } as const satisfies Record<string, { kind: 'counter' | 'histogram'; help: string }>;
 
 export type MetricName = keyof typeof METRIC_CATALOG;

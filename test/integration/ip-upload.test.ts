@@ -8,8 +8,10 @@ import { Interface } from 'ethers';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ALL_BUCKETS, BUCKETS } from '../../events/buckets.ts';
+import type { ObjectStorageEvent } from '../../events/object-storage-event.ts';
 import { processUpload, type UploadDeps } from '../../functions/ip-upload/process-upload.ts';
 import { REGISTER_PURPOSE } from '../../functions/ip-upload/register-on-chain.ts';
+import { runDesignWatchdog } from '../../functions/ip-upload/watchdog.ts';
 import { type LocalChain, startLocalChain } from '../../infra/local/chain.ts';
 import { deployLocalContracts } from '../../infra/local/deploy-contracts.ts';
 import { type RunningS3Server, startS3Server } from '../../infra/local/s3/server.ts';
@@ -21,9 +23,18 @@ import { type RelayedTransaction, TxRelayer } from '../../shared/chain/tx-relaye
 import { createLocalKeyWrapper } from '../../shared/crypto/local-key-wrapper.ts';
 import { createPool, type DbPool } from '../../shared/db/pool.ts';
 import type { DesignFormat } from '../../shared/designs/design.ts';
-import { findDesign, insertDesign, recordChainSubmission } from '../../shared/designs/design-repository.ts';
+import { designIdFromUploadKey, uploadKeyFor } from '../../shared/designs/design.ts';
+import {
+  claimForProcessing,
+  findDesign,
+  insertDesign,
+  recordChainSubmission,
+} from '../../shared/designs/design-repository.ts';
+import { listProvenanceConflicts } from '../../shared/designs/provenance-conflicts.ts';
 import { DependencyUnavailableError } from '../../shared/errors.ts';
 import { idToBytes16, newId } from '../../shared/ids.ts';
+import type { MetricsBatch } from '../../shared/metrics/buffer.ts';
+import { createBufferedMetrics } from '../../shared/metrics/buffered-metrics.ts';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
 import { createS3ObjectStore } from '../../shared/storage/s3-object-store.ts';
 import {
@@ -132,6 +143,10 @@ describe('Function: processUpload', () => {
   let relayer: TxRelayer;
   let deps: UploadDeps;
   let orgId: string;
+  /** Another designer organisation, for what one organisation may learn of another. */
+  let otherOrgId: string;
+  /** Every object event the S3 server emitted, as the event router would receive it. */
+  const objectEvents: ObjectStorageEvent[] = [];
   let stlSize = 1;
   const clients: ChainClient[] = [];
   const closers: Array<() => Promise<void>> = [];
@@ -143,9 +158,13 @@ describe('Function: processUpload', () => {
   };
 
   /** A design row awaiting upload whose file is already in the incoming bucket. */
-  async function uploaded(file: Buffer, format: DesignFormat = 'stl'): Promise<{ id: string; etag: string }> {
+  async function uploaded(
+    file: Buffer,
+    format: DesignFormat = 'stl',
+    owner = orgId,
+  ): Promise<{ id: string; etag: string }> {
     const id = newId();
-    await insertDesign(pool, { id, orgId, name: `design ${id}`, format, declaredBytes: file.length });
+    await insertDesign(pool, { id, orgId: owner, name: `design ${id}`, format, declaredBytes: file.length });
     const { etag } = await store.put(BUCKETS.incomingDesigns, `designs/${id}/source`, file);
     return { id, etag };
   }
@@ -178,13 +197,14 @@ describe('Function: processUpload', () => {
     sha256: Buffer,
     designId: string,
     filing: { purpose: string; ref: string } = { purpose: REGISTER_PURPOSE, ref: designId },
+    creatorOrg = orgId,
   ): Promise<string> {
     const tx = await relayer.submit({
       to: registry.address,
       data: registry.encodeRegister(
         `0x${sha256.toString('hex')}`,
         idToBytes16(designId),
-        orgChainAddress(orgId),
+        orgChainAddress(creatorOrg),
       ),
       ...filing,
     });
@@ -237,6 +257,7 @@ describe('Function: processUpload', () => {
       region: REGION,
       namespace: 'forgecast',
       buckets: ALL_BUCKETS,
+      onObjectEvent: (event) => void objectEvents.push(event),
     });
     store = createS3ObjectStore({ endpoint: s3.endpoint, region: REGION, ...S3_CREDENTIALS });
     client = await createChainClient({
@@ -257,6 +278,8 @@ describe('Function: processUpload', () => {
     };
     orgId = newId();
     await insertOrganisation(pool, { id: orgId, name: 'Designer', kind: 'designer' });
+    otherOrgId = newId();
+    await insertOrganisation(pool, { id: otherOrgId, name: 'Other designer', kind: 'designer' });
   });
   afterAll(async () => {
     for (const c of clients) c.close();
@@ -283,10 +306,10 @@ describe('Function: processUpload', () => {
     const processed = outcomes.filter((o) => o.status === 'fulfilled' && o.value.status === 'processed');
     expect(processed).toHaveLength(1);
     for (const outcome of outcomes) {
-      if (outcome.status === 'rejected') {
-        expect(String(outcome.reason)).toMatch(/being processed by another attempt/);
-      } else if (outcome !== processed[0]) {
-        expect(outcome.value.status).toBe('duplicate');
+      // A delivery that finds a live lease is not retried (the watchdog covers a dead holder).
+      expect(outcome.status).toBe('fulfilled');
+      if (outcome.status === 'fulfilled' && outcome !== processed[0]) {
+        expect(['duplicate', 'ignored']).toContain(outcome.value.status);
       }
     }
     expect(await relayerNonce()).toBe(nonceBefore + 1);
@@ -326,8 +349,11 @@ describe('Function: processUpload', () => {
     expect(await ledgerRows(id)).toHaveLength(0);
     expect(await outboxRows(id)).toHaveLength(0);
     expect(await stored(BUCKETS.incomingDesigns, `designs/${id}/source`)).toBe(true);
-    // While the lease is live another delivery backs off.
-    await expect(processUpload(deps, id, etag)).rejects.toThrow(/being processed by another attempt/);
+    // While the lease is live another delivery leaves the design to it.
+    expect(await processUpload(deps, id, etag)).toEqual({
+      status: 'ignored',
+      reason: `design ${id} is being processed by another attempt`,
+    });
 
     // Act: the lease runs out, the event is redelivered and the chain is back.
     await pool.query('UPDATE designs SET lease_until = NOW(3) - INTERVAL 1 SECOND WHERE id = ?', [id]);
@@ -650,5 +676,258 @@ describe('Function: processUpload', () => {
       Array.from({ length: 20 }, (_, i) => firstNonce + i),
     );
     expect(ledger.map((row) => row.status)).toEqual(Array(20).fill('mined'));
+  });
+  describe('Duplicates across organisations', () => {
+    it('names the design an identical file duplicates only to its own organisation', async () => {
+      // Prepare
+      const file = uniqueStl();
+      const first = await uploaded(file);
+      expect((await processUpload(deps, first.id, first.etag)).status).toBe('processed');
+      const sameOrg = await uploaded(file);
+      const otherOrg = await uploaded(file, 'stl', otherOrgId);
+
+      // Act
+      const sameOutcome = await processUpload(deps, sameOrg.id, sameOrg.etag);
+      const otherOutcome = await processUpload(deps, otherOrg.id, otherOrg.etag);
+      const redelivered = await processUpload(deps, otherOrg.id, otherOrg.etag);
+
+      // Assess: the owner hears which of its designs; the other organisation hears nothing of it.
+      expect(sameOutcome.status).toBe('rejected');
+      const sameDesign = await findDesign(pool, sameOrg.id);
+      expect(sameDesign?.rejection).toEqual({
+        code: 'duplicate_design',
+        reason: `This file is identical to design ${first.id}.`,
+      });
+      expect(otherOutcome.status).toBe('rejected');
+      expect(JSON.stringify(otherOutcome)).not.toContain(first.id);
+      const otherDesign = await findDesign(pool, otherOrg.id);
+      expect(otherDesign?.rejection).toEqual({
+        code: 'duplicate_design',
+        reason: 'This file is identical to a design already registered.',
+      });
+      const [events] = await pool.query<RowDataPacket[]>(
+        'SELECT payload FROM outbox WHERE aggregate_id = ?',
+        [otherOrg.id],
+      );
+      expect(JSON.stringify(events)).not.toContain(first.id);
+      expect(redelivered.status).toBe('duplicate');
+      // The operator sees both sides, once, however many deliveries.
+      const conflicts = (await listProvenanceConflicts(pool, { limit: 100 })).items.filter(
+        (conflict) => conflict.later.designId === otherOrg.id || conflict.later.designId === sameOrg.id,
+      );
+      expect(conflicts).toEqual([
+        {
+          id: expect.any(Number),
+          sha256: sha256Of(file).toString('hex'),
+          holder: { designId: first.id, orgId, creator: null },
+          later: { designId: otherOrg.id, orgId: otherOrgId },
+          detectedBy: 'vault',
+          detectedAt: expect.any(Date),
+        },
+      ]);
+      expect(
+        (await listProvenanceConflicts(pool, { limit: 100, orgId: otherOrgId })).items.map(
+          (conflict) => conflict.later.designId,
+        ),
+      ).toContain(otherOrg.id);
+    });
+
+    it('refuses a fingerprint another organisation holds on chain without naming that design', async () => {
+      // Prepare: registered on chain for another organisation's design, outside this vault.
+      const file = uniqueStl();
+      const holderDesignId = newId();
+      await registerDirectly(
+        sha256Of(file),
+        holderDesignId,
+        { purpose: 'test.register', ref: holderDesignId },
+        otherOrgId,
+      );
+      const { id, etag } = await uploaded(file);
+
+      // Act
+      const outcome = await processUpload(deps, id, etag);
+
+      // Assess
+      expect(outcome.status).toBe('rejected');
+      expect(JSON.stringify(outcome)).not.toContain(idToBytes16(holderDesignId));
+      const design = await findDesign(pool, id);
+      expect(design?.rejection).toEqual({
+        code: 'fingerprint_on_chain',
+        reason: 'The fingerprint is already registered on chain.',
+      });
+      const conflict = (await listProvenanceConflicts(pool, { limit: 100 })).items.find(
+        (item) => item.later.designId === id,
+      );
+      expect(conflict).toMatchObject({
+        holder: { designId: idToBytes16(holderDesignId), orgId: null, creator: orgChainAddress(otherOrgId) },
+        later: { designId: id, orgId },
+        detectedBy: 'chain',
+      });
+    });
+  });
+
+  describe('Consumed upload keys', () => {
+    /** Delivers the S3 server's events for `key` with this eTag as the event router would. */
+    async function deliverEventsFor(key: string, etag: string) {
+      const events = objectEvents.filter(
+        (event) => event.data.resourceName === key && event.data.additionalDetails.eTag === etag,
+      );
+      expect(events.length).toBeGreaterThan(0);
+      const designId = designIdFromUploadKey(key) as string;
+      return Promise.all(events.map(() => processUpload(deps, designId, etag)));
+    }
+
+    it('deletes bytes PUT again through the presigned URL after registration, when their event arrives', async () => {
+      // Prepare: a design uploaded through its presigned URL and registered.
+      const file = uniqueStl();
+      const id = newId();
+      await insertDesign(pool, { id, orgId, name: 'presigned', format: 'stl', declaredBytes: file.length });
+      const key = uploadKeyFor(id);
+      const upload = await store.presignPut(BUCKETS.incomingDesigns, key, {
+        contentType: 'model/stl',
+        contentLength: file.length,
+        expiresInSeconds: 900,
+      });
+      const put = (body: Buffer) => fetch(upload.url, { method: 'PUT', headers: upload.headers, body });
+      const first = await put(file);
+      expect(first.status).toBe(200);
+      const firstEtag = (first.headers.get('etag') ?? '').replaceAll('"', '');
+      expect((await deliverEventsFor(key, firstEtag)).map((o) => o.status)).toEqual(['processed']);
+      expect(await stored(BUCKETS.incomingDesigns, key)).toBe(false);
+
+      // Act: the URL is still valid; other bytes of the same size go to the same key.
+      const other = Buffer.from(file);
+      other.fill(0x41, 0, 80);
+      const second = await put(other);
+      expect(second.status).toBe(200);
+      expect(await stored(BUCKETS.incomingDesigns, key)).toBe(true);
+      const secondEtag = (second.headers.get('etag') ?? '').replaceAll('"', '');
+      const outcomes = await deliverEventsFor(key, secondEtag);
+
+      // Assess: nothing of the second upload is kept, and the design is untouched.
+      expect(outcomes.map((o) => o.status)).toEqual(['duplicate']);
+      expect(await stored(BUCKETS.incomingDesigns, key)).toBe(false);
+      const design = await findDesign(pool, id);
+      expect(design?.status).toBe('registered');
+      expect(design?.sha256).toBe(sha256Of(file).toString('hex'));
+    });
+  });
+
+  describe('Design watchdog', () => {
+    /** The real buffered metrics port, flushed into an array. */
+    function recordingMetrics() {
+      const batches: MetricsBatch[] = [];
+      const metrics = createBufferedMetrics({
+        sink: { send: async (batch) => void batches.push(batch) },
+        flushIntervalMs: 60_000,
+        autoFlush: false,
+      });
+      return {
+        metrics,
+        async redriven(): Promise<Record<string, number>> {
+          await metrics.flush();
+          const out: Record<string, number> = {};
+          for (const series of batches.flatMap((batch) => batch.series)) {
+            if (series.name !== 'designs_redriven' || series.kind !== 'counter') continue;
+            const reason = series.dimensions.reason as string;
+            out[reason] = (out[reason] ?? 0) + series.sum;
+          }
+          return out;
+        },
+      };
+    }
+    const watchdogOptions = { graceSeconds: 60, batch: 50, budgetMs: 60_000 };
+    const statusOf = async (id: string) => (await findDesign(pool, id))?.status;
+
+    it('finishes a design whose attempt died after its claim landed, once the lease lapses', async () => {
+      // Prepare: the killed process's claim landed late with a (short) lease; deliveries meanwhile
+      // find that lease live and leave the design to it.
+      const file = uniqueStl();
+      const { id, etag } = await uploaded(file);
+      expect(await claimForProcessing(pool, id, etag, 2)).toBe('claimed');
+      expect((await processUpload(deps, id, etag)).status).toBe('ignored');
+      const recording = recordingMetrics();
+      const whileLive = await runDesignWatchdog(deps, recording.metrics, watchdogOptions);
+      expect(await statusOf(id)).toBe('validating');
+      expect(whileLive.failed).toBe(0);
+      // The lease lapses by the database clock.
+      for (;;) {
+        const [rows] = await pool.query<RowDataPacket[]>(
+          'SELECT lease_until < NOW(3) AS lapsed FROM designs WHERE id = ?',
+          [id],
+        );
+        if (Number(rows[0]?.lapsed) === 1) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+
+      // Act
+      const summary = await runDesignWatchdog(deps, recording.metrics, watchdogOptions);
+
+      // Assess
+      expect(summary.registered).toBeGreaterThanOrEqual(1);
+      expect(await statusOf(id)).toBe('registered');
+      expect(await registrationLogs(sha256Of(file))).toHaveLength(1);
+      expect(await stored(BUCKETS.incomingDesigns, uploadKeyFor(id))).toBe(false);
+      expect((await outboxRows(id)).map((row) => row.event_type)).toEqual(['design.registered']);
+      expect((await recording.redriven()).lapsed_lease).toBeGreaterThanOrEqual(1);
+    });
+
+    it('registers an upload whose event was lost, and leaves a fresh one to its event', async () => {
+      // Prepare: two uploads in the bucket whose events never came; one design is old enough.
+      const lost = await uploaded(uniqueStl());
+      await pool.query('UPDATE designs SET created_at = NOW(3) - INTERVAL 10 MINUTE WHERE id = ?', [lost.id]);
+      const fresh = await uploaded(uniqueStl());
+      const recording = recordingMetrics();
+
+      // Act
+      await runDesignWatchdog(deps, recording.metrics, watchdogOptions);
+
+      // Assess
+      expect(await statusOf(lost.id)).toBe('registered');
+      expect(await stored(BUCKETS.incomingDesigns, uploadKeyFor(lost.id))).toBe(false);
+      expect(await statusOf(fresh.id)).toBe('awaiting_upload');
+      expect(await stored(BUCKETS.incomingDesigns, uploadKeyFor(fresh.id))).toBe(true);
+      expect((await recording.redriven()).lost_event).toBeGreaterThanOrEqual(1);
+      // Its event arrives after all.
+      expect((await processUpload(deps, fresh.id, fresh.etag)).status).toBe('processed');
+    });
+
+    it('rejects a design whose attempt died and whose upload is gone', async () => {
+      // Prepare
+      const { id } = await uploaded(uniqueStl());
+      await pool.query(
+        "UPDATE designs SET status = 'validating', lease_until = NOW(3) - INTERVAL 1 SECOND WHERE id = ?",
+        [id],
+      );
+      await store.delete(BUCKETS.incomingDesigns, uploadKeyFor(id));
+
+      // Act
+      await runDesignWatchdog(deps, recordingMetrics().metrics, watchdogOptions);
+
+      // Assess
+      const design = await findDesign(pool, id);
+      expect(design?.status).toBe('rejected');
+      expect(design?.rejection?.code).toBe('upload_missing');
+      expect((await outboxRows(id)).map((row) => row.event_type)).toEqual(['design.rejected']);
+    });
+
+    it("deletes plaintext left at a finished design's key or at a key no design has", async () => {
+      // Prepare: a registered design whose key got new bytes whose event was lost, and an object
+      // at a design key with no design behind it.
+      const { id, etag } = await uploaded(uniqueStl());
+      expect((await processUpload(deps, id, etag)).status).toBe('processed');
+      await store.put(BUCKETS.incomingDesigns, uploadKeyFor(id), uniqueStl());
+      const orphanKey = uploadKeyFor(newId());
+      await store.put(BUCKETS.incomingDesigns, orphanKey, uniqueStl());
+
+      // Act
+      const summary = await runDesignWatchdog(deps, recordingMetrics().metrics, watchdogOptions);
+
+      // Assess
+      expect(summary.deleted).toBeGreaterThanOrEqual(2);
+      expect(await stored(BUCKETS.incomingDesigns, uploadKeyFor(id))).toBe(false);
+      expect(await stored(BUCKETS.incomingDesigns, orphanKey)).toBe(false);
+      expect(await statusOf(id)).toBe('registered');
+    });
   });
 });
