@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientResponseOf, fnHttpHeaders } from '../../infra/local/fn/http-intent.ts';
 import { type CallOutcome, FnRunner } from '../../infra/local/fn/runner.ts';
@@ -19,8 +20,42 @@ function httpCall(
   });
 }
 
+/**
+ * Blocks (no event loop turn) until the kernel has finished killing `pid`: every thread gone and
+ * its files (the listening socket) closed, only the zombie left or nothing. The runner cannot
+ * have processed the exit yet, which is the window in which a call used to be routed to the dead
+ * process.
+ */
+function waitUntilDeadWithoutYielding(pid: number): void {
+  const until = Date.now() + 10_000;
+  while (Date.now() < until) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const zombie = stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+      // The leader turns zombie before the last thread has closed the shared file table.
+      if (
+        zombie &&
+        readdirSync(`/proc/${pid}/task`).length === 1 &&
+        readdirSync(`/proc/${pid}/fd`).length === 0
+      )
+        return;
+    } catch {
+      return;
+    }
+  }
+  throw new Error(`process ${pid} still alive after SIGKILL`);
+}
+
+function httpCallTo(runner: FnRunner, name: string, url: string, timeoutMs?: number) {
+  return runner.call(name, {
+    headers: fnHttpHeaders('GET', url, {}),
+    body: Buffer.alloc(0),
+    ...(timeoutMs ? { timeoutMs } : {}),
+  });
+}
+
 function okResponse(outcome: CallOutcome) {
-  if (outcome.kind !== 'ok') throw new Error(`expected ok, got ${outcome.kind}`);
+  if (outcome.kind !== 'ok') throw new Error(`expected ok, got ${JSON.stringify(outcome)}`);
   return clientResponseOf(outcome.reply);
 }
 
@@ -158,6 +193,103 @@ describe('Class: FnRunner', () => {
         expect(lines.join('\n')).toContain('PROBE_DATABASE_URL is required');
       } finally {
         await broken.close();
+      }
+    });
+  });
+
+  describe('Method: call (a slow or busy machine)', () => {
+    // Longer than the 5 s after which the runner used to give up on a starting process.
+    const SLOW_START_MS = 6_000;
+
+    it('waits for a process slower to start than 5 s and serves every queued call with it', async () => {
+      // Prepare
+      const slow = new FnRunner(
+        [probeFunction('slow', { PROBE_START_DELAY_MS: String(SLOW_START_MS) }, 60)],
+        {
+          processesPerFunction: 1,
+        },
+      );
+      try {
+        // Act
+        const outcomes = await Promise.all(
+          Array.from({ length: 3 }, () => httpCallTo(slow, 'slow', '/v1/echo')),
+        );
+
+        // Assess
+        expect(outcomes.map((outcome) => outcome.kind)).toEqual(['ok', 'ok', 'ok']);
+        const pids = outcomes.map((outcome) => JSON.parse(okResponse(outcome).body.toString()).pid as number);
+        expect(new Set(pids).size).toBe(1);
+        expect(slow.pool('slow').lastColdStartMs).toBeGreaterThanOrEqual(SLOW_START_MS);
+      } finally {
+        await slow.close();
+      }
+    });
+
+    it('warms a function slower to start than 5 s instead of failing the start-up', async () => {
+      const slow = new FnRunner([probeFunction('slow', { PROBE_START_DELAY_MS: String(SLOW_START_MS) }, 60)]);
+      try {
+        await slow.warmAll();
+
+        expect(slow.pool('slow').coldStarts).toBe(1);
+        expect((await httpCallTo(slow, 'slow', '/v1/echo')).kind).toBe('ok');
+      } finally {
+        await slow.close();
+      }
+    });
+
+    it('gives a call queued behind a busy pool up at its own deadline, not when a process frees', async () => {
+      // Prepare: one process, busy for 3 s.
+      const busy = new FnRunner([probeFunction('busy', {}, 30)], { processesPerFunction: 1 });
+      try {
+        await busy.warmAll();
+        const long = httpCallTo(busy, 'busy', '/v1/slow?ms=3000');
+        await new Promise((r) => setTimeout(r, 100));
+
+        // Act
+        const started = performance.now();
+        const queued = await httpCallTo(busy, 'busy', '/v1/echo', 500);
+        const waitedMs = performance.now() - started;
+
+        // Assess
+        expect(queued.kind).toBe('timeout');
+        expect(waitedMs).toBeLessThan(2_500);
+        expect((await long).kind).toBe('ok');
+      } finally {
+        await busy.close();
+      }
+    });
+  });
+
+  describe('Method: call (a process that died)', () => {
+    it('sends the next call to a fresh process when the idle one was SIGKILLed', async () => {
+      // Prepare: one idle process, killed; the runner has not yet seen it exit.
+      const mortal = new FnRunner([probeFunction('mortal')], { processesPerFunction: 2 });
+      try {
+        const first = JSON.parse(okResponse(await httpCallTo(mortal, 'mortal', '/v1/echo')).body.toString());
+        expect(mortal.pool('mortal').size).toBe(1);
+        process.kill(first.pid, 'SIGKILL');
+        waitUntilDeadWithoutYielding(first.pid);
+
+        // Act
+        const outcome = await httpCallTo(mortal, 'mortal', '/v1/echo');
+
+        // Assess
+        const second = JSON.parse(okResponse(outcome).body.toString());
+        expect(second.pid).not.toBe(first.pid);
+      } finally {
+        await mortal.close();
+      }
+    });
+
+    it('does not send a call again when its process died while running it', async () => {
+      const mortal = new FnRunner([probeFunction('mortal')], { processesPerFunction: 2 });
+      try {
+        const outcome = await httpCallTo(mortal, 'mortal', '/v1/crash');
+
+        expect(outcome.kind).toBe('crashed');
+        expect(mortal.pool('mortal').coldStarts).toBe(1);
+      } finally {
+        await mortal.close();
       }
     });
   });

@@ -1,11 +1,16 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readlinkSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnChild } from '../child-processes.ts';
 
-/** Fn's hot-start window: a container that is not listening by then is killed. */
-export const START_TIMEOUT_MS = 5_000;
+/**
+ * How long a process may take to listen before it counts as hung rather than slow. Fn gives a
+ * container the call's own time budget to come up; a loaded 2-core machine (load ~11) took over
+ * 5 s for some functions, so anything short of this is waited for, never fatal.
+ */
+export const START_TIMEOUT_MS = 60_000;
 
 export interface FdkProcessSpec {
   readonly name: string;
@@ -30,9 +35,23 @@ export interface FdkReply {
 }
 
 export class FdkStartError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** `exited`: the program stopped (broken config or code); `not-listening`: hung past the budget. */
+  readonly reason: 'exited' | 'not-listening' | 'spawn';
+  constructor(message: string, reason: FdkStartError['reason'], options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'FdkStartError';
+    this.reason = reason;
+  }
+}
+
+/**
+ * The call never reached the process: it had exited, or nothing accepted on its socket
+ * (ECONNREFUSED/ENOENT at connect). No byte was sent, so another process may take the call.
+ */
+export class FdkNotDeliveredError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'FdkNotDeliveredError';
   }
 }
 
@@ -62,7 +81,6 @@ export class FdkProcess {
   private readonly child: ChildProcess;
   private readonly dir: string;
   private readonly socketPath: string;
-  private readonly agent: http.Agent;
   private exited = false;
   private stderrTail: string[] = [];
   private readonly exitListeners = new Set<() => void>();
@@ -73,9 +91,8 @@ export class FdkProcess {
     this.dir = mkdtempSync(join(tmpdir(), 'fn-'));
     this.socketPath = join(this.dir, 'lsnr.sock');
     if (Buffer.byteLength(this.socketPath) > 107)
-      throw new FdkStartError(`socket path too long: ${this.socketPath}`);
-    this.agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    this.child = spawn(spec.command, [...spec.args], {
+      throw new FdkStartError(`socket path too long: ${this.socketPath}`, 'spawn');
+    this.child = spawnChild(spec.command, spec.args, {
       env: {
         ...spec.env,
         FN_FORMAT: 'http-stream',
@@ -88,19 +105,35 @@ export class FdkProcess {
     });
     this.pipeLines('stdout');
     this.pipeLines('stderr');
-    this.child.once('exit', () => {
-      this.exited = true;
-      this.agent.destroy();
-      rmSync(this.dir, { recursive: true, force: true });
-      for (const listener of this.exitListeners) listener();
+    this.child.once('error', (cause) => {
+      this.stderrTail.push(`could not start: ${cause.message}`);
+      this.markExited();
     });
+    this.child.once('exit', () => this.markExited());
+  }
+
+  private markExited(): void {
+    if (this.exited) return;
+    this.exited = true;
+    rmSync(this.dir, { recursive: true, force: true });
+    for (const listener of this.exitListeners) listener();
+  }
+
+  /** Starts the process; `ready()` says when it listens. */
+  static spawn(spec: FdkProcessSpec): FdkProcess {
+    return new FdkProcess(spec);
   }
 
   static async start(spec: FdkProcessSpec, timeoutMs = START_TIMEOUT_MS): Promise<FdkProcess> {
     const proc = new FdkProcess(spec);
-    await proc.waitUntilListening(timeoutMs);
-    proc.readyAfterMs = performance.now() - proc.startedAt;
+    await proc.ready(timeoutMs);
     return proc;
+  }
+
+  /** Resolves once the FDK listens; a process that exits or hangs past `timeoutMs` is a FdkStartError. */
+  async ready(timeoutMs = START_TIMEOUT_MS): Promise<void> {
+    await this.waitUntilListening(timeoutMs);
+    this.readyAfterMs = performance.now() - this.startedAt;
   }
 
   get alive(): boolean {
@@ -116,13 +149,25 @@ export class FdkProcess {
     else this.exitListeners.add(listener);
   }
 
-  /** POST /call; rejects with FdkCallTimeoutError after `timeoutMs` (the caller then kills us). */
+  /**
+   * POST /call; rejects with FdkCallTimeoutError after `timeoutMs` (the caller then kills us),
+   * with FdkNotDeliveredError when the call cannot have reached the process, and with
+   * FdkConnectionError when it broke off after that (the call may have run).
+   *
+   * A fresh connection per call, no keep-alive: a process SIGKILLed while idle leaves a pooled
+   * socket that looks open until its close is processed, and a write to it fails in a way that
+   * cannot be told apart from a crash mid-call. A new connect to a dead process fails with
+   * ECONNREFUSED (or ENOENT once the socket file is gone) before a byte is sent.
+   */
   call(call: FdkCall): Promise<FdkReply> {
+    if (this.exited) {
+      return Promise.reject(new FdkNotDeliveredError(`${this.spec.name} (pid ${this.pid}) has exited`));
+    }
     return new Promise((resolve, reject) => {
       const request = http.request(
         {
           socketPath: this.socketPath,
-          agent: this.agent,
+          agent: false,
           method: 'POST',
           path: '/call',
           headers: { ...call.headers, 'Content-Length': String(call.body.length) },
@@ -149,9 +194,16 @@ export class FdkProcess {
         request.destroy();
         reject(new FdkCallTimeoutError(`${this.spec.name} did not answer within ${call.timeoutMs} ms`));
       }, call.timeoutMs);
-      request.on('error', (cause) => {
+      request.on('error', (cause: NodeJS.ErrnoException) => {
         clearTimeout(timer);
-        reject(new FdkConnectionError(`${this.spec.name} closed the connection`, { cause }));
+        if (cause.code === 'ECONNREFUSED' || cause.code === 'ENOENT') {
+          reject(
+            new FdkNotDeliveredError(`${this.spec.name} (pid ${this.pid}) is not accepting calls`, { cause }),
+          );
+        } else
+          reject(
+            new FdkConnectionError(`${this.spec.name} closed the connection (${cause.code})`, { cause }),
+          );
       });
       request.end(call.body);
     });
@@ -177,6 +229,7 @@ export class FdkProcess {
       if (this.exited) {
         throw new FdkStartError(
           `${this.spec.name} exited during start (code ${this.child.exitCode}): ${this.recentStderr()}`,
+          'exited',
         );
       }
       if (this.isListening()) return;
@@ -186,6 +239,7 @@ export class FdkProcess {
     await this.stop('SIGKILL');
     throw new FdkStartError(
       `${this.spec.name} was not listening within ${timeoutMs} ms: ${this.recentStderr()}`,
+      'not-listening',
     );
   }
 
