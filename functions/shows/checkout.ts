@@ -1,5 +1,11 @@
 import type { DbPool } from '../../shared/db/pool.ts';
-import { ConflictError, DependencyUnavailableError, NotFoundError } from '../../shared/errors.ts';
+import {
+  ConflictError,
+  DependencyUnavailableError,
+  NotFoundError,
+  UnprocessableError,
+} from '../../shared/errors.ts';
+import { priceProblem } from '../../shared/payments/currencies.ts';
 import { type CheckoutSession, PaymentProviderError, type Payments } from '../../shared/payments/payments.ts';
 import { log } from '../../shared/runtime/log.ts';
 import { holdStatus, markHoldHeld, releaseHold, reserveSeats } from '../../shared/shows/seat-holds.ts';
@@ -59,6 +65,13 @@ export class NotOnSaleError extends ConflictError {
   }
 }
 
+/** The show's price is in a currency or amount Stripe cannot charge; its creator must fix it. */
+export class PriceNotChargeableError extends UnprocessableError {
+  constructor(showId: string, reason: string) {
+    super(`Show ${showId} cannot be sold: ${reason}`, { extensions: { code: 'price_not_chargeable' } });
+  }
+}
+
 /** The seats were given back because no Checkout Session could be made; trying again may work. */
 export class CheckoutUnavailableError extends DependencyUnavailableError {
   constructor(message: string, retryAfterSeconds: number, cause?: unknown) {
@@ -88,6 +101,13 @@ export async function checkout(deps: CheckoutDeps, request: CheckoutRequest): Pr
   if (reserved.kind === 'sold_out') throw new SoldOutError(request.showId, reserved.seatsAvailable);
 
   const { hold, show, now } = reserved;
+  // Shows priced before currencies were checked may carry one Stripe cannot charge: say so now,
+  // with the seats back, rather than as a payment-provider outage after Stripe refuses.
+  const unchargeable = priceProblem(hold.unitAmount, hold.currency);
+  if (unchargeable) {
+    await releaseHold(deps.pool, hold.id, 'price cannot be charged');
+    throw new PriceNotChargeableError(show.id, unchargeable);
+  }
   const fill = (template: string) =>
     template
       .replaceAll('{SHOW_ID}', encodeURIComponent(show.id))

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ID_PATTERN } from '../../shared/ids.ts';
+import { currencyRule, priceProblem } from '../../shared/payments/currencies.ts';
 import { MAX_CAPACITY, MAX_PRICE_AMOUNT, MAX_SEATS_PER_ORDER } from '../../shared/shows/show.ts';
 
 export const showIdSchema = z.string().regex(ID_PATTERN, 'not a show id');
@@ -13,14 +14,27 @@ export const createShowSchema = z.strictObject({
     .transform((text) => new Date(text))
     .refine((when) => when.getTime() > Date.now(), 'must be in the future'),
   capacity: z.number().int().min(1).max(MAX_CAPACITY),
-  price: z.strictObject({
-    /** Smallest currency unit (cents), as Stripe counts it. */
-    amount: z.number().int().positive().max(MAX_PRICE_AMOUNT),
-    currency: z
-      .string()
-      .regex(/^[A-Za-z]{3}$/, 'must be a three-letter ISO 4217 code')
-      .transform((code) => code.toLowerCase()),
-  }),
+  price: z
+    .strictObject({
+      /** Smallest currency unit (cents; whole yen for JPY; fils for KWD), as Stripe counts it. */
+      amount: z.number().int().positive().max(MAX_PRICE_AMOUNT),
+      currency: z
+        .string()
+        .regex(/^[A-Za-z]{3}$/, 'must be a three-letter ISO 4217 code')
+        .transform((code) => code.toLowerCase())
+        .refine((code) => currencyRule(code) !== undefined, {
+          message: 'must be an ISO 4217 currency Stripe can charge in (e.g. eur, usd, jpy)',
+        }),
+    })
+    .superRefine((price, context) => {
+      // Only once both fields passed on their own (zod runs this even when they did not): the
+      // currency's minor-unit rule then decides which amounts can be charged.
+      const amountValid =
+        Number.isSafeInteger(price.amount) && price.amount > 0 && price.amount <= MAX_PRICE_AMOUNT;
+      if (!amountValid || currencyRule(price.currency) === undefined) return;
+      const problem = priceProblem(price.amount, price.currency);
+      if (problem) context.addIssue({ code: 'custom', path: ['amount'], message: problem });
+    }),
   videoId: z.string().regex(ID_PATTERN, 'not a video id').optional(),
 });
 

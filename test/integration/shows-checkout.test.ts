@@ -127,7 +127,12 @@ describe('Function: shows', () => {
   }
 
   /** A show written straight to the table (past start times, cancelled), as the API refuses those. */
-  async function insertedShow(fields: { startsAt: Date; capacity?: number; status?: 'cancelled' }) {
+  async function insertedShow(fields: {
+    startsAt: Date;
+    capacity?: number;
+    status?: 'cancelled';
+    currency?: string;
+  }) {
     const id = newId();
     await insertShow(db.pool, {
       id,
@@ -137,7 +142,7 @@ describe('Function: shows', () => {
       startsAt: fields.startsAt,
       capacity: fields.capacity ?? 10,
       priceAmount: 900,
-      currency: 'usd',
+      currency: fields.currency ?? 'usd',
       videoId: null,
     });
     if (fields.status) await db.pool.query('UPDATE shows SET status = ? WHERE id = ?', [fields.status, id]);
@@ -320,6 +325,46 @@ describe('Function: shows', () => {
         expect(await countShows()).toBe(before);
       },
     );
+
+    it.each([
+      { name: 'a made-up code', price: { amount: 1500, currency: 'xxx' }, pointer: '/price/currency' },
+      {
+        name: 'a code Stripe does not take',
+        price: { amount: 1500, currency: 'XAU' },
+        pointer: '/price/currency',
+      },
+      {
+        name: 'fils that Stripe cannot charge',
+        price: { amount: 5125, currency: 'kwd' },
+        pointer: '/price/amount',
+      },
+      { name: 'fractional króna', price: { amount: 1050, currency: 'isk' }, pointer: '/price/amount' },
+    ])(
+      'refuses a price in $name with a 400 naming the field, and creates nothing',
+      async ({ price, pointer }) => {
+        // Prepare
+        const before = await countShows();
+
+        // Act
+        const response = await post('/shows', creator.key, showBody({ price }));
+
+        // Assess
+        expect(response.status).toBe(400);
+        const problem = (await response.json()) as Problem;
+        expect(problem.errors?.map((e) => e.pointer)).toEqual([pointer]);
+        expect(await countShows()).toBe(before);
+      },
+    );
+
+    it.each([
+      { currency: 'JPY', amount: 500 },
+      { currency: 'kwd', amount: 5120 },
+      { currency: 'isk', amount: 1000 },
+      { currency: 'usd', amount: 999 },
+    ])('accepts $amount minor units of $currency', async ({ currency, amount }) => {
+      const show = await createdShow({ price: { amount, currency } });
+      expect(show.price).toEqual({ amount, currency: currency.toLowerCase() });
+    });
 
     it('refuses creation without shows:write (403) and without a key (401)', async () => {
       // Act
@@ -573,6 +618,20 @@ describe('Function: shows', () => {
       expect(c.status).toBe(404);
       expect(await holdsOf(cancelled)).toEqual([]);
       expect(await holdsOf(started)).toEqual([]);
+    });
+
+    it('refuses with 422 price_not_chargeable, holding nothing, a show priced before currencies were checked', async () => {
+      // Prepare: written straight to the table, as an older release accepted it.
+      const show = await insertedShow({ startsAt: inDays(3), currency: 'xxx' });
+
+      // Act
+      const response = await buy(show, 1);
+
+      // Assess: the creator's mistake, said as such; not a Stripe outage and no session asked for.
+      expect(response.status).toBe(422);
+      expect((await response.json()) as Problem).toMatchObject({ code: 'price_not_chargeable' });
+      expect(await holdsOf(show)).toEqual([expect.objectContaining({ status: 'released' })]);
+      expect(await seatsAvailable(db.pool, show)).toBe(10);
     });
 
     it.each([
