@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { expectMeshError, inspectInChunks, inspectWhole, randomChunkSizes } from '../fixtures/mesh/feed.ts';
 import {
+  cubeObjWithContinuedFaces,
   cubeObjWithNegativeIndices,
   cubeObjWithQuads,
   objWithOutOfRangeIndex,
@@ -101,6 +102,53 @@ describe('Function: createMeshInspector (OBJ)', () => {
 
     // Assess
     expect(error.message).toMatch(/Line \d/);
+  });
+
+  it('reads face lines continued with a trailing backslash, in any chunking', () => {
+    // Prepare: the cube's quads, each split over two or three lines.
+    const bytes = cubeObjWithContinuedFaces();
+    const whole = inspectWhole('obj', bytes);
+
+    // Act
+    const byteByByte = inspectInChunks('obj', bytes, () => 1);
+
+    // Assess
+    expect(whole).toMatchObject({ triangleCount: 12, boundingBox: { min: [0, 0, 0], max: [10, 10, 10] } });
+    expect(whole.volume).toBeCloseTo(1000, 9);
+    expect(byteByByte).toEqual(whole);
+  });
+
+  it('does not let a comment ending in a backslash swallow the next statement', () => {
+    // Prepare
+    const bytes = Buffer.from('v 0 0 0\nv 1 0 0\nv 0 1 0\n# a note \\\nf 1 2 3\n');
+
+    // Act
+    const metrics = inspectWhole('obj', bytes);
+
+    // Assess
+    expect(metrics.triangleCount).toBe(1);
+  });
+
+  it('names the first line of a continued statement in errors', () => {
+    // Prepare
+    const bytes = Buffer.from('v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 \\\n 2 \\\n 9\n');
+
+    // Act
+    const error = expectMeshError(() => inspectWhole('obj', bytes), 'obj-index-out-of-range');
+
+    // Assess
+    expect(error.message).toContain('Line 4');
+  });
+
+  it('bounds a statement continued without end', () => {
+    // Prepare: 100 000 lines of "1 \\" after an "f".
+    const bytes = Buffer.from(`v 0 0 0\nf \\\n${'1 \\\n'.repeat(100_000)}`);
+
+    // Act
+    const error = expectMeshError(() => inspectWhole('obj', bytes), 'line-too-long');
+
+    // Assess
+    expect(error.message).toContain('line 2');
   });
 
   it('enforces the vertex limit while reading', () => {

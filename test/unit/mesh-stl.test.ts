@@ -110,9 +110,12 @@ describe('Function: createMeshInspector (STL)', () => {
     expect(error.message).toContain('Triangle 5');
   });
 
-  it('rejects a triangle count beyond the limit as soon as the header is written', () => {
+  it('rejects a triangle count beyond the limit as soon as the header is written, when the size is known', () => {
     // Prepare
-    const inspector = createMeshInspector('stl', { limits: { maxTriangles: 1000 } });
+    const inspector = createMeshInspector('stl', {
+      limits: { maxTriangles: 1000 },
+      expectedBytes: 84 + 50 * 1001,
+    });
 
     // Act
     const act = () => inspector.write(binaryStlHeaderOnly(1001));
@@ -122,6 +125,45 @@ describe('Function: createMeshInspector (STL)', () => {
     const error = expectMeshError(() => inspector.end(), 'too-many-triangles');
     expect(error.message).toContain('1000 triangles');
   });
+
+  it('rejects a triangle count beyond the limit at the end when the size agrees with it', () => {
+    // Prepare: a header declaring 1001 triangles, followed by 1001 zeroed triangles.
+    const bytes = Buffer.concat([binaryStlHeaderOnly(1001), Buffer.alloc(50 * 1001)]);
+
+    // Act
+    const error = expectMeshError(
+      () => inspectWhole('stl', bytes, { limits: { maxTriangles: 1000 } }),
+      'too-many-triangles',
+    );
+
+    // Assess
+    expect(error.message).toContain('1000 triangles');
+  });
+
+  it.each([
+    ['size unknown', undefined],
+    ['size known in advance', 64 * 1024],
+  ])(
+    'rejects a random file declared as STL as a size mismatch, not a mesh too large (%s)',
+    (_label, expectedBytes) => {
+      // Prepare: 64 KB of deterministic noise whose bytes 80-83 read as a huge triangle count.
+      const next = randomChunkSizes(42, 256);
+      const bytes = Buffer.from(Array.from({ length: 64 * 1024 }, () => next() - 1));
+      bytes.writeUInt32LE(0xdeadbeef, 80);
+      const inspector = createMeshInspector('stl', expectedBytes === undefined ? {} : { expectedBytes });
+
+      // Act
+      const error = expectMeshError(() => {
+        inspector.write(bytes);
+        inspector.end();
+      }, 'stl-size-mismatch');
+
+      // Assess
+      expect(error.message).toContain('does not match the file size');
+      expect(error.message).toContain('not a binary STL');
+      expect(error.message).not.toContain('decimate');
+    },
+  );
 
   it('rejects a binary STL declaring no triangles', () => {
     // Act
@@ -187,7 +229,10 @@ describe('Function: createMeshInspector (STL)', () => {
 
   it('keeps rethrowing the first error after a failure', () => {
     // Prepare
-    const inspector = createMeshInspector('stl', { limits: { maxTriangles: 1 } });
+    const inspector = createMeshInspector('stl', {
+      limits: { maxTriangles: 1 },
+      expectedBytes: cubeBinaryStl().length,
+    });
     const first = (() => {
       try {
         inspector.write(cubeBinaryStl());

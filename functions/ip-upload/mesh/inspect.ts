@@ -13,6 +13,11 @@ export interface MeshInspectorOptions {
   /** Overrides some of DEFAULT_MESH_LIMITS. */
   readonly limits?: Partial<MeshLimits>;
   readonly onTriangle?: TriangleListener;
+  /**
+   * The file's size, when known before reading (the stored object's length): a binary STL whose
+   * header disagrees with it is refused at the header instead of after the last byte.
+   */
+  readonly expectedBytes?: number;
 }
 
 /**
@@ -29,7 +34,7 @@ export interface MeshInspectorOptions {
  */
 export function createMeshInspector(format: MeshFormat, options: MeshInspectorOptions = {}): MeshInspector {
   const limits: MeshLimits = { ...DEFAULT_MESH_LIMITS, ...options.limits };
-  const inspector = pickInspector(format, limits, options.onTriangle);
+  const inspector = pickInspector(format, limits, options);
   let failure: unknown;
   let hasFailed = false;
   const guard = <T>(step: () => T): T => {
@@ -45,16 +50,19 @@ export function createMeshInspector(format: MeshFormat, options: MeshInspectorOp
   return {
     write: (chunk) => guard(() => inspector.write(chunk)),
     end: () => guard(() => inspector.end()),
+    get warnings() {
+      return inspector.warnings;
+    },
   };
 }
 
-function pickInspector(format: MeshFormat, limits: MeshLimits, onTriangle?: TriangleListener): MeshInspector {
+function pickInspector(format: MeshFormat, limits: MeshLimits, options: MeshInspectorOptions): MeshInspector {
   switch (format) {
     case 'stl':
-      return createStlInspector(limits, onTriangle);
+      return createStlInspector(limits, options.onTriangle, options.expectedBytes);
     case 'obj':
-      return createObjInspector(limits, onTriangle);
+      return createObjInspector(limits, options.onTriangle);
     case '3mf':
-      return createThreeMfInspector(limits, onTriangle);
+      return createThreeMfInspector(limits, options.onTriangle);
   }
 }

@@ -60,21 +60,46 @@ export function createObjInspector(limits: MeshLimits, onTriangle?: TriangleList
     }
   };
 
-  const lines = new LineSplitter(MAX_OBJ_LINE_BYTES, (line, lineNumber) => {
-    const hash = line.indexOf('#');
-    const content = (hash === -1 ? line : line.slice(0, hash)).trim();
+  const readStatement = (statement: string, lineNumber: number) => {
+    const hash = statement.indexOf('#');
+    const content = (hash === -1 ? statement : statement.slice(0, hash)).trim();
     if (content === '') return;
     const tokens = content.split(/\s+/);
     if (tokens[0] === 'v') readVertex(tokens, lineNumber);
     else if (tokens[0] === 'f') readFace(tokens, lineNumber);
+  };
+
+  // A line ending in a backslash continues on the next one (long face lines are written so);
+  // a comment line never does, so it cannot swallow the statement after it. The joined statement
+  // is held to the same length bound as a single line, and errors name the line it starts on.
+  let continued = '';
+  let continuedFrom = 0;
+  const lines = new LineSplitter(MAX_OBJ_LINE_BYTES, (line, lineNumber) => {
+    const trimmed = line.trimEnd();
+    const joined = continued === '' ? line : `${continued} ${line}`;
+    if (continued === '') continuedFrom = lineNumber;
+    if (joined.length > MAX_OBJ_LINE_BYTES) {
+      throw new MeshValidationError(
+        'line-too-long',
+        `The statement starting on line ${continuedFrom} is continued past ${MAX_OBJ_LINE_BYTES} bytes; the file is probably not an OBJ file.`,
+      );
+    }
+    if (trimmed.endsWith('\\') && !(continued === '' && trimmed.trimStart().startsWith('#'))) {
+      continued = continued === '' ? trimmed.slice(0, -1) : `${continued} ${trimmed.slice(0, -1)}`;
+      return;
+    }
+    continued = '';
+    readStatement(joined, continuedFrom);
   });
 
   return {
+    warnings: [],
     write(chunk) {
       lines.write(chunk);
     },
     end() {
       lines.end();
+      if (continued !== '') readStatement(continued, continuedFrom);
       return metrics.finish({
         format: 'obj',
         variant: 'text',

@@ -25,14 +25,20 @@ interface StlReader {
  * from the first kilobyte: ASCII only if it starts with "solid" and holds no control bytes (a
  * binary header's triangle count alone puts a NUL there for any count under 16 million).
  */
-export function createStlInspector(limits: MeshLimits, onTriangle?: TriangleListener): MeshInspector {
+export function createStlInspector(
+  limits: MeshLimits,
+  onTriangle?: TriangleListener,
+  expectedBytes?: number,
+): MeshInspector {
   const head: Buffer[] = [];
   let headBytes = 0;
   let reader: StlReader | null = null;
 
   const startReader = (variant: 'binary' | 'ascii'): StlReader => {
     const started =
-      variant === 'binary' ? new BinaryStlReader(limits, onTriangle) : new AsciiStlReader(limits, onTriangle);
+      variant === 'binary'
+        ? new BinaryStlReader(limits, onTriangle, expectedBytes)
+        : new AsciiStlReader(limits, onTriangle);
     reader = started;
     for (const buffered of head) started.write(buffered);
     head.length = 0;
@@ -40,6 +46,7 @@ export function createStlInspector(limits: MeshLimits, onTriangle?: TriangleList
   };
 
   return {
+    warnings: [],
     write(chunk) {
       if (reader) return reader.write(chunk);
       head.push(Buffer.from(chunk));
@@ -79,6 +86,11 @@ function isControlByte(byte: number): boolean {
  * 80-byte header, uint32 LE triangle count, then 50 bytes per triangle: normal, three vertices
  * (float32 LE) and a uint16 attribute. Triangles are read straight from each chunk; one split
  * across chunks is completed in a 50-byte carry buffer, so nothing is allocated per triangle.
+ *
+ * The size check comes first: any file sent as STL has a "count" in bytes 80-83, and for a file
+ * that is not an STL at all that number is noise. When the size is known in advance it is checked
+ * against the header at once; otherwise a count of zero or beyond the limit is only judged at the
+ * end (no triangle is read meanwhile), so the answer names the real problem.
  */
 class BinaryStlReader implements StlReader {
   readonly #limits: MeshLimits;
@@ -90,9 +102,13 @@ class BinaryStlReader implements StlReader {
   #totalBytes = 0;
   #declaredTriangles = -1;
   #trianglesRead = 0;
+  /** The header's count is judged once the size is known; until then no triangle is read. */
+  #countPending = false;
+  readonly #expectedBytes: number | undefined;
 
-  constructor(limits: MeshLimits, onTriangle?: TriangleListener) {
+  constructor(limits: MeshLimits, onTriangle?: TriangleListener, expectedBytes?: number) {
     this.#limits = limits;
+    this.#expectedBytes = expectedBytes;
     this.#metrics = new MeshMetricsAccumulator(limits.maxTriangles, onTriangle);
   }
 
@@ -106,7 +122,7 @@ class BinaryStlReader implements StlReader {
       this.#readHeader();
     }
     // Bytes past the declared triangles are only counted; end() reports them.
-    if (this.#trianglesRead === this.#declaredTriangles) return;
+    if (this.#countPending || this.#trianglesRead === this.#declaredTriangles) return;
 
     if (this.#carryBytes > 0) {
       const copied = chunk.copy(
@@ -143,17 +159,8 @@ class BinaryStlReader implements StlReader {
         `The file is ${this.#totalBytes} bytes, too short for a binary STL (at least ${HEADER_BYTES}) and not an ASCII STL (which starts with "solid").`,
       );
     }
-    const expectedBytes = HEADER_BYTES + TRIANGLE_BYTES * this.#declaredTriangles;
-    if (this.#totalBytes !== expectedBytes) {
-      const hint =
-        this.#totalBytes < expectedBytes
-          ? 'the file is truncated; upload it again'
-          : 'remove the trailing data';
-      throw new MeshValidationError(
-        'stl-size-mismatch',
-        `The binary STL declares ${this.#declaredTriangles} triangles, so it must be ${expectedBytes} bytes, but it is ${this.#totalBytes} bytes; ${hint}.`,
-      );
-    }
+    this.#checkSize(this.#totalBytes);
+    this.#checkCount();
     return this.#metrics.finish({
       format: 'stl',
       variant: 'binary',
@@ -165,6 +172,33 @@ class BinaryStlReader implements StlReader {
   #readHeader(): void {
     this.#declaredTriangles = this.#header.readUInt32LE(80);
     // Checked before any triangle is read so a hostile count costs nothing.
+    if (this.#expectedBytes === undefined) {
+      this.#countPending =
+        this.#declaredTriangles === 0 || this.#declaredTriangles > this.#limits.maxTriangles;
+      return;
+    }
+    this.#checkSize(this.#expectedBytes);
+    this.#checkCount();
+  }
+
+  #checkSize(actualBytes: number): void {
+    const declared = this.#declaredTriangles;
+    const expectedBytes = HEADER_BYTES + TRIANGLE_BYTES * declared;
+    if (actualBytes === expectedBytes) return;
+    // Off by more than half the file: the count is noise, not a truncation or a few stray bytes.
+    const hint =
+      Math.abs(actualBytes - expectedBytes) > actualBytes / 2
+        ? 'the file is probably not a binary STL; export the model again as STL'
+        : actualBytes < expectedBytes
+          ? 'the file is truncated; upload it again'
+          : 'remove the trailing data';
+    throw new MeshValidationError(
+      'stl-size-mismatch',
+      `The triangle count in the binary STL header (${declared}) does not match the file size: ${declared} triangles take 84 + 50 bytes each, so the file must be ${expectedBytes} bytes, but it is ${actualBytes} bytes; ${hint}.`,
+    );
+  }
+
+  #checkCount(): void {
     if (this.#declaredTriangles > this.#limits.maxTriangles)
       throw tooManyTriangles(this.#limits.maxTriangles);
     if (this.#declaredTriangles === 0) {

@@ -1,9 +1,11 @@
-import { readModel } from './threemf-model.ts';
+import { MeshMetricsAccumulator } from './metrics.ts';
+import { type ModelPart, partNameFromPath, readModel } from './threemf-model.ts';
 import {
   type MeshInspector,
   type MeshLimits,
   type MeshMetrics,
   MeshValidationError,
+  type MeshWarning,
   type TriangleListener,
 } from './types.ts';
 import { attribute, parseXmlPart } from './xml.ts';
@@ -12,17 +14,26 @@ import { openZip, type ZipArchive } from './zip.ts';
 const CONTENT_TYPES_PART = '[Content_Types].xml';
 const ROOT_RELATIONSHIPS_PART = '_rels/.rels';
 const MODEL_RELATIONSHIP_TYPE = 'http://schemas.microsoft.com/3dmanufacturing/2013/01/3dmodel';
+const THUMBNAIL_RELATIONSHIP_TYPE =
+  'http://schemas.openxmlformats.org/package/2006/relationships/metadata/thumbnail';
 const MODEL_CONTENT_TYPE = 'application/vnd.ms-package.3dmanufacturing-3dmodel+xml';
+/** 3MF Core §2.1.3: thumbnails MUST be JPEG or PNG. */
+const IMAGE_CONTENT_TYPES = new Set(['image/png', 'image/jpeg']);
+const IMAGE_EXTENSIONS = new Set(['png', 'jpg', 'jpeg']);
 
 /**
  * 3MF is an OPC zip package, whose central directory sits at the end, so the upload is buffered
  * (up to maxPackageBytes) and read at end(): content types, the root relationship to the model
- * part, then the model itself.
+ * part, the model itself, then the model parts it names with p:path (Production extension).
+ * What the specification requires but the geometry does not need (thumbnail relationships, a
+ * referenced part's relationship) is reported as a warning rather than a rejection.
  */
 export function createThreeMfInspector(limits: MeshLimits, onTriangle?: TriangleListener): MeshInspector {
   const chunks: Buffer[] = [];
+  const warnings: MeshWarning[] = [];
   let receivedBytes = 0;
   return {
+    warnings,
     write(chunk) {
       receivedBytes += chunk.length;
       if (receivedBytes > limits.maxPackageBytes) {
@@ -36,81 +47,179 @@ export function createThreeMfInspector(limits: MeshLimits, onTriangle?: Triangle
     end(): MeshMetrics {
       const archive = openZip(Buffer.concat(chunks, receivedBytes), limits);
       chunks.length = 0;
-      const modelPart = findModelPart(archive);
-      checkContentType(archive, modelPart);
-      return readModel(archive.read(modelPart), modelPart, limits, onTriangle);
+      const contentTypes = readContentTypes(archive);
+      const rootRelationships = readRelationships(archive, ROOT_RELATIONSHIPS_PART, '');
+      if (!rootRelationships) {
+        throw new MeshValidationError(
+          '3mf-relationship',
+          `The package has no "${ROOT_RELATIONSHIPS_PART}", so the model cannot be found; export the 3MF again.`,
+        );
+      }
+      const modelPart = findModelPart(archive, rootRelationships);
+      checkModelContentType(contentTypes, modelPart);
+      warnings.push(...thumbnailWarnings(archive, contentTypes, rootRelationships, 'The package'));
+      return readModels(archive, modelPart, { limits, contentTypes, warnings, onTriangle });
     },
   };
 }
 
-/** The part the root relationship of type 3dmodel points at; it must exist. */
-function findModelPart(archive: ZipArchive): string {
-  if (!archive.entries.has(ROOT_RELATIONSHIPS_PART)) {
-    throw new MeshValidationError(
-      '3mf-relationship',
-      `The package has no "${ROOT_RELATIONSHIPS_PART}", so the model cannot be found; export the 3MF again.`,
-    );
-  }
-  let target: string | undefined;
-  parseXmlPart(archive.read(ROOT_RELATIONSHIPS_PART), ROOT_RELATIONSHIPS_PART, {
-    onOpen(tag) {
-      if (
-        target === undefined &&
-        tag.local === 'Relationship' &&
-        attribute(tag, 'Type') === MODEL_RELATIONSHIP_TYPE
-      ) {
-        target = attribute(tag, 'Target') ?? '';
+interface PackageContext {
+  readonly limits: MeshLimits;
+  readonly contentTypes: ContentTypes;
+  readonly warnings: MeshWarning[];
+  readonly onTriangle: TriangleListener | undefined;
+}
+
+/**
+ * The root model part, then each part its components and build items name with p:path, once
+ * each: at most maxModelParts of them, one level deep (a referenced part may not reference
+ * further), never the root part itself, and every object asked for must be in its part.
+ */
+function readModels(archive: ZipArchive, rootPart: string, context: PackageContext): MeshMetrics {
+  const { limits, contentTypes, warnings } = context;
+  const metrics = new MeshMetricsAccumulator(limits.maxTriangles, context.onTriangle);
+  const vertexTotal = { count: 0 };
+  const root = readModel(archive.read(rootPart), rootPart, { limits, metrics, vertexTotal });
+
+  const modelRelationshipsPart = relationshipsPartOf(rootPart);
+  const modelRelationships = readRelationships(archive, modelRelationshipsPart, rootPart) ?? [];
+  warnings.push(...objectThumbnailWarnings(archive, root, modelRelationships, rootPart));
+  for (const [part, objectIds] of root.references) {
+    if (!archive.entries.has(part)) {
+      throw new MeshValidationError(
+        '3mf-relationship',
+        `The model refers with p:path to "/${part}", which is not in the package; export the 3MF again.`,
+      );
+    }
+    checkModelContentType(contentTypes, part);
+    const related = modelRelationships.some((r) => r.type === MODEL_RELATIONSHIP_TYPE && r.target === part);
+    if (!related) {
+      warnings.push({
+        code: '3mf-part-relationship-missing',
+        message: `The model part "/${part}" is used through p:path but "/${modelRelationshipsPart}" has no 3dmodel relationship to it, as OPC and the Production extension require; it was read anyway.`,
+      });
+    }
+    const referenced = readModel(archive.read(part), part, {
+      limits,
+      metrics,
+      vertexTotal,
+      rootUnits: root.units,
+    });
+    for (const id of objectIds) {
+      if (!referenced.objectIds.has(id)) {
+        throw new MeshValidationError(
+          '3mf-invalid-model',
+          `The model refers with p:path to object ${id} in "/${part}", which has no object with that id; export the 3MF again.`,
+        );
       }
+    }
+  }
+  return metrics.finish({ format: '3mf', variant: 'opc', vertexCount: vertexTotal.count, units: root.units });
+}
+
+interface Relationship {
+  readonly type: string;
+  /** The target as a zip entry name, resolved against the source part's folder. */
+  readonly target: string;
+  readonly rawTarget: string;
+}
+
+/** `undefined` when the package has no such relationships part. */
+function readRelationships(
+  archive: ZipArchive,
+  relationshipsPart: string,
+  sourcePart: string,
+): Relationship[] | undefined {
+  if (!archive.entries.has(relationshipsPart)) return undefined;
+  const relationships: Relationship[] = [];
+  parseXmlPart(archive.read(relationshipsPart), relationshipsPart, {
+    onOpen(tag) {
+      if (tag.local !== 'Relationship' || attribute(tag, 'TargetMode') === 'External') return;
+      const rawTarget = attribute(tag, 'Target') ?? '';
+      relationships.push({
+        type: attribute(tag, 'Type') ?? '',
+        target: resolveTarget(sourcePart, rawTarget),
+        rawTarget,
+      });
     },
   });
-  if (target === undefined) {
+  return relationships;
+}
+
+/** OPC: the relationships of "3D/3dmodel.model" live in "3D/_rels/3dmodel.model.rels". */
+function relationshipsPartOf(part: string): string {
+  const slash = part.lastIndexOf('/');
+  return `${part.slice(0, slash + 1)}_rels/${part.slice(slash + 1)}.rels`;
+}
+
+/** A relative target is resolved against the folder of the part that holds the relationship. */
+function resolveTarget(sourcePart: string, target: string): string {
+  if (target.startsWith('/')) return partNameFromPath(target);
+  const folder = sourcePart.includes('/') ? sourcePart.slice(0, sourcePart.lastIndexOf('/') + 1) : '';
+  const segments: string[] = [];
+  for (const segment of `${folder}${partNameFromPath(target)}`.split('/')) {
+    if (segment === '..') segments.pop();
+    else if (segment !== '.' && segment !== '') segments.push(segment);
+  }
+  return segments.join('/');
+}
+
+/** The part the root relationship of type 3dmodel points at; it must exist. */
+function findModelPart(archive: ZipArchive, relationships: readonly Relationship[]): string {
+  const model = relationships.find((r) => r.type === MODEL_RELATIONSHIP_TYPE);
+  if (model === undefined) {
     throw new MeshValidationError(
       '3mf-relationship',
       `"${ROOT_RELATIONSHIPS_PART}" has no relationship of type ${MODEL_RELATIONSHIP_TYPE}, so the model cannot be found; export the 3MF again.`,
     );
   }
-  const partName = decodePartName(target);
-  if (!archive.entries.has(partName)) {
+  if (!archive.entries.has(model.target)) {
     throw new MeshValidationError(
       '3mf-relationship',
-      `The model relationship points at "${target}", which is not in the package; export the 3MF again.`,
+      `The model relationship points at "${model.rawTarget}", which is not in the package; export the 3MF again.`,
     );
   }
-  return partName;
+  return model.target;
 }
 
-/** Zip entry names have no leading "/" and are not percent-encoded; relationship targets may be. */
-function decodePartName(target: string): string {
-  const withoutSlash = target.replace(/^\/+/, '');
-  try {
-    return decodeURIComponent(withoutSlash);
-  } catch {
-    return withoutSlash;
-  }
+interface ContentTypes {
+  /** OPC: an Override for the part name wins over a Default for its extension; both compare case-insensitively. */
+  of(part: string): string | undefined;
 }
 
-/** OPC: an Override for the part name wins over a Default for its extension; both compare case-insensitively. */
-function checkContentType(archive: ZipArchive, modelPart: string): void {
+function readContentTypes(archive: ZipArchive): ContentTypes {
   if (!archive.entries.has(CONTENT_TYPES_PART)) {
     throw new MeshValidationError(
       '3mf-content-types',
       `The package has no "${CONTENT_TYPES_PART}"; it is not a valid 3MF. Export it again.`,
     );
   }
-  const partName = `/${modelPart}`.toLowerCase();
-  const extension = modelPart.includes('.') ? (modelPart.split('.').pop() ?? '').toLowerCase() : '';
-  let overrideType: string | undefined;
-  let defaultType: string | undefined;
+  const overrides = new Map<string, string>();
+  const defaults = new Map<string, string>();
   parseXmlPart(archive.read(CONTENT_TYPES_PART), CONTENT_TYPES_PART, {
     onOpen(tag) {
-      if (tag.local === 'Override' && attribute(tag, 'PartName')?.toLowerCase() === partName) {
-        overrideType = attribute(tag, 'ContentType');
-      } else if (tag.local === 'Default' && attribute(tag, 'Extension')?.toLowerCase() === extension) {
-        defaultType = attribute(tag, 'ContentType');
-      }
+      const contentType = attribute(tag, 'ContentType');
+      if (contentType === undefined) return;
+      const partName = attribute(tag, 'PartName');
+      const extension = attribute(tag, 'Extension');
+      if (tag.local === 'Override' && partName !== undefined)
+        overrides.set(partName.toLowerCase(), contentType);
+      else if (tag.local === 'Default' && extension !== undefined)
+        defaults.set(extension.toLowerCase(), contentType);
     },
   });
-  const contentType = overrideType ?? defaultType;
+  return {
+    of: (part) => overrides.get(`/${part}`.toLowerCase()) ?? defaults.get(extensionOf(part)),
+  };
+}
+
+function extensionOf(part: string): string {
+  const name = part.slice(part.lastIndexOf('/') + 1);
+  return name.includes('.') ? (name.split('.').pop() ?? '').toLowerCase() : '';
+}
+
+function checkModelContentType(contentTypes: ContentTypes, modelPart: string): void {
+  const contentType = contentTypes.of(modelPart);
   if (contentType === undefined) {
     throw new MeshValidationError(
       '3mf-content-types',
@@ -123,4 +232,76 @@ function checkContentType(archive: ZipArchive, modelPart: string): void {
       `The model part "/${modelPart}" has content type "${contentType}" instead of ${MODEL_CONTENT_TYPE}; export the 3MF again.`,
     );
   }
+}
+
+function isImage(contentTypes: ContentTypes, part: string): boolean {
+  const contentType = contentTypes.of(part);
+  return contentType === undefined
+    ? IMAGE_EXTENSIONS.has(extensionOf(part))
+    : IMAGE_CONTENT_TYPES.has(contentType);
+}
+
+/**
+ * The package thumbnail: a relationship of the thumbnail type whose target exists and is a JPEG
+ * or PNG, and no image related under another type (a common exporter slip, harmless to us).
+ */
+function thumbnailWarnings(
+  archive: ZipArchive,
+  contentTypes: ContentTypes,
+  relationships: readonly Relationship[],
+  holder: string,
+): MeshWarning[] {
+  const warnings: MeshWarning[] = [];
+  for (const relationship of relationships) {
+    const shown = `/${relationship.target}`;
+    if (relationship.type === THUMBNAIL_RELATIONSHIP_TYPE) {
+      if (!archive.entries.has(relationship.target)) {
+        warnings.push({
+          code: '3mf-thumbnail-missing',
+          message: `${holder} names the thumbnail "${shown}", which is not in the package; it was ignored.`,
+        });
+      } else if (!isImage(contentTypes, relationship.target)) {
+        warnings.push({
+          code: '3mf-thumbnail-content-type',
+          message: `${holder} thumbnail "${shown}" is not a PNG or JPEG image (content type "${contentTypes.of(relationship.target) ?? 'none'}"); it was ignored.`,
+        });
+      }
+    } else if (
+      relationship.type !== MODEL_RELATIONSHIP_TYPE &&
+      archive.entries.has(relationship.target) &&
+      isImage(contentTypes, relationship.target)
+    ) {
+      warnings.push({
+        code: '3mf-thumbnail-relationship-type',
+        message: `${holder} relates the image "${shown}" with type "${relationship.type.slice(0, 200)}"; a thumbnail must use ${THUMBNAIL_RELATIONSHIP_TYPE}. It was accepted as is.`,
+      });
+    }
+  }
+  return warnings;
+}
+
+/** Object thumbnails need a thumbnail relationship from the model part (3MF Core §3.4.2.1, §6.1). */
+function objectThumbnailWarnings(
+  archive: ZipArchive,
+  model: ModelPart,
+  relationships: readonly Relationship[],
+  modelPart: string,
+): MeshWarning[] {
+  const warnings: MeshWarning[] = [];
+  for (const thumbnail of new Set(model.objectThumbnails)) {
+    const related = relationships.filter((r) => r.target === thumbnail);
+    if (!archive.entries.has(thumbnail)) {
+      warnings.push({
+        code: '3mf-thumbnail-missing',
+        message: `An object of "/${modelPart}" names the thumbnail "/${thumbnail}", which is not in the package; it was ignored.`,
+      });
+    } else if (!related.some((r) => r.type === THUMBNAIL_RELATIONSHIP_TYPE)) {
+      const types = related.map((r) => `"${r.type.slice(0, 200)}"`).join(', ') || 'none';
+      warnings.push({
+        code: '3mf-thumbnail-relationship-type',
+        message: `The object thumbnail "/${thumbnail}" is related from "/${modelPart}" with type ${types}; a thumbnail must use ${THUMBNAIL_RELATIONSHIP_TYPE}. It was accepted as is.`,
+      });
+    }
+  }
+  return warnings;
 }

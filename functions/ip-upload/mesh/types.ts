@@ -26,6 +26,10 @@ export interface MeshLimits {
   readonly maxZipEntries: number;
   readonly maxUncompressedBytes: number;
   readonly maxCompressionRatio: number;
+  /** 3MF: unpacked sizes up to this are exempt from the ratio check (absolute caps still apply). */
+  readonly compressionRatioFloorBytes: number;
+  /** 3MF Production extension: how many model parts besides the root one may be read. */
+  readonly maxModelParts: number;
   /** 3MF must be parsed whole (zip central directory is at the end): the most we buffer. */
   readonly maxPackageBytes: number;
 }
@@ -36,6 +40,8 @@ export const DEFAULT_MESH_LIMITS: MeshLimits = {
   maxZipEntries: 1_000,
   maxUncompressedBytes: 1024 * 1024 * 1024,
   maxCompressionRatio: 100,
+  compressionRatioFloorBytes: 16 * 1024 * 1024,
+  maxModelParts: 256,
   maxPackageBytes: 256 * 1024 * 1024,
 };
 
@@ -47,6 +53,16 @@ export class MeshValidationError extends Error {
     this.name = 'MeshValidationError';
     this.code = code;
   }
+}
+
+/**
+ * Something accepted but not as the specification wants it, which the designer may want to fix
+ * (a thumbnail under the wrong relationship type, a part its model does not declare). `code` is
+ * stable for clients, like MeshValidationError's.
+ */
+export interface MeshWarning {
+  readonly code: string;
+  readonly message: string;
 }
 
 /**
@@ -72,4 +88,6 @@ export type TriangleListener = (
 export interface MeshInspector {
   write(chunk: Buffer): void;
   end(): MeshMetrics;
+  /** Filled while reading; complete once end() has returned. */
+  readonly warnings: readonly MeshWarning[];
 }

@@ -52,3 +52,19 @@ export function parseXmlPart(bytes: Buffer, partName: string, handlers: XmlHandl
 export function attribute(tag: SaxesTagNS, name: string): string | undefined {
   return tag.attributes[name]?.value;
 }
+
+/** The value of an attribute in namespace `uri` (e.g. p:path), whatever prefix the file chose. */
+export function namespacedAttribute(tag: SaxesTagNS, uri: string, local: string): string | undefined {
+  for (const candidate of Object.values(tag.attributes)) {
+    if (candidate.uri === uri && candidate.local === local) return candidate.value;
+  }
+  return undefined;
+}
+
+/**
+ * XML Schema's whitespace collapse for one token: 3MF numbers and ids (ST_Number,
+ * ST_ResourceID, ST_ResourceIndex) may carry leading and trailing whitespace (3MF Core §2.3.4).
+ */
+export function collapsedToken(value: string | undefined): string | undefined {
+  return value?.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '');
+}
