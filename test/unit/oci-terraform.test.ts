@@ -1,10 +1,13 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: Terraform expressions are `${...}` strings.
-import { readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { catalog } from '../../functions/index.ts';
 import { buildOciCatalog } from '../../scripts/generate-oci-catalog.ts';
 import { SECRET_CONFIG_KEYS } from '../../shared/config/secret-keys.ts';
+import { terraformFmtFindings } from '../support/terraform-fmt.ts';
 import {
   body,
   type Hcl,
@@ -416,4 +419,103 @@ describe('infra/oci Resource Manager schema', () => {
     for (const name of Object.keys(root.variables))
       expect(schema, name).toMatch(new RegExp(`^\\s+${name}:`, 'm'));
   });
+});
+
+/** Every .tf file below `dir`, as paths relative to infra/oci. */
+function terraformFiles(dir = ROOT): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return entry.name.startsWith('.') ? [] : terraformFiles(full);
+    return entry.name.endsWith('.tf') ? [path.relative(ROOT, full)] : [];
+  });
+}
+
+/** The terraform binary on PATH, if any: this machine has none, CI and operators usually do. */
+function terraformOnPath(): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
+    const candidate = path.join(dir, 'terraform');
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {}
+  }
+  return undefined;
+}
+
+const terraform = terraformOnPath();
+
+describe('infra/oci is formatted as terraform fmt writes it', () => {
+  it('aligns "=" in runs of attributes, indents two spaces per level, and has no stray whitespace', () => {
+    const findings = terraformFiles().flatMap((file) =>
+      terraformFmtFindings(file, readFileSync(path.join(ROOT, file), 'utf8')),
+    );
+
+    expect(findings, 'format these as terraform fmt would').toEqual([]);
+  });
+
+  it('notices the layouts terraform fmt rewrites', () => {
+    // Prepare: a comment line ends a run of attributes, so the first two align on their own.
+    const misaligned = [
+      'resource "a" "b" {',
+      '  count                                = 1',
+      '  compartment_id                       = var.c',
+      '  # a comment ends the run',
+      '  graceful_shutdown_timeout_in_seconds = 30',
+      '   shape = "x"',
+      '  tags = {',
+      '    a = 1',
+      '    bb=2',
+      '  }',
+      '}',
+      '',
+    ].join('\n');
+
+    // Act
+    const findings = terraformFmtFindings('bad.tf', misaligned);
+
+    // Assess
+    expect(findings).toEqual([
+      'bad.tf:2: "=" at column 40, terraform fmt aligns this run at 18',
+      'bad.tf:3: "=" at column 40, terraform fmt aligns this run at 18',
+      'bad.tf:6: indented 3 spaces, terraform fmt uses 2',
+      'bad.tf:6: "=" at column 10, terraform fmt aligns this run at 40',
+      'bad.tf:9: one space after "=", as terraform fmt writes it',
+      'bad.tf:8: "=" at column 7, terraform fmt aligns this run at 8',
+      'bad.tf:9: "=" at column 7, terraform fmt aligns this run at 8',
+    ]);
+  });
+
+  it('accepts what terraform fmt writes: a multi-line value ends a run, nested blocks restart it', () => {
+    const formatted = [
+      'resource "a" "b" {',
+      '  display_name = "x"',
+      '  image_url    = var.image',
+      '  environment_variables = merge(var.environment, {',
+      '    WORKER_ID = "${var.name_prefix}-${count.index}"',
+      '    WORK_DIR  = "/scratch"',
+      '  })',
+      '  query = "a{b = \\"${var.x}\\"} > 1"',
+      '  ok    = var.a >= 1 && var.b == "=" ? { for k, v in var.m : k => v } : {}',
+      '',
+      '  lifecycle {',
+      '    ignore_changes = [state]',
+      '  }',
+      '}',
+      '',
+    ].join('\n');
+
+    expect(terraformFmtFindings('good.tf', formatted)).toEqual([]);
+  });
+
+  it.skipIf(terraform === undefined)(
+    `passes terraform fmt -check -recursive infra/oci${terraform === undefined ? ' (skipped: no terraform binary on PATH; the layout checks above still run)' : ''}`,
+    () => {
+      const result = spawnSync(terraform as string, ['fmt', '-check', '-recursive', '-diff', ROOT], {
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+
+      expect(result.status, `${result.stdout}${result.stderr}`).toBe(0);
+    },
+  );
 });

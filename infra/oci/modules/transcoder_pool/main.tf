@@ -11,12 +11,12 @@ terraform {
 # them and then leaves their power state alone.
 
 resource "oci_container_instances_container_instance" "member" {
-  count                                = var.pool_max
-  compartment_id                       = var.compartment_ocid
-  availability_domain                  = var.availability_domains[count.index % length(var.availability_domains)]
-  display_name                         = "${var.name_prefix}-transcoder-${count.index}"
-  shape                                = "CI.Standard.A1.Flex"
-  container_restart_policy             = "ALWAYS"
+  count                    = var.pool_max
+  compartment_id           = var.compartment_ocid
+  availability_domain      = var.availability_domains[count.index % length(var.availability_domains)]
+  display_name             = "${var.name_prefix}-transcoder-${count.index}"
+  shape                    = "CI.Standard.A1.Flex"
+  container_restart_policy = "ALWAYS"
   # SIGTERM first, SIGKILL after this long; the worker needs SHUTDOWN_GRACE_SECONDS plus the
   # time to release its lease (argument per the provider's oci_container_instances_container_instance docs).
   graceful_shutdown_timeout_in_seconds = var.graceful_shutdown_seconds
