@@ -12,7 +12,7 @@ import { LOCAL_CHAIN_ID, startLocalChain } from './chain.ts';
 import { loadOrCreateCredentials } from './credentials.ts';
 import { deployLocalContracts } from './deploy-contracts.ts';
 import { startLocalEdge } from './edge/edge.ts';
-import { EventRouter } from './event-router.ts';
+import { deadLettersToDatabase, EventRouter } from './event-router.ts';
 import { FnRunner } from './fn/runner.ts';
 import { startGateway } from './gateway/gateway.ts';
 import { startMariaDb } from './mariadb.ts';
@@ -264,12 +264,16 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     );
     stops.push(() => runner.close());
 
+    // Dead letters also go to the dead_letters table and the event_dead_letters metric.
+    const deadLetters = deadLettersToDatabase(mysqlUrl, metricsEnv);
+    stops.push(deadLetters.close);
     events = new EventRouter({
       rules: rulesFromManifests(catalog.map((entry) => entry.manifest)),
       runner,
       dataDir: join(dataDir, 'events'),
       ...(options.eventRetry ?? {}),
       log: (line) => log('events', line),
+      onDeadLetter: deadLetters.onDeadLetter,
     });
     const router = events;
     stops.push(() => router.close());

@@ -3,6 +3,11 @@ import { appendFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/pro
 import { join } from 'node:path';
 import type { ObjectStorageEvent } from '../../events/object-storage-event.ts';
 import { type EventRule, matchesCondition } from '../../events/rules.ts';
+import { createPool } from '../../shared/db/pool.ts';
+import { recordDeadLetter } from '../../shared/events/dead-letters.ts';
+import { readMetricsConfig } from '../../shared/metrics/config.ts';
+import type { Metrics } from '../../shared/metrics/metrics.ts';
+import { metricsFromConfig } from '../../shared/metrics/metrics-from-config.ts';
 import type { CallOutcome, FnRunner } from './fn/runner.ts';
 
 export interface EventRouterOptions {
@@ -13,6 +18,12 @@ export interface EventRouterOptions {
   readonly maxAttempts?: number;
   readonly firstBackoffMs?: number;
   readonly log?: (line: Record<string, unknown>) => void;
+  /**
+   * Where a dead letter goes besides `dead-letters.jsonl`: the `dead_letters` table and the
+   * `event_dead_letters` metric (shared/events/dead-letters.ts), so an operator sees it. A failure
+   * to record it there is logged; the file keeps the letter.
+   */
+  readonly onDeadLetter?: (letter: DeadLetter) => Promise<void>;
 }
 
 interface PendingDelivery {
@@ -142,6 +153,14 @@ export class EventRouter {
     await appendFile(this.deadLetterFile, `${JSON.stringify(letter)}\n`);
     await rm(this.spoolPath(pending), { force: true });
     this.options.log?.({ level: 'error', msg: 'event dead-lettered', ...describe(pending), lastError });
+    await this.options.onDeadLetter?.(letter).catch((err: unknown) => {
+      this.options.log?.({
+        level: 'error',
+        msg: 'dead letter not recorded in the database; it is in dead-letters.jsonl',
+        ...describe(pending),
+        error: err instanceof Error ? err.message : String(err),
+      });
+    });
   }
 
   private spoolPath(pending: PendingDelivery): string {
@@ -149,6 +168,34 @@ export class EventRouter {
     const key = createHash('sha256').update(`${pending.event.eventID}\n${pending.rule}`).digest('hex');
     return join(this.spoolDir, `${key}.json`);
   }
+}
+
+/**
+ * The router's `onDeadLetter` for the local cloud: each dead letter goes into the platform
+ * database's `dead_letters` table and counts in `event_dead_letters`, pushed to the collector
+ * like any function's metrics (`metricsEnv` holds the METRICS_* platform keys).
+ */
+export function deadLettersToDatabase(
+  mysqlUrl: string,
+  metricsEnv: Readonly<Record<string, string>>,
+): { onDeadLetter: (letter: DeadLetter) => Promise<void>; close: () => Promise<void> } {
+  const pool = createPool(mysqlUrl, { connectionLimit: 1 });
+  const metrics: Metrics & { close?: () => Promise<void> } = metricsFromConfig(readMetricsConfig(metricsEnv));
+  return {
+    onDeadLetter: async (letter) => {
+      await recordDeadLetter(pool, metrics, {
+        rule: letter.rule,
+        functionName: letter.functionName,
+        event: letter.event,
+        attempts: letter.attempts,
+        lastError: letter.lastError,
+      });
+    },
+    close: async () => {
+      await metrics.close?.();
+      await pool.end();
+    },
+  };
 }
 
 function describe(pending: PendingDelivery) {

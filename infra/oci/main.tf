@@ -60,7 +60,8 @@ locals {
   # function_config_overrides) or meaningful only in the local cloud. A key a manifest adds must
   # land in platform_config or here: test/unit/oci-terraform.test.ts checks.
   code_default_keys = [
-    "CHAT_TOKEN_TTL_SECONDS", "CHECKOUT_HOLD_MINUTES", "DISPATCH_RETRY_AFTER_SECONDS",
+    "CHAT_TOKEN_TTL_SECONDS", "CHECKOUT_HOLD_MINUTES", "DESIGN_WATCHDOG_BATCH", "DESIGN_WATCHDOG_GRACE_SECONDS",
+    "DISPATCH_RETRY_AFTER_SECONDS",
     "DOWNLOAD_URL_TTL_SECONDS", "FASTLY_API_BASE", "FASTLY_TIMEOUT_MS", "FFMPEG_PATH", "FFPROBE_PATH",
     "GRANT_TTL_SECONDS", "INDEX_BLOCK_RANGE", "INDEX_MAX_RANGES", "KEEPER_PENDING_AFTER_SECONDS",
     "MASTER_KEY_BASE64", "METRICS_FLUSH_SECONDS", "METRICS_PUSH_URL", "MINT_WAIT_MS",
@@ -287,6 +288,7 @@ module "observability" {
   api_deployment_ids    = merge({ api = module.api_gateway.api_deployment_id }, module.api_gateway.root_deployment_ids)
   function_names        = keys(local.catalog.functions)
   queue_ids             = module.queue.queue_ids
+  event_rule_ids        = module.events.rule_ids
   gateway_id            = module.api_gateway.gateway_id
   metrics_namespace     = var.metrics_namespace
   operator_email        = var.operator_email

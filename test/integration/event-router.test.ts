@@ -2,12 +2,15 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { OBJECT_EVENT_TYPES, type ObjectStorageEvent } from '../../events/object-storage-event.ts';
 import type { EventRule } from '../../events/rules.ts';
-import { EventRouter } from '../../infra/local/event-router.ts';
+import { deadLettersToDatabase, EventRouter } from '../../infra/local/event-router.ts';
 import { FnRunner } from '../../infra/local/fn/runner.ts';
+import { type RunningMetricsCollector, startMetricsCollector } from '../../infra/local/metrics/collector.ts';
 import { type RunningS3Server, startS3Server } from '../../infra/local/s3/server.ts';
+import { listDeadLetters } from '../../shared/events/dead-letters.ts';
+import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { probeFunction } from '../support/probe.ts';
 
 const credentials = { accessKeyId: 'TESTKEY', secretAccessKey: 'test-secret-key' };
@@ -28,16 +31,35 @@ describe('Class: EventRouter with the embedded object store', () => {
   let client: S3Client;
   const published: ObjectStorageEvent[] = [];
 
+  // Where the local cloud sends dead letters: the platform database and the metrics collector.
+  let db: TestDatabase;
+  let collector: RunningMetricsCollector;
+  let deadLetterSink: ReturnType<typeof deadLettersToDatabase> | undefined;
+  beforeAll(async () => {
+    db = await createTestDatabase(inject('mysqlUrl'), 'event_router');
+    collector = await startMetricsCollector({ port: 0 });
+  });
+  afterAll(async () => {
+    await collector?.close();
+    await db?.drop();
+  });
+
   async function start(env: Record<string, string>, maxAttempts = 3) {
     runner = new FnRunner([
       probeFunction('consumer', { PROBE_KIND: 'event', PROBE_LOG: join(dir, 'deliveries.log'), ...env }),
     ]);
+    deadLetterSink = deadLettersToDatabase(db.url, {
+      METRICS_BACKEND: 'push',
+      METRICS_PUSH_URL: collector.pushUrl,
+      METRICS_FLUSH_SECONDS: '1',
+    });
     router = new EventRouter({
       rules: [rule('consumer')],
       runner,
       dataDir: join(dir, 'events'),
       maxAttempts,
       firstBackoffMs: 20,
+      onDeadLetter: deadLetterSink.onDeadLetter,
     });
     await router.start();
     s3 = await startS3Server({
@@ -72,6 +94,7 @@ describe('Class: EventRouter with the embedded object store', () => {
     client?.destroy();
     await s3?.stop();
     await router?.close();
+    await deadLetterSink?.close();
     await runner?.close();
     await rm(dir, { recursive: true, force: true });
   });
@@ -119,5 +142,40 @@ describe('Class: EventRouter with the embedded object store', () => {
     expect(letters).toHaveLength(1);
     expect(letters[0]).toMatchObject({ functionName: 'consumer', attempts: 3, lastError: 'failed' });
     expect(letters[0]?.event.data.resourceName).toBe('poison.stl');
+  });
+
+  it('records a dead letter where an operator sees it: the dead_letters table and the metric', async () => {
+    // Prepare: the collector and database are shared with the other tests of this file.
+    const deadLettersCounted = async () => {
+      const exposition = await (await fetch(collector.metricsUrl)).text();
+      const line = /^forgecast_event_dead_letters_total\{function="consumer"\} (\d+)$/m.exec(exposition);
+      return Number(line?.[1] ?? 0);
+    };
+    const countedBefore = await deadLettersCounted();
+    await start({ PROBE_FAILURES: '99' }, 2);
+
+    // Act
+    await client.send(new PutObjectCommand({ Bucket: 'incoming', Key: 'lost.stl', Body: 'solid x' }));
+    await router.idle();
+    await deadLetterSink?.close();
+    deadLetterSink = undefined;
+
+    // Assess
+    const stored = (await listDeadLetters(db.pool)).filter(
+      (letter) => (letter.event as ObjectStorageEvent).data.resourceName === 'lost.stl',
+    );
+    expect(stored).toEqual([
+      {
+        id: expect.any(Number),
+        rule: 'consumer-on-incoming',
+        functionName: 'consumer',
+        event: published[0],
+        attempts: 2,
+        lastError: 'failed',
+        createdAt: expect.any(Date),
+      },
+    ]);
+    // Closing the sink flushed its metrics to the collector.
+    expect(await deadLettersCounted()).toBe(countedBefore + 1);
   });
 });

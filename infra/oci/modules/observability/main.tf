@@ -6,8 +6,9 @@ terraform {
   }
 }
 
-# Logs (function invocations, gateway access and execution) and alarms on what the code emits
-# (namespace forgecast, dimension function) and on the queues' dead letters.
+# Logs (function invocations, gateway access and execution, Events rule execution) and alarms on
+# what the code emits (namespace forgecast, dimension function), on the queues' dead letters and on
+# object events the Events service could not deliver.
 
 resource "oci_logging_log_group" "this" {
   compartment_id = var.compartment_ocid
@@ -107,6 +108,49 @@ resource "oci_monitoring_alarm" "dead_letters" {
   destinations          = [oci_ons_notification_topic.operators.id]
   message_format        = "ONS_OPTIMIZED"
   body                  = "The ${each.key} queue has dead letters: messages that failed every delivery."
+}
+
+# Object events that cannot be delivered. OCI Events has no dead-letter queue: a delivery it
+# cannot make is counted in oci_cloudevents DeliveryFailedEvents (dimensions resourceId = the rule,
+# actionType) and written to the rule's execution log (Logging service "cloudevents", category
+# "ruleexecutionlog": rule, event id, the FAAS error), both documented at
+# https://docs.oracle.com/iaas/Content/Events/Reference/eventsmetrics.htm and
+# https://docs.oracle.com/iaas/Content/Logging/Reference/details_for_events.htm. They play the
+# part of the local event router's dead_letters table and event_dead_letters metric. A delivered
+# event whose function then fails is in the function's invoke log instead; the watchdogs
+# (ip-upload's, transcode-dispatch's upkeep) finish that work from the database and the buckets,
+# and the domain-events stream keeps every object event for replay.
+resource "oci_logging_log" "event_rules" {
+  for_each           = var.event_rule_ids
+  display_name       = "${var.name_prefix}-events-${each.key}"
+  log_group_id       = oci_logging_log_group.this.id
+  log_type           = "SERVICE"
+  is_enabled         = true
+  retention_duration = var.log_retention_days
+  configuration {
+    compartment_id = var.compartment_ocid
+    source {
+      category    = "ruleexecutionlog"
+      resource    = each.value
+      service     = "cloudevents"
+      source_type = "OCISERVICE"
+    }
+  }
+}
+
+resource "oci_monitoring_alarm" "event_dead_letters" {
+  for_each              = var.event_rule_ids
+  compartment_id        = var.compartment_ocid
+  metric_compartment_id = var.compartment_ocid
+  display_name          = "${var.name_prefix}-${each.key}-event-delivery-failed"
+  is_enabled            = true
+  namespace             = "oci_cloudevents"
+  query                 = "DeliveryFailedEvents[5m]{resourceId = \"${each.value}\"}.sum() > 0"
+  severity              = "WARNING"
+  pending_duration      = "PT1M"
+  destinations          = [oci_ons_notification_topic.operators.id]
+  message_format        = "ONS_OPTIMIZED"
+  body                  = "The Events rule ${each.key} could not deliver object events to its function. Log: ${var.name_prefix}-events-${each.key} (rule execution log)."
 }
 
 # Gateway-level 5xx (a function that cannot start, the authorizer down). Verified: namespace

@@ -28,6 +28,11 @@ variable "queue_ids" {
   type        = map(string)
 }
 
+variable "event_rule_ids" {
+  description = "Events rule OCID by catalog rule name: one execution log and one delivery-failure alarm each."
+  type        = map(string)
+}
+
 variable "gateway_id" {
   description = "OCID of the API Gateway (5xx alarm)."
   type        = string
