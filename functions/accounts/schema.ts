@@ -12,7 +12,11 @@ export const createOrgSchema = z.strictObject({
 export const createKeySchema = z.strictObject({
   name: z.string().trim().min(1).max(200),
   scopes: z.array(z.enum(SCOPES)).min(1).max(SCOPES.length),
-  expiresAt: z.iso.datetime().optional(),
+  /** An instant with its offset; a key born expired would answer 201 and then never work. */
+  expiresAt: z.iso
+    .datetime({ offset: true })
+    .refine((text) => Date.parse(text) > Date.now(), 'must be in the future')
+    .optional(),
 });
 
 export const keyIdSchema = z.string().regex(/^[a-z0-9]{16}$/, 'not a key id');

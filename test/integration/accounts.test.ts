@@ -188,6 +188,37 @@ describe('Function: accounts', () => {
     expect(items.find((item) => item.keyId === created.keyId)?.scopes).toEqual(['designs:read']);
   });
 
+  it('refuses a key whose expiry has already passed with a 400 naming /expiresAt, and stores none', async () => {
+    // Prepare
+    const org = await createOrg('Expired at birth', ['designs:read']);
+    const keysBefore = async () => {
+      const [rows] = await db.pool.query<RowDataPacket[]>(
+        'SELECT COUNT(*) AS n FROM api_keys WHERE org_id = ?',
+        [org.id],
+      );
+      return Number(rows[0]?.n);
+    };
+
+    // Act
+    const past = await post('/api-keys', org.apiKey.key, {
+      name: 'stillborn',
+      scopes: ['designs:read'],
+      expiresAt: new Date(Date.now() - 60_000).toISOString(),
+    });
+    const future = await post('/api-keys', org.apiKey.key, {
+      name: 'a week',
+      scopes: ['designs:read'],
+      expiresAt: '2099-01-01T00:00:00+02:00',
+    });
+
+    // Assess
+    expect(past.status).toBe(400);
+    const problem = (await past.json()) as Problem;
+    expect(problem.errors).toEqual([{ pointer: '/expiresAt', detail: 'must be in the future' }]);
+    expect(future.status).toBe(201);
+    expect(await keysBefore()).toBe(2);
+  });
+
   it('revokes a key: DELETE answers 204 and the very next call with it is 401', async () => {
     // Prepare
     const org = await createOrg('Revoker', ['designs:read']);
