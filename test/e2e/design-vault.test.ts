@@ -37,6 +37,9 @@ describe('IP vault end to end (local cloud, as a client)', () => {
   let store: ObjectStore;
   let designer: string;
   let otherOrg: string;
+  let operator: string;
+  let designerOrgId: string;
+  let otherOrgId: string;
 
   const api = async (path: string, key: string, init: RequestInit = {}) =>
     fetch(`${cloud.gatewayUrl}${path}`, {
@@ -48,13 +51,14 @@ describe('IP vault end to end (local cloud, as a client)', () => {
       },
     });
 
-  async function createOrg(operator: string, name: string): Promise<string> {
-    const response = await api('/orgs', operator, {
+  async function createOrg(operatorKey: string, name: string): Promise<{ id: string; key: string }> {
+    const response = await api('/orgs', operatorKey, {
       method: 'POST',
       body: JSON.stringify({ name, kind: 'designer', scopes: ['designs:write', 'designs:read'] }),
     });
     expect(response.status).toBe(201);
-    return ((await response.json()) as { apiKey: { key: string } }).apiKey.key;
+    const org = (await response.json()) as { id: string; apiKey: { key: string } };
+    return { id: org.id, key: org.apiKey.key };
   }
 
   async function uploadDesign(key: string, file: Buffer, name = 'bracket'): Promise<DesignView> {
@@ -87,9 +91,9 @@ describe('IP vault end to end (local cloud, as a client)', () => {
       accessKeyId: env.S3_ACCESS_KEY_ID as string,
       secretAccessKey: env.S3_SECRET_ACCESS_KEY as string,
     });
-    const operator = (await readFile((await ensureOperatorKey(cloud.mysqlUrl, dataDir)).file, 'utf8')).trim();
-    designer = await createOrg(operator, 'Designer A');
-    otherOrg = await createOrg(operator, 'Designer B');
+    operator = (await readFile((await ensureOperatorKey(cloud.mysqlUrl, dataDir)).file, 'utf8')).trim();
+    ({ id: designerOrgId, key: designer } = await createOrg(operator, 'Designer A'));
+    ({ id: otherOrgId, key: otherOrg } = await createOrg(operator, 'Designer B'));
   });
   afterAll(async () => {
     await pool?.end();
@@ -245,5 +249,61 @@ describe('IP vault end to end (local cloud, as a client)', () => {
     expect(page1.items).toHaveLength(2);
     expect(page1.nextCursor).toBe(page1.items[1]?.id);
     expect((page2.items[0]?.id ?? '') < (page1.items[1]?.id ?? '')).toBe(true);
+  });
+  it('refuses another organisation’s identical file without naming its design, and tells the operator', async () => {
+    const file = binaryStlCube(70);
+    const first = await uploadDesign(designer, file, 'original');
+
+    const copy = await uploadDesign(otherOrg, file, 'copy');
+
+    expect(first.status).toBe('registered');
+    expect(copy.status).toBe('rejected');
+    expect(copy.rejection).toEqual({
+      code: 'duplicate_design',
+      reason: 'This file is identical to a design already registered.',
+    });
+    expect(JSON.stringify(copy)).not.toContain(first.id);
+    // The operator's list names both sides; a designer may not read it.
+    const answer = await api(`/provenance-conflicts?orgId=${otherOrgId}`, operator);
+    expect(answer.status).toBe(200);
+    const conflicts = (await answer.json()) as { items: unknown[]; nextCursor: string | null };
+    expect(conflicts.items).toContainEqual({
+      id: expect.any(String),
+      fingerprint: { algorithm: 'sha256', value: createHash('sha256').update(file).digest('hex') },
+      holder: { designId: first.id, orgId: designerOrgId, creator: null },
+      later: { designId: copy.id, orgId: otherOrgId },
+      detectedBy: 'vault',
+      detectedAt: expect.any(String),
+    });
+    expect((await api('/provenance-conflicts', designer)).status).toBe(403);
+    expect((await api('/provenance-conflicts?limit=0', operator)).status).toBe(400);
+  });
+
+  it('deletes bytes PUT again through a registered design’s presigned URL when their event arrives', async () => {
+    const file = binaryStlCube(80);
+    const created = (await (
+      await api('/designs', designer, {
+        method: 'POST',
+        body: JSON.stringify({ name: 'once', format: 'stl', sizeBytes: file.length }),
+      })
+    ).json()) as DesignView;
+    const put = (body: Buffer) =>
+      fetch(created.upload?.url ?? '', { method: 'PUT', headers: created.upload?.headers, body });
+    expect((await put(file)).status).toBe(200);
+    await cloud.events.idle();
+    const registered = (await (await api(`/designs/${created.id}`, designer)).json()) as DesignView;
+    expect(registered.status).toBe('registered');
+
+    // The URL has not expired: other bytes of the declared size are accepted by the store.
+    const other = Buffer.from(file);
+    other.fill(0x42, 0, 80);
+    expect((await put(other)).status).toBe(200);
+    await cloud.events.idle();
+
+    expect(await store.head(BUCKETS.incomingDesigns, `designs/${created.id}/source`)).toBeUndefined();
+    const after = (await (await api(`/designs/${created.id}`, designer)).json()) as DesignView;
+    expect(after.status).toBe('registered');
+    expect(after.fingerprint).toEqual(registered.fingerprint);
+    expect(await cloud.events.deadLetters()).toEqual([]);
   });
 });
