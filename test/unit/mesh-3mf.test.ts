@@ -1,22 +1,33 @@
 import { describe, expect, it } from 'vitest';
 import { createMeshInspector } from '../../functions/ip-upload/mesh/inspect.ts';
-import { MeshValidationError } from '../../functions/ip-upload/mesh/types.ts';
+import { DEFAULT_MESH_LIMITS, MeshValidationError } from '../../functions/ip-upload/mesh/types.ts';
+import { openZip } from '../../functions/ip-upload/mesh/zip.ts';
 import { expectMeshError, inspectInChunks, inspectWhole, randomChunkSizes } from '../fixtures/mesh/feed.ts';
 import {
   cubeModelXml,
+  cubePartXml,
   cubeThreeMf,
   cubeThreeMfInInches,
+  cubeThreeMfWithSpacedNumbers,
+  cubeThreeMfWithThumbnail,
+  cubeThreeMfZip64,
   threeMfPackage,
   threeMfRequiringProduction,
   threeMfRequiringUnknownExtension,
   threeMfWithBrokenRelationship,
+  threeMfWithDuplicateObjectIds,
+  threeMfWithDuplicateResourceIdAcrossKinds,
   threeMfWithEncryptedModel,
   threeMfWithEntityBomb,
   threeMfWithLyingSize,
   threeMfWithMismatchedLocalHeader,
+  threeMfWithMistypedThumbnail,
+  threeMfWithObjectThumbnailAsTexture,
   threeMfWithOutOfRangeIndex,
   threeMfWithoutContentTypes,
+  threeMfWithProductionParts,
   threeMfWithRatioBomb,
+  threeMfWithRegularLargeModel,
   threeMfWithTooManyEntries,
   threeMfWithTraversalName,
   UNKNOWN_NAMESPACE,
@@ -195,3 +206,230 @@ describe('Function: createMeshInspector (3MF)', () => {
     expect(error.message).toContain('7 vertices');
   });
 });
+
+const CUBE_METRICS = {
+  format: '3mf',
+  variant: 'opc',
+  triangleCount: 12,
+  vertexCount: 8,
+  boundingBox: { min: [0, 0, 0], max: [10, 10, 10] },
+};
+
+/** Runs the 3MF inspector to the end and returns its metrics and warnings. */
+function inspectWithWarnings(bytes: Buffer, limits: Partial<typeof DEFAULT_MESH_LIMITS> = {}) {
+  const inspector = createMeshInspector('3mf', { limits });
+  inspector.write(bytes);
+  const metrics = inspector.end();
+  return { metrics, warnings: inspector.warnings };
+}
+
+describe('Function: createMeshInspector (3MF as the specification allows)', () => {
+  it.each([
+    ['Zip64 headers, a Zip64 end record and data descriptors', cubeThreeMfZip64],
+    ['whitespace around numbers and indices', cubeThreeMfWithSpacedNumbers],
+    ['a package thumbnail declared as specified', cubeThreeMfWithThumbnail],
+  ])('measures the cube package with %s, without warnings', (_label, fixture) => {
+    // Act
+    const { metrics, warnings } = inspectWithWarnings(fixture());
+
+    // Assess
+    expect(metrics).toMatchObject(CUBE_METRICS);
+    expect(metrics.volume).toBeCloseTo(1000, 9);
+    expect(warnings).toEqual([]);
+  });
+
+  it('accepts a 545 KB model part that compresses far more than 100-fold (below the ratio floor)', () => {
+    // Prepare
+    const bytes = threeMfWithRegularLargeModel();
+    const model = openZip(bytes, { ...DEFAULT_MESH_LIMITS, maxCompressionRatio: 1e6 }).entries;
+    const entry = model.get('3D/3dmodel.model');
+
+    // Act
+    const { metrics } = inspectWithWarnings(bytes);
+
+    // Assess
+    expect(entry?.uncompressedSize).toBeGreaterThan(545_000);
+    expect((entry?.uncompressedSize ?? 0) / (entry?.compressedSize ?? 1)).toBeGreaterThan(150);
+    expect(metrics).toMatchObject(CUBE_METRICS);
+  });
+
+  it.each([
+    ['two objects with id 1', threeMfWithDuplicateObjectIds, 'resource id 1 twice (<object> and <object>)'],
+    [
+      'a base material group and an object with id 1',
+      threeMfWithDuplicateResourceIdAcrossKinds,
+      'resource id 1 twice (<basematerials> and <object>)',
+    ],
+  ])('rejects a model with %s', (_label, fixture, mentioned) => {
+    // Act
+    const error = expectMeshError(() => inspectWhole('3mf', fixture()), '3mf-duplicate-resource-id');
+
+    // Assess
+    expect(error.message).toContain(mentioned);
+  });
+
+  it.each([
+    ['the package thumbnail related as a texture', threeMfWithMistypedThumbnail, '/Metadata/thumbnail.png'],
+    [
+      'an object thumbnail related only as a texture',
+      threeMfWithObjectThumbnailAsTexture,
+      '/3D/Thumbnails/1.png',
+    ],
+  ])('accepts %s with a warning', (_label, fixture, mentioned) => {
+    // Act
+    const { metrics, warnings } = inspectWithWarnings(fixture());
+
+    // Assess
+    expect(metrics).toMatchObject(CUBE_METRICS);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.code).toBe('3mf-thumbnail-relationship-type');
+    expect(warnings[0]?.message).toContain(mentioned);
+    expect(warnings[0]?.message).toContain('metadata/thumbnail');
+  });
+});
+
+describe('Function: createMeshInspector (3MF Production extension)', () => {
+  it('measures meshes in other model parts referenced by p:path', () => {
+    // Act
+    const { metrics, warnings } = inspectWithWarnings(threeMfWithProductionParts());
+
+    // Assess
+    expect(metrics).toMatchObject({ ...CUBE_METRICS, units: 'millimeter' });
+    expect(metrics.volume).toBeCloseTo(1000, 9);
+    expect(warnings).toEqual([]);
+  });
+
+  it('reads each referenced part once and counts every part it reads', () => {
+    // Prepare: two components in one part, one in another.
+    const bytes = threeMfWithProductionParts({
+      components: [
+        { path: '/3D/Objects/a.model', objectid: 1 },
+        { path: '/3D/Objects/a.model', objectid: 2 },
+        { path: '/3D/Objects/b.model', objectid: 1 },
+      ],
+      parts: {
+        '/3D/Objects/a.model': cubePartXml({ id: 1, extra: cubePartObject(2) }),
+        '/3D/Objects/b.model': cubePartXml({ id: 1 }),
+      },
+    });
+
+    // Act
+    const { metrics } = inspectWithWarnings(bytes);
+
+    // Assess
+    expect(metrics.triangleCount).toBe(36);
+    expect(metrics.vertexCount).toBe(24);
+  });
+
+  it('brings a referenced part in another unit to the root part unit', () => {
+    // Prepare
+    const bytes = threeMfWithProductionParts({
+      parts: { '/3D/Objects/cube.model': cubePartXml({ unit: 'centimeter' }) },
+    });
+
+    // Act
+    const { metrics } = inspectWithWarnings(bytes);
+
+    // Assess
+    expect(metrics.units).toBe('millimeter');
+    expect(metrics.boundingBox.max).toEqual([100, 100, 100]);
+  });
+
+  it('accepts a referenced part missing from the root part relationships, with a warning', () => {
+    // Act
+    const { metrics, warnings } = inspectWithWarnings(
+      threeMfWithProductionParts({ modelRelationships: null }),
+    );
+
+    // Assess
+    expect(metrics.triangleCount).toBe(12);
+    expect(warnings.map((w) => w.code)).toEqual(['3mf-part-relationship-missing']);
+    expect(warnings[0]?.message).toContain('/3D/Objects/cube.model');
+  });
+
+  it.each([
+    [
+      'a part that is not in the package',
+      () => threeMfWithProductionParts({ parts: {} }),
+      {},
+      '3mf-relationship',
+      '/3D/Objects/cube.model',
+    ],
+    [
+      'an object id the part does not define',
+      () =>
+        threeMfWithProductionParts({
+          components: [{ path: '/3D/Objects/cube.model', objectid: 5 }],
+          parts: { '/3D/Objects/cube.model': cubePartXml() },
+        }),
+      {},
+      '3mf-invalid-model',
+      'object 5',
+    ],
+    [
+      'the root part itself (a cycle)',
+      () =>
+        threeMfWithProductionParts({ components: [{ path: '/3D/3dmodel.model', objectid: 7 }], parts: {} }),
+      {},
+      '3mf-invalid-model',
+      'root model part itself',
+    ],
+    [
+      'a part that refers to a further part (more than one level)',
+      () =>
+        threeMfWithProductionParts({
+          parts: {
+            '/3D/Objects/cube.model': cubePartXml({
+              extra:
+                '<object id="3" type="model"><components><component p:path="/3D/Objects/cube.model" objectid="1"/></components></object>',
+            }),
+          },
+        }),
+      {},
+      '3mf-invalid-model',
+      'only the root model part may',
+    ],
+    [
+      'more parts than maxModelParts',
+      () =>
+        threeMfWithProductionParts({
+          components: [1, 2, 3].map((n) => ({ path: `/3D/Objects/${n}.model`, objectid: 1 })),
+        }),
+      { maxModelParts: 2 },
+      '3mf-too-many-parts',
+      'more than 2',
+    ],
+    [
+      'more vertices across parts than the limit',
+      () =>
+        threeMfWithProductionParts({
+          components: [1, 2].map((n) => ({ path: `/3D/Objects/${n}.model`, objectid: 1 })),
+        }),
+      { maxVertices: 15 },
+      'too-many-vertices',
+      '15 vertices',
+    ],
+    [
+      'a part whose content type is not a model',
+      () =>
+        threeMfWithProductionParts({
+          components: [{ path: '/3D/Objects/cube.xml', objectid: 1 }],
+        }),
+      {},
+      '3mf-content-types',
+      '/3D/Objects/cube.xml',
+    ],
+  ])('rejects a p:path reference to %s', (_label, fixture, limits, code, mentioned) => {
+    // Act
+    const error = expectMeshError(() => inspectWhole('3mf', fixture(), { limits }), code);
+
+    // Assess
+    expect(error.message).toContain(mentioned);
+  });
+});
+
+/** A second cube object, for a part that holds two. */
+function cubePartObject(id: number): string {
+  const part = cubePartXml({ id });
+  return part.slice(part.indexOf('<object'), part.indexOf('</object>') + '</object>'.length);
+}
