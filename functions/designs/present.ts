@@ -13,6 +13,7 @@ export function presentDesign(design: Design) {
     fingerprint: design.sha256 ? { algorithm: 'sha256', value: design.sha256 } : null,
     sizeBytes: design.sizeBytes,
     metrics: design.metrics,
+    warnings: design.warnings,
     thumbnailUrl: design.thumbnailKey ? `/v1/designs/${design.id}/thumbnail` : null,
     chainProof: design.chain
       ? {

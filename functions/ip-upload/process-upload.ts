@@ -84,6 +84,7 @@ export async function processUpload(deps: UploadDeps, designId: string, etag: st
           sha256: sealed.result.sha256,
           sizeBytes: sealed.result.sizeBytes,
           metrics: sealed.result.metrics,
+          warnings: sealed.result.warnings,
           vaultKey: vaultKeyFor(design.id),
           thumbnailKey: sealed.thumbnailKey,
           wrappedKey,

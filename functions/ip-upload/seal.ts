@@ -4,13 +4,15 @@ import { pipeline } from 'node:stream/promises';
 import { createDesignCipher, newDataKey } from '../../shared/crypto/data-key.ts';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
 import { createMeshInspector } from './mesh/inspect.ts';
-import type { MeshFormat, MeshInspector, MeshMetrics } from './mesh/types.ts';
+import type { MeshFormat, MeshInspector, MeshMetrics, MeshWarning } from './mesh/types.ts';
 import { TriangleSample } from './thumbnail/triangle-sample.ts';
 
 export interface SealResult {
   readonly sha256: Buffer;
   readonly sizeBytes: number;
   readonly metrics: MeshMetrics;
+  /** Accepted, but not as the format's specification asks; recorded on the design. */
+  readonly warnings: readonly MeshWarning[];
   readonly dataKey: Buffer;
   readonly iv: Buffer;
   readonly authTag: Buffer;
@@ -32,7 +34,7 @@ export async function sealDesign(
 ): Promise<SealResult> {
   const { body, head } = await store.get(source.bucket, source.key);
   const sample = new TriangleSample();
-  const inspector = createMeshInspector(format, { onTriangle: sample.add });
+  const inspector = createMeshInspector(format, { onTriangle: sample.add, expectedBytes: head.size });
   const dataKey = newDataKey();
   const sealer = inThreadSealer(inspector, dataKey, aad);
 
@@ -57,7 +59,16 @@ export async function sealDesign(
   }
   const metrics = inspector.end();
   const { sha256, authTag, sizeBytes } = sealer.result();
-  return { sha256, sizeBytes, metrics, dataKey, iv: sealer.iv, authTag, sample };
+  return {
+    sha256,
+    sizeBytes,
+    metrics,
+    warnings: inspector.warnings,
+    dataKey,
+    iv: sealer.iv,
+    authTag,
+    sample,
+  };
 }
 
 interface Sealer {

@@ -1,12 +1,12 @@
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import type { DbConnection, DbPool } from '../db/pool.ts';
-import { type Design, type DesignFormat, uploadKeyFor } from './design.ts';
+import { type Design, type DesignFormat, type DesignWarning, uploadKeyFor } from './design.ts';
 import type { MeshMetricsRecord } from './metrics-record.ts';
 
 type Queryable = DbPool | DbConnection;
 
 const COLUMNS = `id, org_id, name, format, declared_bytes, status, rejection_code, rejection_reason, upload_key,
-  sha256, size_bytes, metrics, vault_key, thumbnail_key, chain_id, registry_address, chain_tx, chain_block,
+  sha256, size_bytes, metrics, validation_warnings, vault_key, thumbnail_key, chain_id, registry_address, chain_tx, chain_block,
   created_at, uploaded_at, finished_at`;
 
 export async function insertDesign(
@@ -91,6 +91,7 @@ export interface SealedDesign {
   readonly sha256: Buffer;
   readonly sizeBytes: number;
   readonly metrics: MeshMetricsRecord;
+  readonly warnings: readonly DesignWarning[];
   readonly vaultKey: string;
   readonly thumbnailKey: string | null;
   readonly wrappedKey: Buffer;
@@ -106,11 +107,13 @@ export async function recordSealed(
   sealed: SealedDesign,
 ): Promise<void> {
   await connection.query(
-    `UPDATE designs SET sha256 = ?, size_bytes = ?, metrics = ?, vault_key = ?, thumbnail_key = ? WHERE id = ?`,
+    `UPDATE designs SET sha256 = ?, size_bytes = ?, metrics = ?, validation_warnings = ?, vault_key = ?,
+            thumbnail_key = ? WHERE id = ?`,
     [
       sealed.sha256,
       sealed.sizeBytes,
       JSON.stringify(sealed.metrics),
+      JSON.stringify(sealed.warnings),
       sealed.vaultKey,
       sealed.thumbnailKey,
       id,
@@ -227,6 +230,7 @@ function toDesign(row: RowDataPacket): Design {
     sha256: row.sha256 ? (row.sha256 as Buffer).toString('hex') : null,
     sizeBytes: row.size_bytes === null ? null : Number(row.size_bytes),
     metrics: row.metrics ? (JSON.parse(row.metrics) as MeshMetricsRecord) : null,
+    warnings: row.validation_warnings ? (JSON.parse(row.validation_warnings) as DesignWarning[]) : [],
     vaultKey: row.vault_key,
     thumbnailKey: row.thumbnail_key,
     chain: row.chain_tx

@@ -19,6 +19,8 @@ export interface Design {
   readonly sha256: string | null;
   readonly sizeBytes: number | null;
   readonly metrics: MeshMetricsRecord | null;
+  /** What validation accepted but would have the designer fix (empty when nothing). */
+  readonly warnings: readonly DesignWarning[];
   readonly vaultKey: string | null;
   readonly thumbnailKey: string | null;
   readonly chain: {
@@ -30,6 +32,12 @@ export interface Design {
   readonly createdAt: Date;
   readonly uploadedAt: Date | null;
   readonly finishedAt: Date | null;
+}
+
+/** Something the validator accepted but that the file does not do as its specification asks. */
+export interface DesignWarning {
+  readonly code: string;
+  readonly message: string;
 }
 
 /** Where a design's source upload lands; derived from the id alone. */

@@ -20,6 +20,8 @@ const MODEL_CONTENT_TYPE = 'application/vnd.ms-package.3dmanufacturing-3dmodel+x
 /** 3MF Core §2.1.3: thumbnails MUST be JPEG or PNG. */
 const IMAGE_CONTENT_TYPES = new Set(['image/png', 'image/jpeg']);
 const IMAGE_EXTENSIONS = new Set(['png', 'jpg', 'jpeg']);
+/** Warnings are stored with the design: a crafted package with thousands of images gets a few and a count. */
+const MAX_WARNINGS = 20;
 
 /**
  * 3MF is an OPC zip package, whose central directory sits at the end, so the upload is buffered
@@ -57,8 +59,16 @@ export function createThreeMfInspector(limits: MeshLimits, onTriangle?: Triangle
       }
       const modelPart = findModelPart(archive, rootRelationships);
       checkModelContentType(contentTypes, modelPart);
-      warnings.push(...thumbnailWarnings(archive, contentTypes, rootRelationships, 'The package'));
-      return readModels(archive, modelPart, { limits, contentTypes, warnings, onTriangle });
+      const found: MeshWarning[] = thumbnailWarnings(archive, contentTypes, rootRelationships, 'The package');
+      const metrics = readModels(archive, modelPart, { limits, contentTypes, warnings: found, onTriangle });
+      warnings.push(...found.slice(0, MAX_WARNINGS));
+      if (found.length > MAX_WARNINGS) {
+        warnings.push({
+          code: '3mf-more-warnings',
+          message: `${found.length - MAX_WARNINGS} more warnings like the ones above were not recorded.`,
+        });
+      }
+      return metrics;
     },
   };
 }
