@@ -29,8 +29,12 @@ export interface MeshInspectorOptions {
  *   `zip-too-large`, `zip-compression-ratio`, `zip-unsafe-entry-name`, `zip-header-mismatch`,
  *   `zip-corrupt-entry`, `3mf-content-types`, `3mf-relationship`
  * - 3MF model: `3mf-malformed-xml`, `3mf-doctype`, `3mf-invalid-model`, `3mf-unsupported-extension`,
- *   `3mf-index-out-of-range`, `3mf-degenerate-triangle`
+ *   `3mf-index-out-of-range`, `3mf-degenerate-triangle`, `3mf-duplicate-resource-id`,
+ *   `3mf-too-many-parts` (Production extension p:path parts)
  * Once it has thrown, the inspector rethrows the same error: a half-read file has no metrics.
+ * Accepted files may carry `warnings` (3MF: `3mf-thumbnail-relationship-type`,
+ * `3mf-thumbnail-missing`, `3mf-thumbnail-content-type`, `3mf-part-relationship-missing`,
+ * `3mf-more-warnings`).
  */
 export function createMeshInspector(format: MeshFormat, options: MeshInspectorOptions = {}): MeshInspector {
   const limits: MeshLimits = { ...DEFAULT_MESH_LIMITS, ...options.limits };
