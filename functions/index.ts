@@ -5,6 +5,7 @@ import { authorizerManifest } from './authorizer/manifest.ts';
 import { cdnLogsManifest } from './cdn-logs/manifest.ts';
 import { chainIndexerManifest } from './chain-indexer/manifest.ts';
 import { designsManifest } from './designs/manifest.ts';
+import { edgeRevocationsManifest } from './edge-revocations/manifest.ts';
 import { healthManifest } from './health/manifest.ts';
 import { ipUploadManifest } from './ip-upload/manifest.ts';
 import { licenseMintManifest } from './license-mint/manifest.ts';
@@ -52,6 +53,7 @@ export const catalog: readonly CatalogEntry[] = [
   { manifest: ticketsManifest, load: () => import('./tickets/handler.ts') },
   { manifest: showAccessManifest, load: () => import('./show-access/handler.ts') },
   { manifest: cdnLogsManifest, load: () => import('./cdn-logs/handler.ts') },
+  { manifest: edgeRevocationsManifest, load: () => import('./edge-revocations/handler.ts') },
 ];
 
 export function findFunction(name: string): CatalogEntry | undefined {

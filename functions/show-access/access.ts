@@ -30,7 +30,11 @@ export interface Playback {
   readonly expiresAt: Date;
 }
 
-/** A tokenised edge URL of the show's master playlist, for a ticket holder, when the video is ready. */
+/**
+ * A tokenised edge URL of the show's master playlist, for a ticket holder, when the video is
+ * ready. The token names the ticket, so revoking the ticket (refund, dispute, the creator) puts
+ * it on the edge's revocation list and the URL stops working before it expires.
+ */
 export async function playbackFor(
   pool: DbPool,
   urls: PlaybackUrls,
@@ -38,14 +42,14 @@ export async function playbackFor(
   showId: string,
   holderOrgId: string,
 ): Promise<Playback> {
-  const { show } = await admit(pool, showId, holderOrgId);
+  const { show, ticketId } = await admit(pool, showId, holderOrgId);
   if (show.videoId === null) throw notReady('The show has no video yet.');
   if (show.videoStatus !== 'ready' || show.mediaPrefix === null) {
     throw notReady(`The show’s video is ${show.videoStatus ?? 'missing'}, not ready.`);
   }
   const expiresAt = new Date(Date.now() + ttlSeconds * 1000);
   return {
-    url: urls.playbackUrl(show.videoId, `${show.mediaPrefix}${MASTER_PLAYLIST_NAME}`, ttlSeconds),
+    url: urls.playbackUrl(show.videoId, `${show.mediaPrefix}${MASTER_PLAYLIST_NAME}`, ttlSeconds, ticketId),
     expiresAt,
   };
 }

@@ -3,6 +3,7 @@ import { NotFoundError } from '../../shared/errors.ts';
 import { appendToOutbox } from '../../shared/events/outbox.ts';
 import type { Principal } from '../../shared/runtime/auth-context.ts';
 import { verifyTicketCode } from '../../shared/shows/ticket-code.ts';
+import { revokeTicket } from '../../shared/shows/tickets.ts';
 import {
   alreadyCheckedIn,
   invalidTicketCode,
@@ -14,7 +15,7 @@ import {
   wrongShow,
 } from './errors.ts';
 import type { CheckInInput } from './schema.ts';
-import { findTicket, markCheckedIn, markRevoked, type Ticket } from './ticket-store.ts';
+import { findTicket, markCheckedIn, type Ticket } from './ticket-store.ts';
 
 /** The show's creator acts on its tickets; an operator (`admin`) on any. */
 function actsForShow(principal: Principal, ticket: Ticket): boolean {
@@ -66,8 +67,9 @@ export interface Revocation {
 }
 
 /**
- * Revokes a ticket for its show's creator, with a `tickets.revoked` event in the same
- * transaction. Revoking twice is harmless: the second call reports the first revocation.
+ * Revokes a ticket for its show's creator, with a `tickets.revoked` event and an entry on the
+ * edge's revocation list in the same transaction (playback URLs issued for it stop within the
+ * push interval). Revoking twice is harmless: the second call reports the first revocation.
  */
 export async function revoke(
   pool: DbPool,
@@ -79,7 +81,7 @@ export async function revoke(
     const ticket = await findTicket(connection, ticketId, true);
     if (!ticket || !actsForShow(principal, ticket)) throw new NotFoundError(`No ticket ${ticketId}`);
     if (ticket.status === 'revoked') return { ticket, changed: false };
-    await markRevoked(connection, ticket.id, reason);
+    await revokeTicket(connection, ticket.id, reason);
     await appendToOutbox(connection, {
       aggregateType: 'ticket',
       aggregateId: ticket.id,

@@ -84,14 +84,6 @@ export async function markCheckedIn(db: Queryable, id: string): Promise<boolean>
   return result.affectedRows === 1;
 }
 
-export async function markRevoked(connection: DbConnection, id: string, reason: string): Promise<void> {
-  await connection.query(
-    `UPDATE tickets SET status = 'revoked', revoked_reason = ?, revoked_at = NOW(3)
-      WHERE id = ? AND status = 'valid'`,
-    [reason, id],
-  );
-}
-
 function toTicket(row: RowDataPacket): Ticket {
   return {
     id: row.id,

@@ -10,27 +10,44 @@
 # where scope is the asset folder `videos/<assetId>/` and the object lies inside it. The local edge
 # (infra/local/edge/) enforces the same rules; test/unit/fastly-vcl.test.ts checks this file's path
 # pattern against the TypeScript verifier.
+#
+# A show's playback token also names the ticket that admitted its holder:
+# `/t/<exp>_<grantId>_<sig>/…`, signed over `scope + exp + "_" + grantId`. The edge dictionary
+# `forgecast_revoked` (write-only for the edge-revocations function, through Fastly's bulk
+# dictionary API; items `<grantId> → <keep-until unix seconds>`) lists revoked grants: a token
+# naming one is refused with 403 "revoked" although its signature and expiry are good. Items are
+# versionless, so a revocation reaches every POP without a new service version.
 
 #### snippet: recv (priority 10) #############################################################
-if (req.url.path ~ "^/t/([0-9]{10,11})_([0-9a-f]{64})/(videos/([0-9A-HJKMNP-TV-Z]{26})/)((?:[A-Za-z0-9_-][A-Za-z0-9._-]*/)*[A-Za-z0-9_-][A-Za-z0-9._-]*)$") {
+if (req.url.path ~ "^/t/([0-9]{10,11})(?:_([0-9A-HJKMNP-TV-Z]{26}))?_([0-9a-f]{64})/(videos/([0-9A-HJKMNP-TV-Z]{26})/)((?:[A-Za-z0-9_-][A-Za-z0-9._-]*/)*[A-Za-z0-9_-][A-Za-z0-9._-]*)$") {
   set req.http.X-FC-Exp = re.group.1;
-  set req.http.X-FC-Sig = re.group.2;
-  set req.http.X-FC-Scope = re.group.3;
-  set req.http.X-FC-Surrogate = "video-" re.group.4;
-  set req.http.X-FC-Object = re.group.3 re.group.5;
+  set req.http.X-FC-Grant = re.group.2;
+  set req.http.X-FC-Sig = re.group.3;
+  set req.http.X-FC-Scope = re.group.4;
+  set req.http.X-FC-Surrogate = "video-" re.group.5;
+  set req.http.X-FC-Object = re.group.4 re.group.6;
 } else {
   error 403 "malformed-token";
 }
+declare local var.signed STRING;
 declare local var.key STRING;
 declare local var.matched BOOL;
+# A token naming a grant signs it too, after an underscore (no scope contains one), so a grant
+# cannot be cut out of a token to escape the revocation list.
+if (req.http.X-FC-Grant ~ "^[0-9A-HJKMNP-TV-Z]{26}$") {
+  set var.signed = req.http.X-FC-Scope req.http.X-FC-Exp "_" req.http.X-FC-Grant;
+} else {
+  unset req.http.X-FC-Grant;
+  set var.signed = req.http.X-FC-Scope req.http.X-FC-Exp;
+}
 set var.matched = false;
 set var.key = table.lookup(forgecast_edge, "key_current", "");
 # An empty key would let anyone sign: never compare against one.
-if (std.strlen(var.key) >= 32 && digest.secure_is_equal(req.http.X-FC-Sig, regsub(digest.hmac_sha256(var.key, req.http.X-FC-Scope req.http.X-FC-Exp), "^0x", ""))) {
+if (std.strlen(var.key) >= 32 && digest.secure_is_equal(req.http.X-FC-Sig, regsub(digest.hmac_sha256(var.key, var.signed), "^0x", ""))) {
   set var.matched = true;
 }
 set var.key = table.lookup(forgecast_edge, "key_previous", "");
-if (std.strlen(var.key) >= 32 && digest.secure_is_equal(req.http.X-FC-Sig, regsub(digest.hmac_sha256(var.key, req.http.X-FC-Scope req.http.X-FC-Exp), "^0x", ""))) {
+if (std.strlen(var.key) >= 32 && digest.secure_is_equal(req.http.X-FC-Sig, regsub(digest.hmac_sha256(var.key, var.signed), "^0x", ""))) {
   set var.matched = true;
 }
 # Signature before expiry, as the local edge does: a forged token is 403 whatever its date.
@@ -39,6 +56,10 @@ if (!var.matched) {
 }
 if (std.atoi(req.http.X-FC-Exp) < std.atoi(now.sec)) {
   error 410 "expired";
+}
+# Checked before the cache is: a revoked ticket's next segment is refused even when cached.
+if (req.http.X-FC-Grant && table.contains(forgecast_revoked, req.http.X-FC-Grant)) {
+  error 403 "revoked";
 }
 if (req.method != "GET" && req.method != "HEAD") {
   error 405 "method-not-allowed";

@@ -54,6 +54,11 @@ locals {
     POOL_TAG                = "forgecast-pool=transcoder"
     POOL_MIN                = tostring(var.pool_min)
     POOL_MAX                = tostring(var.pool_max)
+    # The forgecast_revoked edge dictionary (infra/fastly/forgecast-edge.vcl) edge-revocations writes.
+    FASTLY_REVOCATION_DICTIONARY_ID = var.fastly_revocation_dictionary_id
+    # Resource Scheduler ticks once a minute: each edge-revocations tick watches for 50 s, so a
+    # revoked ticket reaches the edge within seconds.
+    REVOCATION_WATCH_SECONDS = "50"
   }
 
   # Plain keys deliberately left to the code's defaults (tune them through
@@ -67,6 +72,7 @@ locals {
     "MASTER_KEY_BASE64", "METRICS_FLUSH_SECONDS", "METRICS_PUSH_URL", "MINT_WAIT_MS",
     "PLAYBACK_TTL_SECONDS", "PLAYBACK_URL_TTL_SECONDS", "POOL_CONTROL_URL",
     "RECONCILE_EVERY_SECONDS", "RECONCILE_REVOCATION_GRACE_SECONDS", "RECONCILE_UNSETTLED_AFTER_SECONDS",
+    "REVOCATION_BATCH", "REVOCATION_POLL_MS", "REVOCATION_RESYNC_SECONDS",
     "SETTLE_MAX_LICENSES", "SETTLE_MAX_PRINTS", "SETTLE_RECEIPT_WAIT_MS", "SETTLE_RELEASE_LIMIT",
     "SETTLE_SWEEP_AFTER_SECONDS", "STRIPE_API_BASE", "STRIPE_MAX_NETWORK_RETRIES",
     "STRIPE_PAYMENT_PENDING_HOLD_SECONDS", "STRIPE_RELEASE_BATCH", "STRIPE_RETRY_BASE_SECONDS",

@@ -149,6 +149,11 @@ variable "fastly_service_id" {
   type        = string
 }
 
+variable "fastly_revocation_dictionary_id" {
+  description = "Id of the Fastly edge dictionary forgecast_revoked on fastly_service_id, where edge-revocations lists revoked playback grants (FASTLY_REVOCATION_DICTIONARY_ID)."
+  type        = string
+}
+
 variable "fastly_service_ids" {
   description = "Comma-separated Fastly service ids allowed to stream logs to /v1/cdn-logs (the challenge answers for them)."
   type        = string
@@ -187,7 +192,7 @@ variable "stripe_webhook_secrets" {
 }
 
 variable "fastly_api_token" {
-  description = "Fastly API token with purge_select on the service (FASTLY_API_TOKEN)."
+  description = "Fastly API token limited to the service, scope global: vod-package purges, edge-revocations writes the revocation dictionary (FASTLY_API_TOKEN)."
   type        = string
   sensitive   = true
 }

@@ -92,8 +92,11 @@ export interface EdgeConfig {
 }
 
 export interface PlaybackUrls {
-  /** `${EDGE_BASE_URL}/t/<exp>_<sig>/<objectKey>`, valid for the whole asset folder for ttlSeconds. */
-  playbackUrl(assetId: string, objectKey: string, ttlSeconds: number): string;
+  /**
+   * `${EDGE_BASE_URL}/t/<exp>_<sig>/<objectKey>`, valid for the whole asset folder for ttlSeconds;
+   * with a grant id (`/t/<exp>_<grantId>_<sig>/…`) the edge refuses it once that grant is revoked.
+   */
+  playbackUrl(assetId: string, objectKey: string, ttlSeconds: number, grantId?: string): string;
 }
 
 export function playbackUrlsFromConfig(
@@ -104,7 +107,7 @@ export function playbackUrlsFromConfig(
   const signingKey = config.EDGE_TOKEN_KEYS[0];
   if (signingKey === undefined) throw new ConfigError('EDGE_TOKEN_KEYS holds no key', ['EDGE_TOKEN_KEYS']);
   return {
-    playbackUrl(assetId, objectKey, ttlSeconds) {
+    playbackUrl(assetId, objectKey, ttlSeconds, grantId) {
       if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0)
         throw new RangeError('ttlSeconds must be positive');
       const scope = assetPrefix(assetId);
@@ -112,7 +115,13 @@ export function playbackUrlsFromConfig(
         throw new RangeError('the object is not inside the asset folder');
       }
       const expiresAt = new Date(clock().getTime() + ttlSeconds * 1000);
-      return `${base}${signEdgePath({ key: signingKey, scope, expiresAt })}/${objectKey}`;
+      const prefix = signEdgePath({
+        key: signingKey,
+        scope,
+        expiresAt,
+        ...(grantId === undefined ? {} : { grantId }),
+      });
+      return `${base}${prefix}/${objectKey}`;
     },
   };
 }

@@ -12,11 +12,20 @@ import { assetPrefix } from '../video/media-layout.ts';
  * rendition, segment and image of one asset and nothing else. HMAC-SHA256 rather than the SHA-1 of
  * Fastly's VCL example: SHA-1 is deprecated for new designs and VCL offers `digest.hmac_sha256`, so
  * the production edge can verify exactly this format.
+ *
+ * A token may name the grant that admitted its holder (`/t/<exp>_<grantId>_<sig>/…`, the grant a
+ * ticket id, signed as `scope + exp + "_" + grantId`): the edge refuses a token whose grant is on
+ * the revocation list, so a refund or a revoked ticket stops playback before the token expires.
+ * The two signed strings cannot collide (a scope holds no `_`), so a grant cannot be stripped
+ * from a token to make it unrevocable.
  */
 export const EDGE_TOKEN_PATH_PREFIX = '/t/';
 
-/** 10–11 digits, like Fastly's example: seconds since the epoch until the year 5138. */
-const TOKEN_PATTERN = /^([0-9]{10,11})_([0-9a-f]{64})$/;
+/**
+ * 10–11 digits, like Fastly's example: seconds since the epoch until the year 5138; then the
+ * optional grant id (a ULID); then the signature.
+ */
+const TOKEN_PATTERN = /^([0-9]{10,11})(?:_([0-9A-HJKMNP-TV-Z]{26}))?_([0-9a-f]{64})$/;
 const OBJECT_PATH_CHARACTERS = /^[A-Za-z0-9._\-/]+$/;
 const ENCODED_SEPARATOR = /%(2f|2e|5c)/i;
 const MAX_OBJECT_PATH_LENGTH = 512;
@@ -27,10 +36,19 @@ export type EdgeRefusalReason =
   | 'bad-path'
   | 'outside-scope'
   | 'bad-signature'
-  | 'expired';
+  | 'expired'
+  /** The token's grant is on the revocation list (the edge decides this, not the verifier). */
+  | 'revoked';
 
 export type EdgeVerdict =
-  | { readonly ok: true; readonly objectPath: string; readonly assetId: string; readonly expiresAt: Date }
+  | {
+      readonly ok: true;
+      readonly objectPath: string;
+      readonly assetId: string;
+      readonly expiresAt: Date;
+      /** The grant the token is bound to; absent for tokens that name none. */
+      readonly grantId?: string;
+    }
   | { readonly ok: false; readonly status: 403 | 410; readonly reason: EdgeRefusalReason };
 
 /** The scope of an object: its asset folder, or undefined when the object lies in none. */
@@ -45,14 +63,24 @@ function isEdgeScope(scope: string): boolean {
   return edgeScopeOf(scope)?.scope === scope;
 }
 
-function signature(key: Uint8Array, scope: string, expiresAtSeconds: string): Buffer {
+function signature(
+  key: Uint8Array,
+  scope: string,
+  expiresAtSeconds: string,
+  grantId: string | undefined,
+): Buffer {
   return createHmac('sha256', key)
-    .update(scope + expiresAtSeconds)
+    .update(grantId === undefined ? scope + expiresAtSeconds : `${scope}${expiresAtSeconds}_${grantId}`)
     .digest();
 }
 
-/** `/t/<exp>_<sig>`: put it in front of `/videos/<assetId>/…`. */
-export function signEdgePath(input: { key: Uint8Array; scope: string; expiresAt: Date }): string {
+/** `/t/<exp>_<sig>`, or `/t/<exp>_<grantId>_<sig>`: put it in front of `/videos/<assetId>/…`. */
+export function signEdgePath(input: {
+  key: Uint8Array;
+  scope: string;
+  expiresAt: Date;
+  grantId?: string;
+}): string {
   if (input.key.byteLength < MIN_KEY_BYTES)
     throw new RangeError(`edge token keys need ${MIN_KEY_BYTES}+ bytes`);
   if (!isEdgeScope(input.scope)) throw new RangeError('the scope must be an asset folder, videos/<assetId>/');
@@ -60,8 +88,13 @@ export function signEdgePath(input: { key: Uint8Array; scope: string; expiresAt:
   if (!Number.isSafeInteger(seconds) || seconds < 1e9 || seconds >= 1e11) {
     throw new RangeError('expiresAt is out of the range a token can carry');
   }
+  if (input.grantId !== undefined && !ID_PATTERN.test(input.grantId)) {
+    throw new RangeError('a grant id is a ULID');
+  }
   const exp = String(seconds);
-  return `${EDGE_TOKEN_PATH_PREFIX}${exp}_${signature(input.key, input.scope, exp).toString('hex')}`;
+  const grant = input.grantId === undefined ? '' : `${input.grantId}_`;
+  const sig = signature(input.key, input.scope, exp, input.grantId).toString('hex');
+  return `${EDGE_TOKEN_PATH_PREFIX}${exp}_${grant}${sig}`;
 }
 
 const refuse = (status: 403 | 410, reason: EdgeRefusalReason): EdgeVerdict => ({ ok: false, status, reason });
@@ -78,7 +111,8 @@ export function verifyEdgeRequest(path: string, keys: readonly Uint8Array[], now
   if (slash < 0) return refuse(403, 'malformed-token');
   const token = TOKEN_PATTERN.exec(rest.slice(0, slash));
   const exp = token?.[1];
-  const presented = token?.[2];
+  const grantId = token?.[2];
+  const presented = token?.[3];
   if (exp === undefined || presented === undefined) return refuse(403, 'malformed-token');
 
   const objectPath = decodeObjectPath(rest.slice(slash + 1));
@@ -90,13 +124,19 @@ export function verifyEdgeRequest(path: string, keys: readonly Uint8Array[], now
   let matched = false;
   // No early exit: the time taken does not depend on which key (if any) matched.
   for (const key of keys) {
-    if (timingSafeEqual(signature(key, scoped.scope, exp), presentedBytes)) matched = true;
+    if (timingSafeEqual(signature(key, scoped.scope, exp, grantId), presentedBytes)) matched = true;
   }
   if (!matched) return refuse(403, 'bad-signature');
 
   const expiresAt = new Date(Number(exp) * 1000);
   if (now.getTime() > expiresAt.getTime()) return refuse(410, 'expired');
-  return { ok: true, objectPath, assetId: scoped.assetId, expiresAt };
+  return {
+    ok: true,
+    objectPath,
+    assetId: scoped.assetId,
+    expiresAt,
+    ...(grantId === undefined ? {} : { grantId }),
+  };
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import { recordRevokedGrants } from '../cdn/revocation-repository.ts';
 import type { DbConnection } from '../db/pool.ts';
 import { newId } from '../ids.ts';
 
@@ -24,18 +25,44 @@ export async function issueTickets(connection: DbConnection, order: TicketOrder)
   return ids;
 }
 
-/** Revokes every valid ticket of an order; returns how many this call revoked. */
+/**
+ * Revokes every valid ticket of an order; returns how many this call revoked. Each revoked
+ * ticket goes on the edge's revocation list in the same transaction, so playback URLs already
+ * issued for it stop working too (shared/cdn/revocation-push.ts).
+ */
 export async function revokeTickets(
   connection: DbConnection,
   holdId: string,
   reason: RevocationReason,
 ): Promise<number> {
+  const [rows] = await connection.query<RowDataPacket[]>(
+    "SELECT id FROM tickets WHERE hold_id = ? AND status = 'valid' FOR UPDATE",
+    [holdId],
+  );
+  const ids = rows.map((row) => String(row.id));
+  if (ids.length === 0) return 0;
   const [result] = await connection.query<ResultSetHeader>(
     `UPDATE tickets SET status = 'revoked', revoked_reason = ?, revoked_at = NOW(3)
-      WHERE hold_id = ? AND status = 'valid'`,
-    [reason, holdId],
+      WHERE id IN (?) AND status = 'valid'`,
+    [reason, ids],
   );
+  await recordRevokedGrants(connection, { kind: 'ticket', grantIds: ids, reason });
   return result.affectedRows;
+}
+
+/**
+ * Revokes one valid ticket (its show's creator did) and puts it on the edge's revocation list,
+ * in the caller's transaction; false when it was not valid.
+ */
+export async function revokeTicket(connection: DbConnection, id: string, reason: string): Promise<boolean> {
+  const [result] = await connection.query<ResultSetHeader>(
+    `UPDATE tickets SET status = 'revoked', revoked_reason = ?, revoked_at = NOW(3)
+      WHERE id = ? AND status = 'valid'`,
+    [reason, id],
+  );
+  if (result.affectedRows === 0) return false;
+  await recordRevokedGrants(connection, { kind: 'ticket', grantIds: [id], reason });
+  return true;
 }
 
 export async function ticketIdsOf(connection: DbConnection, holdId: string): Promise<string[]> {

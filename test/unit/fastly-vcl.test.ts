@@ -20,20 +20,27 @@ const KEY = Buffer.from('a printable edge key of at least thirty-two bytes', 'ut
 const NOW = new Date('2026-11-23T12:00:00Z');
 const LATER = new Date('2026-11-23T12:10:00Z');
 
-function signed(objectPath: string, assetId: string): string {
-  return `${signEdgePath({ key: KEY, scope: assetPrefix(assetId), expiresAt: LATER })}/${objectPath}`;
+function signed(objectPath: string, assetId: string, grantId?: string): string {
+  const prefix = signEdgePath({
+    key: KEY,
+    scope: assetPrefix(assetId),
+    expiresAt: LATER,
+    ...(grantId === undefined ? {} : { grantId }),
+  });
+  return `${prefix}/${objectPath}`;
 }
 
 /** What the VCL computes, with the groups it captured. */
 function vclView(path: string) {
   const match = tokenPath.exec(path);
   if (!match) return undefined;
-  const [, exp = '', sig = '', scope = '', assetId = '', rest = ''] = match;
-  const expected = createHmac('sha256', KEY)
-    .update(scope + exp)
-    .digest('hex');
+  const [, exp = '', grant = '', sig = '', scope = '', assetId = '', rest = ''] = match;
+  // var.signed in the recv snippet.
+  const signedString = /^[0-9A-HJKMNP-TV-Z]{26}$/.test(grant) ? `${scope}${exp}_${grant}` : scope + exp;
+  const expected = createHmac('sha256', KEY).update(signedString).digest('hex');
   return {
     exp,
+    grant,
     sig,
     scope,
     object: scope + rest,
@@ -57,6 +64,7 @@ describe('infra/fastly/forgecast-edge.vcl against shared/cdn/edge-token.ts', () 
     expect(verifyEdgeRequest(path, [KEY], NOW)).toMatchObject({ ok: true, objectPath: object });
     expect(vclView(path)).toEqual({
       exp: String(Math.floor(LATER.getTime() / 1000)),
+      grant: '',
       sig: expect.stringMatching(/^[0-9a-f]{64}$/),
       scope: assetPrefix(assetId),
       object,
@@ -105,6 +113,27 @@ describe('infra/fastly/forgecast-edge.vcl against shared/cdn/edge-token.ts', () 
     expect(vclView(tampered)?.signatureMatches).toBe(false);
     const moved = path.replace(`videos/${assetId}/`, `videos/${other}/`);
     expect(vclView(moved)?.signatureMatches).toBe(false);
+  });
+
+  it('reads the grant of a ticket-bound token and signs it as the verifier does', () => {
+    const grantId = newId(NOW.getTime() + 2);
+    const path = signed(masterPlaylistKey(assetId, 1), assetId, grantId);
+    expect(verifyEdgeRequest(path, [KEY], NOW)).toMatchObject({ ok: true, grantId });
+    expect(vclView(path)).toMatchObject({ grant: grantId, signatureMatches: true });
+    // Cutting the grant out leaves a token whose signature covers another string.
+    const stripped = path.replace(`_${grantId}_`, '_');
+    expect(vclView(stripped)).toMatchObject({ grant: '', signatureMatches: false });
+    expect(verifyEdgeRequest(stripped, [KEY], NOW)).toMatchObject({ ok: false, reason: 'bad-signature' });
+    // Putting another grant in is just as useless.
+    const swapped = path.replace(grantId, newId(NOW.getTime() + 3));
+    expect(vclView(swapped)?.signatureMatches).toBe(false);
+  });
+
+  it('refuses a revoked grant after the signature and expiry checks, before the cache', () => {
+    const revokedCheck = vcl.indexOf('table.contains(forgecast_revoked, req.http.X-FC-Grant)');
+    expect(revokedCheck).toBeGreaterThan(vcl.indexOf('error 410 "expired"'));
+    expect(vcl.indexOf('error 403 "revoked"')).toBeGreaterThan(revokedCheck);
+    expect(revokedCheck).toBeLessThan(vcl.indexOf('#### snippet: fetch'));
   });
 
   it('never compares against an empty or short key, and checks the signature before the expiry', () => {

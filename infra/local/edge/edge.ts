@@ -10,6 +10,12 @@ import { cacheHeadersFor, type MediaType, mediaTypeOf } from './media-types.ts';
 import { PlaylistCache } from './playlist-cache.ts';
 import { handlePurge, PURGE_PATH } from './purge-api.ts';
 import { matchesIfNoneMatch, sendText } from './respond.ts';
+import {
+  DICTIONARY_ITEMS_PATH,
+  EdgeDictionary,
+  handleDictionaryItems,
+  LOCAL_REVOCATION_DICTIONARY_ID,
+} from './revocation-list-api.ts';
 
 export interface LocalEdgeOptions {
   /** 0 (the default) picks a free port. */
@@ -20,9 +26,11 @@ export interface LocalEdgeOptions {
   readonly bucket: string;
   /** Edge token keys (EDGE_TOKEN_KEYS, parsed): all of them verify. */
   readonly tokenKeys: readonly Uint8Array[];
-  /** The purge API answers for this service id and `Fastly-Key` only. */
+  /** The purge and dictionary APIs answer for this service id and `Fastly-Key` only. */
   readonly serviceId: string;
   readonly apiToken: string;
+  /** The revocation dictionary's id in Fastly's dictionary API. Default LOCAL_REVOCATION_DICTIONARY_ID. */
+  readonly revocationDictionaryId?: string;
   readonly log?: (line: Record<string, unknown>) => void;
   /** Bound of the in-memory playlist cache. Default 8 MiB. */
   readonly playlistCacheBytes?: number;
@@ -32,6 +40,8 @@ export interface LocalEdgeOptions {
 export interface RunningLocalEdge {
   readonly url: string;
   readonly port: number;
+  /** Grants whose tokens the edge refuses (filled through Fastly's dictionary API). */
+  readonly revoked: EdgeDictionary;
   close(): Promise<void>;
 }
 
@@ -48,6 +58,7 @@ const CORS_HEADERS = {
   'Access-Control-Expose-Headers': 'Content-Length, Content-Range, Accept-Ranges, ETag, X-Cache',
 };
 const REFUSALS = { 403: 'Forbidden', 410: 'Gone: the playback URL has expired' } as const;
+const REVOKED = 'Forbidden: the ticket behind this playback URL has been revoked';
 
 /**
  * The local stand-in for the CDN: serves HLS from the media bucket behind edge tokens (path prefix
@@ -59,6 +70,14 @@ export async function startLocalEdge(options: LocalEdgeOptions): Promise<Running
   const clock = options.clock ?? (() => new Date());
   const cache = new PlaylistCache(options.playlistCacheBytes ?? 8 * 1024 * 1024);
   const purgeOptions = { serviceId: options.serviceId, apiToken: options.apiToken, cache, log };
+  const revoked = new EdgeDictionary();
+  const dictionaryOptions = {
+    serviceId: options.serviceId,
+    dictionaryId: options.revocationDictionaryId ?? LOCAL_REVOCATION_DICTIONARY_ID,
+    apiToken: options.apiToken,
+    dictionary: revoked,
+    log,
+  };
 
   const server = http.createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
@@ -74,6 +93,8 @@ export async function startLocalEdge(options: LocalEdgeOptions): Promise<Running
     const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
     const purge = PURGE_PATH.exec(rawPath);
     if (purge) return handlePurge(req, res, purge, purgeOptions);
+    const dictionary = DICTIONARY_ITEMS_PATH.exec(rawPath);
+    if (dictionary) return handleDictionaryItems(req, res, dictionary, dictionaryOptions);
 
     for (const [name, value] of Object.entries(CORS_HEADERS)) res.setHeader(name, value);
     const method = req.method ?? 'GET';
@@ -92,6 +113,8 @@ export async function startLocalEdge(options: LocalEdgeOptions): Promise<Running
 
     const verdict = verifyEdgeRequest(rawPath, options.tokenKeys, clock());
     if (!verdict.ok) return sendText(res, verdict.status, REFUSALS[verdict.status]);
+    // After signature and expiry, as the VCL does: a forged token learns nothing about the list.
+    if (verdict.grantId !== undefined && revoked.has(verdict.grantId)) return sendText(res, 403, REVOKED);
     const type = mediaTypeOf(verdict.objectPath);
     if (type === undefined) return sendText(res, 404, 'Not found');
     const surrogateKey = surrogateKeyFor(verdict.assetId);
@@ -243,6 +266,7 @@ export async function startLocalEdge(options: LocalEdgeOptions): Promise<Running
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
+    revoked,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

@@ -1,0 +1,183 @@
+import { z } from 'zod';
+import { ConfigError, DependencyUnavailableError } from '../errors.ts';
+import { ID_PATTERN } from '../ids.ts';
+import type { CdnConfig } from './cdn-from-config.ts';
+
+/**
+ * The edge's list of revoked playback grants: a token naming one of them is refused (403) even
+ * though its signature and expiry are good. In production a Fastly edge dictionary that the VCL
+ * reads (`forgecast_revoked`, infra/fastly/forgecast-edge.vcl); the local edge keeps the same
+ * list behind the same API. Items are `grantId → keep-until` (unix seconds), the time after which
+ * no token naming the grant can still be valid, when the item may go.
+ */
+export interface EdgeRevocationList {
+  /** One request: adds (or refreshes) `upsert`, removes `remove`. At most MAX_LIST_CHANGES in all. */
+  apply(changes: {
+    readonly upsert: readonly { readonly grantId: string; readonly keepUntil: Date }[];
+    readonly remove: readonly string[];
+  }): Promise<void>;
+}
+
+/** Fastly takes at most 1000 items in one bulk dictionary update. */
+export const MAX_LIST_CHANGES = 1000;
+
+/** Without a CDN nothing caches or serves tokens, so there is nothing to tell. */
+export const noEdgeRevocationList: EdgeRevocationList = {
+  async apply(changes) {
+    assertChanges(changes);
+  },
+};
+
+export type RevocationPushFailure = 'auth' | 'rejected' | 'unavailable';
+
+export class RevocationPushError extends DependencyUnavailableError {
+  readonly failure: RevocationPushFailure;
+  readonly httpStatus: number | undefined;
+  /** Worth trying again (server errors, throttling, network); credentials and refusals are not. */
+  readonly retryable: boolean;
+  constructor(
+    message: string,
+    details: { failure: RevocationPushFailure; httpStatus?: number; retryable: boolean; cause?: unknown },
+  ) {
+    super(message, { cause: details.cause });
+    this.failure = details.failure;
+    this.httpStatus = details.httpStatus;
+    this.retryable = details.retryable;
+  }
+}
+
+export interface FastlyRevocationListOptions {
+  /** `https://api.fastly.com`, or the local edge that speaks the same API. */
+  readonly apiBase: string;
+  readonly serviceId: string;
+  /** The dictionary's id (not its name): item updates are addressed by id and need no new version. */
+  readonly dictionaryId: string;
+  /** A token that may write the service's dictionaries (Fastly scope `global`). */
+  readonly apiToken: string;
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Fastly's bulk dictionary update, `PATCH /service/{service_id}/dictionary/{dictionary_id}/items`
+ * with `{"items":[{"op":"upsert","item_key":…,"item_value":…},{"op":"delete","item_key":…}]}` and
+ * the `Fastly-Key` header; Fastly answers `{"status":"ok"}`. Item changes are versionless: they
+ * reach the edge without activating a new service version.
+ */
+export function createFastlyRevocationList(options: FastlyRevocationListOptions): EdgeRevocationList {
+  const base = options.apiBase.replace(/\/+$/, '');
+  const url = `${base}/service/${encodeURIComponent(options.serviceId)}/dictionary/${encodeURIComponent(options.dictionaryId)}/items`;
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  return {
+    async apply(changes) {
+      assertChanges(changes);
+      if (changes.upsert.length === 0 && changes.remove.length === 0) return;
+      const items = [
+        ...changes.upsert.map((entry) => ({
+          op: 'upsert',
+          item_key: entry.grantId,
+          item_value: String(Math.floor(entry.keepUntil.getTime() / 1000)),
+        })),
+        ...changes.remove.map((grantId) => ({ op: 'delete', item_key: grantId })),
+      ];
+      let response: Response;
+      let text: string;
+      try {
+        response = await fetch(url, {
+          method: 'PATCH',
+          headers: {
+            'Fastly-Key': options.apiToken,
+            'Content-Type': 'application/json',
+            Accept: 'application/json',
+          },
+          body: JSON.stringify({ items }),
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        text = await response.text();
+      } catch (cause) {
+        throw new RevocationPushError('The CDN revocation list got no answer', {
+          failure: 'unavailable',
+          retryable: true,
+          cause,
+        });
+      }
+      judge(response.status, text);
+    },
+  };
+}
+
+function assertChanges(changes: Parameters<EdgeRevocationList['apply']>[0]): void {
+  if (changes.upsert.length + changes.remove.length > MAX_LIST_CHANGES) {
+    throw new RangeError(`at most ${MAX_LIST_CHANGES} revocation list changes per request`);
+  }
+  for (const id of [...changes.upsert.map((entry) => entry.grantId), ...changes.remove]) {
+    if (!ID_PATTERN.test(id)) throw new RangeError('a grant id is a ULID');
+  }
+}
+
+function judge(status: number, body: string): void {
+  if (status === 401 || status === 403) {
+    throw new RevocationPushError(`The CDN refused the revocation list credentials (HTTP ${status})`, {
+      failure: 'auth',
+      httpStatus: status,
+      retryable: false,
+    });
+  }
+  if (status === 429 || status >= 500) {
+    throw new RevocationPushError(`The CDN could not update the revocation list (HTTP ${status})`, {
+      failure: 'unavailable',
+      httpStatus: status,
+      retryable: true,
+    });
+  }
+  if (status < 200 || status > 299) {
+    throw new RevocationPushError(`The CDN rejected the revocation list update (HTTP ${status})`, {
+      failure: 'rejected',
+      httpStatus: status,
+      retryable: false,
+    });
+  }
+  let ok = false;
+  try {
+    ok = (JSON.parse(body) as { status?: unknown }).status === 'ok';
+  } catch {
+    ok = false;
+  }
+  if (!ok) {
+    throw new RevocationPushError('The CDN answered the revocation list update without status "ok"', {
+      failure: 'unavailable',
+      httpStatus: status,
+      retryable: true,
+    });
+  }
+}
+
+/** Config shape for the revocation list (compose with cdnConfig). */
+export const revocationListConfig = {
+  /** The `forgecast_revoked` edge dictionary's id on the Fastly service (FASTLY_SERVICE_ID). */
+  FASTLY_REVOCATION_DICTIONARY_ID: z.string().optional(),
+};
+
+export interface RevocationListConfig extends CdnConfig {
+  readonly FASTLY_REVOCATION_DICTIONARY_ID?: string | undefined;
+}
+
+/** The list the configuration asks for; a Fastly backend without its ids or token is a ConfigError. */
+export function revocationListFromConfig(config: RevocationListConfig): EdgeRevocationList {
+  if (config.CDN_BACKEND === 'none') return noEdgeRevocationList;
+  const missing = (
+    ['FASTLY_SERVICE_ID', 'FASTLY_API_TOKEN', 'FASTLY_REVOCATION_DICTIONARY_ID'] as const
+  ).filter((name) => !config[name]);
+  if (missing.length > 0) {
+    throw new ConfigError(
+      `Invalid configuration: ${missing.map((name) => `${name} is required when CDN_BACKEND=fastly`).join('; ')}`,
+      missing,
+    );
+  }
+  return createFastlyRevocationList({
+    apiBase: config.FASTLY_API_BASE,
+    serviceId: config.FASTLY_SERVICE_ID as string,
+    dictionaryId: config.FASTLY_REVOCATION_DICTIONARY_ID as string,
+    apiToken: config.FASTLY_API_TOKEN as string,
+    ...(config.FASTLY_TIMEOUT_MS === undefined ? {} : { timeoutMs: config.FASTLY_TIMEOUT_MS }),
+  });
+}
