@@ -347,6 +347,22 @@ describe('Function: createMeshInspector (3MF Production extension)', () => {
     expect(warnings[0]?.message).toContain('/3D/Objects/cube.model');
   });
 
+  it('warns of an object thumbnail in a referenced part that its part does not relate', () => {
+    // Prepare
+    const part = cubePartXml().replace(
+      '<object id="1" type="model"',
+      '<object id="1" type="model" thumbnail="/3D/Objects/1.png"',
+    );
+    const bytes = threeMfWithProductionParts({ parts: { '/3D/Objects/cube.model': part } });
+
+    // Act
+    const { warnings } = inspectWithWarnings(bytes);
+
+    // Assess
+    expect(warnings.map((w) => w.code)).toEqual(['3mf-thumbnail-missing']);
+    expect(warnings[0]?.message).toContain('"/3D/Objects/cube.model"');
+  });
+
   it.each([
     [
       'a part that is not in the package',

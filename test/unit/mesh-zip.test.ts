@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { MeshValidationError } from '../../functions/ip-upload/mesh/types.ts';
 import { openZip } from '../../functions/ip-upload/mesh/zip.ts';
 import { expectMeshError } from '../fixtures/mesh/feed.ts';
 import { writeZip } from '../fixtures/mesh/zip-writer.ts';
@@ -352,5 +353,37 @@ describe('Function: openZip (Zip64)', () => {
 
     // Assess
     expect(error.message).toContain('different directories');
+  });
+
+  it('answers every corrupted byte of a Zip64 archive with a MeshValidationError or the right data', () => {
+    // Prepare: each byte of the archive (headers, extra fields, descriptors, end records) in
+    // turn set to values that hit marks and boundaries.
+    const original = writeZip(
+      [
+        { name: 'a.txt', data: text, zip64: 'both', dataDescriptor: { signature: true, sizeBytes: 8 } },
+        { name: 'b.txt', data: text, method: 'store', zip64: 'central' },
+      ],
+      { zip64End: true },
+    );
+    const outcomes = new Set<string>();
+
+    // Act
+    for (let at = 0; at < original.length; at++) {
+      for (const value of [0x00, 0xff, (original[at] ?? 0) ^ 0x01]) {
+        const bytes = Buffer.from(original);
+        bytes[at] = value;
+        try {
+          const archive = openZip(bytes, LIMITS);
+          for (const name of archive.entries.keys()) expect(archive.read(name).toString()).toBe(text);
+          outcomes.add('read');
+        } catch (error) {
+          // Assess
+          expect(error).toBeInstanceOf(MeshValidationError);
+          outcomes.add((error as MeshValidationError).code);
+        }
+      }
+    }
+    expect(outcomes).toContain('zip-invalid');
+    expect(outcomes).toContain('zip-header-mismatch');
   });
 });

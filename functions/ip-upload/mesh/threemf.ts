@@ -115,6 +115,10 @@ function readModels(archive: ZipArchive, rootPart: string, context: PackageConte
       vertexTotal,
       rootUnits: root.units,
     });
+    if (referenced.objectThumbnails.length > 0) {
+      const partRelationships = readRelationships(archive, relationshipsPartOf(part), part) ?? [];
+      warnings.push(...objectThumbnailWarnings(archive, referenced, partRelationships, part));
+    }
     for (const id of objectIds) {
       if (!referenced.objectIds.has(id)) {
         throw new MeshValidationError(
