@@ -76,17 +76,6 @@ export async function unsettledAmong(pool: DbPool, licenseId: string, jobIds: re
   return rows.map((row) => String(row.id));
 }
 
-/** Of the nudged jobs, those still waiting for a settlement; any other nudge has done its work. */
-export async function stillUnsettled(pool: DbPool, jobIds: readonly string[]): Promise<Set<string>> {
-  if (jobIds.length === 0) return new Set();
-  const [rows] = await pool.query<RowDataPacket[]>(
-    `SELECT id FROM print_jobs
-      WHERE id IN (?) AND counted = 1 AND settlement_id IS NULL AND settled_at IS NULL`,
-    [[...jobIds]],
-  );
-  return new Set(rows.map((row) => String(row.id)));
-}
-
 /** Adopts prints found on chain outside any settlement of ours, in one transaction. */
 export async function adoptSettledPrints(pool: DbPool, jobIds: readonly string[]): Promise<SettledPrints[]> {
   if (jobIds.length === 0) return [];

@@ -16,9 +16,9 @@ export interface Nudges {
 }
 
 /**
- * Receives nudges until the queue is empty or `maxJobs` distinct jobs are named. They stay
- * invisible for `visibilitySeconds`: long enough for this run to settle them, short enough that
- * a crashed run's nudges come back (the sweep would find their jobs anyway).
+ * Receives nudges until the queue is empty or `maxJobs` distinct jobs are named. The settler
+ * acknowledges them at once (they are advisory: the sweep finds every counted print anyway);
+ * `visibilitySeconds` only covers a run that dies before it gets to.
  */
 export async function receiveNudges(
   queue: WorkQueue,

@@ -22,12 +22,11 @@ import {
   adoptSettledPrints,
   type LicenseToSettle,
   licensesToSettle,
-  stillUnsettled,
   unsettledAmong,
   unsettledJobsOf,
 } from './settlement-candidates.ts';
 import { jobsCountedOnChain } from './settlement-chain.ts';
-import { acknowledge, type Nudges, receiveNudges } from './settlement-queue.ts';
+import { acknowledge, receiveNudges } from './settlement-queue.ts';
 import {
   abandonSettlement,
   confirmSettlement,
@@ -114,12 +113,14 @@ async function settleExclusively(deps: SettlerDeps, limits: SettlerLimits, summa
     maxJobs: limits.maxPrints,
     visibilitySeconds: limits.nudgeVisibilitySeconds,
   });
-  summary.nudges.received =
-    [...nudges.receiptsByJob.values()].reduce((sum, receipts) => sum + receipts.length, 0) +
-    nudges.unreadable.length;
+  const receipts = [...nudges.unreadable, ...[...nudges.receiptsByJob.values()].flat()];
+  summary.nudges.received = receipts.length;
+  // A nudge only says "settle this soon"; the sweep settles every counted print without one after
+  // sweepAfterSeconds. So it is acknowledged on receipt: a run killed after receiving never hands
+  // it back, where five such runs used to dead-letter it and page an operator for nothing.
+  summary.nudges.acknowledged = await acknowledge(deps.queue, receipts);
   // Jobs released from a failed settlement go first: they have no nudge left to bring them back.
   await settleNewBatch(deps, limits, [...requeued, ...nudges.receiptsByJob.keys()], summary);
-  summary.nudges.acknowledged = await acknowledgeHandled(deps, nudges);
 }
 
 /**
@@ -289,19 +290,6 @@ async function planBatch(
     prints += jobIds.length;
   }
   return plan;
-}
-
-/**
- * Deletes every nudge whose job needs nothing more from the queue: settled, claimed by a
- * settlement (which now tracks it), or not a counted print at all. Nudges of jobs left over
- * (batch full) come back after their visibility timeout.
- */
-async function acknowledgeHandled(deps: SettlerDeps, nudges: Nudges): Promise<number> {
-  const waiting = await stillUnsettled(deps.pool, [...nudges.receiptsByJob.keys()]);
-  const handled = [...nudges.receiptsByJob]
-    .filter(([jobId]) => !waiting.has(jobId))
-    .flatMap(([, receipts]) => receipts);
-  return acknowledge(deps.queue, [...nudges.unreadable, ...handled]);
 }
 
 function countPrints(settled: readonly SettledPrints[]): number {

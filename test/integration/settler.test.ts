@@ -271,6 +271,47 @@ describe('Function: settler', () => {
     expect(await queue.stats()).toEqual({ visible: 0, inFlight: 0, deadLettered: 0 });
   });
 
+  it('never dead-letters a nudge, however often the settler dies after receiving it; the sweep settles its print', async () => {
+    // Prepare: a queue that dead-letters on the second delivery, and a settler that dies after
+    // receiving its nudges (its chain reads fail), as when the settler was killed over and over.
+    const fragile = new MySqlWorkQueue({ pool: db.pool, name: SETTLEMENT_QUEUE, maxDeliveries: 2 });
+    const licenseId = await mintedLicense(5);
+    const jobIds = await counted(licenseId, 2, { nudge: false });
+    await fragile.put(jobIds.map((jobId) => JSON.stringify({ jobId })));
+    const dying: SettlerDeps = {
+      ...deps,
+      queue: fragile,
+      ledger: new Proxy(ledger, {
+        get(target, property, receiver) {
+          if (property === 'licenseOf') {
+            return async () => {
+              throw new Error('killed');
+            };
+          }
+          return Reflect.get(target, property, receiver);
+        },
+      }),
+    };
+    // A run's nudges come back a second later if it did not acknowledge them.
+    const limits = { ...LIMITS, nudgeVisibilitySeconds: 1 };
+    const visibilityLapsed = () => new Promise((resolve) => setTimeout(resolve, 1_100));
+
+    // Act: the first run dies holding the nudges; later runs die too whenever they get them back.
+    await expect(runSettler(dying, limits)).rejects.toThrow('killed');
+    for (let run = 0; run < 3; run++) {
+      await visibilityLapsed();
+      await runSettler(dying, limits).catch(() => undefined);
+    }
+
+    // Assess: nothing dead-lettered (no alarm), and the print is still settled, by the sweep.
+    expect(await fragile.stats()).toEqual({ visible: 0, inFlight: 0, deadLettered: 0 });
+    await db.pool.query('UPDATE print_jobs SET completed_at = NOW(3) - INTERVAL 2 MINUTE WHERE id IN (?)', [
+      jobIds,
+    ]);
+    expect(await runSettler({ ...deps, queue: fragile }, LIMITS)).toMatchObject({ settledPrints: 2 });
+    expect(await chainUsed(licenseId)).toBe(2);
+  });
+
   it('sweeps up counted prints whose nudge was lost, once they have waited past the sweep age', async () => {
     // Prepare
     const lost = await mintedLicense(5);

@@ -89,14 +89,18 @@ resource "oci_monitoring_alarm" "function_errors" {
   body                  = "More than ${var.error_ratio_threshold * 100}% of ${each.key}'s calls failed over 5 minutes. Logs: log group ${var.name_prefix}."
 }
 
-# A dead letter is a job or nudge that failed every delivery: always worth a look.
+# A dead letter is a job that failed every delivery: always worth a look. Queues named in
+# advisory_queues get no alarm: their messages only hurry work that a sweep does anyway (the
+# settlement queue's nudges; the settler also acknowledges them on receipt), so a dead letter
+# there is expected after a crash loop and must not page anyone. The settler's own error-ratio
+# alarm still fires if it keeps failing.
 # UNVERIFIED: `queueType = "DeadLetterQueue"` is a guess at how oci_queue's MessagesInQueueCount
 # separates the dead-letter queue (the metric and namespace are documented at
 # https://docs.oracle.com/iaas/Content/queue/metrics.htm, this dimension was not found). If
 # Metrics Explorer shows another dimension, fix the filter: with a wrong name the alarm never fires.
 # `oci queue messages get-stats --queue-id <id>` shows the dead-letter count meanwhile.
 resource "oci_monitoring_alarm" "dead_letters" {
-  for_each              = var.queue_ids
+  for_each              = { for name, id in var.queue_ids : name => id if !contains(var.advisory_queues, name) }
   compartment_id        = var.compartment_ocid
   metric_compartment_id = var.compartment_ocid
   display_name          = "${var.name_prefix}-${each.key}-dead-letters"

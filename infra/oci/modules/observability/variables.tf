@@ -24,8 +24,14 @@ variable "function_names" {
 }
 
 variable "queue_ids" {
-  description = "Queue OCID by work queue name, one dead-letter alarm each."
+  description = "Queue OCID by work queue name, one dead-letter alarm each (except advisory_queues)."
   type        = map(string)
+}
+
+variable "advisory_queues" {
+  description = "Work queues whose messages are advisory (a sweep does the same work): no dead-letter alarm."
+  type        = list(string)
+  default     = ["settlement"]
 }
 
 variable "event_rule_ids" {
