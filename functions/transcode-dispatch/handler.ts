@@ -10,7 +10,7 @@ import { TRANSCODE_QUEUE } from '../../shared/video/transcode-job.ts';
 import { loadTranscodeDispatchConfig } from './config.ts';
 import { type DispatchDeps, dispatchUpload } from './dispatch.ts';
 import { transcodeDispatchManifest } from './manifest.ts';
-import { runUpkeep } from './upkeep.ts';
+import { FAILED_SOURCE_RETENTION_SECONDS, runUpkeep } from './upkeep.ts';
 
 const config = loadTranscodeDispatchConfig();
 const pool = createPool(config.MYSQL_URL);
@@ -34,6 +34,7 @@ export const handler = eventFunction(
         staleSeconds: config.TRANSCODE_STALE_SECONDS,
         retryAfterSeconds: config.DISPATCH_RETRY_AFTER_SECONDS,
         lostAfterSeconds: config.TRANSCODE_LOST_AFTER_SECONDS,
+        failedSourceRetentionSeconds: FAILED_SOURCE_RETENTION_SECONDS,
       });
       return { status: 'processed', detail: summary };
     }

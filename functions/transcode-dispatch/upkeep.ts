@@ -3,7 +3,12 @@ import { type DbPool, withTransaction } from '../../shared/db/pool.ts';
 import { completionManifestKey } from '../../shared/video/media-layout.ts';
 import { type TranscodeJob, transcodeJobSchema } from '../../shared/video/transcode-job.ts';
 import { VIDEO_FAILURES } from '../../shared/video/video.ts';
-import { findVideo, recordFailed } from '../../shared/video/video-repository.ts';
+import {
+  failedSourcesToDelete,
+  findVideo,
+  markSourceDeleted,
+  recordFailed,
+} from '../../shared/video/video-repository.ts';
 import type { DispatchDeps } from './dispatch.ts';
 import { dispatchUpload } from './dispatch.ts';
 
@@ -13,8 +18,16 @@ export interface UpkeepOptions {
   readonly retryAfterSeconds: number;
   /** Past the queue's retention no message for the job can exist any more. */
   readonly lostAfterSeconds: number;
+  /** A failed video's source is deleted from the raw bucket this long after the failure. */
+  readonly failedSourceRetentionSeconds: number;
   readonly limit?: number;
 }
+
+/**
+ * How long a failed video's source stays in the raw bucket: a day to look at what was uploaded
+ * (support, a bug report), then it goes. OCI's lifecycle rule on the bucket is the backstop.
+ */
+export const FAILED_SOURCE_RETENTION_SECONDS = 24 * 60 * 60;
 
 /**
  * The watchdog. OCI Queue cannot list its dead letters through the messages API, so the database
@@ -24,7 +37,8 @@ export interface UpkeepOptions {
  * - a job untouched for longer than the queue keeps messages has lost its message: a new one is put;
  * - an attempt stuck in `packaging` (vod-package's event exhausted its retries) has its completion
  *   manifest written again, which raises the event again;
- * - an upload whose job never reached the queue is dispatched again.
+ * - an upload whose job never reached the queue is dispatched again;
+ * - the source of a video failed more than `failedSourceRetentionSeconds` ago is deleted.
  */
 export async function runUpkeep(deps: DispatchDeps, options: UpkeepOptions) {
   const limit = options.limit ?? 100;
@@ -97,11 +111,22 @@ export async function runUpkeep(deps: DispatchDeps, options: UpkeepOptions) {
     const outcome = await dispatchUpload(deps, id, undefined);
     if (outcome.status === 'processed') redispatched += 1;
   }
+
+  let sourcesDeleted = 0;
+  for (const { id, sourceKey } of await failedSourcesToDelete(deps.pool, {
+    olderThanSeconds: options.failedSourceRetentionSeconds,
+    limit,
+  })) {
+    // Deleting an object that is already gone succeeds, so a crash between the two steps is harmless.
+    await deps.store.delete(deps.rawBucket, sourceKey);
+    if (await markSourceDeleted(deps.pool, id)) sourcesDeleted += 1;
+  }
   return {
     failed,
     redispatched,
     ...(requeued > 0 ? { requeued } : {}),
     ...(repackaged > 0 ? { repackaged } : {}),
+    ...(sourcesDeleted > 0 ? { sourcesDeleted } : {}),
   };
 }
 

@@ -303,3 +303,30 @@ function toVideo(row: RowDataPacket): VideoAsset {
     finishedAt: row.finished_at,
   };
 }
+
+/**
+ * Failed videos whose source is still in the raw bucket, failed longer than `olderThanSeconds`
+ * ago: the transcoder will never read them again.
+ */
+export async function failedSourcesToDelete(
+  pool: DbPool,
+  options: { olderThanSeconds: number; limit: number },
+): Promise<Array<{ id: string; sourceKey: string }>> {
+  const [rows] = await pool.query<RowDataPacket[]>(
+    `SELECT id, source_key FROM video_assets
+      WHERE status = 'failed' AND source_deleted_at IS NULL AND finished_at < NOW(3) - INTERVAL ? SECOND
+      ORDER BY finished_at LIMIT ?`,
+    [options.olderThanSeconds, options.limit],
+  );
+  return rows.map((row) => ({ id: row.id as string, sourceKey: row.source_key as string }));
+}
+
+/** Records that a failed video's source object is gone; false when the row is not a failed video. */
+export async function markSourceDeleted(pool: DbPool, id: string): Promise<boolean> {
+  const [result] = await pool.query<ResultSetHeader>(
+    `UPDATE video_assets SET source_deleted_at = NOW(3)
+      WHERE id = ? AND status = 'failed' AND source_deleted_at IS NULL`,
+    [id],
+  );
+  return result.affectedRows === 1;
+}

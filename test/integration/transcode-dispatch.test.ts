@@ -5,6 +5,7 @@ import { BUCKETS } from '../../events/buckets.ts';
 import type { ObjectStorageEvent } from '../../events/object-storage-event.ts';
 import { type ScheduleTick, scheduleTick } from '../../events/schedule-tick.ts';
 import { dispatchUpload } from '../../functions/transcode-dispatch/dispatch.ts';
+import { FAILED_SOURCE_RETENTION_SECONDS, runUpkeep } from '../../functions/transcode-dispatch/upkeep.ts';
 import { FnRunner } from '../../infra/local/fn/runner.ts';
 import { newId } from '../../shared/ids.ts';
 import { MySqlWorkQueue } from '../../shared/queue/mysql-queue.ts';
@@ -627,6 +628,63 @@ describe('Function: transcode-dispatch', () => {
       expect(outcome).toEqual({ status: 'ignored', reason: 'a tick for vod-package' });
       expect((await findVideo(db.pool, silent))?.status).toBe('transcoding');
       expect(await tick()).toEqual({ status: 'processed', detail: { failed: 1, redispatched: 0 } });
+    });
+
+    it('deletes the source of a video that failed longer ago than the retention, once, and no other', async () => {
+      // Prepare: two failed videos with their sources still uploaded, one failed long ago, and a
+      // ready one; the retention is an hour.
+      const failedVideo = async (failedSecondsAgo: number, status: 'failed' | 'ready' = 'failed') => {
+        const id = await createdVideo(1200);
+        await store.put(BUCKETS.rawVideo, rawVideoKey(id), randomBytes(1200));
+        await db.pool.query(
+          `UPDATE video_assets SET status = ?, failure_code = IF(? = 'failed', 'not_a_video', NULL),
+                  finished_at = NOW(3) - INTERVAL ? SECOND WHERE id = ?`,
+          [status, status, failedSecondsAgo, id],
+        );
+        return id;
+      };
+      const longFailed = await failedVideo(2 * 3600);
+      const recentlyFailed = await failedVideo(600);
+      const readyLongAgo = await failedVideo(2 * 3600, 'ready');
+      const deps = {
+        pool: db.pool,
+        store,
+        queue: new MySqlWorkQueue({ pool: db.pool, name: TRANSCODE_QUEUE }),
+        rawBucket: BUCKETS.rawVideo,
+        mediaBucket: BUCKETS.media,
+      };
+      const options = {
+        maxAttempts: MAX_ATTEMPTS,
+        staleSeconds: STALE_SECONDS,
+        retryAfterSeconds: RETRY_AFTER_SECONDS,
+        lostAfterSeconds: 90_000,
+        failedSourceRetentionSeconds: 3600,
+      };
+
+      // Act
+      const first = await runUpkeep(deps, options);
+      const second = await runUpkeep(deps, options);
+
+      // Assess
+      expect(first.sourcesDeleted).toBeGreaterThanOrEqual(1);
+      expect(second.sourcesDeleted).toBeUndefined();
+      expect(await store.head(BUCKETS.rawVideo, rawVideoKey(longFailed))).toBeUndefined();
+      expect(await store.head(BUCKETS.rawVideo, rawVideoKey(recentlyFailed))).toBeDefined();
+      expect(await store.head(BUCKETS.rawVideo, rawVideoKey(readyLongAgo))).toBeDefined();
+      const [rows] = await db.pool.query<RowDataPacket[]>(
+        'SELECT id, source_deleted_at FROM video_assets WHERE id IN (?)',
+        [[longFailed, recentlyFailed, readyLongAgo]],
+      );
+      const deletedAt = new Map(rows.map((row) => [row.id as string, row.source_deleted_at]));
+      expect(deletedAt.get(longFailed)).toBeInstanceOf(Date);
+      expect(deletedAt.get(recentlyFailed)).toBeNull();
+      expect(deletedAt.get(readyLongAgo)).toBeNull();
+      // The failure itself stays readable.
+      expect(await findVideo(db.pool, longFailed)).toMatchObject({ status: 'failed' });
+    });
+
+    it('keeps failed sources for a day in production', () => {
+      expect(FAILED_SOURCE_RETENTION_SECONDS).toBe(86_400);
     });
   });
 });
