@@ -12,6 +12,7 @@ import { LOCAL_CHAIN_ID, startLocalChain } from './chain.ts';
 import { loadOrCreateCredentials } from './credentials.ts';
 import { deployLocalContracts } from './deploy-contracts.ts';
 import { startLocalEdge } from './edge/edge.ts';
+import { LOCAL_REVOCATION_DICTIONARY_ID } from './edge/revocation-list-api.ts';
 import { deadLettersToDatabase, EventRouter } from './event-router.ts';
 import { FnRunner } from './fn/runner.ts';
 import { startGateway } from './gateway/gateway.ts';
@@ -208,12 +209,15 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       FASTLY_SERVICE_ID: LOCAL_CDN_SERVICE_ID,
       FASTLY_API_TOKEN: credentials.cdnApiToken,
       FASTLY_SERVICE_IDS: LOCAL_CDN_SERVICE_ID,
+      // edge-revocations writes revoked playback grants to the local edge's dictionary.
+      FASTLY_REVOCATION_DICTIONARY_ID: LOCAL_REVOCATION_DICTIONARY_ID,
       TICKET_CODE_KEY: credentials.ticketCodeKeyHex,
       STRIPE_API_BASE: stripe.url,
       STRIPE_SECRET_KEY: credentials.stripeSecretKey,
       STRIPE_WEBHOOK_SECRETS: credentials.stripeWebhookSecret,
-      CHECKOUT_SUCCESS_URL: 'http://127.0.0.1/checkout/success?session={CHECKOUT_SESSION_ID}',
-      CHECKOUT_CANCEL_URL: 'http://127.0.0.1/checkout/cancelled?show={SHOW_ID}',
+      // Pages of the local Stripe server that say what happened (infra/local/stripe/checkout-page.ts).
+      CHECKOUT_SUCCESS_URL: `${stripe.url}/checkout/success?session={CHECKOUT_SESSION_ID}`,
+      CHECKOUT_CANCEL_URL: `${stripe.url}/checkout/cancelled?show={SHOW_ID}&hold={HOLD_ID}`,
       FIREBASE_SERVICE_ACCOUNT_JSON: credentials.firebaseServiceAccountJson,
       CDN_LOG_SECRET: credentials.cdnLogSecret,
       CDN_VIEWER_SALT: credentials.cdnViewerSalt,

@@ -26,3 +26,57 @@ export function returnUrl(session: CheckoutSessionObject, cancelled: boolean): s
   if (cancelled) return session.cancel_url;
   return session.success_url.replaceAll('{CHECKOUT_SESSION_ID}', session.id);
 }
+
+/** Where the local cloud's Checkout Sessions send the browser back (CHECKOUT_SUCCESS_URL, CHECKOUT_CANCEL_URL). */
+export const SUCCESS_PAGE_PATH = '/checkout/success';
+export const CANCEL_PAGE_PATH = '/checkout/cancelled';
+
+const page = (title: string, body: string) => `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>
+<body>
+<h1>${escapeHtml(title)}</h1>
+${body}
+</body></html>
+`;
+
+/**
+ * The page a buyer lands on after paying (the success URL): it says what happened to the
+ * session and what comes next, so the local cloud's checkout ends somewhere real. In production
+ * the success URL is the shop's own page.
+ */
+export function successPageHtml(session: CheckoutSessionObject | undefined): string {
+  if (!session) {
+    return page(
+      'Checkout: unknown session',
+      '<p>This local Stripe server has no such Checkout Session (it may have been restarted).</p>',
+    );
+  }
+  const showId = session.metadata.show_id;
+  const next =
+    '<p>forgecast issues the tickets when Stripe’s webhook reaches it, usually within a second: list them with <code>GET /v1/tickets</code> and your viewer key, then ask for playback with <code>POST /v1/shows/{id}/playback</code>.</p>';
+  const state =
+    session.status !== 'complete'
+      ? `<p>The session is <strong>${escapeHtml(session.status)}</strong>: nothing was charged.</p>${session.url ? `<p><a href="${escapeHtml(session.url)}">Back to the payment page</a></p>` : ''}`
+      : session.payment_status === 'paid'
+        ? `<p>Payment received for session <code>${escapeHtml(session.id)}</code>.</p>${next}`
+        : `<p>Your bank debit for session <code>${escapeHtml(session.id)}</code> is settling: the seats stay held and the tickets come when it succeeds.</p>`;
+  return page(
+    'Checkout complete',
+    `${state}${showId ? `<p>The show: <code>GET /v1/shows/${escapeHtml(showId)}</code>.</p>` : ''}`,
+  );
+}
+
+/** The page a buyer lands on after cancelling (the cancel URL): nothing was charged. */
+export function cancelPageHtml(
+  showId: string | null,
+  openSession: CheckoutSessionObject | undefined,
+): string {
+  const back = openSession?.url
+    ? `<p>Changed your mind? <a href="${escapeHtml(openSession.url)}">Back to the payment page</a> while the session is open.</p>`
+    : '';
+  const show = showId ? `<p>The show: <code>GET /v1/shows/${escapeHtml(showId)}</code>.</p>` : '';
+  return page(
+    'Checkout cancelled',
+    `<p>Nothing was charged. The seats stay held until the session expires, then go back on sale.</p>${back}${show}`,
+  );
+}

@@ -1,7 +1,14 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { checkoutPageHtml, returnUrl } from './checkout-page.ts';
+import {
+  CANCEL_PAGE_PATH,
+  cancelPageHtml,
+  checkoutPageHtml,
+  returnUrl,
+  SUCCESS_PAGE_PATH,
+  successPageHtml,
+} from './checkout-page.ts';
 import { integer, readCheckoutSessionParams, readMetadata, rejectUnknown, text } from './checkout-params.ts';
 import { canonicalParams, type FormObject, FormSyntaxError, parseStripeForm } from './form.ts';
 import { IdempotencyKeys } from './idempotency.ts';
@@ -15,7 +22,14 @@ import {
   StripeLedger,
 } from './ledger.ts';
 import { invalidParam, missingParam, StripeApiError } from './stripe-error.ts';
-import { postEvent, type WebhookDelivery } from './webhook-sender.ts';
+import {
+  DEFAULT_WEBHOOK_RETRY,
+  deliverySucceeded,
+  postEvent,
+  retryDelayMs,
+  type WebhookDelivery,
+  type WebhookRetrySchedule,
+} from './webhook-sender.ts';
 
 export interface LocalStripeOptions {
   /** 0 (the default) picks a free port. */
@@ -28,6 +42,8 @@ export interface LocalStripeOptions {
   /** Where events are POSTed; without it events are only recorded. */
   readonly webhookUrl?: string;
   readonly webhookTimeoutMs?: number;
+  /** When a failed delivery is tried again (Stripe's backoff, compressed). Default DEFAULT_WEBHOOK_RETRY. */
+  readonly webhookRetry?: WebhookRetrySchedule;
   /** How often open sessions past `expires_at` are expired (and their event sent); 0 turns it off. */
   readonly expirySweepMs?: number;
   /** `api_version` written into events; default: the Stripe-Version of the request that made the session. */
@@ -58,15 +74,17 @@ export interface RunningLocalStripe {
   dispute(
     paymentIntentId: string,
   ): Promise<{ event: StripeEventObject; delivery: WebhookDelivery | undefined }>;
-  /** Sends an event again, as Stripe's retries (and duplicate deliveries) do. */
+  /** Sends an event again now, as a duplicate delivery or the Dashboard's "Resend" does. */
   redeliver(eventId: string): Promise<WebhookDelivery>;
+  /** Failed deliveries waiting for their next automatic attempt. */
+  pendingRetries(): { eventId: string; attempt: number; dueAt: Date }[];
   refundsFor(paymentIntentId: string): RefundObject[];
   paymentIntent(id: string): PaymentIntentView | undefined;
   sessions(): CheckoutSessionObject[];
   session(id: string): CheckoutSessionObject | undefined;
   events(): StripeEventObject[];
   deliveries(): WebhookDelivery[];
-  /** Waits for webhook deliveries caused by API calls (refunds, expiries), which run after the answer. */
+  /** Waits for webhook deliveries caused by API calls (refunds, expiries), which run after the answer; not for retries still waiting. */
   flush(): Promise<void>;
   /** Where events go from now on (the local cloud learns its gateway's address after starting this). */
   setWebhookUrl(url: string | undefined): void;
@@ -95,6 +113,9 @@ export async function startLocalStripe(options: LocalStripeOptions): Promise<Run
   const expectedKey = digest(options.secretKey);
   const deliveries: WebhookDelivery[] = [];
   const inFlight = new Set<Promise<unknown>>();
+  const retrySchedule = options.webhookRetry ?? DEFAULT_WEBHOOK_RETRY;
+  const retries = new Map<NodeJS.Timeout, { eventId: string; attempt: number; dueAt: Date }>();
+  let closing = false;
   let failures: { remaining: number; status: number } = { remaining: 0, status: 500 };
   let ledger: StripeLedger | undefined;
   // Read at each delivery, so `options.webhookUrl` may be a getter; setWebhookUrl overrides it.
@@ -124,6 +145,7 @@ export async function startLocalStripe(options: LocalStripeOptions): Promise<Run
     }
     const pay = PAY_PAGE_PATH.exec(path);
     if (pay) return payPage(req, res, decodeURIComponent(pay[1] ?? ''), body);
+    if (path === SUCCESS_PAGE_PATH || path === CANCEL_PAGE_PATH) return returnPage(req, res, path);
     if (!path.startsWith('/v1/')) return sendText(res, 404, 'Not found');
 
     if (!authenticated(req.headers.authorization)) {
@@ -249,6 +271,27 @@ export async function startLocalStripe(options: LocalStripeOptions): Promise<Run
     res.end();
   }
 
+  /** The success and cancel pages the local cloud's sessions return to (`?session=`, or `?hold=` and `?show=`). */
+  function returnPage(req: IncomingMessage, res: ServerResponse, path: string): void {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      sendText(res, 405, 'Method not allowed');
+      return;
+    }
+    const query = new URLSearchParams((req.url ?? '').split('?')[1] ?? '');
+    const sessionId = query.get('session');
+    const holdId = query.get('hold');
+    // Stripe fills {CHECKOUT_SESSION_ID} in success URLs only; a cancel URL names the hold instead.
+    const session = state()
+      .sessions()
+      .find((s) => (sessionId ? s.id === sessionId : holdId !== null && s.metadata.hold_id === holdId));
+    const html =
+      path === SUCCESS_PAGE_PATH
+        ? successPageHtml(session)
+        : cancelPageHtml(query.get('show'), session?.status === 'open' ? session : undefined);
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
+    res.end(req.method === 'HEAD' ? undefined : html);
+  }
+
   function authenticated(authorization: string | undefined): boolean {
     if (authorization === undefined) return false;
     let presented: string | undefined;
@@ -264,7 +307,15 @@ export async function startLocalStripe(options: LocalStripeOptions): Promise<Run
     return ledger;
   }
 
-  async function deliver(event: StripeEventObject): Promise<WebhookDelivery | undefined> {
+  /**
+   * One attempt, signed with the current time; a failure schedules the next attempt as Stripe
+   * does, until the schedule runs out. `automatic: false` (a manual redelivery) schedules nothing.
+   */
+  async function deliver(
+    event: StripeEventObject,
+    attempt = 1,
+    automatic = true,
+  ): Promise<WebhookDelivery | undefined> {
     const url = webhookUrl();
     if (!url) return undefined;
     const delivery = await postEvent(event, {
@@ -272,17 +323,33 @@ export async function startLocalStripe(options: LocalStripeOptions): Promise<Run
       secret: options.webhookSecret,
       timeoutMs: options.webhookTimeoutMs ?? 10_000,
       timestamp: Math.floor(clock().getTime() / 1000),
+      attempt,
     });
     deliveries.push(delivery);
+    const succeeded = deliverySucceeded(delivery);
+    const nextInMs = succeeded || !automatic ? undefined : retryDelayMs(retrySchedule, attempt);
     log({
-      level: delivery.status !== undefined && delivery.status < 300 ? 'debug' : 'warn',
-      msg: 'webhook delivered',
+      level: succeeded ? 'debug' : 'warn',
+      msg: succeeded ? 'webhook delivered' : 'webhook delivery failed',
       eventId: event.id,
       type: event.type,
+      attempt,
       status: delivery.status,
       ...(delivery.error ? { error: delivery.error } : {}),
+      ...(succeeded ? {} : { nextAttemptInMs: nextInMs ?? null }),
     });
+    if (nextInMs !== undefined) scheduleRetry(event, attempt + 1, nextInMs);
     return delivery;
+  }
+
+  function scheduleRetry(event: StripeEventObject, attempt: number, delayMs: number): void {
+    if (closing) return;
+    const timer = setTimeout(() => {
+      retries.delete(timer);
+      void deliverTracked(event, attempt);
+    }, delayMs);
+    timer.unref();
+    retries.set(timer, { eventId: event.id, attempt, dueAt: new Date(Date.now() + delayMs) });
   }
 
   /** Sends, in order and in the background, whatever the ledger emitted. */
@@ -315,8 +382,8 @@ export async function startLocalStripe(options: LocalStripeOptions): Promise<Run
     return { session: state().retrieveSession(sessionId), event, delivery };
   }
 
-  async function deliverTracked(event: StripeEventObject): Promise<void> {
-    const run = deliver(event);
+  async function deliverTracked(event: StripeEventObject, attempt = 1): Promise<void> {
+    const run = deliver(event, attempt);
     inFlight.add(run);
     try {
       await run;
@@ -351,7 +418,10 @@ export async function startLocalStripe(options: LocalStripeOptions): Promise<Run
     url,
     port,
     async close() {
+      closing = true;
       if (sweep) clearInterval(sweep);
+      for (const timer of retries.keys()) clearTimeout(timer);
+      retries.clear();
       await Promise.allSettled([...inFlight]);
       await new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
@@ -368,8 +438,9 @@ export async function startLocalStripe(options: LocalStripeOptions): Promise<Run
       const event = state().event(eventId);
       if (!event) throw new Error(`no event ${eventId}`);
       if (!webhookUrl()) throw new Error('local Stripe has no webhook URL');
-      return (await deliver(event)) as WebhookDelivery;
+      return (await deliver(event, 1, false)) as WebhookDelivery;
     },
+    pendingRetries: () => [...retries.values()].map((retry) => ({ ...retry })),
     refundsFor: (paymentIntentId) => state().refundsFor(paymentIntentId),
     paymentIntent: (id) => state().paymentIntent(id),
     sessions: () => state().sessions(),
