@@ -69,7 +69,15 @@ export const handler = eventFunction(
       if (event.data.function !== ipUploadManifest.name) {
         return { status: 'ignored', reason: `a tick for ${event.data.function}` };
       }
-      const summary = await runDesignWatchdog(await dependencies(), metrics, {
+      const watchdog = {
+        pool,
+        store,
+        incomingBucket: config.INCOMING_BUCKET,
+        redrive: async (designId: string, etag: string) =>
+          processUpload(await dependencies(), designId, etag),
+        metrics,
+      };
+      const summary = await runDesignWatchdog(watchdog, {
         graceSeconds: config.DESIGN_WATCHDOG_GRACE_SECONDS,
         batch: config.DESIGN_WATCHDOG_BATCH,
         // Half the function's timeout: a design started late still has time to finish.

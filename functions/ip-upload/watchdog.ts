@@ -1,3 +1,4 @@
+import type { DbPool } from '../../shared/db/pool.ts';
 import { type Design, designIdFromUploadKey } from '../../shared/designs/design.ts';
 import {
   findDesign,
@@ -5,9 +6,21 @@ import {
   listStrandedUploads,
 } from '../../shared/designs/design-repository.ts';
 import type { Metrics } from '../../shared/metrics/metrics.ts';
+import type { EventOutcome } from '../../shared/runtime/function.ts';
 import { log } from '../../shared/runtime/log.ts';
-import type { ObjectHead } from '../../shared/storage/object-store.ts';
-import { processUpload, type UploadDeps } from './process-upload.ts';
+import type { ObjectHead, ObjectStore } from '../../shared/storage/object-store.ts';
+
+export interface WatchdogDeps {
+  readonly pool: DbPool;
+  readonly store: ObjectStore;
+  readonly incomingBucket: string;
+  /**
+   * processUpload for one design. Given as a function so that a tick with nothing to re-drive
+   * never builds the chain client (nor fails because the chain is down).
+   */
+  redrive(designId: string, etag: string): Promise<EventOutcome>;
+  readonly metrics: Metrics;
+}
 
 export interface WatchdogOptions {
   /** A design waiting for its upload this long while its object is in the bucket lost its event. */
@@ -39,19 +52,18 @@ export interface WatchdogSummary {
  * both work on one design.
  */
 export async function runDesignWatchdog(
-  deps: UploadDeps,
-  metrics: Metrics,
+  deps: WatchdogDeps,
   options: WatchdogOptions,
 ): Promise<WatchdogSummary> {
   const startedAt = Date.now();
   const uploads = new Map<string, ObjectHead>();
   let deleted = 0;
-  for (const object of await deps.store.list(deps.buckets.incoming, 'designs/')) {
+  for (const object of await deps.store.list(deps.incomingBucket, 'designs/')) {
     const id = designIdFromUploadKey(object.key);
     if (id === undefined) continue;
     const design = await findDesign(deps.pool, id);
     if (design === undefined || isFinished(design)) {
-      await deps.store.delete(deps.buckets.incoming, object.key);
+      await deps.store.delete(deps.incomingBucket, object.key);
       deleted += 1;
       log.info('leftover upload deleted', { designId: id, status: design?.status ?? 'none' });
       continue;
@@ -68,10 +80,10 @@ export async function runDesignWatchdog(
     if (Date.now() - startedAt > options.budgetMs) break;
     const reason = uploads.has(id) && !lapsed.includes(id) ? 'lost_event' : 'lapsed_lease';
     counts.redriven += 1;
-    metrics.count('designs_redriven', 1, { reason });
+    deps.metrics.count('designs_redriven', 1, { reason });
     try {
       // Without an object, an eTag is not known; the claim records it only for the operator.
-      const outcome = await processUpload(deps, id, uploads.get(id)?.etag ?? 'watchdog');
+      const outcome = await deps.redrive(id, uploads.get(id)?.etag ?? 'watchdog');
       if (outcome.status === 'processed') counts.registered += 1;
       if (outcome.status === 'rejected') counts.rejected += 1;
       log.info('design re-driven by the watchdog', { designId: id, reason, outcome: outcome.status });

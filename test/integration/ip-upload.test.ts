@@ -35,6 +35,7 @@ import { DependencyUnavailableError } from '../../shared/errors.ts';
 import { idToBytes16, newId } from '../../shared/ids.ts';
 import type { MetricsBatch } from '../../shared/metrics/buffer.ts';
 import { createBufferedMetrics } from '../../shared/metrics/buffered-metrics.ts';
+import type { Metrics } from '../../shared/metrics/metrics.ts';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
 import { createS3ObjectStore } from '../../shared/storage/s3-object-store.ts';
 import {
@@ -837,6 +838,13 @@ describe('Function: processUpload', () => {
       };
     }
     const watchdogOptions = { graceSeconds: 60, batch: 50, budgetMs: 60_000 };
+    const watchdogDeps = (metrics: Metrics) => ({
+      pool,
+      store,
+      incomingBucket: BUCKETS.incomingDesigns,
+      redrive: (designId: string, etag: string) => processUpload(deps, designId, etag),
+      metrics,
+    });
     const statusOf = async (id: string) => (await findDesign(pool, id))?.status;
 
     it('finishes a design whose attempt died after its claim landed, once the lease lapses', async () => {
@@ -847,7 +855,7 @@ describe('Function: processUpload', () => {
       expect(await claimForProcessing(pool, id, etag, 2)).toBe('claimed');
       expect((await processUpload(deps, id, etag)).status).toBe('ignored');
       const recording = recordingMetrics();
-      const whileLive = await runDesignWatchdog(deps, recording.metrics, watchdogOptions);
+      const whileLive = await runDesignWatchdog(watchdogDeps(recording.metrics), watchdogOptions);
       expect(await statusOf(id)).toBe('validating');
       expect(whileLive.failed).toBe(0);
       // The lease lapses by the database clock.
@@ -861,7 +869,7 @@ describe('Function: processUpload', () => {
       }
 
       // Act
-      const summary = await runDesignWatchdog(deps, recording.metrics, watchdogOptions);
+      const summary = await runDesignWatchdog(watchdogDeps(recording.metrics), watchdogOptions);
 
       // Assess
       expect(summary.registered).toBeGreaterThanOrEqual(1);
@@ -880,7 +888,7 @@ describe('Function: processUpload', () => {
       const recording = recordingMetrics();
 
       // Act
-      await runDesignWatchdog(deps, recording.metrics, watchdogOptions);
+      await runDesignWatchdog(watchdogDeps(recording.metrics), watchdogOptions);
 
       // Assess
       expect(await statusOf(lost.id)).toBe('registered');
@@ -902,7 +910,7 @@ describe('Function: processUpload', () => {
       await store.delete(BUCKETS.incomingDesigns, uploadKeyFor(id));
 
       // Act
-      await runDesignWatchdog(deps, recordingMetrics().metrics, watchdogOptions);
+      await runDesignWatchdog(watchdogDeps(recordingMetrics().metrics), watchdogOptions);
 
       // Assess
       const design = await findDesign(pool, id);
@@ -921,7 +929,7 @@ describe('Function: processUpload', () => {
       await store.put(BUCKETS.incomingDesigns, orphanKey, uniqueStl());
 
       // Act
-      const summary = await runDesignWatchdog(deps, recordingMetrics().metrics, watchdogOptions);
+      const summary = await runDesignWatchdog(watchdogDeps(recordingMetrics().metrics), watchdogOptions);
 
       // Assess
       expect(summary.deleted).toBeGreaterThanOrEqual(2);
