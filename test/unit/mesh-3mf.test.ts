@@ -10,6 +10,7 @@ import {
   cubeThreeMfInInches,
   cubeThreeMfWithSpacedNumbers,
   cubeThreeMfWithThumbnail,
+  cubeThreeMfWithVendorPreview,
   cubeThreeMfZip64,
   threeMfPackage,
   threeMfRequiringProduction,
@@ -21,6 +22,7 @@ import {
   threeMfWithEntityBomb,
   threeMfWithLyingSize,
   threeMfWithMismatchedLocalHeader,
+  threeMfWithMissingThumbnail,
   threeMfWithMistypedThumbnail,
   threeMfWithObjectThumbnailAsTexture,
   threeMfWithOutOfRangeIndex,
@@ -228,6 +230,7 @@ describe('Function: createMeshInspector (3MF as the specification allows)', () =
     ['Zip64 headers, a Zip64 end record and data descriptors', cubeThreeMfZip64],
     ['whitespace around numbers and indices', cubeThreeMfWithSpacedNumbers],
     ['a package thumbnail declared as specified', cubeThreeMfWithThumbnail],
+    ['a proper thumbnail and a preview under a slicer relationship type', cubeThreeMfWithVendorPreview],
   ])('measures the cube package with %s, without warnings', (_label, fixture) => {
     // Act
     const { metrics, warnings } = inspectWithWarnings(fixture());
@@ -285,6 +288,15 @@ describe('Function: createMeshInspector (3MF as the specification allows)', () =
     expect(warnings[0]?.code).toBe('3mf-thumbnail-relationship-type');
     expect(warnings[0]?.message).toContain(mentioned);
     expect(warnings[0]?.message).toContain('metadata/thumbnail');
+  });
+
+  it('accepts a package thumbnail relationship to a missing part, with a warning', () => {
+    // Act
+    const { metrics, warnings } = inspectWithWarnings(threeMfWithMissingThumbnail());
+
+    // Assess
+    expect(metrics).toMatchObject(CUBE_METRICS);
+    expect(warnings.map((w) => w.code)).toEqual(['3mf-thumbnail-missing']);
   });
 });
 

@@ -17,6 +17,11 @@ const MODEL_RELATIONSHIP_TYPE = 'http://schemas.microsoft.com/3dmanufacturing/20
 const THUMBNAIL_RELATIONSHIP_TYPE =
   'http://schemas.openxmlformats.org/package/2006/relationships/metadata/thumbnail';
 const MODEL_CONTENT_TYPE = 'application/vnd.ms-package.3dmanufacturing-3dmodel+xml';
+/** Package relationships that may target any part, images included, without meaning a thumbnail. */
+const NOT_THUMBNAIL_TYPES = new Set([
+  MODEL_RELATIONSHIP_TYPE,
+  'http://schemas.openxmlformats.org/package/2006/relationships/mustpreserve',
+]);
 /** 3MF Core §2.1.3: thumbnails MUST be JPEG or PNG. */
 const IMAGE_CONTENT_TYPES = new Set(['image/png', 'image/jpeg']);
 const IMAGE_EXTENSIONS = new Set(['png', 'jpg', 'jpeg']);
@@ -257,7 +262,9 @@ function isImage(contentTypes: ContentTypes, part: string): boolean {
 
 /**
  * The package thumbnail: a relationship of the thumbnail type whose target exists and is a JPEG
- * or PNG, and no image related under another type (a common exporter slip, harmless to us).
+ * or PNG. When there is none but an image is related under another type (a texture type, a
+ * misspelt one), that image is taken for a mistyped thumbnail. Images under other types beside a
+ * proper thumbnail are left alone: slicers relate extra plate previews under their own types.
  */
 function thumbnailWarnings(
   archive: ZipArchive,
@@ -266,28 +273,31 @@ function thumbnailWarnings(
   holder: string,
 ): MeshWarning[] {
   const warnings: MeshWarning[] = [];
-  for (const relationship of relationships) {
+  const thumbnails = relationships.filter((r) => r.type === THUMBNAIL_RELATIONSHIP_TYPE);
+  for (const relationship of thumbnails) {
     const shown = `/${relationship.target}`;
-    if (relationship.type === THUMBNAIL_RELATIONSHIP_TYPE) {
-      if (!archive.entries.has(relationship.target)) {
-        warnings.push({
-          code: '3mf-thumbnail-missing',
-          message: `${holder} names the thumbnail "${shown}", which is not in the package; it was ignored.`,
-        });
-      } else if (!isImage(contentTypes, relationship.target)) {
-        warnings.push({
-          code: '3mf-thumbnail-content-type',
-          message: `${holder} thumbnail "${shown}" is not a PNG or JPEG image (content type "${contentTypes.of(relationship.target) ?? 'none'}"); it was ignored.`,
-        });
-      }
-    } else if (
-      relationship.type !== MODEL_RELATIONSHIP_TYPE &&
+    if (!archive.entries.has(relationship.target)) {
+      warnings.push({
+        code: '3mf-thumbnail-missing',
+        message: `${holder} names the thumbnail "${shown}", which is not in the package; it was ignored.`,
+      });
+    } else if (!isImage(contentTypes, relationship.target)) {
+      warnings.push({
+        code: '3mf-thumbnail-content-type',
+        message: `${holder} thumbnail "${shown}" is not a PNG or JPEG image (content type "${contentTypes.of(relationship.target) ?? 'none'}"); it was ignored.`,
+      });
+    }
+  }
+  if (thumbnails.length > 0) return warnings;
+  for (const relationship of relationships) {
+    if (
+      !NOT_THUMBNAIL_TYPES.has(relationship.type) &&
       archive.entries.has(relationship.target) &&
       isImage(contentTypes, relationship.target)
     ) {
       warnings.push({
         code: '3mf-thumbnail-relationship-type',
-        message: `${holder} relates the image "${shown}" with type "${relationship.type.slice(0, 200)}"; a thumbnail must use ${THUMBNAIL_RELATIONSHIP_TYPE}. It was accepted as is.`,
+        message: `${holder} relates the image "/${relationship.target}" with type "${relationship.type.slice(0, 200)}"; a thumbnail must use ${THUMBNAIL_RELATIONSHIP_TYPE}. It was accepted as is.`,
       });
     }
   }
