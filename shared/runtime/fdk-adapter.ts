@@ -3,6 +3,7 @@ import { toProblem } from '../errors.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { processMetrics } from '../metrics/metrics-from-config.ts';
 import { withDeadline } from './deadline.ts';
+import { classifyFailure } from './dependency-failure.ts';
 import type { ForgecastFunction } from './function.ts';
 import type { HttpRequest, HttpResponse } from './http-exchange.ts';
 import { log, withCallScope } from './log.ts';
@@ -95,10 +96,17 @@ async function invokeHttp(
     return await withDeadline(ctx.deadline, invoke(request));
   } catch (err) {
     log.error('http call failed outside the app', { error: err });
-    const problem = toProblem(err, gateway.requestURL ?? undefined);
+    // The same mapping as inside the app: an app that could not be built because the database is
+    // down is a 503 with Retry-After too.
+    const problem = toProblem(classifyFailure(err), gateway.requestURL ?? undefined);
     return {
       status: problem.status,
-      headers: { 'content-type': ['application/problem+json'] },
+      headers: {
+        'content-type': ['application/problem+json'],
+        ...(typeof problem.retryAfterSeconds === 'number'
+          ? { 'retry-after': [String(problem.retryAfterSeconds)] }
+          : {}),
+      },
       body: Buffer.from(JSON.stringify(problem)),
     };
   }

@@ -183,6 +183,28 @@ describe('Function: toFdkHandler', () => {
       expect(body).not.toContain('10.0.0.7');
     });
 
+    it('answers 503 with Retry-After when the app could not even be built because the database is down', async () => {
+      // Prepare: what mysql2 raises for a refused connection, thrown before any route ran.
+      const refused = Object.assign(new Error('connect ECONNREFUSED 10.0.0.9:3306'), {
+        code: 'ECONNREFUSED',
+      });
+      const fn: HttpFunction = {
+        kind: 'http',
+        invoke: async () => {
+          throw refused;
+        },
+      };
+      const ctx = fakeContext({ url: '/v1/w' });
+
+      // Act
+      const result = asFake(await toFdkHandler('w', fn, rawResult)(Buffer.alloc(0), ctx));
+
+      // Assess
+      expect(ctx.httpGateway.statusCode).toBe(503);
+      expect(ctx.responseHeaders).toContainEqual(['retry-after', ['5']]);
+      expect(String(result.payload)).not.toContain('10.0.0.9');
+    });
+
     it('maps an AppError thrown outside the app to its status', async () => {
       // Prepare
       const fn: HttpFunction = {
