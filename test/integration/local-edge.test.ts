@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningLocalEdge, startLocalEdge } from '../../infra/local/edge/edge.ts';
 import { PlaylistCache } from '../../infra/local/edge/playlist-cache.ts';
+import { LOCAL_REVOCATION_DICTIONARY_ID } from '../../infra/local/edge/revocation-list-api.ts';
 import { signEdgePath } from '../../shared/cdn/edge-token.ts';
 import { newId } from '../../shared/ids.ts';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
@@ -337,6 +338,73 @@ describe('local edge', () => {
     expect(failure?.code).not.toBe(0);
     expect(failure?.stderr).toMatch(/403/);
     expect(logLines.some((line) => JSON.stringify(line).includes(KEY.toString('hex')))).toBe(false);
+  });
+});
+
+describe('the edge revocation list (Fastly dictionary API)', () => {
+  const items = `/service/local-service/dictionary/${LOCAL_REVOCATION_DICTIONARY_ID}/items`;
+  const patch = (body: unknown, key = 'local-fastly-token', path = items) =>
+    fetch(`${edge.url}${path}`, {
+      method: 'PATCH',
+      headers: { 'Fastly-Key': key, 'Content-Type': 'application/json' },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+
+  it('takes Fastly bulk updates, and refuses a listed grant’s token (403) while others still play', async () => {
+    // Prepare
+    const revokedGrant = newId();
+    const keptGrant = newId();
+    const expiresAt = new Date(Date.now() + 60_000);
+    const url = (grantId: string) =>
+      `${edge.url}${signEdgePath({ key: KEY, scope: SCOPE, expiresAt, grantId })}/${RENDITION}seg-00001.m4s`;
+    expect((await fetch(url(revokedGrant))).status).toBe(200);
+
+    // Act
+    const update = await patch({
+      items: [{ op: 'upsert', item_key: revokedGrant, item_value: '1900000000' }],
+    });
+    const listing = await fetch(`${edge.url}${items}`, { headers: { 'Fastly-Key': 'local-fastly-token' } });
+
+    // Assess
+    expect(update.status).toBe(200);
+    expect(await update.json()).toEqual({ status: 'ok' });
+    expect(await listing.json()).toEqual([
+      expect.objectContaining({ item_key: revokedGrant, item_value: '1900000000' }),
+    ]);
+    const refused = await fetch(url(revokedGrant));
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).toMatch(/revoked/);
+    expect((await fetch(url(keptGrant))).status).toBe(200);
+    expect((await fetch(tokenised(`${RENDITION}seg-00001.m4s`))).status).toBe(200);
+
+    // Act: the entry is deleted again
+    expect((await patch({ items: [{ op: 'delete', item_key: revokedGrant }] })).status).toBe(200);
+    expect((await fetch(url(revokedGrant))).status).toBe(200);
+  });
+
+  it('answers as Fastly does to a wrong key (401), another dictionary (404) and a bad batch (400, nothing applied)', async () => {
+    const grant = newId();
+    expect(
+      (await patch({ items: [{ op: 'upsert', item_key: grant, item_value: '1' }] }, 'wrong')).status,
+    ).toBe(401);
+    expect(
+      (
+        await patch(
+          { items: [{ op: 'upsert', item_key: grant, item_value: '1' }] },
+          undefined,
+          items.replace(LOCAL_REVOCATION_DICTIONARY_ID, 'other'),
+        )
+      ).status,
+    ).toBe(404);
+    const mixed = await patch({
+      items: [
+        { op: 'upsert', item_key: grant, item_value: '1' },
+        { op: 'rename', item_key: grant },
+      ],
+    });
+    expect(mixed.status).toBe(400);
+    expect((await patch('not json')).status).toBe(400);
+    expect(edge.revoked.has(grant)).toBe(false);
   });
 });
 

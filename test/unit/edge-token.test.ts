@@ -74,6 +74,35 @@ describe('edge tokens', () => {
     expect(refusal(`/t/${later}_${sig}/${rest.join('/')}`)).toEqual({ status: 403, reason: 'bad-signature' });
   });
 
+  it('binds a token to a grant: /t/<exp>_<grantId>_<sig>, the grant signed after an underscore', () => {
+    const grantId = newId();
+    const exp = String(IN_AN_HOUR.getTime() / 1000);
+    const expected = createHmac('sha256', KEY).update(`${SCOPE}${exp}_${grantId}`).digest('hex');
+    const prefix = signEdgePath({ key: KEY, scope: SCOPE, expiresAt: IN_AN_HOUR, grantId });
+    expect(prefix).toBe(`/t/${exp}_${grantId}_${expected}`);
+    expect(verifyEdgeRequest(`${prefix}/${SCOPE}v1/master.m3u8`, [KEY], NOW)).toEqual({
+      ok: true,
+      objectPath: `${SCOPE}v1/master.m3u8`,
+      assetId: ASSET,
+      expiresAt: IN_AN_HOUR,
+      grantId,
+    });
+  });
+
+  it('refuses a token whose grant was cut out or swapped (403), and a grant that is not an id', () => {
+    const grantId = newId();
+    const path = `${signEdgePath({ key: KEY, scope: SCOPE, expiresAt: IN_AN_HOUR, grantId })}/${SCOPE}v1/a.m4s`;
+    expect(refusal(path.replace(`_${grantId}_`, '_'))).toEqual({ status: 403, reason: 'bad-signature' });
+    expect(refusal(path.replace(grantId, newId()))).toEqual({ status: 403, reason: 'bad-signature' });
+    expect(refusal(path.replace(grantId, grantId.toLowerCase()))).toEqual({
+      status: 403,
+      reason: 'malformed-token',
+    });
+    expect(() =>
+      signEdgePath({ key: KEY, scope: SCOPE, expiresAt: IN_AN_HOUR, grantId: 'ticket-1' }),
+    ).toThrow(RangeError);
+  });
+
   it('answers 410 for an expired token, valid up to and including its second', () => {
     const path = tokenPath(`${SCOPE}v1/master.m3u8`, { expiresAt: NOW });
     expect(verifyEdgeRequest(path, [KEY], NOW).ok).toBe(true);
