@@ -359,6 +359,21 @@ describe('Function: createMeshInspector (3MF Production extension)', () => {
     expect(warnings[0]?.message).toContain('/3D/Objects/cube.model');
   });
 
+  it('names the referenced part in errors about its meshes', () => {
+    // Prepare
+    const part = cubePartXml().replace(
+      '<triangle v1="0" v2="3" v3="2"/>',
+      '<triangle v1="0" v2="3" v3="9"/>',
+    );
+    const bytes = threeMfWithProductionParts({ parts: { '/3D/Objects/cube.model': part } });
+
+    // Act
+    const error = expectMeshError(() => inspectWhole('3mf', bytes), '3mf-index-out-of-range');
+
+    // Assess
+    expect(error.message).toContain('object 1 in "/3D/Objects/cube.model"');
+  });
+
   it('warns of an object thumbnail in a referenced part that its part does not relate', () => {
     // Prepare
     const part = cubePartXml().replace(

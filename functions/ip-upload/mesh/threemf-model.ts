@@ -128,7 +128,8 @@ export function readModel(bytes: Buffer, partName: string, context: ModelPartCon
     }
     resourceIds.set(key, tag.local);
     if (isObject && id !== undefined) {
-      objectId = String(id);
+      // Named with its part when it is not the root one, so the designer finds it.
+      objectId = isRoot ? String(id) : `${id} in "/${partName}"`;
       objectIds.add(id);
       const thumbnail = attribute(tag, 'thumbnail');
       if (thumbnail !== undefined) objectThumbnails.push(partNameFromPath(thumbnail));
