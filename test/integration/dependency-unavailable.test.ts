@@ -2,10 +2,14 @@ import net from 'node:net';
 import type { Request, Response } from 'express';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { showsManifest } from '../../functions/shows/manifest.ts';
+import { FnRunner } from '../../infra/local/fn/runner.ts';
+import { startGateway } from '../../infra/local/gateway/gateway.ts';
 import { createPool, type DbPool } from '../../shared/db/pool.ts';
 import { isDatabaseUnavailable } from '../../shared/db/unavailable.ts';
 import { createApi } from '../../shared/runtime/api.ts';
 import { httpFunction } from '../../shared/runtime/function.ts';
+import { bundledFunction } from '../support/bundle.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 
 /** A loopback port with nothing listening: a database that is down. */
@@ -120,6 +124,44 @@ describe('Edge: database trouble answers 503, not 500', () => {
     // Assess
     expect(response.status).toBe(500);
     expect(response.headers['retry-after']).toBeUndefined();
+  });
+});
+
+describe('A real function while its database is down', () => {
+  it('answers the public show read with 503 + Retry-After through the gateway, not 500', async () => {
+    // Prepare: the bundled shows function, its database a closed port; its anonymous route, so
+    // the answer comes from the function itself.
+    const port = await closedPort();
+    const runner = new FnRunner([
+      bundledFunction(showsManifest.name, {
+        MYSQL_URL: `mysql://forgecast:unused@127.0.0.1:${port}/forgecast`,
+        STRIPE_API_BASE: 'http://127.0.0.1:9',
+        STRIPE_SECRET_KEY: 'sk_test_unused',
+        CHECKOUT_SUCCESS_URL: 'https://forgecast.test/paid',
+        CHECKOUT_CANCEL_URL: 'https://forgecast.test/cancelled',
+      }),
+    ]);
+    const gateway = await startGateway({
+      runner,
+      routes: showsManifest.routes
+        .filter((route) => route.auth.type === 'anonymous')
+        .map((route) => ({ ...route, functionName: showsManifest.name })),
+    });
+    try {
+      // Act
+      const response = await fetch(`${gateway.url}/shows/01J00000000000000000000000`);
+
+      // Assess
+      expect(response.status).toBe(503);
+      expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(await response.json()).toMatchObject({
+        type: 'https://forgecast.dev/problems/dependency-unavailable',
+        status: 503,
+      });
+    } finally {
+      await gateway.close();
+      await runner.close();
+    }
   });
 });
 
