@@ -258,21 +258,26 @@ const LINE_WIDTH = 110;
  * 2-space JSON as Biome formats it: objects expanded, arrays of scalars on one line when they
  * fit, so `biome check .` accepts the generated file as written.
  */
-function toJson(value: unknown, indent = '', prefix = ''): string {
+export function toJson(value: unknown, indent = '', prefix = '', suffix = ''): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
   const inner = `${indent}  `;
+  // What follows the value on its line: a comma, except after the last member.
+  const separator = (index: number, count: number) => (index < count - 1 ? ',' : '');
   if (Array.isArray(value)) {
     if (value.length === 0) return '[]';
     const scalars = value.every((item) => item === null || typeof item !== 'object');
     const flat = `[${value.map((item) => JSON.stringify(item)).join(', ')}]`;
-    if (scalars && indent.length + prefix.length + flat.length + 1 <= LINE_WIDTH) return flat;
-    return `[\n${value.map((item) => `${inner}${toJson(item, inner)}`).join(',\n')}\n${indent}]`;
+    if (scalars && indent.length + prefix.length + flat.length + suffix.length <= LINE_WIDTH) return flat;
+    const items = value.map(
+      (item, index) => `${inner}${toJson(item, inner, '', separator(index, value.length))}`,
+    );
+    return `[\n${items.join(',\n')}\n${indent}]`;
   }
   const entries = Object.entries(value);
   if (entries.length === 0) return '{}';
-  const lines = entries.map(([key, item]) => {
+  const lines = entries.map(([key, item], index) => {
     const keyText = `${JSON.stringify(key)}: `;
-    return `${inner}${keyText}${toJson(item, inner, keyText)}`;
+    return `${inner}${keyText}${toJson(item, inner, keyText, separator(index, entries.length))}`;
   });
   return `{\n${lines.join(',\n')}\n${indent}}`;
 }
