@@ -14,8 +14,9 @@ const exec = promisify(execFile);
 /**
  * A ticketed show as its people live it, through the local cloud: a creator publishes a video and
  * puts a two-seat show on sale; a viewer pays through Stripe Checkout (the local Stripe server,
- * which signs its webhook to the gateway); the viewer's ticket opens a tokenised HLS URL that a real
- * player decodes; a refund revokes the ticket and playback is refused.
+ * which signs its webhook to the gateway) and lands on its success page; the viewer's ticket opens a
+ * tokenised HLS URL that a real player decodes; a refund revokes the ticket, playback is refused,
+ * and the URL already issued stops at the edge within 60 s.
  */
 describe('Shows and tickets end to end (local cloud, as its clients)', () => {
   let dataDir: string;
@@ -41,6 +42,14 @@ describe('Shows and tickets end to end (local cloud, as its clients)', () => {
       if (done(value)) return value;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
+  }
+
+  /** The first media segment of the first variant of a master playlist, under the same token. */
+  async function firstSegmentOf(masterUrl: string): Promise<string> {
+    const firstUri = (playlist: string) =>
+      playlist.split('\n').find((line) => line.trim() !== '' && !line.startsWith('#')) ?? '';
+    const variant = new URL(firstUri(await (await fetch(masterUrl)).text()), masterUrl);
+    return new URL(firstUri(await (await fetch(variant)).text()), variant).href;
   }
 
   beforeAll(async () => {
@@ -109,8 +118,20 @@ describe('Shows and tickets end to end (local cloud, as its clients)', () => {
     // Act: the viewer buys a seat and pays
     const checkout = await call(viewer, 'POST', `/shows/${show.id}/checkout`, { quantity: 1 });
     expect(checkout.status).toBe(201);
-    const order = (await checkout.json()) as { sessionId: string };
-    await cloud.stripe.complete(order.sessionId);
+    const order = (await checkout.json()) as { sessionId: string; checkoutUrl: string };
+    // As a browser does: the Pay page, then wherever it sends the buyer.
+    const paid = await fetch(order.checkoutUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'choice=pay',
+      redirect: 'manual',
+    });
+    expect(paid.status).toBe(303);
+    const successUrl = paid.headers.get('location') ?? '';
+    expect(successUrl).toBe(`${cloud.stripe.url}/checkout/success?session=${order.sessionId}`);
+    const successPage = await fetch(successUrl);
+    expect(successPage.status).toBe(200);
+    expect(await successPage.text()).toContain('Payment received');
     const tickets = await until(
       async () =>
         (await (await call(viewer, 'GET', '/tickets')).json()) as { items: { id: string; status: string }[] },
@@ -125,6 +146,8 @@ describe('Shows and tickets end to end (local cloud, as its clients)', () => {
     const { url } = (await playback.json()) as { url: string };
     const decoded = await exec('ffmpeg', ['-v', 'error', '-i', url, '-f', 'null', '-']);
     expect(decoded.stderr).toBe('');
+    const segment = await firstSegmentOf(url);
+    expect((await fetch(segment)).status).toBe(200);
     const publicShow = (await (await call(undefined, 'GET', `/shows/${show.id}`)).json()) as {
       seatsAvailable: number;
     };
@@ -148,9 +171,22 @@ describe('Shows and tickets end to end (local cloud, as its clients)', () => {
       (page) => page.items[0]?.status === 'revoked',
     );
 
-    // Assess: revoked, and playback refused
+    // The URL the viewer already holds stops at the edge within 60 s: edge-revocations pushes the
+    // revoked ticket to the edge (the local scheduler ticks it every 2 s; here the test ticks it).
+    const revokedAt = Date.now();
+    const segmentRefused = await until(
+      async () => {
+        await cloud.scheduler.runNow('edge-revocations');
+        return (await fetch(segment)).status;
+      },
+      (status) => status !== 200 || Date.now() - revokedAt > 60_000,
+    );
+
+    // Assess: revoked, playback refused, and the next segment of the issued URL refused
     expect(revoked.items[0]?.status).toBe('revoked');
     const refused = await call(viewer, 'POST', `/shows/${show.id}/playback`);
     expect(refused.status).toBe(403);
+    expect(segmentRefused).toBe(403);
+    expect(Date.now() - revokedAt).toBeLessThan(60_000);
   }, 240_000);
 });
