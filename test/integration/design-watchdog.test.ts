@@ -26,6 +26,7 @@ import { binaryStlCube } from '../support/design-files.ts';
 
 const REGION = 'local-1';
 const S3_CREDENTIALS = { accessKeyId: 'WATCHDOGTEST', secretAccessKey: 'design-watchdog-secret' };
+const FUNCTION_TIMEOUT_SECONDS = 5;
 
 /**
  * ip-upload as built for Fn (npm test builds the bundle first), fed by the local event router from
@@ -43,6 +44,14 @@ describe('Function: ip-upload watchdog (bundled, behind the event router)', () =
   let orgId: string;
   /** Upload keys whose object events are dropped on the way to the router (lost events). */
   const lostEventKeys = new Set<string>();
+  /** The router's log lines, to follow each delivery's outcome. */
+  const routerLog: Array<Record<string, unknown>> = [];
+  const routerLogWaiters: Array<{ test: (line: Record<string, unknown>) => boolean; resolve: () => void }> =
+    [];
+  const routerLogged = (test: (line: Record<string, unknown>) => boolean) =>
+    routerLog.some(test)
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => routerLogWaiters.push({ test, resolve }));
   let cubeSize = 100;
   /** A distinct binary STL each call, so no two tests share a fingerprint. */
   const uniqueStl = () => {
@@ -66,11 +75,25 @@ describe('Function: ip-upload watchdog (bundled, behind the event router)', () =
   async function tick(): Promise<Record<string, unknown>> {
     const outcome = await runner.call(ipUploadManifest.name, {
       headers: { 'Content-Type': 'application/json' },
+      // The first tick loads ethers and seals; this machine is shared.
+      timeoutMs: 120_000,
       body: Buffer.from(JSON.stringify(scheduleTick(ipUploadManifest.name, 'watchdog'))),
     });
     expect(outcome.kind).toBe('ok');
     if (outcome.kind !== 'ok') return {};
     return JSON.parse(outcome.reply.body.toString('utf8')) as Record<string, unknown>;
+  }
+
+  /** Polls until ip-upload's claim (an UPDATE of designs) is waiting in the database. */
+  async function untilClaimWaitsOnTheRow(): Promise<void> {
+    for (;;) {
+      const [rows] = await db.pool.query<RowDataPacket[]>(
+        `SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST
+          WHERE DB = DATABASE() AND INFO LIKE 'UPDATE designs%'`,
+      );
+      if (Number(rows[0]?.n) > 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 
   async function untilLeaseLapsed(id: string): Promise<void> {
@@ -124,8 +147,9 @@ describe('Function: ip-upload watchdog (bundled, behind the event router)', () =
             DESIGN_REGISTRY_ADDRESS: contracts.DesignRegistry,
             DESIGN_WATCHDOG_GRACE_SECONDS: '30',
           },
-          // Generous: this machine is shared and the first call loads ethers.
-          120,
+          // Short, so a delivery stuck behind a database stall is killed as Fn kills it; the
+          // watchdog's ticks pass their own generous deadline.
+          FUNCTION_TIMEOUT_SECONDS,
         ),
       ],
       { processesPerFunction: 1 },
@@ -137,6 +161,13 @@ describe('Function: ip-upload watchdog (bundled, behind the event router)', () =
       // The attempts and backoff of the local cloud: the router gives up within about 4 s.
       maxAttempts: 5,
       firstBackoffMs: 250,
+      log: (line) => {
+        routerLog.push(line);
+        for (const waiter of routerLogWaiters.filter((w) => w.test(line))) {
+          routerLogWaiters.splice(routerLogWaiters.indexOf(waiter), 1);
+          waiter.resolve();
+        }
+      },
     });
     await router.start();
     store = createS3ObjectStore({ endpoint: s3.endpoint, region: REGION, ...S3_CREDENTIALS });
@@ -183,6 +214,55 @@ describe('Function: ip-upload watchdog (bundled, behind the event router)', () =
     await db.pool.query('UPDATE designs SET created_at = NOW(3) - INTERVAL 5 MINUTE WHERE id = ?', [id]);
 
     // Act
+    const outcome = await tick();
+
+    // Assess
+    expect(outcome).toMatchObject({ status: 'processed', detail: { registered: 1 } });
+    expect((await findDesign(db.pool, id))?.status).toBe('registered');
+    expect(await store.head(BUCKETS.incomingDesigns, uploadKeyFor(id))).toBeUndefined();
+  });
+
+  it('finishes an upload whose attempt was killed during a database stall after its claim landed', async () => {
+    // Prepare: another transaction holds the design's row, as a stalled database would.
+    const file = uniqueStl();
+    const id = await designAwaitingUpload(file);
+    const stall = await db.pool.getConnection();
+    try {
+      await stall.beginTransaction();
+      await stall.query('SELECT id FROM designs WHERE id = ? FOR UPDATE', [id]);
+
+      // Act: the first delivery's claim waits on the row; its process is killed while waiting;
+      // then the stall ends and the dead process's claim lands.
+      const failed = routerLogged(
+        (line) => line.msg === 'event delivery failed' && line.object === uploadKeyFor(id),
+      );
+      await store.put(BUCKETS.incomingDesigns, uploadKeyFor(id), file);
+      await untilClaimWaitsOnTheRow();
+      for (const pid of runner.pool(ipUploadManifest.name).pids) process.kill(pid, 'SIGKILL');
+      await failed;
+      await stall.rollback();
+    } finally {
+      stall.release();
+    }
+    await router.idle();
+
+    // Assess: the claim landed for the dead attempt, later deliveries left the design to it and
+    // nothing was dead-lettered; the design waits for its lease to lapse.
+    const [claimed] = await db.pool.query<RowDataPacket[]>(
+      'SELECT status, lease_until > NOW(3) + INTERVAL 60 SECOND AS long_lease FROM designs WHERE id = ?',
+      [id],
+    );
+    expect(claimed[0]).toMatchObject({ status: 'validating', long_lease: 1 });
+    const delivered = routerLog.filter(
+      (line) => line.msg === 'event delivered' && line.object === uploadKeyFor(id),
+    );
+    expect(delivered.map((line) => line.result)).toEqual([
+      { status: 'ignored', reason: `design ${id} is being processed by another attempt` },
+    ]);
+    expect(await router.deadLetters()).toEqual([]);
+
+    // Act: the 180 s lease runs out (moved back here rather than waited for); the next tick comes.
+    await db.pool.query('UPDATE designs SET lease_until = NOW(3) - INTERVAL 1 SECOND WHERE id = ?', [id]);
     const outcome = await tick();
 
     // Assess
