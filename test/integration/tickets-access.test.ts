@@ -452,6 +452,12 @@ describe('Functions: tickets and show-access', () => {
         code: 'ticket_revoked',
       });
       expect(await ticketRow(ticketId)).toMatchObject({ status: 'revoked', revoked_reason: 'chargeback' });
+      // On the edge's revocation list from the same transaction, once.
+      const [listed] = await db.pool.query<RowDataPacket[]>(
+        'SELECT kind, reason, keep_until > NOW(3) + INTERVAL 3600 SECOND AS outlives_tokens FROM edge_revocations WHERE grant_id = ?',
+        [ticketId],
+      );
+      expect(listed).toEqual([{ kind: 'ticket', reason: 'chargeback', outlives_tokens: 1 }]);
     });
 
     it('hides another creator’s ticket (404) and changes nothing', async () => {
@@ -475,7 +481,7 @@ describe('Functions: tickets and show-access', () => {
       // Prepare
       const videoId = await insertReadyVideo(creator.orgId);
       const show = await insertShow(creator.orgId, { videoId });
-      await insertTickets(show, viewer.orgId);
+      const [ticketId] = (await insertTickets(show, viewer.orgId)) as [string];
       const before = Date.now();
 
       // Act
@@ -492,6 +498,8 @@ describe('Functions: tickets and show-access', () => {
         ok: true,
         assetId: videoId,
         objectPath: `videos/${videoId}/v2/master.m3u8`,
+        // Bound to the ticket, so revoking it reaches the edge (playback-revocation.test.ts).
+        grantId: ticketId,
       });
       const expiresAt = Date.parse(playback.expiresAt);
       expect(expiresAt).toBeGreaterThanOrEqual(before + PLAYBACK_TTL_SECONDS * 1000 - 1000);

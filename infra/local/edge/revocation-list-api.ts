@@ -52,7 +52,7 @@ export class EdgeDictionary {
   }
 }
 
-interface BatchItem {
+export interface BatchItem {
   readonly op: 'create' | 'update' | 'upsert' | 'delete';
   readonly item_key: string;
   readonly item_value?: string;
