@@ -1,4 +1,4 @@
-import { readConfig } from '../../shared/config/config.ts';
+import { configFields, readConfig } from '../../shared/config/config.ts';
 import {
   bucketsConfig,
   chainConfig,
@@ -13,6 +13,11 @@ const shape = {
   ...chainConfig,
   ...bucketsConfig,
   ...queuesConfig,
+  /**
+   * Local cloud only: where it reports the start-up steps still running (infra/local/startup-status.ts).
+   * Until they are done, health answers 503 naming them. Unset on OCI, which has no such phase.
+   */
+  STARTUP_STATUS_URL: configFields.url.optional(),
 };
 
 export const healthConfigKeys = Object.keys(shape);

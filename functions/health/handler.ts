@@ -3,8 +3,7 @@ import { MySqlWorkQueue } from '../../shared/queue/mysql-queue.ts';
 import { createApi } from '../../shared/runtime/api.ts';
 import { httpFunction } from '../../shared/runtime/function.ts';
 import { objectStoreFromConfig } from '../../shared/storage/s3-object-store.ts';
-import { serveApiReference } from './api-reference.ts';
-import { runChecks } from './checks.ts';
+import { runChecks, stillStarting } from './checks.ts';
 import { loadHealthConfig } from './config.ts';
 import { chainProbe, databaseProbe, objectStorageProbe, queueProbe } from './probes.ts';
 
@@ -22,12 +21,19 @@ const probes = {
 
 export const handler = httpFunction(() => {
   const app = createApi();
-  serveApiReference(app);
   // Liveness: the function is up and serving; touches no dependency (load balancers, benchmarks).
   app.get('/health/live', (_req, res) => {
     res.set('Cache-Control', 'no-store').json({ status: 'ok' });
   });
   app.get('/health', async (_req, res) => {
+    // Readiness, not only dependencies: nothing is ready before the platform's start-up is done.
+    const starting = config.STARTUP_STATUS_URL
+      ? await stillStarting(config.STARTUP_STATUS_URL, PROBE_TIMEOUT_MS)
+      : undefined;
+    if (starting) {
+      res.status(503).set('Cache-Control', 'no-store').set('Retry-After', '1').json(starting);
+      return;
+    }
     const report = await runChecks(probes, PROBE_TIMEOUT_MS);
     res
       .status(report.status === 'ok' ? 200 : 503)

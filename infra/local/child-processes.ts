@@ -14,13 +14,13 @@ import { type ChildProcess, type SpawnOptions, spawn, spawnSync } from 'node:chi
  * - **Each child gets its own process group** (`detached`), so a terminal's Ctrl-C reaches only
  *   the local cloud, which then stops its parts in order (gateway first, database last) instead
  *   of every process dying at once mid-request.
- * - **A registry** of the children still running, so a second Ctrl-C can signal all of them at
+ * - **A registry** of the children still running, so a second Ctrl-C can stop all of them at
  *   once without waiting for the orderly stop.
  *
  * Without setpriv (not Linux, or util-linux missing) children stay in our process group, which
  * is how it worked before: Ctrl-C still reaches them, a SIGKILL of the parent does not.
  */
-const running = new Set<ChildProcess>();
+const running = new Map<ChildProcess, NodeJS.Signals>();
 
 /** Marks a process as belonging to the local cloud of one data folder (found again by tests). */
 export const LOCAL_CLOUD_MARKER = 'FORGECAST_LOCAL_CLOUD_DIR';
@@ -37,6 +37,8 @@ function canUseParentDeathSignal(): boolean {
 export interface ChildSpawnOptions extends Omit<SpawnOptions, 'detached'> {
   /** What the kernel sends the child when the local cloud's process ends (SIGTERM by default). */
   readonly parentDeathSignal?: NodeJS.Signals;
+  /** What a second Ctrl-C sends it (SIGKILL by default: it must end even a hung process). */
+  readonly stopNowSignal?: NodeJS.Signals;
 }
 
 export function spawnChild(
@@ -44,7 +46,7 @@ export function spawnChild(
   args: readonly string[],
   options: ChildSpawnOptions,
 ): ChildProcess {
-  const { parentDeathSignal = 'SIGTERM', ...spawnOptions } = options;
+  const { parentDeathSignal = 'SIGTERM', stopNowSignal = 'SIGKILL', ...spawnOptions } = options;
   const guarded = canUseParentDeathSignal();
   const child = guarded
     ? spawn('setpriv', ['--pdeathsig', parentDeathSignal, '--', command, ...args], {
@@ -52,16 +54,16 @@ export function spawnChild(
         detached: true,
       })
     : spawn(command, [...args], spawnOptions);
-  running.add(child);
+  running.set(child, stopNowSignal);
   child.once('exit', () => running.delete(child));
   child.once('error', () => running.delete(child));
   return child;
 }
 
-/** Signals every child still running (a second Ctrl-C: no orderly stop, nothing left behind). */
-export function signalAllChildren(signal: NodeJS.Signals): number {
+/** Stops every child still running at once with its stop-now signal (a second Ctrl-C). */
+export function stopAllChildrenNow(): number {
   let signalled = 0;
-  for (const child of running) {
+  for (const [child, signal] of running) {
     if (child.exitCode === null && child.signalCode === null && child.kill(signal)) signalled += 1;
   }
   return signalled;

@@ -9,6 +9,7 @@ import { createS3ObjectStore } from '../../shared/storage/s3-object-store.ts';
 import { transcoderConfigKeys } from '../../workers/transcoder/config.ts';
 import { gatewayRoutes, runnerFunctions } from './catalog-runtime.ts';
 import { LOCAL_CHAIN_ID, startLocalChain } from './chain.ts';
+import { LOCAL_CLOUD_MARKER } from './child-processes.ts';
 import { loadOrCreateCredentials } from './credentials.ts';
 import { deployLocalContracts } from './deploy-contracts.ts';
 import { startLocalEdge } from './edge/edge.ts';
@@ -21,7 +22,9 @@ import { type RunningMetricsCollector, startMetricsCollector } from './metrics/c
 import { startPoolControl } from './pool-control.ts';
 import { startS3Server } from './s3/server.ts';
 import { Scheduler, scheduledCalls } from './scheduler.ts';
+import { type StartupStatus, startStartupStatus } from './startup-status.ts';
 import { type RunningLocalStripe, startLocalStripe } from './stripe/server.ts';
+import { supervise } from './supervise.ts';
 import { TranscoderPool } from './transcoder-pool.ts';
 
 export const LOCAL_REGION = 'local-1';
@@ -72,6 +75,18 @@ export interface LocalCloudOptions {
   readonly blockIntervalMs?: number;
   readonly logLevel?: string;
   readonly log?: (source: string, line: Record<string, unknown> | string) => void;
+  /** Aborts the start: what has started is stopped again and the promise rejects with the reason. */
+  readonly signal?: AbortSignal;
+  /**
+   * Start-up steps the caller finishes after this function returns (`npm start`: warm functions,
+   * the operator key); health answers 503 naming them until `startup.done(step)` for each.
+   */
+  readonly startupSteps?: readonly string[];
+  /**
+   * A dependency died and could not be kept running (MariaDB restarted too often): the caller
+   * must stop the cloud. Without it, the failure is only logged.
+   */
+  readonly onFatal?: (message: string) => void;
 }
 
 export interface LocalCloud {
@@ -90,6 +105,8 @@ export interface LocalCloud {
   /** The local stand-in for OCI Monitoring: `metricsUrl` serves Prometheus text. */
   readonly metrics: RunningMetricsCollector;
   readonly contracts: Readonly<Record<string, string>>;
+  /** What is still starting; health is 503 until it is empty. */
+  readonly startup: StartupStatus;
   stop(): Promise<void>;
 }
 
@@ -107,19 +124,43 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       await step().catch((err) => log('cloud', `stop failed: ${String(err)}`));
   };
 
+  const checkpoint = () => options.signal?.throwIfAborted();
+
   try {
+    checkpoint();
+    const ownSteps = ['database', 'chain', 'object storage', 'gateway'];
+    const startup = await startStartupStatus([...ownSteps, ...(options.startupSteps ?? [])]);
+    stops.push(startup.close);
     const credentials = await loadOrCreateCredentials(dataDir);
 
     let mysqlUrl = options.mysqlUrl;
     if (!mysqlUrl) {
-      const db = await startMariaDb({
-        dataDir: join(dataDir, 'mariadb'),
-        log: (line) => log('mariadb', line),
+      const mariaDbDir = join(dataDir, 'mariadb');
+      let port: number | undefined;
+      const db = await supervise({
+        name: 'MariaDB',
+        // A restart keeps the port: every function's MYSQL_URL names it.
+        start: async () => {
+          const started = await startMariaDb({
+            dataDir: mariaDbDir,
+            ...(port !== undefined ? { port } : {}),
+            log: (line) => log('mariadb', line),
+          });
+          port = started.port;
+          return started;
+        },
+        log: (line) => log('cloud', line),
+        onGiveUp: (message) => {
+          log('cloud', { level: 'error', msg: message });
+          options.onFatal?.(message);
+        },
       });
       stops.push(db.stop);
-      mysqlUrl = db.url;
+      mysqlUrl = db.current().url;
     }
+    checkpoint();
     const migration = await migrate(mysqlUrl);
+    startup.done('database');
     log('cloud', { msg: 'database migrated', ...migration });
 
     let chain = options.chain;
@@ -136,8 +177,11 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         relayerKey: local.privateKeys.relayer,
       };
     }
+    checkpoint();
     const relayerAddress = await addressOf(chain.relayerKey);
     const contracts = await deployLocalContracts(chain.rpcUrl, chain.deployerKey, relayerAddress);
+    startup.done('chain');
+    checkpoint();
 
     let events: EventRouter | undefined;
     const s3 = await startS3Server({
@@ -152,6 +196,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       onInternalError: (error) => log('s3', { level: 'error', msg: 'internal error', error: String(error) }),
     });
     stops.push(s3.stop);
+    startup.done('object storage');
 
     const edgeTokenKeys = credentials.edgeTokenKeyHex;
     const edge = await startLocalEdge({
@@ -232,7 +277,10 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       MASTER_KEY_BASE64: credentials.masterKeyBase64,
       LOG_LEVEL: options.logLevel ?? 'info',
       TZ: 'UTC',
+      STARTUP_STATUS_URL: startup.url,
     };
+    // Not config: marks every process of this cloud, so leftovers of its data folder can be found.
+    const processMarker = { [LOCAL_CLOUD_MARKER]: dataDir };
 
     // Built before the runner: the scaler's config needs the pool control URL. Started last.
     const transcoderCount = options.transcoders?.count ?? 1;
@@ -248,6 +296,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
           }),
         ),
         ...metricsEnv,
+        ...processMarker,
         ...(options.transcoders?.env ?? {}),
       },
       log: (worker, line) => log(worker, line),
@@ -262,7 +311,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     const runner = new FnRunner(
       runnerFunctions(platformEnv, (fn, _stream, line) => log(`fn:${fn}`, line)).map((fn) => ({
         ...fn,
-        env: { ...fn.env, ...metricsEnv },
+        env: { ...fn.env, ...metricsEnv, ...processMarker },
       })),
       { processesPerFunction: options.processesPerFunction ?? 2 },
     );
@@ -296,6 +345,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     stops.push(() => scheduler.close());
     scheduler.start();
 
+    checkpoint();
     const gateway = await startGateway({
       runner,
       routes: gatewayRoutes(),
@@ -311,6 +361,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
 
     stops.push(() => transcoders.stop());
     transcoders.start();
+    startup.done('gateway');
 
     return {
       gatewayUrl: gateway.url,
@@ -326,6 +377,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       transcoders,
       metrics,
       contracts: { ...contracts },
+      startup,
       stop,
     };
   } catch (err) {

@@ -1,9 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { catalog } from '../../functions/index.ts';
 import { ensureOperatorKey } from './bootstrap.ts';
-import { startLocalCloud } from './cloud.ts';
+import { stopAllChildrenNow } from './child-processes.ts';
+import { type LocalCloud, startLocalCloud } from './cloud.ts';
 
 /**
  * `npm start`: the whole platform on this machine. Data lives under one folder
@@ -28,6 +30,13 @@ if (values.reset || values['reset-only']) {
 const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const verbose = values.verbose || process.env.LOG_LEVEL === 'debug';
 
+/**
+ * The console at the default level shows what happened, not that nothing did: the record a
+ * function writes for each event it handled is left out when the event changed nothing (a
+ * scheduled tick that found no work), which at a 2 s schedule would fill the screen, and so is
+ * the gateway's access record of a request answered below 400. Failed requests and failures
+ * (warn/error records) are always shown. `LOG_LEVEL=debug` (or --verbose) shows all.
+ */
 function printLog(source: string, line: Record<string, unknown> | string): void {
   let record: Record<string, unknown>;
   if (typeof line === 'string') {
@@ -40,67 +49,192 @@ function printLog(source: string, line: Record<string, unknown> | string): void 
   const level = String(record.level ?? 'info');
   if (!verbose && (level === 'debug' || (source === 'mariadb' && level === 'info') || source === 'chain'))
     return;
+  if (!verbose && record.msg === 'event handled' && changedNothing(record.outcome)) return;
+  if (!verbose && source === 'gateway' && record.msg === 'request' && answeredFine(record)) return;
   const { msg, level: _l, time: _t, ...rest } = record;
   const extra = Object.keys(rest).length > 0 ? ` ${JSON.stringify(rest)}` : '';
   const write = level === 'error' || level === 'warn' ? console.error : console.log;
   write(`[${source}] ${level === 'info' ? '' : `${level.toUpperCase()} `}${String(msg ?? '')}${extra}`);
 }
 
+/**
+ * Where a run stands or how it went about it, not what it did: a chain head, a report id or a
+ * loop's pass count moves on every tick.
+ */
+const POSITION_FIELDS = new Set([
+  'head',
+  'nextBlock',
+  'blockNumber',
+  'fromBlock',
+  'toBlock',
+  'id',
+  'ms',
+  'passes',
+]);
+
+/** The gateway's access record of a request the function answered below 400 (the client has it). */
+function answeredFine(record: Record<string, unknown>): boolean {
+  return record.outcome === 'ok' && typeof record.status === 'number' && record.status < 400;
+}
+
+/** `processed` with every count in its detail zero: a tick that found nothing to do. */
+function changedNothing(outcome: unknown): boolean {
+  if (typeof outcome !== 'object' || outcome === null) return false;
+  const { status, detail } = outcome as { status?: unknown; detail?: unknown };
+  return status === 'processed' && !countsSomething(detail, 0);
+}
+
+function countsSomething(value: unknown, depth: number): boolean {
+  if (typeof value === 'number') return value !== 0;
+  if (typeof value !== 'object' || value === null || depth > 4) return false;
+  if (Array.isArray(value)) return value.some((item) => countsSomething(item, depth + 1));
+  return Object.entries(value).some(
+    ([key, item]) => !POSITION_FIELDS.has(key) && countsSomething(item, depth + 1),
+  );
+}
+
+/**
+ * How this program ends, whatever ends it (docs/architecture.md, "The local cloud"):
+ * - Ctrl-C, SIGTERM (a supervisor, `timeout`, CI), SIGHUP, or the parent going away (npm's shell
+ *   killed by a SIGTERM sent to npm does not pass it on): an orderly stop, also in the middle of
+ *   the start, then exit 0.
+ * - A second one: every child is stopped at once, exit 130.
+ * - A failed start or a dependency that cannot be kept running: everything is stopped, the reason
+ *   printed, exit 1.
+ * - A crash or SIGKILL of this process: the kernel signals every child (child-processes.ts).
+ */
+const stopRequest = new AbortController();
+let exitCode = 0;
+let stopReason: string | undefined;
+let firstSignalAt: number | undefined;
+/**
+ * One Ctrl-C can arrive twice: from the terminal (to the whole process group) and forwarded by
+ * npm when it is our parent. A signal this soon after the first is that echo, not a second Ctrl-C.
+ */
+const SIGNAL_ECHO_MS = 300;
+
+function requestStop(reason: string, code = 0): void {
+  if (stopReason !== undefined) return;
+  stopReason = reason;
+  exitCode = code;
+  stopRequest.abort(new Error(reason));
+}
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    const now = performance.now();
+    if (firstSignalAt === undefined) {
+      firstSignalAt = now;
+      requestStop(signal);
+    } else if (now - firstSignalAt > SIGNAL_ECHO_MS) {
+      console.error(`\n${signal} again: stopping every process now`);
+      stopAllChildrenNow();
+      process.exit(130);
+    }
+  });
+}
+
+/** Our parent's pid as the kernel sees it now (`process.ppid` is read once at start). */
+function currentParentPid(): number | undefined {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    return Number.parseInt(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1] ?? '', 10);
+  } catch {
+    return undefined;
+  }
+}
+const parentAtStart = currentParentPid();
+if (parentAtStart !== undefined && parentAtStart > 1) {
+  setInterval(() => {
+    const parent = currentParentPid();
+    if (parent !== undefined && parent !== parentAtStart) requestStop('parent process exited');
+  }, 1_000).unref();
+}
+
 const started = performance.now();
 console.log(`forgecast local cloud: starting (data in ${dataDir})`);
-const cloud = await startLocalCloud({
-  dataDir,
-  gatewayPort: port('GATEWAY_PORT', 8080),
-  s3Port: port('S3_PORT', 9000),
-  chainPort: port('CHAIN_PORT', 8545),
-  edgePort: port('EDGE_PORT', 8081),
-  stripePort: port('STRIPE_PORT', 12111),
-  metricsPort: port('METRICS_PORT', 9464),
-  transcoders: {
-    count: port('TRANSCODER_WORKERS', 1),
-    // The scaler moves the pool between these (both TRANSCODER_WORKERS unless set).
-    min: port('TRANSCODER_MIN_WORKERS', port('TRANSCODER_WORKERS', 1)),
-    max: port('TRANSCODER_MAX_WORKERS', port('TRANSCODER_WORKERS', 1)),
-  },
-  ...(process.env.MYSQL_URL ? { mysqlUrl: process.env.MYSQL_URL } : {}),
-  ...(process.env.CHAIN_RPC_URL
-    ? {
-        chain: {
-          rpcUrl: process.env.CHAIN_RPC_URL,
-          deployerKey: process.env.CHAIN_DEPLOYER_KEY ?? '',
-          relayerKey: process.env.CHAIN_RELAYER_KEY ?? '',
-        },
-      }
-    : {}),
-  logLevel: process.env.LOG_LEVEL ?? 'info',
-  log: printLog,
-});
-await cloud.runner.warmAll();
-const operator = await ensureOperatorKey(cloud.mysqlUrl, dataDir);
+let cloud: LocalCloud | undefined;
+try {
+  cloud = await startLocalCloud({
+    dataDir,
+    gatewayPort: port('GATEWAY_PORT', 8080),
+    s3Port: port('S3_PORT', 9000),
+    chainPort: port('CHAIN_PORT', 8545),
+    edgePort: port('EDGE_PORT', 8081),
+    stripePort: port('STRIPE_PORT', 12111),
+    metricsPort: port('METRICS_PORT', 9464),
+    transcoders: {
+      count: port('TRANSCODER_WORKERS', 1),
+      // The scaler moves the pool between these (both TRANSCODER_WORKERS unless set).
+      min: port('TRANSCODER_MIN_WORKERS', port('TRANSCODER_WORKERS', 1)),
+      max: port('TRANSCODER_MAX_WORKERS', port('TRANSCODER_WORKERS', 1)),
+    },
+    ...(process.env.MYSQL_URL ? { mysqlUrl: process.env.MYSQL_URL } : {}),
+    ...(process.env.CHAIN_RPC_URL
+      ? {
+          chain: {
+            rpcUrl: process.env.CHAIN_RPC_URL,
+            deployerKey: process.env.CHAIN_DEPLOYER_KEY ?? '',
+            relayerKey: process.env.CHAIN_RELAYER_KEY ?? '',
+          },
+        }
+      : {}),
+    logLevel: process.env.LOG_LEVEL ?? 'info',
+    log: printLog,
+    signal: stopRequest.signal,
+    startupSteps: ['functions', 'operator key'],
+    onFatal: (message) => requestStop(`stopping: ${message}`, 1),
+  });
+  const running = cloud;
+  await untilStopRequested(
+    running.runner.warmAll(4, (name, error) =>
+      printLog('cloud', {
+        level: 'warn',
+        msg: `${name} is still not listening; its first call starts it again`,
+        error: error.message,
+      }),
+    ),
+  );
+  running.startup.done('functions');
+  const operator = await untilStopRequested(ensureOperatorKey(running.mysqlUrl, dataDir));
 
-console.log(`
+  console.log(`
 forgecast is ready in ${Math.round(performance.now() - started)} ms
-  API gateway      ${cloud.gatewayUrl}        (try: curl ${cloud.gatewayUrl}/health)
-  object storage   ${cloud.s3Endpoint}          (S3 API, path style; credentials in ${dataDir}/local-credentials.json)
-  CDN edge         ${cloud.edgeUrl}          (HLS behind tokens; playback URLs come from GET /v1/videos/{id})
-  Stripe (local)   ${cloud.stripe.url}         (Checkout Sessions and refunds; webhooks signed to /v1/webhooks/stripe)
-  metrics          ${cloud.metrics.metricsUrl}  (Prometheus text; infra/local/grafana/ has a scrape config and a dashboard)
-  transcoders      ${cloud.transcoders.workers.length} worker process(es) (TRANSCODER_WORKERS; the scaler keeps TRANSCODER_MIN_WORKERS..TRANSCODER_MAX_WORKERS)
-  chain JSON-RPC   ${cloud.chainRpcUrl}
-  database         ${cloud.mysqlUrl.replace(/\/\/[^@]*@/, '//…@')}
+  API gateway      ${running.gatewayUrl}        (try: curl ${running.gatewayUrl}/health)
+  object storage   ${running.s3Endpoint}          (S3 API, path style; credentials in ${dataDir}/local-credentials.json)
+  CDN edge         ${running.edgeUrl}          (HLS behind tokens; playback URLs come from GET /v1/videos/{id})
+  Stripe (local)   ${running.stripe.url}         (Checkout Sessions and refunds; webhooks signed to /v1/webhooks/stripe)
+  metrics          ${running.metrics.metricsUrl}  (Prometheus text; infra/local/grafana/ has a scrape config and a dashboard)
+  transcoders      ${running.transcoders.workers.length} worker process(es) (TRANSCODER_WORKERS; the scaler keeps TRANSCODER_MIN_WORKERS..TRANSCODER_MAX_WORKERS)
+  chain JSON-RPC   ${running.chainRpcUrl}
+  database         ${running.mysqlUrl.replace(/\/\/[^@]*@/, '//…@')}
   functions        ${catalog.map((e) => e.manifest.name).join(', ')}
   operator API key ${operator.created ? 'created: ' : ''}${operator.file}
 Ctrl-C stops everything; data stays in ${dataDir} (npm run reset wipes it).
 `);
-
-let stopping = false;
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  console.log(`\n${signal}: stopping…`);
-  await cloud.stop();
-  console.log('stopped cleanly');
-  process.exit(0);
+  // Health turns 200 only now: the key exists and the banner has been printed.
+  running.startup.done('operator key');
+} catch (err) {
+  if (stopReason === undefined) {
+    stopReason = 'start failed';
+    exitCode = 1;
+    console.error(`\nforgecast could not start: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
-process.on('SIGINT', () => void shutdown('SIGINT'));
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+if (stopReason === undefined) {
+  await new Promise((resolve) => stopRequest.signal.addEventListener('abort', resolve, { once: true }));
+}
+console.log(`\n${stopReason}: stopping…`);
+await cloud?.stop();
+console.log(exitCode === 0 ? 'stopped cleanly' : 'stopped');
+process.exit(exitCode);
+
+/** Resolves with `work`, or rejects as soon as a stop is requested (the stop then cleans up). */
+function untilStopRequested<T>(work: Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onStop = () => reject(stopRequest.signal.reason);
+    if (stopRequest.signal.aborted) onStop();
+    stopRequest.signal.addEventListener('abort', onStop, { once: true });
+    work.then(resolve, reject).finally(() => stopRequest.signal.removeEventListener('abort', onStop));
+  });
+}

@@ -1,10 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { constants as fsConstants } from 'node:fs';
 import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, delimiter, join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
+import { spawnChild } from './child-processes.ts';
 
 /**
  * A private MariaDB server started from the installed Debian binaries, with all state under
@@ -20,6 +21,8 @@ export interface StartMariaDbOptions {
 export interface RunningMariaDb {
   readonly url: string;
   readonly port: number;
+  /** Settles when the server process ends, for whatever reason (stop() or not). */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stop(): Promise<void>;
 }
 
@@ -137,12 +140,12 @@ function runToCompletion(
   args: readonly string[],
 ): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnChild(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
       output += chunk.toString();
     });
-    child.stderr.on('data', (chunk: Buffer) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
       output += chunk.toString();
     });
     child.on('error', reject);
@@ -256,7 +259,13 @@ async function launch(
     '--max-connections=300',
     ...rootFlags(),
   ];
-  const child = spawn(serverBinary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // SIGTERM is a clean shutdown for mariadbd, also when the kernel sends it because we died. A
+  // second Ctrl-C sends SIGKILL like to every child: it must end even a hung server, and InnoDB
+  // recovers from it at the next start.
+  const child = spawnChild(serverBinary, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    parentDeathSignal: 'SIGTERM',
+  });
   const stderrLines: string[] = [];
   const collect = (chunk: Buffer) => {
     for (const line of chunk.toString().split('\n')) {
@@ -268,10 +277,11 @@ async function launch(
   };
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
-  const exited = new Promise<number | null>((resolve) => {
-    child.on('exit', (code) => resolve(code));
-    child.on('error', () => resolve(-1));
+  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on('exit', (code, signal) => resolve({ code, signal }));
+    child.on('error', () => resolve({ code: -1, signal: null }));
   });
+  const exited = ended.then(({ code }) => code);
 
   try {
     await waitForReady(port, child, exited, () => stderrLines.join('\n'));
@@ -287,6 +297,7 @@ async function launch(
   return {
     url: `mysql://root@127.0.0.1:${port}/${DATABASE_NAME}`,
     port,
+    exited: ended,
     stop() {
       stopping ??= (async () => {
         await terminate(child, exited);

@@ -1,7 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { PoolMember, PoolMemberState } from '../../shared/pool/container-pool.ts';
+import { spawnChild } from './child-processes.ts';
 
 /** The bundled worker (scripts/build.ts); the same file the transcoder image runs. */
 export const TRANSCODER_ENTRY = fileURLToPath(new URL('../../dist/transcoder/main.js', import.meta.url));
@@ -12,7 +13,11 @@ export interface TranscoderPoolOptions {
   /** Slots in the pool, running or not (the Container Instances Terraform declares); `size` when omitted. */
   readonly maxSize?: number;
   readonly env: Readonly<Record<string, string>>;
-  /** Restart a worker that exits on its own (a container restart policy of ALWAYS). */
+  /**
+   * Restart a worker that exits on its own (a container restart policy of ALWAYS) after this
+   * delay, doubled for each exit in a row up to 30 s, so a worker that dies at once does not
+   * spin; a worker that ran for a minute starts the count again.
+   */
   readonly restartDelayMs?: number;
   readonly log?: (worker: string, line: string) => void;
 }
@@ -41,7 +46,12 @@ interface Slot {
   /** The latest process, kept after it exits (tests await its `exited`). */
   worker: TranscoderWorker | undefined;
   restart: NodeJS.Timeout | undefined;
+  /** Exits in a row without a minute of running in between (the restart backoff). */
+  quickExits: number;
 }
+
+const MAX_RESTART_DELAY_MS = 30_000;
+const STABLE_RUN_MS = 60_000;
 
 /**
  * The local stand-in for the Container Instances pool: `maxSize` slots, `size` of them running a
@@ -67,6 +77,7 @@ export class TranscoderPool {
       child: undefined,
       worker: undefined,
       restart: undefined,
+      quickExits: 0,
     }));
   }
 
@@ -127,9 +138,12 @@ export class TranscoderPool {
 
   #spawn(slot: Slot): void {
     slot.restart = undefined;
-    const child = spawn(process.execPath, [TRANSCODER_ENTRY], {
+    const startedAt = performance.now();
+    // SIGTERM when the local cloud dies: the worker releases its job, as on a scale-in.
+    const child = spawnChild(process.execPath, [TRANSCODER_ENTRY], {
       env: { ...this.#options.env, WORKER_ID: `${slot.name}-${Date.now().toString(36)}` },
       stdio: ['ignore', 'pipe', 'pipe'],
+      parentDeathSignal: 'SIGTERM',
     });
     for (const stream of [child.stdout, child.stderr]) {
       if (stream)
@@ -143,13 +157,18 @@ export class TranscoderPool {
     void exited.then(({ code, signal }) => {
       slot.child = undefined;
       if (this.#closing || slot.desired === 'stopped') return;
+      slot.quickExits = performance.now() - startedAt >= STABLE_RUN_MS ? 1 : slot.quickExits + 1;
+      const delayMs = Math.min(
+        (this.#options.restartDelayMs ?? 1000) * 2 ** (slot.quickExits - 1),
+        MAX_RESTART_DELAY_MS,
+      );
       this.#options.log?.(
         slot.name,
-        JSON.stringify({ level: 'warn', msg: 'worker exited; restarting', code, signal }),
+        JSON.stringify({ level: 'warn', msg: 'worker exited; restarting', code, signal, inMs: delayMs }),
       );
       slot.restart = setTimeout(() => {
         if (!this.#closing && slot.desired === 'running' && !slot.child) this.#spawn(slot);
-      }, this.#options.restartDelayMs ?? 1000);
+      }, delayMs);
       slot.restart.unref();
     });
   }

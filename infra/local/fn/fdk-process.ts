@@ -93,6 +93,8 @@ export class FdkProcess {
     if (Buffer.byteLength(this.socketPath) > 107)
       throw new FdkStartError(`socket path too long: ${this.socketPath}`, 'spawn');
     this.child = spawnChild(spec.command, spec.args, {
+      // Nothing to finish: a call in flight fails either way once the runner is gone.
+      parentDeathSignal: 'SIGKILL',
       env: {
         ...spec.env,
         FN_FORMAT: 'http-stream',
