@@ -1,34 +1,38 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
-import { clientResponseOf, fnHttpHeaders } from '../../infra/local/fn/http-intent.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gatewayRoutes } from '../../infra/local/catalog-runtime.ts';
 import { FnRunner } from '../../infra/local/fn/runner.ts';
+import { type RunningGateway, startGateway } from '../../infra/local/gateway/gateway.ts';
 import { OPENAPI_PATH } from '../../scripts/generate-openapi.ts';
 import { bundledFunction, OFFLINE_HEALTH_CONFIG } from '../support/bundle.ts';
 
 describe('GET /v1/openapi.json', () => {
-  it('is served by the bundled health function through the real FDK, public, equal to docs/openapi.json', async () => {
-    // Prepare: the built bundle (npm test builds it), with no dependency running: the reference
-    // needs none.
-    const runner = new FnRunner([bundledFunction('health', { ...OFFLINE_HEALTH_CONFIG }, 30)], {
+  let runner: FnRunner;
+  let gateway: RunningGateway;
+
+  beforeAll(async () => {
+    // Prepare: the bundled health function (npm test builds it) behind the local gateway with the
+    // catalog's own routes, no credential and no dependency running: the reference needs none.
+    runner = new FnRunner([bundledFunction('health', { ...OFFLINE_HEALTH_CONFIG }, 30)], {
       processesPerFunction: 1,
     });
-    try {
-      // Act
-      const outcome = await runner.call('health', {
-        headers: fnHttpHeaders('GET', '/v1/openapi.json', {}),
-        body: Buffer.alloc(0),
-      });
+    const routes = gatewayRoutes().filter((route) => route.functionName === 'health');
+    gateway = await startGateway({ runner, routes });
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await runner?.close();
+  });
 
-      // Assess
-      if (outcome.kind !== 'ok') throw new Error(`expected ok, got ${outcome.kind}`);
-      const response = clientResponseOf(outcome.reply);
-      expect(response.status).toBe(200);
-      expect(response.headers['content-type']?.[0]).toMatch(/^application\/json/);
-      const served = JSON.parse(response.body.toString('utf8')) as { openapi: string };
-      expect(served.openapi).toMatch(/^3\.1\./);
-      expect(served).toEqual(JSON.parse(readFileSync(OPENAPI_PATH, 'utf8')));
-    } finally {
-      await runner.close();
-    }
+  it('is public and is the committed docs/openapi.json, served through the gateway and the real FDK', async () => {
+    // Act
+    const response = await fetch(`${gateway.url}/openapi.json`);
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    const served = (await response.json()) as { openapi: string };
+    expect(served.openapi).toMatch(/^3\.1\./);
+    expect(served).toEqual(JSON.parse(readFileSync(OPENAPI_PATH, 'utf8')));
   }, 60_000);
 });
