@@ -6,8 +6,8 @@ import {
   createCustomToken,
   type FirebaseServiceAccount,
 } from '../../shared/shows/firebase-token.ts';
+import { findShowMedia, findValidTicketId, type ShowMedia } from '../../shared/shows/playback-access.ts';
 import { MASTER_PLAYLIST_NAME } from '../../shared/video/media-layout.ts';
-import { findShowMedia, findValidTicketId, type ShowMedia } from './access-store.ts';
 import { notReady, noValidTicket, showCancelled } from './errors.ts';
 
 interface Admission {

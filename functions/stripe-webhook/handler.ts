@@ -5,8 +5,8 @@ import { paymentsFromConfig } from '../../shared/payments/payments-from-config.t
 import { createApi, validate } from '../../shared/runtime/api.ts';
 import { httpFunction } from '../../shared/runtime/function.ts';
 import { stripeEventSchema } from '../../shared/shows/stripe-event.ts';
+import { recordEvent } from '../../shared/shows/stripe-event-log.ts';
 import { loadStripeWebhookConfig } from './config.ts';
-import { recordEvent } from './event-log.ts';
 import { stripeWebhookManifest } from './manifest.ts';
 import { type ProcessingDeps, processEvent } from './process-event.ts';
 import { signatureVerifier } from './verify-signature.ts';

@@ -18,7 +18,7 @@ import {
   STRIPE_EVENT_TYPES,
   type StripeEvent,
 } from '../../shared/shows/stripe-event.ts';
-import { markAttemptFailed, markProcessed } from './event-log.ts';
+import { markAttemptFailed, markProcessed } from '../../shared/shows/stripe-event-log.ts';
 
 export interface ProcessingDeps {
   readonly pool: DbPool;

@@ -3,6 +3,7 @@ import { NotFoundError } from '../../shared/errors.ts';
 import { appendToOutbox } from '../../shared/events/outbox.ts';
 import type { Principal } from '../../shared/runtime/auth-context.ts';
 import { verifyTicketCode } from '../../shared/shows/ticket-code.ts';
+import { findTicket, markCheckedIn, type Ticket } from '../../shared/shows/ticket-repository.ts';
 import { revokeTicket } from '../../shared/shows/tickets.ts';
 import {
   alreadyCheckedIn,
@@ -15,7 +16,6 @@ import {
   wrongShow,
 } from './errors.ts';
 import type { CheckInInput } from './schema.ts';
-import { findTicket, markCheckedIn, type Ticket } from './ticket-store.ts';
 
 /** The show's creator acts on its tickets; an operator (`admin`) on any. */
 function actsForShow(principal: Principal, ticket: Ticket): boolean {

@@ -4,6 +4,7 @@ import { createApi, parseJsonBody, validate } from '../../shared/runtime/api.ts'
 import { httpFunction } from '../../shared/runtime/function.ts';
 import { requirePrincipal, requireScope } from '../../shared/runtime/principal.ts';
 import { signTicketCode } from '../../shared/shows/ticket-code.ts';
+import { findHolderTicket, listHolderTickets } from '../../shared/shows/ticket-repository.ts';
 import { loadTicketsConfig } from './config.ts';
 import { checkIn, revoke } from './door.ts';
 import { presentTicket } from './present.ts';
@@ -14,7 +15,6 @@ import {
   revokeSchema,
   ticketIdSchema,
 } from './schema.ts';
-import { findHolderTicket, listHolderTickets } from './ticket-store.ts';
 
 const config = loadTicketsConfig();
 const pool = createPool(config.MYSQL_URL, { connectionLimit: 2 });

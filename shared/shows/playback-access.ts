@@ -1,7 +1,8 @@
 import type { RowDataPacket } from 'mysql2/promise';
-import type { DbPool } from '../../shared/db/pool.ts';
-import type { VideoStatus } from '../../shared/video/video.ts';
+import type { DbPool } from '../db/pool.ts';
+import type { VideoStatus } from '../video/video.ts';
 
+/** What show-access reads to admit a viewer to a show's playback or chat. */
 export interface ShowMedia {
   readonly id: string;
   readonly status: 'on_sale' | 'cancelled';

@@ -1,6 +1,6 @@
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import type { DbConnection, DbPool } from '../../shared/db/pool.ts';
-import { correlationIdOf, type StripeEvent } from '../../shared/shows/stripe-event.ts';
+import type { DbConnection, DbPool } from '../db/pool.ts';
+import { correlationIdOf, type StripeEvent } from './stripe-event.ts';
 
 /**
  * stripe_events: every delivery recorded once by event id before anything else happens, then

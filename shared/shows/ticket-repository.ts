@@ -1,7 +1,12 @@
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import type { DbConnection, DbPool } from '../../shared/db/pool.ts';
+import type { DbConnection, DbPool } from '../db/pool.ts';
 
 type Queryable = DbPool | DbConnection;
+
+/**
+ * Reads of the tickets table for the tickets function (its holder's list, one ticket, the door's
+ * check-in). Issuing and revoking are in tickets.ts; both files are the table's repository.
+ */
 
 export interface TicketShow {
   readonly id: string;
