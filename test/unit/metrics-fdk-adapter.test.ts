@@ -118,7 +118,8 @@ describe('FDK adapter metrics', () => {
     const { call, totals } = instrumented('authorizer', fn);
     await call();
     fail = true;
-    await call();
+    // A store that is down fails the call (the gateway answers 5xx), never a quiet refusal.
+    await expect(call()).rejects.toThrow('authorizer unavailable');
     expect(await totals()).toEqual({ requests: 2, errors: 1, latency_ms: 2 });
   });
 });
