@@ -99,9 +99,14 @@ export class MySqlWorkQueue implements WorkQueue {
   }
 
   async delete(receipt: string): Promise<void> {
-    const [result] = await this.#pool.query<ResultSetHeader>(
-      'DELETE FROM queue_messages WHERE queue = ? AND receipt = ? AND dead_lettered_at IS NULL',
-      [this.name, receipt],
+    // In a (retried) transaction: under concurrent receives InnoDB can pick this single-row
+    // delete as a deadlock victim (seen with 8 consumers on a loaded machine); a rolled-back
+    // delete is safe to run again.
+    const [result] = await withTransaction(this.#pool, (connection) =>
+      connection.query<ResultSetHeader>(
+        'DELETE FROM queue_messages WHERE queue = ? AND receipt = ? AND dead_lettered_at IS NULL',
+        [this.name, receipt],
+      ),
     );
     if (result.affectedRows === 0) throw new StaleReceiptError();
   }
@@ -110,10 +115,12 @@ export class MySqlWorkQueue implements WorkQueue {
     validateVisibility(visibilitySeconds);
     // The connection reports found rows (CLIENT_FOUND_ROWS), so an unchanged timestamp
     // still counts as a match.
-    const [result] = await this.#pool.query<ResultSetHeader>(
-      `UPDATE queue_messages SET visible_after = NOW(3) + INTERVAL ? MICROSECOND
-       WHERE queue = ? AND receipt = ? AND dead_lettered_at IS NULL AND expire_after > NOW(3)`,
-      [visibilitySeconds * 1_000_000, this.name, receipt],
+    const [result] = await withTransaction(this.#pool, (connection) =>
+      connection.query<ResultSetHeader>(
+        `UPDATE queue_messages SET visible_after = NOW(3) + INTERVAL ? MICROSECOND
+         WHERE queue = ? AND receipt = ? AND dead_lettered_at IS NULL AND expire_after > NOW(3)`,
+        [visibilitySeconds * 1_000_000, this.name, receipt],
+      ),
     );
     if (result.affectedRows === 0) throw new StaleReceiptError();
   }
