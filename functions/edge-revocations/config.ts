@@ -4,9 +4,12 @@ import { MAX_LIST_CHANGES, revocationListConfig } from '../../shared/cdn/revocat
 import { readConfig } from '../../shared/config/config.ts';
 import { databaseConfig } from '../../shared/config/platform.ts';
 
+// Not FASTLY_API_TOKEN: this function writes with its own token (FASTLY_REVOCATION_API_TOKEN).
+const { FASTLY_API_TOKEN: _purgeToken, ...cdnEndpoint } = cdnConfig;
+
 const shape = {
   ...databaseConfig,
-  ...cdnConfig,
+  ...cdnEndpoint,
   ...revocationListConfig,
   /**
    * How long one tick keeps watching for new revocations (polling every REVOCATION_POLL_MS).

@@ -5,7 +5,7 @@ import { edgeRevocationsConfigKeys } from './config.ts';
  * Pushes revoked playback grants to the CDN's revocation list (a Fastly edge dictionary) and
  * removes them once no token naming them can be valid. Revocations are written by whoever revokes
  * (stripe-webhook, stripe-sweep, tickets) in their own transaction; only this function holds the
- * Fastly token that may write dictionaries.
+ * Fastly token that may write dictionaries (FASTLY_REVOCATION_API_TOKEN).
  */
 export const edgeRevocationsManifest = defineManifest({
   name: 'edge-revocations',

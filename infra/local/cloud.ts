@@ -256,6 +256,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       FASTLY_SERVICE_IDS: LOCAL_CDN_SERVICE_ID,
       // edge-revocations writes revoked playback grants to the local edge's dictionary.
       FASTLY_REVOCATION_DICTIONARY_ID: LOCAL_REVOCATION_DICTIONARY_ID,
+      FASTLY_REVOCATION_API_TOKEN: credentials.cdnApiToken,
       TICKET_CODE_KEY: credentials.ticketCodeKeyHex,
       STRIPE_API_BASE: stripe.url,
       STRIPE_SECRET_KEY: credentials.stripeSecretKey,

@@ -100,6 +100,7 @@ locals {
     STRIPE_SECRET_KEY             = var.stripe_secret_key
     STRIPE_WEBHOOK_SECRETS        = var.stripe_webhook_secrets
     FASTLY_API_TOKEN              = var.fastly_api_token
+    FASTLY_REVOCATION_API_TOKEN   = var.fastly_revocation_api_token
     EDGE_TOKEN_KEYS               = var.edge_token_keys
     TICKET_CODE_KEY               = var.ticket_code_key
     CDN_LOG_SECRET                = var.cdn_log_secret

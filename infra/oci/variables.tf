@@ -192,7 +192,13 @@ variable "stripe_webhook_secrets" {
 }
 
 variable "fastly_api_token" {
-  description = "Fastly API token limited to the service, scope global: vod-package purges, edge-revocations writes the revocation dictionary (FASTLY_API_TOKEN)."
+  description = "Fastly API token with purge_select on the service (FASTLY_API_TOKEN)."
+  type        = string
+  sensitive   = true
+}
+
+variable "fastly_revocation_api_token" {
+  description = "Fastly API token with scope global, limited to the service: edge-revocations writes the forgecast_revoked dictionary with it (FASTLY_REVOCATION_API_TOKEN)."
   type        = string
   sensitive   = true
 }

@@ -151,21 +151,27 @@ function judge(status: number, body: string): void {
   }
 }
 
-/** Config shape for the revocation list (compose with cdnConfig). */
+/** Config shape for the revocation list (compose with cdnConfig's backend, base, service and timeout). */
 export const revocationListConfig = {
   /** The `forgecast_revoked` edge dictionary's id on the Fastly service (FASTLY_SERVICE_ID). */
   FASTLY_REVOCATION_DICTIONARY_ID: z.string().optional(),
+  /**
+   * A token that may write the service's dictionaries (Fastly scope `global`, limited to the
+   * service). Its own secret, so the purge token other functions hold can stay `purge_select`.
+   */
+  FASTLY_REVOCATION_API_TOKEN: z.string().optional(),
 };
 
-export interface RevocationListConfig extends CdnConfig {
+export interface RevocationListConfig extends Omit<CdnConfig, 'FASTLY_API_TOKEN'> {
   readonly FASTLY_REVOCATION_DICTIONARY_ID?: string | undefined;
+  readonly FASTLY_REVOCATION_API_TOKEN?: string | undefined;
 }
 
 /** The list the configuration asks for; a Fastly backend without its ids or token is a ConfigError. */
 export function revocationListFromConfig(config: RevocationListConfig): EdgeRevocationList {
   if (config.CDN_BACKEND === 'none') return noEdgeRevocationList;
   const missing = (
-    ['FASTLY_SERVICE_ID', 'FASTLY_API_TOKEN', 'FASTLY_REVOCATION_DICTIONARY_ID'] as const
+    ['FASTLY_SERVICE_ID', 'FASTLY_REVOCATION_API_TOKEN', 'FASTLY_REVOCATION_DICTIONARY_ID'] as const
   ).filter((name) => !config[name]);
   if (missing.length > 0) {
     throw new ConfigError(
@@ -177,7 +183,7 @@ export function revocationListFromConfig(config: RevocationListConfig): EdgeRevo
     apiBase: config.FASTLY_API_BASE,
     serviceId: config.FASTLY_SERVICE_ID as string,
     dictionaryId: config.FASTLY_REVOCATION_DICTIONARY_ID as string,
-    apiToken: config.FASTLY_API_TOKEN as string,
+    apiToken: config.FASTLY_REVOCATION_API_TOKEN as string,
     ...(config.FASTLY_TIMEOUT_MS === undefined ? {} : { timeoutMs: config.FASTLY_TIMEOUT_MS }),
   });
 }

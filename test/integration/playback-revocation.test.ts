@@ -224,7 +224,7 @@ describe('Playback revocation at the edge', () => {
       CDN_BACKEND: 'fastly',
       FASTLY_API_BASE: edge.url,
       FASTLY_SERVICE_ID: SERVICE_ID,
-      FASTLY_API_TOKEN: FASTLY_TOKEN,
+      FASTLY_REVOCATION_API_TOKEN: FASTLY_TOKEN,
       FASTLY_REVOCATION_DICTIONARY_ID: LOCAL_REVOCATION_DICTIONARY_ID,
     };
     runner = new FnRunner([
@@ -374,7 +374,7 @@ describe('Playback revocation at the edge', () => {
         CDN_BACKEND: 'fastly',
         FASTLY_API_BASE: edge.url,
         FASTLY_SERVICE_ID: SERVICE_ID,
-        FASTLY_API_TOKEN: 'a token the edge does not know',
+        FASTLY_REVOCATION_API_TOKEN: 'a token the edge does not know',
         FASTLY_REVOCATION_DICTIONARY_ID: LOCAL_REVOCATION_DICTIONARY_ID,
       }),
     ]);
@@ -400,7 +400,7 @@ describe('Playback revocation at the edge', () => {
         CDN_BACKEND: 'fastly',
         FASTLY_API_BASE: edge.url,
         FASTLY_SERVICE_ID: SERVICE_ID,
-        FASTLY_API_TOKEN: FASTLY_TOKEN,
+        FASTLY_REVOCATION_API_TOKEN: FASTLY_TOKEN,
         FASTLY_REVOCATION_DICTIONARY_ID: LOCAL_REVOCATION_DICTIONARY_ID,
       }),
     ]);
