@@ -140,11 +140,24 @@ function renderOperation(
   const successes = Object.entries(operation.responses).filter(([status]) => Number(status) < 400);
   const problems = Object.entries(operation.responses).filter(([status]) => Number(status) >= 400);
   out.push('', '**Answers:**', '');
+  const bodies: string[] = [];
   for (const [status, response] of successes) {
     const types = Object.keys(response.content ?? {});
     out.push(
       `- \`${status}\`${types.length > 0 ? ` (${types.map((type) => `\`${type}\``).join(', ')})` : ''}: ${response.description}`,
     );
+    const ref = String(response.content?.['application/json']?.schema?.$ref ?? '');
+    const schema = ref ? document.components.schemas[ref.split('/').pop() ?? ''] : undefined;
+    if (schema) {
+      bodies.push(
+        '',
+        `**\`${status}\` body:**`,
+        '',
+        '| member | type | always there | notes |',
+        '|---|---|---|---|',
+      );
+      bodies.push(...memberRows(schema, ''));
+    }
   }
   for (const [status, response] of problems) {
     const keys = Object.keys(response.content?.['application/problem+json']?.examples ?? {}).filter(
@@ -157,6 +170,7 @@ function renderOperation(
     }
     out.push(`- \`${status}\` problem: ${keys.map((key) => `\`${key}\``).join(', ')}`);
   }
+  out.push(...bodies);
   return out;
 }
 
@@ -177,12 +191,21 @@ function memberRows(schema: Json, prefix: string): string[] {
   const required = new Set((schema.required ?? []) as string[]);
   return Object.entries(properties).flatMap(([name, member]) => {
     const row = `| \`${prefix}${name}\` | ${typeText(member)} | ${required.has(name) ? 'yes' : 'no'} | ${rulesText(member)} |`;
-    const nested = member.type === 'object' ? memberRows(member, `${prefix}${name}.`) : [];
+    // Members of nested objects, of nullable objects and of arrays of objects, by dotted path.
+    const variants = Array.isArray(member.anyOf) ? (member.anyOf as Json[]) : [member];
+    const nested = variants.flatMap((variant) => {
+      if (variant.type === 'object') return memberRows(variant, `${prefix}${name}.`);
+      const items = variant.items as Json | undefined;
+      if (variant.type === 'array' && items?.type === 'object')
+        return memberRows(items, `${prefix}${name}[].`);
+      return [];
+    });
     return [row, ...nested];
   });
 }
 
 function typeText(schema: Json): string {
+  if (schema.const !== undefined) return `\`${JSON.stringify(schema.const)}\``;
   if (Array.isArray(schema.enum))
     return schema.enum.map((value) => `\`${JSON.stringify(value)}\``).join(' \\| ');
   if (Array.isArray(schema.anyOf)) return (schema.anyOf as Json[]).map(typeText).join(' or ');
@@ -215,7 +238,8 @@ function rulesText(schema: Json): string {
   return rules.join('; ');
 }
 
-const cell = (text: string) => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
+// Table cells: a pipe would end the cell, and <words> would render as (hidden) HTML tags.
+const cell = (text: string) => text.replaceAll('|', '\\|').replaceAll('<', '&lt;').replaceAll('\n', ' ');
 
 if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const document = buildCatalogOpenApi();

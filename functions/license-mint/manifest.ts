@@ -10,6 +10,12 @@ import {
 import { defineManifest } from '../../shared/runtime/manifest.ts';
 import { licenseMintConfigKeys } from './config.ts';
 import {
+  licensePageResponse,
+  licenseResponse,
+  pendingLicenseResponse,
+  revokedLicenseResponse,
+} from './responses.ts';
+import {
   createLicenseSchema,
   idempotencyKeySchema,
   licenseIdSchema,
@@ -45,8 +51,8 @@ export const licenseMintManifest = defineManifest({
         headers: z.object({ 'idempotency-key': idempotencyKeySchema }),
         body: createLicenseSchema,
         responses: {
-          201: { description: 'Issued and mined: token id and transaction', contentType: 'application/json' },
-          202: { description: 'Recorded, not mined yet: poll `statusUrl`', contentType: 'application/json' },
+          201: { description: 'Issued and mined: token id and transaction', schema: licenseResponse },
+          202: { description: 'Recorded, not mined yet: poll `statusUrl`', schema: pendingLicenseResponse },
         },
         problems: () => [
           new NotFoundError(''),
@@ -66,7 +72,7 @@ export const licenseMintManifest = defineManifest({
         operationId: 'listLicenses',
         summary: 'List licenses the organisation issued or holds',
         query: listQuerySchema,
-        responses: { 200: { description: '`items` and `nextCursor`', contentType: 'application/json' } },
+        responses: { 200: { description: '`items` and `nextCursor`', schema: licensePageResponse } },
       },
     },
     {
@@ -79,7 +85,7 @@ export const licenseMintManifest = defineManifest({
         params: byId,
         query: z.object({ chain: z.enum(['live']).optional() }),
         responses: {
-          200: { description: 'The license (`onChain` with `?chain=live`)', contentType: 'application/json' },
+          200: { description: 'The license (`chain.live` with `?chain=live`)', schema: licenseResponse },
         },
         problems: () => [new NotFoundError('')],
       },
@@ -96,7 +102,7 @@ export const licenseMintManifest = defineManifest({
         responses: {
           200: {
             description: 'The revoked license with `revocationOnChain`',
-            contentType: 'application/json',
+            schema: revokedLicenseResponse,
           },
         },
         problems: () => [new NotFoundError(''), new ForbiddenError('')],

@@ -4,6 +4,7 @@ import type { PrintRefusal } from '../../shared/licenses/print-refusal.ts';
 import { defineManifest } from '../../shared/runtime/manifest.ts';
 import { printAuthorizeConfigKeys } from './config.ts';
 import { designUnavailable, grantAlreadyUsed, grantExpired, printersOnly, refusalError } from './errors.ts';
+import { printGrantResponse, printJobResponse } from './responses.ts';
 import { authorizePrintSchema, completePrintSchema, idSchema } from './schema.ts';
 
 const printer = { type: 'scoped', anyOf: ['prints:authorize'] } as const;
@@ -29,7 +30,7 @@ export const printAuthorizeManifest = defineManifest({
         description:
           'Printer credential only. The grant holds the job id, serial, a 5-minute download URL of the encrypted design and its content key wrapped for this printer’s public key.',
         body: authorizePrintSchema,
-        responses: { 201: { description: 'The grant', contentType: 'application/json' } },
+        responses: { 201: { description: 'The grant', schema: printGrantResponse } },
         problems: () => [
           printersOnly(),
           new UnauthorizedError(''),
@@ -52,7 +53,7 @@ export const printAuthorizeManifest = defineManifest({
         operationId: 'getPrintJob',
         summary: 'A print job (its printer, or the license holder)',
         params: byId,
-        responses: { 200: { description: 'The job', contentType: 'application/json' } },
+        responses: { 200: { description: 'The job', schema: printJobResponse } },
         problems: () => [new NotFoundError('')],
       },
     },
@@ -65,7 +66,7 @@ export const printAuthorizeManifest = defineManifest({
         summary: 'Report how a granted print ended',
         params: byId,
         body: completePrintSchema,
-        responses: { 200: { description: 'The job with its outcome', contentType: 'application/json' } },
+        responses: { 200: { description: 'The job with its outcome', schema: printJobResponse } },
         problems: () => [printersOnly(), new NotFoundError(''), grantAlreadyUsed(''), grantExpired()],
       },
     },

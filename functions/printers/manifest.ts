@@ -3,6 +3,12 @@ import { NotFoundError } from '../../shared/errors.ts';
 import { InvalidPrinterKeyError } from '../../shared/printers/printer-public-key.ts';
 import { defineManifest } from '../../shared/runtime/manifest.ts';
 import { printersConfigKeys } from './config.ts';
+import {
+  printerPageResponse,
+  printerResponse,
+  registeredPrinterResponse,
+  rotatedCredentialResponse,
+} from './responses.ts';
 import { listQuerySchema, printerIdSchema, registerPrinterSchema } from './schema.ts';
 
 const write = { type: 'scoped', anyOf: ['printers:write', 'admin'] } as const;
@@ -27,7 +33,7 @@ export const printersManifest = defineManifest({
         description: 'The answer carries the printer credential `fcp_…` once; only its hash is stored.',
         body: registerPrinterSchema,
         responses: {
-          201: { description: 'The printer and its `credential`', contentType: 'application/json' },
+          201: { description: 'The printer and its `credential`', schema: registeredPrinterResponse },
         },
         problems: () => [new InvalidPrinterKeyError('')],
       },
@@ -40,7 +46,7 @@ export const printersManifest = defineManifest({
         operationId: 'listPrinters',
         summary: 'List the organisation’s printers',
         query: listQuerySchema,
-        responses: { 200: { description: '`items` and `nextCursor`', contentType: 'application/json' } },
+        responses: { 200: { description: '`items` and `nextCursor`', schema: printerPageResponse } },
       },
     },
     {
@@ -51,7 +57,7 @@ export const printersManifest = defineManifest({
         operationId: 'getPrinter',
         summary: 'A printer',
         params: byId,
-        responses: { 200: { description: 'The printer', contentType: 'application/json' } },
+        responses: { 200: { description: 'The printer', schema: printerResponse } },
         problems: () => [new NotFoundError('')],
       },
     },
@@ -77,7 +83,10 @@ export const printersManifest = defineManifest({
         params: byId,
         body: null,
         responses: {
-          200: { description: '`id` and the new `credential`, shown once', contentType: 'application/json' },
+          200: {
+            description: '`id` and the new `credential`, shown once',
+            schema: rotatedCredentialResponse,
+          },
         },
         problems: () => [new NotFoundError('')],
       },
