@@ -9,6 +9,11 @@ import {
   playbackUrlsFromConfig,
 } from '../../shared/cdn/cdn-from-config.ts';
 import { signEdgePath, verifyEdgeRequest } from '../../shared/cdn/edge-token.ts';
+import {
+  noEdgeRevocationList,
+  revocationListConfig,
+  revocationListFromConfig,
+} from '../../shared/cdn/revocation-list.ts';
 import { readConfig } from '../../shared/config/config.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import { newId } from '../../shared/ids.ts';
@@ -254,5 +259,33 @@ describe('edge and CDN configuration', () => {
     expect(thrown).toBeInstanceOf(ConfigError);
     expect((thrown as ConfigError).variables).toEqual(['FASTLY_SERVICE_ID']);
     expect(() => readConfig(cdnConfig, { CDN_BACKEND: 'akamai' })).toThrow(ConfigError);
+  });
+
+  it('keeps no revocation list without a CDN, and needs the dictionary id and its own token with Fastly', async () => {
+    const shape = { ...cdnConfig, ...revocationListConfig };
+    expect(revocationListFromConfig(readConfig(shape, {}))).toBe(noEdgeRevocationList);
+    await expect(noEdgeRevocationList.apply({ upsert: [], remove: [ASSET] })).resolves.toBeUndefined();
+    await expect(noEdgeRevocationList.apply({ upsert: [], remove: ['not-an-id'] })).rejects.toThrow(
+      RangeError,
+    );
+    let thrown: unknown;
+    try {
+      // The purge token is not enough: dictionary writes take their own (scope global).
+      revocationListFromConfig(
+        readConfig(shape, {
+          CDN_BACKEND: 'fastly',
+          FASTLY_SERVICE_ID: 'svc',
+          FASTLY_API_TOKEN: 'purge-token',
+        }),
+      );
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ConfigError);
+    expect((thrown as ConfigError).variables).toEqual([
+      'FASTLY_REVOCATION_API_TOKEN',
+      'FASTLY_REVOCATION_DICTIONARY_ID',
+    ]);
+    expect((thrown as ConfigError).message).not.toContain('purge-token');
   });
 });
