@@ -199,7 +199,8 @@ describe('Local Stripe: webhook deliveries as Stripe makes them', () => {
 
     // Act
     const success = await fetch(`${local.url}/checkout/success?session=${paid.sessionId}`);
-    const cancelled = await fetch(`${local.url}/checkout/cancelled?show=S1&hold=${open.holdId}`);
+    const showId = newId();
+    const cancelled = await fetch(`${local.url}/checkout/cancelled?show=${showId}&hold=${open.holdId}`);
     const unknown = await fetch(`${local.url}/checkout/success?session=cs_test_nothing`);
 
     // Assess
@@ -213,6 +214,10 @@ describe('Local Stripe: webhook deliveries as Stripe makes them', () => {
     expect(cancelled.status).toBe(200);
     expect(cancelPage).toContain('Nothing was charged');
     expect(cancelPage).toContain(`${local.url}/c/pay/${open.sessionId}`);
+    // Back to the show on the API that receives the webhooks (the local cloud's gateway).
+    expect(cancelPage).toContain(
+      `href="${endpoint?.url.replace(/\/webhooks\/stripe$/, '')}/shows/${showId}"`,
+    );
     expect(await unknown.text()).toContain('no such Checkout Session');
   });
 });

@@ -41,17 +41,16 @@ ${body}
 
 /**
  * The page a buyer lands on after paying (the success URL): it says what happened to the
- * session and what comes next, so the local cloud's checkout ends somewhere real. In production
- * the success URL is the shop's own page.
+ * session and what comes next, and links back to the show, so the local cloud's checkout ends
+ * somewhere real. In production the success URL is the shop's own page.
  */
-export function successPageHtml(session: CheckoutSessionObject | undefined): string {
+export function successPageHtml(session: CheckoutSessionObject | undefined, apiBase?: string): string {
   if (!session) {
     return page(
       'Checkout: unknown session',
       '<p>This local Stripe server has no such Checkout Session (it may have been restarted).</p>',
     );
   }
-  const showId = session.metadata.show_id;
   const next =
     '<p>forgecast issues the tickets when Stripe’s webhook reaches it, usually within a second: list them with <code>GET /v1/tickets</code> and your viewer key, then ask for playback with <code>POST /v1/shows/{id}/playback</code>.</p>';
   const state =
@@ -60,23 +59,29 @@ export function successPageHtml(session: CheckoutSessionObject | undefined): str
       : session.payment_status === 'paid'
         ? `<p>Payment received for session <code>${escapeHtml(session.id)}</code>.</p>${next}`
         : `<p>Your bank debit for session <code>${escapeHtml(session.id)}</code> is settling: the seats stay held and the tickets come when it succeeds.</p>`;
-  return page(
-    'Checkout complete',
-    `${state}${showId ? `<p>The show: <code>GET /v1/shows/${escapeHtml(showId)}</code>.</p>` : ''}`,
-  );
+  return page('Checkout complete', `${state}${showLink(session.metadata.show_id ?? null, apiBase)}`);
 }
 
 /** The page a buyer lands on after cancelling (the cancel URL): nothing was charged. */
 export function cancelPageHtml(
   showId: string | null,
   openSession: CheckoutSessionObject | undefined,
+  apiBase?: string,
 ): string {
   const back = openSession?.url
     ? `<p>Changed your mind? <a href="${escapeHtml(openSession.url)}">Back to the payment page</a> while the session is open.</p>`
     : '';
-  const show = showId ? `<p>The show: <code>GET /v1/shows/${escapeHtml(showId)}</code>.</p>` : '';
   return page(
     'Checkout cancelled',
-    `<p>Nothing was charged. The seats stay held until the session expires, then go back on sale.</p>${back}${show}`,
+    `<p>Nothing was charged. The seats stay held until the session expires, then go back on sale.</p>${back}${showLink(showId, apiBase)}`,
   );
+}
+
+/** Back to the show (its public record, seats left included) when the API's address is known. */
+function showLink(showId: string | null, apiBase: string | undefined): string {
+  if (showId === null || !/^[0-9A-Z]{26}$/.test(showId)) return '';
+  const path = `/shows/${showId}`;
+  return apiBase
+    ? `<p>Back to <a href="${escapeHtml(apiBase + path)}">the show</a> (<code>GET /v1${path}</code>).</p>`
+    : `<p>The show: <code>GET /v1${path}</code>.</p>`;
 }

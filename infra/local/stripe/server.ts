@@ -284,10 +284,12 @@ export async function startLocalStripe(options: LocalStripeOptions): Promise<Run
     const session = state()
       .sessions()
       .find((s) => (sessionId ? s.id === sessionId : holdId !== null && s.metadata.hold_id === holdId));
+    // The gateway's /v1 base, from the webhook endpoint the local cloud gave us.
+    const apiBase = webhookUrl()?.match(/^(.*)\/webhooks\/stripe$/)?.[1];
     const html =
       path === SUCCESS_PAGE_PATH
-        ? successPageHtml(session)
-        : cancelPageHtml(query.get('show'), session?.status === 'open' ? session : undefined);
+        ? successPageHtml(session, apiBase)
+        : cancelPageHtml(query.get('show'), session?.status === 'open' ? session : undefined, apiBase);
     res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
     res.end(req.method === 'HEAD' ? undefined : html);
   }
