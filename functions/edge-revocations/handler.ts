@@ -13,6 +13,14 @@ const pool = createPool(config.MYSQL_URL, { connectionLimit: 2 });
 const list = revocationListFromConfig(config);
 /** Longest wait between two tries while the edge refuses or does not answer. */
 const MAX_BACKOFF_MS = 30_000;
+/**
+ * Revocations pushed before this instance started are pushed again by its first passes: a fresh
+ * instance often follows a restart (locally the edge's list restarts empty with the cloud), and
+ * an instance is cheap to trust afterwards. Later the configured resync interval applies.
+ */
+const startedAt = Date.now();
+const resyncSeconds = () =>
+  Math.min(config.REVOCATION_RESYNC_SECONDS, Math.floor((Date.now() - startedAt) / 1000));
 
 export const handler = eventFunction(
   scheduleTickSchema,
@@ -28,7 +36,7 @@ export const handler = eventFunction(
       try {
         const summary = await pushRevocations(pool, list, {
           batch: config.REVOCATION_BATCH,
-          resyncSeconds: config.REVOCATION_RESYNC_SECONDS,
+          resyncSeconds: resyncSeconds(),
         });
         totals.pushed += summary.pushed;
         totals.removed += summary.removed;

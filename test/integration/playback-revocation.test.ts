@@ -148,6 +148,15 @@ describe('Playback revocation at the edge', () => {
     return { master: url, segment: url.replace(/master\.m3u8$/, '360p/seg-00001.m4s') };
   }
 
+  /** The edge-revocations function's CDN settings: the local edge, through Fastly's API. */
+  const fastlyEnv = (token = FASTLY_TOKEN) => ({
+    CDN_BACKEND: 'fastly',
+    FASTLY_API_BASE: edge.url,
+    FASTLY_SERVICE_ID: SERVICE_ID,
+    FASTLY_REVOCATION_API_TOKEN: token,
+    FASTLY_REVOCATION_DICTIONARY_ID: LOCAL_REVOCATION_DICTIONARY_ID,
+  });
+
   async function until(done: () => Promise<boolean>, boundMs = REVOCATION_BOUND_MS): Promise<void> {
     const started = Date.now();
     while (!(await done())) {
@@ -220,13 +229,7 @@ describe('Playback revocation at the edge', () => {
 
     stripe = await startTestStripe();
     payments = paymentsFor(stripe);
-    const fastly = {
-      CDN_BACKEND: 'fastly',
-      FASTLY_API_BASE: edge.url,
-      FASTLY_SERVICE_ID: SERVICE_ID,
-      FASTLY_REVOCATION_API_TOKEN: FASTLY_TOKEN,
-      FASTLY_REVOCATION_DICTIONARY_ID: LOCAL_REVOCATION_DICTIONARY_ID,
-    };
+    const fastly = fastlyEnv();
     runner = new FnRunner([
       fromSource(AUTHORIZER_FUNCTION, { MYSQL_URL: db.url }),
       fromSource('tickets', { MYSQL_URL: db.url, TICKET_CODE_KEY: randomBytes(32).toString('hex') }),
@@ -357,6 +360,35 @@ describe('Playback revocation at the edge', () => {
 
     // Assess
     expect(await rows('SELECT grant_id FROM edge_revocations WHERE grant_id = ?', [grantId])).toEqual([]);
+  }, 120_000);
+
+  it('pushes the live list again from a fresh pusher instance, so an edge that lost it relearns it', async () => {
+    // Prepare: a revoked ticket, at the edge; then the edge loses its list (a local restart)
+    const show = await insertShow();
+    await buyAtStripe(show, otherViewer);
+    const [ticket] = await rows('SELECT id FROM tickets WHERE show_id = ?', [show]);
+    const grantId = String(ticket?.id);
+    const urls = await playbackUrls(show, otherViewer);
+    expect((await post(`/tickets/${grantId}/revoke`, creator.key)).status).toBe(200);
+    await until(async () => edge.revoked.has(grantId));
+    await scheduler.close();
+    edge.revoked.applyBatch(
+      edge.revoked.entries().map(([key]) => ({ op: 'delete' as const, item_key: key })),
+    );
+    expect((await fetch(urls.segment)).status).toBe(200);
+
+    // Act: a new instance of the pusher (the cloud started again) takes its first tick
+    const fresh = new FnRunner([fromSource('edge-revocations', { MYSQL_URL: db.url, ...fastlyEnv() })]);
+    const outcome = await fresh.call('edge-revocations', {
+      headers: { 'Content-Type': 'application/json' },
+      body: Buffer.from(JSON.stringify(scheduleTick('edge-revocations', 'push'))),
+    });
+    await fresh.close();
+
+    // Assess
+    expect(outcome.kind).toBe('ok');
+    expect(edge.revoked.has(grantId)).toBe(true);
+    expect((await fetch(urls.segment)).status).toBe(403);
   }, 120_000);
 
   it('keeps a revocation the edge refused, counts the failure, and pushes it on a later tick', async () => {
