@@ -61,6 +61,8 @@ if (std.atoi(req.http.X-FC-Exp) < std.atoi(now.sec)) {
 if (req.http.X-FC-Grant && table.contains(forgecast_revoked, req.http.X-FC-Grant)) {
   error 403 "revoked";
 }
+# The ticket id has done its job; the origin never sees it.
+unset req.http.X-FC-Grant;
 if (req.method != "GET" && req.method != "HEAD") {
   error 405 "method-not-allowed";
 }
