@@ -71,13 +71,15 @@ export function createFastlyRevocationList(options: FastlyRevocationListOptions)
     async apply(changes) {
       assertChanges(changes);
       if (changes.upsert.length === 0 && changes.remove.length === 0) return;
+      // Deletes first: should Fastly count its item limit op by op, a full dictionary still
+      // makes room for the new revocations in the same request.
       const items = [
+        ...changes.remove.map((grantId) => ({ op: 'delete', item_key: grantId })),
         ...changes.upsert.map((entry) => ({
           op: 'upsert',
           item_key: entry.grantId,
           item_value: String(Math.floor(entry.keepUntil.getTime() / 1000)),
         })),
-        ...changes.remove.map((grantId) => ({ op: 'delete', item_key: grantId })),
       ];
       let response: Response;
       let text: string;
