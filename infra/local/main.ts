@@ -6,6 +6,7 @@ import { catalog } from '../../functions/index.ts';
 import { ensureOperatorKey } from './bootstrap.ts';
 import { stopAllChildrenNow } from './child-processes.ts';
 import { type LocalCloud, startLocalCloud } from './cloud.ts';
+import { consoleLine } from './console-log.ts';
 
 /**
  * `npm start`: the whole platform on this machine. Data lives under one folder
@@ -30,67 +31,9 @@ if (values.reset || values['reset-only']) {
 const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const verbose = values.verbose || process.env.LOG_LEVEL === 'debug';
 
-/**
- * The console at the default level shows what happened, not that nothing did: the record a
- * function writes for each event it handled is left out when the event changed nothing (a
- * scheduled tick that found no work), which at a 2 s schedule would fill the screen, and so is
- * the gateway's access record of a request answered below 400. Failed requests and failures
- * (warn/error records) are always shown. `LOG_LEVEL=debug` (or --verbose) shows all.
- */
 function printLog(source: string, line: Record<string, unknown> | string): void {
-  let record: Record<string, unknown>;
-  if (typeof line === 'string') {
-    try {
-      record = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      record = { msg: line };
-    }
-  } else record = line;
-  const level = String(record.level ?? 'info');
-  if (!verbose && (level === 'debug' || (source === 'mariadb' && level === 'info') || source === 'chain'))
-    return;
-  if (!verbose && record.msg === 'event handled' && changedNothing(record.outcome)) return;
-  if (!verbose && source === 'gateway' && record.msg === 'request' && answeredFine(record)) return;
-  const { msg, level: _l, time: _t, ...rest } = record;
-  const extra = Object.keys(rest).length > 0 ? ` ${JSON.stringify(rest)}` : '';
-  const write = level === 'error' || level === 'warn' ? console.error : console.log;
-  write(`[${source}] ${level === 'info' ? '' : `${level.toUpperCase()} `}${String(msg ?? '')}${extra}`);
-}
-
-/**
- * Where a run stands or how it went about it, not what it did: a chain head, a report id or a
- * loop's pass count moves on every tick.
- */
-const POSITION_FIELDS = new Set([
-  'head',
-  'nextBlock',
-  'blockNumber',
-  'fromBlock',
-  'toBlock',
-  'id',
-  'ms',
-  'passes',
-]);
-
-/** The gateway's access record of a request the function answered below 400 (the client has it). */
-function answeredFine(record: Record<string, unknown>): boolean {
-  return record.outcome === 'ok' && typeof record.status === 'number' && record.status < 400;
-}
-
-/** `processed` with every count in its detail zero: a tick that found nothing to do. */
-function changedNothing(outcome: unknown): boolean {
-  if (typeof outcome !== 'object' || outcome === null) return false;
-  const { status, detail } = outcome as { status?: unknown; detail?: unknown };
-  return status === 'processed' && !countsSomething(detail, 0);
-}
-
-function countsSomething(value: unknown, depth: number): boolean {
-  if (typeof value === 'number') return value !== 0;
-  if (typeof value !== 'object' || value === null || depth > 4) return false;
-  if (Array.isArray(value)) return value.some((item) => countsSomething(item, depth + 1));
-  return Object.entries(value).some(
-    ([key, item]) => !POSITION_FIELDS.has(key) && countsSomething(item, depth + 1),
-  );
+  const shown = consoleLine(source, line, verbose);
+  if (shown) (shown.stream === 'stderr' ? console.error : console.log)(shown.text);
 }
 
 /**
