@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readlinkSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,9 @@ import { spawnChild } from '../child-processes.ts';
  * 5 s for some functions, so anything short of this is waited for, never fatal.
  */
 export const START_TIMEOUT_MS = 60_000;
+
+/** Linux's /proc, where a process's state can be read at once (elsewhere only the exit event). */
+const PROC_AVAILABLE = existsSync('/proc/self/stat');
 
 export interface FdkProcessSpec {
   readonly name: string;
@@ -81,6 +84,7 @@ export class FdkProcess {
   private readonly child: ChildProcess;
   private readonly dir: string;
   private readonly socketPath: string;
+  private readonly agent: http.Agent;
   private exited = false;
   private stderrTail: string[] = [];
   private readonly exitListeners = new Set<() => void>();
@@ -92,6 +96,9 @@ export class FdkProcess {
     this.socketPath = join(this.dir, 'lsnr.sock');
     if (Buffer.byteLength(this.socketPath) > 107)
       throw new FdkStartError(`socket path too long: ${this.socketPath}`, 'spawn');
+    // One kept-alive connection: the FDK never closes an idle one (keepAliveTimeout 0), so a
+    // pooled socket goes stale only when the process dies, which call() checks first.
+    this.agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     this.child = spawnChild(spec.command, spec.args, {
       // Nothing to finish: a call in flight fails either way once the runner is gone.
       parentDeathSignal: 'SIGKILL',
@@ -117,6 +124,7 @@ export class FdkProcess {
   private markExited(): void {
     if (this.exited) return;
     this.exited = true;
+    this.agent.destroy();
     rmSync(this.dir, { recursive: true, force: true });
     for (const listener of this.exitListeners) listener();
   }
@@ -156,20 +164,21 @@ export class FdkProcess {
    * with FdkNotDeliveredError when the call cannot have reached the process, and with
    * FdkConnectionError when it broke off after that (the call may have run).
    *
-   * A fresh connection per call, no keep-alive: a process SIGKILLed while idle leaves a pooled
-   * socket that looks open until its close is processed, and a write to it fails in a way that
-   * cannot be told apart from a crash mid-call. A new connect to a dead process fails with
-   * ECONNREFUSED (or ENOENT once the socket file is gone) before a byte is sent.
+   * A process SIGKILLed while idle stays `alive` here until Node has reaped it, and a write to its
+   * kept-alive socket fails like a crash mid-call. So the kernel is asked first (/proc, a few µs):
+   * a process that is gone or a zombie gets no call. A fresh connection to a dead process fails
+   * with ECONNREFUSED (or ENOENT once its socket file is gone) before a byte is sent. (A fresh
+   * connection per call would settle this too, but costs ~180 µs a call: 780 against 600 µs.)
    */
   call(call: FdkCall): Promise<FdkReply> {
-    if (this.exited) {
+    if (this.exited || this.goneAccordingToKernel()) {
       return Promise.reject(new FdkNotDeliveredError(`${this.spec.name} (pid ${this.pid}) has exited`));
     }
     return new Promise((resolve, reject) => {
       const request = http.request(
         {
           socketPath: this.socketPath,
-          agent: false,
+          agent: this.agent,
           method: 'POST',
           path: '/call',
           headers: { ...call.headers, 'Content-Length': String(call.body.length) },
@@ -218,6 +227,18 @@ export class FdkProcess {
     const force = setTimeout(() => this.child.kill('SIGKILL'), 2_000);
     await gone;
     clearTimeout(force);
+  }
+
+  /** The process is gone or a zombie, though its exit event has not been handled yet. */
+  private goneAccordingToKernel(): boolean {
+    if (!PROC_AVAILABLE || this.pid === undefined) return false;
+    try {
+      const stat = readFileSync(`/proc/${this.pid}/stat`, 'latin1');
+      const state = stat.charAt(stat.lastIndexOf(')') + 2);
+      return state === 'Z' || state === 'X';
+    } catch {
+      return true;
+    }
   }
 
   recentStderr(): string {
