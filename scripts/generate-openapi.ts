@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { catalog } from '../functions/index.ts';
 import {
   buildOpenApiDocument,
+  loadRouteContracts,
   type OpenApiDocument,
   type OpenApiOperation,
   type OpenApiParameter,
@@ -18,14 +19,14 @@ import { toJson } from './generate-oci-catalog.ts';
 export const OPENAPI_PATH = fileURLToPath(new URL('../docs/openapi.json', import.meta.url));
 export const API_MARKDOWN_PATH = fileURLToPath(new URL('../docs/api.md', import.meta.url));
 
-export const buildCatalogOpenApi = (): OpenApiDocument =>
-  buildOpenApiDocument(catalog.map((entry) => entry.manifest));
+export const buildCatalogOpenApi = async (): Promise<OpenApiDocument> =>
+  buildOpenApiDocument(await loadRouteContracts(catalog.map((entry) => entry.manifest)));
 
-export const renderOpenApiJson = (document = buildCatalogOpenApi()) => `${toJson(document)}\n`;
+export const renderOpenApiJson = (document: OpenApiDocument) => `${toJson(document)}\n`;
 
 type Json = Record<string, unknown>;
 
-export function renderApiMarkdown(document = buildCatalogOpenApi()): string {
+export function renderApiMarkdown(document: OpenApiDocument): string {
   const out: string[] = [
     '# forgecast API reference',
     '',
@@ -242,7 +243,7 @@ function rulesText(schema: Json): string {
 const cell = (text: string) => text.replaceAll('|', '\\|').replaceAll('<', '&lt;').replaceAll('\n', ' ');
 
 if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const document = buildCatalogOpenApi();
+  const document = await buildCatalogOpenApi();
   await writeFile(OPENAPI_PATH, renderOpenApiJson(document));
   await writeFile(API_MARKDOWN_PATH, renderApiMarkdown(document));
   for (const file of [OPENAPI_PATH, API_MARKDOWN_PATH])

@@ -25,8 +25,12 @@ export interface HttpRoute {
    * the route's first segment.
    */
   readonly root?: boolean;
-  /** What the route takes and answers, for the API reference (`npm run openapi`). */
-  readonly api?: RouteApi;
+  /**
+   * Names the route's contract in its manifest's `api` module (what it takes and answers, for the
+   * API reference): stable and unique across the catalog, since client generators name methods
+   * after it. A test fails for an HTTP route without one.
+   */
+  readonly operationId?: string;
 }
 
 /** One success answer of a route. */
@@ -41,11 +45,9 @@ export interface RouteResponse {
 /**
  * A route's contract as the handler enforces it: the same zod schemas the handler validates
  * with, so the API reference cannot drift from the code. `scripts/generate-openapi.ts` turns it
- * into OpenAPI 3.1; a test fails for an HTTP route without it.
+ * into OpenAPI 3.1.
  */
 export interface RouteApi {
-  /** Stable, unique across the catalog: client generators name methods after it. */
-  readonly operationId: string;
   readonly summary: string;
   readonly description?: string;
   /** One member per `{name}` in the path. */
@@ -64,11 +66,13 @@ export interface RouteApi {
   /**
    * The problems this route can answer beyond those every route shares (authentication,
    * validation, rate limit, outages): built by the same constructors the handler throws, so
-   * the reference shows the real `type`, `title`, `status` and `code`. A thunk, so nothing is
-   * constructed when a function merely loads its manifest.
+   * the reference shows the real `type`, `title`, `status` and `code`.
    */
   readonly problems?: () => readonly AppError[];
 }
+
+/** A function's route contracts by operation id: what a manifest's `api` module exports. */
+export type RouteContracts = Readonly<Record<string, RouteApi>>;
 
 export interface ObjectEventTrigger {
   readonly eventTypes: readonly ObjectEventType[];
@@ -113,6 +117,12 @@ export interface FunctionManifest {
   readonly notifications?: readonly NotificationSubscription[];
   /** Environment variables the function reads (its config schema's keys), for Terraform. */
   readonly config: readonly string[];
+  /**
+   * Loads the contracts its routes name by `operationId` (`./api.ts`). Behind a dynamic import
+   * because every function loads the whole catalog at cold start, and the contracts' schemas
+   * cost each of them ~15 ms of CPU there; only the API reference needs them.
+   */
+  readonly api?: () => Promise<{ readonly contracts: RouteContracts }>;
 }
 
 const TOPIC_NAME = /^[a-z][a-z0-9-]{0,62}$/;

@@ -1,11 +1,19 @@
 import { z } from 'zod';
 import { type AppError, toProblem } from '../errors.ts';
-import type { FunctionManifest, HttpMethod, HttpRoute, RouteApi, RouteAuth } from './manifest.ts';
+import type {
+  FunctionManifest,
+  HttpMethod,
+  HttpRoute,
+  RouteApi,
+  RouteAuth,
+  RouteContracts,
+} from './manifest.ts';
 
 /**
- * OpenAPI 3.1 from the catalog: every HTTP route's manifest entry (auth, and the `api` contract
- * holding the zod schemas its handler validates with). Pure: `scripts/generate-openapi.ts`
- * writes it to docs/, the health function serves it at `GET /v1/openapi.json`.
+ * OpenAPI 3.1 from the catalog: every HTTP route's manifest entry (auth, operation id) and the
+ * contract its function's `api.ts` holds under that id (the zod schemas its handler validates
+ * with, its answers and problems). `scripts/generate-openapi.ts` writes it to docs/, the health
+ * function serves it at `GET /v1/openapi.json`.
  */
 export const OPENAPI_VERSION = '3.1.1';
 export const API_VERSION = '1';
@@ -60,11 +68,43 @@ export interface ProblemSample {
   readonly code?: string;
 }
 
-/** A route the reference cannot describe: no `api`, or an `api` that disagrees with the route. */
-export function routeContractFindings(manifest: FunctionManifest, route: HttpRoute): string[] {
+/** A function's manifest with the contracts its `api` module holds (none for event functions). */
+export interface ManifestWithContracts {
+  readonly manifest: FunctionManifest;
+  readonly contracts: RouteContracts;
+}
+
+/** Loads every manifest's contracts: the `api` modules stay out of cold starts, so this is async. */
+export async function loadRouteContracts(
+  manifests: readonly FunctionManifest[],
+): Promise<ManifestWithContracts[]> {
+  return Promise.all(
+    manifests.map(async (manifest) => ({
+      manifest,
+      contracts: manifest.api ? (await manifest.api()).contracts : {},
+    })),
+  );
+}
+
+/**
+ * What keeps the reference from describing a function: a route without an operation id or
+ * without a contract of that id, a contract that disagrees with its route, a contract no route
+ * names.
+ */
+export function contractFindings({ manifest, contracts }: ManifestWithContracts): string[] {
+  const findings = manifest.routes.flatMap((route) => routeFindings(manifest, route, contracts));
+  const named = new Set(manifest.routes.map((route) => route.operationId));
+  for (const operationId of Object.keys(contracts)) {
+    if (!named.has(operationId)) findings.push(`${manifest.name}: contract ${operationId} names no route`);
+  }
+  return findings;
+}
+
+function routeFindings(manifest: FunctionManifest, route: HttpRoute, contracts: RouteContracts): string[] {
   const where = `${manifest.name} ${route.method} ${route.path}`;
-  const api = route.api;
-  if (!api) return [`${where}: no api contract (operationId, schemas, responses)`];
+  if (!route.operationId) return [`${where}: no operationId naming its contract in ${manifest.name}/api.ts`];
+  const api = Object.hasOwn(contracts, route.operationId) ? contracts[route.operationId] : undefined;
+  if (!api) return [`${where}: no contract ${route.operationId} in ${manifest.name}/api.ts`];
   const findings: string[] = [];
   const pathParams = [...route.path.matchAll(/\{([^}*]+)\*?\}/g)].map((match) => match[1] as string);
   const declared = api.params ? Object.keys(api.params.shape) : [];
@@ -80,16 +120,15 @@ export function routeContractFindings(manifest: FunctionManifest, route: HttpRou
   if (!statuses.some((status) => status >= 200 && status < 300)) {
     findings.push(`${where}: responses must list the success answers (2xx)`);
   }
-  if (!/^[a-z][A-Za-z0-9]*$/.test(api.operationId)) findings.push(`${where}: operationId must be camelCase`);
+  if (!/^[a-z][A-Za-z0-9]*$/.test(route.operationId))
+    findings.push(`${where}: operationId must be camelCase`);
   return findings;
 }
 
 const METHOD_ORDER: readonly HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
-export function buildOpenApiDocument(manifests: readonly FunctionManifest[]): OpenApiDocument {
-  const findings = manifests.flatMap((manifest) =>
-    manifest.routes.flatMap((route) => routeContractFindings(manifest, route)),
-  );
+export function buildOpenApiDocument(functions: readonly ManifestWithContracts[]): OpenApiDocument {
+  const findings = functions.flatMap(contractFindings);
   if (findings.length > 0)
     throw new Error(`routes the API reference cannot describe:\n${findings.join('\n')}`);
 
@@ -99,7 +138,7 @@ export function buildOpenApiDocument(manifests: readonly FunctionManifest[]): Op
   const operationIds = new Set<string>();
   const tags: { name: string; description: string }[] = [];
 
-  for (const manifest of manifests) {
+  for (const { manifest, contracts } of functions) {
     if (manifest.kind !== 'http') continue;
     tags.push({ name: manifest.name, description: manifest.summary });
     const routes = [...manifest.routes].sort(
@@ -107,13 +146,14 @@ export function buildOpenApiDocument(manifests: readonly FunctionManifest[]): Op
         a.path.localeCompare(b.path) || METHOD_ORDER.indexOf(a.method) - METHOD_ORDER.indexOf(b.method),
     );
     for (const route of routes) {
-      const api = route.api as RouteApi;
-      if (operationIds.has(api.operationId)) throw new Error(`operationId ${api.operationId} is used twice`);
-      operationIds.add(api.operationId);
+      const operationId = route.operationId as string;
+      if (operationIds.has(operationId)) throw new Error(`operationId ${operationId} is used twice`);
+      operationIds.add(operationId);
+      const api = contracts[operationId] as RouteApi;
       const path = route.root ? route.path : `${API_PATH_PREFIX}${route.path}`;
       const byMethod = paths[path] ?? {};
       paths[path] = byMethod;
-      byMethod[route.method.toLowerCase()] = operation(manifest, route, api, schemas, examples);
+      byMethod[route.method.toLowerCase()] = operation(manifest, route, operationId, api, schemas, examples);
     }
   }
 
@@ -135,6 +175,7 @@ export function buildOpenApiDocument(manifests: readonly FunctionManifest[]): Op
 function operation(
   manifest: FunctionManifest,
   route: HttpRoute,
+  operationId: string,
   api: RouteApi,
   schemas: Record<string, Json>,
   examples: OpenApiDocument['components']['examples'],
@@ -149,7 +190,7 @@ function operation(
     const contentType = response.contentType ?? (response.schema ? 'application/json' : undefined);
     let schema: Json | undefined;
     if (response.schema) {
-      const name = `${componentName(api.operationId)}Response${status === '200' ? '' : status}`;
+      const name = `${componentName(operationId)}Response${status === '200' ? '' : status}`;
       schemas[name] = jsonSchema(response.schema);
       schema = { $ref: `#/components/schemas/${name}` };
     }
@@ -194,7 +235,7 @@ function operation(
   }
   let requestBody: OpenApiOperation['requestBody'];
   if (api.body) {
-    const name = `${componentName(api.operationId)}Request`;
+    const name = `${componentName(operationId)}Request`;
     schemas[name] = jsonSchema(api.body);
     requestBody = {
       required: !api.bodyOptional,
@@ -202,7 +243,7 @@ function operation(
     };
   }
   return {
-    operationId: api.operationId,
+    operationId,
     summary: api.summary,
     ...(api.description ? { description: api.description } : {}),
     tags: [manifest.name],

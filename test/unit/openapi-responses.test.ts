@@ -1,5 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
+import type {
+  apiKeyListResponse,
+  createdApiKeyResponse,
+  createdOrganisationResponse,
+} from '../../functions/accounts/responses.ts';
+import type { ORG_KINDS } from '../../functions/accounts/schema.ts';
+import type { presentDesign, presentProvenanceConflict } from '../../functions/designs/present.ts';
+import type {
+  createdDesignResponse,
+  designPageResponse,
+  designResponse,
+  licensorsResponse,
+  provenanceConflictPageResponse,
+  provenanceConflictResponse,
+} from '../../functions/designs/responses.ts';
 import type { presentLicense } from '../../functions/license-mint/present.ts';
 import type {
   licensePageResponse,
@@ -16,8 +31,29 @@ import type {
   registeredPrinterResponse,
   rotatedCredentialResponse,
 } from '../../functions/printers/responses.ts';
+import type { ChatAccess, Playback } from '../../functions/show-access/access.ts';
+import type { chatTokenResponse, playbackResponse } from '../../functions/show-access/responses.ts';
+import type { CheckoutResult } from '../../functions/shows/checkout.ts';
+import type { presentShow } from '../../functions/shows/present.ts';
+import type { checkoutResponse, showPageResponse, showResponse } from '../../functions/shows/responses.ts';
+import type { presentTicket } from '../../functions/tickets/present.ts';
+import type {
+  ticketPageResponse,
+  ticketResponse,
+  ticketWithCodeResponse,
+} from '../../functions/tickets/responses.ts';
+import type { presentVideo } from '../../functions/videos/present.ts';
+import type {
+  createdVideoResponse,
+  videoPageResponse,
+  videoResponse,
+} from '../../functions/videos/responses.ts';
+import type { listApiKeys } from '../../shared/accounts/api-key-store.ts';
+import type { Scope } from '../../shared/accounts/api-keys.ts';
+import type { listLicensors } from '../../shared/designs/licensors.ts';
 import type { ChainRevocation } from '../../shared/licenses/license-revocation.ts';
 import type { PrintGrant } from '../../shared/licenses/print-grant.ts';
+import type { PresignedPut } from '../../shared/storage/object-store.ts';
 
 /**
  * The response schemas in the API reference against the types the handlers actually send. These
@@ -67,5 +103,70 @@ describe('Response schemas of the API reference', () => {
     checks.push(same<Job, Sent<typeof printJobResponse>>(true));
     checks.push(same<PrintGrant, Sent<typeof printGrantResponse>>(true));
     expect(checks).toHaveLength(2);
+  });
+});
+
+/** What `res.json` makes of a value: instants become ISO strings. */
+type Wire<T> = T extends Date
+  ? string
+  : T extends readonly (infer U)[]
+    ? Wire<U>[]
+    : T extends object
+      ? { [K in keyof T]: Wire<T[K]> }
+      : T;
+
+describe('Response schemas of the API reference (the other routes)', () => {
+  it('match designs, their uploads, licensors and provenance conflicts', () => {
+    const checks: true[] = [];
+    type Design = ReturnType<typeof presentDesign>;
+    checks.push(same<Design, Sent<typeof designResponse>>(true));
+    type Created = Design & { upload: Wire<PresignedPut> };
+    checks.push(same<Created, Sent<typeof createdDesignResponse>>(true));
+    checks.push(same<{ items: Design[]; nextCursor: string | null }, Sent<typeof designPageResponse>>(true));
+    type Licensors = { items: Awaited<ReturnType<typeof listLicensors>> };
+    checks.push(same<Licensors, Sent<typeof licensorsResponse>>(true));
+    type Conflict = ReturnType<typeof presentProvenanceConflict>;
+    checks.push(same<Conflict, Sent<typeof provenanceConflictResponse>>(true));
+    type Conflicts = { items: Conflict[]; nextCursor: string | null };
+    checks.push(same<Conflicts, Sent<typeof provenanceConflictPageResponse>>(true));
+    expect(checks).toHaveLength(6);
+  });
+
+  it('match videos, shows, checkouts, tickets and show access', () => {
+    const checks: true[] = [];
+    type Video = ReturnType<typeof presentVideo>;
+    checks.push(same<Video, Sent<typeof videoResponse>>(true));
+    checks.push(same<Video & { upload: Wire<PresignedPut> }, Sent<typeof createdVideoResponse>>(true));
+    checks.push(same<{ items: Video[]; nextCursor: string | null }, Sent<typeof videoPageResponse>>(true));
+    type Show = ReturnType<typeof presentShow>;
+    checks.push(same<Show, Sent<typeof showResponse>>(true));
+    checks.push(same<{ items: Show[]; nextCursor: string | null }, Sent<typeof showPageResponse>>(true));
+    checks.push(same<Wire<CheckoutResult>, Sent<typeof checkoutResponse>>(true));
+    type Ticket = ReturnType<typeof presentTicket>;
+    checks.push(same<Ticket, Sent<typeof ticketResponse>>(true));
+    checks.push(same<Ticket & { code: string | null }, Sent<typeof ticketWithCodeResponse>>(true));
+    checks.push(same<{ items: Ticket[]; nextCursor: string | null }, Sent<typeof ticketPageResponse>>(true));
+    checks.push(same<Wire<Playback>, Sent<typeof playbackResponse>>(true));
+    checks.push(
+      same<Wire<Pick<ChatAccess, 'token' | 'uid' | 'expiresAt'>>, Sent<typeof chatTokenResponse>>(true),
+    );
+    expect(checks).toHaveLength(11);
+  });
+
+  it('match organisations and API keys', () => {
+    const checks: true[] = [];
+    type Created = {
+      id: string;
+      name: string;
+      kind: (typeof ORG_KINDS)[number];
+      apiKey: { keyId: string; key: string; scopes: Scope[] };
+    };
+    checks.push(same<Created, Sent<typeof createdOrganisationResponse>>(true));
+    type Keys = { items: Wire<Awaited<ReturnType<typeof listApiKeys>>> };
+    checks.push(same<Keys, Sent<typeof apiKeyListResponse>>(true));
+    checks.push(
+      same<{ keyId: string; key: string; scopes: Scope[] }, Sent<typeof createdApiKeyResponse>>(true),
+    );
+    expect(checks).toHaveLength(3);
   });
 });

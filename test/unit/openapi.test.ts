@@ -1,23 +1,32 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { catalog } from '../../functions/index.ts';
 import { toJson } from '../../scripts/generate-oci-catalog.ts';
 import {
   API_MARKDOWN_PATH,
-  buildCatalogOpenApi,
   OPENAPI_PATH,
   renderApiMarkdown,
   renderOpenApiJson,
 } from '../../scripts/generate-openapi.ts';
 import { NotFoundError } from '../../shared/errors.ts';
-import type { FunctionManifest, HttpRoute } from '../../shared/runtime/manifest.ts';
-import { buildOpenApiDocument, routeContractFindings } from '../../shared/runtime/openapi.ts';
+import type { FunctionManifest, HttpRoute, RouteContracts } from '../../shared/runtime/manifest.ts';
+import {
+  buildOpenApiDocument,
+  contractFindings,
+  loadRouteContracts,
+  type ManifestWithContracts,
+  type OpenApiDocument,
+} from '../../shared/runtime/openapi.ts';
 
+let functions: ManifestWithContracts[];
+beforeAll(async () => {
+  functions = await loadRouteContracts(catalog.map((entry) => entry.manifest));
+});
 // Built on first use, so a route without a contract fails its own test below rather than the whole file.
-let built: ReturnType<typeof buildCatalogOpenApi> | undefined;
+let built: OpenApiDocument | undefined;
 const doc = () => {
-  built ??= buildCatalogOpenApi();
+  built ??= buildOpenApiDocument(functions);
   return built;
 };
 type Json = Record<string, unknown>;
@@ -50,35 +59,39 @@ function resolve(ref: string): unknown {
     .reduce<unknown>((node, key) => (node as Json | undefined)?.[key.replaceAll('~1', '/')], doc());
 }
 
-describe('Function: routeContractFindings', () => {
-  it('flags an HTTP route without an api contract', () => {
+describe('Function: contractFindings', () => {
+  it('flags a route without an operation id, an id without a contract, and a contract no route names', () => {
     // Prepare
-    const route: HttpRoute = { method: 'GET', path: '/things', auth: anyKey };
+    const routes: HttpRoute[] = [
+      { method: 'GET', path: '/things', auth: anyKey },
+      { method: 'GET', path: '/things/{id}', auth: anyKey, operationId: 'getThing' },
+    ];
+    const contracts: RouteContracts = { listParts: { summary: 's', responses: ok } };
 
     // Act
-    const findings = routeContractFindings(manifestWith([route]), route);
+    const findings = contractFindings({ manifest: manifestWith(routes), contracts });
 
     // Assess
-    expect(findings).toEqual(['things GET /things: no api contract (operationId, schemas, responses)']);
+    expect(findings).toEqual([
+      'things GET /things: no operationId naming its contract in things/api.ts',
+      'things GET /things/{id}: no contract getThing in things/api.ts',
+      'things: contract listParts names no route',
+    ]);
   });
 
   it('flags path parameters without a schema, a POST without a body decision and a GET with a body', () => {
     // Prepare
-    const post: HttpRoute = {
-      method: 'POST',
-      path: '/things/{id}/parts/{partId}',
-      auth: anyKey,
-      api: { operationId: 'addPart', summary: 's', params: z.object({ id: z.string() }), responses: ok },
-    };
-    const get: HttpRoute = {
-      method: 'GET',
-      path: '/things',
-      auth: anyKey,
-      api: { operationId: 'listThings', summary: 's', body: z.object({}), responses: ok },
+    const routes: HttpRoute[] = [
+      { method: 'POST', path: '/things/{id}/parts/{partId}', auth: anyKey, operationId: 'addPart' },
+      { method: 'GET', path: '/things', auth: anyKey, operationId: 'listThings' },
+    ];
+    const contracts: RouteContracts = {
+      addPart: { summary: 's', params: z.object({ id: z.string() }), responses: ok },
+      listThings: { summary: 's', body: z.object({}), responses: ok },
     };
 
     // Act
-    const findings = [post, get].flatMap((route) => routeContractFindings(manifestWith([route]), route));
+    const findings = contractFindings({ manifest: manifestWith(routes), contracts });
 
     // Assess
     expect(findings).toEqual([
@@ -91,17 +104,26 @@ describe('Function: routeContractFindings', () => {
   it('refuses to build a reference while a route has no contract', () => {
     const route: HttpRoute = { method: 'GET', path: '/things', auth: anyKey };
 
-    expect(() => buildOpenApiDocument([manifestWith([route])])).toThrow(/no api contract/);
+    expect(() => buildOpenApiDocument([{ manifest: manifestWith([route]), contracts: {} }])).toThrow(
+      /no operationId/,
+    );
   });
 });
 
 describe('The catalog as an API reference', () => {
-  it('has a contract (operation id, schemas for every input, responses) on every HTTP route', () => {
-    const findings = catalog.flatMap(({ manifest }) =>
-      manifest.routes.flatMap((route) => routeContractFindings(manifest, route)),
-    );
+  it('has a contract (operation id, schemas for every input, responses) for every HTTP route', () => {
+    const findings = functions.flatMap(contractFindings);
 
-    expect(findings, 'add `api` to these routes in their manifest.ts').toEqual([]);
+    expect(findings, 'name each route’s contract (operationId) and add it to the function’s api.ts').toEqual(
+      [],
+    );
+  });
+
+  it('keeps the contracts out of cold starts: a manifest loads its api module only when asked', () => {
+    for (const { manifest } of catalog) {
+      if (manifest.kind === 'http') expect(manifest.api, manifest.name).toBeTypeOf('function');
+      else expect(manifest.api, manifest.name).toBeUndefined();
+    }
   });
 
   it('describes every catalog route exactly once, under /v1 unless it is a root route', () => {
@@ -161,21 +183,20 @@ describe('The catalog as an API reference', () => {
   });
 
   it('refuses one problem kind answered two ways by two routes', () => {
-    const route = (path: string, status: 404 | 410): HttpRoute => ({
-      method: 'GET',
-      path,
-      auth: anyKey,
-      api: {
-        operationId: `get${status}`,
+    const routes: HttpRoute[] = [
+      { method: 'GET', path: '/a', auth: anyKey, operationId: 'getA' },
+      { method: 'GET', path: '/b', auth: anyKey, operationId: 'getB' },
+    ];
+    const contracts: RouteContracts = {
+      getA: { summary: 's', responses: ok, problems: () => [new NotFoundError('')] },
+      getB: {
         summary: 's',
         responses: ok,
-        problems: () => [
-          status === 404 ? new NotFoundError('') : Object.assign(new NotFoundError(''), { status }),
-        ],
+        problems: () => [Object.assign(new NotFoundError(''), { status: 410 })],
       },
-    });
+    };
 
-    expect(() => buildOpenApiDocument([manifestWith([route('/a', 404), route('/b', 410)])])).toThrow(
+    expect(() => buildOpenApiDocument([{ manifest: manifestWith(routes), contracts }])).toThrow(
       /problem not-found is answered as/,
     );
   });
@@ -267,18 +288,18 @@ describe('The OpenAPI document is structurally valid OpenAPI 3.1', () => {
 describe('docs/openapi.json and docs/api.md', () => {
   it('are what the code says today (else run npm run openapi)', () => {
     expect(
-      readFileSync(OPENAPI_PATH, 'utf8') === renderOpenApiJson(),
+      readFileSync(OPENAPI_PATH, 'utf8') === renderOpenApiJson(doc()),
       'docs/openapi.json is stale: run npm run openapi',
     ).toBe(true);
     expect(
-      readFileSync(API_MARKDOWN_PATH, 'utf8') === renderApiMarkdown(),
+      readFileSync(API_MARKDOWN_PATH, 'utf8') === renderApiMarkdown(doc()),
       'docs/api.md is stale: run npm run openapi',
     ).toBe(true);
   });
 
   it('render the same document stably, as Biome formats JSON', () => {
-    const text = renderOpenApiJson();
-    expect(renderOpenApiJson()).toBe(text);
+    const text = renderOpenApiJson(doc());
+    expect(renderOpenApiJson(doc())).toBe(text);
     expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(doc())));
     expect(text.endsWith('}\n')).toBe(true);
   });
@@ -297,7 +318,7 @@ describe('docs/openapi.json and docs/api.md', () => {
   });
 
   it('show every operation in the Markdown reference', () => {
-    const markdown = renderApiMarkdown();
+    const markdown = renderApiMarkdown(doc());
     for (const [path, byMethod] of Object.entries(doc().paths)) {
       for (const method of Object.keys(byMethod))
         expect(markdown).toContain(`### \`${method.toUpperCase()} ${path}\``);

@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { NotFoundError } from '../../shared/errors.ts';
+import { ID_PATTERN } from '../../shared/ids.ts';
+import type { RouteContracts } from '../../shared/runtime/manifest.ts';
+import { notReady, noValidTicket, showCancelled } from './errors.ts';
+import { chatTokenResponse, playbackResponse } from './responses.ts';
+
+// The handler validates the id with the same pattern.
+const byId = z.object({ id: z.string().regex(ID_PATTERN, 'not a show id') });
+const refusals = () => [new NotFoundError(''), noValidTicket(), showCancelled()];
+
+/** The show-access routes' contracts by operation id (their manifest names them): the API reference's source. */
+export const contracts = {
+  getShowPlayback: {
+    summary: 'A short-lived tokenised HLS URL of the show’s video (ticket holders)',
+    params: byId,
+    body: null,
+    responses: { 200: { description: '`url` and `expiresAt`', schema: playbackResponse } },
+    problems: () => [...refusals(), notReady('')],
+  },
+  getShowChatToken: {
+    summary: 'A Firebase custom token admitting the holder to the show’s chat',
+    params: byId,
+    body: null,
+    responses: {
+      200: { description: '`token`, `uid` and `expiresAt`', schema: chatTokenResponse },
+    },
+    problems: refusals,
+  },
+} satisfies RouteContracts;

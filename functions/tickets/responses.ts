@@ -1,0 +1,36 @@
+import { z } from 'zod';
+
+/**
+ * The JSON the ticket routes answer with, for the API reference. A type test holds each to what
+ * `presentTicket` returns (test/unit/openapi-responses.test.ts), so neither drifts alone.
+ */
+const instant = z.iso.datetime();
+
+export const ticketResponse = z.object({
+  id: z.string(),
+  status: z.string().describe('valid, checked_in or revoked'),
+  seat: z.number().int(),
+  holderOrgId: z.string(),
+  show: z.object({
+    id: z.string(),
+    title: z.string(),
+    startsAt: instant,
+    status: z.enum(['on_sale', 'cancelled']),
+  }),
+  issuedAt: instant,
+  checkedInAt: instant.nullable(),
+  revokedAt: instant.nullable(),
+  revokedReason: z.string().nullable(),
+});
+
+export const ticketWithCodeResponse = ticketResponse.extend({
+  code: z
+    .string()
+    .nullable()
+    .describe('The signed check-in code for the QR (FCT1.<ticket id>.<signature>); null unless valid'),
+});
+
+export const ticketPageResponse = z.object({
+  items: z.array(ticketResponse).describe('Without check-in codes: GET /v1/tickets/{id} has the code'),
+  nextCursor: z.string().nullable(),
+});
