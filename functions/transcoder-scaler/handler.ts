@@ -32,7 +32,12 @@ export const handler = eventFunction(
       max: config.POOL_MAX,
       jobsPerWorker: JOBS_PER_WORKER,
     });
-    log.info('transcoder pool evaluated', { trigger: describeTrigger(trigger), ...summary });
+    // At info only when the pool changed: an idle local cloud evaluates it every minute.
+    const changed = summary.started.length > 0 || summary.stopped.length > 0;
+    (changed ? log.info : log.debug)('transcoder pool evaluated', {
+      trigger: describeTrigger(trigger),
+      ...summary,
+    });
     return { status: 'processed', detail: { ...summary } };
   },
   { whenEmpty: tickForEmptyBody(transcoderScalerManifest) },

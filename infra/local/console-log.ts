@@ -37,7 +37,7 @@ export function consoleLine(
 
 /**
  * Where a run stands or how it went about it, not what it did: a chain head, a report id or a
- * loop's pass count moves on every tick.
+ * loop's pass count moves on every tick; the transcoder scaler reports the queue and pool it saw.
  */
 const POSITION_FIELDS = new Set([
   'head',
@@ -48,6 +48,10 @@ const POSITION_FIELDS = new Set([
   'id',
   'ms',
   'passes',
+  'visible',
+  'inFlight',
+  'members',
+  'desired',
 ]);
 
 /** `processed` with every count in its detail zero: a tick that found nothing to do. */
@@ -60,7 +64,9 @@ function changedNothing(outcome: unknown): boolean {
 function countsSomething(value: unknown, depth: number): boolean {
   if (typeof value === 'number') return value !== 0;
   if (typeof value !== 'object' || value === null || depth > 4) return false;
-  if (Array.isArray(value)) return value.some((item) => countsSomething(item, depth + 1));
+  // A list of names is what was acted on (workers started, licenses missing on chain).
+  if (Array.isArray(value))
+    return value.some((item) => typeof item === 'string' || countsSomething(item, depth + 1));
   return Object.entries(value).some(
     ([key, item]) => !POSITION_FIELDS.has(key) && countsSomething(item, depth + 1),
   );

@@ -34,6 +34,27 @@ describe('Function: consoleLine', () => {
       ).toBeUndefined();
     });
 
+    it('leaves out a scaler evaluation that started and stopped nothing, shows one that did', () => {
+      const evaluation = (started: string[]) => ({
+        msg: 'event handled',
+        outcome: {
+          status: 'processed',
+          detail: {
+            desired: 1,
+            visible: 0,
+            inFlight: 0,
+            members: { running: 1 },
+            started,
+            stopped: [],
+            reason: 'steady',
+          },
+        },
+      });
+
+      expect(consoleLine('fn:transcoder-scaler', evaluation([]), false)).toBeUndefined();
+      expect(consoleLine('fn:transcoder-scaler', evaluation(['transcoder-2']), false)).toBeDefined();
+    });
+
     it('shows an event that did something', () => {
       // Prepare
       const settled = {
