@@ -211,7 +211,11 @@ function typeText(schema: Json): string {
     return schema.enum.map((value) => `\`${JSON.stringify(value)}\``).join(' \\| ');
   if (Array.isArray(schema.anyOf)) return (schema.anyOf as Json[]).map(typeText).join(' or ');
   if (schema.type === 'array') return `array of ${typeText((schema.items ?? {}) as Json)}`;
-  const base = typeof schema.type === 'string' ? schema.type : 'any';
+  const base = Array.isArray(schema.type)
+    ? schema.type.join(' or ')
+    : typeof schema.type === 'string'
+      ? schema.type
+      : 'any';
   return typeof schema.format === 'string' ? `${base} (${schema.format})` : base;
 }
 

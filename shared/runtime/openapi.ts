@@ -191,7 +191,7 @@ function operation(
     let schema: Json | undefined;
     if (response.schema) {
       const name = `${componentName(operationId)}Response${status === '200' ? '' : status}`;
-      schemas[name] = jsonSchema(response.schema);
+      schemas[name] = jsonSchema(response.schema, 'output');
       schema = { $ref: `#/components/schemas/${name}` };
     }
     responses[status] = {
@@ -322,13 +322,32 @@ function parametersOf(schema: z.ZodType | undefined, where: OpenApiParameter['in
 }
 
 /** JSON Schema 2020-12 (OpenAPI 3.1's dialect) of what a client sends or receives. */
-function jsonSchema(schema: z.ZodType): Json {
+/**
+ * JSON Schema 2020-12 (OpenAPI 3.1's dialect): a request as the client sends it (`input`: before
+ * defaults and coercions), a response as the handler sends it (`output`).
+ */
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output' = 'input'): Json {
   const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, {
     target: 'draft-2020-12',
-    io: 'input',
+    io,
     unrepresentable: 'any',
   }) as Json;
-  return rest;
+  return withoutSafeIntegerBounds(rest) as Json;
+}
+
+/** zod writes `.int()` as ±(2^53 − 1) bounds: true, but noise in a reference. Real bounds stay. */
+function withoutSafeIntegerBounds(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutSafeIntegerBounds);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(
+        ([key, inner]) =>
+          !(key === 'minimum' && inner === Number.MIN_SAFE_INTEGER) &&
+          !(key === 'maximum' && inner === Number.MAX_SAFE_INTEGER),
+      )
+      .map(([key, inner]) => [key, withoutSafeIntegerBounds(inner)]),
+  );
 }
 
 const componentName = (operationId: string) => operationId.charAt(0).toUpperCase() + operationId.slice(1);

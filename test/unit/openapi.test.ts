@@ -158,6 +158,10 @@ describe('The catalog as an API reference', () => {
       required: false,
       schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
     });
+    // Responses as the handler sends them; zod's implicit safe-integer bounds are left out, real ones kept.
+    const show = doc().components.schemas.GetShowResponse as { properties: Record<string, Json> };
+    expect(show.properties.capacity).toEqual({ type: 'integer' });
+    expect(show.properties.description).toEqual({ type: ['string', 'null'] });
     const mint = doc().paths['/v1/licenses']?.post;
     expect(mint?.parameters?.find((p) => p.in === 'header')).toMatchObject({
       name: 'idempotency-key',
