@@ -3,6 +3,7 @@ import { MySqlWorkQueue } from '../../shared/queue/mysql-queue.ts';
 import { createApi } from '../../shared/runtime/api.ts';
 import { httpFunction } from '../../shared/runtime/function.ts';
 import { objectStoreFromConfig } from '../../shared/storage/s3-object-store.ts';
+import { serveApiReference } from './api-reference.ts';
 import { runChecks, stillStarting } from './checks.ts';
 import { loadHealthConfig } from './config.ts';
 import { chainProbe, databaseProbe, objectStorageProbe, queueProbe } from './probes.ts';
@@ -21,6 +22,7 @@ const probes = {
 
 export const handler = httpFunction(() => {
   const app = createApi();
+  serveApiReference(app);
   // Liveness: the function is up and serving; touches no dependency (load balancers, benchmarks).
   app.get('/health/live', (_req, res) => {
     res.set('Cache-Control', 'no-store').json({ status: 'ok' });
