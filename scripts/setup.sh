@@ -3,7 +3,8 @@
 #
 # `npm start`, `npm test` and `npm run bench` run this first, so a fresh clone needs no other
 # command. Each step checks before it acts, so a ready machine costs a few milliseconds:
-#   1. Debian packages: MariaDB server (the local database) and ffmpeg (the transcoder);
+#   1. Debian packages: MariaDB server (the local database), ffmpeg (the transcoder) and
+#      util-linux's setpriv (children that die with the local cloud);
 #      wrk as well with --bench (a Node load generator would eat the core it measures).
 #   2. Node >= 22.13 to run npm with: Hardhat's EDR declares `engines: node >= 22`, and npm
 #      running on an older Node silently skips its native binary. The machine's Node is used
@@ -34,6 +35,8 @@ fail() {
 missing=()
 command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || missing+=(mariadb-server)
 command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
+# setpriv --pdeathsig: the kernel stops the local cloud's children when its main process dies.
+command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
 if [ "$with_bench" -eq 1 ]; then command -v wrk >/dev/null 2>&1 || missing+=(wrk); fi
 if [ ${#missing[@]} -gt 0 ]; then
   command -v apt-get >/dev/null 2>&1 ||

@@ -8,9 +8,9 @@
  * set* methods cannot rebuild a state because storage slots cannot be enumerated.
  */
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createChainRpcServer } from './chain-rpc-server.ts';
+import { listen } from './listen.ts';
 
 export interface LocalChainOptions {
   /** 0 (the default) picks a free port. */
@@ -78,17 +78,6 @@ async function fundedPrivateKeys(connection: Connection, count: number): Promise
   );
 }
 
-async function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  return server.address() as AddressInfo;
-}
-
 async function closeServer(server: Server): Promise<void> {
   const closed = new Promise<void>((resolve, reject) =>
     server.close((err) => (err ? reject(err) : resolve())),
@@ -151,7 +140,7 @@ export async function startLocalChain(options: LocalChainOptions = {}): Promise<
     }
 
     server = createChainRpcServer(connection.provider, { log });
-    const address = await listen(server, options.port ?? 0, host);
+    const address = await listen(server, options.port ?? 0, host, 'the chain JSON-RPC server');
     const rpcUrl = `http://${host}:${address.port}`;
     log(
       `chain: EDR ${LOCAL_HARDFORK} chain ${LOCAL_CHAIN_ID} at ${rpcUrl} (in memory, reset at every start)`,

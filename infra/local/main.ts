@@ -7,6 +7,7 @@ import { ensureOperatorKey } from './bootstrap.ts';
 import { stopAllChildrenNow } from './child-processes.ts';
 import { type LocalCloud, startLocalCloud } from './cloud.ts';
 import { consoleLine } from './console-log.ts';
+import { PortInUseError } from './listen.ts';
 
 /**
  * `npm start`: the whole platform on this machine. Data lives under one folder
@@ -29,6 +30,16 @@ if (values.reset || values['reset-only']) {
 }
 
 const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+/** The fixed ports a user may have to move, with their defaults. */
+const DEFAULT_PORTS = {
+  GATEWAY_PORT: 8080,
+  S3_PORT: 9000,
+  CHAIN_PORT: 8545,
+  EDGE_PORT: 8081,
+  STRIPE_PORT: 12111,
+  METRICS_PORT: 9464,
+} as const;
+const fixedPort = (name: keyof typeof DEFAULT_PORTS) => port(name, DEFAULT_PORTS[name]);
 const verbose = values.verbose || process.env.LOG_LEVEL === 'debug';
 
 function printLog(source: string, line: Record<string, unknown> | string): void {
@@ -99,12 +110,12 @@ let cloud: LocalCloud | undefined;
 try {
   cloud = await startLocalCloud({
     dataDir,
-    gatewayPort: port('GATEWAY_PORT', 8080),
-    s3Port: port('S3_PORT', 9000),
-    chainPort: port('CHAIN_PORT', 8545),
-    edgePort: port('EDGE_PORT', 8081),
-    stripePort: port('STRIPE_PORT', 12111),
-    metricsPort: port('METRICS_PORT', 9464),
+    gatewayPort: fixedPort('GATEWAY_PORT'),
+    s3Port: fixedPort('S3_PORT'),
+    chainPort: fixedPort('CHAIN_PORT'),
+    edgePort: fixedPort('EDGE_PORT'),
+    stripePort: fixedPort('STRIPE_PORT'),
+    metricsPort: fixedPort('METRICS_PORT'),
     transcoders: {
       count: port('TRANSCODER_WORKERS', 1),
       // The scaler moves the pool between these (both TRANSCODER_WORKERS unless set).
@@ -160,7 +171,7 @@ Ctrl-C stops everything; data stays in ${dataDir} (npm run reset wipes it).
   if (stopReason === undefined) {
     stopReason = 'start failed';
     exitCode = 1;
-    console.error(`\nforgecast could not start: ${err instanceof Error ? err.message : String(err)}`);
+    console.error(`\nforgecast could not start: ${startFailure(err)}`);
   }
 }
 
@@ -171,6 +182,18 @@ console.log(`\n${stopReason}: stopping…`);
 await cloud?.stop();
 console.log(exitCode === 0 ? 'stopped cleanly' : 'stopped');
 process.exit(exitCode);
+
+/** Why the start failed, in words that say what to change. */
+function startFailure(err: unknown): string {
+  if (err instanceof PortInUseError) {
+    const names = Object.keys(DEFAULT_PORTS) as (keyof typeof DEFAULT_PORTS)[];
+    const variable = names.find((name) => fixedPort(name) === err.port);
+    return variable
+      ? `${err.message}; stop what holds it, or set ${variable} to another port (0 picks a free one)`
+      : err.message;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
 
 /** Resolves with `work`, or rejects as soon as a stop is requested (the stop then cleans up). */
 function untilStopRequested<T>(work: Promise<T>): Promise<T> {

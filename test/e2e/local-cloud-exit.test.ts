@@ -37,7 +37,7 @@ describe('npm start: every exit path stops every child', () => {
     });
 
   it(
-    'a failed start (the metrics port is taken) stops what had started and says why',
+    'a failed start (the gateway port is taken) stops what had started and says what to change',
     async () => {
       // Prepare
       const blocker: Server = createServer();
@@ -45,13 +45,17 @@ describe('npm start: every exit path stops every child', () => {
       const port = (blocker.address() as { port: number }).port;
       try {
         // Act
-        // The collector starts after MariaDB, the chain, the S3 server, the edge and Stripe.
-        const cloud = startMain({ METRICS_PORT: String(port) });
+        // The gateway starts last, after MariaDB, the chain, the S3 server, the edge, Stripe and
+        // the metrics collector; its listen failure used to crash with a stack trace.
+        const cloud = startMain({ GATEWAY_PORT: String(port) });
         const code = await cloud.exited;
 
         // Assess
         expect(code).toBe(1);
-        expect(cloud.output()).toMatch(/forgecast could not start: .*EADDRINUSE/);
+        expect(cloud.output()).toContain(
+          `forgecast could not start: the API gateway cannot listen on 127.0.0.1:${port}: the port is already in use; stop what holds it, or set GATEWAY_PORT to another port (0 picks a free one)`,
+        );
+        expect(cloud.output()).not.toMatch(/^\s+at /m);
         expect(await leftoversAfter(dataDir)).toEqual([]);
       } finally {
         blocker.close();

@@ -1,10 +1,10 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { verifyEdgeRequest } from '../../../shared/cdn/edge-token.ts';
 import { ObjectNotFoundError, type ObjectStore } from '../../../shared/storage/object-store.ts';
 import { surrogateKeyFor } from '../../../shared/video/media-layout.ts';
+import { listen } from '../listen.ts';
 import { type ByteRange, byteWindow, decideRange } from './byte-range.ts';
 import { cacheHeadersFor, type MediaType, mediaTypeOf } from './media-types.ts';
 import { PlaylistCache } from './playlist-cache.ts';
@@ -254,14 +254,7 @@ export async function startLocalEdge(options: LocalEdgeOptions): Promise<Running
     sendText(res, 503, 'The origin is unavailable', { 'Retry-After': '1' });
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const { port } = await listen(server, options.port ?? 0, options.host ?? '127.0.0.1', 'the CDN edge');
   const host = options.host ?? '127.0.0.1';
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,

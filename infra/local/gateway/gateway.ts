@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { DEFAULT_RETRY_AFTER_SECONDS } from '../../../shared/errors.ts';
 import { AUTH_CONTEXT_HEADERS } from '../../../shared/runtime/auth-context.ts';
 import { clientResponseOf, fnHttpHeaders } from '../fn/http-intent.ts';
 import { type CallOutcome, type FnRunner, MAX_CALL_BODY_BYTES } from '../fn/runner.ts';
+import { listen } from '../listen.ts';
 import { AuthorizerClient } from './authorizer-client.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { type GatewayRoute, RouteTable } from './routes.ts';
@@ -206,10 +206,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     });
   }
 
-  await new Promise<void>((resolve) =>
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve),
-  );
-  const { port } = server.address() as AddressInfo;
+  const { port } = await listen(server, options.port ?? 0, options.host ?? '127.0.0.1', 'the API gateway');
   return {
     url: `http://${options.host ?? '127.0.0.1'}:${port}${prefix}`,
     port,

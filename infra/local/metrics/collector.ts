@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { dimensionsKey, LATENCY_BUCKETS_MS } from '../../../shared/metrics/buffer.ts';
 import { METRIC_CATALOG } from '../../../shared/metrics/metrics.ts';
 import { MAX_PUSH_BODY_BYTES, type PushBody, pushBodySchema } from '../../../shared/metrics/push-wire.ts';
+import { listen } from '../listen.ts';
 import { EXPOSITION_CONTENT_TYPE, type MetricFamily, renderExposition } from './exposition.ts';
 
 /** Series the collector keeps at most; a push that would open more is refused whole. */
@@ -192,14 +192,7 @@ export async function startMetricsCollector(
       response.end(`${message}\n`);
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const { port } = await listen(server, options.port, '127.0.0.1', 'the metrics collector');
   const base = `http://127.0.0.1:${port}`;
   return {
     metricsUrl: `${base}/metrics`,

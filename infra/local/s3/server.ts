@@ -1,12 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   buildObjectStorageEvent,
   OBJECT_EVENT_TYPES,
   type ObjectEventType,
   type ObjectStorageEvent,
 } from '../../../events/object-storage-event.ts';
+import { listen } from '../listen.ts';
 import { authenticate, type PayloadMode } from './authenticate.ts';
 import { isValidBucketName } from './bucket-name.ts';
 import { openDiskStore } from './disk-store.ts';
@@ -216,14 +216,7 @@ export async function startS3Server(options: S3ServerOptions): Promise<RunningS3
 
   const server = createServer((req, res) => void handle(req, res, false));
   server.on('checkContinue', (req, res) => void handle(req, res, true));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const { port } = await listen(server, options.port ?? 0, options.host ?? '127.0.0.1', 'object storage');
   return {
     endpoint: `http://${options.host ?? '127.0.0.1'}:${port}`,
     port,

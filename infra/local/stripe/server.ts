@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen } from '../listen.ts';
 import {
   CANCEL_PAGE_PATH,
   cancelPageHtml,
@@ -394,14 +394,12 @@ export async function startLocalStripe(options: LocalStripeOptions): Promise<Run
     }
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const { port } = await listen(
+    server,
+    options.port ?? 0,
+    options.host ?? '127.0.0.1',
+    'the local Stripe server',
+  );
   const host = options.host ?? '127.0.0.1';
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   ledger = new StripeLedger({ checkoutBaseUrl: url, clock, apiVersion: options.apiVersion ?? null });
