@@ -5,7 +5,8 @@
 # command. Each step checks before it acts, so a ready machine costs a few milliseconds:
 #   1. Debian packages: MariaDB server (the local database), ffmpeg (the transcoder) and
 #      util-linux's setpriv (children that die with the local cloud);
-#      wrk as well with --bench (a Node load generator would eat the core it measures).
+#      with --test, Chromium for the browser tests; with --bench, Chromium and wrk (a Node load
+#      generator would eat the core it measures).
 #   2. Node >= 22.13 to run npm with: Hardhat's EDR declares `engines: node >= 22`, and npm
 #      running on an older Node silently skips its native binary. The machine's Node is used
 #      when new enough; otherwise node@22 from the npm registry, kept in a per-user cache.
@@ -19,9 +20,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 with_bench=0
+with_browser=0
 for arg in "$@"; do
   case "$arg" in
-    --bench) with_bench=1 ;;
+    --bench) with_bench=1 with_browser=1 ;;
+    --test) with_browser=1 ;;
     *) echo "setup: unknown option $arg" >&2; exit 64 ;;
   esac
 done
@@ -38,6 +41,8 @@ command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
 # setpriv --pdeathsig: the kernel stops the local cloud's children when its main process dies.
 command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
 if [ "$with_bench" -eq 1 ]; then command -v wrk >/dev/null 2>&1 || missing+=(wrk); fi
+# Browser tests and page benchmarks drive Debian's Chromium with playwright-core (never a download).
+if [ "$with_browser" -eq 1 ]; then command -v chromium >/dev/null 2>&1 || missing+=(chromium fonts-dejavu-core); fi
 if [ ${#missing[@]} -gt 0 ]; then
   command -v apt-get >/dev/null 2>&1 ||
     fail "${missing[*]} missing and there is no apt-get; install them with your package manager"
