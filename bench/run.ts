@@ -1,3 +1,4 @@
+import { launchChromium, startPortalCloud } from '../test/support/browser.ts';
 import { benchColdStart } from './cold-start.ts';
 import { benchColdStartSecrets } from './cold-start-secrets.ts';
 import { benchHotPath } from './hot-path.ts';
@@ -5,13 +6,15 @@ import { benchCloud } from './lib/local-cloud.ts';
 import { benchLicenseGas } from './license-gas.ts';
 import { benchLicenseMint } from './license-mint.ts';
 import { benchMetricsOverhead } from './metrics-overhead.ts';
+import { benchPortalLoad } from './portal-load.ts';
+import { benchPortalSignIn } from './portal-sign-in.ts';
 import { benchPrintAuthorize } from './print-authorize.ts';
 import { benchStripeWebhook } from './stripe-webhook.ts';
 import { benchTranscodeLadder } from './transcode-ladder.ts';
 import { benchVaultSeal } from './vault-seal.ts';
 
 /**
- * `npm run bench [cold-start|cold-start-secrets|hot-path|metrics-overhead|vault-seal|license-gas|print-authorize|stripe-webhook|license-mint|transcode-ladder]`: each figure is printed beside a baseline measured in
+ * `npm run bench [cold-start|cold-start-secrets|hot-path|metrics-overhead|vault-seal|license-gas|print-authorize|stripe-webhook|license-mint|transcode-ladder|portal]`: each figure is printed beside a baseline measured in
  * the same run, because these machines are small and shared and absolute numbers drift.
  */
 const only = process.argv[2];
@@ -46,6 +49,25 @@ if (only === 'cold-start-secrets') {
   console.log('\n# Cold start with 3 Vault secret references (resource principal) vs plain env values');
   console.log(JSON.stringify(await benchColdStartSecrets(), null, 2));
   process.exit(0);
+}
+if (!only || only === 'portal') {
+  // The whole local cloud as npm start runs it (web server, provider, seeded people), in headless Chromium.
+  const portal = await startPortalCloud('bench-portal', {
+    ...(process.env.MYSQL_URL ? { mysqlServerUrl: process.env.MYSQL_URL } : {}),
+  });
+  const browser = await launchChromium();
+  try {
+    console.log(
+      '\n# Portal load to interactive (signed-in designer, cold cache) through the local cloud vs the same build on a bare static server',
+    );
+    console.log(JSON.stringify(await benchPortalLoad(portal, browser), null, 2));
+    console.log('\n# Sign-in round trip through the local OpenID provider (report only)');
+    console.log(JSON.stringify(await benchPortalSignIn(portal, browser), null, 2));
+  } finally {
+    await browser.close();
+    await portal.stop();
+  }
+  if (only) process.exit(0);
 }
 const { cloud, dataDir, close } = await benchCloud();
 try {

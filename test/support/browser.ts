@@ -311,10 +311,14 @@ const WEB_BANNER = /^\s*(?:web portal|portal|web(?: app| server)?)\s+(http:\/\/\
 
 /**
  * The whole local cloud as `npm start` runs it (infra/local/main.ts), every port 0, a temporary
- * data folder and a database of its own on the test run's MariaDB; ready once the banner is out.
+ * data folder, and a database of its own on `mysqlServerUrl` (tests: the run's MariaDB) or else a
+ * private MariaDB as `npm start` makes; ready once the banner is out.
  * Needs `node scripts/build.ts` first (function bundles and dist/web).
  */
-export async function startPortalCloud(name: string): Promise<PortalCloud & { stop(): Promise<void> }> {
+export async function startPortalCloud(
+  name: string,
+  options: { mysqlServerUrl?: string; env?: Record<string, string> } = {},
+): Promise<PortalCloud & { stop(): Promise<void> }> {
   const dataDir = await mkdtemp(join(tmpdir(), `fc-${name}-`));
   let database: TestDatabase | undefined;
   let cloud: LocalCloudProcess | undefined;
@@ -338,13 +342,14 @@ export async function startPortalCloud(name: string): Promise<PortalCloud & { st
     await rm(dataDir, { recursive: true, force: true });
   };
   try {
-    database = await createTestDatabase(inject('mysqlUrl'), name);
+    if (options.mysqlServerUrl) database = await createTestDatabase(options.mysqlServerUrl, name);
     cloud = spawnLocalCloud(process.execPath, [LOCAL_CLOUD_MAIN, '--data-dir', dataDir], {
       env: localCloudEnv({
-        MYSQL_URL: database.url,
+        ...(database ? { MYSQL_URL: database.url } : {}),
         IDP_PORT: '0',
         WEB_PORT: '0',
         TRANSCODER_WORKERS: '1',
+        ...options.env,
       }),
       cwd: ROOT,
     });
@@ -372,7 +377,7 @@ export async function startPortalCloud(name: string): Promise<PortalCloud & { st
 export function usePortalCloud(name: string): () => PortalCloud {
   let cloud: (PortalCloud & { stop(): Promise<void> }) | undefined;
   beforeAll(async () => {
-    cloud = await startPortalCloud(name);
+    cloud = await startPortalCloud(name, { mysqlServerUrl: inject('mysqlUrl') });
   }, 300_000);
   afterAll(async () => {
     await cloud?.stop();

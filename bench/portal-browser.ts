@@ -1,0 +1,52 @@
+import { readFile, stat } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The built portal (`node scripts/build.ts` writes it). */
+export const WEB_DIST = fileURLToPath(new URL('../dist/web/', import.meta.url));
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.json': 'application/json',
+  '.woff2': 'font/woff2',
+  '.ico': 'image/x-icon',
+};
+
+/**
+ * The baseline server: files from dist/web as they are, index.html for any other path (the SPA's
+ * routes), nothing else — no proxy, no headers beyond the content type, no compression.
+ */
+export async function startBareStaticServer(
+  root = WEB_DIST,
+): Promise<{ url: string; close(): Promise<void> }> {
+  await stat(join(root, 'index.html')).catch((err: unknown) => {
+    throw new Error(`no portal build at ${root}: run node scripts/build.ts first`, { cause: err });
+  });
+  const server: Server = createServer(async (request, response) => {
+    const pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname);
+    const file = normalize(join(root, pathname));
+    let body: Buffer;
+    let type: string;
+    try {
+      if (!file.startsWith(root) || file.endsWith(sep)) throw new Error('not a file');
+      body = await readFile(file);
+      type = CONTENT_TYPES[extname(file)] ?? 'application/octet-stream';
+    } catch {
+      body = await readFile(join(root, 'index.html'));
+      type = CONTENT_TYPES['.html'] as string;
+    }
+    response.writeHead(200, { 'content-type': type, 'content-length': body.length });
+    response.end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
