@@ -1,8 +1,13 @@
 import { z } from 'zod';
 import { ForbiddenError, NotFoundError } from '../../shared/errors.ts';
 import type { RouteContracts } from '../../shared/runtime/manifest.ts';
-import { apiKeyListResponse, createdApiKeyResponse, createdOrganisationResponse } from './responses.ts';
-import { createKeySchema, createOrgSchema, keyIdSchema } from './schema.ts';
+import {
+  apiKeyListResponse,
+  createdApiKeyResponse,
+  createdOrganisationResponse,
+  organisationPageResponse,
+} from './responses.ts';
+import { createKeySchema, createOrgSchema, keyIdSchema, listOrgsQuerySchema } from './schema.ts';
 
 /** The accounts routes' contracts by operation id (their manifest names them): the API reference's source. */
 export const contracts = {
@@ -14,6 +19,11 @@ export const contracts = {
     responses: {
       201: { description: 'The organisation with its first key', schema: createdOrganisationResponse },
     },
+  },
+  listOrganisations: {
+    summary: 'List every organisation, newest first (operators)',
+    query: listOrgsQuerySchema,
+    responses: { 200: { description: '`items` and `nextCursor`', schema: organisationPageResponse } },
   },
   listApiKeys: {
     summary: 'List the organisation’s API keys (never their secrets)',

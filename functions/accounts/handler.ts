@@ -1,4 +1,4 @@
-import { listApiKeys, revokeApiKey } from '../../shared/accounts/api-key-store.ts';
+import { listApiKeys, listOrganisations, revokeApiKey } from '../../shared/accounts/api-key-store.ts';
 import { createPool } from '../../shared/db/pool.ts';
 import { NotFoundError } from '../../shared/errors.ts';
 import { createApi, parseJsonBody, validate } from '../../shared/runtime/api.ts';
@@ -6,7 +6,7 @@ import { httpFunction } from '../../shared/runtime/function.ts';
 import { requirePrincipal, requireScope } from '../../shared/runtime/principal.ts';
 import { loadAccountsConfig } from './config.ts';
 import { assertGrantable, createKey, createOrganisation } from './keys.ts';
-import { createKeySchema, createOrgSchema, keyIdSchema } from './schema.ts';
+import { createKeySchema, createOrgSchema, keyIdSchema, listOrgsQuerySchema } from './schema.ts';
 
 const config = loadAccountsConfig();
 const pool = createPool(config.MYSQL_URL, { connectionLimit: 2 });
@@ -27,6 +27,19 @@ export const handler = httpFunction(() => {
         kind: input.kind,
         apiKey: { keyId: created.keyId, key: created.key, scopes: input.scopes },
       });
+  });
+
+  app.get('/orgs', async (req, res) => {
+    requireScope(requirePrincipal(req), 'admin');
+    const query = validate(listOrgsQuerySchema, req.query, 'query');
+    const page = await listOrganisations(pool, {
+      limit: query.limit,
+      ...(query.cursor === undefined ? {} : { before: query.cursor }),
+    });
+    res.json({
+      items: page.items.map((org) => ({ ...org, createdAt: org.createdAt.toISOString() })),
+      nextCursor: page.next,
+    });
   });
 
   app.get('/api-keys', async (req, res) => {

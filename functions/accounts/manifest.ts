@@ -17,6 +17,12 @@ export const accountsManifest = defineManifest({
       auth: { type: 'scoped', anyOf: ['admin'] },
       operationId: 'createOrganisation',
     },
+    {
+      method: 'GET',
+      path: '/orgs',
+      auth: { type: 'scoped', anyOf: ['admin'] },
+      operationId: 'listOrganisations',
+    },
     { method: 'GET', path: '/api-keys', auth: anyKey, operationId: 'listApiKeys' },
     { method: 'POST', path: '/api-keys', auth: anyKey, operationId: 'createApiKey' },
     { method: 'DELETE', path: '/api-keys/{keyId}', auth: anyKey, operationId: 'revokeApiKey' },

@@ -31,3 +31,15 @@ export const createdApiKeyResponse = z.object({
   key: z.string().describe(keyNote),
   scopes: z.array(z.enum(SCOPES)),
 });
+
+export const organisationPageResponse = z.object({
+  items: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      kind: z.string().describe('designer, licensee, integrator, creator, viewer or operator'),
+      createdAt: instant,
+    }),
+  ),
+  nextCursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last'),
+});

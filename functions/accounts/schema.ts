@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SCOPES } from '../../shared/accounts/api-keys.ts';
+import { ID_PATTERN } from '../../shared/ids.ts';
 
 export const ORG_KINDS = ['designer', 'licensee', 'integrator', 'creator', 'viewer'] as const;
 
@@ -20,3 +21,10 @@ export const createKeySchema = z.strictObject({
 });
 
 export const keyIdSchema = z.string().regex(/^[a-z0-9]{16}$/, 'not a key id');
+
+/** `GET /v1/orgs` (operators): newest first, a page at a time. */
+export const listOrgsQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  /** The `nextCursor` of the previous page. */
+  cursor: z.string().regex(ID_PATTERN, 'not an organisation id').optional(),
+});

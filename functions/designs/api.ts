@@ -5,6 +5,7 @@ import {
   createdDesignResponse,
   designPageResponse,
   designResponse,
+  licensableDesignPageResponse,
   licensorsResponse,
   provenanceConflictPageResponse,
 } from './responses.ts';
@@ -68,6 +69,12 @@ export const contracts = {
     params: licensor,
     responses: { 204: { description: 'Revoked' } },
     problems: notFound,
+  },
+  listLicensableDesigns: {
+    summary:
+      'Registered designs the caller may issue licenses of: its own and those it was named licensor of',
+    query: listQuerySchema,
+    responses: { 200: { description: '`items` and `nextCursor`', schema: licensableDesignPageResponse } },
   },
   listProvenanceConflicts: {
     summary: 'Uploads refused because another organisation registered the same file first (operators)',

@@ -1,6 +1,11 @@
 import { createPool } from '../../shared/db/pool.ts';
 import { findOrgDesign, insertDesign, listOrgDesigns } from '../../shared/designs/design-repository.ts';
-import { grantLicensor, listLicensors, revokeLicensor } from '../../shared/designs/licensors.ts';
+import {
+  grantLicensor,
+  listLicensableDesigns,
+  listLicensors,
+  revokeLicensor,
+} from '../../shared/designs/licensors.ts';
 import { listProvenanceConflicts } from '../../shared/designs/provenance-conflicts.ts';
 import { NotFoundError } from '../../shared/errors.ts';
 import { newId } from '../../shared/ids.ts';
@@ -9,7 +14,7 @@ import { httpFunction } from '../../shared/runtime/function.ts';
 import { requirePrincipal, requireScope } from '../../shared/runtime/principal.ts';
 import { objectStoreFromConfig } from '../../shared/storage/s3-object-store.ts';
 import { loadDesignsConfig } from './config.ts';
-import { presentDesign, presentProvenanceConflict } from './present.ts';
+import { presentDesign, presentLicensableDesign, presentProvenanceConflict } from './present.ts';
 import {
   CONTENT_TYPES,
   createDesignSchema,
@@ -109,6 +114,17 @@ export const handler = httpFunction(() => {
     const design = await ownDesign(principal.orgId, req.params.id);
     await revokeLicensor(pool, design.id, validate(designIdSchema, req.params.orgId, 'path'));
     res.status(204).end();
+  });
+
+  app.get('/licensable-designs', async (req, res) => {
+    const principal = requirePrincipal(req);
+    requireScope(principal, 'licenses:write');
+    const query = validate(listQuerySchema, req.query, 'query');
+    const page = await listLicensableDesigns(pool, principal.orgId, {
+      limit: query.limit,
+      ...(query.cursor ? { before: query.cursor } : {}),
+    });
+    res.json({ items: page.items.map(presentLicensableDesign), nextCursor: page.next });
   });
 
   app.get('/provenance-conflicts', async (req, res) => {

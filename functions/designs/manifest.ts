@@ -30,6 +30,13 @@ export const designsManifest = defineManifest({
       auth: write,
       operationId: 'revokeDesignLicensor',
     },
+    // Licensors (marketplaces, ERPs, and owners selling their own): the designs they may issue licenses of.
+    {
+      method: 'GET',
+      path: '/licensable-designs',
+      auth: { type: 'scoped', anyOf: ['licenses:write', 'admin'] },
+      operationId: 'listLicensableDesigns',
+    },
     // Operators only: which uploads were refused because another organisation registered the file first.
     { method: 'GET', path: '/provenance-conflicts', auth: operator, operationId: 'listProvenanceConflicts' },
   ],

@@ -1,4 +1,5 @@
 import type { Design } from '../../shared/designs/design.ts';
+import type { LicensableDesign } from '../../shared/designs/licensors.ts';
 import type { ProvenanceConflict } from '../../shared/designs/provenance-conflicts.ts';
 
 /** The public shape of a design: what a designer or integrator may see. */
@@ -39,5 +40,18 @@ export function presentProvenanceConflict(conflict: ProvenanceConflict) {
     later: conflict.later,
     detectedBy: conflict.detectedBy,
     detectedAt: conflict.detectedAt.toISOString(),
+  };
+}
+
+/** A design as a licensor sees it: enough to choose it and to say whose it is, nothing of the file. */
+export function presentLicensableDesign(design: LicensableDesign) {
+  return {
+    id: design.id,
+    name: design.name,
+    format: design.format,
+    owner: { orgId: design.ownerOrgId, name: design.ownerName },
+    own: design.licensorSince === null,
+    licensorSince: design.licensorSince?.toISOString() ?? null,
+    registeredAt: design.registeredAt?.toISOString() ?? null,
   };
 }

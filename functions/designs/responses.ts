@@ -90,3 +90,18 @@ export const provenanceConflictPageResponse = z.object({
   items: z.array(provenanceConflictResponse),
   nextCursor: z.string().nullable(),
 });
+
+export const licensableDesignResponse = z.object({
+  id: z.string(),
+  name: z.string(),
+  format: z.string().describe('stl, 3mf or obj'),
+  owner: z.object({ orgId: z.string(), name: z.string() }),
+  own: z.boolean().describe('The caller’s own design (else its owner named the caller licensor)'),
+  licensorSince: instant.nullable().describe('When the owner named the caller; null for its own design'),
+  registeredAt: instant.nullable(),
+});
+
+export const licensableDesignPageResponse = z.object({
+  items: z.array(licensableDesignResponse),
+  nextCursor: z.string().nullable(),
+});

@@ -12,6 +12,7 @@ import {
   licensePageResponse,
   licenseResponse,
   pendingLicenseResponse,
+  reconciliationResponse,
   revokedLicenseResponse,
 } from './responses.ts';
 import {
@@ -51,7 +52,7 @@ export const contracts = {
     ],
   },
   listLicenses: {
-    summary: 'List licenses the organisation issued or holds',
+    summary: 'List licenses the organisation issued or holds (`as` picks one side)',
     query: listQuerySchema,
     responses: { 200: { description: '`items` and `nextCursor`', schema: licensePageResponse } },
   },
@@ -78,7 +79,7 @@ export const contracts = {
   },
   getLedgerReconciliation: {
     summary: 'The latest comparison of the off-chain ledger with the chain (operators)',
-    responses: { 200: { description: 'Counts and the drift found', contentType: 'application/json' } },
+    responses: { 200: { description: 'Counts and the drift found', schema: reconciliationResponse } },
     problems: () => [new NotFoundError('')],
   },
 } satisfies RouteContracts;

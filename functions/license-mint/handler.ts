@@ -1,7 +1,8 @@
 import type { Response } from 'express';
-import type { RowDataPacket } from 'mysql2/promise';
 import { createPool } from '../../shared/db/pool.ts';
+import { findOrgDesign } from '../../shared/designs/design-repository.ts';
 import { DependencyUnavailableError, ForbiddenError, NotFoundError } from '../../shared/errors.ts';
+import { findLatestReconciliation } from '../../shared/ledger/reconciliation-reports.ts';
 import { lazyLedgerConnection } from '../../shared/licenses/ledger-connection.ts';
 import type { License } from '../../shared/licenses/license.ts';
 import { advanceMint, type MintingDeps, refreshMint } from '../../shared/licenses/license-minting.ts';
@@ -63,6 +64,7 @@ export const handler = httpFunction(() => {
     const query = validate(listQuerySchema, req.query, 'query');
     const page = await listOrgLicenses(pool, principal.orgId, {
       limit: query.limit,
+      party: query.as,
       ...(query.cursor ? { before: query.cursor } : {}),
     });
     res.json({ items: page.items.map((license) => presentLicense(license)), nextCursor: page.next });
@@ -112,21 +114,9 @@ export const handler = httpFunction(() => {
 
   app.get('/ledger/reconciliation', async (req, res) => {
     requireScope(requirePrincipal(req), 'admin');
-    const [rows] = await pool.query<RowDataPacket[]>(
-      `SELECT id, chain_instance, head_block, licenses_checked, drift_count, report, ran_at
-         FROM ledger_reconciliations ORDER BY id DESC LIMIT 1`,
-    );
-    const latest = rows[0];
+    const latest = await findLatestReconciliation(pool);
     if (!latest) throw new NotFoundError('The ledger has not been reconciled yet');
-    res.json({
-      id: Number(latest.id),
-      chainInstance: latest.chain_instance,
-      headBlock: Number(latest.head_block),
-      licensesChecked: Number(latest.licenses_checked),
-      driftCount: Number(latest.drift_count),
-      drift: latest.report,
-      ranAt: (latest.ran_at as Date).toISOString(),
-    });
+    res.json({ ...latest, ranAt: latest.ranAt.toISOString() });
   });
 
   return app;
@@ -175,11 +165,7 @@ async function mayRevoke(principal: Principal, license: License): Promise<boolea
 }
 
 async function ownsDesign(orgId: string, designId: string): Promise<boolean> {
-  const [rows] = await pool.query<RowDataPacket[]>('SELECT 1 FROM designs WHERE id = ? AND org_id = ?', [
-    designId,
-    orgId,
-  ]);
-  return rows.length > 0;
+  return (await findOrgDesign(pool, orgId, designId)) !== undefined;
 }
 
 async function readOnChain(deps: MintingDeps, license: License): Promise<OnChainView> {

@@ -68,3 +68,29 @@ export const licensePageResponse = z.object({
   items: z.array(licenseResponse),
   nextCursor: z.string().nullable(),
 });
+
+export const reconciliationResponse = z.object({
+  id: z.number().int(),
+  chainInstance: z.string().describe('Genesis hash and ledger address the comparison ran against'),
+  headBlock: z.number().int(),
+  licensesChecked: z.number().int(),
+  driftCount: z.number().int(),
+  drift: z.array(
+    z.object({
+      kind: z.enum([
+        'prints-settled-mismatch',
+        'revoked-only-on-chain',
+        'revocation-not-on-chain',
+        'missing-on-chain',
+        'terms-mismatch',
+        'prints-unsettled',
+        'issued-without-license',
+      ]),
+      licenseId: z.string().nullable(),
+      tokenId: z.string(),
+      offChain: z.unknown().describe('What the database holds for the license'),
+      onChain: z.unknown().describe('What LicenseLedger holds for the token'),
+    }),
+  ),
+  ranAt: instant,
+});

@@ -44,4 +44,6 @@ export const revokeSchema = z.strictObject({ reason: z.string().trim().min(1).ma
 export const listQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: licenseIdSchema.optional(),
+  /** `issuer`: licenses the caller issued; `holder`: licenses it holds; `any` (default): both. */
+  as: z.enum(['issuer', 'holder', 'any']).default('any'),
 });

@@ -3,8 +3,8 @@ import { NotFoundError, UnauthorizedError } from '../../shared/errors.ts';
 import type { PrintRefusal } from '../../shared/licenses/print-refusal.ts';
 import type { RouteContracts } from '../../shared/runtime/manifest.ts';
 import { designUnavailable, grantAlreadyUsed, grantExpired, printersOnly, refusalError } from './errors.ts';
-import { printGrantResponse, printJobResponse } from './responses.ts';
-import { authorizePrintSchema, completePrintSchema, idSchema } from './schema.ts';
+import { printGrantResponse, printJobPageResponse, printJobResponse } from './responses.ts';
+import { authorizePrintSchema, completePrintSchema, idSchema, listPrintJobsQuerySchema } from './schema.ts';
 
 const byId = z.object({ id: idSchema });
 const refusal = (reason: Exclude<PrintRefusal['reason'], 'prints_exhausted'>) => refusalError({ reason }, '');
@@ -29,6 +29,13 @@ export const contracts = {
       refusalError({ reason: 'prints_exhausted', printsTotal: 0, printsUsed: 0, printsReserved: 0 }, ''),
       designUnavailable(''),
     ],
+  },
+  listPrintJobs: {
+    summary: 'The print jobs of the caller’s licenses, newest first (the license holder)',
+    description:
+      'Serial, printer, outcome and the license each job drew on; `licenseId` narrows to one license. Printer credentials are refused.',
+    query: listPrintJobsQuerySchema,
+    responses: { 200: { description: '`items` and `nextCursor`', schema: printJobPageResponse } },
   },
   getPrintJob: {
     summary: 'A print job (its printer, or the license holder)',

@@ -1,7 +1,7 @@
 import { keyWrapperFromConfig } from '../../shared/crypto/key-wrapper-from-config.ts';
 import { createPool } from '../../shared/db/pool.ts';
 import { NotFoundError } from '../../shared/errors.ts';
-import { completePrint, findPrintJob } from '../../shared/licenses/print-ledger.ts';
+import { completePrint, findPrintJob, listHolderPrintJobs } from '../../shared/licenses/print-ledger.ts';
 import { SETTLEMENT_QUEUE } from '../../shared/licenses/settlement-queue.ts';
 import { processMetrics } from '../../shared/metrics/metrics-from-config.ts';
 import { workQueueFromConfig } from '../../shared/queue/queue-from-config.ts';
@@ -15,7 +15,13 @@ import { createGrantIssuer } from './grant-issuer.ts';
 import { printAuthorizeManifest } from './manifest.ts';
 import { presentPrintJob } from './present.ts';
 import { printerOf, requirePrinter } from './printer-principal.ts';
-import { authorizePrintSchema, completePrintSchema, idSchema, MAX_BODY_BYTES } from './schema.ts';
+import {
+  authorizePrintSchema,
+  completePrintSchema,
+  idSchema,
+  listPrintJobsQuerySchema,
+  MAX_BODY_BYTES,
+} from './schema.ts';
 import { nudgeSettlement } from './settlement-nudge.ts';
 
 const config = loadPrintAuthorizeConfig();
@@ -68,6 +74,19 @@ export const handler = httpFunction(() => {
         if (completion.job.counted) await nudgeSettlement(settlement, jobId);
         res.json(presentPrintJob(completion.job));
     }
+  });
+
+  // The holder's view of its prints; a printer credential (prints:authorize only) is refused.
+  app.get('/print-jobs', async (req, res) => {
+    const principal = requirePrincipal(req);
+    requireScope(principal, 'licenses:read');
+    const query = validate(listPrintJobsQuerySchema, req.query, 'query');
+    const page = await listHolderPrintJobs(pool, principal.orgId, {
+      limit: query.limit,
+      ...(query.cursor === undefined ? {} : { before: query.cursor }),
+      ...(query.licenseId === undefined ? {} : { licenseId: query.licenseId }),
+    });
+    res.json({ items: page.items.map(presentPrintJob), nextCursor: page.next });
   });
 
   app.get('/print-jobs/:id', async (req, res) => {

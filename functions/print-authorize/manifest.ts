@@ -2,6 +2,7 @@ import { defineManifest } from '../../shared/runtime/manifest.ts';
 import { printAuthorizeConfigKeys } from './config.ts';
 
 const printer = { type: 'scoped', anyOf: ['prints:authorize'] } as const;
+const holder = { type: 'scoped', anyOf: ['licenses:read', 'admin'] } as const;
 const printerOrHolder = { type: 'scoped', anyOf: ['prints:authorize', 'licenses:read', 'admin'] } as const;
 
 export const printAuthorizeManifest = defineManifest({
@@ -13,6 +14,7 @@ export const printAuthorizeManifest = defineManifest({
   timeoutSeconds: 15,
   routes: [
     { method: 'POST', path: '/print-jobs', auth: printer, operationId: 'authorizePrint' },
+    { method: 'GET', path: '/print-jobs', auth: holder, operationId: 'listPrintJobs' },
     { method: 'GET', path: '/print-jobs/{id}', auth: printerOrHolder, operationId: 'getPrintJob' },
     { method: 'POST', path: '/print-jobs/{id}/complete', auth: printer, operationId: 'completePrintJob' },
   ],

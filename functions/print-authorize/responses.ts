@@ -21,6 +21,11 @@ export const printJobResponse = z.object({
   settledAt: z.iso.datetime().nullable(),
 });
 
+export const printJobPageResponse = z.object({
+  items: z.array(printJobResponse),
+  nextCursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last'),
+});
+
 const base64 = z.string().describe('base64');
 
 export const printGrantResponse = z.object({

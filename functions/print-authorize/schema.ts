@@ -15,3 +15,11 @@ export const completePrintSchema = z.strictObject({
 
 /** Small JSON bodies only: a print request is an id. */
 export const MAX_BODY_BYTES = 4 * 1024;
+
+/** `GET /v1/print-jobs` (the license holder): newest first, optionally one license's jobs. */
+export const listPrintJobsQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  /** The `nextCursor` of the previous page. */
+  cursor: idSchema.optional(),
+  licenseId: idSchema.optional(),
+});

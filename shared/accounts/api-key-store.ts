@@ -67,6 +67,32 @@ export async function insertOrganisation(
   ]);
 }
 
+export interface OrganisationSummary {
+  readonly id: string;
+  readonly name: string;
+  readonly kind: string;
+  readonly createdAt: Date;
+}
+
+/** Every organisation, newest first (ids are ULIDs, so id order is creation order), for operators. */
+export async function listOrganisations(
+  db: Queryable,
+  page: { limit: number; before?: string },
+): Promise<{ items: OrganisationSummary[]; next: string | null }> {
+  const [rows] = await db.query<RowDataPacket[]>(
+    `SELECT id, name, kind, created_at FROM organisations ${page.before ? 'WHERE id < ?' : ''}
+      ORDER BY id DESC LIMIT ?`,
+    page.before ? [page.before, page.limit + 1] : [page.limit + 1],
+  );
+  const items = rows.slice(0, page.limit).map((row) => ({
+    id: String(row.id),
+    name: String(row.name),
+    kind: String(row.kind),
+    createdAt: row.created_at as Date,
+  }));
+  return { items, next: rows.length > page.limit ? (items.at(-1)?.id ?? null) : null };
+}
+
 export async function listApiKeys(
   pool: DbPool,
   orgId: string,

@@ -32,3 +32,46 @@ export async function listLicensors(pool: DbPool, designId: string) {
     grantedAt: (row.granted_at as Date).toISOString(),
   }));
 }
+
+export interface LicensableDesign {
+  readonly id: string;
+  readonly name: string;
+  readonly format: string;
+  readonly ownerOrgId: string;
+  readonly ownerName: string;
+  /** When the owner named the caller as licensor; null for the caller's own design. */
+  readonly licensorSince: Date | null;
+  readonly registeredAt: Date | null;
+}
+
+/**
+ * The registered designs an organisation may issue licenses of: its own, and those whose owners
+ * named it licensor. Newest first by id, a page at a time (the same rule license-mint applies).
+ */
+export async function listLicensableDesigns(
+  pool: DbPool,
+  orgId: string,
+  page: { limit: number; before?: string },
+): Promise<{ items: LicensableDesign[]; next: string | null }> {
+  const [rows] = await pool.query<RowDataPacket[]>(
+    `SELECT d.id, d.name, d.format, d.org_id, o.name AS owner_name, d.finished_at, dl.granted_at
+       FROM designs d
+       JOIN organisations o ON o.id = d.org_id
+       LEFT JOIN design_licensors dl ON dl.design_id = d.id AND dl.org_id = ?
+      WHERE d.id IN (SELECT design_id FROM design_licensors WHERE org_id = ?
+                     UNION SELECT id FROM designs WHERE org_id = ?)
+        AND d.status = 'registered' ${page.before ? 'AND d.id < ?' : ''}
+      ORDER BY d.id DESC LIMIT ?`,
+    [orgId, orgId, orgId, ...(page.before ? [page.before] : []), page.limit + 1],
+  );
+  const items = rows.slice(0, page.limit).map((row) => ({
+    id: String(row.id),
+    name: String(row.name),
+    format: String(row.format),
+    ownerOrgId: String(row.org_id),
+    ownerName: String(row.owner_name),
+    licensorSince: String(row.org_id) === orgId ? null : ((row.granted_at as Date | null) ?? null),
+    registeredAt: (row.finished_at as Date | null) ?? null,
+  }));
+  return { items, next: rows.length > page.limit ? (items.at(-1)?.id ?? null) : null };
+}

@@ -3,7 +3,7 @@
  * findDrift, and stores the report as one `ledger_reconciliations` row (GET
  * /v1/ledger/reconciliation shows the latest).
  */
-import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import type { RowDataPacket } from 'mysql2/promise';
 import type { LicenseLedger } from '../chain/license-ledger.ts';
 import { orgChainAddress } from '../chain/org-address.ts';
 import type { DbPool } from '../db/pool.ts';
@@ -14,6 +14,7 @@ import {
   type OnChainLicense,
   type UnclaimedIssue,
 } from './reconciliation.ts';
+import { insertReconciliationReport, reconciliationAgeMicros } from './reconciliation-reports.ts';
 
 export interface ReconcileDeps {
   readonly pool: DbPool;
@@ -73,14 +74,15 @@ export async function reconcileIfDue(
     licenses,
     unclaimedIssues: await unclaimedIssues(deps),
   });
-  const [inserted] = await deps.pool.query<ResultSetHeader>(
-    `INSERT INTO ledger_reconciliations (chain_instance, head_block, licenses_checked, drift_count, report)
-     VALUES (?, ?, ?, ?, ?)`,
-    [deps.chainInstance, head, licenses.length, drift.length, JSON.stringify(drift)],
-  );
+  const id = await insertReconciliationReport(deps.pool, {
+    chainInstance: deps.chainInstance,
+    headBlock: head,
+    licensesChecked: licenses.length,
+    drift,
+  });
   return {
     ran: true,
-    id: inserted.insertId,
+    id,
     licensesChecked: licenses.length,
     driftCount: drift.length,
     drift,
@@ -89,13 +91,8 @@ export async function reconcileIfDue(
 
 async function isDue(deps: ReconcileDeps, everySeconds: number): Promise<boolean> {
   if (everySeconds <= 0) return true;
-  const [rows] = await deps.pool.query<RowDataPacket[]>(
-    `SELECT TIMESTAMPDIFF(MICROSECOND, MAX(ran_at), NOW(3)) AS age_us FROM ledger_reconciliations
-      WHERE chain_instance = ?`,
-    [deps.chainInstance],
-  );
-  const age = rows[0]?.age_us;
-  return age === null || age === undefined || Number(age) >= everySeconds * 1_000_000;
+  const age = await reconciliationAgeMicros(deps.pool, deps.chainInstance);
+  return age === null || age >= everySeconds * 1_000_000;
 }
 
 /** Active licenses recorded on this ledger, by id, with what the comparison needs from our side. */

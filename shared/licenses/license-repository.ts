@@ -69,19 +69,24 @@ export async function findByIdempotencyKey(
 }
 
 /** Licenses an organisation issued or holds, newest first. */
+/** Which side of a license the caller lists: issued by it, held by it, or both. */
+export type LicenseParty = 'issuer' | 'holder' | 'any';
+
 export async function listOrgLicenses(
   db: Queryable,
   orgId: string,
-  page: { limit: number; before?: string },
+  page: { limit: number; before?: string; party?: LicenseParty },
 ): Promise<{ items: License[]; next: string | null }> {
+  const party = page.party ?? 'any';
+  const sides = [
+    ...(party === 'holder' ? [] : ['SELECT id FROM licenses WHERE issuer_org_id = ?']),
+    ...(party === 'issuer' ? [] : ['SELECT id FROM licenses WHERE holder_org_id = ?']),
+  ];
   const before = page.before ? 'AND l.id < ?' : '';
-  const params = page.before ? [orgId, page.before] : [orgId];
   const [rows] = await db.query<RowDataPacket[]>(
-    `SELECT ${COLUMNS} FROM licenses l WHERE l.id IN (
-        SELECT id FROM licenses WHERE issuer_org_id = ?
-        UNION SELECT id FROM licenses WHERE holder_org_id = ?)
+    `SELECT ${COLUMNS} FROM licenses l WHERE l.id IN (${sides.join(' UNION ')})
       ${before} ORDER BY l.id DESC LIMIT ?`,
-    [orgId, ...params, page.limit + 1],
+    [...sides.map(() => orgId), ...(page.before ? [page.before] : []), page.limit + 1],
   );
   const items = rows.slice(0, page.limit).map(toLicense);
   return { items, next: rows.length > page.limit ? (items.at(-1)?.id ?? null) : null };

@@ -249,3 +249,36 @@ export async function findPrintJob(db: DbPool | DbConnection, id: string): Promi
   ]);
   return rows[0] ? toPrintJob(rows[0]) : undefined;
 }
+
+/**
+ * The print jobs of a holder organisation, newest first, optionally of one license. The holder is
+ * the printers' organisation (a reservation requires it), so `org_id` is the holder. Without a
+ * license the rows are found through the holder's licenses (`licenses_holder_page`, then
+ * `print_jobs_license`): print_jobs has no (org_id, id) index of its own.
+ */
+export async function listHolderPrintJobs(
+  db: DbPool | DbConnection,
+  holderOrgId: string,
+  page: { limit: number; before?: string; licenseId?: string },
+): Promise<{ items: PrintJob[]; next: string | null }> {
+  const conditions = ['l.holder_org_id = ?', 'pj.org_id = ?'];
+  const params: unknown[] = [holderOrgId, holderOrgId];
+  if (page.licenseId !== undefined) {
+    conditions.push('l.id = ?');
+    params.push(page.licenseId);
+  }
+  if (page.before !== undefined) {
+    conditions.push('pj.id < ?');
+    params.push(page.before);
+  }
+  const columns = PRINT_JOB_COLUMNS.split(',')
+    .map((column) => `pj.${column.trim()}`)
+    .join(', ');
+  const [rows] = await db.query<RowDataPacket[]>(
+    `SELECT ${columns} FROM licenses l JOIN print_jobs pj ON pj.license_id = l.id
+      WHERE ${conditions.join(' AND ')} ORDER BY pj.id DESC LIMIT ?`,
+    [...params, page.limit + 1],
+  );
+  const items = rows.slice(0, page.limit).map(toPrintJob);
+  return { items, next: rows.length > page.limit ? (items.at(-1)?.id ?? null) : null };
+}

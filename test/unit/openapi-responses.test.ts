@@ -4,13 +4,19 @@ import type {
   apiKeyListResponse,
   createdApiKeyResponse,
   createdOrganisationResponse,
+  organisationPageResponse,
 } from '../../functions/accounts/responses.ts';
 import type { ORG_KINDS } from '../../functions/accounts/schema.ts';
-import type { presentDesign, presentProvenanceConflict } from '../../functions/designs/present.ts';
+import type {
+  presentDesign,
+  presentLicensableDesign,
+  presentProvenanceConflict,
+} from '../../functions/designs/present.ts';
 import type {
   createdDesignResponse,
   designPageResponse,
   designResponse,
+  licensableDesignPageResponse,
   licensorsResponse,
   provenanceConflictPageResponse,
   provenanceConflictResponse,
@@ -20,10 +26,15 @@ import type {
   licensePageResponse,
   licenseResponse,
   pendingLicenseResponse,
+  reconciliationResponse,
   revokedLicenseResponse,
 } from '../../functions/license-mint/responses.ts';
 import type { presentPrintJob } from '../../functions/print-authorize/present.ts';
-import type { printGrantResponse, printJobResponse } from '../../functions/print-authorize/responses.ts';
+import type {
+  printGrantResponse,
+  printJobPageResponse,
+  printJobResponse,
+} from '../../functions/print-authorize/responses.ts';
 import type { presentPrinter } from '../../functions/printers/present.ts';
 import type {
   printerPageResponse,
@@ -48,9 +59,10 @@ import type {
   videoPageResponse,
   videoResponse,
 } from '../../functions/videos/responses.ts';
-import type { listApiKeys } from '../../shared/accounts/api-key-store.ts';
+import type { listApiKeys, OrganisationSummary } from '../../shared/accounts/api-key-store.ts';
 import type { Scope } from '../../shared/accounts/api-keys.ts';
 import type { listLicensors } from '../../shared/designs/licensors.ts';
+import type { ReconciliationReport } from '../../shared/ledger/reconciliation-reports.ts';
 import type { ChainRevocation } from '../../shared/licenses/license-revocation.ts';
 import type { PrintGrant } from '../../shared/licenses/print-grant.ts';
 import type { PresignedPut } from '../../shared/storage/object-store.ts';
@@ -81,7 +93,8 @@ describe('Response schemas of the API reference', () => {
     checks.push(same<Revoked, Sent<typeof revokedLicenseResponse>>(true));
     type Page = { items: License[]; nextCursor: string | null };
     checks.push(same<Page, Sent<typeof licensePageResponse>>(true));
-    expect(checks).toHaveLength(4);
+    checks.push(same<Wire<ReconciliationReport>, Sent<typeof reconciliationResponse>>(true));
+    expect(checks).toHaveLength(5);
   });
 
   it('match the printers the printer routes answer with', () => {
@@ -102,7 +115,8 @@ describe('Response schemas of the API reference', () => {
     type Job = ReturnType<typeof presentPrintJob>;
     checks.push(same<Job, Sent<typeof printJobResponse>>(true));
     checks.push(same<PrintGrant, Sent<typeof printGrantResponse>>(true));
-    expect(checks).toHaveLength(2);
+    checks.push(same<{ items: Job[]; nextCursor: string | null }, Sent<typeof printJobPageResponse>>(true));
+    expect(checks).toHaveLength(3);
   });
 });
 
@@ -129,7 +143,9 @@ describe('Response schemas of the API reference (the other routes)', () => {
     checks.push(same<Conflict, Sent<typeof provenanceConflictResponse>>(true));
     type Conflicts = { items: Conflict[]; nextCursor: string | null };
     checks.push(same<Conflicts, Sent<typeof provenanceConflictPageResponse>>(true));
-    expect(checks).toHaveLength(6);
+    type Licensable = { items: ReturnType<typeof presentLicensableDesign>[]; nextCursor: string | null };
+    checks.push(same<Licensable, Sent<typeof licensableDesignPageResponse>>(true));
+    expect(checks).toHaveLength(7);
   });
 
   it('match videos, shows, checkouts, tickets and show access', () => {
@@ -167,6 +183,8 @@ describe('Response schemas of the API reference (the other routes)', () => {
     checks.push(
       same<{ keyId: string; key: string; scopes: Scope[] }, Sent<typeof createdApiKeyResponse>>(true),
     );
-    expect(checks).toHaveLength(3);
+    type Organisations = { items: Wire<OrganisationSummary>[]; nextCursor: string | null };
+    checks.push(same<Organisations, Sent<typeof organisationPageResponse>>(true));
+    expect(checks).toHaveLength(4);
   });
 });
