@@ -54,12 +54,48 @@ export async function buildTranscoder(): Promise<void> {
   });
 }
 
+export const WEB_ROOT = fileURLToPath(new URL('../web/', import.meta.url));
+export const WEB_DIST_DIR = fileURLToPath(new URL('../dist/web/', import.meta.url));
+/** Where Vite puts the hashed files; the web server serves this folder as immutable. */
+export const WEB_ASSETS_DIR = 'assets';
+
+/**
+ * The portal (web/) with Vite's JS API into dist/web: index.html plus hashed, content-addressed
+ * JS and CSS under assets/, each page its own lazy chunk. Vite is imported here, not at the top,
+ * so scripts that only need the function bundle do not load it.
+ */
+export async function buildWeb(): Promise<void> {
+  const [{ build: viteBuild }, { default: preact }] = await Promise.all([
+    import('vite'),
+    import('@preact/preset-vite'),
+  ]);
+  await viteBuild({
+    root: WEB_ROOT,
+    configFile: false,
+    logLevel: 'warn',
+    // the app is served at the site's root, on the same host as /v1
+    base: '/',
+    plugins: [preact({ prerender: { enabled: false } })],
+    build: {
+      outDir: WEB_DIST_DIR,
+      emptyOutDir: true,
+      assetsDir: WEB_ASSETS_DIR,
+      target: 'es2022',
+      sourcemap: true,
+      // no inline <script> or data: module preloads: the CSP forbids inline script
+      modulePreload: { polyfill: false },
+      assetsInlineLimit: 0,
+      reportCompressedSize: false,
+    },
+  });
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const started = performance.now();
-  await Promise.all([buildFunctions(), buildTranscoder()]);
+  await Promise.all([buildFunctions(), buildTranscoder(), buildWeb()]);
   const { compileContracts } = await import('./compile-contracts.ts');
   await compileContracts();
   console.log(
-    `built functions, the transcoder and contracts in ${Math.round(performance.now() - started)} ms`,
+    `built functions, the transcoder, the web app and contracts in ${Math.round(performance.now() - started)} ms`,
   );
 }

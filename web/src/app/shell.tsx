@@ -1,0 +1,143 @@
+/**
+ * The frame around every page: skip link, header with the organisation switcher, the role's
+ * navigation, the language switch and sign-out; then the page in <main>.
+ */
+import type { ComponentChildren } from 'preact';
+import { useState } from 'preact/hooks';
+import { useLocation } from 'preact-iso';
+import { signInUrl } from './api.ts';
+import { ErrorMessage } from './components/feedback.tsx';
+import { visibleNavigation } from './guard.ts';
+import { useLanguage, useT } from './i18n.tsx';
+import { LANGUAGES, type Language } from './language.ts';
+import { appMessages } from './messages.ts';
+import type { AreaRoute } from './routes.ts';
+import { type Session, useSessionContext } from './session.tsx';
+
+const LANGUAGE_NAMES: Readonly<Record<Language, string>> = { en: 'English', it: 'Italiano' };
+
+function LanguageSwitch() {
+  const { language, setLanguage } = useLanguage();
+  const t = useT(appMessages);
+  return (
+    <label class="inline-field">
+      <span>{t('language')}</span>
+      <select value={language} onChange={(event) => setLanguage(event.currentTarget.value as Language)}>
+        {LANGUAGES.map((code) => (
+          <option key={code} value={code} lang={code}>
+            {LANGUAGE_NAMES[code]}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+function OrganisationSwitch({ session }: { readonly session: Session }) {
+  const t = useT(appMessages);
+  const { switchOrganisation } = useSessionContext();
+  const { route } = useLocation();
+  const [error, setError] = useState<unknown>(null);
+  if (session.memberships.length <= 1) {
+    return <span class="organisation-name">{session.organisation?.name ?? t('noOrganisation')}</span>;
+  }
+  return (
+    <div>
+      <label class="inline-field">
+        <span>{t('organisation')}</span>
+        <select
+          value={session.organisation?.id ?? ''}
+          onChange={async (event) => {
+            setError(null);
+            try {
+              await switchOrganisation(event.currentTarget.value);
+              route('/'); // the old page may not exist for the new role
+            } catch (failure) {
+              setError(failure);
+            }
+          }}
+        >
+          {session.memberships.map((membership) => (
+            <option key={membership.orgId} value={membership.orgId}>
+              {membership.orgName}
+            </option>
+          ))}
+        </select>
+      </label>
+      {error ? <ErrorMessage error={error} /> : null}
+    </div>
+  );
+}
+
+function Navigation({
+  session,
+  routes,
+}: {
+  readonly session: Session;
+  readonly routes: readonly AreaRoute[];
+}) {
+  const t = useT(appMessages);
+  const { language } = useLanguage();
+  const { path } = useLocation();
+  const entries = visibleNavigation(routes, session);
+  if (entries.length === 0) return null;
+  return (
+    <nav aria-label={t('mainNavigation')}>
+      <ul>
+        {entries.map((entry) => {
+          const current = path === entry.path || path.startsWith(`${entry.path}/`);
+          return (
+            <li key={entry.path}>
+              <a href={entry.path} aria-current={current ? 'page' : undefined}>
+                {entry.nav?.[language]}
+              </a>
+            </li>
+          );
+        })}
+      </ul>
+    </nav>
+  );
+}
+
+export function Shell({
+  routes,
+  children,
+}: {
+  readonly routes: readonly AreaRoute[];
+  readonly children: ComponentChildren;
+}) {
+  const t = useT(appMessages);
+  const { state, signOut } = useSessionContext();
+  const session = state.status === 'signed-in' ? state.session : null;
+  return (
+    <>
+      <a class="skip-link" href="#main">
+        {t('skipToContent')}
+      </a>
+      <header class="site-header">
+        <div class="header-row">
+          <a class="brand" href="/">
+            {t('brand')}
+          </a>
+          <div class="header-tools">
+            {session ? <OrganisationSwitch session={session} /> : null}
+            <LanguageSwitch />
+            {session ? (
+              <button type="button" class="button button-secondary" onClick={() => void signOut()}>
+                {t('signOut')}
+              </button>
+            ) : state.status === 'signed-out' ? (
+              <a class="button button-primary" href={signInUrl('/')}>
+                {t('signIn')}
+              </a>
+            ) : null}
+          </div>
+        </div>
+        {session ? <Navigation session={session} routes={routes} /> : null}
+      </header>
+      <main id="main" tabIndex={-1}>
+        {children}
+      </main>
+    </>
+  );
+}

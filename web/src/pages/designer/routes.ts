@@ -1,0 +1,23 @@
+import { lazy } from 'preact-iso';
+import type { AreaRoute } from '../../app/routes.ts';
+
+const roles = ['designer', 'org_admin'] as const;
+const scopes = ['designs:read', 'designs:write'];
+
+export const designerRoutes: readonly AreaRoute[] = [
+  {
+    path: '/designs',
+    component: lazy(() => import('./designs-list.tsx')),
+    roles,
+    scopes,
+    nav: { en: 'Designs', it: 'Progetti' },
+  },
+  // before /designs/:id, which "new" would also match
+  {
+    path: '/designs/new',
+    component: lazy(() => import('./design-upload.tsx')),
+    roles,
+    scopes: ['designs:write'],
+  },
+  { path: '/designs/:id', component: lazy(() => import('./design-detail.tsx')), roles, scopes },
+];
