@@ -1,3 +1,5 @@
+import { SOCKET_FAILURE_CODES } from '../socket-failures.ts';
+
 /**
  * Which database failures mean "the database is down or overloaded" rather than "this statement
  * is wrong". The former are not the caller's fault and usually pass: the edge answers them 503
@@ -6,14 +8,7 @@
 
 /** mysql2 client-side codes for a connection that could not be made, was lost or timed out. */
 const CONNECTION_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
+  ...SOCKET_FAILURE_CODES,
   'PROTOCOL_CONNECTION_LOST',
   'PROTOCOL_SEQUENCE_TIMEOUT',
   'PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR',

@@ -1,19 +1,13 @@
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { AppError, DependencyUnavailableError } from '../errors.ts';
+import { SOCKET_FAILURE_CODES } from '../socket-failures.ts';
 
 /**
  * Socket and HTTP-client codes of a dependency that did not answer (fetch/undici, node:http,
  * ethers). Adapters usually wrap these already (object storage, chain); this catches what slips by.
  */
 const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
+  ...SOCKET_FAILURE_CODES,
   'UND_ERR_CONNECT_TIMEOUT',
   'UND_ERR_HEADERS_TIMEOUT',
   'UND_ERR_BODY_TIMEOUT',

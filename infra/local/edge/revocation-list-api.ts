@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readBoundedText } from '../bounded-body.ts';
 
 /** Fastly's dictionary item paths: bulk update (`PATCH …/items`) and listing (`GET …/items`). */
 export const DICTIONARY_ITEMS_PATH = /^\/service\/([^/]+)\/dictionary\/([^/]+)\/items$/;
@@ -116,7 +117,7 @@ export async function handleDictionaryItems(
     res.setHeader('Allow', 'GET, PATCH');
     return sendJson(res, 405, { msg: 'Method not allowed' });
   }
-  const body = await readBounded(req);
+  const body = await readBoundedText(req, MAX_BODY_BYTES);
   const items = body === undefined ? undefined : parseBatch(body);
   if (items === undefined) {
     return sendJson(res, 400, {
@@ -153,15 +154,4 @@ function parseBatch(body: string): BatchItem[] | undefined {
     valid.push(op === 'delete' ? { op, item_key: key } : { op, item_key: key, item_value: value as string });
   }
   return valid;
-}
-
-async function readBounded(req: IncomingMessage): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import { readBoundedText } from '../bounded-body.ts';
 import { listen } from '../listen.ts';
 import {
   CANCEL_PAGE_PATH,
@@ -134,7 +135,7 @@ export async function startLocalStripe(options: LocalStripeOptions): Promise<Run
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = stripeId('req_', 14);
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    const body = await readBody(req);
+    const body = await readBoundedText(req, MAX_BODY_BYTES);
     if (body === undefined) {
       return sendJson(
         res,
@@ -465,17 +466,6 @@ export async function startLocalStripe(options: LocalStripeOptions): Promise<Run
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
-}
-
-async function readBody(req: IncomingMessage): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function apiErrorBody(message: string, type = 'api_error'): { error: { type: string; message: string } } {
