@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ALL_BUCKETS, BUCKETS } from '../../events/buckets.ts';
 import { rulesFromManifests } from '../../events/rules.ts';
 import { AUTHORIZER_FUNCTION, catalog } from '../../functions/index.ts';
@@ -26,6 +27,7 @@ import { type StartupStatus, startStartupStatus } from './startup-status.ts';
 import { type RunningLocalStripe, startLocalStripe } from './stripe/server.ts';
 import { supervise } from './supervise.ts';
 import { TranscoderPool } from './transcoder-pool.ts';
+import { startWebServer } from './web/server.ts';
 
 export const LOCAL_REGION = 'local-1';
 export const LOCAL_NAMESPACE = 'forgecast';
@@ -45,6 +47,10 @@ export interface LocalCloudOptions {
   readonly stripePort?: number;
   /** The metrics collector: processes push to it, Prometheus scrapes its /metrics (0 picks a port). */
   readonly metricsPort?: number;
+  /** The portal's web server (dist/web + /v1 proxy to the gateway); 0 picks a port. */
+  readonly webPort?: number;
+  /** The built web app it serves (default dist/web of this checkout). */
+  readonly webRoot?: string;
   /**
    * `push` (default): every function process and worker pushes to the collector, as in OCI they
    * post to Monitoring. `none` records nothing (the cost baseline of bench/metrics-overhead.ts).
@@ -93,6 +99,8 @@ export interface LocalCloud {
   readonly gatewayUrl: string;
   readonly s3Endpoint: string;
   readonly edgeUrl: string;
+  /** The portal: `http://127.0.0.1:<port>`, its origin is PORTAL_ORIGIN. */
+  readonly webUrl: string;
   readonly stripe: RunningLocalStripe;
   readonly chainRpcUrl: string;
   readonly mysqlUrl: string;
@@ -235,6 +243,18 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         ? { METRICS_BACKEND: 'none' }
         : { METRICS_BACKEND: 'push', METRICS_PUSH_URL: metrics.pushUrl, METRICS_FLUSH_SECONDS: '1' };
 
+    // Listening before the functions start, so its origin can be their PORTAL_ORIGIN; it proxies
+    // /v1 to the gateway, which starts last (until then /v1 answers 503 starting).
+    let gatewayUrl = '';
+    const web = await startWebServer({
+      root: options.webRoot ?? fileURLToPath(new URL('../../dist/web/', import.meta.url)),
+      gatewayUrl: () => gatewayUrl,
+      port: options.webPort ?? 0,
+      uploadOrigins: [s3.endpoint],
+      log: (line) => log('web', line),
+    });
+    stops.push(web.close);
+
     const platformEnv: Record<string, string> = {
       MYSQL_URL: mysqlUrl,
       S3_ENDPOINT: s3.endpoint,
@@ -359,6 +379,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     stops.push(gateway.close);
     // Known once the gateway listens.
     stripe.setWebhookUrl(`${gateway.url}/webhooks/stripe`);
+    gatewayUrl = gateway.url;
 
     stops.push(() => transcoders.stop());
     transcoders.start();
@@ -368,6 +389,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       gatewayUrl: gateway.url,
       s3Endpoint: s3.endpoint,
       edgeUrl: edge.url,
+      webUrl: web.url,
       stripe,
       chainRpcUrl: chain.rpcUrl,
       mysqlUrl,

@@ -38,6 +38,7 @@ const DEFAULT_PORTS = {
   EDGE_PORT: 8081,
   STRIPE_PORT: 12111,
   METRICS_PORT: 9464,
+  WEB_PORT: 8082,
 } as const;
 const fixedPort = (name: keyof typeof DEFAULT_PORTS) => port(name, DEFAULT_PORTS[name]);
 const verbose = values.verbose || process.env.LOG_LEVEL === 'debug';
@@ -116,6 +117,7 @@ try {
     edgePort: fixedPort('EDGE_PORT'),
     stripePort: fixedPort('STRIPE_PORT'),
     metricsPort: fixedPort('METRICS_PORT'),
+    webPort: fixedPort('WEB_PORT'),
     transcoders: {
       count: port('TRANSCODER_WORKERS', 1),
       // The scaler moves the pool between these (both TRANSCODER_WORKERS unless set).
@@ -153,6 +155,7 @@ try {
 
   console.log(`
 forgecast is ready in ${Math.round(performance.now() - started)} ms
+  web portal       ${running.webUrl}          (sign in here; the app from dist/web, /v1 proxied to the gateway)
   API gateway      ${running.gatewayUrl}        (try: curl ${running.gatewayUrl}/health)
   object storage   ${running.s3Endpoint}          (S3 API, path style; credentials in ${dataDir}/local-credentials.json)
   CDN edge         ${running.edgeUrl}          (HLS behind tokens; playback URLs come from GET /v1/videos/{id})

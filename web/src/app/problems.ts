@@ -132,6 +132,34 @@ const SENTENCES: Readonly<Record<string, Sentences>> = {
     en: 'Something went wrong on our side. Try again; if it keeps happening, contact support.',
     it: 'Si è verificato un errore da parte nostra. Riprova; se continua, contatta l’assistenza.',
   },
+  'sign-in-failed': {
+    en: 'The sign-in could not be completed. Start again from the sign-in button.',
+    it: 'Non è stato possibile completare l’accesso. Ricomincia dal pulsante Accedi.',
+  },
+  'not-a-member': {
+    en: 'You are not a member of that organisation.',
+    it: 'Non fai parte di quell’organizzazione.',
+  },
+  'role-not-grantable': {
+    en: 'Only a platform operator may give this role.',
+    it: 'Solo un operatore della piattaforma può assegnare questo ruolo.',
+  },
+  'last-admin': {
+    en: 'An organisation needs at least one admin. Name another admin first.',
+    it: 'Un’organizzazione ha bisogno di almeno un amministratore. Nominane prima un altro.',
+  },
+  starting: {
+    en: 'forgecast is still starting. Try again in a moment.',
+    it: 'forgecast si sta ancora avviando. Riprova tra un momento.',
+  },
+  'gateway-unreachable': {
+    en: 'forgecast could not be reached. Try again in a moment.',
+    it: 'Impossibile raggiungere forgecast. Riprova tra un momento.',
+  },
+  'gateway-timeout': {
+    en: 'forgecast took too long to answer. Try again.',
+    it: 'forgecast ha impiegato troppo tempo a rispondere. Riprova.',
+  },
   network: {
     en: 'forgecast could not be reached. Check your connection and try again.',
     it: 'Impossibile raggiungere forgecast. Controlla la connessione e riprova.',

@@ -1,0 +1,126 @@
+/**
+ * The local web server for the portal (issue 14): serves the built app (`dist/web`) with the
+ * single-page fallback, cache and security headers, and proxies `/v1/*` to the API gateway so
+ * the page and the API share one origin (first-party session cookie, no CORS), as the CDN does in
+ * production (infra/fastly/forgecast.vcl).
+ */
+import { createReadStream } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { resolve } from 'node:path';
+import { listen } from '../listen.ts';
+import { createApiProxy } from './proxy.ts';
+import { CACHE_IMMUTABLE, CACHE_REVALIDATE, securityHeaders } from './security-headers.ts';
+import { contentTypeOf, resolvePath } from './static-files.ts';
+
+export interface WebServerOptions {
+  /** The built app: `dist/web` (scripts/build.ts WEB_DIST_DIR). */
+  readonly root: string;
+  /** The gateway's base URL including `/v1`, or how to get it once the gateway listens. */
+  readonly gatewayUrl: string | (() => string);
+  /** 0 picks a free port. */
+  readonly port?: number;
+  readonly host?: string;
+  /** Origins the page may send to besides its own: object storage for presigned uploads. */
+  readonly uploadOrigins?: readonly string[];
+  readonly log?: (line: Record<string, unknown>) => void;
+}
+
+export interface RunningWebServer {
+  /** `http://127.0.0.1:<port>`: the portal's origin (PORTAL_ORIGIN for the authorizer). */
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+const API_PREFIX = '/v1';
+
+function isApiPath(url: string): boolean {
+  return url === API_PREFIX || url.startsWith(`${API_PREFIX}/`) || url.startsWith(`${API_PREFIX}?`);
+}
+
+function plain(
+  res: ServerResponse,
+  status: number,
+  text: string,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, {
+    ...headers,
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+  });
+  res.end(text);
+}
+
+export async function startWebServer(options: WebServerOptions): Promise<RunningWebServer> {
+  const root = resolve(options.root);
+  const host = options.host ?? '127.0.0.1';
+  const headers = securityHeaders((options.uploadOrigins ?? []).map((origin) => new URL(origin).origin));
+  const proxy = createApiProxy({
+    gatewayUrl: options.gatewayUrl,
+    ...(options.log ? { log: options.log } : {}),
+  });
+
+  const serveFile = async (req: IncomingMessage, res: ServerResponse, pathname: string) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      req.resume();
+      plain(res, 405, 'Method not allowed', { ...headers, allow: 'GET, HEAD' });
+      return;
+    }
+    const found = await resolvePath(root, pathname);
+    if (found.kind === 'missing') {
+      plain(res, 404, 'Not found', headers);
+      return;
+    }
+    if (found.kind === 'not-built') {
+      plain(res, 503, 'The web app is not built: run node scripts/build.ts', headers);
+      return;
+    }
+    const etag = `W/"${found.size.toString(16)}-${Math.floor(found.mtimeMs).toString(16)}"`;
+    const cacheControl = found.kind === 'file' && found.hashed ? CACHE_IMMUTABLE : CACHE_REVALIDATE;
+    const common = { ...headers, 'cache-control': cacheControl, etag };
+    if (req.headers['if-none-match'] === etag) {
+      res.writeHead(304, common);
+      res.end();
+      return;
+    }
+    res.writeHead(200, {
+      ...common,
+      'content-type': contentTypeOf(found.path),
+      'content-length': found.size,
+    });
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    const stream = createReadStream(found.path);
+    stream.on('error', () => res.destroy());
+    stream.pipe(res);
+  };
+
+  const server: Server = createServer((req, res) => {
+    const url = req.url ?? '/';
+    if (isApiPath(url)) {
+      proxy(req, res);
+      return;
+    }
+    const pathname = url.split('?')[0] ?? '/';
+    serveFile(req, res, pathname).catch((err: unknown) => {
+      options.log?.({ level: 'error', msg: 'web server failed', error: String(err) });
+      if (!res.headersSent) plain(res, 500, 'Internal error', headers);
+      else res.destroy();
+    });
+  });
+  // uploads through /v1 are small JSON; the proxy streams anyway, so no request timeout beyond Node's
+  const address = await listen(server, options.port ?? 0, host, 'web server');
+  return {
+    url: `http://${host}:${address.port}`,
+    port: address.port,
+    close: () =>
+      new Promise<void>((done) => {
+        server.close(() => done());
+        server.closeAllConnections();
+      }),
+  };
+}
