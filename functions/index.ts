@@ -11,6 +11,7 @@ import { ipUploadManifest } from './ip-upload/manifest.ts';
 import { licenseMintManifest } from './license-mint/manifest.ts';
 import { printAuthorizeManifest } from './print-authorize/manifest.ts';
 import { printersManifest } from './printers/manifest.ts';
+import { sessionManifest } from './session/manifest.ts';
 import { settlerManifest } from './settler/manifest.ts';
 import { showAccessManifest } from './show-access/manifest.ts';
 import { showsManifest } from './shows/manifest.ts';
@@ -54,6 +55,7 @@ export const catalog: readonly CatalogEntry[] = [
   { manifest: showAccessManifest, load: () => import('./show-access/handler.ts') },
   { manifest: cdnLogsManifest, load: () => import('./cdn-logs/handler.ts') },
   { manifest: edgeRevocationsManifest, load: () => import('./edge-revocations/handler.ts') },
+  { manifest: sessionManifest, load: () => import('./session/handler.ts') },
 ];
 
 export function findFunction(name: string): CatalogEntry | undefined {

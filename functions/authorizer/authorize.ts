@@ -1,5 +1,14 @@
 import type { ApiKeyRow } from '../../shared/accounts/api-key-store.ts';
 import { parseApiKey, secretMatches } from '../../shared/accounts/api-keys.ts';
+import { cookieRequestAllowed } from '../../shared/people/origin-check.ts';
+import { scopesForRole } from '../../shared/people/roles.ts';
+import {
+  hashSessionId,
+  isSessionIdShape,
+  readCookie,
+  sessionCookiePolicy,
+} from '../../shared/people/session-cookie.ts';
+import type { LiveSession } from '../../shared/people/session-repository.ts';
 import type { PrinterCredentialRow } from '../../shared/printers/printer.ts';
 import { parsePrinterCredential, printerSecretMatches } from '../../shared/printers/printer-credential.ts';
 import type { AuthContext } from '../../shared/runtime/auth-context.ts';
@@ -12,7 +21,23 @@ export interface KeyLookup {
   find(keyId: string): Promise<StoredKey | undefined>;
   /** Printer credentials (`fcp_`); a lookup without it accepts API keys only. */
   findPrinter?(printerId: string): Promise<StoredPrinter | undefined>;
+  /** Portal sessions (the session cookie); without it only bearer credentials are accepted. */
+  sessions?: SessionLookup;
 }
+
+export interface SessionLookup {
+  /** The portal's origin: names the cookie and is the only origin cookie-authenticated writes may come from. */
+  readonly portalOrigin: string;
+  find(idHash: Buffer, now: Date): Promise<LiveSession | undefined>;
+  /** Slides the idle expiry (the repository writes at most once a minute per session). */
+  touch(idHash: Buffer, now: Date): Promise<void>;
+}
+
+/**
+ * How long the gateway may reuse an answer for a session cookie: removing a member or signing
+ * out takes effect within this (the local gateway caches by the whole argument set).
+ */
+export const SESSION_ANSWER_TTL_MS = 5_000;
 
 /** How long the gateway may reuse an answer; bounds how late a revocation takes effect. */
 const ANSWER_TTL_MS = 60_000;
@@ -20,7 +45,7 @@ const ANSWER_TTL_MS = 60_000;
 /** All a printer may do with its credential: ask for print grants and report their outcome. */
 export const PRINTER_SCOPES = ['prints:authorize'] as const;
 
-const refuse = (description: string): AuthorizerAnswer => ({
+const refuse = (description: string): Extract<AuthorizerAnswer, { active: false }> => ({
   active: false,
   wwwAuthenticate: `Bearer error="invalid_token", error_description="${description}"`,
 });
@@ -31,8 +56,12 @@ export async function authorize(
   now = new Date(),
 ): Promise<AuthorizerAnswer> {
   const presented = (
-    input.type === 'TOKEN' ? input.token : (input.data.token ?? input.data.authorization ?? '')
+    input.type === 'TOKEN' ? input.token : input.data.token || input.data.authorization || ''
   ).replace(/^Bearer\s+/i, '');
+  // No bearer credential: a browser with the portal's session cookie (multi-argument input only).
+  if (presented === '' && input.type === 'USER_DEFINED' && keys.sessions) {
+    return authorizeSession(input.data, keys.sessions, now);
+  }
   const printerCredential = parsePrinterCredential(presented);
   if (printerCredential) return authorizePrinter(printerCredential, keys, now);
 
@@ -68,6 +97,54 @@ async function authorizePrinter(
     printer.printerId,
     expiresAt,
   );
+}
+
+async function authorizeSession(
+  data: Readonly<Record<string, string>>,
+  sessions: SessionLookup,
+  now: Date,
+): Promise<AuthorizerAnswer> {
+  const policy = sessionCookiePolicy(sessions.portalOrigin);
+  const sessionId = readCookie(data.cookie, policy.name);
+  if (!sessionId || !isSessionIdShape(sessionId)) return refuse('malformed credential');
+  const fromPortal = cookieRequestAllowed(
+    {
+      method: data.method || undefined,
+      origin: data.origin || undefined,
+      secFetchSite: data.secFetchSite || undefined,
+    },
+    sessions.portalOrigin,
+  );
+  // Before the lookup: a forged request learns nothing about the session it carries.
+  if (!fromPortal) return { ...refuse('origin refused'), problem: 'origin-refused' };
+  const idHash = hashSessionId(sessionId);
+  const session = await sessions.find(idHash, now);
+  // A removed member's session stays live only until revoked; without a role it admits nothing.
+  if (!session?.orgId || !session.role || !session.orgKind) return refuse('unknown credential');
+  await sessions.touch(idHash, now);
+  const expiresAt = new Date(
+    Math.min(
+      now.getTime() + SESSION_ANSWER_TTL_MS,
+      session.idleExpiresAt.getTime(),
+      session.absoluteExpiresAt.getTime(),
+    ),
+  );
+  const principal = `user:${session.userId}`;
+  const scopes = scopesForRole(session.role, session.orgKind);
+  const context: AuthContext = {
+    principal,
+    orgId: session.orgId,
+    scopes: scopes.join(' '),
+    userId: session.userId,
+  };
+  return {
+    active: true,
+    principal,
+    scope: scopes,
+    clientId: principal,
+    expiresAt: expiresAt.toISOString(),
+    context,
+  };
 }
 
 function activeAnswer(

@@ -1,6 +1,7 @@
 import { findApiKey } from '../../shared/accounts/api-key-store.ts';
 import { createPool } from '../../shared/db/pool.ts';
 import { DependencyUnavailableError } from '../../shared/errors.ts';
+import { findLiveSession, touchSession } from '../../shared/people/session-repository.ts';
 import { findPrinterCredential } from '../../shared/printers/printer-repository.ts';
 import { authorizerFunction } from '../../shared/runtime/function.ts';
 import { authorize, type KeyLookup } from './authorize.ts';
@@ -27,6 +28,17 @@ async function fromStore<T>(lookup: () => Promise<T>): Promise<T> {
 const keys: KeyLookup = {
   find: (keyId) => fromStore(() => findApiKey(pool, keyId)),
   findPrinter: (printerId) => fromStore(() => findPrinterCredential(pool, printerId)),
+  ...(config.PORTAL_ORIGIN
+    ? {
+        sessions: {
+          portalOrigin: config.PORTAL_ORIGIN,
+          find: (idHash, now) => fromStore(() => findLiveSession(pool, idHash, now)),
+          touch: async (idHash, now) => {
+            await fromStore(() => touchSession(pool, idHash, config.lifetime, now));
+          },
+        },
+      }
+    : {}),
 };
 
 export const handler = authorizerFunction(async (body) => {

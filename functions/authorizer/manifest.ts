@@ -4,7 +4,7 @@ import { authorizerConfigKeys } from './config.ts';
 export const authorizerManifest = defineManifest({
   name: 'authorizer',
   summary:
-    'API Gateway custom authentication: turns an API key or a printer credential into a principal, organisation and scopes.',
+    'API Gateway custom authentication: turns an API key, a printer credential or a portal session cookie into a principal, organisation and scopes.',
   kind: 'authorizer',
   memoryMb: 256,
   timeoutSeconds: 10,

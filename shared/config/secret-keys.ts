@@ -17,6 +17,7 @@ export const SECRET_CONFIG_KEYS = [
   'FIREBASE_SERVICE_ACCOUNT_JSON',
   'CDN_LOG_SECRET',
   'CDN_VIEWER_SALT',
+  'OIDC_CLIENT_SECRET',
 ] as const;
 
 export type SecretConfigKey = (typeof SECRET_CONFIG_KEYS)[number];

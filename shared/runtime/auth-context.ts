@@ -8,16 +8,22 @@ export const AUTH_CONTEXT_HEADERS = {
   orgId: 'x-fc-org',
   scopes: 'x-fc-scopes',
   keyId: 'x-fc-key-id',
+  /** A person signed in with a portal session (absent for API keys and printers). */
+  userId: 'x-fc-user',
 } as const;
 
 export type AuthContextKey = keyof typeof AUTH_CONTEXT_HEADERS;
-export type AuthContext = Record<AuthContextKey, string>;
+/** What an active authorizer answer carries; `keyId` names the API key or printer, `userId` the person. */
+export type AuthContext = Record<Exclude<AuthContextKey, 'keyId' | 'userId'>, string> &
+  Partial<Record<'keyId' | 'userId', string>>;
 
 export interface Principal {
   readonly principal: string;
   readonly orgId: string;
   readonly scopes: readonly string[];
   readonly keyId: string;
+  /** The person behind a portal session; undefined for API keys and printers. */
+  readonly userId?: string;
 }
 
 export function principalFromHeaders(
@@ -35,5 +41,6 @@ export function principalFromHeaders(
     orgId,
     scopes: (read('scopes') ?? '').split(' ').filter(Boolean),
     keyId: read('keyId') ?? '',
+    ...(read('userId') ? { userId: read('userId') as string } : {}),
   };
 }

@@ -10,15 +10,33 @@ const authorizerResultSchema = z.union([
     expiresAt: z.string().optional(),
     context: z.record(z.string(), z.string()).default({}),
   }),
-  z.object({ active: z.literal(false), wwwAuthenticate: z.string().optional() }),
+  z.object({
+    active: z.literal(false),
+    wwwAuthenticate: z.string().optional(),
+    problem: z.literal('origin-refused').optional(),
+  }),
 ]);
 
 export type AuthorizerResult = z.infer<typeof authorizerResultSchema>;
 
 /**
- * Calls the custom authorizer function as API Gateway does (single-argument TOKEN input) and
- * caches active answers per token until `expiresAt`. Inactive answers are not cached, so a key
- * created a moment ago works at once; revocation takes effect within the cache bound.
+ * The request parts the authorizer receives, as the OCI deployment's multi-argument
+ * authentication passes them (`request.headers[...]`); `method` only locally (OCI has no context
+ * variable for it). Absent parts are left out.
+ */
+export interface AuthorizerArguments {
+  readonly authorization?: string;
+  readonly cookie?: string;
+  readonly origin?: string;
+  readonly secFetchSite?: string;
+  readonly method?: string;
+}
+
+/**
+ * Calls the custom authorizer function as API Gateway does with a multi-argument authorizer
+ * (USER_DEFINED input) and caches active answers per argument set until `expiresAt`. Inactive
+ * answers are not cached, so a key created a moment ago works at once; revocation takes effect
+ * within the cache bound (API keys: `maxCacheMs`; sessions: the authorizer's own 5 s expiresAt).
  */
 export class AuthorizerClient {
   private readonly cache = new Map<string, { result: AuthorizerResult; until: number }>();
@@ -33,12 +51,17 @@ export class AuthorizerClient {
     this.maxCacheMs = maxCacheMs;
   }
 
-  async authorize(token: string): Promise<AuthorizerResult | 'unavailable'> {
-    const cached = this.cache.get(token);
+  async authorize(args: AuthorizerArguments): Promise<AuthorizerResult | 'unavailable'> {
+    const data = Object.fromEntries(
+      Object.entries(args).filter(([, value]) => value !== undefined && value !== ''),
+    );
+    // Every argument is part of the key: an answer for a GET without Origin is no answer for a POST.
+    const cacheKey = JSON.stringify(data);
+    const cached = this.cache.get(cacheKey);
     if (cached && cached.until > Date.now()) return cached.result;
     const outcome = await this.runner.call(this.functionName, {
       headers: { 'Content-Type': 'application/json' },
-      body: Buffer.from(JSON.stringify({ type: 'TOKEN', token })),
+      body: Buffer.from(JSON.stringify({ type: 'USER_DEFINED', data })),
     });
     if (outcome.kind !== 'ok') return 'unavailable';
     let parsed: unknown;
@@ -56,7 +79,7 @@ export class AuthorizerClient {
         Number.isNaN(expires) ? Number.POSITIVE_INFINITY : expires,
       );
       if (this.cache.size > 10_000) this.cache.clear();
-      this.cache.set(token, { result: result.data, until });
+      this.cache.set(cacheKey, { result: result.data, until });
     }
     return result.data;
   }

@@ -138,11 +138,22 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     const authContext: Record<string, string> = {};
     if (match.route.auth.type === 'scoped') {
       const token = req.headers.authorization;
-      if (!authorizer || !token) {
+      const cookie = req.headers.cookie;
+      if (!authorizer || (!token && !cookie)) {
         res.setHeader('WWW-Authenticate', 'Bearer');
         return sendProblem(res, 401, 'unauthorized', 'Authentication required', 'Send an API key or token.');
       }
-      const answer = await authorizer.authorize(token);
+      // The multi-argument authorizer: bearer credential, or the portal's session cookie with
+      // what the CSRF check needs.
+      const answer = await authorizer.authorize({
+        ...(token ? { authorization: token } : {}),
+        ...(cookie ? { cookie } : {}),
+        ...(typeof req.headers.origin === 'string' ? { origin: req.headers.origin } : {}),
+        ...(typeof req.headers['sec-fetch-site'] === 'string'
+          ? { secFetchSite: req.headers['sec-fetch-site'] }
+          : {}),
+        method,
+      });
       if (answer === 'unavailable') {
         // Not a verdict on the credential: 503 + Retry-After, so a client keeps its key and retries.
         res.setHeader('Retry-After', String(DEFAULT_RETRY_AFTER_SECONDS));
@@ -152,6 +163,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
           'authorizer-unavailable',
           'Authentication is unavailable',
           'The credential could not be checked right now; it was not refused. Retry later.',
+        );
+      }
+      if (!answer.active && answer.problem === 'origin-refused') {
+        return sendProblem(
+          res,
+          403,
+          'origin-refused',
+          'Request refused',
+          'Changes made with a session cookie must come from the portal’s own pages.',
         );
       }
       if (!answer.active) {

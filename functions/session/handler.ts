@@ -1,0 +1,164 @@
+import type { Request, Response } from 'express';
+import { createPool } from '../../shared/db/pool.ts';
+import { cookieRequestAllowed } from '../../shared/people/origin-check.ts';
+import { MEMBERS_SCOPE } from '../../shared/people/roles.ts';
+import { readCookie, serializeCookie, sessionCookiePolicy } from '../../shared/people/session-cookie.ts';
+import { createApi, parseJsonBody, validate } from '../../shared/runtime/api.ts';
+import { httpFunction } from '../../shared/runtime/function.ts';
+import { requirePrincipal, requireScope } from '../../shared/runtime/principal.ts';
+import { loadSessionConfig } from './config.ts';
+import { OriginRefusedError } from './errors.ts';
+import { addMember, changeMemberRole, membersOf, removeMember } from './members.ts';
+import { OidcClient } from './oidc.ts';
+import { presentMember } from './present.ts';
+import {
+  addMemberSchema,
+  callbackQuerySchema,
+  changeRoleSchema,
+  idSchema,
+  loginQuerySchema,
+  switchOrganisationSchema,
+} from './schema.ts';
+import {
+  beginSignIn,
+  completeSignIn,
+  currentSession,
+  describeSession,
+  LOGIN_ATTEMPT_TTL_MS,
+  type SessionDeps,
+  signOut,
+  switchOrganisation,
+} from './sessions.ts';
+
+const config = loadSessionConfig();
+const pool = createPool(config.MYSQL_URL, { connectionLimit: 2 });
+const portalOrigin = new URL(config.PORTAL_ORIGIN).origin;
+const cookies = sessionCookiePolicy(portalOrigin);
+const deps: SessionDeps = {
+  pool,
+  lifetime: config.lifetime,
+  oidc: new OidcClient({
+    issuerUrl: config.OIDC_ISSUER_URL,
+    clientId: config.OIDC_CLIENT_ID,
+    clientSecret: config.OIDC_CLIENT_SECRET,
+    // The portal serves /v1 on its own origin, so the callback lands on the portal's host.
+    redirectUri: `${portalOrigin}/v1/session/callback`,
+  }),
+};
+
+const header = (req: Request, name: string) => {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+};
+
+/** Writes with the session cookie must come from the portal's pages (see shared/people/origin-check.ts). */
+function assertFromPortal(req: Request): void {
+  const allowed = cookieRequestAllowed(
+    { method: req.method, origin: header(req, 'origin'), secFetchSite: header(req, 'sec-fetch-site') },
+    portalOrigin,
+  );
+  if (!allowed) throw new OriginRefusedError();
+}
+
+const sessionCookieOf = (req: Request) => readCookie(req.headers.cookie, cookies.name);
+const clearSessionCookie = (res: Response) =>
+  res.append('Set-Cookie', serializeCookie(cookies, cookies.name, '', 0));
+
+export const handler = httpFunction(() => {
+  const app = createApi();
+  app.use((_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
+
+  const startSignIn = (register: boolean) => async (req: Request, res: Response) => {
+    const { returnTo } = validate(loginQuerySchema, req.query, 'query');
+    const { loginId, redirectTo } = await beginSignIn(deps, returnTo, { register });
+    res
+      .append('Set-Cookie', serializeCookie(cookies, cookies.loginName, loginId, LOGIN_ATTEMPT_TTL_MS / 1000))
+      .status(302)
+      .set('Location', redirectTo)
+      .end();
+  };
+  app.get('/session/login', startSignIn(false));
+  app.get('/session/register', startSignIn(true));
+
+  app.get('/session/callback', async (req, res) => {
+    validate(callbackQuerySchema, req.query, 'query');
+    const query = new URL(req.originalUrl, 'http://fn.local').searchParams;
+    // The login cookie is spent whatever happens: a failed callback cannot be replayed.
+    res.append('Set-Cookie', serializeCookie(cookies, cookies.loginName, '', 0));
+    const { sessionId, returnTo } = await completeSignIn(
+      deps,
+      readCookie(req.headers.cookie, cookies.loginName),
+      query,
+      header(req, 'user-agent'),
+    );
+    res
+      .append(
+        'Set-Cookie',
+        serializeCookie(cookies, cookies.name, sessionId, config.lifetime.absoluteMs / 1000),
+      )
+      .status(302)
+      .set('Location', returnTo)
+      .end();
+  });
+
+  app.get('/session', async (req, res) => {
+    try {
+      const { session } = await currentSession(deps, sessionCookieOf(req));
+      res.json(await describeSession(deps, session));
+    } catch (err) {
+      clearSessionCookie(res);
+      throw err;
+    }
+  });
+
+  app.post('/session/organisation', async (req, res) => {
+    assertFromPortal(req);
+    const { orgId } = parseJsonBody(req, switchOrganisationSchema);
+    const current = await currentSession(deps, sessionCookieOf(req));
+    const switched = await switchOrganisation(deps, current, orgId);
+    res.json(await describeSession(deps, switched));
+  });
+
+  app.post('/session/logout', async (req, res) => {
+    assertFromPortal(req);
+    await signOut(deps, sessionCookieOf(req));
+    clearSessionCookie(res);
+    res.status(204).end();
+  });
+
+  app.get('/members', async (req, res) => {
+    const principal = requirePrincipal(req);
+    requireScope(principal, MEMBERS_SCOPE);
+    res.json({ items: (await membersOf(pool, principal)).map(presentMember) });
+  });
+
+  app.post('/members', async (req, res) => {
+    const principal = requirePrincipal(req);
+    requireScope(principal, MEMBERS_SCOPE);
+    const input = parseJsonBody(req, addMemberSchema);
+    const member = await addMember(pool, principal, input);
+    res.status(201).json(presentMember(member));
+  });
+
+  app.patch('/members/:userId', async (req, res) => {
+    const principal = requirePrincipal(req);
+    requireScope(principal, MEMBERS_SCOPE);
+    const userId = validate(idSchema, req.params.userId, 'path');
+    const { role } = parseJsonBody(req, changeRoleSchema);
+    await changeMemberRole(pool, principal, userId, role);
+    res.status(204).end();
+  });
+
+  app.delete('/members/:userId', async (req, res) => {
+    const principal = requirePrincipal(req);
+    requireScope(principal, MEMBERS_SCOPE);
+    const userId = validate(idSchema, req.params.userId, 'path');
+    await removeMember(pool, principal, userId);
+    res.status(204).end();
+  });
+
+  return app;
+});

@@ -1,0 +1,122 @@
+import * as client from 'openid-client';
+import { DependencyUnavailableError } from '../../shared/errors.ts';
+import { SignInFailedError } from './errors.ts';
+
+/** The OpenID provider as the session function uses it (openid-client 6). */
+export interface SignInStart {
+  readonly url: URL;
+  readonly state: string;
+  readonly nonce: string;
+  readonly codeVerifier: string;
+}
+
+export interface SignedInIdentity {
+  readonly issuer: string;
+  readonly subject: string;
+  readonly email: string;
+  readonly emailVerified: boolean;
+  readonly name: string;
+  readonly locale: string | null;
+}
+
+export interface OidcSettings {
+  readonly issuerUrl: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly redirectUri: string;
+}
+
+/** A provider is reached over plain http only on this machine (the local provider). */
+function isLoopback(url: URL): boolean {
+  return url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
+}
+
+export class OidcClient {
+  private configuration: Promise<client.Configuration> | undefined;
+  private readonly settings: OidcSettings;
+
+  constructor(settings: OidcSettings) {
+    this.settings = settings;
+  }
+
+  /** Discovery once per instance; a failed discovery is forgotten, so the next call tries again. */
+  private discovered(): Promise<client.Configuration> {
+    if (!this.configuration) {
+      const issuer = new URL(this.settings.issuerUrl);
+      this.configuration = client
+        .discovery(
+          issuer,
+          this.settings.clientId,
+          undefined,
+          client.ClientSecretBasic(this.settings.clientSecret),
+          issuer.protocol === 'http:' && isLoopback(issuer)
+            ? { execute: [client.allowInsecureRequests] }
+            : {},
+        )
+        .catch((err: unknown) => {
+          this.configuration = undefined;
+          throw new DependencyUnavailableError('The identity provider could not be reached', { cause: err });
+        });
+    }
+    return this.configuration;
+  }
+
+  /** Where to send the browser: code flow with PKCE (S256), state and nonce. */
+  async start(options: { register?: boolean } = {}): Promise<SignInStart> {
+    const configuration = await this.discovered();
+    const codeVerifier = client.randomPKCECodeVerifier();
+    const state = client.randomState();
+    const nonce = client.randomNonce();
+    const url = client.buildAuthorizationUrl(configuration, {
+      redirect_uri: this.settings.redirectUri,
+      scope: 'openid email profile',
+      code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
+      code_challenge_method: 'S256',
+      state,
+      nonce,
+      ...(options.register ? { prompt: 'create' } : {}),
+    });
+    return { url, state, nonce, codeVerifier };
+  }
+
+  /**
+   * Redeems the code the callback carries: openid-client checks the state, the issuer, the PKCE
+   * verifier (at the token endpoint) and the ID token (signature, audience, expiry, nonce).
+   */
+  async finish(
+    callbackQuery: URLSearchParams,
+    expected: { state: string; nonce: string; codeVerifier: string },
+  ): Promise<SignedInIdentity> {
+    const configuration = await this.discovered();
+    const currentUrl = new URL(this.settings.redirectUri);
+    currentUrl.search = callbackQuery.toString();
+    let tokens: Awaited<ReturnType<typeof client.authorizationCodeGrant>>;
+    try {
+      tokens = await client.authorizationCodeGrant(configuration, currentUrl, {
+        pkceCodeVerifier: expected.codeVerifier,
+        expectedState: expected.state,
+        expectedNonce: expected.nonce,
+        idTokenExpected: true,
+      });
+    } catch (err) {
+      // fetch() failing is the provider being down, not a refused sign-in.
+      if (err instanceof TypeError) {
+        throw new DependencyUnavailableError('The identity provider could not be reached', { cause: err });
+      }
+      throw new SignInFailedError('The identity provider did not confirm this sign-in.', { cause: err });
+    }
+    const claims = tokens.claims();
+    if (!claims) throw new SignInFailedError('The identity provider sent no ID token.');
+    const email = typeof claims.email === 'string' ? claims.email : undefined;
+    if (!email) throw new SignInFailedError('The identity provider did not share an email address.');
+    const name = typeof claims.name === 'string' && claims.name.trim() ? claims.name.trim() : email;
+    return {
+      issuer: claims.iss,
+      subject: claims.sub,
+      email,
+      emailVerified: claims.email_verified === true,
+      name: name.slice(0, 200),
+      locale: typeof claims.locale === 'string' ? claims.locale.slice(0, 16) : null,
+    };
+  }
+}

@@ -1,0 +1,177 @@
+import { insertOrganisation } from '../../shared/accounts/api-key-store.ts';
+import { type DbPool, withTransaction } from '../../shared/db/pool.ts';
+import { newId } from '../../shared/ids.ts';
+import { insertLoginAttempt, takeLoginAttempt } from '../../shared/people/login-attempt-repository.ts';
+import {
+  claimInvitations,
+  findMembership,
+  listMembershipsOfUser,
+  type MembershipView,
+  putMembership,
+} from '../../shared/people/membership-repository.ts';
+import { type PersonScope, scopesForRole } from '../../shared/people/roles.ts';
+import { hashSessionId, isSessionIdShape, newSessionId } from '../../shared/people/session-cookie.ts';
+import {
+  findLiveSession,
+  insertSession,
+  type LiveSession,
+  revokeSession,
+  type SessionLifetime,
+  switchSessionOrganisation,
+  touchSession,
+} from '../../shared/people/session-repository.ts';
+import { findUser, type User, upsertUserFromIdentity } from '../../shared/people/user-repository.ts';
+import { NotAMemberError, NotSignedInError, SignInFailedError } from './errors.ts';
+import type { OidcClient } from './oidc.ts';
+
+/** A sign-in must come back from the provider within this time. */
+export const LOGIN_ATTEMPT_TTL_MS = 10 * 60_000;
+
+export interface SessionDeps {
+  readonly pool: DbPool;
+  readonly oidc: OidcClient;
+  readonly lifetime: SessionLifetime;
+  readonly now?: () => Date;
+}
+
+const clock = (deps: SessionDeps) => deps.now?.() ?? new Date();
+
+/** Step 1: remember the PKCE verifier, state, nonce and return path under a fresh login id. */
+export async function beginSignIn(
+  deps: SessionDeps,
+  returnTo: string,
+  options: { register?: boolean } = {},
+): Promise<{ loginId: string; redirectTo: string }> {
+  const start = await deps.oidc.start(options);
+  const loginId = newSessionId();
+  await insertLoginAttempt(
+    deps.pool,
+    hashSessionId(loginId),
+    { state: start.state, nonce: start.nonce, codeVerifier: start.codeVerifier, returnTo },
+    new Date(clock(deps).getTime() + LOGIN_ATTEMPT_TTL_MS),
+  );
+  return { loginId, redirectTo: start.url.toString() };
+}
+
+/**
+ * Step 2, the callback: the login id from this browser's cookie must find an attempt, whose
+ * state, nonce and verifier the provider's answer must match. Then the person (created on first
+ * sign-in, invitations claimed, a personal viewer organisation when they belong nowhere) and a
+ * new session.
+ */
+export async function completeSignIn(
+  deps: SessionDeps,
+  loginId: string | undefined,
+  callbackQuery: URLSearchParams,
+  userAgent: string | undefined,
+): Promise<{ sessionId: string; returnTo: string }> {
+  const now = clock(deps);
+  const attempt =
+    loginId && isSessionIdShape(loginId)
+      ? await takeLoginAttempt(deps.pool, hashSessionId(loginId), now)
+      : undefined;
+  if (!attempt) {
+    throw new SignInFailedError('This sign-in expired or began in another browser. Start again.');
+  }
+  if (callbackQuery.has('error')) {
+    throw new SignInFailedError(`The identity provider ended the sign-in: ${callbackQuery.get('error')}.`);
+  }
+  const identity = await deps.oidc.finish(callbackQuery, attempt);
+  const sessionId = newSessionId();
+  await withTransaction(deps.pool, async (db) => {
+    const { user, created } = await upsertUserFromIdentity(db, identity);
+    if (identity.emailVerified) await claimInvitations(db, user.id, identity.email);
+    let memberships = await listMembershipsOfUser(db, user.id);
+    if (memberships.length === 0 && created) {
+      // Viewers buy tickets as their organisation: a shared viewers' organisation would show
+      // every viewer everyone's tickets, so each person who belongs nowhere gets their own.
+      const orgId = newId();
+      await insertOrganisation(db, {
+        id: orgId,
+        name: `${user.name} (viewer)`.slice(0, 200),
+        kind: 'viewer',
+      });
+      await putMembership(db, user.id, orgId, 'viewer');
+      memberships = await listMembershipsOfUser(db, user.id);
+    }
+    await insertSession(
+      db,
+      {
+        idHash: hashSessionId(sessionId),
+        userId: user.id,
+        orgId: memberships[0]?.orgId ?? null,
+        userAgent: userAgent ?? null,
+      },
+      deps.lifetime,
+      now,
+    );
+  });
+  return { sessionId, returnTo: attempt.returnTo };
+}
+
+export interface SessionView {
+  readonly user: { id: string; email: string; name: string; locale: string | null };
+  readonly organisation: { id: string; name: string; kind: string } | null;
+  readonly role: string | null;
+  readonly scopes: PersonScope[];
+  readonly memberships: Array<{ orgId: string; orgName: string; orgKind: string; role: string }>;
+  readonly idleExpiresAt: string;
+  readonly expiresAt: string;
+}
+
+/** The live session behind this cookie value, its idle expiry slid forward; or NotSignedInError. */
+export async function currentSession(
+  deps: SessionDeps,
+  sessionId: string | undefined,
+): Promise<{ idHash: Buffer; session: LiveSession }> {
+  if (!sessionId || !isSessionIdShape(sessionId)) throw new NotSignedInError();
+  const now = clock(deps);
+  const idHash = hashSessionId(sessionId);
+  const session = await findLiveSession(deps.pool, idHash, now);
+  if (!session) throw new NotSignedInError();
+  const slid = await touchSession(deps.pool, idHash, deps.lifetime, now);
+  return {
+    idHash,
+    session: slid
+      ? { ...session, idleExpiresAt: new Date(Math.min(slid.getTime(), session.absoluteExpiresAt.getTime())) }
+      : session,
+  };
+}
+
+export async function describeSession(deps: SessionDeps, session: LiveSession): Promise<SessionView> {
+  const user: User | undefined = await findUser(deps.pool, session.userId);
+  if (!user) throw new NotSignedInError();
+  const memberships = await listMembershipsOfUser(deps.pool, user.id);
+  const active: MembershipView | undefined = memberships.find((m) => m.orgId === session.orgId);
+  return {
+    user: { id: user.id, email: user.email, name: user.name, locale: user.locale },
+    organisation: active ? { id: active.orgId, name: active.orgName, kind: active.orgKind } : null,
+    role: active?.role ?? null,
+    scopes: active ? scopesForRole(active.role, active.orgKind) : [],
+    memberships: memberships.map((m) => ({
+      orgId: m.orgId,
+      orgName: m.orgName,
+      orgKind: m.orgKind,
+      role: m.role,
+    })),
+    idleExpiresAt: session.idleExpiresAt.toISOString(),
+    expiresAt: session.absoluteExpiresAt.toISOString(),
+  };
+}
+
+export async function switchOrganisation(
+  deps: SessionDeps,
+  current: { idHash: Buffer; session: LiveSession },
+  orgId: string,
+): Promise<LiveSession> {
+  const membership = await findMembership(deps.pool, current.session.userId, orgId);
+  if (!membership) throw new NotAMemberError();
+  if (!(await switchSessionOrganisation(deps.pool, current.idHash, orgId))) throw new NotSignedInError();
+  return { ...current.session, orgId, role: membership.role, orgKind: membership.orgKind };
+}
+
+/** Ends the session behind this cookie value, if there is one. */
+export async function signOut(deps: SessionDeps, sessionId: string | undefined): Promise<void> {
+  if (!sessionId || !isSessionIdShape(sessionId)) return;
+  await revokeSession(deps.pool, hashSessionId(sessionId), clock(deps));
+}
