@@ -1,0 +1,140 @@
+/** The licensor's home: the designs it may license (each with "Mint a license") and the licenses it issued. */
+
+import { api } from '../../app/api.ts';
+import {
+  ButtonLink,
+  type Column,
+  DataTable,
+  ErrorMessage,
+  Loading,
+  PageTitle,
+  StatusBadge,
+} from '../../app/components/index.ts';
+import { useLanguage, useT } from '../../app/i18n.tsx';
+import { formatDateTime } from '../../app/language.ts';
+import {
+  formatPrintsUsage,
+  type LicenseView,
+  licenseState,
+  licenseStateTone,
+  type Page,
+  printsUsedPercent,
+  shortId,
+} from './license-view.ts';
+import { type LicensableDesign, licensableDesignsPage, mintHref } from './licensing-api.ts';
+import { LicensingNav } from './licensing-nav.tsx';
+import { messages } from './messages.ts';
+import { ShowMore, UsageMeter, usePagedList } from './page-kit.tsx';
+
+export default function LicensingOverview() {
+  const t = useT(messages);
+  const { language } = useLanguage();
+  const designs = usePagedList<LicensableDesign>(licensableDesignsPage, 'designs');
+  const licenses = usePagedList<LicenseView>(
+    (cursor, signal) =>
+      api.get<Page<LicenseView>>(`/licenses?as=issuer&limit=20${cursor ? `&cursor=${cursor}` : ''}`, {
+        signal,
+      }),
+    'licenses',
+  );
+  const designName = new Map(designs.items.map((design) => [design.id, design.name]));
+  const now = new Date();
+
+  const designColumns: Column<LicensableDesign>[] = [
+    { header: t('designName'), cell: (design) => design.name },
+    {
+      header: t('owner'),
+      cell: (design) => (design.own ? t('ownOrganisation') : design.owner.name),
+    },
+    { header: t('format'), cell: (design) => design.format.toUpperCase() },
+    { header: t('registered'), cell: (design) => formatDateTime(language, design.registeredAt) },
+    {
+      header: t('actions'),
+      cell: (design) => (
+        <ButtonLink href={mintHref(design.id)} variant="secondary">
+          <span aria-hidden="true">{t('mintTitle')}</span>
+          <span class="visually-hidden">{t('mintFor', { name: design.name })}</span>
+        </ButtonLink>
+      ),
+    },
+  ];
+
+  const licenseColumns: Column<LicenseView>[] = [
+    {
+      header: t('license'),
+      cell: (license) => (
+        <code title={license.id} class="mono">
+          {shortId(license.id)}
+        </code>
+      ),
+    },
+    {
+      header: t('designName'),
+      cell: (license) => designName.get(license.designId) ?? shortId(license.designId),
+    },
+    {
+      header: t('holder'),
+      cell: (license) => (
+        <code title={license.holderOrgId} class="mono">
+          {shortId(license.holderOrgId)}
+        </code>
+      ),
+    },
+    {
+      header: t('status'),
+      cell: (license) => {
+        const state = licenseState(license, now);
+        return <StatusBadge tone={licenseStateTone(state)}>{t(`state.${state}`)}</StatusBadge>;
+      },
+    },
+    {
+      header: t('prints'),
+      cell: (license) => (
+        <UsageMeter
+          percent={printsUsedPercent(license.prints)}
+          label={formatPrintsUsage(language, license.prints)}
+        />
+      ),
+    },
+    { header: t('expires'), cell: (license) => formatDateTime(language, license.terms.expiresAt) },
+  ];
+
+  return (
+    <section>
+      <PageTitle title={t('title')}>{t('title')}</PageTitle>
+      <LicensingNav />
+
+      <h2>{t('designsHeading')}</h2>
+      {designs.status === 'loading' ? <Loading label={t('loadingDesigns')} /> : null}
+      {designs.error ? <ErrorMessage error={designs.error} onRetry={designs.reload} /> : null}
+      {designs.status === 'ready' ? (
+        <>
+          <DataTable
+            caption={t('designsCaption')}
+            columns={designColumns}
+            rows={designs.items}
+            rowKey={(design) => design.id}
+            empty={<p>{t('designsEmpty')}</p>}
+          />
+          <ShowMore list={designs} label={t('showMore')} />
+        </>
+      ) : null}
+
+      <h2>{t('licensesHeading')}</h2>
+      {licenses.status === 'loading' ? <Loading label={t('loadingLicenses')} /> : null}
+      {licenses.error ? <ErrorMessage error={licenses.error} onRetry={licenses.reload} /> : null}
+      {licenses.status === 'ready' ? (
+        <>
+          <DataTable
+            caption={t('licensesCaption')}
+            columns={licenseColumns}
+            rows={licenses.items}
+            rowKey={(license) => license.id}
+            empty={<p>{t('licensesEmpty')}</p>}
+          />
+          <ShowMore list={licenses} label={t('showMore')} />
+        </>
+      ) : null}
+    </section>
+  );
+}
