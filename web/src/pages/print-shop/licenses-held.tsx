@@ -1,0 +1,116 @@
+/** The licenses the print shop holds: status, prints used/left, expiry, approved printers; each links to its print jobs. */
+import { api } from '../../app/api.ts';
+import {
+  type Column,
+  DataTable,
+  ErrorMessage,
+  Loading,
+  PageTitle,
+  StatusBadge,
+} from '../../app/components/index.ts';
+import { useLanguage, useT } from '../../app/i18n.tsx';
+import { formatDateTime } from '../../app/language.ts';
+import {
+  formatPrintsUsage,
+  type LicenseView,
+  licenseState,
+  licenseStateTone,
+  type Page,
+  printsUsedPercent,
+  shortId,
+} from '../licensor/license-view.ts';
+import { ShowMore, UsageMeter, usePagedList } from '../licensor/page-kit.tsx';
+import { messages } from './messages.ts';
+import { ShopNav } from './shop-nav.tsx';
+
+export default function LicensesHeld() {
+  const t = useT(messages);
+  const { language } = useLanguage();
+  const licenses = usePagedList<LicenseView>(
+    (cursor, signal) =>
+      api.get<Page<LicenseView>>(`/licenses?as=holder&limit=20${cursor ? `&cursor=${cursor}` : ''}`, {
+        signal,
+      }),
+    'held',
+  );
+  const now = new Date();
+  const columns: Column<LicenseView>[] = [
+    {
+      header: t('license'),
+      cell: (license) => (
+        <code class="mono" title={license.id}>
+          {shortId(license.id)}
+        </code>
+      ),
+    },
+    {
+      header: t('design'),
+      cell: (license) => (
+        <code class="mono" title={license.designId}>
+          {shortId(license.designId)}
+        </code>
+      ),
+    },
+    {
+      header: t('issuer'),
+      cell: (license) => (
+        <code class="mono" title={license.issuerOrgId}>
+          {shortId(license.issuerOrgId)}
+        </code>
+      ),
+    },
+    {
+      header: t('status'),
+      cell: (license) => {
+        const state = licenseState(license, now);
+        return <StatusBadge tone={licenseStateTone(state)}>{t(`state.${state}`)}</StatusBadge>;
+      },
+    },
+    {
+      header: t('prints'),
+      cell: (license) => (
+        <UsageMeter
+          percent={printsUsedPercent(license.prints)}
+          label={formatPrintsUsage(language, license.prints)}
+        />
+      ),
+    },
+    { header: t('expires'), cell: (license) => formatDateTime(language, license.terms.expiresAt) },
+    {
+      header: t('approvedPrinters'),
+      cell: (license) =>
+        license.terms.printerIds.length === 0
+          ? t('anyPrinter')
+          : t('approvedCount', { count: license.terms.printerIds.length }),
+    },
+    {
+      header: t('actions'),
+      cell: (license) => (
+        <a href={`/print-shop/jobs?license=${encodeURIComponent(license.id)}`}>
+          <span aria-hidden="true">{t('jobsOf')}</span>
+          <span class="visually-hidden">{t('jobsOfLicense', { id: license.id })}</span>
+        </a>
+      ),
+    },
+  ];
+  return (
+    <section>
+      <PageTitle title={t('licensesTitle')}>{t('licensesTitle')}</PageTitle>
+      <ShopNav />
+      {licenses.status === 'loading' ? <Loading label={t('loadingLicenses')} /> : null}
+      {licenses.error ? <ErrorMessage error={licenses.error} onRetry={licenses.reload} /> : null}
+      {licenses.status === 'ready' ? (
+        <>
+          <DataTable
+            caption={t('licensesCaption')}
+            columns={columns}
+            rows={licenses.items}
+            rowKey={(license) => license.id}
+            empty={<p>{t('licensesEmpty')}</p>}
+          />
+          <ShowMore list={licenses} label={t('showMore')} />
+        </>
+      ) : null}
+    </section>
+  );
+}

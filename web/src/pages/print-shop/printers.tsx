@@ -1,0 +1,248 @@
+/**
+ * The print shop's printers: register one from its public key (a PEM file or pasted text, checked
+ * here before upload), its credential shown once with a copy button; list, new credential, retire.
+ */
+import type { TargetedEvent, TargetedSubmitEvent } from 'preact';
+import { useRef, useState } from 'preact/hooks';
+import { ApiError, api } from '../../app/api.ts';
+import {
+  Button,
+  type Column,
+  ConfirmButton,
+  DataTable,
+  ErrorMessage,
+  Loading,
+  PageTitle,
+  SecretBox,
+  StatusBadge,
+  TextAreaField,
+  TextField,
+  useToast,
+} from '../../app/components/index.ts';
+import { useLanguage, useT } from '../../app/i18n.tsx';
+import { formatDateTime } from '../../app/language.ts';
+import { fieldErrors } from '../../app/problems.ts';
+import { type Page, shortId } from '../licensor/license-view.ts';
+import { ShowMore, usePagedList } from '../licensor/page-kit.tsx';
+import { messages } from './messages.ts';
+import { checkPublicKeyPem, fileTooLarge, type PemCheck } from './public-key-pem.ts';
+import type { PrinterView } from './shop-api.ts';
+import { ShopNav } from './shop-nav.tsx';
+
+interface Issued {
+  readonly name: string;
+  readonly credential: string;
+}
+
+export default function Printers() {
+  const t = useT(messages);
+  const { language } = useLanguage();
+  const toast = useToast();
+  const printers = usePagedList<PrinterView>(
+    (cursor, signal) =>
+      api.get<Page<PrinterView>>(`/printers?limit=50${cursor ? `&cursor=${cursor}` : ''}`, { signal }),
+    'printers',
+  );
+  const [name, setName] = useState('');
+  const [pemText, setPemText] = useState('');
+  const [keyCheck, setKeyCheck] = useState<PemCheck | null>(null);
+  const [errors, setErrors] = useState<Readonly<Record<string, string>>>({});
+  const [failure, setFailure] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const [issued, setIssued] = useState<Issued | null>(null);
+  const [actionFailure, setActionFailure] = useState<unknown>(null);
+  const inFlight = useRef(false);
+
+  const pemMessage = (check: PemCheck) =>
+    check.ok ? '' : t(`pem.${check.problem}`, { bits: check.bits ?? 0 });
+
+  async function checkText(text: string) {
+    setPemText(text);
+    if (text.trim() === '') {
+      setKeyCheck(null);
+      return;
+    }
+    const check = await checkPublicKeyPem(text);
+    setKeyCheck(check);
+    setErrors((previous) => ({ ...previous, publicKeyPem: check.ok ? '' : pemMessage(check) }));
+  }
+
+  async function chooseFile(event: TargetedEvent<HTMLInputElement>) {
+    const file = event.currentTarget.files?.[0];
+    if (!file) return;
+    // Bounded before reading: a key is well under 4 KB, so anything much larger is not one.
+    if (fileTooLarge(file.size)) {
+      setKeyCheck({ ok: false, problem: 'too-large' });
+      setErrors((previous) => ({ ...previous, publicKeyPem: t('pem.too-large') }));
+      return;
+    }
+    await checkText(await file.text());
+  }
+
+  async function register(event: TargetedSubmitEvent<HTMLFormElement>) {
+    event.preventDefault();
+    if (inFlight.current) return;
+    const found: Record<string, string> = {};
+    if (name.trim() === '') found.name = t('errorNameMissing');
+    const check = await checkPublicKeyPem(pemText);
+    setKeyCheck(pemText.trim() === '' ? null : check);
+    if (!check.ok) found.publicKeyPem = pemMessage(check);
+    setErrors(found);
+    if (Object.keys(found).length > 0 || !check.ok) return;
+    setFailure(null);
+    inFlight.current = true;
+    setBusy(true);
+    try {
+      const printer = await api.post<PrinterView & { credential: string }>('/printers', {
+        name: name.trim(),
+        publicKeyPem: check.pem,
+      });
+      setIssued({ name: printer.name, credential: printer.credential });
+      toast(t('registeredToast', { name: printer.name }), 'success');
+      setName('');
+      setPemText('');
+      setKeyCheck(null);
+      printers.reload();
+    } catch (error) {
+      if (error instanceof ApiError && error.problem) setErrors(fieldErrors(error.problem));
+      setFailure(error);
+    } finally {
+      inFlight.current = false;
+      setBusy(false);
+    }
+  }
+
+  const columns: Column<PrinterView>[] = [
+    { header: t('name'), cell: (printer) => printer.name },
+    {
+      header: t('status'),
+      cell: (printer) => (
+        <StatusBadge tone={printer.status === 'active' ? 'success' : 'neutral'}>
+          {printer.status === 'active' ? t('printer.active') : t('printer.retired')}
+        </StatusBadge>
+      ),
+    },
+    {
+      header: t('keyFingerprint'),
+      cell: (printer) => (
+        <code class="mono" title={printer.publicKeySha256}>
+          {shortId(printer.publicKeySha256, 16)}
+        </code>
+      ),
+    },
+    { header: t('registered'), cell: (printer) => formatDateTime(language, printer.createdAt) },
+    {
+      header: t('actions'),
+      cell: (printer) =>
+        printer.status === 'active' ? (
+          <div class="row-actions">
+            <ConfirmButton
+              variant="secondary"
+              label={t('rotate', { name: printer.name })}
+              question={t('rotateQuestion', { name: printer.name })}
+              onConfirm={async () => {
+                setActionFailure(null);
+                try {
+                  const rotated = await api.post<{ id: string; credential: string }>(
+                    `/printers/${printer.id}/credential`,
+                  );
+                  setIssued({ name: printer.name, credential: rotated.credential });
+                } catch (error) {
+                  setActionFailure(error);
+                }
+              }}
+            />
+            <ConfirmButton
+              label={t('retire', { name: printer.name })}
+              question={t('retireQuestion', { name: printer.name })}
+              onConfirm={async () => {
+                setActionFailure(null);
+                try {
+                  await api.delete(`/printers/${printer.id}`);
+                  toast(t('retired', { name: printer.name }), 'success');
+                  printers.reload();
+                } catch (error) {
+                  setActionFailure(error);
+                }
+              }}
+            />
+          </div>
+        ) : (
+          '—'
+        ),
+    },
+  ];
+
+  return (
+    <section>
+      <PageTitle title={t('printersTitle')}>{t('printersTitle')}</PageTitle>
+      <ShopNav />
+      {issued ? (
+        <div class="panel">
+          <p>{t('credentialIntro')}</p>
+          <SecretBox label={t('credentialLabel', { name: issued.name })} secret={issued.credential} />
+          <div class="actions">
+            <Button variant="secondary" onClick={() => setIssued(null)}>
+              {t('done')}
+            </Button>
+          </div>
+        </div>
+      ) : null}
+
+      <h2>{t('registerHeading')}</h2>
+      <p>{t('registerIntro')}</p>
+      <form onSubmit={register} noValidate aria-busy={busy ? 'true' : undefined}>
+        <TextField
+          label={t('printerName')}
+          hint={t('printerNameHint')}
+          value={name}
+          onInput={(event) => setName(event.currentTarget.value)}
+          error={errors.name}
+          maxLength={200}
+          autocomplete="off"
+          required
+        />
+        <TextField
+          label={t('keyFile')}
+          hint={t('keyFileHint')}
+          type="file"
+          accept=".pem,.pub,.key,.txt,application/x-pem-file,text/plain"
+          onChange={chooseFile}
+        />
+        <TextAreaField
+          label={t('keyText')}
+          value={pemText}
+          onInput={(event) => void checkText(event.currentTarget.value)}
+          error={errors.publicKeyPem || undefined}
+          hint={keyCheck?.ok ? t('keyChecked', { bits: keyCheck.bits }) : undefined}
+          rows={8}
+          spellcheck={false}
+          placeholder="-----BEGIN PUBLIC KEY-----"
+        />
+        {failure ? <ErrorMessage error={failure} /> : null}
+        <div class="actions">
+          <Button type="submit" busy={busy}>
+            {t('register')}
+          </Button>
+        </div>
+      </form>
+
+      <h2>{t('printersTitle')}</h2>
+      {actionFailure ? <ErrorMessage error={actionFailure} /> : null}
+      {printers.status === 'loading' ? <Loading label={t('loadingPrinters')} /> : null}
+      {printers.error ? <ErrorMessage error={printers.error} onRetry={printers.reload} /> : null}
+      {printers.status === 'ready' ? (
+        <>
+          <DataTable
+            caption={t('printersCaption')}
+            columns={columns}
+            rows={printers.items}
+            rowKey={(printer) => printer.id}
+            empty={<p>{t('printersEmpty')}</p>}
+          />
+          <ShowMore list={printers} label={t('showMore')} />
+        </>
+      ) : null}
+    </section>
+  );
+}
