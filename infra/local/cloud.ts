@@ -18,6 +18,7 @@ import { LOCAL_REVOCATION_DICTIONARY_ID } from './edge/revocation-list-api.ts';
 import { deadLettersToDatabase, EventRouter } from './event-router.ts';
 import { FnRunner } from './fn/runner.ts';
 import { startGateway } from './gateway/gateway.ts';
+import { type RunningLocalIdentity, startLocalIdentity } from './identity/local-identity.ts';
 import { startMariaDb } from './mariadb.ts';
 import { type RunningMetricsCollector, startMetricsCollector } from './metrics/collector.ts';
 import { startPoolControl } from './pool-control.ts';
@@ -51,6 +52,8 @@ export interface LocalCloudOptions {
   readonly webPort?: number;
   /** The built web app it serves (default dist/web of this checkout). */
   readonly webRoot?: string;
+  /** The local OpenID provider people sign in with (IDP_PORT; 0 picks a port). */
+  readonly identityPort?: number;
   /**
    * `push` (default): every function process and worker pushes to the collector, as in OCI they
    * post to Monitoring. `none` records nothing (the cost baseline of bench/metrics-overhead.ts).
@@ -101,6 +104,8 @@ export interface LocalCloud {
   readonly edgeUrl: string;
   /** The portal: `http://127.0.0.1:<port>`, its origin is PORTAL_ORIGIN. */
   readonly webUrl: string;
+  /** The local OpenID provider: its issuer and the seeded people (also in <dataDir>/seeded-people.json). */
+  readonly identity: RunningLocalIdentity;
   readonly stripe: RunningLocalStripe;
   readonly chainRpcUrl: string;
   readonly mysqlUrl: string;
@@ -255,7 +260,20 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     });
     stops.push(web.close);
 
+    // The OpenID provider, before the functions: the session function discovers it at its first
+    // sign-in, and its one client's callback is on the portal's origin.
+    const portalOrigin = new URL(web.url).origin;
+    const identity = await startLocalIdentity({
+      dataDir,
+      mysqlUrl,
+      portalOrigin,
+      port: options.identityPort ?? 0,
+      log: (line) => log('identity', line),
+    });
+    stops.push(identity.close);
+
     const platformEnv: Record<string, string> = {
+      ...identity.functionEnv,
       MYSQL_URL: mysqlUrl,
       S3_ENDPOINT: s3.endpoint,
       S3_REGION: LOCAL_REGION,
@@ -390,6 +408,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       s3Endpoint: s3.endpoint,
       edgeUrl: edge.url,
       webUrl: web.url,
+      identity,
       stripe,
       chainRpcUrl: chain.rpcUrl,
       mysqlUrl,

@@ -39,6 +39,7 @@ const DEFAULT_PORTS = {
   STRIPE_PORT: 12111,
   METRICS_PORT: 9464,
   WEB_PORT: 8082,
+  IDP_PORT: 8083,
 } as const;
 const fixedPort = (name: keyof typeof DEFAULT_PORTS) => port(name, DEFAULT_PORTS[name]);
 const verbose = values.verbose || process.env.LOG_LEVEL === 'debug';
@@ -118,6 +119,7 @@ try {
     stripePort: fixedPort('STRIPE_PORT'),
     metricsPort: fixedPort('METRICS_PORT'),
     webPort: fixedPort('WEB_PORT'),
+    identityPort: fixedPort('IDP_PORT'),
     transcoders: {
       count: port('TRANSCODER_WORKERS', 1),
       // The scaler moves the pool between these (both TRANSCODER_WORKERS unless set).
@@ -166,6 +168,9 @@ forgecast is ready in ${Math.round(performance.now() - started)} ms
   database         ${running.mysqlUrl.replace(/\/\/[^@]*@/, '//…@')}
   functions        ${catalog.map((e) => e.manifest.name).join(', ')}
   operator API key ${operator.created ? 'created: ' : ''}${operator.file}
+  sign-in (local)  ${running.identity.issuer}          (OpenID provider; viewers can sign up from the portal)
+  seeded people    password ${running.identity.seededPassword} for each (list in ${running.identity.seededPeopleFile})
+${running.identity.seededPeople.map((person) => `    ${person.email.padEnd(28)} ${person.role.padEnd(20)} ${person.org.name}`).join('\n')}
 Ctrl-C stops everything; data stays in ${dataDir} (npm run reset wipes it).
 `);
   // Health turns 200 only now: the key exists and the banner has been printed.
