@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { launchChromium, startPortalCloud } from '../test/support/browser.ts';
 import { benchColdStart } from './cold-start.ts';
 import { benchColdStartSecrets } from './cold-start-secrets.ts';
@@ -12,9 +13,10 @@ import { benchPrintAuthorize } from './print-authorize.ts';
 import { benchStripeWebhook } from './stripe-webhook.ts';
 import { benchTranscodeLadder } from './transcode-ladder.ts';
 import { benchVaultSeal } from './vault-seal.ts';
+import { benchWebSize } from './web-size.ts';
 
 /**
- * `npm run bench [cold-start|cold-start-secrets|hot-path|metrics-overhead|vault-seal|license-gas|print-authorize|stripe-webhook|license-mint|transcode-ladder|portal]`: each figure is printed beside a baseline measured in
+ * `npm run bench [cold-start|cold-start-secrets|hot-path|metrics-overhead|vault-seal|license-gas|print-authorize|stripe-webhook|license-mint|transcode-ladder|portal|web-size]`: each figure is printed beside a baseline measured in
  * the same run, because these machines are small and shared and absolute numbers drift.
  */
 const only = process.argv[2];
@@ -49,6 +51,12 @@ if (only === 'cold-start-secrets') {
   console.log('\n# Cold start with 3 Vault secret references (resource principal) vs plain env values');
   console.log(JSON.stringify(await benchColdStartSecrets(), null, 2));
   process.exit(0);
+}
+if (!only || only === 'web-size') {
+  // The built app (dist/web, from node scripts/build.ts): no cloud needed.
+  console.log('\n# Portal JavaScript: initial load (gzip) vs the 25 KB target, and the largest lazy chunk');
+  console.table(await benchWebSize(fileURLToPath(new URL('../dist/web/', import.meta.url))));
+  if (only) process.exit(0);
 }
 if (!only || only === 'portal') {
   // The whole local cloud as npm start runs it (web server, provider, seeded people), in headless Chromium.

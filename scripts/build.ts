@@ -64,7 +64,7 @@ export const WEB_ASSETS_DIR = 'assets';
  * JS and CSS under assets/, each page its own lazy chunk. Vite is imported here, not at the top,
  * so scripts that only need the function bundle do not load it.
  */
-export async function buildWeb(): Promise<void> {
+export async function buildWeb(outDir: string = WEB_DIST_DIR): Promise<void> {
   const [{ build: viteBuild }, { default: preact }] = await Promise.all([
     import('vite'),
     import('@preact/preset-vite'),
@@ -77,7 +77,7 @@ export async function buildWeb(): Promise<void> {
     base: '/',
     plugins: [preact({ prerender: { enabled: false } })],
     build: {
-      outDir: WEB_DIST_DIR,
+      outDir,
       emptyOutDir: true,
       assetsDir: WEB_ASSETS_DIR,
       target: 'es2022',

@@ -3,6 +3,7 @@ import type { ComponentChildren } from 'preact';
 import { useId } from 'preact/hooks';
 import { useErrorSentence, useT } from '../i18n.tsx';
 import { appMessages } from '../messages.ts';
+import type { Tone } from './tone.ts';
 
 export function Loading({ label }: { readonly label?: string }) {
   const t = useT(appMessages);
@@ -57,7 +58,7 @@ export function ProgressBar({
   );
 }
 
-export type Tone = 'neutral' | 'info' | 'success' | 'warning' | 'danger';
+export type { Tone } from './tone.ts';
 
 /** A status in words with a colour to match (the words carry the meaning, not the colour). */
 export function StatusBadge({

@@ -6,7 +6,7 @@ import { type ComponentChildren, createContext } from 'preact';
 import { useCallback, useContext, useMemo, useRef, useState } from 'preact/hooks';
 import { useT } from '../i18n.tsx';
 import { appMessages } from '../messages.ts';
-import type { Tone } from './feedback.tsx';
+import type { Tone } from './tone.ts';
 
 interface Toast {
   readonly id: number;

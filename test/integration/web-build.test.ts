@@ -1,0 +1,51 @@
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { INITIAL_JS_TARGET_BYTES, measureWebSize, staticImports } from '../../bench/web-size.ts';
+import { buildWeb } from '../../scripts/build.ts';
+
+describe('Function: buildWeb', () => {
+  let outDir: string;
+
+  beforeAll(async () => {
+    // A private output folder: dist/web may be serving a browser test at the same time.
+    outDir = await mkdtemp(join(tmpdir(), 'forgecast-web-build-'));
+    await buildWeb(outDir);
+  }, 180_000);
+  afterAll(async () => {
+    await rm(outDir, { recursive: true, force: true });
+  });
+
+  it('keeps the initial JavaScript within 25 KB gzip, the pages in lazy chunks', async () => {
+    // Act
+    const size = await measureWebSize(outDir);
+
+    // Assess
+    expect(size.initialJsGzipBytes).toBeGreaterThan(0);
+    expect(size.initialJsGzipBytes).toBeLessThanOrEqual(INITIAL_JS_TARGET_BYTES);
+    expect(size.lazyChunks).toBeGreaterThanOrEqual(3); // at least the designer's three pages
+    expect(size.initialFiles.some((file) => /design-(upload|detail)|designs-list/.test(file))).toBe(false);
+  });
+
+  it('writes an index.html without inline script (the CSP allows none) and content-hashed assets', async () => {
+    const html = await readFile(join(outDir, 'index.html'), 'utf8');
+    const assets = await readdir(join(outDir, 'assets'));
+
+    const inlineScripts = [...html.matchAll(/<script(?![^>]*\bsrc=)[^>]*>/g)];
+    expect(inlineScripts).toEqual([]);
+    expect(html).not.toMatch(/\son[a-z]+=/i); // no inline event handlers either
+    expect(
+      assets.filter((name) => /\.(js|css)$/.test(name)).every((name) => /-[\w-]{8}\.(js|css)$/.test(name)),
+    ).toBe(true);
+  });
+});
+
+describe('Function: staticImports', () => {
+  it('finds static imports and re-exports of a minified module, not dynamic import()', () => {
+    const source =
+      'import{a as b}from"./components-AbCd1234.js";import"./side-Zz.js";export{c}from"./re-Qq.js";const p=()=>import("./lazy-Xx.js");';
+
+    expect(staticImports(source)).toEqual(['./components-AbCd1234.js', './side-Zz.js', './re-Qq.js']);
+  });
+});
