@@ -11,6 +11,7 @@ import {
 } from '../../../shared/people/local-identity-accounts.ts';
 import { listen } from '../listen.ts';
 import type { IdentityCredentials } from './credentials.ts';
+import { LocalMemoryAdapter } from './memory-adapter.ts';
 import { type Language, type MessageKey, pickLanguage, signInPage, signUpPage } from './pages.ts';
 
 export interface IdentityProviderOptions {
@@ -71,7 +72,18 @@ export async function startIdentityProvider(
         token_endpoint_auth_method: 'client_secret_basic',
       },
     ],
+    adapter: LocalMemoryAdapter,
     pkce: { required: () => true },
+    // Lifetimes in seconds: a sign-in page stays valid 30 min, codes 1 min, the provider's own
+    // session 12 h (as the portal's), tokens 10 min (the session function uses the ID token once).
+    ttl: {
+      Interaction: 30 * 60,
+      AuthorizationCode: 60,
+      Session: 12 * 3600,
+      Grant: 12 * 3600,
+      AccessToken: 10 * 60,
+      IdToken: 10 * 60,
+    },
     jwks: { keys: [options.credentials.signingJwk] },
     cookies: { keys: [...options.credentials.cookieKeys] },
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'locale'] },
