@@ -39,6 +39,17 @@ output "media_origin_par_path" {
   sensitive   = true
 }
 
+output "web_bucket_name" {
+  description = "Bucket holding the built portal: upload dist/web here (docs/deploy.md, The web portal)."
+  value       = module.storage.web_bucket_name
+}
+
+output "web_origin_par_path" {
+  description = "Fastly origin prefix for the portal (read-only PAR path on the web bucket). Secret: terraform output -raw web_origin_par_path."
+  value       = module.storage.web_origin_par_path
+  sensitive   = true
+}
+
 output "queue_ids" {
   description = "Work queue OCID by name."
   value       = module.queue.queue_ids

@@ -324,7 +324,7 @@ variable "abort_multipart_days" {
 }
 
 variable "media_par_expires" {
-  description = "RFC 3339 expiry of the read-only PAR Fastly uses as the media origin; renew before it passes."
+  description = "RFC 3339 expiry of the read-only PARs Fastly uses as origins (media, web portal); renew before it passes."
   type        = string
   default     = "2030-01-01T00:00:00Z"
 }

@@ -34,7 +34,8 @@ export interface RunningWebServer {
 
 const API_PREFIX = '/v1';
 
-function isApiPath(url: string): boolean {
+/** Whether a request URL is the API's (the CDN's recv snippet uses the same rule). */
+export function isApiPath(url: string): boolean {
   return url === API_PREFIX || url.startsWith(`${API_PREFIX}/`) || url.startsWith(`${API_PREFIX}?`);
 }
 

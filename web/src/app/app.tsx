@@ -8,6 +8,7 @@ import { ErrorBoundary, LocationProvider, Route, Router, useLocation } from 'pre
 import { areaRoutes } from '../pages/index.ts';
 import { currentPath, signInUrl } from './api.ts';
 import { ButtonLink } from './components/button.tsx';
+import { CopyButton } from './components/clipboard.tsx';
 import { ErrorMessage, Loading } from './components/feedback.tsx';
 import { PageTitle } from './components/page.tsx';
 import { ToastProvider } from './components/toasts.tsx';
@@ -59,6 +60,12 @@ function Home() {
       ) : (
         <p>{t('homeNoOrganisation')}</p>
       )}
+      {session.organisation ? (
+        <p class="organisation-id">
+          {t('organisationId')} <code>{session.organisation.id}</code>{' '}
+          <CopyButton text={session.organisation.id} label={t('copyOrganisationId')} />
+        </p>
+      ) : null}
       {entries.length > 0 ? (
         <ul class="home-links">
           {entries.map((entry) => (

@@ -22,6 +22,8 @@ export const appMessages = defineMessages({
     homeTitle: 'Welcome, {name}',
     homeIntro: 'You are working in {organisation} as {role}.',
     homeNoPages: 'Your role has no pages in the portal yet.',
+    organisationId: 'Organisation id (others name you by it, e.g. a designer naming you licensor):',
+    copyOrganisationId: 'Copy the organisation id',
     homeNoOrganisation: 'You are not a member of any organisation yet. Ask an organisation admin to add you.',
     notFoundTitle: 'Page not found',
     notFoundBody: 'There is no page at this address.',
@@ -68,6 +70,9 @@ export const appMessages = defineMessages({
     homeTitle: 'Benvenuto, {name}',
     homeIntro: 'Stai lavorando in {organisation} come {role}.',
     homeNoPages: 'Il tuo ruolo non ha ancora pagine nel portale.',
+    organisationId:
+      'Identificativo dell’organizzazione (altri ti indicano con questo, ad esempio un progettista che ti nomina licenziatario):',
+    copyOrganisationId: 'Copia l’identificativo dell’organizzazione',
     homeNoOrganisation:
       'Non fai ancora parte di nessuna organizzazione. Chiedi a un amministratore di aggiungerti.',
     notFoundTitle: 'Pagina non trovata',

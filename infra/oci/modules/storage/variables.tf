@@ -37,6 +37,6 @@ variable "abort_multipart_days" {
 }
 
 variable "media_par_expires" {
-  description = "RFC 3339 expiry of the read-only pre-authenticated request Fastly uses as the media origin."
+  description = "RFC 3339 expiry of the read-only pre-authenticated requests Fastly uses as origins (media, and the web portal)."
   type        = string
 }

@@ -1,0 +1,113 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import {
+  CACHE_IMMUTABLE,
+  CACHE_REVALIDATE,
+  securityHeaders,
+} from '../../infra/local/web/security-headers.ts';
+import { isApiPath } from '../../infra/local/web/server.ts';
+import { looksLikeFile } from '../../infra/local/web/static-files.ts';
+
+/**
+ * Fastly cannot run here, so the portal service's VCL (infra/fastly/forgecast-portal.vcl) is held
+ * to the local web server's code: the same split between API, files and app addresses, the same
+ * cache headers and the same security headers, so what the browser tests see locally is what
+ * people get in production.
+ */
+const vcl = readFileSync(new URL('../../infra/fastly/forgecast-portal.vcl', import.meta.url), 'utf8');
+const snippet = (name: string) => {
+  const start = vcl.indexOf(`#### snippet: ${name}`);
+  const end = vcl.indexOf('#### snippet:', start + 1);
+  return vcl.slice(start, end < 0 ? undefined : end);
+};
+const pattern = (source: string, expression: RegExp): RegExp => {
+  const found = expression.exec(source)?.[1];
+  if (found === undefined) throw new Error(`the VCL no longer has ${expression}`);
+  return new RegExp(found);
+};
+
+const recv = snippet('recv');
+const apiPattern = pattern(recv, /if \(req\.url\.path ~ "([^"]+)"\) \{\n\s+set req\.backend = F_api_gateway/);
+const [assetsPattern, extensionPattern] = [
+  ...recv.matchAll(/req\.url\.path ~ "([^"]+)" \|\| req\.url\.path ~ "([^"]+)"/g),
+]
+  .flatMap((match) => [match[1], match[2]])
+  .map((source) => new RegExp(source ?? '(?!)'));
+const plainFilePattern = pattern(recv, /if \(req\.url\.path !~ "([^"]+)"\)/);
+
+const vclIsFile = (path: string) => Boolean(assetsPattern?.test(path) || extensionPattern?.test(path));
+
+const PATHS = [
+  '/',
+  '/designs',
+  '/designs/01HZX3K4M5N6P7Q8R9S0T1V2W3',
+  '/designs/new',
+  '/print-shop/printers',
+  '/assets/index-Ab12Cd34.js',
+  '/assets/index-Ab12Cd34.css',
+  '/assets/design-detail-Zz99Yy88.js.map',
+  '/assets/',
+  '/robots.txt',
+  '/favicon.ico',
+  '/v1x',
+  '/version.1/page',
+];
+
+describe('infra/fastly/forgecast-portal.vcl against infra/local/web', () => {
+  it('sends /v1 and only /v1 to the API, as the local server proxies it', () => {
+    for (const path of [...PATHS, '/v1', '/v1/', '/v1/session', '/v1/designs/01H/thumbnail']) {
+      expect({ path, api: apiPattern.test(path) }).toEqual({ path, api: isApiPath(path) });
+    }
+  });
+
+  it('tells files from app addresses as the local server does (a missing file is a 404, not the app)', () => {
+    for (const path of PATHS.filter((candidate) => !isApiPath(candidate))) {
+      expect({ path, file: vclIsFile(path) }).toEqual({ path, file: looksLikeFile(path) });
+    }
+  });
+
+  it('looks up only plain file names in the bucket', () => {
+    expect(plainFilePattern.test('/assets/index-Ab12Cd34.js')).toBe(true);
+    expect(plainFilePattern.test('/robots.txt')).toBe(true);
+    for (const path of [
+      '/assets/../secret.txt',
+      '/assets/%2e%2e/x.js',
+      '/assets//x.js',
+      '/.env',
+      '/a b.js',
+    ]) {
+      expect({ path, plain: plainFilePattern.test(path) }).toEqual({ path, plain: false });
+    }
+  });
+
+  it('caches hashed assets as immutable and revalidates the page, with the local server’s values', () => {
+    const fetchSnippet = snippet('fetch');
+    const values = [...fetchSnippet.matchAll(/set beresp\.http\.Cache-Control = "([^"]+)"/g)].map(
+      (m) => m[1],
+    );
+
+    expect(values).toContain(CACHE_IMMUTABLE);
+    expect(values).toContain(CACHE_REVALIDATE);
+  });
+
+  it('sends every security header the local server sends, with the same value', () => {
+    // Prepare: the CSP names the upload origin from the dictionary
+    const uploadOrigin = 'https://ns.compat.objectstorage.eu-frankfurt-1.oraclecloud.com';
+    const deliver = snippet('deliver').replace(
+      /" table\.lookup\(forgecast_portal, "upload_origin"\) "/g,
+      uploadOrigin,
+    );
+    const set = Object.fromEntries(
+      [...deliver.matchAll(/set resp\.http\.([A-Za-z-]+) = "([^"]*)";/g)].map((m) => [
+        m[1]?.toLowerCase(),
+        m[2],
+      ]),
+    );
+
+    // Act / Assess
+    for (const [name, value] of Object.entries(securityHeaders([uploadOrigin]))) {
+      expect({ name, value: set[name] }).toEqual({ name, value });
+    }
+    expect(set['strict-transport-security']).toMatch(/^max-age=\d+/);
+  });
+});
