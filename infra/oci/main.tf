@@ -59,6 +59,10 @@ locals {
     # Resource Scheduler ticks once a minute: each edge-revocations tick watches for 50 s, so a
     # revoked ticket reaches the edge within seconds.
     REVOCATION_WATCH_SECONDS = "50"
+    # The portal and its sign-in (identity.tf).
+    PORTAL_ORIGIN   = var.portal_origin
+    OIDC_ISSUER_URL = var.oidc_issuer_url
+    OIDC_CLIENT_ID  = var.oidc_client_id
   }
 
   # Plain keys deliberately left to the code's defaults (tune them through
@@ -73,6 +77,7 @@ locals {
     "PLAYBACK_TTL_SECONDS", "PLAYBACK_URL_TTL_SECONDS", "POOL_CONTROL_URL",
     "RECONCILE_EVERY_SECONDS", "RECONCILE_REVOCATION_GRACE_SECONDS", "RECONCILE_UNSETTLED_AFTER_SECONDS",
     "REVOCATION_BATCH", "REVOCATION_POLL_MS", "REVOCATION_RESYNC_SECONDS",
+    "SESSION_ABSOLUTE_HOURS", "SESSION_IDLE_MINUTES",
     "SETTLE_MAX_LICENSES", "SETTLE_MAX_PRINTS", "SETTLE_RECEIPT_WAIT_MS", "SETTLE_RELEASE_LIMIT",
     "SETTLE_SWEEP_AFTER_SECONDS", "STARTUP_STATUS_URL", "STRIPE_API_BASE", "STRIPE_MAX_NETWORK_RETRIES",
     "STRIPE_PAYMENT_PENDING_HOLD_SECONDS", "STRIPE_RELEASE_BATCH", "STRIPE_RETRY_BASE_SECONDS",
@@ -106,6 +111,7 @@ locals {
     CDN_LOG_SECRET                = var.cdn_log_secret
     CDN_VIEWER_SALT               = var.cdn_viewer_salt
     FIREBASE_SERVICE_ACCOUNT_JSON = var.firebase_service_account_json
+    OIDC_CLIENT_SECRET            = var.oidc_client_secret
   }
 
   transcoder = local.catalog.workers.transcoder

@@ -117,8 +117,9 @@ function routeFindings(manifest: FunctionManifest, route: HttpRoute, contracts: 
   if (takesBody && api.body === undefined) findings.push(`${where}: no body schema (null if it takes none)`);
   if (!takesBody && api.body !== undefined) findings.push(`${where}: ${route.method} declares a body`);
   const statuses = Object.keys(api.responses).map(Number);
-  if (!statuses.some((status) => status >= 200 && status < 300)) {
-    findings.push(`${where}: responses must list the success answers (2xx)`);
+  // A redirect is the success of a browser route (the sign-in steps answer 302).
+  if (!statuses.some((status) => status >= 200 && status < 400)) {
+    findings.push(`${where}: responses must list the success answers (2xx, or 3xx for a redirect)`);
   }
   if (!/^[a-z][A-Za-z0-9]*$/.test(route.operationId))
     findings.push(`${where}: operationId must be camelCase`);

@@ -11,7 +11,7 @@ terraform {
 # authorizer's context to the functions. A function invocation body is capped at 6 MB by
 # Functions itself (InvokeFunction docs), the same limit as the local gateway.
 # Block names per the provider's oci_apigateway_deployment docs: request_policies.authentication
-# (CUSTOM_AUTHENTICATION, function_id, token_header, is_anonymous_access_allowed),
+# (CUSTOM_AUTHENTICATION, function_id, parameters, cache_key, is_anonymous_access_allowed),
 # rate_limiting (rate_key CLIENT_IP | TOTAL), cors, and per route authorization (ANONYMOUS |
 # AUTHENTICATION_ONLY | ANY_OF with allowed_scope) and header_transformations. The context
 # variable syntax ${request.auth[<key>]} is API Gateway's (the authorizer's returned context).
@@ -36,10 +36,21 @@ resource "oci_apigateway_deployment" "api" {
 
   specification {
     request_policies {
+      # A multi-argument authorizer (USER_DEFINED input): a bearer credential (API key,
+      # printer) or the portal's session cookie, with Origin and Sec-Fetch-Site for its CSRF
+      # check (functions/authorizer/schema.ts names the arguments). API Gateway has no context
+      # variable for the method, so the authorizer decides without it (shared/people/origin-check.ts).
+      # Every argument is in the cache key: an answer for one Origin is no answer for another.
       authentication {
-        type         = "CUSTOM_AUTHENTICATION"
-        function_id  = var.authorizer_function_id
-        token_header = "Authorization"
+        type        = "CUSTOM_AUTHENTICATION"
+        function_id = var.authorizer_function_id
+        parameters = {
+          authorization = "request.headers[Authorization]"
+          cookie        = "request.headers[Cookie]"
+          origin        = "request.headers[Origin]"
+          secFetchSite  = "request.headers[Sec-Fetch-Site]"
+        }
+        cache_key = ["authorization", "cookie", "origin", "secFetchSite"]
         # Needed for ANONYMOUS routes (health, Stripe webhook, Fastly logs, public shows).
         is_anonymous_access_allowed = true
       }
