@@ -1,0 +1,173 @@
+/** Every organisation (newest first, Show more) and creating one with its first API key, shown once. */
+import type { TargetedSubmitEvent } from 'preact';
+import { useRef, useState } from 'preact/hooks';
+import { ApiError, api } from '../../app/api.ts';
+import {
+  Button,
+  CheckboxGroup,
+  type Column,
+  DataTable,
+  ErrorMessage,
+  Loading,
+  PageTitle,
+  SecretBox,
+  SelectField,
+  TextField,
+  useToast,
+} from '../../app/components/index.ts';
+import { useLanguage, useT } from '../../app/i18n.tsx';
+import { formatDateTime } from '../../app/language.ts';
+import { fieldErrors } from '../../app/problems.ts';
+import { API_KEY_SCOPES } from '../admin/access.ts';
+import { messages as adminMessages } from '../admin/messages.ts';
+import type { Page } from '../licensor/license-view.ts';
+import { ShowMore, usePagedList } from '../licensor/page-kit.tsx';
+import { messages } from './messages.ts';
+import { OperatorNav } from './operator-nav.tsx';
+import {
+  type CreatedOrganisation,
+  checkOrgForm,
+  isOrgKind,
+  ORG_KINDS,
+  type OrganisationView,
+  type OrgKind,
+  suggestedScopes,
+} from './platform.ts';
+
+const KINDS_SHOWN = ['designer', 'licensee', 'integrator', 'creator', 'viewer', 'operator'] as const;
+
+export default function Organisations() {
+  const t = useT(messages);
+  const scopeText = useT(adminMessages);
+  const { language } = useLanguage();
+  const toast = useToast();
+  const orgs = usePagedList<OrganisationView>(
+    (cursor, signal) =>
+      api.get<Page<OrganisationView>>(`/orgs?limit=50${cursor ? `&cursor=${cursor}` : ''}`, { signal }),
+    'orgs',
+  );
+  const [name, setName] = useState('');
+  const [kind, setKind] = useState<OrgKind>('designer');
+  const [scopes, setScopes] = useState<string[]>(suggestedScopes('designer'));
+  const [errors, setErrors] = useState<Readonly<Record<string, string>>>({});
+  const [failure, setFailure] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const [created, setCreated] = useState<CreatedOrganisation | null>(null);
+  const inFlight = useRef(false);
+
+  const kindLabel = (value: string) =>
+    (KINDS_SHOWN as readonly string[]).includes(value)
+      ? t(`kind.${value as (typeof KINDS_SHOWN)[number]}`)
+      : value;
+
+  async function create(event: TargetedSubmitEvent<HTMLFormElement>) {
+    event.preventDefault();
+    if (inFlight.current) return;
+    const check = checkOrgForm({ name, kind, scopes });
+    if (!check.ok) {
+      setErrors(Object.fromEntries(Object.entries(check.errors).map(([field, key]) => [field, t(key)])));
+      return;
+    }
+    setErrors({});
+    setFailure(null);
+    inFlight.current = true;
+    setBusy(true);
+    try {
+      const organisation = await api.post<CreatedOrganisation>('/orgs', check.request);
+      setCreated(organisation);
+      toast(t('createdOrg', { name: organisation.name, id: organisation.id }), 'success');
+      setName('');
+      orgs.reload();
+    } catch (error) {
+      if (error instanceof ApiError && error.problem) setErrors(fieldErrors(error.problem));
+      setFailure(error);
+    } finally {
+      inFlight.current = false;
+      setBusy(false);
+    }
+  }
+
+  const columns: Column<OrganisationView>[] = [
+    { header: t('orgName'), cell: (org) => org.name },
+    { header: t('kind'), cell: (org) => kindLabel(org.kind) },
+    { header: t('id'), cell: (org) => <code class="mono">{org.id}</code> },
+    { header: t('created'), cell: (org) => formatDateTime(language, org.createdAt) },
+  ];
+
+  return (
+    <section>
+      <PageTitle title={t('orgsTitle')}>{t('orgsTitle')}</PageTitle>
+      <OperatorNav />
+      {created ? (
+        <div class="panel">
+          <p>{t('createdOrg', { name: created.name, id: created.id })}</p>
+          <p>{t('firstKeyIntro')}</p>
+          <SecretBox label={t('firstKeyLabel', { name: created.name })} secret={created.apiKey.key} />
+          <div class="actions">
+            <Button variant="secondary" onClick={() => setCreated(null)}>
+              {t('done')}
+            </Button>
+          </div>
+        </div>
+      ) : null}
+
+      <h2>{t('createOrgHeading')}</h2>
+      <p>{t('createOrgIntro')}</p>
+      <form onSubmit={create} noValidate aria-busy={busy ? 'true' : undefined}>
+        <div class="form-row">
+          <TextField
+            label={t('orgName')}
+            value={name}
+            maxLength={200}
+            autocomplete="off"
+            onInput={(event) => setName(event.currentTarget.value)}
+            error={errors.name}
+            required
+          />
+          <SelectField
+            label={t('kind')}
+            options={ORG_KINDS.map((value) => ({ value, label: kindLabel(value) }))}
+            value={kind}
+            onChange={(event) => {
+              const chosen = event.currentTarget.value;
+              if (!isOrgKind(chosen)) return;
+              setKind(chosen);
+              setScopes(suggestedScopes(chosen));
+            }}
+            error={errors.kind}
+            required
+          />
+        </div>
+        <CheckboxGroup
+          legend={t('firstKeyScopes')}
+          options={API_KEY_SCOPES.map((scope) => ({ value: scope, label: scopeText(`scope.${scope}`) }))}
+          selected={scopes}
+          onChange={setScopes}
+          error={errors.scopes}
+        />
+        {failure ? <ErrorMessage error={failure} /> : null}
+        <div class="actions">
+          <Button type="submit" busy={busy}>
+            {t('createOrg')}
+          </Button>
+        </div>
+      </form>
+
+      <h2>{t('orgsTitle')}</h2>
+      {orgs.status === 'loading' ? <Loading label={t('loadingOrgs')} /> : null}
+      {orgs.error ? <ErrorMessage error={orgs.error} onRetry={orgs.reload} /> : null}
+      {orgs.status === 'ready' ? (
+        <>
+          <DataTable
+            caption={t('orgsCaption')}
+            columns={columns}
+            rows={orgs.items}
+            rowKey={(org) => org.id}
+            empty={<p>{t('orgsEmpty')}</p>}
+          />
+          <ShowMore list={orgs} label={t('showMore')} />
+        </>
+      ) : null}
+    </section>
+  );
+}
