@@ -1,4 +1,5 @@
 import * as client from 'openid-client';
+import { z } from 'zod';
 import { DependencyUnavailableError } from '../../shared/errors.ts';
 import { SignInFailedError } from './errors.ts';
 
@@ -26,6 +27,17 @@ export interface OidcSettings {
   readonly redirectUri: string;
 }
 
+const DISCOVERY_TIMEOUT_MS = 10_000;
+/** Discovery documents are a few KB; an identity domain's is under 10 KB. */
+const MAX_DISCOVERY_BYTES = 256 * 1024;
+
+const discoveryDocumentSchema = z.looseObject({
+  issuer: z.url(),
+  authorization_endpoint: z.url(),
+  token_endpoint: z.url(),
+  jwks_uri: z.url(),
+});
+
 /** A provider is reached over plain http only on this machine (the local provider). */
 function isLoopback(url: URL): boolean {
   return url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
@@ -39,26 +51,45 @@ export class OidcClient {
     this.settings = settings;
   }
 
-  /** Discovery once per instance; a failed discovery is forgotten, so the next call tries again. */
+  /**
+   * Discovery once per instance; a failed discovery is forgotten, so the next call tries again.
+   * The document is read from `<issuerUrl>/.well-known/openid-configuration` and its own
+   * `issuer` is the one ID tokens are held to: an OCI identity domain publishes its document at
+   * the domain URL but names `https://identity.oraclecloud.com/` as issuer, which openid-client's
+   * own discovery refuses as a mismatch.
+   */
   private discovered(): Promise<client.Configuration> {
-    if (!this.configuration) {
-      const issuer = new URL(this.settings.issuerUrl);
-      this.configuration = client
-        .discovery(
-          issuer,
-          this.settings.clientId,
-          undefined,
-          client.ClientSecretBasic(this.settings.clientSecret),
-          issuer.protocol === 'http:' && isLoopback(issuer)
-            ? { execute: [client.allowInsecureRequests] }
-            : {},
-        )
-        .catch((err: unknown) => {
-          this.configuration = undefined;
-          throw new DependencyUnavailableError('The identity provider could not be reached', { cause: err });
-        });
-    }
+    this.configuration ??= this.discover().catch((err: unknown) => {
+      this.configuration = undefined;
+      throw new DependencyUnavailableError('The identity provider could not be reached', { cause: err });
+    });
     return this.configuration;
+  }
+
+  private async discover(): Promise<client.Configuration> {
+    const base = new URL(this.settings.issuerUrl);
+    const insecure = base.protocol === 'http:' && isLoopback(base);
+    if (base.protocol !== 'https:' && !insecure)
+      throw new Error('The identity provider must be reached over https');
+    const url = new URL('.well-known/openid-configuration', base.href.endsWith('/') ? base : `${base.href}/`);
+    const response = await fetch(url, {
+      redirect: 'error',
+      signal: AbortSignal.timeout(DISCOVERY_TIMEOUT_MS),
+    });
+    if (!response.ok) throw new Error(`The discovery document answered ${response.status}`);
+    const declared = Number(response.headers.get('content-length') ?? 0);
+    if (declared > MAX_DISCOVERY_BYTES) throw new Error('The discovery document is too large');
+    const text = await response.text();
+    if (text.length > MAX_DISCOVERY_BYTES) throw new Error('The discovery document is too large');
+    const metadata = discoveryDocumentSchema.parse(JSON.parse(text)) as client.ServerMetadata;
+    const configuration = new client.Configuration(
+      metadata,
+      this.settings.clientId,
+      undefined,
+      client.ClientSecretBasic(this.settings.clientSecret),
+    );
+    if (insecure) client.allowInsecureRequests(configuration);
+    return configuration;
   }
 
   /** Where to send the browser: code flow with PKCE (S256), state and nonce. */
