@@ -16,6 +16,7 @@ import {
   changeRoleSchema,
   idSchema,
   loginQuerySchema,
+  membersQuerySchema,
   switchOrganisationSchema,
 } from './schema.ts';
 
@@ -69,19 +70,27 @@ export const contracts = {
   },
   listMembers: {
     summary: 'The organisation’s members and pending invitations',
+    query: membersQuerySchema,
     responses: { 200: { description: '`items`', schema: memberListResponse } },
+    problems: () => [new NotAMemberError()],
   },
   addMember: {
     summary: 'Add a person by email, with a role',
     description:
       'A person who has signed in before becomes a member at once; anyone else is invited and becomes a member at their first sign-in with that (verified) email.',
+    query: membersQuerySchema,
     body: addMemberSchema,
     responses: { 201: { description: 'The member or invitation', schema: memberResponse } },
-    problems: () => [new RoleNotGrantableError('platform_operator')],
+    problems: () => [
+      new RoleNotGrantableError('platform_operator'),
+      new NotFoundError(''),
+      new NotAMemberError(),
+    ],
   },
   changeMemberRole: {
     summary: 'Change a member’s role',
     params: z.object({ userId: idSchema }),
+    query: membersQuerySchema,
     body: changeRoleSchema,
     responses: { 204: { description: 'Changed' } },
     problems: () => [
@@ -93,7 +102,8 @@ export const contracts = {
   removeMember: {
     summary: 'Remove a member; their sessions in this organisation end at once',
     params: z.object({ userId: idSchema }),
+    query: membersQuerySchema,
     responses: { 204: { description: 'Removed' } },
-    problems: () => [new NotFoundError(''), new LastAdminError()],
+    problems: () => [new NotFoundError(''), new LastAdminError(), new NotAMemberError()],
   },
 } satisfies RouteContracts;

@@ -4,10 +4,11 @@ import { cookieRequestAllowed } from '../../shared/people/origin-check.ts';
 import { MEMBERS_SCOPE } from '../../shared/people/roles.ts';
 import { readCookie, serializeCookie, sessionCookiePolicy } from '../../shared/people/session-cookie.ts';
 import { createApi, parseJsonBody, validate } from '../../shared/runtime/api.ts';
+import type { Principal } from '../../shared/runtime/auth-context.ts';
 import { httpFunction } from '../../shared/runtime/function.ts';
 import { requirePrincipal, requireScope } from '../../shared/runtime/principal.ts';
 import { loadSessionConfig } from './config.ts';
-import { OriginRefusedError } from './errors.ts';
+import { NotAMemberError, OriginRefusedError } from './errors.ts';
 import { addMember, changeMemberRole, membersOf, removeMember } from './members.ts';
 import { OidcClient } from './oidc.ts';
 import { presentMember } from './present.ts';
@@ -17,6 +18,7 @@ import {
   changeRoleSchema,
   idSchema,
   loginQuerySchema,
+  membersQuerySchema,
   switchOrganisationSchema,
 } from './schema.ts';
 import {
@@ -58,6 +60,21 @@ function assertFromPortal(req: Request): void {
     portalOrigin,
   );
   if (!allowed) throw new OriginRefusedError();
+}
+
+/**
+ * Who manages members, and of which organisation: their own, or, for the operator (`admin`), the
+ * one `?orgId=` names (how an organisation gets its first admin).
+ */
+function membersCaller(req: Request): Principal {
+  const principal = requirePrincipal(req);
+  requireScope(principal, MEMBERS_SCOPE);
+  const { orgId } = validate(membersQuerySchema, req.query, 'query');
+  if (!orgId || orgId === principal.orgId) return principal;
+  if (!principal.scopes.includes('admin')) {
+    throw new NotAMemberError('Only the platform operator manages another organisation’s members.');
+  }
+  return { ...principal, orgId };
 }
 
 const sessionCookieOf = (req: Request) => readCookie(req.headers.cookie, cookies.name);
@@ -130,22 +147,19 @@ export const handler = httpFunction(() => {
   });
 
   app.get('/members', async (req, res) => {
-    const principal = requirePrincipal(req);
-    requireScope(principal, MEMBERS_SCOPE);
+    const principal = membersCaller(req);
     res.json({ items: (await membersOf(pool, principal)).map(presentMember) });
   });
 
   app.post('/members', async (req, res) => {
-    const principal = requirePrincipal(req);
-    requireScope(principal, MEMBERS_SCOPE);
+    const principal = membersCaller(req);
     const input = parseJsonBody(req, addMemberSchema);
     const member = await addMember(pool, principal, input);
     res.status(201).json(presentMember(member));
   });
 
   app.patch('/members/:userId', async (req, res) => {
-    const principal = requirePrincipal(req);
-    requireScope(principal, MEMBERS_SCOPE);
+    const principal = membersCaller(req);
     const userId = validate(idSchema, req.params.userId, 'path');
     const { role } = parseJsonBody(req, changeRoleSchema);
     await changeMemberRole(pool, principal, userId, role);
@@ -153,8 +167,7 @@ export const handler = httpFunction(() => {
   });
 
   app.delete('/members/:userId', async (req, res) => {
-    const principal = requirePrincipal(req);
-    requireScope(principal, MEMBERS_SCOPE);
+    const principal = membersCaller(req);
     const userId = validate(idSchema, req.params.userId, 'path');
     await removeMember(pool, principal, userId);
     res.status(204).end();

@@ -3,6 +3,7 @@ import { NotFoundError } from '../../shared/errors.ts';
 import {
   listMembers,
   type MemberView,
+  organisationExists,
   putInvitation,
   putMembership,
   removeMembership,
@@ -36,6 +37,8 @@ export async function addMember(
   assertGrantable(principal, input.role);
   const email = normaliseEmail(input.email);
   return withTransaction(pool, async (db) => {
+    if (!(await organisationExists(db, principal.orgId)))
+      throw new NotFoundError(`No organisation ${principal.orgId}`);
     const users = await findUsersByEmail(db, email);
     if (users.length === 0) {
       await putInvitation(db, principal.orgId, email, input.role);

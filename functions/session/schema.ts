@@ -42,3 +42,10 @@ export const addMemberSchema = z.strictObject({
 });
 
 export const changeRoleSchema = z.strictObject({ role: roleSchema });
+
+/** The organisation whose members to manage: the caller's own, or any for the operator (`admin`). */
+export const membersQuerySchema = z.object({
+  orgId: idSchema
+    .optional()
+    .describe('Operators only: another organisation (to name its first admin, for one)'),
+});

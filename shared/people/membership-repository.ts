@@ -48,6 +48,12 @@ export async function findMembership(
     : undefined;
 }
 
+/** Whether the organisation exists (organisations belong to shared/accounts; read only here). */
+export async function organisationExists(db: Queryable, orgId: string): Promise<boolean> {
+  const [rows] = await db.query<RowDataPacket[]>('SELECT 1 FROM organisations WHERE id = ?', [orgId]);
+  return rows.length > 0;
+}
+
 /** Adds the membership, or changes its role when the person is already a member. */
 export async function putMembership(db: Queryable, userId: string, orgId: string, role: Role): Promise<void> {
   await db.query(

@@ -557,6 +557,37 @@ describe('Function: session (sign-in flow through the local OpenID provider)', (
       expect(refusedAfter - removedAt).toBeLessThan(SESSION_ANSWER_TTL_MS + 15_000);
     });
 
+    it('lets the operator name an organisation’s first admin (?orgId=), and no one else reach another organisation', async () => {
+      // Prepare
+      const fresh = await createOrgWithKey(db.pool, ['designs:read'], { kind: 'designer' });
+      const operator = await signIn(person('platform_operator'));
+      const admin = await signIn(person('org_admin'));
+      const write = { origin: portal, 'content-type': 'application/json' };
+
+      // Act
+      const named = await operator.browser.fetch(api(`/members?orgId=${fresh.orgId}`), {
+        method: 'POST',
+        headers: write,
+        body: JSON.stringify({ email: 'first.admin@example.com', role: 'org_admin' }),
+      });
+      const listed = await operator.browser.fetch(api(`/members?orgId=${fresh.orgId}`));
+      const foreign = await admin.browser.fetch(api(`/members?orgId=${fresh.orgId}`));
+      const missing = await operator.browser.fetch(api('/members?orgId=0000000000000000000000ZZZZ'), {
+        method: 'POST',
+        headers: write,
+        body: JSON.stringify({ email: 'x@example.com', role: 'viewer' }),
+      });
+
+      // Assess
+      expect(named.status).toBe(201);
+      const items = ((await listed.json()) as { items: Array<{ email: string; status: string }> }).items;
+      expect(items).toEqual([
+        expect.objectContaining({ email: 'first.admin@example.com', status: 'invited' }),
+      ]);
+      expect(foreign.status).toBe(403);
+      expect(missing.status).toBe(404);
+    });
+
     it('refuses the members API to a member who is not an admin', async () => {
       const { browser } = await signIn(person('designer'));
 
