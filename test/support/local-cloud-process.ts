@@ -15,6 +15,8 @@ export function localCloudEnv(extra: Record<string, string> = {}): NodeJS.Proces
     EDGE_PORT: '0',
     STRIPE_PORT: '0',
     METRICS_PORT: '0',
+    WEB_PORT: '0',
+    IDP_PORT: '0',
     MYSQL_URL: '',
     CHAIN_RPC_URL: '',
     LOG_LEVEL: 'info',
