@@ -47,12 +47,18 @@ function RoleChanger({
   const [busy, setBusy] = useState(false);
   return (
     <div class="row-actions">
-      <SelectField
-        label={t('roleOf', { who: who(member) })}
-        options={roles}
+      {/* In a table row under the Role header: the control is named for whose role it is. */}
+      <select
+        aria-label={t('roleOf', { who: who(member) })}
         value={role}
         onChange={(event) => setRole(event.currentTarget.value)}
-      />
+      >
+        {roles.map((option) => (
+          <option key={option.value} value={option.value}>
+            {option.label}
+          </option>
+        ))}
+      </select>
       <Button
         variant="secondary"
         busy={busy}

@@ -28,7 +28,7 @@ export const messages = defineMessages({
     'member.invited': 'Invited',
     roleOf: 'Role of {who}',
     changeRole: 'Change role',
-    changeRoleOf: 'Change role of {who}',
+    changeRoleOf: 'Change role for {who}',
     roleChanged: '{who} is now {role}.',
     remove: 'Remove {who}',
     removeQuestion:
@@ -105,7 +105,7 @@ export const messages = defineMessages({
     'member.invited': 'Invitato',
     roleOf: 'Ruolo di {who}',
     changeRole: 'Cambia ruolo',
-    changeRoleOf: 'Cambia ruolo di {who}',
+    changeRoleOf: 'Cambia ruolo per {who}',
     roleChanged: '{who} ora è {role}.',
     remove: 'Rimuovi {who}',
     removeQuestion:

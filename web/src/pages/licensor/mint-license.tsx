@@ -62,7 +62,9 @@ function MintResult({ license, onAgain }: { readonly license: LicenseView; reado
             : t('resultPending');
   return (
     <section class="panel" aria-labelledby="mint-result-heading">
-      <h2 id="mint-result-heading">{t('resultHeading', { id: current.id })}</h2>
+      <h2 id="mint-result-heading" class="break-anywhere">
+        {t('resultHeading', { id: current.id })}
+      </h2>
       <p role="status">
         <StatusBadge tone={licenseStateTone(state)}>{t(`state.${state}`)}</StatusBadge> {sentence}
       </p>

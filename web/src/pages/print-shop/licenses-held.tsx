@@ -35,14 +35,8 @@ export default function LicensesHeld() {
   );
   const now = new Date();
   const columns: Column<LicenseView>[] = [
-    {
-      header: t('license'),
-      cell: (license) => (
-        <code class="mono" title={license.id}>
-          {shortId(license.id)}
-        </code>
-      ),
-    },
+    // The whole id: a print shop configures its printers with it, and people search for it.
+    { header: t('license'), cell: (license) => <code class="mono">{license.id}</code> },
     {
       header: t('design'),
       cell: (license) => (
@@ -86,9 +80,11 @@ export default function LicensesHeld() {
     {
       header: t('actions'),
       cell: (license) => (
-        <a href={`/print-shop/jobs?license=${encodeURIComponent(license.id)}`}>
-          <span aria-hidden="true">{t('jobsOf')}</span>
-          <span class="visually-hidden">{t('jobsOfLicense', { id: license.id })}</span>
+        <a
+          href={`/print-shop/jobs?license=${encodeURIComponent(license.id)}`}
+          aria-label={t('jobsOfLicense', { id: license.id })}
+        >
+          {t('jobsOf')}
         </a>
       ),
     },
