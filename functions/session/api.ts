@@ -56,7 +56,7 @@ export const contracts = {
   },
   switchOrganisation: {
     summary: 'Act for another organisation the person is a member of',
-    description: `${cookieNote} Only from the portal’s pages (\`Origin\`).`,
+    description: `${cookieNote} Only from the portal’s pages (\`Origin\`). The session goes on under a new id (a new cookie), so no cached authorization for the old organisation outlives the switch.`,
     body: switchOrganisationSchema,
     responses: { 200: { description: 'The session, now in that organisation', schema: sessionResponse } },
     problems: () => [new NotSignedInError(), new NotAMemberError(), new OriginRefusedError()],

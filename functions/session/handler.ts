@@ -136,7 +136,9 @@ export const handler = httpFunction(() => {
     const { orgId } = parseJsonBody(req, switchOrganisationSchema);
     const current = await currentSession(deps, sessionCookieOf(req));
     const switched = await switchOrganisation(deps, current, orgId);
-    res.json(await describeSession(deps, switched));
+    const secondsLeft = (switched.session.absoluteExpiresAt.getTime() - Date.now()) / 1000;
+    res.append('Set-Cookie', serializeCookie(cookies, cookies.name, switched.sessionId, secondsLeft));
+    res.json(await describeSession(deps, switched.session));
   });
 
   app.post('/session/logout', async (req, res) => {

@@ -12,12 +12,13 @@ import {
 import { type PersonScope, scopesForRole } from '../../shared/people/roles.ts';
 import { hashSessionId, isSessionIdShape, newSessionId } from '../../shared/people/session-cookie.ts';
 import {
+  deleteEndedSessions,
   findLiveSession,
   insertSession,
   type LiveSession,
   revokeSession,
+  rotateSessionToOrganisation,
   type SessionLifetime,
-  switchSessionOrganisation,
   touchSession,
 } from '../../shared/people/session-repository.ts';
 import { findUser, type User, upsertUserFromIdentity } from '../../shared/people/user-repository.ts';
@@ -26,6 +27,8 @@ import type { OidcClient } from './oidc.ts';
 
 /** A sign-in must come back from the provider within this time. */
 export const LOGIN_ATTEMPT_TTL_MS = 10 * 60_000;
+/** Ended sessions are kept this long (who was signed in when), then deleted at later sign-ins. */
+const ENDED_SESSION_RETENTION_MS = 30 * 24 * 3_600_000;
 
 export interface SessionDeps {
   readonly pool: DbPool;
@@ -79,12 +82,13 @@ export async function completeSignIn(
   const identity = await deps.oidc.finish(callbackQuery, attempt);
   const sessionId = newSessionId();
   await withTransaction(deps.pool, async (db) => {
-    const { user, created } = await upsertUserFromIdentity(db, identity);
+    const { user } = await upsertUserFromIdentity(db, identity);
     if (identity.emailVerified) await claimInvitations(db, user.id, identity.email);
     let memberships = await listMembershipsOfUser(db, user.id);
-    if (memberships.length === 0 && created) {
+    if (memberships.length === 0) {
       // Viewers buy tickets as their organisation: a shared viewers' organisation would show
-      // every viewer everyone's tickets, so each person who belongs nowhere gets their own.
+      // every viewer everyone's tickets, so each person who belongs nowhere gets their own (a
+      // new person, or one removed from every organisation: never a session that admits nothing).
       const orgId = newId();
       await insertOrganisation(db, {
         id: orgId,
@@ -106,6 +110,7 @@ export async function completeSignIn(
       now,
     );
   });
+  await deleteEndedSessions(deps.pool, new Date(now.getTime() - ENDED_SESSION_RETENTION_MS));
   return { sessionId, returnTo: attempt.returnTo };
 }
 
@@ -159,15 +164,23 @@ export async function describeSession(deps: SessionDeps, session: LiveSession): 
   };
 }
 
+/** Moves the session to another of the person's organisations, under a new session id. */
 export async function switchOrganisation(
   deps: SessionDeps,
   current: { idHash: Buffer; session: LiveSession },
   orgId: string,
-): Promise<LiveSession> {
+): Promise<{ sessionId: string; session: LiveSession }> {
   const membership = await findMembership(deps.pool, current.session.userId, orgId);
   if (!membership) throw new NotAMemberError();
-  if (!(await switchSessionOrganisation(deps.pool, current.idHash, orgId))) throw new NotSignedInError();
-  return { ...current.session, orgId, role: membership.role, orgKind: membership.orgKind };
+  const now = clock(deps);
+  const sessionId = newSessionId();
+  const rotated = await withTransaction(deps.pool, (db) =>
+    rotateSessionToOrganisation(db, current.idHash, hashSessionId(sessionId), orgId, deps.lifetime, now),
+  );
+  if (!rotated) throw new NotSignedInError();
+  const session = await findLiveSession(deps.pool, hashSessionId(sessionId), now);
+  if (!session) throw new NotSignedInError();
+  return { sessionId, session };
 }
 
 /** Ends the session behind this cookie value, if there is one. */

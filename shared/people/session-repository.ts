@@ -114,16 +114,45 @@ export async function touchSession(
   return result.affectedRows === 1 ? idleExpiresAt : undefined;
 }
 
-export async function switchSessionOrganisation(
-  db: Queryable,
-  idHash: Buffer,
+/**
+ * Moves a live session to another organisation under a new id: the old row is revoked and a new
+ * one keeps its person, start and absolute expiry. A new id, because gateways cache the
+ * authorizer's answer by the cookie: under the old id they could go on answering for the old
+ * organisation for a few seconds. False when the old session is no longer live.
+ */
+export async function rotateSessionToOrganisation(
+  db: DbConnection,
+  oldHash: Buffer,
+  newHash: Buffer,
   orgId: string,
+  lifetime: SessionLifetime,
+  now: Date,
 ): Promise<boolean> {
-  const [result] = await db.query<ResultSetHeader>(
-    'UPDATE sessions SET org_id = ? WHERE id_hash = ? AND revoked_at IS NULL',
-    [orgId, idHash],
+  const [rows] = await db.query<RowDataPacket[]>(
+    `SELECT user_id, created_at, absolute_expires_at, user_agent FROM sessions
+      WHERE id_hash = ? AND revoked_at IS NULL AND idle_expires_at > ? AND absolute_expires_at > ? FOR UPDATE`,
+    [oldHash, now, now],
   );
-  return result.affectedRows === 1;
+  const row = rows[0];
+  if (!row) return false;
+  const absoluteExpiresAt = row.absolute_expires_at as Date;
+  const idleExpiresAt = new Date(Math.min(now.getTime() + lifetime.idleMs, absoluteExpiresAt.getTime()));
+  await db.query('UPDATE sessions SET revoked_at = ? WHERE id_hash = ?', [now, oldHash]);
+  await db.query(
+    `INSERT INTO sessions (id_hash, user_id, org_id, created_at, last_seen_at, idle_expires_at, absolute_expires_at, user_agent)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    [newHash, row.user_id, orgId, row.created_at, now, idleExpiresAt, absoluteExpiresAt, row.user_agent],
+  );
+  return true;
+}
+
+/** Deletes sessions that ended long ago (a few per call), so the table does not grow for ever. */
+export async function deleteEndedSessions(db: Queryable, endedBefore: Date, limit = 100): Promise<number> {
+  const [result] = await db.query<ResultSetHeader>(
+    'DELETE FROM sessions WHERE absolute_expires_at < ? LIMIT ?',
+    [endedBefore, limit],
+  );
+  return result.affectedRows;
 }
 
 export async function revokeSession(db: Queryable, idHash: Buffer, now: Date): Promise<boolean> {

@@ -487,6 +487,11 @@ describe('Function: session (sign-in flow through the local OpenID provider)', (
       const { browser } = await signIn(person('licensing_manager'));
       const me = (await session(browser)).body;
       await putMembership(db.pool, me.user.id, SEEDED_ORGANISATIONS.designer.id, 'designer');
+      const before = await browser.fetch(api('/echo')); // the gateway now holds an answer for the old organisation
+      expect(((await before.json()) as { headers: Record<string, string> }).headers['x-fc-org']).toBe(
+        SEEDED_ORGANISATIONS.printShop.id,
+      );
+      const oldId = browser.cookie(portal, 'fc_session')?.value as string;
 
       // Act
       const switched = await browser.fetch(api('/session/organisation'), {
@@ -507,9 +512,15 @@ describe('Function: session (sign-in flow through the local OpenID provider)', (
       expect(body.role).toBe('designer');
       expect(body.memberships).toHaveLength(2);
       expect(refused.status).toBe(403);
+      // A new session id: no cached answer for the old organisation applies, and the old id is ended.
+      const newId = browser.cookie(portal, 'fc_session')?.value as string;
+      expect(newId).not.toBe(oldId);
       const echo = await browser.fetch(api('/echo'));
       const { headers } = (await echo.json()) as { headers: Record<string, string> };
       expect(headers['x-fc-org']).toBe(SEEDED_ORGANISATIONS.designer.id);
+      const stale = new CookieBrowser();
+      stale.setCookie(portal, 'fc_session', oldId);
+      expect((await session(stale)).status).toBe(401);
     });
 
     it('lets the organisation admin list, add and remove members; a removed member’s next request is refused', async () => {
@@ -555,6 +566,11 @@ describe('Function: session (sign-in flow through the local OpenID provider)', (
       expect((await session(creator.browser)).status).toBe(401);
       const refusedAfter = await pollUntilRefused(creator.browser, api('/echo'));
       expect(refusedAfter - removedAt).toBeLessThan(SESSION_ANSWER_TTL_MS + 15_000);
+      // Signing in again, they belong nowhere: their own viewer organisation, not the studio.
+      const again = await signIn(person('creator'));
+      const body = (await session(again.browser)).body;
+      expect(body.organisation?.kind).toBe('viewer');
+      expect(body.memberships.map((m) => m.orgId)).not.toContain(SEEDED_ORGANISATIONS.designer.id);
     });
 
     it('lets the operator name an organisation’s first admin (?orgId=), and no one else reach another organisation', async () => {
