@@ -68,7 +68,7 @@ function page(language: Language, title: string, body: string): string {
 <title>${escapeHtml(title)}</title>
 <style>
   body { font: 16px/1.5 system-ui, sans-serif; margin: 0; background: #f4f5f7; color: #1b1d21; }
-  main { max-width: 24rem; margin: 3rem auto; padding: 1.5rem; background: #fff; border-radius: 8px; }
+  main { box-sizing: border-box; width: min(24rem, calc(100% - 2rem)); margin: 2rem auto; padding: 1.5rem; background: #fff; border-radius: 8px; }
   h1 { font-size: 1.4rem; margin-top: 0; }
   label { display: block; margin-top: 1rem; font-weight: 600; }
   input { box-sizing: border-box; width: 100%; padding: .6rem; font: inherit; border: 1px solid #6b7280; border-radius: 4px; }
