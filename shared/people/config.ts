@@ -3,13 +3,16 @@ import type { SessionLifetime } from './session-repository.ts';
 
 /** Where browsers reach the portal (its origin only): the session cookie's site and the CSRF check. */
 export const portalConfig = {
-  PORTAL_ORIGIN: z
-    .url()
-    .refine(
-      (text) => new URL(text).origin === text.replace(/\/$/, ''),
-      'must be an origin: scheme, host and port only',
-    ),
+  PORTAL_ORIGIN: z.url().refine(isOrigin, 'must be an origin: scheme, host and port only'),
 };
+
+function isOrigin(text: string): boolean {
+  try {
+    return new URL(text).origin === text.replace(/\/$/, '');
+  } catch {
+    return false;
+  }
+}
 
 /** Session lifetimes: idle (sliding; default 30 minutes) and absolute (default 12 hours). */
 export const sessionLifetimeConfig = {

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { loadAuthorizerConfig } from '../../functions/authorizer/config.ts';
+import { loadSessionConfig } from '../../functions/session/config.ts';
 import { returnToSchema } from '../../functions/session/schema.ts';
 import { pickLanguage } from '../../infra/local/identity/pages.ts';
 import { SCOPES } from '../../shared/accounts/api-keys.ts';
+import { ConfigError } from '../../shared/errors.ts';
 import { sessionLifetimeOf } from '../../shared/people/config.ts';
 import { cookieRequestAllowed } from '../../shared/people/origin-check.ts';
 import { MEMBERS_SCOPE, ROLES, scopesForRole } from '../../shared/people/roles.ts';
@@ -141,5 +144,48 @@ describe('Function: pickLanguage', () => {
     expect(pickLanguage('fr')).toBe('en');
     expect(pickLanguage(undefined)).toBe('en');
     expect(pickLanguage('it;q=0')).toBe('en');
+  });
+});
+
+describe('Function: loadSessionConfig', () => {
+  const base = {
+    MYSQL_URL: 'mysql://u:p@127.0.0.1:3306/forgecast',
+    PORTAL_ORIGIN: PORTAL,
+    OIDC_ISSUER_URL: 'https://idcs-1.identity.oraclecloud.com',
+    OIDC_CLIENT_ID: 'portal',
+    OIDC_CLIENT_SECRET: 'secret',
+  };
+
+  it('defaults to 30 minutes idle and 12 hours absolute', () => {
+    const config = loadSessionConfig(base);
+    expect(config.lifetime).toEqual({ idleMs: 30 * 60_000, absoluteMs: 12 * 3_600_000 });
+  });
+
+  it('names every missing or invalid variable and never echoes the secret', () => {
+    let error: unknown;
+    try {
+      loadSessionConfig({
+        ...base,
+        PORTAL_ORIGIN: 'https://app.example.com/portal',
+        OIDC_CLIENT_ID: '',
+        SESSION_IDLE_MINUTES: '0',
+        OIDC_CLIENT_SECRET: 'not-shown-anywhere',
+        OIDC_ISSUER_URL: 'not a url',
+      });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variables).toEqual(
+      expect.arrayContaining(['PORTAL_ORIGIN', 'OIDC_CLIENT_ID', 'SESSION_IDLE_MINUTES', 'OIDC_ISSUER_URL']),
+    );
+    expect((error as Error).message).not.toContain('not-shown-anywhere');
+  });
+
+  it('lets the authorizer run without a portal (API keys only)', () => {
+    expect(loadAuthorizerConfig({ MYSQL_URL: base.MYSQL_URL }).PORTAL_ORIGIN).toBeUndefined();
+    expect(() =>
+      loadAuthorizerConfig({ MYSQL_URL: base.MYSQL_URL, PORTAL_ORIGIN: 'app.example.com' }),
+    ).toThrow(ConfigError);
   });
 });
