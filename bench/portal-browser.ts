@@ -18,19 +18,38 @@ const CONTENT_TYPES: Record<string, string> = {
   '.ico': 'image/x-icon',
 };
 
+/** A recorded API answer the bare server hands out as a static file. */
+export interface StaticAnswer {
+  readonly status: number;
+  readonly contentType: string;
+  readonly body: Buffer;
+}
+
 /**
  * The baseline server: files from dist/web as they are, index.html for any other path (the SPA's
- * routes), nothing else — no proxy, no headers beyond the content type, no compression.
+ * routes), and `answers` (path + query → recorded API answer) served like files; nothing else —
+ * no proxy, no headers beyond the content type, no compression.
  */
 export async function startBareStaticServer(
+  answers: ReadonlyMap<string, StaticAnswer> = new Map(),
   root = WEB_DIST,
-): Promise<{ url: string; close(): Promise<void> }> {
+): Promise<{ url: string; unanswered: ReadonlySet<string>; close(): Promise<void> }> {
   await stat(join(root, 'index.html')).catch((err: unknown) => {
     throw new Error(`no portal build at ${root}: run node scripts/build.ts first`, { cause: err });
   });
+  const unanswered = new Set<string>();
   const server: Server = createServer(async (request, response) => {
-    const pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname);
-    const file = normalize(join(root, pathname));
+    const url = new URL(request.url ?? '/', 'http://x');
+    if (url.pathname.startsWith('/v1/')) {
+      const answer = answers.get(url.pathname + url.search);
+      if (!answer) unanswered.add(url.pathname + url.search);
+      response.writeHead(answer?.status ?? 404, {
+        'content-type': answer?.contentType ?? 'application/problem+json',
+      });
+      response.end(answer?.body ?? '{"status":404}');
+      return;
+    }
+    const file = normalize(join(root, decodeURIComponent(url.pathname)));
     let body: Buffer;
     let type: string;
     try {
@@ -47,6 +66,7 @@ export async function startBareStaticServer(
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    unanswered,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

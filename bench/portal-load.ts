@@ -1,37 +1,38 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { newPersonContext, type PortalCloud, personWithRole, signIn } from '../test/support/browser.ts';
 import { median, round } from './lib/stats.ts';
-import { startBareStaticServer } from './portal-browser.ts';
+import { type StaticAnswer, startBareStaticServer } from './portal-browser.ts';
 
-const SAMPLES = Number(process.env.BENCH_PORTAL_SAMPLES ?? 15);
+const SAMPLES = Number(process.env.BENCH_PORTAL_SAMPLES ?? 21);
 const TARGET_RATIO = 1.2;
 /** The page a designer lands on after signing in. */
-const PAGE_PATH = process.env.BENCH_PORTAL_PATH ?? '/';
+const PAGE_PATH = process.env.BENCH_PORTAL_PATH ?? '/designs';
 
 /**
  * Interactive: the document and its scripts are loaded and the app has drawn the page's heading
- * inside its main landmark (a person can read it and the navigation beside it works). Evaluated
- * in the page on every animation frame; the value is ms since navigation start.
+ * inside its main landmark (a person can read it and the navigation beside it works). Checked in
+ * the page on every animation frame; the value is ms since navigation start. A function, not a
+ * string: the portal's CSP forbids eval, which a string predicate would need.
  */
-const INTERACTIVE = `document.readyState === 'complete' && document.querySelector('main h1') ? performance.now() : false`;
-
-interface RecordedAnswer {
-  readonly status: number;
-  readonly contentType: string;
-  readonly body: Buffer;
+function interactiveAt(): number | false {
+  const { document } = globalThis as unknown as {
+    document: { readyState: string; querySelector(selector: string): unknown };
+  };
+  return document.readyState === 'complete' && document.querySelector('main h1') ? performance.now() : false;
 }
 
 async function loadToInteractiveMs(page: Page, url: string): Promise<number> {
   await page.goto(url, { waitUntil: 'commit' });
-  const handle = await page.waitForFunction(INTERACTIVE, undefined, { polling: 'raf', timeout: 60_000 });
+  const handle = await page.waitForFunction(interactiveAt, undefined, { polling: 'raf', timeout: 60_000 });
   return (await handle.jsonValue()) as number;
 }
 
 /**
  * Portal load to interactive for a signed-in designer, in headless Chromium with a cold HTTP cache
  * each time: through the local cloud (its web server, the /v1 proxy, gateway, session function and
- * database) ÷ the same dist/web on a bare static file server whose page gets the very API answers
- * the cloud gave, replayed by the browser without any server (so only the serving path differs).
+ * database) ÷ the same dist/web on a bare static file server that also hands out, as static files,
+ * the very API answers the cloud gave that page (so the app does the same work and only the
+ * serving path differs; no request interception in the browser, which would slow the baseline).
  * Samples alternate between the two so machine load drifts evenly.
  */
 export async function benchPortalLoad(
@@ -40,7 +41,7 @@ export async function benchPortalLoad(
 ): Promise<Record<string, unknown>> {
   const designer = personWithRole(cloud.people, 'designer');
   const signedIn = await newPersonContext(browser);
-  const recorded = new Map<string, RecordedAnswer>();
+  const recorded = new Map<string, StaticAnswer>();
   let sessionState: Awaited<ReturnType<BrowserContext['storageState']>>;
   try {
     const page = await signedIn.newPage();
@@ -64,27 +65,14 @@ export async function benchPortalLoad(
   } finally {
     await signedIn.close();
   }
-  const bare = await startBareStaticServer();
-  const unrecorded = new Set<string>();
-  const sample = async (origin: string, replay: boolean): Promise<number> => {
+  const bare = await startBareStaticServer(recorded);
+  const sample = async (origin: string, signedIn: boolean): Promise<number> => {
     const context = await browser.newContext({
       viewport: { width: 1280, height: 800 },
       locale: 'en-GB',
-      ...(replay ? {} : { storageState: sessionState }),
+      ...(signedIn ? { storageState: sessionState } : {}),
     });
     try {
-      if (replay) {
-        await context.route(`${origin}/v1/**`, async (route) => {
-          const url = new URL(route.request().url());
-          const answer = recorded.get(url.pathname + url.search);
-          if (!answer) unrecorded.add(url.pathname + url.search);
-          await route.fulfill(
-            answer
-              ? { status: answer.status, contentType: answer.contentType, body: answer.body }
-              : { status: 404, contentType: 'application/problem+json', body: '{"status":404}' },
-          );
-        });
-      }
       return await loadToInteractiveMs(await context.newPage(), `${origin}${PAGE_PATH}`);
     } finally {
       await context.close();
@@ -94,26 +82,29 @@ export async function benchPortalLoad(
   const onBareServer: number[] = [];
   try {
     // One untimed round each to warm both servers and the browser's own caches of compiled code.
-    await sample(cloud.webUrl, false);
-    await sample(bare.url, true);
+    await sample(cloud.webUrl, true);
+    await sample(bare.url, false);
     for (let i = 0; i < SAMPLES; i += 1) {
-      throughCloud.push(await sample(cloud.webUrl, false));
-      onBareServer.push(await sample(bare.url, true));
+      throughCloud.push(await sample(cloud.webUrl, true));
+      onBareServer.push(await sample(bare.url, false));
     }
   } finally {
     await bare.close();
   }
   const cloudMs = median(throughCloud);
   const bareMs = median(onBareServer);
+  // Each pair ran back to back, so the machine's load drifts less within a pair than across the run.
+  const pairRatio = median(throughCloud.map((ms, i) => ms / (onBareServer[i] as number)));
   return {
     page: PAGE_PATH,
     samples: SAMPLES,
     throughLocalCloudMs: { median: round(cloudMs, 1), min: round(Math.min(...throughCloud), 1) },
     bareStaticServerMs: { median: round(bareMs, 1), min: round(Math.min(...onBareServer), 1) },
-    ratio: round(cloudMs / bareMs),
-    target: `<= ${TARGET_RATIO}`,
-    met: cloudMs / bareMs <= TARGET_RATIO,
+    ratioOfMedians: round(cloudMs / bareMs),
+    medianPairRatio: round(pairRatio),
+    target: `<= ${TARGET_RATIO} (median pair ratio)`,
+    met: pairRatio <= TARGET_RATIO,
     apiAnswersReplayed: [...recorded.keys()],
-    ...(unrecorded.size > 0 ? { notRecordedOnBareServer: [...unrecorded] } : {}),
+    ...(bare.unanswered.size > 0 ? { notRecordedOnBareServer: [...bare.unanswered] } : {}),
   };
 }
