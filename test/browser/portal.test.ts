@@ -263,4 +263,61 @@ describe('Portal in a real browser (local cloud, seeded people)', () => {
       await record(page, 'print-jobs');
     }, 300_000);
   });
+
+  describe('Platform operator', () => {
+    it('sees organisations, the ledger drift report and provenance conflicts', async () => {
+      const { person, page } = await personPage('platform_operator');
+      await signIn(page, person, cloud().webUrl, '/');
+      await settled(page);
+      await record(page, 'home');
+      for (const [path, name] of [
+        ['/operator', 'operator-organisations'],
+        ['/operator/reconciliation', 'operator-reconciliation'],
+        ['/operator/provenance', 'operator-provenance'],
+      ] as const) {
+        await page.goto(path);
+        await settled(page);
+        await record(page, name);
+      }
+      // The seeded organisations are listed by name.
+      await page.goto('/operator');
+      await page.getByText('Studio Rossi Design').first().waitFor();
+    }, 300_000);
+  });
+
+  describe('Organisation admin', () => {
+    it('removes a member, whose next request in their own browser is refused', async () => {
+      // Prepare: the designer is still signed in (their context from the steps above).
+      expect((await designer.page.request.get(`${cloud().webUrl}/v1/designs`)).status()).toBe(200);
+      const { person, page } = await personPage('org_admin');
+      await signIn(page, person, cloud().webUrl, '/admin');
+      await settled(page);
+      await record(page, 'admin-members');
+      await page.goto('/admin/api-keys');
+      await settled(page);
+      await record(page, 'admin-api-keys');
+      await page.goto('/admin');
+      const who = String(designer.person.name ?? designer.person.email);
+
+      // Act: remove, then confirm in the dialog.
+      await page.getByRole('button', { name: `Remove ${who}` }).click();
+      const dialog = page.getByRole('dialog');
+      await record(page, 'admin-remove-member');
+      await dialog.getByRole('button', { name: 'Confirm' }).click();
+      await page.getByText(`${who} was removed.`).waitFor();
+
+      // Assess: the designer's very next request is refused, and their page sends them to sign in.
+      const refused = await designer.page.request.get(`${cloud().webUrl}/v1/designs`);
+      expect(refused.status()).toBe(401);
+      await designer.page.goto('/designs');
+      await designer.page.getByLabel(/e-?mail/i).waitFor();
+      expect(new URL(designer.page.url()).origin).not.toBe(cloud().webUrl);
+    }, 300_000);
+  });
 });
+
+/** The page has its heading and nothing is loading any more. */
+async function settled(page: Page): Promise<void> {
+  await page.getByRole('heading', { level: 1 }).first().waitFor();
+  await expect.poll(() => page.getByText(/^Loading/).count(), { timeout: 60_000 }).toBe(0);
+}
