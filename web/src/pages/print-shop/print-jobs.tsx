@@ -81,17 +81,19 @@ export default function PrintJobs() {
     <section>
       <PageTitle title={t('jobsTitle')}>{t('jobsTitle')}</PageTitle>
       <ShopNav />
-      <SelectField
-        label={t('filterLicense')}
-        options={licenseOptions}
-        value={licenseId}
-        onChange={(event) => {
-          const chosen = event.currentTarget.value;
-          route(
-            chosen === '' ? '/print-shop/jobs' : `/print-shop/jobs?license=${encodeURIComponent(chosen)}`,
-          );
-        }}
-      />
+      <div class="filter">
+        <SelectField
+          label={t('filterLicense')}
+          options={licenseOptions}
+          value={licenseId}
+          onChange={(event) => {
+            const chosen = event.currentTarget.value;
+            route(
+              chosen === '' ? '/print-shop/jobs' : `/print-shop/jobs?license=${encodeURIComponent(chosen)}`,
+            );
+          }}
+        />
+      </div>
       {jobs.status === 'loading' ? <Loading label={t('loadingJobs')} /> : null}
       {jobs.error ? <ErrorMessage error={jobs.error} onRetry={jobs.reload} /> : null}
       {jobs.status === 'ready' ? (

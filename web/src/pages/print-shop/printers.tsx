@@ -56,43 +56,52 @@ export default function Printers() {
   const pemMessage = (check: PemCheck) =>
     check.ok ? '' : t(`pem.${check.problem}`, { bits: check.bits ?? 0 });
 
-  async function checkText(text: string) {
-    setPemText(text);
+  /** Checks the key; a private key is never kept in the page (not in the text box, not in the file input). */
+  async function checkText(text: string, fileInput?: HTMLInputElement) {
     if (text.trim() === '') {
+      setPemText(text);
       setKeyCheck(null);
       return;
     }
     const check = await checkPublicKeyPem(text);
+    const secret = !check.ok && check.problem === 'private-key';
+    setPemText(secret ? '' : text);
+    if (secret && fileInput) fileInput.value = '';
     setKeyCheck(check);
     setErrors((previous) => ({ ...previous, publicKeyPem: check.ok ? '' : pemMessage(check) }));
   }
 
   async function chooseFile(event: TargetedEvent<HTMLInputElement>) {
-    const file = event.currentTarget.files?.[0];
+    const input = event.currentTarget;
+    const file = input.files?.[0];
     if (!file) return;
     // Bounded before reading: a key is well under 4 KB, so anything much larger is not one.
     if (fileTooLarge(file.size)) {
+      input.value = '';
       setKeyCheck({ ok: false, problem: 'too-large' });
       setErrors((previous) => ({ ...previous, publicKeyPem: t('pem.too-large') }));
       return;
     }
-    await checkText(await file.text());
+    await checkText(await file.text(), input);
   }
 
   async function register(event: TargetedSubmitEvent<HTMLFormElement>) {
     event.preventDefault();
+    // Taken before the first await (the key check is asynchronous): a double click registers once.
     if (inFlight.current) return;
-    const found: Record<string, string> = {};
-    if (name.trim() === '') found.name = t('errorNameMissing');
-    const check = await checkPublicKeyPem(pemText);
-    setKeyCheck(pemText.trim() === '' ? null : check);
-    if (!check.ok) found.publicKeyPem = pemMessage(check);
-    setErrors(found);
-    if (Object.keys(found).length > 0 || !check.ok) return;
-    setFailure(null);
     inFlight.current = true;
-    setBusy(true);
     try {
+      const found: Record<string, string> = {};
+      if (name.trim() === '') found.name = t('errorNameMissing');
+      // A private key refused on entry left the box empty: keep saying why, not just "empty".
+      const refusedOnEntry = pemText.trim() === '' && keyCheck !== null && !keyCheck.ok;
+      const check = refusedOnEntry ? keyCheck : await checkPublicKeyPem(pemText);
+      setKeyCheck(check);
+      if (!check.ok) found.publicKeyPem = pemMessage(check);
+      setErrors(found);
+      if (Object.keys(found).length > 0 || !check.ok) return;
+      setFailure(null);
+      setBusy(true);
       const printer = await api.post<PrinterView & { credential: string }>('/printers', {
         name: name.trim(),
         publicKeyPem: check.pem,
