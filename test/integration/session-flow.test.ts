@@ -3,7 +3,6 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { SESSION_ANSWER_TTL_MS } from '../../functions/authorizer/authorize.ts';
 import { sessionManifest } from '../../functions/session/manifest.ts';
 import { FnRunner } from '../../infra/local/fn/runner.ts';
 import { type RunningGateway, startGateway } from '../../infra/local/gateway/gateway.ts';
@@ -360,7 +359,7 @@ describe('Function: session (sign-in flow through the local OpenID provider)', (
       expect(Date.parse(slid.expiresAt) - Date.now()).toBeLessThan(10 * 60_000 + 5_000);
     });
 
-    it('signs out: 204, the cookie cleared, the session refused at once by GET /session and by the authorizer within its cache bound', async () => {
+    it('signs out: 204, the cookie cleared, the session refused at once by GET /session and by the authorizer', async () => {
       // Prepare
       const { browser } = await signIn(person('designer'));
       const id = browser.cookie(portal, 'fc_session')?.value as string;
@@ -371,7 +370,6 @@ describe('Function: session (sign-in flow through the local OpenID provider)', (
         method: 'POST',
         headers: { origin: portal },
       });
-      const revokedAt = Date.now();
 
       // Assess
       expect(out.status).toBe(204);
@@ -380,9 +378,8 @@ describe('Function: session (sign-in flow through the local OpenID provider)', (
       );
       expect(browser.cookie(portal, 'fc_session')).toBeUndefined();
       browser.setCookie(portal, 'fc_session', id); // a copy of the cookie kept elsewhere
+      expect((await browser.fetch(api('/echo'))).status).toBe(401); // the very next request
       expect((await session(browser)).status).toBe(401);
-      const refusedAfter = await pollUntilRefused(browser, api('/echo'));
-      expect(refusedAfter - revokedAt).toBeLessThan(SESSION_ANSWER_TTL_MS + 15_000);
     });
 
     it('refuses a sign-out posted from another site', async () => {
@@ -487,7 +484,7 @@ describe('Function: session (sign-in flow through the local OpenID provider)', (
       const { browser } = await signIn(person('licensing_manager'));
       const me = (await session(browser)).body;
       await putMembership(db.pool, me.user.id, SEEDED_ORGANISATIONS.designer.id, 'designer');
-      const before = await browser.fetch(api('/echo')); // the gateway now holds an answer for the old organisation
+      const before = await browser.fetch(api('/echo')); // an answer OCI's gateway would keep for up to 5 s
       expect(((await before.json()) as { headers: Record<string, string> }).headers['x-fc-org']).toBe(
         SEEDED_ORGANISATIONS.printShop.id,
       );
@@ -547,7 +544,6 @@ describe('Function: session (sign-in flow through the local OpenID provider)', (
         method: 'DELETE',
         headers: { origin: portal },
       });
-      const removedAt = Date.now();
 
       // Assess
       expect(list.status).toBe(200);
@@ -563,9 +559,8 @@ describe('Function: session (sign-in flow through the local OpenID provider)', (
       });
       expect(operatorRole.status).toBe(403);
       expect(removed.status).toBe(204);
+      expect((await creator.browser.fetch(api('/echo'))).status).toBe(401); // the very next request
       expect((await session(creator.browser)).status).toBe(401);
-      const refusedAfter = await pollUntilRefused(creator.browser, api('/echo'));
-      expect(refusedAfter - removedAt).toBeLessThan(SESSION_ANSWER_TTL_MS + 15_000);
       // Signing in again, they belong nowhere: their own viewer organisation, not the studio.
       const again = await signIn(person('creator'));
       const body = (await session(again.browser)).body;
@@ -647,16 +642,3 @@ describe('Function: session (sign-in flow through the local OpenID provider)', (
     });
   });
 });
-
-/** Polls a scoped route until the gateway refuses the cookie; returns when (ms since epoch). */
-async function pollUntilRefused(browser: CookieBrowser, url: string): Promise<number> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    const response = await browser.fetch(url);
-    await response.arrayBuffer();
-    if (response.status === 401) return Date.now();
-    expect(response.status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`${url} still admitted the session after 60 s`);
-}

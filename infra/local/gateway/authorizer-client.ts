@@ -34,9 +34,10 @@ export interface AuthorizerArguments {
 
 /**
  * Calls the custom authorizer function as API Gateway does with a multi-argument authorizer
- * (USER_DEFINED input) and caches active answers per argument set until `expiresAt`. Inactive
- * answers are not cached, so a key created a moment ago works at once; revocation takes effect
- * within the cache bound (API keys: `maxCacheMs`; sessions: the authorizer's own 5 s expiresAt).
+ * (USER_DEFINED input) and caches active answers for bearer credentials per argument set until
+ * `expiresAt`, at most `maxCacheMs`. Inactive answers are not cached, so a key created a moment
+ * ago works at once; a key's revocation takes effect within the cache bound. Session-cookie
+ * answers are not cached at all.
  */
 export class AuthorizerClient {
   private readonly cache = new Map<string, { result: AuthorizerResult; until: number }>();
@@ -72,7 +73,9 @@ export class AuthorizerClient {
     }
     const result = authorizerResultSchema.safeParse(parsed);
     if (!result.success) return 'unavailable';
-    if (result.data.active && this.maxCacheMs > 0) {
+    // Session-cookie answers are not kept: removing a member or signing out must refuse the very
+    // next request (a database read per portal call is cheap). On OCI they live ≤ 5 s (expiresAt).
+    if (result.data.active && this.maxCacheMs > 0 && data.authorization !== undefined) {
       const expires = result.data.expiresAt ? Date.parse(result.data.expiresAt) : Number.NaN;
       const until = Math.min(
         Date.now() + this.maxCacheMs,
