@@ -99,6 +99,9 @@ function MetricsSection({ design, t }: { readonly design: Design; readonly t: T 
   const box = metrics.boundingBox.min.map((min, axis) =>
     number(language, (metrics.boundingBox.max[axis] ?? min) - min),
   );
+  // Binary STL says nothing about units; then the numbers are shown without one.
+  const unitless = metrics.units === 'unspecified' || metrics.units === '';
+  const unit = (power: '' | '²' | '³') => (unitless ? '' : ` ${metrics.units}${power}`);
   return (
     <section aria-labelledby="design-metrics">
       <h2 id="design-metrics">{t('metricsHeading')}</h2>
@@ -109,9 +112,10 @@ function MetricsSection({ design, t }: { readonly design: Design; readonly t: T 
           ...(metrics.vertexCount === null
             ? []
             : [{ term: t('vertices'), value: formatNumber(language, metrics.vertexCount) }]),
-          { term: t('boundingBox'), value: `${box.join(' × ')} ${metrics.units}` },
-          { term: t('volume'), value: `${number(language, metrics.volume)} ${metrics.units}³` },
-          { term: t('surfaceArea'), value: `${number(language, metrics.surfaceArea)} ${metrics.units}²` },
+          { term: t('units'), value: unitless ? t('unitsUnstated') : metrics.units },
+          { term: t('boundingBox'), value: `${box.join(' × ')}${unit('')}` },
+          { term: t('volume'), value: `${number(language, metrics.volume)}${unit('³')}` },
+          { term: t('surfaceArea'), value: `${number(language, metrics.surfaceArea)}${unit('²')}` },
         ]}
       />
     </section>
