@@ -8,7 +8,7 @@ import type { Principal } from '../../shared/runtime/auth-context.ts';
 import { httpFunction } from '../../shared/runtime/function.ts';
 import { requirePrincipal, requireScope } from '../../shared/runtime/principal.ts';
 import { loadSessionConfig } from './config.ts';
-import { NotAMemberError, OriginRefusedError } from './errors.ts';
+import { NotAMemberError, NotSignedInError, OriginRefusedError } from './errors.ts';
 import { addMember, changeMemberRole, membersOf, removeMember } from './members.ts';
 import { OidcClient } from './oidc.ts';
 import { presentMember } from './present.ts';
@@ -126,7 +126,8 @@ export const handler = httpFunction(() => {
       const { session } = await currentSession(deps, sessionCookieOf(req));
       res.json(await describeSession(deps, session));
     } catch (err) {
-      clearSessionCookie(res);
+      // Only a session that is gone loses its cookie: a database outage must not sign anyone out.
+      if (err instanceof NotSignedInError) clearSessionCookie(res);
       throw err;
     }
   });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { sessionManifest } from '../../functions/session/manifest.ts';
+import { clientResponseOf, fnHttpHeaders } from '../../infra/local/fn/http-intent.ts';
 import { FnRunner } from '../../infra/local/fn/runner.ts';
 import { type RunningGateway, startGateway } from '../../infra/local/gateway/gateway.ts';
 import type { GatewayRoute } from '../../infra/local/gateway/routes.ts';
@@ -79,6 +80,16 @@ describe('Function: session (sign-in flow through the local OpenID provider)', (
       bundledFunction('session', { MYSQL_URL: db.url, ...identity.functionEnv }, 15),
       bundledFunction('authorizer', { MYSQL_URL: db.url, PORTAL_ORIGIN: portal }),
       probeFunction('probe'),
+      // The same function with its database unreachable (a closed port).
+      bundledFunction(
+        'session-db-down',
+        {
+          ...identity.functionEnv,
+          FORGECAST_FUNCTION: 'session',
+          MYSQL_URL: 'mysql://forgecast:unused@127.0.0.1:9/forgecast',
+        },
+        15,
+      ),
     ]);
     gateway = await startGateway({
       runner,
@@ -380,6 +391,20 @@ describe('Function: session (sign-in flow through the local OpenID provider)', (
       browser.setCookie(portal, 'fc_session', id); // a copy of the cookie kept elsewhere
       expect((await browser.fetch(api('/echo'))).status).toBe(401); // the very next request
       expect((await session(browser)).status).toBe(401);
+    });
+
+    it('keeps the cookie when the database is down: 503, not a sign-out', async () => {
+      // Act
+      const outcome = await runner.call('session-db-down', {
+        headers: fnHttpHeaders('GET', '/v1/session', { cookie: [`fc_session=${'a'.repeat(43)}`] }),
+        body: Buffer.alloc(0),
+      });
+
+      // Assess
+      expect(outcome.kind).toBe('ok');
+      const response = clientResponseOf((outcome as { reply: Parameters<typeof clientResponseOf>[0] }).reply);
+      expect(response.status).toBe(503);
+      expect(response.headers['set-cookie']).toBeUndefined();
     });
 
     it('refuses a sign-out posted from another site', async () => {
