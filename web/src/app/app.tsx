@@ -11,6 +11,7 @@ import { ButtonLink } from './components/button.tsx';
 import { CopyButton } from './components/clipboard.tsx';
 import { ErrorMessage, Loading } from './components/feedback.tsx';
 import { PageTitle } from './components/page.tsx';
+import { PageErrorBoundary } from './components/page-error-boundary.tsx';
 import { ToastProvider } from './components/toasts.tsx';
 import { mayOpen, visibleNavigation } from './guard.ts';
 import { LanguageProvider, useLanguage, useT } from './i18n.tsx';
@@ -141,15 +142,22 @@ function Pages() {
   }
   if (state.status === 'signed-out') return path === '/' ? <Landing /> : <SignInRedirect />;
   return (
-    <ErrorBoundary>
-      <Router>
-        <Route path="/" component={Home} />
-        {guardedRoutes.map((route) => (
-          <Route key={route.path} path={route.path} component={route.component} />
-        ))}
-        <Route default component={NotFound} />
-      </Router>
-    </ErrorBoundary>
+    <PageErrorBoundary
+      path={path}
+      title={t('pageFailedTitle')}
+      body={t('pageFailedBody')}
+      reload={t('reload')}
+    >
+      <ErrorBoundary>
+        <Router>
+          <Route path="/" component={Home} />
+          {guardedRoutes.map((route) => (
+            <Route key={route.path} path={route.path} component={route.component} />
+          ))}
+          <Route default component={NotFound} />
+        </Router>
+      </ErrorBoundary>
+    </PageErrorBoundary>
   );
 }
 
