@@ -4,7 +4,7 @@
  * `<html lang>` so screen readers pronounce the page right.
  */
 import { type ComponentChildren, createContext } from 'preact';
-import { useCallback, useContext, useEffect, useMemo, useState } from 'preact/hooks';
+import { useCallback, useContext, useLayoutEffect, useMemo, useState } from 'preact/hooks';
 import { ApiError } from './api.ts';
 import { chooseLanguage, type Language, type Messages, type Params, translate } from './language.ts';
 import { type Problem, problemSentence } from './problems.ts';
@@ -30,7 +30,8 @@ export function LanguageProvider({ children }: { children: ComponentChildren }) 
   const [language, setLanguageState] = useState<Language>(() =>
     chooseLanguage(rememberedLanguage(), navigator.languages ?? [navigator.language]),
   );
-  useEffect(() => {
+  // before paint, so the new words are never read out in the old language's voice
+  useLayoutEffect(() => {
     document.documentElement.lang = language;
   }, [language]);
   const setLanguage = useCallback((next: Language) => {

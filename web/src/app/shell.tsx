@@ -6,6 +6,7 @@ import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { signInUrl } from './api.ts';
+import { Button } from './components/button.tsx';
 import { ErrorMessage } from './components/feedback.tsx';
 import { visibleNavigation } from './guard.ts';
 import { useLanguage, useT } from './i18n.tsx';
@@ -37,26 +38,35 @@ function OrganisationSwitch({ session }: { readonly session: Session }) {
   const t = useT(appMessages);
   const { switchOrganisation } = useSessionContext();
   const { route } = useLocation();
+  const [chosen, setChosen] = useState(session.organisation?.id ?? '');
+  const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   if (session.memberships.length <= 1) {
     return <span class="organisation-name">{session.organisation?.name ?? t('noOrganisation')}</span>;
   }
+  // A button, not the select's change, switches: moving through the options with the keyboard
+  // must not change the page under the person (WCAG 3.2.2).
   return (
-    <div>
+    <form
+      class="inline-form"
+      onSubmit={async (event) => {
+        event.preventDefault();
+        if (chosen === session.organisation?.id) return;
+        setError(null);
+        setBusy(true);
+        try {
+          await switchOrganisation(chosen);
+          route('/'); // the old page may not exist for the new role
+        } catch (failure) {
+          setError(failure);
+        } finally {
+          setBusy(false);
+        }
+      }}
+    >
       <label class="inline-field">
         <span>{t('organisation')}</span>
-        <select
-          value={session.organisation?.id ?? ''}
-          onChange={async (event) => {
-            setError(null);
-            try {
-              await switchOrganisation(event.currentTarget.value);
-              route('/'); // the old page may not exist for the new role
-            } catch (failure) {
-              setError(failure);
-            }
-          }}
-        >
+        <select value={chosen} onChange={(event) => setChosen(event.currentTarget.value)}>
           {session.memberships.map((membership) => (
             <option key={membership.orgId} value={membership.orgId}>
               {membership.orgName}
@@ -64,8 +74,11 @@ function OrganisationSwitch({ session }: { readonly session: Session }) {
           ))}
         </select>
       </label>
+      <Button type="submit" variant="secondary" busy={busy}>
+        {t('switchOrganisation')}
+      </Button>
       {error ? <ErrorMessage error={error} /> : null}
-    </div>
+    </form>
   );
 }
 
