@@ -370,6 +370,37 @@ describe('Function: session (sign-in flow through the local OpenID provider)', (
       expect(Date.parse(slid.expiresAt) - Date.now()).toBeLessThan(10 * 60_000 + 5_000);
     });
 
+    it('writes the sliding expiry at most once a minute, from GET /session and from the authorizer alike', async () => {
+      // Prepare
+      const { browser } = await signIn(person('designer'));
+      const id = browser.cookie(portal, 'fc_session')?.value;
+      const lastSeen = async () => {
+        const [rows] = await db.pool.query<import('mysql2').RowDataPacket[]>(
+          'SELECT last_seen_at FROM sessions WHERE id_hash = UNHEX(SHA2(?, 256))',
+          [id],
+        );
+        return (rows[0]?.last_seen_at as Date).getTime();
+      };
+      const signedInAt = await lastSeen();
+
+      // Act 1: used within the minute
+      await session(browser);
+      await (await browser.fetch(api('/echo'))).arrayBuffer();
+      const unchanged = await lastSeen();
+      // Act 2: last seen 61 s ago, then one scoped call
+      await db.pool.query(
+        'UPDATE sessions SET last_seen_at = last_seen_at - INTERVAL 61 SECOND WHERE id_hash = UNHEX(SHA2(?, 256))',
+        [id],
+      );
+      await (await browser.fetch(api('/echo'))).arrayBuffer();
+      const touched = await lastSeen();
+
+      // Assess
+      expect(unchanged).toBe(signedInAt);
+      expect(touched).toBeGreaterThan(signedInAt - 61_000);
+      expect(touched).toBeGreaterThanOrEqual(signedInAt);
+    });
+
     it('signs out: 204, the cookie cleared, the session refused at once by GET /session and by the authorizer', async () => {
       // Prepare
       const { browser } = await signIn(person('designer'));
