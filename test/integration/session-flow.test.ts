@@ -379,7 +379,7 @@ describe('Function: session (sign-in flow through the local OpenID provider)', (
           'SELECT last_seen_at FROM sessions WHERE id_hash = UNHEX(SHA2(?, 256))',
           [id],
         );
-        return (rows[0]?.last_seen_at as Date).getTime();
+        return (rows[0] as { last_seen_at: Date }).last_seen_at.getTime();
       };
       const signedInAt = await lastSeen();
 
