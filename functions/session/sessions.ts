@@ -52,6 +52,7 @@ export async function beginSignIn(
     hashSessionId(loginId),
     { state: start.state, nonce: start.nonce, codeVerifier: start.codeVerifier, returnTo },
     new Date(clock(deps).getTime() + LOGIN_ATTEMPT_TTL_MS),
+    clock(deps),
   );
   return { loginId, redirectTo: start.url.toString() };
 }

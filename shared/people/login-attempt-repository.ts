@@ -11,12 +11,18 @@ export interface LoginAttempt {
   readonly returnTo: string;
 }
 
+/**
+ * Stores a new attempt. Expired ones of anyone are deleted on the way, a few at a time: sign-ins
+ * that never came back (or a flood of /login calls) do not pile up.
+ */
 export async function insertLoginAttempt(
   db: Queryable,
   idHash: Buffer,
   attempt: LoginAttempt,
   expiresAt: Date,
+  now: Date = new Date(),
 ): Promise<void> {
+  await db.query('DELETE FROM login_attempts WHERE expires_at < ? LIMIT 50', [now]);
   await db.query(
     `INSERT INTO login_attempts (id_hash, state, nonce, code_verifier, return_to, expires_at)
      VALUES (?, ?, ?, ?, ?, ?)`,

@@ -305,6 +305,23 @@ describe('Function: session (sign-in flow through the local OpenID provider)', (
       expect(browser.cookie(portal, 'fc_session')).toBeUndefined();
     });
 
+    it('deletes sign-in attempts that expired without a callback when the next one starts', async () => {
+      // Prepare
+      await db.pool.query(
+        `INSERT INTO login_attempts (id_hash, state, nonce, code_verifier, return_to, expires_at)
+         VALUES (UNHEX(SHA2('abandoned', 256)), 's', 'n', 'v', '/', NOW(3) - INTERVAL 1 MINUTE)`,
+      );
+
+      // Act
+      await (await new CookieBrowser().fetch(api('/session/login'))).arrayBuffer();
+
+      // Assess
+      const [rows] = await db.pool.query<import('mysql2').RowDataPacket[]>(
+        "SELECT COUNT(*) AS n FROM login_attempts WHERE id_hash = UNHEX(SHA2('abandoned', 256))",
+      );
+      expect(rows[0]?.n).toBe(0);
+    });
+
     it('answers a replayed callback 400: the login attempt is used once', async () => {
       const browser = new CookieBrowser();
       const callbackUrl = await reachCallback(
