@@ -1,0 +1,150 @@
+import { generateKeyPairSync } from 'node:crypto';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  newPersonContext,
+  personWithRole,
+  signIn,
+  useBrowser,
+  usePortalCloud,
+  VIEWPORTS,
+} from '../support/browser.ts';
+import { binaryStlCube } from '../support/design-files.ts';
+
+/** Polls `check` every half second until it holds; fails after `timeoutMs` (a loaded machine is slow, never idle). */
+async function waitUntil(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`not so after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+/** How wide the page's content is: more than the viewport means the whole page scrolls sideways. */
+const pageWidth = (page: Page) => page.evaluate<number>('document.documentElement.scrollWidth');
+
+/**
+ * Details of the licensor, print-shop, admin and operator pages that the main portal walk-through
+ * (portal.test.ts) does not look at: they fit a 390 px phone with rows in their tables, a printer's
+ * private key is refused without ever being kept in the page, and a double click registers one
+ * printer. Data comes through the API (the operator's key) so each case starts from a known state.
+ */
+describe('Portal pages for licensors and print shops (local cloud, seeded people)', () => {
+  const browser = useBrowser();
+  const cloud = usePortalCloud('browser-pages');
+  const contexts: BrowserContext[] = [];
+  const designName = `Bracket ${Date.now().toString(36)}`;
+
+  async function personPage(role: string, path: string): Promise<Page> {
+    const context = await newPersonContext(browser(), cloud().webUrl);
+    contexts.push(context);
+    const page = await context.newPage();
+    await signIn(page, personWithRole(cloud().people, role), cloud().webUrl, path);
+    return page;
+  }
+
+  beforeAll(async () => {
+    // Prepare: a registered design of the operator's, sold by the print shop's organisation and
+    // licensed to it, so every table below has a row.
+    const api = cloud().gatewayUrl;
+    const headers = { authorization: `Bearer ${cloud().operatorKey}`, 'content-type': 'application/json' };
+    const shopOrg = personWithRole(cloud().people, 'print_shop_operator').org as { id: string };
+    const stl = binaryStlCube(21);
+    const created = await fetch(`${api}/designs`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ name: designName, format: 'stl', sizeBytes: stl.length }),
+    });
+    expect(created.status).toBe(201);
+    const design = (await created.json()) as {
+      id: string;
+      upload: { url: string; headers: Record<string, string> };
+    };
+    expect(
+      (await fetch(design.upload.url, { method: 'PUT', headers: design.upload.headers, body: stl })).ok,
+    ).toBe(true);
+    await waitUntil(
+      async () =>
+        ((await (await fetch(`${api}/designs/${design.id}`, { headers })).json()) as { status: string })
+          .status === 'registered',
+      120_000,
+    );
+    const named = await fetch(`${api}/designs/${design.id}/licensors/${shopOrg.id}`, {
+      method: 'PUT',
+      headers,
+    });
+    expect(named.status).toBe(204);
+    const minted = await fetch(`${api}/licenses`, {
+      method: 'POST',
+      headers: { ...headers, 'idempotency-key': `pages-${design.id}` },
+      body: JSON.stringify({
+        designId: design.id,
+        holderOrgId: shopOrg.id,
+        prints: 5,
+        expiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+      }),
+    });
+    expect([201, 202]).toContain(minted.status);
+  }, 300_000);
+
+  afterAll(async () => {
+    for (const context of contexts) await context.close().catch(() => undefined);
+  });
+
+  it('fits the licensor’s and the print shop’s lists on a 390 px phone, the tables scrolling inside', async () => {
+    // Prepare
+    const licensor = await personPage('licensing_manager', '/licensor');
+    await licensor.getByRole('link', { name: `Mint a license for ${designName}` }).waitFor();
+    const shop = await personPage('print_shop_operator', '/print-shop');
+    await shop
+      .getByRole('link', { name: /^Print jobs of license / })
+      .first()
+      .waitFor();
+
+    // Act
+    await licensor.setViewportSize(VIEWPORTS.narrow);
+    await shop.setViewportSize(VIEWPORTS.narrow);
+
+    // Assess
+    expect(await pageWidth(licensor)).toBeLessThanOrEqual(VIEWPORTS.narrow.width);
+    expect(await pageWidth(shop)).toBeLessThanOrEqual(VIEWPORTS.narrow.width);
+  });
+
+  it('refuses a private key without keeping it in the page, and registers one printer on a double click', async () => {
+    // Prepare
+    const page = await personPage('print_shop_operator', '/print-shop/printers');
+    const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const keyFile = page.getByLabel('Public key file (PEM)');
+    await page.getByLabel('Printer name').fill('Bay 7');
+
+    // Act 1: the private key file by mistake.
+    await keyFile.setInputFiles({
+      name: 'printer.pem',
+      mimeType: 'application/x-pem-file',
+      buffer: Buffer.from(keys.privateKey.export({ type: 'pkcs8', format: 'pem' })),
+    });
+
+    // Assess 1: said in words; nothing of the key in the text box, the file input or the page.
+    await page.getByText('This is a PRIVATE key.').waitFor();
+    expect(await page.getByLabel('Or paste the public key').inputValue()).toBe('');
+    expect(await keyFile.inputValue()).toBe('');
+    expect(await page.content()).not.toContain('PRIVATE KEY-----');
+
+    // Act 2: the public key, and an impatient double click.
+    await keyFile.setInputFiles({
+      name: 'printer-public.pem',
+      mimeType: 'application/x-pem-file',
+      buffer: Buffer.from(keys.publicKey.export({ type: 'spki', format: 'pem' })),
+    });
+    await page.getByText('RSA public key, 2048 bits.').waitFor();
+    await page.getByRole('button', { name: 'Register printer' }).dblclick();
+
+    // Assess 2: one credential shown, one printer registered.
+    await page.getByText(/^fcp_/).first().waitFor();
+    const printers = await page.request.get(`${cloud().webUrl}/v1/printers?limit=100`);
+    const names = ((await printers.json()) as { items: { name: string }[] }).items.map(
+      (printer) => printer.name,
+    );
+    expect(names.filter((name) => name === 'Bay 7')).toHaveLength(1);
+  });
+});
