@@ -292,6 +292,37 @@ describe('Portal in a real browser (local cloud, seeded people)', () => {
     }, 300_000);
   });
 
+  describe('Keyboard', () => {
+    it('lets the operator skip to the content and open the drift report without a mouse', async () => {
+      // Prepare
+      const { person, page } = await personPage('platform_operator');
+      await signIn(page, person, cloud().webUrl, '/operator');
+      await settled(page);
+      const focused = () =>
+        page.evaluate<string>(
+          "(document.activeElement && (document.activeElement.getAttribute('aria-label') || document.activeElement.textContent || '')).trim()",
+        );
+
+      // Act 1: the first Tab on the page reaches the skip link; Enter follows it.
+      await page.keyboard.press('Tab');
+      expect(await focused()).toBe('Skip to content');
+      await page.keyboard.press('Enter');
+
+      // Act 2: Tab on (bounded) to the section link, then Enter.
+      let steps = 0;
+      while ((await focused()) !== 'Ledger drift' && steps < 40) {
+        await page.keyboard.press('Tab');
+        steps += 1;
+      }
+      expect(await focused()).toBe('Ledger drift');
+      await page.keyboard.press('Enter');
+
+      // Assess
+      await page.waitForURL('**/operator/reconciliation');
+      await settled(page);
+    }, 120_000);
+  });
+
   describe('Organisation admin', () => {
     it('removes a member, whose next request in their own browser is refused', async () => {
       // Prepare: the designer is still signed in (their context from the steps above).
