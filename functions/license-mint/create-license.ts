@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
-import type { RowDataPacket } from 'mysql2/promise';
+import { organisationExists } from '../../shared/accounts/api-key-store.ts';
 import { printerRoot } from '../../shared/chain/printer-set.ts';
 import { type DbPool, withTransaction } from '../../shared/db/pool.ts';
+import { licensableDesignStatus } from '../../shared/designs/licensors.ts';
 import { ConflictError, NotFoundError, UnprocessableError } from '../../shared/errors.ts';
 import { newId } from '../../shared/ids.ts';
 import type { License } from '../../shared/licenses/license.ts';
 import { findByIdempotencyKey, insertLicense } from '../../shared/licenses/license-repository.ts';
+import { activePrinterIdsOf } from '../../shared/printers/printer-repository.ts';
 import type { CreateLicenseInput } from './schema.ts';
 
 export interface CreatedLicense {
@@ -89,36 +91,25 @@ function sameRequestOrThrow(license: License, requestSha256: Buffer): License {
 }
 
 async function checkDesign(pool: DbPool, issuerOrgId: string, designId: string): Promise<void> {
-  const [rows] = await pool.query<RowDataPacket[]>(
-    `SELECT d.status FROM designs d
-      WHERE d.id = ? AND (d.org_id = ? OR EXISTS (
-        SELECT 1 FROM design_licensors dl WHERE dl.design_id = d.id AND dl.org_id = ?))`,
-    [designId, issuerOrgId, issuerOrgId],
-  );
-  const design = rows[0];
+  const status = await licensableDesignStatus(pool, issuerOrgId, designId);
   // A design the caller may not license is reported as missing: existence is not disclosed.
-  if (!design) throw new NotFoundError(`No design ${designId} that you may license`);
-  if (design.status !== 'registered') {
-    throw new ConflictError(`Design ${designId} is ${String(design.status)}, not registered on chain yet`, {
+  if (status === undefined) throw new NotFoundError(`No design ${designId} that you may license`);
+  if (status !== 'registered') {
+    throw new ConflictError(`Design ${designId} is ${status}, not registered on chain yet`, {
       extensions: { code: 'design_not_registered' },
     });
   }
 }
 
 async function checkHolder(pool: DbPool, holderOrgId: string, printerIds: readonly string[]): Promise<void> {
-  const [orgs] = await pool.query<RowDataPacket[]>('SELECT 1 FROM organisations WHERE id = ?', [holderOrgId]);
-  if (orgs.length === 0) {
+  if (!(await organisationExists(pool, holderOrgId))) {
     throw new UnprocessableError(`No organisation ${holderOrgId} to hold the license`, {
       extensions: { code: 'unknown_holder' },
     });
   }
   const wanted = [...new Set(printerIds)];
   if (wanted.length === 0) return;
-  const [printers] = await pool.query<RowDataPacket[]>(
-    `SELECT id FROM printers WHERE org_id = ? AND status = 'active' AND id IN (?)`,
-    [holderOrgId, wanted],
-  );
-  const found = new Set(printers.map((row) => String(row.id)));
+  const found = await activePrinterIdsOf(pool, holderOrgId, wanted);
   const unknown = wanted.filter((printerId) => !found.has(printerId));
   if (unknown.length > 0) {
     throw new UnprocessableError('Approved printers must be active printers of the holder', {

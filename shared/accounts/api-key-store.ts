@@ -67,6 +67,11 @@ export async function insertOrganisation(
   ]);
 }
 
+export async function organisationExists(db: Queryable, id: string): Promise<boolean> {
+  const [rows] = await db.query<RowDataPacket[]>('SELECT 1 FROM organisations WHERE id = ?', [id]);
+  return rows.length > 0;
+}
+
 export interface OrganisationSummary {
   readonly id: string;
   readonly name: string;

@@ -14,6 +14,24 @@ export async function grantLicensor(pool: DbPool, designId: string, orgId: strin
   return rows.length > 0;
 }
 
+/**
+ * The status of a design `orgId` may issue licenses of (its own, or one it was named licensor
+ * of); undefined when it may not, so a caller cannot tell that design from a missing one.
+ */
+export async function licensableDesignStatus(
+  pool: DbPool,
+  orgId: string,
+  designId: string,
+): Promise<string | undefined> {
+  const [rows] = await pool.query<RowDataPacket[]>(
+    `SELECT d.status FROM designs d
+      WHERE d.id = ? AND (d.org_id = ? OR EXISTS (
+        SELECT 1 FROM design_licensors dl WHERE dl.design_id = d.id AND dl.org_id = ?))`,
+    [designId, orgId, orgId],
+  );
+  return rows[0] ? String(rows[0].status) : undefined;
+}
+
 /** Licenses already issued stay valid; the organisation just cannot issue new ones. */
 export async function revokeLicensor(pool: DbPool, designId: string, orgId: string): Promise<void> {
   await pool.query('DELETE FROM design_licensors WHERE design_id = ? AND org_id = ?', [designId, orgId]);

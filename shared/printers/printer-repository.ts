@@ -60,6 +60,20 @@ export async function listOrgPrinters(
   return { items, next: rows.length > page.limit ? (items.at(-1)?.id ?? null) : null };
 }
 
+/** Which of `ids` are active printers of the organisation (a license may approve only those). */
+export async function activePrinterIdsOf(
+  db: Queryable,
+  orgId: string,
+  ids: readonly string[],
+): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const [rows] = await db.query<RowDataPacket[]>(
+    `SELECT id FROM printers WHERE org_id = ? AND status = 'active' AND id IN (?)`,
+    [orgId, ids],
+  );
+  return new Set(rows.map((row) => String(row.id)));
+}
+
 /** Retires an active printer of the organisation; its credential stops working at once. */
 export async function retirePrinter(db: Queryable, orgId: string, id: string): Promise<boolean> {
   const [result] = await db.query<ResultSetHeader>(
