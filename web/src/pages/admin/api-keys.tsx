@@ -172,7 +172,7 @@ export default function ApiKeys() {
         </div>
       </form>
 
-      <h2>{t('keysTitle')}</h2>
+      <h2>{t('keysListHeading')}</h2>
       {rowFailure ? <ErrorMessage error={rowFailure} /> : null}
       {keys.status === 'loading' && !keys.data ? <Loading label={t('loadingKeys')} /> : null}
       {keys.status === 'failed' ? <ErrorMessage error={keys.error} onRetry={keys.reload} /> : null}

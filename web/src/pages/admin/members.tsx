@@ -219,7 +219,7 @@ export default function Members() {
         </div>
       </form>
 
-      <h2>{t('membersTitle')}</h2>
+      <h2>{t('membersTab')}</h2>
       {rowFailure ? <ErrorMessage error={rowFailure} /> : null}
       {members.status === 'loading' && !members.data ? <Loading label={t('loadingMembers')} /> : null}
       {members.status === 'failed' ? <ErrorMessage error={members.error} onRetry={members.reload} /> : null}

@@ -36,6 +36,7 @@ export const messages = defineMessages({
     removed: '{who} was removed.',
     invitationPending: 'Invitation pending',
     keysTitle: 'API keys',
+    keysListHeading: 'Existing keys',
     createKeyHeading: 'Create an API key',
     createKeyIntro:
       'API keys are for machine integrations (ERP, marketplace, scripts). A key can hold only scopes you hold yourself.',
@@ -113,6 +114,7 @@ export const messages = defineMessages({
     removed: '{who} è stato rimosso.',
     invitationPending: 'Invito in attesa',
     keysTitle: 'Chiavi API',
+    keysListHeading: 'Chiavi esistenti',
     createKeyHeading: 'Crea una chiave API',
     createKeyIntro:
       'Le chiavi API servono alle integrazioni automatiche (ERP, marketplace, script). Una chiave può avere solo gli ambiti che hai tu.',

@@ -8,6 +8,7 @@ export const messages = defineMessages({
     reconciliationTab: 'Ledger drift',
     provenanceTab: 'Provenance conflicts',
     orgsTitle: 'Organisations',
+    orgsListHeading: 'All organisations',
     createOrgHeading: 'Create an organisation',
     createOrgIntro:
       'An organisation gets its first API key with the scopes chosen here (suggested for its kind). People join it through its admin.',
@@ -91,6 +92,7 @@ export const messages = defineMessages({
     reconciliationTab: 'Differenze del registro',
     provenanceTab: 'Conflitti di provenienza',
     orgsTitle: 'Organizzazioni',
+    orgsListHeading: 'Tutte le organizzazioni',
     createOrgHeading: 'Crea un’organizzazione',
     createOrgIntro:
       'Un’organizzazione riceve la sua prima chiave API con gli ambiti scelti qui (suggeriti per il suo tipo). Le persone entrano tramite il suo amministratore.',

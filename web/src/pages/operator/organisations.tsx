@@ -153,7 +153,7 @@ export default function Organisations() {
         </div>
       </form>
 
-      <h2>{t('orgsTitle')}</h2>
+      <h2>{t('orgsListHeading')}</h2>
       {orgs.status === 'loading' ? <Loading label={t('loadingOrgs')} /> : null}
       {orgs.error ? <ErrorMessage error={orgs.error} onRetry={orgs.reload} /> : null}
       {orgs.status === 'ready' ? (

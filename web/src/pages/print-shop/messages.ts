@@ -32,6 +32,7 @@ export const messages = defineMessages({
     'state.revoked': 'Revoked',
     'state.failed': 'Failed',
     printersTitle: 'Printers',
+    printersListHeading: 'Your printers',
     registerHeading: 'Register a printer',
     registerIntro:
       'A printer receives the content keys of the designs it prints, wrapped for its RSA public key. Upload the public key file the printer made, or paste it.',
@@ -129,6 +130,7 @@ export const messages = defineMessages({
     'state.revoked': 'Revocata',
     'state.failed': 'Non riuscita',
     printersTitle: 'Stampanti',
+    printersListHeading: 'Le tue stampanti',
     registerHeading: 'Registra una stampante',
     registerIntro:
       'Una stampante riceve le chiavi dei contenuti dei progetti che stampa, cifrate per la sua chiave pubblica RSA. Carica il file della chiave pubblica generato dalla stampante, oppure incollala.',

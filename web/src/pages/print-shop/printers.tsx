@@ -236,7 +236,7 @@ export default function Printers() {
         </div>
       </form>
 
-      <h2>{t('printersTitle')}</h2>
+      <h2>{t('printersListHeading')}</h2>
       {actionFailure ? <ErrorMessage error={actionFailure} /> : null}
       {printers.status === 'loading' ? <Loading label={t('loadingPrinters')} /> : null}
       {printers.error ? <ErrorMessage error={printers.error} onRetry={printers.reload} /> : null}
