@@ -17,7 +17,7 @@ import { requirePrincipal, requireScope } from '../../shared/runtime/principal.t
 import { loadLicenseMintConfig } from './config.ts';
 import { createOrFindLicense } from './create-license.ts';
 import { licenseMintManifest } from './manifest.ts';
-import { type OnChainView, presentLicense } from './present.ts';
+import { type OnChainView, presentLicense, presentListedLicense } from './present.ts';
 import {
   createLicenseSchema,
   idempotencyKeySchema,
@@ -67,7 +67,7 @@ export const handler = httpFunction(() => {
       party: query.as,
       ...(query.cursor ? { before: query.cursor } : {}),
     });
-    res.json({ items: page.items.map((license) => presentLicense(license)), nextCursor: page.next });
+    res.json({ items: page.items.map(presentListedLicense), nextCursor: page.next });
   });
 
   app.get('/licenses/:id', async (req, res) => {

@@ -1,5 +1,6 @@
 import type { License } from '../../shared/licenses/license.ts';
 import { printsLeft } from '../../shared/licenses/license.ts';
+import type { ListedLicense } from '../../shared/licenses/license-repository.ts';
 
 export interface OnChainView {
   readonly reachable: boolean;
@@ -52,5 +53,15 @@ export function presentLicense(license: License, onChain?: OnChainView) {
     },
     createdAt: license.createdAt.toISOString(),
     activatedAt: license.activatedAt?.toISOString() ?? null,
+  };
+}
+
+/** A license in a list: the license plus the names of its design and both organisations. */
+export function presentListedLicense({ license, names }: ListedLicense) {
+  return {
+    ...presentLicense(license),
+    designName: names.design,
+    issuerName: names.issuer,
+    holderName: names.holder,
   };
 }

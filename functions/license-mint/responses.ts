@@ -64,8 +64,15 @@ export const revokedLicenseResponse = licenseResponse.extend({
     .describe('Where the revocation stands on chain (pending: the chain is unreachable, retried later)'),
 });
 
+/** A license in a list, with the names a person reads beside the ids (null if the row is gone). */
+export const listedLicenseResponse = licenseResponse.extend({
+  designName: z.string().nullable(),
+  issuerName: z.string().nullable(),
+  holderName: z.string().nullable(),
+});
+
 export const licensePageResponse = z.object({
-  items: z.array(licenseResponse),
+  items: z.array(listedLicenseResponse),
   nextCursor: z.string().nullable(),
 });
 

@@ -72,11 +72,24 @@ export async function findByIdempotencyKey(
 /** Which side of a license the caller lists: issued by it, held by it, or both. */
 export type LicenseParty = 'issuer' | 'holder' | 'any';
 
+/**
+ * A listed license with the names a person reads beside its ids: the design's, the issuer's and the
+ * holder's. Null when the row is gone (names are for display; the ids stay the reference).
+ */
+export interface ListedLicense {
+  readonly license: License;
+  readonly names: {
+    readonly design: string | null;
+    readonly issuer: string | null;
+    readonly holder: string | null;
+  };
+}
+
 export async function listOrgLicenses(
   db: Queryable,
   orgId: string,
   page: { limit: number; before?: string; party?: LicenseParty },
-): Promise<{ items: License[]; next: string | null }> {
+): Promise<{ items: ListedLicense[]; next: string | null }> {
   const party = page.party ?? 'any';
   const sides = [
     ...(party === 'holder' ? [] : ['SELECT id FROM licenses WHERE issuer_org_id = ?']),
@@ -84,12 +97,26 @@ export async function listOrgLicenses(
   ];
   const before = page.before ? 'AND l.id < ?' : '';
   const [rows] = await db.query<RowDataPacket[]>(
-    `SELECT ${COLUMNS} FROM licenses l WHERE l.id IN (${sides.join(' UNION ')})
+    `SELECT ${COLUMNS}, d.name AS design_name, issuer.name AS issuer_name, holder.name AS holder_name
+      FROM licenses l
+      LEFT JOIN designs d ON d.id = l.design_id
+      LEFT JOIN organisations issuer ON issuer.id = l.issuer_org_id
+      LEFT JOIN organisations holder ON holder.id = l.holder_org_id
+      WHERE l.id IN (${sides.join(' UNION ')})
       ${before} ORDER BY l.id DESC LIMIT ?`,
     [...sides.map(() => orgId), ...(page.before ? [page.before] : []), page.limit + 1],
   );
-  const items = rows.slice(0, page.limit).map(toLicense);
-  return { items, next: rows.length > page.limit ? (items.at(-1)?.id ?? null) : null };
+  const items = rows.slice(0, page.limit).map(
+    (row): ListedLicense => ({
+      license: toLicense(row),
+      names: {
+        design: (row.design_name as string | null) ?? null,
+        issuer: (row.issuer_name as string | null) ?? null,
+        holder: (row.holder_name as string | null) ?? null,
+      },
+    }),
+  );
+  return { items, next: rows.length > page.limit ? (items.at(-1)?.license.id ?? null) : null };
 }
 
 /** Pending licenses whose mint needs a nudge (no transaction yet, or one that did not land). */

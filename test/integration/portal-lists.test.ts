@@ -234,6 +234,23 @@ describe('Portal list routes', () => {
         [marketplaceLicense, designerOwnLicense].sort(),
       );
     });
+
+    it('names the design and both organisations beside their ids, for the portal to show', async () => {
+      // Act
+      const held = await get<Page<{ designName: string; issuerName: string; holderName: string }>>(
+        '/licenses?as=holder',
+        shop.key,
+      );
+
+      // Assess
+      expect(held.body.items).toEqual([
+        expect.objectContaining({
+          designName: 'bracket',
+          issuerName: `org ${marketplace.orgId}`,
+          holderName: `org ${shop.orgId}`,
+        }),
+      ]);
+    });
   });
 
   describe('Route: GET /v1/print-jobs', () => {

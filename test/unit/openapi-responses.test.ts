@@ -91,7 +91,12 @@ describe('Response schemas of the API reference', () => {
     checks.push(same<Pending, Sent<typeof pendingLicenseResponse>>(true));
     type Revoked = License & { revocationOnChain: ChainRevocation | 'pending' };
     checks.push(same<Revoked, Sent<typeof revokedLicenseResponse>>(true));
-    type Page = { items: License[]; nextCursor: string | null };
+    type Listed = License & {
+      designName: string | null;
+      issuerName: string | null;
+      holderName: string | null;
+    };
+    type Page = { items: Listed[]; nextCursor: string | null };
     checks.push(same<Page, Sent<typeof licensePageResponse>>(true));
     checks.push(same<Wire<ReconciliationReport>, Sent<typeof reconciliationResponse>>(true));
     expect(checks).toHaveLength(5);

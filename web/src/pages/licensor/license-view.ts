@@ -38,6 +38,10 @@ export interface LicenseView {
   };
   readonly createdAt: string;
   readonly activatedAt: string | null;
+  /** In lists only (`GET /v1/licenses`): names to show beside the ids; null when the row is gone. */
+  readonly designName?: string | null;
+  readonly issuerName?: string | null;
+  readonly holderName?: string | null;
   /** Only on a mint answered 202: where to poll until the license is active. */
   readonly statusUrl?: string;
 }
@@ -110,4 +114,15 @@ export function printsUsedPercent(prints: LicensePrints): number {
  */
 export function shortId(id: string, keep = 8): string {
   return id.length <= keep + 1 ? id : `…${id.slice(-keep)}`;
+}
+
+/**
+ * A name where the API gave one, else the shortened id (the full id stays in the title, for those
+ * who search for it).
+ */
+export function nameOrId(
+  name: string | null | undefined,
+  id: string,
+): { readonly text: string; readonly isId: boolean } {
+  return name ? { text: name, isId: false } : { text: shortId(id), isId: true };
 }

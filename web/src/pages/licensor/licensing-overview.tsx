@@ -18,12 +18,11 @@ import {
   licenseStateTone,
   type Page,
   printsUsedPercent,
-  shortId,
 } from './license-view.ts';
 import { type LicensableDesign, licensableDesignsPage, mintHref } from './licensing-api.ts';
 import { LicensingNav } from './licensing-nav.tsx';
 import { messages } from './messages.ts';
-import { ShowMore, UsageMeter, usePagedList } from './page-kit.tsx';
+import { NameOrId, ShowMore, UsageMeter, usePagedList } from './page-kit.tsx';
 
 export default function LicensingOverview() {
   const t = useT(messages);
@@ -67,15 +66,13 @@ export default function LicensingOverview() {
     { header: t('license'), cell: (license) => <code class="mono">{license.id}</code> },
     {
       header: t('designName'),
-      cell: (license) => designName.get(license.designId) ?? shortId(license.designId),
+      cell: (license) => (
+        <NameOrId name={license.designName ?? designName.get(license.designId)} id={license.designId} />
+      ),
     },
     {
       header: t('holder'),
-      cell: (license) => (
-        <code title={license.holderOrgId} class="mono">
-          {shortId(license.holderOrgId)}
-        </code>
-      ),
+      cell: (license) => <NameOrId name={license.holderName} id={license.holderOrgId} />,
     },
     {
       header: t('status'),

@@ -7,7 +7,7 @@ import './page-kit.css';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { Button } from '../../app/components/index.ts';
-import type { Page } from './license-view.ts';
+import { nameOrId, type Page } from './license-view.ts';
 
 /** The pages of one area as a second row of links; the current one is marked for screen readers. */
 export function SectionNav({
@@ -139,5 +139,17 @@ export function UsageMeter({ percent, label }: { readonly percent: number; reado
       <span class="usage-text">{label}</span>
       <meter min={0} max={100} value={percent} aria-label={label} />
     </span>
+  );
+}
+
+/** A design's or organisation's name; its shortened id (full id on hover) only when no name came. */
+export function NameOrId({ name, id }: { readonly name: string | null | undefined; readonly id: string }) {
+  const shown = nameOrId(name, id);
+  return shown.isId ? (
+    <code class="mono" title={id}>
+      {shown.text}
+    </code>
+  ) : (
+    <span title={id}>{shown.text}</span>
   );
 }

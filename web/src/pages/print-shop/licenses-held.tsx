@@ -17,9 +17,8 @@ import {
   licenseStateTone,
   type Page,
   printsUsedPercent,
-  shortId,
 } from '../licensor/license-view.ts';
-import { ShowMore, UsageMeter, usePagedList } from '../licensor/page-kit.tsx';
+import { NameOrId, ShowMore, UsageMeter, usePagedList } from '../licensor/page-kit.tsx';
 import { messages } from './messages.ts';
 import { ShopNav } from './shop-nav.tsx';
 
@@ -39,19 +38,11 @@ export default function LicensesHeld() {
     { header: t('license'), cell: (license) => <code class="mono">{license.id}</code> },
     {
       header: t('design'),
-      cell: (license) => (
-        <code class="mono" title={license.designId}>
-          {shortId(license.designId)}
-        </code>
-      ),
+      cell: (license) => <NameOrId name={license.designName} id={license.designId} />,
     },
     {
       header: t('issuer'),
-      cell: (license) => (
-        <code class="mono" title={license.issuerOrgId}>
-          {shortId(license.issuerOrgId)}
-        </code>
-      ),
+      cell: (license) => <NameOrId name={license.issuerName} id={license.issuerOrgId} />,
     },
     {
       header: t('status'),
