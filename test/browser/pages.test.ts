@@ -2,8 +2,10 @@ import { generateKeyPairSync } from 'node:crypto';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  checkA11y,
   newPersonContext,
   personWithRole,
+  screenshot,
   signIn,
   useBrowser,
   usePortalCloud,
@@ -22,6 +24,27 @@ async function waitUntil(check: () => Promise<boolean>, timeoutMs: number): Prom
 
 /** How wide the page's content is: more than the viewport means the whole page scrolls sideways. */
 const pageWidth = (page: Page) => page.evaluate<number>('document.documentElement.scrollWidth');
+
+interface Box {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+const overlaps = (a: Box, b: Box) =>
+  a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+
+/** Every visible button's box in the page, read at one moment, to check a notice lies over none. */
+function buttonBoxes(page: Page): Promise<Box[]> {
+  return page.getByRole('button').evaluateAll((buttons) =>
+    buttons
+      .filter((button) => !button.closest('.toast')) // a notice's own Dismiss button is inside it
+      .map((button) => button.getBoundingClientRect())
+      .filter((rect) => rect.width > 0 && rect.height > 0)
+      .map(({ x, y, width, height }) => ({ x, y, width, height })),
+  );
+}
 
 /**
  * Details of the licensor, print-shop, admin and operator pages that the main portal walk-through
@@ -108,6 +131,84 @@ describe('Portal pages for licensors and print shops (local cloud, seeded people
     // Assess
     expect(await pageWidth(licensor)).toBeLessThanOrEqual(VIEWPORTS.narrow.width);
     expect(await pageWidth(shop)).toBeLessThanOrEqual(VIEWPORTS.narrow.width);
+  });
+
+  it('names the licensed design and the organisations, not their ids', async () => {
+    // Prepare
+    const shop = await personPage('print_shop_operator', '/print-shop');
+    const licensor = await personPage('licensing_manager', '/licensor');
+
+    // Act
+    await shop.getByRole('cell', { name: designName }).first().waitFor();
+    await licensor.getByRole('link', { name: `Mint a license for ${designName}` }).waitFor();
+
+    // Assess: the shop reads the design and who issued it; no shortened id ("…ZSBJTB8A") left.
+    const shortened = shop.locator('td').filter({ hasText: /^…/ });
+    expect(await shortened.count()).toBe(0);
+    const licensorShortened = licensor.locator('td').filter({ hasText: /^…/ });
+    expect(await licensorShortened.count()).toBe(0);
+  });
+
+  it('shows admin members as cards on a phone, with no Remove for oneself, and notices that cover no button', async () => {
+    // Prepare
+    const page = await personPage('org_admin', '/admin');
+    const adminName = String(personWithRole(cloud().people, 'org_admin').name);
+    const creatorName = String(personWithRole(cloud().people, 'creator').name);
+    await page.setViewportSize(VIEWPORTS.narrow);
+    const removeCreator = page.getByRole('button', { name: new RegExp(`^Remove ${creatorName}`) });
+    await removeCreator.waitFor();
+
+    // Assess 1: no sideways scrolling, the row's actions on screen, none for oneself but why.
+    expect(await pageWidth(page)).toBeLessThanOrEqual(VIEWPORTS.narrow.width);
+    const table = await page.locator('.table-scroll').boundingBox();
+    expect(await page.locator('.table-scroll').evaluate((el) => el.scrollWidth - el.clientWidth)).toBe(0);
+    const removeBox = await removeCreator.boundingBox();
+    expect(removeBox && table && removeBox.x + removeBox.width <= table.x + table.width).toBe(true);
+    expect(await page.getByRole('button', { name: new RegExp(`^Remove ${adminName}`) }).count()).toBe(0);
+    await page.getByText('You cannot remove yourself').waitFor();
+
+    // Act 1: remove the creator.
+    await removeCreator.click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Confirm' }).click();
+    const notice = page.getByText(`${creatorName} was removed.`);
+    await notice.waitFor();
+    await removeCreator.waitFor({ state: 'detached' });
+
+    // Assess 2: the notice lies over no button (both measured against the viewport).
+    const noticeBox = await notice.evaluate((element) => {
+      const rect = element.closest('.toast')?.getBoundingClientRect();
+      return rect
+        ? { x: rect.x, y: rect.y, width: rect.width, height: rect.height }
+        : { x: 0, y: 0, width: 0, height: 0 };
+    });
+    expect(noticeBox.width).toBeGreaterThan(0);
+    for (const box of await buttonBoxes(page)) expect(overlaps(noticeBox, box)).toBe(false);
+    await screenshot(page, 'admin-members-removed');
+    await checkA11y(page, 'admin-members-removed');
+
+    // Act 2: another tab.
+    await page.getByRole('link', { name: 'API keys' }).click();
+    await page.getByRole('heading', { level: 1, name: 'API keys' }).waitFor();
+
+    // Assess 3: the notice was about the other page.
+    expect(await page.getByText(`${creatorName} was removed.`).count()).toBe(0);
+  });
+
+  it('speaks Italian throughout once switched (the print shop, a phone and a desktop)', async () => {
+    // Prepare
+    const page = await personPage('print_shop_operator', '/print-shop');
+    await page.getByRole('cell', { name: designName }).first().waitFor();
+
+    // Act
+    await page.getByLabel('Language').selectOption('it');
+    await page.getByRole('heading', { level: 1, name: 'Licenze detenute' }).waitFor();
+
+    // Assess
+    await screenshot(page, 'print-shop-licenses-it');
+    await page.getByRole('link', { name: 'Stampanti' }).click();
+    await page.getByRole('heading', { level: 2, name: /Registra una stampante/ }).waitFor();
+    await screenshot(page, 'printers-it');
+    await checkA11y(page, 'printers-it');
   });
 
   it('refuses a private key without keeping it in the page, and registers one printer on a double click', async () => {

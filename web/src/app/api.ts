@@ -41,19 +41,49 @@ export function newIdempotencyKey(): string {
   return crypto.randomUUID();
 }
 
+const ACCEPT = 'application/json, application/problem+json';
+const apiUrl = (path: string) => (path.startsWith('/v1') ? path : `/v1${path}`);
+
+/** A prefetched answer is used by the first GET of its path within this time, then never. */
+const PREFETCH_FRESH_MS = 10_000;
+const prefetched = new Map<string, { readonly response: Promise<Response>; readonly startedAt: number }>();
+
+/**
+ * Starts a GET now whose answer the page will ask for soon: the app starts the page's first list
+ * together with the session read, rather than after it (two round trips one after the other were
+ * most of the portal's load time). The next `api.get` of the same path takes this answer and goes
+ * through the usual handling (problems, 401 → sign in); an answer nobody takes is dropped.
+ */
+export function prefetch(path: string): void {
+  const url = apiUrl(path);
+  if (prefetched.has(url)) return;
+  const response = fetch(url, { method: 'GET', headers: { accept: ACCEPT }, credentials: 'same-origin' });
+  response.catch(() => undefined); // a failure is reported to the page that takes it, not here
+  prefetched.set(url, { response, startedAt: Date.now() });
+}
+
+function takePrefetched(url: string): Promise<Response> | undefined {
+  const entry = prefetched.get(url);
+  if (!entry) return undefined;
+  prefetched.delete(url);
+  return Date.now() - entry.startedAt <= PREFETCH_FRESH_MS ? entry.response : undefined;
+}
+
 async function request<T>(method: string, path: string, body: unknown, options: RequestOptions): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json, application/problem+json' };
+  const headers: Record<string, string> = { accept: ACCEPT };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (options.idempotencyKey) headers['idempotency-key'] = options.idempotencyKey;
+  const url = apiUrl(path);
   let response: Response;
   try {
-    response = await fetch(path.startsWith('/v1') ? path : `/v1${path}`, {
-      method,
-      headers,
-      credentials: 'same-origin',
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
+    response = await ((method === 'GET' ? takePrefetched(url) : undefined) ??
+      fetch(url, {
+        method,
+        headers,
+        credentials: 'same-origin',
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        ...(options.signal ? { signal: options.signal } : {}),
+      }));
   } catch (err) {
     if (options.signal?.aborted) throw err;
     throw new ApiError(`${method} ${path}: no answer`, null, { cause: err });

@@ -8,6 +8,7 @@ import { useLocation } from 'preact-iso';
 import { signInUrl } from './api.ts';
 import { Button } from './components/button.tsx';
 import { ErrorMessage } from './components/feedback.tsx';
+import { ToastRegion } from './components/toasts.tsx';
 import { visibleNavigation } from './guard.ts';
 import { useLanguage, useT } from './i18n.tsx';
 import { LANGUAGES, type Language } from './language.ts';
@@ -149,6 +150,7 @@ export function Shell({
         {session ? <Navigation session={session} routes={routes} /> : null}
       </header>
       <main id="main" tabIndex={-1}>
+        <ToastRegion />
         {children}
       </main>
     </>

@@ -1,26 +1,48 @@
+import { useEffect, useState } from 'preact/hooks';
 import { useT } from '../i18n.tsx';
 import { appMessages } from '../messages.ts';
 import { useToast } from './toasts.tsx';
 
-/** Copies `text`; the outcome is announced through the toasts' live region. */
+const OUTCOME_SHOWN_MS = 3000;
+
+/**
+ * Copies `text`; the outcome is announced through the toasts' live region and also shown beside
+ * the button for a moment (the notices sit at the top of the page, often scrolled out of view).
+ */
 export function CopyButton({ text, label }: { readonly text: string; readonly label?: string }) {
   const t = useT(appMessages);
   const toast = useToast();
+  const [outcome, setOutcome] = useState<'copied' | 'copyFailed' | null>(null);
+  useEffect(() => {
+    if (!outcome) return;
+    const timer = setTimeout(() => setOutcome(null), OUTCOME_SHOWN_MS);
+    return () => clearTimeout(timer);
+  }, [outcome]);
   return (
-    <button
-      type="button"
-      class="button button-secondary"
-      onClick={async () => {
-        try {
-          await navigator.clipboard.writeText(text);
-          toast(t('copied'), 'success');
-        } catch {
-          toast(t('copyFailed'), 'warning');
-        }
-      }}
-    >
-      {label ?? t('copy')}
-    </button>
+    <span class="copy">
+      <button
+        type="button"
+        class="button button-secondary"
+        onClick={async () => {
+          try {
+            await navigator.clipboard.writeText(text);
+            setOutcome('copied');
+            toast(t('copied'), 'success');
+          } catch {
+            setOutcome('copyFailed');
+            toast(t('copyFailed'), 'warning');
+          }
+        }}
+      >
+        {label ?? t('copy')}
+      </button>
+      {/* read out once, by the live region; this is for the eyes */}
+      {outcome ? (
+        <span class="copy-outcome" aria-hidden="true">
+          {t(outcome)}
+        </span>
+      ) : null}
+    </span>
   );
 }
 

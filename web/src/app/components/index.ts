@@ -14,4 +14,4 @@ export {
 export { CheckboxGroup, FieldFrame, SelectField, TextAreaField, TextField } from './fields.tsx';
 export { PageTitle } from './page.tsx';
 export { type Column, DataTable, Properties } from './table.tsx';
-export { ToastProvider, useToast } from './toasts.tsx';
+export { ToastProvider, ToastRegion, useToast } from './toasts.tsx';

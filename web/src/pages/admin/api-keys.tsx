@@ -178,6 +178,7 @@ export default function ApiKeys() {
       {keys.status === 'failed' ? <ErrorMessage error={keys.error} onRetry={keys.reload} /> : null}
       {keys.data ? (
         <DataTable
+          stacked
           caption={t('keysCaption', { organisation })}
           columns={columns}
           rows={sortKeys(keys.data.items, now)}

@@ -130,7 +130,17 @@ export default function Members() {
   }
 
   const columns: Column<MemberView>[] = [
-    { header: t('name'), cell: (member) => member.name ?? '—' },
+    {
+      header: t('name'),
+      cell: (member) =>
+        member.userId === session.user.id ? (
+          <>
+            {member.name ?? '—'} <span class="muted">{t('you')}</span>
+          </>
+        ) : (
+          (member.name ?? '—')
+        ),
+    },
     { header: t('email'), cell: (member) => member.email },
     {
       header: t('role'),
@@ -165,6 +175,9 @@ export default function Members() {
       cell: (member) => {
         const userId = member.userId;
         if (userId === null) return t('invitationPending');
+        // The server refuses to remove the last admin; removing oneself is never what this
+        // button is for, and another admin can do it.
+        if (userId === session.user.id) return <span class="muted">{t('cannotRemoveSelf')}</span>;
         return (
           <ConfirmButton
             label={t('remove', { who: who(member) })}
@@ -229,6 +242,7 @@ export default function Members() {
           columns={columns}
           rows={members.data.items}
           rowKey={(member) => member.userId ?? `invited:${member.email}`}
+          stacked
           empty={<p>{t('membersEmpty')}</p>}
         />
       ) : null}

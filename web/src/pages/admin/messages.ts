@@ -34,6 +34,8 @@ export const messages = defineMessages({
     removeQuestion:
       'Remove {who} from {organisation}? Their sessions in this organisation end at once and their next request is refused.',
     removed: '{who} was removed.',
+    you: '(you)',
+    cannotRemoveSelf: 'You cannot remove yourself: another admin of the organisation can.',
     invitationPending: 'Invitation pending',
     keysTitle: 'API keys',
     keysListHeading: 'Existing keys',
@@ -111,7 +113,9 @@ export const messages = defineMessages({
     remove: 'Rimuovi {who}',
     removeQuestion:
       'Rimuovere {who} da {organisation}? Le sue sessioni in questa organizzazione terminano subito e la sua prossima richiesta viene rifiutata.',
-    removed: '{who} è stato rimosso.',
+    removed: '{who} non fa più parte dell’organizzazione.',
+    you: '(tu)',
+    cannotRemoveSelf: 'Per toglierti dall’organizzazione serve un altro amministratore.',
     invitationPending: 'Invito in attesa',
     keysTitle: 'Chiavi API',
     keysListHeading: 'Chiavi esistenti',

@@ -8,6 +8,7 @@ export const adminRoutes: readonly AreaRoute[] = [
   {
     path: '/admin',
     component: lazy(() => import('./members.tsx')),
+    firstLoad: () => ['/members'],
     roles,
     scopes: ['members:write'],
     nav: { en: 'Organisation', it: 'Organizzazione' },

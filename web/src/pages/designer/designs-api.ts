@@ -16,14 +16,16 @@ export interface Licensor {
   readonly grantedAt: string;
 }
 
+export const designsPath = (cursor: string | null) =>
+  `/designs?limit=20${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+
 export const listDesigns = (cursor: string | null, signal?: AbortSignal) =>
-  api.get<DesignPage>(
-    `/designs?limit=20${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
-    signal ? { signal } : {},
-  );
+  api.get<DesignPage>(designsPath(cursor), signal ? { signal } : {});
+
+export const designPath = (id: string) => `/designs/${encodeURIComponent(id)}`;
 
 export const getDesign = (id: string, signal?: AbortSignal) =>
-  api.get<Design>(`/designs/${encodeURIComponent(id)}`, signal ? { signal } : {});
+  api.get<Design>(designPath(id), signal ? { signal } : {});
 
 export const createDesign = (input: { name: string; format: DesignFormat; sizeBytes: number }) =>
   api.post<CreatedDesign>('/designs', input);

@@ -1,5 +1,6 @@
 import { lazy } from 'preact-iso';
 import type { AreaRoute } from '../../app/routes.ts';
+import { designPath, designsPath } from './designs-api.ts';
 
 const roles = ['designer', 'org_admin'] as const;
 const scopes = ['designs:read', 'designs:write'];
@@ -8,6 +9,7 @@ export const designerRoutes: readonly AreaRoute[] = [
   {
     path: '/designs',
     component: lazy(() => import('./designs-list.tsx')),
+    firstLoad: () => [designsPath(null)],
     roles,
     scopes,
     nav: { en: 'Designs', it: 'Progetti' },
@@ -19,5 +21,11 @@ export const designerRoutes: readonly AreaRoute[] = [
     roles,
     scopes: ['designs:write'],
   },
-  { path: '/designs/:id', component: lazy(() => import('./design-detail.tsx')), roles, scopes },
+  {
+    path: '/designs/:id',
+    component: lazy(() => import('./design-detail.tsx')),
+    firstLoad: ({ id }) => (id ? [designPath(id)] : []),
+    roles,
+    scopes,
+  },
 ];

@@ -104,6 +104,7 @@ export default function LicensingOverview() {
       {designs.status === 'ready' ? (
         <>
           <DataTable
+            stacked
             caption={t('designsCaption')}
             columns={designColumns}
             rows={designs.items}
@@ -120,6 +121,7 @@ export default function LicensingOverview() {
       {licenses.status === 'ready' ? (
         <>
           <DataTable
+            stacked
             caption={t('licensesCaption')}
             columns={licenseColumns}
             rows={licenses.items}

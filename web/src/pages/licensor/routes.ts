@@ -12,6 +12,7 @@ export const licensorRoutes: readonly AreaRoute[] = [
   {
     path: '/licensor',
     component: lazy(() => import('./licensing-overview.tsx')),
+    firstLoad: () => ['/licensable-designs?limit=20', '/licenses?as=issuer&limit=20'],
     roles,
     scopes,
     nav: { en: 'Licensing', it: 'Licenze' },

@@ -159,6 +159,7 @@ export default function Organisations() {
       {orgs.status === 'ready' ? (
         <>
           <DataTable
+            stacked
             caption={t('orgsCaption')}
             columns={columns}
             rows={orgs.items}

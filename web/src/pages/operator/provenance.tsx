@@ -119,6 +119,7 @@ export default function Provenance() {
       {conflicts.status === 'ready' ? (
         <>
           <DataTable
+            stacked
             caption={t('provenanceCaption')}
             columns={columns}
             rows={conflicts.items}

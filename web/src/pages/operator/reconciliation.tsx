@@ -92,6 +92,7 @@ export default function Reconciliation() {
             ]}
           />
           <DataTable
+            stacked
             caption={t('driftCaption')}
             columns={columns}
             rows={latest.drift}

@@ -8,6 +8,7 @@ export const operatorRoutes: readonly AreaRoute[] = [
   {
     path: '/operator',
     component: lazy(() => import('./organisations.tsx')),
+    firstLoad: () => ['/orgs?limit=50'],
     roles,
     scopes,
     nav: { en: 'Platform', it: 'Piattaforma' },

@@ -89,6 +89,7 @@ export default function LicensesHeld() {
       {licenses.status === 'ready' ? (
         <>
           <DataTable
+            stacked
             caption={t('licensesCaption')}
             columns={columns}
             rows={licenses.items}

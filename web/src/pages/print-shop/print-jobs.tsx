@@ -99,6 +99,7 @@ export default function PrintJobs() {
       {jobs.status === 'ready' ? (
         <>
           <DataTable
+            stacked
             caption={t('jobsCaption')}
             columns={columns}
             rows={jobs.items}

@@ -243,6 +243,7 @@ export default function Printers() {
       {printers.status === 'ready' ? (
         <>
           <DataTable
+            stacked
             caption={t('printersCaption')}
             columns={columns}
             rows={printers.items}

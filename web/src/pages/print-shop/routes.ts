@@ -9,10 +9,17 @@ export const printShopRoutes: readonly AreaRoute[] = [
   {
     path: '/print-shop',
     component: lazy(() => import('./licenses-held.tsx')),
+    firstLoad: () => ['/licenses?as=holder&limit=20'],
     roles,
     scopes,
     nav: { en: 'Print shop', it: 'Centro stampa' },
   },
-  { path: '/print-shop/printers', component: lazy(() => import('./printers.tsx')), roles, scopes },
+  {
+    path: '/print-shop/printers',
+    component: lazy(() => import('./printers.tsx')),
+    firstLoad: () => ['/printers?limit=50'],
+    roles,
+    scopes,
+  },
   { path: '/print-shop/jobs', component: lazy(() => import('./print-jobs.tsx')), roles, scopes },
 ];
