@@ -142,7 +142,18 @@ describe('Portal pages for licensors and print shops (local cloud, seeded people
     await shop.getByRole('cell', { name: designName }).first().waitFor();
     await licensor.getByRole('link', { name: `Mint a license for ${designName}` }).waitFor();
 
-    // Assess: the shop reads the design and who issued it; no shortened id ("…ZSBJTB8A") left.
+    // Assess 1: the page's list was asked for while the session read was still under way (it
+    // waited for it before), each once: the <link rel=preload> and the prefetch were used.
+    const requests = await shop.evaluate<{ path: string; startTime: number; responseEnd: number }[]>(
+      "performance.getEntriesByType('resource').filter((e) => new URL(e.name).pathname.startsWith('/v1/')).map((e) => ({ path: new URL(e.name).pathname + new URL(e.name).search, startTime: e.startTime, responseEnd: e.responseEnd }))",
+    );
+    const sessionReads = requests.filter((request) => request.path === '/v1/session');
+    const listReads = requests.filter((request) => request.path === '/v1/licenses?as=holder&limit=20');
+    expect(sessionReads).toHaveLength(1);
+    expect(listReads).toHaveLength(1);
+    expect(listReads[0]?.startTime).toBeLessThan(sessionReads[0]?.responseEnd ?? 0);
+
+    // Assess 2: the shop reads the design and who issued it; no shortened id ("…ZSBJTB8A") left.
     const shortened = shop.locator('td').filter({ hasText: /^…/ });
     expect(await shortened.count()).toBe(0);
     const licensorShortened = licensor.locator('td').filter({ hasText: /^…/ });
