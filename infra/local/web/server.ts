@@ -4,7 +4,7 @@
  * the page and the API share one origin (first-party session cookie, no CORS), as the CDN does in
  * production (infra/fastly/forgecast.vcl).
  */
-import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import { listen } from '../listen.ts';
@@ -33,6 +33,41 @@ export interface RunningWebServer {
 }
 
 const API_PREFIX = '/v1';
+
+/**
+ * Built files are kept in memory once read, keyed by path and checked against size and mtime on
+ * every request (a rebuild replaces them). `dist/web` is a few hundred KB, and reading each file
+ * per request went through libuv's thread pool, which this process shares with the local cloud's
+ * object storage, key hashing and chain: under load that queueing, not the bytes, made the portal
+ * slower through the cloud than from a bare static server. Bounded all the same.
+ */
+const MAX_CACHED_FILE_BYTES = 1024 * 1024;
+const MAX_CACHED_TOTAL_BYTES = 32 * 1024 * 1024;
+
+interface CachedBody {
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly body: Buffer;
+}
+
+function fileBodies(): (file: { path: string; size: number; mtimeMs: number }) => Promise<Buffer> {
+  const cache = new Map<string, CachedBody>();
+  let total = 0;
+  return async ({ path, size, mtimeMs }) => {
+    const cached = cache.get(path);
+    if (cached && cached.size === size && cached.mtimeMs === mtimeMs) return cached.body;
+    const body = await readFile(path);
+    if (cached) {
+      cache.delete(path);
+      total -= cached.body.length;
+    }
+    if (body.length <= MAX_CACHED_FILE_BYTES && total + body.length <= MAX_CACHED_TOTAL_BYTES) {
+      cache.set(path, { size, mtimeMs, body });
+      total += body.length;
+    }
+    return body;
+  };
+}
 
 /** Whether a request URL is the API's (the CDN's recv snippet uses the same rule). */
 export function isApiPath(url: string): boolean {
@@ -63,6 +98,7 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
     ...(options.log ? { log: options.log } : {}),
   });
 
+  const bodyOf = fileBodies();
   const serveFile = async (req: IncomingMessage, res: ServerResponse, pathname: string) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       req.resume();
@@ -86,18 +122,14 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
       res.end();
       return;
     }
+    // Read before the head is written: a file replaced between stat and read answers its new length.
+    const body = req.method === 'HEAD' ? undefined : await bodyOf(found);
     res.writeHead(200, {
       ...common,
       'content-type': contentTypeOf(found.path),
-      'content-length': found.size,
+      'content-length': body?.length ?? found.size,
     });
-    if (req.method === 'HEAD') {
-      res.end();
-      return;
-    }
-    const stream = createReadStream(found.path);
-    stream.on('error', () => res.destroy());
-    stream.pipe(res);
+    res.end(body);
   };
 
   const server: Server = createServer((req, res) => {
