@@ -6,7 +6,7 @@ import {
   licenseState,
   printsUsedPercent,
   shortId,
-} from '../../web/src/pages/licensor/license-view.ts';
+} from '../../web/src/app/license-view.ts';
 import {
   checkMintForm,
   endOfDayUtc,

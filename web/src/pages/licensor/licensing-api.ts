@@ -1,6 +1,6 @@
 /** The licensor pages' calls beyond the plain license list. */
 import { api } from '../../app/api.ts';
-import type { Page } from './license-view.ts';
+import type { Page } from '../../app/license-view.ts';
 
 /** A design as `GET /v1/licensable-designs` answers it. */
 export interface LicensableDesign {

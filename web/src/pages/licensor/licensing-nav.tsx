@@ -1,7 +1,7 @@
+import { SectionNav } from '../../app/components/page-kit.tsx';
 import { useT } from '../../app/i18n.tsx';
 import { MINT_PATH } from './licensing-api.ts';
 import { messages } from './messages.ts';
-import { SectionNav } from './page-kit.tsx';
 
 export function LicensingNav() {
   const t = useT(messages);

@@ -9,6 +9,7 @@ import {
   PageTitle,
   StatusBadge,
 } from '../../app/components/index.ts';
+import { NameOrId, ShowMore, UsageMeter, usePagedList } from '../../app/components/page-kit.tsx';
 import { useLanguage, useT } from '../../app/i18n.tsx';
 import { formatDateTime } from '../../app/language.ts';
 import {
@@ -18,11 +19,10 @@ import {
   licenseStateTone,
   type Page,
   printsUsedPercent,
-} from './license-view.ts';
+} from '../../app/license-view.ts';
 import { type LicensableDesign, licensableDesignsPage, mintHref } from './licensing-api.ts';
 import { LicensingNav } from './licensing-nav.tsx';
 import { messages } from './messages.ts';
-import { NameOrId, ShowMore, UsageMeter, usePagedList } from './page-kit.tsx';
 
 export default function LicensingOverview() {
   const t = useT(messages);

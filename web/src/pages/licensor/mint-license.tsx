@@ -21,16 +21,16 @@ import {
   TextAreaField,
   TextField,
 } from '../../app/components/index.ts';
+import { useQueryValue } from '../../app/components/page-kit.tsx';
 import { useT } from '../../app/i18n.tsx';
+import { isMintSettled, type LicenseView, licenseState, licenseStateTone } from '../../app/license-view.ts';
 import { fieldErrors } from '../../app/problems.ts';
 import { usePolling, useResource } from '../../app/resource.ts';
 import { useSession } from '../../app/session.tsx';
-import { isMintSettled, type LicenseView, licenseState, licenseStateTone } from './license-view.ts';
 import { licensableDesignsPage } from './licensing-api.ts';
 import { LicensingNav } from './licensing-nav.tsx';
 import { messages } from './messages.ts';
 import { checkMintForm, keyForSubmission, type MintAttempt, type MintFormValues } from './mint-form.ts';
-import { useQueryValue } from './page-kit.tsx';
 
 type FieldName = keyof MintFormValues;
 

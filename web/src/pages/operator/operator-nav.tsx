@@ -1,5 +1,5 @@
+import { SectionNav } from '../../app/components/page-kit.tsx';
 import { useT } from '../../app/i18n.tsx';
-import { SectionNav } from '../licensor/page-kit.tsx';
 import { messages } from './messages.ts';
 
 export function OperatorNav() {

@@ -15,13 +15,13 @@ import {
   TextField,
   useToast,
 } from '../../app/components/index.ts';
+import { ShowMore, usePagedList } from '../../app/components/page-kit.tsx';
 import { useLanguage, useT } from '../../app/i18n.tsx';
 import { formatDateTime } from '../../app/language.ts';
+import type { Page } from '../../app/license-view.ts';
 import { fieldErrors } from '../../app/problems.ts';
 import { API_KEY_SCOPES } from '../admin/access.ts';
 import { messages as adminMessages } from '../admin/messages.ts';
-import type { Page } from '../licensor/license-view.ts';
-import { ShowMore, usePagedList } from '../licensor/page-kit.tsx';
 import { messages } from './messages.ts';
 import { OperatorNav } from './operator-nav.tsx';
 import {

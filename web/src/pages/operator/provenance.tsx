@@ -11,10 +11,10 @@ import {
   PageTitle,
   TextField,
 } from '../../app/components/index.ts';
+import { ShowMore, usePagedList } from '../../app/components/page-kit.tsx';
 import { useLanguage, useT } from '../../app/i18n.tsx';
 import { formatDateTime } from '../../app/language.ts';
-import { type Page, shortId } from '../licensor/license-view.ts';
-import { ShowMore, usePagedList } from '../licensor/page-kit.tsx';
+import { type Page, shortId } from '../../app/license-view.ts';
 import { messages } from './messages.ts';
 import { OperatorNav } from './operator-nav.tsx';
 import { type ProvenanceConflictView, provenancePath } from './platform.ts';

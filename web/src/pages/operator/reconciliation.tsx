@@ -13,8 +13,8 @@ import {
 } from '../../app/components/index.ts';
 import { useLanguage, useT } from '../../app/i18n.tsx';
 import { formatDateTime, formatNumber } from '../../app/language.ts';
+import { shortId } from '../../app/license-view.ts';
 import { useResource } from '../../app/resource.ts';
-import { shortId } from '../licensor/license-view.ts';
 import { messages } from './messages.ts';
 import { OperatorNav } from './operator-nav.tsx';
 import { type DriftItem, describeLedgerValue, driftKindKey, type ReconciliationReport } from './platform.ts';

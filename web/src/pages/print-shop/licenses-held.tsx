@@ -8,6 +8,7 @@ import {
   PageTitle,
   StatusBadge,
 } from '../../app/components/index.ts';
+import { NameOrId, ShowMore, UsageMeter, usePagedList } from '../../app/components/page-kit.tsx';
 import { useLanguage, useT } from '../../app/i18n.tsx';
 import { formatDateTime } from '../../app/language.ts';
 import {
@@ -17,8 +18,7 @@ import {
   licenseStateTone,
   type Page,
   printsUsedPercent,
-} from '../licensor/license-view.ts';
-import { NameOrId, ShowMore, UsageMeter, usePagedList } from '../licensor/page-kit.tsx';
+} from '../../app/license-view.ts';
 import { messages } from './messages.ts';
 import { ShopNav } from './shop-nav.tsx';
 

@@ -10,11 +10,11 @@ import {
   SelectField,
   StatusBadge,
 } from '../../app/components/index.ts';
+import { ShowMore, usePagedList, useQueryValue } from '../../app/components/page-kit.tsx';
 import { useLanguage, useT } from '../../app/i18n.tsx';
 import { formatDateTime } from '../../app/language.ts';
+import { type LicenseView, type Page, shortId } from '../../app/license-view.ts';
 import { useResource } from '../../app/resource.ts';
-import { type LicenseView, type Page, shortId } from '../licensor/license-view.ts';
-import { ShowMore, usePagedList, useQueryValue } from '../licensor/page-kit.tsx';
 import { messages } from './messages.ts';
 import {
   jobOutcome,

@@ -19,11 +19,11 @@ import {
   TextField,
   useToast,
 } from '../../app/components/index.ts';
+import { ShowMore, usePagedList } from '../../app/components/page-kit.tsx';
 import { useLanguage, useT } from '../../app/i18n.tsx';
 import { formatDateTime } from '../../app/language.ts';
+import { type Page, shortId } from '../../app/license-view.ts';
 import { fieldErrors } from '../../app/problems.ts';
-import { type Page, shortId } from '../licensor/license-view.ts';
-import { ShowMore, usePagedList } from '../licensor/page-kit.tsx';
 import { messages } from './messages.ts';
 import { checkPublicKeyPem, fileTooLarge, type PemCheck } from './public-key-pem.ts';
 import type { PrinterView } from './shop-api.ts';

@@ -1,5 +1,5 @@
 /** What the print-shop pages read: printers and print jobs as the API answers them. Pure types and rules. */
-import type { StateTone } from '../licensor/license-view.ts';
+import type { StateTone } from '../../app/license-view.ts';
 
 export interface PrinterView {
   readonly id: string;

@@ -6,8 +6,8 @@
 import './page-kit.css';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
-import { Button } from '../../app/components/index.ts';
-import { nameOrId, type Page } from './license-view.ts';
+import { nameOrId, type Page } from '../license-view.ts';
+import { Button } from './index.ts';
 
 /** The pages of one area as a second row of links; the current one is marked for screen readers. */
 export function SectionNav({

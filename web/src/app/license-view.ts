@@ -4,7 +4,7 @@
  * should read (an active license past its expiry is expired; one with no prints left is used up),
  * and prints used/left in words.
  */
-import { formatNumber, type Language } from '../../app/language.ts';
+import { formatNumber, type Language } from './language.ts';
 
 export interface LicensePrints {
   readonly total: number;
