@@ -1,5 +1,5 @@
-import type { ForgecastFunction } from '../shared/runtime/function.ts';
-import type { FunctionManifest } from '../shared/runtime/manifest.ts';
+import type { ForgecastFunction } from '#shared/runtime/function.ts';
+import type { FunctionManifest } from '#shared/runtime/manifest.ts';
 import { accountsManifest } from './accounts/manifest.ts';
 import { authorizerManifest } from './authorizer/manifest.ts';
 import { cdnLogsManifest } from './cdn-logs/manifest.ts';

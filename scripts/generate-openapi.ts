@@ -1,14 +1,14 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { catalog } from '../functions/index.ts';
 import {
   buildOpenApiDocument,
   loadRouteContracts,
   type OpenApiDocument,
   type OpenApiOperation,
   type OpenApiParameter,
-} from '../shared/runtime/openapi.ts';
+} from '#shared/runtime/openapi.ts';
+import { catalog } from '../functions/index.ts';
 import { toJson } from './generate-oci-catalog.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ForbiddenError, NotFoundError } from '../../shared/errors.ts';
-import type { RouteContracts } from '../../shared/runtime/manifest.ts';
+import { ForbiddenError, NotFoundError } from '#shared/errors.ts';
+import type { RouteContracts } from '#shared/runtime/manifest.ts';
 import {
   apiKeyListResponse,
   createdApiKeyResponse,

@@ -1,9 +1,9 @@
-import { listApiKeys, listOrganisations, revokeApiKey } from '../../shared/accounts/api-key-store.ts';
-import { createPool } from '../../shared/db/pool.ts';
-import { NotFoundError } from '../../shared/errors.ts';
-import { createApi, parseJsonBody, validate } from '../../shared/runtime/api.ts';
-import { httpFunction } from '../../shared/runtime/function.ts';
-import { requirePrincipal, requireScope } from '../../shared/runtime/principal.ts';
+import { listApiKeys, listOrganisations, revokeApiKey } from '#shared/accounts/api-key-store.ts';
+import { createPool } from '#shared/db/pool.ts';
+import { NotFoundError } from '#shared/errors.ts';
+import { createApi, parseJsonBody, validate } from '#shared/runtime/api.ts';
+import { httpFunction } from '#shared/runtime/function.ts';
+import { requirePrincipal, requireScope } from '#shared/runtime/principal.ts';
 import { loadAccountsConfig } from './config.ts';
 import { assertGrantable, createKey, createOrganisation } from './keys.ts';
 import { createKeySchema, createOrgSchema, keyIdSchema, listOrgsQuerySchema } from './schema.ts';

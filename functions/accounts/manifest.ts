@@ -1,4 +1,4 @@
-import { defineManifest } from '../../shared/runtime/manifest.ts';
+import { defineManifest } from '#shared/runtime/manifest.ts';
 import { accountsConfigKeys } from './config.ts';
 
 const anyKey = { type: 'scoped', anyOf: [] } as const;

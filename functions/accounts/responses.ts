@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SCOPES } from '../../shared/accounts/api-keys.ts';
+import { SCOPES } from '#shared/accounts/api-keys.ts';
 import { ORG_KINDS } from './schema.ts';
 
 /** The JSON the accounts routes answer with, for the API reference (type-tested against the code). */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { SCOPES } from '../../shared/accounts/api-keys.ts';
-import { ID_PATTERN } from '../../shared/ids.ts';
+import { SCOPES } from '#shared/accounts/api-keys.ts';
+import { ID_PATTERN } from '#shared/ids.ts';
 
 export const ORG_KINDS = ['designer', 'licensee', 'integrator', 'creator', 'viewer'] as const;
 

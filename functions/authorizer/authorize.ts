@@ -1,17 +1,17 @@
-import type { ApiKeyRow } from '../../shared/accounts/api-key-store.ts';
-import { parseApiKey, secretMatches } from '../../shared/accounts/api-keys.ts';
-import { cookieRequestAllowed } from '../../shared/people/origin-check.ts';
-import { scopesForRole } from '../../shared/people/roles.ts';
+import type { ApiKeyRow } from '#shared/accounts/api-key-store.ts';
+import { parseApiKey, secretMatches } from '#shared/accounts/api-keys.ts';
+import { cookieRequestAllowed } from '#shared/people/origin-check.ts';
+import { scopesForRole } from '#shared/people/roles.ts';
 import {
   hashSessionId,
   isSessionIdShape,
   readCookie,
   sessionCookiePolicy,
-} from '../../shared/people/session-cookie.ts';
-import type { LiveSession } from '../../shared/people/session-repository.ts';
-import type { PrinterCredentialRow } from '../../shared/printers/printer.ts';
-import { parsePrinterCredential, printerSecretMatches } from '../../shared/printers/printer-credential.ts';
-import type { AuthContext } from '../../shared/runtime/auth-context.ts';
+} from '#shared/people/session-cookie.ts';
+import type { LiveSession } from '#shared/people/session-repository.ts';
+import type { PrinterCredentialRow } from '#shared/printers/printer.ts';
+import { parsePrinterCredential, printerSecretMatches } from '#shared/printers/printer-credential.ts';
+import type { AuthContext } from '#shared/runtime/auth-context.ts';
 import type { AuthorizerAnswer, AuthorizerInput } from './schema.ts';
 
 export type StoredKey = ApiKeyRow;

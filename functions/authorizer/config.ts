@@ -1,6 +1,6 @@
-import { readConfig } from '../../shared/config/config.ts';
-import { databaseConfig } from '../../shared/config/platform.ts';
-import { portalConfig, sessionLifetimeConfig, sessionLifetimeOf } from '../../shared/people/config.ts';
+import { readConfig } from '#shared/config/config.ts';
+import { databaseConfig } from '#shared/config/platform.ts';
+import { portalConfig, sessionLifetimeConfig, sessionLifetimeOf } from '#shared/people/config.ts';
 
 /**
  * PORTAL_ORIGIN is optional: without it the authorizer accepts bearer credentials only (a

@@ -1,9 +1,9 @@
-import { findApiKey } from '../../shared/accounts/api-key-store.ts';
-import { createPool } from '../../shared/db/pool.ts';
-import { DependencyUnavailableError } from '../../shared/errors.ts';
-import { findLiveSession, touchSession } from '../../shared/people/session-repository.ts';
-import { findPrinterCredential } from '../../shared/printers/printer-repository.ts';
-import { authorizerFunction } from '../../shared/runtime/function.ts';
+import { findApiKey } from '#shared/accounts/api-key-store.ts';
+import { createPool } from '#shared/db/pool.ts';
+import { DependencyUnavailableError } from '#shared/errors.ts';
+import { findLiveSession, touchSession } from '#shared/people/session-repository.ts';
+import { findPrinterCredential } from '#shared/printers/printer-repository.ts';
+import { authorizerFunction } from '#shared/runtime/function.ts';
 import { authorize, type KeyLookup } from './authorize.ts';
 import { loadAuthorizerConfig } from './config.ts';
 import { authorizerInputSchema } from './schema.ts';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { NotFoundError, UnauthorizedError } from '../../shared/errors.ts';
-import type { RouteContracts } from '../../shared/runtime/manifest.ts';
+import { NotFoundError, UnauthorizedError } from '#shared/errors.ts';
+import type { RouteContracts } from '#shared/runtime/manifest.ts';
 import { statsQuerySchema, videoIdSchema } from './schema.ts';
 import { LOG_SECRET_HEADER } from './secret.ts';
 

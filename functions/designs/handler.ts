@@ -1,18 +1,18 @@
-import { createPool } from '../../shared/db/pool.ts';
-import { findOrgDesign, insertDesign, listOrgDesigns } from '../../shared/designs/design-repository.ts';
+import { createPool } from '#shared/db/pool.ts';
+import { findOrgDesign, insertDesign, listOrgDesigns } from '#shared/designs/design-repository.ts';
 import {
   grantLicensor,
   listLicensableDesigns,
   listLicensors,
   revokeLicensor,
-} from '../../shared/designs/licensors.ts';
-import { listProvenanceConflicts } from '../../shared/designs/provenance-conflicts.ts';
-import { NotFoundError } from '../../shared/errors.ts';
-import { newId } from '../../shared/ids.ts';
-import { createApi, parseJsonBody, validate } from '../../shared/runtime/api.ts';
-import { httpFunction } from '../../shared/runtime/function.ts';
-import { requirePrincipal, requireScope } from '../../shared/runtime/principal.ts';
-import { objectStoreFromConfig } from '../../shared/storage/s3-object-store.ts';
+} from '#shared/designs/licensors.ts';
+import { listProvenanceConflicts } from '#shared/designs/provenance-conflicts.ts';
+import { NotFoundError } from '#shared/errors.ts';
+import { newId } from '#shared/ids.ts';
+import { createApi, parseJsonBody, validate } from '#shared/runtime/api.ts';
+import { httpFunction } from '#shared/runtime/function.ts';
+import { requirePrincipal, requireScope } from '#shared/runtime/principal.ts';
+import { objectStoreFromConfig } from '#shared/storage/s3-object-store.ts';
 import { loadDesignsConfig } from './config.ts';
 import { presentDesign, presentLicensableDesign, presentProvenanceConflict } from './present.ts';
 import {

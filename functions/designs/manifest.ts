@@ -1,4 +1,4 @@
-import { defineManifest } from '../../shared/runtime/manifest.ts';
+import { defineManifest } from '#shared/runtime/manifest.ts';
 import { designsConfigKeys } from './config.ts';
 
 const write = { type: 'scoped', anyOf: ['designs:write', 'admin'] } as const;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { DESIGN_FORMATS, MAX_DESIGN_BYTES } from '../../shared/designs/design.ts';
-import { ID_PATTERN } from '../../shared/ids.ts';
+import { DESIGN_FORMATS, MAX_DESIGN_BYTES } from '#shared/designs/design.ts';
+import { ID_PATTERN } from '#shared/ids.ts';
 
 export const CONTENT_TYPES = {
   stl: 'model/stl',

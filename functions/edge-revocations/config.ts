@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { cdnConfig } from '../../shared/cdn/cdn-from-config.ts';
-import { MAX_LIST_CHANGES, revocationListConfig } from '../../shared/cdn/revocation-list.ts';
-import { readConfig } from '../../shared/config/config.ts';
-import { databaseConfig } from '../../shared/config/platform.ts';
+import { cdnConfig } from '#shared/cdn/cdn-from-config.ts';
+import { MAX_LIST_CHANGES, revocationListConfig } from '#shared/cdn/revocation-list.ts';
+import { readConfig } from '#shared/config/config.ts';
+import { databaseConfig } from '#shared/config/platform.ts';
 
 // Not FASTLY_API_TOKEN: this function writes with its own token (FASTLY_REVOCATION_API_TOKEN).
 const { FASTLY_API_TOKEN: _purgeToken, ...cdnEndpoint } = cdnConfig;

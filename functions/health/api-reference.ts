@@ -1,5 +1,5 @@
 import type { Express } from 'express';
-import { buildOpenApiDocument, loadRouteContracts } from '../../shared/runtime/openapi.ts';
+import { buildOpenApiDocument, loadRouteContracts } from '#shared/runtime/openapi.ts';
 import { catalog } from '../index.ts';
 
 /**

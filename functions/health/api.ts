@@ -1,4 +1,4 @@
-import type { RouteContracts } from '../../shared/runtime/manifest.ts';
+import type { RouteContracts } from '#shared/runtime/manifest.ts';
 
 /** The health routes' contracts by operation id (their manifest names them): the API reference's source. */
 export const contracts = {

@@ -1,11 +1,11 @@
-import { configFields, readConfig } from '../../shared/config/config.ts';
+import { configFields, readConfig } from '#shared/config/config.ts';
 import {
   bucketsConfig,
   chainConfig,
   databaseConfig,
   objectStorageConfig,
   queuesConfig,
-} from '../../shared/config/platform.ts';
+} from '#shared/config/platform.ts';
 
 const shape = {
   ...databaseConfig,

@@ -1,8 +1,8 @@
-import { createPool } from '../../shared/db/pool.ts';
-import { MySqlWorkQueue } from '../../shared/queue/mysql-queue.ts';
-import { createApi } from '../../shared/runtime/api.ts';
-import { httpFunction } from '../../shared/runtime/function.ts';
-import { objectStoreFromConfig } from '../../shared/storage/s3-object-store.ts';
+import { createPool } from '#shared/db/pool.ts';
+import { MySqlWorkQueue } from '#shared/queue/mysql-queue.ts';
+import { createApi } from '#shared/runtime/api.ts';
+import { httpFunction } from '#shared/runtime/function.ts';
+import { objectStoreFromConfig } from '#shared/storage/s3-object-store.ts';
 import { serveApiReference } from './api-reference.ts';
 import { runChecks, stillStarting } from './checks.ts';
 import { loadHealthConfig } from './config.ts';

@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { readConfig } from '../../shared/config/config.ts';
+import { readConfig } from '#shared/config/config.ts';
 import {
   databaseConfig,
   designBucketsConfig,
   keyWrapperConfig,
   objectStorageConfig,
   relayerConfig,
-} from '../../shared/config/platform.ts';
+} from '#shared/config/platform.ts';
 
 const shape = {
   ...databaseConfig,

@@ -1,15 +1,15 @@
-import type { DesignRegistry } from '../../shared/chain/design-registry.ts';
-import { orgChainAddress } from '../../shared/chain/org-address.ts';
-import type { TxRelayer } from '../../shared/chain/tx-relayer.ts';
-import type { KeyWrapper } from '../../shared/crypto/key-wrapper.ts';
-import { type DbPool, withTransaction } from '../../shared/db/pool.ts';
+import type { DesignRegistry } from '#shared/chain/design-registry.ts';
+import { orgChainAddress } from '#shared/chain/org-address.ts';
+import type { TxRelayer } from '#shared/chain/tx-relayer.ts';
+import type { KeyWrapper } from '#shared/crypto/key-wrapper.ts';
+import { type DbPool, withTransaction } from '#shared/db/pool.ts';
 import {
   type Design,
   MAX_DESIGN_BYTES,
   sealedDesignAad,
   thumbnailKeyFor,
   vaultKeyFor,
-} from '../../shared/designs/design.ts';
+} from '#shared/designs/design.ts';
 import {
   claimFingerprint,
   claimForProcessing,
@@ -17,12 +17,12 @@ import {
   recordRegistered,
   recordRejection,
   recordSealed,
-} from '../../shared/designs/design-repository.ts';
-import { recordProvenanceConflict } from '../../shared/designs/provenance-conflicts.ts';
-import { appendToOutbox } from '../../shared/events/outbox.ts';
-import type { EventOutcome } from '../../shared/runtime/function.ts';
-import { log } from '../../shared/runtime/log.ts';
-import type { ObjectStore } from '../../shared/storage/object-store.ts';
+} from '#shared/designs/design-repository.ts';
+import { recordProvenanceConflict } from '#shared/designs/provenance-conflicts.ts';
+import { appendToOutbox } from '#shared/events/outbox.ts';
+import type { EventOutcome } from '#shared/runtime/function.ts';
+import { log } from '#shared/runtime/log.ts';
+import type { ObjectStore } from '#shared/storage/object-store.ts';
 import { MeshValidationError } from './mesh/types.ts';
 import { type ChainOutcome, registerOnChain } from './register-on-chain.ts';
 import { type SealResult, sealDesign } from './seal.ts';

@@ -1,16 +1,16 @@
-import type { DesignRegistry } from '../../shared/chain/design-registry.ts';
-import { orgChainAddress } from '../../shared/chain/org-address.ts';
+import type { DesignRegistry } from '#shared/chain/design-registry.ts';
+import { orgChainAddress } from '#shared/chain/org-address.ts';
 import {
   type RelayedTransaction,
   TransactionRevertedError,
   type TxRelayer,
-} from '../../shared/chain/tx-relayer.ts';
-import type { DbPool } from '../../shared/db/pool.ts';
-import type { Design } from '../../shared/designs/design.ts';
-import { recordChainSubmission } from '../../shared/designs/design-repository.ts';
-import { DependencyUnavailableError } from '../../shared/errors.ts';
-import { idToBytes16 } from '../../shared/ids.ts';
-import { log } from '../../shared/runtime/log.ts';
+} from '#shared/chain/tx-relayer.ts';
+import type { DbPool } from '#shared/db/pool.ts';
+import type { Design } from '#shared/designs/design.ts';
+import { recordChainSubmission } from '#shared/designs/design-repository.ts';
+import { DependencyUnavailableError } from '#shared/errors.ts';
+import { idToBytes16 } from '#shared/ids.ts';
+import { log } from '#shared/runtime/log.ts';
 
 /** What the relayer ledger files registrations under; the ref is the design id. */
 export const REGISTER_PURPOSE = 'design.register';

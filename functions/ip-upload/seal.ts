@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { PassThrough, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createDesignCipher, newDataKey } from '../../shared/crypto/data-key.ts';
-import type { ObjectStore } from '../../shared/storage/object-store.ts';
+import { createDesignCipher, newDataKey } from '#shared/crypto/data-key.ts';
+import type { ObjectStore } from '#shared/storage/object-store.ts';
 import { createMeshInspector } from './mesh/inspect.ts';
 import type { MeshFormat, MeshInspector, MeshMetrics, MeshWarning } from './mesh/types.ts';
 import { TriangleSample } from './thumbnail/triangle-sample.ts';

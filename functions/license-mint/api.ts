@@ -6,8 +6,8 @@ import {
   ForbiddenError,
   NotFoundError,
   UnprocessableError,
-} from '../../shared/errors.ts';
-import type { RouteContracts } from '../../shared/runtime/manifest.ts';
+} from '#shared/errors.ts';
+import type { RouteContracts } from '#shared/runtime/manifest.ts';
 import {
   licensePageResponse,
   licenseResponse,

@@ -1,4 +1,4 @@
-import { defineManifest } from '../../shared/runtime/manifest.ts';
+import { defineManifest } from '#shared/runtime/manifest.ts';
 import { licenseMintConfigKeys } from './config.ts';
 
 const write = { type: 'scoped', anyOf: ['licenses:write', 'admin'] } as const;

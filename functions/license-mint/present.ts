@@ -1,6 +1,6 @@
-import type { License } from '../../shared/licenses/license.ts';
-import { printsLeft } from '../../shared/licenses/license.ts';
-import type { ListedLicense } from '../../shared/licenses/license-repository.ts';
+import type { License } from '#shared/licenses/license.ts';
+import { printsLeft } from '#shared/licenses/license.ts';
+import type { ListedLicense } from '#shared/licenses/license-repository.ts';
 
 export interface OnChainView {
   readonly reachable: boolean;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ID_PATTERN } from '../../shared/ids.ts';
-import { MAX_EXPIRY_SECONDS, MAX_PRINTS } from '../../shared/licenses/license.ts';
+import { ID_PATTERN } from '#shared/ids.ts';
+import { MAX_EXPIRY_SECONDS, MAX_PRINTS } from '#shared/licenses/license.ts';
 
 const id = (what: string) => z.string().regex(ID_PATTERN, `not ${what}`);
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { NotFoundError, UnauthorizedError } from '../../shared/errors.ts';
-import type { PrintRefusal } from '../../shared/licenses/print-refusal.ts';
-import type { RouteContracts } from '../../shared/runtime/manifest.ts';
+import { NotFoundError, UnauthorizedError } from '#shared/errors.ts';
+import type { PrintRefusal } from '#shared/licenses/print-refusal.ts';
+import type { RouteContracts } from '#shared/runtime/manifest.ts';
 import { designUnavailable, grantAlreadyUsed, grantExpired, printersOnly, refusalError } from './errors.ts';
 import { printGrantResponse, printJobPageResponse, printJobResponse } from './responses.ts';
 import { authorizePrintSchema, completePrintSchema, idSchema, listPrintJobsQuerySchema } from './schema.ts';

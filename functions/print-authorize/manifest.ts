@@ -1,4 +1,4 @@
-import { defineManifest } from '../../shared/runtime/manifest.ts';
+import { defineManifest } from '#shared/runtime/manifest.ts';
 import { printAuthorizeConfigKeys } from './config.ts';
 
 const printer = { type: 'scoped', anyOf: ['prints:authorize'] } as const;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PRINTER_KEY_WRAP } from '../../shared/crypto/printer-key-wrap.ts';
+import { PRINTER_KEY_WRAP } from '#shared/crypto/printer-key-wrap.ts';
 
 /**
  * The JSON the print-job routes answer with, for the API reference. A type test holds each to

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { NotFoundError } from '../../shared/errors.ts';
-import { InvalidPrinterKeyError } from '../../shared/printers/printer-public-key.ts';
-import type { RouteContracts } from '../../shared/runtime/manifest.ts';
+import { NotFoundError } from '#shared/errors.ts';
+import { InvalidPrinterKeyError } from '#shared/printers/printer-public-key.ts';
+import type { RouteContracts } from '#shared/runtime/manifest.ts';
 import {
   printerPageResponse,
   printerResponse,

@@ -1,4 +1,4 @@
-import { defineManifest } from '../../shared/runtime/manifest.ts';
+import { defineManifest } from '#shared/runtime/manifest.ts';
 import { printersConfigKeys } from './config.ts';
 
 const write = { type: 'scoped', anyOf: ['printers:write', 'admin'] } as const;

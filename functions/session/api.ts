@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { NotFoundError } from '../../shared/errors.ts';
-import type { RouteContracts } from '../../shared/runtime/manifest.ts';
+import { NotFoundError } from '#shared/errors.ts';
+import type { RouteContracts } from '#shared/runtime/manifest.ts';
 import {
   LastAdminError,
   NotAMemberError,

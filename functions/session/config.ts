@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { readConfig } from '../../shared/config/config.ts';
-import { databaseConfig } from '../../shared/config/platform.ts';
-import { portalConfig, sessionLifetimeConfig, sessionLifetimeOf } from '../../shared/people/config.ts';
+import { readConfig } from '#shared/config/config.ts';
+import { databaseConfig } from '#shared/config/platform.ts';
+import { portalConfig, sessionLifetimeConfig, sessionLifetimeOf } from '#shared/people/config.ts';
 
 const sessionConfig = {
   ...databaseConfig,

@@ -1,4 +1,4 @@
-import { CodedProblemError } from '../../shared/errors.ts';
+import { CodedProblemError } from '#shared/errors.ts';
 
 /** No live session cookie: sign in (the portal sends the browser to /v1/session/login). */
 export class NotSignedInError extends CodedProblemError {

@@ -1,5 +1,5 @@
-import { MEMBERS_SCOPE } from '../../shared/people/roles.ts';
-import { defineManifest } from '../../shared/runtime/manifest.ts';
+import { MEMBERS_SCOPE } from '#shared/people/roles.ts';
+import { defineManifest } from '#shared/runtime/manifest.ts';
 import { sessionConfigKeys } from './config.ts';
 
 const open = { type: 'anonymous' } as const;

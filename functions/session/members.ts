@@ -1,5 +1,5 @@
-import { type DbPool, withTransaction } from '../../shared/db/pool.ts';
-import { NotFoundError } from '../../shared/errors.ts';
+import { type DbPool, withTransaction } from '#shared/db/pool.ts';
+import { NotFoundError } from '#shared/errors.ts';
 import {
   listMembers,
   type MemberView,
@@ -8,11 +8,11 @@ import {
   putMembership,
   removeMembership,
   setMemberRole,
-} from '../../shared/people/membership-repository.ts';
-import type { Role } from '../../shared/people/roles.ts';
-import { revokeSessionsInOrganisation } from '../../shared/people/session-repository.ts';
-import { findUsersByEmail, normaliseEmail } from '../../shared/people/user-repository.ts';
-import type { Principal } from '../../shared/runtime/auth-context.ts';
+} from '#shared/people/membership-repository.ts';
+import type { Role } from '#shared/people/roles.ts';
+import { revokeSessionsInOrganisation } from '#shared/people/session-repository.ts';
+import { findUsersByEmail, normaliseEmail } from '#shared/people/user-repository.ts';
+import type { Principal } from '#shared/runtime/auth-context.ts';
 import { LastAdminError, RoleNotGrantableError } from './errors.ts';
 
 /** Members of the caller's organisation, managed by its admin (scope members:write) or the operator (admin). */

@@ -1,6 +1,6 @@
 import * as client from 'openid-client';
 import { z } from 'zod';
-import { DependencyUnavailableError } from '../../shared/errors.ts';
+import { DependencyUnavailableError } from '#shared/errors.ts';
 import { SignInFailedError } from './errors.ts';
 
 /** The OpenID provider as the session function uses it (openid-client 6). */

@@ -1,4 +1,4 @@
-import type { MemberView } from '../../shared/people/membership-repository.ts';
+import type { MemberView } from '#shared/people/membership-repository.ts';
 
 export function presentMember(member: MemberView) {
   return {

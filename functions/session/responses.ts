@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ROLES } from '../../shared/people/roles.ts';
+import { ROLES } from '#shared/people/roles.ts';
 
 /** The JSON the session routes answer with, for the API reference. */
 const instant = z.iso.datetime();

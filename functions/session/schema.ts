@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ID_PATTERN } from '../../shared/ids.ts';
-import { ROLES } from '../../shared/people/roles.ts';
+import { ID_PATTERN } from '#shared/ids.ts';
+import { ROLES } from '#shared/people/roles.ts';
 
 /**
  * Where the browser goes after signing in: a path on the portal itself, never another site (an

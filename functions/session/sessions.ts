@@ -1,16 +1,16 @@
-import { insertOrganisation } from '../../shared/accounts/api-key-store.ts';
-import { type DbPool, withTransaction } from '../../shared/db/pool.ts';
-import { newId } from '../../shared/ids.ts';
-import { insertLoginAttempt, takeLoginAttempt } from '../../shared/people/login-attempt-repository.ts';
+import { insertOrganisation } from '#shared/accounts/api-key-store.ts';
+import { type DbPool, withTransaction } from '#shared/db/pool.ts';
+import { newId } from '#shared/ids.ts';
+import { insertLoginAttempt, takeLoginAttempt } from '#shared/people/login-attempt-repository.ts';
 import {
   claimInvitations,
   findMembership,
   listMembershipsOfUser,
   type MembershipView,
   putMembership,
-} from '../../shared/people/membership-repository.ts';
-import { type PersonScope, scopesForRole } from '../../shared/people/roles.ts';
-import { hashSessionId, isSessionIdShape, newSessionId } from '../../shared/people/session-cookie.ts';
+} from '#shared/people/membership-repository.ts';
+import { type PersonScope, scopesForRole } from '#shared/people/roles.ts';
+import { hashSessionId, isSessionIdShape, newSessionId } from '#shared/people/session-cookie.ts';
 import {
   deleteEndedSessions,
   findLiveSession,
@@ -20,8 +20,8 @@ import {
   rotateSessionToOrganisation,
   type SessionLifetime,
   touchSession,
-} from '../../shared/people/session-repository.ts';
-import { findUser, type User, upsertUserFromIdentity } from '../../shared/people/user-repository.ts';
+} from '#shared/people/session-repository.ts';
+import { findUser, type User, upsertUserFromIdentity } from '#shared/people/user-repository.ts';
 import { NotAMemberError, NotSignedInError, SignInFailedError } from './errors.ts';
 import type { OidcClient } from './oidc.ts';
 

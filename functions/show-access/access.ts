@@ -1,13 +1,13 @@
-import type { PlaybackUrls } from '../../shared/cdn/cdn-from-config.ts';
-import type { DbPool } from '../../shared/db/pool.ts';
-import { NotFoundError } from '../../shared/errors.ts';
+import type { PlaybackUrls } from '#shared/cdn/cdn-from-config.ts';
+import type { DbPool } from '#shared/db/pool.ts';
+import { NotFoundError } from '#shared/errors.ts';
 import {
   type CustomToken,
   createCustomToken,
   type FirebaseServiceAccount,
-} from '../../shared/shows/firebase-token.ts';
-import { findShowMedia, findValidTicketId, type ShowMedia } from '../../shared/shows/playback-access.ts';
-import { MASTER_PLAYLIST_NAME } from '../../shared/video/media-layout.ts';
+} from '#shared/shows/firebase-token.ts';
+import { findShowMedia, findValidTicketId, type ShowMedia } from '#shared/shows/playback-access.ts';
+import { MASTER_PLAYLIST_NAME } from '#shared/video/media-layout.ts';
 import { notReady, noValidTicket, showCancelled } from './errors.ts';
 
 interface Admission {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { NotFoundError } from '../../shared/errors.ts';
-import { ID_PATTERN } from '../../shared/ids.ts';
-import type { RouteContracts } from '../../shared/runtime/manifest.ts';
+import { NotFoundError } from '#shared/errors.ts';
+import { ID_PATTERN } from '#shared/ids.ts';
+import type { RouteContracts } from '#shared/runtime/manifest.ts';
 import { notReady, noValidTicket, showCancelled } from './errors.ts';
 import { chatTokenResponse, playbackResponse } from './responses.ts';
 

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { edgeConfig } from '../../shared/cdn/cdn-from-config.ts';
-import { MAX_GRANT_TOKEN_SECONDS } from '../../shared/cdn/revocation-repository.ts';
-import { readConfig } from '../../shared/config/config.ts';
-import { databaseConfig } from '../../shared/config/platform.ts';
-import { firebaseConfig, MAX_CUSTOM_TOKEN_SECONDS } from '../../shared/shows/firebase-token.ts';
+import { edgeConfig } from '#shared/cdn/cdn-from-config.ts';
+import { MAX_GRANT_TOKEN_SECONDS } from '#shared/cdn/revocation-repository.ts';
+import { readConfig } from '#shared/config/config.ts';
+import { databaseConfig } from '#shared/config/platform.ts';
+import { firebaseConfig, MAX_CUSTOM_TOKEN_SECONDS } from '#shared/shows/firebase-token.ts';
 
 const shape = {
   ...databaseConfig,

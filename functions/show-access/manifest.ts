@@ -1,4 +1,4 @@
-import { defineManifest } from '../../shared/runtime/manifest.ts';
+import { defineManifest } from '#shared/runtime/manifest.ts';
 import { showAccessConfigKeys } from './config.ts';
 
 const holder = { type: 'scoped', anyOf: ['tickets:read', 'tickets:buy', 'admin'] } as const;

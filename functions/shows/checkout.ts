@@ -1,14 +1,14 @@
-import type { DbPool } from '../../shared/db/pool.ts';
+import type { DbPool } from '#shared/db/pool.ts';
 import {
   ConflictError,
   DependencyUnavailableError,
   NotFoundError,
   UnprocessableError,
-} from '../../shared/errors.ts';
-import { priceProblem } from '../../shared/payments/currencies.ts';
-import { type CheckoutSession, PaymentProviderError, type Payments } from '../../shared/payments/payments.ts';
-import { log } from '../../shared/runtime/log.ts';
-import { holdStatus, markHoldHeld, releaseHold, reserveSeats } from '../../shared/shows/seat-holds.ts';
+} from '#shared/errors.ts';
+import { priceProblem } from '#shared/payments/currencies.ts';
+import { type CheckoutSession, PaymentProviderError, type Payments } from '#shared/payments/payments.ts';
+import { log } from '#shared/runtime/log.ts';
+import { holdStatus, markHoldHeld, releaseHold, reserveSeats } from '#shared/shows/seat-holds.ts';
 
 export interface CheckoutDeps {
   readonly pool: DbPool;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { ID_PATTERN } from '../../shared/ids.ts';
-import { currencyRule, priceProblem } from '../../shared/payments/currencies.ts';
-import { MAX_CAPACITY, MAX_PRICE_AMOUNT, MAX_SEATS_PER_ORDER } from '../../shared/shows/show.ts';
+import { ID_PATTERN } from '#shared/ids.ts';
+import { currencyRule, priceProblem } from '#shared/payments/currencies.ts';
+import { MAX_CAPACITY, MAX_PRICE_AMOUNT, MAX_SEATS_PER_ORDER } from '#shared/shows/show.ts';
 
 export const showIdSchema = z.string().regex(ID_PATTERN, 'not a show id');
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { RouteContracts } from '../../shared/runtime/manifest.ts';
+import type { RouteContracts } from '#shared/runtime/manifest.ts';
 import {
   StripeSignatureInvalidError,
   StripeSignatureMissingError,

@@ -1,7 +1,7 @@
-import { log } from '../../shared/runtime/log.ts';
-import { releaseExpiredHolds } from '../../shared/shows/seat-holds.ts';
-import { stripeEventSchema } from '../../shared/shows/stripe-event.ts';
-import { eventsDueForRetry, markProcessed } from '../../shared/shows/stripe-event-log.ts';
+import { log } from '#shared/runtime/log.ts';
+import { releaseExpiredHolds } from '#shared/shows/seat-holds.ts';
+import { stripeEventSchema } from '#shared/shows/stripe-event.ts';
+import { eventsDueForRetry, markProcessed } from '#shared/shows/stripe-event-log.ts';
 import { type ProcessingDeps, processEvent } from './process-event.ts';
 
 export interface SweepOptions {

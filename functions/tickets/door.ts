@@ -1,10 +1,10 @@
-import { type DbPool, withTransaction } from '../../shared/db/pool.ts';
-import { NotFoundError } from '../../shared/errors.ts';
-import { appendToOutbox } from '../../shared/events/outbox.ts';
-import type { Principal } from '../../shared/runtime/auth-context.ts';
-import { verifyTicketCode } from '../../shared/shows/ticket-code.ts';
-import { findTicket, markCheckedIn, type Ticket } from '../../shared/shows/ticket-repository.ts';
-import { revokeTicket } from '../../shared/shows/tickets.ts';
+import { type DbPool, withTransaction } from '#shared/db/pool.ts';
+import { NotFoundError } from '#shared/errors.ts';
+import { appendToOutbox } from '#shared/events/outbox.ts';
+import type { Principal } from '#shared/runtime/auth-context.ts';
+import { verifyTicketCode } from '#shared/shows/ticket-code.ts';
+import { findTicket, markCheckedIn, type Ticket } from '#shared/shows/ticket-repository.ts';
+import { revokeTicket } from '#shared/shows/tickets.ts';
 import {
   alreadyCheckedIn,
   invalidTicketCode,

@@ -1,10 +1,10 @@
-import { createPool } from '../../shared/db/pool.ts';
-import { NotFoundError } from '../../shared/errors.ts';
-import { createApi, parseJsonBody, validate } from '../../shared/runtime/api.ts';
-import { httpFunction } from '../../shared/runtime/function.ts';
-import { requirePrincipal, requireScope } from '../../shared/runtime/principal.ts';
-import { signTicketCode } from '../../shared/shows/ticket-code.ts';
-import { findHolderTicket, listHolderTickets } from '../../shared/shows/ticket-repository.ts';
+import { createPool } from '#shared/db/pool.ts';
+import { NotFoundError } from '#shared/errors.ts';
+import { createApi, parseJsonBody, validate } from '#shared/runtime/api.ts';
+import { httpFunction } from '#shared/runtime/function.ts';
+import { requirePrincipal, requireScope } from '#shared/runtime/principal.ts';
+import { signTicketCode } from '#shared/shows/ticket-code.ts';
+import { findHolderTicket, listHolderTickets } from '#shared/shows/ticket-repository.ts';
 import { loadTicketsConfig } from './config.ts';
 import { checkIn, revoke } from './door.ts';
 import { presentTicket } from './present.ts';

@@ -1,4 +1,4 @@
-import type { Ticket } from '../../shared/shows/ticket-repository.ts';
+import type { Ticket } from '#shared/shows/ticket-repository.ts';
 
 /** What a ticket looks like to its holder and to the show's creator. */
 export function presentTicket(ticket: Ticket) {

@@ -1,14 +1,14 @@
 import type { RowDataPacket } from 'mysql2/promise';
-import { type DbPool, withTransaction } from '../../shared/db/pool.ts';
-import { completionManifestKey } from '../../shared/video/media-layout.ts';
-import { type TranscodeJob, transcodeJobSchema } from '../../shared/video/transcode-job.ts';
-import { VIDEO_FAILURES } from '../../shared/video/video.ts';
+import { type DbPool, withTransaction } from '#shared/db/pool.ts';
+import { completionManifestKey } from '#shared/video/media-layout.ts';
+import { type TranscodeJob, transcodeJobSchema } from '#shared/video/transcode-job.ts';
+import { VIDEO_FAILURES } from '#shared/video/video.ts';
 import {
   failedSourcesToDelete,
   findVideo,
   markSourceDeleted,
   recordFailed,
-} from '../../shared/video/video-repository.ts';
+} from '#shared/video/video-repository.ts';
 import type { DispatchDeps } from './dispatch.ts';
 import { dispatchUpload } from './dispatch.ts';
 

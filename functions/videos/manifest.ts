@@ -1,4 +1,4 @@
-import { defineManifest } from '../../shared/runtime/manifest.ts';
+import { defineManifest } from '#shared/runtime/manifest.ts';
 import { videosConfigKeys } from './config.ts';
 
 const write = { type: 'scoped', anyOf: ['videos:write', 'admin'] } as const;

@@ -1,12 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseEdgeTokenKeys } from '#shared/cdn/cdn-from-config.ts';
+import { migrate } from '#shared/db/migrations.ts';
+import { createS3ObjectStore } from '#shared/storage/s3-object-store.ts';
 import { ALL_BUCKETS, BUCKETS } from '../../events/buckets.ts';
 import { rulesFromManifests } from '../../events/rules.ts';
 import { AUTHORIZER_FUNCTION, catalog } from '../../functions/index.ts';
-import { parseEdgeTokenKeys } from '../../shared/cdn/cdn-from-config.ts';
-import { migrate } from '../../shared/db/migrations.ts';
-import { createS3ObjectStore } from '../../shared/storage/s3-object-store.ts';
 import { transcoderConfigKeys } from '../../workers/transcoder/config.ts';
 import { gatewayRoutes, runnerFunctions } from './catalog-runtime.ts';
 import { LOCAL_CHAIN_ID, startLocalChain } from './chain.ts';

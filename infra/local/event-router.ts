@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { appendFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createPool } from '#shared/db/pool.ts';
+import { recordDeadLetter } from '#shared/events/dead-letters.ts';
+import { readMetricsConfig } from '#shared/metrics/config.ts';
+import type { Metrics } from '#shared/metrics/metrics.ts';
+import { metricsFromConfig } from '#shared/metrics/metrics-from-config.ts';
 import type { ObjectStorageEvent } from '../../events/object-storage-event.ts';
 import { type EventRule, matchesCondition } from '../../events/rules.ts';
-import { createPool } from '../../shared/db/pool.ts';
-import { recordDeadLetter } from '../../shared/events/dead-letters.ts';
-import { readMetricsConfig } from '../../shared/metrics/config.ts';
-import type { Metrics } from '../../shared/metrics/metrics.ts';
-import { metricsFromConfig } from '../../shared/metrics/metrics-from-config.ts';
 import type { CallOutcome, FnRunner } from './fn/runner.ts';
 
 export interface EventRouterOptions {

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { PoolMember, PoolMemberState } from '../../shared/pool/container-pool.ts';
+import type { PoolMember, PoolMemberState } from '#shared/pool/container-pool.ts';
 import { spawnChild } from './child-processes.ts';
 
 /** The bundled worker (scripts/build.ts); the same file the transcoder image runs. */

@@ -1,17 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { createFastlyRevocationList, RevocationPushError } from '#shared/cdn/revocation-list.ts';
+import { pushRevocations } from '#shared/cdn/revocation-push.ts';
+import { liveRevocationCount, recordRevokedGrants } from '#shared/cdn/revocation-repository.ts';
+import { withTransaction } from '#shared/db/pool.ts';
+import { newId } from '#shared/ids.ts';
+import { createS3ObjectStore } from '#shared/storage/s3-object-store.ts';
 import { type RunningLocalEdge, startLocalEdge } from '../../infra/local/edge/edge.ts';
 import {
   type BatchItem,
   LOCAL_REVOCATION_DICTIONARY_ID,
 } from '../../infra/local/edge/revocation-list-api.ts';
-import { createFastlyRevocationList, RevocationPushError } from '../../shared/cdn/revocation-list.ts';
-import { pushRevocations } from '../../shared/cdn/revocation-push.ts';
-import { liveRevocationCount, recordRevokedGrants } from '../../shared/cdn/revocation-repository.ts';
-import { withTransaction } from '../../shared/db/pool.ts';
-import { newId } from '../../shared/ids.ts';
-import { createS3ObjectStore } from '../../shared/storage/s3-object-store.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 
 const SERVICE_ID = 'PushTestService';

@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { listDeadLetters } from '#shared/events/dead-letters.ts';
 import { OBJECT_EVENT_TYPES, type ObjectStorageEvent } from '../../events/object-storage-event.ts';
 import type { EventRule } from '../../events/rules.ts';
 import { deadLettersToDatabase, EventRouter } from '../../infra/local/event-router.ts';
 import { FnRunner } from '../../infra/local/fn/runner.ts';
 import { type RunningMetricsCollector, startMetricsCollector } from '../../infra/local/metrics/collector.ts';
 import { type RunningS3Server, startS3Server } from '../../infra/local/s3/server.ts';
-import { listDeadLetters } from '../../shared/events/dead-letters.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { probeFunction } from '../support/probe.ts';
 

@@ -7,6 +7,29 @@ import { join } from 'node:path';
 import { Interface } from 'ethers';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { insertOrganisation } from '#shared/accounts/api-key-store.ts';
+import { DESIGN_REGISTRY_ABI, DesignRegistry } from '#shared/chain/design-registry.ts';
+import { orgChainAddress } from '#shared/chain/org-address.ts';
+import { type ChainClient, createChainClient } from '#shared/chain/provider.ts';
+import { type RelayedTransaction, TxRelayer } from '#shared/chain/tx-relayer.ts';
+import { createLocalKeyWrapper } from '#shared/crypto/local-key-wrapper.ts';
+import { createPool, type DbPool } from '#shared/db/pool.ts';
+import type { DesignFormat } from '#shared/designs/design.ts';
+import { designIdFromUploadKey, uploadKeyFor } from '#shared/designs/design.ts';
+import {
+  claimForProcessing,
+  findDesign,
+  insertDesign,
+  recordChainSubmission,
+} from '#shared/designs/design-repository.ts';
+import { listProvenanceConflicts } from '#shared/designs/provenance-conflicts.ts';
+import { DependencyUnavailableError } from '#shared/errors.ts';
+import { idToBytes16, newId } from '#shared/ids.ts';
+import type { MetricsBatch } from '#shared/metrics/buffer.ts';
+import { createBufferedMetrics } from '#shared/metrics/buffered-metrics.ts';
+import type { Metrics } from '#shared/metrics/metrics.ts';
+import type { ObjectStore } from '#shared/storage/object-store.ts';
+import { createS3ObjectStore } from '#shared/storage/s3-object-store.ts';
 import { ALL_BUCKETS, BUCKETS } from '../../events/buckets.ts';
 import type { ObjectStorageEvent } from '../../events/object-storage-event.ts';
 import { processUpload, type UploadDeps } from '../../functions/ip-upload/process-upload.ts';
@@ -15,29 +38,6 @@ import { runDesignWatchdog } from '../../functions/ip-upload/watchdog.ts';
 import { type LocalChain, startLocalChain } from '../../infra/local/chain.ts';
 import { deployLocalContracts } from '../../infra/local/deploy-contracts.ts';
 import { type RunningS3Server, startS3Server } from '../../infra/local/s3/server.ts';
-import { insertOrganisation } from '../../shared/accounts/api-key-store.ts';
-import { DESIGN_REGISTRY_ABI, DesignRegistry } from '../../shared/chain/design-registry.ts';
-import { orgChainAddress } from '../../shared/chain/org-address.ts';
-import { type ChainClient, createChainClient } from '../../shared/chain/provider.ts';
-import { type RelayedTransaction, TxRelayer } from '../../shared/chain/tx-relayer.ts';
-import { createLocalKeyWrapper } from '../../shared/crypto/local-key-wrapper.ts';
-import { createPool, type DbPool } from '../../shared/db/pool.ts';
-import type { DesignFormat } from '../../shared/designs/design.ts';
-import { designIdFromUploadKey, uploadKeyFor } from '../../shared/designs/design.ts';
-import {
-  claimForProcessing,
-  findDesign,
-  insertDesign,
-  recordChainSubmission,
-} from '../../shared/designs/design-repository.ts';
-import { listProvenanceConflicts } from '../../shared/designs/provenance-conflicts.ts';
-import { DependencyUnavailableError } from '../../shared/errors.ts';
-import { idToBytes16, newId } from '../../shared/ids.ts';
-import type { MetricsBatch } from '../../shared/metrics/buffer.ts';
-import { createBufferedMetrics } from '../../shared/metrics/buffered-metrics.ts';
-import type { Metrics } from '../../shared/metrics/metrics.ts';
-import type { ObjectStore } from '../../shared/storage/object-store.ts';
-import { createS3ObjectStore } from '../../shared/storage/s3-object-store.ts';
 import {
   cubeObjWithQuads,
   cubeThreeMf,

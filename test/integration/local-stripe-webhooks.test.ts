@@ -2,9 +2,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
 import { afterEach, describe, expect, it } from 'vitest';
+import { newId } from '#shared/ids.ts';
 import { type RunningLocalStripe, startLocalStripe } from '../../infra/local/stripe/server.ts';
 import type { WebhookRetrySchedule } from '../../infra/local/stripe/webhook-sender.ts';
-import { newId } from '../../shared/ids.ts';
 import { paymentsFor, stripeTestCredentials } from '../support/stripe.ts';
 
 interface Received {

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPool } from '#shared/db/pool.ts';
 import { startMariaDb } from '../../infra/local/mariadb.ts';
-import { createPool } from '../../shared/db/pool.ts';
 
 async function query(url: string, sql: string): Promise<RowDataPacket[]> {
   const pool = createPool(url, { connectionLimit: 1 });

@@ -3,6 +3,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { putMembership } from '#shared/people/membership-repository.ts';
 import { sessionManifest } from '../../functions/session/manifest.ts';
 import { clientResponseOf, fnHttpHeaders } from '../../infra/local/fn/http-intent.ts';
 import { FnRunner } from '../../infra/local/fn/runner.ts';
@@ -10,7 +11,6 @@ import { type RunningGateway, startGateway } from '../../infra/local/gateway/gat
 import type { GatewayRoute } from '../../infra/local/gateway/routes.ts';
 import { type RunningLocalIdentity, startLocalIdentity } from '../../infra/local/identity/local-identity.ts';
 import { SEEDED_ORGANISATIONS, type SeededPerson } from '../../infra/local/identity/seed.ts';
-import { putMembership } from '../../shared/people/membership-repository.ts';
 import { createOrgWithKey } from '../support/accounts.ts';
 import { bundledFunction } from '../support/bundle.ts';
 import { CookieBrowser, formAction } from '../support/cookie-browser.ts';

@@ -2,17 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { Contract, Wallet } from 'ethers';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { settlerManifest } from '../../functions/settler/manifest.ts';
-import { type LocalChain, startLocalChain } from '../../infra/local/chain.ts';
-import { deployLocalContracts } from '../../infra/local/deploy-contracts.ts';
-import { FnRunner } from '../../infra/local/fn/runner.ts';
-import { Scheduler, scheduledCalls } from '../../infra/local/scheduler.ts';
-import { LICENSE_LEDGER_ABI, LicenseLedger } from '../../shared/chain/license-ledger.ts';
-import { type ChainClient, createChainClient } from '../../shared/chain/provider.ts';
-import { TxRelayer } from '../../shared/chain/tx-relayer.ts';
-import { idToBytes16 } from '../../shared/ids.ts';
-import { advanceMint } from '../../shared/licenses/license-minting.ts';
-import { authorizePrint, completePrint } from '../../shared/licenses/print-ledger.ts';
+import { LICENSE_LEDGER_ABI, LicenseLedger } from '#shared/chain/license-ledger.ts';
+import { type ChainClient, createChainClient } from '#shared/chain/provider.ts';
+import { TxRelayer } from '#shared/chain/tx-relayer.ts';
+import { idToBytes16 } from '#shared/ids.ts';
+import { advanceMint } from '#shared/licenses/license-minting.ts';
+import { authorizePrint, completePrint } from '#shared/licenses/print-ledger.ts';
 import {
   runSettler,
   SETTLEMENT_PURPOSE,
@@ -20,10 +15,15 @@ import {
   type SettlerDeps,
   type SettlerLimits,
   type SettlerSummary,
-} from '../../shared/licenses/settlement.ts';
-import { SETTLEMENT_QUEUE } from '../../shared/licenses/settlement-queue.ts';
-import { openSettlement } from '../../shared/licenses/settlement-repository.ts';
-import { MySqlWorkQueue } from '../../shared/queue/mysql-queue.ts';
+} from '#shared/licenses/settlement.ts';
+import { SETTLEMENT_QUEUE } from '#shared/licenses/settlement-queue.ts';
+import { openSettlement } from '#shared/licenses/settlement-repository.ts';
+import { MySqlWorkQueue } from '#shared/queue/mysql-queue.ts';
+import { settlerManifest } from '../../functions/settler/manifest.ts';
+import { type LocalChain, startLocalChain } from '../../infra/local/chain.ts';
+import { deployLocalContracts } from '../../infra/local/deploy-contracts.ts';
+import { FnRunner } from '../../infra/local/fn/runner.ts';
+import { Scheduler, scheduledCalls } from '../../infra/local/scheduler.ts';
 import { createOrgWithKey } from '../support/accounts.ts';
 import { bundledFunction } from '../support/bundle.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';

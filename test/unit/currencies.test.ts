@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { currencyRule, priceProblem } from '../../shared/payments/currencies.ts';
+import { currencyRule, priceProblem } from '#shared/payments/currencies.ts';
 
 describe('Module: currencies', () => {
   describe('Function: currencyRule', () => {

@@ -1,23 +1,23 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { noCdnPurger } from '../../shared/cdn/cdn.ts';
+import { noCdnPurger } from '#shared/cdn/cdn.ts';
 import {
   cdnConfig,
   cdnPurgerFromConfig,
   edgeConfig,
   parseEdgeTokenKeys,
   playbackUrlsFromConfig,
-} from '../../shared/cdn/cdn-from-config.ts';
-import { signEdgePath, verifyEdgeRequest } from '../../shared/cdn/edge-token.ts';
+} from '#shared/cdn/cdn-from-config.ts';
+import { signEdgePath, verifyEdgeRequest } from '#shared/cdn/edge-token.ts';
 import {
   noEdgeRevocationList,
   revocationListConfig,
   revocationListFromConfig,
-} from '../../shared/cdn/revocation-list.ts';
-import { readConfig } from '../../shared/config/config.ts';
-import { ConfigError } from '../../shared/errors.ts';
-import { newId } from '../../shared/ids.ts';
-import { assetPrefix } from '../../shared/video/media-layout.ts';
+} from '#shared/cdn/revocation-list.ts';
+import { readConfig } from '#shared/config/config.ts';
+import { ConfigError } from '#shared/errors.ts';
+import { newId } from '#shared/ids.ts';
+import { assetPrefix } from '#shared/video/media-layout.ts';
 
 const KEY = randomBytes(32);
 const OLD_KEY = randomBytes(32);

@@ -11,7 +11,7 @@ import {
   UnauthorizedError,
   UnsupportedMediaTypeError,
   ValidationError,
-} from '../../shared/errors.ts';
+} from '#shared/errors.ts';
 
 const BASE = 'https://forgecast.dev/problems/';
 

@@ -1,9 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { signEdgePath, verifyEdgeRequest } from '../../shared/cdn/edge-token.ts';
-import { newId } from '../../shared/ids.ts';
-import { assetPrefix, masterPlaylistKey } from '../../shared/video/media-layout.ts';
+import { signEdgePath, verifyEdgeRequest } from '#shared/cdn/edge-token.ts';
+import { newId } from '#shared/ids.ts';
+import { assetPrefix, masterPlaylistKey } from '#shared/video/media-layout.ts';
 
 /**
  * Fastly cannot run here, so the production edge's VCL (infra/fastly/forgecast-edge.vcl) is held to

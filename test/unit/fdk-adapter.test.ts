@@ -1,15 +1,15 @@
 import type { FnContext, FnResult, HttpGatewayContext } from '@fnproject/fdk';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { NotFoundError, ValidationError } from '../../shared/errors.ts';
-import { toFdkHandler } from '../../shared/runtime/fdk-adapter.ts';
+import { NotFoundError, ValidationError } from '#shared/errors.ts';
+import { toFdkHandler } from '#shared/runtime/fdk-adapter.ts';
 import {
   authorizerFunction,
   eventFunction,
   type HttpFunction,
   RetryableEventError,
-} from '../../shared/runtime/function.ts';
-import type { HttpRequest, HttpResponse } from '../../shared/runtime/http-exchange.ts';
+} from '#shared/runtime/function.ts';
+import type { HttpRequest, HttpResponse } from '#shared/runtime/http-exchange.ts';
 
 interface FakeResult extends FnResult {
   readonly payload: string | Buffer;

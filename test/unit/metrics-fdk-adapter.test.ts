@@ -1,16 +1,16 @@
 import type { FnContext, FnResult } from '@fnproject/fdk';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { ValidationError } from '../../shared/errors.ts';
-import type { MetricsBatch } from '../../shared/metrics/buffer.ts';
-import { createBufferedMetrics } from '../../shared/metrics/buffered-metrics.ts';
-import { toFdkHandler } from '../../shared/runtime/fdk-adapter.ts';
+import { ValidationError } from '#shared/errors.ts';
+import type { MetricsBatch } from '#shared/metrics/buffer.ts';
+import { createBufferedMetrics } from '#shared/metrics/buffered-metrics.ts';
+import { toFdkHandler } from '#shared/runtime/fdk-adapter.ts';
 import {
   authorizerFunction,
   eventFunction,
   type ForgecastFunction,
   type HttpFunction,
-} from '../../shared/runtime/function.ts';
+} from '#shared/runtime/function.ts';
 
 const rawResult = (payload: string | Buffer): FnResult => ({ __fnResult: true, payload }) as FnResult;
 

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
+import type { listApiKeys, OrganisationSummary } from '#shared/accounts/api-key-store.ts';
+import type { Scope } from '#shared/accounts/api-keys.ts';
+import type { listLicensors } from '#shared/designs/licensors.ts';
+import type { ReconciliationReport } from '#shared/ledger/reconciliation-reports.ts';
+import type { ChainRevocation } from '#shared/licenses/license-revocation.ts';
+import type { PrintGrant } from '#shared/licenses/print-grant.ts';
+import type { PresignedPut } from '#shared/storage/object-store.ts';
 import type {
   apiKeyListResponse,
   createdApiKeyResponse,
@@ -59,13 +66,6 @@ import type {
   videoPageResponse,
   videoResponse,
 } from '../../functions/videos/responses.ts';
-import type { listApiKeys, OrganisationSummary } from '../../shared/accounts/api-key-store.ts';
-import type { Scope } from '../../shared/accounts/api-keys.ts';
-import type { listLicensors } from '../../shared/designs/licensors.ts';
-import type { ReconciliationReport } from '../../shared/ledger/reconciliation-reports.ts';
-import type { ChainRevocation } from '../../shared/licenses/license-revocation.ts';
-import type { PrintGrant } from '../../shared/licenses/print-grant.ts';
-import type { PresignedPut } from '../../shared/storage/object-store.ts';
 
 /**
  * The response schemas in the API reference against the types the handlers actually send. These

@@ -1,6 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { NotFoundError } from '#shared/errors.ts';
+import type { FunctionManifest, HttpRoute, RouteContracts } from '#shared/runtime/manifest.ts';
+import {
+  buildOpenApiDocument,
+  contractFindings,
+  loadRouteContracts,
+  type ManifestWithContracts,
+  type OpenApiDocument,
+} from '#shared/runtime/openapi.ts';
 import { catalog } from '../../functions/index.ts';
 import { toJson } from '../../scripts/generate-oci-catalog.ts';
 import {
@@ -9,15 +18,6 @@ import {
   renderApiMarkdown,
   renderOpenApiJson,
 } from '../../scripts/generate-openapi.ts';
-import { NotFoundError } from '../../shared/errors.ts';
-import type { FunctionManifest, HttpRoute, RouteContracts } from '../../shared/runtime/manifest.ts';
-import {
-  buildOpenApiDocument,
-  contractFindings,
-  loadRouteContracts,
-  type ManifestWithContracts,
-  type OpenApiDocument,
-} from '../../shared/runtime/openapi.ts';
 
 let functions: ManifestWithContracts[];
 beforeAll(async () => {

@@ -1,13 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { loadAuthorizerConfig } from '../../functions/authorizer/config.ts';
-import { loadSessionConfig } from '../../functions/session/config.ts';
-import { returnToSchema } from '../../functions/session/schema.ts';
-import { pickLanguage } from '../../infra/local/identity/pages.ts';
-import { SCOPES } from '../../shared/accounts/api-keys.ts';
-import { ConfigError } from '../../shared/errors.ts';
-import { sessionLifetimeOf } from '../../shared/people/config.ts';
-import { cookieRequestAllowed } from '../../shared/people/origin-check.ts';
-import { MEMBERS_SCOPE, ROLES, scopesForRole } from '../../shared/people/roles.ts';
+import { SCOPES } from '#shared/accounts/api-keys.ts';
+import { ConfigError } from '#shared/errors.ts';
+import { sessionLifetimeOf } from '#shared/people/config.ts';
+import { cookieRequestAllowed } from '#shared/people/origin-check.ts';
+import { MEMBERS_SCOPE, ROLES, scopesForRole } from '#shared/people/roles.ts';
 import {
   hashSessionId,
   isSessionIdShape,
@@ -15,7 +11,11 @@ import {
   readCookie,
   serializeCookie,
   sessionCookiePolicy,
-} from '../../shared/people/session-cookie.ts';
+} from '#shared/people/session-cookie.ts';
+import { loadAuthorizerConfig } from '../../functions/authorizer/config.ts';
+import { loadSessionConfig } from '../../functions/session/config.ts';
+import { returnToSchema } from '../../functions/session/schema.ts';
+import { pickLanguage } from '../../infra/local/identity/pages.ts';
 
 const PORTAL = 'https://app.example.com';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SCOPES } from '../../shared/accounts/api-keys.ts';
-import { scopesForRole } from '../../shared/people/roles.ts';
+import { SCOPES } from '#shared/accounts/api-keys.ts';
+import { scopesForRole } from '#shared/people/roles.ts';
 import {
   API_KEY_SCOPES,
   type ApiKeyView,

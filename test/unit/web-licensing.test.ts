@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_PRINTS as LEDGER_MAX_PRINTS } from '../../shared/licenses/license.ts';
+import { MAX_PRINTS as LEDGER_MAX_PRINTS } from '#shared/licenses/license.ts';
 import {
   formatPrintsUsage,
   type LicenseView,

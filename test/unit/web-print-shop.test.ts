@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   MAX_PUBLIC_KEY_PEM_BYTES as API_MAX_PEM_BYTES,
   parsePrinterPublicKey,
-} from '../../shared/printers/printer-public-key.ts';
+} from '#shared/printers/printer-public-key.ts';
 import {
   checkPublicKeyPem,
   fileTooLarge,

@@ -4,7 +4,7 @@ import {
   NotFoundError,
   toProblem as serverProblem,
   ValidationError,
-} from '../../shared/errors.ts';
+} from '#shared/errors.ts';
 import {
   fieldErrors,
   isKnownProblemKind,

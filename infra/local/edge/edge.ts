@@ -1,9 +1,9 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { verifyEdgeRequest } from '../../../shared/cdn/edge-token.ts';
-import { ObjectNotFoundError, type ObjectStore } from '../../../shared/storage/object-store.ts';
-import { surrogateKeyFor } from '../../../shared/video/media-layout.ts';
+import { verifyEdgeRequest } from '#shared/cdn/edge-token.ts';
+import { ObjectNotFoundError, type ObjectStore } from '#shared/storage/object-store.ts';
+import { surrogateKeyFor } from '#shared/video/media-layout.ts';
 import { listen } from '../listen.ts';
 import { type ByteRange, byteWindow, decideRange } from './byte-range.ts';
 import { cacheHeadersFor, type MediaType, mediaTypeOf } from './media-types.ts';

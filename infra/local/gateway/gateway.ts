@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import { DEFAULT_RETRY_AFTER_SECONDS } from '../../../shared/errors.ts';
-import { AUTH_CONTEXT_HEADERS } from '../../../shared/runtime/auth-context.ts';
+import { DEFAULT_RETRY_AFTER_SECONDS } from '#shared/errors.ts';
+import { AUTH_CONTEXT_HEADERS } from '#shared/runtime/auth-context.ts';
 import { clientResponseOf, fnHttpHeaders } from '../fn/http-intent.ts';
 import { type CallOutcome, type FnRunner, MAX_CALL_BODY_BYTES } from '../fn/runner.ts';
 import { listen } from '../listen.ts';

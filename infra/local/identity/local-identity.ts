@@ -1,4 +1,4 @@
-import { createPool } from '../../../shared/db/pool.ts';
+import { createPool } from '#shared/db/pool.ts';
 import { loadOrCreateIdentityCredentials } from './credentials.ts';
 import { startIdentityProvider } from './provider.ts';
 import { type SeededPerson, seedPeople } from './seed.ts';

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import Provider, { interactionPolicy, type ProviderContext } from 'oidc-provider';
-import type { DbPool } from '../../../shared/db/pool.ts';
+import type { DbPool } from '#shared/db/pool.ts';
 import {
   createLocalAccount,
   EmailTakenError,
@@ -8,7 +8,7 @@ import {
   findLocalAccountByEmail,
   hashPassword,
   passwordMatches,
-} from '../../../shared/people/local-identity-accounts.ts';
+} from '#shared/people/local-identity-accounts.ts';
 import { listen } from '../listen.ts';
 import type { IdentityCredentials } from './credentials.ts';
 import { LocalMemoryAdapter } from './memory-adapter.ts';

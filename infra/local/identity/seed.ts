@@ -1,15 +1,15 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { insertOrganisation } from '../../../shared/accounts/api-key-store.ts';
-import type { DbPool } from '../../../shared/db/pool.ts';
+import { insertOrganisation } from '#shared/accounts/api-key-store.ts';
+import type { DbPool } from '#shared/db/pool.ts';
 import {
   createLocalAccount,
   findLocalAccountByEmail,
   hashPassword,
-} from '../../../shared/people/local-identity-accounts.ts';
-import { putMembership } from '../../../shared/people/membership-repository.ts';
-import type { Role } from '../../../shared/people/roles.ts';
-import { upsertUserFromIdentity } from '../../../shared/people/user-repository.ts';
+} from '#shared/people/local-identity-accounts.ts';
+import { putMembership } from '#shared/people/membership-repository.ts';
+import type { Role } from '#shared/people/roles.ts';
+import { upsertUserFromIdentity } from '#shared/people/user-repository.ts';
 
 /**
  * The seeded organisations have fixed ids, so every start (and every test) finds the same ones

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { dimensionsKey, LATENCY_BUCKETS_MS } from '../../../shared/metrics/buffer.ts';
-import { METRIC_CATALOG } from '../../../shared/metrics/metrics.ts';
-import { MAX_PUSH_BODY_BYTES, type PushBody, pushBodySchema } from '../../../shared/metrics/push-wire.ts';
+import { dimensionsKey, LATENCY_BUCKETS_MS } from '#shared/metrics/buffer.ts';
+import { METRIC_CATALOG } from '#shared/metrics/metrics.ts';
+import { MAX_PUSH_BODY_BYTES, type PushBody, pushBodySchema } from '#shared/metrics/push-wire.ts';
 import { listen } from '../listen.ts';
 import { EXPOSITION_CONTENT_TYPE, type MetricFamily, renderExposition } from './exposition.ts';
 
