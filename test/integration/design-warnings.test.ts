@@ -1,7 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { insertOrganisation } from '#shared/accounts/api-key-store.ts';
 import { DesignRegistry } from '#shared/chain/design-registry.ts';
@@ -18,20 +15,19 @@ import { presentDesign } from '../../functions/designs/present.ts';
 import { processUpload, type UploadDeps } from '../../functions/ip-upload/process-upload.ts';
 import { type LocalChain, startLocalChain } from '../../infra/local/chain.ts';
 import { deployLocalContracts } from '../../infra/local/deploy-contracts.ts';
-import { type RunningS3Server, startS3Server } from '../../infra/local/s3/server.ts';
 import { randomChunkSizes } from '../fixtures/mesh/feed.ts';
 import { cubeThreeMfWithThumbnail, threeMfWithMistypedThumbnail } from '../fixtures/mesh/generate.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { type S3TestServer, startS3TestServer } from '../support/s3-test-server.ts';
 
 const REGION = 'local-1';
 const S3_CREDENTIALS = { accessKeyId: 'WARNINGSTEST', secretAccessKey: 'design-warnings-test-secret' };
 
 describe('Design validation warnings (processUpload → designs.validation_warnings → presentDesign)', () => {
-  let dataDir: string;
   let db: TestDatabase;
   let pool: DbPool;
   let chain: LocalChain;
-  let s3: RunningS3Server;
+  let s3: S3TestServer;
   let client: ChainClient;
   let deps: UploadDeps;
   let orgId: string;
@@ -46,7 +42,6 @@ describe('Design validation warnings (processUpload → designs.validation_warni
   }
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'fc-design-warnings-'));
     db = await createTestDatabase(inject('mysqlUrl'), 'design_warnings');
     pool = createPool(db.url);
     chain = await startLocalChain();
@@ -55,8 +50,8 @@ describe('Design validation warnings (processUpload → designs.validation_warni
       chain.privateKeys.deployer,
       chain.accounts.relayer,
     );
-    s3 = await startS3Server({
-      dataDir: join(dataDir, 'objects'),
+    s3 = await startS3TestServer({
+      tempPrefix: 'fc-design-warnings-',
       ...S3_CREDENTIALS,
       region: REGION,
       namespace: 'forgecast',
@@ -70,7 +65,7 @@ describe('Design validation warnings (processUpload → designs.validation_warni
     });
     deps = {
       pool,
-      store: createS3ObjectStore({ endpoint: s3.endpoint, region: REGION, ...S3_CREDENTIALS }),
+      store: createS3ObjectStore({ endpoint: s3.server.endpoint, region: REGION, ...S3_CREDENTIALS }),
       keys: createLocalKeyWrapper(randomBytes(32)),
       chain: {
         relayer: await TxRelayer.create(pool, client),
@@ -87,7 +82,6 @@ describe('Design validation warnings (processUpload → designs.validation_warni
     await s3?.stop();
     await chain?.stop();
     await db?.drop();
-    await rm(dataDir, { recursive: true, force: true });
   });
 
   it('registers a 3MF whose thumbnail has the wrong relationship type, and shows the warning', async () => {
