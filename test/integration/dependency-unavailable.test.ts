@@ -1,4 +1,3 @@
-import net from 'node:net';
 import type { Request, Response } from 'express';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -9,17 +8,9 @@ import { httpFunction } from '#shared/runtime/function.ts';
 import { showsManifest } from '../../functions/shows/manifest.ts';
 import { FnRunner } from '../../infra/local/fn/runner.ts';
 import { startGateway } from '../../infra/local/gateway/gateway.ts';
+import { findFreePort } from '../../infra/local/mariadb.ts';
 import { bundledFunction } from '../support/bundle.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-
-/** A loopback port with nothing listening: a database that is down. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** One route that reads the database, as every grant, video read and checkout does. */
 function readingFunction(pool: DbPool) {
@@ -51,8 +42,8 @@ describe('Edge: database trouble answers 503, not 500', () => {
   });
 
   it('answers 503 problem+json with Retry-After when the database refuses connections', async () => {
-    // Prepare
-    const port = await closedPort();
+    // Prepare: a loopback port with nothing listening, a database that is down
+    const port = await findFreePort();
     const pool = createPool(`mysql://app:secret@127.0.0.1:${port}/forgecast`, { connectionLimit: 1 });
     const fn = readingFunction(pool);
 
@@ -131,7 +122,7 @@ describe('A real function while its database is down', () => {
   it('answers the public show read with 503 + Retry-After through the gateway, not 500', async () => {
     // Prepare: the bundled shows function, its database a closed port; its anonymous route, so
     // the answer comes from the function itself.
-    const port = await closedPort();
+    const port = await findFreePort();
     const runner = new FnRunner([
       bundledFunction(showsManifest.name, {
         MYSQL_URL: `mysql://forgecast:unused@127.0.0.1:${port}/forgecast`,

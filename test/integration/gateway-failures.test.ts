@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
 import http from 'node:http';
-import net from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { FnRunner } from '../../infra/local/fn/runner.ts';
 import { type RunningGateway, startGateway } from '../../infra/local/gateway/gateway.ts';
 import type { GatewayRoute } from '../../infra/local/gateway/routes.ts';
+import { findFreePort } from '../../infra/local/mariadb.ts';
 import { createOrgWithKey } from '../support/accounts.ts';
 import { bundledFunction } from '../support/bundle.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
@@ -23,15 +23,6 @@ const routes: GatewayRoute[] = [
 
 const SEVEN_MB = 7 * 1024 * 1024;
 const execFileAsync = promisify(execFile);
-
-/** A loopback port with nothing listening: the credential store is down. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 interface FetchOutcome {
   status?: number;
@@ -82,7 +73,8 @@ describe('Local API Gateway: failures a client can read', () => {
     writer = await createOrgWithKey(db.pool, ['designs:write']);
     runner = new FnRunner([probeFunction('probe'), bundledFunction('authorizer', { MYSQL_URL: db.url })]);
     gateway = await startGateway({ runner, routes, authorizerFunction: 'authorizer', authorizerCacheMs: 0 });
-    const port = await closedPort();
+    // A loopback port with nothing listening: the credential store is down.
+    const port = await findFreePort();
     storeDownRunner = new FnRunner([
       probeFunction('probe'),
       bundledFunction('authorizer', { MYSQL_URL: `mysql://forgecast:unused@127.0.0.1:${port}/forgecast` }),
