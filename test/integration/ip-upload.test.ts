@@ -1,9 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Interface } from 'ethers';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -31,13 +28,11 @@ import type { Metrics } from '#shared/metrics/metrics.ts';
 import type { ObjectStore } from '#shared/storage/object-store.ts';
 import { createS3ObjectStore } from '#shared/storage/s3-object-store.ts';
 import { ALL_BUCKETS, BUCKETS } from '../../events/buckets.ts';
-import type { ObjectStorageEvent } from '../../events/object-storage-event.ts';
 import { processUpload, type UploadDeps } from '../../functions/ip-upload/process-upload.ts';
 import { REGISTER_PURPOSE } from '../../functions/ip-upload/register-on-chain.ts';
 import { runDesignWatchdog } from '../../functions/ip-upload/watchdog.ts';
 import { type LocalChain, startLocalChain } from '../../infra/local/chain.ts';
 import { deployLocalContracts } from '../../infra/local/deploy-contracts.ts';
-import { type RunningS3Server, startS3Server } from '../../infra/local/s3/server.ts';
 import {
   cubeObjWithQuads,
   cubeThreeMf,
@@ -47,6 +42,7 @@ import {
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { binaryStlCube } from '../support/design-files.ts';
 import { type RpcProxy, startRpcProxy } from '../support/rpc-proxy.ts';
+import { type S3TestServer, startS3TestServer } from '../support/s3-test-server.ts';
 
 const REGION = 'local-1';
 const S3_CREDENTIALS = { accessKeyId: 'IPUPLOADTEST', secretAccessKey: 'ip-upload-test-secret' };
@@ -133,11 +129,11 @@ const sha256Of = (file: Buffer) => createHash('sha256').update(file).digest();
  * the local EVM chain with the DesignRegistry deployed, the local key wrapper.
  */
 describe('Function: processUpload', () => {
-  let dataDir: string;
   let db: TestDatabase;
   let pool: DbPool;
   let chain: LocalChain;
-  let s3: RunningS3Server;
+  /** Its `events` are every object event the S3 server emitted, as the event router would receive them. */
+  let s3: S3TestServer;
   let store: ObjectStore;
   let client: ChainClient;
   let registry: DesignRegistry;
@@ -146,8 +142,6 @@ describe('Function: processUpload', () => {
   let orgId: string;
   /** Another designer organisation, for what one organisation may learn of another. */
   let otherOrgId: string;
-  /** Every object event the S3 server emitted, as the event router would receive it. */
-  const objectEvents: ObjectStorageEvent[] = [];
   let stlSize = 1;
   const clients: ChainClient[] = [];
   const closers: Array<() => Promise<void>> = [];
@@ -242,7 +236,6 @@ describe('Function: processUpload', () => {
   }
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'fc-ip-upload-'));
     db = await createTestDatabase(inject('mysqlUrl'), 'ip_upload');
     // The function's own pool size: concurrency in these tests must not need a bigger one.
     pool = createPool(db.url);
@@ -252,15 +245,14 @@ describe('Function: processUpload', () => {
       chain.privateKeys.deployer,
       chain.accounts.relayer,
     );
-    s3 = await startS3Server({
-      dataDir: join(dataDir, 'objects'),
+    s3 = await startS3TestServer({
+      tempPrefix: 'fc-ip-upload-',
       ...S3_CREDENTIALS,
       region: REGION,
       namespace: 'forgecast',
       buckets: ALL_BUCKETS,
-      onObjectEvent: (event) => void objectEvents.push(event),
     });
-    store = createS3ObjectStore({ endpoint: s3.endpoint, region: REGION, ...S3_CREDENTIALS });
+    store = createS3ObjectStore({ endpoint: s3.server.endpoint, region: REGION, ...S3_CREDENTIALS });
     client = await createChainClient({
       rpcUrl: chain.rpcUrl,
       privateKey: chain.privateKeys.relayer,
@@ -289,7 +281,6 @@ describe('Function: processUpload', () => {
     await s3?.stop();
     await chain?.stop();
     await db?.drop();
-    await rm(dataDir, { recursive: true, force: true });
   });
 
   it('registers a design once when ten deliveries race for it', async () => {
@@ -770,7 +761,7 @@ describe('Function: processUpload', () => {
   describe('Consumed upload keys', () => {
     /** Delivers the S3 server's events for `key` with this eTag as the event router would. */
     async function deliverEventsFor(key: string, etag: string) {
-      const events = objectEvents.filter(
+      const events = s3.events.filter(
         (event) => event.data.resourceName === key && event.data.additionalDetails.eTag === etag,
       );
       expect(events.length).toBeGreaterThan(0);
