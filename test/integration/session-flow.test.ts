@@ -113,11 +113,11 @@ describe('Function: session (sign-in flow through the local OpenID provider)', (
   const isCallback = (location: URL) => location.pathname === '/v1/session/callback';
 
   /** Starts a sign-in and fills the provider's form; returns the callback URL the provider sent the browser to. */
-  async function reachCallback(browser: CookieBrowser, email: string, password: string, start: string) {
+  async function reachCallback(browser: CookieBrowser, who: SeededPerson, start = api('/session/login')) {
     const { response: form, url: formUrl } = await browser.follow(start);
     expect(form.status).toBe(200);
     const html = await form.text();
-    const body = new URLSearchParams({ email, password });
+    const body = new URLSearchParams({ email: who.email, password: who.password });
     const { response } = await browser.follow(
       formAction(html, formUrl),
       { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } },
@@ -136,8 +136,7 @@ describe('Function: session (sign-in flow through the local OpenID provider)', (
     const browser = new CookieBrowser();
     const callbackUrl = await reachCallback(
       browser,
-      who.email,
-      who.password,
+      who,
       api(`/session/login?returnTo=${encodeURIComponent(returnTo)}`),
     );
     const callback = await browser.fetch(callbackUrl.toString());
@@ -236,12 +235,7 @@ describe('Function: session (sign-in flow through the local OpenID provider)', (
     it('refuses a callback whose state does not match the sign-in this browser started', async () => {
       // Prepare: a second sign-in in the same browser replaces the first one's login cookie
       const browser = new CookieBrowser();
-      const callbackUrl = await reachCallback(
-        browser,
-        person('designer').email,
-        person('designer').password,
-        api('/session/login'),
-      );
+      const callbackUrl = await reachCallback(browser, person('designer'));
       await browser.fetch(api('/session/login'));
 
       // Act
@@ -255,12 +249,7 @@ describe('Function: session (sign-in flow through the local OpenID provider)', (
 
     it('refuses a callback with a tampered state', async () => {
       const browser = new CookieBrowser();
-      const callbackUrl = await reachCallback(
-        browser,
-        person('designer').email,
-        person('designer').password,
-        api('/session/login'),
-      );
+      const callbackUrl = await reachCallback(browser, person('designer'));
       callbackUrl.searchParams.set('state', 'forged-state-value');
 
       const response = await browser.fetch(callbackUrl.toString());
@@ -271,12 +260,7 @@ describe('Function: session (sign-in flow through the local OpenID provider)', (
 
     it('refuses a callback opened in another browser (no login cookie)', async () => {
       const starter = new CookieBrowser();
-      const callbackUrl = await reachCallback(
-        starter,
-        person('designer').email,
-        person('designer').password,
-        api('/session/login'),
-      );
+      const callbackUrl = await reachCallback(starter, person('designer'));
 
       const response = await new CookieBrowser().fetch(callbackUrl.toString());
 
@@ -286,12 +270,7 @@ describe('Function: session (sign-in flow through the local OpenID provider)', (
     it('refuses a code redeemed with another PKCE verifier (the provider checks it)', async () => {
       // Prepare: the stored verifier no longer matches the challenge the provider saw
       const browser = new CookieBrowser();
-      const callbackUrl = await reachCallback(
-        browser,
-        person('designer').email,
-        person('designer').password,
-        api('/session/login'),
-      );
+      const callbackUrl = await reachCallback(browser, person('designer'));
       await db.pool.query(
         "UPDATE login_attempts SET code_verifier = REPEAT('a', 43) WHERE id_hash = UNHEX(SHA2(?, 256))",
         [browser.cookie(portal, 'fc_login')?.value],
@@ -324,12 +303,7 @@ describe('Function: session (sign-in flow through the local OpenID provider)', (
 
     it('answers a replayed callback 400: the login attempt is used once', async () => {
       const browser = new CookieBrowser();
-      const callbackUrl = await reachCallback(
-        browser,
-        person('designer').email,
-        person('designer').password,
-        api('/session/login'),
-      );
+      const callbackUrl = await reachCallback(browser, person('designer'));
       const login = browser.cookie(portal, 'fc_login')?.value as string;
       expect((await browser.fetch(callbackUrl.toString())).status).toBe(302);
 
