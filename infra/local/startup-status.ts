@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen } from './listen.ts';
 
 /**
  * What the local cloud still has to do before it is ready, served on loopback for the health
@@ -32,11 +32,7 @@ export async function startStartupStatus(steps: readonly string[]): Promise<Star
       })
       .end(body);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const { port } = await listen(server, 0, '127.0.0.1', 'start-up status');
   return {
     url: `http://127.0.0.1:${port}/`,
     get ready() {
