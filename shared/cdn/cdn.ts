@@ -1,4 +1,4 @@
-import { DependencyUnavailableError } from '../errors.ts';
+import { CdnApiError, type CdnApiFailure } from './cdn-api.ts';
 
 /** Invalidates cached objects at the CDN by surrogate key (every object of a video carries one). */
 export interface CdnPurger {
@@ -7,24 +7,9 @@ export interface CdnPurger {
 }
 
 /** Why a purge failed: credentials, a request the CDN refused, or a CDN that did not answer properly. */
-export type CdnPurgeFailure = 'auth' | 'rejected' | 'unavailable';
+export type CdnPurgeFailure = CdnApiFailure;
 
-export class CdnPurgeError extends DependencyUnavailableError {
-  readonly failure: CdnPurgeFailure;
-  /** HTTP status from the CDN's API; undefined when no answer came (network, timeout). */
-  readonly httpStatus: number | undefined;
-  /** Worth trying again later (server errors, throttling, network); auth and refusals are not. */
-  readonly retryable: boolean;
-  constructor(
-    message: string,
-    details: { failure: CdnPurgeFailure; httpStatus?: number; retryable: boolean; cause?: unknown },
-  ) {
-    super(message, { cause: details.cause });
-    this.failure = details.failure;
-    this.httpStatus = details.httpStatus;
-    this.retryable = details.retryable;
-  }
-}
+export class CdnPurgeError extends CdnApiError {}
 
 /** For deployments without a CDN (and the local cloud by default): nothing is cached, nothing to purge. */
 export const noCdnPurger: CdnPurger = {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { ConfigError, DependencyUnavailableError } from '../errors.ts';
+import { ConfigError } from '../errors.ts';
 import { ID_PATTERN } from '../ids.ts';
+import { CdnApiError, callCdnApi } from './cdn-api.ts';
 import type { CdnConfig } from './cdn-from-config.ts';
 
 /**
@@ -28,23 +29,7 @@ export const noEdgeRevocationList: EdgeRevocationList = {
   },
 };
 
-export type RevocationPushFailure = 'auth' | 'rejected' | 'unavailable';
-
-export class RevocationPushError extends DependencyUnavailableError {
-  readonly failure: RevocationPushFailure;
-  readonly httpStatus: number | undefined;
-  /** Worth trying again (server errors, throttling, network); credentials and refusals are not. */
-  readonly retryable: boolean;
-  constructor(
-    message: string,
-    details: { failure: RevocationPushFailure; httpStatus?: number; retryable: boolean; cause?: unknown },
-  ) {
-    super(message, { cause: details.cause });
-    this.failure = details.failure;
-    this.httpStatus = details.httpStatus;
-    this.retryable = details.retryable;
-  }
-}
+export class RevocationPushError extends CdnApiError {}
 
 export interface FastlyRevocationListOptions {
   /** `https://api.fastly.com`, or the local edge that speaks the same API. */
@@ -81,10 +66,9 @@ export function createFastlyRevocationList(options: FastlyRevocationListOptions)
           item_value: String(Math.floor(entry.keepUntil.getTime() / 1000)),
         })),
       ];
-      let response: Response;
-      let text: string;
-      try {
-        response = await fetch(url, {
+      await callCdnApi(
+        url,
+        {
           method: 'PATCH',
           headers: {
             'Fastly-Key': options.apiToken,
@@ -92,17 +76,17 @@ export function createFastlyRevocationList(options: FastlyRevocationListOptions)
             Accept: 'application/json',
           },
           body: JSON.stringify({ items }),
-          signal: AbortSignal.timeout(timeoutMs),
-        });
-        text = await response.text();
-      } catch (cause) {
-        throw new RevocationPushError('The CDN revocation list got no answer', {
-          failure: 'unavailable',
-          retryable: true,
-          cause,
-        });
-      }
-      judge(response.status, text);
+          timeoutMs,
+        },
+        {
+          noAnswer: 'The CDN revocation list got no answer',
+          credentials: 'the revocation list credentials',
+          unavailable: 'The CDN could not update the revocation list',
+          rejected: 'The CDN rejected the revocation list update',
+          notOk: 'The CDN answered the revocation list update without status "ok"',
+        },
+        RevocationPushError,
+      );
     },
   };
 }
@@ -113,43 +97,6 @@ function assertChanges(changes: Parameters<EdgeRevocationList['apply']>[0]): voi
   }
   for (const id of [...changes.upsert.map((entry) => entry.grantId), ...changes.remove]) {
     if (!ID_PATTERN.test(id)) throw new RangeError('a grant id is a ULID');
-  }
-}
-
-function judge(status: number, body: string): void {
-  if (status === 401 || status === 403) {
-    throw new RevocationPushError(`The CDN refused the revocation list credentials (HTTP ${status})`, {
-      failure: 'auth',
-      httpStatus: status,
-      retryable: false,
-    });
-  }
-  if (status === 429 || status >= 500) {
-    throw new RevocationPushError(`The CDN could not update the revocation list (HTTP ${status})`, {
-      failure: 'unavailable',
-      httpStatus: status,
-      retryable: true,
-    });
-  }
-  if (status < 200 || status > 299) {
-    throw new RevocationPushError(`The CDN rejected the revocation list update (HTTP ${status})`, {
-      failure: 'rejected',
-      httpStatus: status,
-      retryable: false,
-    });
-  }
-  let ok = false;
-  try {
-    ok = (JSON.parse(body) as { status?: unknown }).status === 'ok';
-  } catch {
-    ok = false;
-  }
-  if (!ok) {
-    throw new RevocationPushError('The CDN answered the revocation list update without status "ok"', {
-      failure: 'unavailable',
-      httpStatus: status,
-      retryable: true,
-    });
   }
 }
 
