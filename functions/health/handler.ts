@@ -20,6 +20,8 @@ const probes = {
   queue: queueProbe(config.QUEUES.map((name) => new MySqlWorkQueue({ pool, name }))),
 };
 
+let startupDone = false;
+
 export const handler = httpFunction(() => {
   const app = createApi();
   serveApiReference(app);
@@ -29,12 +31,14 @@ export const handler = httpFunction(() => {
   });
   app.get('/health', async (_req, res) => {
     // Readiness, not only dependencies: nothing is ready before the platform's start-up is done.
-    const starting = config.STARTUP_STATUS_URL
-      ? await stillStarting(config.STARTUP_STATUS_URL, PROBE_TIMEOUT_MS)
-      : undefined;
-    if (starting) {
-      res.status(503).set('Cache-Control', 'no-store').set('Retry-After', '1').json(starting);
-      return;
+    // Start-up completes once: after the first ready answer the status endpoint is not asked again.
+    if (!startupDone && config.STARTUP_STATUS_URL) {
+      const starting = await stillStarting(config.STARTUP_STATUS_URL, PROBE_TIMEOUT_MS);
+      if (starting) {
+        res.status(503).set('Cache-Control', 'no-store').set('Retry-After', '1').json(starting);
+        return;
+      }
+      startupDone = true;
     }
     const report = await runChecks(probes, PROBE_TIMEOUT_MS);
     res
