@@ -103,6 +103,23 @@ export class DeadlineExceededError extends AppError {
   readonly title = 'The call ran out of time';
 }
 
+/**
+ * Whether `test` holds for `err` or an error in its `cause` chain (at most `maxDepth` deep): how
+ * the database and network classifiers find a client's code under the wrappers around it.
+ */
+export function anyInCauseChain(
+  err: unknown,
+  test: (error: Record<string, unknown>) => boolean,
+  maxDepth = 6,
+): boolean {
+  let current: unknown = err;
+  for (let depth = 0; depth < maxDepth && current !== null && typeof current === 'object'; depth++) {
+    if (test(current as Record<string, unknown>)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 /** Seconds a client is told to wait when a dependency gave no better estimate. */
 export const DEFAULT_RETRY_AFTER_SECONDS = 5;
 

@@ -1,3 +1,4 @@
+import { anyInCauseChain } from '../errors.ts';
 import { SOCKET_FAILURE_CODES } from '../socket-failures.ts';
 
 /**
@@ -40,16 +41,13 @@ interface MysqlLikeError {
  * constraint, bad value) is false: retrying it cannot help.
  */
 export function isDatabaseUnavailable(err: unknown): boolean {
-  let current: unknown = err;
-  for (let depth = 0; depth < 6 && current !== null && typeof current === 'object'; depth++) {
-    const { code, errno, fatal, sqlState } = current as MysqlLikeError;
+  return anyInCauseChain(err, (error) => {
+    const { code, errno, fatal, sqlState } = error as MysqlLikeError;
     if (typeof code === 'string' && CONNECTION_CODES.has(code)) return true;
     if (typeof errno === 'number' && SERVER_ERRNOS.has(errno)) return true;
     // SQLSTATE class 08 is "connection exception" in every SQL dialect.
     if (typeof sqlState === 'string' && sqlState.startsWith('08')) return true;
     // mysql2 marks errors after which the connection is unusable; none comes from a bad statement.
-    if (fatal === true) return true;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
+    return fatal === true;
+  });
 }

@@ -1,5 +1,5 @@
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
-import { AppError, DependencyUnavailableError } from '../errors.ts';
+import { AppError, anyInCauseChain, DependencyUnavailableError } from '../errors.ts';
 import { SOCKET_FAILURE_CODES } from '../socket-failures.ts';
 
 /**
@@ -18,13 +18,7 @@ const NETWORK_CODES = new Set([
 ]);
 
 function isNetworkFailure(err: unknown): boolean {
-  let current: unknown = err;
-  for (let depth = 0; depth < 6 && current !== null && typeof current === 'object'; depth++) {
-    const { code } = current as { code?: unknown };
-    if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
+  return anyInCauseChain(err, ({ code }) => typeof code === 'string' && NETWORK_CODES.has(code));
 }
 
 /**
