@@ -1,6 +1,8 @@
+import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { useT } from '../i18n.tsx';
 import { appMessages } from '../messages.ts';
+import { Button } from './button.tsx';
 import { useToast } from './toasts.tsx';
 
 const OUTCOME_SHOWN_MS = 3000;
@@ -61,5 +63,34 @@ export function SecretBox({ label, secret }: { readonly label: string; readonly 
       <code class="secret-value">{secret}</code>
       <CopyButton text={secret} label={`${t('copy')}: ${label}`} />
     </section>
+  );
+}
+
+/**
+ * The panel a page shows after the server hands over a secret once: what happened (`children`),
+ * the secret, and a Done button that puts the panel away.
+ */
+export function ShownOncePanel({
+  label,
+  secret,
+  onDone,
+  children,
+}: {
+  readonly label: string;
+  readonly secret: string;
+  readonly onDone: () => void;
+  readonly children: ComponentChildren;
+}) {
+  const t = useT(appMessages);
+  return (
+    <div class="panel">
+      {children}
+      <SecretBox label={label} secret={secret} />
+      <div class="actions">
+        <Button variant="secondary" onClick={onDone}>
+          {t('done')}
+        </Button>
+      </div>
+    </div>
   );
 }

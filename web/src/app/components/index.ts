@@ -1,6 +1,6 @@
 /** The shared components every area builds its pages from. */
 export { Button, ButtonLink } from './button.tsx';
-export { CopyButton, SecretBox } from './clipboard.tsx';
+export { CopyButton, SecretBox, ShownOncePanel } from './clipboard.tsx';
 export { ConfirmButton } from './confirm.tsx';
 export {
   EmptyState,

@@ -11,7 +11,7 @@ import {
   ErrorMessage,
   Loading,
   PageTitle,
-  SecretBox,
+  ShownOncePanel,
   StatusBadge,
   TextField,
   useToast,
@@ -125,15 +125,13 @@ export default function ApiKeys() {
       <PageTitle title={t('keysTitle')}>{t('keysTitle')}</PageTitle>
       <AdminNav />
       {created ? (
-        <div class="panel">
+        <ShownOncePanel
+          label={t('keyLabel', { name: created.name })}
+          secret={created.key}
+          onDone={() => setCreated(null)}
+        >
           <p>{t('keyIntro')}</p>
-          <SecretBox label={t('keyLabel', { name: created.name })} secret={created.key} />
-          <div class="actions">
-            <Button variant="secondary" onClick={() => setCreated(null)}>
-              {t('done')}
-            </Button>
-          </div>
-        </div>
+        </ShownOncePanel>
       ) : null}
 
       <h2>{t('createKeyHeading')}</h2>

@@ -54,7 +54,6 @@ export const messages = defineMessages({
     errorExpiryDate: 'Enter a real date.',
     keyLabel: 'API key “{name}”',
     keyIntro: 'Send it as “Authorization: Bearer <key>”. Store it in your integration’s secret store.',
-    done: 'Done',
     keysCaption: 'API keys of {organisation}',
     keysEmpty: 'Your organisation has no API key yet.',
     loadingKeys: 'Loading API keys…',
@@ -135,7 +134,6 @@ export const messages = defineMessages({
     keyLabel: 'Chiave API «{name}»',
     keyIntro:
       'Inviala come «Authorization: Bearer <chiave>». Conservala tra i segreti della tua integrazione.',
-    done: 'Fatto',
     keysCaption: 'Chiavi API di {organisation}',
     keysEmpty: 'La tua organizzazione non ha ancora chiavi API.',
     loadingKeys: 'Caricamento delle chiavi API…',

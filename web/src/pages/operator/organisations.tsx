@@ -10,8 +10,8 @@ import {
   ErrorMessage,
   Loading,
   PageTitle,
-  SecretBox,
   SelectField,
+  ShownOncePanel,
   TextField,
   useToast,
 } from '../../app/components/index.ts';
@@ -99,16 +99,14 @@ export default function Organisations() {
       <PageTitle title={t('orgsTitle')}>{t('orgsTitle')}</PageTitle>
       <OperatorNav />
       {created ? (
-        <div class="panel">
+        <ShownOncePanel
+          label={t('firstKeyLabel', { name: created.name })}
+          secret={created.apiKey.key}
+          onDone={() => setCreated(null)}
+        >
           <p>{t('createdOrg', { name: created.name, id: created.id })}</p>
           <p>{t('firstKeyIntro')}</p>
-          <SecretBox label={t('firstKeyLabel', { name: created.name })} secret={created.apiKey.key} />
-          <div class="actions">
-            <Button variant="secondary" onClick={() => setCreated(null)}>
-              {t('done')}
-            </Button>
-          </div>
-        </div>
+        </ShownOncePanel>
       ) : null}
 
       <h2>{t('createOrgHeading')}</h2>

@@ -61,7 +61,6 @@ export const messages = defineMessages({
     credentialLabel: 'Printer credential for {name}',
     credentialIntro:
       'Configure the printer with this credential: it signs in the printer’s print requests. Keep it secret.',
-    done: 'Done',
     printersCaption: 'Your organisation’s printers',
     printersEmpty: 'No printer is registered yet. Register one above to print from your licenses.',
     loadingPrinters: 'Loading printers…',
@@ -161,7 +160,6 @@ export const messages = defineMessages({
     credentialLabel: 'Credenziale della stampante {name}',
     credentialIntro:
       'Configura la stampante con questa credenziale: autentica le richieste di stampa della stampante. Tienila segreta.',
-    done: 'Fatto',
     printersCaption: 'Le stampanti della tua organizzazione',
     printersEmpty: 'Nessuna stampante registrata. Registrane una qui sopra per stampare dalle tue licenze.',
     loadingPrinters: 'Caricamento delle stampanti…',

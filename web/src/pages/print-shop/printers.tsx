@@ -13,7 +13,7 @@ import {
   ErrorMessage,
   Loading,
   PageTitle,
-  SecretBox,
+  ShownOncePanel,
   StatusBadge,
   TextAreaField,
   TextField,
@@ -187,15 +187,13 @@ export default function Printers() {
       <PageTitle title={t('printersTitle')}>{t('printersTitle')}</PageTitle>
       <ShopNav />
       {issued ? (
-        <div class="panel">
+        <ShownOncePanel
+          label={t('credentialLabel', { name: issued.name })}
+          secret={issued.credential}
+          onDone={() => setIssued(null)}
+        >
           <p>{t('credentialIntro')}</p>
-          <SecretBox label={t('credentialLabel', { name: issued.name })} secret={issued.credential} />
-          <div class="actions">
-            <Button variant="secondary" onClick={() => setIssued(null)}>
-              {t('done')}
-            </Button>
-          </div>
-        </div>
+        </ShownOncePanel>
       ) : null}
 
       <h2>{t('registerHeading')}</h2>
