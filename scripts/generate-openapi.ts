@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PROBLEM_BASE } from '#shared/errors.ts';
 import {
   buildOpenApiDocument,
   loadRouteContracts,
@@ -63,7 +64,7 @@ export function renderApiMarkdown(document: OpenApiDocument): string {
       )
       .map(
         (problem) =>
-          `| ${problem.status} | \`${problem.type.replace('https://forgecast.dev/problems/', '')}\` | ${problem.code ? `\`${problem.code}\`` : ''} | ${problem.title} |`,
+          `| ${problem.status} | \`${problem.type.replace(PROBLEM_BASE, '')}\` | ${problem.code ? `\`${problem.code}\`` : ''} | ${problem.title} |`,
       ),
     '',
     'Every operation can also answer `429 rate-limited`, `500 internal`, `502 function-failed`,',

@@ -159,7 +159,8 @@ export interface ProblemDocument {
   [extension: string]: unknown;
 }
 
-const PROBLEM_BASE = 'https://forgecast.dev/problems/';
+/** Every problem type is this URL followed by the error's slug. */
+export const PROBLEM_BASE = 'https://forgecast.dev/problems/';
 
 /** Maps any thrown value to a problem document. Unknown errors never leak their message. */
 export function toProblem(err: unknown, instance?: string): ProblemDocument {

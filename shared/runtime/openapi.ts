@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type AppError, toProblem } from '../errors.ts';
+import { type AppError, PROBLEM_BASE, toProblem } from '../errors.ts';
 import type {
   FunctionManifest,
   HttpMethod,
@@ -19,7 +19,6 @@ export const OPENAPI_VERSION = '3.1.1';
 export const API_VERSION = '1';
 /** Where ordinary routes live; root routes (`root: true`) sit at the host root. */
 export const API_PATH_PREFIX = '/v1';
-const PROBLEM_BASE = 'https://forgecast.dev/problems/';
 
 type Json = Record<string, unknown>;
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import { DEFAULT_RETRY_AFTER_SECONDS } from '#shared/errors.ts';
+import { DEFAULT_RETRY_AFTER_SECONDS, PROBLEM_BASE } from '#shared/errors.ts';
 import { AUTH_CONTEXT_HEADERS } from '#shared/runtime/auth-context.ts';
 import { clientResponseOf, fnHttpHeaders } from '../fn/http-intent.ts';
 import { type CallOutcome, type FnRunner, MAX_CALL_BODY_BYTES } from '../fn/runner.ts';
@@ -28,7 +28,6 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-const PROBLEM_BASE = 'https://forgecast.dev/problems/';
 const ALLOWED_REQUEST_HEADERS = 'authorization, content-type, idempotency-key, if-match, x-request-id';
 
 /**
