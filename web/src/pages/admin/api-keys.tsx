@@ -1,7 +1,7 @@
 /** The organisation's API keys: create with chosen scopes (the key shown once), list, revoke with a confirmation. */
 import type { TargetedSubmitEvent } from 'preact';
-import { useRef, useState } from 'preact/hooks';
-import { ApiError, api } from '../../app/api.ts';
+import { useState } from 'preact/hooks';
+import { api } from '../../app/api.ts';
 import {
   Button,
   CheckboxGroup,
@@ -16,9 +16,9 @@ import {
   TextField,
   useToast,
 } from '../../app/components/index.ts';
+import { useFormSubmission } from '../../app/form-submission.ts';
 import { useLanguage, useT } from '../../app/i18n.tsx';
 import { formatDateTime } from '../../app/language.ts';
-import { fieldErrors } from '../../app/problems.ts';
 import { useResource } from '../../app/resource.ts';
 import { useSession } from '../../app/session.tsx';
 import { type ApiKeyView, checkKeyForm, grantableScopes, keyState, sortKeys } from './access.ts';
@@ -39,27 +39,21 @@ export default function ApiKeys() {
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState<string[]>([]);
   const [expiresOn, setExpiresOn] = useState('');
-  const [errors, setErrors] = useState<Readonly<Record<string, string>>>({});
-  const [failure, setFailure] = useState<unknown>(null);
+  const { busy, failure, errors, setErrors, send, sending } = useFormSubmission();
   const [rowFailure, setRowFailure] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
   const [created, setCreated] = useState<{ name: string; key: string } | null>(null);
-  const inFlight = useRef(false);
   const now = new Date();
 
   async function create(event: TargetedSubmitEvent<HTMLFormElement>) {
     event.preventDefault();
-    if (inFlight.current) return;
+    if (sending()) return;
     const check = checkKeyForm({ name, scopes, expiresOn }, session.scopes, new Date());
     if (!check.ok) {
       setErrors(Object.fromEntries(Object.entries(check.errors).map(([field, key]) => [field, t(key)])));
       return;
     }
     setErrors({});
-    setFailure(null);
-    inFlight.current = true;
-    setBusy(true);
-    try {
+    await send(async () => {
       const answer = await api.post<{ keyId: string; key: string; scopes: string[] }>(
         '/api-keys',
         check.request,
@@ -69,13 +63,7 @@ export default function ApiKeys() {
       setScopes([]);
       setExpiresOn('');
       keys.reload();
-    } catch (error) {
-      if (error instanceof ApiError && error.problem) setErrors(fieldErrors(error.problem));
-      setFailure(error);
-    } finally {
-      inFlight.current = false;
-      setBusy(false);
-    }
+    });
   }
 
   const columns: Column<ApiKeyView>[] = [

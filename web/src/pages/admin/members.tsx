@@ -3,8 +3,8 @@
  * confirmation (the API ends that person's sessions in this organisation at once).
  */
 import type { TargetedSubmitEvent } from 'preact';
-import { useRef, useState } from 'preact/hooks';
-import { ApiError, api } from '../../app/api.ts';
+import { useState } from 'preact/hooks';
+import { api } from '../../app/api.ts';
 import {
   Button,
   type Column,
@@ -18,10 +18,10 @@ import {
   TextField,
   useToast,
 } from '../../app/components/index.ts';
+import { useFormSubmission } from '../../app/form-submission.ts';
 import { useLanguage, useT } from '../../app/i18n.tsx';
 import { formatDateTime } from '../../app/language.ts';
 import { appMessages } from '../../app/messages.ts';
-import { fieldErrors } from '../../app/problems.ts';
 import { useResource } from '../../app/resource.ts';
 import { useSession } from '../../app/session.tsx';
 import type { Role } from '../../app/session-model.ts';
@@ -96,37 +96,25 @@ export default function Members() {
   }));
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<string>('viewer');
-  const [errors, setErrors] = useState<Readonly<Record<string, string>>>({});
-  const [failure, setFailure] = useState<unknown>(null);
+  const { busy, failure, errors, setErrors, send, sending } = useFormSubmission();
   const [rowFailure, setRowFailure] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const inFlight = useRef(false);
 
   async function add(event: TargetedSubmitEvent<HTMLFormElement>) {
     event.preventDefault();
-    if (inFlight.current) return;
+    if (sending()) return;
     const check = checkMemberForm({ email, role }, session.scopes);
     if (!check.ok) {
       setErrors(Object.fromEntries(Object.entries(check.errors).map(([field, key]) => [field, t(key)])));
       return;
     }
     setErrors({});
-    setFailure(null);
-    inFlight.current = true;
-    setBusy(true);
-    try {
+    await send(async () => {
       const added = await api.post<MemberView>('/members', { email: check.email, role: check.role });
       const params = { email: added.email, role: app(`role.${added.role}`) };
       toast(added.status === 'active' ? t('addedMember', params) : t('invitedMember', params), 'success');
       setEmail('');
       members.reload();
-    } catch (error) {
-      if (error instanceof ApiError && error.problem) setErrors(fieldErrors(error.problem));
-      setFailure(error);
-    } finally {
-      inFlight.current = false;
-      setBusy(false);
-    }
+    });
   }
 
   const columns: Column<MemberView>[] = [

@@ -6,7 +6,7 @@
  */
 import type { TargetedEvent, TargetedSubmitEvent } from 'preact';
 import { useMemo, useRef, useState } from 'preact/hooks';
-import { ApiError, api, newIdempotencyKey } from '../../app/api.ts';
+import { api, newIdempotencyKey } from '../../app/api.ts';
 import {
   Button,
   ButtonLink,
@@ -22,9 +22,9 @@ import {
   TextField,
 } from '../../app/components/index.ts';
 import { useQueryValue } from '../../app/components/page-kit.tsx';
+import { useFormSubmission } from '../../app/form-submission.ts';
 import { useT } from '../../app/i18n.tsx';
 import { isMintSettled, type LicenseView, licenseState, licenseStateTone } from '../../app/license-view.ts';
-import { fieldErrors } from '../../app/problems.ts';
 import { usePolling, useResource } from '../../app/resource.ts';
 import { useSession } from '../../app/session.tsx';
 import { licensableDesignsPage } from './licensing-api.ts';
@@ -109,11 +109,8 @@ export default function MintLicense() {
     failureAllowance: '0',
     printerIds: '',
   });
-  const [errors, setErrors] = useState<Readonly<Record<string, string>>>({});
-  const [failure, setFailure] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, failure, errors, setErrors, send, sending } = useFormSubmission();
   const [minted, setMinted] = useState<LicenseView | null>(null);
-  const inFlight = useRef(false);
   const lastAttempt = useRef<MintAttempt | null>(null);
 
   const designOptions = useMemo(
@@ -137,31 +134,22 @@ export default function MintLicense() {
   async function submit(event: TargetedSubmitEvent<HTMLFormElement>) {
     event.preventDefault();
     // A second submit before the first re-render (a fast double click) must not send again.
-    if (inFlight.current) return;
+    if (sending()) return;
     const check = checkMintForm(values, new Date());
     if (!check.ok) {
       setErrors(Object.fromEntries(Object.entries(check.errors).map(([field, key]) => [field, t(key)])));
       return;
     }
     setErrors({});
-    setFailure(null);
     const attempt = keyForSubmission(lastAttempt.current, check.request, newIdempotencyKey);
     lastAttempt.current = attempt;
-    inFlight.current = true;
-    setBusy(true);
-    try {
+    await send(async () => {
       const license = await api.post<LicenseView>('/licenses', check.request, {
         idempotencyKey: attempt.key,
       });
       lastAttempt.current = null;
       setMinted(license);
-    } catch (error) {
-      if (error instanceof ApiError && error.problem) setErrors(fieldErrors(error.problem));
-      setFailure(error);
-    } finally {
-      inFlight.current = false;
-      setBusy(false);
-    }
+    });
   }
 
   if (minted) {

@@ -1,7 +1,7 @@
 /** Every organisation (newest first, Show more) and creating one with its first API key, shown once. */
 import type { TargetedSubmitEvent } from 'preact';
-import { useRef, useState } from 'preact/hooks';
-import { ApiError, api } from '../../app/api.ts';
+import { useState } from 'preact/hooks';
+import { api } from '../../app/api.ts';
 import {
   Button,
   CheckboxGroup,
@@ -16,10 +16,10 @@ import {
   useToast,
 } from '../../app/components/index.ts';
 import { ShowMore, usePagedList } from '../../app/components/page-kit.tsx';
+import { useFormSubmission } from '../../app/form-submission.ts';
 import { useLanguage, useT } from '../../app/i18n.tsx';
 import { formatDateTime } from '../../app/language.ts';
 import type { Page } from '../../app/license-view.ts';
-import { fieldErrors } from '../../app/problems.ts';
 import { API_KEY_SCOPES } from '../admin/access.ts';
 import { messages as adminMessages } from '../admin/messages.ts';
 import { messages } from './messages.ts';
@@ -49,11 +49,8 @@ export default function Organisations() {
   const [name, setName] = useState('');
   const [kind, setKind] = useState<OrgKind>('designer');
   const [scopes, setScopes] = useState<string[]>(suggestedScopes('designer'));
-  const [errors, setErrors] = useState<Readonly<Record<string, string>>>({});
-  const [failure, setFailure] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, failure, errors, setErrors, send, sending } = useFormSubmission();
   const [created, setCreated] = useState<CreatedOrganisation | null>(null);
-  const inFlight = useRef(false);
 
   const kindLabel = (value: string) =>
     (KINDS_SHOWN as readonly string[]).includes(value)
@@ -62,29 +59,20 @@ export default function Organisations() {
 
   async function create(event: TargetedSubmitEvent<HTMLFormElement>) {
     event.preventDefault();
-    if (inFlight.current) return;
+    if (sending()) return;
     const check = checkOrgForm({ name, kind, scopes });
     if (!check.ok) {
       setErrors(Object.fromEntries(Object.entries(check.errors).map(([field, key]) => [field, t(key)])));
       return;
     }
     setErrors({});
-    setFailure(null);
-    inFlight.current = true;
-    setBusy(true);
-    try {
+    await send(async () => {
       const organisation = await api.post<CreatedOrganisation>('/orgs', check.request);
       setCreated(organisation);
       toast(t('createdOrg', { name: organisation.name, id: organisation.id }), 'success');
       setName('');
       orgs.reload();
-    } catch (error) {
-      if (error instanceof ApiError && error.problem) setErrors(fieldErrors(error.problem));
-      setFailure(error);
-    } finally {
-      inFlight.current = false;
-      setBusy(false);
-    }
+    });
   }
 
   const columns: Column<OrganisationView>[] = [
