@@ -9,6 +9,7 @@ import {
   localCloudEnv,
   processesMentioning,
   spawnLocalCloud,
+  startLocalCloudMain,
 } from '../support/local-cloud-process.ts';
 
 /**
@@ -32,9 +33,7 @@ describe('npm start: every exit path stops every child', () => {
   }, CASE_TIMEOUT_MS);
 
   const startMain = (env: Record<string, string> = {}, nodeArgs: string[] = []) =>
-    spawnLocalCloud(process.execPath, [...nodeArgs, LOCAL_CLOUD_MAIN, '--data-dir', dataDir], {
-      env: localCloudEnv(env),
-    });
+    startLocalCloudMain(dataDir, env, nodeArgs);
 
   it(
     'a failed start (the gateway port is taken) stops what had started and says what to change',

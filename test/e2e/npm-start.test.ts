@@ -5,12 +5,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findFreePort } from '../../infra/local/mariadb.ts';
 import {
-  LOCAL_CLOUD_MAIN,
   type LocalCloudProcess,
   leftoversAfter,
-  localCloudEnv,
   processesMentioning,
-  spawnLocalCloud,
+  startLocalCloudMain,
 } from '../support/local-cloud-process.ts';
 
 interface HealthAnswer {
@@ -18,12 +16,6 @@ interface HealthAnswer {
   readonly body: { status?: string; starting?: string[]; checks?: Record<string, { status: string }> };
   readonly bannerPrinted: boolean;
   readonly operatorKeyExists: boolean;
-}
-
-function startPlatform(dataDir: string, env: Record<string, string> = {}): LocalCloudProcess {
-  return spawnLocalCloud(process.execPath, [LOCAL_CLOUD_MAIN, '--data-dir', dataDir], {
-    env: localCloudEnv(env),
-  });
 }
 
 async function stopPlatform(cloud: LocalCloudProcess): Promise<number | string> {
@@ -65,7 +57,7 @@ describe('npm start (the local cloud as a user runs it)', () => {
     const gatewayPort = await findFreePort();
     const gatewayUrl = `http://127.0.0.1:${gatewayPort}/v1`;
     const operatorKeyFile = join(dataDir, 'operator-key');
-    const first = startPlatform(dataDir, { GATEWAY_PORT: String(gatewayPort) });
+    const first = startLocalCloudMain(dataDir, { GATEWAY_PORT: String(gatewayPort) });
 
     // Act 1: poll health through the whole start-up.
     const answers: HealthAnswer[] = [];
@@ -140,7 +132,7 @@ describe('npm start (the local cloud as a user runs it)', () => {
     expect(await leftoversAfter(dataDir)).toEqual([]);
 
     // Data persists: the second start finds the database and keys of the first.
-    const second = startPlatform(dataDir);
+    const second = startLocalCloudMain(dataDir);
     try {
       const secondUrl = await second.ready();
       expect(second.output()).not.toContain('operator API key created');

@@ -93,6 +93,20 @@ export function spawnLocalCloud(
   };
 }
 
+/**
+ * `npm start`'s program on `dataDir` (node directly, not through npm, with `nodeArgs` before it),
+ * free ports unless `env` says otherwise.
+ */
+export function startLocalCloudMain(
+  dataDir: string,
+  env: Record<string, string> = {},
+  nodeArgs: readonly string[] = [],
+): LocalCloudProcess {
+  return spawnLocalCloud(process.execPath, [...nodeArgs, LOCAL_CLOUD_MAIN, '--data-dir', dataDir], {
+    env: localCloudEnv(env),
+  });
+}
+
 /** Pids of processes whose command line or environment names `marker` (a data folder). */
 export function processesMentioning(marker: string): { pid: number; command: string }[] {
   const found: { pid: number; command: string }[] = [];
