@@ -249,6 +249,8 @@ describe('Portal in a real browser (local cloud, seeded people)', () => {
       const credential = ((await (await registered).json()) as { credential: string }).credential;
       expect(credential).toMatch(/^fcp_/);
       await page.getByText(credential).first().waitFor();
+      // the form is empty again, the chosen key file included
+      expect(await page.getByLabel('Public key file (PEM)').inputValue()).toBe('');
       await record(page, 'printer-credential');
       await page.getByRole('button', { name: 'Done' }).click();
       await expect.poll(() => page.getByText(credential).count()).toBe(0);

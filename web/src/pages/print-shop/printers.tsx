@@ -87,6 +87,7 @@ export default function Printers() {
 
   async function register(event: TargetedSubmitEvent<HTMLFormElement>) {
     event.preventDefault();
+    const form = event.currentTarget;
     // Taken before the first await (the key check is asynchronous): a double click registers once.
     if (inFlight.current) return;
     inFlight.current = true;
@@ -111,6 +112,8 @@ export default function Printers() {
       setName('');
       setPemText('');
       setKeyCheck(null);
+      // the chosen file's name too: the form said a key was still chosen for the next printer
+      form.reset();
       printers.reload();
     } catch (error) {
       if (error instanceof ApiError && error.problem) setErrors(fieldErrors(error.problem));
