@@ -5,6 +5,7 @@
  * with the portal's origin, which is this server's.
  */
 import { type IncomingMessage, type OutgoingHttpHeaders, request, type ServerResponse } from 'node:http';
+import { PROBLEM_BASE } from '#shared/errors.ts';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) are this connection's, never forwarded. */
 const HOP_BY_HOP = new Set([
@@ -40,7 +41,7 @@ function problem(res: ServerResponse, status: number, title: string, detail: str
     return;
   }
   const body = JSON.stringify({
-    type: `https://forgecast.dev/problems/${slug}`,
+    type: PROBLEM_BASE + slug,
     title,
     status,
     detail,
