@@ -35,7 +35,7 @@ export interface SessionLookup {
 
 /**
  * How long the gateway may reuse an answer for a session cookie: removing a member or signing
- * out takes effect within this (the local gateway caches by the whole argument set).
+ * out takes effect within this (on OCI; the local gateway keeps no session-cookie answer).
  */
 export const SESSION_ANSWER_TTL_MS = 5_000;
 
