@@ -134,8 +134,27 @@ describe('Portal pages for licensors and print shops (local cloud, seeded people
   });
 
   it('names the licensed design and the organisations, not their ids', async () => {
-    // Prepare
-    const shop = await personPage('print_shop_operator', '/print-shop');
+    // Prepare: each session answer is held until the page has asked for its list (bounded), so
+    // "the list was asked before the session answer ended" depends on the app, not on which of
+    // the two answers a loaded machine happens to finish first.
+    const context = await newPersonContext(browser(), cloud().webUrl);
+    contexts.push(context);
+    const shop = await context.newPage();
+    let listAsked = false;
+    shop.on('request', (request) => {
+      if (request.isNavigationRequest()) listAsked = false;
+      if (request.url().includes('/v1/licenses?as=holder')) listAsked = true;
+    });
+    await shop.route(
+      (url) => url.pathname === '/v1/session',
+      async (route) => {
+        for (let waited = 0; !listAsked && waited < 15_000; waited += 50) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        await route.continue();
+      },
+    );
+    await signIn(shop, personWithRole(cloud().people, 'print_shop_operator'), cloud().webUrl, '/print-shop');
     const licensor = await personPage('licensing_manager', '/licensor');
 
     // Act
