@@ -34,3 +34,20 @@ export function useFormSubmission() {
 
   return { busy, failure, errors, setErrors, send, sending };
 }
+
+/**
+ * A list row's action (revoke, remove, retire): its refusal is shown above the list (`failure`)
+ * until the next action starts.
+ */
+export function useRowAction() {
+  const [failure, setFailure] = useState<unknown>(null);
+  async function run(work: () => Promise<void>): Promise<void> {
+    setFailure(null);
+    try {
+      await work();
+    } catch (error) {
+      setFailure(error);
+    }
+  }
+  return { failure, run };
+}

@@ -16,7 +16,7 @@ import {
   TextField,
   useToast,
 } from '../../app/components/index.ts';
-import { useFormSubmission } from '../../app/form-submission.ts';
+import { useFormSubmission, useRowAction } from '../../app/form-submission.ts';
 import { useLanguage, useT } from '../../app/i18n.tsx';
 import { formatDateTime } from '../../app/language.ts';
 import { useResource } from '../../app/resource.ts';
@@ -40,7 +40,7 @@ export default function ApiKeys() {
   const [scopes, setScopes] = useState<string[]>([]);
   const [expiresOn, setExpiresOn] = useState('');
   const { busy, failure, errors, setErrors, send, sending } = useFormSubmission();
-  const [rowFailure, setRowFailure] = useState<unknown>(null);
+  const { failure: rowFailure, run: runRowAction } = useRowAction();
   const [created, setCreated] = useState<{ name: string; key: string } | null>(null);
   const now = new Date();
 
@@ -91,16 +91,13 @@ export default function ApiKeys() {
           <ConfirmButton
             label={t('revoke', { name: key.name })}
             question={t('revokeQuestion', { name: key.name })}
-            onConfirm={async () => {
-              setRowFailure(null);
-              try {
+            onConfirm={() =>
+              runRowAction(async () => {
                 await api.delete(`/api-keys/${key.keyId}`);
                 toast(t('revoked', { name: key.name }), 'success');
                 keys.reload();
-              } catch (error) {
-                setRowFailure(error);
-              }
-            }}
+              })
+            }
           />
         ) : (
           '—'

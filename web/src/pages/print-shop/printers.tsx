@@ -20,6 +20,7 @@ import {
   useToast,
 } from '../../app/components/index.ts';
 import { ShowMore, usePagedList } from '../../app/components/page-kit.tsx';
+import { useRowAction } from '../../app/form-submission.ts';
 import { useLanguage, useT } from '../../app/i18n.tsx';
 import { formatDateTime } from '../../app/language.ts';
 import { type Page, shortId } from '../../app/license-view.ts';
@@ -50,7 +51,7 @@ export default function Printers() {
   const [failure, setFailure] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const [issued, setIssued] = useState<Issued | null>(null);
-  const [actionFailure, setActionFailure] = useState<unknown>(null);
+  const { failure: actionFailure, run: runRowAction } = useRowAction();
   const inFlight = useRef(false);
 
   const pemMessage = (check: PemCheck) =>
@@ -152,31 +153,25 @@ export default function Printers() {
               variant="secondary"
               label={t('rotate', { name: printer.name })}
               question={t('rotateQuestion', { name: printer.name })}
-              onConfirm={async () => {
-                setActionFailure(null);
-                try {
+              onConfirm={() =>
+                runRowAction(async () => {
                   const rotated = await api.post<{ id: string; credential: string }>(
                     `/printers/${printer.id}/credential`,
                   );
                   setIssued({ name: printer.name, credential: rotated.credential });
-                } catch (error) {
-                  setActionFailure(error);
-                }
-              }}
+                })
+              }
             />
             <ConfirmButton
               label={t('retire', { name: printer.name })}
               question={t('retireQuestion', { name: printer.name })}
-              onConfirm={async () => {
-                setActionFailure(null);
-                try {
+              onConfirm={() =>
+                runRowAction(async () => {
                   await api.delete(`/printers/${printer.id}`);
                   toast(t('retired', { name: printer.name }), 'success');
                   printers.reload();
-                } catch (error) {
-                  setActionFailure(error);
-                }
-              }}
+                })
+              }
             />
           </div>
         ) : (
