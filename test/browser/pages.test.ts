@@ -237,6 +237,8 @@ describe('Portal pages for licensors and print shops (local cloud, seeded people
     await screenshot(page, 'print-shop-licenses-it');
     await page.getByRole('link', { name: 'Stampanti' }).click();
     await page.getByRole('heading', { level: 2, name: /Registra una stampante/ }).waitFor();
+    // the list read, not its loading line, in the picture
+    await page.getByText(/Caricamento delle stampanti/).waitFor({ state: 'hidden' });
     await screenshot(page, 'printers-it');
     await checkA11y(page, 'printers-it');
   });
