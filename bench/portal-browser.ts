@@ -1,22 +1,12 @@
 import { readFile, stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, normalize, sep } from 'node:path';
+import { join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { contentTypeOf } from '../infra/local/web/static-files.ts';
 
 /** The built portal (`node scripts/build.ts` writes it). */
 export const WEB_DIST = fileURLToPath(new URL('../dist/web/', import.meta.url));
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
-  '.ico': 'image/x-icon',
-};
 
 /** A recorded API answer the bare server hands out as a static file. */
 export interface StaticAnswer {
@@ -55,10 +45,10 @@ export async function startBareStaticServer(
     try {
       if (!file.startsWith(root) || file.endsWith(sep)) throw new Error('not a file');
       body = await readFile(file);
-      type = CONTENT_TYPES[extname(file)] ?? 'application/octet-stream';
+      type = contentTypeOf(file);
     } catch {
       body = await readFile(join(root, 'index.html'));
-      type = CONTENT_TYPES['.html'] as string;
+      type = contentTypeOf('index.html');
     }
     response.writeHead(200, { 'content-type': type, 'content-length': body.length });
     response.end(body);
