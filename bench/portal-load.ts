@@ -1,4 +1,5 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { securityHeaders } from '../infra/local/web/security-headers.ts';
 import { newPersonContext, type PortalCloud, personWithRole, signIn } from '../test/support/browser.ts';
 import { median, round } from './lib/stats.ts';
 import { type StaticAnswer, startBareStaticServer } from './portal-browser.ts';
@@ -43,9 +44,12 @@ async function loadToInteractive(page: Page, url: string): Promise<Sample> {
  * Portal load to interactive for a signed-in designer, in headless Chromium with a cold HTTP cache
  * each time: through the local cloud (its web server, the /v1 proxy, gateway, session function and
  * database) ÷ the same dist/web on a bare static file server that also hands out, as static files,
- * the very API answers the cloud gave that page (so the app does the same work and only the
- * serving path differs; no request interception in the browser, which would slow the baseline).
- * Samples alternate between the two so machine load drifts evenly.
+ * the very API answers the cloud gave that page, with the same security headers the portal's
+ * files carry (so the browser and the app do the same work and only the serving path differs; no
+ * request interception in the browser, which would slow the baseline). A third setting, the bare
+ * server without those headers, reports what the headers themselves cost (report only: that is a
+ * policy's price, paid in production too, not the local cloud's). Samples rotate through the
+ * settings so machine load drifts evenly.
  */
 export async function benchPortalLoad(
   cloud: PortalCloud,
@@ -77,7 +81,8 @@ export async function benchPortalLoad(
   } finally {
     await signedIn.close();
   }
-  const bare = await startBareStaticServer(recorded);
+  const bare = await startBareStaticServer(recorded, { fileHeaders: securityHeaders([]) });
+  const bareHeaderless = await startBareStaticServer(recorded);
   const sample = async (origin: string, signedIn: boolean): Promise<Sample> => {
     const context = await browser.newContext({
       viewport: { width: 1280, height: 800 },
@@ -92,16 +97,20 @@ export async function benchPortalLoad(
   };
   const cloudSamples: Sample[] = [];
   const bareSamples: Sample[] = [];
+  const headerlessSamples: Sample[] = [];
   try {
-    // One untimed round each to warm both servers and the browser's own caches of compiled code.
+    // One untimed round each to warm the servers and the browser's own caches of compiled code.
     await sample(cloud.webUrl, true);
     await sample(bare.url, false);
+    await sample(bareHeaderless.url, false);
     for (let i = 0; i < SAMPLES; i += 1) {
       cloudSamples.push(await sample(cloud.webUrl, true));
       bareSamples.push(await sample(bare.url, false));
+      headerlessSamples.push(await sample(bareHeaderless.url, false));
     }
   } finally {
     await bare.close();
+    await bareHeaderless.close();
   }
   const throughCloud = cloudSamples.map((one) => one.interactiveMs);
   const onBareServer = bareSamples.map((one) => one.interactiveMs);
@@ -120,6 +129,11 @@ export async function benchPortalLoad(
       bareStaticServer: round(median(bareSamples.map((one) => one.apiDoneMs)), 1),
     },
     ratioOfMedians: round(cloudMs / bareMs),
+    // Report only: the same bare server without the portal's headers (COOP's process swap, CSP).
+    bareWithoutSecurityHeadersMs: {
+      median: round(median(headerlessSamples.map((one) => one.interactiveMs)), 1),
+      securityHeadersCostMs: round(bareMs - median(headerlessSamples.map((one) => one.interactiveMs)), 1),
+    },
     medianPairRatio: round(pairRatio),
     target: `<= ${TARGET_RATIO} (median pair ratio)`,
     met: pairRatio <= TARGET_RATIO,
