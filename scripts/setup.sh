@@ -3,7 +3,9 @@
 #
 # `npm start`, `npm test` and `npm run bench` run this first, so a fresh clone needs no other
 # command. Each step checks before it acts, so a ready machine costs a few milliseconds:
-#   1. Debian packages: MariaDB server (the local database), ffmpeg (the transcoder) and
+#   1. Debian packages: MariaDB server (the local database), ffmpeg (the transcoder and the live
+#      ladder), nginx-light with the RTMP and stream modules plus openssl (the live ingest worker:
+#      RTMP, and RTMPS terminated by nginx with a certificate made at start-up) and
 #      util-linux's setpriv (children that die with the local cloud);
 #      with --test, Chromium for the browser tests; with --bench, Chromium and wrk (a Node load
 #      generator would eat the core it measures).
@@ -38,6 +40,11 @@ fail() {
 missing=()
 command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || missing+=(mariadb-server)
 command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
+# The live ingest worker's nginx: Debian's light build and the two dynamic modules it loads.
+[ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+[ -f /usr/lib/nginx/modules/ngx_rtmp_module.so ] || missing+=(libnginx-mod-rtmp)
+[ -f /usr/lib/nginx/modules/ngx_stream_module.so ] || missing+=(libnginx-mod-stream)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 # setpriv --pdeathsig: the kernel stops the local cloud's children when its main process dies.
 command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
 if [ "$with_bench" -eq 1 ]; then command -v wrk >/dev/null 2>&1 || missing+=(wrk); fi
