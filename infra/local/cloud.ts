@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +9,7 @@ import { ALL_BUCKETS, BUCKETS } from '../../events/buckets.ts';
 import { rulesFromManifests } from '../../events/rules.ts';
 import { AUTHORIZER_FUNCTION, catalog } from '../../functions/index.ts';
 import { transcoderConfigKeys } from '../../workers/transcoder/config.ts';
+import { ensureLiveIngestKey } from './bootstrap.ts';
 import { gatewayRoutes, runnerFunctions } from './catalog-runtime.ts';
 import { LOCAL_CHAIN_ID, startLocalChain } from './chain.ts';
 import { LOCAL_CLOUD_MARKER } from './child-processes.ts';
@@ -19,6 +21,13 @@ import { deadLettersToDatabase, EventRouter } from './event-router.ts';
 import { FnRunner } from './fn/runner.ts';
 import { startGateway } from './gateway/gateway.ts';
 import { type RunningLocalIdentity, startLocalIdentity } from './identity/local-identity.ts';
+import {
+  choosePorts,
+  LIVE_INGEST_ENTRY,
+  type LiveIngestPorts,
+  LiveIngestWorker,
+  liveIngestUrls,
+} from './live-ingest-worker.ts';
 import { startMariaDb } from './mariadb.ts';
 import { type RunningMetricsCollector, startMetricsCollector } from './metrics/collector.ts';
 import { startPoolControl } from './pool-control.ts';
@@ -70,6 +79,15 @@ export interface LocalCloudOptions {
     readonly max?: number;
     readonly env?: Readonly<Record<string, string>>;
   };
+  /**
+   * The live ingest worker (RTMP, RTMPS, WHIP): on unless `enabled: false`; ports 0 (the default)
+   * are chosen free. Extra env for tests.
+   */
+  readonly liveIngest?: {
+    readonly enabled?: boolean;
+    readonly ports?: Partial<LiveIngestPorts>;
+    readonly env?: Readonly<Record<string, string>>;
+  };
   /** Use this MySQL/MariaDB instead of starting one (MYSQL_URL). */
   readonly mysqlUrl?: string;
   /** Use this JSON-RPC endpoint instead of the embedded chain (CHAIN_RPC_URL, CHAIN_DEPLOYER_KEY, CHAIN_RELAYER_KEY). */
@@ -115,6 +133,8 @@ export interface LocalCloud {
   readonly events: EventRouter;
   readonly scheduler: Scheduler;
   readonly transcoders: TranscoderPool;
+  /** The live ingest agent and its publisher URLs (undefined when `liveIngest.enabled` is false). */
+  readonly liveIngest: LiveIngestWorker | undefined;
   /** The local stand-in for OCI Monitoring: `metricsUrl` serves Prometheus text. */
   readonly metrics: RunningMetricsCollector;
   readonly contracts: Readonly<Record<string, string>>;
@@ -272,8 +292,20 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     });
     stops.push(identity.close);
 
+    // Chosen now: live-streams hands these URLs to creators, and the agent starts after the gateway.
+    const liveIngestEnabled = options.liveIngest?.enabled ?? true;
+    const livePorts = await choosePorts({
+      rtmp: options.liveIngest?.ports?.rtmp ?? 0,
+      rtmps: options.liveIngest?.ports?.rtmps ?? 0,
+      whip: options.liveIngest?.ports?.whip ?? 0,
+    });
+    const liveUrls = liveIngestUrls(livePorts);
+
     const platformEnv: Record<string, string> = {
       ...identity.functionEnv,
+      LIVE_RTMP_URL: liveUrls.rtmp,
+      LIVE_RTMPS_URL: liveUrls.rtmps,
+      LIVE_WHIP_URL: liveUrls.whip,
       MYSQL_URL: mysqlUrl,
       S3_ENDPOINT: s3.endpoint,
       S3_REGION: LOCAL_REGION,
@@ -401,6 +433,46 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
 
     stops.push(() => transcoders.stop());
     transcoders.start();
+
+    let liveIngest: LiveIngestWorker | undefined;
+    if (liveIngestEnabled && !existsSync(LIVE_INGEST_ENTRY)) {
+      log('cloud', {
+        level: 'warn',
+        msg: `live ingest is off: no agent at ${LIVE_INGEST_ENTRY} (node scripts/build.ts builds it)`,
+      });
+    } else if (liveIngestEnabled) {
+      checkpoint();
+      const ingestKey = await ensureLiveIngestKey(mysqlUrl, dataDir);
+      const workDir = join(dataDir, 'live-ingest');
+      await mkdir(workDir, { recursive: true });
+      // Only what the agent needs: storage for the media bucket and its machine key, no database.
+      const agentEnv: Record<string, string> = {
+        LIVE_INGEST_API_URL: gateway.url,
+        LIVE_INGEST_API_KEY: ingestKey.plaintext,
+        S3_ENDPOINT: s3.endpoint,
+        S3_REGION: LOCAL_REGION,
+        S3_ACCESS_KEY_ID: credentials.s3AccessKeyId,
+        S3_SECRET_ACCESS_KEY: credentials.s3SecretAccessKey,
+        MEDIA_BUCKET: BUCKETS.media,
+        WORKER_ID: 'live-ingest-1',
+        LIVE_PUBLIC_HOST: '127.0.0.1',
+        WORK_DIR: workDir,
+        LOG_LEVEL: options.logLevel ?? 'info',
+        TZ: 'UTC',
+        ...(process.env.PATH ? { PATH: process.env.PATH } : {}),
+        ...metricsEnv,
+        ...processMarker,
+        ...(options.liveIngest?.env ?? {}),
+      };
+      const worker = new LiveIngestWorker({
+        ports: livePorts,
+        env: agentEnv,
+        log: (line) => log('live-ingest', line),
+      });
+      stops.push(() => worker.stop());
+      await worker.start();
+      liveIngest = worker;
+    }
     startup.done('gateway');
 
     return {
@@ -417,6 +489,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       events,
       scheduler,
       transcoders,
+      liveIngest,
       metrics,
       contracts: { ...contracts },
       startup,

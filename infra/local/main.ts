@@ -40,6 +40,9 @@ const DEFAULT_PORTS = {
   METRICS_PORT: 9464,
   WEB_PORT: 8082,
   IDP_PORT: 8083,
+  LIVE_RTMP_PORT: 1935,
+  LIVE_RTMPS_PORT: 1936,
+  LIVE_WHIP_PORT: 8084,
 } as const;
 const fixedPort = (name: keyof typeof DEFAULT_PORTS) => port(name, DEFAULT_PORTS[name]);
 const verbose = values.verbose || process.env.LOG_LEVEL === 'debug';
@@ -126,6 +129,13 @@ try {
       min: port('TRANSCODER_MIN_WORKERS', port('TRANSCODER_WORKERS', 1)),
       max: port('TRANSCODER_MAX_WORKERS', port('TRANSCODER_WORKERS', 1)),
     },
+    liveIngest: {
+      ports: {
+        rtmp: fixedPort('LIVE_RTMP_PORT'),
+        rtmps: fixedPort('LIVE_RTMPS_PORT'),
+        whip: fixedPort('LIVE_WHIP_PORT'),
+      },
+    },
     ...(process.env.MYSQL_URL ? { mysqlUrl: process.env.MYSQL_URL } : {}),
     ...(process.env.CHAIN_RPC_URL
       ? {
@@ -163,6 +173,7 @@ forgecast is ready in ${Math.round(performance.now() - started)} ms
   CDN edge         ${running.edgeUrl}          (HLS behind tokens; playback URLs come from GET /v1/videos/{id})
   Stripe (local)   ${running.stripe.url}         (Checkout Sessions and refunds; webhooks signed to /v1/webhooks/stripe)
   metrics          ${running.metrics.metricsUrl}  (Prometheus text; infra/local/grafana/ has a scrape config and a dashboard)
+${liveBanner(running)}
   transcoders      ${running.transcoders.workers.length} worker process(es) (TRANSCODER_WORKERS; the scaler keeps TRANSCODER_MIN_WORKERS..TRANSCODER_MAX_WORKERS)
   chain JSON-RPC   ${running.chainRpcUrl}
   database         ${running.mysqlUrl.replace(/\/\/[^@]*@/, '//…@')}
@@ -190,6 +201,17 @@ console.log(`\n${stopReason}: stopping…`);
 await cloud?.stop();
 console.log(exitCode === 0 ? 'stopped cleanly' : 'stopped');
 process.exit(exitCode);
+
+/** Where creators publish: OBS takes the RTMP(S) URL plus the stream key as the stream name. */
+function liveBanner(running: LocalCloud): string {
+  if (!running.liveIngest) return '  live ingest      off';
+  const urls = running.liveIngest.urls;
+  return [
+    `  live RTMP        ${urls.rtmp}     (OBS: server URL; the stream key from POST /v1/live-streams is the stream name)`,
+    `  live RTMPS       ${urls.rtmps}    (TLS with a certificate made at start; OBS needs it trusted)`,
+    `  live WHIP        ${urls.whip}     (browsers: POST an SDP offer with Authorization: Bearer <stream key>)`,
+  ].join('\n');
+}
 
 /** Why the start failed, in words that say what to change. */
 function startFailure(err: unknown): string {

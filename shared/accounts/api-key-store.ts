@@ -126,10 +126,16 @@ export async function listApiKeys(
 }
 
 /**
- * The first organisation of a deployment: kind `operator`, with one all-scopes API key named
- * `bootstrap`. Returns the key, whose plaintext exists only in the caller's hands from here on.
+ * An organisation of kind `operator` with one API key named `bootstrap`: the first organisation
+ * of a deployment (every scope), or a platform machine such as the live ingest workers (only the
+ * scopes they call with). Returns the key, whose plaintext exists only in the caller's hands from
+ * here on.
  */
-export async function insertOperatorWithKey(db: Queryable, name: string): Promise<IssuedKey> {
+export async function insertOperatorWithKey(
+  db: Queryable,
+  name: string,
+  scopes: readonly string[] = SCOPES,
+): Promise<IssuedKey> {
   const orgId = newId();
   const key = issueApiKey();
   await insertOrganisation(db, { id: orgId, name, kind: 'operator' });
@@ -138,7 +144,7 @@ export async function insertOperatorWithKey(db: Queryable, name: string): Promis
     orgId,
     name: 'bootstrap',
     secretHash: key.secretHash,
-    scopes: SCOPES,
+    scopes,
   });
   return key;
 }
