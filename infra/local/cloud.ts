@@ -88,6 +88,8 @@ export interface LocalCloudOptions {
     readonly ports?: Partial<LiveIngestPorts>;
     readonly env?: Readonly<Record<string, string>>;
   };
+  /** Config values for every function on top of the platform's (tests: short token lifetimes). */
+  readonly functionEnv?: Readonly<Record<string, string>>;
   /** Use this MySQL/MariaDB instead of starting one (MYSQL_URL). */
   readonly mysqlUrl?: string;
   /** Use this JSON-RPC endpoint instead of the embedded chain (CHAIN_RPC_URL, CHAIN_DEPLOYER_KEY, CHAIN_RELAYER_KEY). */
@@ -349,6 +351,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       LOG_LEVEL: options.logLevel ?? 'info',
       TZ: 'UTC',
       STARTUP_STATUS_URL: startup.url,
+      ...options.functionEnv,
     };
     // Not config: marks every process of this cloud, so leftovers of its data folder can be found.
     const processMarker = { [LOCAL_CLOUD_MARKER]: dataDir };
