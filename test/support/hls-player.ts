@@ -27,6 +27,8 @@ window.player = {
   state,
   frames: () => (video.getVideoPlaybackQuality ? video.getVideoPlaybackQuality().totalVideoFrames : 0),
   latency: () => (hls.latency ?? null),
+  // Wall clock minus the program date-time being shown: glass-to-glass from the ingest's clock.
+  behindLive: () => (hls.playingDate ? Date.now() - hls.playingDate.getTime() : null),
   currentTime: () => video.currentTime,
   renew: (url) => { state.token = tokenOf(url); },
 };
@@ -92,13 +94,15 @@ export interface PlayerReading {
   readonly frames: number;
   readonly currentTime: number;
   readonly latency: number | null;
+  /** ms between now and the program date-time of the frame on screen (null before PDT is known). */
+  readonly behindLiveMs: number | null;
   readonly errors: readonly string[];
   readonly fatal: string | null;
 }
 
 export async function readPlayer(page: Page): Promise<PlayerReading> {
   return page.evaluate<PlayerReading>(
-    '({ frames: window.player.frames(), currentTime: window.player.currentTime(), latency: window.player.latency(), errors: window.player.state.errors.slice(-10), fatal: window.player.state.fatal })',
+    '({ frames: window.player.frames(), currentTime: window.player.currentTime(), latency: window.player.latency(), behindLiveMs: window.player.behindLive(), errors: window.player.state.errors.slice(-10), fatal: window.player.state.fatal })',
   );
 }
 

@@ -120,3 +120,106 @@ export function mapUris(playlist: string, base: string): string[] {
     (match) => new URL(match[1] ?? '', base).href,
   );
 }
+
+/** A stream as `live-streams` answers it (the key only on create and rotate). */
+export interface LiveStreamAnswer {
+  readonly id: string;
+  readonly assetId: string;
+  readonly status: string;
+  readonly streamKey?: string;
+  readonly ingest: { readonly rtmp: string; readonly rtmps: string; readonly whip: string };
+}
+
+/** Calls the API as a client: `call(key, 'POST', '/shows', body)` against a gateway base URL. */
+export function apiClient(gatewayUrl: string) {
+  return (key: string | undefined, method: string, path: string, body?: unknown) =>
+    fetch(`${gatewayUrl}${path}`, {
+      method,
+      headers: {
+        ...(key ? { authorization: `Bearer ${key}` } : {}),
+        'content-type': 'application/json',
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+}
+
+export interface LiveShow {
+  readonly creator: string;
+  readonly viewer: string;
+  readonly showId: string;
+  readonly stream: LiveStreamAnswer;
+  readonly streamKey: string;
+  /** The stream as its creator reads it now. */
+  read(): Promise<LiveStreamAnswer>;
+  /** The viewer pays for one seat through the local Stripe page; resolves once the ticket is issued. */
+  buyTicket(): Promise<void>;
+  /** POST /shows/{id}/playback as the viewer. */
+  playback(): Promise<Response>;
+}
+
+/**
+ * A creator organisation, a viewer organisation, a show on sale and a live stream for it, made
+ * through the API with the operator key; the viewer buys through the local Stripe server.
+ */
+export async function createLiveShow(
+  gatewayUrl: string,
+  operatorKey: string,
+  options: { reconnectWindowSeconds?: number; title?: string } = {},
+): Promise<LiveShow> {
+  const call = apiClient(gatewayUrl);
+  const org = async (kind: string, scopes: string[]) => {
+    const response = await call(operatorKey, 'POST', '/orgs', { name: `${kind} org`, kind, scopes });
+    if (response.status !== 201)
+      throw new Error(`POST /orgs answered ${response.status}: ${await response.text()}`);
+    return ((await response.json()) as { apiKey: { key: string } }).apiKey.key;
+  };
+  const creator = await org('creator', ['videos:write', 'videos:read', 'shows:write']);
+  const viewer = await org('viewer', ['tickets:buy', 'tickets:read']);
+  const title = options.title ?? 'Live night';
+  const showResponse = await call(creator, 'POST', '/shows', {
+    title,
+    startsAt: new Date(Date.now() + 3_600_000).toISOString(),
+    capacity: 5,
+    price: { amount: 900, currency: 'eur' },
+  });
+  if (showResponse.status !== 201) throw new Error(`POST /shows answered ${showResponse.status}`);
+  const showId = ((await showResponse.json()) as { id: string }).id;
+  const created = await call(creator, 'POST', '/live-streams', {
+    title,
+    showId,
+    ...(options.reconnectWindowSeconds === undefined
+      ? {}
+      : { reconnectWindowSeconds: options.reconnectWindowSeconds }),
+  });
+  if (created.status !== 201)
+    throw new Error(`POST /live-streams answered ${created.status}: ${await created.text()}`);
+  const stream = (await created.json()) as LiveStreamAnswer;
+  return {
+    creator,
+    viewer,
+    showId,
+    stream,
+    streamKey: stream.streamKey ?? '',
+    read: async () =>
+      (await (await call(creator, 'GET', `/live-streams/${stream.id}`)).json()) as LiveStreamAnswer,
+    buyTicket: async () => {
+      const checkout = await call(viewer, 'POST', `/shows/${showId}/checkout`, { quantity: 1 });
+      if (checkout.status !== 201) throw new Error(`checkout answered ${checkout.status}`);
+      const order = (await checkout.json()) as { checkoutUrl: string };
+      const paid = await fetch(order.checkoutUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'choice=pay',
+        redirect: 'manual',
+      });
+      if (paid.status !== 303) throw new Error(`the local Stripe pay page answered ${paid.status}`);
+      await until(
+        async () => (await (await call(viewer, 'GET', '/tickets')).json()) as { items: unknown[] },
+        (page) => page.items.length > 0,
+        60_000,
+        'the ticket',
+      );
+    },
+    playback: () => call(viewer, 'POST', `/shows/${showId}/playback`),
+  };
+}
