@@ -6,6 +6,7 @@ import { benchHotPath } from './hot-path.ts';
 import { benchCloud } from './lib/local-cloud.ts';
 import { benchLicenseGas } from './license-gas.ts';
 import { benchLicenseMint } from './license-mint.ts';
+import { benchLiveGlassToGlass } from './live-glass.ts';
 import { benchMetricsOverhead } from './metrics-overhead.ts';
 import { benchPortalLoad } from './portal-load.ts';
 import { benchPortalSignIn } from './portal-sign-in.ts';
@@ -16,7 +17,7 @@ import { benchVaultSeal } from './vault-seal.ts';
 import { benchWebSize } from './web-size.ts';
 
 /**
- * `npm run bench [cold-start|cold-start-secrets|hot-path|metrics-overhead|vault-seal|license-gas|print-authorize|stripe-webhook|license-mint|transcode-ladder|portal|web-size]`: each figure is printed beside a baseline measured in
+ * `npm run bench [cold-start|cold-start-secrets|hot-path|metrics-overhead|vault-seal|license-gas|print-authorize|stripe-webhook|license-mint|transcode-ladder|portal|web-size|live-glass]`: each figure is printed beside a baseline measured in
  * the same run, because these machines are small and shared and absolute numbers drift.
  */
 const only = process.argv[2];
@@ -74,6 +75,19 @@ if (!only || only === 'portal') {
   } finally {
     await browser.close();
     await portal.stop();
+  }
+  if (only) process.exit(0);
+}
+if (!only || only === 'live-glass') {
+  // A cloud of its own with the live ingest worker, and a player in headless Chromium.
+  const live = await benchCloud();
+  const browser = await launchChromium();
+  try {
+    console.log('\n# Live glass-to-glass over RTMP: encoder → ingest → ladder → edge → hls.js in Chromium');
+    console.log(JSON.stringify(await benchLiveGlassToGlass(live.cloud, live.dataDir, browser), null, 2));
+  } finally {
+    await browser.close();
+    await live.close();
   }
   if (only) process.exit(0);
 }
