@@ -11,7 +11,16 @@ const edgeUrl = z.object({ url: z.string(), expiresAt: instant });
 export const videoResponse = z.object({
   id: z.string(),
   title: z.string(),
-  status: z.enum(['awaiting_upload', 'uploaded', 'queued', 'transcoding', 'packaging', 'ready', 'failed']),
+  status: z.enum([
+    'awaiting_upload',
+    'uploaded',
+    'queued',
+    'transcoding',
+    'packaging',
+    'ready',
+    'failed',
+    'live',
+  ]),
   progressPercent: z.number().nullable().describe('While transcoding: 0–100; otherwise null'),
   attempt: z.number().int(),
   failure: z.object({ code: z.string(), reason: z.string() }).nullable(),

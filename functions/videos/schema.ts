@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ID_PATTERN } from '../../shared/ids.ts';
-import { MAX_VIDEO_BYTES, VIDEO_CONTENT_TYPES } from '../../shared/video/video.ts';
+import { ID_PATTERN } from '#shared/ids.ts';
+import { MAX_VIDEO_BYTES, VIDEO_CONTENT_TYPES } from '#shared/video/video.ts';
 
 const STATUSES = [
   'awaiting_upload',
@@ -10,6 +10,8 @@ const STATUSES = [
   'packaging',
   'ready',
   'failed',
+  // a live stream's recording, until the stream ends and it becomes video on demand
+  'live',
 ] as const;
 
 export const createVideoSchema = z.strictObject({
