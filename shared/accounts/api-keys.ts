@@ -48,6 +48,12 @@ export const SCOPES = [
   'shows:write',
   'tickets:read',
   'tickets:buy',
+  /**
+   * The live ingest agent's machine credential (functions/live-ingest): it presents stream keys of
+   * every organisation, so no role or organisation kind holds it; only `admin` (the operator) can
+   * grant it. `admin` itself does not open the ingest routes.
+   */
+  'live:ingest',
   'admin',
 ] as const;
 export type Scope = (typeof SCOPES)[number];

@@ -111,3 +111,33 @@ function toAvailability(row: RowDataPacket): ShowAvailability {
   const seatsHeld = Number(row.seats_held);
   return { ...show, seatsHeld, seatsAvailable: seatsLeft(show, seatsHeld) };
 }
+
+export type ShowVideoLink =
+  | { readonly outcome: 'linked' }
+  /** No such show, or another organisation's (existence is not disclosed). */
+  | { readonly outcome: 'missing' }
+  | { readonly outcome: 'has-video'; readonly videoId: string }
+  | { readonly outcome: 'cancelled' };
+
+/**
+ * Makes `videoId` the show's video (a live stream's asset, created in the same transaction), once:
+ * a show that already has a video keeps it. The show row is locked like a sale locks it.
+ */
+export async function linkShowVideo(
+  connection: DbConnection,
+  link: { showId: string; orgId: string; videoId: string },
+): Promise<ShowVideoLink> {
+  const [rows] = await connection.query<RowDataPacket[]>(
+    'SELECT org_id, video_id, status FROM shows WHERE id = ? FOR UPDATE',
+    [link.showId],
+  );
+  const row = rows[0];
+  if (!row || row.org_id !== link.orgId) return { outcome: 'missing' };
+  if (row.video_id !== null) return { outcome: 'has-video', videoId: String(row.video_id) };
+  if (row.status === 'cancelled') return { outcome: 'cancelled' };
+  await connection.query('UPDATE shows SET video_id = ? WHERE id = ? AND video_id IS NULL', [
+    link.videoId,
+    link.showId,
+  ]);
+  return { outcome: 'linked' };
+}

@@ -5,11 +5,13 @@ import { ID_PATTERN } from '../ids.ts';
 export const TRANSCODE_QUEUE = 'transcode';
 
 /**
- * One message on the transcode queue. It names the exact source object (eTag) it was made for,
- * so a worker can tell a job for a source that has since changed.
+ * An uploaded source to transcode. It names the exact source object (eTag) it was made for, so a
+ * worker can tell a job for a source that has since changed. `kind` came later: messages without
+ * it (every message written before live streams) are upload jobs.
  */
 export const transcodeJobSchema = z.object({
   version: z.literal(1),
+  kind: z.literal('upload').optional(),
   assetId: z.string().regex(ID_PATTERN),
   sourceBucket: z.string().min(1),
   sourceKey: z.string().min(1),
@@ -19,3 +21,31 @@ export const transcodeJobSchema = z.object({
 });
 
 export type TranscodeJob = z.infer<typeof transcodeJobSchema>;
+
+/**
+ * A finished live stream's recording to remux into the asset's VOD layout: sessions 1..`sessions`
+ * under `videos/<assetId>/live/s<k>/` (a session that stored nothing has no folder). Put exactly
+ * once per stream by whoever finalises it (shared/live).
+ */
+export const liveRecordingJobSchema = z.object({
+  version: z.literal(1),
+  kind: z.literal('live-recording'),
+  assetId: z.string().regex(ID_PATTERN),
+  streamId: z.string().regex(ID_PATTERN),
+  sessions: z.number().int().positive(),
+  enqueuedAt: z.string(),
+});
+
+export type LiveRecordingJob = z.infer<typeof liveRecordingJobSchema>;
+
+/**
+ * Anything on the transcode queue, told apart by `kind` (absent = `upload`). Workers parse with
+ * this; producers build one member's schema.
+ */
+export const transcodeQueueMessageSchema = z.union([liveRecordingJobSchema, transcodeJobSchema]);
+
+export type TranscodeQueueMessage = z.infer<typeof transcodeQueueMessageSchema>;
+
+export function isLiveRecordingJob(message: TranscodeQueueMessage): message is LiveRecordingJob {
+  return message.kind === 'live-recording';
+}

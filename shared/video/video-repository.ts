@@ -6,7 +6,7 @@ import type { PublishedRendition, VideoAsset } from './video.ts';
 
 type Queryable = DbPool | DbConnection;
 
-const COLUMNS = `id, org_id, title, content_type, declared_bytes, status, failure_code, failure_reason,
+const COLUMNS = `id, org_id, title, content_type, declared_bytes, status, origin, failure_code, failure_reason,
   source_key, source_etag, source_bytes, job_message_id, attempt, worker_id, progress_percent, last_error,
   mode, duration_seconds, source_width, source_height, media_prefix, renditions, poster_key, created_at,
   uploaded_at, queued_at, started_at, progress_at, finished_at`;
@@ -20,6 +20,44 @@ export async function insertVideo(
      VALUES (?, ?, ?, ?, ?, 'awaiting_upload', ?)`,
     [video.id, video.orgId, video.title, video.contentType, video.declaredBytes, rawVideoKey(video.id)],
   );
+}
+
+/** Object name recorded as a live asset's `source_key`; nothing is ever read there. */
+export function liveSourceKey(assetId: string): string {
+  return `live/${assetId}`;
+}
+
+/**
+ * A live stream's asset (shared/live creates it with the stream, in its transaction): origin
+ * `live`, status `live` until the stream is finalised. It has no source object, so the upload
+ * machinery (dispatch, its upkeep) never touches it.
+ */
+export async function insertLiveVideo(
+  db: Queryable,
+  video: { id: string; orgId: string; title: string },
+): Promise<void> {
+  await db.query(
+    `INSERT INTO video_assets (id, org_id, title, content_type, declared_bytes, status, origin, source_key)
+     VALUES (?, ?, ?, 'video/mp4', 0, 'live', 'live', ?)`,
+    [video.id, video.orgId, video.title, liveSourceKey(video.id)],
+  );
+}
+
+/**
+ * The live stream ended with a recording: its job is on the queue (`messageId`). Only from `live`,
+ * so finalising twice cannot queue the asset twice.
+ */
+export async function recordLiveRecordingQueued(
+  connection: DbConnection,
+  id: string,
+  messageId: string,
+): Promise<boolean> {
+  const [result] = await connection.query<ResultSetHeader>(
+    `UPDATE video_assets SET status = 'queued', job_message_id = ?, queued_at = NOW(3), progress_at = NOW(3)
+      WHERE id = ? AND origin = 'live' AND status = 'live'`,
+    [messageId, id],
+  );
+  return result.affectedRows === 1;
 }
 
 export async function findVideo(db: Queryable, id: string, lock = false): Promise<VideoAsset | undefined> {
@@ -127,6 +165,31 @@ export async function claimAttempt(
   const video = await findVideo(db, id);
   if (!video) return { outcome: 'missing' };
   if (video.sourceEtag !== claim.sourceEtag) return { outcome: 'stale_source' };
+  if (video.status === 'transcoding') return { outcome: 'busy', workerId: video.workerId };
+  return { outcome: 'finished', status: video.status };
+}
+
+/**
+ * claimAttempt for a live recording (origin `live`: no source object, so no eTag to match). A
+ * job for a stream that was never finalised (`live`) or already published claims nothing.
+ */
+export async function claimLiveAttempt(
+  db: Queryable,
+  id: string,
+  claim: { workerId: string; staleSeconds: number },
+): Promise<AttemptClaim> {
+  const [result] = await db.query<ResultSetHeader>(
+    `UPDATE video_assets
+        SET status = 'transcoding', attempt = LAST_INSERT_ID(attempt + 1), worker_id = ?, progress_percent = 0,
+            started_at = NOW(3), progress_at = NOW(3)
+      WHERE id = ? AND origin = 'live'
+        AND (status = 'queued'
+             OR (status = 'transcoding' AND progress_at < NOW(3) - INTERVAL ? SECOND))`,
+    [claim.workerId, id, claim.staleSeconds],
+  );
+  if (result.affectedRows === 1) return { outcome: 'claimed', attempt: Number(result.insertId) };
+  const video = await findVideo(db, id);
+  if (video?.origin !== 'live') return { outcome: 'missing' };
   if (video.status === 'transcoding') return { outcome: 'busy', workerId: video.workerId };
   return { outcome: 'finished', status: video.status };
 }
@@ -274,6 +337,7 @@ function toVideo(row: RowDataPacket): VideoAsset {
     contentType: row.content_type,
     declaredBytes: Number(row.declared_bytes),
     status: row.status,
+    origin: row.origin,
     failure: row.failure_code ? { code: row.failure_code, reason: row.failure_reason ?? '' } : null,
     sourceKey: row.source_key,
     sourceEtag: row.source_etag,

@@ -7,7 +7,12 @@ export type VideoStatus =
   | 'transcoding'
   | 'packaging'
   | 'ready'
-  | 'failed';
+  | 'failed'
+  /** A live stream's asset while the stream is not finalised (shared/live); then `queued` or `failed`. */
+  | 'live';
+
+/** Where an asset's media comes from: an uploaded file, or a live stream's recording. */
+export type VideoOrigin = 'upload' | 'live';
 
 /** Containers a creator may upload; the presigned URL binds the declared content type. */
 export const VIDEO_CONTENT_TYPES = [
@@ -30,6 +35,7 @@ export interface VideoAsset {
   readonly contentType: string;
   readonly declaredBytes: number;
   readonly status: VideoStatus;
+  readonly origin: VideoOrigin;
   readonly failure: { readonly code: string; readonly reason: string } | null;
   readonly sourceKey: string;
   readonly sourceEtag: string | null;
@@ -69,4 +75,6 @@ export const VIDEO_FAILURES = {
   sourceReplaced: 'source_replaced',
   gaveUp: 'transcode_gave_up',
   packagingRejected: 'packaging_rejected',
+  /** A live stream ended without a single stored segment: there is nothing to make a VOD of. */
+  noRecording: 'no_recording',
 } as const;
