@@ -1,0 +1,374 @@
+import { type ChildProcess, execFile } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { spawnChild } from '../../infra/local/child-processes.ts';
+import type { LadderInput, PublishHandle } from '../../workers/live-ingest/whip/agent-port.ts';
+import { createWhipReceiver, type WhipReceiver } from '../../workers/live-ingest/whip/receiver.ts';
+import type { WebRtcReceiverPort } from '../../workers/live-ingest/whip/webrtc-port.ts';
+import { createWeriftReceiverPort } from '../../workers/live-ingest/whip/werift-peer.ts';
+import {
+  startWhipPublisher,
+  type WhipPublisher,
+  WhipRefusedError,
+} from '../../workers/live-ingest/whip/whip-publisher.ts';
+
+const execFileAsync = promisify(execFile);
+
+const GOOD_KEY = `fcsk_${'A'.repeat(20)}good${'B'.repeat(19)}`;
+const LIVE_KEY = `fcsk_${'C'.repeat(20)}live${'D'.repeat(19)}`;
+const INPUT_TIMEOUT_MS = 2_500;
+
+interface Harness {
+  readonly url: string;
+  readonly port: WebRtcReceiverPort;
+  readonly receiver: WhipReceiver;
+  readonly ladder: StubLadder;
+  readonly logs: string[];
+  readonly gateCalls: number[];
+  close(): Promise<void>;
+}
+
+async function startHarness(): Promise<Harness> {
+  const ladder = await startStubLadder();
+  const logs: string[] = [];
+  const gateCalls: number[] = [];
+  const port = createWeriftReceiverPort();
+  const receiver = createWhipReceiver({
+    port,
+    inputTimeoutMs: INPUT_TIMEOUT_MS,
+    workDir: ladder.dir,
+    stopGraceMs: 10_000,
+    log: (level, msg, fields) => logs.push(JSON.stringify({ level, msg, ...fields })),
+    async authorize(streamKey) {
+      gateCalls.push(port.peersCreated);
+      if (streamKey === GOOD_KEY) {
+        return { ok: true, streamId: `stream${gateCalls.length}`, session: 1, publish: ladder.publish };
+      }
+      if (streamKey === LIVE_KEY) {
+        return { ok: false, status: 409, code: 'already-live', detail: 'The stream is already live' };
+      }
+      return { ok: false, status: 401, code: 'unknown-key', detail: 'Unknown stream key' };
+    },
+  });
+  const server: Server = createServer((req, res) => void receiver.handle(req, res));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/whip`;
+  return {
+    url,
+    port,
+    receiver,
+    ladder,
+    logs,
+    gateCalls,
+    async close() {
+      await receiver.close();
+      server.close();
+      await ladder.close();
+    },
+  };
+}
+
+async function countVideoFrames(path: string): Promise<number> {
+  const { stdout } = await execFileAsync('ffprobe', [
+    '-v',
+    'error',
+    '-count_frames',
+    '-select_streams',
+    'v:0',
+    '-show_entries',
+    'stream=nb_read_frames,codec_name',
+    '-of',
+    'json',
+    path,
+  ]);
+  const parsed = JSON.parse(stdout) as { streams?: { nb_read_frames?: string }[] };
+  return Number(parsed.streams?.[0]?.nb_read_frames ?? 0);
+}
+
+describe('WHIP receiver (werift) with a real publisher and ffmpeg', () => {
+  let harness: Harness;
+  const publishers: WhipPublisher[] = [];
+
+  beforeAll(async () => {
+    harness = await startHarness();
+  });
+  afterEach(async () => {
+    await Promise.all(publishers.splice(0).map((publisher) => publisher.close()));
+  });
+  afterAll(async () => {
+    await harness?.close();
+  });
+
+  it('refuses a wrong key with 401 before any peer connection, fast', async () => {
+    // Prepare
+    const started = performance.now();
+
+    // Act
+    const response = await fetch(harness.url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/sdp', Authorization: 'Bearer fcsk_wrong' },
+      body: 'v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n',
+    });
+    const body = (await response.json()) as { code: string; status: number };
+
+    // Assess
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    expect(body).toMatchObject({ code: 'unknown-key', status: 401 });
+    expect(harness.port.peersCreated).toBe(0);
+    expect(harness.ladder.started).toHaveLength(0);
+  });
+
+  it('refuses a publisher without a key with 401 and passes the gate refusals through', async () => {
+    // Act
+    const missing = await fetch(harness.url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/sdp' },
+      body: 'v=0\r\n',
+    });
+    const live = await startWhipPublisher({
+      url: harness.url,
+      streamKey: LIVE_KEY,
+      spawn: spawnFfmpeg,
+    }).catch((err: unknown) => err);
+
+    // Assess
+    expect(missing.status).toBe(401);
+    expect(missing.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    expect(live).toBeInstanceOf(WhipRefusedError);
+    expect((live as WhipRefusedError).status).toBe(409);
+    expect(JSON.parse((live as WhipRefusedError).body)).toMatchObject({ code: 'already-live' });
+    expect(harness.port.peersCreated).toBe(0);
+  });
+
+  it('answers CORS pre-flights and 405 to PATCH (no trickle ICE)', async () => {
+    // Act
+    const preflight = await fetch(harness.url, {
+      method: 'OPTIONS',
+      headers: {
+        Origin: 'https://studio.example',
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'authorization, content-type',
+      },
+    });
+    const patch = await fetch(`${harness.url}/whatever`, {
+      method: 'PATCH',
+      headers: { 'Content-Type': 'application/trickle-ice-sdpfrag' },
+      body: 'a=ice-ufrag:x\r\n',
+    });
+
+    // Assess
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('https://studio.example');
+    expect(preflight.headers.get('access-control-allow-methods')).toContain('POST');
+    expect(preflight.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('authorization');
+    expect(preflight.headers.get('access-control-expose-headers')).toContain('Location');
+    expect(preflight.headers.get('accept-post')).toBe('application/sdp');
+    expect(patch.status).toBe(405);
+  });
+
+  it('publishes H.264 + Opus: 201 with an answer, keyframe requests every 2 s, REMB, frames reach ffmpeg, DELETE ends it', async () => {
+    // Prepare
+    const before = harness.ladder.started.length;
+
+    // Act
+    const publisher = await startWhipPublisher({ url: harness.url, streamKey: GOOD_KEY, spawn: spawnFfmpeg });
+    publishers.push(publisher);
+    await waitFor(() => harness.ladder.started.length > before, 20_000, 'the ladder to start');
+    const ladder = harness.ladder.started[before];
+    if (!ladder) throw new Error('no ladder');
+    await waitFor(() => publisher.keyframeRequests.length >= 4, 20_000, 'four keyframe requests');
+    await waitFor(() => publisher.rembBps !== undefined, 10_000, 'a REMB estimate');
+    const deleted = await publisher.delete();
+    await waitFor(() => !isAlive(ladder.pid), 15_000, 'the ladder ffmpeg to exit');
+
+    // Assess: the HTTP side
+    expect(publisher.resourceUrl).toMatch(/\/whip\/[A-Za-z0-9_-]{20,}$/);
+    expect(publisher.resourceUrl).not.toContain(GOOD_KEY);
+    expect(publisher.etag).toMatch(/^"[^"]+"$/);
+    expect(publisher.answerSdp).toMatch(/a=rtpmap:96 H264\/90000/);
+    expect(publisher.answerSdp).toMatch(/a=rtcp-fb:96 goog-remb/);
+    expect(publisher.answerSdp).toMatch(/a=rtcp-fb:96 nack pli/);
+    expect(publisher.answerSdp).not.toMatch(/transport-cc|transport-wide-cc/);
+    expect(publisher.answerSdp).toMatch(/a=candidate:/);
+    expect(deleted.status).toBe(204);
+    // Keyframes: asked for at start and then at most ~2 s apart.
+    const gaps = publisher.keyframeRequests
+      .slice(1)
+      .map((at, i) => at - (publisher.keyframeRequests[i] ?? at));
+    expect(Math.max(...gaps)).toBeLessThan(2_600);
+    expect(publisher.rembBps).toBeGreaterThanOrEqual(300_000);
+    // Media: decodable frames in the ladder's output.
+    expect(ladder.stopReasons).toEqual(['publisher-left']);
+    expect(await countVideoFrames(ladder.output)).toBeGreaterThan(30);
+    expect(ladder.sdpPath).not.toContain(GOOD_KEY);
+    expect(ladder.args.join(' ')).not.toContain(GOOD_KEY);
+    expect(harness.logs.join('\n')).not.toContain(GOOD_KEY);
+    expect(harness.receiver.sessionCount).toBe(0);
+  });
+
+  it('kills the ladder by pid when the media stops (input timeout) and ends the session', async () => {
+    // Prepare
+    const before = harness.ladder.started.length;
+    const publisher = await startWhipPublisher({
+      url: harness.url,
+      streamKey: GOOD_KEY,
+      videoCodec: 'VP8',
+      audio: false,
+      width: 640,
+      height: 360,
+      videoBitrateKbps: 800,
+      spawn: spawnFfmpeg,
+    });
+    publishers.push(publisher);
+    await waitFor(() => harness.ladder.started.length > before, 20_000, 'the ladder to start');
+    const ladder = harness.ladder.started[before];
+    if (!ladder) throw new Error('no ladder');
+    await waitFor(() => publisher.keyframeRequests.length >= 3, 20_000, 'media to flow');
+
+    // Act
+    await publisher.stopMedia();
+    const stoppedAt = performance.now();
+    await waitFor(() => !isAlive(ladder.pid), INPUT_TIMEOUT_MS + 15_000, 'the ladder ffmpeg to be killed');
+    const killedAfter = performance.now() - stoppedAt;
+
+    // Assess
+    expect(killedAfter).toBeGreaterThanOrEqual(INPUT_TIMEOUT_MS - 600);
+    expect(killedAfter).toBeLessThan(INPUT_TIMEOUT_MS + 12_000);
+    expect(ladder.stopReasons).toEqual(['publisher-left']);
+    expect(harness.receiver.sessionCount).toBe(0);
+    expect(await countVideoFrames(ladder.output)).toBeGreaterThan(30);
+    expect(harness.logs.join('\n')).toMatch(/input-timeout/);
+    // The session folder (SDP file) is gone with the session.
+    await waitFor(
+      async () => !(await readdir(harness.ladder.dir)).some((name) => name.startsWith('whip-')),
+      10_000,
+      'the session folder to be removed',
+    );
+  });
+});
+
+function spawnFfmpeg(command: string, args: readonly string[]) {
+  return spawnChild(command, args, { stdio: 'ignore', parentDeathSignal: 'SIGKILL' });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface StartedLadder {
+  readonly pid: number;
+  readonly output: string;
+  readonly sdpPath: string;
+  readonly args: readonly string[];
+  readonly stopReasons: string[];
+}
+
+interface StubLadder {
+  readonly dir: string;
+  readonly started: StartedLadder[];
+  publish(input: LadderInput): PublishHandle;
+  close(): Promise<void>;
+}
+
+/**
+ * The agent's ladder reduced to what the receiver relies on: a real ffmpeg reading the SDP the
+ * receiver wrote (the agent's input flags) and copying the media to a file; `stop()` ends it by pid
+ * (SIGINT, SIGKILL after 5 s).
+ */
+async function startStubLadder(): Promise<StubLadder> {
+  const dir = await mkdtemp(join(tmpdir(), 'live-whip-test-'));
+  const started: StartedLadder[] = [];
+  const children: ChildProcess[] = [];
+  return {
+    dir,
+    started,
+    publish(input) {
+      if (input.kind !== 'sdp') throw new Error('expected an SDP input');
+      const output = join(dir, `out-${started.length + 1}.ts`);
+      const args = [
+        '-hide_banner',
+        '-nostdin',
+        '-loglevel',
+        'error',
+        '-protocol_whitelist',
+        'file,udp,rtp',
+        '-fflags',
+        '+genpts',
+        '-reorder_queue_size',
+        '500',
+        '-i',
+        input.sdpPath,
+        '-map',
+        '0',
+        '-c',
+        'copy',
+        '-f',
+        'mpegts',
+        output,
+      ];
+      const child = spawnFfmpeg('ffmpeg', args);
+      children.push(child);
+      const pid = child.pid;
+      if (pid === undefined) throw new Error('ffmpeg did not start');
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      const stopReasons: string[] = [];
+      started.push({ pid, output, sdpPath: input.sdpPath, args, stopReasons });
+      const cut = new AbortController();
+      let stopping: Promise<void> | undefined;
+      let finish: (reason: 'publisher-left' | 'error') => void = () => undefined;
+      const finished = new Promise<'publisher-left' | 'error'>((resolve) => {
+        finish = resolve;
+      });
+      return {
+        streamId: 'stub',
+        session: 1,
+        ladderPid: pid,
+        cut: cut.signal,
+        finished,
+        stop(reason) {
+          stopReasons.push(reason);
+          stopping ??= (async () => {
+            process.kill(pid, 'SIGINT');
+            const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+            await exited;
+            clearTimeout(timer);
+            finish(reason);
+          })();
+          return stopping;
+        },
+      };
+    },
+    async close() {
+      for (const child of children)
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!(await condition())) {
+    if (performance.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
