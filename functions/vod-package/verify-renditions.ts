@@ -6,6 +6,7 @@ import {
   type ObjectStore,
 } from '../../shared/storage/object-store.ts';
 import {
+  initSections,
   MAX_PLAYLIST_BYTES,
   type MediaPlaylist,
   PlaylistParseError,
@@ -37,6 +38,7 @@ export interface RenditionFigures {
   readonly segmentCount: number;
   readonly durationSeconds: number;
   readonly targetDurationSeconds: number;
+  /** Bytes of its init segments (one, or one per encoder run of a recorded live show). */
   readonly initBytes: number;
   /** Every media segment's bytes (the init segment not included). */
   readonly mediaBytes: number;
@@ -192,16 +194,22 @@ function checkRendition(
     throw rejected('playlist_not_vod', `${key} is not a finished VOD playlist (no #EXT-X-ENDLIST)`, key);
   }
   if (playlist.segments.length === 0) throw rejected('playlist_malformed', `${key} has no segments`, key);
-  if (playlist.map === undefined) {
-    throw rejected('init_missing', `${key} has no #EXT-X-MAP init segment`, key);
+  const maps = initSections(playlist);
+  if (maps[0]?.firstSegment !== 0) {
+    throw rejected('init_missing', `${key} has no #EXT-X-MAP init segment before its first segment`, key);
   }
 
-  const initKey = resolveUri(key, playlist.map.uri);
-  const initBytes = files.get(initKey);
-  if (!initBytes) {
-    throw rejected('init_missing', `${key}: init segment ${initKey} is not listed or is empty`, initKey);
+  // A recorded live show may join runs of different encoders: each run names its own init segment.
+  let initBytes = 0;
+  for (const map of maps) {
+    const initKey = resolveUri(key, map.uri);
+    const bytes = files.get(initKey);
+    if (!bytes) {
+      throw rejected('init_missing', `${key}: init segment ${initKey} is not listed or is empty`, initKey);
+    }
+    roles.set(initKey, 'init');
+    initBytes += bytes;
   }
-  roles.set(initKey, 'init');
 
   const sized: SizedSegment[] = [];
   const boundaries: number[] = [];

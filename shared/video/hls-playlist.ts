@@ -1,6 +1,8 @@
 /**
  * HLS playlists (RFC 8216 and its second edition), read strictly and written for our VOD
- * presentations: fMP4 media playlists with one EXT-X-MAP, and master playlists of variant streams.
+ * presentations: fMP4 media playlists with one EXT-X-MAP (a recorded live show joins runs made by
+ * different encoders: each further run starts with EXT-X-DISCONTINUITY and its own EXT-X-MAP), and
+ * master playlists of variant streams.
  * Anything malformed fails with the line it was found on; tags the spec lets clients skip are skipped,
  * tags that would change how segments are fetched or decoded and that we do not support are refused.
  */
@@ -24,6 +26,14 @@ export interface MediaSegment {
   readonly duration: number;
   /** Line of the segment's URI. */
   readonly line: number;
+  /** Set when an EXT-X-DISCONTINUITY precedes it: timestamps and maybe encoding parameters change. */
+  readonly discontinuity?: true;
+}
+
+/** An EXT-X-MAP and the index of the first segment it applies to. */
+export interface InitSection {
+  readonly uri: string;
+  readonly firstSegment: number;
 }
 
 export interface MediaPlaylist {
@@ -32,8 +42,14 @@ export interface MediaPlaylist {
   readonly mediaSequence: number;
   readonly playlistType: 'VOD' | 'EVENT' | undefined;
   readonly independentSegments: boolean;
-  /** The Media Initialization Section (fMP4 init segment) every segment needs. */
+  /** The Media Initialization Section (fMP4 init segment) of the first segment. */
   readonly map: { readonly uri: string } | undefined;
+  /**
+   * Only when `map` alone does not say it all (several encoder runs joined): every EXT-X-MAP in
+   * order. A further one is only accepted right after an EXT-X-DISCONTINUITY. Read it through
+   * `initSections()`.
+   */
+  readonly maps?: readonly InitSection[];
   readonly segments: readonly MediaSegment[];
   readonly endList: boolean;
 }
@@ -114,6 +130,8 @@ export function parseMediaPlaylist(input: string | Uint8Array): MediaPlaylist {
   let playlistType: 'VOD' | 'EVENT' | undefined;
   let independentSegments = false;
   let map: { uri: string; line: number } | undefined;
+  const maps: InitSection[] = [];
+  let discontinuity = false;
   let endList = false;
   let pending: Extinf | undefined;
   const segments: MediaSegment[] = [];
@@ -132,9 +150,15 @@ export function parseMediaPlaylist(input: string | Uint8Array): MediaPlaylist {
         throw new PlaylistParseError('a URI line without a preceding #EXTINF', line.number);
       }
       if (endList) throw new PlaylistParseError('a segment after #EXT-X-ENDLIST', line.number);
-      segments.push({ uri: checkedUri(line), duration: pending.duration, line: line.number });
+      segments.push({
+        uri: checkedUri(line),
+        duration: pending.duration,
+        line: line.number,
+        ...(discontinuity ? { discontinuity: true as const } : {}),
+      });
       extinfs.push(pending);
       pending = undefined;
+      discontinuity = false;
       continue;
     }
     if (MASTER_TAGS.has(tag.name)) {
@@ -179,8 +203,23 @@ export function parseMediaPlaylist(input: string | Uint8Array): MediaPlaylist {
         noValue(tag);
         independentSegments = true;
         break;
-      case 'EXT-X-MAP':
-        map = mapOf(tag, map !== undefined, segments.length > 0 || pending !== undefined);
+      case 'EXT-X-MAP': {
+        const next = mapOf(tag, {
+          mappedHere: maps.at(-1)?.firstSegment === segments.length,
+          alreadyMapped: map !== undefined,
+          afterSegments: segments.length > 0 || pending !== undefined,
+          afterDiscontinuity: discontinuity && pending === undefined,
+        });
+        map ??= next;
+        maps.push({ uri: next.uri, firstSegment: segments.length });
+        break;
+      }
+      case 'EXT-X-DISCONTINUITY':
+        noValue(tag);
+        if (pending !== undefined) {
+          throw new PlaylistParseError('#EXT-X-DISCONTINUITY between #EXTINF and its URI', tag.line);
+        }
+        discontinuity = true;
         break;
       case 'EXTINF':
         pending = extinfOf(tag);
@@ -223,9 +262,16 @@ export function parseMediaPlaylist(input: string | Uint8Array): MediaPlaylist {
     playlistType,
     independentSegments,
     map: map === undefined ? undefined : { uri: map.uri },
+    ...(maps.length > 1 || (maps[0] !== undefined && maps[0].firstSegment !== 0) ? { maps } : {}),
     segments,
     endList,
   };
+}
+
+/** Every init section of a media playlist in order (none, one at segment 0, or one per run). */
+export function initSections(playlist: MediaPlaylist): readonly InitSection[] {
+  if (playlist.maps !== undefined) return playlist.maps;
+  return playlist.map === undefined ? [] : [{ uri: playlist.map.uri, firstSegment: 0 }];
 }
 
 export function parseMasterPlaylist(input: string | Uint8Array): MasterPlaylist {
@@ -453,9 +499,20 @@ function extinfOf(tag: Tag): Extinf {
   return { duration, fractional: durationText.includes('.'), line: tag.line };
 }
 
-function mapOf(tag: Tag, alreadyMapped: boolean, afterSegments: boolean): { uri: string; line: number } {
-  if (alreadyMapped) throw new PlaylistParseError('more than one #EXT-X-MAP is not supported', tag.line);
-  if (afterSegments) throw new PlaylistParseError('#EXT-X-MAP must precede the first segment', tag.line);
+function mapOf(
+  tag: Tag,
+  where: { mappedHere: boolean; alreadyMapped: boolean; afterSegments: boolean; afterDiscontinuity: boolean },
+): { uri: string; line: number } {
+  // A new init segment mid-playlist is a change of encoding: only after a discontinuity, once.
+  if (where.mappedHere || (where.alreadyMapped && !where.afterDiscontinuity)) {
+    throw new PlaylistParseError(
+      'more than one #EXT-X-MAP is not supported (a new one must follow an #EXT-X-DISCONTINUITY)',
+      tag.line,
+    );
+  }
+  if (where.afterSegments && !where.afterDiscontinuity) {
+    throw new PlaylistParseError('#EXT-X-MAP must precede the first segment', tag.line);
+  }
   const attributes = parseAttributeList(requiredValue(tag), tag.line);
   if (attributes.has('BYTERANGE')) {
     throw new PlaylistParseError('#EXT-X-MAP with BYTERANGE is not supported', tag.line);

@@ -1,22 +1,31 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type DbPool, withTransaction } from '../../shared/db/pool.ts';
-import { type Metrics, noopMetrics } from '../../shared/metrics/metrics.ts';
-import type { QueueMessage, WorkQueue } from '../../shared/queue/work-queue.ts';
-import type { ObjectStore } from '../../shared/storage/object-store.ts';
-import { attemptPrefix, COMPLETION_MANIFEST_NAME, rawVideoKey } from '../../shared/video/media-layout.ts';
-import { type TranscodeJob, transcodeJobSchema } from '../../shared/video/transcode-job.ts';
-import type { TranscodeManifest } from '../../shared/video/transcode-manifest.ts';
-import { VIDEO_FAILURES } from '../../shared/video/video.ts';
+import { type DbPool, withTransaction } from '#shared/db/pool.ts';
+import { type Metrics, noopMetrics } from '#shared/metrics/metrics.ts';
+import type { QueueMessage, WorkQueue } from '#shared/queue/work-queue.ts';
+import type { ObjectStore } from '#shared/storage/object-store.ts';
+import { attemptPrefix, COMPLETION_MANIFEST_NAME, rawVideoKey } from '#shared/video/media-layout.ts';
 import {
+  isLiveRecordingJob,
+  type LiveRecordingJob,
+  type TranscodeJob,
+  type TranscodeQueueMessage,
+  transcodeQueueMessageSchema,
+} from '#shared/video/transcode-job.ts';
+import type { TranscodeManifest } from '#shared/video/transcode-manifest.ts';
+import { VIDEO_FAILURES } from '#shared/video/video.ts';
+import {
+  type AttemptClaim,
   claimAttempt,
+  claimLiveAttempt,
   recordAttemptError,
   recordDelivery,
   recordFailed,
   recordPackaging,
   releaseAttempt,
-} from '../../shared/video/video-repository.ts';
+} from '#shared/video/video-repository.ts';
 import { JobLease, LeaseLostError } from './lease.ts';
+import { createLiveRecordingPipeline, type LiveRecordingPipeline } from './live/remux-recording.ts';
 import { uploadOutputs } from './output-upload.ts';
 import { downloadSource, SourceChangedError } from './source-download.ts';
 
@@ -57,6 +66,8 @@ export interface JobRunnerDeps {
   readonly log: (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
   /** `transcode_jobs{outcome}` per settled attempt and `transcode_seconds` per finished job. */
   readonly metrics?: Metrics;
+  /** Live-to-VOD remuxing of `live-recording` jobs; by default ffmpeg on PATH over `store`. */
+  readonly liveRecording?: LiveRecordingPipeline;
 }
 
 export interface JobRunnerOptions {
@@ -113,6 +124,7 @@ export class JobRunner {
   readonly #deps: JobRunnerDeps;
   readonly #options: JobRunnerOptions;
   readonly #metrics: Metrics;
+  readonly #live: LiveRecordingPipeline;
   #current: { abort: AbortController; lease: JobLease; startedAt: number } | undefined;
   #releaseRequested = false;
 
@@ -120,6 +132,8 @@ export class JobRunner {
     this.#deps = deps;
     this.#options = options;
     this.#metrics = deps.metrics ?? noopMetrics;
+    this.#live =
+      deps.liveRecording ?? createLiveRecordingPipeline({ store: deps.store, bucket: deps.mediaBucket });
   }
 
   /** The running job's progress and how long it has run, for the shutdown decision. */
@@ -140,19 +154,23 @@ export class JobRunner {
   async run(message: QueueMessage): Promise<JobOutcome> {
     const { pool, queue, log } = this.#deps;
     const job = parseJob(message.content);
-    if (!job || job.sourceBucket !== this.#deps.rawBucket || job.sourceKey !== rawVideoKey(job.assetId)) {
+    if (
+      !job ||
+      (!isLiveRecordingJob(job) &&
+        (job.sourceBucket !== this.#deps.rawBucket || job.sourceKey !== rawVideoKey(job.assetId)))
+    ) {
       log('error', 'malformed transcode job deleted', { messageId: message.id });
       await queue.delete(message.receipt);
       return 'malformed';
     }
     await recordDelivery(pool, job.assetId, message.deliveryCount);
-    const claim = await claimAttempt(pool, job.assetId, {
-      workerId: this.#deps.workerId,
-      sourceEtag: job.sourceEtag,
-      // A live holder reports every heartbeat; two missed ones and its lease has lapsed (else we
-      // would not hold this message), so the attempt is dead.
-      staleSeconds: Math.min(this.#options.leaseSeconds, 2 * this.#options.heartbeatSeconds + 1),
-    });
+    // A live holder reports every heartbeat; two missed ones and its lease has lapsed (else we
+    // would not hold this message), so the attempt is dead.
+    const staleSeconds = Math.min(this.#options.leaseSeconds, 2 * this.#options.heartbeatSeconds + 1);
+    const workerId = this.#deps.workerId;
+    const claim: AttemptClaim = isLiveRecordingJob(job)
+      ? await claimLiveAttempt(pool, job.assetId, { workerId, staleSeconds })
+      : await claimAttempt(pool, job.assetId, { workerId, sourceEtag: job.sourceEtag, staleSeconds });
     if (claim.outcome === 'busy') {
       // Another live attempt holds the asset; look again when its lease would have lapsed.
       await queue.extendVisibility(message.receipt, this.#options.leaseSeconds);
@@ -172,7 +190,7 @@ export class JobRunner {
     if (sourceSeconds !== undefined) this.#metrics.count('transcode_seconds', sourceSeconds);
   }
 
-  async #runAttempt(job: TranscodeJob, attempt: number, message: QueueMessage): Promise<JobOutcome> {
+  async #runAttempt(job: TranscodeQueueMessage, attempt: number, message: QueueMessage): Promise<JobOutcome> {
     const { pool, queue, log } = this.#deps;
     const abort = new AbortController();
     const lease = new JobLease({
@@ -242,30 +260,66 @@ export class JobRunner {
     return timer;
   }
 
-  async #produceAndPublish(
+  async #produceUpload(
     job: TranscodeJob,
+    dir: string,
+    outDir: string,
+    signal: AbortSignal,
+    onProgress: (percent: number) => void,
+  ): Promise<{ produced: ProducedMedia; sourceEtag: string }> {
+    const sourcePath = join(dir, 'source');
+    await downloadSource(
+      this.#deps.store,
+      { bucket: job.sourceBucket, key: job.sourceKey, etag: job.sourceEtag, bytes: job.sourceBytes },
+      sourcePath,
+      signal,
+    );
+    const produced = await this.#deps.media.produce({ sourcePath, outDir, signal, onProgress });
+    return { produced, sourceEtag: job.sourceEtag };
+  }
+
+  /** A live stream's recorded sessions, remuxed without re-encoding into the VOD layout. */
+  async #produceLive(
+    job: LiveRecordingJob,
+    dir: string,
+    outDir: string,
+    signal: AbortSignal,
+    onProgress: (percent: number) => void,
+  ): Promise<{ produced: ProducedMedia; sourceEtag: string }> {
+    const produced = await this.#live.produce({
+      assetId: job.assetId,
+      streamId: job.streamId,
+      sessions: job.sessions,
+      workDir: join(dir, 'live'),
+      outDir,
+      signal,
+      onProgress,
+    });
+    this.#deps.log('info', 'live recording remuxed', {
+      assetId: job.assetId,
+      sessions: produced.recordedSessions,
+      runs: produced.runs,
+      seconds: produced.source.durationSeconds,
+    });
+    const { sourceTag, recordedSessions: _sessions, runs: _runs, ...media } = produced;
+    return { produced: media, sourceEtag: sourceTag };
+  }
+
+  async #produceAndPublish(
+    job: TranscodeQueueMessage,
     attempt: number,
     dir: string,
     signal: AbortSignal,
     lease: JobLease,
     progress: { published: boolean; sourceSeconds?: number },
   ): Promise<void> {
-    const { store, media, mediaBucket, pool, workerId } = this.#deps;
-    const sourcePath = join(dir, 'source');
+    const { store, mediaBucket, pool, workerId } = this.#deps;
     const outDir = join(dir, 'out');
-    await downloadSource(
-      store,
-      { bucket: job.sourceBucket, key: job.sourceKey, etag: job.sourceEtag, bytes: job.sourceBytes },
-      sourcePath,
-      signal,
-    );
-    // Transcoding is 0–90 %, uploading the rest.
-    const produced = await media.produce({
-      sourcePath,
-      outDir,
-      signal,
-      onProgress: (percent) => lease.report(percent * 0.9),
-    });
+    // Producing is 0–90 %, uploading the rest.
+    const onProgress = (percent: number) => lease.report(percent * 0.9);
+    const { produced, sourceEtag } = isLiveRecordingJob(job)
+      ? await this.#produceLive(job, dir, outDir, signal, onProgress)
+      : await this.#produceUpload(job, dir, outDir, signal, onProgress);
     const prefix = attemptPrefix(job.assetId, attempt);
     await uploadOutputs(store, { bucket: mediaBucket, prefix, dir: outDir }, produced.files, {
       signal,
@@ -281,7 +335,7 @@ export class JobRunner {
       attempt,
       workerId,
       mode: produced.mode,
-      source: { ...produced.source, etag: job.sourceEtag },
+      source: { ...produced.source, etag: sourceEtag },
       segmentSeconds: produced.segmentSeconds,
       renditions: produced.renditions,
       poster: produced.poster,
@@ -309,7 +363,7 @@ export class JobRunner {
   }
 
   async #settleFailure(
-    job: TranscodeJob,
+    job: TranscodeQueueMessage,
     attempt: number,
     message: QueueMessage,
     err: unknown,
@@ -383,9 +437,9 @@ export function retryDelay(baseSeconds: number, deliveryCount: number): number {
   return Math.min(900, Math.round(baseSeconds * 2 ** Math.max(0, deliveryCount - 1)));
 }
 
-function parseJob(content: string): TranscodeJob | undefined {
+function parseJob(content: string): TranscodeQueueMessage | undefined {
   try {
-    const parsed = transcodeJobSchema.safeParse(JSON.parse(content));
+    const parsed = transcodeQueueMessageSchema.safeParse(JSON.parse(content));
     return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;

@@ -11,6 +11,7 @@ import { objectStoreFromConfig } from '../../shared/storage/s3-object-store.ts';
 import { TRANSCODE_QUEUE } from '../../shared/video/transcode-job.ts';
 import { loadTranscoderConfig } from './config.ts';
 import { JobRunner } from './job-runner.ts';
+import { createLiveRecordingPipeline } from './live/remux-recording.ts';
 import { createMediaPipeline, permanentRefusal } from './produce.ts';
 import { WorkerLoop } from './worker-loop.ts';
 
@@ -46,12 +47,19 @@ await mkdir(workRoot, { recursive: true });
 const write = (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) =>
   log[level](msg, { worker: config.WORKER_ID, ...fields });
 
+const store = objectStoreFromConfig(config);
 const runner = new JobRunner(
   {
     pool,
     queue,
-    store: objectStoreFromConfig(config),
+    store,
     media: createMediaPipeline(config),
+    // Live-to-VOD remuxes on the same pool; its ffmpeg dies with the worker like the ladder's.
+    liveRecording: createLiveRecordingPipeline({
+      store,
+      bucket: config.MEDIA_BUCKET,
+      tools: { ffmpeg: config.FFMPEG_PATH, ffprobe: config.FFPROBE_PATH, killWithParent: true },
+    }),
     mediaBucket: config.MEDIA_BUCKET,
     rawBucket: config.RAW_VIDEO_BUCKET,
     workerId: config.WORKER_ID,

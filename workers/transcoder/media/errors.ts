@@ -4,7 +4,9 @@ export type SourceRejection =
   | 'no_video_stream'
   | 'too_long'
   | 'too_large_frame'
-  | 'zero_duration';
+  | 'zero_duration'
+  /** A live stream's recording has no usable segment in any session. */
+  | 'no_recording';
 
 /**
  * The source is not a video we can transcode. Permanent: running the same bytes again gives the

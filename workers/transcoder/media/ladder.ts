@@ -95,7 +95,7 @@ export type Plan = LadderPlan | RemuxPlan;
 
 export const DEFAULT_SEGMENT_SECONDS = 4;
 const DEFAULT_MAX_FRAME_RATE = 60;
-const POSTER_MAX_WIDTH = 1280;
+export const POSTER_MAX_WIDTH = 1280;
 
 export function planTranscode(source: SourceInfo, options: PlanOptions = {}): Plan {
   const segmentSeconds = options.segmentSeconds ?? DEFAULT_SEGMENT_SECONDS;
@@ -209,7 +209,7 @@ function cappedFrameRate(source: SourceInfo, maxFrameRate: number): { rate: numb
 }
 
 /** About a hundred scrub thumbnails whatever the length, never closer than 2 s. */
-function thumbnailInterval(durationSeconds: number): number {
+export function thumbnailInterval(durationSeconds: number): number {
   return Math.max(2, Math.ceil(durationSeconds / 100));
 }
 

@@ -145,7 +145,8 @@ async function checkPlaylist(
   }
 }
 
-async function listFiles(workDir: string): Promise<OutputFile[]> {
+/** Every file below `workDir` as a safe relative key with its size, sorted by key. */
+export async function listFiles(workDir: string): Promise<OutputFile[]> {
   const entries = await readdir(workDir, { recursive: true, withFileTypes: true });
   const files: OutputFile[] = [];
   for (const entry of entries) {
