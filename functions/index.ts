@@ -9,6 +9,9 @@ import { edgeRevocationsManifest } from './edge-revocations/manifest.ts';
 import { healthManifest } from './health/manifest.ts';
 import { ipUploadManifest } from './ip-upload/manifest.ts';
 import { licenseMintManifest } from './license-mint/manifest.ts';
+import { liveIngestManifest } from './live-ingest/manifest.ts';
+import { liveStreamsManifest } from './live-streams/manifest.ts';
+import { liveWatchdogManifest } from './live-watchdog/manifest.ts';
 import { printAuthorizeManifest } from './print-authorize/manifest.ts';
 import { printersManifest } from './printers/manifest.ts';
 import { sessionManifest } from './session/manifest.ts';
@@ -48,6 +51,9 @@ export const catalog: readonly CatalogEntry[] = [
   { manifest: transcodeDispatchManifest, load: () => import('./transcode-dispatch/handler.ts') },
   { manifest: transcoderScalerManifest, load: () => import('./transcoder-scaler/handler.ts') },
   { manifest: vodPackageManifest, load: () => import('./vod-package/handler.ts') },
+  { manifest: liveStreamsManifest, load: () => import('./live-streams/handler.ts') },
+  { manifest: liveIngestManifest, load: () => import('./live-ingest/handler.ts') },
+  { manifest: liveWatchdogManifest, load: () => import('./live-watchdog/handler.ts') },
   { manifest: showsManifest, load: () => import('./shows/handler.ts') },
   { manifest: stripeWebhookManifest, load: () => import('./stripe-webhook/handler.ts') },
   { manifest: stripeSweepManifest, load: () => import('./stripe-webhook/sweep-handler.ts') },

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { NotFoundError } from '#shared/errors.ts';
 import { ID_PATTERN } from '#shared/ids.ts';
 import type { RouteContracts } from '#shared/runtime/manifest.ts';
-import { notReady, noValidTicket, showCancelled } from './errors.ts';
+import { notReady, notStarted, noValidTicket, replayPending, showCancelled } from './errors.ts';
 import { chatTokenResponse, playbackResponse } from './responses.ts';
 
 // The handler validates the id with the same pattern.
@@ -12,11 +12,13 @@ const refusals = () => [new NotFoundError(''), noValidTicket(), showCancelled()]
 /** The show-access routes' contracts by operation id (their manifest names them): the API reference's source. */
 export const contracts = {
   getShowPlayback: {
-    summary: 'A short-lived tokenised HLS URL of the show’s video (ticket holders)',
+    summary: 'A short-lived tokenised HLS URL of the show’s live stream or video (ticket holders)',
+    description:
+      'While the show’s live stream is on (or reconnecting), the live master playlist (`live: true`); once the recording is ready, the video’s. Ask again before `expiresAt`: the player keeps playing with the new URL’s token.',
     params: byId,
     body: null,
     responses: { 200: { description: '`url` and `expiresAt`', schema: playbackResponse } },
-    problems: () => [...refusals(), notReady('')],
+    problems: () => [...refusals(), notReady(''), notStarted(), replayPending()],
   },
   getShowChatToken: {
     summary: 'A Firebase custom token admitting the holder to the show’s chat',

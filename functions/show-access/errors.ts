@@ -16,3 +16,19 @@ export const notReady = (detail: string) =>
 
 export const showCancelled = () =>
   new AccessRefusedError(409, 'show_cancelled', 'Show cancelled', 'The show has been cancelled.');
+
+export const notStarted = () =>
+  new AccessRefusedError(
+    409,
+    'not_started',
+    'Not started yet',
+    'The live show has not started yet; ask again when it is on.',
+  );
+
+export const replayPending = () =>
+  new AccessRefusedError(
+    409,
+    'replay_pending',
+    'Replay coming',
+    'The live show has ended; its recording is being prepared and will play here shortly.',
+  );

@@ -23,7 +23,7 @@ export const handler = httpFunction(() => {
     const playback = await playbackFor(pool, urls, config.PLAYBACK_TTL_SECONDS, showId, principal.orgId);
     res
       .set('Cache-Control', 'private, no-store')
-      .json({ url: playback.url, expiresAt: playback.expiresAt.toISOString() });
+      .json({ url: playback.url, expiresAt: playback.expiresAt.toISOString(), live: playback.live });
   });
 
   app.post('/shows/:id/chat-token', async (req, res) => {

@@ -6,6 +6,7 @@ const instant = z.iso.datetime();
 export const playbackResponse = z.object({
   url: z.string().describe('Tokenised master playlist at the edge, bound to the ticket'),
   expiresAt: instant,
+  live: z.boolean().describe('The live playlist of a show that is on; false for the recorded video'),
 });
 
 export const chatTokenResponse = z.object({

@@ -1,5 +1,6 @@
 import type { CdnPurger } from '../../shared/cdn/cdn.ts';
 import { type DbPool, withTransaction } from '../../shared/db/pool.ts';
+import { recordRecordingReady } from '../../shared/live/live-stream-repository.ts';
 import type { EventOutcome } from '../../shared/runtime/function.ts';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
 import {
@@ -90,15 +91,24 @@ export async function packageAttempt(
       averageBandwidth: variants[index]?.averageBandwidth ?? 0,
       segments: figures.find((f) => f.name === rendition.name)?.segmentCount ?? 0,
     }));
-    const published = await withTransaction(deps.pool, (connection) =>
-      recordReady(connection, assetId, attempt, {
+    const published = await withTransaction(deps.pool, async (connection) => {
+      const ready = await recordReady(connection, assetId, attempt, {
         mediaPrefix: prefix,
         renditions,
         posterKey: `${prefix}${manifest.poster}`,
         durationSeconds: manifest.source.durationSeconds,
         mode: manifest.mode,
-      }),
-    );
+      });
+      // A live stream's recording: `live.recording_ready` in the same transaction, so exactly once.
+      if (ready && video.origin === 'live') {
+        await recordRecordingReady(connection, assetId, {
+          attempt,
+          mediaPrefix: prefix,
+          durationSeconds: manifest.source.durationSeconds,
+        });
+      }
+      return ready;
+    });
     if (!published) return { status: 'duplicate' };
     await removeOtherAttempts(deps, assetId, attempt);
     deps.log('info', 'video ready', { assetId, attempt, renditions: renditions.map((r) => r.name) });

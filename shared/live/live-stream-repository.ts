@@ -505,7 +505,7 @@ async function finaliseLocked(
   stream: LiveStream,
   reason: EndReason,
 ): Promise<LiveStatus> {
-  const recorded = stream.recordedSegments > 0;
+  const recorded = stream.recordedSegments > 0 || stream.recordedSeconds > 0;
   const status: LiveStatus = recorded ? 'ended' : 'failed';
   const failure = recorded
     ? null

@@ -1,0 +1,22 @@
+import { z } from 'zod';
+import { readConfig } from '#shared/config/config.ts';
+import { databaseConfig } from '#shared/config/platform.ts';
+import { DEFAULT_UPDATE_INTERVAL_SECONDS } from '#shared/live/live-stream.ts';
+import { queueIdConfig, workQueueConfig } from '#shared/queue/queue-from-config.ts';
+import { TRANSCODE_QUEUE } from '#shared/video/transcode-job.ts';
+
+const shape = {
+  ...databaseConfig,
+  ...workQueueConfig,
+  ...queueIdConfig(TRANSCODE_QUEUE),
+  /** live-ingest's value: a stream whose agent was silent for three intervals is `reconnecting`. */
+  LIVE_UPDATE_INTERVAL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(60)
+    .default(DEFAULT_UPDATE_INTERVAL_SECONDS),
+};
+
+export const liveWatchdogConfigKeys = Object.keys(shape);
+export const loadLiveWatchdogConfig = () => readConfig(shape);

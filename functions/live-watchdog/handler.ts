@@ -1,0 +1,28 @@
+import { createPool } from '#shared/db/pool.ts';
+import { type LiveDeps, runLiveWatchdog } from '#shared/live/live-stream-repository.ts';
+import { workQueueFromConfig } from '#shared/queue/queue-from-config.ts';
+import { eventFunction } from '#shared/runtime/function.ts';
+import { TRANSCODE_QUEUE } from '#shared/video/transcode-job.ts';
+import { scheduleTickSchema, tickForEmptyBody } from '../../events/schedule-tick.ts';
+import { loadLiveWatchdogConfig } from './config.ts';
+import { liveWatchdogManifest } from './manifest.ts';
+
+const config = loadLiveWatchdogConfig();
+const pool = createPool(config.MYSQL_URL, { connectionLimit: 2 });
+const deps: LiveDeps = {
+  pool,
+  queue: workQueueFromConfig(config, TRANSCODE_QUEUE, pool),
+  updateIntervalSeconds: config.LIVE_UPDATE_INTERVAL_SECONDS,
+};
+
+export const handler = eventFunction(
+  scheduleTickSchema,
+  async (tick) => {
+    if (tick.data.function !== liveWatchdogManifest.name) {
+      return { status: 'ignored', reason: `a tick for ${tick.data.function}` };
+    }
+    const summary = await runLiveWatchdog(deps);
+    return { status: 'processed', detail: { ...summary } };
+  },
+  { whenEmpty: tickForEmptyBody(liveWatchdogManifest) },
+);
