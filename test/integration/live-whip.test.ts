@@ -1,5 +1,6 @@
 import { type ChildProcess, execFile } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -233,7 +234,7 @@ describe('WHIP receiver (werift) with a real publisher and ffmpeg', () => {
     await waitFor(() => harness.ladder.started.length > before, 20_000, 'the ladder to start');
     const ladder = harness.ladder.started[before];
     if (!ladder) throw new Error('no ladder');
-    await waitFor(() => publisher.keyframeRequests.length >= 3, 20_000, 'media to flow');
+    await waitFor(() => publisher.keyframeRequests.length >= 5, 30_000, 'about 6 s of media');
 
     // Act
     await publisher.stopMedia();
@@ -299,7 +300,9 @@ async function startStubLadder(): Promise<StubLadder> {
     started,
     publish(input) {
       if (input.kind !== 'sdp') throw new Error('expected an SDP input');
-      const output = join(dir, `out-${started.length + 1}.ts`);
+      // MPEG-TS carries H.264 with its parameter sets in-band; VP8 goes to Matroska.
+      const vp8 = readFileSync(input.sdpPath, 'utf8').includes(' VP8/90000');
+      const output = join(dir, `out-${started.length + 1}.${vp8 ? 'mkv' : 'ts'}`);
       const args = [
         '-hide_banner',
         '-nostdin',
@@ -318,7 +321,7 @@ async function startStubLadder(): Promise<StubLadder> {
         '-c',
         'copy',
         '-f',
-        'mpegts',
+        vp8 ? 'matroska' : 'mpegts',
         output,
       ];
       const child = spawnFfmpeg('ffmpeg', args);

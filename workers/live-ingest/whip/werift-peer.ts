@@ -218,15 +218,23 @@ class WeriftPeer implements WebRtcPeer {
   }
 
   private attach(kind: MediaKind, transceiver: RTCRtpTransceiver): void {
-    transceiver.onTrack.subscribe((track) => {
+    const seen = new Set<MediaStreamTrack>();
+    const listen = (track: MediaStreamTrack): void => {
+      if (seen.has(track)) return;
+      seen.add(track);
       if (kind === 'video') this.videoTrack = track;
       else this.audioTrack = track;
       track.onReceiveRtp.subscribe((rtp) => {
         if (this.ended) return;
+        if (track.ssrc === undefined) track.ssrc = rtp.header.ssrc;
         const packet = rtp.serialize();
         for (const listener of this.rtpListeners) listener(kind, packet);
       });
-    });
+    };
+    // werift creates the remote track when the offer names its SSRC (already done here) or on
+    // the first packet of an unannounced one.
+    for (const track of transceiver.receiver.tracks) listen(track);
+    transceiver.onTrack.subscribe((track) => listen(track));
   }
 
   private end(reason: PeerEndReason): void {
