@@ -80,8 +80,20 @@ if (beresp.status >= 400 && beresp.status != 404) {
   set beresp.ttl = 0s;
   return(pass);
 } else if (beresp.status == 404) {
-  # A segment that is not there yet must not be remembered for long.
-  set beresp.ttl = 5s;
+  # A segment that is not there yet must not be remembered for long; a live playlist not yet
+  # written (the stream is starting) no longer than its own lifetime.
+  if (req.http.X-FC-Object ~ "^videos/[0-9A-HJKMNP-TV-Z]{26}/live/") {
+    set beresp.ttl = 1s;
+  } else {
+    set beresp.ttl = 5s;
+  }
+} else if (req.http.X-FC-Object ~ "^videos/[0-9A-HJKMNP-TV-Z]{26}/live/.*\.m3u8$") {
+  # A live playlist is rewritten by the ingest agent with every 1 s segment: 1 s at the edge and
+  # in players (request collapsing still sends one origin read per POP per second). Its segments
+  # and init segments fall through to the immutable branch: they never change under their name.
+  set beresp.ttl = 1s;
+  set beresp.grace = 0s;
+  set beresp.http.Cache-Control = "public, max-age=1";
 } else if (req.http.X-FC-Object ~ "\.m3u8$") {
   # Playlists change when a video is re-published; vod-package purges the surrogate key then.
   set beresp.ttl = 86400s;

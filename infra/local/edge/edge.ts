@@ -6,7 +6,13 @@ import { ObjectNotFoundError, type ObjectStore } from '#shared/storage/object-st
 import { surrogateKeyFor } from '#shared/video/media-layout.ts';
 import { listen } from '../listen.ts';
 import { type ByteRange, byteWindow, decideRange } from './byte-range.ts';
-import { cacheHeadersFor, type MediaType, mediaTypeOf } from './media-types.ts';
+import {
+  cacheHeadersFor,
+  isLivePlaylist,
+  LIVE_PLAYLIST_TTL_SECONDS,
+  type MediaType,
+  mediaTypeOf,
+} from './media-types.ts';
 import { PlaylistCache } from './playlist-cache.ts';
 import { handlePurge, PURGE_PATH } from './purge-api.ts';
 import { matchesIfNoneMatch, sendText } from './respond.ts';
@@ -49,6 +55,8 @@ interface Target {
   readonly objectPath: string;
   readonly surrogateKey: string;
   readonly type: MediaType;
+  /** A live playlist: cached for LIVE_PLAYLIST_TTL_SECONDS only. */
+  readonly live: boolean;
   readonly headers: Record<string, string>;
 }
 
@@ -118,36 +126,60 @@ export async function startLocalEdge(options: LocalEdgeOptions): Promise<Running
     const type = mediaTypeOf(verdict.objectPath);
     if (type === undefined) return sendText(res, 404, 'Not found');
     const surrogateKey = surrogateKeyFor(verdict.assetId);
+    const live = isLivePlaylist(verdict.objectPath, type);
     const target: Target = {
       objectPath: verdict.objectPath,
       surrogateKey,
       type,
+      live,
       headers: {
         'Content-Type': type.contentType,
         'Surrogate-Key': surrogateKey,
         'Accept-Ranges': 'bytes',
-        ...cacheHeadersFor(type),
+        ...cacheHeadersFor(type, live),
       },
     };
     if (type.playlist) return servePlaylist(req, res, target);
     return method === 'HEAD' ? serveHead(res, target) : serveStream(req, res, target);
   }
 
-  async function servePlaylist(req: IncomingMessage, res: ServerResponse, target: Target): Promise<void> {
-    const cached = cache.get(target.objectPath);
-    if (cached !== undefined && !cached.stale) {
-      return sendBuffer(req, res, target, cached.body, cached.etag, 'HIT');
-    }
+  /**
+   * Origin reads of playlists in flight, by object: the viewers of a live show all ask for the
+   * same playlist every second, and when its entry expires one read answers all of them.
+   */
+  const playlistFetches = new Map<string, Promise<{ body: Buffer; etag: string } | 'too-big'>>();
+
+  function fetchPlaylist(target: Target): Promise<{ body: Buffer; etag: string } | 'too-big'> {
+    const inFlight = playlistFetches.get(target.objectPath);
+    if (inFlight !== undefined) return inFlight;
     const generation = cache.generation(target.surrogateKey);
-    let fetched: { body: Buffer; etag: string } | 'too-big';
-    try {
+    const fetching = (async () => {
       const object = await options.store.get(options.bucket, target.objectPath);
       if (object.head.size > cache.maxEntryBytes) {
         object.body.destroy();
-        fetched = 'too-big';
-      } else {
-        fetched = { body: await readAll(object.body), etag: object.head.etag };
+        return 'too-big' as const;
       }
+      const fetched = { body: await readAll(object.body), etag: object.head.etag };
+      const expiresAt = target.live ? clock().getTime() + LIVE_PLAYLIST_TTL_SECONDS * 1000 : undefined;
+      cache.put(
+        target.objectPath,
+        { ...fetched, surrogateKey: target.surrogateKey, ...(expiresAt === undefined ? {} : { expiresAt }) },
+        generation,
+      );
+      return fetched;
+    })().finally(() => playlistFetches.delete(target.objectPath));
+    playlistFetches.set(target.objectPath, fetching);
+    return fetching;
+  }
+
+  async function servePlaylist(req: IncomingMessage, res: ServerResponse, target: Target): Promise<void> {
+    const cached = cache.get(target.objectPath);
+    if (cached !== undefined && PlaylistCache.isFresh(cached, clock().getTime())) {
+      return sendBuffer(req, res, target, cached.body, cached.etag, 'HIT');
+    }
+    let fetched: { body: Buffer; etag: string } | 'too-big';
+    try {
+      fetched = await fetchPlaylist(target);
     } catch (error) {
       if (error instanceof ObjectNotFoundError) return sendText(res, 404, 'Not found');
       if (cached !== undefined) return sendBuffer(req, res, target, cached.body, cached.etag, 'STALE');
@@ -156,7 +188,6 @@ export async function startLocalEdge(options: LocalEdgeOptions): Promise<Running
     if (fetched === 'too-big') {
       return req.method === 'HEAD' ? serveHead(res, target) : serveStream(req, res, target);
     }
-    cache.put(target.objectPath, { ...fetched, surrogateKey: target.surrogateKey }, generation);
     sendBuffer(req, res, target, fetched.body, fetched.etag, 'MISS');
   }
 

@@ -21,12 +21,29 @@ export function mediaTypeOf(objectPath: string): MediaType | undefined {
   return MEDIA_TYPES[objectPath.slice(dot + 1).toLowerCase()];
 }
 
+/** How long the edge and players keep a live playlist: the agent rewrites it every 1 s segment. */
+export const LIVE_PLAYLIST_TTL_SECONDS = 1;
+
 /**
- * Browser caching. Playlists are short-lived for players (a re-transcode publishes a new master)
- * but kept at the edge until purged (Surrogate-Control); segments and images never change under
- * their name (every attempt writes a new folder), so they are immutable.
+ * A live stream's playlist: `videos/<assetId>/live/…/*.m3u8` (its rendition playlists and master),
+ * rewritten by the ingest agent as segments arrive. Its segments and init segments are not: they
+ * never change under their name, like a VOD's.
  */
-export function cacheHeadersFor(type: MediaType): Record<string, string> {
+export function isLivePlaylist(objectPath: string, type: MediaType): boolean {
+  return type.playlist && /^videos\/[^/]+\/live\//.test(objectPath);
+}
+
+/**
+ * Browser caching. VOD playlists are short-lived for players (a re-transcode publishes a new
+ * master) but kept at the edge until purged (Surrogate-Control); live playlists live 1 s in both;
+ * segments and images never change under their name (every attempt and every live session writes
+ * a new folder), so they are immutable.
+ */
+export function cacheHeadersFor(type: MediaType, live = false): Record<string, string> {
+  if (live) {
+    const maxAge = `max-age=${LIVE_PLAYLIST_TTL_SECONDS}`;
+    return { 'Cache-Control': `public, ${maxAge}`, 'Surrogate-Control': maxAge };
+  }
   return type.playlist
     ? { 'Cache-Control': 'public, max-age=10', 'Surrogate-Control': 'max-age=86400' }
     : { 'Cache-Control': 'public, max-age=31536000, immutable' };

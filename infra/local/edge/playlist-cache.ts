@@ -5,6 +5,8 @@ export interface CachedPlaylist {
   readonly surrogateKey: string;
   /** Soft-purged: refetched on next use, but still served if the origin fails. */
   readonly stale: boolean;
+  /** Epoch ms after which it is refetched like a stale entry (live playlists); none: until purged. */
+  readonly expiresAt?: number;
 }
 
 /**
@@ -27,6 +29,11 @@ export class PlaylistCache {
 
   get bytes(): number {
     return this.#bytes;
+  }
+
+  /** Fresh: neither soft-purged nor past its expiry at `now` (epoch ms). */
+  static isFresh(entry: CachedPlaylist, now: number): boolean {
+    return !entry.stale && (entry.expiresAt === undefined || entry.expiresAt > now);
   }
 
   get(objectPath: string): CachedPlaylist | undefined {
