@@ -166,7 +166,7 @@ function negotiatedCodec(kind: MediaKind, transceiver: RTCRtpTransceiver): Negot
   };
 }
 
-/** Repeats each IPv4 UDP host candidate with the public address (1:1 NAT), same port. */
+/** Repeats each IPv4 UDP host candidate (once per m-line) with the public address (1:1 NAT), same port. */
 export function withPublicCandidates(sdp: string, publicHost: PublicHost | undefined): string {
   if (!publicHost || publicHost.local) return sdp;
   const lines = sdp.split(/\r\n/);
@@ -174,6 +174,7 @@ export function withPublicCandidates(sdp: string, publicHost: PublicHost | undef
   const added = new Set<string>();
   for (const line of lines) {
     out.push(line);
+    if (line.startsWith('m=')) added.clear();
     const match = /^a=candidate:(\S+) (\d+) udp (\d+) (\d+\.\d+\.\d+\.\d+) (\d+) typ host/i.exec(line);
     if (!match) continue;
     const [, foundation, component, priority, , port] = match;
