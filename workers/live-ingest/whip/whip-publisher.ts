@@ -45,6 +45,8 @@ export interface WhipPublisher {
   readonly connectionState: string;
   /** RTP packets written into the peer connection so far. */
   readonly packetsSent: number;
+  /** RTP bytes (headers included) written into the peer connection so far. */
+  readonly bytesSent: number;
   /** Stops the source ffmpeg (the peer connection stays up, sending nothing). */
   stopMedia(): Promise<void>;
   /** `DELETE` on the session resource. */
@@ -119,6 +121,9 @@ export async function startWhipPublisher(options: WhipPublisherOptions): Promise
     get packetsSent() {
       return source.packets;
     },
+    get bytesSent() {
+      return source.bytes;
+    },
     stopMedia: () => source.stop(),
     delete: () =>
       fetch(resourceUrl, { method: 'DELETE', headers: { Authorization: `Bearer ${options.streamKey}` } }),
@@ -168,6 +173,7 @@ function connected(pc: RTCPeerConnection, timeoutMs = 20_000): Promise<void> {
 
 interface Source {
   readonly packets: number;
+  readonly bytes: number;
   stop(): Promise<void>;
 }
 
@@ -179,10 +185,12 @@ async function startSource(
   audioTrack: MediaStreamTrack,
 ): Promise<Source> {
   let packets = 0;
+  let bytes = 0;
   const forwardInto = async (track: MediaStreamTrack): Promise<Socket> => {
     const socket = createSocket('udp4');
     socket.on('message', (data) => {
       packets += 1;
+      bytes += data.length;
       track.writeRtp(RtpPacket.deSerialize(data));
     });
     socket.bind(0, '127.0.0.1');
@@ -253,6 +261,9 @@ async function startSource(
   return {
     get packets() {
       return packets;
+    },
+    get bytes() {
+      return bytes;
     },
     stop() {
       stopping ??= (async () => {
