@@ -5,7 +5,15 @@ import { type LiveRefusalCode, REFUSAL_STATUS } from '#shared/live/live-stream.t
  * A refusal the ingest agent acts on at once (refuse the publish, or cut the publisher): the
  * problem's `code` is one of the stable LIVE_REFUSALS.
  */
-export class LiveIngestRefusedError extends CodedProblemError {}
+export class LiveIngestRefusedError extends CodedProblemError {
+  /** `ingest-<code>`: the agents' codes are their own problem types, apart from the public API's. */
+  override readonly slug: string;
+
+  constructor(status: number, code: string, title: string, detail: string) {
+    super(status, code, title, detail);
+    this.slug = `ingest-${code}`;
+  }
+}
 
 const TITLES: Readonly<Record<LiveRefusalCode | 'unknown-stream', string>> = {
   'unknown-key': 'Unknown stream key',

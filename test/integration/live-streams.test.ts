@@ -310,9 +310,9 @@ describe('Functions: live-streams and live-ingest', () => {
       const [shows] = await db.pool.query<RowDataPacket[]>('SELECT video_id FROM shows WHERE id = ?', [show]);
       expect(shows[0]?.video_id).toBe(linked.assetId);
       expect(again.status).toBe(409);
-      expect(await problemOf(again)).toMatchObject({ code: 'show-has-video' });
+      expect(await problemOf(again)).toMatchObject({ code: 'show_has_video' });
       expect(toCancelled.status).toBe(409);
-      expect(await problemOf(toCancelled)).toMatchObject({ code: 'show-cancelled' });
+      expect(await problemOf(toCancelled)).toMatchObject({ code: 'show_cancelled' });
       expect(toForeign.status).toBe(404);
       // A refused create leaves no asset behind.
       const [after] = await db.pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM video_assets');
@@ -367,8 +367,8 @@ describe('Functions: live-streams and live-ingest', () => {
       });
       expect(second.status).toBe(200);
       expect(((await second.json()) as Stream).status).toBe('failed');
-      expect(rotate.status).toBe(409);
-      expect(await problemOf(rotate)).toMatchObject({ code: 'stream-ended' });
+      expect(rotate.status).toBe(410);
+      expect(await problemOf(rotate)).toMatchObject({ code: 'stream_ended' });
       expect(await assetRow(stream.assetId)).toMatchObject({
         status: 'failed',
         failure_code: 'no_recording',
@@ -420,7 +420,7 @@ describe('Functions: live-streams and live-ingest', () => {
         const elapsed = performance.now() - started;
         expect(response.status).toBe(403);
         expect(await problemOf(response)).toMatchObject({
-          type: 'https://forgecast.dev/problems/unknown-key',
+          type: 'https://forgecast.dev/problems/ingest-unknown-key',
           code: 'unknown-key',
         });
         expect(elapsed).toBeLessThan(1000);
