@@ -4,6 +4,11 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { insertApiKey } from '#shared/accounts/api-key-store.ts';
 import { issueApiKey } from '#shared/accounts/api-keys.ts';
 import { newId } from '#shared/ids.ts';
+import {
+  claimPublishSession,
+  findStreamForKey,
+  type LiveStream,
+} from '#shared/live/live-stream-repository.ts';
 import { TRANSCODE_QUEUE, transcodeQueueMessageSchema } from '#shared/video/transcode-job.ts';
 import { AUTHORIZER_FUNCTION } from '../../functions/index.ts';
 import { liveIngestManifest } from '../../functions/live-ingest/manifest.ts';
@@ -490,6 +495,29 @@ describe('Functions: live-streams and live-ingest', () => {
         expect(winner.session).toBe(1);
         expect((await streamRow(stream.id)).session).toBe(1);
       }
+    });
+
+    it('admits exactly one of two publishes that both passed the check: the claim is one conditional UPDATE', async () => {
+      // Prepare: both callers read the idle stream before either claims it (the race the check cannot see).
+      const created = await createStream();
+      const key = created.streamKey as string;
+      const seen = (await findStreamForKey(db.pool, key)) as LiveStream;
+      const deps = { pool: db.pool, updateIntervalSeconds: 5 };
+
+      // Act
+      const claims = await Promise.all(
+        ['agent-a', 'agent-b', 'agent-c'].map((workerId) =>
+          claimPublishSession(deps, seen, key, { workerId, protocol: 'rtmp' }),
+        ),
+      );
+
+      // Assess
+      expect(claims.filter((claim) => claim.ok)).toEqual([expect.objectContaining({ ok: true, session: 1 })]);
+      expect(claims.filter((claim) => !claim.ok)).toEqual([
+        expect.objectContaining({ code: 'already-live' }),
+        expect.objectContaining({ code: 'already-live' }),
+      ]);
+      expect((await streamRow(created.id)).session).toBe(1);
     });
 
     it('is for the ingest agents’ scope only: an operator’s admin key and a creator’s key are refused', async () => {
