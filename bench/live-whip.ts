@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { spawnChild } from '../infra/local/child-processes.ts';
-import type { LadderInput, PublishHandle } from '../workers/live-ingest/whip/agent-port.ts';
+import { createCopyLadder } from '../workers/live-ingest/whip/copy-ladder.ts';
 import { createWhipReceiver } from '../workers/live-ingest/whip/receiver.ts';
 import { startWhipPublisher } from '../workers/live-ingest/whip/whip-publisher.ts';
 import { round } from './lib/stats.ts';
@@ -110,61 +110,22 @@ async function runReceiver(): Promise<void> {
   const print = (line: Record<string, unknown>): void => {
     process.stdout.write(`${JSON.stringify(line)}\n`);
   };
-  const ladders: ChildProcess[] = [];
-  const publish = (input: LadderInput): PublishHandle => {
-    if (input.kind !== 'sdp') throw new Error('expected an SDP input');
-    const ffmpeg = spawnChild(
-      'ffmpeg',
-      [
-        '-hide_banner',
-        '-nostdin',
-        '-loglevel',
-        'error',
-        '-protocol_whitelist',
-        'file,udp,rtp',
-        '-fflags',
-        '+genpts',
-        '-reorder_queue_size',
-        '500',
-        '-i',
-        input.sdpPath,
-        '-map',
-        '0',
-        '-c',
-        'copy',
-        '-f',
-        'null',
-        '-',
-      ],
-      { stdio: 'ignore', parentDeathSignal: 'SIGKILL' },
-    );
-    ladders.push(ffmpeg);
-    const finished = new Promise<'publisher-left'>((resolve) =>
-      ffmpeg.once('exit', () => resolve('publisher-left')),
-    );
-    return {
-      streamId: 'bench',
-      session: 1,
-      ladderPid: ffmpeg.pid,
-      cut: new AbortController().signal,
-      finished,
-      async stop() {
-        ffmpeg.kill('SIGKILL');
-        await finished;
-      },
-    };
-  };
+  const ladder = createCopyLadder({
+    dir,
+    toFile: false,
+    spawn: (command, args) => spawnChild(command, args, { stdio: 'ignore', parentDeathSignal: 'SIGKILL' }),
+  });
   const receiver = createWhipReceiver({
     workDir: dir,
     log: (level, msg, fields) => print({ level, msg, ...fields }),
-    authorize: async () => ({ ok: true, streamId: 'bench', session: 1, publish }),
+    authorize: async () => ({ ok: true, streamId: 'bench', session: 1, publish: ladder.publish }),
   });
   const server = createServer((req, res) => void receiver.handle(req, res));
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const stop = async (): Promise<void> => {
     await receiver.close();
-    for (const ladder of ladders) ladder.kill('SIGKILL');
+    ladder.close();
     server.close();
     await rm(dir, { recursive: true, force: true });
     process.exit(0);
