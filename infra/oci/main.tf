@@ -63,7 +63,29 @@ locals {
     PORTAL_ORIGIN   = var.portal_origin
     OIDC_ISSUER_URL = var.oidc_issuer_url
     OIDC_CLIENT_ID  = var.oidc_client_id
+    # The ingest URLs creators get (live-streams): the NLB's name; RTMPS and WHIP end on the instance.
+    LIVE_RTMP_URL  = "rtmp://${local.live_ingest_host}:${local.live_ports.rtmp}/live"
+    LIVE_RTMPS_URL = "rtmps://${local.live_ingest_host}:${local.live_ports.rtmps}/live"
+    LIVE_WHIP_URL  = "https://${local.live_ingest_host}:${local.live_ports.whip}/whip"
   }
+
+  # Live ingest: NLB listeners and the agent's ports behind them (non-root: no port below 1024).
+  live_ports = {
+    rtmp          = 1935
+    rtmps         = 443
+    whip          = var.live_whip_port
+    rtmp_backend  = 1935
+    rtmps_backend = 1936
+    whip_backend  = 8084
+  }
+  live_ingest_host = "${var.live_host_prefix}.${var.live_dns_zone_name}"
+  live_compartment = var.live_compartment_ocid != "" ? var.live_compartment_ocid : try(oci_identity_compartment.live[0].id, "")
+  live_ingest_environment = merge(local.metrics_config, {
+    LIVE_INGEST_API_URL = module.api_gateway.api_base_url
+    S3_ENDPOINT         = local.platform_config.S3_ENDPOINT
+    S3_REGION           = var.region
+    MEDIA_BUCKET        = local.bucket_names["media"]
+  })
 
   # Plain keys deliberately left to the code's defaults (tune them through
   # function_config_overrides) or meaningful only in the local cloud. A key a manifest adds must
@@ -86,6 +108,8 @@ locals {
     "TRANSCODE_LOST_AFTER_SECONDS", "TRANSCODE_MAX_DURATION_SECONDS", "TRANSCODE_PRESET",
     "TRANSCODE_RETRY_BASE_SECONDS", "TRANSCODE_SEGMENT_SECONDS", "TRANSCODE_STALE_SECONDS",
     "TRANSCODE_STALL_SECONDS", "UPLOAD_URL_TTL_SECONDS", "WORKER_ID", "WORK_DIR",
+    # The live heartbeat period (live-ingest tells agents; live-watchdog waits 3 of them).
+    "LIVE_UPDATE_INTERVAL_SECONDS",
   ]
 
   config_values = {
@@ -148,6 +172,10 @@ module "network" {
   chain_rpc_cidrs         = var.chain_rpc_cidrs
   chain_rpc_port          = var.chain_rpc_port
   workers_internet_egress = var.workers_internet_egress
+  live_publisher_cidrs    = var.live_publisher_cidrs
+  live_listener_ports     = [local.live_ports.rtmp, local.live_ports.rtmps, local.live_ports.whip]
+  live_backend_ports      = [local.live_ports.rtmp_backend, local.live_ports.rtmps_backend, local.live_ports.whip_backend]
+  live_ice_ports          = { min = var.live_ice_port_min, max = var.live_ice_port_max }
 }
 
 module "vault" {
@@ -269,6 +297,50 @@ module "transcoder_pool" {
   backlog_threshold         = var.transcode_backlog_threshold
 }
 
+# The live ingest pool's own compartment: container instances there match only the live dynamic
+# group (the transcoders' matches the platform compartment), and its alarm counts only them.
+resource "oci_identity_compartment" "live" {
+  count          = var.create_iam && var.live_compartment_ocid == "" ? 1 : 0
+  provider       = oci.home
+  compartment_id = var.compartment_ocid
+  name           = "${var.name_prefix}-live"
+  description    = "forgecast live ingest pool (RTMP/RTMPS/WHIP ingest instances and their load balancer)"
+  enable_delete  = true
+}
+
+module "live_ingest" {
+  source                    = "./modules/live_ingest"
+  compartment_ocid          = local.live_compartment
+  secrets_compartment_ocid  = var.compartment_ocid
+  alarm_compartment_ocid    = var.compartment_ocid
+  metrics_compartment_ocid  = var.compartment_ocid
+  name_prefix               = var.name_prefix
+  availability_domains      = local.ads
+  subnet_id                 = module.network.live_subnet_id
+  nsg_id                    = module.network.live_ingest_nsg_id
+  nlb_nsg_id                = module.network.live_nlb_nsg_id
+  image                     = var.live_ingest_image
+  pool_size                 = var.live_pool_size
+  ocpus                     = var.live_ocpus
+  memory_gbs                = var.live_memory_gbs
+  environment               = local.live_ingest_environment
+  ports                     = local.live_ports
+  ice_ports                 = { min = var.live_ice_port_min, max = var.live_ice_port_max }
+  drain_seconds             = var.live_drain_seconds
+  graceful_shutdown_seconds = var.live_graceful_shutdown_seconds
+  dns_zone_name             = var.live_dns_zone_name
+  dns_compartment_ocid      = var.live_dns_compartment_ocid != "" ? var.live_dns_compartment_ocid : var.compartment_ocid
+  host_prefix               = var.live_host_prefix
+  vault_id                  = module.vault.vault_id
+  master_key_id             = module.vault.master_key_id
+  api_key                   = var.live_ingest_api_key
+  s3_access_key_id          = var.live_s3_access_key_id != "" ? var.live_s3_access_key_id : try(module.iam[0].live_s3_access_key_id, "")
+  s3_secret_access_key      = var.live_s3_access_key_id != "" ? var.live_s3_secret_access_key : try(module.iam[0].live_s3_secret_access_key, "")
+  metrics_namespace         = var.metrics_namespace
+  lag_threshold_seconds     = var.live_playlist_lag_threshold_seconds
+  operators_topic_id        = module.observability.operators_topic_id
+}
+
 module "iam" {
   source    = "./modules/iam"
   count     = var.create_iam ? 1 : 0
@@ -291,6 +363,9 @@ module "iam" {
   schedule_ids            = values(module.schedules.schedule_ids)
   ocir_compartment_ocid   = var.ocir_compartment_ocid == "" ? var.tenancy_ocid : var.ocir_compartment_ocid
   create_s3_user          = var.s3_access_key_id == ""
+  live_compartment_ocid   = local.live_compartment
+  live_secret_ids         = [module.live_ingest.api_key_secret_id, module.live_ingest.s3_secret_id]
+  create_live_s3_user     = var.live_s3_access_key_id == ""
 }
 
 module "observability" {
@@ -328,6 +403,18 @@ check "secrets_and_keys" {
   assert {
     condition     = length(setintersection(keys(var.function_config_overrides), local.catalog.secretKeys)) == 0
     error_message = "function_config_overrides must not carry secret keys: those go through Vault."
+  }
+  assert {
+    condition     = var.live_pool_size == 0 || (local.live_compartment != "" && local.live_compartment != var.compartment_ocid)
+    error_message = "The live ingest pool needs its own compartment (live_compartment_ocid, or create_iam to create one): in the platform compartment the transcoders' dynamic group would match its instances."
+  }
+  assert {
+    condition     = var.live_pool_size == 0 || (var.live_ingest_image != "" && var.live_dns_zone_name != "")
+    error_message = "live_pool_size > 0 needs live_ingest_image and live_dns_zone_name."
+  }
+  assert {
+    condition     = var.live_ice_port_min <= var.live_ice_port_max
+    error_message = "live_ice_port_min must not exceed live_ice_port_max."
   }
   assert {
     condition     = length(distinct(values(module.queue.messages_endpoints))) == 1

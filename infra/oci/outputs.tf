@@ -124,3 +124,27 @@ output "log_group_id" {
   description = "Log group of function invocations and gateway logs."
   value       = module.observability.log_group_id
 }
+
+output "live_ingest_urls" {
+  description = "Ingest URLs creators are given (also LIVE_RTMP_URL, LIVE_RTMPS_URL, LIVE_WHIP_URL of live-streams)."
+  value = {
+    rtmp  = local.platform_config.LIVE_RTMP_URL
+    rtmps = local.platform_config.LIVE_RTMPS_URL
+    whip  = local.platform_config.LIVE_WHIP_URL
+  }
+}
+
+output "live_ingest_nlb_ip" {
+  description = "Reserved public IP of the live ingest Network Load Balancer (the A record of the ingest host)."
+  value       = module.live_ingest.nlb_ip_address
+}
+
+output "live_ingest_instance_ids" {
+  description = "OCIDs of the live ingest instances."
+  value       = module.live_ingest.container_instance_ids
+}
+
+output "live_ingest_instance_hosts" {
+  description = "DNS name of each live ingest instance (its LIVE_PUBLIC_HOST)."
+  value       = module.live_ingest.instance_hosts
+}

@@ -407,6 +407,118 @@ variable "transcode_backlog_threshold" {
   default     = 0
 }
 
+# --- Live ingest pool (modules/live_ingest; docs/live.md)
+
+variable "live_ingest_image" {
+  description = "The live ingest image (arm64: nginx-rtmp, ffmpeg, the agent), e.g. fra.ocir.io/<namespace>/forgecast/live-ingest:<commit>; needed when live_pool_size > 0."
+  type        = string
+  default     = ""
+}
+
+variable "live_pool_size" {
+  description = "Live ingest container instances (CI.Standard.A1.Flex), all running; 0 for no live ingest."
+  type        = number
+  default     = 2
+}
+
+variable "live_ocpus" {
+  description = "OCPUs per live ingest instance (a 1080p30 stream's 720/480/360 ladder takes about one)."
+  type        = number
+  default     = 2
+}
+
+variable "live_memory_gbs" {
+  description = "Memory per live ingest instance in GB."
+  type        = number
+  default     = 8
+}
+
+variable "live_drain_seconds" {
+  description = "LIVE_DRAIN_SECONDS of the agent: how long it drains on SIGTERM."
+  type        = number
+  default     = 20
+}
+
+variable "live_graceful_shutdown_seconds" {
+  description = "Container Instances graceful shutdown timeout of the ingest instances; must exceed live_drain_seconds."
+  type        = number
+  default     = 45
+}
+
+variable "live_publisher_cidrs" {
+  description = "Where publishers may connect from (RTMP 1935, RTMPS 443, WHIP signalling and media); 0.0.0.0/0 for anyone, the stream key being the gate."
+  type        = list(string)
+  default     = ["0.0.0.0/0"]
+}
+
+variable "live_whip_port" {
+  description = "TCP port of WHIP signalling (HTTPS) on the ingest Network Load Balancer."
+  type        = number
+  default     = 8443
+}
+
+variable "live_ice_port_min" {
+  description = "First UDP port of WHIP media (ICE) on each ingest instance's public IP."
+  type        = number
+  default     = 20000
+}
+
+variable "live_ice_port_max" {
+  description = "Last UDP port of WHIP media (ICE) on each ingest instance's public IP."
+  type        = number
+  default     = 20999
+}
+
+variable "live_dns_zone_name" {
+  description = "OCI DNS zone for the ingest names: <live_host_prefix>.<zone> (the NLB, in the creators' ingest URLs) and <live_host_prefix>-<i>.<zone> (each instance's public IP, advertised in WHIP ICE); needed when live_pool_size > 0."
+  type        = string
+  default     = ""
+}
+
+variable "live_dns_compartment_ocid" {
+  description = "Compartment of the DNS zone; empty for compartment_ocid."
+  type        = string
+  default     = ""
+}
+
+variable "live_host_prefix" {
+  description = "First label of the ingest host names."
+  type        = string
+  default     = "ingest"
+}
+
+variable "live_compartment_ocid" {
+  description = "An existing compartment for the live ingest pool (its dynamic group is that compartment); empty to create <name_prefix>-live under compartment_ocid (needs create_iam)."
+  type        = string
+  default     = ""
+}
+
+variable "live_ingest_api_key" {
+  description = "LIVE_INGEST_API_KEY of the agent: an API key with scope live:ingest minted on the platform after the first apply (stored in Vault)."
+  type        = string
+  sensitive   = true
+  default     = ""
+}
+
+variable "live_s3_access_key_id" {
+  description = "Access key id of the live agent's own object user (media bucket, no deletes); empty to create one (needs create_iam)."
+  type        = string
+  default     = ""
+}
+
+variable "live_s3_secret_access_key" {
+  description = "Secret of live_s3_access_key_id (stored in Vault)."
+  type        = string
+  sensitive   = true
+  default     = ""
+}
+
+variable "live_playlist_lag_threshold_seconds" {
+  description = "live_playlist_lag_seconds above which, for 2 minutes, the playlist lag alarm fires."
+  type        = number
+  default     = 3
+}
+
 # --- Observability and access
 
 variable "metrics_namespace" {

@@ -6,7 +6,8 @@ terraform {
   }
 }
 
-# Least privilege: three dynamic groups (functions, transcoder container instances, API Gateway)
+# Least privilege: four dynamic groups (functions, transcoder and live ingest container instances,
+# API Gateway)
 # and statements pinned to the calling function (request.principal.id) and the one resource it
 # touches (target.*.id / name). Nothing is granted on all-resources.
 
@@ -15,6 +16,7 @@ locals {
   fn_group    = "dynamic-group id ${oci_identity_dynamic_group.functions.id}"
   ci_group    = "dynamic-group id ${oci_identity_dynamic_group.workers.id}"
   gw_group    = "dynamic-group id ${oci_identity_dynamic_group.gateway.id}"
+  live_group  = "dynamic-group id ${oci_identity_dynamic_group.live_ingest.id}"
 
   queue_variable = { for name, id in var.queue_ids : name => "${upper(replace(name, "-", "_"))}_QUEUE_ID" }
 
@@ -69,6 +71,15 @@ resource "oci_identity_dynamic_group" "workers" {
   matching_rule = "ALL {resource.type = 'computecontainerinstance', resource.compartment.id = '${var.compartment_ocid}'}"
 }
 
+# The live ingest instances live in their own compartment: the transcoders' rule above (the
+# platform compartment) does not match them, and this one matches nothing else.
+resource "oci_identity_dynamic_group" "live_ingest" {
+  compartment_id = var.tenancy_ocid
+  name           = "${var.name_prefix}-live-ingest"
+  description    = "forgecast live ingest container instances (resource principals)"
+  matching_rule  = "ALL {resource.type = 'computecontainerinstance', resource.compartment.id = '${var.live_compartment_ocid}'}"
+}
+
 resource "oci_identity_dynamic_group" "gateway" {
   compartment_id = var.tenancy_ocid
   name           = "${var.name_prefix}-api-gateway"
@@ -99,6 +110,23 @@ resource "oci_identity_policy" "workers" {
     ],
     [
       "Allow ${local.ci_group} to use metrics in ${local.compartment} where target.metrics.namespace = '${var.metrics_namespace}'",
+    ],
+  )
+}
+
+# The agent reads its two secrets and posts its metrics. Its objects go through its own S3 user
+# (below), so the resource principal has no object access at all.
+resource "oci_identity_policy" "live_ingest" {
+  compartment_id = var.compartment_ocid
+  name           = "${var.name_prefix}-live-ingest"
+  description    = "What the live ingest pool may do"
+  statements = concat(
+    [
+      for id in var.live_secret_ids :
+      "Allow ${local.live_group} to read secret-bundles in ${local.compartment} where target.secret.id = '${id}'"
+    ],
+    [
+      "Allow ${local.live_group} to use metrics in ${local.compartment} where target.metrics.namespace = '${var.metrics_namespace}'",
     ],
   )
 }
@@ -141,6 +169,7 @@ resource "oci_identity_policy" "images" {
   statements = [
     "Allow service faas to read repos in compartment id ${var.ocir_compartment_ocid}",
     "Allow ${local.ci_group} to read repos in compartment id ${var.ocir_compartment_ocid}",
+    "Allow ${local.live_group} to read repos in compartment id ${var.ocir_compartment_ocid}",
   ]
 }
 
@@ -180,5 +209,45 @@ resource "oci_identity_policy" "s3" {
   statements = [
     "Allow group id ${oci_identity_group.s3[0].id} to read buckets in ${local.compartment} where any {${local.bucket_condition}}",
     "Allow group id ${oci_identity_group.s3[0].id} to manage objects in ${local.compartment} where any {${local.bucket_condition}}",
+  ]
+}
+
+# The live ingest agent's own object user: the media bucket only, and only what the agent does
+# there (list, read the previous session's playlist, write segments and overwrite playlists).
+# No OBJECT_DELETE: a compromised ingest instance cannot remove a published video.
+resource "oci_identity_user" "live_s3" {
+  count          = var.create_live_s3_user ? 1 : 0
+  compartment_id = var.tenancy_ocid
+  name           = "${var.name_prefix}-live-objects"
+  description    = "forgecast live ingest: writes live segments and playlists into the media bucket"
+}
+
+resource "oci_identity_group" "live_s3" {
+  count          = var.create_live_s3_user ? 1 : 0
+  compartment_id = var.tenancy_ocid
+  name           = "${var.name_prefix}-live-objects"
+  description    = "forgecast live ingest object access (media bucket, no deletes)"
+}
+
+resource "oci_identity_user_group_membership" "live_s3" {
+  count    = var.create_live_s3_user ? 1 : 0
+  user_id  = oci_identity_user.live_s3[0].id
+  group_id = oci_identity_group.live_s3[0].id
+}
+
+resource "oci_identity_customer_secret_key" "live_s3" {
+  count        = var.create_live_s3_user ? 1 : 0
+  user_id      = oci_identity_user.live_s3[0].id
+  display_name = "${var.name_prefix}-live-s3"
+}
+
+resource "oci_identity_policy" "live_s3" {
+  count          = var.create_live_s3_user ? 1 : 0
+  compartment_id = var.compartment_ocid
+  name           = "${var.name_prefix}-live-objects"
+  description    = "forgecast's live ingest object user: the media bucket, no deletes"
+  statements = [
+    "Allow group id ${oci_identity_group.live_s3[0].id} to read buckets in ${local.compartment} where target.bucket.name = '${var.bucket_names["media"]}'",
+    "Allow group id ${oci_identity_group.live_s3[0].id} to manage objects in ${local.compartment} where all {target.bucket.name = '${var.bucket_names["media"]}', any {request.permission = 'OBJECT_INSPECT', request.permission = 'OBJECT_READ', request.permission = 'OBJECT_CREATE', request.permission = 'OBJECT_OVERWRITE'}}",
   ]
 }

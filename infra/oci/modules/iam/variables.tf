@@ -85,3 +85,18 @@ variable "create_s3_user" {
   description = "Create an IAM user (bucket-scoped group policy) and its Customer Secret Key for the S3-compatible API; false to bring your own key."
   type        = bool
 }
+
+variable "live_compartment_ocid" {
+  description = "The live ingest pool's own compartment (its dynamic group matches container instances there)."
+  type        = string
+}
+
+variable "live_secret_ids" {
+  description = "OCIDs of the Vault secrets the live ingest agent reads (its API key and its S3 secret)."
+  type        = list(string)
+}
+
+variable "create_live_s3_user" {
+  description = "Create the live ingest agent's own object-storage user and Customer Secret Key."
+  type        = bool
+}

@@ -18,7 +18,11 @@ locals {
     workers    = cidrsubnet(var.vcn_cidr, 8, 2)
     database   = cidrsubnet(var.vcn_cidr, 8, 3)
     management = cidrsubnet(var.vcn_cidr, 8, 4)
+    live       = cidrsubnet(var.vcn_cidr, 8, 5)
   }
+  # Live ingest: every publisher CIDR on every port it may use (keys are stable strings).
+  live_listener_rules  = { for pair in setproduct(var.live_publisher_cidrs, var.live_listener_ports) : "${pair[0]} ${pair[1]}" => { cidr = pair[0], port = pair[1] } }
+  live_backend_rules   = { for pair in setproduct(var.live_publisher_cidrs, var.live_backend_ports) : "${pair[0]} ${pair[1]}" => { cidr = pair[0], port = pair[1] } }
   oracle_services_cidr = data.oci_core_services.all.services[0].cidr_block
 }
 
@@ -109,6 +113,24 @@ resource "oci_core_route_table" "workers" {
       destination_type  = "CIDR_BLOCK"
       network_entity_id = oci_core_nat_gateway.this.id
     }
+  }
+}
+
+# Live ingest: public (the instances carry public IPs for WHIP media, the NLB listens there) and
+# Oracle services through the service gateway.
+resource "oci_core_route_table" "live" {
+  compartment_id = var.compartment_ocid
+  vcn_id         = oci_core_vcn.this.id
+  display_name   = "${var.name_prefix}-rt-live"
+  route_rules {
+    destination       = local.oracle_services_cidr
+    destination_type  = "SERVICE_CIDR_BLOCK"
+    network_entity_id = oci_core_service_gateway.this.id
+  }
+  route_rules {
+    destination       = "0.0.0.0/0"
+    destination_type  = "CIDR_BLOCK"
+    network_entity_id = oci_core_internet_gateway.this.id
   }
 }
 
@@ -225,6 +247,20 @@ resource "oci_core_subnet" "management" {
   security_list_ids          = [oci_core_security_list.management.id]
 }
 
+# The live ingest pool's own subnet: never shared with the transcoders (a live ladder must not
+# compete with a VOD encode for cores, and publishers reach it from the internet). Its security
+# list is empty: every flow is an NSG rule below.
+resource "oci_core_subnet" "live" {
+  compartment_id             = var.compartment_ocid
+  vcn_id                     = oci_core_vcn.this.id
+  cidr_block                 = local.cidrs.live
+  display_name               = "${var.name_prefix}-live"
+  dns_label                  = "live"
+  prohibit_public_ip_on_vnic = false
+  route_table_id             = oci_core_route_table.live.id
+  security_list_ids          = [oci_core_security_list.private.id]
+}
+
 resource "oci_core_network_security_group" "gateway" {
   compartment_id = var.compartment_ocid
   vcn_id         = oci_core_vcn.this.id
@@ -247,6 +283,18 @@ resource "oci_core_network_security_group" "database" {
   compartment_id = var.compartment_ocid
   vcn_id         = oci_core_vcn.this.id
   display_name   = "${var.name_prefix}-nsg-database"
+}
+
+resource "oci_core_network_security_group" "live_nlb" {
+  compartment_id = var.compartment_ocid
+  vcn_id         = oci_core_vcn.this.id
+  display_name   = "${var.name_prefix}-nsg-live-nlb"
+}
+
+resource "oci_core_network_security_group" "live_ingest" {
+  compartment_id = var.compartment_ocid
+  vcn_id         = oci_core_vcn.this.id
+  display_name   = "${var.name_prefix}-nsg-live-ingest"
 }
 
 # --- API Gateway: HTTPS in from anywhere, out to the Functions service only.
@@ -433,6 +481,141 @@ resource "oci_core_network_security_group_security_rule" "database_from_manageme
     destination_port_range {
       min = 3306
       max = 3306
+    }
+  }
+}
+
+# --- Live ingest NLB: publishers on its listener ports (RTMP, RTMPS, WHIP signalling), out to the
+# ingest instances' ports. Publishers are anywhere by default (live_publisher_cidrs): an encoder's
+# address is not known in advance; the stream key gate (on_publish / WHIP bearer) is the control.
+resource "oci_core_network_security_group_security_rule" "live_nlb_from_publishers" {
+  for_each                  = local.live_listener_rules
+  network_security_group_id = oci_core_network_security_group.live_nlb.id
+  direction                 = "INGRESS"
+  protocol                  = "6"
+  source                    = each.value.cidr
+  source_type               = "CIDR_BLOCK"
+  stateless                 = false
+  tcp_options {
+    destination_port_range {
+      min = each.value.port
+      max = each.value.port
+    }
+  }
+}
+
+resource "oci_core_network_security_group_security_rule" "live_nlb_to_ingest" {
+  for_each                  = toset([for port in var.live_backend_ports : tostring(port)])
+  network_security_group_id = oci_core_network_security_group.live_nlb.id
+  direction                 = "EGRESS"
+  protocol                  = "6"
+  destination               = oci_core_network_security_group.live_ingest.id
+  destination_type          = "NETWORK_SECURITY_GROUP"
+  stateless                 = false
+  tcp_options {
+    destination_port_range {
+      min = tonumber(each.value)
+      max = tonumber(each.value)
+    }
+  }
+}
+
+# --- Live ingest instances. The NLB preserves client IPs (is_preserve_source), so packets reach
+# the instances from the publishers' addresses: the instances admit those CIDRs on their backend
+# ports, the NLB's own health checks, and WHIP media (UDP, straight to the instance's public IP,
+# which the agent advertises in ICE).
+resource "oci_core_network_security_group_security_rule" "live_ingest_from_publishers" {
+  for_each                  = local.live_backend_rules
+  network_security_group_id = oci_core_network_security_group.live_ingest.id
+  direction                 = "INGRESS"
+  protocol                  = "6"
+  source                    = each.value.cidr
+  source_type               = "CIDR_BLOCK"
+  stateless                 = false
+  tcp_options {
+    destination_port_range {
+      min = each.value.port
+      max = each.value.port
+    }
+  }
+}
+
+resource "oci_core_network_security_group_security_rule" "live_ingest_from_nlb" {
+  for_each                  = toset([for port in var.live_backend_ports : tostring(port)])
+  network_security_group_id = oci_core_network_security_group.live_ingest.id
+  direction                 = "INGRESS"
+  protocol                  = "6"
+  source                    = oci_core_network_security_group.live_nlb.id
+  source_type               = "NETWORK_SECURITY_GROUP"
+  stateless                 = false
+  tcp_options {
+    destination_port_range {
+      min = tonumber(each.value)
+      max = tonumber(each.value)
+    }
+  }
+}
+
+resource "oci_core_network_security_group_security_rule" "live_ingest_media_in" {
+  for_each                  = toset(var.live_publisher_cidrs)
+  network_security_group_id = oci_core_network_security_group.live_ingest.id
+  direction                 = "INGRESS"
+  protocol                  = "17"
+  source                    = each.value
+  source_type               = "CIDR_BLOCK"
+  stateless                 = false
+  udp_options {
+    destination_port_range {
+      min = var.live_ice_ports.min
+      max = var.live_ice_ports.max
+    }
+  }
+}
+
+# ICE connectivity checks go out to the publishers' candidates, whatever their ports.
+resource "oci_core_network_security_group_security_rule" "live_ingest_media_out" {
+  network_security_group_id = oci_core_network_security_group.live_ingest.id
+  direction                 = "EGRESS"
+  protocol                  = "17"
+  destination               = "0.0.0.0/0"
+  destination_type          = "CIDR_BLOCK"
+  stateless                 = false
+  udp_options {
+    source_port_range {
+      min = var.live_ice_ports.min
+      max = var.live_ice_ports.max
+    }
+  }
+}
+
+# Object Storage (segments, playlists), Vault (its two secrets), Monitoring (lag metric).
+resource "oci_core_network_security_group_security_rule" "live_ingest_to_services" {
+  network_security_group_id = oci_core_network_security_group.live_ingest.id
+  direction                 = "EGRESS"
+  protocol                  = "6"
+  destination               = local.oracle_services_cidr
+  destination_type          = "SERVICE_CIDR_BLOCK"
+  stateless                 = false
+  tcp_options {
+    destination_port_range {
+      min = 443
+      max = 443
+    }
+  }
+}
+
+# The live-ingest function through the API Gateway's public HTTPS endpoint.
+resource "oci_core_network_security_group_security_rule" "live_ingest_to_gateway" {
+  network_security_group_id = oci_core_network_security_group.live_ingest.id
+  direction                 = "EGRESS"
+  protocol                  = "6"
+  destination               = "0.0.0.0/0"
+  destination_type          = "CIDR_BLOCK"
+  stateless                 = false
+  tcp_options {
+    destination_port_range {
+      min = 443
+      max = 443
     }
   }
 }

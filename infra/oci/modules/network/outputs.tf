@@ -52,3 +52,18 @@ output "management_subnet_cidr" {
   description = "CIDR of the management subnet (bastion sessions come from it)."
   value       = oci_core_subnet.management.cidr_block
 }
+
+output "live_subnet_id" {
+  description = "Public subnet of the live ingest pool and its Network Load Balancer (never the transcoders')."
+  value       = oci_core_subnet.live.id
+}
+
+output "live_nlb_nsg_id" {
+  description = "NSG of the live ingest Network Load Balancer."
+  value       = oci_core_network_security_group.live_nlb.id
+}
+
+output "live_ingest_nsg_id" {
+  description = "NSG of the live ingest container instances."
+  value       = oci_core_network_security_group.live_ingest.id
+}

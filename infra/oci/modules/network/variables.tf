@@ -9,7 +9,7 @@ variable "name_prefix" {
 }
 
 variable "vcn_cidr" {
-  description = "IPv4 CIDR of the VCN; the five subnets are /24s carved from it."
+  description = "IPv4 CIDR of the VCN; the six subnets are /24s carved from it."
   type        = string
 }
 
@@ -31,4 +31,24 @@ variable "chain_rpc_port" {
 variable "workers_internet_egress" {
   description = "Whether the transcoder workers may reach the internet through the NAT gateway (they need only Oracle services, so false by default)."
   type        = bool
+}
+
+variable "live_publisher_cidrs" {
+  description = "Where live publishers (OBS, browsers over WHIP) may connect from; 0.0.0.0/0 for anyone (the stream key is the gate)."
+  type        = list(string)
+}
+
+variable "live_listener_ports" {
+  description = "TCP ports the live ingest Network Load Balancer listens on (RTMP, RTMPS, WHIP signalling)."
+  type        = list(number)
+}
+
+variable "live_backend_ports" {
+  description = "TCP ports the live ingest instances listen on behind the NLB (the agent's LIVE_RTMP_PORT, LIVE_RTMPS_PORT, LIVE_WHIP_PORT)."
+  type        = list(number)
+}
+
+variable "live_ice_ports" {
+  description = "UDP port range of WHIP media (ICE) on each live ingest instance's public IP."
+  type        = object({ min = number, max = number })
 }
