@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { BandwidthEstimator } from '../../../workers/live-ingest/whip/bandwidth.ts';
 import { ffmpegSdp } from '../../../workers/live-ingest/whip/rtp-bridge.ts';
 import type { NegotiatedCodec } from '../../../workers/live-ingest/whip/webrtc-port.ts';
-import { rembBitrate, withPublicCandidates } from '../../../workers/live-ingest/whip/werift-peer.ts';
+import {
+  rembBitrate,
+  withoutTransportCc,
+  withPublicCandidates,
+} from '../../../workers/live-ingest/whip/werift-peer.ts';
 
 function feed(estimator: BandwidthEstimator, from: number, count: number, skipEvery = 0): number {
   let seq = from;
@@ -165,5 +169,32 @@ describe('Function: withPublicCandidates', () => {
     // Assess
     expect(withPublicCandidates(answer, undefined)).toBe(answer);
     expect(withPublicCandidates(answer, { address: '127.0.0.1', local: true })).toBe(answer);
+  });
+});
+
+describe('Function: withoutTransportCc', () => {
+  it("drops Chrome's transport-cc feedback and the transport-wide sequence extension, keeping the rest", () => {
+    // Prepare
+    const offer = [
+      'm=video 9 UDP/TLS/RTP/SAVPF 102',
+      'a=extmap:3 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01',
+      'a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid',
+      'a=rtcp-fb:102 goog-remb',
+      'a=rtcp-fb:102 transport-cc',
+      'a=rtcp-fb:102 nack pli',
+      '',
+    ].join('\r\n');
+
+    // Act
+    const declined = withoutTransportCc(offer);
+
+    // Assess
+    expect(declined.split('\r\n')).toEqual([
+      'm=video 9 UDP/TLS/RTP/SAVPF 102',
+      'a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid',
+      'a=rtcp-fb:102 goog-remb',
+      'a=rtcp-fb:102 nack pli',
+      '',
+    ]);
   });
 });

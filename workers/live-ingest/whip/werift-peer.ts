@@ -101,7 +101,7 @@ async function negotiate(
   publicHost: PublicHost | undefined,
   gatherTimeoutMs: number,
 ): Promise<WebRtcPeer> {
-  await pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
+  await pc.setRemoteDescription({ type: 'offer', sdp: withoutTransportCc(offerSdp) });
   const received = pc
     .getTransceivers()
     .filter((t) => !t.rejected && (t.kind === 'video' || t.kind === 'audio'));
@@ -164,6 +164,20 @@ function negotiatedCodec(kind: MediaKind, transceiver: RTCRtpTransceiver): Negot
     ...(codec.channels ? { channels: codec.channels } : {}),
     ...(encodingName === 'H264' ? { fmtp: 'packetization-mode=1' } : {}),
   };
+}
+
+/**
+ * The offer without transport-wide congestion control: werift answers a codec with the feedback
+ * the offer lists for it (Chrome lists `transport-cc`) and would then send TWCC feedback, which
+ * made Chrome's estimate collapse. Declined here, so the answer carries REMB, NACK and PLI only.
+ */
+export function withoutTransportCc(sdp: string): string {
+  return sdp
+    .split(/\r?\n/)
+    .filter(
+      (line) => !/^a=rtcp-fb:\S+ transport-cc\b/.test(line) && !/^a=extmap:.*transport-wide-cc/.test(line),
+    )
+    .join('\r\n');
 }
 
 /** Repeats each IPv4 UDP host candidate (once per m-line) with the public address (1:1 NAT), same port. */
