@@ -264,6 +264,55 @@ describe('WHIP receiver (werift) with a real publisher and ffmpeg', () => {
   });
 });
 
+describe('WHIP receiver (werift) with LIVE_PUBLIC_HOST and a UDP port range', () => {
+  it('advertises the public host in ICE on a port in the range, and the publisher connects through it', async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), 'live-whip-host-'));
+    const ladder = createCopyLadder({ dir, toFile: false, spawn: spawnFfmpeg });
+    const receiver = createWhipReceiver({
+      port: createWeriftReceiverPort({ icePortRange: [41_000, 41_200] }),
+      publicHost: '127.0.0.1',
+      workDir: dir,
+      log: () => undefined,
+      authorize: async () => ({ ok: true, streamId: 'host1', session: 1, publish: ladder.publish }),
+    });
+    const server = createServer((req, res) => void receiver.handle(req, res));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    let publisher: WhipPublisher | undefined;
+    try {
+      // Act
+      publisher = await startWhipPublisher({
+        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/whip`,
+        streamKey: GOOD_KEY,
+        audio: false,
+        width: 320,
+        height: 180,
+        videoBitrateKbps: 300,
+        spawn: spawnFfmpeg,
+      });
+      await waitFor(() => ladder.started.length === 1, 20_000, 'the ladder to start');
+
+      // Assess
+      const candidates = publisher.answerSdp.split('\r\n').filter((line) => line.startsWith('a=candidate:'));
+      const loopback = candidates.filter((line) => line.includes(' 127.0.0.1 '));
+      expect(loopback.length).toBeGreaterThan(0);
+      for (const line of candidates) {
+        const port = Number(line.split(' ')[5]);
+        expect(port).toBeGreaterThanOrEqual(41_000);
+        expect(port).toBeLessThanOrEqual(41_200);
+      }
+      expect(publisher.connectionState).toBe('connected');
+    } finally {
+      await publisher?.close();
+      await receiver.close();
+      server.close();
+      ladder.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 function spawnFfmpeg(command: string, args: readonly string[]) {
   return spawnChild(command, args, { stdio: 'ignore', parentDeathSignal: 'SIGKILL' });
 }

@@ -41,7 +41,11 @@ import {
  *   repeated in the answer with the public address and the same port.
  */
 export function createWeriftReceiverPort(
-  options: { readonly gatherTimeoutMs?: number } = {},
+  options: {
+    readonly gatherTimeoutMs?: number;
+    /** UDP ports ICE may bind (a firewall opens exactly these); werift picks any when unset. */
+    readonly icePortRange?: readonly [number, number];
+  } = {},
 ): WebRtcReceiverPort {
   const gatherTimeoutMs = options.gatherTimeoutMs ?? 5_000;
   let peersCreated = 0;
@@ -60,6 +64,7 @@ export function createWeriftReceiverPort(
         iceServers: [],
         iceUseIpv6: false,
         bundlePolicy: 'max-bundle',
+        ...(options.icePortRange ? { icePortRange: [options.icePortRange[0], options.icePortRange[1]] } : {}),
         ...(publicHost?.local ? { iceAdditionalHostAddresses: [publicHost.address] } : {}),
       });
       peersCreated += 1;
