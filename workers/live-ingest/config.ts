@@ -1,0 +1,46 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { configFields, readConfig } from '#shared/config/config.ts';
+import { objectStorageConfig } from '#shared/config/platform.ts';
+import { ConfigError } from '#shared/errors.ts';
+
+const shape = {
+  ...objectStorageConfig,
+  /** The gateway's base URL including `/v1`; the agent calls `<base>/live-ingest/...`. */
+  LIVE_INGEST_API_URL: configFields.url,
+  /** API key with scope `live:ingest` (a machine credential; never logged). */
+  LIVE_INGEST_API_KEY: z.string().min(8),
+  MEDIA_BUCKET: z.string().min(3),
+  WORKER_ID: z.string().min(1).max(128).default(`${hostname()}-${process.pid}`),
+  /** 0 picks a free port (tests). */
+  LIVE_RTMP_PORT: configFields.port.default(1935),
+  LIVE_RTMPS_PORT: configFields.port.default(1936),
+  /** PEM certificate and key for RTMPS; unset → the agent makes a self-signed pair at start. */
+  LIVE_TLS_CERT_FILE: z.string().min(1).optional(),
+  LIVE_TLS_KEY_FILE: z.string().min(1).optional(),
+  LIVE_WHIP_PORT: configFields.port.default(8084),
+  /** Address advertised to publishers (ingest URLs, WHIP ICE candidates). */
+  LIVE_PUBLIC_HOST: z.string().min(1).optional(),
+  /** Parent of the agent's private work folder (nginx config, ladder outputs). */
+  WORK_DIR: z.string().min(1).optional(),
+  NGINX_PATH: z.string().min(1).default('nginx'),
+  FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
+  OPENSSL_PATH: z.string().min(1).default('openssl'),
+  /** x264 preset of the live ladder. */
+  LIVE_LADDER_PRESET: z.enum(['ultrafast', 'superfast', 'veryfast', 'faster']).default('veryfast'),
+  /** On SIGTERM: how long stopping nginx gracefully may take before SIGKILL. */
+  LIVE_DRAIN_SECONDS: z.coerce.number().int().min(1).max(300).default(20),
+};
+
+export const liveIngestConfigKeys = Object.keys(shape);
+export const loadLiveIngestConfig = (source?: Record<string, string | undefined>) => {
+  const config = readConfig(shape, source);
+  if ((config.LIVE_TLS_CERT_FILE === undefined) !== (config.LIVE_TLS_KEY_FILE === undefined)) {
+    throw new ConfigError('LIVE_TLS_CERT_FILE and LIVE_TLS_KEY_FILE go together', [
+      'LIVE_TLS_CERT_FILE',
+      'LIVE_TLS_KEY_FILE',
+    ]);
+  }
+  return config;
+};
+export type LiveIngestConfig = ReturnType<typeof loadLiveIngestConfig>;

@@ -1,0 +1,151 @@
+import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import type { EndReason, Rendition } from './control-plane.ts';
+import { eachLine, spawnGuarded } from './processes.ts';
+
+export type { EndReason } from './control-plane.ts';
+
+/** What the ladder's ffmpeg reads: the renamed RTMP stream, or an SDP file of RTP on local UDP ports (WHIP). */
+export type LadderInput =
+  | { readonly kind: 'url'; readonly url: string }
+  | { readonly kind: 'sdp'; readonly sdpPath: string };
+
+/**
+ * One publish as the receiver that feeds it sees it (see /tmp/team/whip-port.md). The agent owns the
+ * ladder, the uploads, the heartbeat and the `done` call; the receiver only feeds media and says when
+ * the publisher left.
+ */
+export interface PublishHandle {
+  readonly streamId: string;
+  readonly session: number;
+  /** pid of the ladder's ffmpeg (running when the handle is returned). */
+  readonly ladderPid: number | undefined;
+  /** Aborted (reason: the EndReason) when the agent ends the publish: a cut, a drain, a dead ladder. */
+  readonly cut: AbortSignal;
+  /** The receiver ends the publish; idempotent; resolves when the last segments and `done` are out. */
+  stop(reason: 'publisher-left' | 'error'): Promise<void>;
+  /** Settles once the publish is fully finished, whoever ended it. */
+  readonly finished: Promise<EndReason>;
+}
+
+export interface LadderPlan {
+  readonly input: LadderInput;
+  readonly ladder: readonly Rendition[];
+  readonly audioBitrate: number;
+  readonly segmentSeconds: number;
+  /** Folder holding one sub-folder per rendition (ffmpeg's own playlist, init.mp4, seg-NNNNNN.m4s). */
+  readonly outputDir: string;
+  readonly preset: string;
+}
+
+function inputArgs(input: LadderInput): string[] {
+  const common = ['-fflags', '+genpts+nobuffer', '-probesize', '1000000', '-analyzeduration', '1000000'];
+  if (input.kind === 'url') return [...common, '-rtmp_live', 'live', '-i', input.url];
+  return [
+    ...common,
+    '-protocol_whitelist',
+    'file,udp,rtp',
+    '-reorder_queue_size',
+    '500',
+    '-i',
+    input.sdpPath,
+  ];
+}
+
+/**
+ * One ffmpeg per stream: one decode, `split` into every rendition, x264 (zerolatency, a keyframe
+ * every segment and none elsewhere: forced by time so the GOP is one segment at whatever frame rate
+ * the publisher sends, scene cuts off), AAC muxed into each rendition, 1 s fMP4 HLS per rendition.
+ */
+export function ladderArgs(plan: LadderPlan): string[] {
+  const n = plan.ladder.length;
+  const splits = plan.ladder.map((_, i) => `[s${i}]`).join('');
+  const scales = plan.ladder.map(
+    (r, i) =>
+      `[s${i}]scale=w=${r.width}:h=${r.height}:force_original_aspect_ratio=decrease:force_divisible_by=2,format=yuv420p[v${i}]`,
+  );
+  const graph = [`[0:v:0]split=${n}${splits}`, ...scales].join(';');
+  const args = [
+    '-hide_banner',
+    '-nostdin',
+    '-loglevel',
+    'level+warning',
+    ...inputArgs(plan.input),
+    '-filter_complex',
+    graph,
+  ];
+  const gop = `expr:gte(t,n_forced*${plan.segmentSeconds})`;
+  plan.ladder.forEach((r, i) => {
+    const dir = join(plan.outputDir, r.name);
+    const kbps = Math.round(r.videoBitrate / 1000);
+    args.push(
+      '-map',
+      `[v${i}]`,
+      '-map',
+      '0:a:0?',
+      '-c:v',
+      'libx264',
+      '-preset',
+      plan.preset,
+      '-tune',
+      'zerolatency',
+      '-profile:v',
+      'high',
+      '-b:v',
+      `${kbps}k`,
+      '-maxrate',
+      `${kbps}k`,
+      '-bufsize',
+      `${kbps * 2}k`,
+      '-g',
+      '100000',
+      '-sc_threshold',
+      '0',
+      '-force_key_frames',
+      gop,
+      '-c:a',
+      'aac',
+      '-b:a',
+      `${Math.round(plan.audioBitrate / 1000)}k`,
+      '-ac',
+      '2',
+      '-ar',
+      '48000',
+      '-f',
+      'hls',
+      '-hls_time',
+      String(plan.segmentSeconds),
+      '-hls_list_size',
+      '30',
+      '-hls_segment_type',
+      'fmp4',
+      '-hls_fmp4_init_filename',
+      'init.mp4',
+      '-hls_flags',
+      'independent_segments+program_date_time+temp_file',
+      '-start_number',
+      '1',
+      '-hls_segment_filename',
+      join(dir, 'seg-%06d.m4s'),
+      join(dir, 'index.m3u8'),
+    );
+  });
+  return args;
+}
+
+export interface RunningLadder {
+  readonly child: ChildProcess;
+  /** The last warning/error lines ffmpeg printed (they name no key: the input is a derived name). */
+  readonly stderrTail: string[];
+}
+
+export function startLadderProcess(ffmpeg: string, plan: LadderPlan): RunningLadder {
+  const child = spawnGuarded(ffmpeg, ladderArgs(plan), { parentDeathSignal: 'SIGKILL' });
+  const stderrTail: string[] = [];
+  eachLine(child.stderr, (line) => {
+    stderrTail.push(line.slice(0, 400));
+    if (stderrTail.length > 20) stderrTail.shift();
+  });
+  child.stdout?.resume();
+  return { child, stderrTail };
+}

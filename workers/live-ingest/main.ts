@@ -1,0 +1,131 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError } from '#shared/errors.ts';
+import { log } from '#shared/runtime/log.ts';
+import { resolveSecretsAtColdStart } from '#shared/secrets/resolve-at-cold-start.ts';
+import { objectStoreFromConfig } from '#shared/storage/s3-object-store.ts';
+import { LiveIngestAgent, listen } from './agent.ts';
+import { loadLiveIngestConfig } from './config.ts';
+import { httpControlPlane } from './control-plane.ts';
+import { createWhipReceiver } from './whip/receiver.ts';
+
+/**
+ * The live-ingest agent's entrypoint (one per Container Instance of the ingest pool; `npm start`
+ * runs one locally): nginx for RTMP/RTMPS, the WHIP endpoint, one live ladder per stream, until
+ * SIGTERM drains it. Start: `node workers/live-ingest/main.ts` with the env of config.ts.
+ *
+ * Run as root (the container's default) it drops every child to nobody (65534) via setpriv; run as
+ * another user, the children keep that user.
+ */
+try {
+  const resolved = await resolveSecretsAtColdStart();
+  if (resolved.length > 0) log.info('secrets resolved from OCI Vault', { keys: resolved });
+} catch (err) {
+  if (err instanceof ConfigError) log.error(err.message, { variables: err.variables });
+  else log.error('secrets could not be resolved', { error: err });
+  process.exit(78);
+}
+let config: ReturnType<typeof loadLiveIngestConfig>;
+try {
+  config = loadLiveIngestConfig();
+} catch (err) {
+  if (err instanceof ConfigError) log.error(err.message, { variables: err.variables });
+  else log.error('configuration could not be read', { error: err });
+  process.exit(78);
+}
+
+const write = (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) =>
+  log[level](msg, { worker: config.WORKER_ID, ...fields });
+
+const workRoot = config.WORK_DIR ?? join(tmpdir(), 'forgecast-live-ingest');
+await mkdir(workRoot, { recursive: true });
+const workDir = await mkdtemp(join(workRoot, 'agent-'));
+const publicHost = config.LIVE_PUBLIC_HOST ?? '127.0.0.1';
+
+const agent = new LiveIngestAgent({
+  store: objectStoreFromConfig(config),
+  bucket: config.MEDIA_BUCKET,
+  controlPlane: httpControlPlane({
+    baseUrl: config.LIVE_INGEST_API_URL,
+    apiKey: config.LIVE_INGEST_API_KEY,
+    workerId: config.WORKER_ID,
+  }),
+  workDir,
+  ports: { rtmp: config.LIVE_RTMP_PORT, rtmps: config.LIVE_RTMPS_PORT },
+  publicHost,
+  ...(config.LIVE_TLS_CERT_FILE ? { certFile: config.LIVE_TLS_CERT_FILE } : {}),
+  ...(config.LIVE_TLS_KEY_FILE ? { keyFile: config.LIVE_TLS_KEY_FILE } : {}),
+  nginx: config.NGINX_PATH,
+  ffmpeg: config.FFMPEG_PATH,
+  openssl: config.OPENSSL_PATH,
+  preset: config.LIVE_LADDER_PRESET,
+  drainSeconds: config.LIVE_DRAIN_SECONDS,
+  log: write,
+});
+
+const receiver = createWhipReceiver({
+  authorize: agent.whipAuthorize,
+  log: write,
+  ...(config.LIVE_PUBLIC_HOST ? { publicHost: config.LIVE_PUBLIC_HOST } : {}),
+  inputTimeoutMs: 5_000,
+  workDir,
+});
+const whipServer = createServer((req, res) => {
+  if (agent.draining && req.method === 'POST') {
+    res.writeHead(503, { 'content-type': 'application/problem+json', 'retry-after': '5' });
+    res.end(JSON.stringify({ title: 'Draining', status: 503, code: 'draining' }));
+    return;
+  }
+  if (req.url?.startsWith('/whip')) {
+    void receiver.handle(req, res).catch((error: unknown) => {
+      write('error', 'whip request failed', { error });
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+    return;
+  }
+  res.writeHead(req.url === '/health' ? 200 : 404, { 'content-type': 'text/plain' });
+  res.end(req.url === '/health' ? 'ok' : 'not found');
+});
+
+let stopping = false;
+async function shutdown(signal: string, code = 0): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  write('info', 'draining', { signal });
+  try {
+    await agent.drain();
+    await receiver.close();
+    whipServer.close();
+    whipServer.closeAllConnections();
+  } catch (error) {
+    write('error', 'drain failed', { error });
+    code = 1;
+  }
+  await rm(workDir, { recursive: true, force: true }).catch(() => {});
+  write('info', 'stopped', { signal });
+  process.exit(code);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
+
+try {
+  const ports = await agent.start();
+  await listen(whipServer, config.LIVE_WHIP_PORT);
+  const whipPort = (whipServer.address() as AddressInfo).port;
+  agent.nginx?.child.once('exit', () => {
+    if (!stopping) void shutdown('nginx-exit', 1);
+  });
+  log.info('live ingest ready', {
+    rtmp: `rtmp://${publicHost}:${ports.rtmp}/live`,
+    rtmps: `rtmps://${publicHost}:${ports.rtmps}/live`,
+    whip: `http://${publicHost}:${whipPort}/whip`,
+    worker: config.WORKER_ID,
+  });
+} catch (error) {
+  write('error', 'live ingest could not start', { error });
+  await shutdown('start-failed', 1);
+}
