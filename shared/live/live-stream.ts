@@ -83,12 +83,20 @@ export function endReasonForCut(reason: Exclude<CutReason, 'key-rotated'>): EndR
   return reason === 'stream-ended' ? 'ended-by-creator' : reason;
 }
 
+export interface LiveRendition {
+  readonly name: string;
+  readonly width: number;
+  readonly height: number;
+  /** Bits per second. */
+  readonly videoBitrate: number;
+}
+
 /** The one rendition ladder every live stream runs (the agent's ffmpeg `split`). */
-export const LIVE_LADDER = [
+export const LIVE_LADDER: readonly LiveRendition[] = [
   { name: '720p', width: 1280, height: 720, videoBitrate: 2_800_000 },
   { name: '480p', width: 854, height: 480, videoBitrate: 1_400_000 },
   { name: '360p', width: 640, height: 360, videoBitrate: 800_000 },
-] as const;
+];
 export const LIVE_AUDIO_BITRATE = 128_000;
 export const LIVE_SEGMENT_SECONDS = 1;
 
