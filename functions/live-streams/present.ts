@@ -14,6 +14,7 @@ export function presentStream(stream: LiveStream, urls: IngestUrls) {
   return {
     id: stream.id,
     assetId: stream.assetId,
+    videoStatus: stream.assetStatus,
     showId: stream.showId,
     title: stream.title,
     status: stream.status,

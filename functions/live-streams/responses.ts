@@ -3,7 +3,7 @@ import { CUT_REASONS, LIVE_STATUSES, PROTOCOLS } from '#shared/live/live-stream.
 
 /**
  * The JSON the live-streams routes answer with, for the API reference. A type test holds each to
- * what `presentStream` returns (test/unit/live/live-streams-responses.test.ts).
+ * what `presentStream` returns (test/unit/live/live-api-responses.test.ts).
  */
 const instant = z.iso.datetime();
 const ingest = z.object({
@@ -15,6 +15,12 @@ const ingest = z.object({
 export const liveStreamResponse = z.object({
   id: z.string(),
   assetId: z.string().describe('The video the stream records into (its VOD once the stream ends)'),
+  videoStatus: z
+    .string()
+    .nullable()
+    .describe(
+      'The video’s status: `live` while streaming, then `queued` … `ready` as the recording becomes VOD',
+    ),
   showId: z.string().nullable(),
   title: z.string(),
   status: z.enum(LIVE_STATUSES),

@@ -38,6 +38,8 @@ export interface LiveStream {
   readonly orgId: string;
   readonly showId: string | null;
   readonly assetId: string;
+  /** The asset's status (`live` until the stream is finalised), or null if it is gone. */
+  readonly assetStatus: string | null;
   readonly title: string;
   readonly keyHint: string;
   readonly status: LiveStatus;
@@ -602,6 +604,7 @@ function toStream(row: RowDataPacket): LiveStream {
     orgId: String(row.org_id),
     showId: (row.show_id as string | null) ?? null,
     assetId: String(row.asset_id),
+    assetStatus: (row.asset_status as string | null) ?? null,
     title: String(row.title),
     keyHint: String(row.key_hint),
     status,

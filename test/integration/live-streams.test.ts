@@ -26,6 +26,7 @@ const WHIP_URL = 'https://ingest.forgecast.test/whip';
 interface Stream {
   id: string;
   assetId: string;
+  videoStatus: string | null;
   showId: string | null;
   title: string;
   status: string;
@@ -250,6 +251,7 @@ describe('Functions: live-streams and live-ingest', () => {
       expect(stream).toMatchObject({
         title: 'Friday show',
         status: 'idle',
+        videoStatus: 'live',
         keyHint: key.slice(-4),
         showId: null,
         ingest: { rtmp: RTMP_URL, rtmps: RTMPS_URL, whip: WHIP_URL, streamName: key },
@@ -369,6 +371,7 @@ describe('Functions: live-streams and live-ingest', () => {
         status: 'failed',
         endReason: 'ended-by-creator',
         failure: { code: 'no_recording' },
+        videoStatus: 'failed',
       });
       expect(second.status).toBe(200);
       expect(((await second.json()) as Stream).status).toBe('failed');
@@ -596,6 +599,7 @@ describe('Functions: live-streams and live-ingest', () => {
         status: 'ended',
         endReason: 'show-cancelled',
         recordedSeconds: 6.5,
+        videoStatus: 'queued',
       });
       const jobs = await jobsFor(stream.assetId);
       expect(jobs).toEqual([
