@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +25,8 @@ import { createWeriftReceiverPort } from './werift-peer.ts';
  *   and also advertises `Accept-Post: application/sdp`.
  * - Media: the first RTP packet starts the agent's ladder (`publish({kind:'sdp'})`) on an SDP
  *   file describing the local UDP ports this session forwards RTP to. Keyframes are requested
- *   (PLI) when media starts, a second after the ladder starts, and every `keyframeIntervalMs`;
+ *   (PLI) when media starts, 0.3 s and 1 s later (once ffmpeg listens), and every
+ *   `keyframeIntervalMs`;
  *   REMB every second. No RTP for `inputTimeoutMs`, the peer's ICE/DTLS ending, DELETE or the
  *   agent's cut end the session: the peer is closed, forwarding stops, and the agent's
  *   `stop()` ends the ladder; if its ffmpeg is still alive `stopGraceMs` later the receiver
@@ -145,6 +146,7 @@ export function createWhipReceiver(options: WhipReceiverOptions): WhipReceiver {
     const id = randomBytes(18).toString('base64url');
     const etag = `"${randomBytes(9).toString('base64url')}"`;
     const dir = await mkdtemp(join(options.workDir ?? tmpdir(), 'whip-'));
+    await chmod(dir, 0o755); // the ladder's ffmpeg (an unprivileged user) reads the SDP file in it
     let bridge: RtpBridge;
     try {
       bridge = await openRtpBridge({ dir, name: gate.streamId, codecs: peer.codecs });
@@ -224,7 +226,6 @@ export function createWhipReceiver(options: WhipReceiverOptions): WhipReceiver {
     let ending: Promise<void> | undefined;
 
     const startMedia = (): void => {
-      peer.requestKeyframe();
       try {
         handle = parts.publish({ kind: 'sdp', sdpPath: bridge.sdpPath });
       } catch (err: unknown) {
@@ -235,7 +236,10 @@ export function createWhipReceiver(options: WhipReceiverOptions): WhipReceiver {
       log('info', 'whip media started', { streamId, ladderPid: handle.ladderPid });
       if (handle.cut.aborted) void end('cut');
       else handle.cut.addEventListener('abort', () => void end('cut'), { once: true });
-      // ffmpeg binds its ports a moment after it starts: ask again once it listens.
+      // A keyframe now, and again once ffmpeg (started a moment ago) surely listens: packets that
+      // arrive before it binds its ports are lost, and it cannot decode before a keyframe.
+      peer.requestKeyframe();
+      timers.push(setTimeout(() => peer.requestKeyframe(), 300));
       timers.push(setTimeout(() => peer.requestKeyframe(), 1_000));
       timers.push(setInterval(() => peer.requestKeyframe(), keyframeIntervalMs));
     };

@@ -42,7 +42,9 @@ export async function openRtpBridge(options: {
     });
   }
   const sdpPath = join(options.dir, `${options.name}.sdp`);
-  await writeFile(sdpPath, ffmpegSdp(options.codecs, routes), { mode: 0o600 });
+  // World-readable: the agent runs the ladder's ffmpeg as an unprivileged user. It names only
+  // local ports and codecs.
+  await writeFile(sdpPath, ffmpegSdp(options.codecs, routes), { mode: 0o644 });
 
   const socket: Socket = createSocket('udp4');
   socket.on('error', () => undefined); // ffmpeg not listening yet / gone: a lost datagram, nothing more
