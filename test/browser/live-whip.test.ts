@@ -65,11 +65,12 @@ window.publish = async (url, key) => {
 };
 window.sent = async () => {
   const stats = await window.whip.pc.getStats();
-  let bytes = 0, codec = '', state = window.whip.pc.connectionState;
+  let bytes = 0, codec = '', available = 0, state = window.whip.pc.connectionState;
   stats.forEach((s) => {
     if (s.type === 'outbound-rtp' && s.kind === 'video') { bytes = s.bytesSent; codec = (stats.get(s.codecId) || {}).mimeType || ''; }
+    if (s.type === 'candidate-pair' && s.nominated && s.availableOutgoingBitrate) available = s.availableOutgoingBitrate;
   });
-  return { bytes, codec, state };
+  return { bytes, codec, state, available };
 };
 window.unpublish = async () => {
   const response = await fetch(window.whip.location, { method: 'DELETE', headers: { Authorization: 'Bearer ${KEY}' } });
@@ -159,10 +160,15 @@ describe('WHIP from Chromium (fake camera) to the receiver and a real ffmpeg', (
       expect(published.answer).toMatch(/goog-remb/);
       expect(sent.state).toBe('connected');
       expect(sent.codec).toMatch(/^video\/(H264|VP8)$/);
+      // Chrome's estimate follows the receiver's REMB (ceiling 4 Mb/s) instead of ramping from 300 kb/s.
+      expect(sent.available).toBeGreaterThanOrEqual(1_000_000);
+      expect(sent.available).toBeLessThanOrEqual(4_000_000);
       expect(deleted).toBe(204);
       expect(started.stopReasons).toEqual(['publisher-left']);
       const frames = await countVideoFrames(started.output ?? '');
-      console.log(`chromium published ${sent.codec}, ${sent.bytes} bytes; ffmpeg decoded ${frames} frames`);
+      console.log(
+        `chromium published ${sent.codec}, ${sent.bytes} bytes, estimate ${sent.available} b/s; ffmpeg decoded ${frames} frames`,
+      );
       expect(frames).toBeGreaterThan(30);
       expect(logs.join('\n')).not.toContain(KEY);
       expect(receiver.sessionCount).toBe(0);
@@ -174,6 +180,8 @@ describe('WHIP from Chromium (fake camera) to the receiver and a real ffmpeg', (
 
 interface Sent {
   readonly bytes: number;
+  /** Chrome's send-side estimate (bits/s): REMB and loss based, no TWCC. */
+  readonly available: number;
   readonly codec: string;
   readonly state: string;
 }
