@@ -16,6 +16,14 @@ const shape = {
     .min(1)
     .max(60)
     .default(DEFAULT_UPDATE_INTERVAL_SECONDS),
+  /** transcode-dispatch's values: the queue's dead-letter count and how long it keeps a message. */
+  TRANSCODE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+  TRANSCODE_LOST_AFTER_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(8 * 86_400)
+    .default(90_000),
 };
 
 export const liveWatchdogConfigKeys = Object.keys(shape);

@@ -21,7 +21,10 @@ export const handler = eventFunction(
     if (tick.data.function !== liveWatchdogManifest.name) {
       return { status: 'ignored', reason: `a tick for ${tick.data.function}` };
     }
-    const summary = await runLiveWatchdog(deps);
+    const summary = await runLiveWatchdog(deps, {
+      lostAfterSeconds: config.TRANSCODE_LOST_AFTER_SECONDS,
+      maxAttempts: config.TRANSCODE_MAX_ATTEMPTS,
+    });
     return { status: 'processed', detail: { ...summary } };
   },
   { whenEmpty: tickForEmptyBody(liveWatchdogManifest) },

@@ -4,7 +4,7 @@ import { liveWatchdogConfigKeys } from './config.ts';
 export const liveWatchdogManifest = defineManifest({
   name: 'live-watchdog',
   summary:
-    'Live streams whose ingest agent went silent wait for a reconnect; when the reconnect window has passed, the stream ends and its recording is queued for VOD exactly once (or it fails, saying nothing was recorded).',
+    'Live streams whose ingest agent went silent wait for a reconnect; when the reconnect window has passed, the stream ends and its recording is queued for VOD exactly once (or it fails, saying nothing was recorded); a recording whose job message was lost is queued again.',
   kind: 'event',
   memoryMb: 256,
   timeoutSeconds: 30,

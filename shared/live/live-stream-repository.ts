@@ -6,7 +6,14 @@ import type { WorkQueue } from '../queue/work-queue.ts';
 import { linkShowVideo } from '../shows/show-repository.ts';
 import { type LiveRecordingJob, liveRecordingJobSchema } from '../video/transcode-job.ts';
 import { VIDEO_FAILURES } from '../video/video.ts';
-import { insertLiveVideo, recordFailed, recordLiveRecordingQueued } from '../video/video-repository.ts';
+import {
+  insertLiveVideo,
+  lockLostLiveRecording,
+  lostLiveRecordings,
+  recordFailed,
+  recordLiveRecordingQueued,
+  recordLiveRecordingRequeued,
+} from '../video/video-repository.ts';
 import {
   type CutReason,
   doneOutcome,
@@ -442,14 +449,29 @@ export async function recordPublisherDone(
 export interface WatchdogSummary {
   readonly silenced: number;
   readonly finalised: number;
+  /** Live-recording jobs put again because their message outlived the queue's retention. */
+  readonly requeued: number;
+}
+
+/** When a live-recording job counts as lost, as transcode-dispatch's upkeep judges upload jobs. */
+export interface LostJobOptions {
+  /** Past the queue's retention no message for the job can exist any more. */
+  readonly lostAfterSeconds: number;
+  /** The transcode queue's dead-letter count: a job that used them up is failed by transcode-dispatch. */
+  readonly maxAttempts: number;
 }
 
 /**
  * One watchdog pass: streams whose agent went silent (no update for three intervals: a killed
  * agent) wait for a reconnect from their last heartbeat; streams whose window has passed, or
- * whose cut ends them, are finalised. Each step is conditional, so concurrent passes are harmless.
+ * whose cut ends them, are finalised; a recording whose job message was lost is queued again.
+ * Each step is conditional, so concurrent passes are harmless.
  */
-export async function runLiveWatchdog(deps: LiveDeps, limit = 100): Promise<WatchdogSummary> {
+export async function runLiveWatchdog(
+  deps: LiveDeps,
+  lost: LostJobOptions,
+  limit = 100,
+): Promise<WatchdogSummary> {
   const silentMicros = SILENT_AFTER_UPDATES * deps.updateIntervalSeconds * 1_000_000;
   const [silentRows] = await deps.pool.query<RowDataPacket[]>(
     `SELECT id FROM live_streams
@@ -492,7 +514,40 @@ export async function runLiveWatchdog(deps: LiveDeps, limit = 100): Promise<Watc
     );
     if (done) finalised += 1;
   }
-  return { silenced, finalised };
+
+  let requeued = 0;
+  for (const assetId of await lostLiveRecordings(deps.pool, { ...lost, limit })) {
+    const put = await withTransaction(
+      deps.pool,
+      async (connection) => {
+        if (!(await lockLostLiveRecording(connection, assetId, lost.lostAfterSeconds))) return false;
+        const [rows] = await connection.query<RowDataPacket[]>(
+          'SELECT id, session FROM live_streams WHERE asset_id = ? FOR UPDATE',
+          [assetId],
+        );
+        const stream = rows[0];
+        if (!stream) return false;
+        const job: LiveRecordingJob = liveRecordingJobSchema.parse({
+          version: 1,
+          kind: 'live-recording',
+          assetId,
+          streamId: String(stream.id),
+          sessions: Math.max(1, Number(stream.session)),
+          enqueuedAt: new Date().toISOString(),
+        });
+        const messageId = (await deps.queue.put([JSON.stringify(job)]))[0] ?? 'unknown';
+        await recordLiveRecordingRequeued(connection, assetId, messageId);
+        await connection.query('UPDATE live_streams SET vod_job_message_id = ? WHERE id = ?', [
+          messageId,
+          String(stream.id),
+        ]);
+        return true;
+      },
+      { retries: 0 },
+    );
+    if (put) requeued += 1;
+  }
+  return { silenced, finalised, requeued };
 }
 
 /**

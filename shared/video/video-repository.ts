@@ -60,6 +60,55 @@ export async function recordLiveRecordingQueued(
   return result.affectedRows === 1;
 }
 
+/**
+ * Live recordings whose job has outlived its queue message: queued or claimed, yet untouched for
+ * longer than the queue keeps messages, with deliveries left (transcode-dispatch's sweep fails the
+ * ones that used them up). Upload jobs have their own sweep there; a live asset has no source to
+ * rebuild an upload job from, so shared/live puts a live-recording job again.
+ */
+export async function lostLiveRecordings(
+  db: Queryable,
+  options: { lostAfterSeconds: number; maxAttempts: number; limit: number },
+): Promise<string[]> {
+  const [rows] = await db.query<RowDataPacket[]>(
+    `SELECT id FROM video_assets
+      WHERE origin = 'live' AND status IN ('queued', 'transcoding') AND deliveries < ?
+        AND COALESCE(progress_at, queued_at) < NOW(3) - INTERVAL ? SECOND
+      ORDER BY COALESCE(progress_at, queued_at) LIMIT ?`,
+    [options.maxAttempts, options.lostAfterSeconds, options.limit],
+  );
+  return rows.map((row) => String(row.id));
+}
+
+/** Locks a lost live recording (lostLiveRecordings' condition, checked again); false when it moved. */
+export async function lockLostLiveRecording(
+  connection: DbConnection,
+  id: string,
+  lostAfterSeconds: number,
+): Promise<boolean> {
+  const [rows] = await connection.query<RowDataPacket[]>(
+    `SELECT id FROM video_assets
+      WHERE id = ? AND origin = 'live' AND status IN ('queued', 'transcoding')
+        AND COALESCE(progress_at, queued_at) < NOW(3) - INTERVAL ? SECOND FOR UPDATE`,
+    [id, lostAfterSeconds],
+  );
+  return rows.length === 1;
+}
+
+/** The recording's job is on the queue again (`messageId`), with its delivery count reset. */
+export async function recordLiveRecordingRequeued(
+  connection: DbConnection,
+  id: string,
+  messageId: string,
+): Promise<void> {
+  await connection.query(
+    `UPDATE video_assets SET status = 'queued', job_message_id = ?, deliveries = 0, worker_id = NULL,
+            progress_at = NOW(3)
+      WHERE id = ? AND origin = 'live'`,
+    [messageId, id],
+  );
+}
+
 export async function findVideo(db: Queryable, id: string, lock = false): Promise<VideoAsset | undefined> {
   const [rows] = await db.query<RowDataPacket[]>(
     `SELECT ${COLUMNS} FROM video_assets WHERE id = ?${lock ? ' FOR UPDATE' : ''}`,

@@ -22,6 +22,8 @@ import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 
 const FUNCTION = 'live-watchdog';
 const INTERVAL = 5;
+/** The function's defaults (transcode-dispatch's): a job untouched for 25 h has lost its message. */
+const LOST = { lostAfterSeconds: 90_000, maxAttempts: 5 };
 
 /** The function run from its TypeScript source through the real FDK entry point (no bundle needed). */
 function fromSource(name: string, handler: string, env: Record<string, string>): RunnerFunction {
@@ -232,10 +234,10 @@ describe('Function: live-watchdog', () => {
     const outcomes = await Promise.all([
       tick(),
       tick(),
-      runLiveWatchdog(deps),
-      runLiveWatchdog(deps),
-      runLiveWatchdog(deps),
-      runLiveWatchdog(deps),
+      runLiveWatchdog(deps, LOST),
+      runLiveWatchdog(deps, LOST),
+      runLiveWatchdog(deps, LOST),
+      runLiveWatchdog(deps, LOST),
     ]);
 
     // Assess
@@ -273,7 +275,7 @@ describe('Function: live-watchdog', () => {
       endReason: 'reconnect-window-expired',
     });
     // Later ticks find nothing to do.
-    expect(await runLiveWatchdog(deps)).toEqual({ silenced: 0, finalised: 0 });
+    expect(await runLiveWatchdog(deps, LOST)).toEqual({ silenced: 0, finalised: 0, requeued: 0 });
     expect(await jobsFor(stream.assetId)).toHaveLength(1);
   });
 
@@ -343,5 +345,41 @@ describe('Function: live-watchdog', () => {
     expect(refused).toMatchObject({ ok: false, code: 'show-cancelled' });
     expect(await row(stream.id)).toMatchObject({ status: 'ended', end_reason: 'show-cancelled' });
     expect(await jobsFor(stream.assetId)).toHaveLength(1);
+  });
+
+  it('puts a finished stream’s recording job again once its message has outlived the queue, once', async () => {
+    // Prepare: an ended stream whose job message vanished (queue retention) before any worker took it.
+    const { stream, session } = await published({ segments: 6, reconnectWindowSeconds: 0 });
+    await recordPublisherDone(deps, stream.id, {
+      session,
+      workerId: 'agent-1',
+      recordedSeconds: 6,
+      segments: 6,
+    });
+    await runLiveWatchdog(deps, LOST);
+    const [lostJob] = await jobsFor(stream.assetId);
+    await db.pool.query('DELETE FROM queue_messages WHERE id = ?', [lostJob?.messageId]);
+    await db.pool.query(
+      'UPDATE video_assets SET queued_at = queued_at - INTERVAL 90001 SECOND, progress_at = progress_at - INTERVAL 90001 SECOND WHERE id = ?',
+      [stream.assetId],
+    );
+
+    // Act: the function's tick and an in-process pass race.
+    const [ticked, passed] = await Promise.all([tick(), runLiveWatchdog(deps, LOST)]);
+
+    // Assess
+    const jobs = await jobsFor(stream.assetId);
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0]?.job).toMatchObject({ kind: 'live-recording', streamId: stream.id, sessions: 1 });
+    expect(jobs[0]?.messageId).not.toBe(lostJob?.messageId);
+    const requeued =
+      passed.requeued + (ticked.status === 'processed' ? Number(ticked.detail?.requeued ?? 0) : 0);
+    expect(requeued).toBe(1);
+    expect(await assetOf(stream.assetId)).toMatchObject({
+      status: 'queued',
+      job_message_id: jobs[0]?.messageId,
+    });
+    expect((await row(stream.id)).vod_job_message_id).toBe(jobs[0]?.messageId);
+    expect((await runLiveWatchdog(deps, LOST)).requeued).toBe(0);
   });
 });
