@@ -640,6 +640,24 @@ describe('Functions: live-streams and live-ingest', () => {
       expect(await jobsFor(stream.assetId)).toEqual([expect.objectContaining({ sessions: 2 })]);
     });
 
+    it('cuts the publisher when its video is deleted; its done ends the stream without a recording job', async () => {
+      // Prepare: an operator failed (deleted) the stream's video while it was live.
+      const { stream, plan } = await liveStream();
+      await db.pool.query("UPDATE video_assets SET status = 'failed' WHERE id = ?", [stream.assetId]);
+
+      // Act
+      const cut = await update(stream.id, { session: plan.session, recordedSeconds: 5, segments: 5 });
+      const cutProblem = await problemOf(cut);
+      const finished = await done(stream.id, { session: plan.session, recordedSeconds: 5, reason: 'cut' });
+
+      // Assess
+      expect(cut.status).toBe(410);
+      expect(cutProblem).toMatchObject({ code: 'asset-deleted' });
+      expect(await finished.json()).toEqual({ status: 'ended' });
+      expect(await getStream(stream.id)).toMatchObject({ endReason: 'asset-deleted', videoStatus: 'failed' });
+      expect(await jobsFor(stream.assetId)).toEqual([]);
+    });
+
     it('after done, a publish within the window continues the same asset as session 2 and fences session 1 out', async () => {
       // Prepare
       const { stream, plan } = await liveStream();
