@@ -170,6 +170,7 @@ describe('WHIP from Chromium (fake camera) to the receiver and a real ffmpeg', (
         `chromium published ${sent.codec}, ${sent.bytes} bytes, estimate ${sent.available} b/s; ffmpeg decoded ${frames} frames`,
       );
       expect(frames).toBeGreaterThan(30);
+      expect(await codecsOf(started.output ?? '')).toEqual(expect.arrayContaining(['opus']));
       expect(logs.join('\n')).not.toContain(KEY);
       expect(receiver.sessionCount).toBe(0);
     } finally {
@@ -207,6 +208,21 @@ async function countVideoFrames(path: string): Promise<number> {
   ]);
   const parsed = JSON.parse(stdout) as { streams?: { nb_read_frames?: string }[] };
   return Number(parsed.streams?.[0]?.nb_read_frames ?? 0);
+}
+
+async function codecsOf(path: string): Promise<string[]> {
+  const { stdout } = await execFileAsync('ffprobe', [
+    '-v',
+    'error',
+    '-show_entries',
+    'stream=codec_name',
+    '-of',
+    'json',
+    path,
+  ]);
+  return (
+    (JSON.parse(stdout) as { streams?: { codec_name: string }[] }).streams?.map((s) => s.codec_name) ?? []
+  );
 }
 
 function fileSize(path: string | undefined): number {

@@ -143,6 +143,10 @@ export function createWhipReceiver(options: WhipReceiverOptions): WhipReceiver {
       throw err;
     }
 
+    if (closing) {
+      await peer.close();
+      return problem(res, 503, 'draining', 'This ingest worker is shutting down');
+    }
     const id = randomBytes(18).toString('base64url');
     const etag = `"${randomBytes(9).toString('base64url')}"`;
     const dir = await mkdtemp(join(options.workDir ?? tmpdir(), 'whip-'));
