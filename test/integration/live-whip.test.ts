@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { RTCPeerConnection } from 'werift';
 import { spawnChild } from '../../infra/local/child-processes.ts';
 import { type CopyLadder, createCopyLadder } from '../../workers/live-ingest/whip/copy-ladder.ts';
 import { createWhipReceiver, type WhipReceiver } from '../../workers/live-ingest/whip/receiver.ts';
@@ -153,6 +154,35 @@ describe('WHIP receiver (werift) with a real publisher and ffmpeg', () => {
     expect((live as WhipRefusedError).status).toBe(409);
     expect(JSON.parse((live as WhipRefusedError).body)).toMatchObject({ code: 'already-live' });
     expect(harness.port.peersCreated).toBe(0);
+  });
+
+  it('answers 400 for a body that is not an offer and 406 for an offer without video, starting no ladder', async () => {
+    // Prepare
+    const before = harness.ladder.started.length;
+    const audioOnly = new RTCPeerConnection({ iceServers: [], iceUseIpv6: false });
+    audioOnly.addTransceiver('audio', { direction: 'sendonly' });
+    await audioOnly.setLocalDescription(await audioOnly.createOffer());
+    const headers = { 'Content-Type': 'application/sdp', Authorization: `Bearer ${GOOD_KEY}` };
+
+    try {
+      // Act
+      const garbage = await fetch(harness.url, { method: 'POST', headers, body: 'hello' });
+      const noVideo = await fetch(harness.url, {
+        method: 'POST',
+        headers,
+        body: audioOnly.localDescription?.sdp ?? '',
+      });
+
+      // Assess
+      expect(garbage.status).toBe(400);
+      expect(await garbage.json()).toMatchObject({ code: 'malformed-offer' });
+      expect(noVideo.status).toBe(406);
+      expect(await noVideo.json()).toMatchObject({ code: 'no-supported-video' });
+      expect(harness.ladder.started.length).toBe(before);
+      expect(harness.receiver.sessionCount).toBe(0);
+    } finally {
+      await audioOnly.close();
+    }
   });
 
   it('answers CORS pre-flights and 405 to PATCH (no trickle ICE)', async () => {
