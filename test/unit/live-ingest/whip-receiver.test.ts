@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
@@ -383,6 +385,41 @@ describe('Function: createWhipReceiver', () => {
       expect(ladder.stops).toEqual(['publisher-left', 'publisher-left']);
       expect(logs.join('\n')).toMatch(/input-timeout/);
       expect(logs.join('\n')).toMatch(/peer-ended/);
+    });
+    it('SIGKILLs the ladder by pid when the agent has not stopped it within the grace period', async () => {
+      // Prepare: a ladder whose stop() never finishes, around a real process
+      const child = spawn('sleep', ['60'], { stdio: 'ignore' });
+      const exited = once(child, 'exit');
+      const stops: string[] = [];
+      const handle: PublishHandle = {
+        streamId: 'st1',
+        session: 3,
+        ladderPid: child.pid,
+        cut: new AbortController().signal,
+        finished: new Promise(() => undefined),
+        stop(reason) {
+          stops.push(reason);
+          return new Promise(() => undefined);
+        },
+      };
+      const { port, receiver, logs } = setUp(
+        () => ({ ok: true, streamId: 'st1', session: 3, publish: () => handle }),
+        { inputTimeoutMs: 200, stopGraceMs: 300 },
+      );
+      try {
+        await call(receiver, 'POST', '/whip', POST_HEADERS, OFFER);
+        port.peers[0]?.send(1);
+
+        // Act: no more RTP
+        const [, signal] = (await exited) as [number | null, NodeJS.Signals | null];
+
+        // Assess
+        expect(signal).toBe('SIGKILL');
+        expect(stops).toEqual(['publisher-left']);
+        expect(logs.join('\n')).toMatch(/killing it/);
+      } finally {
+        child.kill('SIGKILL');
+      }
     });
   });
 });
