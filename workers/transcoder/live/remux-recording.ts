@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ObjectStore } from '#shared/storage/object-store.ts';
@@ -27,10 +28,10 @@ import {
 
 /** VOD segment length: the live GOP is 1 s, so 4 s cuts land on keyframes. */
 export const VOD_SEGMENT_SECONDS = 4;
-/** Segments fetched at once per session and rendition. */
+/** Objects in flight per rendition (the renditions download side by side). */
 const FETCH_WINDOW = 8;
-/** ffmpeg processes at once (a remux is I/O bound; a few keep both cores busy). */
-const REMUX_CONCURRENCY = 3;
+/** Scrub thumbnail width, as the upload ladder's. */
+const THUMBNAIL_WIDTH = 320;
 const QUIET = ['-hide_banner', '-nostdin', '-loglevel', 'level+warning', '-nostats', '-benchmark', '-y'];
 
 export interface LiveRecordingJobInput {
@@ -96,49 +97,80 @@ export function createLiveRecordingPipeline(options: {
       const inDir = join(input.workDir, 'in');
       await mkdir(inDir, { recursive: true });
       await mkdir(input.outDir, { recursive: true });
+      const keyOf = (session: number, rendition: string, name: string) =>
+        `${liveFolder}${sessionRenditionFolder(session, rendition)}${name}`;
 
-      // 1. Download: one file per session and rendition, init first (0–40 %).
+      // 1. Init segments first (small): identical ones across sessions make one run.
       const digests = new Map<string, string>();
-      const pairs = plan.sessions.flatMap((session) =>
-        plan.renditions.map((rendition) => ({ session, rendition })),
+      await forEachLimited(
+        plan.sessions.flatMap((session) => plan.renditions.map((rendition) => ({ session, rendition }))),
+        8,
+        async ({ session, rendition }) => {
+          const { body } = await options.store.get(
+            options.bucket,
+            keyOf(session.session, rendition, 'init.mp4'),
+          );
+          digests.set(
+            `${session.session}/${rendition}`,
+            createHash('sha256')
+              .update(await readBody(body))
+              .digest('hex'),
+          );
+        },
       );
-      let downloaded = 0;
-      await forEachLimited(pairs, 4, async ({ session, rendition }) => {
-        const folder = `${liveFolder}${sessionRenditionFolder(session.session, rendition)}`;
-        const keys = [
-          `${folder}init.mp4`,
-          ...Array.from({ length: session.segmentCount }, (_, i) => `${folder}${liveSegmentName(i + 1)}`),
-        ];
-        const digest = await downloadJoined(
-          options.store,
-          options.bucket,
-          keys,
-          join(inDir, partName(session.session, rendition)),
-          input.signal,
-        );
-        digests.set(`${session.session}/${rendition}`, digest);
-        downloaded += 1;
-        input.onProgress((40 * downloaded) / pairs.length);
-      });
-
-      // 2. Runs of identical init segments, each remuxed per rendition into 4 s segments (40–85 %).
       const runs: Run[] = groupSessions(plan.sessions, (session) =>
         plan.renditions.map((rendition) => digests.get(`${session}/${rendition}`) ?? ''),
       ).map((sessions, index) => ({ index: index + 1, sessions }));
-      const jobs = runs.flatMap((run) => plan.renditions.map((rendition) => ({ run, rendition })));
+      const top = plan.renditions[0] as string;
+      const smallest = plan.renditions.at(-1) as string;
+      const stills = planStills(runs);
+
+      // 2. Per rendition, in parallel: each session's init + segments into one file, then each run
+      // stream-copied into 4 s segments; the smallest rendition's copy also decodes its keyframes
+      // (the cheapest to decode) for the scrub thumbnails (0–85 %).
+      const totalSegments = plan.sessions.reduce((sum, session) => sum + session.segmentCount, 0);
+      let fetched = 0;
       let remuxed = 0;
-      await forEachLimited(jobs, REMUX_CONCURRENCY, async ({ run, rendition }) => {
-        await remuxRun(tools, input.workDir, run, rendition, input.signal);
-        remuxed += 1;
-        input.onProgress(40 + (45 * remuxed) / jobs.length);
-      });
+      const jobs = runs.length * plan.renditions.length;
+      await Promise.all(
+        plan.renditions.map(async (rendition) => {
+          for (const session of plan.sessions) {
+            const keys = [
+              keyOf(session.session, rendition, 'init.mp4'),
+              ...Array.from({ length: session.segmentCount }, (_, i) =>
+                keyOf(session.session, rendition, liveSegmentName(i + 1)),
+              ),
+            ];
+            await downloadJoined(
+              options.store,
+              options.bucket,
+              keys,
+              join(inDir, partName(session.session, rendition)),
+              {
+                signal: input.signal,
+                onObject: () => {
+                  fetched += 1;
+                  input.onProgress((60 * fetched) / (totalSegments * plan.renditions.length));
+                },
+              },
+            );
+          }
+          for (const run of runs) {
+            await remuxRun(tools, input.workDir, run, rendition, {
+              signal: input.signal,
+              thumbnailInterval: rendition === smallest ? stills.interval : undefined,
+            });
+            remuxed += 1;
+            input.onProgress(60 + (25 * remuxed) / jobs);
+          }
+        }),
+      );
 
       // 3. One playlist per rendition: runs joined, files renamed into the VOD layout.
       const totals = new Map<string, number>();
       for (const rendition of plan.renditions) {
         totals.set(rendition, await joinRuns(input.workDir, input.outDir, runs, rendition));
       }
-      const top = plan.renditions[0] as string;
       const durationSeconds = totals.get(top) as number;
       for (const [rendition, total] of totals) {
         if (Math.abs(total - durationSeconds) > Math.max(1, 0.05 * durationSeconds)) {
@@ -148,19 +180,16 @@ export function createLiveRecordingPipeline(options: {
         }
       }
 
-      // 4. Stills from the top rendition (85–90 %).
-      const interval = thumbnailInterval(durationSeconds);
-      await writeStills(tools, input, runs, top, { interval, durationSeconds });
+      // 4. Thumbnails into the VOD layout, the poster from the top rendition, and what each
+      // rendition is, read from the files themselves (85–90 %).
+      await collectThumbnails(input, runs, smallest);
+      const [described] = await Promise.all([
+        Promise.all(plan.renditions.map((rendition) => describeRendition(tools, input, runs, rendition))),
+        writePoster(tools, input, stills.poster, top),
+      ]);
       input.onProgress(90);
-
-      // 5. What each rendition is, read from the files themselves.
-      const renditions: Rendition[] = [];
-      let source: ProducedMedia['source'] | undefined;
-      for (const rendition of plan.renditions) {
-        const described = await describeRendition(tools, input, runs, rendition);
-        renditions.push(described.rendition);
-        source ??= { ...described.source, durationSeconds };
-      }
+      const renditions: Rendition[] = described.map((entry) => entry.rendition);
+      const source = { ...(described[0] as (typeof described)[number]).source, durationSeconds };
       const files = await listFiles(input.outDir);
       return {
         mode: renditions.length > 1 ? 'ladder' : 'remux',
@@ -168,11 +197,11 @@ export function createLiveRecordingPipeline(options: {
         renditions,
         poster: POSTER_NAME,
         thumbnails: {
-          intervalSeconds: interval,
+          intervalSeconds: stills.interval,
           keys: files.map((file) => file.key).filter((key) => key.startsWith(`${THUMBNAIL_FOLDER}/`)),
         },
         files: files.map((file) => ({ key: file.key, bytes: file.bytes })),
-        source: source as ProducedMedia['source'],
+        source,
         sourceTag: `live:${input.streamId}:s${input.sessions}`,
         recordedSessions: plan.sessions.map((session) => session.session),
         runs: runs.length,
@@ -206,15 +235,30 @@ async function remuxRun(
   workDir: string,
   run: Run,
   rendition: string,
-  signal: AbortSignal,
+  options: { signal: AbortSignal; thumbnailInterval: number | undefined },
 ): Promise<void> {
   const folder = runFolder(run, rendition);
   await mkdir(join(workDir, folder), { recursive: true });
+  const interval = options.thumbnailInterval;
+  const thumbnails: string[] = [];
+  if (interval !== undefined) {
+    await mkdir(join(workDir, folder, 'thumbs'));
+    thumbnails.push(
+      ...[
+        '-filter_complex',
+        `[0:v:0]fps=1/${interval}:eof_action=pass,scale=${THUMBNAIL_WIDTH}:-2,setsar=1[thumbs]`,
+      ],
+      ...['-map', '[thumbs]', '-q:v', '5', '-f', 'image2', `${folder}/thumbs/%04d.jpg`],
+    );
+  }
   await runMediaTool(
     tools.ffmpeg,
     [
       ...QUIET,
+      // Keyframes only reach the decoder (for the thumbnails); the copied packets are all kept.
+      ...(interval === undefined ? [] : ['-skip_frame', 'nokey']),
       ...(await runInput(workDir, run, rendition)),
+      ...thumbnails,
       '-map',
       '0:v:0',
       '-map',
@@ -239,7 +283,7 @@ async function remuxRun(
       `${folder}/seg-%05d.m4s`,
       `${folder}/index.m3u8`,
     ],
-    { cwd: workDir, signal, killWithParent: tools.killWithParent, timeoutMs: 600_000 },
+    { cwd: workDir, signal: options.signal, killWithParent: tools.killWithParent, timeoutMs: 600_000 },
   );
 }
 
@@ -279,78 +323,64 @@ async function joinRuns(
 }
 
 /**
- * Scrub thumbnails every `interval` seconds from keyframes only (numbered on across runs, so each
- * run restarts its clock: at most one interval of drift per encoder change), and the poster at
- * 10 % of the recording, at most POSTER_MAX_WIDTH wide.
+ * Where the stills come from, decided before remuxing from the segment counts (1 s each): scrub
+ * thumbnails every `interval` seconds, and the poster at 10 % of the recording in the run that
+ * holds that instant.
  */
-async function writeStills(
-  tools: MediaTools,
+function planStills(runs: readonly Run[]): { interval: number; poster: { run: Run; at: number } } {
+  const lengths = runs.map((run) => run.sessions.reduce((sum, session) => sum + session.segmentCount, 0));
+  const total = lengths.reduce((sum, length) => sum + length, 0);
+  let at = total * 0.1;
+  for (const [index, run] of runs.entries()) {
+    const length = lengths[index] as number;
+    if (at < length) return { interval: thumbnailInterval(total), poster: { run, at } };
+    at -= length;
+  }
+  return { interval: thumbnailInterval(total), poster: { run: runs[0] as Run, at: 0 } };
+}
+
+/**
+ * Every run's thumbnails into `thumbs/`, numbered on (each run restarts its clock: at most one
+ * interval of drift per encoder change).
+ */
+async function collectThumbnails(
   input: LiveRecordingJobInput,
   runs: readonly Run[],
   rendition: string,
-  timing: { interval: number; durationSeconds: number },
 ): Promise<void> {
-  await mkdir(join(input.outDir, THUMBNAIL_FOLDER), { recursive: true });
-  const run = { cwd: input.workDir, signal: input.signal, killWithParent: tools.killWithParent };
-  let posterAt = timing.durationSeconds * 0.1;
-  let posterRun: { run: Run; at: number } | undefined;
-  for (const each of runs) {
-    const written = (await readdir(join(input.outDir, THUMBNAIL_FOLDER))).length;
-    await runMediaTool(
-      tools.ffmpeg,
-      [
-        ...QUIET,
-        '-skip_frame',
-        'nokey',
-        ...(await runInput(input.workDir, each, rendition)),
-        '-map',
-        '0:v:0',
-        '-vf',
-        `fps=1/${timing.interval}:eof_action=pass,scale=320:-2,setsar=1`,
-        '-q:v',
-        '5',
-        '-f',
-        'image2',
-        '-start_number',
-        String(written + 1),
-        join(input.outDir, THUMBNAIL_FOLDER, '%04d.jpg'),
-      ],
-      { ...run, timeoutMs: 600_000 },
-    );
-    const length = await runSeconds(input.outDir, each, rendition);
-    if (posterRun === undefined && posterAt < length) posterRun = { run: each, at: posterAt };
-    posterAt -= length;
+  const target = join(input.outDir, THUMBNAIL_FOLDER);
+  await mkdir(target, { recursive: true });
+  let next = 1;
+  for (const run of runs) {
+    const folder = join(input.workDir, runFolder(run, rendition), 'thumbs');
+    for (const name of (await readdir(folder)).sort()) {
+      await rename(join(folder, name), join(target, `${String(next).padStart(4, '0')}.jpg`));
+      next += 1;
+    }
   }
-  const chosen = posterRun ?? { run: runs[0] as Run, at: 0 };
+}
+
+/** One frame of the top rendition near `at` (input seeking: a keyframe and a few frames decoded). */
+async function writePoster(
+  tools: MediaTools,
+  input: LiveRecordingJobInput,
+  poster: { run: Run; at: number },
+  rendition: string,
+): Promise<void> {
   await runMediaTool(
     tools.ffmpeg,
     [
       ...QUIET,
-      '-ss',
-      chosen.at.toFixed(3),
-      ...(await runInput(input.workDir, chosen.run, rendition)),
-      '-map',
-      '0:v:0',
-      '-frames:v',
-      '1',
-      '-vf',
-      `scale='min(${POSTER_MAX_WIDTH},iw)':-2,setsar=1`,
-      '-q:v',
-      '3',
-      '-update',
-      '1',
-      join(input.outDir, POSTER_NAME),
+      ...['-ss', poster.at.toFixed(3)],
+      ...(await runInput(input.workDir, poster.run, rendition)),
+      ...['-map', '0:v:0', '-frames:v', '1', '-vf', `scale='min(${POSTER_MAX_WIDTH},iw)':-2,setsar=1`],
+      ...['-q:v', '3', '-update', '1', join(input.outDir, POSTER_NAME)],
     ],
-    { ...run, timeoutMs: 120_000 },
+    { cwd: input.workDir, signal: input.signal, killWithParent: tools.killWithParent, timeoutMs: 120_000 },
   );
-}
-
-/** A run's length in the joined playlist: its segments between its map and the next. */
-async function runSeconds(outDir: string, run: Run, rendition: string): Promise<number> {
-  const text = await readFile(join(outDir, rendition, 'index.m3u8'), 'utf8');
-  const mapUri = run.index === 1 ? 'init.mp4' : `init-${run.index}.mp4`;
-  const part = text.split('#EXT-X-MAP:').find((chunk) => chunk.startsWith(`URI="${mapUri}"`)) ?? '';
-  return [...part.matchAll(/#EXTINF:([0-9.]+),/g)].reduce((sum, match) => sum + Number(match[1]), 0);
+  if (!(await stat(join(input.outDir, POSTER_NAME)).catch(() => undefined))?.size) {
+    throw new TranscodeOutputError('no poster image was written');
+  }
 }
 
 async function describeRendition(
@@ -408,39 +438,60 @@ async function describeRendition(
 }
 
 /**
- * Streams the objects one after another into one file, fetching a few ahead; returns the SHA-256
- * of the first object (the init segment), which decides the runs.
+ * Writes the objects one after another into one file (a fragmented MP4: init segment, then its
+ * fragments). FETCH_WINDOW requests are in flight; their bodies wait, paused, until it is their
+ * turn and are then streamed in, so nothing is buffered whole.
  */
 async function downloadJoined(
   store: ObjectStore,
   bucket: string,
   keys: readonly string[],
   path: string,
-  signal: AbortSignal,
-): Promise<string> {
+  options: { signal: AbortSignal; onObject: () => void },
+): Promise<void> {
   const out = createWriteStream(path, { mode: 0o600 });
-  const closed = new Promise<void>((resolve, reject) => {
-    out.once('close', resolve);
-    out.once('error', reject);
+  let failed: Error | undefined;
+  out.on('error', (error) => {
+    failed = error;
   });
-  let digest = '';
+  const pending: Promise<Readable>[] = [];
+  let next = 0;
+  const refill = () => {
+    while (next < keys.length && pending.length < FETCH_WINDOW) {
+      const key = keys[next] as string;
+      next += 1;
+      const body = store.get(bucket, key).then((object) => object.body);
+      body.catch(() => {}); // awaited below in order; an earlier failure must not leave this unhandled
+      pending.push(body);
+    }
+  };
   try {
-    for (let start = 0; start < keys.length; start += FETCH_WINDOW) {
-      signal.throwIfAborted();
-      const chunk = keys.slice(start, start + FETCH_WINDOW);
-      const bodies = await Promise.all(
-        chunk.map(async (key) => readBody((await store.get(bucket, key)).body)),
-      );
-      for (const body of bodies) {
-        if (digest === '') digest = createHash('sha256').update(body).digest('hex');
-        if (!out.write(body)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+    refill();
+    for (let body = pending.shift(); body !== undefined; body = pending.shift()) {
+      const stream = await body;
+      refill();
+      // One writev per object instead of one write per socket chunk.
+      out.cork();
+      for await (const chunk of stream) {
+        options.signal.throwIfAborted();
+        if (failed) throw failed;
+        out.write(chunk as Buffer);
       }
+      out.uncork();
+      if (out.writableNeedDrain) await once(out, 'drain', { signal: options.signal });
+      options.onObject();
     }
   } finally {
+    // Bodies fetched but not written (a failure or an abort) release their connections.
+    for (const body of pending)
+      body.then(
+        (stream) => stream.destroy(),
+        () => {},
+      );
     out.end();
-    await closed;
+    if (!out.closed) await once(out, 'close');
   }
-  return digest;
+  if (failed) throw failed;
 }
 
 async function readBody(body: Readable): Promise<Buffer> {

@@ -1,0 +1,220 @@
+import { type ChildProcess, execFile } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { newId } from '#shared/ids.ts';
+import { createS3ObjectStore } from '#shared/storage/s3-object-store.ts';
+import { spawnChild } from '../infra/local/child-processes.ts';
+import { createLiveRecordingPipeline } from '../workers/transcoder/live/remux-recording.ts';
+import { uploadOutputs } from '../workers/transcoder/output-upload.ts';
+import { round } from './lib/stats.ts';
+
+const run = promisify(execFile);
+const SECONDS = Number(process.env.BENCH_LIVE_VOD_SECONDS ?? 120);
+/** Live-to-VOD must be at least this many times faster than the show lasted. */
+export const LIVE_TO_VOD_TARGET = 50;
+const BUCKET = 'media';
+/** The live ladder's rungs and bit rates (the contract's plan), audio muxed into each. */
+const LADDER = [
+  { name: '720p', width: 1280, height: 720, videoBitrate: 2_800_000 },
+  { name: '480p', width: 854, height: 480, videoBitrate: 1_400_000 },
+  { name: '360p', width: 640, height: 360, videoBitrate: 800_000 },
+] as const;
+
+/**
+ * Writes `seconds` of one live session as the ingest agent stores it: one encoder, split into the
+ * three rungs, 1 s GOP without scene cuts, 1 s fMP4 segments with AAC in each. `ultrafast` only
+ * to make the fixture quickly; the bit rates are the live ladder's, so segment sizes (what the
+ * remux reads and writes) are realistic.
+ */
+async function recordSession(dir: string, seconds: number): Promise<void> {
+  const graph = `[0:v]split=3${LADDER.map((_, i) => `[s${i}]`).join('')};${LADDER.map(
+    (rung, i) => `[s${i}]scale=${rung.width}:${rung.height}[v${i}]`,
+  ).join(';')}`;
+  await run(
+    'ffmpeg',
+    [
+      ...['-hide_banner', '-loglevel', 'error', '-y'],
+      ...['-f', 'lavfi', '-i', `testsrc2=size=1280x720:rate=30:duration=${seconds}`],
+      ...['-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`],
+      ...['-filter_complex', graph],
+      ...LADDER.flatMap((_, i) => ['-map', `[v${i}]`, '-map', '1:a']),
+      ...['-c:v', 'libx264', '-preset', 'ultrafast', '-g', '30', '-keyint_min', '30', '-sc_threshold', '0'],
+      ...LADDER.flatMap((rung, i) => [`-b:v:${i}`, String(rung.videoBitrate)]),
+      ...['-c:a', 'aac', '-b:a', '128k'],
+      ...['-f', 'hls', '-hls_time', '1', '-hls_segment_type', 'fmp4', '-hls_playlist_type', 'event'],
+      ...['-hls_fmp4_init_filename', 'init.mp4', '-start_number', '1'],
+      ...['-hls_segment_filename', '%v/seg-%06d.m4s'],
+      ...['-var_stream_map', LADDER.map((rung, i) => `v:${i},a:${i},name:${rung.name}`).join(' ')],
+      '%v/index.m3u8',
+    ],
+    { cwd: dir, maxBuffer: 16 * 1024 * 1024 },
+  );
+}
+
+/** BENCH_PROFILE=<file>: a CPU profile of the job's part of this process (Chrome DevTools format). */
+async function startProfile(): Promise<() => Promise<void>> {
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    await writeFile(process.env.BENCH_PROFILE as string, JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+
+/**
+ * The embedded S3 server in a process of its own, as object storage is another machine in
+ * production: in this process its request handling would compete with the job's for one thread.
+ */
+async function startS3Process(dataDir: string): Promise<{ endpoint: string; child: ChildProcess }> {
+  const serverModule = new URL('../infra/local/s3/server.ts', import.meta.url).href;
+  const script = `
+    const { startS3Server } = await import(${JSON.stringify(serverModule)});
+    const server = await startS3Server({ dataDir: ${JSON.stringify(dataDir)}, accessKeyId: 'BENCHKEY',
+      secretAccessKey: 'bench-secret', region: 'local-1', namespace: 'bench', buckets: [${JSON.stringify(BUCKET)}] });
+    console.log(JSON.stringify({ endpoint: server.endpoint }));
+    process.on('SIGTERM', () => server.stop().then(() => process.exit(0)));`;
+  const child = spawnChild(process.execPath, ['--input-type=module', '--eval', script], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const [line] = (await Promise.race([
+    once(child.stdout as NonNullable<ChildProcess['stdout']>, 'data'),
+    once(child, 'exit').then(() => {
+      throw new Error('the S3 server process ended before it was ready');
+    }),
+  ])) as [Buffer];
+  return { endpoint: (JSON.parse(line.toString('utf8')) as { endpoint: string }).endpoint, child };
+}
+
+/** One rendition's init + segments joined and stream-copied to 4 s HLS: the floor of any remux. */
+async function bareCopy(renditionDir: string, outDir: string): Promise<void> {
+  const names = (await readdir(renditionDir)).sort();
+  const ordered = [
+    ...names.filter((name) => name.startsWith('init')),
+    ...names.filter((name) => name.endsWith('.m4s')),
+  ];
+  const part = `${outDir}.mp4`;
+  await mkdir(outDir, { recursive: true });
+  await writeFile(
+    part,
+    Buffer.concat(await Promise.all(ordered.map((name) => readFile(join(renditionDir, name))))),
+  );
+  await run('ffmpeg', [
+    ...['-hide_banner', '-loglevel', 'error', '-y', '-i', part, '-c', 'copy'],
+    ...['-f', 'hls', '-hls_time', '4', '-hls_playlist_type', 'vod', '-hls_segment_type', 'fmp4'],
+    ...['-hls_fmp4_init_filename', 'init.mp4', '-hls_segment_filename', join(outDir, 'seg-%05d.m4s')],
+    join(outDir, 'index.m3u8'),
+  ]);
+}
+
+/**
+ * Live-to-VOD remux speed against real time: `SECONDS` (default 120) of a recorded 3-rung live
+ * show in the S3 server → the transcoder's live-recording pipeline (list, download, concatenate,
+ * `-c copy` into 4 s segments, thumbnails, poster, probe) → upload of the VOD outputs. The ratio
+ * is the show's length over that wall time (target ≥ 50×). The S3 server runs in its own process.
+ * For scale, the bare stream copy of the same files with no storage, stills or inspection.
+ */
+export async function benchLiveToVod(): Promise<Record<string, unknown>> {
+  const dir = await mkdtemp(join(tmpdir(), 'fc-bench-live-vod-'));
+  let s3: ChildProcess | undefined;
+  try {
+    const started = await startS3Process(join(dir, 's3'));
+    s3 = started.child;
+    const store = createS3ObjectStore({
+      endpoint: started.endpoint,
+      region: 'local-1',
+      accessKeyId: 'BENCHKEY',
+      secretAccessKey: 'bench-secret',
+    });
+    const sessionDir = join(dir, 'session');
+    await mkdir(sessionDir);
+    await recordSession(sessionDir, SECONDS);
+    const assetId = newId();
+    let recordedBytes = 0;
+    for (const rung of LADDER) {
+      for (const name of await readdir(join(sessionDir, rung.name))) {
+        if (name.endsWith('.m3u8')) continue;
+        const bytes = await readFile(join(sessionDir, rung.name, name));
+        recordedBytes += bytes.byteLength;
+        const key = name.startsWith('init') ? 'init.mp4' : name;
+        await store.put(BUCKET, `videos/${assetId}/live/s1/${rung.name}/${key}`, bytes);
+      }
+    }
+
+    // The job's media work: what the transcoder does between claiming the job and its manifest.
+    const pipeline = createLiveRecordingPipeline({ store, bucket: BUCKET });
+    const signal = new AbortController().signal;
+    const outDir = join(dir, 'out');
+    const profile = process.env.BENCH_PROFILE ? await startProfile() : undefined;
+    const cpuBefore = process.cpuUsage();
+    const jobStarted = performance.now();
+    const produced = await pipeline.produce({
+      assetId,
+      streamId: newId(),
+      sessions: 1,
+      workDir: join(dir, 'work'),
+      outDir,
+      signal,
+      onProgress: () => {},
+    });
+    const remuxed = performance.now();
+    const remuxCpu = process.cpuUsage(cpuBefore);
+    await uploadOutputs(
+      store,
+      { bucket: BUCKET, prefix: `videos/${assetId}/v1/`, dir: outDir },
+      produced.files,
+      {
+        signal,
+      },
+    );
+    const uploaded = performance.now();
+    const jobCpu = process.cpuUsage(cpuBefore);
+    await profile?.();
+
+    // For scale: ffmpeg's stream copy of the same local files, nothing else.
+    const bareStarted = performance.now();
+    await Promise.all(
+      LADDER.map((rung) => bareCopy(join(sessionDir, rung.name), join(dir, 'bare', rung.name))),
+    );
+    const bareSeconds = (performance.now() - bareStarted) / 1000;
+
+    const jobSeconds = (uploaded - jobStarted) / 1000;
+    const ratio = produced.source.durationSeconds / jobSeconds;
+    return {
+      recording: `${round(produced.source.durationSeconds, 1)} s, ${LADDER.map((r) => r.name).join('/')} 1 s fMP4 segments, ${round(recordedBytes / 1e6, 1)} MB`,
+      'remux (download, concat, -c copy to 4 s, stills, probe): wall s': round(
+        (remuxed - jobStarted) / 1000,
+        2,
+      ),
+      'upload of the VOD outputs: wall s': round((uploaded - remuxed) / 1000, 2),
+      'live to VOD: wall s': round(jobSeconds, 2),
+      'remux: CPU s of this process (ffmpeg not counted)': round((remuxCpu.user + remuxCpu.system) / 1e6, 2),
+      'live to VOD: CPU s of this process (ffmpeg not counted)': round(
+        (jobCpu.user + jobCpu.system) / 1e6,
+        2,
+      ),
+      'VOD segments per rendition': produced.files.filter((f) => f.key.startsWith('720p/seg-')).length,
+      thumbnails: produced.thumbnails.keys.length,
+      'bare -c copy of the same files: wall s': round(bareSeconds, 2),
+      ratio: round(ratio, 1),
+      target: LIVE_TO_VOD_TARGET,
+      met: ratio >= LIVE_TO_VOD_TARGET,
+    };
+  } finally {
+    if (s3 && s3.exitCode === null) {
+      s3.kill('SIGTERM');
+      await once(s3, 'exit');
+    }
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  console.log(JSON.stringify(await benchLiveToVod(), null, 2));
+}
