@@ -1,18 +1,17 @@
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { statSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type Browser, chromium } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-declare const window: Record<string, unknown>;
-
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ensureOperatorKey } from '../../infra/local/bootstrap.ts';
 import { spawnChild } from '../../infra/local/child-processes.ts';
+import { type LocalCloud, startLocalCloud } from '../../infra/local/cloud.ts';
 import { type CopyLadder, createCopyLadder } from '../../workers/live-ingest/whip/copy-ladder.ts';
 import { createWhipReceiver, type WhipReceiver } from '../../workers/live-ingest/whip/receiver.ts';
 import {
@@ -21,6 +20,11 @@ import {
   CHROMIUM_PATH,
   chromiumVersions,
 } from '../support/browser.ts';
+import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { type PlayerServer, startPlayerServer, waitForFrames } from '../support/hls-player.ts';
+import { createLiveShow, until } from '../support/live.ts';
+
+declare const window: Record<string, unknown>;
 
 const execFileAsync = promisify(execFile);
 const KEY = `fcsk_${'b'.repeat(39)}rows`;
@@ -177,6 +181,115 @@ describe('WHIP from Chromium (fake camera) to the receiver and a real ffmpeg', (
       await context.close();
     }
   });
+});
+
+/**
+ * The show as its people live it over WHIP: the local cloud with its ingest worker, a creator's
+ * live stream for a show, Chromium's fake camera publishing from a page to the stream's WHIP URL,
+ * the stream going live, and a ticket holder's page (another context) playing the live HLS with
+ * hls.js through the tokenised edge. Then the publisher leaves (DELETE) and the stream waits in
+ * `reconnecting`; the key is in no file of the worker's folder.
+ */
+describe('Live show published from Chromium over WHIP, watched with hls.js (local cloud)', () => {
+  let dataDir: string;
+  let db: TestDatabase;
+  let cloud: LocalCloud;
+  let browser: Browser;
+  let player: PlayerServer;
+  let pageServer: Server;
+  let pageUrl: string;
+
+  beforeAll(async () => {
+    assertChromiumWithinTestedGap(chromiumVersions());
+    dataDir = await mkdtemp(join(tmpdir(), 'fc-live-whip-'));
+    await chmod(dataDir, 0o711); // the ingest worker's nginx and ffmpeg run as nobody below it
+    db = await createTestDatabase(inject('mysqlUrl'), 'live_whip_browser');
+    cloud = await startLocalCloud({ dataDir, mysqlUrl: db.url, logLevel: 'warn', authorizerCacheMs: 0 });
+    player = await startPlayerServer();
+    pageServer = createServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+      res.end(PAGE);
+    });
+    pageServer.listen(0, '127.0.0.1');
+    await once(pageServer, 'listening');
+    pageUrl = `http://127.0.0.1:${(pageServer.address() as AddressInfo).port}/`;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM_PATH,
+      args: [...CHROMIUM_FLAGS, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
+      headless: true,
+      timeout: 120_000,
+    });
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await player?.close();
+    pageServer?.close();
+    await cloud?.stop();
+    await db?.drop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  }, 120_000);
+
+  it('goes live from the browser, plays for a ticket holder, and waits in reconnecting after DELETE', async () => {
+    // Prepare
+    expect(cloud.liveIngest, 'the local cloud runs a live ingest worker').toBeDefined();
+    const operator = (await ensureOperatorKey(cloud.mysqlUrl, dataDir)).plaintext;
+    const live = await createLiveShow(cloud.gatewayUrl, operator, { reconnectWindowSeconds: 60 });
+    await live.buyTicket();
+    const publisherContext = await browser.newContext({ permissions: ['camera', 'microphone'] });
+    const viewerContext = await browser.newContext();
+    try {
+      const publisherPage = await publisherContext.newPage();
+      await publisherPage.goto(pageUrl);
+
+      // Act: publish
+      const published = (await publisherPage.evaluate(
+        ([url, key]) => (window as never as Publisher).publish(url, key),
+        [live.stream.ingest.whip, live.streamKey] as const,
+      )) as { status: number; body?: string };
+      expect(published.status, published.body).toBe(201);
+      await until(
+        () => live.read(),
+        (stream) => stream.status === 'live',
+        90_000,
+        'status live',
+      );
+      const playback = await until(
+        () => live.playback(),
+        (response) => response.status === 200,
+        30_000,
+        'a playback URL',
+      );
+      const { url } = (await playback.json()) as { url: string };
+      const viewerPage = await viewerContext.newPage();
+      await viewerPage.goto(player.pageFor(url));
+      const watched = await waitForFrames(viewerPage, 30, 90_000);
+      const deleted = await publisherPage.evaluate(() => (window as never as Publisher).unpublish());
+      const after = await until(
+        () => live.read(),
+        (stream) => stream.status === 'reconnecting',
+        60_000,
+        'reconnecting',
+      );
+
+      // Assess
+      expect(watched.fatal).toBeNull();
+      expect(deleted).toBe(204);
+      expect(after.assetId).toBe(live.stream.assetId);
+      const workerFiles = await readdir(join(dataDir, 'live-ingest'), {
+        recursive: true,
+        withFileTypes: true,
+      });
+      for (const entry of workerFiles) {
+        const path = join(entry.parentPath, entry.name);
+        expect(path).not.toContain(live.streamKey);
+        if (entry.isFile()) expect((await readFile(path)).includes(live.streamKey), path).toBe(false);
+      }
+    } finally {
+      await publisherContext.close();
+      await viewerContext.close();
+    }
+  }, 600_000);
 });
 
 interface Sent {
