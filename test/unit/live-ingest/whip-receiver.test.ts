@@ -237,6 +237,26 @@ describe('Function: createWhipReceiver', () => {
       expect(authorize).not.toHaveBeenCalled();
     });
 
+    it('answers 413 for an offer over 128 KiB without asking the gate', async () => {
+      // Prepare
+      const { authorize, receiver } = setUp(() => {
+        throw new Error('not called');
+      });
+
+      // Act
+      const answered = await call(
+        receiver,
+        'POST',
+        '/whip',
+        POST_HEADERS,
+        `v=0\r\n${'a=x\r\n'.repeat(30_000)}`,
+      );
+
+      // Assess
+      expect(answered.status).toBe(413);
+      expect(authorize).not.toHaveBeenCalled();
+    });
+
     it('answers 406 when the offer has no video it can receive, and never starts a ladder', async () => {
       // Prepare
       const ladder = fakeLadder();

@@ -120,7 +120,11 @@ export function createWhipReceiver(options: WhipReceiverOptions): WhipReceiver {
     const key = bearer(req.headers.authorization);
     if (!key) return unauthorized(res, 'missing-key', 'Send the stream key as a Bearer token');
 
-    // The key gate comes first: nothing below runs (no peer, no ICE socket) for a refused key.
+    // Bounded, and before the gate so an oversized body never moves the stream to `starting`.
+    const offer = await readBody(req, MAX_OFFER_BYTES);
+    if (offer === undefined) return problem(res, 413, 'offer-too-large', 'The SDP offer is too large');
+
+    // The key gate comes before any WebRTC work: no peer, no ICE socket for a refused key.
     const gate = await options.authorize(key, clientIp(req));
     if (!gate.ok) {
       log('info', 'whip publish refused', { code: gate.code, status: gate.status });
@@ -129,8 +133,6 @@ export function createWhipReceiver(options: WhipReceiverOptions): WhipReceiver {
       return problem(res, gate.status, gate.code, gate.detail);
     }
 
-    const offer = await readBody(req, MAX_OFFER_BYTES);
-    if (offer === undefined) return problem(res, 413, 'offer-too-large', 'The SDP offer is too large');
     let peer: WebRtcPeer;
     try {
       peer = await port.accept(offer, options.publicHost ? { publicHost: options.publicHost } : {});
