@@ -252,6 +252,33 @@ describe('WHIP receiver (werift) with a real publisher and ffmpeg', () => {
     expect(harness.receiver.sessionCount).toBe(0);
   });
 
+  it('ends the session and the ladder when the publisher closes its peer connection without DELETE', async () => {
+    // Prepare
+    const before = harness.ladder.started.length;
+    const publisher = await startWhipPublisher({
+      url: harness.url,
+      streamKey: GOOD_KEY,
+      audio: false,
+      width: 320,
+      height: 180,
+      videoBitrateKbps: 300,
+      spawn: spawnFfmpeg,
+    });
+    await waitFor(() => harness.ladder.started.length > before, 20_000, 'the ladder to start');
+    const ladder = harness.ladder.started[before];
+    if (!ladder) throw new Error('no ladder');
+
+    // Act
+    await publisher.close();
+    const closedAt = performance.now();
+    await waitFor(() => !isAlive(ladder.pid), INPUT_TIMEOUT_MS + 15_000, 'the ladder ffmpeg to exit');
+
+    // Assess
+    expect(performance.now() - closedAt).toBeLessThan(INPUT_TIMEOUT_MS + 12_000);
+    expect(ladder.stopReasons).toEqual(['publisher-left']);
+    await waitFor(() => harness.receiver.sessionCount === 0, 5_000, 'the session to end');
+  });
+
   it('kills the ladder by pid when the media stops (input timeout) and ends the session', async () => {
     // Prepare
     const before = harness.ladder.started.length;
