@@ -32,7 +32,7 @@ describe('WHIP receiver feeding the agent ladder (real ffmpeg, 2 renditions)', (
     const outputDir = join(dir, 'out');
     await chmod(dir, 0o755);
     // The agent makes one folder per rendition; its ffmpeg runs as nobody when the tests run as root.
-    for (const name of ['480p', '360p']) {
+    for (const name of ['360p', '240p']) {
       await mkdir(join(outputDir, name), { recursive: true });
       await chmod(join(outputDir, name), 0o777);
     }
@@ -42,8 +42,8 @@ describe('WHIP receiver feeding the agent ladder (real ffmpeg, 2 renditions)', (
       const running = startLadderProcess('ffmpeg', {
         input,
         ladder: [
-          { name: '480p', width: 854, height: 480, videoBitrate: 1_400_000 },
           { name: '360p', width: 640, height: 360, videoBitrate: 800_000 },
+          { name: '240p', width: 426, height: 240, videoBitrate: 400_000 },
         ],
         audioBitrate: 128_000,
         segmentSeconds: 1,
@@ -85,9 +85,9 @@ describe('WHIP receiver feeding the agent ladder (real ffmpeg, 2 renditions)', (
       publisher = await startWhipPublisher({
         url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/whip`,
         streamKey: 'fcsk_ladder',
-        width: 1280,
-        height: 720,
-        videoBitrateKbps: 2_500,
+        width: 640,
+        height: 360,
+        videoBitrateKbps: 1_000,
         spawn: (command, args) =>
           spawnChild(command, args, { stdio: 'ignore', parentDeathSignal: 'SIGKILL' }),
       });
