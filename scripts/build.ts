@@ -35,11 +35,23 @@ export async function buildFunctions(): Promise<void> {
 export const TRANSCODER_BUNDLE_DIR = fileURLToPath(new URL('../dist/transcoder/', import.meta.url));
 
 /** The transcoder worker as one file for its own image (workers/transcoder/Dockerfile). */
-export async function buildTranscoder(): Promise<void> {
-  await rm(TRANSCODER_BUNDLE_DIR, { recursive: true, force: true });
+export function buildTranscoder(): Promise<void> {
+  return buildWorker('../workers/transcoder/main.ts', TRANSCODER_BUNDLE_DIR);
+}
+
+export const LIVE_INGEST_BUNDLE_DIR = fileURLToPath(new URL('../dist/live-ingest/', import.meta.url));
+
+/** The live ingest agent as one file for its own image (workers/live-ingest/Dockerfile). */
+export function buildLiveIngest(): Promise<void> {
+  return buildWorker('../workers/live-ingest/main.ts', LIVE_INGEST_BUNDLE_DIR);
+}
+
+/** A container worker's entry (relative to this script) bundled into `outdir/main.js`. */
+async function buildWorker(entry: string, outdir: string): Promise<void> {
+  await rm(outdir, { recursive: true, force: true });
   await build({
-    entryPoints: { main: fileURLToPath(new URL('../workers/transcoder/main.ts', import.meta.url)) },
-    outdir: TRANSCODER_BUNDLE_DIR,
+    entryPoints: { main: fileURLToPath(new URL(entry, import.meta.url)) },
+    outdir,
     bundle: true,
     format: 'esm',
     platform: 'node',
@@ -92,10 +104,10 @@ export async function buildWeb(outDir: string = WEB_DIST_DIR): Promise<void> {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const started = performance.now();
-  await Promise.all([buildFunctions(), buildTranscoder(), buildWeb()]);
+  await Promise.all([buildFunctions(), buildTranscoder(), buildLiveIngest(), buildWeb()]);
   const { compileContracts } = await import('./compile-contracts.ts');
   await compileContracts();
   console.log(
-    `built functions, the transcoder, the web app and contracts in ${Math.round(performance.now() - started)} ms`,
+    `built functions, the transcoder, the live ingest agent, the web app and contracts in ${Math.round(performance.now() - started)} ms`,
   );
 }

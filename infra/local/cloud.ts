@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseEdgeTokenKeys } from '#shared/cdn/cdn-from-config.ts';
@@ -448,6 +448,11 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       const ingestKey = await ensureLiveIngestKey(mysqlUrl, dataDir);
       const workDir = join(dataDir, 'live-ingest');
       await mkdir(workDir, { recursive: true });
+      // Run as root, the agent drops nginx and ffmpeg to nobody, who must pass through the data
+      // folder to reach the agent's own (search permission only: nothing here becomes listable).
+      if (process.getuid?.() === 0) {
+        for (const dir of [dataDir, workDir]) await chmod(dir, ((await stat(dir)).mode & 0o777) | 0o011);
+      }
       // Only what the agent needs: storage for the media bucket and its machine key, no database.
       const agentEnv: Record<string, string> = {
         LIVE_INGEST_API_URL: gateway.url,
