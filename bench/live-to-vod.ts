@@ -1,5 +1,6 @@
 import { type ChildProcess, execFile } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,6 +53,21 @@ async function recordSession(dir: string, seconds: number): Promise<void> {
     ],
     { cwd: dir, maxBuffer: 16 * 1024 * 1024 },
   );
+}
+
+const CLOCK_TICKS = 100;
+
+/** utime + stime of a process (`/proc/<pid>/stat`), or of this process's reaped children. */
+function processCpuSeconds(pid: number | undefined): number {
+  const stat = readFileSync(`/proc/${pid ?? 'self'}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+function reapedChildCpuSeconds(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS;
 }
 
 /** BENCH_PROFILE=<file>: a CPU profile of the job's part of this process (Chrome DevTools format). */
@@ -153,6 +169,8 @@ export async function benchLiveToVod(): Promise<Record<string, unknown>> {
     const outDir = join(dir, 'out');
     const profile = process.env.BENCH_PROFILE ? await startProfile() : undefined;
     const cpuBefore = process.cpuUsage();
+    const serverBefore = processCpuSeconds(started.child.pid);
+    const childrenBefore = reapedChildCpuSeconds();
     const jobStarted = performance.now();
     const produced = await pipeline.produce({
       assetId,
@@ -175,6 +193,8 @@ export async function benchLiveToVod(): Promise<Record<string, unknown>> {
     );
     const uploaded = performance.now();
     const jobCpu = process.cpuUsage(cpuBefore);
+    const serverCpu = processCpuSeconds(started.child.pid) - serverBefore;
+    const ffmpegCpu = reapedChildCpuSeconds() - childrenBefore;
     await profile?.();
 
     // For scale: ffmpeg's stream copy of the same local files, nothing else.
@@ -199,6 +219,8 @@ export async function benchLiveToVod(): Promise<Record<string, unknown>> {
         (jobCpu.user + jobCpu.system) / 1e6,
         2,
       ),
+      'live to VOD: CPU s of ffmpeg/ffprobe': round(ffmpegCpu, 2),
+      'live to VOD: CPU s of the S3 server process': round(serverCpu, 2),
       'VOD segments per rendition': produced.files.filter((f) => f.key.startsWith('720p/seg-')).length,
       thumbnails: produced.thumbnails.keys.length,
       'bare -c copy of the same files: wall s': round(bareSeconds, 2),

@@ -184,7 +184,14 @@ export function createLiveRecordingPipeline(options: {
       // rendition is, read from the files themselves (85–90 %).
       await collectThumbnails(input, runs, smallest);
       const [described] = await Promise.all([
-        Promise.all(plan.renditions.map((rendition) => describeRendition(tools, input, runs, rendition))),
+        Promise.all(
+          plan.renditions.map(async (rendition) =>
+            describeRendition(tools, input, runs, rendition, {
+              bytes: await segmentBytes(join(input.outDir, rendition)),
+              seconds: totals.get(rendition) as number,
+            }),
+          ),
+        ),
         writePoster(tools, input, stills.poster, top),
       ]);
       input.onProgress(90);
@@ -383,16 +390,31 @@ async function writePoster(
   }
 }
 
+/** Bytes of the media segments in a rendition folder (init segments left out). */
+async function segmentBytes(folder: string): Promise<number> {
+  let total = 0;
+  for (const name of await readdir(folder)) {
+    if (name.endsWith('.m4s')) total += (await stat(join(folder, name))).size;
+  }
+  return total;
+}
+
 async function describeRendition(
   tools: MediaTools,
   input: LiveRecordingJobInput,
   runs: readonly Run[],
   rendition: string,
+  media: { bytes: number; seconds: number },
 ): Promise<{ rendition: Rendition; source: Omit<ProducedMedia['source'], 'durationSeconds'> }> {
-  const first = (runs[0] as Run).sessions[0] as RecordedSession;
-  const probed = await ffprobeJson(tools, join(input.workDir, 'in', partName(first.session, rendition)), {
-    signal: input.signal,
-  });
+  // The first VOD segment with its init segment is enough to read sizes, rates and codecs; the
+  // whole recording would make ffprobe walk every fragment.
+  const sample = join(input.workDir, `probe-${rendition}.mp4`);
+  const folder = join(input.outDir, rendition);
+  await writeFile(
+    sample,
+    Buffer.concat([await readFile(join(folder, 'init.mp4')), await readFile(join(folder, 'seg-00001.m4s'))]),
+  );
+  const probed = await ffprobeJson(tools, sample, { signal: input.signal });
   const video = probed.streams.find((stream) => stream.codec_type === 'video');
   const audio = probed.streams.find((stream) => stream.codec_type === 'audio');
   if (!video?.width || !video.height) {
@@ -413,9 +435,9 @@ async function describeRendition(
     videoCodecs.add(codecs.video);
     if (codecs.audio !== null) audioCodecs.add(codecs.audio);
   }
+  // Bit rates over the whole rendition: its segments' bytes over its duration, less the audio.
   const audioBitrate = audio ? Math.round(toNumber(audio.bit_rate) ?? 128_000) : 0;
-  const overall = toNumber(probed.format?.bit_rate) ?? 0;
-  const videoBitrate = Math.max(1, Math.round(toNumber(video.bit_rate) ?? overall - audioBitrate));
+  const videoBitrate = Math.max(1, Math.round((8 * media.bytes) / media.seconds - audioBitrate));
   return {
     rendition: {
       name: rendition,
@@ -470,15 +492,13 @@ async function downloadJoined(
     for (let body = pending.shift(); body !== undefined; body = pending.shift()) {
       const stream = await body;
       refill();
-      // One writev per object instead of one write per socket chunk.
-      out.cork();
-      for await (const chunk of stream) {
-        options.signal.throwIfAborted();
-        if (failed) throw failed;
-        out.write(chunk as Buffer);
-      }
-      out.uncork();
-      if (out.writableNeedDrain) await once(out, 'drain', { signal: options.signal });
+      options.signal.throwIfAborted();
+      if (failed) throw failed;
+      await new Promise<void>((resolve, reject) => {
+        stream.once('error', reject);
+        stream.once('end', () => resolve());
+        stream.pipe(out, { end: false });
+      });
       options.onObject();
     }
   } finally {
