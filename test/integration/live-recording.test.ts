@@ -286,6 +286,32 @@ describe('Live to VOD: JobRunner with a live-recording job (with vod-package)', 
     }
   }, 240_000);
 
+  it('skips a segment one rendition never stored: every rendition drops it and keeps the rest', async () => {
+    // Prepare: one session whose 144p upload of segment 3 failed
+    const { assetId } = await finalised(1);
+    await uploadSession(store, assetId, 1, sessions.high1);
+    await store.delete(MEDIA, `videos/${assetId}/live/s1/144p/seg-000003.m4s`);
+
+    // Act
+    const outcome = await runner().run(await lease());
+    const packaged = await packageAttempt(packaging, { assetId, attempt: 1 });
+
+    // Assess: published, one second shorter, no discontinuity (the pieces are joined end to end)
+    expect(outcome).toBe('published');
+    expect(packaged.status).toBe('processed');
+    const manifestBody = await (await store.get(MEDIA, completionManifestKey(assetId, 1))).body.toArray();
+    const manifest = transcodeManifestSchema.parse(JSON.parse(Buffer.concat(manifestBody).toString('utf8')));
+    expect(Math.abs(manifest.source.durationSeconds - (SESSION_SECONDS - 1))).toBeLessThan(0.3);
+    for (const rendition of LADDER) {
+      const text = Buffer.concat(
+        await (await store.get(MEDIA, `videos/${assetId}/v1/${rendition.name}/index.m3u8`)).body.toArray(),
+      );
+      const playlist = parseMediaPlaylist(text);
+      expect(initSections(playlist)).toHaveLength(1);
+      expect(playlist.segments.some((segment) => segment.discontinuity)).toBe(false);
+    }
+  }, 120_000);
+
   it('fails the asset with no_recording when no session stored a segment', async () => {
     // Prepare: a stream that ended before any segment was uploaded (only an init segment)
     const { assetId } = await finalised(2);

@@ -30,14 +30,14 @@ describe('Function: planRecording', () => {
     // Assess
     expect(plan.renditions).toEqual(['720p', '360p']);
     expect(plan.sessions).toEqual([
-      { session: 1, segmentCount: 5 },
-      { session: 3, segmentCount: 2 },
+      { session: 1, pieces: [{ first: 1, last: 5 }], segmentCount: 5 },
+      { session: 3, pieces: [{ first: 1, last: 2 }], segmentCount: 2 },
     ]);
     expect(plan.trimmed).toEqual([]);
   });
 
-  it('cuts each session at its shortest gap-free run, so renditions stay aligned', () => {
-    // Prepare: 360p lost its 4th segment (a worker killed mid-upload), 720p has a gap after 6
+  it('keeps the segments every rendition has, in gap-free pieces, so renditions stay aligned', () => {
+    // Prepare: 360p lost its 4th segment and stops at 7, 720p lost its 7th and goes on to 9
     const objects = [
       init(1, '720p'),
       ...segments(1, '720p', 6),
@@ -51,7 +51,16 @@ describe('Function: planRecording', () => {
     const plan = planRecording(objects, 1);
 
     // Assess
-    expect(plan.sessions).toEqual([{ session: 1, segmentCount: 3 }]);
+    expect(plan.sessions).toEqual([
+      {
+        session: 1,
+        pieces: [
+          { first: 1, last: 3 },
+          { first: 5, last: 6 },
+        ],
+        segmentCount: 5,
+      },
+    ]);
     expect(plan.trimmed).toEqual([1]);
   });
 
@@ -77,8 +86,8 @@ describe('Function: planRecording', () => {
     // Assess: 480p is missing from session 2, so it is left out everywhere
     expect(plan.renditions).toEqual(['720p']);
     expect(plan.sessions).toEqual([
-      { session: 1, segmentCount: 3 },
-      { session: 2, segmentCount: 3 },
+      { session: 1, pieces: [{ first: 1, last: 3 }], segmentCount: 3 },
+      { session: 2, pieces: [{ first: 1, last: 3 }], segmentCount: 3 },
     ]);
   });
 

@@ -11,18 +11,30 @@ export interface LiveObject {
   readonly size: number;
 }
 
+/** Segments `first..last` of one session, all present and non-empty in every rendition. */
+export interface SegmentPiece {
+  readonly first: number;
+  readonly last: number;
+}
+
 export interface RecordedSession {
   readonly session: number;
-  /** Segments 1..count are present and non-empty in every rendition. */
+  /**
+   * Gap-free stretches of the session, in order. More than one when a segment is missing (an
+   * upload that never succeeded): the stretches are joined end to end, so the VOD skips the hole
+   * instead of stopping at it.
+   */
+  readonly pieces: readonly SegmentPiece[];
+  /** Segments kept, over all pieces (1 s each). */
   readonly segmentCount: number;
 }
 
 export interface RecordingPlan {
-  /** Renditions present in every recorded session, in the order first seen sorted by name. */
+  /** Renditions present in every recorded session, tallest first. */
   readonly renditions: readonly string[];
   /** Sessions with at least one usable segment, in order; empty sessions are left out. */
   readonly sessions: readonly RecordedSession[];
-  /** Sessions whose renditions stop at different segments (a worker killed mid-upload): trimmed. */
+  /** Sessions that lost segments to gaps, or whose renditions stop at different segments. */
   readonly trimmed: readonly number[];
 }
 
@@ -38,11 +50,11 @@ export function liveSegmentName(index: number): string {
 }
 
 /**
- * Decides what of sessions 1..`sessions` can be remuxed. A rendition's usable run is its init
- * segment plus segments numbered 1, 2, … up to the first gap or empty object; a session keeps
- * the shortest run among its renditions, so every rendition stays cut at the same instants
- * (vod-package checks that). A rendition missing from a recorded session is left out of the
- * whole recording for the same reason. Objects named any other way are ignored.
+ * Decides what of sessions 1..`sessions` can be remuxed. A session keeps the segments that are
+ * present and non-empty in every one of its renditions (so every rendition stays cut at the same
+ * instants, which vod-package checks), and needs each rendition's init segment. A rendition missing
+ * from a recorded session is left out of the whole recording for the same reason. Objects named
+ * any other way are ignored.
  */
 export function planRecording(objects: readonly LiveObject[], sessions: number): RecordingPlan {
   const bySession = new Map<number, Map<string, { init: boolean; segments: Map<number, number> }>>();
@@ -66,33 +78,42 @@ export function planRecording(objects: readonly LiveObject[], sessions: number):
     else entry.segments.set(Number(match[4]), object.size);
   }
 
-  const runs = new Map<number, Map<string, number>>();
+  // Per session, the renditions that have an init segment and at least one segment.
+  const usable = new Map<number, Map<string, Set<number>>>();
   for (let session = 1; session <= sessions; session++) {
-    const renditions = bySession.get(session);
-    if (!renditions) continue;
-    const lengths = new Map<string, number>();
-    for (const [name, entry] of renditions) {
-      let run = 0;
-      if (entry.init) while ((entry.segments.get(run + 1) ?? 0) > 0) run += 1;
-      if (run > 0) lengths.set(name, run);
+    const renditions = new Map<string, Set<number>>();
+    for (const [name, entry] of bySession.get(session) ?? []) {
+      const numbers = new Set([...entry.segments].filter(([, size]) => size > 0).map(([n]) => n));
+      if (entry.init && numbers.size > 0) renditions.set(name, numbers);
     }
-    if (lengths.size > 0) runs.set(session, lengths);
+    if (renditions.size > 0) usable.set(session, renditions);
   }
 
   let common: string[] | undefined;
-  for (const lengths of runs.values()) {
-    const names = [...lengths.keys()];
+  for (const renditions of usable.values()) {
+    const names = [...renditions.keys()];
     common = common === undefined ? names : common.filter((name) => names.includes(name));
   }
   const renditions = (common ?? []).sort(compareRenditions);
   const recorded: RecordedSession[] = [];
   const trimmed: number[] = [];
-  for (const [session, lengths] of [...runs].sort(([a], [b]) => a - b)) {
-    const counts = renditions.map((name) => lengths.get(name) ?? 0);
-    const segmentCount = Math.min(...counts);
-    if (segmentCount <= 0) continue;
-    if (Math.max(...counts) !== segmentCount) trimmed.push(session);
-    recorded.push({ session, segmentCount });
+  for (const [session, byRendition] of [...usable].sort(([a], [b]) => a - b)) {
+    const sets = renditions.map((name) => byRendition.get(name) ?? new Set<number>());
+    const [first = new Set<number>(), ...rest] = sets;
+    const kept = [...first].filter((n) => rest.every((set) => set.has(n))).sort((a, b) => a - b);
+    if (kept.length === 0) continue;
+    const pieces: SegmentPiece[] = [];
+    for (const n of kept) {
+      const last = pieces.at(-1);
+      if (last !== undefined && n === last.last + 1)
+        pieces[pieces.length - 1] = { first: last.first, last: n };
+      else pieces.push({ first: n, last: n });
+    }
+    const highest = Math.max(...sets.map((set) => Math.max(...set)));
+    if (pieces.length > 1 || (pieces[0] as SegmentPiece).first !== 1 || kept.length !== highest) {
+      trimmed.push(session);
+    }
+    recorded.push({ session, pieces, segmentCount: kept.length });
   }
   return { renditions: recorded.length > 0 ? renditions : [], sessions: recorded, trimmed };
 }

@@ -128,32 +128,37 @@ export function createLiveRecordingPipeline(options: {
       // 2. Per rendition, in parallel: each session's init + segments into one file, then each run
       // stream-copied into 4 s segments; the smallest rendition's copy also decodes its keyframes
       // (the cheapest to decode) for the scrub thumbnails (0–85 %).
-      const totalSegments = plan.sessions.reduce((sum, session) => sum + session.segmentCount, 0);
+      const totalObjects = plan.sessions.reduce(
+        (sum, session) => sum + session.segmentCount + session.pieces.length,
+        0,
+      );
       let fetched = 0;
       let remuxed = 0;
       const jobs = runs.length * plan.renditions.length;
       await Promise.all(
         plan.renditions.map(async (rendition) => {
           for (const session of plan.sessions) {
-            const keys = [
-              keyOf(session.session, rendition, 'init.mp4'),
-              ...Array.from({ length: session.segmentCount }, (_, i) =>
-                keyOf(session.session, rendition, liveSegmentName(i + 1)),
-              ),
-            ];
-            await downloadJoined(
-              options.store,
-              options.bucket,
-              keys,
-              join(inDir, partName(session.session, rendition)),
-              {
-                signal: input.signal,
-                onObject: () => {
-                  fetched += 1;
-                  input.onProgress((60 * fetched) / (totalSegments * plan.renditions.length));
+            for (const [index, piece] of session.pieces.entries()) {
+              const keys = [
+                keyOf(session.session, rendition, 'init.mp4'),
+                ...Array.from({ length: piece.last - piece.first + 1 }, (_, i) =>
+                  keyOf(session.session, rendition, liveSegmentName(piece.first + i)),
+                ),
+              ];
+              await downloadJoined(
+                options.store,
+                options.bucket,
+                keys,
+                join(inDir, partName(session.session, index, rendition)),
+                {
+                  signal: input.signal,
+                  onObject: () => {
+                    fetched += 1;
+                    input.onProgress((60 * fetched) / (totalObjects * plan.renditions.length));
+                  },
                 },
-              },
-            );
+              );
+            }
           }
           for (const run of runs) {
             await remuxRun(tools, input.workDir, run, rendition, {
@@ -217,19 +222,23 @@ export function createLiveRecordingPipeline(options: {
   };
 }
 
-function partName(session: number, rendition: string): string {
-  return `s${session}-${rendition}.mp4`;
+/** One gap-free piece of a session's rendition: its init segment and fragments, as one file. */
+function partName(session: number, piece: number, rendition: string): string {
+  return `s${session}-p${piece + 1}-${rendition}.mp4`;
 }
 
-/** The run's input for ffmpeg, relative to the work folder: one part file, or a concat list. */
+/**
+ * The run's input for ffmpeg, relative to the work folder: one part file, or a concat list of
+ * its pieces (timestamps continue from one to the next, so a hole is skipped, not shown).
+ */
 async function runInput(workDir: string, run: Run, rendition: string): Promise<string[]> {
-  if (run.sessions.length === 1) {
-    return ['-i', `in/${partName((run.sessions[0] as RecordedSession).session, rendition)}`];
-  }
+  const parts = run.sessions.flatMap((session) =>
+    session.pieces.map((_, index) => partName(session.session, index, rendition)),
+  );
+  if (parts.length === 1) return ['-i', `in/${parts[0]}`];
   const list = `in/run${run.index}-${rendition}.txt`;
   // Names we made ourselves (digits and a rendition name): nothing to quote.
-  const lines = run.sessions.map((session) => `file '${partName(session.session, rendition)}'`);
-  await writeFile(join(workDir, list), `${lines.join('\n')}\n`);
+  await writeFile(join(workDir, list), `${parts.map((part) => `file '${part}'`).join('\n')}\n`);
   return ['-f', 'concat', '-safe', '0', '-i', list];
 }
 
