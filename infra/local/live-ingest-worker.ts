@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { spawnChild } from './child-processes.ts';
@@ -65,6 +65,21 @@ export async function choosePorts(wanted: LiveIngestPorts): Promise<LiveIngestPo
   return { rtmp: await pick(wanted.rtmp), rtmps: await pick(wanted.rtmps), whip: await pick(wanted.whip) };
 }
 
+/** Whether something accepts TCP connections on 127.0.0.1:port right now. */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: HOST, port });
+    socket.setTimeout(1_000);
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+    socket.once('timeout', () => done(false));
+  });
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -90,7 +105,6 @@ export class LiveIngestWorker {
   #restart: NodeJS.Timeout | undefined;
   #quickExits = 0;
   #closing = false;
-  #ready: { resolve: () => void; reject: (err: Error) => void } | undefined;
 
   constructor(options: LiveIngestWorkerOptions) {
     this.#options = options;
@@ -104,26 +118,30 @@ export class LiveIngestWorker {
     return this.#child?.pid;
   }
 
-  /** Starts the agent and resolves once it says it listens (or rejects if it exits first). */
-  start(timeoutMs = 60_000): Promise<void> {
+  /**
+   * Starts the agent and resolves once its RTMP and WHIP ports accept connections (whatever its
+   * log level), or rejects if it exits first or the time runs out.
+   */
+  async start(timeoutMs = 60_000): Promise<void> {
     const entry = this.#options.entry ?? LIVE_INGEST_ENTRY;
     if (!existsSync(entry)) {
-      return Promise.reject(new Error(`no live ingest agent at ${entry}: run node scripts/build.ts first`));
+      throw new Error(`no live ingest agent at ${entry}: run node scripts/build.ts first`);
     }
-    const ready = new Promise<void>((resolve, reject) => {
-      this.#ready = { resolve, reject };
-    });
+    let exited = false;
     this.#spawn(entry);
-    let timer: NodeJS.Timeout | undefined;
-    return Promise.race([
-      ready,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`the live ingest agent did not listen within ${timeoutMs} ms`)),
-          timeoutMs,
-        );
-      }),
-    ]).finally(() => clearTimeout(timer));
+    const child = this.#child;
+    child?.once('exit', () => {
+      exited = true;
+    });
+    const deadline = Date.now() + timeoutMs;
+    const { rtmp, whip } = this.#options.ports;
+    for (;;) {
+      if (exited) throw new Error('the live ingest agent exited before listening');
+      if ((await accepts(rtmp)) && (await accepts(whip))) return;
+      if (Date.now() > deadline)
+        throw new Error(`the live ingest agent did not listen within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
   }
 
   /** SIGKILL, as a crashed instance (tests); the worker restarts it unless stopping. */
@@ -159,22 +177,12 @@ export class LiveIngestWorker {
     this.#child = child;
     for (const stream of [child.stdout, child.stderr]) {
       if (!stream) continue;
-      createInterface({ input: stream }).on('line', (line) => {
-        if (this.#ready && line.includes('"live ingest ready"')) {
-          this.#ready.resolve();
-          this.#ready = undefined;
-        }
-        this.#options.log?.(line);
-      });
+      createInterface({ input: stream }).on('line', (line) => this.#options.log?.(line));
     }
     this.#exited = new Promise<void>((resolve) => {
       child.once('exit', (code, signal) => {
         this.#child = undefined;
         resolve();
-        if (this.#ready) {
-          this.#ready.reject(new Error(`the live ingest agent exited before listening (${signal ?? code})`));
-          this.#ready = undefined;
-        }
         if (this.#closing) return;
         this.#quickExits = performance.now() - startedAt >= STABLE_RUN_MS ? 1 : this.#quickExits + 1;
         const delayMs = Math.min(
