@@ -71,7 +71,7 @@ interface Run {
  * continue) and cut into 4 s fMP4 segments with `-c copy`. A session whose init differs (another
  * encoder or other settings) starts a new run; the runs are joined in one playlist with
  * EXT-X-DISCONTINUITY and a new EXT-X-MAP, which vod-package verifies like any playlist.
- * Keyframe thumbnails and the poster come from the top rendition.
+ * Scrub thumbnails come from the smallest rendition's keyframes, the poster from the top one.
  */
 export function createLiveRecordingPipeline(options: {
   store: ObjectStore;
@@ -135,41 +135,52 @@ export function createLiveRecordingPipeline(options: {
       let fetched = 0;
       let remuxed = 0;
       const jobs = runs.length * plan.renditions.length;
-      await Promise.all(
+      // The first rendition to fail stops the others (their downloads and ffmpeg processes) at once.
+      const stop = new AbortController();
+      const signal = AbortSignal.any([input.signal, stop.signal]);
+      const settled = await Promise.allSettled(
         plan.renditions.map(async (rendition) => {
-          for (const session of plan.sessions) {
-            for (const [index, piece] of session.pieces.entries()) {
-              const keys = [
-                keyOf(session.session, rendition, 'init.mp4'),
-                ...Array.from({ length: piece.last - piece.first + 1 }, (_, i) =>
-                  keyOf(session.session, rendition, liveSegmentName(piece.first + i)),
-                ),
-              ];
-              await downloadJoined(
-                options.store,
-                options.bucket,
-                keys,
-                join(inDir, partName(session.session, index, rendition)),
-                {
-                  signal: input.signal,
-                  onObject: () => {
-                    fetched += 1;
-                    input.onProgress((60 * fetched) / (totalObjects * plan.renditions.length));
+          try {
+            for (const session of plan.sessions) {
+              for (const [index, piece] of session.pieces.entries()) {
+                const keys = [
+                  keyOf(session.session, rendition, 'init.mp4'),
+                  ...Array.from({ length: piece.last - piece.first + 1 }, (_, i) =>
+                    keyOf(session.session, rendition, liveSegmentName(piece.first + i)),
+                  ),
+                ];
+                await downloadJoined(
+                  options.store,
+                  options.bucket,
+                  keys,
+                  join(inDir, partName(session.session, index, rendition)),
+                  {
+                    signal,
+                    onObject: () => {
+                      fetched += 1;
+                      input.onProgress((60 * fetched) / (totalObjects * plan.renditions.length));
+                    },
                   },
-                },
-              );
+                );
+              }
             }
-          }
-          for (const run of runs) {
-            await remuxRun(tools, input.workDir, run, rendition, {
-              signal: input.signal,
-              thumbnailInterval: rendition === smallest ? stills.interval : undefined,
-            });
-            remuxed += 1;
-            input.onProgress(60 + (25 * remuxed) / jobs);
+            for (const run of runs) {
+              await remuxRun(tools, input.workDir, run, rendition, {
+                signal,
+                thumbnailInterval: rendition === smallest ? stills.interval : undefined,
+              });
+              remuxed += 1;
+              input.onProgress(60 + (25 * remuxed) / jobs);
+            }
+          } catch (error) {
+            stop.abort(error);
+            throw error;
           }
         }),
       );
+      // Every rendition has ended (stopped ones included) before the work folder can go.
+      const failure = settled.find((result) => result.status === 'rejected');
+      if (failure) throw failure.reason;
 
       // 3. One playlist per rendition: runs joined, files renamed into the VOD layout.
       const totals = new Map<string, number>();
