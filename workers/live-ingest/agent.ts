@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -84,7 +84,11 @@ export class LiveIngestAgent {
     };
     this.#ports = ports;
     const nginxDir = join(this.#options.workDir, 'nginx');
-    await mkdir(join(this.#options.workDir, 'ladders'), { recursive: true, mode: 0o700 });
+    // nobody (nginx, ffmpeg) may pass through the agent's folders but list or read nothing in them;
+    // its own sub-folders are its own.
+    await chmod(this.#options.workDir, 0o711);
+    await mkdir(join(this.#options.workDir, 'ladders'), { recursive: true });
+    await chmod(join(this.#options.workDir, 'ladders'), 0o711);
     await mkdir(nginxDir, { recursive: true, mode: 0o700 });
     this.#nginx = await startNginx({
       nginx: this.#options.nginx,

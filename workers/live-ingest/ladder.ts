@@ -40,7 +40,9 @@ export interface LadderPlan {
 
 function inputArgs(input: LadderInput): string[] {
   const common = ['-fflags', '+genpts+nobuffer', '-probesize', '1000000', '-analyzeduration', '1000000'];
-  if (input.kind === 'url') return [...common, '-rtmp_live', 'live', '-i', input.url];
+  // (-copyts would keep the publisher's timestamps but costs ~1 s of latency in ffmpeg 5.1; the
+  // input's start time, read from ffmpeg's `Duration: …, start:` line, dates the segments instead.)
+  if (input.kind === 'url') return [...common, '-rtmp_live', 'live', '-rtmp_buffer', '100', '-i', input.url];
   return [
     ...common,
     '-protocol_whitelist',
@@ -69,12 +71,13 @@ export function ladderArgs(plan: LadderPlan): string[] {
     '-hide_banner',
     '-nostdin',
     '-loglevel',
-    'level+warning',
+    'level+info',
     ...inputArgs(plan.input),
     '-filter_complex',
     graph,
   ];
-  const gop = `expr:gte(t,n_forced*${plan.segmentSeconds})`;
+  // A keyframe every segment, counted from the last one (timestamps need not start at 0).
+  const gop = `expr:if(isnan(prev_forced_t),1,gte(t-prev_forced_t,${plan.segmentSeconds - 0.001}))`;
   plan.ladder.forEach((r, i) => {
     const dir = join(plan.outputDir, r.name);
     const kbps = Math.round(r.videoBitrate / 1000);
@@ -137,15 +140,20 @@ export interface RunningLadder {
   readonly child: ChildProcess;
   /** The last warning/error lines ffmpeg printed (they name no key: the input is a derived name). */
   readonly stderrTail: string[];
+  /** The input's first timestamp (seconds, the publisher's clock for RTMP), once ffmpeg printed it. */
+  inputStartSeconds: number | undefined;
 }
 
 export function startLadderProcess(ffmpeg: string, plan: LadderPlan): RunningLadder {
   const child = spawnGuarded(ffmpeg, ladderArgs(plan), { parentDeathSignal: 'SIGKILL' });
-  const stderrTail: string[] = [];
+  const running: RunningLadder = { child, stderrTail: [], inputStartSeconds: undefined };
   eachLine(child.stderr, (line) => {
-    stderrTail.push(line.slice(0, 400));
-    if (stderrTail.length > 20) stderrTail.shift();
+    const start = /Duration: .*, start: (-?[\d.]+)/.exec(line);
+    if (start && running.inputStartSeconds === undefined) running.inputStartSeconds = Number(start[1]);
+    if (/\[(info|verbose)\] /.test(line)) return;
+    running.stderrTail.push(line.slice(0, 400));
+    if (running.stderrTail.length > 20) running.stderrTail.shift();
   });
   child.stdout?.resume();
-  return { child, stderrTail };
+  return running;
 }

@@ -25,3 +25,25 @@ export function initInfo(init: Uint8Array): InitInfo {
   if (buf.indexOf('Opus') >= 0) codecs.push('opus');
   return { codecs: codecs.length > 0 ? codecs.join(',') : 'avc1.640028,mp4a.40.2', width, height };
 }
+
+/** Timescale of the first track's media header (the video track in the ladder's fMP4). */
+export function firstTrackTimescale(init: Uint8Array): number | undefined {
+  const buf = Buffer.from(init.buffer, init.byteOffset, init.byteLength);
+  const at = buf.indexOf('mdhd');
+  if (at < 4 || at + 28 > buf.length) return undefined;
+  const version = buf[at + 4];
+  const timescale = buf.readUInt32BE(version === 1 ? at + 24 : at + 16);
+  return timescale > 0 ? timescale : undefined;
+}
+
+/** baseMediaDecodeTime of the first track fragment of a media segment, in its track's timescale. */
+export function firstDecodeTime(segment: Uint8Array): number | undefined {
+  const buf = Buffer.from(segment.buffer, segment.byteOffset, segment.byteLength);
+  const at = buf.indexOf('tfdt');
+  if (at < 4 || at + 12 > buf.length) return undefined;
+  if (buf[at + 4] === 1) {
+    if (at + 16 > buf.length) return undefined;
+    return Number(buf.readBigUInt64BE(at + 8));
+  }
+  return buf.readUInt32BE(at + 8);
+}

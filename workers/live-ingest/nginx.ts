@@ -74,6 +74,8 @@ rtmp {
       allow play 127.0.0.1;
       deny play all;
       drop_idle_publisher 15s;
+      # Players (the ladder) are disconnected when the publisher leaves: ffmpeg sees EOF and flushes.
+      idle_streams off;
       sync 300ms;
       wait_key on;
       wait_video on;

@@ -19,7 +19,7 @@ import {
   renderMasterPlaylist,
   startSession,
 } from './live-playlist.ts';
-import { type InitInfo, initInfo } from './media-info.ts';
+import { firstDecodeTime, firstTrackTimescale, type InitInfo, initInfo } from './media-info.ts';
 import { isRunning, runningAsRoot, stopChild, UNPRIVILEGED_ID } from './processes.ts';
 
 export type Log = (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
@@ -53,6 +53,7 @@ class RenditionTrack {
   uploadedSegments = 0;
   uploadedSeconds = 0;
   initInfo: InitInfo | undefined;
+  timescale: number | undefined;
   playlist: LivePlaylist | undefined;
   /** Storage kept failing while the publish ended: this session's playlist is left as it was. */
   playlistUnavailable = false;
@@ -78,6 +79,8 @@ export class LivePublish implements PublishHandle {
   readonly #outputDir: string;
   readonly #tracks: RenditionTrack[];
   readonly #cut = new AbortController();
+  /** When the function authorized this publish (on_publish: the RTMP publisher's time 0). */
+  readonly #createdAt = Date.now();
   #resolveFinished!: (reason: EndReason) => void;
   #ladder: RunningLadder | undefined;
   #input: LadderInput | undefined;
@@ -91,6 +94,8 @@ export class LivePublish implements PublishHandle {
   #lastLagMs: number | undefined;
   #ended = false;
   #startTimer: NodeJS.Timeout | undefined;
+  /** Wall-clock ms at media time 0 (see #programDateTime). */
+  #anchor: number | undefined;
 
   constructor(answer: AuthorizeAnswer, deps: PublishDeps) {
     this.#answer = answer;
@@ -135,6 +140,7 @@ export class LivePublish implements PublishHandle {
     if (this.#input) throw new Error('a publish starts once');
     this.#input = input;
     clearTimeout(this.#startTimer);
+
     for (const track of this.#tracks) await mkdir(track.dir, { recursive: true });
     if (runningAsRoot()) {
       // ffmpeg runs as nobody; it writes only here.
@@ -150,6 +156,7 @@ export class LivePublish implements PublishHandle {
       ladderInput = { kind: 'sdp', sdpPath };
     }
     if (this.#ended || this.#stopRequested) return;
+    if (input.kind === 'sdp') this.#anchor = Date.now();
     this.#ladder = startLadderProcess(this.#deps.ffmpeg, {
       input: ladderInput,
       ladder: this.#answer.ladder,
@@ -224,8 +231,18 @@ export class LivePublish implements PublishHandle {
         // The RTMP input ends by itself when the publisher leaves; give ffmpeg a moment to flush.
         await Promise.race([new Promise((r) => ladder.once('exit', r)), sleep(3_000)]);
       }
-      // SIGINT: ffmpeg closes the open segment and its playlist; SIGKILL if it hangs.
+      // SIGINT: ffmpeg closes the open segment and its playlist. A second one interrupts a blocked
+      // input read (ffmpeg only checks the first between packets); SIGKILL if it still hangs.
+      const again = setTimeout(() => ladder.kill('SIGINT'), 500);
       await stopChild(ladder, 'SIGINT', 5_000);
+      clearTimeout(again);
+      this.#deps.log('info', 'ladder stopped', {
+        streamId: this.streamId,
+        session: this.session,
+        code: ladder.exitCode,
+        signal: ladder.signalCode,
+        stderr: this.#ladder?.stderrTail.slice(-3),
+      });
     }
     for (const watcher of this.#watchers) watcher.close();
     clearInterval(this.#poll);
@@ -343,19 +360,25 @@ export class LivePublish implements PublishHandle {
       const number = Number(/seg-(\d+)\.m4s$/.exec(entry.uri)?.[1]);
       if (!Number.isInteger(number) || number <= track.queued) continue;
       track.queued = number;
-      const pdt = Date.parse(entry.programDateTime.replace(/([+-]\d\d)(\d\d)$/, '$1:$2'));
-      track.chain = track.chain.then(() =>
-        this.#publishSegment(track, number, entry.duration, Number.isNaN(pdt) ? Date.now() : pdt),
-      );
+      track.chain = track.chain
+        .then(() => this.#publishSegment(track, number, entry.duration))
+        .catch((error: unknown) =>
+          this.#deps.log('error', 'segment could not be published', {
+            streamId: this.streamId,
+            number,
+            error,
+          }),
+        );
     }
   }
 
-  async #publishSegment(track: RenditionTrack, number: number, duration: number, pdt: number): Promise<void> {
+  async #publishSegment(track: RenditionTrack, number: number, duration: number): Promise<void> {
     const base = `${this.#prefix}s${this.session}/${track.rendition.name}/`;
     if (!track.initInfo) {
       const init = await readFile(join(track.dir, 'init.mp4'));
       if (!(await this.#put(`${base}init.mp4`, init, CONTENT_TYPE.mp4 as string))) return;
       track.initInfo = initInfo(init);
+      track.timescale = firstTrackTimescale(init);
     }
     const path = join(track.dir, segmentName(number));
     let body: Buffer;
@@ -365,6 +388,7 @@ export class LivePublish implements PublishHandle {
       this.#deps.log('warn', 'segment vanished before upload', { streamId: this.streamId, number, error });
       return;
     }
+    const pdt = this.#programDateTime(track, body, duration);
     if (!(await this.#put(`${base}${segmentName(number)}`, body, CONTENT_TYPE.m4s as string))) return;
     await rm(path, { force: true });
     track.uploadedSegments += 1;
@@ -395,6 +419,34 @@ export class LivePublish implements PublishHandle {
       this.#masterWritten = true;
       await this.#writeMaster();
     }
+  }
+
+  /**
+   * Wall-clock time of a segment's first frame: the anchor (on_publish for RTMP, whose timestamps
+   * start at 0 when the publisher starts; the ladder's start for RTP) plus the segment's decode
+   * time. Never in the future: an encoder whose clock does not start at 0 is re-anchored once.
+   */
+  #programDateTime(track: RenditionTrack, segment: Buffer, duration: number): number {
+    const decode = firstDecodeTime(segment);
+    const now = Date.now();
+    if (decode === undefined || track.timescale === undefined) return now - duration * 1000;
+    const start = (decode / track.timescale) * 1000;
+    if (this.#anchor !== undefined && track === this.#tracks[0] && track.uploadedSegments === 0) {
+      this.#deps.log('info', 'first segment', {
+        streamId: this.streamId,
+        session: this.session,
+        mediaStartMs: Math.round(start),
+        lagMs: Math.round(now - (this.#anchor + start + duration * 1000)),
+      });
+    }
+    if (this.#anchor === undefined && this.#input?.kind === 'url') {
+      // RTMP: the publisher's clock starts at on_publish; output time 0 is its input start time.
+      this.#anchor = this.#createdAt + (this.#ladder?.inputStartSeconds ?? 0) * 1000;
+    }
+    if (this.#anchor === undefined || this.#anchor + start + duration * 1000 > now + 250) {
+      this.#anchor = now - start - duration * 1000;
+    }
+    return this.#anchor + start;
   }
 
   async #writeMaster(): Promise<void> {
