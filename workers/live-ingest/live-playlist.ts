@@ -78,7 +78,8 @@ export function parseLivePlaylist(text: string): LivePlaylist {
     discontinuitySequence,
     nextSeq: mediaSequence + segments.length,
     segments,
-    pendingDiscontinuity: segments.length > 0,
+    // startSession decides; a playlist read back mid-session continues without one.
+    pendingDiscontinuity: false,
   };
 }
 
