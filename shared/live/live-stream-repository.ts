@@ -292,8 +292,13 @@ export async function claimPublishSession(
   claim: { workerId: string; protocol: Protocol },
 ): Promise<PublishClaim> {
   const silentMicros = SILENT_AFTER_UPDATES * deps.updateIntervalSeconds * 1_000_000;
-  const [result] = await deps.pool.query<ResultSetHeader>(
-    `UPDATE live_streams
+  // The row's primary key is locked first, as rotate, end, update, done and the watchdog do: an
+  // UPDATE matching on the key-hash index locked that index before the row and deadlocked with a
+  // rotation (which holds the row and then rewrites the key-hash index).
+  const claimed = await withTransaction(deps.pool, async (connection) => {
+    await connection.query('SELECT id FROM live_streams WHERE id = ? FOR UPDATE', [stream.id]);
+    const [result] = await connection.query<ResultSetHeader>(
+      `UPDATE live_streams
         SET session = LAST_INSERT_ID(session + 1), status = 'starting', worker_id = ?, protocol = ?,
             heartbeat_at = NOW(3), disconnected_at = NULL, cut_reason = NULL,
             session_base_seconds = recorded_seconds, session_base_segments = recorded_segments,
@@ -304,15 +309,16 @@ export async function claimPublishSession(
         AND (status IN ('idle', 'reconnecting')
              OR (status IN ('starting', 'live')
                  AND (heartbeat_at IS NULL OR heartbeat_at <= NOW(3) - INTERVAL ? MICROSECOND)))`,
-    [claim.workerId, claim.protocol, stream.id, hashStreamKey(streamKey), silentMicros],
-  );
-  // LAST_INSERT_ID(expr) hands back exactly the session this statement wrote. The show and the
-  // asset were checked by the caller's lookup an instant ago; a cancel in between is caught by
-  // the agent's first update.
-  if (result.affectedRows === 1) {
-    const claimed = await findStream(deps.pool, stream.id);
-    if (claimed) return { ok: true, stream: claimed, session: Number(result.insertId) };
-  }
+      [claim.workerId, claim.protocol, stream.id, hashStreamKey(streamKey), silentMicros],
+    );
+    // LAST_INSERT_ID(expr) hands back exactly the session this statement wrote. The show and the
+    // asset were checked by the caller's lookup an instant ago; a cancel in between is caught by
+    // the agent's first update.
+    if (result.affectedRows !== 1) return undefined;
+    const after = await readStream(connection, 'ls.id = ?', [stream.id]);
+    return after ? { stream: after, session: Number(result.insertId) } : undefined;
+  });
+  if (claimed) return { ok: true, ...claimed };
   const now = await findStreamForKey(deps.pool, streamKey);
   if (!now) return { ok: false, code: 'unknown-key', detail: 'No stream has this key.' };
   const verdict = publishVerdict(now.facts, deps.updateIntervalSeconds);
@@ -490,12 +496,18 @@ export async function runLiveWatchdog(
   }
 
   const [expiredRows] = await deps.pool.query<RowDataPacket[]>(
-    `SELECT id FROM live_streams
-      WHERE status = 'reconnecting' AND finalised_at IS NULL
-        AND (disconnected_at IS NULL
-             OR disconnected_at <= NOW(3) - INTERVAL reconnect_window_seconds SECOND
-             OR (cut_reason IS NOT NULL AND cut_reason <> 'key-rotated'))
-      ORDER BY disconnected_at LIMIT ?`,
+    `SELECT ls.id FROM live_streams ls
+       LEFT JOIN shows s ON s.id = ls.show_id
+       LEFT JOIN video_assets v ON v.id = ls.asset_id
+      WHERE ls.status = 'reconnecting' AND ls.finalised_at IS NULL
+        AND (ls.disconnected_at IS NULL
+             OR ls.disconnected_at <= NOW(3) - INTERVAL ls.reconnect_window_seconds SECOND
+             OR (ls.cut_reason IS NOT NULL AND ls.cut_reason <> 'key-rotated')
+             -- No publisher may continue these (reconnectExpiry): no point waiting for the window.
+             OR ls.recorded_seconds >= ls.max_duration_seconds
+             OR s.status = 'cancelled'
+             OR v.status IS NULL OR v.status <> 'live')
+      ORDER BY ls.disconnected_at LIMIT ?`,
     [limit],
   );
   let finalised = 0;

@@ -245,11 +245,16 @@ export function doneOutcome(stream: StreamFacts, call: UpdateCall): DoneOutcome 
 
 /**
  * The watchdog's verdict on a `reconnecting` stream: end it (why), or keep waiting (undefined).
- * A cut that ends the stream does not wait for the window.
+ * A cut that ends the stream does not wait for the window, nor does a stream no publisher may
+ * continue (its video gone, its show cancelled, its maximum duration recorded).
  */
 export function reconnectExpiry(stream: StreamFacts): EndReason | undefined {
   if (stream.finalised || stream.status !== 'reconnecting') return undefined;
   if (stream.cutReason !== null && cutEndsStream(stream.cutReason)) return endReasonForCut(stream.cutReason);
+  // A reconnect the publish gate would refuse is not worth waiting for (nor a misleading reason).
+  if (stream.assetGone) return 'asset-deleted';
+  if (stream.showCancelled) return 'show-cancelled';
+  if (stream.recordedSeconds >= stream.maxDurationSeconds) return 'max-duration';
   if (stream.disconnectedAgeMs === null || stream.disconnectedAgeMs >= stream.reconnectWindowSeconds * 1000) {
     return 'reconnect-window-expired';
   }
