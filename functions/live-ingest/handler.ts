@@ -19,7 +19,13 @@ import { TRANSCODE_QUEUE } from '#shared/video/transcode-job.ts';
 import { loadLiveIngestConfig } from './config.ts';
 import { refusal } from './errors.ts';
 import { publishPlan } from './plan.ts';
-import { authorizeSchema, doneSchema, streamIdSchema, updateSchema } from './schema.ts';
+import {
+  authorizeSchema,
+  doneSchema,
+  MAX_INGEST_BODY_BYTES,
+  streamIdSchema,
+  updateSchema,
+} from './schema.ts';
 
 const config = loadLiveIngestConfig();
 const pool = createPool(config.MYSQL_URL, { connectionLimit: 4 });
@@ -39,7 +45,7 @@ export const handler = httpFunction(() => {
 
   app.post('/live-ingest/authorize', async (req, res) => {
     requireAgent(requirePrincipal(req));
-    const input = parseJsonBody(req, authorizeSchema);
+    const input = parseJsonBody(req, authorizeSchema, MAX_INGEST_BODY_BYTES);
     const unknown = () => refusal('unknown-key', 'No stream has this key.');
     // A malformed key costs no lookup; a well-formed one costs one (the unique key-hash index).
     if (!isStreamKeyShape(input.streamKey)) throw unknown();
@@ -67,7 +73,7 @@ export const handler = httpFunction(() => {
   app.post('/live-ingest/streams/:id/update', async (req, res) => {
     requireAgent(requirePrincipal(req));
     const id = validate(streamIdSchema, req.params.id, 'path');
-    const input = parseJsonBody(req, updateSchema);
+    const input = parseJsonBody(req, updateSchema, MAX_INGEST_BODY_BYTES);
     const result = await recordAgentUpdate(pool, id, input);
     if (!result.ok) throw refusal(result.code, result.detail);
     res.set('Cache-Control', 'no-store').json({});
@@ -76,7 +82,7 @@ export const handler = httpFunction(() => {
   app.post('/live-ingest/streams/:id/done', async (req, res) => {
     requireAgent(requirePrincipal(req));
     const id = validate(streamIdSchema, req.params.id, 'path');
-    const input = parseJsonBody(req, doneSchema);
+    const input = parseJsonBody(req, doneSchema, MAX_INGEST_BODY_BYTES);
     const result = await recordPublisherDone(deps, id, { ...input, segments: input.segments ?? 0 });
     if (!result.found) throw refusal('unknown-stream', `No live stream ${id}`);
     if (result.changed) {

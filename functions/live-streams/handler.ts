@@ -16,7 +16,7 @@ import { TRANSCODE_QUEUE } from '#shared/video/transcode-job.ts';
 import { loadLiveStreamsConfig } from './config.ts';
 import { showCancelled, showHasVideo, streamEnded } from './errors.ts';
 import { type IngestUrls, presentStream, presentStreamWithKey } from './present.ts';
-import { createStreamSchema, listQuerySchema, streamIdSchema } from './schema.ts';
+import { createStreamSchema, listQuerySchema, MAX_CREATE_BODY_BYTES, streamIdSchema } from './schema.ts';
 
 const config = loadLiveStreamsConfig();
 const pool = createPool(config.MYSQL_URL, { connectionLimit: 2 });
@@ -38,7 +38,7 @@ export const handler = httpFunction(() => {
   app.post('/live-streams', async (req, res) => {
     const principal = requirePrincipal(req);
     requireScope(principal, 'videos:write');
-    const input = parseJsonBody(req, createStreamSchema);
+    const input = parseJsonBody(req, createStreamSchema, MAX_CREATE_BODY_BYTES);
     const created = await createLiveStream(pool, { orgId: principal.orgId, ...input });
     if (created.outcome === 'show-missing') throw new NotFoundError(`No show ${input.showId}`);
     if (created.outcome === 'show-has-video') throw showHasVideo();

@@ -33,3 +33,6 @@ export const listQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: streamIdSchema.optional(),
 });
+
+/** A creation body is a title and three small members; anything near this is not one. */
+export const MAX_CREATE_BODY_BYTES = 16 * 1024;
