@@ -38,6 +38,7 @@ describe('WHIP receiver feeding the agent ladder (real ffmpeg, 2 renditions)', (
     }
     const stops: string[] = [];
     let ladderPid: number | undefined;
+    let ladderStderr: readonly string[] = [];
     const publish = (input: LadderInput): PublishHandle => {
       const running = startLadderProcess('ffmpeg', {
         input,
@@ -52,6 +53,7 @@ describe('WHIP receiver feeding the agent ladder (real ffmpeg, 2 renditions)', (
       });
       const pid = running.child.pid;
       ladderPid = pid;
+      ladderStderr = running.stderrTail;
       const finished = new Promise<'publisher-left'>((resolve) =>
         running.child.once('exit', () => resolve('publisher-left')),
       );
@@ -91,7 +93,11 @@ describe('WHIP receiver feeding the agent ladder (real ffmpeg, 2 renditions)', (
         spawn: (command, args) =>
           spawnChild(command, args, { stdio: 'ignore', parentDeathSignal: 'SIGKILL' }),
       });
-      await waitFor(() => segmentCount(playlist) >= 4, 60_000, 'four 360p segments');
+      await waitFor(
+        () => segmentCount(playlist) >= 4,
+        60_000,
+        () => `four 360p segments; the ladder said: ${ladderStderr.join(' | ')}`,
+      );
       const deleted = await publisher.delete();
       await waitFor(() => ladderPid !== undefined && !isAlive(ladderPid), 20_000, 'the ladder to exit');
 
@@ -127,7 +133,7 @@ describe('WHIP receiver feeding the agent ladder (real ffmpeg, 2 renditions)', (
       if (ladderPid !== undefined && isAlive(ladderPid)) process.kill(ladderPid, 'SIGKILL');
       await rm(dir, { recursive: true, force: true });
     }
-  });
+  }, 150_000);
 });
 
 function segmentCount(playlist: string): number {
@@ -144,10 +150,18 @@ function isAlive(pid: number): boolean {
   }
 }
 
-async function waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+async function waitFor(
+  condition: () => boolean,
+  timeoutMs: number,
+  what: string | (() => string),
+): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   while (!condition()) {
-    if (performance.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (performance.now() > deadline) {
+      throw new Error(
+        `Timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`,
+      );
+    }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
