@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -152,6 +152,7 @@ beforeAll(async () => {
   // The S3 server itself (not the test wrapper): its object hook runs at each commit, before the
   // agent's PUT is answered, so a playlist is checked against what was stored at that moment.
   s3Dir = await mkdtemp(join(tmpdir(), 'fc-live-ingest-'));
+  await chmod(s3Dir, 0o711); // the agent's children run as nobody below it
   s3 = await startS3Server({
     dataDir: join(s3Dir, 'data'),
     namespace: 'forgecast-ns',

@@ -1,8 +1,8 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve as resolvePath } from 'node:path';
 import { ConfigError } from '#shared/errors.ts';
 import { log } from '#shared/runtime/log.ts';
 import { resolveSecretsAtColdStart } from '#shared/secrets/resolve-at-cold-start.ts';
@@ -10,6 +10,7 @@ import { objectStoreFromConfig } from '#shared/storage/s3-object-store.ts';
 import { LiveIngestAgent, listen } from './agent.ts';
 import { loadLiveIngestConfig } from './config.ts';
 import { httpControlPlane } from './control-plane.ts';
+import { runningAsRoot, UNPRIVILEGED_ID } from './processes.ts';
 import { createWhipReceiver } from './whip/receiver.ts';
 
 /**
@@ -40,8 +41,21 @@ try {
 const write = (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) =>
   log[level](msg, { worker: config.WORKER_ID, ...fields });
 
-const workRoot = config.WORK_DIR ?? join(tmpdir(), 'forgecast-live-ingest');
+const workRoot = resolvePath(config.WORK_DIR ?? join(tmpdir(), 'forgecast-live-ingest'));
 await mkdir(workRoot, { recursive: true });
+if (runningAsRoot()) {
+  // nginx and ffmpeg run as nobody and must reach their folders below WORK_DIR.
+  for (let dir = workRoot; ; dir = dirname(dir)) {
+    const { mode, uid } = await stat(dir);
+    if ((mode & 0o001) === 0 && uid !== UNPRIVILEGED_ID) {
+      log.error('WORK_DIR must be traversable by nobody (o+x on it and every parent)', {
+        variables: ['WORK_DIR'],
+      });
+      process.exit(78);
+    }
+    if (dir === dirname(dir)) break;
+  }
+}
 const workDir = await mkdtemp(join(workRoot, 'agent-'));
 const publicHost = config.LIVE_PUBLIC_HOST ?? '127.0.0.1';
 

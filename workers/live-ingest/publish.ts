@@ -1,5 +1,5 @@
-import { type FSWatcher, readFileSync, watch } from 'node:fs';
-import { chown, copyFile, mkdir, readFile, rm } from 'node:fs/promises';
+import { chownSync, copyFileSync, type FSWatcher, mkdirSync, readFileSync, watch } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ObjectNotFoundError, type ObjectStore } from '#shared/storage/object-store.ts';
 import {
@@ -136,23 +136,33 @@ export class LivePublish implements PublishHandle {
   }
 
   /** Starts the ladder on `input`; the heartbeat and the playlists' state load start with it. */
-  async start(input: LadderInput): Promise<void> {
+  start(input: LadderInput): Promise<void> {
+    try {
+      this.#startNow(input);
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #startNow(input: LadderInput): void {
     if (this.#input) throw new Error('a publish starts once');
     this.#input = input;
     clearTimeout(this.#startTimer);
 
-    for (const track of this.#tracks) await mkdir(track.dir, { recursive: true });
+    // Synchronous on purpose (a few small calls): the ladder's pid exists when start() returns.
+    for (const track of this.#tracks) mkdirSync(track.dir, { recursive: true });
     if (runningAsRoot()) {
       // ffmpeg runs as nobody; it writes only here.
-      await chown(this.#outputDir, UNPRIVILEGED_ID, UNPRIVILEGED_ID);
-      for (const track of this.#tracks) await chown(track.dir, UNPRIVILEGED_ID, UNPRIVILEGED_ID);
+      chownSync(this.#outputDir, UNPRIVILEGED_ID, UNPRIVILEGED_ID);
+      for (const track of this.#tracks) chownSync(track.dir, UNPRIVILEGED_ID, UNPRIVILEGED_ID);
     }
     let ladderInput = input;
     if (input.kind === 'sdp' && runningAsRoot()) {
       // ffmpeg runs as nobody and may not read the receiver's private folder: a copy beside its outputs.
       const sdpPath = join(this.#outputDir, 'input.sdp');
-      await copyFile(input.sdpPath, sdpPath);
-      await chown(sdpPath, UNPRIVILEGED_ID, UNPRIVILEGED_ID);
+      copyFileSync(input.sdpPath, sdpPath);
+      chownSync(sdpPath, UNPRIVILEGED_ID, UNPRIVILEGED_ID);
       ladderInput = { kind: 'sdp', sdpPath };
     }
     if (this.#ended || this.#stopRequested) return;
@@ -190,7 +200,13 @@ export class LivePublish implements PublishHandle {
     });
     for (const track of this.#tracks) {
       try {
-        this.#watchers.push(watch(track.dir, () => this.#scan(track)));
+        // Only ffmpeg's playlist being replaced matters (it lists finished segments); segment writes
+        // fire an event per chunk and would cost a scan each.
+        this.#watchers.push(
+          watch(track.dir, (_event, name) => {
+            if (name === 'index.m3u8') this.#scan(track);
+          }),
+        );
       } catch {
         // The fallback poll below still finds the segments.
       }
