@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { ObjectStore } from '#shared/storage/object-store.ts';
+import { initSections, parseMediaPlaylist as parseVodPlaylist } from '#shared/video/hls-playlist.ts';
 import { assetPrefix } from '#shared/video/media-layout.ts';
 import type { Rendition } from '#shared/video/transcode-manifest.ts';
 import type { ProducedMedia } from '../job-runner.ts';
@@ -99,6 +100,12 @@ export function createLiveRecordingPipeline(options: {
       await mkdir(input.outDir, { recursive: true });
       const keyOf = (session: number, rendition: string, name: string) =>
         `${liveFolder}${sessionRenditionFolder(session, rendition)}${name}`;
+      const pieceKeys = (piece: RunPiece, rendition: string) => [
+        keyOf(piece.session, rendition, 'init.mp4'),
+        ...Array.from({ length: piece.last - piece.first + 1 }, (_, i) =>
+          keyOf(piece.session, rendition, liveSegmentName(piece.first + i)),
+        ),
+      ];
 
       // 1. Init segments first (small): identical ones across sessions make one run.
       const digests = new Map<string, string>();
@@ -125,9 +132,9 @@ export function createLiveRecordingPipeline(options: {
       const smallest = plan.renditions.at(-1) as string;
       const stills = planStills(runs);
 
-      // 2. Per rendition, in parallel: each session's init + segments into one file, then each run
-      // stream-copied into 4 s segments; the smallest rendition's copy also decodes its keyframes
-      // (the cheapest to decode) for the scrub thumbnails (0–85 %).
+      // 2. Per rendition, in parallel, run after run: each piece's init segment + fragments (a
+      // fragmented MP4) stream-copied by ffmpeg into 4 s segments; the smallest rendition's copy
+      // also decodes its keyframes (the cheapest to decode) for the scrub thumbnails (0–85 %).
       const totalObjects = plan.sessions.reduce(
         (sum, session) => sum + session.segmentCount + session.pieces.length,
         0,
@@ -141,34 +148,35 @@ export function createLiveRecordingPipeline(options: {
       const settled = await Promise.allSettled(
         plan.renditions.map(async (rendition) => {
           try {
-            for (const session of plan.sessions) {
-              for (const [index, piece] of session.pieces.entries()) {
-                const keys = [
-                  keyOf(session.session, rendition, 'init.mp4'),
-                  ...Array.from({ length: piece.last - piece.first + 1 }, (_, i) =>
-                    keyOf(session.session, rendition, liveSegmentName(piece.first + i)),
-                  ),
-                ];
-                await downloadJoined(
-                  options.store,
-                  options.bucket,
-                  keys,
-                  join(inDir, partName(session.session, index, rendition)),
-                  {
-                    signal,
-                    onObject: () => {
-                      fetched += 1;
-                      input.onProgress((60 * fetched) / (totalObjects * plan.renditions.length));
-                    },
-                  },
-                );
-              }
-            }
             for (const run of runs) {
-              await remuxRun(tools, input.workDir, run, rendition, {
+              const pieces = runPieces(run);
+              const download = (piece: RunPiece, sink: Writable) =>
+                downloadJoined(options.store, options.bucket, pieceKeys(piece, rendition), sink, {
+                  signal,
+                  onObject: () => {
+                    fetched += 1;
+                    input.onProgress((60 * fetched) / (totalObjects * plan.renditions.length));
+                  },
+                });
+              const remux = {
                 signal,
                 thumbnailInterval: rendition === smallest ? stills.interval : undefined,
-              });
+              };
+              if (pieces.length === 1) {
+                // One piece: straight from storage into ffmpeg, no copy of the recording on disk.
+                await remuxRun(tools, input.workDir, run, rendition, {
+                  ...remux,
+                  stdin: (sink) => download(pieces[0] as RunPiece, sink),
+                });
+              } else {
+                // Several (sessions or gap-free pieces): files, joined by the concat demuxer.
+                const files = pieces.map((piece) => join(inDir, partName(piece, rendition)));
+                for (const [index, piece] of pieces.entries()) {
+                  await download(piece, createWriteStream(files[index] as string, { mode: 0o600 }));
+                }
+                await remuxRun(tools, input.workDir, run, rendition, remux);
+                await Promise.all(files.map((file) => rm(file, { force: true })));
+              }
               remuxed += 1;
               input.onProgress(60 + (25 * remuxed) / jobs);
             }
@@ -208,7 +216,7 @@ export function createLiveRecordingPipeline(options: {
             }),
           ),
         ),
-        writePoster(tools, input, stills.poster, top),
+        writePoster(tools, input, top, durationSeconds),
       ]);
       input.onProgress(90);
       const renditions: Rendition[] = described.map((entry) => entry.rendition);
@@ -233,23 +241,37 @@ export function createLiveRecordingPipeline(options: {
   };
 }
 
-/** One gap-free piece of a session's rendition: its init segment and fragments, as one file. */
-function partName(session: number, piece: number, rendition: string): string {
-  return `s${session}-p${piece + 1}-${rendition}.mp4`;
+/** A gap-free piece of one session, as a run lists them. */
+interface RunPiece {
+  readonly session: number;
+  readonly first: number;
+  readonly last: number;
+}
+
+function runPieces(run: Run): RunPiece[] {
+  return run.sessions.flatMap((session) =>
+    session.pieces.map((piece) => ({ session: session.session, ...piece })),
+  );
+}
+
+/** A piece of a session's rendition (its init segment and fragments) as one file. */
+function partName(piece: RunPiece, rendition: string): string {
+  return `s${piece.session}-${piece.first}-${rendition}.mp4`;
 }
 
 /**
- * The run's input for ffmpeg, relative to the work folder: one part file, or a concat list of
- * its pieces (timestamps continue from one to the next, so a hole is skipped, not shown).
+ * The run's input for ffmpeg, relative to the work folder: stdin (one piece, streamed in), or a
+ * concat list of its pieces' files (timestamps continue from one to the next, so a hole is skipped).
  */
 async function runInput(workDir: string, run: Run, rendition: string): Promise<string[]> {
-  const parts = run.sessions.flatMap((session) =>
-    session.pieces.map((_, index) => partName(session.session, index, rendition)),
-  );
-  if (parts.length === 1) return ['-i', `in/${parts[0]}`];
+  const pieces = runPieces(run);
+  if (pieces.length === 1) return ['-f', 'mp4', '-i', 'pipe:0'];
   const list = `in/run${run.index}-${rendition}.txt`;
   // Names we made ourselves (digits and a rendition name): nothing to quote.
-  await writeFile(join(workDir, list), `${parts.map((part) => `file '${part}'`).join('\n')}\n`);
+  await writeFile(
+    join(workDir, list),
+    `${pieces.map((piece) => `file '${partName(piece, rendition)}'`).join('\n')}\n`,
+  );
   return ['-f', 'concat', '-safe', '0', '-i', list];
 }
 
@@ -262,7 +284,11 @@ async function remuxRun(
   workDir: string,
   run: Run,
   rendition: string,
-  options: { signal: AbortSignal; thumbnailInterval: number | undefined },
+  options: {
+    signal: AbortSignal;
+    thumbnailInterval: number | undefined;
+    stdin?: (sink: Writable) => Promise<void>;
+  },
 ): Promise<void> {
   const folder = runFolder(run, rendition);
   await mkdir(join(workDir, folder), { recursive: true });
@@ -310,7 +336,12 @@ async function remuxRun(
       `${folder}/seg-%05d.m4s`,
       `${folder}/index.m3u8`,
     ],
-    { cwd: workDir, signal: options.signal, killWithParent: tools.killWithParent, timeoutMs: 600_000 },
+    {
+      cwd: workDir,
+      signal: options.signal,
+      killWithParent: tools.killWithParent,
+      ...(options.stdin ? { stdin: options.stdin } : {}),
+    },
   );
 }
 
@@ -349,21 +380,13 @@ async function joinRuns(
   );
 }
 
-/**
- * Where the stills come from, decided before remuxing from the segment counts (1 s each): scrub
- * thumbnails every `interval` seconds, and the poster at 10 % of the recording in the run that
- * holds that instant.
- */
-function planStills(runs: readonly Run[]): { interval: number; poster: { run: Run; at: number } } {
-  const lengths = runs.map((run) => run.sessions.reduce((sum, session) => sum + session.segmentCount, 0));
-  const total = lengths.reduce((sum, length) => sum + length, 0);
-  let at = total * 0.1;
-  for (const [index, run] of runs.entries()) {
-    const length = lengths[index] as number;
-    if (at < length) return { interval: thumbnailInterval(total), poster: { run, at } };
-    at -= length;
-  }
-  return { interval: thumbnailInterval(total), poster: { run: runs[0] as Run, at: 0 } };
+/** Scrub thumbnails every `interval` seconds: about a hundred, from the segment count (1 s each). */
+function planStills(runs: readonly Run[]): { interval: number } {
+  const total = runs.reduce(
+    (sum, run) => sum + run.sessions.reduce((count, session) => count + session.segmentCount, 0),
+    0,
+  );
+  return { interval: thumbnailInterval(total) };
 }
 
 /**
@@ -387,19 +410,38 @@ async function collectThumbnails(
   }
 }
 
-/** One frame of the top rendition near `at` (input seeking: a keyframe and a few frames decoded). */
+/**
+ * The poster: one frame of the top rendition at 10 % of the recording, taken from the VOD segment
+ * that holds that instant (its init segment + that segment, a few seconds at most to decode).
+ */
 async function writePoster(
   tools: MediaTools,
   input: LiveRecordingJobInput,
-  poster: { run: Run; at: number },
   rendition: string,
+  durationSeconds: number,
 ): Promise<void> {
+  const folder = join(input.outDir, rendition);
+  const playlist = parseVodPlaylist(await readFile(join(folder, 'index.m3u8')));
+  const maps = initSections(playlist);
+  let at = durationSeconds * 0.1;
+  let index = 0;
+  for (; index < playlist.segments.length - 1; index++) {
+    const duration = (playlist.segments[index] as { duration: number }).duration;
+    if (at < duration) break;
+    at -= duration;
+  }
+  const segment = playlist.segments[index] as { uri: string };
+  const map = maps.filter((section) => section.firstSegment <= index).at(-1) as { uri: string };
+  const sample = join(input.workDir, 'poster-sample.mp4');
+  await writeFile(
+    sample,
+    Buffer.concat([await readFile(join(folder, map.uri)), await readFile(join(folder, segment.uri))]),
+  );
   await runMediaTool(
     tools.ffmpeg,
     [
       ...QUIET,
-      ...['-ss', poster.at.toFixed(3)],
-      ...(await runInput(input.workDir, poster.run, rendition)),
+      ...['-ss', at.toFixed(3), '-i', sample],
       ...['-map', '0:v:0', '-frames:v', '1', '-vf', `scale='min(${POSTER_MAX_WIDTH},iw)':-2,setsar=1`],
       ...['-q:v', '3', '-update', '1', join(input.outDir, POSTER_NAME)],
     ],
@@ -480,22 +522,22 @@ async function describeRendition(
 }
 
 /**
- * Writes the objects one after another into one file (a fragmented MP4: init segment, then its
- * fragments). FETCH_WINDOW requests are in flight; their bodies wait, paused, until it is their
- * turn and are then streamed in, so nothing is buffered whole.
+ * Writes the objects one after another into `sink` (a fragmented MP4: init segment, then its
+ * fragments) and ends it. FETCH_WINDOW requests are in flight; their bodies wait, paused, until
+ * it is their turn and are then piped in, so nothing is buffered whole.
  */
 async function downloadJoined(
   store: ObjectStore,
   bucket: string,
   keys: readonly string[],
-  path: string,
+  sink: Writable,
   options: { signal: AbortSignal; onObject: () => void },
 ): Promise<void> {
-  const out = createWriteStream(path, { mode: 0o600 });
   let failed: Error | undefined;
-  out.on('error', (error) => {
-    failed = error;
-  });
+  const onError = (error: Error) => {
+    failed ??= error;
+  };
+  sink.on('error', onError);
   const pending: Promise<Readable>[] = [];
   let next = 0;
   const refill = () => {
@@ -516,8 +558,12 @@ async function downloadJoined(
       if (failed) throw failed;
       await new Promise<void>((resolve, reject) => {
         stream.once('error', reject);
-        stream.once('end', () => resolve());
-        stream.pipe(out, { end: false });
+        sink.once('error', reject);
+        stream.once('end', () => {
+          sink.off('error', reject);
+          resolve();
+        });
+        stream.pipe(sink, { end: false });
       });
       options.onObject();
     }
@@ -528,8 +574,9 @@ async function downloadJoined(
         (stream) => stream.destroy(),
         () => {},
       );
-    out.end();
-    if (!out.closed) await once(out, 'close');
+    sink.end();
+    if (!sink.writableFinished && !sink.destroyed) await once(sink, 'finish').catch(() => {});
+    sink.off('error', onError);
   }
   if (failed) throw failed;
 }

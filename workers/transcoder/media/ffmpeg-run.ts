@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import type { Writable } from 'node:stream';
 import { FfmpegFailedError } from './errors.ts';
 import { type FfmpegProgress, ProgressParser } from './progress.ts';
 
@@ -25,6 +26,11 @@ export interface RunOptions {
   readonly cwd?: string;
   /** See MediaTools.killWithParent. */
   readonly killWithParent?: boolean;
+  /**
+   * Feeds the process's stdin (read as `-i pipe:0`); resolves once everything is written (stdin is
+   * then closed). A feeder that fails stops the process and fails the run.
+   */
+  readonly stdin?: (sink: Writable) => Promise<void>;
   /**
    * What stdout carries: `collect` keeps it (bounded by maxStdoutBytes), `progress` parses
    * ffmpeg's `-progress pipe:1`, `lines` streams it line by line and keeps nothing.
@@ -73,7 +79,7 @@ export function runMediaTool(
       : [command, [...args]];
     const child = spawn(file, argv, {
       cwd: options.cwd,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     });
     const stderr = new StderrTail();
     const stdout = stdoutSink(options.stdout ?? { kind: 'collect' });
@@ -97,8 +103,11 @@ export function runMediaTool(
             options.timeoutMs,
           );
 
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
+    // Both are pipes (stdio above); only stdin depends on the options.
+    const childStdout = child.stdout as NonNullable<typeof child.stdout>;
+    const childStderr = child.stderr as NonNullable<typeof child.stderr>;
+    childStdout.setEncoding('utf8');
+    childStdout.on('data', (chunk: string) => {
       try {
         if (!stdout.push(chunk)) stop({ kind: 'failure', reason: 'wrote more output than allowed' });
       } catch (error) {
@@ -106,8 +115,23 @@ export function runMediaTool(
         stop({ kind: 'failure', reason: `output handler failed (${(error as Error).message})` });
       }
     });
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => stderr.push(chunk));
+    childStderr.setEncoding('utf8');
+    childStderr.on('data', (chunk: string) => stderr.push(chunk));
+
+    let feedFailure: unknown;
+    if (options.stdin && child.stdin) {
+      const sink = child.stdin;
+      // EPIPE when ffmpeg ends before its input does: its exit status says why.
+      sink.on('error', () => {});
+      options.stdin(sink).then(
+        () => sink.end(),
+        (error: unknown) => {
+          feedFailure = error;
+          sink.destroy();
+          stop({ kind: 'failure', reason: `its input failed (${(error as Error).message ?? error})` });
+        },
+      );
+    }
 
     const finish = () => {
       clearTimeout(timeout);
@@ -132,7 +156,7 @@ export function runMediaTool(
       if (stopReason?.kind === 'abort') {
         reject(options.signal?.reason ?? new DOMException('aborted', 'AbortError'));
       } else if (stopReason?.kind === 'failure') {
-        reject(new FfmpegFailedError(command, outcome, { reason: stopReason.reason }));
+        reject(new FfmpegFailedError(command, outcome, { reason: stopReason.reason, cause: feedFailure }));
       } else if (exitCode !== 0) {
         reject(new FfmpegFailedError(command, outcome));
       } else {
