@@ -190,6 +190,40 @@ describe('Review: live stream races and dead ends', () => {
       }
     });
 
+    it('two streams created for the same show at once: one links, the other is refused and leaves nothing', async () => {
+      // Prepare
+      const showId = await insertShow();
+      const create = () =>
+        createLiveStream(db.pool, {
+          orgId,
+          title: 'Twin',
+          showId,
+          reconnectWindowSeconds: 60,
+          maxDurationSeconds: 3600,
+        });
+
+      // Act
+      const results = await Promise.all([create(), create(), create()]);
+
+      // Assess
+      const outcomes = results.map((result) => result.outcome).sort();
+      expect(outcomes).toEqual(['created', 'show-has-video', 'show-has-video']);
+      const winner = results.find((result) => result.outcome === 'created');
+      const [shows] = await db.pool.query<RowDataPacket[]>('SELECT video_id FROM shows WHERE id = ?', [
+        showId,
+      ]);
+      expect(shows[0]?.video_id).toBe(winner?.outcome === 'created' ? winner.stream.assetId : 'none');
+      const [streams] = await db.pool.query<RowDataPacket[]>(
+        'SELECT COUNT(*) AS n FROM live_streams WHERE show_id = ?',
+        [showId],
+      );
+      const [assets] = await db.pool.query<RowDataPacket[]>(
+        "SELECT COUNT(*) AS n FROM video_assets WHERE org_id = ? AND title = 'Twin'",
+        [orgId],
+      );
+      expect([Number(streams[0]?.n), Number(assets[0]?.n)]).toEqual([1, 1]);
+    });
+
     it('authorize racing a rotation: the old key never opens a session after the rotation', async () => {
       for (let round = 0; round < 8; round += 1) {
         // Prepare
