@@ -54,7 +54,7 @@ async function getText(key: string): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function publish(key: string, seconds = 600): ChildProcess {
+function publish(key: string, seconds = 600, scheme: 'rtmp' | 'rtmps' = 'rtmp'): ChildProcess {
   const child = spawn(
     'setpriv',
     [
@@ -88,7 +88,7 @@ function publish(key: string, seconds = 600): ChildProcess {
       'aac',
       '-f',
       'flv',
-      `rtmp://127.0.0.1:${agent.rtmpPort}/live/${key}`,
+      `${scheme}://127.0.0.1:${scheme === 'rtmp' ? agent.rtmpPort : agent.rtmpsPort}/live/${key}`,
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
@@ -305,9 +305,25 @@ describe('live-ingest agent over RTMP', () => {
     await until('ladder gone', () => ladderPids().length === 0);
   });
 
-  it('never lets the key into logs, object names or child arguments', async () => {
-    const publisher = publish(KEY2);
+  it('takes RTMPS (TLS ended by nginx with its self-signed certificate) and lets only its ladder play', async () => {
+    const publisher = publish(KEY2, 600, 'rtmps');
     await until('stream 2 segments', () => stored.has(`videos/${ASSET2}/live/s1/720p/seg-000002.m4s`));
+    expect(publisher.exitCode).toBeNull();
+    // A player on 127.0.0.1 without the agent's play token is refused, over RTMP and RTMPS alike.
+    for (const url of [
+      `rtmp://127.0.0.1:${agent.rtmpPort}/live/s-${STREAM2}-1`,
+      `rtmps://127.0.0.1:${agent.rtmpsPort}/live/s-${STREAM2}-1`,
+    ]) {
+      const probe = spawn('ffprobe', ['-v', 'error', '-rw_timeout', '15000000', url], { stdio: 'ignore' });
+      publishers.add(probe);
+      expect(await exitOf(probe)).not.toBe(0);
+      publishers.delete(probe);
+    }
+    expect(ladderPids()).toHaveLength(1);
+  });
+
+  it('never lets the key into logs, object names or child arguments', async () => {
+    const publisher = [...publishers][0] as ChildProcess;
     const children = descendants(agent.child.pid as number);
     expect(children.length).toBeGreaterThanOrEqual(3); // nginx master + worker + ladder
     for (const pid of children) {
