@@ -42,7 +42,7 @@ const SESSION_SECONDS = 6;
  * audio muxed in, `init.mp4` + `seg-000001.m4s`… `profile` changes the encoder's SPS, so a session
  * with another profile has a different init segment (a restarted encoder with other settings).
  */
-async function recordSession(dir: string, profile: 'high' | 'main', tone: number): Promise<string> {
+async function recordSession(dir: string, profile: 'high' | 'main', tone: number | null): Promise<string> {
   await mkdir(dir, { recursive: true });
   const graph = `[0:v]split=3[a][b][c];[a]scale=320:180[v0];[b]scale=256:144[v1];[c]scale=160:90[v2]`;
   await run(
@@ -50,15 +50,18 @@ async function recordSession(dir: string, profile: 'high' | 'main', tone: number
     [
       ...['-hide_banner', '-loglevel', 'error', '-y'],
       ...['-f', 'lavfi', '-i', `testsrc2=size=320x180:rate=30:duration=${SESSION_SECONDS}`],
-      ...['-f', 'lavfi', '-i', `sine=frequency=${tone}:duration=${SESSION_SECONDS}`],
+      ...(tone === null ? [] : ['-f', 'lavfi', '-i', `sine=frequency=${tone}:duration=${SESSION_SECONDS}`]),
       ...['-filter_complex', graph],
-      ...LADDER.flatMap((_, i) => ['-map', `[v${i}]`, '-map', '1:a']),
+      ...LADDER.flatMap((_, i) => ['-map', `[v${i}]`, ...(tone === null ? [] : ['-map', '1:a'])]),
       ...['-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', profile],
       ...['-g', '30', '-keyint_min', '30', '-sc_threshold', '0', '-c:a', 'aac', '-b:a', '64k'],
       ...['-f', 'hls', '-hls_time', '1', '-hls_segment_type', 'fmp4', '-hls_playlist_type', 'event'],
       ...['-hls_fmp4_init_filename', 'init.mp4', '-start_number', '1'],
       ...['-hls_segment_filename', '%v/seg-%06d.m4s'],
-      ...['-var_stream_map', LADDER.map((r, i) => `v:${i},a:${i},name:${r.name}`).join(' ')],
+      ...[
+        '-var_stream_map',
+        LADDER.map((r, i) => `v:${i}${tone === null ? '' : `,a:${i}`},name:${r.name}`).join(' '),
+      ],
       '%v/index.m3u8',
     ],
     { cwd: dir },
@@ -106,7 +109,7 @@ describe('Live to VOD: JobRunner with a live-recording job (with vod-package)', 
   let scratch: string;
   let orgId: string;
   let packaging: PackageDeps;
-  let sessions: { high1: string; high2: string; main: string };
+  let sessions: { high1: string; high2: string; main: string; silent: string };
 
   function runner(): JobRunner {
     const config = loadTranscoderConfig({
@@ -186,12 +189,13 @@ describe('Live to VOD: JobRunner with a live-recording job (with vod-package)', 
     orgId = newId();
     await insertOrganisation(pool, { id: orgId, name: 'live studio', kind: 'creator' });
     packaging = { pool, store, cdn: noCdnPurger, bucket: MEDIA, log: () => {} };
-    const [high1, high2, main] = await Promise.all([
+    const [high1, high2, main, silent] = await Promise.all([
       recordSession(join(scratch, 'high1'), 'high', 440),
       recordSession(join(scratch, 'high2'), 'high', 550),
       recordSession(join(scratch, 'main'), 'main', 660),
+      recordSession(join(scratch, 'silent'), 'high', null),
     ]);
-    sessions = { high1, high2, main } as typeof sessions;
+    sessions = { high1, high2, main, silent } as typeof sessions;
   }, 180_000);
 
   beforeEach(async () => {
@@ -310,6 +314,28 @@ describe('Live to VOD: JobRunner with a live-recording job (with vod-package)', 
       expect(initSections(playlist)).toHaveLength(1);
       expect(playlist.segments.some((segment) => segment.discontinuity)).toBe(false);
     }
+  }, 120_000);
+
+  it('keeps a session the publisher sent without audio, as a run of its own', async () => {
+    // Prepare: a session with sound, then a reconnect without a microphone
+    const { assetId } = await finalised(2);
+    await uploadSession(store, assetId, 1, sessions.high1);
+    await uploadSession(store, assetId, 2, sessions.silent);
+
+    // Act
+    const outcome = await runner().run(await lease());
+    const packaged = await packageAttempt(packaging, { assetId, attempt: 1 });
+
+    // Assess
+    expect(outcome).toBe('published');
+    expect(packaged.status).toBe('processed');
+    const video = await findVideo(pool, assetId);
+    expect(video?.status).toBe('ready');
+    expect(video?.renditions?.[0]?.codecs).toMatch(/^avc1\.[0-9a-f]{6},mp4a\.40\.2$/);
+    const text = Buffer.concat(
+      await (await store.get(MEDIA, `videos/${assetId}/v1/180p/index.m3u8`)).body.toArray(),
+    );
+    expect(initSections(parseMediaPlaylist(text)).map((map) => map.uri)).toEqual(['init.mp4', 'init-2.mp4']);
   }, 120_000);
 
   it('fails the asset with no_recording when no session stored a segment', async () => {

@@ -491,8 +491,10 @@ async function describeRendition(
       join(input.outDir, rendition, run.index === 1 ? 'init.mp4' : `init-${run.index}.mp4`),
     );
     const codecs = codecsFromInitSegment(init);
-    if (codecs.video === null || (audio !== undefined && codecs.audio === null)) {
-      throw new TranscodeOutputError(`rendition ${rendition}: an init segment lacks its codec configuration`);
+    // Audio may come and go between runs (a publisher that reconnected without a microphone):
+    // the VOD keeps both; only a run without decodable video is an error.
+    if (codecs.video === null) {
+      throw new TranscodeOutputError(`rendition ${rendition}: an init segment lacks its video configuration`);
     }
     videoCodecs.add(codecs.video);
     if (codecs.audio !== null) audioCodecs.add(codecs.audio);
