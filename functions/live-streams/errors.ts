@@ -22,5 +22,5 @@ export const streamEnded = () =>
     410,
     'stream_ended',
     'The stream has ended',
-    'An ended stream cannot take a new key; create a new stream.',
+    'The stream has ended (or is ending) and cannot take a new key; create a new stream.',
   );

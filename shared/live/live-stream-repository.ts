@@ -16,6 +16,7 @@ import {
 } from '../video/video-repository.ts';
 import {
   type CutReason,
+  cutEndsStream,
   doneOutcome,
   type EndReason,
   endRequestOutcome,
@@ -207,14 +208,16 @@ export type RotateResult =
 
 /**
  * A new key; the old one stops matching at once (its hash is gone). A publisher on the old key is
- * cut at its next update (`key-rotated`), unless a cut that ends the stream is already pending.
+ * cut at its next update (`key-rotated`). An ended stream, or one a pending cut is ending, gets none.
  */
 export async function rotateStreamKey(pool: DbPool, orgId: string, id: string): Promise<RotateResult> {
   const key = issueStreamKey();
   return withTransaction(pool, async (connection): Promise<RotateResult> => {
     const current = await lockStream(connection, id);
     if (current?.orgId !== orgId) return { outcome: 'missing' };
-    if (current.facts.finalised) return { outcome: 'ended', stream: current };
+    // An ending stream (a cut that ends it waits for the agent's done) could never use a new key.
+    const ending = current.cutReason !== null && cutEndsStream(current.cutReason);
+    if (current.facts.finalised || ending) return { outcome: 'ended', stream: current };
     await connection.query(
       `UPDATE live_streams
           SET key_hash = ?, key_hint = ?,

@@ -169,6 +169,24 @@ describe('Review: live stream races and dead ends', () => {
     });
   });
 
+  describe('Method: rotateStreamKey', () => {
+    it('refuses a new key for a stream that is ending (a cut that ends it is pending), as for an ended one', async () => {
+      // Prepare: the creator ended a live stream; its agent has not sent done yet.
+      const { stream, key } = await created();
+      const claimed = await claim(key);
+      if (!claimed.ok) throw new Error(claimed.code);
+      const ending = await requestEnd(deps, orgId, stream.id);
+
+      // Act
+      const rotated = await rotateStreamKey(db.pool, orgId, stream.id);
+
+      // Assess: a key that no publish could ever use is not handed out.
+      expect(ending.outcome).toBe('cut');
+      expect(rotated.outcome).toBe('ended');
+      expect(await findStreamForKey(db.pool, key)).toBeDefined();
+    });
+  });
+
   describe('Races', () => {
     it('authorize racing the creator’s end: never a live session on a finalised stream', async () => {
       for (let round = 0; round < 8; round += 1) {
