@@ -156,6 +156,30 @@ describe('Review: live stream races and dead ends', () => {
       expect(await endedEvents(stream.id)).toBe(1);
     });
 
+    it('cleans up a stream left starting by an agent that never reported: reconnecting, then failed with the reason', async () => {
+      // Prepare: authorised, then the agent died before its first update.
+      const { stream, key } = await created({ reconnectWindowSeconds: 0 });
+      const claimed = await claim(key);
+      if (!claimed.ok) throw new Error(claimed.code);
+      await db.pool.query(
+        'UPDATE live_streams SET heartbeat_at = heartbeat_at - INTERVAL 16 SECOND WHERE id = ?',
+        [stream.id],
+      );
+
+      // Act
+      const summary = await runLiveWatchdog(deps, LOST);
+
+      // Assess (other tests' streams may be swept by the same pass)
+      expect(summary.silenced).toBeGreaterThanOrEqual(1);
+      expect(await row(stream.id)).toMatchObject({
+        status: 'failed',
+        end_reason: 'reconnect-window-expired',
+        failure_code: 'no_recording',
+      });
+      expect(await jobsFor(stream.assetId)).toHaveLength(0);
+      expect(await endedEvents(stream.id)).toBe(1);
+    });
+
     it('keeps a reconnecting stream that can still reconnect inside its window', async () => {
       // Prepare
       const { stream } = await killedAgent({ seconds: 5 });
