@@ -357,6 +357,34 @@ describe('live-ingest agent over RTMP', () => {
   });
 });
 
+describe('live-ingest agent killed with SIGKILL', () => {
+  it('leaves no nginx or ffmpeg behind (parent-death signals)', async () => {
+    agent = await startAgentProcess({
+      LIVE_INGEST_API_URL: cp.url,
+      LIVE_INGEST_API_KEY: API_KEY,
+      S3_ENDPOINT: s3.endpoint,
+      S3_REGION: 'eu-frankfurt-1',
+      S3_ACCESS_KEY_ID: ACCESS_KEY_ID,
+      S3_SECRET_ACCESS_KEY: SECRET,
+      MEDIA_BUCKET: BUCKET,
+      WORKER_ID: 'live-test-2',
+      LIVE_RTMP_PORT: '0',
+      LIVE_RTMPS_PORT: '0',
+      LIVE_WHIP_PORT: '0',
+      LIVE_LADDER_PRESET: 'ultrafast',
+      WORK_DIR: join(s3Dir, 'work2'),
+    });
+    publish(KEY2);
+    await until('session 2 of stream 2', () => stored.has(`videos/${ASSET2}/live/s2/720p/seg-000001.m4s`));
+    const children = descendants(agent.child.pid as number);
+    expect(children.length).toBeGreaterThanOrEqual(3);
+    agent.child.kill('SIGKILL');
+    await exitOf(agent.child);
+    await until('nginx and the ladder gone', () => children.every((pid) => cmdline(pid) === ''), 20_000);
+    expect(violations).toEqual([]);
+  });
+});
+
 function nginxErrorLogs(): string[] {
   const logs: string[] = [];
   for (const agentDir of readdirSync(join(s3Dir, 'work'))) {

@@ -272,6 +272,8 @@ export class LiveIngestAgent {
     const { publish } = gate;
     const name = `s-${publish.streamId}-${publish.session}`;
     this.#byClient.set(client, publish);
+    // If the answer never reaches nginx (connection lost), the stream is handed back, not held.
+    publish.expectStartWithin(20_000);
     res.once('finish', () => {
       const ports = this.#ports as NginxPorts;
       publish
