@@ -21,6 +21,9 @@ const shape = {
   LIVE_WHIP_PORT: configFields.port.default(8084),
   /** Address advertised to publishers (ingest URLs, WHIP ICE candidates). */
   LIVE_PUBLIC_HOST: z.string().min(1).optional(),
+  /** UDP ports WHIP's ICE may bind (the firewall opens exactly these); any port when unset. */
+  LIVE_ICE_PORT_MIN: z.coerce.number().int().min(1024).max(65535).optional(),
+  LIVE_ICE_PORT_MAX: z.coerce.number().int().min(1024).max(65535).optional(),
   /** Parent of the agent's private work folder (nginx config, ladder outputs). */
   WORK_DIR: z.string().min(1).optional(),
   NGINX_PATH: z.string().min(1).default('nginx'),
@@ -39,6 +42,15 @@ export const loadLiveIngestConfig = (source?: Record<string, string | undefined>
     throw new ConfigError('LIVE_TLS_CERT_FILE and LIVE_TLS_KEY_FILE go together', [
       'LIVE_TLS_CERT_FILE',
       'LIVE_TLS_KEY_FILE',
+    ]);
+  }
+  if (
+    (config.LIVE_ICE_PORT_MIN === undefined) !== (config.LIVE_ICE_PORT_MAX === undefined) ||
+    (config.LIVE_ICE_PORT_MIN ?? 0) > (config.LIVE_ICE_PORT_MAX ?? 0)
+  ) {
+    throw new ConfigError('LIVE_ICE_PORT_MIN and LIVE_ICE_PORT_MAX go together, MIN <= MAX', [
+      'LIVE_ICE_PORT_MIN',
+      'LIVE_ICE_PORT_MAX',
     ]);
   }
   return config;

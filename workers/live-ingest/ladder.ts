@@ -66,7 +66,10 @@ export function ladderArgs(plan: LadderPlan): string[] {
     (r, i) =>
       `[s${i}]scale=w=${r.width}:h=${r.height}:force_original_aspect_ratio=decrease:force_divisible_by=2,format=yuv420p[v${i}]`,
   );
-  const graph = [`[0:v:0]split=${n}${splits}`, ...scales].join(';');
+  // RTP carries no frame rate: ffmpeg 5.1 takes the 90 kHz clock for one and would duplicate
+  // frames by the thousand, so an SDP input is made constant 30 fps first.
+  const rate = plan.input.kind === 'sdp' ? 'fps=30,' : '';
+  const graph = [`[0:v:0]${rate}split=${n}${splits}`, ...scales].join(';');
   const args = [
     '-hide_banner',
     '-nostdin',

@@ -1,6 +1,7 @@
+import { lookup } from 'node:dns/promises';
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, isIP } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve as resolvePath } from 'node:path';
 import { ConfigError } from '#shared/errors.ts';
@@ -12,6 +13,7 @@ import { loadLiveIngestConfig } from './config.ts';
 import { httpControlPlane } from './control-plane.ts';
 import { runningAsRoot, UNPRIVILEGED_ID } from './processes.ts';
 import { createWhipReceiver } from './whip/receiver.ts';
+import { createWeriftReceiverPort } from './whip/werift-peer.ts';
 
 /**
  * The live-ingest agent's entrypoint (one per Container Instance of the ingest pool; `npm start`
@@ -58,6 +60,12 @@ if (runningAsRoot()) {
 }
 const workDir = await mkdtemp(join(workRoot, 'agent-'));
 const publicHost = config.LIVE_PUBLIC_HOST ?? '127.0.0.1';
+// ICE candidates need an address; on OCI LIVE_PUBLIC_HOST is the instance's DNS name.
+const iceHost = config.LIVE_PUBLIC_HOST
+  ? isIP(config.LIVE_PUBLIC_HOST)
+    ? config.LIVE_PUBLIC_HOST
+    : (await lookup(config.LIVE_PUBLIC_HOST, { family: 4 })).address
+  : undefined;
 
 const agent = new LiveIngestAgent({
   store: objectStoreFromConfig(config),
@@ -83,7 +91,14 @@ const agent = new LiveIngestAgent({
 const receiver = createWhipReceiver({
   authorize: agent.whipAuthorize,
   log: write,
-  ...(config.LIVE_PUBLIC_HOST ? { publicHost: config.LIVE_PUBLIC_HOST } : {}),
+  ...(iceHost ? { publicHost: iceHost } : {}),
+  ...(config.LIVE_ICE_PORT_MIN !== undefined && config.LIVE_ICE_PORT_MAX !== undefined
+    ? {
+        port: createWeriftReceiverPort({
+          icePortRange: [config.LIVE_ICE_PORT_MIN, config.LIVE_ICE_PORT_MAX],
+        }),
+      }
+    : {}),
   inputTimeoutMs: 5_000,
   workDir,
 });
