@@ -1,4 +1,5 @@
 import type { RowDataPacket } from 'mysql2/promise';
+import { findVideo } from '#shared/video/video-repository.ts';
 import type { DbConnection, DbPool } from '../db/pool.ts';
 import { type Show, type ShowAvailability, type ShowStatus, seatsLeft } from './show.ts';
 
@@ -133,11 +134,22 @@ export async function linkShowVideo(
   );
   const row = rows[0];
   if (!row || row.org_id !== link.orgId) return { outcome: 'missing' };
-  if (row.video_id !== null) return { outcome: 'has-video', videoId: String(row.video_id) };
+  const current = row.video_id === null ? null : String(row.video_id);
+  // A live stream that ended with nothing recorded leaves a failed live asset behind: the show
+  // gets its next stream instead of being stuck with a video that can never play.
+  if (current !== null && !(await isDeadLiveVideo(connection, current))) {
+    return { outcome: 'has-video', videoId: current };
+  }
   if (row.status === 'cancelled') return { outcome: 'cancelled' };
-  await connection.query('UPDATE shows SET video_id = ? WHERE id = ? AND video_id IS NULL', [
+  await connection.query('UPDATE shows SET video_id = ? WHERE id = ? AND video_id <=> ?', [
     link.videoId,
     link.showId,
+    current,
   ]);
   return { outcome: 'linked' };
+}
+
+async function isDeadLiveVideo(connection: DbConnection, videoId: string): Promise<boolean> {
+  const video = await findVideo(connection, videoId);
+  return video?.origin === 'live' && video.status === 'failed';
 }

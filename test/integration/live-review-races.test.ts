@@ -339,4 +339,38 @@ describe('Review: live stream races and dead ends', () => {
       expect(await endedEvents(stream.id)).toBe(1);
     });
   });
+
+  describe('Method: createLiveStream (a show whose last stream recorded nothing)', () => {
+    it('links the next stream to the show once the previous stream ended with nothing recorded, and not before', async () => {
+      // Prepare: a show's stream ended by its creator before any media arrived (its asset failed)
+      const showId = await insertShow();
+      const first = await created({ showId });
+      const whileIdle = await createLiveStream(db.pool, {
+        orgId,
+        title: 'Second try',
+        showId,
+        reconnectWindowSeconds: 60,
+        maxDurationSeconds: 3_600,
+      });
+      const ended = await requestEnd(deps, orgId, first.stream.id);
+
+      // Act: the creator makes a new stream for the same show
+      const second = await createLiveStream(db.pool, {
+        orgId,
+        title: 'Second try',
+        showId,
+        reconnectWindowSeconds: 60,
+        maxDurationSeconds: 3_600,
+      });
+
+      // Assess: refused while the first could still go live; afterwards the show plays the new one
+      expect(whileIdle.outcome).toBe('show-has-video');
+      expect(ended.outcome).toBe('ended');
+      expect(second.outcome).toBe('created');
+      const [shows] = await db.pool.query<RowDataPacket[]>('SELECT video_id FROM shows WHERE id = ?', [
+        showId,
+      ]);
+      expect(shows[0]?.video_id).toBe(second.outcome === 'created' ? second.stream.assetId : 'none');
+    });
+  });
 });
