@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Builds forgecast's two images and pushes them to OCI Container Registry (OCIR).
+# Builds forgecast's three images and pushes them to OCI Container Registry (OCIR).
 #
-#   scripts/oci-images.sh build   # build both images locally (no push)
-#   scripts/oci-images.sh push    # build and push both, print the image references for Terraform
+#   scripts/oci-images.sh build   # build the images locally (no push)
+#   scripts/oci-images.sh push    # build and push them, print the image references for Terraform
 #
 # Environment:
 #   OCIR_REGISTRY       registry host, e.g. fra.ocir.io (region key) or eu-frankfurt-1.ocir.io
@@ -38,6 +38,7 @@ fi
 
 function_image="$registry/$namespace/$repository/functions:$tag"
 transcoder_image="$registry/$namespace/$repository/transcoder:$tag"
+live_ingest_image="$registry/$namespace/$repository/live-ingest:$tag"
 
 # A multi-platform build can only be pushed, not loaded; a local build gets the host platform.
 if [[ "$mode" == push ]]; then
@@ -54,5 +55,10 @@ docker buildx build --platform "$function_platforms" -f "$root/Dockerfile" -t "$
 docker buildx build --platform linux/arm64 -f "$root/workers/transcoder/Dockerfile" -t "$transcoder_image" \
   --label "org.opencontainers.image.revision=$(git -C "$root" rev-parse HEAD)" "${transcoder_output[@]}" "$root"
 
-echo "function_image   = \"$function_image\""
-echo "transcoder_image = \"$transcoder_image\""
+# The live ingest pool runs on Ampere too (CI.Standard.A1.Flex): nginx-rtmp, WHIP and the live ladder.
+docker buildx build --platform linux/arm64 -f "$root/workers/live-ingest/Dockerfile" -t "$live_ingest_image" \
+  --label "org.opencontainers.image.revision=$(git -C "$root" rev-parse HEAD)" "${transcoder_output[@]}" "$root"
+
+echo "function_image    = \"$function_image\""
+echo "transcoder_image  = \"$transcoder_image\""
+echo "live_ingest_image = \"$live_ingest_image\""
