@@ -7,6 +7,9 @@ import { benchCloud } from './lib/local-cloud.ts';
 import { benchLicenseGas } from './license-gas.ts';
 import { benchLicenseMint } from './license-mint.ts';
 import { benchLiveGlassToGlass } from './live-glass.ts';
+import { benchLiveIngest } from './live-ingest.ts';
+import { benchLiveToVod } from './live-to-vod.ts';
+import { benchLiveWhip } from './live-whip.ts';
 import { benchMetricsOverhead } from './metrics-overhead.ts';
 import { benchPortalLoad } from './portal-load.ts';
 import { benchPortalSignIn } from './portal-sign-in.ts';
@@ -17,7 +20,7 @@ import { benchVaultSeal } from './vault-seal.ts';
 import { benchWebSize } from './web-size.ts';
 
 /**
- * `npm run bench [cold-start|cold-start-secrets|hot-path|metrics-overhead|vault-seal|license-gas|print-authorize|stripe-webhook|license-mint|transcode-ladder|portal|web-size|live-glass]`: each figure is printed beside a baseline measured in
+ * `npm run bench [cold-start|cold-start-secrets|hot-path|metrics-overhead|vault-seal|license-gas|print-authorize|stripe-webhook|license-mint|transcode-ladder|portal|web-size|live-ingest|live-whip|live-to-vod|live-glass]`: each figure is printed beside a baseline measured in
  * the same run, because these machines are small and shared and absolute numbers drift.
  */
 const only = process.argv[2];
@@ -27,6 +30,23 @@ if (only === 'vault-seal') {
   );
   console.table(await benchVaultSeal());
   process.exit(0);
+}
+if (!only || only === 'live-ingest') {
+  console.log(
+    '\n# Live ingest: path CPU (agent + nginx + ladder) vs the bare ffmpeg ladder, ladder core-seconds per media second, playlist lag',
+  );
+  console.log(JSON.stringify(await benchLiveIngest(), null, 2));
+  if (only) process.exit(0);
+}
+if (!only || only === 'live-whip') {
+  console.log('\n# WHIP receiver CPU per 2.5 Mb/s publisher');
+  console.log(JSON.stringify(await benchLiveWhip(), null, 2));
+  if (only) process.exit(0);
+}
+if (!only || only === 'live-to-vod') {
+  console.log('\n# Live to VOD: a recorded 3-rung live show remuxed into VOD vs real time');
+  console.log(JSON.stringify(await benchLiveToVod(), null, 2));
+  if (only) process.exit(0);
 }
 if (only === 'transcode-ladder') {
   console.log(
