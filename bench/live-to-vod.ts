@@ -206,6 +206,7 @@ export async function benchLiveToVod(): Promise<Record<string, unknown>> {
 
     const jobSeconds = (uploaded - jobStarted) / 1000;
     const ratio = produced.source.durationSeconds / jobSeconds;
+    const remuxRatio = produced.source.durationSeconds / ((remuxed - jobStarted) / 1000);
     return {
       recording: `${round(produced.source.durationSeconds, 1)} s, ${LADDER.map((r) => r.name).join('/')} 1 s fMP4 segments, ${round(recordedBytes / 1e6, 1)} MB`,
       'remux (download, concat, -c copy to 4 s, stills, probe): wall s': round(
@@ -224,9 +225,12 @@ export async function benchLiveToVod(): Promise<Record<string, unknown>> {
       'VOD segments per rendition': produced.files.filter((f) => f.key.startsWith('720p/seg-')).length,
       thumbnails: produced.thumbnails.keys.length,
       'bare -c copy of the same files: wall s': round(bareSeconds, 2),
-      ratio: round(ratio, 1),
-      target: LIVE_TO_VOD_TARGET,
-      met: ratio >= LIVE_TO_VOD_TARGET,
+      // The issue's measure is the remux; with the upload to the S3 server (which shares these two
+      // cores here, a separate service in production) is reported beside it, judged the same way.
+      remuxRatio: round(remuxRatio, 1),
+      ratioWithUpload: round(ratio, 1),
+      target: `>= ${LIVE_TO_VOD_TARGET}x real time`,
+      met: { remux: remuxRatio >= LIVE_TO_VOD_TARGET, withUpload: ratio >= LIVE_TO_VOD_TARGET },
     };
   } finally {
     if (s3 && s3.exitCode === null) {
