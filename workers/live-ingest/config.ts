@@ -26,7 +26,8 @@ const shape = {
   LIVE_ICE_PORT_MAX: z.coerce.number().int().min(1024).max(65535).optional(),
   /** Parent of the agent's private work folder (nginx config, ladder outputs). */
   WORK_DIR: z.string().min(1).optional(),
-  NGINX_PATH: z.string().min(1).default('nginx'),
+  /** Debian's nginx-light installs it here, outside a non-root PATH. */
+  NGINX_PATH: z.string().min(1).default('/usr/sbin/nginx'),
   FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
   OPENSSL_PATH: z.string().min(1).default('openssl'),
   /** x264 preset of the live ladder. */
