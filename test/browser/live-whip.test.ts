@@ -21,7 +21,7 @@ import {
   chromiumVersions,
 } from '../support/browser.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { type PlayerServer, startPlayerServer, waitForFrames } from '../support/hls-player.ts';
+import { type PlayerServer, readPlayer, startPlayerServer, waitForFrames } from '../support/hls-player.ts';
 import { createLiveShow, until } from '../support/live.ts';
 
 declare const window: Record<string, unknown>;
@@ -264,6 +264,16 @@ describe('Live show published from Chromium over WHIP, watched with hls.js (loca
       const viewerPage = await viewerContext.newPage();
       await viewerPage.goto(player.pageFor(url));
       const watched = await waitForFrames(viewerPage, 30, 90_000);
+      const behind: number[] = [];
+      for (let i = 0; i < 10; i += 1) {
+        const reading = await readPlayer(viewerPage);
+        if (reading.behindLiveMs !== null) behind.push(reading.behindLiveMs);
+        await viewerPage.waitForTimeout(500);
+      }
+      behind.sort((a, b) => a - b);
+      console.log(
+        `WHIP glass-to-glass (wall clock - on-screen frame's PDT): median ${behind[behind.length >> 1]} ms`,
+      );
       const deleted = await publisherPage.evaluate(() => (window as never as Publisher).unpublish());
       const after = await until(
         () => live.read(),
