@@ -60,16 +60,24 @@ function inputArgs(input: LadderInput): string[] {
  * the publisher sends, scene cuts off), AAC muxed into each rendition, 1 s fMP4 HLS per rendition.
  */
 export function ladderArgs(plan: LadderPlan): string[] {
-  const n = plan.ladder.length;
-  const splits = plan.ladder.map((_, i) => `[s${i}]`).join('');
-  const scales = plan.ladder.map(
-    (r, i) =>
-      `[s${i}]scale=w=${r.width}:h=${r.height}:force_original_aspect_ratio=decrease:force_divisible_by=2,format=yuv420p[v${i}]`,
-  );
+  const scaleTo = (r: Rendition) =>
+    `scale=w=${r.width}:h=${r.height}:force_original_aspect_ratio=decrease:force_divisible_by=2`;
+  // Decode once, scale once to the largest rendition, split, and scale the smaller ones from that
+  // picture: scaling three times from 1080p kept ffmpeg's single filter thread from real time on a
+  // busy 2-core machine (segments fell seconds behind); from 720p it holds ~0.2 s.
+  const largest = plan.ladder.reduce((a, b) => (b.width * b.height > a.width * a.height ? b : a));
+  const others = plan.ladder.filter((r) => r !== largest);
+  const labels = plan.ladder.map((r, i) => (r === largest ? `[v${i}]` : `[c${i}]`)).join('');
   // RTP carries no frame rate: ffmpeg 5.1 takes the 90 kHz clock for one and would duplicate
   // frames by the thousand, so an SDP input is made constant 30 fps first.
   const rate = plan.input.kind === 'sdp' ? 'fps=30,' : '';
-  const graph = [`[0:v:0]${rate}split=${n}${splits}`, ...scales].join(';');
+  const graph = [
+    `[0:v:0]${rate}${scaleTo(largest)},format=yuv420p,split=${plan.ladder.length}${labels}`,
+    ...others.map((r) => {
+      const i = plan.ladder.indexOf(r);
+      return `[c${i}]${scaleTo(r)}[v${i}]`;
+    }),
+  ].join(';');
   const args = [
     '-hide_banner',
     '-nostdin',

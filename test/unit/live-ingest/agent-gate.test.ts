@@ -172,7 +172,10 @@ describe('Function: ladderArgs', () => {
       input: { kind: 'url', url: 'rtmp://127.0.0.1:1935/live/s-S1-2?pt=x' },
     });
     expect(args.filter((a) => a === '-i')).toHaveLength(1);
-    expect(args[args.indexOf('-filter_complex') + 1]).toMatch(/^\[0:v:0\]split=2\[s0\]\[s1\];/);
+    expect(args[args.indexOf('-filter_complex') + 1]).toBe(
+      '[0:v:0]scale=w=1280:h=720:force_original_aspect_ratio=decrease:force_divisible_by=2,format=yuv420p,split=2[v0][c1];' +
+        '[c1]scale=w=640:h=360:force_original_aspect_ratio=decrease:force_divisible_by=2[v1]',
+    );
     expect(args.filter((a) => a === 'zerolatency')).toHaveLength(2);
     expect(args.filter((a) => a === '-sc_threshold')).toHaveLength(2);
     expect(args).toContain('expr:if(isnan(prev_forced_t),1,gte(t-prev_forced_t,0.999))');
@@ -184,6 +187,8 @@ describe('Function: ladderArgs', () => {
   it('reads RTP through its SDP at a fixed 30 fps', () => {
     const args = ladderArgs({ ...plan, input: { kind: 'sdp', sdpPath: '/w/ladders/S1-s2/input.sdp' } });
     expect(args).toContain('file,udp,rtp');
-    expect(args[args.indexOf('-filter_complex') + 1]).toMatch(/^\[0:v:0\]fps=30,split=2/);
+    expect(args[args.indexOf('-filter_complex') + 1]).toMatch(
+      /^\[0:v:0\]fps=30,scale=w=1280:h=720:.*split=2\[v0\]\[c1\]/,
+    );
   });
 });
