@@ -105,15 +105,15 @@ async function makeSource(dir: string): Promise<string> {
 }
 
 /**
- * CPU of `pid`'s tree over [warmup, warmup + window) seconds from now, per second of media the
+ * CPU of `pid`'s tree over [warmup, warmup + window) seconds from now, and the seconds of media the
  * ladder finished in that window (`mediaSeconds()` counts finished 1 s segments), so a ladder
- * slowed down by a busy machine is not mistaken for a cheap one; and per process name.
+ * slowed down by a busy machine is not mistaken for a cheap one; CPU also per process name.
  */
 async function cpuWindow(
   pid: number,
   windowSeconds: number,
   mediaSeconds: () => number,
-): Promise<{ perMediaSecond: number; wallCores: number; byName: Record<string, number> }> {
+): Promise<{ cpu: number; media: number; wallCores: number; byName: Record<string, number> }> {
   await sleep(WARMUP_SECONDS * 1000);
   const namesBefore = new Map<string, number>();
   const before = treeCpuSeconds(pid, namesBefore);
@@ -124,9 +124,8 @@ async function cpuWindow(
   const cpu = treeCpuSeconds(pid, namesAfter) - before;
   const media = Math.max(1, mediaSeconds() - mediaBefore);
   const byName: Record<string, number> = {};
-  for (const [name, after] of namesAfter)
-    byName[name] = round((after - (namesBefore.get(name) ?? 0)) / media, 3);
-  return { perMediaSecond: cpu / media, wallCores: cpu / ((performance.now() - started) / 1000), byName };
+  for (const [name, after] of namesAfter) byName[name] = after - (namesBefore.get(name) ?? 0);
+  return { cpu, media, wallCores: cpu / ((performance.now() - started) / 1000), byName };
 }
 
 const segmentFiles = (dir: string) => readdirSync(dir).filter((f) => /^seg-\d+\.m4s$/.test(f)).length;
@@ -142,37 +141,54 @@ function publisher(source: string, url: string): ChildProcess {
   );
 }
 
+interface Round {
+  readonly cpu: number;
+  readonly media: number;
+  readonly wallCores: number;
+  readonly byName: Record<string, number>;
+}
+
+const ROUNDS = Number(process.env.BENCH_LIVE_ROUNDS ?? 2);
+
 export async function benchLiveIngest(): Promise<Record<string, unknown>> {
   const dir = await mkdtemp(join(tmpdir(), 'fc-bench-live-ingest-'));
   await chmod(dir, 0o711); // the agent's children run as nobody below it
   const children: ChildProcess[] = [];
+  const lags: number[] = [];
+  let liveSegments = 0;
+  let s3: Awaited<ReturnType<typeof startS3Server>> | undefined;
+  let cp: Awaited<ReturnType<typeof startControlPlaneStandIn>> | undefined;
   try {
     const source = await makeSource(dir);
     const window = SECONDS - WARMUP_SECONDS - 3;
 
     // Bare ladder: the same ffmpeg arguments on the file at real-time pace.
-    const bareOut = join(dir, 'bare');
-    for (const r of DEFAULT_LADDER) await mkdir(join(bareOut, r.name), { recursive: true });
-    const args = ladderArgs({
-      input: { kind: 'url', url: source },
-      ladder: DEFAULT_LADDER,
-      audioBitrate: 128_000,
-      segmentSeconds: 1,
-      outputDir: bareOut,
-      preset: PRESET,
-    });
-    const at = args.indexOf('-i');
-    const firstInputOption = args.indexOf('-fflags');
-    const bareArgs = [...args.slice(0, firstInputOption), '-re', '-i', source, ...args.slice(at + 2)];
-    const bare = spawn('ffmpeg', bareArgs, { stdio: 'ignore' });
-    children.push(bare);
-    const bareRun = await cpuWindow(bare.pid as number, window, () => segmentFiles(join(bareOut, '720p')));
-    const bareCores = bareRun.perMediaSecond;
-    bare.kill('SIGKILL');
+    const bareArgs = (outputDir: string) => {
+      const args = ladderArgs({
+        input: { kind: 'url', url: source },
+        ladder: DEFAULT_LADDER,
+        audioBitrate: 128_000,
+        segmentSeconds: 1,
+        outputDir,
+        preset: PRESET,
+      });
+      const at = args.indexOf('-i');
+      return [...args.slice(0, args.indexOf('-fflags')), '-re', '-i', source, ...args.slice(at + 2)];
+    };
+    const runBare = async (n: number): Promise<Round> => {
+      const out = join(dir, `bare-${n}`);
+      for (const r of DEFAULT_LADDER) await mkdir(join(out, r.name), { recursive: true });
+      const bare = spawn('ffmpeg', bareArgs(out), { stdio: 'ignore' });
+      children.push(bare);
+      const round = await cpuWindow(bare.pid as number, window, () => segmentFiles(join(out, '720p')));
+      bare.kill('SIGKILL');
+      await once(bare, 'close');
+      return round;
+    };
 
     // Live path: S3 server, control-plane stand-in, the agent as a process, an RTMP publisher.
-    const lags: number[] = [];
-    const s3 = await startS3Server({
+    let roundLags: number[] = [];
+    s3 = await startS3Server({
       dataDir: join(dir, 's3'),
       namespace: 'bench',
       port: 0,
@@ -189,7 +205,7 @@ export async function benchLiveIngest(): Promise<Record<string, unknown>> {
         const chunks: Buffer[] = [];
         for await (const chunk of body) chunks.push(Buffer.from(chunk as Uint8Array));
         const last = parseLivePlaylist(Buffer.concat(chunks).toString('utf8')).segments.at(-1);
-        if (last) lags.push(landed - (Date.parse(last.programDateTime) + last.duration * 1000));
+        if (last) roundLags.push(landed - (Date.parse(last.programDateTime) + last.duration * 1000));
       },
     });
     const store = createS3ObjectStore({
@@ -198,7 +214,7 @@ export async function benchLiveIngest(): Promise<Record<string, unknown>> {
       accessKeyId: 'BENCHLIVE',
       secretAccessKey: 'bench-live-secret',
     });
-    const cp = await startControlPlaneStandIn({ apiKey: API_KEY, updateIntervalSeconds: 5 });
+    cp = await startControlPlaneStandIn({ apiKey: API_KEY, updateIntervalSeconds: 5 });
     cp.addStream(KEY, { streamId: 'BENCHSTREAM', assetId: 'BENCHASSET' });
     const agent = await startAgentProcess({
       LIVE_INGEST_API_URL: cp.url,
@@ -215,37 +231,60 @@ export async function benchLiveIngest(): Promise<Record<string, unknown>> {
       WORK_DIR: join(dir, 'agent'),
     });
     children.push(agent.child);
-    let liveCores: number;
-    let liveByProcess: Record<string, number>;
-    let liveWallCores: number;
-    let liveSegments = 0;
-    try {
+    const controlPlane = cp;
+    const runLive = async (): Promise<Round> => {
+      const dones = controlPlane.calls.filter((c) => c.route === 'done').length;
+      roundLags = [];
       const pub = publisher(source, `rtmp://127.0.0.1:${agent.rtmpPort}/live/${KEY}`);
       children.push(pub);
-      ({
-        perMediaSecond: liveCores,
-        wallCores: liveWallCores,
-        byName: liveByProcess,
-      } = await cpuWindow(agent.child.pid as number, window, () => liveSegments));
+      const round = await cpuWindow(agent.child.pid as number, window, () => liveSegments);
       pub.kill('SIGKILL');
-      agent.child.kill('SIGTERM');
-      await once(agent.child, 'exit');
-    } finally {
-      await cp.close();
-      await s3.stop();
+      // The next round publishes again once this session is done (the stream is then reconnecting).
+      while (controlPlane.calls.filter((c) => c.route === 'done').length === dones) await sleep(200);
+      // The first playlists carry the start-up (probing, first keyframe); the steady state is what counts.
+      lags.push(...roundLags.slice(DEFAULT_LADDER.length * 3));
+      return round;
+    };
+
+    // Alternating rounds (bare, live, live, bare, …) so drifting load on a shared machine hits both.
+    const bareRounds: Round[] = [];
+    const liveRounds: Round[] = [];
+    for (let n = 0; n < ROUNDS; n += 1) {
+      if (n % 2 === 0) {
+        bareRounds.push(await runBare(n));
+        liveRounds.push(await runLive());
+      } else {
+        liveRounds.push(await runLive());
+        bareRounds.push(await runBare(n));
+      }
     }
-    // The first playlists carry the start-up (probing, first keyframe); the steady state is what counts.
-    const steady = lags.slice(DEFAULT_LADDER.length * 3);
-    const lagMedianSeconds = steady.length > 0 ? median(steady) / 1000 : Number.NaN;
+    agent.child.kill('SIGTERM');
+    await once(agent.child, 'exit');
+
+    const perMedia = (rounds: Round[]) =>
+      rounds.reduce((sum, r) => sum + r.cpu, 0) / rounds.reduce((sum, r) => sum + r.media, 0);
+    const liveCores = perMedia(liveRounds);
+    const bareCores = perMedia(bareRounds);
+    const liveByProcess: Record<string, number> = {};
+    for (const round of liveRounds)
+      for (const [name, cpu] of Object.entries(round.byName))
+        liveByProcess[name] = (liveByProcess[name] ?? 0) + cpu;
+    const media = liveRounds.reduce((sum, r) => sum + r.media, 0);
+    for (const name of Object.keys(liveByProcess))
+      liveByProcess[name] = round((liveByProcess[name] ?? 0) / media, 3);
+    const lagMedianSeconds = lags.length > 0 ? median(lags) / 1000 : Number.NaN;
     const ratio = liveCores / bareCores;
     return {
       preset: PRESET,
+      rounds: ROUNDS,
       windowSeconds: window,
-      // CPU seconds per second of media finished in the window (both at real-time pace).
+      // CPU seconds per second of media finished in the windows (both at real-time pace).
       liveCpuPerMediaSecond: round(liveCores, 3),
       bareLadderCpuPerMediaSecond: round(bareCores, 3),
-      liveWallCores: round(liveWallCores, 3),
-      bareWallCores: round(bareRun.wallCores, 3),
+      perRound: {
+        live: liveRounds.map((r) => round(r.cpu / r.media, 3)),
+        bare: bareRounds.map((r) => round(r.cpu / r.media, 3)),
+      },
       liveByProcess,
       livePathCpuRatio: round(ratio, 3),
       livePathCpuTarget: 1.05,
@@ -253,10 +292,10 @@ export async function benchLiveIngest(): Promise<Record<string, unknown>> {
       ladderCoreSecondsPerSecond1080p30: round(bareCores, 3),
       ladderTarget: 0.8,
       ladderMet: bareCores <= 0.8,
-      playlists: steady.length,
+      playlists: lags.length,
       playlistLagMedianSeconds: round(lagMedianSeconds, 3),
       playlistLagP90Seconds: round(
-        (steady.sort((a, b) => a - b)[Math.floor(steady.length * 0.9)] ?? Number.NaN) / 1000,
+        ([...lags].sort((a, b) => a - b)[Math.floor(lags.length * 0.9)] ?? Number.NaN) / 1000,
         3,
       ),
       playlistLagTarget: 1.0,
@@ -265,6 +304,8 @@ export async function benchLiveIngest(): Promise<Record<string, unknown>> {
   } finally {
     for (const child of children)
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await cp?.close();
+    await s3?.stop();
     await rm(dir, { recursive: true, force: true });
   }
 }

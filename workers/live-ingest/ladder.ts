@@ -81,6 +81,7 @@ export function ladderArgs(plan: LadderPlan): string[] {
   const args = [
     '-hide_banner',
     '-nostdin',
+    '-nostats',
     '-loglevel',
     'level+info',
     ...inputArgs(plan.input),
