@@ -51,7 +51,7 @@ export const handler = httpFunction(() => {
     if (!isStreamKeyShape(input.streamKey)) throw unknown();
     const stream = await findStreamForKey(pool, input.streamKey);
     if (!stream) throw unknown();
-    const verdict = publishVerdict(stream.facts, deps.updateIntervalSeconds);
+    const verdict = publishVerdict(stream.facts, deps.updateIntervalSeconds, { workerId: input.workerId });
     if (!verdict.ok) throw refusal(verdict.code, verdict.detail);
     const claim = await claimPublishSession(deps, stream, input.streamKey, {
       workerId: input.workerId,

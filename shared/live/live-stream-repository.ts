@@ -300,6 +300,21 @@ export async function claimPublishSession(
   // rotation (which holds the row and then rewrites the key-hash index).
   const claimed = await withTransaction(deps.pool, async (connection) => {
     await connection.query('SELECT id FROM live_streams WHERE id = ? FOR UPDATE', [stream.id]);
+    // The same agent asking again for a stream it holds in `starting`: its earlier answer never
+    // reached it (the agent gave up waiting on a slow function and refused the publisher, who
+    // retries). It gets the same session again, nothing moves: a second publisher on that agent
+    // is still refused by the agent's own one-ladder-per-stream guard, and the session that may
+    // already run keeps its fencing token.
+    const [held] = await connection.query<ResultSetHeader>(
+      `UPDATE live_streams SET heartbeat_at = NOW(3)
+        WHERE id = ? AND key_hash = ? AND finalised_at IS NULL AND status = 'starting'
+          AND worker_id = ? AND protocol = ? AND (cut_reason IS NULL OR cut_reason = 'key-rotated')`,
+      [stream.id, hashStreamKey(streamKey), claim.workerId, claim.protocol],
+    );
+    if (held.affectedRows === 1) {
+      const again = await readStream(connection, 'ls.id = ?', [stream.id]);
+      return again ? { stream: again, session: again.session } : undefined;
+    }
     const [result] = await connection.query<ResultSetHeader>(
       `UPDATE live_streams
         SET session = LAST_INSERT_ID(session + 1), status = 'starting', worker_id = ?, protocol = ?,

@@ -144,7 +144,11 @@ export function isSilent(heartbeatAgeMs: number | null, updateIntervalSeconds: n
  * May a publisher start a session of this stream now? The repository's conditional UPDATE states
  * the same in SQL; this says why not, in the order a creator can act on.
  */
-export function publishVerdict(stream: StreamFacts, updateIntervalSeconds: number): Verdict {
+export function publishVerdict(
+  stream: StreamFacts,
+  updateIntervalSeconds: number,
+  caller?: { readonly workerId: string },
+): Verdict {
   if (stream.finalised || stream.status === 'ended' || stream.status === 'failed') {
     return refuse('stream-ended', 'The stream has ended; create a new stream to go live again.');
   }
@@ -160,9 +164,15 @@ export function publishVerdict(stream: StreamFacts, updateIntervalSeconds: numbe
   if (stream.cutReason === 'max-duration' || stream.recordedSeconds >= stream.maxDurationSeconds) {
     return refuse('max-duration', `The stream reached its maximum of ${stream.maxDurationSeconds} s.`);
   }
+  // The agent holding a `starting` stream may ask again: its first answer was lost on the way
+  // (claimPublishSession then answers the same session; the agent's own guard refuses a second
+  // publisher of a stream it is already running).
+  const heldByCaller =
+    stream.status === 'starting' && caller !== undefined && stream.workerId === caller.workerId;
   if (
     PUBLISHING_STATUSES.includes(stream.status) &&
-    !isSilent(stream.heartbeatAgeMs, updateIntervalSeconds)
+    !isSilent(stream.heartbeatAgeMs, updateIntervalSeconds) &&
+    !heldByCaller
   ) {
     return refuse('already-live', 'Another publisher is live on this stream.');
   }

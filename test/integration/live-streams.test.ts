@@ -190,6 +190,12 @@ describe('Functions: live-streams and live-ingest', () => {
     return { stream, plan };
   }
 
+  /** Authorised for agent-1 (session 1), no update yet: `starting`. */
+  async function liveStreamStarting(): Promise<{ stream: Stream; plan: Plan }> {
+    const stream = await createStream();
+    return { stream, plan: await authorized(stream.streamKey as string) };
+  }
+
   beforeAll(async () => {
     db = await createTestDatabase(inject('mysqlUrl'), 'live_streams');
     creator = await createOrgWithKey(db.pool, ['videos:write', 'shows:write'], { kind: 'creator' });
@@ -477,6 +483,25 @@ describe('Functions: live-streams and live-ingest', () => {
       expect(second.status).toBe(409);
       expect(await problemOf(second)).toMatchObject({ code: 'already-live' });
       expect(await streamRow(stream.id)).toMatchObject({ session: 1, worker_id: 'agent-1' });
+    });
+
+    it('answers the same agent asking again for a stream it holds in starting with the same session (its first answer was lost)', async () => {
+      // Prepare: agent-1 was granted session 1 but gave up waiting for the answer
+      const { stream } = await liveStreamStarting();
+
+      // Act: the encoder retries on the same agent; another agent tries too
+      const again = await authorize(stream.streamKey as string, 'agent-1');
+      const other = await authorize(stream.streamKey as string, 'agent-2');
+
+      // Assess: same session, nothing moved; other agents are still refused
+      expect(again.status).toBe(200);
+      expect(((await again.json()) as Plan).session).toBe(1);
+      expect(other.status).toBe(409);
+      expect(await streamRow(stream.id)).toMatchObject({
+        session: 1,
+        status: 'starting',
+        worker_id: 'agent-1',
+      });
     });
 
     it('lets exactly one of two concurrent publishes of the same stream through', async () => {
