@@ -9,6 +9,9 @@ export const renditionSchema = z.object({
 });
 export type Rendition = z.infer<typeof renditionSchema>;
 
+/** How long a publisher waits for the key gate's answer before the agent refuses it (503). */
+export const AUTHORIZE_TIMEOUT_MS = 5_000;
+
 export const authorizeAnswerSchema = z.object({
   streamId: z.string().regex(/^[0-9A-Za-z]{1,64}$/),
   assetId: z.string().regex(/^[0-9A-Za-z]{1,64}$/),
@@ -122,7 +125,9 @@ export function httpControlPlane(options: {
       const { status, json } = await post(
         '/live-ingest/authorize',
         { ...input, workerId: options.workerId },
-        options.authorizeTimeoutMs ?? 800,
+        // Long enough for a function's cold start (seconds on OCI after idle, and locally on a
+        // busy machine); a wrong key is refused by a warm function in milliseconds either way.
+        options.authorizeTimeoutMs ?? AUTHORIZE_TIMEOUT_MS,
       );
       if (status !== 200) return refusal(status, json);
       const answer = authorizeAnswerSchema.safeParse(json);
