@@ -62,7 +62,8 @@ rtmp {
   access_log off;
   server {
     listen ${ports.rtmp};
-    chunk_size 4096;
+    # Large chunks to the ladder: fewer RTMP chunk headers for ffmpeg to parse.
+    chunk_size 65536;
     timeout 20s;
     ping 10s;
     ping_timeout 10s;
