@@ -74,6 +74,7 @@ const agent = new LiveIngestAgent({
     baseUrl: config.LIVE_INGEST_API_URL,
     apiKey: config.LIVE_INGEST_API_KEY,
     workerId: config.WORKER_ID,
+    authorizeTimeoutMs: config.LIVE_AUTHORIZE_TIMEOUT_MS,
   }),
   workDir,
   ports: { rtmp: config.LIVE_RTMP_PORT, rtmps: config.LIVE_RTMPS_PORT },
