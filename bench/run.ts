@@ -103,8 +103,14 @@ if (!only || only === 'live-glass') {
   const live = await benchCloud();
   const browser = await launchChromium();
   try {
-    console.log('\n# Live glass-to-glass over RTMP: encoder → ingest → ladder → edge → hls.js in Chromium');
-    console.log(JSON.stringify(await benchLiveGlassToGlass(live.cloud, live.dataDir, browser), null, 2));
+    for (const protocol of ['rtmp', 'whip'] as const) {
+      console.log(
+        `\n# Live glass-to-glass over ${protocol.toUpperCase()}: encoder → ingest → ladder → edge → hls.js in Chromium`,
+      );
+      console.log(
+        JSON.stringify(await benchLiveGlassToGlass(live.cloud, live.dataDir, browser, protocol), null, 2),
+      );
+    }
   } finally {
     await browser.close();
     await live.close();
