@@ -254,6 +254,8 @@ describe('live-ingest agent over RTMP', () => {
       cp.calls.find((c) => c.route === 'update' && c.streamId === STREAM && Number(c.body.segments) > 0),
     );
     expect(cp.streams.get(STREAM)?.status).toBe('live');
+    // Checked at each playlist commit (checked to fail when a playlist goes up before its segment).
+    expect(violations).toEqual([]);
     expect(publisher.exitCode).toBeNull();
   });
 
