@@ -34,7 +34,7 @@ const shape = {
    * Bound on the authorize call nginx's on_publish waits for. A warm function answers in tens of
    * ms (wrong keys are refused well under 1 s); the bound only covers a cold start or an outage.
    */
-  LIVE_AUTHORIZE_TIMEOUT_MS: z.coerce.number().int().min(200).max(10_000).default(4_000),
+  LIVE_AUTHORIZE_TIMEOUT_MS: z.coerce.number().int().min(200).max(10_000).default(5_000),
   /** x264 preset of the live ladder. */
   LIVE_LADDER_PRESET: z.enum(['ultrafast', 'superfast', 'veryfast', 'faster']).default('veryfast'),
   /** On SIGTERM: how long stopping nginx gracefully may take before SIGKILL. */
