@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SCOPES } from '#shared/accounts/api-keys.ts';
+import { CUSTOMER_SCOPES, SCOPES } from '#shared/accounts/api-keys.ts';
 import { ID_PATTERN } from '#shared/ids.ts';
 
 export const ORG_KINDS = ['designer', 'licensee', 'integrator', 'creator', 'viewer'] as const;
@@ -7,7 +7,14 @@ export const ORG_KINDS = ['designer', 'licensee', 'integrator', 'creator', 'view
 export const createOrgSchema = z.strictObject({
   name: z.string().trim().min(1).max(200),
   kind: z.enum(ORG_KINDS),
-  scopes: z.array(z.enum(SCOPES)).min(1).max(SCOPES.length),
+  // A customer organisation never holds a platform machine's scope (live:ingest).
+  scopes: z
+    .array(z.enum(SCOPES))
+    .min(1)
+    .max(SCOPES.length)
+    .refine((scopes) => scopes.every((scope) => CUSTOMER_SCOPES.includes(scope)), {
+      message: `may only hold ${CUSTOMER_SCOPES.join(', ')}: live:ingest is for the platform's ingest workers`,
+    }),
 });
 
 export const createKeySchema = z.strictObject({

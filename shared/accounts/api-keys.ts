@@ -57,3 +57,12 @@ export const SCOPES = [
   'admin',
 ] as const;
 export type Scope = (typeof SCOPES)[number];
+
+/**
+ * Scopes only the platform's own machines carry: never on a customer organisation's key. An
+ * operator makes the live ingest workers' key with `POST /v1/api-keys` from an operator key.
+ */
+export const PLATFORM_ONLY_SCOPES: readonly Scope[] = ['live:ingest'];
+
+/** Scopes `POST /v1/orgs` may give a new (customer) organisation's first key. */
+export const CUSTOMER_SCOPES = SCOPES.filter((scope) => !PLATFORM_ONLY_SCOPES.includes(scope));

@@ -149,6 +149,23 @@ describe('Function: accounts', () => {
     expect(await countOrgs()).toBe(before);
   });
 
+  it('never gives a customer organisation the ingest workers’ scope (400 naming it) and creates nothing', async () => {
+    // Prepare
+    const before = await countOrgs();
+
+    // Act: an operator asks for a creator organisation that could act as a live ingest agent
+    const response = await post('/orgs', operator, {
+      name: 'Creator with machine powers',
+      kind: 'creator',
+      scopes: ['videos:write', 'live:ingest'],
+    });
+
+    // Assess
+    expect(response.status).toBe(400);
+    expect(JSON.stringify(await response.json())).toContain('live:ingest');
+    expect(await countOrgs()).toBe(before);
+  });
+
   it('refuses to grant a scope the caller does not hold (403) and stores no key', async () => {
     // Prepare
     const org = await createOrg('Scoped', ['designs:read']);

@@ -26,10 +26,10 @@ const key = (overrides: Partial<ApiKeyView>): ApiKeyView => ({
 
 describe('Module: web admin access', () => {
   describe('Function: grantableScopes', () => {
-    it('offers every API key scope but prints:authorize, which only a printer credential can use', () => {
+    it('offers every API key scope but prints:authorize (a printer credential’s) and live:ingest (the platform’s ingest workers’)', () => {
       // Act + Assess
       expect([...API_KEY_SCOPES].sort()).toEqual(
-        SCOPES.filter((scope) => scope !== 'prints:authorize').sort(),
+        SCOPES.filter((scope) => scope !== 'prints:authorize' && scope !== 'live:ingest').sort(),
       );
     });
 

@@ -148,6 +148,22 @@ const SENTENCES: Readonly<Record<string, Sentences>> = {
     en: 'An organisation needs at least one admin. Name another admin first.',
     it: 'Un’organizzazione ha bisogno di almeno un amministratore. Nominane prima un altro.',
   },
+  'show-has-video': {
+    en: 'This show already has a video or a live stream. A show can have one.',
+    it: 'Questo spettacolo ha già un video o una diretta. Uno spettacolo ne può avere uno solo.',
+  },
+  'stream-ended': {
+    en: 'This live stream has ended. Create a new one to go live again.',
+    it: 'Questa diretta è terminata. Creane una nuova per tornare in diretta.',
+  },
+  'not-started': {
+    en: 'The show has not started yet. Come back when it goes live.',
+    it: 'Lo spettacolo non è ancora iniziato. Torna quando andrà in diretta.',
+  },
+  'replay-pending': {
+    en: 'The live show has ended; its replay will be ready shortly.',
+    it: 'La diretta è terminata; la replica sarà pronta a breve.',
+  },
   starting: {
     en: 'forgecast is still starting. Try again in a moment.',
     it: 'forgecast si sta ancora avviando. Riprova tra un momento.',

@@ -9,7 +9,8 @@ import { ROLES } from '../../app/session-model.ts';
 /**
  * The scopes an API key can carry (shared/accounts/api-keys.ts SCOPES) less `prints:authorize`:
  * a print grant needs a printer credential, which registering a printer issues, so a key holding
- * it could never print.
+ * it could never print; and less `live:ingest`, the platform's ingest workers' own (an operator
+ * makes that key through the API).
  */
 export const API_KEY_SCOPES = [
   'designs:read',
