@@ -514,7 +514,7 @@ variable "live_s3_secret_access_key" {
 }
 
 variable "live_playlist_lag_threshold_seconds" {
-  description = "live_playlist_lag_seconds above which, for 2 minutes, the playlist lag alarm fires."
+  description = "Seconds of playlist lag (metric live_playlist_lag_ms) above which, for 2 minutes, the alarm fires."
   type        = number
   default     = 3
 }

@@ -22,6 +22,10 @@ export const METRIC_CATALOG = {
     kind: 'counter',
     help: 'Object events that failed every delivery to a function, per function (local event router).',
   },
+  live_playlist_lag_ms: {
+    kind: 'histogram',
+    help: 'How far each live playlist upload trails the newest segment’s program date-time, in milliseconds, per ingest worker.',
+  },
   designs_redriven: {
     kind: 'counter',
     help: 'Designs the watchdog re-drove, by reason (lost_event, lapsed_lease).',

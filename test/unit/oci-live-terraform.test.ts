@@ -144,7 +144,7 @@ describe('infra/oci live ingest pool (modules/live_ingest)', () => {
 
     // Assess
     expect(lag.namespace).toBe('${var.metrics_namespace}');
-    expect(lag.query).toBe('live_playlist_lag_seconds[1m].max() > ${var.lag_threshold_seconds}');
+    expect(lag.query).toBe('live_playlist_lag_ms[1m].max() > ${var.lag_threshold_seconds * 1000}');
     expect(lag.pending_duration).toBe('PT2M');
     expect(root.variables.live_playlist_lag_threshold_seconds?.[0]?.default).toBe(3);
     expect(body(root.modules, 'live_ingest').lag_threshold_seconds).toBe(

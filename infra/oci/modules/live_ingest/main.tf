@@ -241,7 +241,7 @@ resource "oci_network_load_balancer_listener" "ingest" {
   protocol                 = "TCP"
 }
 
-# --- Alarms. The agent posts live_playlist_lag_seconds (how far the newest playlist trails the
+# --- Alarms. The agent posts live_playlist_lag_ms (a histogram: how far each playlist it uploads trails the
 # publisher's live edge) to the platform's metrics namespace; the ladder falling behind real
 # time under load shows there first (measured: 1.1 → 5.5 s with a busy neighbour).
 resource "oci_monitoring_alarm" "playlist_lag" {
@@ -250,7 +250,7 @@ resource "oci_monitoring_alarm" "playlist_lag" {
   display_name          = "${var.name_prefix}-live-playlist-lag"
   is_enabled            = true
   namespace             = var.metrics_namespace
-  query                 = "live_playlist_lag_seconds[1m].max() > ${var.lag_threshold_seconds}"
+  query                 = "live_playlist_lag_ms[1m].max() > ${var.lag_threshold_seconds * 1000}"
   severity              = "CRITICAL"
   pending_duration      = "PT2M"
   destinations          = [var.operators_topic_id]

@@ -138,7 +138,7 @@ variable "s3_secret_access_key" {
 }
 
 variable "metrics_namespace" {
-  description = "Custom metrics namespace the agent posts live_playlist_lag_seconds to."
+  description = "Custom metrics namespace the agent posts live_playlist_lag_ms to."
   type        = string
 }
 
