@@ -3,11 +3,18 @@ import { chmod, mkdir } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { isStreamKeyShape } from '#shared/live/stream-key.ts';
 import type { ObjectStore } from '#shared/storage/object-store.ts';
-import { type ControlPlane, ControlPlaneUnavailableError, type Refusal } from './control-plane.ts';
+import {
+  type AuthorizeAnswer,
+  type ControlPlane,
+  ControlPlaneUnavailableError,
+  type Refusal,
+} from './control-plane.ts';
 import type { LadderInput, PublishHandle } from './ladder.ts';
 import { type NginxPorts, type RunningNginx, startNginx } from './nginx.ts';
 import { LivePublish, type Log } from './publish.ts';
+import { isLoopback, RefusalBudget } from './refusal-budget.ts';
 
 export interface AgentOptions {
   readonly store: ObjectStore;
@@ -26,12 +33,21 @@ export interface AgentOptions {
   readonly updateIntervalSeconds?: number;
   readonly drainSeconds: number;
   readonly log: Log;
+  /** Unknown-key refusals per client IP before it is refused without asking (default 5 a minute). */
+  readonly refusalBudget?: RefusalBudget;
 }
 
 export type GateResult = { readonly ok: true; readonly publish: LivePublish } | Refusal;
 
 const STREAM_NAME = /^s-([0-9A-Za-z]{1,64})-(\d{1,9})$/;
 const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
+const UNKNOWN_KEY: Refusal = { ok: false, status: 403, code: 'unknown-key', detail: 'Unknown stream key' };
+const TOO_MANY: Refusal = {
+  ok: false,
+  status: 429,
+  code: 'too-many-refusals',
+  detail: 'Too many refused publishes from this address; try again in a minute',
+};
 
 /**
  * The live-ingest agent: nginx (RTMP/RTMPS) as a child, the notify server nginx calls, the key gate
@@ -50,9 +66,11 @@ export class LiveIngestAgent {
   #nginx: RunningNginx | undefined;
   #ports: NginxPorts | undefined;
   #draining = false;
+  readonly #refusals: RefusalBudget;
 
   constructor(options: AgentOptions) {
     this.#options = options;
+    this.#refusals = options.refusalBudget ?? new RefusalBudget();
   }
 
   get ports(): NginxPorts | undefined {
@@ -117,8 +135,14 @@ export class LiveIngestAgent {
   async gate(streamKey: string, protocol: 'rtmp' | 'whip', clientIp?: string): Promise<GateResult> {
     if (this.#draining)
       return { ok: false, status: 503, code: 'draining', detail: 'This ingest worker is draining' };
-    if (streamKey.length === 0 || streamKey.length > 200) {
-      return { ok: false, status: 403, code: 'unknown-key', detail: 'Unknown stream key' };
+    // A client address behind the RTMPS proxy is loopback: not budgeted (it would be everyone's).
+    const budgeted =
+      clientIp !== undefined && clientIp !== '' && !isLoopback(clientIp) ? clientIp : undefined;
+    if (budgeted !== undefined && !this.#refusals.allows(budgeted)) return TOO_MANY;
+    if (!isStreamKeyShape(streamKey)) {
+      this.#spendRefusal(budgeted, protocol);
+      this.#options.log('info', 'publish refused', { code: 'unknown-key', local: true, protocol, clientIp });
+      return UNKNOWN_KEY;
     }
     const hash = hashKey(streamKey);
     if (this.#keys.has(hash)) {
@@ -141,18 +165,30 @@ export class LiveIngestAgent {
     }
     if (!result.ok) {
       this.#keys.delete(hash);
+      if (result.code === 'unknown-key') this.#spendRefusal(budgeted, protocol);
       this.#options.log('info', 'publish refused', { code: result.code, status: result.status, protocol });
       return result;
     }
     const { answer } = result;
-    if (this.#byStream.has(answer.streamId) || this.#draining) {
+    const running = this.#byStream.get(answer.streamId);
+    if (running || this.#draining) {
       this.#keys.delete(hash);
+      const code = this.#draining ? 'draining' : 'already-live';
+      // The same session the agent runs (its first answer was lost, the function answered it again):
+      // a done would end the running publish. Any other grant is handed back at once, or the
+      // publisher's retries meet `already-live` until the watchdog silences the orphan.
+      const same = running?.session === answer.session;
       this.#options.log('warn', 'publish refused', {
-        code: 'already-live',
+        code,
         local: true,
         streamId: answer.streamId,
+        session: answer.session,
+        released: !same,
       });
-      return { ok: false, status: 409, code: 'already-live', detail: 'This stream is already live' };
+      if (!same) this.#release(answer);
+      return this.#draining
+        ? { ok: false, status: 503, code, detail: 'This ingest worker is draining' }
+        : { ok: false, status: 409, code, detail: 'This stream is already live' };
     }
     const publish = new LivePublish(answer, {
       store: this.#options.store,
@@ -180,6 +216,30 @@ export class LiveIngestAgent {
       clientIp,
     });
     return { ok: true, publish };
+  }
+
+  /** Hands a granted session the agent will not run back to the function (fire and forget). */
+  #release(answer: AuthorizeAnswer): void {
+    const fields = { streamId: answer.streamId, session: answer.session };
+    this.#options.controlPlane
+      .done(answer.streamId, { session: answer.session, recordedSeconds: 0, segments: 0, reason: 'error' })
+      .then(
+        () => this.#options.log('info', 'unused session released', fields),
+        (error: unknown) =>
+          this.#options.log('warn', 'unused session could not be released', {
+            ...fields,
+            error: (error as Error).message,
+          }),
+      );
+  }
+
+  #spendRefusal(ip: string | undefined, protocol: 'rtmp' | 'whip'): void {
+    if (ip !== undefined && this.#refusals.spend(ip)) {
+      this.#options.log('warn', 'refused publishes budget used up; address refused for a while', {
+        clientIp: ip,
+        protocol,
+      });
+    }
   }
 
   /** The WHIP receiver's `authorize` (see /tmp/team/whip-port.md). */

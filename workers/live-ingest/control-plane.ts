@@ -54,7 +54,8 @@ export interface ControlPlane {
   update(streamId: string, report: UpdateReport): Promise<{ ok: true } | Refusal>;
   done(
     streamId: string,
-    body: { session: number; recordedSeconds: number; reason: EndReason },
+    /** `segments`: this session's stored segments (a session shorter than one update counts too). */
+    body: { session: number; recordedSeconds: number; segments: number; reason: EndReason },
   ): Promise<void>;
 }
 

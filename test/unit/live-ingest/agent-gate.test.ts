@@ -8,8 +8,10 @@ import {
   httpControlPlane,
 } from '../../../workers/live-ingest/control-plane.ts';
 import { ladderArgs } from '../../../workers/live-ingest/ladder.ts';
+import { RefusalBudget } from '../../../workers/live-ingest/refusal-budget.ts';
 
-const KEY = 'fcsk_unit_key_that_must_not_leak_0123456789abcdef';
+const KEY = 'fcsk_unit_key_that_must_not_leak_0123456789abcde';
+const KEY2 = 'fcsk_unit_key_two_must_not_leak_0123456789abcdef';
 const answer = (streamId: string, session = 1): AuthorizeAnswer => ({
   streamId,
   assetId: `A${streamId}`,
@@ -23,7 +25,11 @@ const answer = (streamId: string, session = 1): AuthorizeAnswer => ({
 });
 
 function agentWith(controlPlane: Partial<ControlPlane>, logs: string[] = []) {
-  return new LiveIngestAgent({
+  return new LiveIngestAgent(optionsWith(controlPlane, logs));
+}
+
+function optionsWith(controlPlane: Partial<ControlPlane>, logs: string[] = []) {
+  return {
     store: {} as ObjectStore,
     bucket: 'media',
     controlPlane: {
@@ -40,8 +46,9 @@ function agentWith(controlPlane: Partial<ControlPlane>, logs: string[] = []) {
     openssl: 'openssl',
     preset: 'veryfast',
     drainSeconds: 1,
-    log: (level, msg, fields) => logs.push(JSON.stringify({ level, msg, ...fields })),
-  });
+    log: (level: string, msg: string, fields?: Record<string, unknown>) =>
+      logs.push(JSON.stringify({ level, msg, ...fields })),
+  };
 }
 
 describe('Class: LiveIngestAgent', () => {
@@ -70,7 +77,134 @@ describe('Class: LiveIngestAgent', () => {
     it('refuses a second stream id even under another key (one ladder per stream)', async () => {
       const agent = agentWith({});
       expect((await agent.gate(KEY, 'rtmp')).ok).toBe(true);
-      expect(await agent.gate(`${KEY}-rotated`, 'rtmp')).toMatchObject({ status: 409, code: 'already-live' });
+      expect(await agent.gate(KEY2, 'rtmp')).toMatchObject({ status: 409, code: 'already-live' });
+    });
+
+    it('hands a granted session it refuses locally back with done (error) before answering 409', async () => {
+      const dones: unknown[] = [];
+      let session = 0;
+      const logs: string[] = [];
+      const agent = agentWith(
+        {
+          authorize: async () => {
+            session += 1;
+            return { ok: true, answer: answer('S1', session) };
+          },
+          done: async (streamId, body) => {
+            dones.push({ streamId, ...body });
+          },
+        },
+        logs,
+      );
+      expect((await agent.gate(KEY, 'rtmp')).ok).toBe(true);
+      expect(await agent.gate(KEY2, 'rtmp')).toMatchObject({ status: 409, code: 'already-live' });
+      await expect
+        .poll(() => dones)
+        .toEqual([{ streamId: 'S1', session: 2, recordedSeconds: 0, segments: 0, reason: 'error' }]);
+      await expect.poll(() => logs.join('\n')).toContain('unused session released');
+      expect(logs.join('\n')).not.toContain(KEY2);
+    });
+
+    it('sends no done when the function answers the very session the agent already runs', async () => {
+      const dones: unknown[] = [];
+      const agent = agentWith({
+        authorize: async () => ({ ok: true, answer: answer('S1', 1) }),
+        done: async (streamId, body) => {
+          dones.push({ streamId, ...body });
+        },
+      });
+      expect((await agent.gate(KEY, 'rtmp')).ok).toBe(true);
+      expect(await agent.gate(KEY2, 'whip')).toMatchObject({ status: 409, code: 'already-live' });
+      await new Promise((r) => setTimeout(r, 50));
+      expect(dones).toEqual([]);
+    });
+
+    it('hands the session back (503 draining) when draining starts while authorize runs', async () => {
+      const dones: unknown[] = [];
+      let release: () => void = () => {};
+      const agent = agentWith({
+        authorize: async () => {
+          await new Promise<void>((resolve) => {
+            release = resolve;
+          });
+          return { ok: true, answer: answer('S7', 4) };
+        },
+        done: async (streamId, body) => {
+          dones.push({ streamId, ...body });
+        },
+      });
+      const pending = agent.gate(KEY, 'rtmp');
+      await new Promise((r) => setTimeout(r, 10));
+      await agent.drain();
+      release();
+      expect(await pending).toMatchObject({ ok: false, status: 503, code: 'draining' });
+      await expect
+        .poll(() => dones)
+        .toEqual([{ streamId: 'S7', session: 4, recordedSeconds: 0, segments: 0, reason: 'error' }]);
+    });
+
+    it('refuses anything not shaped like a key without asking the function', async () => {
+      let calls = 0;
+      const logs: string[] = [];
+      const agent = agentWith(
+        {
+          authorize: async () => {
+            calls += 1;
+            return { ok: true, answer: answer('S1') };
+          },
+        },
+        logs,
+      );
+      for (const junk of ['junk', `${KEY}x`, KEY.slice(0, -1), `fcsk_${'a'.repeat(42)}!`, '']) {
+        expect(await agent.gate(junk, 'rtmp', '198.51.100.1')).toMatchObject({
+          status: 403,
+          code: 'unknown-key',
+        });
+      }
+      expect(await agent.whipAuthorize('junk')).toMatchObject({ status: 401, code: 'unknown-key' });
+      expect(calls).toBe(0);
+      expect(logs.join('\n')).not.toContain('junk');
+    });
+
+    it('refuses an address that keeps presenting unknown keys without asking, for a while', async () => {
+      let calls = 0;
+      let now = 1_000_000;
+      const agent = new LiveIngestAgent({
+        ...optionsWith({
+          authorize: async () => {
+            calls += 1;
+            return { ok: false, status: 403, code: 'unknown-key', detail: 'Unknown stream key' };
+          },
+        }),
+        refusalBudget: new RefusalBudget({ capacity: 5, perMinute: 5, now: () => now }),
+      });
+      for (let i = 0; i < 5; i += 1) {
+        expect(await agent.gate(KEY, 'rtmp', '203.0.113.9')).toMatchObject({
+          status: 403,
+          code: 'unknown-key',
+        });
+      }
+      expect(calls).toBe(5);
+      // Junk shapes spend the budget too; both are now refused at once.
+      expect(await agent.gate(KEY, 'rtmp', '203.0.113.9')).toMatchObject({
+        status: 429,
+        code: 'too-many-refusals',
+      });
+      expect(await agent.whipAuthorize(KEY2, { clientIp: '203.0.113.9' })).toMatchObject({ status: 429 });
+      expect(calls).toBe(5);
+      // Another address, and loopback (RTMPS through the TLS proxy), are still asked.
+      expect(await agent.gate(KEY, 'rtmp', '203.0.113.10')).toMatchObject({ status: 403 });
+      for (let i = 0; i < 7; i += 1)
+        expect(await agent.gate(KEY, 'rtmp', '127.0.0.1')).toMatchObject({ status: 403 });
+      expect(calls).toBe(6 + 7);
+      // A token comes back after 12 s (5 a minute).
+      now += 12_500;
+      expect(await agent.gate(KEY, 'rtmp', '203.0.113.9')).toMatchObject({
+        status: 403,
+        code: 'unknown-key',
+      });
+      expect(calls).toBe(14);
+      expect(await agent.gate(KEY, 'rtmp', '203.0.113.9')).toMatchObject({ status: 429 });
     });
 
     it('passes the function refusals through, 401 for an unknown key over WHIP', async () => {
@@ -104,6 +238,24 @@ describe('Class: LiveIngestAgent', () => {
       expect(await draining.gate(KEY, 'rtmp')).toMatchObject({ status: 503, code: 'draining' });
       expect(logs.join('\n')).not.toContain(KEY);
     });
+  });
+});
+
+describe('Class: RefusalBudget', () => {
+  it('spends a token per refusal, refills over time and forgets the oldest addresses beyond its cap', () => {
+    let now = 0;
+    const budget = new RefusalBudget({ capacity: 2, perMinute: 6, maxTracked: 2, now: () => now });
+    expect(budget.spend('a')).toBe(false);
+    expect(budget.spend('a')).toBe(true);
+    expect(budget.allows('a')).toBe(false);
+    now += 10_000;
+    expect(budget.allows('a')).toBe(true);
+    budget.spend('b');
+    budget.spend('b');
+    budget.spend('c'); // three tracked: 'a' (the oldest) is forgotten, i.e. a fresh budget
+    expect(budget.allows('b')).toBe(false);
+    now -= 10_000;
+    expect(budget.allows('a')).toBe(true);
   });
 });
 
