@@ -42,6 +42,11 @@ export interface PublishDeps {
 const PLAYLIST_TYPE = 'application/vnd.apple.mpegurl';
 const CONTENT_TYPE: Record<string, string> = { m4s: 'video/iso.segment', mp4: 'video/mp4' };
 const segmentName = (n: number) => `seg-${String(n).padStart(6, '0')}.m4s`;
+/**
+ * The lease: heartbeats the function did not accept for this many update intervals (its own
+ * SILENT_AFTER_UPDATES) and the stream may be someone else's: the publish ends.
+ */
+export const LEASE_UPDATES = 3;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 /** One rendition's path from ffmpeg's local output to storage. */
@@ -94,6 +99,11 @@ export class LivePublish implements PublishHandle {
   #lastLagMs: number | undefined;
   #ended = false;
   #startTimer: NodeJS.Timeout | undefined;
+  #lease: NodeJS.Timeout | undefined;
+  /** When the function last accepted a heartbeat (or granted the session). */
+  #lastAccepted = Date.now();
+  /** The lease ran out: nothing more is uploaded (the stream may have another ladder now). */
+  #leaseLost = false;
   /** Wall-clock ms at media time 0 (see #programDateTime). */
   #anchor: number | undefined;
 
@@ -215,6 +225,7 @@ export class LivePublish implements PublishHandle {
       for (const track of this.#tracks) this.#scan(track);
     }, 500);
     this.#heartbeat = setInterval(() => void this.#beat(), this.#answer.updateIntervalSeconds * 1000);
+    this.#armLease();
     void this.#loadPlaylists();
   }
 
@@ -232,6 +243,7 @@ export class LivePublish implements PublishHandle {
     this.#stopRequested = true;
     clearTimeout(this.#startTimer);
     clearInterval(this.#heartbeat);
+    clearTimeout(this.#lease);
     this.#deps.log('info', 'publish ending', { streamId: this.streamId, session: this.session, reason });
     if (reason !== 'publisher-left') {
       this.#cut.abort(reason);
@@ -287,6 +299,7 @@ export class LivePublish implements PublishHandle {
         await this.#deps.controlPlane.done(this.streamId, {
           session: this.session,
           recordedSeconds: this.#recordedSeconds(),
+          segments: this.#tracks[0]?.uploadedSegments ?? 0,
           reason,
         });
         return;
@@ -296,6 +309,26 @@ export class LivePublish implements PublishHandle {
       }
     }
     // The watchdog moves the stream to reconnecting when heartbeats stop; nothing is lost.
+  }
+
+  /** (Re)starts the lease: LEASE_UPDATES update intervals from the last accepted heartbeat. */
+  #armLease(): void {
+    clearTimeout(this.#lease);
+    const ms = LEASE_UPDATES * this.#answer.updateIntervalSeconds * 1000;
+    this.#lease = setTimeout(() => this.#loseLease(), ms);
+    this.#lease.unref();
+  }
+
+  /** No heartbeat accepted for the lease: cut the publisher, stop uploading, end ('error'). */
+  #loseLease(): void {
+    if (this.#stopRequested) return;
+    this.#leaseLost = true;
+    this.#deps.log('error', 'lease lost: heartbeats failed, publish ends', {
+      streamId: this.streamId,
+      session: this.session,
+      silentMs: Date.now() - this.#lastAccepted,
+    });
+    void this.end('error');
   }
 
   #recordedSeconds(): number {
@@ -313,7 +346,10 @@ export class LivePublish implements PublishHandle {
         segments: this.#tracks[0]?.uploadedSegments ?? 0,
         ...(playlistLagMs === undefined ? {} : { playlistLagMs: Math.round(playlistLagMs) }),
       });
-      if (!answer.ok) {
+      if (answer.ok) {
+        this.#lastAccepted = Date.now();
+        this.#armLease();
+      } else {
         this.#deps.log('info', 'control plane cut the stream', {
           streamId: this.streamId,
           session: this.session,
@@ -365,6 +401,7 @@ export class LivePublish implements PublishHandle {
 
   /** Queues every segment ffmpeg's own playlist lists as finished that is not queued yet. */
   #scan(track: RenditionTrack): void {
+    if (this.#leaseLost) return;
     let text: string;
     try {
       // Small file, replaced atomically by ffmpeg (temp_file); sync keeps the order of queued segments.
@@ -389,6 +426,7 @@ export class LivePublish implements PublishHandle {
   }
 
   async #publishSegment(track: RenditionTrack, number: number, duration: number): Promise<void> {
+    if (this.#leaseLost) return;
     const base = `${this.#prefix}s${this.session}/${track.rendition.name}/`;
     if (!track.initInfo) {
       const init = await readFile(join(track.dir, 'init.mp4'));
@@ -419,6 +457,7 @@ export class LivePublish implements PublishHandle {
       duration,
       programDateTime: new Date(pdt).toISOString(),
     });
+    if (this.#leaseLost) return;
     // Only now: every object this playlist names is stored.
     const written = await this.#put(
       `${this.#prefix}${track.rendition.name}/index.m3u8`,
