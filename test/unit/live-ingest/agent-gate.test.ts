@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ObjectStore } from '../../../shared/storage/object-store.ts';
-import { LiveIngestAgent } from '../../../workers/live-ingest/agent.ts';
+import { type AgentOptions, LiveIngestAgent } from '../../../workers/live-ingest/agent.ts';
 import {
   type AuthorizeAnswer,
   type ControlPlane,
@@ -28,7 +28,7 @@ function agentWith(controlPlane: Partial<ControlPlane>, logs: string[] = []) {
   return new LiveIngestAgent(optionsWith(controlPlane, logs));
 }
 
-function optionsWith(controlPlane: Partial<ControlPlane>, logs: string[] = []) {
+function optionsWith(controlPlane: Partial<ControlPlane>, logs: string[] = []): AgentOptions {
   return {
     store: {} as ObjectStore,
     bucket: 'media',
@@ -46,8 +46,7 @@ function optionsWith(controlPlane: Partial<ControlPlane>, logs: string[] = []) {
     openssl: 'openssl',
     preset: 'veryfast',
     drainSeconds: 1,
-    log: (level: string, msg: string, fields?: Record<string, unknown>) =>
-      logs.push(JSON.stringify({ level, msg, ...fields })),
+    log: (level, msg, fields) => logs.push(JSON.stringify({ level, msg, ...fields })),
   };
 }
 
