@@ -1,5 +1,5 @@
 import { lookup } from 'node:dns/promises';
-import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { type AddressInfo, isIP } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -14,6 +14,7 @@ import { httpControlPlane } from './control-plane.ts';
 import { runningAsRoot, UNPRIVILEGED_ID } from './processes.ts';
 import { createWhipReceiver } from './whip/receiver.ts';
 import { createWeriftReceiverPort } from './whip/werift-peer.ts';
+import { createAgentWorkDir, removeLeftoverAgentDirs } from './work-dir.ts';
 
 /**
  * The live-ingest agent's entrypoint (one per Container Instance of the ingest pool; `npm start`
@@ -58,7 +59,9 @@ if (runningAsRoot()) {
     if (dir === dirname(dir)) break;
   }
 }
-const workDir = await mkdtemp(join(workRoot, 'agent-'));
+// Folders of earlier agents killed without a drain (SIGKILL, OOM) would pile up otherwise.
+await removeLeftoverAgentDirs(workRoot, { log: write });
+const workDir = await createAgentWorkDir(workRoot);
 const publicHost = config.LIVE_PUBLIC_HOST ?? '127.0.0.1';
 // ICE candidates need an address; on OCI LIVE_PUBLIC_HOST is the instance's DNS name.
 const iceHost = config.LIVE_PUBLIC_HOST
