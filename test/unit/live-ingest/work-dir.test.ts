@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { lutimes, mkdir, mkdtemp, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,6 +48,7 @@ describe('Function: removeLeftoverAgentDirs', () => {
     // Not ours: a symlink with our naming (its target and content stay), other names, a file.
     await writeFile(join(outside, 'keep.txt'), 'keep');
     await symlink(outside, join(root, 'agent-Link01'));
+    await lutimes(join(root, 'agent-Link01'), new Date(0), new Date(0));
     await mkdir(join(root, 'agent-toolong7'));
     await utimes(join(root, 'agent-toolong7'), new Date(0), new Date(0));
     await mkdir(join(root, 'nginx'));
