@@ -23,12 +23,18 @@ const SECRET = 'live-ingest-test-secret';
 const BUCKET = 'media';
 const API_KEY = 'fcak_test_live_ingest_machine_key';
 const KEY = `fcsk_${'K'.repeat(20)}liveKeyNeverLogged${'x'.repeat(5)}`;
-const KEY2 = `fcsk_${'Q'.repeat(20)}secondKeyNotLogged${'y'.repeat(4)}`;
+const KEY2 = `fcsk_${'Q'.repeat(20)}secondKeyNotLogged${'y'.repeat(5)}`;
+const KEY3 = `fcsk_${'L'.repeat(20)}leaseKeyNeverLogged${'l'.repeat(4)}`;
+const KEY4 = `fcsk_${'S'.repeat(20)}shortKeyNeverLogged${'s'.repeat(4)}`;
 const WRONG_KEY = `fcsk_${'W'.repeat(20)}wrongKeyNeverInLog${'z'.repeat(5)}`;
 const STREAM = '01JLIVESTREAM0000000000001';
 const ASSET = '01JLIVEASSET00000000000001';
 const STREAM2 = '01JLIVESTREAM0000000000002';
 const ASSET2 = '01JLIVEASSET00000000000002';
+const STREAM3 = '01JLIVESTREAM0000000000003';
+const ASSET3 = '01JLIVEASSET00000000000003';
+const STREAM4 = '01JLIVESTREAM0000000000004';
+const ASSET4 = '01JLIVEASSET00000000000004';
 
 let s3: RunningS3Server;
 let s3Dir: string;
@@ -232,6 +238,13 @@ describe('live-ingest agent over RTMP', () => {
     expect(ladderPids()).toHaveLength(0);
   });
 
+  it('refuses names not shaped like a key without asking the function', async () => {
+    const before = cp.calls.length;
+    for (const junk of ['junk', `${KEY}x`]) expect(await exitOf(publish(junk))).not.toBe(0);
+    expect(cp.calls.slice(before).filter((c) => c.route === 'authorize')).toHaveLength(0);
+    expect(stored.size).toBe(0);
+  });
+
   it('publishes segments before the playlists that name them, one ladder, renamed stream', async () => {
     const publisher = publish(KEY);
     await until('720p playlist with 3 segments', async () => {
@@ -385,6 +398,95 @@ describe('live-ingest agent killed with SIGKILL', () => {
     await until('nginx and the ladder gone', () => children.every((pid) => cmdline(pid) === ''), 20_000);
     expect(violations).toEqual([]);
   });
+});
+
+describe('live-ingest agent started again on the WORK_DIR of the killed one', () => {
+  it('removes the killed agent’s folder at start', async () => {
+    const work = join(s3Dir, 'work2');
+    const leftovers = readdirSync(work).filter((n) => n.startsWith('agent-'));
+    expect(leftovers).toHaveLength(1);
+    cp.addStream(KEY3, { streamId: STREAM3, assetId: ASSET3 });
+    cp.addStream(KEY4, { streamId: STREAM4, assetId: ASSET4 });
+    agent = await startAgentProcess({
+      LIVE_INGEST_API_URL: cp.url,
+      LIVE_INGEST_API_KEY: API_KEY,
+      S3_ENDPOINT: s3.endpoint,
+      S3_REGION: 'eu-frankfurt-1',
+      S3_ACCESS_KEY_ID: ACCESS_KEY_ID,
+      S3_SECRET_ACCESS_KEY: SECRET,
+      MEDIA_BUCKET: BUCKET,
+      WORKER_ID: 'live-test-3',
+      LIVE_RTMP_PORT: '0',
+      LIVE_RTMPS_PORT: '0',
+      LIVE_WHIP_PORT: '0',
+      LIVE_LADDER_PRESET: 'ultrafast',
+      WORK_DIR: work,
+    });
+    const now = readdirSync(work).filter((n) => n.startsWith('agent-'));
+    expect(now).toHaveLength(1);
+    expect(now).not.toContain(leftovers[0]);
+    expect(agent.output.join('\n')).toContain('leftover work folder removed');
+  }, 120_000);
+
+  it('a session shorter than one update interval reports its stored segments in done', async () => {
+    const publisher = publish(KEY4, 2);
+    const done = await until('done for stream 4', () =>
+      cp.calls.find((c) => c.route === 'done' && c.streamId === STREAM4),
+    );
+    await exitOf(publisher);
+    const storedSegments = [...stored].filter((k) =>
+      k.startsWith(`videos/${ASSET4}/live/s1/720p/seg-`),
+    ).length;
+    expect(storedSegments).toBeGreaterThan(0);
+    expect(done.body.segments).toBe(storedSegments);
+    expect(cp.streams.get(STREAM4)?.segments).toBe(storedSegments);
+  });
+
+  it('ends the publish (publisher cut, done error) when heartbeats time out for 3 update intervals', async () => {
+    const publisher = publish(KEY3);
+    await until('an accepted heartbeat with segments', () =>
+      cp.calls.find(
+        (c) =>
+          c.route === 'update' && c.streamId === STREAM3 && c.status === 200 && Number(c.body.segments) > 0,
+      ),
+    );
+    cp.updates = 'hang';
+    const lastAccepted = Math.max(
+      ...cp.calls
+        .filter((c) => c.route === 'update' && c.streamId === STREAM3 && c.status === 200)
+        .map((c) => c.at),
+    );
+    try {
+      await exitOf(publisher);
+      // The lease (3 x 2 s from the last accepted heartbeat), plus the publisher noticing.
+      expect(Date.now() - lastAccepted).toBeLessThan(6_000 + 4_000);
+      expect(Date.now() - lastAccepted).toBeGreaterThanOrEqual(5_500);
+      const done = await until('done error', () =>
+        cp.calls.find((c) => c.route === 'done' && c.streamId === STREAM3 && c.body.reason === 'error'),
+      );
+      expect(done.body.session).toBe(1);
+      expect(agent.output.join('\n')).toMatch(/lease lost.*"streamId":"01JLIVESTREAM0000000000003"/);
+      await until('ladder gone', () => ladderPids().length === 0);
+      // Refused (503) heartbeats from the start of a session end it the same way.
+      cp.updates = 'unavailable';
+      const second = publish(KEY3);
+      await until('session 2 segments', () => stored.has(`videos/${ASSET3}/live/s2/720p/seg-000001.m4s`));
+      await exitOf(second);
+      await until('done error of session 2', () =>
+        cp.calls.find(
+          (c) =>
+            c.route === 'done' && c.streamId === STREAM3 && c.body.reason === 'error' && c.body.session === 2,
+        ),
+      );
+      expect(cp.calls.some((c) => c.route === 'update' && c.streamId === STREAM3 && c.status === 503)).toBe(
+        true,
+      );
+    } finally {
+      cp.updates = 'ok';
+    }
+    expect(agent.output.join('\n')).not.toContain(KEY3);
+    expect(violations).toEqual([]);
+  }, 150_000);
 });
 
 function nginxErrorLogs(): string[] {

@@ -21,6 +21,8 @@ export interface StandInStream {
   session: number;
   status: 'idle' | 'starting' | 'live' | 'reconnecting' | 'ended';
   heartbeatAt: number;
+  /** Stored segments of the current session, the larger of the last update's and done's (as the function keeps). */
+  segments: number;
   /** Set → the next update is refused with it (key rotated, show cancelled…). */
   cut?: { status: number; code: string };
 }
@@ -37,6 +39,11 @@ export interface ControlPlaneStandIn {
   readonly url: string;
   readonly streams: Map<string, StandInStream>;
   readonly calls: StandInCall[];
+  /**
+   * How update calls are answered: 'ok' (the routes' behaviour), 'unavailable' (503, as when the
+   * gateway or function is down), 'hang' (never answered: the agent's call times out).
+   */
+  updates: 'ok' | 'unavailable' | 'hang';
   addStream(key: string, ids: { streamId: string; assetId: string }): StandInStream;
   close(): Promise<void>;
 }
@@ -50,6 +57,7 @@ export async function startControlPlaneStandIn(options: {
   const streams = new Map<string, StandInStream>();
   const calls: StandInCall[] = [];
   const interval = options.updateIntervalSeconds ?? 5;
+  const state = { updates: 'ok' as ControlPlaneStandIn['updates'] };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -99,6 +107,7 @@ export async function startControlPlaneStandIn(options: {
           return send(409, problem(409, 'already-live'), 'authorize', stream.streamId, body);
         }
         stream.session += 1;
+        stream.segments = 0;
         stream.status = 'starting';
         stream.heartbeatAt = Date.now();
         const answer: AuthorizeAnswer = {
@@ -125,6 +134,12 @@ export async function startControlPlaneStandIn(options: {
       }
       const route = match[2] as 'update' | 'done';
       if (route === 'update') {
+        if (state.updates === 'hang') {
+          calls.push({ route, at: Date.now(), status: 0, streamId: stream.streamId, body });
+          return; // left open; close() ends it
+        }
+        if (state.updates === 'unavailable')
+          return send(503, problem(503, 'unavailable'), route, stream.streamId, body);
         if (stream.cut)
           return send(
             stream.cut.status,
@@ -136,8 +151,12 @@ export async function startControlPlaneStandIn(options: {
         if (body.session !== stream.session)
           return send(409, problem(409, 'session-superseded'), route, stream.streamId, body);
         stream.heartbeatAt = Date.now();
+        stream.segments = Math.max(stream.segments, Number(body.segments) || 0);
         if (Number(body.segments) > 0) stream.status = 'live';
         return send(200, {}, route, stream.streamId, body);
+      }
+      if (body.session === stream.session) {
+        stream.segments = Math.max(stream.segments, Number(body.segments) || 0);
       }
       if (body.session === stream.session && (stream.status === 'live' || stream.status === 'starting')) {
         stream.status = stream.cut ? 'ended' : 'reconnecting';
@@ -151,8 +170,14 @@ export async function startControlPlaneStandIn(options: {
     url: `http://127.0.0.1:${port}/v1`,
     streams,
     calls,
+    get updates() {
+      return state.updates;
+    },
+    set updates(mode) {
+      state.updates = mode;
+    },
     addStream(key, ids) {
-      const stream: StandInStream = { ...ids, session: 0, status: 'idle', heartbeatAt: 0 };
+      const stream: StandInStream = { ...ids, session: 0, status: 'idle', heartbeatAt: 0, segments: 0 };
       byKey.set(key, stream);
       streams.set(ids.streamId, stream);
       return stream;
