@@ -440,6 +440,8 @@ describe('live-ingest agent started again on the WORK_DIR of the killed one', ()
     expect(storedSegments).toBeGreaterThan(0);
     expect(done.body.segments).toBe(storedSegments);
     expect(cp.streams.get(STREAM4)?.segments).toBe(storedSegments);
+    for (const name of stored) expect(name).not.toContain(KEY4);
+    expect(agent.output.join('\n')).not.toContain(KEY4);
   });
 
   it('ends the publish (publisher cut, done error) when heartbeats time out for 3 update intervals', async () => {
