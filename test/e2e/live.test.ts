@@ -149,6 +149,13 @@ describe('Live show end to end (local cloud, RTMP publish, edge, live to VOD)', 
     );
     await assertLivePlaylistsServable(url);
     expect((await call(stranger, 'POST', `/shows/${show.id}/playback`)).status).toBe(403);
+    // The agent reports its playlist lag (what the OCI alarm and the dashboard read)
+    await until(
+      async () => (await fetch(cloud.metrics.metricsUrl)).text(),
+      (text) => /forgecast_live_playlist_lag_ms_count\{[^}]*worker="live-ingest-1"[^}]*\} [1-9]/.test(text),
+      30_000,
+      'live_playlist_lag_ms in the metrics',
+    );
 
     // Watch in Chromium with hls.js through the tokenised edge, past the first token's expiry:
     // the page renews its token (a new playback answer) and playback goes on without a stall.

@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { isStreamKeyShape } from '#shared/live/stream-key.ts';
+import type { Metrics } from '#shared/metrics/metrics.ts';
 import type { ObjectStore } from '#shared/storage/object-store.ts';
 import {
   type AuthorizeAnswer,
@@ -18,6 +19,8 @@ import { isLoopback, RefusalBudget } from './refusal-budget.ts';
 
 export interface AgentOptions {
   readonly store: ObjectStore;
+  /** Where each publish records its playlist lag (default: nowhere). */
+  readonly metrics?: Metrics;
   readonly bucket: string;
   readonly controlPlane: ControlPlane;
   readonly workDir: string;
@@ -198,6 +201,7 @@ export class LiveIngestAgent {
       preset: this.#options.preset,
       laddersDir: join(this.#options.workDir, 'ladders'),
       log: this.#options.log,
+      ...(this.#options.metrics ? { metrics: this.#options.metrics } : {}),
       ...(protocol === 'rtmp'
         ? { dropPublisher: () => this.#dropPublisher(answer.streamId, answer.session) }
         : {}),

@@ -5,6 +5,7 @@ import { type AddressInfo, isIP } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve as resolvePath } from 'node:path';
 import { ConfigError } from '#shared/errors.ts';
+import { processMetrics } from '#shared/metrics/metrics-from-config.ts';
 import { log } from '#shared/runtime/log.ts';
 import { resolveSecretsAtColdStart } from '#shared/secrets/resolve-at-cold-start.ts';
 import { objectStoreFromConfig } from '#shared/storage/s3-object-store.ts';
@@ -70,8 +71,11 @@ const iceHost = config.LIVE_PUBLIC_HOST
     : (await lookup(config.LIVE_PUBLIC_HOST, { family: 4 })).address
   : undefined;
 
+// Playlist lag per upload (live_playlist_lag_ms): OCI Monitoring alarms on it, Grafana shows it.
+const metrics = processMetrics();
 const agent = new LiveIngestAgent({
   store: objectStoreFromConfig(config),
+  metrics: metrics.with({ worker: config.WORKER_ID }),
   bucket: config.MEDIA_BUCKET,
   controlPlane: httpControlPlane({
     baseUrl: config.LIVE_INGEST_API_URL,
@@ -139,6 +143,8 @@ async function shutdown(signal: string, code = 0): Promise<void> {
     code = 1;
   }
   await rm(workDir, { recursive: true, force: true }).catch(() => {});
+  // The last lags go out before the instance does.
+  await metrics.close?.().catch(() => {});
   write('info', 'stopped', { signal });
   process.exit(code);
 }

@@ -1,6 +1,7 @@
 import { chownSync, copyFileSync, type FSWatcher, mkdirSync, readFileSync, watch } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Metrics } from '#shared/metrics/metrics.ts';
 import { ObjectNotFoundError, type ObjectStore } from '#shared/storage/object-store.ts';
 import {
   type AuthorizeAnswer,
@@ -33,6 +34,8 @@ export interface PublishDeps {
   /** Parent of this publish's private output folder. */
   readonly laddersDir: string;
   readonly log: Log;
+  /** Records live_playlist_lag_ms for every playlist upload (default: nowhere). */
+  readonly metrics?: Metrics;
   /** Disconnects the publisher (RTMP: nginx's control module). The WHIP receiver watches `cut` instead. */
   readonly dropPublisher?: () => Promise<void>;
   /** Called once the publish is over (frees the one-ladder-per-stream guard). */
@@ -468,6 +471,7 @@ export class LivePublish implements PublishHandle {
     track.playlistsWritten += 1;
     const lag = Date.now() - (pdt + duration * 1000);
     this.#lastLagMs = lag;
+    this.#deps.metrics?.observe('live_playlist_lag_ms', Math.max(0, lag));
     this.#lags.push(lag);
     if (this.#lags.length > 10_000) this.#lags.splice(0, 5_000);
     if (!this.#masterWritten && this.#tracks.every((t) => t.playlistsWritten > 0)) {
