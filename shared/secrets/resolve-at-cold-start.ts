@@ -1,5 +1,6 @@
 import type { AuthenticationDetailsProvider } from 'oci-common';
 import { ConfigError } from '../errors.ts';
+import { log } from '../runtime/log.ts';
 import { resourcePrincipal } from '../runtime/resource-principal.ts';
 import { findSecretReferences, resolveSecretReferences } from './secret-references.ts';
 
@@ -33,4 +34,20 @@ export async function resolveSecretsAtColdStart(
     ...(endpoint ? { endpoint } : {}),
   });
   return resolveSecretReferences(env, fetcher);
+}
+
+/**
+ * A container worker's first step (the transcoder, the live ingest agent): Vault references
+ * resolved, or the process says which variables are wrong and exits 78 (EX_CONFIG; a restart
+ * cannot fix configuration).
+ */
+export async function resolveWorkerSecretsOrExit(): Promise<void> {
+  try {
+    const resolved = await resolveSecretsAtColdStart();
+    if (resolved.length > 0) log.info('secrets resolved from OCI Vault', { keys: resolved });
+  } catch (err) {
+    if (err instanceof ConfigError) log.error(err.message, { variables: err.variables });
+    else log.error('secrets could not be resolved', { error: err });
+    process.exit(78);
+  }
 }

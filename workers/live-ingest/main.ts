@@ -7,7 +7,7 @@ import { dirname, join, resolve as resolvePath } from 'node:path';
 import { ConfigError } from '#shared/errors.ts';
 import { processMetrics } from '#shared/metrics/metrics-from-config.ts';
 import { log } from '#shared/runtime/log.ts';
-import { resolveSecretsAtColdStart } from '#shared/secrets/resolve-at-cold-start.ts';
+import { resolveWorkerSecretsOrExit } from '#shared/secrets/resolve-at-cold-start.ts';
 import { objectStoreFromConfig } from '#shared/storage/s3-object-store.ts';
 import { LiveIngestAgent, listen } from './agent.ts';
 import { loadLiveIngestConfig } from './config.ts';
@@ -25,14 +25,8 @@ import { createAgentWorkDir, removeLeftoverAgentDirs } from './work-dir.ts';
  * Run as root (the container's default) it drops every child to nobody (65534) via setpriv; run as
  * another user, the children keep that user.
  */
-try {
-  const resolved = await resolveSecretsAtColdStart();
-  if (resolved.length > 0) log.info('secrets resolved from OCI Vault', { keys: resolved });
-} catch (err) {
-  if (err instanceof ConfigError) log.error(err.message, { variables: err.variables });
-  else log.error('secrets could not be resolved', { error: err });
-  process.exit(78);
-}
+// Vault references become plain values before the config below reads them.
+await resolveWorkerSecretsOrExit();
 let config: ReturnType<typeof loadLiveIngestConfig>;
 try {
   config = loadLiveIngestConfig();

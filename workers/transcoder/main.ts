@@ -1,12 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { resolveWorkerSecretsOrExit } from '#shared/secrets/resolve-at-cold-start.ts';
 import { createPool } from '../../shared/db/pool.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import { processMetrics } from '../../shared/metrics/metrics-from-config.ts';
 import { workQueueFromConfig } from '../../shared/queue/queue-from-config.ts';
 import { log } from '../../shared/runtime/log.ts';
-import { resolveSecretsAtColdStart } from '../../shared/secrets/resolve-at-cold-start.ts';
 import { objectStoreFromConfig } from '../../shared/storage/s3-object-store.ts';
 import { TRANSCODE_QUEUE } from '../../shared/video/transcode-job.ts';
 import { loadTranscoderConfig } from './config.ts';
@@ -19,15 +19,8 @@ import { WorkerLoop } from './worker-loop.ts';
  * The transcoder container's entrypoint (one per Container Instance on the Ampere pool; the local
  * cloud runs a few as processes). Leases one job at a time from the transcode queue until SIGTERM.
  */
-try {
-  // Vault references become plain values before the config below reads them.
-  const resolved = await resolveSecretsAtColdStart();
-  if (resolved.length > 0) log.info('secrets resolved from OCI Vault', { keys: resolved });
-} catch (err) {
-  if (err instanceof ConfigError) log.error(err.message, { variables: err.variables });
-  else log.error('secrets could not be resolved', { error: err });
-  process.exit(78);
-}
+// Vault references become plain values before the config below reads them.
+await resolveWorkerSecretsOrExit();
 const config = loadTranscoderConfig();
 if (config.TRANSCODE_HEARTBEAT_SECONDS * 3 > config.TRANSCODE_LEASE_SECONDS) {
   // Fewer than three heartbeats per lease and one slow database call loses every job.
