@@ -334,6 +334,8 @@ module "live_ingest" {
   vault_id                  = module.vault.vault_id
   master_key_id             = module.vault.master_key_id
   api_key                   = var.live_ingest_api_key
+  tls_certificate_pem       = var.live_tls_certificate_pem
+  tls_private_key_pem       = var.live_tls_private_key_pem
   s3_access_key_id          = var.live_s3_access_key_id != "" ? var.live_s3_access_key_id : try(module.iam[0].live_s3_access_key_id, "")
   s3_secret_access_key      = var.live_s3_access_key_id != "" ? var.live_s3_secret_access_key : try(module.iam[0].live_s3_secret_access_key, "")
   metrics_namespace         = var.metrics_namespace
@@ -364,8 +366,13 @@ module "iam" {
   ocir_compartment_ocid   = var.ocir_compartment_ocid == "" ? var.tenancy_ocid : var.ocir_compartment_ocid
   create_s3_user          = var.s3_access_key_id == ""
   live_compartment_ocid   = local.live_compartment
-  live_secret_ids         = [module.live_ingest.api_key_secret_id, module.live_ingest.s3_secret_id]
-  create_live_s3_user     = var.live_s3_access_key_id == ""
+  live_secret_ids = [
+    module.live_ingest.api_key_secret_id,
+    module.live_ingest.s3_secret_id,
+    module.live_ingest.tls_certificate_secret_id,
+    module.live_ingest.tls_private_key_secret_id,
+  ]
+  create_live_s3_user = var.live_s3_access_key_id == ""
 }
 
 module "observability" {

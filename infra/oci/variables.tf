@@ -500,6 +500,20 @@ variable "live_ingest_api_key" {
   default     = ""
 }
 
+variable "live_tls_certificate_pem" {
+  description = "PEM certificate (chain) valid for the ingest host names (live_host_prefix-N.live_dns_zone_name and the load balancer's name): RTMPS and WHIP over HTTPS end on the instances with it. Stored in Vault."
+  type        = string
+  sensitive   = true
+  default     = ""
+}
+
+variable "live_tls_private_key_pem" {
+  description = "PEM private key of live_tls_certificate_pem. Stored in Vault."
+  type        = string
+  sensitive   = true
+  default     = ""
+}
+
 variable "live_s3_access_key_id" {
   description = "Access key id of the live agent's own object user (media bucket, no deletes); empty to create one (needs create_iam)."
   type        = string

@@ -81,7 +81,12 @@ describe('infra/oci live ingest pool (modules/live_ingest)', () => {
     expect(environment).toContain('local.hosts[count.index]');
     expect(environment).toContain('LIVE_INGEST_API_KEY_SECRET_OCID');
     expect(environment).toContain('S3_SECRET_ACCESS_KEY_SECRET_OCID');
-    expect(environment).not.toMatch(/var\.(api_key|s3_secret_access_key)\b/);
+    // RTMPS and WHIP over HTTPS end on the instance with the hosts' own certificate, from Vault
+    expect(environment).toContain('LIVE_TLS_CERT_PEM_SECRET_OCID');
+    expect(environment).toContain('LIVE_TLS_KEY_PEM_SECRET_OCID');
+    expect(environment).not.toMatch(
+      /var\.(api_key|s3_secret_access_key|tls_certificate_pem|tls_private_key_pem)\b/,
+    );
     const [vnic] = instance.vnics as Hcl[];
     expect(vnic?.is_public_ip_assigned).toBe(true);
     const livePorts = root.locals.live_ports as Hcl;
@@ -158,7 +163,7 @@ describe('infra/oci live ingest pool (modules/live_ingest)', () => {
     expect(down.query).toBe('CpuUtilization[1m].grouping().absent()');
   });
 
-  it('grants the pool its two secrets and metrics, and its object user the media bucket without deletes', () => {
+  it('grants the pool its four secrets (key, object key, TLS certificate and key) and metrics, and its object user the media bucket without deletes', () => {
     // Act
     const group = body(iam.resources.oci_identity_dynamic_group, 'live_ingest');
     const statements = policyStatements({
@@ -183,6 +188,8 @@ describe('infra/oci live ingest pool (modules/live_ingest)', () => {
     expect(body(root.modules, 'iam').live_secret_ids).toEqual([
       '${module.live_ingest.api_key_secret_id}',
       '${module.live_ingest.s3_secret_id}',
+      '${module.live_ingest.tls_certificate_secret_id}',
+      '${module.live_ingest.tls_private_key_secret_id}',
     ]);
   });
 });

@@ -15,9 +15,15 @@ const shape = {
   /** 0 picks a free port (tests). */
   LIVE_RTMP_PORT: configFields.port.default(1935),
   LIVE_RTMPS_PORT: configFields.port.default(1936),
-  /** PEM certificate and key for RTMPS; unset → the agent makes a self-signed pair at start. */
+  /**
+   * The ingest host's certificate and key (PEM) for RTMPS and for WHIP over HTTPS, as files or as
+   * values (`LIVE_TLS_*_PEM`, e.g. from Vault through `<KEY>_SECRET_OCID`). Without either, RTMPS
+   * gets a self-signed pair made at start and WHIP is plain HTTP (local use: pages on http://).
+   */
   LIVE_TLS_CERT_FILE: z.string().min(1).optional(),
   LIVE_TLS_KEY_FILE: z.string().min(1).optional(),
+  LIVE_TLS_CERT_PEM: z.string().includes('BEGIN CERTIFICATE').optional(),
+  LIVE_TLS_KEY_PEM: z.string().includes('PRIVATE KEY').optional(),
   LIVE_WHIP_PORT: configFields.port.default(8084),
   /** Address advertised to publishers (ingest URLs, WHIP ICE candidates). */
   LIVE_PUBLIC_HOST: z.string().min(1).optional(),
@@ -48,6 +54,18 @@ export const loadLiveIngestConfig = (source?: Record<string, string | undefined>
     throw new ConfigError('LIVE_TLS_CERT_FILE and LIVE_TLS_KEY_FILE go together', [
       'LIVE_TLS_CERT_FILE',
       'LIVE_TLS_KEY_FILE',
+    ]);
+  }
+  if ((config.LIVE_TLS_CERT_PEM === undefined) !== (config.LIVE_TLS_KEY_PEM === undefined)) {
+    throw new ConfigError('LIVE_TLS_CERT_PEM and LIVE_TLS_KEY_PEM go together', [
+      'LIVE_TLS_CERT_PEM',
+      'LIVE_TLS_KEY_PEM',
+    ]);
+  }
+  if (config.LIVE_TLS_CERT_FILE !== undefined && config.LIVE_TLS_CERT_PEM !== undefined) {
+    throw new ConfigError('Give the TLS certificate as files or as PEM values, not both', [
+      'LIVE_TLS_CERT_FILE',
+      'LIVE_TLS_CERT_PEM',
     ]);
   }
   if (

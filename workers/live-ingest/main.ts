@@ -1,6 +1,7 @@
 import { lookup } from 'node:dns/promises';
-import { mkdir, rm, stat } from 'node:fs/promises';
-import { createServer } from 'node:http';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { type AddressInfo, isIP } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve as resolvePath } from 'node:path';
@@ -65,6 +66,9 @@ const iceHost = config.LIVE_PUBLIC_HOST
     : (await lookup(config.LIVE_PUBLIC_HOST, { family: 4 })).address
   : undefined;
 
+// The host's certificate (files, or PEM values from Vault written to the private work folder):
+// nginx ends RTMPS with it and WHIP is served over HTTPS, as browsers on https:// pages need.
+const tls = await tlsFiles(config, workDir);
 // Playlist lag per upload (live_playlist_lag_ms): OCI Monitoring alarms on it, Grafana shows it.
 const metrics = processMetrics();
 const agent = new LiveIngestAgent({
@@ -80,8 +84,7 @@ const agent = new LiveIngestAgent({
   workDir,
   ports: { rtmp: config.LIVE_RTMP_PORT, rtmps: config.LIVE_RTMPS_PORT },
   publicHost,
-  ...(config.LIVE_TLS_CERT_FILE ? { certFile: config.LIVE_TLS_CERT_FILE } : {}),
-  ...(config.LIVE_TLS_KEY_FILE ? { keyFile: config.LIVE_TLS_KEY_FILE } : {}),
+  ...(tls ? { certFile: tls.certFile, keyFile: tls.keyFile } : {}),
   nginx: config.NGINX_PATH,
   ffmpeg: config.FFMPEG_PATH,
   openssl: config.OPENSSL_PATH,
@@ -104,7 +107,7 @@ const receiver = createWhipReceiver({
   inputTimeoutMs: 5_000,
   workDir,
 });
-const whipServer = createServer((req, res) => {
+const onWhipRequest = (req: IncomingMessage, res: ServerResponse) => {
   if (agent.draining && req.method === 'POST') {
     res.writeHead(503, { 'content-type': 'application/problem+json', 'retry-after': '5' });
     res.end(JSON.stringify({ title: 'Draining', status: 503, code: 'draining' }));
@@ -120,7 +123,10 @@ const whipServer = createServer((req, res) => {
   }
   res.writeHead(req.url === '/health' ? 200 : 404, { 'content-type': 'text/plain' });
   res.end(req.url === '/health' ? 'ok' : 'not found');
-});
+};
+const whipServer = tls
+  ? createTlsServer({ cert: await readFile(tls.certFile), key: await readFile(tls.keyFile) }, onWhipRequest)
+  : createServer(onWhipRequest);
 
 let stopping = false;
 async function shutdown(signal: string, code = 0): Promise<void> {
@@ -155,10 +161,26 @@ try {
   log.info('live ingest ready', {
     rtmp: `rtmp://${publicHost}:${ports.rtmp}/live`,
     rtmps: `rtmps://${publicHost}:${ports.rtmps}/live`,
-    whip: `http://${publicHost}:${whipPort}/whip`,
+    whip: `${tls ? 'https' : 'http'}://${publicHost}:${whipPort}/whip`,
     worker: config.WORKER_ID,
   });
 } catch (error) {
   write('error', 'live ingest could not start', { error });
   await shutdown('start-failed', 1);
+}
+
+/** The certificate and key as files: given as files, or PEM values written (0600) into `dir`. */
+async function tlsFiles(
+  settings: ReturnType<typeof loadLiveIngestConfig>,
+  dir: string,
+): Promise<{ certFile: string; keyFile: string } | undefined> {
+  if (settings.LIVE_TLS_CERT_FILE && settings.LIVE_TLS_KEY_FILE) {
+    return { certFile: settings.LIVE_TLS_CERT_FILE, keyFile: settings.LIVE_TLS_KEY_FILE };
+  }
+  if (!settings.LIVE_TLS_CERT_PEM || !settings.LIVE_TLS_KEY_PEM) return undefined;
+  const certFile = join(dir, 'host-cert.pem');
+  const keyFile = join(dir, 'host-key.pem');
+  await writeFile(certFile, settings.LIVE_TLS_CERT_PEM, { mode: 0o600 });
+  await writeFile(keyFile, settings.LIVE_TLS_KEY_PEM, { mode: 0o600 });
+  return { certFile, keyFile };
 }

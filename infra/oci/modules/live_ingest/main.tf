@@ -55,6 +55,37 @@ resource "oci_vault_secret" "api_key" {
   }
 }
 
+# The ingest hosts' certificate and key (RTMPS and WHIP over HTTPS), read at start like the key.
+resource "oci_vault_secret" "tls_certificate" {
+  compartment_id = var.secrets_compartment_ocid
+  vault_id       = var.vault_id
+  key_id         = var.master_key_id
+  secret_name    = "${var.name_prefix}-live-ingest-tls-certificate"
+  description    = "forgecast live ingest LIVE_TLS_CERT_PEM (RTMPS and WHIP over HTTPS)"
+  secret_content {
+    content_type = "BASE64"
+    content      = base64encode(var.tls_certificate_pem)
+  }
+  lifecycle {
+    precondition {
+      condition     = var.pool_size == 0 || (strcontains(var.tls_certificate_pem, "BEGIN CERTIFICATE") && strcontains(var.tls_private_key_pem, "PRIVATE KEY"))
+      error_message = "live_tls_certificate_pem and live_tls_private_key_pem are needed for a live pool: WHIP is served over HTTPS and RTMPS ends on the instances."
+    }
+  }
+}
+
+resource "oci_vault_secret" "tls_private_key" {
+  compartment_id = var.secrets_compartment_ocid
+  vault_id       = var.vault_id
+  key_id         = var.master_key_id
+  secret_name    = "${var.name_prefix}-live-ingest-tls-key"
+  description    = "forgecast live ingest LIVE_TLS_KEY_PEM"
+  secret_content {
+    content_type = "BASE64"
+    content      = base64encode(var.tls_private_key_pem)
+  }
+}
+
 resource "oci_vault_secret" "s3_secret" {
   compartment_id = var.secrets_compartment_ocid
   vault_id       = var.vault_id
@@ -114,8 +145,10 @@ resource "oci_container_instances_container_instance" "ingest" {
       LIVE_INGEST_API_KEY_SECRET_OCID  = oci_vault_secret.api_key.id
       S3_ACCESS_KEY_ID                 = var.s3_access_key_id
       S3_SECRET_ACCESS_KEY_SECRET_OCID = oci_vault_secret.s3_secret.id
+      LIVE_TLS_CERT_PEM_SECRET_OCID    = oci_vault_secret.tls_certificate.id
+      LIVE_TLS_KEY_PEM_SECRET_OCID     = oci_vault_secret.tls_private_key.id
     })
-    # Resource principal: its two secrets and the metrics namespace, nothing else (modules/iam).
+    # Resource principal: its four secrets and the metrics namespace, nothing else (modules/iam).
     is_resource_principal_disabled = false
     volume_mounts {
       volume_name = "scratch"

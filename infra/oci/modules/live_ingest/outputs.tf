@@ -28,6 +28,16 @@ output "s3_secret_id" {
   value       = oci_vault_secret.s3_secret.id
 }
 
+output "tls_certificate_secret_id" {
+  description = "OCID of the Vault secret holding the ingest hosts' certificate (LIVE_TLS_CERT_PEM)."
+  value       = oci_vault_secret.tls_certificate.id
+}
+
+output "tls_private_key_secret_id" {
+  description = "OCID of the Vault secret holding that certificate's key (LIVE_TLS_KEY_PEM)."
+  value       = oci_vault_secret.tls_private_key.id
+}
+
 output "alarm_ids" {
   description = "OCIDs of the live alarms (playlist lag, instance count, pool down)."
   value       = concat([oci_monitoring_alarm.playlist_lag.id], oci_monitoring_alarm.instances_low[*].id, oci_monitoring_alarm.instances_absent[*].id)

@@ -126,6 +126,18 @@ variable "api_key" {
   sensitive   = true
 }
 
+variable "tls_certificate_pem" {
+  description = "PEM certificate (chain) for the ingest host names: nginx ends RTMPS with it and WHIP is served over HTTPS with it (browsers on https:// pages refuse plain-HTTP WHIP)."
+  type        = string
+  sensitive   = true
+}
+
+variable "tls_private_key_pem" {
+  description = "PEM private key of that certificate."
+  type        = string
+  sensitive   = true
+}
+
 variable "s3_access_key_id" {
   description = "Access key id of the agent's own object-storage user (media bucket only, no deletes)."
   type        = string
