@@ -214,6 +214,21 @@ describe('Function: createWhipReceiver', () => {
       expect(port.peersCreated).toBe(0);
     });
 
+    it.each([
+      [429, 'too-many-refusals', '12'],
+      [503, 'control-plane-unavailable', '5'],
+    ])('tells a %i %s publisher when to try again (Retry-After %s)', async (status, code, seconds) => {
+      // Prepare
+      const { receiver } = setUp(() => ({ ok: false, status, code, detail: `refused: ${code}` }));
+
+      // Act
+      const answered = await call(receiver, 'POST', '/whip', POST_HEADERS, OFFER);
+
+      // Assess
+      expect(answered.status).toBe(status);
+      expect(answered.headers['retry-after']).toBe(seconds);
+    });
+
     it('answers 401 without a bearer token and 415 for a body that is not SDP, without asking the gate', async () => {
       // Prepare
       const { authorize, receiver } = setUp(() => {

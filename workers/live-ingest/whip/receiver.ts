@@ -130,7 +130,14 @@ export function createWhipReceiver(options: WhipReceiverOptions): WhipReceiver {
       log('info', 'whip publish refused', { code: gate.code, status: gate.status });
       if (gate.status === 401 || gate.code === 'unknown-key')
         return unauthorized(res, gate.code, gate.detail);
-      return problem(res, gate.status, gate.code, gate.detail);
+      const retryAfter = RETRY_AFTER_SECONDS[gate.status];
+      return problem(
+        res,
+        gate.status,
+        gate.code,
+        gate.detail,
+        retryAfter ? { 'Retry-After': retryAfter } : {},
+      );
     }
 
     let peer: WebRtcPeer;
@@ -347,6 +354,12 @@ function clientIp(req: IncomingMessage): { clientIp?: string } {
 function unauthorized(res: ServerResponse, code: string, detail: string): void {
   problem(res, 401, code, detail, { 'WWW-Authenticate': 'Bearer realm="whip"' });
 }
+
+/**
+ * When a refused publisher may try again: the agent's per-address refusal budget gives one try back
+ * every 12 s (5 a minute); a draining worker or an unreachable control plane is worth a retry soon.
+ */
+const RETRY_AFTER_SECONDS: Readonly<Record<number, string>> = { 429: '12', 503: '5' };
 
 function problem(
   res: ServerResponse,
