@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { presignedUpload } from '../designs/responses.ts';
+import { VIDEO_STATUSES } from './schema.ts';
 
 /**
  * The JSON the video routes answer with, for the API reference. A type test holds each to what
@@ -11,16 +12,7 @@ const edgeUrl = z.object({ url: z.string(), expiresAt: instant });
 export const videoResponse = z.object({
   id: z.string(),
   title: z.string(),
-  status: z.enum([
-    'awaiting_upload',
-    'uploaded',
-    'queued',
-    'transcoding',
-    'packaging',
-    'ready',
-    'failed',
-    'live',
-  ]),
+  status: z.enum(VIDEO_STATUSES),
   progressPercent: z.number().nullable().describe('While transcoding: 0–100; otherwise null'),
   attempt: z.number().int(),
   failure: z.object({ code: z.string(), reason: z.string() }).nullable(),

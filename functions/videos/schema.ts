@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ID_PATTERN } from '#shared/ids.ts';
 import { MAX_VIDEO_BYTES, VIDEO_CONTENT_TYPES } from '#shared/video/video.ts';
 
-const STATUSES = [
+export const VIDEO_STATUSES = [
   'awaiting_upload',
   'uploaded',
   'queued',
@@ -26,5 +26,5 @@ export const videoIdSchema = z.string().regex(ID_PATTERN, 'not a video id');
 export const listQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: videoIdSchema.optional(),
-  status: z.enum(STATUSES).optional(),
+  status: z.enum(VIDEO_STATUSES).optional(),
 });

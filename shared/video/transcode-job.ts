@@ -49,3 +49,19 @@ export type TranscodeQueueMessage = z.infer<typeof transcodeQueueMessageSchema>;
 export function isLiveRecordingJob(message: TranscodeQueueMessage): message is LiveRecordingJob {
   return message.kind === 'live-recording';
 }
+
+/**
+ * The transcode queue's limits as code sees them (transcode-dispatch and live-watchdog re-put lost
+ * jobs with them): the queue's dead-letter count, and how long it keeps a message.
+ */
+export const transcodeQueueLimitsConfig = {
+  /** Deliveries before a job is dead-lettered; the same value as the queue's dead-letter setting. */
+  TRANSCODE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+  /** A job untouched this long has outlived its queue message (OCI Queue retention, default 1 day). */
+  TRANSCODE_LOST_AFTER_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(8 * 86_400)
+    .default(90_000),
+};
