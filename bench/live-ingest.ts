@@ -4,8 +4,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createS3ObjectStore } from '#shared/storage/s3-object-store.ts';
 import { startS3Server } from '../infra/local/s3/server.ts';
-import { createS3ObjectStore } from '../shared/storage/s3-object-store.ts';
 import {
   DEFAULT_LADDER,
   startAgentProcess,

@@ -1,17 +1,17 @@
-import type { CdnPurger } from '../../shared/cdn/cdn.ts';
-import { type DbPool, withTransaction } from '../../shared/db/pool.ts';
-import { recordRecordingReady } from '../../shared/live/live-stream-repository.ts';
-import type { EventOutcome } from '../../shared/runtime/function.ts';
-import type { ObjectStore } from '../../shared/storage/object-store.ts';
+import type { CdnPurger } from '#shared/cdn/cdn.ts';
+import { type DbPool, withTransaction } from '#shared/db/pool.ts';
+import { recordRecordingReady } from '#shared/live/live-stream-repository.ts';
+import type { EventOutcome } from '#shared/runtime/function.ts';
+import type { ObjectStore } from '#shared/storage/object-store.ts';
 import {
   assetPrefix,
   attemptPrefix,
   completionManifestKey,
   MASTER_PLAYLIST_NAME,
   surrogateKeyFor,
-} from '../../shared/video/media-layout.ts';
-import { type PublishedRendition, VIDEO_FAILURES } from '../../shared/video/video.ts';
-import { findVideo, recordFailed, recordReady } from '../../shared/video/video-repository.ts';
+} from '#shared/video/media-layout.ts';
+import { type PublishedRendition, VIDEO_FAILURES } from '#shared/video/video.ts';
+import { findVideo, recordFailed, recordReady } from '#shared/video/video-repository.ts';
 import { buildMasterPlaylist, masterVariants } from './master-playlist.ts';
 import { PackagingRejectedError } from './packaging-rejected.ts';
 import { readManifest } from './read-manifest.ts';

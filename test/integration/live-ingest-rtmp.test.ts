@@ -4,8 +4,8 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createS3ObjectStore } from '#shared/storage/s3-object-store.ts';
 import { type RunningS3Server, startS3Server } from '../../infra/local/s3/server.ts';
-import { createS3ObjectStore } from '../../shared/storage/s3-object-store.ts';
 import {
   type ControlPlaneStandIn,
   type RunningAgent,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ObjectStore } from '../../../shared/storage/object-store.ts';
+import type { ObjectStore } from '#shared/storage/object-store.ts';
 import { type AgentOptions, LiveIngestAgent } from '../../../workers/live-ingest/agent.ts';
 import {
   type AuthorizeAnswer,
