@@ -68,3 +68,21 @@ export function stopAllChildrenNow(): number {
   }
   return signalled;
 }
+
+const MAX_RESTART_DELAY_MS = 30_000;
+/** A process that ran this long before it exited starts the backoff count again. */
+const STABLE_RUN_MS = 60_000;
+
+/**
+ * A restart policy of ALWAYS with backoff, as the local pools use it: after an exit, how many
+ * quick exits in a row there have been and how long to wait before the next start (`baseMs`,
+ * doubled per quick exit, at most 30 s), so a process that dies at once does not spin.
+ */
+export function restartAfterExit(
+  ranMs: number,
+  quickExitsBefore: number,
+  baseMs = 1000,
+): { quickExits: number; delayMs: number } {
+  const quickExits = ranMs >= STABLE_RUN_MS ? 1 : quickExitsBefore + 1;
+  return { quickExits, delayMs: Math.min(baseMs * 2 ** (quickExits - 1), MAX_RESTART_DELAY_MS) };
+}

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { spawnChild } from './child-processes.ts';
+import { restartAfterExit, spawnChild } from './child-processes.ts';
 
 /** The bundled ingest agent (scripts/build.ts); the same file the live-ingest image runs. */
 export const LIVE_INGEST_ENTRY = fileURLToPath(new URL('../../dist/live-ingest/main.js', import.meta.url));
@@ -32,8 +32,6 @@ export interface LiveIngestWorkerOptions {
 }
 
 const HOST = '127.0.0.1';
-const MAX_RESTART_DELAY_MS = 30_000;
-const STABLE_RUN_MS = 60_000;
 const STOP_GRACE_MS = 15_000;
 
 /** The URLs publishers use for these ports on this machine. */
@@ -184,11 +182,13 @@ export class LiveIngestWorker {
         this.#child = undefined;
         resolve();
         if (this.#closing) return;
-        this.#quickExits = performance.now() - startedAt >= STABLE_RUN_MS ? 1 : this.#quickExits + 1;
-        const delayMs = Math.min(
-          (this.#options.restartDelayMs ?? 1000) * 2 ** (this.#quickExits - 1),
-          MAX_RESTART_DELAY_MS,
+        const restart = restartAfterExit(
+          performance.now() - startedAt,
+          this.#quickExits,
+          this.#options.restartDelayMs,
         );
+        this.#quickExits = restart.quickExits;
+        const delayMs = restart.delayMs;
         this.#options.log?.(
           JSON.stringify({
             level: 'warn',

@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { PoolMember, PoolMemberState } from '#shared/pool/container-pool.ts';
-import { spawnChild } from './child-processes.ts';
+import { restartAfterExit, spawnChild } from './child-processes.ts';
 
 /** The bundled worker (scripts/build.ts); the same file the transcoder image runs. */
 export const TRANSCODER_ENTRY = fileURLToPath(new URL('../../dist/transcoder/main.js', import.meta.url));
@@ -49,9 +49,6 @@ interface Slot {
   /** Exits in a row without a minute of running in between (the restart backoff). */
   quickExits: number;
 }
-
-const MAX_RESTART_DELAY_MS = 30_000;
-const STABLE_RUN_MS = 60_000;
 
 /**
  * The local stand-in for the Container Instances pool: `maxSize` slots, `size` of them running a
@@ -157,11 +154,13 @@ export class TranscoderPool {
     void exited.then(({ code, signal }) => {
       slot.child = undefined;
       if (this.#closing || slot.desired === 'stopped') return;
-      slot.quickExits = performance.now() - startedAt >= STABLE_RUN_MS ? 1 : slot.quickExits + 1;
-      const delayMs = Math.min(
-        (this.#options.restartDelayMs ?? 1000) * 2 ** (slot.quickExits - 1),
-        MAX_RESTART_DELAY_MS,
+      const restart = restartAfterExit(
+        performance.now() - startedAt,
+        slot.quickExits,
+        this.#options.restartDelayMs,
       );
+      slot.quickExits = restart.quickExits;
+      const delayMs = restart.delayMs;
       this.#options.log?.(
         slot.name,
         JSON.stringify({ level: 'warn', msg: 'worker exited; restarting', code, signal, inMs: delayMs }),
