@@ -13,6 +13,7 @@ import {
   startControlPlaneStandIn,
 } from '../../workers/live-ingest/dev/stand-in.ts';
 import { parseLivePlaylist, resolveKey } from '../../workers/live-ingest/live-playlist.ts';
+import { cmdline, descendants } from '../support/live.ts';
 
 /**
  * The live-ingest agent as a process (real nginx-rtmp, ffmpeg ladder, the embedded S3 server),
@@ -123,34 +124,6 @@ async function until<T>(
   }
 }
 
-/** Descendants of `pid` (Linux /proc), deepest last. */
-function descendants(pid: number): number[] {
-  const out: number[] = [];
-  const walk = (p: number) => {
-    let kids: number[] = [];
-    try {
-      kids = readFileSync(`/proc/${p}/task/${p}/children`, 'utf8')
-        .trim()
-        .split(/\s+/)
-        .filter(Boolean)
-        .map(Number);
-    } catch {}
-    for (const kid of kids) {
-      out.push(kid);
-      walk(kid);
-    }
-  };
-  walk(pid);
-  return out;
-}
-
-const cmdline = (pid: number) => {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-  } catch {
-    return '';
-  }
-};
 const ladderPids = () =>
   descendants(agent.child.pid as number).filter((p) => /ffmpeg .*-filter_complex/.test(cmdline(p)));
 

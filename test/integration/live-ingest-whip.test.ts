@@ -12,6 +12,7 @@ import {
   startControlPlaneStandIn,
 } from '../../workers/live-ingest/dev/stand-in.ts';
 import { startWhipPublisher, WhipRefusedError } from '../../workers/live-ingest/whip/whip-publisher.ts';
+import { descendants } from '../support/live.ts';
 
 /**
  * WHIP through the agent process: the same key gate as RTMP (401 for a wrong key, nothing written),
@@ -38,26 +39,6 @@ const until = async <T>(what: string, check: () => T | undefined | false, timeou
     await new Promise((r) => setTimeout(r, 200));
   }
 };
-
-function descendants(pid: number): number[] {
-  const out: number[] = [];
-  const walk = (p: number) => {
-    let kids: number[] = [];
-    try {
-      kids = readFileSync(`/proc/${p}/task/${p}/children`, 'utf8')
-        .trim()
-        .split(/\s+/)
-        .filter(Boolean)
-        .map(Number);
-    } catch {}
-    for (const kid of kids) {
-      out.push(kid);
-      walk(kid);
-    }
-  };
-  walk(pid);
-  return out;
-}
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'fc-live-ingest-whip-'));

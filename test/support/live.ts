@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { spawnChild } from '../../infra/local/child-processes.ts';
 
 /** A running RTMP publisher (ffmpeg, as OBS would be): stop it, or wait for it to end. */
@@ -222,4 +223,36 @@ export async function createLiveShow(
     },
     playback: () => call(viewer, 'POST', `/shows/${showId}/playback`),
   };
+}
+
+/** Every descendant of `pid` (Linux /proc), parents before their children. */
+export function descendants(pid: number): number[] {
+  const out: number[] = [];
+  const walk = (parent: number) => {
+    let kids: number[] = [];
+    try {
+      kids = readFileSync(`/proc/${parent}/task/${parent}/children`, 'utf8')
+        .trim()
+        .split(/\s+/)
+        .filter(Boolean)
+        .map(Number);
+    } catch {
+      // gone already
+    }
+    for (const kid of kids) {
+      out.push(kid);
+      walk(kid);
+    }
+  };
+  walk(pid);
+  return out;
+}
+
+/** A process's arguments joined by spaces; empty once it is gone. */
+export function cmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return '';
+  }
 }
