@@ -11,7 +11,7 @@ import {
   startAgentProcess,
   startControlPlaneStandIn,
 } from '../workers/live-ingest/dev/stand-in.ts';
-import { ladderArgs } from '../workers/live-ingest/ladder.ts';
+import { DEFAULT_LIVE_X264_PARAMS, ladderArgs } from '../workers/live-ingest/ladder.ts';
 import { parseLivePlaylist } from '../workers/live-ingest/live-playlist.ts';
 import { median, round } from './lib/stats.ts';
 
@@ -33,6 +33,7 @@ const KEY = `fcsk_bench${'b'.repeat(38)}`;
 const API_KEY = 'bench-live-ingest-machine-key';
 const BUCKET = 'media';
 const PRESET = process.env.BENCH_LIVE_PRESET ?? 'veryfast';
+const X264_PARAMS = process.env.BENCH_LIVE_X264_PARAMS ?? DEFAULT_LIVE_X264_PARAMS;
 
 function treeCpuSeconds(root: number, byName?: Map<string, number>): number {
   let ticks = 0;
@@ -171,6 +172,7 @@ export async function benchLiveIngest(): Promise<Record<string, unknown>> {
         segmentSeconds: 1,
         outputDir,
         preset: PRESET,
+        x264Params: X264_PARAMS,
       });
       const at = args.indexOf('-i');
       return [...args.slice(0, args.indexOf('-fflags')), '-re', '-i', source, ...args.slice(at + 2)];
@@ -228,6 +230,7 @@ export async function benchLiveIngest(): Promise<Record<string, unknown>> {
       LIVE_RTMPS_PORT: '0',
       LIVE_WHIP_PORT: '0',
       LIVE_LADDER_PRESET: PRESET,
+      LIVE_LADDER_X264_PARAMS: X264_PARAMS,
       WORK_DIR: join(dir, 'agent'),
     });
     children.push(agent.child);
@@ -276,6 +279,7 @@ export async function benchLiveIngest(): Promise<Record<string, unknown>> {
     const ratio = liveCores / bareCores;
     return {
       preset: PRESET,
+      x264Params: X264_PARAMS,
       rounds: ROUNDS,
       windowSeconds: window,
       // CPU seconds per second of media finished in the windows (both at real-time pace).

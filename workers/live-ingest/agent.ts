@@ -32,6 +32,7 @@ export interface AgentOptions {
   readonly ffmpeg: string;
   readonly openssl: string;
   readonly preset: string;
+  readonly x264Params?: string;
   /** nginx's on_update period; the function's updateIntervalSeconds. */
   readonly updateIntervalSeconds?: number;
   readonly drainSeconds: number;
@@ -199,6 +200,7 @@ export class LiveIngestAgent {
       controlPlane: this.#options.controlPlane,
       ffmpeg: this.#options.ffmpeg,
       preset: this.#options.preset,
+      ...(this.#options.x264Params ? { x264Params: this.#options.x264Params } : {}),
       laddersDir: join(this.#options.workDir, 'ladders'),
       log: this.#options.log,
       ...(this.#options.metrics ? { metrics: this.#options.metrics } : {}),

@@ -36,7 +36,16 @@ export interface LadderPlan {
   /** Folder holding one sub-folder per rendition (ffmpeg's own playlist, init.mp4, seg-NNNNNN.m4s). */
   readonly outputDir: string;
   readonly preset: string;
+  /** x264 options over the preset (`key=value:…`); none when empty or absent. */
+  readonly x264Params?: string;
 }
+
+/**
+ * Diamond motion search and sub-pixel level 1 over veryfast (what superfast does, keeping
+ * veryfast's partitions and weighted prediction): measured ~30 % less encoder CPU for 0.06 dB
+ * PSNR / 0.0002 SSIM at 720p 2.8 Mb/s. Live cannot buy quality back with lookahead anyway.
+ */
+export const DEFAULT_LIVE_X264_PARAMS = 'me=dia:subme=1';
 
 function inputArgs(input: LadderInput): string[] {
   const common = ['-fflags', '+genpts+nobuffer', '-probesize', '1000000', '-analyzeduration', '1000000'];
@@ -104,6 +113,12 @@ export function ladderArgs(plan: LadderPlan): string[] {
       plan.preset,
       '-tune',
       'zerolatency',
+      ...(plan.x264Params ? ['-x264-params', plan.x264Params] : []),
+      // One thread per encoder: zerolatency's sliced threads cost ~35 % more CPU per frame at a
+      // real-time pace (they meet once per frame), and the renditions already run side by side.
+      // 720p at this preset encodes ~6x real time on one core.
+      '-threads',
+      '1',
       '-profile:v',
       'high',
       '-b:v',

@@ -89,6 +89,7 @@ const agent = new LiveIngestAgent({
   ffmpeg: config.FFMPEG_PATH,
   openssl: config.OPENSSL_PATH,
   preset: config.LIVE_LADDER_PRESET,
+  x264Params: config.LIVE_LADDER_X264_PARAMS,
   drainSeconds: config.LIVE_DRAIN_SECONDS,
   log: write,
 });

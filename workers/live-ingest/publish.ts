@@ -31,6 +31,7 @@ export interface PublishDeps {
   readonly controlPlane: ControlPlane;
   readonly ffmpeg: string;
   readonly preset: string;
+  readonly x264Params?: string;
   /** Parent of this publish's private output folder. */
   readonly laddersDir: string;
   readonly log: Log;
@@ -187,6 +188,7 @@ export class LivePublish implements PublishHandle {
       segmentSeconds: this.#answer.segmentSeconds,
       outputDir: this.#outputDir,
       preset: this.#deps.preset,
+      ...(this.#deps.x264Params ? { x264Params: this.#deps.x264Params } : {}),
     });
     const child = this.#ladder.child;
     child.once('error', (error) => {
