@@ -43,7 +43,7 @@ export interface LadderPlan {
 /**
  * Diamond motion search and sub-pixel level 1 over veryfast (what superfast does, keeping
  * veryfast's partitions and weighted prediction): measured ~30 % less encoder CPU for 0.06 dB
- * PSNR / 0.0002 SSIM at 720p 2.8 Mb/s. Live cannot buy quality back with lookahead anyway.
+ * PSNR / 0.0002 SSIM at 720p 2.8 Mb/s (docs/live.md). Live cannot buy quality back with lookahead anyway.
  */
 export const DEFAULT_LIVE_X264_PARAMS = 'me=dia:subme=1';
 
