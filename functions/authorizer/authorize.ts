@@ -1,7 +1,7 @@
 import type { ApiKeyRow } from '#shared/accounts/api-key-store.ts';
 import { parseApiKey, secretMatches } from '#shared/accounts/api-keys.ts';
 import { cookieRequestAllowed } from '#shared/people/origin-check.ts';
-import { scopesForRole } from '#shared/people/roles.ts';
+import { sessionScopes } from '#shared/people/roles.ts';
 import {
   hashSessionId,
   isSessionIdShape,
@@ -119,8 +119,12 @@ async function authorizeSession(
   if (!fromPortal) return { ...refuse('origin refused'), problem: 'origin-refused' };
   const idHash = hashSessionId(sessionId);
   const session = await sessions.find(idHash, now);
+  if (!session) return refuse('unknown credential');
   // A removed member's session stays live only until revoked; without a role it admits nothing.
-  if (!session?.orgId || !session.role || !session.orgKind) return refuse('unknown credential');
+  // A session with no organisation at all is a person acting as themselves (PERSON_SCOPES).
+  const membership =
+    session.role && session.orgKind ? { role: session.role, orgKind: session.orgKind } : null;
+  if (session.orgId !== null && !membership) return refuse('unknown credential');
   await sessions.touch(idHash, now);
   const expiresAt = new Date(
     Math.min(
@@ -130,10 +134,11 @@ async function authorizeSession(
     ),
   );
   const principal = `user:${session.userId}`;
-  const scopes = scopesForRole(session.role, session.orgKind);
+  const scopes = sessionScopes(membership);
   const context: AuthContext = {
     principal,
-    orgId: session.orgId,
+    // '' for a person without an organisation (principalFromHeaders admits it with a userId).
+    orgId: session.orgId ?? '',
     scopes: scopes.join(' '),
     userId: session.userId,
   };

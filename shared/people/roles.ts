@@ -43,6 +43,19 @@ const ORG_KIND_SCOPES: Readonly<Record<string, readonly Scope[]>> = {
   operator: ['admin'],
 };
 
+/**
+ * What every signed-in person may do as themselves, with or without an organisation: buy tickets
+ * and hold them (issue 16). A session's principal carries its userId, and the ticket routes act
+ * on that person's tickets, never on the active organisation's.
+ */
+export const PERSON_SCOPES = ['tickets:read', 'tickets:buy'] as const satisfies readonly Scope[];
+
+/** A session's scopes: its role's in the active organisation (none without one) and the person's own. */
+export function sessionScopes(membership: { role: Role; orgKind: string } | null): PersonScope[] {
+  const scopes = membership ? scopesForRole(membership.role, membership.orgKind) : [];
+  return [...new Set<PersonScope>([...scopes, ...PERSON_SCOPES])];
+}
+
 /** The scopes a member with `role` holds in an organisation of `orgKind`. */
 export function scopesForRole(role: Role, orgKind: string): PersonScope[] {
   if (role === 'org_admin') return [...(ORG_KIND_SCOPES[orgKind] ?? []), MEMBERS_SCOPE];

@@ -19,6 +19,10 @@ export type AuthContext = Record<Exclude<AuthContextKey, 'keyId' | 'userId'>, st
 
 export interface Principal {
   readonly principal: string;
+  /**
+   * The organisation acted for; '' for a person signed in without one (a portal session with no
+   * organisation holds the person scopes only: see shared/people/roles.ts PERSON_SCOPES).
+   */
   readonly orgId: string;
   readonly scopes: readonly string[];
   readonly keyId: string;
@@ -34,13 +38,15 @@ export function principalFromHeaders(
     return Array.isArray(value) ? value[0] : value;
   };
   const principal = read('principal');
-  const orgId = read('orgId');
-  if (!principal || !orgId) return undefined;
+  const orgId = read('orgId') ?? '';
+  const userId = read('userId') ?? '';
+  // Only a person may act without an organisation (a gateway may drop an empty header).
+  if (!principal || (!orgId && !userId)) return undefined;
   return {
     principal,
     orgId,
     scopes: (read('scopes') ?? '').split(' ').filter(Boolean),
     keyId: read('keyId') ?? '',
-    ...(read('userId') ? { userId: read('userId') as string } : {}),
+    ...(userId ? { userId } : {}),
   };
 }

@@ -30,6 +30,13 @@ const probeRoutes: GatewayRoute[] = [
     functionName: 'probe',
   },
   { method: 'GET', path: '/echo', auth: { type: 'scoped', anyOf: [] }, functionName: 'probe' },
+  {
+    // The probe answers /echo only: a route that needs a person scope, told apart by its method.
+    method: 'PUT',
+    path: '/echo',
+    auth: { type: 'scoped', anyOf: ['tickets:read', 'admin'] },
+    functionName: 'probe',
+  },
 ];
 
 function freePort(): Promise<number> {
@@ -484,6 +491,40 @@ describe('Function: session (sign-in flow through the local OpenID provider)', (
       }
       // A read without Origin (a same-origin GET) passes.
       expect((await browser.fetch(api('/echo'))).status).toBe(200);
+    });
+
+    it('admits a person without an organisation as themselves: org empty, the person scopes only', async () => {
+      // Prepare: a signed-in person whose session names no organisation.
+      const { browser } = await signIn(person('designer'));
+      const me = (await session(browser)).body;
+      await db.pool.query('UPDATE sessions SET org_id = NULL WHERE user_id = ? AND revoked_at IS NULL', [
+        me.user.id,
+      ]);
+
+      // Act
+      const tickets = await browser.fetch(api('/echo'), { method: 'PUT', headers: { origin: portal } });
+      const designs = await browser.fetch(api('/echo'), { method: 'POST', headers: { origin: portal } });
+
+      // Assess
+      expect(tickets.status).toBe(200);
+      const { headers } = (await tickets.json()) as { headers: Record<string, string> };
+      expect(headers['x-fc-principal']).toBe(`user:${me.user.id}`);
+      expect(headers['x-fc-user']).toBe(me.user.id);
+      expect(headers['x-fc-org'] ?? '').toBe('');
+      expect(headers['x-fc-scopes']?.split(' ')).toEqual(['tickets:read', 'tickets:buy']);
+      expect(designs.status).toBe(403);
+    });
+
+    it('gives every member the person scopes beside the role’s', async () => {
+      const { browser } = await signIn(person('designer'));
+
+      const response = await browser.fetch(api('/echo'), { method: 'PUT', headers: { origin: portal } });
+
+      expect(response.status).toBe(200);
+      const { headers } = (await response.json()) as { headers: Record<string, string> };
+      expect(headers['x-fc-scopes']?.split(' ')).toEqual(
+        expect.arrayContaining(['designs:write', 'tickets:read', 'tickets:buy']),
+      );
     });
 
     it('refuses a role without the route’s scope: 403', async () => {

@@ -40,7 +40,7 @@ const cookieInput = (cookie: string, extra: Record<string, string> = {}) =>
   ({ type: 'USER_DEFINED', data: { cookie, ...extra } }) as const;
 
 describe('Function: authorize (portal session cookie)', () => {
-  it('answers the person, the active organisation and the role’s scopes, for at most 5 s', async () => {
+  it('answers the person, the active organisation, the role’s scopes and the person’s own, for at most 5 s', async () => {
     const { id, keys, touched } = setup();
 
     const answer = await authorize(cookieInput(`x=1; __Host-fc_session=${id}`, { method: 'GET' }), keys, NOW);
@@ -48,7 +48,14 @@ describe('Function: authorize (portal session cookie)', () => {
     expect(answer).toMatchObject({
       active: true,
       principal: 'user:01JUSER0000000000000000000',
-      scope: ['designs:read', 'designs:write', 'licenses:read', 'licenses:write'],
+      scope: [
+        'designs:read',
+        'designs:write',
+        'licenses:read',
+        'licenses:write',
+        'tickets:read',
+        'tickets:buy',
+      ],
       expiresAt: new Date(NOW.getTime() + SESSION_ANSWER_TTL_MS).toISOString(),
       context: {
         principal: 'user:01JUSER0000000000000000000',
@@ -58,6 +65,33 @@ describe('Function: authorize (portal session cookie)', () => {
     });
     expect(answer.active && 'keyId' in answer.context).toBe(false);
     expect(touched).toHaveLength(1);
+  });
+
+  it('admits a person without an organisation as themselves, with the person scopes only', async () => {
+    const { id, keys, touched } = setup({ orgId: null, role: null, orgKind: null });
+
+    const answer = await authorize(cookieInput(`__Host-fc_session=${id}`, { method: 'GET' }), keys, NOW);
+
+    expect(answer).toMatchObject({
+      active: true,
+      principal: 'user:01JUSER0000000000000000000',
+      scope: ['tickets:read', 'tickets:buy'],
+      context: {
+        principal: 'user:01JUSER0000000000000000000',
+        orgId: '',
+        scopes: 'tickets:read tickets:buy',
+        userId: '01JUSER0000000000000000000',
+      },
+    });
+    expect(touched).toHaveLength(1);
+  });
+
+  it('does not add the person scopes twice to a viewer organisation’s member', async () => {
+    const { id, keys } = setup({ role: 'viewer', orgKind: 'viewer' });
+
+    const answer = await authorize(cookieInput(`__Host-fc_session=${id}`), keys, NOW);
+
+    expect(answer.active && answer.scope).toEqual(['tickets:read', 'tickets:buy']);
   });
 
   it('never lets the answer outlive the idle expiry', async () => {
