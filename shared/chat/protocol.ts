@@ -1,0 +1,181 @@
+import { z } from 'zod';
+
+/**
+ * The show chat's rules and the local chat server's wire protocol (JSON text frames over one
+ * WebSocket). Pure: the server, the tests and the bench import it; the browser client keeps its
+ * own copy of the types (web/src/shows/chat/protocol.ts, held to these by a unit test).
+ *
+ * A client connects to CHAT_WEBSOCKET_URL and sends `hello` first, with the custom token from
+ * `POST /v1/shows/{id}/chat-token` (never in the URL, so no access log holds it). The server
+ * answers `welcome` (history included) or closes with one of CHAT_CLOSE.
+ */
+
+/** Characters (code points) of one message, after trimming. Firestore's rules hold the same. */
+export const MAX_MESSAGE_LENGTH = 500;
+/** Messages a newcomer is sent on joining (the room keeps as many). */
+export const HISTORY_LENGTH = 50;
+/** Per person and show: at most RATE_LIMIT_MESSAGES messages in any RATE_LIMIT_WINDOW_MS. */
+export const RATE_LIMIT_MESSAGES = 5;
+export const RATE_LIMIT_WINDOW_MS = 10_000;
+/** Largest frame the server reads: 500 code points are at most 2000 UTF-8 bytes, plus JSON. */
+export const MAX_FRAME_BYTES = 4096;
+/** Longest mute a moderator may give in one go (a day). */
+export const MAX_MUTE_MINUTES = 24 * 60;
+/** A display name in the token is cut to this many characters. */
+export const MAX_NAME_LENGTH = 60;
+
+/**
+ * Close codes (4000–4999 are the application's). `retry`: the client asks for a fresh chat token
+ * and connects again; otherwise it stops and says why.
+ */
+export const CHAT_CLOSE = {
+  /** The token is expired (or about to be): fetch a new one and reconnect. */
+  tokenExpired: { code: 4401, reason: 'token-expired', retry: true },
+  /** The token is not one the server accepts (signature, audience, issuer, claims). */
+  tokenInvalid: { code: 4400, reason: 'token-invalid', retry: false },
+  /** The token admits another show. */
+  wrongShow: { code: 4403, reason: 'wrong-show', retry: false },
+  /** The ticket was revoked (refund, dispute, the creator): this person leaves the chat for good. */
+  revoked: { code: 4410, reason: 'revoked', retry: false },
+  /** No `hello` within the time allowed. */
+  helloTimeout: { code: 4408, reason: 'hello-timeout', retry: true },
+  /** Frames the server cannot read, again and again. */
+  protocol: { code: 4002, reason: 'protocol-error', retry: false },
+  /** The client did not keep up with the room (its send buffer grew too large). */
+  tooSlow: { code: 4009, reason: 'too-slow', retry: true },
+  /** The server is stopping. */
+  goingAway: { code: 1001, reason: 'server-stopping', retry: true },
+} as const;
+
+export type ChatCloseReason = (typeof CHAT_CLOSE)[keyof typeof CHAT_CLOSE]['reason'];
+
+export type ChatRole = 'viewer' | 'moderator';
+
+/** Who a chat token admits, read from its verified claims. */
+export interface ChatIdentity {
+  readonly uid: string;
+  readonly showId: string;
+  /** The ticket that admitted a viewer; null for moderators (members of the show's organisation). */
+  readonly ticketId: string | null;
+  readonly role: ChatRole;
+  readonly name: string;
+  /** Seconds since the epoch. */
+  readonly exp: number;
+}
+
+export interface ChatMessage {
+  readonly id: string;
+  readonly uid: string;
+  readonly name: string;
+  readonly role: ChatRole;
+  /** Plain text, never markup: clients render it as a text node. */
+  readonly text: string;
+  /** ISO 8601. */
+  readonly sentAt: string;
+}
+
+/** Error codes of `error` frames. */
+export type ChatErrorCode =
+  | 'bad-frame'
+  | 'not-ready'
+  | 'text-empty'
+  | 'text-too-long'
+  | 'text-invalid'
+  | 'rate-limited'
+  | 'muted'
+  | 'forbidden'
+  | 'not-found';
+
+const ref = z.string().min(1).max(64).optional();
+
+export const clientFrameSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('hello'),
+    showId: z.string().min(1).max(64),
+    token: z.string().min(1).max(4096),
+  }),
+  z.object({ type: z.literal('send'), text: z.string().max(MAX_FRAME_BYTES), ref }),
+  z.object({ type: z.literal('delete'), messageId: z.string().min(1).max(64), ref }),
+  z.object({
+    type: z.literal('mute'),
+    uid: z.string().min(1).max(128),
+    minutes: z.number().int().min(1).max(MAX_MUTE_MINUTES),
+    ref,
+  }),
+  z.object({ type: z.literal('unmute'), uid: z.string().min(1).max(128), ref }),
+]);
+
+export type ClientFrame = z.infer<typeof clientFrameSchema>;
+
+export type ServerFrame =
+  | {
+      readonly type: 'welcome';
+      readonly uid: string;
+      readonly name: string;
+      readonly role: ChatRole;
+      readonly history: readonly ChatMessage[];
+      /** ISO 8601 while this person is muted. */
+      readonly mutedUntil: string | null;
+      readonly limits: {
+        readonly maxLength: number;
+        readonly rateMessages: number;
+        readonly rateWindowMs: number;
+      };
+    }
+  | { readonly type: 'message'; readonly message: ChatMessage; readonly ref?: string }
+  | { readonly type: 'deleted'; readonly messageId: string }
+  /** To the muted person (until = null: unmuted), and to moderators as confirmation. */
+  | { readonly type: 'muted'; readonly uid: string; readonly until: string | null; readonly ref?: string }
+  | {
+      readonly type: 'error';
+      readonly code: ChatErrorCode;
+      readonly message: string;
+      readonly ref?: string;
+      readonly retryAfterMs?: number;
+      readonly until?: string;
+    };
+
+/** Reads one client frame; undefined when it is not JSON or not a frame this protocol knows. */
+export function parseClientFrame(data: string): ClientFrame | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(data);
+  } catch {
+    return undefined;
+  }
+  const result = clientFrameSchema.safeParse(parsed);
+  return result.success ? result.data : undefined;
+}
+
+/** C0 and C1 controls except tab and newline, and the bidi overrides that reorder what others read. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters refused
+const FORBIDDEN_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u;
+
+export type TextCheck =
+  | { readonly ok: true; readonly text: string }
+  | {
+      readonly ok: false;
+      readonly code: 'text-empty' | 'text-too-long' | 'text-invalid';
+      readonly message: string;
+    };
+
+/**
+ * A message's text as stored and sent: trimmed, 1..MAX_MESSAGE_LENGTH code points, no control
+ * characters. Markup is not refused: it is text like any other and is shown as typed.
+ */
+export function checkMessageText(raw: string): TextCheck {
+  const text = raw.trim();
+  if (text.length === 0) return { ok: false, code: 'text-empty', message: 'A message needs some text.' };
+  const length = [...text].length;
+  if (length > MAX_MESSAGE_LENGTH) {
+    return {
+      ok: false,
+      code: 'text-too-long',
+      message: `A message has at most ${MAX_MESSAGE_LENGTH} characters (this one has ${length}).`,
+    };
+  }
+  if (FORBIDDEN_CHARACTERS.test(text)) {
+    return { ok: false, code: 'text-invalid', message: 'A message may not contain control characters.' };
+  }
+  return { ok: true, text };
+}
