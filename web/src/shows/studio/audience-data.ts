@@ -2,8 +2,9 @@
  * The audience page's figures, pure (Node unit tests run it): one row per day of the range (days
  * without sales or traffic are zeros, so a chart's gaps mean "nothing", not "unknown"), and totals.
  */
-import type { CdnDay, SalesDay } from './studio-api.ts';
+
 import { revenueAmount } from './studio-form.ts';
+import type { CdnDay, SalesDay } from './studio-types.ts';
 
 const DAY_MS = 86_400_000;
 

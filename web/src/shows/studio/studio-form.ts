@@ -6,6 +6,7 @@
  */
 import { currencyRule, priceProblem } from '#shared/payments/currencies.ts';
 import { MAX_CAPACITY, MAX_PRICE_AMOUNT } from '#shared/shows/show.ts';
+import type { VideoContentType } from './studio-types.ts';
 
 export { MAX_CAPACITY };
 
@@ -88,8 +89,16 @@ export function localInputToIso(value: string): string | null {
   ];
   const date = new Date(year, month - 1, day, hour, minute, second);
   if (Number.isNaN(date.getTime())) return null;
-  // a time inside a spring-forward gap is moved by the Date constructor: refuse it rather than guess
-  if (date.getHours() !== hour || date.getMinutes() !== minute) return null;
+  // the Date constructor rolls a 13th month or a time inside a spring-forward gap over: refuse
+  // it rather than guess
+  if (
+    date.getFullYear() !== year ||
+    date.getMonth() !== month - 1 ||
+    date.getDate() !== day ||
+    date.getHours() !== hour ||
+    date.getMinutes() !== minute
+  )
+    return null;
   return date.toISOString();
 }
 
@@ -116,4 +125,23 @@ export function wholePercent(value: number | null | undefined): number | null {
 /** The Intl locale of a portal language. */
 export function localeOf(language: string): string {
   return language === 'it' ? 'it-IT' : 'en-GB';
+}
+
+const BY_EXTENSION: Readonly<Record<string, VideoContentType>> = {
+  mp4: 'video/mp4',
+  m4v: 'video/mp4',
+  mov: 'video/quicktime',
+  webm: 'video/webm',
+  mkv: 'video/x-matroska',
+};
+
+/** The content type the API takes, from the browser's type or else the extension. */
+export function contentTypeOf(file: {
+  readonly name: string;
+  readonly type: string;
+}): VideoContentType | null {
+  const known = Object.values(BY_EXTENSION) as string[];
+  if (known.includes(file.type)) return file.type as VideoContentType;
+  const extension = file.name.split('.').pop()?.toLowerCase() ?? '';
+  return BY_EXTENSION[extension] ?? null;
 }

@@ -23,38 +23,12 @@ import { formatBytes } from '../../app/language.ts';
 import { fieldErrors } from '../../app/problems.ts';
 import { usePolling } from '../../app/resource.ts';
 import { messages, type StudioT } from './messages.ts';
-import {
-  createVideo,
-  getVideo,
-  MAX_VIDEO_BYTES,
-  type Video,
-  type VideoContentType,
-  type VideoStatus,
-} from './studio-api.ts';
-import { wholePercent } from './studio-form.ts';
+import { createVideo, getVideo, MAX_VIDEO_BYTES, type Video, type VideoStatus } from './studio-api.ts';
+import { contentTypeOf, wholePercent } from './studio-form.ts';
 import { StudioNav } from './studio-nav.tsx';
 import { UploadFailedError, uploadToPresignedUrl } from './upload.ts';
 
 const POLL_MS = 1500;
-
-const BY_EXTENSION: Readonly<Record<string, VideoContentType>> = {
-  mp4: 'video/mp4',
-  m4v: 'video/mp4',
-  mov: 'video/quicktime',
-  webm: 'video/webm',
-  mkv: 'video/x-matroska',
-};
-
-/** The content type the API takes, from the browser's type or else the extension. */
-export function contentTypeOf(file: {
-  readonly name: string;
-  readonly type: string;
-}): VideoContentType | null {
-  const known = Object.values(BY_EXTENSION) as string[];
-  if (known.includes(file.type)) return file.type as VideoContentType;
-  const extension = file.name.split('.').pop()?.toLowerCase() ?? '';
-  return BY_EXTENSION[extension] ?? null;
-}
 
 const TONES: Readonly<Record<VideoStatus, Tone>> = {
   awaiting_upload: 'neutral',
