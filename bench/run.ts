@@ -17,7 +17,7 @@ import { benchPrintAuthorize } from './print-authorize.ts';
 import { benchStripeWebhook } from './stripe-webhook.ts';
 import { benchTranscodeLadder } from './transcode-ladder.ts';
 import { benchVaultSeal } from './vault-seal.ts';
-import { benchWebSize } from './web-size.ts';
+import { benchShowsAppSize, benchWebSize } from './web-size.ts';
 
 /**
  * `npm run bench [cold-start|cold-start-secrets|hot-path|metrics-overhead|vault-seal|license-gas|print-authorize|stripe-webhook|license-mint|transcode-ladder|portal|web-size|live-ingest|live-whip|live-to-vod|live-glass]`: each figure is printed beside a baseline measured in
@@ -77,6 +77,10 @@ if (!only || only === 'web-size') {
   // The built app (dist/web, from node scripts/build.ts): no cloud needed.
   console.log('\n# Portal JavaScript: initial load (gzip) vs the 25 KB target, and the largest lazy chunk');
   console.table(await benchWebSize(fileURLToPath(new URL('../dist/web/', import.meta.url))));
+  console.log(
+    '\n# Shows app JavaScript: the public catalogue (gzip) vs the 25 KB target, and the player chunk',
+  );
+  console.table(await benchShowsAppSize(fileURLToPath(new URL('../dist/web/', import.meta.url))));
   if (only) process.exit(0);
 }
 if (!only || only === 'portal') {

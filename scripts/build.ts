@@ -72,7 +72,8 @@ export const WEB_DIST_DIR = fileURLToPath(new URL('../dist/web/', import.meta.ur
 export const WEB_ASSETS_DIR = 'assets';
 
 /**
- * The portal (web/) with Vite's JS API into dist/web: index.html plus hashed, content-addressed
+ * The portal (web/) with Vite's JS API into dist/web: index.html and shows.html (the shows app,
+ * issue 16) plus hashed, content-addressed
  * JS and CSS under assets/, each page its own lazy chunk. Vite is imported here, not at the top,
  * so scripts that only need the function bundle do not load it.
  */
@@ -87,7 +88,10 @@ export async function buildWeb(outDir: string = WEB_DIST_DIR): Promise<void> {
     logLevel: 'warn',
     // the app is served at the site's root, on the same host as /v1
     base: '/',
-    plugins: [preact({ prerender: { enabled: false } })],
+    // Always the production build: under vitest (NODE_ENV=test) Vite would otherwise keep
+    // Preact's devtools hook in, 5 KB more in the initial JS than people download.
+    mode: 'production',
+    plugins: [preact({ prerender: { enabled: false }, devToolsEnabled: false })],
     build: {
       outDir,
       emptyOutDir: true,
@@ -96,6 +100,10 @@ export async function buildWeb(outDir: string = WEB_DIST_DIR): Promise<void> {
       sourcemap: true,
       // no inline <script> or data: module preloads: the CSP forbids inline script
       modulePreload: { polyfill: false },
+      // two pages of one build, sharing the app's chunks: the portal and the shows app (issue 16)
+      rolldownOptions: {
+        input: { index: `${WEB_ROOT}index.html`, shows: `${WEB_ROOT}shows.html` },
+      },
       assetsInlineLimit: 0,
       reportCompressedSize: false,
     },

@@ -9,8 +9,12 @@
 #   web_origin_prefix  the web bucket's read-only pre-authenticated request path,
 #                      `/p/<par-token>/n/<namespace>/b/<bucket>/o/` (terraform output web_origin_par_path)
 #   upload_origin      the origin presigned uploads go to, `https://<namespace>.compat.objectstorage.<region>.oraclecloud.com`
+#   media_origin       the media service's origin (forgecast-edge.vcl; EDGE_BASE_URL's origin), where
+#                      the watch page's player fetches HLS
+#   chat_origins       the chat's origins (Firestore: `https://firestore.googleapis.com
+#                      https://identitytoolkit.googleapis.com https://securetoken.googleapis.com`)
 # The rules match the local web server (infra/local/web/): /v1 to the API untouched, an app address
-# to index.html, a file (under /assets/, or with an extension) to itself or 404, and the same cache
+# to index.html (the shows app's addresses to shows.html), a file (under /assets/, or with an extension) to itself or 404, and the same cache
 # and security headers. test/unit/fastly-portal-vcl.test.ts holds this file to that server's code.
 
 #### snippet: recv (priority 10) #############################################################
@@ -31,8 +35,11 @@ if (req.url.path ~ "^/assets/" || req.url.path ~ "\.[^/]*$") {
     error 404 "not-found";
   }
   set req.http.X-FC-Web-Object = regsub(req.url.path, "^/", "");
+} else if (req.url.path ~ "^/(?:(?:shows|tickets|studio)(?:/|$)|(?:watch|door)/)") {
+  # An address of the shows app (viewers, the door, the studio): its own page of the same build.
+  set req.http.X-FC-Web-Object = "shows.html";
 } else {
-  # An address of the single-page app: the app routes it.
+  # An address of the portal's single-page app: the app routes it.
   set req.http.X-FC-Web-Object = "index.html";
 }
 set req.backend = F_web_bucket;
@@ -66,12 +73,12 @@ if (req.http.X-FC-Web-Object) {
 
 #### snippet: deliver (priority 10) ##########################################################
 if (req.http.X-FC-Web-Object) {
-  set resp.http.Content-Security-Policy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self' " table.lookup(forgecast_portal, "upload_origin") "; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+  set resp.http.Content-Security-Policy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self' " table.lookup(forgecast_portal, "upload_origin") " " table.lookup(forgecast_portal, "media_origin") " " table.lookup(forgecast_portal, "chat_origins") "; media-src 'self' blob: " table.lookup(forgecast_portal, "media_origin") "; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
   set resp.http.X-Content-Type-Options = "nosniff";
   set resp.http.Referrer-Policy = "same-origin";
   set resp.http.X-Frame-Options = "DENY";
   set resp.http.Cross-Origin-Opener-Policy = "same-origin";
-  set resp.http.Permissions-Policy = "camera=(), microphone=(), geolocation=(), payment=()";
+  set resp.http.Permissions-Policy = "camera=(self), microphone=(self), geolocation=(), payment=()";
   set resp.http.Strict-Transport-Security = "max-age=31536000";
 }
 

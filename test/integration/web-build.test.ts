@@ -2,7 +2,12 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { INITIAL_JS_TARGET_BYTES, measureWebSize, staticImports } from '../../bench/web-size.ts';
+import {
+  INITIAL_JS_TARGET_BYTES,
+  measureShowsAppSize,
+  measureWebSize,
+  staticImports,
+} from '../../bench/web-size.ts';
 import { buildWeb } from '../../scripts/build.ts';
 
 describe('Function: buildWeb', () => {
@@ -28,13 +33,31 @@ describe('Function: buildWeb', () => {
     expect(size.initialFiles.some((file) => /design-(upload|detail)|designs-list/.test(file))).toBe(false);
   });
 
-  it('writes an index.html without inline script (the CSP allows none) and content-hashed assets', async () => {
-    const html = await readFile(join(outDir, 'index.html'), 'utf8');
-    const assets = await readdir(join(outDir, 'assets'));
+  it('keeps the shows app’s public catalogue within 25 KB gzip; hls.js and the QR library load only where needed', async () => {
+    // Act
+    const size = await measureShowsAppSize(outDir);
+    const portal = await measureWebSize(outDir);
 
-    const inlineScripts = [...html.matchAll(/<script(?![^>]*\bsrc=)[^>]*>/g)];
-    expect(inlineScripts).toEqual([]);
-    expect(html).not.toMatch(/\son[a-z]+=/i); // no inline event handlers either
+    // Assess
+    expect(size.catalogueJsGzipBytes).toBeGreaterThan(size.initialJsGzipBytes);
+    expect(size.catalogueJsGzipBytes).toBeLessThanOrEqual(INITIAL_JS_TARGET_BYTES);
+    expect(size.catalogueLoadsPlayer).toBe(false);
+    expect(size.playerGzipBytes).toBeGreaterThan(50_000); // hls.js's light build is in it
+    expect(size.qrGzipBytes).toBeGreaterThan(0);
+    expect(portal.initialFiles.some((file) => /\/(hls\.light|player|qrcode|catalogue)-/.test(file))).toBe(
+      false,
+    );
+  });
+
+  it('writes index.html and shows.html without inline script (the CSP allows none) and content-hashed assets', async () => {
+    const assets = await readdir(join(outDir, 'assets'));
+    for (const page of ['index.html', 'shows.html']) {
+      const html = await readFile(join(outDir, page), 'utf8');
+      const inlineScripts = [...html.matchAll(/<script(?![^>]*\bsrc=)[^>]*>/g)];
+      expect({ page, inlineScripts }).toEqual({ page, inlineScripts: [] });
+      expect(html).not.toMatch(/\son[a-z]+=/i); // no inline event handlers either
+      expect(html).toMatch(/<script type="module"[^>]*src="\/assets\//);
+    }
     expect(
       assets.filter((name) => /\.(js|css)$/.test(name)).every((name) => /-[\w-]{8}\.(js|css)$/.test(name)),
     ).toBe(true);

@@ -6,7 +6,7 @@ import {
   securityHeaders,
 } from '../../infra/local/web/security-headers.ts';
 import { isApiPath } from '../../infra/local/web/server.ts';
-import { looksLikeFile } from '../../infra/local/web/static-files.ts';
+import { appFileFor, looksLikeFile } from '../../infra/local/web/static-files.ts';
 
 /**
  * Fastly cannot run here, so the portal service's VCL (infra/fastly/forgecast-portal.vcl) is held
@@ -34,6 +34,10 @@ const [assetsPattern, extensionPattern] = [
   .flatMap((match) => [match[1], match[2]])
   .map((source) => new RegExp(source ?? '(?!)'));
 const plainFilePattern = pattern(recv, /if \(req\.url\.path !~ "([^"]+)"\)/);
+const showsAppPattern = pattern(
+  recv,
+  /\} else if \(req\.url\.path ~ "([^"]+)"\) \{\n(?:\s*#[^\n]*\n)*\s*set req\.http\.X-FC-Web-Object = "shows\.html"/,
+);
 
 const vclIsFile = (path: string) => Boolean(assetsPattern?.test(path) || extensionPattern?.test(path));
 
@@ -51,6 +55,21 @@ const PATHS = [
   '/favicon.ico',
   '/v1x',
   '/version.1/page',
+  '/shows',
+  '/shows/',
+  '/shows/01HZX3K4M5N6P7Q8R9S0T1V2W3',
+  '/shows/01HZX3K4M5N6P7Q8R9S0T1V2W3/bought',
+  '/showsx',
+  '/tickets',
+  '/tickets/01HZX3K4M5N6P7Q8R9S0T1V2W3',
+  '/watch',
+  '/watch/01HZX3K4M5N6P7Q8R9S0T1V2W3',
+  '/door/01HZX3K4M5N6P7Q8R9S0T1V2W3',
+  '/door',
+  '/studio',
+  '/studio/shows/new',
+  '/studios',
+  '/designs/shows',
 ];
 
 describe('infra/fastly/forgecast-portal.vcl against infra/local/web', () => {
@@ -64,6 +83,17 @@ describe('infra/fastly/forgecast-portal.vcl against infra/local/web', () => {
     for (const path of PATHS.filter((candidate) => !isApiPath(candidate))) {
       expect({ path, file: vclIsFile(path) }).toEqual({ path, file: looksLikeFile(path) });
     }
+  });
+
+  it('answers the shows app’s addresses with shows.html and the others with index.html, as the local server does', () => {
+    for (const path of PATHS.filter((candidate) => !isApiPath(candidate) && !looksLikeFile(candidate))) {
+      const vclFile = showsAppPattern.test(path) ? 'shows.html' : 'index.html';
+      expect({ path, file: vclFile }).toEqual({ path, file: appFileFor(path) });
+    }
+    expect(appFileFor('/shows/x')).toBe('shows.html');
+    expect(appFileFor('/watch')).toBe('index.html');
+    expect(appFileFor('/studio')).toBe('shows.html');
+    expect(appFileFor('/designs')).toBe('index.html');
   });
 
   it('looks up only plain file names in the bucket', () => {
@@ -93,10 +123,12 @@ describe('infra/fastly/forgecast-portal.vcl against infra/local/web', () => {
   it('sends every security header the local server sends, with the same value', () => {
     // Prepare: the CSP names the upload origin from the dictionary
     const uploadOrigin = 'https://ns.compat.objectstorage.eu-frankfurt-1.oraclecloud.com';
-    const deliver = snippet('deliver').replace(
-      /" table\.lookup\(forgecast_portal, "upload_origin"\) "/g,
-      uploadOrigin,
-    );
+    const mediaOrigin = 'https://media.example.com';
+    const chatOrigins = ['https://firestore.googleapis.com', 'https://securetoken.googleapis.com'];
+    const deliver = snippet('deliver')
+      .replace(/" table\.lookup\(forgecast_portal, "upload_origin"\) "/g, uploadOrigin)
+      .replace(/" table\.lookup\(forgecast_portal, "media_origin"\) "/g, mediaOrigin)
+      .replace(/" table\.lookup\(forgecast_portal, "chat_origins"\) "/g, chatOrigins.join(' '));
     const set = Object.fromEntries(
       [...deliver.matchAll(/set resp\.http\.([A-Za-z-]+) = "([^"]*)";/g)].map((m) => [
         m[1]?.toLowerCase(),
@@ -105,7 +137,11 @@ describe('infra/fastly/forgecast-portal.vcl against infra/local/web', () => {
     );
 
     // Act / Assess
-    for (const [name, value] of Object.entries(securityHeaders([uploadOrigin]))) {
+    const local = securityHeaders([uploadOrigin], {
+      mediaOrigins: [mediaOrigin],
+      connectOrigins: chatOrigins,
+    });
+    for (const [name, value] of Object.entries(local)) {
       expect({ name, value: set[name] }).toEqual({ name, value });
     }
     expect(set['strict-transport-security']).toMatch(/^max-age=\d+/);

@@ -8,13 +8,17 @@
  * is why the build emits no inline module preload), the API on the same origin, uploads to object
  * storage (presigned PUTs go to its own origin), no plugins, no framing, no <base> tricks.
  */
-export function contentSecurityPolicy(uploadOrigins: readonly string[]): string {
+export function contentSecurityPolicy(uploadOrigins: readonly string[], more: ExtraOrigins = {}): string {
+  const media = more.mediaOrigins ?? [];
   return [
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self'",
     "img-src 'self' data: blob:",
-    `connect-src ${["'self'", ...uploadOrigins].join(' ')}`,
+    `connect-src ${["'self'", ...uploadOrigins, ...media, ...(more.connectOrigins ?? [])].join(' ')}`,
+    // the watch page: hls.js feeds the <video> through a MediaSource (blob:), Safari plays the
+    // edge's HLS URL itself
+    `media-src ${["'self'", 'blob:', ...media].join(' ')}`,
     "font-src 'self'",
     "object-src 'none'",
     "base-uri 'none'",
@@ -23,16 +27,31 @@ export function contentSecurityPolicy(uploadOrigins: readonly string[]): string 
   ].join('; ');
 }
 
-export function securityHeaders(uploadOrigins: readonly string[]): Readonly<Record<string, string>> {
+/**
+ * Origins besides object storage the pages reach: the CDN edge that serves HLS to the watch page
+ * (playlists and segments are fetched by hls.js, or played by the browser itself), and the chat
+ * server's WebSocket origin.
+ */
+export interface ExtraOrigins {
+  readonly mediaOrigins?: readonly string[];
+  readonly connectOrigins?: readonly string[];
+}
+
+export function securityHeaders(
+  uploadOrigins: readonly string[],
+  more: ExtraOrigins = {},
+): Readonly<Record<string, string>> {
   return {
-    'content-security-policy': contentSecurityPolicy(uploadOrigins),
+    'content-security-policy': contentSecurityPolicy(uploadOrigins, more),
     'x-content-type-options': 'nosniff',
     // the presigned upload URL and design ids in paths stay on this site
     'referrer-policy': 'same-origin',
     // browsers without frame-ancestors
     'x-frame-options': 'DENY',
     'cross-origin-opener-policy': 'same-origin',
-    'permissions-policy': 'camera=(), microphone=(), geolocation=(), payment=()',
+    // this origin only: the door page reads ticket QR codes with the camera, the studio goes live
+    // from the camera and microphone (WHIP)
+    'permissions-policy': 'camera=(self), microphone=(self), geolocation=(), payment=()',
   };
 }
 

@@ -22,6 +22,10 @@ export interface WebServerOptions {
   readonly host?: string;
   /** Origins the page may send to besides its own: object storage for presigned uploads. */
   readonly uploadOrigins?: readonly string[];
+  /** The CDN edge's origin (HLS for the watch page): connect-src and media-src. */
+  readonly mediaOrigins?: readonly string[];
+  /** Other origins the pages open connections to (the local chat server's WebSocket). */
+  readonly connectOrigins?: readonly string[];
   readonly log?: (line: Record<string, unknown>) => void;
 }
 
@@ -92,7 +96,15 @@ function plain(
 export async function startWebServer(options: WebServerOptions): Promise<RunningWebServer> {
   const root = resolve(options.root);
   const host = options.host ?? '127.0.0.1';
-  const headers = securityHeaders((options.uploadOrigins ?? []).map((origin) => new URL(origin).origin));
+  const originsOf = (urls: readonly string[] | undefined) =>
+    (urls ?? []).map((url) => {
+      const { protocol, host } = new URL(url);
+      return `${protocol}//${host}`; // ws:// keeps its scheme (URL.origin is 'null' for it)
+    });
+  const headers = securityHeaders(originsOf(options.uploadOrigins), {
+    mediaOrigins: originsOf(options.mediaOrigins),
+    connectOrigins: originsOf(options.connectOrigins),
+  });
   const proxy = createApiProxy({
     gatewayUrl: options.gatewayUrl,
     ...(options.log ? { log: options.log } : {}),

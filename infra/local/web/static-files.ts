@@ -1,12 +1,25 @@
 /**
  * Which file answers a path of the portal: the file itself when it exists, `index.html` for an
- * app address (the single-page app routes it), and nothing (404) for a missing asset, so a stale
+ * app address (the single-page app routes it; `shows.html` for the shows app's addresses), and nothing (404) for a missing asset, so a stale
  * chunk name fails loudly instead of being answered with HTML the browser cannot run.
  */
 import { stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 
 export const INDEX_FILE = 'index.html';
+/** The shows app's page (issue 16): a second entry of the same build, on the same origin. */
+export const SHOWS_APP_FILE = 'shows.html';
+/**
+ * The addresses the shows app routes (viewers, the door, the studio): `/shows`, `/tickets` and
+ * `/studio` with anything under them, `/watch/…` and `/door/…`. Every other app address is the
+ * portal's. infra/fastly/forgecast-portal.vcl has the same rule.
+ */
+const SHOWS_APP_PATH = /^\/(?:(?:shows|tickets|studio)(?:\/|$)|(?:watch|door)\/)/;
+
+/** Which page answers an app address: the shows app's or the portal's. */
+export function appFileFor(pathname: string): string {
+  return SHOWS_APP_PATH.test(pathname) ? SHOWS_APP_FILE : INDEX_FILE;
+}
 /** Vite's hashed output folder (scripts/build.ts WEB_ASSETS_DIR). */
 export const ASSETS_PREFIX = '/assets/';
 
@@ -81,7 +94,7 @@ export async function resolvePath(root: string, pathname: string): Promise<Resol
     if (found) return { kind: 'file', path: candidate, ...found, hashed: pathname.startsWith(ASSETS_PREFIX) };
     if (looksLikeFile(pathname)) return { kind: 'missing' };
   }
-  const indexPath = join(root, INDEX_FILE);
+  const indexPath = join(root, appFileFor(pathname));
   const index = await fileAt(indexPath);
   if (!index) return { kind: 'not-built' };
   return { kind: 'app', path: indexPath, ...index };

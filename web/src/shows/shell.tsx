@@ -1,0 +1,129 @@
+/**
+ * The frame of every shows page: skip link, header (catalogue, my tickets, the studio for
+ * creators; sign in / create an account, or the person and sign out; language), then <main>.
+ */
+import type { ComponentChildren } from 'preact';
+import { useState } from 'preact/hooks';
+import { useLocation } from 'preact-iso';
+import { api, currentPath, signInUrl } from '../app/api.ts';
+import { ToastRegion } from '../app/components/toasts.tsx';
+import { useLanguage, useT } from '../app/i18n.tsx';
+import { LANGUAGES, type Language } from '../app/language.ts';
+import { appMessages } from '../app/messages.ts';
+import { useSessionContext } from '../app/session.tsx';
+import { navigable } from './access.ts';
+import { showsShellMessages } from './messages.ts';
+import type { ShowsAppRoute } from './route-types.ts';
+
+const LANGUAGE_NAMES: Readonly<Record<Language, string>> = { en: 'English', it: 'Italiano' };
+
+function LanguageSwitch() {
+  const { language, setLanguage } = useLanguage();
+  const t = useT(appMessages);
+  return (
+    <label class="inline-field">
+      <span>{t('language')}</span>
+      <select value={language} onChange={(event) => setLanguage(event.currentTarget.value as Language)}>
+        {LANGUAGES.map((code) => (
+          <option key={code} value={code} lang={code}>
+            {LANGUAGE_NAMES[code]}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+function SignOut() {
+  const t = useT(appMessages);
+  const [busy, setBusy] = useState(false);
+  return (
+    <button
+      type="button"
+      class="button button-secondary"
+      disabled={busy}
+      onClick={async () => {
+        setBusy(true);
+        try {
+          await api.post<void>('/session/logout', undefined, { redirectOnUnauthorized: false });
+        } catch {
+          // signed out or not, the page starts afresh
+        } finally {
+          // a full load drops every page's state that belonged to the person who left
+          location.assign('/shows');
+        }
+      }}
+    >
+      {t('signOut')}
+    </button>
+  );
+}
+
+export function ShowsShell({
+  routes,
+  children,
+}: {
+  readonly routes: readonly ShowsAppRoute[];
+  readonly children: ComponentChildren;
+}) {
+  const t = useT(showsShellMessages);
+  const tApp = useT(appMessages);
+  const { language } = useLanguage();
+  const { path } = useLocation();
+  const { state } = useSessionContext();
+  const session = state.status === 'signed-in' ? state.session : null;
+  const entries = navigable(routes, session);
+  const here = path === '/' ? '/shows' : currentPath();
+  return (
+    <>
+      <a class="skip-link" href="#main">
+        {tApp('skipToContent')}
+      </a>
+      <header class="site-header">
+        <div class="header-row">
+          <a class="brand" href="/shows">
+            {t('brand')}
+          </a>
+          <div class="header-tools">
+            {session ? (
+              <span class="organisation-name">{t('signedInAs', { name: session.user.name })}</span>
+            ) : null}
+            <LanguageSwitch />
+            {session ? (
+              <SignOut />
+            ) : state.status === 'signed-out' ? (
+              <>
+                <a class="button button-primary" href={signInUrl(here)}>
+                  {tApp('signIn')}
+                </a>
+                <a class="button button-secondary" href={signInUrl(here, true)}>
+                  {t('createAccount')}
+                </a>
+              </>
+            ) : null}
+          </div>
+        </div>
+        {entries.length > 0 ? (
+          <nav aria-label={t('mainNavigation')}>
+            <ul>
+              {entries.map((entry) => {
+                const current = path === entry.path || path.startsWith(`${entry.path}/`);
+                return (
+                  <li key={entry.path}>
+                    <a href={entry.path} aria-current={current ? 'page' : undefined}>
+                      {entry.nav?.[language]}
+                    </a>
+                  </li>
+                );
+              })}
+            </ul>
+          </nav>
+        ) : null}
+      </header>
+      <main id="main" tabIndex={-1}>
+        <ToastRegion />
+        {children}
+      </main>
+    </>
+  );
+}
