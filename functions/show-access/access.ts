@@ -3,28 +3,36 @@ import type { DbPool } from '#shared/db/pool.ts';
 import { NotFoundError } from '#shared/errors.ts';
 import { liveMasterPlaylistKey, PUBLISHING_STATUSES } from '#shared/live/live-stream.ts';
 import { findStreamByAsset } from '#shared/live/live-stream-repository.ts';
+import { findUser } from '#shared/people/user-repository.ts';
+import type { Principal } from '#shared/runtime/auth-context.ts';
 import {
   type CustomToken,
   createCustomToken,
   type FirebaseServiceAccount,
 } from '#shared/shows/firebase-token.ts';
-import { findShowMedia, findValidTicketId, type ShowMedia } from '#shared/shows/playback-access.ts';
+import { type Holder, holderOf, holderUid } from '#shared/shows/holder.ts';
+import {
+  type AdmittingTicket,
+  findShowMedia,
+  findValidTicket,
+  type ShowMedia,
+} from '#shared/shows/playback-access.ts';
 import { MASTER_PLAYLIST_NAME } from '#shared/video/media-layout.ts';
 import { notReady, notStarted, noValidTicket, replayPending, showCancelled } from './errors.ts';
 
 interface Admission {
   readonly show: ShowMedia;
-  readonly ticketId: string;
+  readonly ticket: AdmittingTicket;
 }
 
 /** The show exists and the caller holds a valid ticket for it; every access starts here. */
-async function admit(pool: DbPool, showId: string, holderOrgId: string): Promise<Admission> {
+async function admit(pool: DbPool, showId: string, holder: Holder): Promise<Admission> {
   const show = await findShowMedia(pool, showId);
   if (!show) throw new NotFoundError(`No show ${showId}`);
-  const ticketId = await findValidTicketId(pool, showId, holderOrgId);
-  if (ticketId === undefined) throw noValidTicket();
+  const ticket = await findValidTicket(pool, showId, holder);
+  if (ticket === undefined) throw noValidTicket();
   if (show.status === 'cancelled') throw showCancelled();
-  return { show, ticketId };
+  return { show, ticket };
 }
 
 export interface Playback {
@@ -46,9 +54,10 @@ export async function playbackFor(
   urls: PlaybackUrls,
   ttlSeconds: number,
   showId: string,
-  holderOrgId: string,
+  holder: Holder,
 ): Promise<Playback> {
-  const { show, ticketId } = await admit(pool, showId, holderOrgId);
+  const { show, ticket } = await admit(pool, showId, holder);
+  const ticketId = ticket.id;
   if (show.videoId === null) throw notReady('The show has no video yet.');
   const expiresAt = new Date(Date.now() + ttlSeconds * 1000);
   if (show.videoStatus === 'live') {
@@ -79,36 +88,85 @@ export async function playbackFor(
   };
 }
 
+/** Where the browser's chat client connects: the local chat server, or Firestore in production. */
+export type ChatTransport =
+  | { readonly transport: 'websocket'; readonly url: string }
+  | { readonly transport: 'firestore'; readonly projectId: string };
+
+export type ChatRole = 'viewer' | 'moderator';
+
 export interface ChatAccess extends CustomToken {
+  readonly uid: string;
+  readonly role: ChatRole;
+}
+
+/** Who a chat token admits, and as whom (its developer claims). */
+export interface ChatAdmission {
+  readonly showId: string;
+  /** The ticket that admits a viewer; null for a moderator (the show's organisation). */
+  readonly ticketId: string | null;
+  readonly role: ChatRole;
+  /** The display name in the chat: the person's name, or the organisation's. */
+  readonly name: string;
+  /** `u_<userId>` for people, `o_<orgId>` for API keys. */
   readonly uid: string;
 }
 
+/** Longest display name a token carries (the chat cuts it to its own limit as well). */
+const MAX_CHAT_NAME = 60;
+
 /**
- * A Firebase custom token for the show's chat. The uid names the viewer organisation; the claims
- * name the show and the ticket, so the chat's Security Rules can admit `auth.token.showId` to that
- * show's room only.
+ * A Firebase custom token for the show's chat (the local chat server verifies the same tokens).
+ * The claims name the show, the ticket (null for moderators), the role and the display name, so
+ * the chat's Security Rules admit `auth.token.showId` to that show's room only.
  */
 export function chatTokenFor(
   account: FirebaseServiceAccount,
   ttlSeconds: number,
-  admission: { showId: string; ticketId: string; holderOrgId: string },
+  admission: ChatAdmission,
 ): ChatAccess {
-  const uid = `org:${admission.holderOrgId}`;
   const token = createCustomToken(account, {
-    uid,
-    claims: { showId: admission.showId, ticketId: admission.ticketId },
+    uid: admission.uid,
+    claims: {
+      showId: admission.showId,
+      ticketId: admission.ticketId,
+      role: admission.role,
+      name: admission.name.slice(0, MAX_CHAT_NAME),
+    },
     ttlSeconds,
   });
-  return { ...token, uid };
+  return { ...token, uid: admission.uid, role: admission.role };
 }
 
-export async function chatAccessFor(
+/** A member of the show's organisation who may manage its shows moderates its chat, ticket or not. */
+function moderates(principal: Principal, show: ShowMedia): boolean {
+  const manages = principal.scopes.includes('shows:write') || principal.scopes.includes('admin');
+  return manages && principal.orgId !== '' && principal.orgId === show.orgId;
+}
+
+/**
+ * Who the caller is in the show's chat: a moderator (a member or key of the show's organisation
+ * with `shows:write`), else a viewer admitted by a valid ticket of theirs.
+ */
+export async function chatAdmissionFor(
   pool: DbPool,
-  account: FirebaseServiceAccount,
-  ttlSeconds: number,
+  principal: Principal,
   showId: string,
-  holderOrgId: string,
-): Promise<ChatAccess> {
-  const { ticketId } = await admit(pool, showId, holderOrgId);
-  return chatTokenFor(account, ttlSeconds, { showId, ticketId, holderOrgId });
+): Promise<ChatAdmission> {
+  const show = await findShowMedia(pool, showId);
+  if (!show) throw new NotFoundError(`No show ${showId}`);
+  const holder = holderOf(principal);
+  if (moderates(principal, show)) {
+    if (show.status === 'cancelled') throw showCancelled();
+    const person = principal.userId ? await findUser(pool, principal.userId) : undefined;
+    return {
+      showId,
+      ticketId: null,
+      role: 'moderator',
+      name: person?.name ?? show.orgName,
+      uid: holderUid(holder),
+    };
+  }
+  const { ticket } = await admit(pool, showId, holder);
+  return { showId, ticketId: ticket.id, role: 'viewer', name: ticket.holderName, uid: holderUid(holder) };
 }

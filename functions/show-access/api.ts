@@ -21,11 +21,13 @@ export const contracts = {
     problems: () => [...refusals(), notReady(''), notStarted(), replayPending()],
   },
   getShowChatToken: {
-    summary: 'A Firebase custom token admitting the holder to the show’s chat',
+    summary: 'A custom token admitting a ticket holder, or the show’s moderators, to the show’s chat',
+    description:
+      'A valid ticket of the caller’s (the person’s with a portal session, the organisation’s with an API key) admits as `viewer`; a member or key of the show’s organisation holding `shows:write` is a `moderator` without a ticket. `chat` says where to connect: the local chat server (`websocket`) or Firestore.',
     params: byId,
     body: null,
     responses: {
-      200: { description: '`token`, `uid` and `expiresAt`', schema: chatTokenResponse },
+      200: { description: '`token`, `uid`, `expiresAt`, `role` and `chat`', schema: chatTokenResponse },
     },
     problems: refusals,
   },

@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { playbackUrlsFromConfig } from '../../shared/cdn/cdn-from-config.ts';
-import { createPool } from '../../shared/db/pool.ts';
-import { ID_PATTERN } from '../../shared/ids.ts';
-import { createApi, validate } from '../../shared/runtime/api.ts';
-import { httpFunction } from '../../shared/runtime/function.ts';
-import { requirePrincipal, requireScope } from '../../shared/runtime/principal.ts';
-import { chatAccessFor, playbackFor } from './access.ts';
+import { playbackUrlsFromConfig } from '#shared/cdn/cdn-from-config.ts';
+import { createPool } from '#shared/db/pool.ts';
+import { ID_PATTERN } from '#shared/ids.ts';
+import { createApi, validate } from '#shared/runtime/api.ts';
+import { httpFunction } from '#shared/runtime/function.ts';
+import { requirePrincipal, requireScope } from '#shared/runtime/principal.ts';
+import { holderOf } from '#shared/shows/holder.ts';
+import { chatAdmissionFor, chatTokenFor, playbackFor } from './access.ts';
 import { loadShowAccessConfig } from './config.ts';
 
 const config = loadShowAccessConfig();
@@ -20,7 +21,8 @@ export const handler = httpFunction(() => {
     const principal = requirePrincipal(req);
     requireScope(principal, 'tickets:read', 'tickets:buy');
     const showId = validate(showIdSchema, req.params.id, 'path');
-    const playback = await playbackFor(pool, urls, config.PLAYBACK_TTL_SECONDS, showId, principal.orgId);
+    // A person's own ticket (portal session), or the organisation's (API key).
+    const playback = await playbackFor(pool, urls, config.PLAYBACK_TTL_SECONDS, showId, holderOf(principal));
     res
       .set('Cache-Control', 'private, no-store')
       .json({ url: playback.url, expiresAt: playback.expiresAt.toISOString(), live: playback.live });
@@ -28,18 +30,21 @@ export const handler = httpFunction(() => {
 
   app.post('/shows/:id/chat-token', async (req, res) => {
     const principal = requirePrincipal(req);
-    requireScope(principal, 'tickets:read', 'tickets:buy');
+    requireScope(principal, 'tickets:read', 'tickets:buy', 'shows:write');
     const showId = validate(showIdSchema, req.params.id, 'path');
-    const access = await chatAccessFor(
-      pool,
+    const admission = await chatAdmissionFor(pool, principal, showId);
+    const access = chatTokenFor(
       config.FIREBASE_SERVICE_ACCOUNT_JSON,
       config.CHAT_TOKEN_TTL_SECONDS,
-      showId,
-      principal.orgId,
+      admission,
     );
-    res
-      .set('Cache-Control', 'private, no-store')
-      .json({ token: access.token, uid: access.uid, expiresAt: access.expiresAt.toISOString() });
+    res.set('Cache-Control', 'private, no-store').json({
+      token: access.token,
+      uid: access.uid,
+      expiresAt: access.expiresAt.toISOString(),
+      role: access.role,
+      chat: config.chat,
+    });
   });
 
   return app;

@@ -9,8 +9,22 @@ export const playbackResponse = z.object({
   live: z.boolean().describe('The live playlist of a show that is on; false for the recorded video'),
 });
 
+export const chatTransportResponse = z.discriminatedUnion('transport', [
+  z.object({
+    transport: z.literal('websocket'),
+    url: z.string().describe('The chat server: send `hello` with the token first'),
+  }),
+  z.object({ transport: z.literal('firestore'), projectId: z.string().describe('The Firebase project') }),
+]);
+
 export const chatTokenResponse = z.object({
-  token: z.string().describe('Firebase custom token (RS256): sign in with it'),
-  uid: z.string(),
+  token: z
+    .string()
+    .describe(
+      'Firebase custom token (RS256): sign in with it. Developer claims: `showId`, `ticketId` (null for moderators), `role`, `name`',
+    ),
+  uid: z.string().describe('`u_<userId>` for a person, `o_<orgId>` for an API key'),
   expiresAt: instant,
+  role: z.enum(['viewer', 'moderator']).describe('`moderator`: the show’s organisation (`shows:write`)'),
+  chat: chatTransportResponse.describe('Where to connect'),
 });

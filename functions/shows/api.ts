@@ -7,8 +7,8 @@ import {
   PriceNotChargeableError,
   SoldOutError,
 } from './checkout.ts';
-import { checkoutResponse, showPageResponse, showResponse } from './responses.ts';
-import { checkoutSchema, createShowSchema, listQuerySchema, showIdSchema } from './schema.ts';
+import { checkoutResponse, holdResponse, showPageResponse, showResponse } from './responses.ts';
+import { checkoutSchema, createShowSchema, holdIdSchema, listQuerySchema, showIdSchema } from './schema.ts';
 
 const byId = z.object({ id: showIdSchema });
 const checkoutRefusals = () => [
@@ -40,7 +40,7 @@ export const contracts = {
   checkoutShow: {
     summary: 'Hold seats and open a Stripe Checkout Session',
     description:
-      'Pay at `checkoutUrl` before `expiresAt`; the tickets appear in `GET /v1/tickets` once Stripe confirms.',
+      'Pay at `checkoutUrl` before `expiresAt`; the tickets appear in `GET /v1/tickets` once Stripe confirms. With a portal session the order is the person’s (whatever organisation is active) and Stripe returns them to `/shows/{id}/bought?hold={holdId}` (cancel: `/shows/{id}?checkout=cancelled&hold={holdId}`) on the portal; with an API key it is the organisation’s and returns to the deployment’s CHECKOUT_SUCCESS_URL / CHECKOUT_CANCEL_URL.',
     params: byId,
     body: checkoutSchema,
     responses: {
@@ -50,5 +50,13 @@ export const contracts = {
       },
     },
     problems: () => [new NotFoundError(''), ...checkoutRefusals()],
+  },
+  getHold: {
+    summary: 'An order (seat hold) of yours: its status and, once paid, its tickets',
+    description:
+      'The buyer only: the person who checked out with their session, or the organisation whose key did. The success page polls it until `status` is `paid`.',
+    params: z.object({ id: holdIdSchema }),
+    responses: { 200: { description: 'The order', schema: holdResponse } },
+    problems: () => [new NotFoundError('')],
   },
 } satisfies RouteContracts;

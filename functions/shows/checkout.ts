@@ -8,6 +8,7 @@ import {
 import { priceProblem } from '#shared/payments/currencies.ts';
 import { type CheckoutSession, PaymentProviderError, type Payments } from '#shared/payments/payments.ts';
 import { log } from '#shared/runtime/log.ts';
+import type { Holder } from '#shared/shows/holder.ts';
 import { holdStatus, markHoldHeld, releaseHold, reserveSeats } from '#shared/shows/seat-holds.ts';
 
 export interface CheckoutDeps {
@@ -22,8 +23,11 @@ export interface CheckoutDeps {
 
 export interface CheckoutRequest {
   readonly showId: string;
-  readonly buyerOrgId: string;
+  /** A person (portal session) or an organisation (API key). */
+  readonly buyer: Holder;
   readonly quantity: number;
+  /** Return URLs for this order instead of the deployment's (people return to the shows app). */
+  readonly returnUrls?: { readonly successUrl: string; readonly cancelUrl: string };
 }
 
 export interface CheckoutResult {
@@ -92,7 +96,7 @@ export async function checkout(deps: CheckoutDeps, request: CheckoutRequest): Pr
   );
   const reserved = await reserveSeats(deps.pool, {
     showId: request.showId,
-    buyerOrgId: request.buyerOrgId,
+    buyer: request.buyer,
     quantity: request.quantity,
     holdSeconds: sessionSeconds + HOLD_GRACE_SECONDS,
   });
@@ -108,6 +112,8 @@ export async function checkout(deps: CheckoutDeps, request: CheckoutRequest): Pr
     await releaseHold(deps.pool, hold.id, 'price cannot be charged');
     throw new PriceNotChargeableError(show.id, unchargeable);
   }
+  const successUrl = request.returnUrls?.successUrl ?? deps.successUrl;
+  const cancelUrl = request.returnUrls?.cancelUrl ?? deps.cancelUrl;
   const fill = (template: string) =>
     template
       .replaceAll('{SHOW_ID}', encodeURIComponent(show.id))
@@ -122,8 +128,8 @@ export async function checkout(deps: CheckoutDeps, request: CheckoutRequest): Pr
       currency: hold.currency,
       quantity: hold.quantity,
       expiresAt: new Date(Math.floor(now.getTime() / 1000 + sessionSeconds) * 1000),
-      successUrl: fill(deps.successUrl),
-      cancelUrl: fill(deps.cancelUrl),
+      successUrl: fill(successUrl),
+      cancelUrl: fill(cancelUrl),
       idempotencyKey: hold.id,
     });
   } catch (error) {
@@ -152,10 +158,22 @@ export async function checkout(deps: CheckoutDeps, request: CheckoutRequest): Pr
     holdId: hold.id,
     sessionId: session.id,
     // Only a session already paid has no URL left; the buyer goes where Stripe would send them.
-    checkoutUrl: session.url ?? fill(deps.successUrl).replaceAll('{CHECKOUT_SESSION_ID}', session.id),
+    checkoutUrl: session.url ?? fill(successUrl).replaceAll('{CHECKOUT_SESSION_ID}', session.id),
     expiresAt: session.expiresAt,
     quantity: hold.quantity,
     amountTotal: hold.amountTotal,
     currency: hold.currency,
+  };
+}
+
+/**
+ * Where Stripe sends a person back: the shows app's success page (which polls the order until
+ * its tickets appear) and the show page, saying the checkout was cancelled. Both name the hold.
+ */
+export function personReturnUrls(portalOrigin: string): { successUrl: string; cancelUrl: string } {
+  const origin = new URL(portalOrigin).origin;
+  return {
+    successUrl: `${origin}/shows/{SHOW_ID}/bought?hold={HOLD_ID}`,
+    cancelUrl: `${origin}/shows/{SHOW_ID}?checkout=cancelled&hold={HOLD_ID}`,
   };
 }

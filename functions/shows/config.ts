@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { readConfig } from '../../shared/config/config.ts';
-import { databaseConfig } from '../../shared/config/platform.ts';
-import { paymentsConfig } from '../../shared/payments/payments-from-config.ts';
+import { readConfig } from '#shared/config/config.ts';
+import { databaseConfig } from '#shared/config/platform.ts';
+import { paymentsConfig } from '#shared/payments/payments-from-config.ts';
+import { portalConfig } from '#shared/people/config.ts';
 
 /** `{SHOW_ID}` and `{HOLD_ID}` are filled in per order; Stripe fills in `{CHECKOUT_SESSION_ID}`. */
 const returnUrl = z
@@ -16,8 +17,15 @@ const shape = {
    * seats are held a little longer (see checkout.ts) so a payment in the last second still fits.
    */
   CHECKOUT_HOLD_MINUTES: z.coerce.number().int().min(30).max(1440).default(30),
+  /** Where API-key orders return (an integration's own pages). */
   CHECKOUT_SUCCESS_URL: returnUrl,
   CHECKOUT_CANCEL_URL: returnUrl,
+  /**
+   * The portal (and shows app): people who buy with their session return to its pages
+   * (`/shows/{id}/bought?hold=…`, `/shows/{id}?checkout=cancelled&hold=…`). Without it, they
+   * return to CHECKOUT_SUCCESS_URL / CHECKOUT_CANCEL_URL like API keys.
+   */
+  PORTAL_ORIGIN: portalConfig.PORTAL_ORIGIN.optional(),
 };
 
 export const showsConfigKeys = Object.keys(shape);

@@ -1,16 +1,25 @@
-import { createPool } from '../../shared/db/pool.ts';
-import { NotFoundError, ValidationError } from '../../shared/errors.ts';
-import { newId } from '../../shared/ids.ts';
-import { paymentsFromConfig } from '../../shared/payments/payments-from-config.ts';
-import { createApi, parseJsonBody, validate } from '../../shared/runtime/api.ts';
-import { httpFunction } from '../../shared/runtime/function.ts';
-import { requirePrincipal, requireScope } from '../../shared/runtime/principal.ts';
-import { findShow, insertShow, listUpcomingShows } from '../../shared/shows/show-repository.ts';
-import { findOrgVideo } from '../../shared/video/video-repository.ts';
-import { checkout } from './checkout.ts';
+import { createPool } from '#shared/db/pool.ts';
+import { NotFoundError, ValidationError } from '#shared/errors.ts';
+import { newId } from '#shared/ids.ts';
+import { paymentsFromConfig } from '#shared/payments/payments-from-config.ts';
+import { createApi, parseJsonBody, validate } from '#shared/runtime/api.ts';
+import { httpFunction } from '#shared/runtime/function.ts';
+import { requirePrincipal, requireScope } from '#shared/runtime/principal.ts';
+import { holderOf } from '#shared/shows/holder.ts';
+import { findBuyerHold } from '#shared/shows/seat-holds.ts';
+import { findShow, insertShow, listUpcomingShows } from '#shared/shows/show-repository.ts';
+import { findOrgVideo } from '#shared/video/video-repository.ts';
+import { checkout, personReturnUrls } from './checkout.ts';
 import { loadShowsConfig } from './config.ts';
-import { presentShow } from './present.ts';
-import { checkoutSchema, createShowSchema, encodeCursor, listQuerySchema, showIdSchema } from './schema.ts';
+import { presentHold, presentShow } from './present.ts';
+import {
+  checkoutSchema,
+  createShowSchema,
+  encodeCursor,
+  holdIdSchema,
+  listQuerySchema,
+  showIdSchema,
+} from './schema.ts';
 
 const config = loadShowsConfig();
 const pool = createPool(config.MYSQL_URL);
@@ -21,6 +30,7 @@ const checkoutDeps = {
   successUrl: config.CHECKOUT_SUCCESS_URL,
   cancelUrl: config.CHECKOUT_CANCEL_URL,
 };
+const personUrls = config.PORTAL_ORIGIN ? personReturnUrls(config.PORTAL_ORIGIN) : undefined;
 /** Public answers may be cached briefly: seat counts a few seconds old are fine for browsing. */
 const PUBLIC_CACHE = 'public, max-age=5';
 
@@ -81,15 +91,26 @@ export const handler = httpFunction(() => {
     requireScope(principal, 'tickets:buy');
     const showId = validate(showIdSchema, req.params.id, 'path');
     const input = parseJsonBody(req, checkoutSchema);
+    const buyer = holderOf(principal);
     const result = await checkout(checkoutDeps, {
       showId,
-      buyerOrgId: principal.orgId,
+      buyer,
       quantity: input.quantity,
+      ...(buyer.kind === 'person' && personUrls ? { returnUrls: personUrls } : {}),
     });
     res
       .status(201)
       .set('Cache-Control', 'private, no-store')
       .json({ ...result, expiresAt: result.expiresAt.toISOString() });
+  });
+
+  app.get('/holds/:id', async (req, res) => {
+    const principal = requirePrincipal(req);
+    requireScope(principal, 'tickets:buy', 'tickets:read');
+    const id = validate(holdIdSchema, req.params.id, 'path');
+    const hold = await findBuyerHold(pool, holderOf(principal), id);
+    if (!hold) throw new NotFoundError(`No order ${id}`);
+    res.set('Cache-Control', 'private, no-store').json(presentHold(hold));
   });
 
   return app;

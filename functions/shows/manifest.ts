@@ -26,6 +26,12 @@ export const showsManifest = defineManifest({
       auth: { type: 'scoped', anyOf: ['tickets:buy', 'admin'] },
       operationId: 'checkoutShow',
     },
+    {
+      method: 'GET',
+      path: '/holds/{id}',
+      auth: { type: 'scoped', anyOf: ['tickets:buy', 'tickets:read', 'admin'] },
+      operationId: 'getHold',
+    },
   ],
   events: [],
   config: showsConfigKeys,

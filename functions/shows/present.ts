@@ -1,4 +1,5 @@
-import { isOnSale, type ShowAvailability } from '../../shared/shows/show.ts';
+import type { BuyerHold } from '#shared/shows/seat-holds.ts';
+import { isOnSale, type ShowAvailability } from '#shared/shows/show.ts';
 
 /** The public shape of a show: what anyone may see, including the seats left right now. */
 export function presentShow(show: ShowAvailability, now: Date) {
@@ -15,5 +16,20 @@ export function presentShow(show: ShowAvailability, now: Date) {
     price: { amount: show.priceAmount, currency: show.currency },
     videoId: show.videoId,
     createdAt: show.createdAt.toISOString(),
+  };
+}
+
+/** An order as its buyer sees it: the success page polls this until `paid` and its tickets. */
+export function presentHold(hold: BuyerHold) {
+  return {
+    id: hold.id,
+    showId: hold.showId,
+    quantity: hold.quantity,
+    amountTotal: hold.amountTotal,
+    currency: hold.currency,
+    status: hold.status,
+    expiresAt: hold.expiresAt.toISOString(),
+    releaseReason: hold.releaseReason,
+    ticketIds: [...hold.ticketIds],
   };
 }

@@ -37,3 +37,19 @@ export const checkoutResponse = z.object({
   amountTotal: z.number().int(),
   currency: z.string(),
 });
+
+export const holdResponse = z.object({
+  id: z.string(),
+  showId: z.string(),
+  quantity: z.number().int(),
+  amountTotal: z.number().int().describe('In the currency’s smallest unit'),
+  currency: z.string(),
+  status: z
+    .enum(['held', 'paid', 'released', 'refunded'])
+    .describe(
+      '`held` until paid; `released` when it lapsed or the checkout ended unpaid; `refunded` after a refund',
+    ),
+  expiresAt: instant.describe('When the seats stop being held'),
+  releaseReason: z.string().nullable().describe('Why it was released or refunded (`expired`, …)'),
+  ticketIds: z.array(z.string()).describe('The order’s tickets once paid (seat order); empty before'),
+});

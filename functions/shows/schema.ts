@@ -4,6 +4,7 @@ import { currencyRule, priceProblem } from '#shared/payments/currencies.ts';
 import { MAX_CAPACITY, MAX_PRICE_AMOUNT, MAX_SEATS_PER_ORDER } from '#shared/shows/show.ts';
 
 export const showIdSchema = z.string().regex(ID_PATTERN, 'not a show id');
+export const holdIdSchema = z.string().regex(ID_PATTERN, 'not an order (hold) id');
 
 export const createShowSchema = z.strictObject({
   title: z.string().trim().min(1).max(200),

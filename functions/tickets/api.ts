@@ -17,8 +17,9 @@ import { checkInSchema, listQuerySchema, revokeSchema, ticketIdSchema } from './
 /** The tickets routes' contracts by operation id (their manifest names them): the API reference's source. */
 export const contracts = {
   listTickets: {
-    summary: 'List the organisation’s tickets (without check-in codes)',
-    description: 'The signed check-in `code` is only in `GET /v1/tickets/{id}`.',
+    summary: 'List your tickets (without check-in codes)',
+    description:
+      'With a portal session: the person’s own tickets, whatever organisation is active; with an API key: the organisation’s. The signed check-in `code` is only in `GET /v1/tickets/{id}`.',
     query: listQuerySchema,
     responses: { 200: { description: '`items` and `nextCursor`', schema: ticketPageResponse } },
   },

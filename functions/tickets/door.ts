@@ -19,7 +19,9 @@ import type { CheckInInput } from './schema.ts';
 
 /** The show's creator acts on its tickets; an operator (`admin`) on any. */
 function actsForShow(principal: Principal, ticket: Ticket): boolean {
-  return ticket.show.orgId === principal.orgId || principal.scopes.includes('admin');
+  return (
+    (principal.orgId !== '' && ticket.show.orgId === principal.orgId) || principal.scopes.includes('admin')
+  );
 }
 
 /**
@@ -91,6 +93,7 @@ export async function revoke(
         showId: ticket.showId,
         holdId: ticket.holdId,
         holderOrgId: ticket.holderOrgId,
+        holderUserId: ticket.holderUserId,
         reason,
         revokedBy: principal.orgId,
       },

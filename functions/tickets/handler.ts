@@ -3,6 +3,7 @@ import { NotFoundError } from '#shared/errors.ts';
 import { createApi, parseJsonBody, validate } from '#shared/runtime/api.ts';
 import { httpFunction } from '#shared/runtime/function.ts';
 import { requirePrincipal, requireScope } from '#shared/runtime/principal.ts';
+import { holderOf } from '#shared/shows/holder.ts';
 import { signTicketCode } from '#shared/shows/ticket-code.ts';
 import { findHolderTicket, listHolderTickets } from '#shared/shows/ticket-repository.ts';
 import { loadTicketsConfig } from './config.ts';
@@ -27,7 +28,8 @@ export const handler = httpFunction(() => {
     const principal = requirePrincipal(req);
     requireScope(principal, 'tickets:read', 'tickets:buy');
     const query = validate(listQuerySchema, req.query, 'query');
-    const page = await listHolderTickets(pool, principal.orgId, {
+    // A person's own tickets (portal session), or the organisation's (API key).
+    const page = await listHolderTickets(pool, holderOf(principal), {
       limit: query.limit,
       ...(query.cursor ? { before: query.cursor } : {}),
       ...(query.showId ? { showId: query.showId } : {}),
@@ -49,7 +51,7 @@ export const handler = httpFunction(() => {
     const principal = requirePrincipal(req);
     requireScope(principal, 'tickets:read', 'tickets:buy');
     const id = validate(ticketIdSchema, req.params.id, 'path');
-    const ticket = await findHolderTicket(pool, principal.orgId, id);
+    const ticket = await findHolderTicket(pool, holderOf(principal), id);
     if (!ticket) throw new NotFoundError(`No ticket ${id}`);
     // The code is what gets a holder in: never cached by anything between us and them.
     res

@@ -4,9 +4,12 @@ import type { Ticket } from '#shared/shows/ticket-repository.ts';
 export function presentTicket(ticket: Ticket) {
   return {
     id: ticket.id,
-    status: ticket.status === 'revoked' ? 'revoked' : ticket.checkedInAt ? 'checked_in' : 'valid',
+    status: ticketState(ticket),
     seat: ticket.seat,
     holderOrgId: ticket.holderOrgId,
+    showId: ticket.show.id,
+    showTitle: ticket.show.title,
+    showStartsAt: ticket.show.startsAt.toISOString(),
     show: {
       id: ticket.show.id,
       title: ticket.show.title,
@@ -18,4 +21,10 @@ export function presentTicket(ticket: Ticket) {
     revokedAt: ticket.revokedAt?.toISOString() ?? null,
     revokedReason: ticket.revokedReason,
   };
+}
+
+/** `checked_in` is a valid ticket used at the door: it still plays and admits to the chat. */
+function ticketState(ticket: Ticket): 'valid' | 'checked_in' | 'revoked' {
+  if (ticket.status === 'revoked') return 'revoked';
+  return ticket.checkedInAt ? 'checked_in' : 'valid';
 }

@@ -8,9 +8,19 @@ const instant = z.iso.datetime();
 
 export const ticketResponse = z.object({
   id: z.string(),
-  status: z.string().describe('valid, checked_in or revoked'),
+  status: z
+    .enum(['valid', 'checked_in', 'revoked'])
+    .describe(
+      '`checked_in`: valid and used at the door (it still plays); `revoked`: refunded, disputed or revoked',
+    ),
   seat: z.number().int(),
-  holderOrgId: z.string(),
+  holderOrgId: z
+    .string()
+    .nullable()
+    .describe('The holding organisation (bought with an API key); null for a person’s ticket'),
+  showId: z.string(),
+  showTitle: z.string(),
+  showStartsAt: instant,
   show: z.object({
     id: z.string(),
     title: z.string(),

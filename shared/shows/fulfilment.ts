@@ -38,7 +38,10 @@ const REFUND_ISSUING_REASONS = [LATE_PAYMENT_REASON, CANCELLED_SHOW_REASON];
 interface LockedHold {
   readonly id: string;
   readonly showId: string;
-  readonly buyerOrgId: string;
+  /** The buying organisation (API key), or null for a person's order. */
+  readonly buyerOrgId: string | null;
+  /** The buying person (portal session); both are set on orders migrated from viewer organisations. */
+  readonly buyerUserId: string | null;
   readonly quantity: number;
   readonly status: HoldStatus;
   readonly checkoutSessionId: string | null;
@@ -84,14 +87,15 @@ export type RevokeOutcome =
   /** A dispute for an order that is not paid yet: kept until the payment lands. */
   | { readonly kind: 'waiting-for-payment'; readonly holdId: string };
 
-const HOLD_COLUMNS = `id, show_id, buyer_org_id, quantity, status, checkout_session_id, payment_intent_id,
+const HOLD_COLUMNS = `id, show_id, buyer_org_id, buyer_user_id, quantity, status, checkout_session_id, payment_intent_id,
   refund_id, release_reason, expires_at <= NOW(3) AS lapsed`;
 
 function holdFrom(row: RowDataPacket): LockedHold {
   return {
     id: String(row.id),
     showId: String(row.show_id),
-    buyerOrgId: String(row.buyer_org_id),
+    buyerOrgId: (row.buyer_org_id as string | null) ?? null,
+    buyerUserId: (row.buyer_user_id as string | null) ?? null,
     quantity: Number(row.quantity),
     status: row.status as HoldStatus,
     checkoutSessionId: (row.checkout_session_id as string | null) ?? null,
@@ -216,7 +220,13 @@ const orderEvent = (hold: LockedHold, type: string, payload: Record<string, unkn
   aggregateType: 'order',
   aggregateId: hold.id,
   type,
-  payload: { holdId: hold.id, showId: hold.showId, holderOrgId: hold.buyerOrgId, ...payload },
+  payload: {
+    holdId: hold.id,
+    showId: hold.showId,
+    holderOrgId: hold.buyerOrgId,
+    holderUserId: hold.buyerUserId,
+    ...payload,
+  },
 });
 
 /**
@@ -322,7 +332,9 @@ async function sellSeats(
   const ticketIds = await issueTickets(connection, {
     holdId: hold.id,
     showId: hold.showId,
+    // The order's buyer holds its tickets: the person, the organisation, or (migrated) both.
     holderOrgId: hold.buyerOrgId,
+    holderUserId: hold.buyerUserId,
     quantity: hold.quantity,
   });
   await appendToOutbox(

@@ -1,10 +1,15 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import type { DbPool } from '../db/pool.ts';
 import type { VideoOrigin, VideoStatus } from '../video/video.ts';
+import { type Holder, holderCondition } from './holder.ts';
 
 /** What show-access reads to admit a viewer to a show's playback or chat. */
 export interface ShowMedia {
   readonly id: string;
+  /** The creator's organisation (its members with shows:write moderate the show's chat). */
+  readonly orgId: string;
+  /** The creator organisation's name (a moderating API key's name in the chat). */
+  readonly orgName: string;
   readonly status: 'on_sale' | 'cancelled';
   readonly videoId: string | null;
   readonly videoStatus: VideoStatus | null;
@@ -16,8 +21,9 @@ export interface ShowMedia {
 
 export async function findShowMedia(pool: DbPool, showId: string): Promise<ShowMedia | undefined> {
   const [rows] = await pool.query<RowDataPacket[]>(
-    `SELECT s.id, s.status, s.video_id, v.status AS video_status, v.origin AS video_origin, v.media_prefix
-       FROM shows s LEFT JOIN video_assets v ON v.id = s.video_id
+    `SELECT s.id, s.org_id, o.name AS org_name, s.status, s.video_id, v.status AS video_status,
+            v.origin AS video_origin, v.media_prefix
+       FROM shows s JOIN organisations o ON o.id = s.org_id LEFT JOIN video_assets v ON v.id = s.video_id
       WHERE s.id = ?`,
     [showId],
   );
@@ -25,6 +31,8 @@ export async function findShowMedia(pool: DbPool, showId: string): Promise<ShowM
   if (!row) return undefined;
   return {
     id: row.id,
+    orgId: row.org_id,
+    orgName: row.org_name,
     status: row.status,
     videoId: row.video_id,
     videoStatus: row.video_status,
@@ -33,20 +41,30 @@ export async function findShowMedia(pool: DbPool, showId: string): Promise<ShowM
   };
 }
 
+/** A valid ticket that admits its holder, with the name the holder goes by (person, or organisation). */
+export interface AdmittingTicket {
+  readonly id: string;
+  readonly holderName: string;
+}
+
 /**
- * One valid (not revoked) ticket of the show held by the organisation, the oldest; checked-in
- * tickets still count (entering the venue does not end the stream).
+ * One valid (not revoked) ticket of the show held by the person or organisation, the oldest;
+ * checked-in tickets still count (entering the venue does not end the stream).
  */
-export async function findValidTicketId(
+export async function findValidTicket(
   pool: DbPool,
   showId: string,
-  holderOrgId: string,
-): Promise<string | undefined> {
+  holder: Holder,
+): Promise<AdmittingTicket | undefined> {
+  const who = holderCondition(holder, 'holder', 't');
   const [rows] = await pool.query<RowDataPacket[]>(
-    `SELECT id FROM tickets
-      WHERE holder_org_id = ? AND show_id = ? AND status = 'valid'
-      ORDER BY id LIMIT 1`,
-    [holderOrgId, showId],
+    `SELECT t.id, ${holder.kind === 'person' ? 'u.name' : 'o.name'} AS holder_name
+       FROM tickets t
+       ${holder.kind === 'person' ? 'JOIN users u ON u.id = t.holder_user_id' : 'JOIN organisations o ON o.id = t.holder_org_id'}
+      WHERE ${who.sql} AND t.show_id = ? AND t.status = 'valid'
+      ORDER BY t.id LIMIT 1`,
+    [who.param, showId],
   );
-  return rows[0]?.id;
+  const row = rows[0];
+  return row ? { id: String(row.id), holderName: String(row.holder_name) } : undefined;
 }

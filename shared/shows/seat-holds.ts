@@ -1,6 +1,7 @@
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { type DbConnection, type DbPool, withTransaction } from '../db/pool.ts';
 import { newId } from '../ids.ts';
+import { type Holder, holderColumns, holderCondition } from './holder.ts';
 import { isOnSale, type ShowAvailability, seatsLeft } from './show.ts';
 import { ACTIVE_HOLD_CONDITION, findShow, SHOW_COLUMNS, showFromRow } from './show-repository.ts';
 
@@ -9,7 +10,8 @@ type Queryable = DbPool | DbConnection;
 export interface SeatHold {
   readonly id: string;
   readonly showId: string;
-  readonly buyerOrgId: string;
+  /** The person (portal session) or organisation (API key) buying. */
+  readonly buyer: Holder;
   readonly quantity: number;
   readonly unitAmount: number;
   readonly amountTotal: number;
@@ -30,7 +32,7 @@ export type ReserveOutcome =
  */
 export async function reserveSeats(
   pool: DbPool,
-  request: { showId: string; buyerOrgId: string; quantity: number; holdSeconds: number },
+  request: { showId: string; buyer: Holder; quantity: number; holdSeconds: number },
 ): Promise<ReserveOutcome> {
   return withTransaction(pool, async (connection) => {
     const locked = await lockShowForSale(connection, request.showId);
@@ -43,20 +45,23 @@ export async function reserveSeats(
     const hold: SeatHold = {
       id: newId(now.getTime()),
       showId: show.id,
-      buyerOrgId: request.buyerOrgId,
+      buyer: request.buyer,
       quantity: request.quantity,
       unitAmount: show.priceAmount,
       amountTotal: show.priceAmount * request.quantity,
       currency: show.currency,
       expiresAt: new Date(now.getTime() + request.holdSeconds * 1000),
     };
+    const buyer = holderColumns(hold.buyer);
     await connection.query(
-      `INSERT INTO seat_holds (id, show_id, buyer_org_id, quantity, amount_total, currency, status, expires_at, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
+      `INSERT INTO seat_holds (id, show_id, buyer_org_id, buyer_user_id, quantity, amount_total, currency, status,
+         expires_at, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
       [
         hold.id,
         hold.showId,
-        hold.buyerOrgId,
+        buyer.orgId,
+        buyer.userId,
         hold.quantity,
         hold.amountTotal,
         hold.currency,
@@ -91,6 +96,56 @@ export async function markHoldHeld(
 }
 
 export type HoldStatus = 'pending' | 'held' | 'paid' | 'released' | 'refunded';
+
+/** An order as its buyer sees it (GET /v1/holds/{id}). */
+export interface BuyerHold {
+  readonly id: string;
+  readonly showId: string;
+  readonly quantity: number;
+  readonly amountTotal: number;
+  readonly currency: string;
+  /**
+   * `pending` reads as `held`; a held order past its expiry reads as `released` (reason
+   * `expired`) before the sweep writes it: its Checkout Session no longer takes payment.
+   */
+  readonly status: Exclude<HoldStatus, 'pending'>;
+  readonly expiresAt: Date;
+  readonly releaseReason: string | null;
+  /** The order's tickets, seat order; empty until it is paid. */
+  readonly ticketIds: readonly string[];
+}
+
+/** The buyer's order; another buyer's is reported as missing (existence is not disclosed). */
+export async function findBuyerHold(
+  db: Queryable,
+  buyer: Holder,
+  id: string,
+): Promise<BuyerHold | undefined> {
+  const who = holderCondition(buyer, 'buyer', 'h');
+  const [rows] = await db.query<RowDataPacket[]>(
+    `SELECT h.id, h.show_id, h.quantity, h.amount_total, h.currency, h.status, h.expires_at, h.release_reason,
+            h.expires_at <= NOW(3) AS lapsed,
+            (SELECT GROUP_CONCAT(t.id ORDER BY t.seat SEPARATOR ',') FROM tickets t WHERE t.hold_id = h.id) AS ticket_ids
+       FROM seat_holds h WHERE h.id = ? AND ${who.sql}`,
+    [id, who.param],
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  const stored = row.status as HoldStatus;
+  const open = stored === 'pending' || stored === 'held';
+  const lapsed = open && Number(row.lapsed) === 1;
+  return {
+    id: String(row.id),
+    showId: String(row.show_id),
+    quantity: Number(row.quantity),
+    amountTotal: Number(row.amount_total),
+    currency: String(row.currency),
+    status: lapsed ? 'released' : open ? 'held' : stored,
+    expiresAt: row.expires_at as Date,
+    releaseReason: lapsed ? EXPIRED_HOLD_REASON : ((row.release_reason as string | null) ?? null),
+    ticketIds: row.ticket_ids ? String(row.ticket_ids).split(',') : [],
+  };
+}
 
 export async function holdStatus(db: Queryable, holdId: string): Promise<HoldStatus | undefined> {
   const [rows] = await db.query<RowDataPacket[]>('SELECT status FROM seat_holds WHERE id = ?', [holdId]);

@@ -1,5 +1,6 @@
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import type { DbConnection, DbPool } from '../db/pool.ts';
+import { type Holder, holderCondition } from './holder.ts';
 
 type Queryable = DbPool | DbConnection;
 
@@ -20,7 +21,10 @@ export interface Ticket {
   readonly id: string;
   readonly showId: string;
   readonly holdId: string;
-  readonly holderOrgId: string;
+  /** The holding organisation (bought with an API key), or null for a person's ticket. */
+  readonly holderOrgId: string | null;
+  /** The holding person (bought with a portal session); migrated tickets name both. */
+  readonly holderUserId: string | null;
   readonly seat: number;
   readonly status: 'valid' | 'revoked';
   readonly revokedReason: string | null;
@@ -30,7 +34,7 @@ export interface Ticket {
   readonly show: TicketShow;
 }
 
-const SELECT = `SELECT t.id, t.show_id, t.hold_id, t.holder_org_id, t.seat, t.status, t.revoked_reason,
+const SELECT = `SELECT t.id, t.show_id, t.hold_id, t.holder_org_id, t.holder_user_id, t.seat, t.status, t.revoked_reason,
     t.checked_in_at, t.issued_at, t.revoked_at,
     s.org_id AS show_org_id, s.title AS show_title, s.starts_at AS show_starts_at, s.status AS show_status
   FROM tickets t JOIN shows s ON s.id = t.show_id`;
@@ -42,27 +46,26 @@ export async function findTicket(db: Queryable, id: string, lock = false): Promi
   return rows[0] ? toTicket(rows[0]) : undefined;
 }
 
-/** Another organisation's ticket is reported as missing: existence is not disclosed. */
+/** Another holder's ticket is reported as missing: existence is not disclosed. */
 export async function findHolderTicket(
   db: Queryable,
-  holderOrgId: string,
+  holder: Holder,
   id: string,
 ): Promise<Ticket | undefined> {
-  const [rows] = await db.query<RowDataPacket[]>(`${SELECT} WHERE t.id = ? AND t.holder_org_id = ?`, [
-    id,
-    holderOrgId,
-  ]);
+  const who = holderCondition(holder, 'holder', 't');
+  const [rows] = await db.query<RowDataPacket[]>(`${SELECT} WHERE t.id = ? AND ${who.sql}`, [id, who.param]);
   return rows[0] ? toTicket(rows[0]) : undefined;
 }
 
 /** Newest first; `before` is the last id of the previous page. */
 export async function listHolderTickets(
   db: Queryable,
-  holderOrgId: string,
+  holder: Holder,
   page: { limit: number; before?: string; showId?: string },
 ): Promise<{ items: Ticket[]; next: string | null }> {
-  const where = ['t.holder_org_id = ?'];
-  const params: unknown[] = [holderOrgId];
+  const who = holderCondition(holder, 'holder', 't');
+  const where = [who.sql];
+  const params: unknown[] = [who.param];
   if (page.before) {
     where.push('t.id < ?');
     params.push(page.before);
@@ -94,7 +97,8 @@ function toTicket(row: RowDataPacket): Ticket {
     id: row.id,
     showId: row.show_id,
     holdId: row.hold_id,
-    holderOrgId: row.holder_org_id,
+    holderOrgId: row.holder_org_id ?? null,
+    holderUserId: row.holder_user_id ?? null,
     seat: Number(row.seat),
     status: row.status,
     revokedReason: row.revoked_reason,

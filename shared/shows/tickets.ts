@@ -6,7 +6,9 @@ import { newId } from '../ids.ts';
 export interface TicketOrder {
   readonly holdId: string;
   readonly showId: string;
-  readonly holderOrgId: string;
+  /** At least one of the two (the order's buyer): migration 0013's CHECK refuses neither. */
+  readonly holderOrgId: string | null;
+  readonly holderUserId: string | null;
   readonly quantity: number;
 }
 
@@ -20,8 +22,18 @@ export type RevocationReason = 'refunded' | 'disputed';
 export async function issueTickets(connection: DbConnection, order: TicketOrder): Promise<string[]> {
   if (order.quantity < 1) return [];
   const ids = Array.from({ length: order.quantity }, () => newId());
-  const rows = ids.map((id, index) => [id, order.showId, order.holdId, order.holderOrgId, index + 1]);
-  await connection.query('INSERT INTO tickets (id, show_id, hold_id, holder_org_id, seat) VALUES ?', [rows]);
+  const rows = ids.map((id, index) => [
+    id,
+    order.showId,
+    order.holdId,
+    order.holderOrgId,
+    order.holderUserId,
+    index + 1,
+  ]);
+  await connection.query(
+    'INSERT INTO tickets (id, show_id, hold_id, holder_org_id, holder_user_id, seat) VALUES ?',
+    [rows],
+  );
   return ids;
 }
 

@@ -143,7 +143,7 @@ describe('Migration 0013: tickets of people', () => {
     ]);
     // No single person: the organisation's only, as before.
     for (const { holdId, ticketIds } of [sharedOrder, emptyOrder, boxOfficeOrder]) {
-      const { buyer_org_id } = await holdRow(holdId);
+      const buyer_org_id = (await holdRow(holdId))?.buyer_org_id;
       expect(await holdRow(holdId)).toEqual({ buyer_org_id, buyer_user_id: null });
       for (const row of await ticketRows(ticketIds)) {
         expect(row).toEqual({ holder_org_id: buyer_org_id, holder_user_id: null });

@@ -749,7 +749,9 @@ describe('Domain: checkout under contention', () => {
 
     // Act
     const outcomes = await Promise.allSettled(
-      Array.from({ length: 1000 }, () => checkout(deps, { showId, buyerOrgId: buyer.orgId, quantity: 1 })),
+      Array.from({ length: 1000 }, () =>
+        checkout(deps, { showId, buyer: { kind: 'organisation', orgId: buyer.orgId }, quantity: 1 }),
+      ),
     );
 
     // Assess
@@ -774,7 +776,9 @@ describe('Domain: checkout under contention', () => {
 
     // Act
     const outcomes = await Promise.allSettled(
-      quantities.map((quantity) => checkout(deps, { showId, buyerOrgId: buyer.orgId, quantity })),
+      quantities.map((quantity) =>
+        checkout(deps, { showId, buyer: { kind: 'organisation', orgId: buyer.orgId }, quantity }),
+      ),
     );
 
     // Assess
@@ -797,11 +801,19 @@ describe('Domain: checkout under contention', () => {
   it('an expired hold stops counting at once, and the sweep releases it without touching live holds', async () => {
     // Prepare
     const showId = await show(3);
-    const a = await checkout(deps, { showId, buyerOrgId: buyer.orgId, quantity: 2 });
-    const b = await checkout(deps, { showId, buyerOrgId: buyer.orgId, quantity: 1 });
-    await expect(checkout(deps, { showId, buyerOrgId: buyer.orgId, quantity: 1 })).rejects.toBeInstanceOf(
-      SoldOutError,
-    );
+    const a = await checkout(deps, {
+      showId,
+      buyer: { kind: 'organisation', orgId: buyer.orgId },
+      quantity: 2,
+    });
+    const b = await checkout(deps, {
+      showId,
+      buyer: { kind: 'organisation', orgId: buyer.orgId },
+      quantity: 1,
+    });
+    await expect(
+      checkout(deps, { showId, buyer: { kind: 'organisation', orgId: buyer.orgId }, quantity: 1 }),
+    ).rejects.toBeInstanceOf(SoldOutError);
     await db.pool.query('UPDATE seat_holds SET expires_at = NOW(3) - INTERVAL 1 SECOND WHERE id = ?', [
       a.holdId,
     ]);
@@ -835,7 +847,7 @@ describe('Domain: checkout under contention', () => {
     // Act
     const order = await checkout(
       { ...deps, holdMinutes: 1440 },
-      { showId, buyerOrgId: buyer.orgId, quantity: 1 },
+      { showId, buyer: { kind: 'organisation', orgId: buyer.orgId }, quantity: 1 },
     );
 
     // Assess

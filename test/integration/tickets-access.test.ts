@@ -442,6 +442,7 @@ describe('Functions: tickets and show-access', () => {
           showId: show,
           holdId: expect.any(String),
           holderOrgId: viewer.orgId,
+          holderUserId: null,
           reason: 'chargeback',
           revokedBy: creator.orgId,
         },
@@ -597,11 +598,11 @@ describe('Functions: tickets and show-access', () => {
         aud: FIREBASE_CUSTOM_TOKEN_AUDIENCE,
         iat: expect.any(Number),
         exp: (claims.iat as number) + CHAT_TTL_SECONDS,
-        uid: `org:${otherViewer.orgId}`,
-        claims: { showId: show, ticketId },
+        uid: `o_${otherViewer.orgId}`,
+        claims: { showId: show, ticketId, role: 'viewer', name: `org ${otherViewer.orgId}` },
       });
       expect(claims.iat as number).toBeGreaterThanOrEqual(before);
-      expect(body.uid).toBe(`org:${otherViewer.orgId}`);
+      expect(body.uid).toBe(`o_${otherViewer.orgId}`);
       expect(Date.parse(body.expiresAt)).toBe(((claims.iat as number) + CHAT_TTL_SECONDS) * 1000);
     });
   });

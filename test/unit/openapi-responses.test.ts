@@ -49,11 +49,16 @@ import type {
   registeredPrinterResponse,
   rotatedCredentialResponse,
 } from '../../functions/printers/responses.ts';
-import type { ChatAccess, Playback } from '../../functions/show-access/access.ts';
+import type { ChatAccess, ChatTransport, Playback } from '../../functions/show-access/access.ts';
 import type { chatTokenResponse, playbackResponse } from '../../functions/show-access/responses.ts';
 import type { CheckoutResult } from '../../functions/shows/checkout.ts';
-import type { presentShow } from '../../functions/shows/present.ts';
-import type { checkoutResponse, showPageResponse, showResponse } from '../../functions/shows/responses.ts';
+import type { presentHold, presentShow } from '../../functions/shows/present.ts';
+import type {
+  checkoutResponse,
+  holdResponse,
+  showPageResponse,
+  showResponse,
+} from '../../functions/shows/responses.ts';
 import type { presentTicket } from '../../functions/tickets/present.ts';
 import type {
   ticketPageResponse,
@@ -168,10 +173,12 @@ describe('Response schemas of the API reference (the other routes)', () => {
     checks.push(same<Ticket & { code: string | null }, Sent<typeof ticketWithCodeResponse>>(true));
     checks.push(same<{ items: Ticket[]; nextCursor: string | null }, Sent<typeof ticketPageResponse>>(true));
     checks.push(same<Wire<Playback>, Sent<typeof playbackResponse>>(true));
-    checks.push(
-      same<Wire<Pick<ChatAccess, 'token' | 'uid' | 'expiresAt'>>, Sent<typeof chatTokenResponse>>(true),
-    );
-    expect(checks).toHaveLength(11);
+    type ChatAnswer = Wire<Pick<ChatAccess, 'token' | 'uid' | 'expiresAt' | 'role'>> & {
+      chat: ChatTransport;
+    };
+    checks.push(same<ChatAnswer, Sent<typeof chatTokenResponse>>(true));
+    checks.push(same<ReturnType<typeof presentHold>, Sent<typeof holdResponse>>(true));
+    expect(checks).toHaveLength(12);
   });
 
   it('match organisations and API keys', () => {
