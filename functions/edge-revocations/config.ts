@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { cdnConfig } from '#shared/cdn/cdn-from-config.ts';
 import { MAX_LIST_CHANGES, revocationListConfig } from '#shared/cdn/revocation-list.ts';
+import { chatModerationConfig } from '#shared/chat/chat-from-config.ts';
 import { readConfig } from '#shared/config/config.ts';
 import { databaseConfig } from '#shared/config/platform.ts';
 
@@ -11,6 +12,8 @@ const shape = {
   ...databaseConfig,
   ...cdnEndpoint,
   ...revocationListConfig,
+  // Revocations also remove the ticket's holder from the show chat (CHAT_BACKEND).
+  ...chatModerationConfig,
   /**
    * How long one tick keeps watching for new revocations (polling every REVOCATION_POLL_MS).
    * 0 (the local cloud, whose scheduler ticks every 2 s): one pass per tick. OCI's scheduler ticks

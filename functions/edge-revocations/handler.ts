@@ -1,16 +1,19 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RevocationPushError, revocationListFromConfig } from '#shared/cdn/revocation-list.ts';
 import { pushRevocations } from '#shared/cdn/revocation-push.ts';
+import { chatModerationFromConfig } from '#shared/chat/chat-from-config.ts';
 import { createPool } from '#shared/db/pool.ts';
 import { eventFunction } from '#shared/runtime/function.ts';
 import { log } from '#shared/runtime/log.ts';
 import { scheduleTickSchema, tickForEmptyBody } from '../../events/schedule-tick.ts';
 import { loadEdgeRevocationsConfig } from './config.ts';
 import { edgeRevocationsManifest } from './manifest.ts';
+import { RevocationSinksError, revocationSinks } from './sinks.ts';
 
 const config = loadEdgeRevocationsConfig();
 const pool = createPool(config.MYSQL_URL, { connectionLimit: 2 });
-const list = revocationListFromConfig(config);
+// The edge (playback) and the show chat hear of every revocation in the same pass.
+const list = revocationSinks(revocationListFromConfig(config), chatModerationFromConfig(config));
 /** Longest wait between two tries while the edge refuses or does not answer. */
 const MAX_BACKOFF_MS = 30_000;
 /**
@@ -45,7 +48,9 @@ export const handler = eventFunction(
       } catch (error) {
         totals.failures += 1;
         // Credentials or a refused request need an operator; the rest passes with time.
-        const needsOperator = error instanceof RevocationPushError && !error.retryable;
+        const needsOperator =
+          (error instanceof RevocationPushError && !error.retryable) ||
+          (error instanceof RevocationSinksError && error.needsOperator);
         (needsOperator ? log.error : log.warn)('revocations not pushed; retrying', { error });
         backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
       }

@@ -63,7 +63,10 @@ export function createChatTokenVerifier(account: {
       if (typeof uid !== 'string' || uid.length < 1 || uid.length > 128) throw invalid('no uid');
       const claims = payload.claims;
       if (typeof claims !== 'object' || claims === null) throw invalid('no chat claims');
-      const { showId, ticketId, role, name } = claims as Record<string, unknown>;
+      const { showId, ticketId, name } = claims as Record<string, unknown>;
+      // Tokens signed before roles existed name a ticket and nothing else: a viewer's.
+      const role =
+        (claims as Record<string, unknown>).role ?? (typeof ticketId === 'string' ? 'viewer' : undefined);
       if (typeof showId !== 'string' || showId.length === 0) throw invalid('no showId claim');
       if (role !== 'viewer' && role !== 'moderator') throw invalid('no role claim');
       if (role === 'viewer' && (typeof ticketId !== 'string' || ticketId.length === 0)) {
