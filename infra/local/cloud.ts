@@ -1,9 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseEdgeTokenKeys } from '#shared/cdn/cdn-from-config.ts';
 import { migrate } from '#shared/db/migrations.ts';
+import { parseServiceAccount } from '#shared/shows/firebase-token.ts';
 import { createS3ObjectStore } from '#shared/storage/s3-object-store.ts';
 import { ALL_BUCKETS, BUCKETS } from '../../events/buckets.ts';
 import { rulesFromManifests } from '../../events/rules.ts';
@@ -12,6 +14,7 @@ import { transcoderConfigKeys } from '../../workers/transcoder/config.ts';
 import { ensureLiveIngestKey } from './bootstrap.ts';
 import { gatewayRoutes, runnerFunctions } from './catalog-runtime.ts';
 import { LOCAL_CHAIN_ID, startLocalChain } from './chain.ts';
+import { type RunningLocalChatServer, startLocalChatServer } from './chat/server.ts';
 import { LOCAL_CLOUD_MARKER } from './child-processes.ts';
 import { loadOrCreateCredentials } from './credentials.ts';
 import { deployLocalContracts } from './deploy-contracts.ts';
@@ -63,6 +66,8 @@ export interface LocalCloudOptions {
   readonly webRoot?: string;
   /** The local OpenID provider people sign in with (IDP_PORT; 0 picks a port). */
   readonly identityPort?: number;
+  /** The local chat server (WebSocket for browsers, admin API for functions); 0 picks a port. */
+  readonly chatPort?: number;
   /**
    * `push` (default): every function process and worker pushes to the collector, as in OCI they
    * post to Monitoring. `none` records nothing (the cost baseline of bench/metrics-overhead.ts).
@@ -127,6 +132,8 @@ export interface LocalCloud {
   /** The local OpenID provider: its issuer and the seeded people (also in <dataDir>/seeded-people.json). */
   readonly identity: RunningLocalIdentity;
   readonly stripe: RunningLocalStripe;
+  /** The show chat: `websocketUrl` is CHAT_WEBSOCKET_URL. */
+  readonly chat: RunningLocalChatServer;
   readonly chainRpcUrl: string;
   readonly mysqlUrl: string;
   /** Every value a function may be configured with (each gets only its declared keys). */
@@ -270,6 +277,19 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         ? { METRICS_BACKEND: 'none' }
         : { METRICS_BACKEND: 'push', METRICS_PUSH_URL: metrics.pushUrl, METRICS_FLUSH_SECONDS: '1' };
 
+    // The show chat, before the portal: the portal's CSP names its origin, and it admits
+    // browsers from the portal's origin only (known once the portal listens).
+    let chatOrigins: readonly string[] = [];
+    const chatAdminToken = randomBytes(32).toString('hex');
+    const chat = await startLocalChatServer({
+      port: options.chatPort ?? 0,
+      serviceAccount: parseServiceAccount(credentials.firebaseServiceAccountJson),
+      adminToken: chatAdminToken,
+      allowedOrigins: () => chatOrigins,
+      log: (line) => log('chat', line),
+    });
+    stops.push(chat.close);
+
     // Listening before the functions start, so its origin can be their PORTAL_ORIGIN; it proxies
     // /v1 to the gateway, which starts last (until then /v1 answers 503 starting).
     let gatewayUrl = '';
@@ -278,9 +298,12 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       gatewayUrl: () => gatewayUrl,
       port: options.webPort ?? 0,
       uploadOrigins: [s3.endpoint],
+      mediaOrigins: [edge.url],
+      connectOrigins: [chat.websocketUrl],
       log: (line) => log('web', line),
     });
     stops.push(web.close);
+    chatOrigins = [new URL(web.url).origin];
 
     // The OpenID provider, before the functions: the session function discovers it at its first
     // sign-in, and its one client's callback is on the portal's origin.
@@ -337,6 +360,11 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       CHECKOUT_SUCCESS_URL: `${stripe.url}/checkout/success?session={CHECKOUT_SESSION_ID}`,
       CHECKOUT_CANCEL_URL: `${stripe.url}/checkout/cancelled?show={SHOW_ID}&hold={HOLD_ID}`,
       FIREBASE_SERVICE_ACCOUNT_JSON: credentials.firebaseServiceAccountJson,
+      // show-access hands browsers the chat's address; edge-revocations removes revoked tickets' holders.
+      CHAT_WEBSOCKET_URL: chat.websocketUrl,
+      CHAT_BACKEND: 'local',
+      CHAT_ADMIN_URL: chat.url,
+      CHAT_ADMIN_TOKEN: chatAdminToken,
       CDN_LOG_SECRET: credentials.cdnLogSecret,
       CDN_VIEWER_SALT: credentials.cdnViewerSalt,
       KEY_WRAPPER: 'local',
@@ -490,6 +518,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       webUrl: web.url,
       identity,
       stripe,
+      chat,
       chainRpcUrl: chain.rpcUrl,
       mysqlUrl,
       platformEnv,

@@ -123,6 +123,8 @@ try {
     metricsPort: fixedPort('METRICS_PORT'),
     webPort: fixedPort('WEB_PORT'),
     identityPort: fixedPort('IDP_PORT'),
+    // A free port unless CHAT_PORT is set: browsers learn the address from the chat-token answer.
+    chatPort: port('CHAT_PORT', 0),
     transcoders: {
       count: port('TRANSCODER_WORKERS', 1),
       // The scaler moves the pool between these (both TRANSCODER_WORKERS unless set).
@@ -172,6 +174,7 @@ forgecast is ready in ${Math.round(performance.now() - started)} ms
   object storage   ${running.s3Endpoint}          (S3 API, path style; credentials in ${dataDir}/local-credentials.json)
   CDN edge         ${running.edgeUrl}          (HLS behind tokens; playback URLs come from GET /v1/videos/{id})
   Stripe (local)   ${running.stripe.url}         (Checkout Sessions and refunds; webhooks signed to /v1/webhooks/stripe)
+  show chat        ${running.chat.websocketUrl}     (WebSocket for the watch page; sign in with POST /v1/shows/{id}/chat-token)
   metrics          ${running.metrics.metricsUrl}  (Prometheus text; infra/local/grafana/ has a scrape config and a dashboard)
 ${liveBanner(running)}
   transcoders      ${running.transcoders.workers.length} worker process(es) (TRANSCODER_WORKERS; the scaler keeps TRANSCODER_MIN_WORKERS..TRANSCODER_MAX_WORKERS)
