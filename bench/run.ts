@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { launchChromium, startPortalCloud } from '../test/support/browser.ts';
+import { benchChatFanout } from './chat-fanout.ts';
 import { benchColdStart } from './cold-start.ts';
 import { benchColdStartSecrets } from './cold-start-secrets.ts';
 import { benchHotPath } from './hot-path.ts';
@@ -20,7 +21,7 @@ import { benchVaultSeal } from './vault-seal.ts';
 import { benchShowsAppSize, benchWebSize } from './web-size.ts';
 
 /**
- * `npm run bench [cold-start|cold-start-secrets|hot-path|metrics-overhead|vault-seal|license-gas|print-authorize|stripe-webhook|license-mint|transcode-ladder|portal|web-size|live-ingest|live-whip|live-to-vod|live-glass]`: each figure is printed beside a baseline measured in
+ * `npm run bench [cold-start|cold-start-secrets|hot-path|metrics-overhead|vault-seal|license-gas|print-authorize|stripe-webhook|license-mint|transcode-ladder|portal|web-size|live-ingest|live-whip|live-to-vod|live-glass|chat-fanout]`: each figure is printed beside a baseline measured in
  * the same run, because these machines are small and shared and absolute numbers drift.
  */
 const only = process.argv[2];
@@ -72,6 +73,14 @@ if (only === 'cold-start-secrets') {
   console.log('\n# Cold start with 3 Vault secret references (resource principal) vs plain env values');
   console.log(JSON.stringify(await benchColdStartSecrets(), null, 2));
   process.exit(0);
+}
+if (!only || only === 'chat-fanout') {
+  // The local chat server alone (no cloud): 200 viewers of one show, a bare ws broadcast as baseline.
+  console.log(
+    '\n# Chat fan-out: p99 send → receipt to 200 connected viewers (target ≤ 200 ms) vs a bare ws broadcast server',
+  );
+  console.log(JSON.stringify(await benchChatFanout(), null, 2));
+  if (only) process.exit(0);
 }
 if (!only || only === 'web-size') {
   // The built app (dist/web, from node scripts/build.ts): no cloud needed.
