@@ -7,8 +7,25 @@ import {
   PriceNotChargeableError,
   SoldOutError,
 } from './checkout.ts';
-import { checkoutResponse, holdResponse, showPageResponse, showResponse } from './responses.ts';
-import { checkoutSchema, createShowSchema, holdIdSchema, listQuerySchema, showIdSchema } from './schema.ts';
+import { capacityBelowSold, priceLocked } from './errors.ts';
+import {
+  checkoutResponse,
+  holdResponse,
+  salesResponse,
+  showPageResponse,
+  showResponse,
+  studioShowPageResponse,
+} from './responses.ts';
+import {
+  checkoutSchema,
+  createShowSchema,
+  editShowSchema,
+  holdIdSchema,
+  listQuerySchema,
+  salesQuerySchema,
+  showIdSchema,
+  studioListQuerySchema,
+} from './schema.ts';
 
 const byId = z.object({ id: showIdSchema });
 const checkoutRefusals = () => [
@@ -22,12 +39,15 @@ const checkoutRefusals = () => [
 export const contracts = {
   createShow: {
     summary: 'Schedule a ticketed show, optionally playing one of your ready videos',
-    description: '`price.amount` is in the currency’s smallest unit (cents), as Stripe counts it.',
+    description:
+      '`price.amount` is in the currency’s smallest unit (cents), as Stripe counts it. For a live show, create the show first, then its live stream with `POST /v1/live-streams {title, showId}`: the stream’s video becomes the show’s (live, then its replay) and the show lists it as `liveStreamId`.',
     body: createShowSchema,
     responses: { 201: { description: 'The show', schema: showResponse } },
   },
   listShows: {
-    summary: 'Upcoming shows with live `seatsAvailable` (public)',
+    summary: 'The catalogue: upcoming, live or on-demand shows with live `seatsAvailable` (public)',
+    description:
+      '`when=upcoming` (the default): on sale, starting later, soonest first; `live`: its live stream on air or reconnecting; `on_demand`: started, its video ready, latest first. Cancelled shows are in none.',
     query: listQuerySchema,
     responses: { 200: { description: '`items` and `nextCursor`', schema: showPageResponse } },
   },
@@ -36,6 +56,23 @@ export const contracts = {
     params: byId,
     responses: { 200: { description: 'The show', schema: showResponse } },
     problems: () => [new NotFoundError('')],
+  },
+  getShowPoster: {
+    summary: 'The poster (a JPEG frame) of the show’s video (public)',
+    description:
+      'Once the show’s video is ready; 404 before, or for a show without a video. `Cache-Control: public, max-age=300`.',
+    params: byId,
+    responses: { 200: { description: 'JPEG image', contentType: 'image/jpeg' } },
+    problems: () => [new NotFoundError('')],
+  },
+  editShow: {
+    summary: 'Change a show of yours: title, description, start, capacity, price',
+    description:
+      'Any of the members, at least one. `capacity` cannot go below the seats sold and held (409 `capacity_below_sold`); `price` changes only while no seat is sold or held (409 `price_locked`).',
+    params: byId,
+    body: editShowSchema,
+    responses: { 200: { description: 'The show as it is now', schema: showResponse } },
+    problems: () => [new NotFoundError(''), capacityBelowSold(0), priceLocked()],
   },
   checkoutShow: {
     summary: 'Hold seats and open a Stripe Checkout Session',
@@ -57,6 +94,18 @@ export const contracts = {
       'The buyer only: the person who checked out with their session, or the organisation whose key did. The success page polls it until `status` is `paid`.',
     params: z.object({ id: holdIdSchema }),
     responses: { 200: { description: 'The order', schema: holdResponse } },
+    problems: () => [new NotFoundError('')],
+  },
+  listStudioShows: {
+    summary: 'Your organisation’s shows, newest first, with what each sold',
+    query: studioListQuerySchema,
+    responses: { 200: { description: '`items` and `nextCursor`', schema: studioShowPageResponse } },
+  },
+  getShowSales: {
+    summary: 'Tickets sold and revenue per day of a show of yours',
+    params: byId,
+    query: salesQuerySchema,
+    responses: { 200: { description: 'One entry per UTC day, oldest first', schema: salesResponse } },
     problems: () => [new NotFoundError('')],
   },
 } satisfies RouteContracts;

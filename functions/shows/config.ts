@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { readConfig } from '#shared/config/config.ts';
-import { databaseConfig } from '#shared/config/platform.ts';
+import { databaseConfig, objectStorageConfig } from '#shared/config/platform.ts';
 import { paymentsConfig } from '#shared/payments/payments-from-config.ts';
 import { portalConfig } from '#shared/people/config.ts';
 
@@ -12,6 +12,9 @@ const returnUrl = z
 const shape = {
   ...databaseConfig,
   ...paymentsConfig,
+  ...objectStorageConfig,
+  /** Where the shows' posters are (the video's poster.jpg, streamed by GET /v1/shows/{id}/poster). */
+  MEDIA_BUCKET: z.string().min(3),
   /**
    * How long a buyer has to pay. Stripe's Checkout Sessions live 30 minutes to 24 hours; the
    * seats are held a little longer (see checkout.ts) so a payment in the last second still fits.

@@ -3,26 +3,37 @@ import { NotFoundError, ValidationError } from '#shared/errors.ts';
 import { newId } from '#shared/ids.ts';
 import { paymentsFromConfig } from '#shared/payments/payments-from-config.ts';
 import { createApi, parseJsonBody, validate } from '#shared/runtime/api.ts';
+import type { Principal } from '#shared/runtime/auth-context.ts';
 import { httpFunction } from '#shared/runtime/function.ts';
+import { log } from '#shared/runtime/log.ts';
 import { requirePrincipal, requireScope } from '#shared/runtime/principal.ts';
 import { holderOf } from '#shared/shows/holder.ts';
 import { findBuyerHold } from '#shared/shows/seat-holds.ts';
-import { findShow, insertShow, listUpcomingShows } from '#shared/shows/show-repository.ts';
+import { MAX_POSTER_BYTES } from '#shared/shows/show.ts';
+import { editShow } from '#shared/shows/show-edits.ts';
+import { findShow, insertShow, listOrgShows, listShows } from '#shared/shows/show-repository.ts';
+import { salesByDay, salesOfShows } from '#shared/shows/studio-stats.ts';
+import { objectStoreFromConfig } from '#shared/storage/s3-object-store.ts';
 import { findOrgVideo } from '#shared/video/video-repository.ts';
 import { checkout, personReturnUrls } from './checkout.ts';
 import { loadShowsConfig } from './config.ts';
-import { presentHold, presentShow } from './present.ts';
+import { capacityBelowSold, priceLocked } from './errors.ts';
+import { presentHold, presentSales, presentShow, presentStudioShow } from './present.ts';
 import {
   checkoutSchema,
   createShowSchema,
+  editShowSchema,
   encodeCursor,
   holdIdSchema,
   listQuerySchema,
+  salesQuerySchema,
   showIdSchema,
+  studioListQuerySchema,
 } from './schema.ts';
 
 const config = loadShowsConfig();
 const pool = createPool(config.MYSQL_URL);
+const store = objectStoreFromConfig(config);
 const checkoutDeps = {
   pool,
   payments: paymentsFromConfig(config),
@@ -33,6 +44,16 @@ const checkoutDeps = {
 const personUrls = config.PORTAL_ORIGIN ? personReturnUrls(config.PORTAL_ORIGIN) : undefined;
 /** Public answers may be cached briefly: seat counts a few seconds old are fine for browsing. */
 const PUBLIC_CACHE = 'public, max-age=5';
+/** Posters change only when a new version of the video is published. */
+const POSTER_CACHE = 'public, max-age=300';
+
+/** The caller's organisation's show, for its creator (another organisation's reads as missing). */
+async function ownShow(principal: Principal, id: string) {
+  const found = await findShow(pool, id);
+  const mine = found && principal.orgId !== '' && found.show.orgId === principal.orgId;
+  if (!found || !(mine || principal.scopes.includes('admin'))) throw new NotFoundError(`No show ${id}`);
+  return found;
+}
 
 export const handler = httpFunction(() => {
   const app = createApi();
@@ -69,7 +90,8 @@ export const handler = httpFunction(() => {
 
   app.get('/shows', async (req, res) => {
     const query = validate(listQuerySchema, req.query, 'query');
-    const page = await listUpcomingShows(pool, {
+    const page = await listShows(pool, {
+      when: query.when,
       limit: query.limit,
       ...(query.cursor ? { after: query.cursor } : {}),
     });
@@ -84,6 +106,45 @@ export const handler = httpFunction(() => {
     const found = await findShow(pool, id);
     if (!found) throw new NotFoundError(`No show ${id}`);
     res.set('Cache-Control', PUBLIC_CACHE).json(presentShow(found.show, found.now));
+  });
+
+  app.get('/shows/:id/poster', async (req, res) => {
+    const id = validate(showIdSchema, req.params.id, 'path');
+    const found = await findShow(pool, id);
+    if (!found?.show.posterKey) throw new NotFoundError(`No poster for show ${id}`);
+    const { body, head } = await store.get(config.MEDIA_BUCKET, found.show.posterKey);
+    if (head.size > MAX_POSTER_BYTES) {
+      body.destroy();
+      log.warn('poster larger than served; refused', { showId: id, bytes: head.size });
+      throw new NotFoundError(`No poster for show ${id}`);
+    }
+    // Bounded by the size check above and counted again while reading (a size that lied).
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    for await (const chunk of body) {
+      bytes += (chunk as Buffer).length;
+      if (bytes > MAX_POSTER_BYTES) {
+        body.destroy();
+        throw new NotFoundError(`No poster for show ${id}`);
+      }
+      chunks.push(chunk as Buffer);
+    }
+    res.type('image/jpeg').set('Cache-Control', POSTER_CACHE).send(Buffer.concat(chunks));
+  });
+
+  app.patch('/shows/:id', async (req, res) => {
+    const principal = requirePrincipal(req);
+    requireScope(principal, 'shows:write');
+    const id = validate(showIdSchema, req.params.id, 'path');
+    const input = parseJsonBody(req, editShowSchema);
+    const { show } = await ownShow(principal, id);
+    const outcome = await editShow(pool, { orgId: show.orgId, showId: id }, input);
+    if (outcome.kind === 'missing') throw new NotFoundError(`No show ${id}`);
+    if (outcome.kind === 'capacity-below-sold') throw capacityBelowSold(outcome.minimum);
+    if (outcome.kind === 'price-locked') throw priceLocked();
+    const edited = await findShow(pool, id);
+    if (!edited) throw new NotFoundError(`No show ${id}`);
+    res.set('Cache-Control', 'private, no-store').json(presentShow(edited.show, edited.now));
   });
 
   app.post('/shows/:id/checkout', async (req, res) => {
@@ -111,6 +172,36 @@ export const handler = httpFunction(() => {
     const hold = await findBuyerHold(pool, holderOf(principal), id);
     if (!hold) throw new NotFoundError(`No order ${id}`);
     res.set('Cache-Control', 'private, no-store').json(presentHold(hold));
+  });
+
+  app.get('/studio/shows', async (req, res) => {
+    const principal = requirePrincipal(req);
+    requireScope(principal, 'shows:write');
+    const query = validate(studioListQuerySchema, req.query, 'query');
+    const page = await listOrgShows(pool, principal.orgId, {
+      limit: query.limit,
+      ...(query.cursor ? { before: query.cursor } : {}),
+    });
+    const sales = await salesOfShows(
+      pool,
+      page.items.map((show) => show.id),
+    );
+    res.set('Cache-Control', 'private, no-store').json({
+      items: page.items.map((show) =>
+        presentStudioShow(show, sales.get(show.id) ?? { checkedIn: 0, revenue: 0, refunded: 0 }, page.now),
+      ),
+      nextCursor: page.next,
+    });
+  });
+
+  app.get('/studio/shows/:id/sales', async (req, res) => {
+    const principal = requirePrincipal(req);
+    requireScope(principal, 'shows:write');
+    const id = validate(showIdSchema, req.params.id, 'path');
+    const query = validate(salesQuerySchema, req.query, 'query');
+    const { show, now } = await ownShow(principal, id);
+    const days = await salesByDay(pool, id, query.days, now);
+    res.set('Cache-Control', 'private, no-store').json(presentSales(show.currency, days));
   });
 
   return app;

@@ -2,11 +2,12 @@ import { defineManifest } from '#shared/runtime/manifest.ts';
 import { showsConfigKeys } from './config.ts';
 
 const anonymous = { type: 'anonymous' } as const;
+const creator = { type: 'scoped', anyOf: ['shows:write', 'admin'] } as const;
 
 export const showsManifest = defineManifest({
   name: 'shows',
   summary:
-    'Shows: creators schedule ticketed shows; anyone lists and reads them with live seat availability; viewers check out seats through Stripe Checkout.',
+    'Shows: creators schedule, edit and follow the sales of ticketed shows; anyone browses the catalogue (upcoming, live, on demand) with live seat availability and posters; people and organisations check out seats through Stripe Checkout and follow their orders.',
   kind: 'http',
   memoryMb: 256,
   // A checkout waits for Stripe (STRIPE_TIMEOUT_MS, default 10 s) after holding the seats.
@@ -20,6 +21,8 @@ export const showsManifest = defineManifest({
     },
     { method: 'GET', path: '/shows', auth: anonymous, operationId: 'listShows' },
     { method: 'GET', path: '/shows/{id}', auth: anonymous, operationId: 'getShow' },
+    { method: 'GET', path: '/shows/{id}/poster', auth: anonymous, operationId: 'getShowPoster' },
+    { method: 'PATCH', path: '/shows/{id}', auth: creator, operationId: 'editShow' },
     {
       method: 'POST',
       path: '/shows/{id}/checkout',
@@ -32,6 +35,8 @@ export const showsManifest = defineManifest({
       auth: { type: 'scoped', anyOf: ['tickets:buy', 'tickets:read', 'admin'] },
       operationId: 'getHold',
     },
+    { method: 'GET', path: '/studio/shows', auth: creator, operationId: 'listStudioShows' },
+    { method: 'GET', path: '/studio/shows/{id}/sales', auth: creator, operationId: 'getShowSales' },
   ],
   events: [],
   config: showsConfigKeys,

@@ -6,21 +6,63 @@ import { z } from 'zod';
  */
 const instant = z.iso.datetime();
 
+const money = z.object({
+  amount: z.number().int().describe('In the currency’s smallest unit, as Stripe counts it'),
+  currency: z.string().describe('ISO 4217, lower case'),
+});
+
 export const showResponse = z.object({
   id: z.string(),
+  orgId: z.string().describe('The creator’s organisation'),
   title: z.string(),
   description: z.string().nullable(),
   startsAt: instant,
   status: z.enum(['on_sale', 'cancelled']),
+  state: z
+    .enum(['upcoming', 'live', 'on_demand', 'ended', 'cancelled'])
+    .describe(
+      '`live`: its live stream is on air (or reconnecting); `upcoming`: starts later; `on_demand`: started, its video ready; `ended`: started, nothing to play (yet)',
+    ),
   onSale: z.boolean().describe('Not cancelled and not started'),
   capacity: z.number().int(),
   seatsAvailable: z.number().int().describe('Seats neither sold nor held right now; 0 when not on sale'),
-  price: z.object({
-    amount: z.number().int().describe('In the currency’s smallest unit, as Stripe counts it'),
-    currency: z.string().describe('ISO 4217, lower case'),
-  }),
+  price: money,
   videoId: z.string().nullable(),
+  liveStreamId: z
+    .string()
+    .nullable()
+    .describe('The live stream linked to the show (POST /v1/live-streams {showId})'),
+  posterUrl: z.string().nullable().describe('Same-origin `/v1/shows/{id}/poster` once its video is ready'),
+  creatorName: z.string().nullable(),
   createdAt: instant,
+});
+
+export const studioShowResponse = showResponse.extend({
+  seatsSold: z.number().int(),
+  seatsHeld: z.number().int().describe('Seats of unexpired holds (checkouts under way)'),
+  checkedIn: z.number().int().describe('Valid tickets used at the door'),
+  revenue: money.describe('Orders paid and not refunded'),
+  refunded: money.describe('Orders refunded'),
+});
+
+export const studioShowPageResponse = z.object({
+  items: z.array(studioShowResponse),
+  nextCursor: z.string().nullable().describe('Opaque'),
+});
+
+export const salesResponse = z.object({
+  currency: z.string().describe('The show’s currency; `revenue` is in its smallest unit'),
+  days: z
+    .array(
+      z.object({
+        day: z.string().describe('UTC day, YYYY-MM-DD'),
+        ticketsSold: z.number().int(),
+        revenue: z.number().int(),
+      }),
+    )
+    .describe(
+      'Oldest first, one per day (zeros included); orders by the day they were paid, refunded ones left out',
+    ),
 });
 
 export const showPageResponse = z.object({

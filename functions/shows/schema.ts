@@ -6,38 +6,61 @@ import { MAX_CAPACITY, MAX_PRICE_AMOUNT, MAX_SEATS_PER_ORDER } from '#shared/sho
 export const showIdSchema = z.string().regex(ID_PATTERN, 'not a show id');
 export const holdIdSchema = z.string().regex(ID_PATTERN, 'not an order (hold) id');
 
+const titleSchema = z.string().trim().min(1).max(200);
+const descriptionSchema = z.string().trim().max(4000);
+/** An instant with its offset (`2030-05-01T19:30:00Z`, `…+02:00`); it must lie ahead. */
+const startsAtSchema = z.iso
+  .datetime({ offset: true })
+  .transform((text) => new Date(text))
+  .refine((when) => when.getTime() > Date.now(), 'must be in the future');
+const capacitySchema = z.number().int().min(1).max(MAX_CAPACITY);
+const priceSchema = z
+  .strictObject({
+    /** Smallest currency unit (cents; whole yen for JPY; fils for KWD), as Stripe counts it. */
+    amount: z.number().int().positive().max(MAX_PRICE_AMOUNT),
+    currency: z
+      .string()
+      .regex(/^[A-Za-z]{3}$/, 'must be a three-letter ISO 4217 code')
+      .transform((code) => code.toLowerCase())
+      .refine((code) => currencyRule(code) !== undefined, {
+        message: 'must be an ISO 4217 currency Stripe can charge in (e.g. eur, usd, jpy)',
+      }),
+  })
+  .superRefine((price, context) => {
+    // Only once both fields passed on their own (zod runs this even when they did not): the
+    // currency's minor-unit rule then decides which amounts can be charged.
+    const amountValid =
+      Number.isSafeInteger(price.amount) && price.amount > 0 && price.amount <= MAX_PRICE_AMOUNT;
+    if (!amountValid || currencyRule(price.currency) === undefined) return;
+    const problem = priceProblem(price.amount, price.currency);
+    if (problem) context.addIssue({ code: 'custom', path: ['amount'], message: problem });
+  });
+
 export const createShowSchema = z.strictObject({
-  title: z.string().trim().min(1).max(200),
-  description: z.string().trim().max(4000).optional(),
-  /** An instant with its offset (`2030-05-01T19:30:00Z`, `…+02:00`); it must lie ahead. */
-  startsAt: z.iso
-    .datetime({ offset: true })
-    .transform((text) => new Date(text))
-    .refine((when) => when.getTime() > Date.now(), 'must be in the future'),
-  capacity: z.number().int().min(1).max(MAX_CAPACITY),
-  price: z
-    .strictObject({
-      /** Smallest currency unit (cents; whole yen for JPY; fils for KWD), as Stripe counts it. */
-      amount: z.number().int().positive().max(MAX_PRICE_AMOUNT),
-      currency: z
-        .string()
-        .regex(/^[A-Za-z]{3}$/, 'must be a three-letter ISO 4217 code')
-        .transform((code) => code.toLowerCase())
-        .refine((code) => currencyRule(code) !== undefined, {
-          message: 'must be an ISO 4217 currency Stripe can charge in (e.g. eur, usd, jpy)',
-        }),
-    })
-    .superRefine((price, context) => {
-      // Only once both fields passed on their own (zod runs this even when they did not): the
-      // currency's minor-unit rule then decides which amounts can be charged.
-      const amountValid =
-        Number.isSafeInteger(price.amount) && price.amount > 0 && price.amount <= MAX_PRICE_AMOUNT;
-      if (!amountValid || currencyRule(price.currency) === undefined) return;
-      const problem = priceProblem(price.amount, price.currency);
-      if (problem) context.addIssue({ code: 'custom', path: ['amount'], message: problem });
-    }),
+  title: titleSchema,
+  description: descriptionSchema.optional(),
+  startsAt: startsAtSchema,
+  capacity: capacitySchema,
+  price: priceSchema,
   videoId: z.string().regex(ID_PATTERN, 'not a video id').optional(),
 });
+
+/**
+ * PATCH /v1/shows/{id}: any of the members, at least one. `description: null` (or '') clears it;
+ * `capacity` may not go below the seats sold and held; `price` changes only before the first sale.
+ */
+export const editShowSchema = z
+  .strictObject({
+    title: titleSchema.optional(),
+    description: descriptionSchema.nullable().optional(),
+    startsAt: startsAtSchema.optional(),
+    capacity: capacitySchema.optional(),
+    price: priceSchema.optional(),
+  })
+  .refine(
+    (edit) => Object.values(edit).some((value) => value !== undefined),
+    'name at least one member to change',
+  );
 
 export const checkoutSchema = z.strictObject({
   quantity: z.number().int().min(1).max(MAX_SEATS_PER_ORDER),
@@ -62,6 +85,19 @@ export function encodeCursor(cursor: { startsAt: Date; id: string }): string {
 }
 
 export const listQuerySchema = z.object({
+  /** The catalogue's tab: `upcoming` (the default), `live` now, or `on_demand`. */
+  when: z.enum(['upcoming', 'live', 'on_demand']).default('upcoming'),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: cursorSchema.optional(),
+});
+
+export const studioListQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  /** The last show id of the previous page. */
+  cursor: showIdSchema.optional(),
+});
+
+export const salesQuerySchema = z.object({
+  /** Days back from today (UTC), today included. */
+  days: z.coerce.number().int().min(1).max(366).default(30),
 });

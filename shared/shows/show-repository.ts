@@ -1,7 +1,14 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import { findVideo } from '#shared/video/video-repository.ts';
 import type { DbConnection, DbPool } from '../db/pool.ts';
-import { type Show, type ShowAvailability, type ShowStatus, seatsLeft } from './show.ts';
+import {
+  LIVE_SHOW_STREAM_STATUSES,
+  type Show,
+  type ShowListing,
+  type ShowStatus,
+  type ShowWhen,
+  seatsLeft,
+} from './show.ts';
 
 type Queryable = DbPool | DbConnection;
 
@@ -45,17 +52,29 @@ export async function insertShow(db: Queryable, show: NewShow): Promise<void> {
   );
 }
 
+const LIVE_STATUSES_SQL = LIVE_SHOW_STREAM_STATUSES.map((status) => `'${status}'`).join(', ');
+
+/**
+ * The live stream of a show as `<id>:<status>`: one on air first, then the one whose asset is the
+ * show's video (linked by POST /v1/live-streams {showId}), then the newest naming the show.
+ */
+const LIVE_STREAM = `(SELECT CONCAT(ls.id, ':', ls.status) FROM live_streams ls WHERE ls.show_id = s.id
+  ORDER BY ls.status IN (${LIVE_STATUSES_SQL}) DESC, ls.asset_id <=> s.video_id DESC, ls.id DESC LIMIT 1)`;
+const IS_LIVE = `EXISTS (SELECT 1 FROM live_streams lx WHERE lx.show_id = s.id AND lx.status IN (${LIVE_STATUSES_SQL}))`;
+
+/** A show as the catalogue lists it: availability, creator, live stream, video and poster. */
+const LISTING = `SELECT ${SHOW_COLUMNS}, ${SEATS_HELD} AS seats_held, NOW(3) AS db_now,
+    o.name AS creator_name, v.status AS video_status, v.poster_key, ${LIVE_STREAM} AS live_stream
+  FROM shows s JOIN organisations o ON o.id = s.org_id LEFT JOIN video_assets v ON v.id = s.video_id`;
+
 /** A show with its current availability, and the database's clock at the moment it was read. */
 export async function findShow(
   db: Queryable,
   id: string,
-): Promise<{ show: ShowAvailability; now: Date } | undefined> {
-  const [rows] = await db.query<RowDataPacket[]>(
-    `SELECT ${SHOW_COLUMNS}, ${SEATS_HELD} AS seats_held, NOW(3) AS db_now FROM shows s WHERE s.id = ?`,
-    [id],
-  );
+): Promise<{ show: ShowListing; now: Date } | undefined> {
+  const [rows] = await db.query<RowDataPacket[]>(`${LISTING} WHERE s.id = ?`, [id]);
   const row = rows[0];
-  return row ? { show: toAvailability(row), now: row.db_now as Date } : undefined;
+  return row ? { show: toListing(row), now: row.db_now as Date } : undefined;
 }
 
 export interface ShowCursor {
@@ -63,28 +82,67 @@ export interface ShowCursor {
   readonly id: string;
 }
 
-/** Upcoming shows on sale, soonest first; `after` is the last show of the previous page. */
-export async function listUpcomingShows(
+/**
+ * WHERE and ORDER of each catalogue tab. Upcoming (on sale, starting later, not on air yet) and
+ * live (a stream on air or reconnecting) list soonest first; on demand (started, its video ready)
+ * latest first. `after` is the last show of the previous page, in the tab's order.
+ */
+const TABS: Readonly<Record<ShowWhen, { where: string[]; descending: boolean }>> = {
+  upcoming: { where: ["s.status = 'on_sale'", 's.starts_at > NOW(3)', `NOT ${IS_LIVE}`], descending: false },
+  live: { where: ["s.status = 'on_sale'", IS_LIVE], descending: false },
+  on_demand: {
+    where: ["s.status = 'on_sale'", 's.starts_at <= NOW(3)', "v.status = 'ready'", `NOT ${IS_LIVE}`],
+    descending: true,
+  },
+};
+
+/** One page of a catalogue tab (anyone may read it). */
+export async function listShows(
   db: Queryable,
-  page: { limit: number; after?: ShowCursor },
-): Promise<{ items: ShowAvailability[]; next: ShowCursor | null; now: Date }> {
-  const where = ["s.status = 'on_sale'", 's.starts_at > NOW(3)'];
+  page: { when: ShowWhen; limit: number; after?: ShowCursor },
+): Promise<{ items: ShowListing[]; next: ShowCursor | null; now: Date }> {
+  const tab = TABS[page.when];
+  const where = [...tab.where];
   const params: unknown[] = [];
   if (page.after) {
-    where.push('(s.starts_at > ? OR (s.starts_at = ? AND s.id > ?))');
+    const beyond = tab.descending ? '<' : '>';
+    where.push(`(s.starts_at ${beyond} ? OR (s.starts_at = ? AND s.id ${beyond} ?))`);
     params.push(page.after.startsAt, page.after.startsAt, page.after.id);
   }
+  const order = tab.descending ? 's.starts_at DESC, s.id DESC' : 's.starts_at, s.id';
   const [rows] = await db.query<RowDataPacket[]>(
-    `SELECT ${SHOW_COLUMNS}, ${SEATS_HELD} AS seats_held, NOW(3) AS db_now FROM shows s
-      WHERE ${where.join(' AND ')} ORDER BY s.starts_at, s.id LIMIT ?`,
+    `${LISTING} WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ?`,
     [...params, page.limit + 1],
   );
-  const items = rows.slice(0, page.limit).map(toAvailability);
+  const items = rows.slice(0, page.limit).map(toListing);
   const last = items.at(-1);
   return {
     items,
     next: rows.length > page.limit && last ? { startsAt: last.startsAt, id: last.id } : null,
     // An empty page has no row to carry the database clock; nothing is presented with it then.
+    now: (rows[0]?.db_now as Date | undefined) ?? new Date(),
+  };
+}
+
+/** Upcoming shows on sale, soonest first (the catalogue's first tab). */
+export function listUpcomingShows(db: Queryable, page: { limit: number; after?: ShowCursor }) {
+  return listShows(db, { ...page, when: 'upcoming' });
+}
+
+/** An organisation's shows, newest first (ids are ULIDs); `before` is the last id of the previous page. */
+export async function listOrgShows(
+  db: Queryable,
+  orgId: string,
+  page: { limit: number; before?: string },
+): Promise<{ items: ShowListing[]; next: string | null; now: Date }> {
+  const [rows] = await db.query<RowDataPacket[]>(
+    `${LISTING} WHERE s.org_id = ? ${page.before ? 'AND s.id < ?' : ''} ORDER BY s.id DESC LIMIT ?`,
+    page.before ? [orgId, page.before, page.limit + 1] : [orgId, page.limit + 1],
+  );
+  const items = rows.slice(0, page.limit).map(toListing);
+  return {
+    items,
+    next: rows.length > page.limit ? (items.at(-1)?.id ?? null) : null,
     now: (rows[0]?.db_now as Date | undefined) ?? new Date(),
   };
 }
@@ -107,10 +165,21 @@ export function showFromRow(row: RowDataPacket): Show {
   };
 }
 
-function toAvailability(row: RowDataPacket): ShowAvailability {
+function toListing(row: RowDataPacket): ShowListing {
   const show = showFromRow(row);
   const seatsHeld = Number(row.seats_held);
-  return { ...show, seatsHeld, seatsAvailable: seatsLeft(show, seatsHeld) };
+  const liveStream = row.live_stream ? String(row.live_stream) : null;
+  const separator = liveStream?.indexOf(':') ?? -1;
+  return {
+    ...show,
+    seatsHeld,
+    seatsAvailable: seatsLeft(show, seatsHeld),
+    creatorName: (row.creator_name as string | null) ?? null,
+    liveStreamId: liveStream && separator > 0 ? liveStream.slice(0, separator) : null,
+    liveStreamStatus: liveStream && separator > 0 ? liveStream.slice(separator + 1) : null,
+    videoStatus: (row.video_status as string | null) ?? null,
+    posterKey: row.video_status === 'ready' ? ((row.poster_key as string | null) ?? null) : null,
+  };
 }
 
 export type ShowVideoLink =

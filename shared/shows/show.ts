@@ -24,6 +24,54 @@ export interface ShowAvailability extends Show {
   readonly seatsAvailable: number;
 }
 
+/**
+ * A show as the catalogue presents it: its creator's name, the live stream linked to it and that
+ * stream's status, and its video's status and poster.
+ */
+export interface ShowListing extends ShowAvailability {
+  readonly creatorName: string | null;
+  /** The live stream of the show's video (else the newest naming the show); null without one. */
+  readonly liveStreamId: string | null;
+  readonly liveStreamStatus: string | null;
+  readonly videoStatus: string | null;
+  /** The poster's object key in the media bucket, once the video is ready. */
+  readonly posterKey: string | null;
+}
+
+/** Where a show is in its life, for the catalogue's tabs. */
+export type ShowState = 'upcoming' | 'live' | 'on_demand' | 'ended' | 'cancelled';
+export const SHOW_STATES: readonly ShowState[] = ['upcoming', 'live', 'on_demand', 'ended', 'cancelled'];
+/** What a catalogue tab lists (`GET /v1/shows?when=`). */
+export type ShowWhen = 'upcoming' | 'live' | 'on_demand';
+
+/** Live stream statuses in which the show is live (a publisher on air or reconnecting). */
+export const LIVE_SHOW_STREAM_STATUSES = ['starting', 'live', 'reconnecting'] as const;
+
+/**
+ * cancelled > live (its stream is on air or reconnecting) > upcoming (starts later) > on_demand
+ * (its video is ready to play) > ended (started, nothing to play yet: a replay in the making, or
+ * no video at all).
+ */
+export function showState(
+  show: {
+    status: ShowStatus;
+    startsAt: Date;
+    liveStreamStatus: string | null;
+    videoStatus: string | null;
+  },
+  now: Date,
+): ShowState {
+  if (show.status === 'cancelled') return 'cancelled';
+  if ((LIVE_SHOW_STREAM_STATUSES as readonly (string | null)[]).includes(show.liveStreamStatus))
+    return 'live';
+  if (show.startsAt.getTime() > now.getTime()) return 'upcoming';
+  if (show.videoStatus === 'ready') return 'on_demand';
+  return 'ended';
+}
+
+/** A poster is one JPEG frame (the transcoder writes ~50–300 KB); anything larger is not served. */
+export const MAX_POSTER_BYTES = 2 * 1024 * 1024;
+
 export const MAX_CAPACITY = 100_000;
 export const MAX_SEATS_PER_ORDER = 10;
 /**

@@ -130,6 +130,11 @@ describe('A real function while its database is down', () => {
         STRIPE_SECRET_KEY: 'sk_test_unused',
         CHECKOUT_SUCCESS_URL: 'https://forgecast.test/paid',
         CHECKOUT_CANCEL_URL: 'https://forgecast.test/cancelled',
+        S3_ENDPOINT: 'http://127.0.0.1:9',
+        S3_REGION: 'local',
+        S3_ACCESS_KEY_ID: 'unused',
+        S3_SECRET_ACCESS_KEY: 'unused',
+        MEDIA_BUCKET: 'media',
       }),
     ]);
     const gateway = await startGateway({

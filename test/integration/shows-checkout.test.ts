@@ -180,6 +180,12 @@ describe('Function: shows', () => {
           CHECKOUT_HOLD_MINUTES: String(HOLD_MINUTES),
           CHECKOUT_SUCCESS_URL: SUCCESS_URL,
           CHECKOUT_CANCEL_URL: CANCEL_URL,
+          // Posters are not read here (people-tickets.test.ts streams them from a real S3 server).
+          S3_ENDPOINT: 'http://127.0.0.1:9',
+          S3_REGION: 'local',
+          S3_ACCESS_KEY_ID: 'unused',
+          S3_SECRET_ACCESS_KEY: 'unused',
+          MEDIA_BUCKET: 'media',
         }),
         bundledFunction(AUTHORIZER_FUNCTION, { MYSQL_URL: db.url }),
       ],
@@ -223,6 +229,11 @@ describe('Function: shows', () => {
         price: { amount: 1500, currency: 'eur' },
         videoId: null,
         createdAt: expect.any(String),
+        orgId: creator.orgId,
+        state: 'upcoming',
+        liveStreamId: null,
+        posterUrl: null,
+        creatorName: `org ${creator.orgId}`,
       });
       const [rows] = await db.pool.query<RowDataPacket[]>(
         'SELECT org_id, seats_sold, price_amount, currency FROM shows WHERE id = ?',

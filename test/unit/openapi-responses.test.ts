@@ -52,12 +52,19 @@ import type {
 import type { ChatAccess, ChatTransport, Playback } from '../../functions/show-access/access.ts';
 import type { chatTokenResponse, playbackResponse } from '../../functions/show-access/responses.ts';
 import type { CheckoutResult } from '../../functions/shows/checkout.ts';
-import type { presentHold, presentShow } from '../../functions/shows/present.ts';
+import type {
+  presentHold,
+  presentSales,
+  presentShow,
+  presentStudioShow,
+} from '../../functions/shows/present.ts';
 import type {
   checkoutResponse,
   holdResponse,
+  salesResponse,
   showPageResponse,
   showResponse,
+  studioShowPageResponse,
 } from '../../functions/shows/responses.ts';
 import type { presentTicket } from '../../functions/tickets/present.ts';
 import type {
@@ -178,7 +185,10 @@ describe('Response schemas of the API reference (the other routes)', () => {
     };
     checks.push(same<ChatAnswer, Sent<typeof chatTokenResponse>>(true));
     checks.push(same<ReturnType<typeof presentHold>, Sent<typeof holdResponse>>(true));
-    expect(checks).toHaveLength(12);
+    type StudioPage = { items: ReturnType<typeof presentStudioShow>[]; nextCursor: string | null };
+    checks.push(same<StudioPage, Sent<typeof studioShowPageResponse>>(true));
+    checks.push(same<ReturnType<typeof presentSales>, Sent<typeof salesResponse>>(true));
+    expect(checks).toHaveLength(14);
   });
 
   it('match organisations and API keys', () => {

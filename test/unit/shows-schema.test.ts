@@ -3,15 +3,17 @@ import { presentShow } from '../../functions/shows/present.ts';
 import {
   checkoutSchema,
   createShowSchema,
+  editShowSchema,
   encodeCursor,
   listQuerySchema,
+  salesQuerySchema,
 } from '../../functions/shows/schema.ts';
 import { newId } from '../../shared/ids.ts';
-import { isOnSale, type ShowAvailability, seatsLeft } from '../../shared/shows/show.ts';
+import { isOnSale, type ShowListing, seatsLeft, showState } from '../../shared/shows/show.ts';
 
 const future = new Date(Date.now() + 86_400_000).toISOString();
 
-function availability(overrides: Partial<ShowAvailability> = {}): ShowAvailability {
+function availability(overrides: Partial<ShowListing> = {}): ShowListing {
   return {
     id: newId(),
     orgId: newId(),
@@ -27,6 +29,11 @@ function availability(overrides: Partial<ShowAvailability> = {}): ShowAvailabili
     createdAt: new Date(),
     seatsHeld: 3,
     seatsAvailable: 5,
+    creatorName: 'Studio Nove',
+    liveStreamId: null,
+    liveStreamStatus: null,
+    videoStatus: null,
+    posterKey: null,
     ...overrides,
   };
 }
@@ -91,7 +98,7 @@ describe('Schema: checkout and listing', () => {
     });
 
     // Assess
-    expect(read).toEqual({ limit: 20, cursor });
+    expect(read).toEqual({ when: 'upcoming', limit: 20, cursor });
     expect(forged.success).toBe(false);
   });
 });
@@ -120,7 +127,84 @@ describe('Show availability', () => {
 
     // Assess
     expect(open).toMatchObject({ onSale: true, seatsAvailable: 5, price: { amount: 700, currency: 'eur' } });
-    expect(cancelled).toMatchObject({ onSale: false, seatsAvailable: 0 });
-    expect(open).not.toHaveProperty('orgId');
+    expect(cancelled).toMatchObject({ onSale: false, seatsAvailable: 0, state: 'cancelled' });
+  });
+
+  it('presents the creator, the live stream and a same-origin poster URL once the video is ready', () => {
+    const show = availability({
+      liveStreamId: 'LS1',
+      posterKey: 'videos/V/v1/poster.jpg',
+      videoStatus: 'ready',
+    });
+
+    expect(presentShow(show, new Date())).toMatchObject({
+      creatorName: 'Studio Nove',
+      liveStreamId: 'LS1',
+      posterUrl: `/v1/shows/${show.id}/poster`,
+      state: 'upcoming',
+    });
+    expect(presentShow(availability(), new Date()).posterUrl).toBeNull();
+  });
+});
+
+describe('Function: showState', () => {
+  const now = new Date('2030-01-01T00:00:00Z');
+  const later = new Date('2030-01-02T00:00:00Z');
+  const earlier = new Date('2029-12-31T00:00:00Z');
+  const state = (overrides: Partial<Parameters<typeof showState>[0]>) =>
+    showState(
+      { status: 'on_sale', startsAt: later, liveStreamStatus: null, videoStatus: null, ...overrides },
+      now,
+    );
+
+  it('orders cancelled, live, upcoming, on demand and ended', () => {
+    expect(state({ status: 'cancelled', liveStreamStatus: 'live' })).toBe('cancelled');
+    for (const status of ['starting', 'live', 'reconnecting']) {
+      expect(state({ liveStreamStatus: status, startsAt: later })).toBe('live');
+      expect(state({ liveStreamStatus: status, startsAt: earlier })).toBe('live');
+    }
+    expect(state({ liveStreamStatus: 'idle' })).toBe('upcoming');
+    expect(state({ videoStatus: 'ready' })).toBe('upcoming');
+    expect(state({ startsAt: earlier, videoStatus: 'ready', liveStreamStatus: 'ended' })).toBe('on_demand');
+    expect(state({ startsAt: earlier, videoStatus: 'transcoding', liveStreamStatus: 'ended' })).toBe('ended');
+    expect(state({ startsAt: earlier })).toBe('ended');
+  });
+});
+
+describe('Schema: edit show', () => {
+  it('takes any member, clears the description with null, and lower-cases the currency', () => {
+    expect(editShowSchema.parse({ description: null })).toEqual({ description: null });
+    expect(editShowSchema.parse({ price: { amount: 900, currency: 'USD' }, capacity: 3 })).toEqual({
+      price: { amount: 900, currency: 'usd' },
+      capacity: 3,
+    });
+  });
+
+  it('refuses an empty edit, a past start, unknown members and a capacity of 0', () => {
+    for (const body of [
+      {},
+      { startsAt: '2001-01-01T00:00:00Z' },
+      { seatsSold: 3 },
+      { capacity: 0 },
+      { title: '   ' },
+      { price: { amount: 50, currency: 'jpy', extra: 1 } },
+    ]) {
+      expect(editShowSchema.safeParse(body).success, JSON.stringify(body)).toBe(false);
+    }
+  });
+});
+
+describe('Schema: catalogue and sales queries', () => {
+  it('defaults to the upcoming tab and refuses another', () => {
+    expect(listQuerySchema.parse({}).when).toBe('upcoming');
+    expect(listQuerySchema.parse({ when: 'on_demand' }).when).toBe('on_demand');
+    expect(listQuerySchema.safeParse({ when: 'past' }).success).toBe(false);
+  });
+
+  it('takes 1 to 366 days of sales, 30 by default', () => {
+    expect(salesQuerySchema.parse({}).days).toBe(30);
+    expect(salesQuerySchema.parse({ days: '7' }).days).toBe(7);
+    expect(salesQuerySchema.safeParse({ days: '0' }).success).toBe(false);
+    expect(salesQuerySchema.safeParse({ days: '400' }).success).toBe(false);
   });
 });
