@@ -29,6 +29,7 @@ import {
   createLiveStream,
   endLiveStream,
   getLiveStream,
+  getShow,
   type LiveStatus,
   type LiveStream,
   type LiveStreamWithKey,
@@ -79,6 +80,11 @@ function CreateStreamForm({ onCreated }: { readonly onCreated: (stream: LiveStre
   const t = useT(messages);
   const preselected = useQueryValue('show');
   const shows = useResource((signal) => listStudioShows(null, signal), []);
+  // the show asked for by address, read on its own: its title names the stream
+  const chosen = useResource(
+    (signal) => (preselected ? getShow(preselected, signal) : Promise.resolve(null)),
+    [preselected],
+  );
   const [title, setTitle] = useState('');
   const [showId, setShowId] = useState(preselected);
   const submission = useFormSubmission();
@@ -89,10 +95,10 @@ function CreateStreamForm({ onCreated }: { readonly onCreated: (stream: LiveStre
     { value: '', label: t('streamNoShow') },
     ...open.map((show) => ({ value: show.id, label: show.title })),
     ...(preselected && !open.some((show) => show.id === preselected)
-      ? [{ value: preselected, label: preselected }]
+      ? [{ value: preselected, label: chosen.data?.title ?? preselected }]
       : []),
   ];
-  const preselectedTitle = open.find((show) => show.id === preselected)?.title;
+  const preselectedTitle = chosen.data?.title;
   useEffect(() => {
     if (preselectedTitle && title === '') setTitle(preselectedTitle);
   }, [preselectedTitle]);

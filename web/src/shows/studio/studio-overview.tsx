@@ -61,7 +61,7 @@ export default function StudioOverview() {
       </div>
       {list.status === 'loading' && list.items.length === 0 ? <Loading /> : null}
       {list.error ? <ErrorMessage error={list.error} onRetry={list.reload} /> : null}
-      {list.status !== 'loading' || list.items.length > 0 ? (
+      {list.status === 'ready' || list.items.length > 0 ? (
         <DataTable<StudioShow>
           caption={t('showsCaption')}
           stacked

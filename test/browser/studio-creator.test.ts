@@ -1,0 +1,365 @@
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type LocalCloud, startLocalCloud } from '../../infra/local/cloud.ts';
+import {
+  assertChromiumWithinTestedGap,
+  CHROMIUM_FLAGS,
+  CHROMIUM_PATH,
+  checkA11y,
+  chromiumVersions,
+  SCREENSHOT_DIR,
+  screenshot,
+  signIn,
+  VIEWPORTS,
+} from '../support/browser.ts';
+import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { until } from '../support/live.ts';
+import { makeTestVideo } from '../support/videos.ts';
+
+declare const window: Record<string, unknown> & { __studio: StudioTrace };
+declare const document: {
+  querySelector(selector: string): unknown;
+  querySelectorAll(selector: string): unknown;
+};
+
+interface StudioTrace {
+  progress: number[];
+  transcoding: string[];
+}
+
+/** Screenshots (desktop and 390 px) and axe-core on the page as it is now. */
+async function record(page: Page, name: string): Promise<void> {
+  await screenshot(page, name);
+  await checkA11y(page, name);
+}
+
+/**
+ * Records, from the first paint, every upload progress value and every "transcoding N %" the
+ * page shows, so the test can say what the creator saw between two of its own looks.
+ */
+const TRACE_SCRIPT = `(() => {
+  window.__studio = { progress: [], transcoding: [] };
+  const look = () => {
+    for (const bar of document.querySelectorAll('progress[value]')) {
+      const value = Number(bar.value) / Number(bar.max || 1);
+      const seen = window.__studio.progress;
+      if (seen[seen.length - 1] !== value) seen.push(value);
+    }
+    const text = document.querySelector('[data-testid="transcoding-progress"]');
+    const seen = window.__studio.transcoding;
+    if (text && seen[seen.length - 1] !== text.textContent) seen.push(text.textContent);
+  };
+  new MutationObserver(look).observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
+})();`;
+
+/**
+ * The creator studio as its people use it, in Debian's Chromium against the local cloud
+ * (startLocalCloud with its transcoder and live ingest worker): the seeded creator uploads a
+ * video (progress, then transcoding in percent, then ready), makes a show of it, makes a live
+ * show and goes live from the browser's fake camera over WHIP; the seeded viewer, in another
+ * browser context, buys a ticket and watches the live stream. axe-core and screenshots on every
+ * studio page.
+ */
+describe('Creator studio in a real browser (local cloud, fake camera)', () => {
+  let dataDir: string;
+  let db: TestDatabase;
+  let cloud: LocalCloud;
+  let browser: Browser;
+  let creator: Page;
+  let creatorContext: BrowserContext;
+  const contexts: BrowserContext[] = [];
+  const pageErrors: string[] = [];
+  const stamp = Date.now().toString(36);
+  let videoId = '';
+  let videoShowId = '';
+  let liveShowId = '';
+
+  const person = (role: string) => {
+    const found = cloud.identity.seededPeople.find((candidate) => candidate.role === role);
+    if (!found) throw new Error(`no seeded ${role}`);
+    return found;
+  };
+
+  async function newContext(name: string, options: { camera?: boolean } = {}) {
+    // as newPersonContext, in a zone away from UTC so the start time's conversion shows
+    const context = await browser.newContext({
+      viewport: VIEWPORTS.desktop,
+      locale: 'en-GB',
+      timezoneId: 'Europe/Rome',
+      baseURL: cloud.webUrl,
+    });
+    context.setDefaultTimeout(60_000);
+    context.setDefaultNavigationTimeout(90_000);
+    if (options.camera) await context.grantPermissions(['camera', 'microphone'], { origin: cloud.webUrl });
+    context.on('weberror', (error) => pageErrors.push(`${name}: ${error.error().message}`));
+    context.on('console', (message) => {
+      if (message.type() === 'error') pageErrors.push(`${name} console: ${message.text()}`);
+    });
+    contexts.push(context);
+    return context;
+  }
+
+  beforeAll(async () => {
+    assertChromiumWithinTestedGap(chromiumVersions());
+    dataDir = await mkdtemp(join(tmpdir(), 'fc-studio-'));
+    await chmod(dataDir, 0o711); // the ingest worker's nginx and ffmpeg run as nobody below it
+    db = await createTestDatabase(inject('mysqlUrl'), 'studio_browser');
+    cloud = await startLocalCloud({
+      dataDir,
+      mysqlUrl: db.url,
+      logLevel: 'warn',
+      authorizerCacheMs: 0,
+      // progress is written with each heartbeat (15 s by default): every second, so a 20 s clip's
+      // transcode shows its percentage climbing
+      transcoders: { env: { TRANSCODE_HEARTBEAT_SECONDS: '1' } },
+    });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM_PATH,
+      args: [...CHROMIUM_FLAGS, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
+      headless: true,
+      timeout: 120_000,
+    });
+    creatorContext = await newContext('creator', { camera: true });
+    await creatorContext.addInitScript(TRACE_SCRIPT);
+    creator = await creatorContext.newPage();
+    await signIn(creator, person('creator'), cloud.webUrl, '/studio');
+  }, 300_000);
+
+  // A failed step leaves a picture of every open page, to see what the person saw.
+  afterEach(async (test) => {
+    if (test.task.result?.state !== 'fail') return;
+    if (pageErrors.length > 0) console.log(`errors in the pages so far:\n${pageErrors.join('\n')}`);
+    const pages = contexts.flatMap((context) => context.pages());
+    for (const [index, page] of pages.entries())
+      await page
+        .screenshot({ path: `${SCREENSHOT_DIR}/studio-failed-${index}.png`, fullPage: true })
+        .then(() => console.log(`failed step: page ${index} at ${page.url()} in studio-failed-${index}.png`))
+        .catch(() => undefined);
+  });
+
+  afterAll(async () => {
+    for (const context of contexts) await context.close().catch(() => undefined);
+    await browser?.close();
+    await cloud?.stop();
+    await db?.drop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  }, 180_000);
+
+  it('opens the studio overview for a creator, empty at first', async () => {
+    // Act
+    await creator.goto('/studio');
+
+    // Assess
+    await creator.getByRole('heading', { level: 1, name: 'Studio' }).waitFor();
+    await creator.getByText('No shows yet.').waitFor();
+    await record(creator, 'studio-overview-empty');
+  });
+
+  it('uploads a video with a real progress bar, then follows transcoding in percent until ready', async () => {
+    // Prepare: a 20 s 720p clip, and a slow uplink so the bar has steps to show.
+    const file = await makeTestVideo(dataDir, { width: 1280, height: 720, seconds: 20, audio: true });
+    const bytes = await readFile(file);
+    await creator.goto('/studio/videos/new');
+    await creator.getByRole('heading', { level: 1, name: 'Upload a video' }).waitFor();
+    await record(creator, 'studio-upload');
+    const cdp = await creatorContext.newCDPSession(creator);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 0,
+      downloadThroughput: -1,
+      uploadThroughput: Math.max(bytes.length / 3, 200_000), // about 3 s
+    });
+
+    // Act
+    await creator
+      .getByLabel('Video file')
+      .setInputFiles({ name: 'opening-night.mp4', mimeType: 'video/mp4', buffer: bytes });
+    await expect.poll(() => creator.getByLabel('Title', { exact: true }).inputValue()).toBe('opening-night');
+    await creator.getByLabel('Title', { exact: true }).fill(`Opening night ${stamp}`);
+    await creator.getByRole('button', { name: 'Upload', exact: true }).click();
+    await creator.waitForURL(/\/studio\/videos\/new\?video=/, { timeout: 120_000 });
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 0,
+      downloadThroughput: -1,
+      uploadThroughput: -1,
+    });
+    videoId = new URL(creator.url()).searchParams.get('video') ?? '';
+    await creator.locator('#video-processing ~ [role="status"] .badge').waitFor({ timeout: 60_000 });
+    await record(creator, 'studio-video-processing');
+    await creator.getByText(/is ready to watch/).waitFor({ timeout: 300_000 });
+    await record(creator, 'studio-video-ready');
+
+    // Assess: the bar moved through values below 100 % before the end, and the percentage was shown.
+    const trace = (await creator.evaluate(() => window.__studio)) as StudioTrace;
+    console.log(
+      `upload progress seen: ${trace.progress.map((value) => Math.round(value * 100)).join(', ')}; transcoding: ${trace.transcoding.join(' | ')}`,
+    );
+    expect(videoId).toMatch(/^[0-9A-Z]{26}$/);
+    expect(trace.progress.some((value) => value > 0 && value < 1)).toBe(true);
+    expect(trace.progress).toContain(1);
+    expect(new Set(trace.transcoding).size).toBeGreaterThan(1);
+    expect(trace.transcoding.every((text) => /^transcoding \d{1,3} %$/.test(text))).toBe(true);
+  }, 600_000);
+
+  it('creates a show for the video in the creator’s time zone and price, then edits it', async () => {
+    // Prepare
+    await creator.getByRole('link', { name: 'Create a show with this video' }).click();
+    await creator.waitForURL(/\/studio\/shows\/new\?video=/);
+    await creator.getByRole('heading', { level: 1, name: 'New show' }).waitFor();
+    await expect.poll(() => creator.getByLabel('Video', { exact: true }).inputValue()).toBe(videoId);
+
+    // Act: a past start and an over-precise price are refused at their fields first.
+    await creator.getByLabel('Title', { exact: true }).fill(`Premiere ${stamp}`);
+    await creator.getByLabel('Starts at').fill('2020-05-01T19:30');
+    await creator.getByLabel('Price per ticket').fill('12,505');
+    await creator.getByRole('button', { name: 'Create show' }).click();
+    await creator.getByText('The start must be in the future.').waitFor();
+    await creator.getByText('EUR has 2 decimal places; round the price.').waitFor();
+    await record(creator, 'studio-show-errors');
+    await creator.getByLabel('Starts at').fill('2030-05-01T19:30');
+    await creator.getByLabel('Seats').fill('40');
+    await creator.getByLabel('Price per ticket').fill('12,50');
+    await creator.getByRole('button', { name: 'Create show' }).click();
+    await creator.waitForURL(/\/studio\/shows\/[0-9A-Z]{26}\?created=1/);
+    videoShowId = /\/studio\/shows\/([0-9A-Z]{26})/.exec(creator.url())?.[1] ?? '';
+    await creator.getByText('Show created.').waitFor();
+    await record(creator, 'studio-show-edit');
+    await creator.getByLabel('Price per ticket').fill('15');
+    await creator.getByRole('button', { name: 'Save changes' }).click();
+    await creator.getByText('Changes saved.').waitFor();
+
+    // Assess: 19:30 in the browser's zone (Europe/Rome: 17:30 UTC in May) as UTC,
+    // the price in cents, the video attached.
+    const show = (await (await creator.request.get(`/v1/shows/${videoShowId}`)).json()) as {
+      startsAt: string;
+      capacity: number;
+      price: { amount: number; currency: string };
+      videoId: string;
+    };
+    expect(Date.parse(show.startsAt)).toBe(Date.parse('2030-05-01T17:30:00Z'));
+    expect(show.capacity).toBe(40);
+    expect(show.price).toEqual({ amount: 1500, currency: 'eur' });
+    expect(show.videoId).toBe(videoId);
+  });
+
+  it('makes a live show, shows the stream key once, goes live from the browser; a ticket holder watches it', async () => {
+    // Prepare: the live show, from the form, then its stream.
+    await creator.goto('/studio/shows/new');
+    await creator.getByLabel('Title', { exact: true }).fill(`Live jam ${stamp}`);
+    await creator.getByLabel(/A live stream/).check();
+    const soon = await creator.evaluate(() => {
+      const at = new Date(Date.now() + 2 * 3600_000);
+      const pad = (value: number) => String(value).padStart(2, '0');
+      return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())}T${pad(at.getHours())}:${pad(at.getMinutes())}`;
+    });
+    await creator.getByLabel('Starts at').fill(soon);
+    await creator.getByLabel('Seats').fill('10');
+    await creator.getByLabel('Price per ticket').fill('9');
+    await creator.getByRole('button', { name: 'Create show' }).click();
+    await creator.waitForURL(/\/studio\/live\?show=/);
+    liveShowId = new URL(creator.url()).searchParams.get('show') ?? '';
+    await creator.getByRole('heading', { level: 1, name: 'Go live' }).waitFor();
+    await expect.poll(() => creator.getByLabel('Stream title').inputValue()).toBe(`Live jam ${stamp}`);
+    await record(creator, 'studio-live-new');
+    await creator.getByRole('button', { name: 'Create the live stream' }).click();
+    const key = (await creator.locator('.secret-value').textContent({ timeout: 60_000 })) ?? '';
+    await creator.getByText('Waiting for a broadcast').waitFor();
+    await record(creator, 'studio-live-created');
+
+    // The viewer buys a ticket as themselves (session cookie) on the local Stripe page.
+    const viewerContext = await newContext('viewer');
+    const viewer = await viewerContext.newPage();
+    await signIn(viewer, person('viewer'), cloud.webUrl, '/shows');
+    const checkout = await viewer.request.post(`/v1/shows/${liveShowId}/checkout`, {
+      headers: { origin: cloud.webUrl },
+      data: { quantity: 1 },
+      failOnStatusCode: false,
+    });
+    expect(checkout.status(), await checkout.text()).toBe(201);
+    const { checkoutUrl } = (await checkout.json()) as { checkoutUrl: string };
+    const paid = await fetch(checkoutUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'choice=pay',
+      redirect: 'manual',
+    });
+    expect(paid.status).toBe(303);
+    await until(
+      async () => (await (await viewer.request.get('/v1/tickets')).json()) as { items: unknown[] },
+      (page) => page.items.length > 0,
+      60_000,
+      'the viewer’s ticket',
+    );
+
+    // Act: go live from the browser.
+    await creator.getByRole('button', { name: 'Go live from this browser' }).click();
+    await creator.getByText('Broadcasting from this browser.').waitFor({ timeout: 120_000 });
+    await creator.locator('.badge', { hasText: /^Live$/ }).waitFor({ timeout: 120_000 });
+    const previewPlaying = await creator.evaluate(() => {
+      const video = document.querySelector('video.studio-preview') as { videoWidth: number; paused: boolean };
+      return { width: video.videoWidth, paused: video.paused };
+    });
+    await creator.getByRole('link', { name: 'Watch as a ticket holder does' }).waitFor();
+    await record(creator, 'studio-live-on-air');
+
+    // The ticket holder's watch page plays it.
+    await viewer.goto(`/watch/${liveShowId}`);
+    const frames = await until(
+      () =>
+        viewer.evaluate(() => {
+          const video = document.querySelector('video') as {
+            getVideoPlaybackQuality?: () => { totalVideoFrames: number };
+          } | null;
+          return video?.getVideoPlaybackQuality?.().totalVideoFrames ?? 0;
+        }),
+      (count) => count > 30,
+      120_000,
+      'the viewer’s player to decode 30 frames',
+    );
+
+    // Stop: the WHIP session is deleted and the stream waits for the publisher to come back.
+    await creator.getByRole('button', { name: 'Stop broadcasting' }).click();
+    await creator.getByText(/^Stopped\./).waitFor();
+    await creator.locator('.badge', { hasText: /^Reconnecting$/ }).waitFor({ timeout: 60_000 });
+
+    // Assess
+    console.log(`viewer decoded ${frames} frames of the browser-published live show`);
+    expect(key).toMatch(/^fcsk_/);
+    expect(previewPlaying.width).toBeGreaterThan(0);
+    expect(previewPlaying.paused).toBe(false);
+    expect(frames).toBeGreaterThan(30);
+    // the key is shown on the page that made it, and nowhere else: a reload shows the form again
+    await creator.reload();
+    await creator.getByRole('button', { name: 'Create the live stream' }).waitFor();
+    expect(await creator.content()).not.toContain(key);
+  }, 600_000);
+
+  it('lists both shows with seats and revenue, and charts the audience with a table beside', async () => {
+    // Act
+    await creator.goto('/studio');
+    await creator
+      .getByRole('link', { name: `Premiere ${stamp}` })
+      .first()
+      .waitFor();
+    await creator
+      .getByRole('link', { name: `Live jam ${stamp}` })
+      .first()
+      .waitFor();
+    await record(creator, 'studio-overview');
+    await creator.goto(`/studio/shows/${liveShowId}/audience`);
+    await creator.getByRole('heading', { level: 2, name: 'Tickets and revenue' }).waitFor();
+    await creator.locator('.studio-chart canvas').first().waitFor({ timeout: 60_000 });
+    await creator.getByRole('table', { name: /Tickets sold and revenue per day/ }).waitFor();
+    await record(creator, 'studio-audience');
+
+    // Assess: the sale is in the totals and the table, in words.
+    const totals = await creator.locator('.studio-totals').first().textContent();
+    expect(totals).toContain('1');
+    expect(totals).toContain('€9.00');
+  });
+});
