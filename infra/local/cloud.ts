@@ -290,6 +290,16 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     });
     stops.push(chat.close);
 
+    // Chosen now: live-streams hands these URLs to creators, the portal's CSP names the WHIP origin
+    // (the studio publishes from the browser), and the agent starts after the gateway.
+    const liveIngestEnabled = options.liveIngest?.enabled ?? true;
+    const livePorts = await choosePorts({
+      rtmp: options.liveIngest?.ports?.rtmp ?? 0,
+      rtmps: options.liveIngest?.ports?.rtmps ?? 0,
+      whip: options.liveIngest?.ports?.whip ?? 0,
+    });
+    const liveUrls = liveIngestUrls(livePorts);
+
     // Listening before the functions start, so its origin can be their PORTAL_ORIGIN; it proxies
     // /v1 to the gateway, which starts last (until then /v1 answers 503 starting).
     let gatewayUrl = '';
@@ -299,7 +309,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       port: options.webPort ?? 0,
       uploadOrigins: [s3.endpoint],
       mediaOrigins: [edge.url],
-      connectOrigins: [chat.websocketUrl],
+      connectOrigins: [chat.websocketUrl, liveUrls.whip],
       log: (line) => log('web', line),
     });
     stops.push(web.close);
@@ -316,15 +326,6 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       log: (line) => log('identity', line),
     });
     stops.push(identity.close);
-
-    // Chosen now: live-streams hands these URLs to creators, and the agent starts after the gateway.
-    const liveIngestEnabled = options.liveIngest?.enabled ?? true;
-    const livePorts = await choosePorts({
-      rtmp: options.liveIngest?.ports?.rtmp ?? 0,
-      rtmps: options.liveIngest?.ports?.rtmps ?? 0,
-      whip: options.liveIngest?.ports?.whip ?? 0,
-    });
-    const liveUrls = liveIngestUrls(livePorts);
 
     const platformEnv: Record<string, string> = {
       ...identity.functionEnv,
