@@ -109,7 +109,8 @@ export function ChatPanel({ showId }: { readonly showId: string }) {
   const tooLong = count > MAX_MESSAGE_LENGTH;
   const muted = status === 'live' && snapshot.role !== 'moderator' && !writable;
   const moderator = snapshot.role === 'moderator';
-  const shown = status === 'live' || status === 'reconnecting' || status === 'removed';
+  // Someone removed from the chat no longer reads it either.
+  const shown = status === 'live' || status === 'reconnecting';
 
   const submit = (event: Event) => {
     event.preventDefault();
@@ -204,7 +205,7 @@ export function ChatPanel({ showId }: { readonly showId: string }) {
               })}
             </ol>
           </div>
-          {status !== 'removed' ? (
+          {status === 'live' || status === 'reconnecting' ? (
             <form class="chat-form" onSubmit={submit} noValidate>
               {muted && snapshot.mutedUntil ? (
                 <p class="chat-muted">{t('mutedUntil', { time: timeOf(language, snapshot.mutedUntil) })}</p>
