@@ -11,8 +11,10 @@
 #   upload_origin      the origin presigned uploads go to, `https://<namespace>.compat.objectstorage.<region>.oraclecloud.com`
 #   media_origin       the media service's origin (forgecast-edge.vcl; EDGE_BASE_URL's origin), where
 #                      the watch page's player fetches HLS
-#   chat_origins       the chat's origins (Firestore: `https://firestore.googleapis.com
-#                      https://identitytoolkit.googleapis.com https://securetoken.googleapis.com`)
+#   connect_origins    other origins the pages connect to, space-separated: the chat's (Firestore:
+#                      `https://firestore.googleapis.com https://identitytoolkit.googleapis.com
+#                      https://securetoken.googleapis.com`) and the live ingest's WHIP origin
+#                      (`https://<live ingest host>`, the studio publishes from the browser)
 # The rules match the local web server (infra/local/web/): /v1 to the API untouched, an app address
 # to index.html (the shows app's addresses to shows.html), a file (under /assets/, or with an extension) to itself or 404, and the same cache
 # and security headers. test/unit/fastly-portal-vcl.test.ts holds this file to that server's code.
@@ -73,7 +75,7 @@ if (req.http.X-FC-Web-Object) {
 
 #### snippet: deliver (priority 10) ##########################################################
 if (req.http.X-FC-Web-Object) {
-  set resp.http.Content-Security-Policy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self' " table.lookup(forgecast_portal, "upload_origin") " " table.lookup(forgecast_portal, "media_origin") " " table.lookup(forgecast_portal, "chat_origins") "; media-src 'self' blob: " table.lookup(forgecast_portal, "media_origin") "; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+  set resp.http.Content-Security-Policy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self' " table.lookup(forgecast_portal, "upload_origin") " " table.lookup(forgecast_portal, "media_origin") " " table.lookup(forgecast_portal, "connect_origins") "; media-src 'self' blob: " table.lookup(forgecast_portal, "media_origin") "; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
   set resp.http.X-Content-Type-Options = "nosniff";
   set resp.http.Referrer-Policy = "same-origin";
   set resp.http.X-Frame-Options = "DENY";

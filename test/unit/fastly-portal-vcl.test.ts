@@ -128,7 +128,7 @@ describe('infra/fastly/forgecast-portal.vcl against infra/local/web', () => {
     const deliver = snippet('deliver')
       .replace(/" table\.lookup\(forgecast_portal, "upload_origin"\) "/g, uploadOrigin)
       .replace(/" table\.lookup\(forgecast_portal, "media_origin"\) "/g, mediaOrigin)
-      .replace(/" table\.lookup\(forgecast_portal, "chat_origins"\) "/g, chatOrigins.join(' '));
+      .replace(/" table\.lookup\(forgecast_portal, "connect_origins"\) "/g, chatOrigins.join(' '));
     const set = Object.fromEntries(
       [...deliver.matchAll(/set resp\.http\.([A-Za-z-]+) = "([^"]*)";/g)].map((m) => [
         m[1]?.toLowerCase(),

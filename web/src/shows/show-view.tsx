@@ -1,3 +1,4 @@
+import { useState } from 'preact/hooks';
 /** Pieces the viewer pages share: a show's facts (time, price, seats, state) and its poster. */
 import { StatusBadge, type Tone } from '../app/components/feedback.tsx';
 import { useLanguage, useT } from '../app/i18n.tsx';
@@ -60,7 +61,8 @@ export function ShowFacts({ show }: { readonly show: Show }) {
 
 /** The poster, or a plain panel of the same shape (no broken image when a show has none). */
 export function Poster({ show, eager = false }: { readonly show: Show; readonly eager?: boolean }) {
-  if (!show.posterUrl) return <div class="poster poster-empty" aria-hidden="true" />;
+  const [failed, setFailed] = useState(false);
+  if (!show.posterUrl || failed) return <div class="poster poster-empty" aria-hidden="true" />;
   // decorative beside the title (the title says what it is); alt="" keeps it out of the reading
   return (
     <img
@@ -71,6 +73,7 @@ export function Poster({ show, eager = false }: { readonly show: Show; readonly 
       height={360}
       loading={eager ? 'eager' : 'lazy'}
       decoding="async"
+      onError={() => setFailed(true)}
     />
   );
 }

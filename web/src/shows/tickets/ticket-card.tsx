@@ -34,10 +34,13 @@ export function TicketCard({
   ticket,
   qrSize = 160,
   links = true,
+  single = false,
 }: {
   readonly ticket: Ticket;
   readonly qrSize?: number;
   readonly links?: boolean;
+  /** The ticket's own page: no link to itself. */
+  readonly single?: boolean;
 }) {
   const t = useT(showsMessages);
   const { language } = useLanguage();
@@ -60,7 +63,7 @@ export function TicketCard({
         </p>
         {links ? (
           <div class="actions">
-            {ticket.status !== 'revoked' ? (
+            {ticket.status !== 'revoked' && !single ? (
               <a class="button button-secondary" href={`/tickets/${encodeURIComponent(ticket.id)}`}>
                 {t('openForDoor')}
               </a>

@@ -29,7 +29,7 @@ export default function TicketPage({ params }: { readonly params?: { readonly id
       <PageTitle title={title}>{title}</PageTitle>
       {data.code ? <p>{t('ticketDoorHint')}</p> : null}
       <ul class="ticket-list ticket-list-single">
-        <TicketCard ticket={{ ...data, code: data.code ?? null }} qrSize={320} />
+        <TicketCard ticket={{ ...data, code: data.code ?? null }} qrSize={320} single />
       </ul>
       {data.code ? (
         <p class="ticket-code">

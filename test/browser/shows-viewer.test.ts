@@ -1,0 +1,389 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type LocalCloud, startLocalCloud } from '../../infra/local/cloud.ts';
+import {
+  checkA11y,
+  newPersonContext,
+  SCREENSHOT_DIR,
+  screenshot,
+  signIn,
+  useBrowser,
+} from '../support/browser.ts';
+import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { makeTestVideo } from '../support/videos.ts';
+
+declare const document: { querySelector(selector: string): unknown };
+
+/** Screenshots (desktop and narrow) and axe-core on the page as it is now. */
+async function record(page: Page, name: string): Promise<void> {
+  await screenshot(page, name);
+  await checkA11y(page, name);
+}
+
+/** A JSON call from the page, with its session cookie, as the app makes it. */
+async function callFrom<T>(
+  page: Page,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: T }> {
+  return page.evaluate(
+    async ([m, p, b]) => {
+      const response = await fetch(`/v1${p}`, {
+        method: m,
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        ...(b === undefined ? {} : { body: JSON.stringify(b) }),
+      });
+      const text = await response.text();
+      return { status: response.status, json: text ? JSON.parse(text) : null };
+    },
+    [method, path, body] as const,
+  ) as Promise<{ status: number; json: T }>;
+}
+
+async function until<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 120_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`gave up waiting; last value ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+/** Frames the page's <video> has decoded, its position, and whether it ever waited for data. */
+async function videoReading(page: Page): Promise<{ frames: number; time: number; waits: number }> {
+  return page.evaluate(() => {
+    const video = document.querySelector('video') as {
+      getVideoPlaybackQuality(): { totalVideoFrames: number };
+      currentTime: number;
+      dataset: Record<string, string>;
+    } | null;
+    if (!video) return { frames: 0, time: 0, waits: -1 };
+    return {
+      frames: video.getVideoPlaybackQuality().totalVideoFrames,
+      time: video.currentTime,
+      waits: Number(video.dataset.waits ?? 0),
+    };
+  });
+}
+
+/** Counts `waiting` events of the page's <video> from now on (a stall shows as one). */
+async function countStalls(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const video = document.querySelector('video') as {
+      dataset: Record<string, string>;
+      addEventListener(name: string, listener: () => void): void;
+    };
+    video.dataset.waits = '0';
+    video.addEventListener('waiting', () => {
+      video.dataset.waits = String(Number(video.dataset.waits) + 1);
+    });
+  });
+}
+
+/**
+ * The shows app as its viewers and a creator's door staff use it, in Debian's Chromium against the
+ * local cloud (in process, so its Stripe and scheduler are at hand; playback URLs live 30 s, so a
+ * renewal happens while the test watches). A creator publishes a video and puts a show on sale; a
+ * viewer signs up on the local identity provider's page, buys on the local Stripe page, lands on
+ * the purchase page, sees the ticket with its QR code and watches the show (hls.js decodes frames,
+ * the URL is renewed without a stall). The door admits the ticket once and refuses it the second
+ * time; a viewer without a ticket sees the no-ticket state. Every page: axe-core and screenshots.
+ */
+describe('Shows app for viewers in a real browser (local cloud)', () => {
+  const browser = useBrowser();
+  const contexts: BrowserContext[] = [];
+  const pageErrors: string[] = [];
+  let dataDir: string;
+  let videosDir: string;
+  let db: TestDatabase;
+  let cloud: LocalCloud;
+  let creator: Page;
+  let viewer: Page;
+  let showId = '';
+  let ticketCode = '';
+  const showTitle = `Premiere ${Date.now().toString(36)}`;
+  const viewerEmail = `viewer-${Date.now().toString(36)}@example.test`;
+
+  async function personPage(name: string): Promise<Page> {
+    const context = await newPersonContext(browser(), cloud.webUrl);
+    contexts.push(context);
+    context.on('weberror', (error) => pageErrors.push(`${name}: ${error.error().message}`));
+    context.on('console', (message) => {
+      if (message.type() === 'error') pageErrors.push(`${name} console: ${message.text()}`);
+    });
+    return context.newPage();
+  }
+
+  /** Signs a new person up through the provider's sign-up page, from the show page's link. */
+  async function signUpFrom(page: Page, linkName: RegExp, name: string, email: string): Promise<void> {
+    await page.getByRole('link', { name: linkName }).first().click();
+    await page.getByLabel(/your name|il tuo nome/i).fill(name);
+    await page.getByLabel(/e-?mail/i).fill(email);
+    await page.getByLabel(/password/i).fill('correct horse battery');
+    await page.getByRole('button', { name: /create account|crea account/i }).click();
+    await page.waitForURL((url) => url.origin === cloud.webUrl, { timeout: 90_000 });
+  }
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'fc-shows-browser-'));
+    videosDir = await mkdtemp(join(tmpdir(), 'fc-shows-browser-src-'));
+    db = await createTestDatabase(inject('mysqlUrl'), 'shows_browser');
+    cloud = await startLocalCloud({
+      dataDir,
+      mysqlUrl: db.url,
+      logLevel: 'warn',
+      transcoders: { count: 1, env: { TRANSCODE_PRESET: 'ultrafast' } },
+      liveIngest: { enabled: false },
+      // short playback URLs: the watch page renews one while the test watches
+      functionEnv: { PLAYBACK_TTL_SECONDS: '30' },
+    });
+  }, 300_000);
+
+  afterEach(async (test) => {
+    if (test.task.result?.state !== 'fail') return;
+    if (pageErrors.length > 0) console.log(`errors in the pages so far:\n${pageErrors.join('\n')}`);
+    const pages = contexts.flatMap((context) => context.pages());
+    for (const [index, page] of pages.entries())
+      await page
+        .screenshot({ path: `${SCREENSHOT_DIR}/failed-shows-${index}.png`, fullPage: true })
+        .then(() => console.log(`failed step: page ${index} at ${page.url()} in failed-shows-${index}.png`))
+        .catch(() => undefined);
+  });
+
+  afterAll(async () => {
+    for (const context of contexts) await context.close().catch(() => undefined);
+    await cloud?.stop();
+    await db?.drop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    if (videosDir) await rm(videosDir, { recursive: true, force: true });
+  }, 180_000);
+
+  it('a creator publishes a video and puts a show on sale', async () => {
+    // Prepare: the seeded creator, signed in in a browser of their own
+    const person = cloud.identity.seededPeople.find((one) => one.role === 'creator');
+    if (!person) throw new Error('no seeded creator');
+    creator = await personPage('creator');
+    await signIn(
+      creator,
+      { email: person.email, password: cloud.identity.seededPassword },
+      cloud.webUrl,
+      '/shows',
+    );
+    const source = await makeTestVideo(videosDir, {
+      width: 320,
+      height: 180,
+      seconds: 40,
+      audio: true,
+      gop: 30,
+    });
+    const bytes = await readFile(source);
+
+    // Act: the video, uploaded to its presigned URL and transcoded; then the show
+    const created = await callFrom<{ id: string; upload: { url: string; headers: Record<string, string> } }>(
+      creator,
+      'POST',
+      '/videos',
+      { title: showTitle, contentType: 'video/mp4', sizeBytes: bytes.length },
+    );
+    expect(created.status).toBe(201);
+    const put = await fetch(created.json.upload.url, {
+      method: 'PUT',
+      headers: created.json.upload.headers,
+      body: bytes,
+    });
+    expect(put.status).toBe(200);
+    const video = await until(
+      async () => (await callFrom<{ status: string }>(creator, 'GET', `/videos/${created.json.id}`)).json,
+      (value) => value.status === 'ready' || value.status === 'failed',
+      180_000,
+    );
+    const show = await callFrom<{ id: string }>(creator, 'POST', '/shows', {
+      title: showTitle,
+      description: 'An evening of test patterns.\n\nBring friends.',
+      startsAt: new Date(Date.now() + 86_400_000).toISOString(),
+      capacity: 5,
+      price: { amount: 1500, currency: 'eur' },
+      videoId: created.json.id,
+    });
+
+    // Assess
+    expect(video.status).toBe('ready');
+    expect(show.status).toBe(201);
+    showId = show.json.id;
+  }, 300_000);
+
+  it('shows the show in the public catalogue and on its page, signed out', async () => {
+    // Prepare
+    viewer = await personPage('viewer');
+
+    // Act
+    await viewer.goto('/shows');
+    const card = viewer.getByRole('link', { name: showTitle });
+    await card.waitFor();
+
+    // Assess: time in the viewer's zone, price in euros, seats in words
+    const cardText = ((await viewer.locator('.show-card', { has: card }).textContent()) ?? '').replace(
+      /\s+/g,
+      ' ',
+    );
+    expect(cardText).toMatch(/€15\.00|15,00 €/);
+    expect(cardText).toContain('5 seats left');
+    expect(cardText).toMatch(/(UTC|GMT|CET|[A-Z]{3,4})/);
+    await record(viewer, 'shows-catalogue');
+
+    await viewer.goto(`/shows/${showId}`);
+    await viewer.getByRole('heading', { level: 1, name: showTitle }).waitFor();
+    expect(await viewer.title()).toContain(showTitle);
+    const description = await viewer.locator('meta[name="description"]').getAttribute('content');
+    expect(description).toContain('test patterns');
+    expect(await viewer.locator('meta[property="og:title"]').getAttribute('content')).toBe(showTitle);
+    await viewer.getByRole('link', { name: /sign in to buy/i }).waitFor();
+    await record(viewer, 'shows-show-signed-out');
+  }, 120_000);
+
+  it('a viewer signs up, buys a ticket on the Stripe page and sees it on the purchase page with its QR code', async () => {
+    // Act: sign up from the show page, come back to it, buy one
+    await signUpFrom(viewer, /create an account/i, 'Giulia Verdi', viewerEmail);
+    await viewer.getByRole('heading', { level: 1, name: showTitle }).waitFor();
+    expect(new URL(viewer.url()).pathname).toBe(`/shows/${showId}`);
+    await record(viewer, 'shows-show-signed-in');
+    await viewer.getByRole('button', { name: /buy a ticket for/i }).click();
+    await viewer.waitForURL((url) => url.origin === new URL(cloud.stripe.url).origin);
+    await viewer.getByRole('button', { name: /^pay$/i }).click();
+    await viewer.waitForURL((url) => url.origin === cloud.webUrl && url.pathname.endsWith('/bought'));
+    const waiting = await viewer.getByRole('status').first().textContent();
+    await viewer.getByText(/paid\. your ticket is below/i).waitFor({ timeout: 90_000 });
+    const qr = viewer.getByRole('img', { name: /qr code of ticket 1/i });
+    await qr.waitFor();
+
+    // Assess: the ticket appeared without a reload (same document), with a QR code of its code
+    expect(waiting).toMatch(/waiting for the payment|paid/i);
+    expect(await qr.getAttribute('data-code')).toMatch(/^FCT1\./);
+    await record(viewer, 'shows-bought');
+  }, 240_000);
+
+  it('lists the ticket in My tickets, and one ticket shows a large QR code with its code', async () => {
+    await viewer
+      .getByRole('link', { name: /my tickets/i })
+      .first()
+      .click();
+    await viewer.getByRole('heading', { level: 1, name: /my tickets/i }).waitFor();
+    await viewer.getByRole('img', { name: /qr code of ticket 1/i }).waitFor();
+    expect(await viewer.getByText('Valid', { exact: true }).count()).toBeGreaterThan(0);
+    await record(viewer, 'shows-tickets');
+
+    await viewer
+      .getByRole('link', { name: /show at the door/i })
+      .first()
+      .click();
+    const large = viewer.getByRole('img', { name: /qr code of ticket 1/i });
+    await large.waitFor();
+    ticketCode = (await large.getAttribute('data-code')) ?? '';
+    expect(ticketCode).toMatch(/^FCT1\./);
+    expect(await viewer.locator('.ticket-code code').textContent()).toBe(ticketCode);
+    expect(Number(await large.getAttribute('width'))).toBeGreaterThanOrEqual(320);
+    await record(viewer, 'shows-ticket');
+  }, 120_000);
+
+  it('plays the show on the watch page and renews the playback URL without a stall', async () => {
+    // Prepare
+    const playbackCalls: number[] = [];
+    viewer.on('request', (request) => {
+      if (request.method() === 'POST' && request.url().endsWith(`/v1/shows/${showId}/playback`))
+        playbackCalls.push(Date.now());
+    });
+
+    // Act
+    await viewer.goto(`/watch/${showId}`);
+    await viewer.locator('video').waitFor();
+    const first = await until(
+      () => videoReading(viewer),
+      (reading) => reading.frames > 30,
+      90_000,
+    );
+    // from here on, before the first renewal (at ~15 s), any wait for data is a stall
+    await countStalls(viewer);
+    await record(viewer, 'shows-watch');
+    // the URL lives 30 s: renewed at ~15 s; keep watching past the first URL's end
+    const later = await until(
+      () => videoReading(viewer),
+      (reading) => playbackCalls.length >= 2 && reading.time > 20,
+      90_000,
+    );
+
+    // Assess
+    expect(first.frames).toBeGreaterThan(30);
+    expect(playbackCalls.length).toBeGreaterThanOrEqual(2);
+    expect(later.frames).toBeGreaterThan(first.frames);
+    expect(later.waits).toBe(0);
+    expect(await viewer.locator('.watch-state').textContent()).toBe('');
+  }, 240_000);
+
+  it('the door admits the ticket once and refuses it the second time', async () => {
+    // Act
+    await creator.goto(`/door/${showId}`);
+    await creator.getByRole('heading', { level: 1, name: new RegExp(showTitle) }).waitFor();
+    await record(creator, 'shows-door');
+    await creator.getByLabel(/ticket code/i).fill(ticketCode);
+    await creator.getByRole('button', { name: /check in/i }).click();
+    await creator
+      .locator('.door-verdict')
+      .getByText(/admitted: seat 1/i)
+      .waitFor();
+    await record(creator, 'shows-door-admitted');
+    await creator.getByLabel(/ticket code/i).fill(ticketCode);
+    await creator.getByRole('button', { name: /check in/i }).click();
+    const refusal = creator.locator('.door-verdict').getByText(/already checked in at/i);
+    await refusal.waitFor();
+
+    // Assess
+    expect(await refusal.textContent()).toMatch(/refused: this ticket was already checked in at \d\d:\d\d/i);
+    await record(creator, 'shows-door-refused');
+    await creator.getByLabel(/ticket code/i).fill('FCT1.nonsense');
+    await creator.getByRole('button', { name: /check in/i }).click();
+    await creator
+      .locator('.door-verdict')
+      .getByText(/not a genuine ticket code|no ticket has this code/i)
+      .waitFor();
+  }, 120_000);
+
+  it('the catalogue’s tabs ask for live and on-demand shows', async () => {
+    const page = await personPage('tabs');
+    await page.goto('/shows');
+    await page.getByRole('link', { name: /live now/i }).click();
+    await page.getByText(/nothing is live right now/i).waitFor();
+    expect(await page.getByRole('link', { name: showTitle }).count()).toBe(0);
+    await record(page, 'shows-catalogue-live-empty');
+    await page.getByRole('link', { name: /on demand/i }).click();
+    await page
+      .getByRole('link', { name: /on demand/i, exact: false })
+      .first()
+      .waitFor();
+    await page.context().close();
+  }, 120_000);
+
+  it('a viewer without a ticket sees the no-ticket state, not the stream', async () => {
+    // Prepare
+    const other = await personPage('no-ticket');
+    await other.goto(`/shows/${showId}`);
+    await signUpFrom(other, /create an account/i, 'Paolo Gialli', `other-${viewerEmail}`);
+
+    // Act
+    await other.goto(`/watch/${showId}`);
+    await other.getByText(/you need a ticket to watch this show/i).waitFor();
+
+    // Assess
+    expect(await other.locator('video').count()).toBe(0);
+    await other.getByRole('link', { name: /buy a ticket/i }).waitFor();
+    await record(other, 'shows-watch-no-ticket');
+  }, 120_000);
+});
