@@ -355,7 +355,15 @@ describe('Creator studio in a real browser (local cloud, fake camera)', () => {
     await creator.getByRole('heading', { level: 2, name: 'Tickets and revenue' }).waitFor();
     await creator.locator('.studio-chart canvas').first().waitFor({ timeout: 60_000 });
     await creator.getByRole('table', { name: /Tickets sold and revenue per day/ }).waitFor();
+    // the views section has its figures (or says there are none) before the picture is taken
+    await creator.locator('.studio-totals').nth(1).waitFor({ timeout: 60_000 });
     await record(creator, 'studio-audience');
+    // the same studio in Italian
+    await creator.goto('/studio');
+    await creator.getByLabel('Language').selectOption('it');
+    await creator.getByRole('table', { name: /I tuoi spettacoli, dal più recente/ }).waitFor();
+    await record(creator, 'studio-overview-it');
+    await creator.getByLabel('Lingua').selectOption('en');
 
     // Assess: the sale is in the totals and the table, in words.
     const totals = await creator.locator('.studio-totals').first().textContent();

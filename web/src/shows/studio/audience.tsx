@@ -77,6 +77,7 @@ function Sales({ id, currency }: { readonly id: string; readonly currency: strin
     () => ({
       x: rows.map((row) => dayToSeconds(row.day)),
       locale,
+      xLabel: t('columnDay'),
       series: [
         {
           label: t('seriesTickets'),
@@ -84,6 +85,7 @@ function Sales({ id, currency }: { readonly id: string; readonly currency: strin
           style: 'bars',
           axis: 'left',
           color: BLUE,
+          whole: true,
         },
         {
           label: t('seriesRevenue', { currency: currency.toUpperCase() }),
@@ -162,6 +164,7 @@ function Views({ videoId }: { readonly videoId: string }) {
     () => ({
       x,
       locale,
+      xLabel: t('columnDay'),
       series: [
         {
           label: t('seriesViews'),
@@ -169,6 +172,7 @@ function Views({ videoId }: { readonly videoId: string }) {
           style: 'bars',
           axis: 'left',
           color: BLUE,
+          whole: true,
         },
         {
           label: t('seriesViewers'),
@@ -176,6 +180,7 @@ function Views({ videoId }: { readonly videoId: string }) {
           style: 'line',
           axis: 'left',
           color: ORANGE,
+          whole: true,
         },
       ],
     }),
@@ -185,6 +190,7 @@ function Views({ videoId }: { readonly videoId: string }) {
     () => ({
       x,
       locale,
+      xLabel: t('columnDay'),
       height: 180,
       series: [
         {

@@ -56,6 +56,7 @@ export const messages = defineMessages({
     uploadNoAnswer:
       'The file could not be uploaded: storage did not answer. Check your connection and try again.',
     processingHeading: 'Processing',
+    videoTitle: 'Video “{name}”',
     'video.awaiting_upload': 'Waiting for the upload to be noticed',
     'video.uploaded': 'Uploaded, waiting for a transcoder',
     'video.queued': 'Waiting for a transcoder',
@@ -260,6 +261,7 @@ export const messages = defineMessages({
     uploadNoAnswer:
       'Non è stato possibile caricare il file: lo spazio di archiviazione non ha risposto. Controlla la connessione e riprova.',
     processingHeading: 'Elaborazione',
+    videoTitle: 'Video «{name}»',
     'video.awaiting_upload': 'In attesa che il caricamento venga rilevato',
     'video.uploaded': 'Caricato, in attesa di un transcoder',
     'video.queued': 'In attesa di un transcoder',

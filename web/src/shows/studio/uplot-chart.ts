@@ -13,7 +13,12 @@ export interface ChartSeries {
   readonly style: 'bars' | 'line';
   readonly axis: 'left' | 'right';
   readonly color: string;
+  /** Counts (tickets, views): whole-number ticks on its axis. */
+  readonly whole?: boolean;
 }
+
+/** Tick steps for counts: never 0.2 of a ticket. */
+const WHOLE_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 1e5, 1e6, 1e7];
 
 export interface ChartSpec {
   /** Seconds since the epoch, one per day. */
@@ -21,6 +26,8 @@ export interface ChartSpec {
   readonly series: readonly ChartSeries[];
   readonly locale: string;
   readonly height?: number;
+  /** The legend's name of the x value (the day). */
+  readonly xLabel: string;
 }
 
 export interface DrawnChart {
@@ -33,6 +40,13 @@ export function drawChart(target: HTMLElement, spec: ChartSpec, width: number): 
   const number = new Intl.NumberFormat(spec.locale, { maximumFractionDigits: 2 });
   const hasRight = spec.series.some((series) => series.axis === 'right');
   const bars = uPlot.paths.bars?.({ size: [0.6, 24], gap: 2 });
+  const wholeAxis = (axis: 'left' | 'right') =>
+    spec.series.some((series) => series.axis === axis && series.whole) ? { incrs: WHOLE_STEPS } : {};
+  // half a day either side, so the first and last days' bars are whole
+  const halfDay = 43_200;
+  const first = spec.x[0] ?? 0;
+  const last = spec.x[spec.x.length - 1] ?? first;
+  const manyPoints = spec.x.length > 12;
   const options: uPlot.Options = {
     width: Math.max(width, 240),
     height: spec.height ?? 240,
@@ -40,9 +54,9 @@ export function drawChart(target: HTMLElement, spec: ChartSpec, width: number): 
     cursor: { drag: { x: false, y: false } },
     legend: { show: true, live: true },
     scales: {
-      x: { time: true },
-      left: { range: (_u, _min, max) => [0, Math.max(1, max)] },
-      right: { range: (_u, _min, max) => [0, Math.max(1, max)] },
+      x: { time: true, range: (): uPlot.Range.MinMax => [first - halfDay, last + halfDay] },
+      left: { range: (_u, _min, max): uPlot.Range.MinMax => [0, Math.max(1, max)] },
+      right: { range: (_u, _min, max): uPlot.Range.MinMax => [0, Math.max(1, max)] },
     },
     axes: [
       {
@@ -52,6 +66,7 @@ export function drawChart(target: HTMLElement, spec: ChartSpec, width: number): 
       },
       {
         scale: 'left',
+        ...wholeAxis('left'),
         stroke: '#1b1f24',
         grid: { stroke: '#e3e7ed' },
         values: (_u, splits) => splits.map((value) => number.format(value)),
@@ -61,6 +76,7 @@ export function drawChart(target: HTMLElement, spec: ChartSpec, width: number): 
             {
               scale: 'right',
               side: 1 as const,
+              ...wholeAxis('right'),
               stroke: '#1b1f24',
               grid: { show: false },
               values: (_u: uPlot, splits: number[]) => splits.map((value) => number.format(value)),
@@ -70,7 +86,7 @@ export function drawChart(target: HTMLElement, spec: ChartSpec, width: number): 
     ],
     series: [
       {
-        label: '',
+        label: spec.xLabel,
         value: (_u, seconds) => (seconds == null ? '—' : dayLabel.format(new Date(seconds * 1000))),
       },
       ...spec.series.map(
@@ -82,7 +98,7 @@ export function drawChart(target: HTMLElement, spec: ChartSpec, width: number): 
           value: (_u, value) => (value == null ? '—' : number.format(value)),
           ...(series.style === 'bars'
             ? { fill: `${series.color}cc`, ...(bars ? { paths: bars } : {}), points: { show: false } }
-            : { points: { show: true, size: 5 } }),
+            : { points: { show: !manyPoints, size: 5 } }),
         }),
       ),
     ],

@@ -47,52 +47,56 @@ function Processing({ id, name, t }: { readonly id: string; readonly name: strin
   const { data: video, error } = usePolling((signal) => getVideo(id, signal), finished, POLL_MS, [id]);
   const percent = wholePercent(video?.progressPercent);
   const title = video?.title ?? name;
+  const heading = title ? t('videoTitle', { name: title }) : t('uploadTitle');
   return (
-    <section aria-labelledby="video-processing">
-      <h2 id="video-processing">{t('processingHeading')}</h2>
-      {/* polite: each change (and each step of the percentage) is read once, without interrupting */}
-      <div role="status" aria-live="polite" aria-atomic="true">
-        {video ? (
-          <p>
-            <StatusBadge tone={TONES[video.status]}>{t(`video.${video.status}`)}</StatusBadge>{' '}
-            {video.status === 'transcoding' && percent !== null ? (
-              <span data-testid="transcoding-progress">{t('transcodingPercent', { percent })}</span>
-            ) : null}
-          </p>
-        ) : null}
-        {video?.status === 'ready' ? (
-          <p>
-            {t('videoReady', {
-              name: title,
-              renditions: video.renditions.map((rendition) => `${rendition.height}p`).join(', '),
-            })}
-          </p>
-        ) : null}
-      </div>
-      {video && !finished(video) ? (
-        <ProgressBar
-          label={t('transcodingLabel', { name: title })}
-          value={video.status === 'transcoding' ? percent : video.status === 'packaging' ? 100 : null}
-        />
-      ) : null}
-      {video?.lastError && !finished(video) ? (
-        <p class="studio-notes">{t('retrying', { attempt: video.attempt, error: video.lastError })}</p>
-      ) : null}
-      {video?.status === 'failed' ? (
-        <div class="alert alert-error" role="alert">
-          <p>{t('videoFailed', { reason: video.failure?.reason ?? video.lastError ?? '—' })}</p>
+    <>
+      <PageTitle title={heading}>{heading}</PageTitle>
+      <section aria-labelledby="video-processing">
+        <h2 id="video-processing">{t('processingHeading')}</h2>
+        {/* polite: each change (and each step of the percentage) is read once, without interrupting */}
+        <div role="status" aria-live="polite" aria-atomic="true">
+          {video ? (
+            <p>
+              <StatusBadge tone={TONES[video.status]}>{t(`video.${video.status}`)}</StatusBadge>{' '}
+              {video.status === 'transcoding' && percent !== null ? (
+                <span data-testid="transcoding-progress">{t('transcodingPercent', { percent })}</span>
+              ) : null}
+            </p>
+          ) : null}
+          {video?.status === 'ready' ? (
+            <p>
+              {t('videoReady', {
+                name: title,
+                renditions: video.renditions.map((rendition) => `${rendition.height}p`).join(', '),
+              })}
+            </p>
+          ) : null}
         </div>
-      ) : null}
-      {error ? <ErrorMessage error={error} /> : null}
-      <div class="actions">
-        {video?.status === 'ready' || (video && !finished(video)) ? (
-          <ButtonLink href={`/studio/shows/new?video=${encodeURIComponent(id)}`} variant="primary">
-            {t('createShowForVideo')}
-          </ButtonLink>
+        {video && !finished(video) ? (
+          <ProgressBar
+            label={t('transcodingLabel', { name: title })}
+            value={video.status === 'transcoding' ? percent : video.status === 'packaging' ? 100 : null}
+          />
         ) : null}
-        <ButtonLink href="/studio/videos/new">{t('uploadAnother')}</ButtonLink>
-      </div>
-    </section>
+        {video?.lastError && !finished(video) ? (
+          <p class="studio-notes">{t('retrying', { attempt: video.attempt, error: video.lastError })}</p>
+        ) : null}
+        {video?.status === 'failed' ? (
+          <div class="alert alert-error" role="alert">
+            <p>{t('videoFailed', { reason: video.failure?.reason ?? video.lastError ?? '—' })}</p>
+          </div>
+        ) : null}
+        {error ? <ErrorMessage error={error} /> : null}
+        <div class="actions">
+          {video?.status === 'ready' || (video && !finished(video)) ? (
+            <ButtonLink href={`/studio/shows/new?video=${encodeURIComponent(id)}`} variant="primary">
+              {t('createShowForVideo')}
+            </ButtonLink>
+          ) : null}
+          <ButtonLink href="/studio/videos/new">{t('uploadAnother')}</ButtonLink>
+        </div>
+      </section>
+    </>
   );
 }
 
@@ -178,7 +182,6 @@ export default function VideoUpload() {
     return (
       <section>
         <StudioNav />
-        <PageTitle title={t('uploadTitle')}>{t('uploadTitle')}</PageTitle>
         <Processing id={following} name={uploadedName} t={t} />
       </section>
     );
