@@ -11,11 +11,11 @@ import { CATALOGUE_TABS, type Page, type Show, showPath, showsPath, tabFrom } fr
 import { usePaged, useQuery } from './paged-list.ts';
 import { Poster, ShowFacts, StateBadge } from './show-view.tsx';
 
-function ShowCard({ show }: { readonly show: Show }) {
+function ShowCard({ show, eager }: { readonly show: Show; readonly eager: boolean }) {
   const t = useT(catalogueMessages);
   return (
     <li class="show-card">
-      <Poster show={show} />
+      <Poster show={show} eager={eager} />
       <div class="show-card-body">
         <h2>
           <a href={showPath(show.id)}>{show.title}</a>
@@ -64,8 +64,9 @@ export default function Catalogue() {
       ) : null}
       {list.items.length > 0 ? (
         <ul class="show-grid">
-          {list.items.map((show) => (
-            <ShowCard key={show.id} show={show} />
+          {list.items.map((show, index) => (
+            // the first row is on screen at once: no lazy loading for it
+            <ShowCard key={show.id} show={show} eager={index < 3} />
           ))}
         </ul>
       ) : null}
