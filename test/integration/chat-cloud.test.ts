@@ -40,6 +40,54 @@ describe('Show chat end to end (local cloud: show-access, chat server, edge-revo
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
 
+  async function newShow(): Promise<string> {
+    const created = await call(creator, 'POST', '/shows', {
+      title: 'Chat night',
+      startsAt: new Date(Date.now() + 86_400_000).toISOString(),
+      capacity: 5,
+      price: { amount: 1500, currency: 'eur' },
+    });
+    expect(created.status).toBe(201);
+    return ((await created.json()) as { id: string }).id;
+  }
+
+  /** A seat paid at the local Stripe's Pay page, as a browser pays; its ticket and Checkout Session. */
+  async function buySeat(showId: string, buyer: string): Promise<{ ticketId: string; sessionId: string }> {
+    const checkout = await call(buyer, 'POST', `/shows/${showId}/checkout`, { quantity: 1 });
+    expect(checkout.status).toBe(201);
+    const order = (await checkout.json()) as { checkoutUrl: string; sessionId: string };
+    const paid = await fetch(order.checkoutUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'choice=pay',
+      redirect: 'manual',
+    });
+    expect(paid.status).toBe(303);
+    for (const started = Date.now(); Date.now() - started < 60_000; ) {
+      const page = (await (await call(buyer, 'GET', '/tickets')).json()) as {
+        items: { id: string; showId: string; status: string }[];
+      };
+      const ticket = page.items.find((item) => item.showId === showId && item.status === 'valid');
+      if (ticket) return { ticketId: ticket.id, sessionId: order.sessionId };
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    throw new Error('no ticket within 60 s');
+  }
+
+  /** Resolves with the close once the socket closes within the bound, and the time it took. */
+  async function closedWithin(
+    closed: Promise<{ code: number; reason: string }>,
+    started: number,
+  ): Promise<{ code: number; reason: string; ms: number }> {
+    const result = await Promise.race([
+      closed,
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error('still in the chat')), LOCAL_BOUND_MS),
+      ),
+    ]);
+    return { ...result, ms: Date.now() - started };
+  }
+
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'fc-chat-'));
     db = await createTestDatabase(inject('mysqlUrl'), 'chat_cloud');
@@ -70,31 +118,8 @@ describe('Show chat end to end (local cloud: show-access, chat server, edge-revo
 
   it('admits ticket holders and the creator, refuses others, and removes a revoked ticket’s holder', async () => {
     // Prepare: a show, a seat paid at the local Stripe
-    const created = await call(creator, 'POST', '/shows', {
-      title: 'Chat night',
-      startsAt: new Date(Date.now() + 86_400_000).toISOString(),
-      capacity: 5,
-      price: { amount: 1500, currency: 'eur' },
-    });
-    expect(created.status).toBe(201);
-    const show = (await created.json()) as { id: string };
-    const checkout = await call(viewer, 'POST', `/shows/${show.id}/checkout`, { quantity: 1 });
-    expect(checkout.status).toBe(201);
-    const order = (await checkout.json()) as { checkoutUrl: string };
-    const paid = await fetch(order.checkoutUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'choice=pay',
-      redirect: 'manual',
-    });
-    expect(paid.status).toBe(303);
-    let ticketId = '';
-    for (const started = Date.now(); !ticketId && Date.now() - started < 60_000; ) {
-      const page = (await (await call(viewer, 'GET', '/tickets')).json()) as { items: { id: string }[] };
-      ticketId = page.items[0]?.id ?? '';
-      if (!ticketId) await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-    expect(ticketId).not.toBe('');
+    const show = { id: await newShow() };
+    const { ticketId } = await buySeat(show.id, viewer);
 
     // Act: tokens from show-access
     const viewerToken = await call(viewer, 'POST', `/shows/${show.id}/chat-token`);
@@ -135,14 +160,8 @@ describe('Show chat end to end (local cloud: show-access, chat server, edge-revo
     const started = Date.now();
     const revoked = await call(creator, 'POST', `/tickets/${ticketId}/revoke`, { reason: 'resold' });
     expect(revoked.status).toBe(200);
-    const closed = await Promise.race([
-      viewerChat.closed,
-      new Promise<never>((_, reject) =>
-        setTimeout(() => reject(new Error('still in the chat')), LOCAL_BOUND_MS),
-      ),
-    ]);
-    const ms = Date.now() - started;
-    console.log(`chat removal after a creator's revocation through the local cloud: ${ms} ms`);
+    const closed = await closedWithin(viewerChat.closed, started);
+    console.log(`chat removal after a creator's revocation through the local cloud: ${closed.ms} ms`);
 
     // Assess
     expect(closed.reason).toBe('revoked');
@@ -150,5 +169,37 @@ describe('Show chat end to end (local cloud: show-access, chat server, edge-revo
     creatorChat.send({ type: 'send', text: 'the show goes on' });
     expect((await creatorChat.next('message')).message.text).toBe('the show goes on');
     creatorChat.close();
+  }, 180_000);
+  it('removes a holder whose payment is refunded at the local Stripe, within the local bound', async () => {
+    // Prepare
+    const showId = await newShow();
+    const { sessionId } = await buySeat(showId, stranger);
+    const access = (await (
+      await call(stranger, 'POST', `/shows/${showId}/chat-token`)
+    ).json()) as ChatTokenAnswer;
+    const chat = await connectChat(cloud.chat.websocketUrl, new URL(cloud.webUrl).origin);
+    chat.send({ type: 'hello', showId, token: access.token });
+    await chat.next('welcome');
+
+    // Act: refunded at Stripe (charge.refunded reaches stripe-webhook, which revokes the ticket)
+    const started = Date.now();
+    const refund = await fetch(`${cloud.stripe.url}/v1/refunds`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${cloud.platformEnv.STRIPE_SECRET_KEY}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({
+        payment_intent: String(cloud.stripe.session(sessionId)?.payment_intent),
+        reason: 'requested_by_customer',
+      }),
+    });
+    expect(refund.status).toBe(200);
+    const closed = await closedWithin(chat.closed, started);
+    console.log(`chat removal after a refund at the local Stripe: ${closed.ms} ms`);
+
+    // Assess
+    expect(closed.reason).toBe('revoked');
+    expect((await call(stranger, 'POST', `/shows/${showId}/chat-token`)).status).toBe(403);
   }, 180_000);
 });
