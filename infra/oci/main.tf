@@ -67,6 +67,10 @@ locals {
     LIVE_RTMP_URL  = "rtmp://${local.live_ingest_host}:${local.live_ports.rtmp}/live"
     LIVE_RTMPS_URL = "rtmps://${local.live_ingest_host}:${local.live_ports.rtmps}/live"
     LIVE_WHIP_URL  = "https://${local.live_ingest_host}:${local.live_ports.whip}/whip"
+    # Show chat in Firestore: show-access hands browsers the project; edge-revocations writes
+    # revoked tickets there (empty project: the service account's own).
+    CHAT_BACKEND        = "firestore"
+    FIREBASE_PROJECT_ID = var.firebase_project_id
   }
 
   # Live ingest: NLB listeners and the agent's ports behind them (non-root: no port below 1024).
@@ -110,6 +114,9 @@ locals {
     "TRANSCODE_STALL_SECONDS", "UPLOAD_URL_TTL_SECONDS", "WORKER_ID", "WORK_DIR",
     # The live heartbeat period (live-ingest tells agents; live-watchdog waits 3 of them).
     "LIVE_UPDATE_INTERVAL_SECONDS",
+    # The local chat server's (CHAT_BACKEND=local); Google's endpoints and the chat call bound.
+    "CHAT_ADMIN_TOKEN", "CHAT_ADMIN_URL", "CHAT_TIMEOUT_MS", "CHAT_WEBSOCKET_URL", "FIRESTORE_API_BASE",
+    "GOOGLE_TOKEN_URL",
   ]
 
   config_values = {

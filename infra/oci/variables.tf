@@ -233,6 +233,12 @@ variable "firebase_service_account_json" {
   sensitive   = true
 }
 
+variable "firebase_project_id" {
+  description = "Firebase project of the show chat (FIREBASE_PROJECT_ID); empty uses the service account's project."
+  type        = string
+  default     = ""
+}
+
 variable "mysql_url" {
   description = "Override of MYSQL_URL (e.g. a least-privilege application user, or a restored DB system); empty builds it from the DB system and the admin user."
   type        = string

@@ -85,7 +85,16 @@ export function seatsLeft(show: { capacity: number; seatsSold: number }, seatsHe
   return Math.max(0, show.capacity - show.seatsSold - seatsHeld);
 }
 
-/** On sale: not cancelled and not yet started. */
-export function isOnSale(show: { status: ShowStatus; startsAt: Date }, now: Date): boolean {
-  return show.status === 'on_sale' && show.startsAt.getTime() > now.getTime();
+/**
+ * On sale: not cancelled, and either not started yet or with something to watch after its start
+ * (a video: the live stream's recording in the making, or the show's video on demand). Late
+ * viewers of a live show and replay viewers buy as everyone else; a show that started with
+ * nothing to play sells nothing.
+ */
+export function isOnSale(
+  show: { status: ShowStatus; startsAt: Date; videoId: string | null },
+  now: Date,
+): boolean {
+  if (show.status !== 'on_sale') return false;
+  return show.startsAt.getTime() > now.getTime() || show.videoId !== null;
 }

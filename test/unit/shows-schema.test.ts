@@ -110,14 +110,18 @@ describe('Show availability', () => {
     expect(seatsLeft({ capacity: 10, seatsSold: 9 }, 3)).toBe(0);
   });
 
-  it('is on sale only while not cancelled and not started', () => {
+  it('is on sale while not cancelled: before its start, or after it with something to play', () => {
     // Prepare
     const now = new Date('2030-01-01T00:00:00Z');
 
     // Act & Assess
-    expect(isOnSale({ status: 'on_sale', startsAt: new Date('2030-01-01T00:00:01Z') }, now)).toBe(true);
-    expect(isOnSale({ status: 'on_sale', startsAt: now }, now)).toBe(false);
-    expect(isOnSale({ status: 'cancelled', startsAt: new Date('2031-01-01T00:00:00Z') }, now)).toBe(false);
+    const later = new Date('2030-01-01T00:00:01Z');
+    expect(isOnSale({ status: 'on_sale', startsAt: later, videoId: null }, now)).toBe(true);
+    expect(isOnSale({ status: 'on_sale', startsAt: now, videoId: null }, now)).toBe(false);
+    // Started with something to play (live now, replay coming, on demand): still sold.
+    expect(isOnSale({ status: 'on_sale', startsAt: now, videoId: '01JC0000000000000000000000' }, now)).toBe(true);
+    expect(isOnSale({ status: 'cancelled', startsAt: later, videoId: null }, now)).toBe(false);
+    expect(isOnSale({ status: 'cancelled', startsAt: now, videoId: '01JC0000000000000000000000' }, now)).toBe(false);
   });
 
   it('presents no seats for a show that is not on sale', () => {
