@@ -9,7 +9,8 @@ import { type ChatModeration, noChatModeration } from './moderation.ts';
 /**
  * Config shape for the chat port (compose into a function's readConfig shape):
  * `CHAT_BACKEND=local` (the local cloud: CHAT_ADMIN_URL + CHAT_ADMIN_TOKEN), `firestore`
- * (production: FIREBASE_PROJECT_ID + FIREBASE_SERVICE_ACCOUNT_JSON) or `none`.
+ * (production: FIREBASE_SERVICE_ACCOUNT_JSON, and FIREBASE_PROJECT_ID unless the service account's
+ * own project) or `none`.
  */
 export const chatModerationConfig = {
   CHAT_BACKEND: z.enum(['none', 'local', 'firestore']).default('none'),
@@ -18,13 +19,18 @@ export const chatModerationConfig = {
   /** Bearer secret of the local chat server's admin API. */
   CHAT_ADMIN_TOKEN: z.string().min(16).optional(),
   FIREBASE_PROJECT_ID: z.string().optional(),
-  /** The service account's key file JSON (a Vault secret in OCI); read only when CHAT_BACKEND=firestore. */
+  /**
+   * The service account's key file JSON (a Vault secret in OCI); read only when
+   * CHAT_BACKEND=firestore. FIREBASE_PROJECT_ID defaults to its project, as in show-access.
+   */
   FIREBASE_SERVICE_ACCOUNT_JSON: z.string().optional(),
   /** Stand-ins for tests; Google's endpoints otherwise. */
   FIRESTORE_API_BASE: configFields.url.optional(),
   GOOGLE_TOKEN_URL: configFields.url.optional(),
   CHAT_TIMEOUT_MS: configFields.positiveInt.default(5000),
 };
+
+const SERVICE_ACCOUNT_PROJECT = /@([a-z][a-z0-9-]{4,28}[a-z0-9])\.iam\.gserviceaccount\.com$/;
 
 export interface ChatModerationConfig {
   readonly CHAT_BACKEND: 'none' | 'local' | 'firestore';
@@ -60,7 +66,7 @@ export function chatModerationFromConfig(config: ChatModerationConfig): ChatMode
         timeoutMs: config.CHAT_TIMEOUT_MS,
       });
     case 'firestore': {
-      requireKeys(config, ['FIREBASE_PROJECT_ID', 'FIREBASE_SERVICE_ACCOUNT_JSON']);
+      requireKeys(config, ['FIREBASE_SERVICE_ACCOUNT_JSON']);
       let account: ReturnType<typeof parseServiceAccount>;
       try {
         account = parseServiceAccount(config.FIREBASE_SERVICE_ACCOUNT_JSON as string);
@@ -70,9 +76,17 @@ export function chatModerationFromConfig(config: ChatModerationConfig): ChatMode
           ['FIREBASE_SERVICE_ACCOUNT_JSON'],
         );
       }
+      // As show-access: the project named, else the service account's own (…@<project>.iam.gserviceaccount.com).
+      const projectId = config.FIREBASE_PROJECT_ID ?? SERVICE_ACCOUNT_PROJECT.exec(account.clientEmail)?.[1];
+      if (!projectId) {
+        throw new ConfigError(
+          'Invalid configuration: FIREBASE_PROJECT_ID is required when CHAT_BACKEND=firestore: the service account names no project',
+          ['FIREBASE_PROJECT_ID'],
+        );
+      }
       try {
         return createFirestoreChatModeration({
-          projectId: config.FIREBASE_PROJECT_ID as string,
+          projectId,
           account,
           ...(config.FIRESTORE_API_BASE ? { apiBase: config.FIRESTORE_API_BASE } : {}),
           ...(config.GOOGLE_TOKEN_URL ? { tokenUrl: config.GOOGLE_TOKEN_URL } : {}),

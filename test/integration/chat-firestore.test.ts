@@ -192,10 +192,30 @@ describe('Chat port on Firestore (REST, against a stand-in that checks the wire 
       thrown = error;
     }
     expect(thrown).toBeInstanceOf(ConfigError);
-    expect((thrown as ConfigError).variables).toEqual([
-      'FIREBASE_PROJECT_ID',
-      'FIREBASE_SERVICE_ACCOUNT_JSON',
-    ]);
+    expect((thrown as ConfigError).variables).toEqual(['FIREBASE_SERVICE_ACCOUNT_JSON']);
+    // Without FIREBASE_PROJECT_ID the service account's own project (as show-access does).
+    const own = chatModerationFromConfig(
+      readConfig(chatModerationConfig, {
+        CHAT_BACKEND: 'firestore',
+        FIREBASE_SERVICE_ACCOUNT_JSON: json,
+        FIRESTORE_API_BASE: base,
+        GOOGLE_TOKEN_URL: `${base}/token`,
+      }),
+    );
+    await own.revokeTickets([newId()]);
+    expect(seen.at(-1)?.path).toBe('/v1/projects/forgecast-test/databases/(default)/documents:commit');
+    const elsewhere = JSON.stringify({
+      client_email: 'chat@example.com',
+      private_key: account.privateKey.export({ type: 'pkcs8', format: 'pem' }),
+    });
+    expect(() =>
+      chatModerationFromConfig(
+        readConfig(chatModerationConfig, {
+          CHAT_BACKEND: 'firestore',
+          FIREBASE_SERVICE_ACCOUNT_JSON: elsewhere,
+        }),
+      ),
+    ).toThrow(/FIREBASE_PROJECT_ID is required/);
     expect(() =>
       chatModerationFromConfig(readConfig(chatModerationConfig, { CHAT_BACKEND: 'local' })),
     ).toThrow(/CHAT_ADMIN_URL is required when CHAT_BACKEND=local/);
