@@ -133,11 +133,18 @@ describe('Creator studio in a real browser (local cloud, fake camera)', () => {
     if (test.task.result?.state !== 'fail') return;
     if (pageErrors.length > 0) console.log(`errors in the pages so far:\n${pageErrors.join('\n')}`);
     const pages = contexts.flatMap((context) => context.pages());
-    for (const [index, page] of pages.entries())
+    const step = test.task.name
+      .split(' ')
+      .slice(0, 3)
+      .join('-')
+      .replace(/[^a-z-]/gi, '');
+    for (const [index, page] of pages.entries()) {
+      const name = `studio-failed-${step}-${index}.png`;
       await page
-        .screenshot({ path: `${SCREENSHOT_DIR}/studio-failed-${index}.png`, fullPage: true })
-        .then(() => console.log(`failed step: page ${index} at ${page.url()} in studio-failed-${index}.png`))
+        .screenshot({ path: `${SCREENSHOT_DIR}/${name}`, fullPage: true })
+        .then(() => console.log(`failed step: page ${index} at ${page.url()} in ${name}`))
         .catch(() => undefined);
+    }
   });
 
   afterAll(async () => {
@@ -156,7 +163,7 @@ describe('Creator studio in a real browser (local cloud, fake camera)', () => {
     await creator.getByRole('heading', { level: 1, name: 'Studio' }).waitFor();
     await creator.getByText('No shows yet.').waitFor();
     await record(creator, 'studio-overview-empty');
-  });
+  }, 120_000);
 
   it('uploads a video with a real progress bar, then follows transcoding in percent until ready', async () => {
     // Prepare: a 20 s 720p clip, and a slow uplink so the bar has steps to show.
@@ -245,7 +252,7 @@ describe('Creator studio in a real browser (local cloud, fake camera)', () => {
     expect(show.capacity).toBe(40);
     expect(show.price).toEqual({ amount: 1500, currency: 'eur' });
     expect(show.videoId).toBe(videoId);
-  });
+  }, 180_000);
 
   it('makes a live show, shows the stream key once, goes live from the browser; a ticket holder watches it', async () => {
     // Prepare: the live show, from the form, then its stream.
@@ -369,5 +376,5 @@ describe('Creator studio in a real browser (local cloud, fake camera)', () => {
     const totals = await creator.locator('.studio-totals').first().textContent();
     expect(totals).toContain('1');
     expect(totals).toContain('€9.00');
-  });
+  }, 180_000);
 });

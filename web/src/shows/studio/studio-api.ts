@@ -11,7 +11,7 @@ import type {
   LiveStreamWithKey,
   Page,
   PresignedUpload,
-  SalesDay,
+  Sales,
   Show,
   ShowInput,
   StudioShow,
@@ -42,7 +42,7 @@ export const updateShow = (id: string, input: Partial<Omit<ShowInput, 'videoId'>
 export const salesPath = (id: string) => `/studio/shows/${encodeURIComponent(id)}/sales?days=30`;
 
 export const getSales = (id: string, signal?: AbortSignal) =>
-  api.get<{ readonly days: readonly SalesDay[] }>(salesPath(id), withSignal(signal));
+  api.get<Sales>(salesPath(id), withSignal(signal));
 
 export const cdnStatsPath = (videoId: string) => `/cdn-stats/videos/${encodeURIComponent(videoId)}`;
 

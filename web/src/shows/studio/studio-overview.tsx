@@ -131,6 +131,9 @@ export default function StudioOverview() {
                   >
                     {t('audience')}
                   </a>
+                  <a href={`/door/${show.id}`} aria-label={t('doorOf', { title: show.title })}>
+                    {t('door')}
+                  </a>
                 </span>
               ),
             },

@@ -46,11 +46,19 @@ export interface ShowInput {
   readonly videoId?: string;
 }
 
-/** `revenue` is money per the contract; a bare number is read as the show's currency. */
+/**
+ * One UTC day of `GET /v1/studio/shows/{id}/sales`: `revenue` in the minor units of the answer's
+ * `currency` (the show's); money (`{amount, currency}`) is read too.
+ */
 export interface SalesDay {
   readonly day: string;
   readonly ticketsSold: number;
-  readonly revenue: Money | number;
+  readonly revenue: number | Money;
+}
+
+export interface Sales {
+  readonly currency?: string;
+  readonly days: readonly SalesDay[];
 }
 
 export interface CdnDay {
