@@ -1,11 +1,16 @@
-import { listApiKeys, listOrganisations, revokeApiKey } from '#shared/accounts/api-key-store.ts';
+import {
+  listApiKeys,
+  listOrganisations,
+  organisationKind,
+  revokeApiKey,
+} from '#shared/accounts/api-key-store.ts';
 import { createPool } from '#shared/db/pool.ts';
 import { NotFoundError } from '#shared/errors.ts';
 import { createApi, parseJsonBody, validate } from '#shared/runtime/api.ts';
 import { httpFunction } from '#shared/runtime/function.ts';
-import { requirePrincipal, requireScope } from '#shared/runtime/principal.ts';
+import { requireOrganisation, requirePrincipal, requireScope } from '#shared/runtime/principal.ts';
 import { loadAccountsConfig } from './config.ts';
-import { assertGrantable, createKey, createOrganisation } from './keys.ts';
+import { assertGrantable, createKey, createOrganisation, grantableScopes } from './keys.ts';
 import { createKeySchema, createOrgSchema, keyIdSchema, listOrgsQuerySchema } from './schema.ts';
 
 const config = loadAccountsConfig();
@@ -43,15 +48,17 @@ export const handler = httpFunction(() => {
   });
 
   app.get('/api-keys', async (req, res) => {
-    const principal = requirePrincipal(req);
-    res.json({ items: await listApiKeys(pool, principal.orgId) });
+    const orgId = requireOrganisation(requirePrincipal(req));
+    res.json({ items: await listApiKeys(pool, orgId) });
   });
 
   app.post('/api-keys', async (req, res) => {
     const principal = requirePrincipal(req);
+    const orgId = requireOrganisation(principal);
     const input = parseJsonBody(req, createKeySchema);
-    assertGrantable(principal.scopes, input.scopes);
-    const created = await createKey(pool, principal.orgId, {
+    const orgKind = principal.userId ? await organisationKind(pool, orgId) : undefined;
+    assertGrantable(grantableScopes(principal, orgKind), input.scopes);
+    const created = await createKey(pool, orgId, {
       name: input.name,
       scopes: input.scopes,
       ...(input.expiresAt ? { expiresAt: new Date(input.expiresAt) } : {}),
@@ -63,10 +70,9 @@ export const handler = httpFunction(() => {
   });
 
   app.delete('/api-keys/:keyId', async (req, res) => {
-    const principal = requirePrincipal(req);
+    const orgId = requireOrganisation(requirePrincipal(req));
     const keyId = validate(keyIdSchema, req.params.keyId, 'path');
-    if (!(await revokeApiKey(pool, keyId, principal.orgId)))
-      throw new NotFoundError(`No active key ${keyId}`);
+    if (!(await revokeApiKey(pool, keyId, orgId))) throw new NotFoundError(`No active key ${keyId}`);
     res.status(204).end();
   });
 

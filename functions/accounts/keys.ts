@@ -1,8 +1,26 @@
+import { PERSON_SCOPES, scopesForRole } from '#shared/people/roles.ts';
 import { insertApiKey, insertOrganisation } from '../../shared/accounts/api-key-store.ts';
 import { issueApiKey } from '../../shared/accounts/api-keys.ts';
 import { type DbPool, withTransaction } from '../../shared/db/pool.ts';
 import { ForbiddenError } from '../../shared/errors.ts';
 import { newId } from '../../shared/ids.ts';
+
+/**
+ * What a caller may put on its organisation's keys: the scopes it holds. A person's own ticket
+ * scopes (every session has them, to buy tickets as themselves) are not the organisation's, so a
+ * session hands them out only where the organisation's kind grants them (a viewer organisation).
+ */
+export function grantableScopes(
+  principal: { readonly scopes: readonly string[]; readonly userId?: string },
+  orgKind: string | undefined,
+): string[] {
+  if (!principal.userId) return [...principal.scopes];
+  const orgScopes = orgKind ? scopesForRole('org_admin', orgKind) : [];
+  return principal.scopes.filter(
+    (scope) =>
+      !(PERSON_SCOPES as readonly string[]).includes(scope) || (orgScopes as string[]).includes(scope),
+  );
+}
 
 /** A caller can only hand out scopes it holds itself (admin holds all). */
 export function assertGrantable(callerScopes: readonly string[], requested: readonly string[]): void {

@@ -9,7 +9,7 @@ import {
   type MembershipView,
   putMembership,
 } from '#shared/people/membership-repository.ts';
-import { type PersonScope, scopesForRole } from '#shared/people/roles.ts';
+import { type PersonScope, sessionScopes } from '#shared/people/roles.ts';
 import { hashSessionId, isSessionIdShape, newSessionId } from '#shared/people/session-cookie.ts';
 import {
   deleteEndedSessions,
@@ -153,7 +153,7 @@ export async function describeSession(deps: SessionDeps, session: LiveSession): 
     user: { id: user.id, email: user.email, name: user.name, locale: user.locale },
     organisation: active ? { id: active.orgId, name: active.orgName, kind: active.orgKind } : null,
     role: active?.role ?? null,
-    scopes: active ? scopesForRole(active.role, active.orgKind) : [],
+    scopes: sessionScopes(active ? { role: active.role, orgKind: active.orgKind } : null),
     memberships: memberships.map((m) => ({
       orgId: m.orgId,
       orgName: m.orgName,

@@ -67,6 +67,12 @@ export async function insertOrganisation(
   ]);
 }
 
+/** An organisation's kind (designer, creator, viewer, ...); undefined when there is none. */
+export async function organisationKind(db: Queryable, id: string): Promise<string | undefined> {
+  const [rows] = await db.query<RowDataPacket[]>('SELECT kind FROM organisations WHERE id = ?', [id]);
+  return rows[0]?.kind as string | undefined;
+}
+
 export async function organisationExists(db: Queryable, id: string): Promise<boolean> {
   const [rows] = await db.query<RowDataPacket[]>('SELECT 1 FROM organisations WHERE id = ?', [id]);
   return rows.length > 0;

@@ -9,6 +9,7 @@ import { insertSession } from '#shared/people/session-repository.ts';
 import { upsertUserFromIdentity } from '#shared/people/user-repository.ts';
 import { verifyTicketCode } from '#shared/shows/ticket-code.ts';
 import { insertVideo } from '#shared/video/video-repository.ts';
+import { accountsManifest } from '../../functions/accounts/manifest.ts';
 import { AUTHORIZER_FUNCTION } from '../../functions/index.ts';
 import { showAccessManifest } from '../../functions/show-access/manifest.ts';
 import { showsManifest } from '../../functions/shows/manifest.ts';
@@ -219,13 +220,18 @@ describe('Tickets of people: checkout, fulfilment, tickets, playback and chat', 
         FIREBASE_SERVICE_ACCOUNT_JSON: serviceAccount,
         CHAT_WEBSOCKET_URL: CHAT_URL,
       }),
+      bundledFunction('accounts', env),
       bundledFunction(AUTHORIZER_FUNCTION, { ...env, PORTAL_ORIGIN: PORTAL }),
     ]);
     gateway = await startGateway({
       runner,
-      routes: [showsManifest, stripeWebhookManifest, ticketsManifest, showAccessManifest].flatMap(
-        (manifest) => manifest.routes.map((route) => ({ ...route, functionName: manifest.name })),
-      ),
+      routes: [
+        showsManifest,
+        stripeWebhookManifest,
+        ticketsManifest,
+        showAccessManifest,
+        accountsManifest,
+      ].flatMap((manifest) => manifest.routes.map((route) => ({ ...route, functionName: manifest.name }))),
       authorizerFunction: AUTHORIZER_FUNCTION,
       authorizerCacheMs: 0,
     });
@@ -475,6 +481,31 @@ describe('Tickets of people: checkout, fulfilment, tickets, playback and chat', 
 
       expect(response.status).toBe(403);
       expect(((await response.json()) as { code: string }).code).toBe('no_valid_ticket');
+    });
+  });
+
+  describe('organisation keys and the person’s own scopes', () => {
+    it('refuses API-key routes to a person signed in without an organisation', async () => {
+      const listed = await call('/api-keys', loner);
+      const made = await post('/api-keys', loner, { name: 'mine', scopes: ['tickets:buy'] });
+
+      expect(listed.status).toBe(403);
+      expect(made.status).toBe(403);
+      expect(((await made.json()) as { detail: string }).detail).toMatch(/without one/);
+    });
+
+    it('does not let a creator hand their own ticket scopes to the organisation’s keys', async () => {
+      const withTickets = await post('/api-keys', moderator, { name: 'box', scopes: ['tickets:buy'] });
+      const ownScopes = await post('/api-keys', moderator, { name: 'studio', scopes: ['shows:write'] });
+
+      expect(withTickets.status).toBe(403);
+      expect(ownScopes.status).toBe(201);
+    });
+
+    it('lets a viewer organisation’s member make a key with ticket scopes (the kind grants them)', async () => {
+      const made = await post('/api-keys', member, { name: 'box office', scopes: ['tickets:read'] });
+
+      expect(made.status).toBe(201);
     });
   });
 
