@@ -127,7 +127,7 @@ function Sales({ id, currency }: { readonly id: string; readonly currency: strin
               </dd>
             </div>
           </dl>
-          {rows.length > 0 ? <Chart caption={t('salesChart')} spec={spec} /> : null}
+          {rows.some((row) => row.ticketsSold > 0) ? <Chart caption={t('salesChart')} spec={spec} /> : null}
           <DataTable<SalesRow>
             caption={t('salesCaption')}
             rows={rows.filter((row) => row.ticketsSold > 0 || row.revenue > 0)}
@@ -227,8 +227,13 @@ function Views({ videoId }: { readonly videoId: string }) {
               <dd>{formatBytes(language, totals.bytes)}</dd>
             </div>
           </dl>
-          <Chart caption={t('viewsChart')} spec={viewsSpec} />
-          <Chart caption={t('bytesChart')} spec={bytesSpec} />
+          {/* an empty chart says nothing the empty table's sentence does not */}
+          {totals.requests > 0 || totals.bytes > 0 ? (
+            <>
+              <Chart caption={t('viewsChart')} spec={viewsSpec} />
+              <Chart caption={t('bytesChart')} spec={bytesSpec} />
+            </>
+          ) : null}
           <DataTable<CdnDay>
             caption={t('viewsCaption')}
             rows={rows.filter((row) => row.views > 0 || row.bytes > 0)}
