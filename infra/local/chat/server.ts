@@ -128,7 +128,10 @@ export async function startLocalChatServer(options: LocalChatServerOptions): Pro
     return room;
   };
 
-  const send = (client: Client, frame: ServerFrame | string): void => {
+  /** A frame as the bytes of one text frame: encoded once, however many sockets it goes to. */
+  const encode = (frame: ServerFrame): Buffer => Buffer.from(JSON.stringify(frame));
+
+  const send = (client: Client, frame: ServerFrame | Buffer): void => {
     const socket = client.socket;
     if (socket.readyState !== socket.OPEN) return;
     if (socket.bufferedAmount > maxBuffered) {
@@ -138,12 +141,12 @@ export async function startLocalChatServer(options: LocalChatServerOptions): Pro
       socket.terminate();
       return;
     }
-    socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+    socket.send(Buffer.isBuffer(frame) ? frame : encode(frame), { binary: false });
   };
 
   const broadcast = (room: Room, frame: ServerFrame): void => {
-    const text = JSON.stringify(frame);
-    for (const client of room.clients) send(client, text);
+    const data = encode(frame);
+    for (const client of room.clients) send(client, data);
   };
 
   const close = (client: Client, reason: { code: number; reason: string }): void => {
@@ -307,9 +310,9 @@ export async function startLocalChatServer(options: LocalChatServerOptions): Pro
         };
         room.history.push(message);
         if (room.history.length > HISTORY_LENGTH) room.history.shift();
-        const text = JSON.stringify({ type: 'message', message } satisfies ServerFrame);
+        const data = encode({ type: 'message', message });
         for (const member of room.clients) {
-          send(member, member === client && frame.ref ? { type: 'message', message, ref: frame.ref } : text);
+          send(member, member === client && frame.ref ? { type: 'message', message, ref: frame.ref } : data);
         }
         return;
       }
