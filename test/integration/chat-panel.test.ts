@@ -208,6 +208,19 @@ describe('Chat panel in Chromium (real chat server)', () => {
     expect(await ada.getByLabel('Message', { exact: true }).getAttribute('aria-invalid')).toBe('true');
   }, 120_000);
 
+  it('does not read the chat aloud unless asked, and remembers the choice', async () => {
+    const ada = await open('ada');
+    await ada.getByText('You are in the chat.').waitFor();
+    const log = ada.getByRole('log', { name: 'Chat messages' });
+    expect(await log.getAttribute('aria-live')).toBe('off');
+    await ada.getByLabel('Read new messages aloud').check();
+    expect(await log.getAttribute('aria-live')).toBe('polite');
+    await ada.reload();
+    await ada.getByText('You are in the chat.').waitFor();
+    expect(await ada.getByRole('log', { name: 'Chat messages' }).getAttribute('aria-live')).toBe('polite');
+    expect(await ada.getByLabel('Read new messages aloud').isChecked()).toBe(true);
+  }, 120_000);
+
   it('tells a person without a ticket that the chat is for ticket holders (and in Italian)', async () => {
     const nobody = await open('nobody');
     await nobody

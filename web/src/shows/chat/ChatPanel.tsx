@@ -26,6 +26,23 @@ import { type ChatTokenAnswer, characterCount, MAX_MESSAGE_LENGTH } from './prot
 import './chat.css';
 
 const MUTE_MINUTES = 10;
+const READ_ALOUD_KEY = 'forgecast.chat.readAloud';
+
+function rememberedReadAloud(): boolean {
+  try {
+    return localStorage.getItem(READ_ALOUD_KEY) === 'on';
+  } catch {
+    return false; // storage refused: off, as by default
+  }
+}
+
+function rememberReadAloud(on: boolean): void {
+  try {
+    localStorage.setItem(READ_ALOUD_KEY, on ? 'on' : 'off');
+  } catch {
+    // not remembered, still switched
+  }
+}
 
 async function fetchChatToken(showId: string): Promise<ChatTokenAnswer> {
   try {
@@ -50,7 +67,7 @@ export function ChatPanel({ showId }: { readonly showId: string }) {
   const id = useId();
   const [snapshot, setSnapshot] = useState<ChatSnapshot | null>(null);
   const [draft, setDraft] = useState('');
-  const [readAloud, setReadAloud] = useState(false);
+  const [readAloud, setReadAloud] = useState(rememberedReadAloud);
   const [feedback, setFeedback] = useState('');
   const client = useRef<ChatClient | null>(null);
   const list = useRef<HTMLDivElement>(null);
@@ -140,7 +157,11 @@ export function ChatPanel({ showId }: { readonly showId: string }) {
             <input
               type="checkbox"
               checked={readAloud}
-              onChange={(e) => setReadAloud(e.currentTarget.checked)}
+              onChange={(e) => {
+                const on = e.currentTarget.checked;
+                rememberReadAloud(on);
+                setReadAloud(on);
+              }}
             />{' '}
             {t('readAloud')}
           </label>
