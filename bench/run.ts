@@ -18,10 +18,11 @@ import { benchPrintAuthorize } from './print-authorize.ts';
 import { benchStripeWebhook } from './stripe-webhook.ts';
 import { benchTranscodeLadder } from './transcode-ladder.ts';
 import { benchVaultSeal } from './vault-seal.ts';
+import { benchWatchFirstFrame } from './watch-first-frame.ts';
 import { benchShowsAppSize, benchWebSize } from './web-size.ts';
 
 /**
- * `npm run bench [cold-start|cold-start-secrets|hot-path|metrics-overhead|vault-seal|license-gas|print-authorize|stripe-webhook|license-mint|transcode-ladder|portal|web-size|live-ingest|live-whip|live-to-vod|live-glass|chat-fanout]`: each figure is printed beside a baseline measured in
+ * `npm run bench [cold-start|cold-start-secrets|hot-path|metrics-overhead|vault-seal|license-gas|print-authorize|stripe-webhook|license-mint|transcode-ladder|portal|web-size|watch-first-frame|live-ingest|live-whip|live-to-vod|live-glass|chat-fanout]`: each figure is printed beside a baseline measured in
  * the same run, because these machines are small and shared and absolute numbers drift.
  */
 const only = process.argv[2];
@@ -108,6 +109,19 @@ if (!only || only === 'portal') {
   } finally {
     await browser.close();
     await portal.stop();
+  }
+  if (only) process.exit(0);
+}
+if (!only || only === 'watch-first-frame') {
+  // A cloud of its own with a ready video and a ticket holder, and the watch page in headless Chromium.
+  const browser = await launchChromium();
+  try {
+    console.log(
+      '\n# Watch page: time to first frame through the local cloud and edge vs the same page and HLS on a bare static server',
+    );
+    console.log(JSON.stringify(await benchWatchFirstFrame(browser), null, 2));
+  } finally {
+    await browser.close();
   }
   if (only) process.exit(0);
 }

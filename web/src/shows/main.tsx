@@ -14,6 +14,7 @@ for (const route of showsAppRoutes) {
   if (!params) continue;
   (route.component as { preload?: () => Promise<unknown> }).preload?.().catch(() => undefined);
   for (const path of route.firstLoad?.(params, new URLSearchParams(location.search)) ?? []) prefetch(path);
+  route.early?.(params);
   break;
 }
 

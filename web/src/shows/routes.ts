@@ -4,6 +4,7 @@
  * route whose pattern matches wins (as preact-iso's Router picks it).
  */
 import { lazy } from 'preact-iso';
+import { startEarlyPost } from './early-post.ts';
 import type { ShowsAppRoute } from './route-types.ts';
 import { studioRoutes } from './studio/routes.ts';
 
@@ -13,6 +14,8 @@ export interface ViewerRoute extends ShowsAppRoute {
     params: Readonly<Record<string, string>>,
     query: URLSearchParams,
   ) => readonly string[];
+  /** Work to start when the app opens on this page, beside the session read (a POST, a chunk). */
+  readonly early?: (params: Readonly<Record<string, string>>) => void;
 }
 
 export const viewerRoutes: readonly ViewerRoute[] = [
@@ -39,7 +42,17 @@ export const viewerRoutes: readonly ViewerRoute[] = [
     nav: { en: 'My tickets', it: 'I miei biglietti' },
   },
   { path: '/tickets/:id', component: lazy(() => import('./tickets/ticket-page.tsx')), access: 'session' },
-  { path: '/watch/:showId', component: lazy(() => import('./watch/watch-page.tsx')), access: 'session' },
+  {
+    path: '/watch/:showId',
+    component: lazy(() => import('./watch/watch-page.tsx')),
+    access: 'session',
+    firstLoad: ({ showId }) => (showId ? [`/shows/${encodeURIComponent(showId)}`] : []),
+    early: ({ showId }) => {
+      if (!showId) return;
+      startEarlyPost(`/shows/${encodeURIComponent(showId)}/playback`);
+      void import('./watch/player.ts').catch(() => undefined); // hls.js while the rest loads
+    },
+  },
   { path: '/door/:showId', component: lazy(() => import('./door.tsx')), access: 'creator' },
 ];
 

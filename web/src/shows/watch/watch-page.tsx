@@ -6,13 +6,14 @@
  * start playing when the show is on. The chat sits beside the player.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, api } from '../../app/api.ts';
+import { ApiError, api, currentPath, signInUrl } from '../../app/api.ts';
 import { Button } from '../../app/components/button.tsx';
 import { ErrorMessage, Loading, Notice, StatusBadge } from '../../app/components/feedback.tsx';
 import { PageTitle } from '../../app/components/page.tsx';
 import { useLanguage, useT } from '../../app/i18n.tsx';
-import { problemKind } from '../../app/problems.ts';
+import { problemKind, toProblem } from '../../app/problems.ts';
 import { useResource } from '../../app/resource.ts';
+import { takeEarlyPost } from '../early-post.ts';
 import { formatShowTime } from '../format.ts';
 import { type Page, type Playback, type Show, showPath, type Ticket, ticketShow } from '../model.ts';
 import { showsMessages } from '../pages-messages.ts';
@@ -36,10 +37,34 @@ type WatchState =
   | { readonly kind: 'failed'; readonly error: unknown }
   | { readonly kind: 'player-failed'; readonly reason: string };
 
+// hls.js is the longest download of this page: start it as this page's code arrives
+void import('./player.ts').catch(() => undefined);
+
 /** States that change by themselves: asked again every so often. */
 const RETRY_MS = 5000;
 
-const playbackOf = (showId: string) => api.post<Playback>(`${showPath(showId)}/playback`);
+/** A fresh playback URL; the first call may take the answer the app asked for while it loaded. */
+async function playbackOf(showId: string): Promise<Playback> {
+  const path = `${showPath(showId)}/playback`;
+  const early = takeEarlyPost(path);
+  if (!early) return api.post<Playback>(path);
+  let response: Response;
+  try {
+    response = await early;
+  } catch {
+    return api.post<Playback>(path); // no answer: ask once more the usual way
+  }
+  if (response.ok) return (await response.json()) as Playback;
+  let body: unknown = null;
+  try {
+    body = await response.json();
+  } catch {
+    body = null;
+  }
+  if (response.status === 401) location.assign(signInUrl(currentPath()));
+  const problem = toProblem(response.status, body);
+  throw new ApiError(`POST ${path}: ${response.status} ${problem.title}`, problem);
+}
 
 /** Whether the person holds a revoked ticket for the show (to tell "refunded" from "no ticket"). */
 async function holdsRevokedTicket(showId: string): Promise<boolean> {
