@@ -1,9 +1,10 @@
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type LocalCloud, startLocalCloud } from '../../infra/local/cloud.ts';
+import { WEB_DIST_DIR } from '../../scripts/build.ts';
 import {
   assertChromiumWithinTestedGap,
   CHROMIUM_FLAGS,
@@ -72,6 +73,7 @@ describe('Creator studio in a real browser (local cloud, fake camera)', () => {
   let creatorContext: BrowserContext;
   const contexts: BrowserContext[] = [];
   const pageErrors: string[] = [];
+  const cloudLog: string[] = [];
   const stamp = Date.now().toString(36);
   let videoId = '';
   let videoShowId = '';
@@ -107,14 +109,21 @@ describe('Creator studio in a real browser (local cloud, fake camera)', () => {
     dataDir = await mkdtemp(join(tmpdir(), 'fc-studio-'));
     await chmod(dataDir, 0o711); // the ingest worker's nginx and ffmpeg run as nobody below it
     db = await createTestDatabase(inject('mysqlUrl'), 'studio_browser');
+    // A copy of the built app: another build of this checkout during the run empties dist/web.
+    const webRoot = join(dataDir, 'web');
+    await cp(WEB_DIST_DIR, webRoot, { recursive: true });
     cloud = await startLocalCloud({
       dataDir,
+      webRoot,
       mysqlUrl: db.url,
       logLevel: 'warn',
       authorizerCacheMs: 0,
       // progress is written with each heartbeat (15 s by default): every second, so a 20 s clip's
       // transcode shows its percentage climbing
       transcoders: { env: { TRANSCODE_HEARTBEAT_SECONDS: '1' } },
+      // the platform's warnings and errors, shown when a step fails
+      log: (source, line) =>
+        cloudLog.push(`${source}: ${typeof line === 'string' ? line : JSON.stringify(line)}`.slice(0, 600)),
     });
     browser = await chromium.launch({
       executablePath: CHROMIUM_PATH,
@@ -132,6 +141,7 @@ describe('Creator studio in a real browser (local cloud, fake camera)', () => {
   afterEach(async (test) => {
     if (test.task.result?.state !== 'fail') return;
     if (pageErrors.length > 0) console.log(`errors in the pages so far:\n${pageErrors.join('\n')}`);
+    console.log(`the cloud's last log lines:\n${cloudLog.slice(-40).join('\n')}`);
     const pages = contexts.flatMap((context) => context.pages());
     const step = test.task.name
       .split(' ')
@@ -340,10 +350,16 @@ describe('Creator studio in a real browser (local cloud, fake camera)', () => {
     expect(previewPlaying.width).toBeGreaterThan(0);
     expect(previewPlaying.paused).toBe(false);
     expect(frames).toBeGreaterThan(30);
-    // the key is shown on the page that made it, and nowhere else: a reload shows the form again
+    // the key is shown on the page that made it, and nowhere else: after a reload the show's
+    // stream offers a new key instead, and that one is another
     await creator.reload();
-    await creator.getByRole('button', { name: 'Create the live stream' }).waitFor();
+    await creator.getByText(/This show already has its live stream/).waitFor();
     expect(await creator.content()).not.toContain(key);
+    await record(creator, 'studio-live-existing');
+    await creator.getByRole('button', { name: 'Get a new stream key' }).click();
+    const rotated = (await creator.locator('.secret-value').textContent()) ?? '';
+    expect(rotated).toMatch(/^fcsk_/);
+    expect(rotated).not.toBe(key);
   }, 600_000);
 
   it('lists both shows with seats and revenue, and charts the audience with a table beside', async () => {
@@ -382,11 +398,21 @@ describe('Creator studio in a real browser (local cloud, fake camera)', () => {
       line(day(0), '198.51.100.4', 'live/master.m3u8', 900),
       line(day(0), '198.51.100.4', 'live/s1/480p/seg-000001.m4s', 1_000_000),
     ].join('\n');
-    const ingested = await fetch(`${cloud.gatewayUrl}/cdn-logs`, {
-      method: 'POST',
-      headers: { 'x-log-secret': cloud.platformEnv.CDN_LOG_SECRET ?? '', 'content-type': 'application/json' },
-      body: batch,
-    });
+    // a cold function on a busy machine may fail to start once (502/503): the log streamer retries too
+    const ingested = await until(
+      () =>
+        fetch(`${cloud.gatewayUrl}/cdn-logs`, {
+          method: 'POST',
+          headers: {
+            'x-log-secret': cloud.platformEnv.CDN_LOG_SECRET ?? '',
+            'content-type': 'application/json',
+          },
+          body: batch,
+        }),
+      (response) => response.status < 500,
+      60_000,
+      'the log batch to be taken',
+    );
     expect(ingested.status, await ingested.text()).toBe(200);
     await creator.goto(`/studio/shows/${liveShowId}/audience`);
     await creator.getByRole('heading', { level: 2, name: 'Tickets and revenue' }).waitFor();

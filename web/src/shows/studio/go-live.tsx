@@ -34,6 +34,7 @@ import {
   type LiveStream,
   type LiveStreamWithKey,
   listStudioShows,
+  rotateLiveStreamKey,
 } from './studio-api.ts';
 import { StudioNav } from './studio-nav.tsx';
 import { browserCanPublish, openCamera, publishWhip, WhipError, type WhipSession } from './whip-client.ts';
@@ -76,6 +77,47 @@ function whipMessage(error: unknown, t: StudioT): string {
   return t('whipUnreachable');
 }
 
+/**
+ * The show's stream exists already (its key was shown once, when it was made): a new key lets
+ * this browser (or an encoder) publish again; the old key stops working.
+ */
+function ExistingStream({
+  id,
+  onKey,
+}: {
+  readonly id: string;
+  readonly onKey: (stream: LiveStreamWithKey) => void;
+}) {
+  const t = useT(messages);
+  const stream = useResource((signal) => getLiveStream(id, signal), [id]);
+  const submission = useFormSubmission();
+  const over = stream.data?.status === 'ended' || stream.data?.status === 'failed';
+  return (
+    <div class="panel">
+      <p>{t('existingStream', { title: stream.data?.title ?? '…' })}</p>
+      {stream.data ? <StreamStatus stream={stream.data} t={t} /> : null}
+      {stream.error ? <ErrorMessage error={stream.error} onRetry={stream.reload} /> : null}
+      {over ? (
+        <p>{t('whipEnded')}</p>
+      ) : (
+        <>
+          <p class="studio-notes">{t('rotateNote')}</p>
+          {submission.failure ? <ErrorMessage error={submission.failure} /> : null}
+          <div class="actions">
+            <Button
+              busy={submission.busy}
+              disabled={!stream.data}
+              onClick={() => void submission.send(async () => onKey(await rotateLiveStreamKey(id)))}
+            >
+              {t('rotateKey')}
+            </Button>
+          </div>
+        </>
+      )}
+    </div>
+  );
+}
+
 function CreateStreamForm({ onCreated }: { readonly onCreated: (stream: LiveStreamWithKey) => void }) {
   const t = useT(messages);
   const preselected = useQueryValue('show');
@@ -99,6 +141,7 @@ function CreateStreamForm({ onCreated }: { readonly onCreated: (stream: LiveStre
       : []),
   ];
   const preselectedTitle = chosen.data?.title;
+  const existing = chosen.data?.liveStreamId ?? null;
   useEffect(() => {
     if (preselectedTitle && title === '') setTitle(preselectedTitle);
   }, [preselectedTitle]);
@@ -115,6 +158,9 @@ function CreateStreamForm({ onCreated }: { readonly onCreated: (stream: LiveStre
       onCreated(await createLiveStream({ title: title.trim(), ...(showId ? { showId } : {}) }));
     });
   };
+
+  // a show has one stream: its key is renewed rather than a second stream made
+  if (existing) return <ExistingStream id={existing} onKey={onCreated} />;
 
   return (
     <form onSubmit={submit} noValidate aria-busy={submission.busy ? 'true' : undefined}>

@@ -31,6 +31,7 @@ export const messages = defineMessages({
     edit: 'Edit',
     audience: 'Audience',
     door: 'Door',
+    goLiveOf: 'Go live for {title}',
     doorOf: 'Door check-in of {title}',
     'state.upcoming': 'Upcoming',
     'state.live': 'Live now',
@@ -173,6 +174,10 @@ export const messages = defineMessages({
     watchLink: 'Watch as a ticket holder does',
     noShowWatch: 'This stream belongs to no show, so no one but you watches it.',
     endStream: 'End the stream',
+    existingStream: 'This show already has its live stream, “{title}”.',
+    rotateNote:
+      'Its key was shown once, when it was made. Get a new key to go live again; the old key stops working.',
+    rotateKey: 'Get a new stream key',
     endStreamConfirm:
       'End the stream? Viewers see it end, and the recording becomes the show’s replay. The key stops working.',
     liveSince: 'Live since {time}.',
@@ -238,6 +243,7 @@ export const messages = defineMessages({
     edit: 'Modifica',
     audience: 'Pubblico',
     door: 'Ingresso',
+    goLiveOf: 'Vai in diretta per {title}',
     doorOf: 'Controllo all’ingresso di {title}',
     'state.upcoming': 'In programma',
     'state.live': 'In diretta',
@@ -382,6 +388,10 @@ export const messages = defineMessages({
     watchLink: 'Guarda come un titolare del biglietto',
     noShowWatch: 'Questa diretta non appartiene a nessuno spettacolo, quindi la vedi solo tu.',
     endStream: 'Termina la diretta',
+    existingStream: 'Questo spettacolo ha già la sua diretta, «{title}».',
+    rotateNote:
+      'La sua chiave è stata mostrata una sola volta, alla creazione. Ottieni una nuova chiave per tornare in diretta; quella vecchia smette di funzionare.',
+    rotateKey: 'Ottieni una nuova chiave',
     endStreamConfirm:
       'Terminare la diretta? Gli spettatori la vedono finire e la registrazione diventa la replica dello spettacolo. La chiave smette di funzionare.',
     liveSince: 'In diretta dalle {time}.',

@@ -69,4 +69,7 @@ export const liveStreamPath = (id: string) => `/live-streams/${encodeURIComponen
 export const getLiveStream = (id: string, signal?: AbortSignal) =>
   api.get<LiveStream>(liveStreamPath(id), withSignal(signal));
 
+export const rotateLiveStreamKey = (id: string) =>
+  api.post<LiveStreamWithKey>(`${liveStreamPath(id)}/rotate-key`);
+
 export const endLiveStream = (id: string) => api.post<LiveStream>(`${liveStreamPath(id)}/end`);

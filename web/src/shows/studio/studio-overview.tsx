@@ -131,6 +131,14 @@ export default function StudioOverview() {
                   >
                     {t('audience')}
                   </a>
+                  {show.videoId === null || show.liveStreamId ? (
+                    <a
+                      href={`/studio/live?show=${show.id}`}
+                      aria-label={t('goLiveOf', { title: show.title })}
+                    >
+                      {t('navLive')}
+                    </a>
+                  ) : null}
                   <a href={`/door/${show.id}`} aria-label={t('doorOf', { title: show.title })}>
                     {t('door')}
                   </a>
