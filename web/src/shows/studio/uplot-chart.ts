@@ -94,7 +94,8 @@ export function drawChart(target: HTMLElement, spec: ChartSpec, width: number): 
           label: series.label,
           scale: series.axis,
           stroke: series.color,
-          width: 2,
+          // bars without an outline: a day of zero draws nothing rather than a dash
+          width: series.style === 'bars' ? 0 : 2,
           value: (_u, value) => (value == null ? '—' : number.format(value)),
           ...(series.style === 'bars'
             ? { fill: `${series.color}cc`, ...(bars ? { paths: bars } : {}), points: { show: false } }
