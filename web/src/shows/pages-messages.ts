@@ -81,6 +81,7 @@ export const showsMessages = defineMessages({
     'watch.buyTicket': 'Buy a ticket',
     'watch.notStarted':
       'The show has not started yet. It starts {time}; this page starts playing when it does.',
+    'watch.starting': 'The show is starting: the picture appears here in a moment.',
     'watch.replayPending': 'The show has ended. The replay is being prepared and will play here shortly.',
     'watch.revoked':
       'Your ticket for this show is no longer valid (it was refunded or revoked), so playback has stopped.',
@@ -180,6 +181,7 @@ export const showsMessages = defineMessages({
     'watch.buyTicket': 'Compra un biglietto',
     'watch.notStarted':
       'Lo spettacolo non è ancora iniziato. Inizia {time}; questa pagina parte da sola quando inizia.',
+    'watch.starting': 'Lo spettacolo sta iniziando: l’immagine compare qui tra un momento.',
     'watch.replayPending': 'Lo spettacolo è terminato. La replica è in preparazione e partirà qui a breve.',
     'watch.revoked':
       'Il tuo biglietto per questo spettacolo non è più valido (rimborsato o revocato), quindi la riproduzione si è fermata.',

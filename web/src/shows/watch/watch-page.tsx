@@ -29,6 +29,7 @@ type WatchState =
         | 'no-ticket'
         | 'revoked'
         | 'not-started'
+        | 'starting'
         | 'replay-pending'
         | 'cancelled'
         | 'not-ready'
@@ -42,6 +43,15 @@ void import('./player.ts').catch(() => undefined);
 
 /** States that change by themselves: asked again every so often. */
 const RETRY_MS = 5000;
+
+/** hls.js's details for playlists not there (yet): a live stream's first seconds. */
+const STARTING_ERRORS: ReadonlySet<string> = new Set([
+  'manifestLoadError',
+  'manifestLoadTimeOut',
+  'levelLoadError',
+  'levelLoadTimeOut',
+  'levelEmptyError',
+]);
 
 /** A fresh playback URL; the first call may take the answer the app asked for while it loaded. */
 async function playbackOf(showId: string): Promise<Playback> {
@@ -206,7 +216,14 @@ export default function WatchPage({ params }: { readonly params?: { readonly sho
               if (renewed) handle?.resume();
             });
           },
-          onFailed: (reason) => stop({ kind: 'player-failed', reason }),
+          onFailed: (reason) => {
+            // A live stream that has just gone live may not have its playlists at the edge yet:
+            // that is "starting", asked again shortly, not a failure.
+            if (live && STARTING_ERRORS.has(reason)) {
+              stop({ kind: 'starting' });
+              setTimeout(() => setAttempt((value) => value + 1), RETRY_MS);
+            } else stop({ kind: 'player-failed', reason });
+          },
         }),
       )
       .then((started) => {
@@ -253,6 +270,9 @@ export default function WatchPage({ params }: { readonly params?: { readonly sho
       break;
     case 'replay-pending':
       message = <Notice tone="info">{t('watch.replayPending')}</Notice>;
+      break;
+    case 'starting':
+      message = <Notice tone="info">{t('watch.starting')}</Notice>;
       break;
     case 'cancelled':
       message = <Notice tone="warning">{t('watch.cancelled')}</Notice>;
