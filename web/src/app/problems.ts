@@ -152,6 +152,14 @@ const SENTENCES: Readonly<Record<string, Sentences>> = {
     en: 'This show already has a video or a live stream. A show can have one.',
     it: 'Questo spettacolo ha già un video o una diretta. Uno spettacolo ne può avere uno solo.',
   },
+  'price-locked': {
+    en: 'Seats were sold, or are being bought, at the current price, so it can no longer change.',
+    it: 'Ci sono posti venduti, o in corso di acquisto, a questo prezzo, quindi non può più cambiare.',
+  },
+  'capacity-below-sold': {
+    en: 'The show cannot have fewer seats than it has sold or is holding for buyers.',
+    it: 'Lo spettacolo non può avere meno posti di quelli venduti o riservati agli acquirenti.',
+  },
   'stream-ended': {
     en: 'This live stream has ended. Create a new one to go live again.',
     it: 'Questa diretta è terminata. Creane una nuova per tornare in diretta.',
