@@ -427,4 +427,26 @@ describe('Shows app for viewers in a real browser (local cloud)', () => {
       .waitFor();
     await record(viewer, 'shows-tickets-refunded');
   }, 120_000);
+
+  it('leaving the Stripe page returns to the show saying nothing was charged; the page speaks Italian on request', async () => {
+    // Act: two seats, then Cancel on the payment page
+    await viewer.goto(`/shows/${showId}`);
+    await viewer.getByLabel(/number of tickets/i).fill('2');
+    await viewer.getByRole('button', { name: /buy 2 for €30\.00/i }).click();
+    await viewer.waitForURL((url) => url.origin === new URL(cloud.stripe.url).origin);
+    await viewer.getByRole('button', { name: /^cancel$/i }).click();
+    await viewer.waitForURL(
+      (url) => url.origin === cloud.webUrl && url.searchParams.get('checkout') === 'cancelled',
+    );
+    await viewer.getByText(/nothing was charged/i).waitFor();
+
+    // Assess
+    expect(new URL(viewer.url()).pathname).toBe(`/shows/${showId}`);
+    await record(viewer, 'shows-show-checkout-cancelled');
+    await viewer.getByLabel(/language/i).selectOption('it');
+    await viewer.getByRole('heading', { level: 2, name: 'Biglietti' }).waitFor();
+    expect(await viewer.locator('html').getAttribute('lang')).toBe('it');
+    expect((await viewer.locator('.show-facts').textContent()) ?? '').toMatch(/15,00\s€/);
+    await record(viewer, 'shows-show-italian');
+  }, 120_000);
 });

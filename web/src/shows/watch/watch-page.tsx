@@ -263,7 +263,14 @@ export default function WatchPage({ params }: { readonly params?: { readonly sho
       );
       break;
     case 'revoked':
-      message = <Notice tone="danger">{t('watch.revoked')}</Notice>;
+      message = (
+        <Notice tone="danger">
+          <p>{t('watch.revoked')}</p>
+          <p>
+            <a href="/tickets">{t('myTicketsLink')}</a>
+          </p>
+        </Notice>
+      );
       break;
     case 'not-started':
       message = <Notice tone="info">{t('watch.notStarted', { time: startsAt })}</Notice>;
