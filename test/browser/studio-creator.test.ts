@@ -425,6 +425,12 @@ describe('Creator studio in a real browser (local cloud, fake camera)', () => {
     const views = await creator.locator('.studio-totals').nth(1).textContent();
     await creator.getByRole('table', { name: /Views, unique viewers and data delivered per day/ }).waitFor();
     await creator.locator('.studio-chart canvas').nth(2).waitFor();
+    // a seat is sold: the price is locked, and the server's refusal is shown at the price field
+    await creator.goto(`/studio/shows/${liveShowId}`);
+    await creator.getByLabel('Price per ticket').fill('10');
+    await creator.getByRole('button', { name: 'Save changes' }).click();
+    const priceError = await creator.locator('.field-invalid .field-error').textContent();
+    await record(creator, 'studio-show-price-locked');
     // the same studio in Italian
     await creator.goto('/studio');
     await creator.getByLabel('Language').selectOption('it');
@@ -435,6 +441,9 @@ describe('Creator studio in a real browser (local cloud, fake camera)', () => {
     // Assess: the sale is in the totals, in words.
     expect(totals).toContain('1');
     expect(totals).toContain('€9.00');
+    expect(priceError).toBe(
+      'Seats were sold, or are being bought, at the current price, so it can no longer change.',
+    );
     expect(views).toMatch(/Views\s*3\s*Unique viewers\s*2\s*Data delivered\s*3 MB/);
   }, 180_000);
 });
