@@ -238,6 +238,19 @@ describe('Shows app for viewers in a real browser (local cloud)', () => {
     expect(cardText).toMatch(/€15\.00|15,00 €/);
     expect(cardText).toContain('5 seats left');
     expect(cardText).toMatch(/(UTC|GMT|CET|[A-Z]{3,4})/);
+    // the poster (the video's still, same origin) has loaded before the picture is taken
+    await until(
+      () =>
+        viewer.evaluate(() => {
+          const img = document.querySelector('.show-card img.poster') as {
+            complete: boolean;
+            naturalWidth: number;
+          } | null;
+          return Boolean(img?.complete) && (img?.naturalWidth ?? 0) > 0;
+        }),
+      (loaded) => loaded,
+      30_000,
+    );
     await record(viewer, 'shows-catalogue');
 
     await viewer.goto(`/shows/${showId}`);
