@@ -36,7 +36,7 @@ export const contracts = {
   register: {
     summary: 'Start a viewer’s self-registration: redirect to the provider’s sign-up page',
     description:
-      'As `signIn`, with `prompt=create`. A new person who belongs to no organisation gets their own viewer organisation.',
+      'As `signIn`, with `prompt=create`. A new person belongs to no organisation: they buy and hold tickets as themselves.',
     query: loginQuerySchema,
     responses: redirect('To the identity provider’s sign-up page'),
   },

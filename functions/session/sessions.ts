@@ -60,7 +60,7 @@ export async function beginSignIn(
 /**
  * Step 2, the callback: the login id from this browser's cookie must find an attempt, whose
  * state, nonce and verifier the provider's answer must match. Then the person (created on first
- * sign-in, invitations claimed, a personal viewer organisation when they belong nowhere) and a
+ * sign-in, invitations claimed; no organisation needed: people hold tickets as themselves) and a
  * new session.
  */
 export async function completeSignIn(
@@ -85,20 +85,9 @@ export async function completeSignIn(
   await withTransaction(deps.pool, async (db) => {
     const { user } = await upsertUserFromIdentity(db, identity);
     if (identity.emailVerified) await claimInvitations(db, user.id, identity.email);
-    let memberships = await listMembershipsOfUser(db, user.id);
-    if (memberships.length === 0) {
-      // Viewers buy tickets as their organisation: a shared viewers' organisation would show
-      // every viewer everyone's tickets, so each person who belongs nowhere gets their own (a
-      // new person, or one removed from every organisation: never a session that admits nothing).
-      const orgId = newId();
-      await insertOrganisation(db, {
-        id: orgId,
-        name: `${user.name} (viewer)`.slice(0, 200),
-        kind: 'viewer',
-      });
-      await putMembership(db, user.id, orgId, 'viewer');
-      memberships = await listMembershipsOfUser(db, user.id);
-    }
+    // A person who belongs nowhere signs in without an organisation: they buy and hold tickets
+    // as themselves (issue 16), so no personal viewer organisation is made for them any more.
+    const memberships = await listMembershipsOfUser(db, user.id);
     await insertSession(
       db,
       {

@@ -649,10 +649,10 @@ describe('Function: session (sign-in flow through the local OpenID provider)', (
       expect(removed.status).toBe(204);
       expect((await creator.browser.fetch(api('/echo'))).status).toBe(401); // the very next request
       expect((await session(creator.browser)).status).toBe(401);
-      // Signing in again, they belong nowhere: their own viewer organisation, not the studio.
+      // Signing in again, they belong nowhere: a person without an organisation, not the studio.
       const again = await signIn(person('creator'));
       const body = (await session(again.browser)).body;
-      expect(body.organisation?.kind).toBe('viewer');
+      expect(body.organisation).toBeNull();
       expect(body.memberships.map((m) => m.orgId)).not.toContain(SEEDED_ORGANISATIONS.designer.id);
     });
 
@@ -695,7 +695,7 @@ describe('Function: session (sign-in flow through the local OpenID provider)', (
   });
 
   describe('viewer self-registration', () => {
-    it('signs up through prompt=create and lands with a personal viewer organisation', async () => {
+    it('signs up through prompt=create and lands as a person of their own, holding ticket scopes', async () => {
       // Prepare
       const browser = new CookieBrowser();
       const { response: form, url } = await browser.follow(api('/session/register?returnTo=/shows'));
@@ -723,10 +723,15 @@ describe('Function: session (sign-in flow through the local OpenID provider)', (
       expect(response.headers.get('location')).toBe('/shows');
       const { body } = await session(browser);
       expect(body.user).toMatchObject({ email: 'chiara@example.com', name: 'Chiara Gallo' });
-      expect(body.organisation?.kind).toBe('viewer');
-      expect(body.role).toBe('viewer');
+      // No personal viewer organisation (issue 16): tickets belong to the person.
+      expect(body.organisation).toBeNull();
+      expect(body.role).toBeNull();
       expect(body.scopes).toEqual(['tickets:read', 'tickets:buy']);
-      expect(body.memberships).toHaveLength(1);
+      expect(body.memberships).toHaveLength(0);
+      const [organisations] = await db.pool.query<import('mysql2').RowDataPacket[]>(
+        "SELECT COUNT(*) AS n FROM organisations WHERE name = 'Chiara Gallo (viewer)'",
+      );
+      expect(Number(organisations[0]?.n)).toBe(0);
     });
   });
 });

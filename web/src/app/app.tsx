@@ -34,6 +34,9 @@ function Landing() {
         <a class="button button-secondary" href={signInUrl('/', true)}>
           {t('createAccount')}
         </a>
+        <a class="button button-secondary" href="/shows">
+          {t('browseShows')}
+        </a>
       </div>
     </section>
   );
@@ -78,6 +81,20 @@ function Home() {
       ) : session.organisation ? (
         <p>{t('homeNoPages')}</p>
       ) : null}
+      <p>{t('homeShows')}</p>
+      {/* The shows app is another page (shows.html): plain links, outside this router's scope. */}
+      <ul class="home-links">
+        <li>
+          <a class="button button-secondary" href="/shows">
+            {t('browseShows')}
+          </a>
+        </li>
+        <li>
+          <a class="button button-secondary" href="/tickets">
+            {t('myTickets')}
+          </a>
+        </li>
+      </ul>
     </section>
   );
 }
@@ -163,8 +180,9 @@ function Pages() {
 
 export function App() {
   return (
-    // links under /v1 (sign-in, sign-out, thumbnails) are the server's, not the router's
-    <LocationProvider scope={/^\/(?!v1(\/|$))/}>
+    // links under /v1 (sign-in, sign-out, thumbnails) are the server's, and the shows app's
+    // addresses are another page (shows.html): neither is this router's
+    <LocationProvider scope={/^\/(?!(v1|shows|tickets|watch|door|studio)(\/|$))/}>
       <LanguageProvider>
         <ToastProvider>
           <SessionProvider>
