@@ -323,7 +323,8 @@ export const messages = defineMessages({
     priceTooPrecise: '{currency} ha {digits} decimali; arrotonda il prezzo.',
     priceNotChargeable: 'Questo prezzo non può essere addebitato in {currency}.',
     currencyUnknown: 'Scegli una valuta.',
-    priceLocked: 'Ci sono posti venduti, o in corso di acquisto, a questo prezzo, quindi non può più cambiare.',
+    priceLocked:
+      'Ci sono posti venduti, o in corso di acquisto, a questo prezzo, quindi non può più cambiare.',
     capacityBelowSold: 'I posti non possono essere meno di quelli già venduti o in attesa di pagamento.',
     submitCreate: 'Crea lo spettacolo',
     submitSave: 'Salva le modifiche',

@@ -139,6 +139,13 @@ function refusalErrors(error: unknown, t: StudioT): Errors {
   return found;
 }
 
+/** Refusals whose sentence is shown at their field alone (saying it twice is noise). */
+function saidAtItsField(error: unknown): boolean {
+  if (!(error instanceof ApiError) || !error.problem) return false;
+  const kind = problemKind(error.problem);
+  return kind === 'price-locked' || kind === 'capacity-below-sold';
+}
+
 function ShowForm({ show, onSaved }: { readonly show: Show | null; readonly onSaved?: () => void }) {
   const t = useT(messages);
   const { language } = useLanguage();
@@ -326,7 +333,9 @@ function ShowForm({ show, onSaved }: { readonly show: Show | null; readonly onSa
           onChange={set('currency')}
         />
       </div>
-      {submission.failure ? <ErrorMessage error={submission.failure} /> : null}
+      {submission.failure && !saidAtItsField(submission.failure) ? (
+        <ErrorMessage error={submission.failure} />
+      ) : null}
       {saved ? (
         <div role="status">
           <Notice tone="success">
@@ -386,7 +395,7 @@ export default function ShowEditor() {
             <ButtonLink href={`/studio/shows/${encodeURIComponent(loaded.id)}/audience`}>
               {t('audience')}
             </ButtonLink>
-            {loaded.videoId === null ? (
+            {loaded.videoId === null || loaded.liveStreamId ? (
               <ButtonLink href={`/studio/live?show=${encodeURIComponent(loaded.id)}`}>
                 {t('goLiveForShow')}
               </ButtonLink>
