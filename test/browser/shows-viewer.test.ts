@@ -462,4 +462,32 @@ describe('Shows app for viewers in a real browser (local cloud)', () => {
     expect((await viewer.locator('.show-facts').textContent()) ?? '').toMatch(/15,00\s€/);
     await record(viewer, 'shows-show-italian');
   }, 120_000);
+
+  it('a purchase whose payment page expired says so in words on the purchase page', async () => {
+    // Prepare: the viewer starts buying and leaves the payment page open
+    await viewer.goto(`/shows/${showId}`);
+    await viewer.getByRole('button', { name: /compra un biglietto|buy a ticket/i }).click();
+    await viewer.waitForURL((url) => url.origin === new URL(cloud.stripe.url).origin);
+    const sessionId = /\/c\/pay\/([^/?#]+)/.exec(viewer.url())?.[1] ?? '';
+    const holdId = new URL(cloud.stripe.session(sessionId)?.cancel_url ?? 'http://x/').searchParams.get(
+      'hold',
+    );
+    expect(holdId).toBeTruthy();
+
+    // Act: Stripe expires the session (as after 30 minutes), which it tells the platform by webhook
+    const expired = await fetch(`${cloud.stripe.url}/v1/checkout/sessions/${sessionId}/expire`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${cloud.platformEnv.STRIPE_SECRET_KEY}` },
+    });
+    expect(expired.status).toBe(200);
+    await cloud.stripe.flush();
+    await viewer.goto(`/shows/${showId}/bought?hold=${holdId}`);
+
+    // Assess (the page is in Italian since the last step)
+    await viewer
+      .locator('.hold-state')
+      .getByText(/il tempo per pagare è scaduto/i)
+      .waitFor();
+    await record(viewer, 'shows-bought-expired');
+  }, 120_000);
 });

@@ -59,7 +59,8 @@ function holdSentence(
     case 'refunded':
       return t('holdRefunded');
     case 'released':
-      return hold.releaseReason === 'expired' ? t('holdExpired') : t('holdReleased');
+      // 'expired' (the hold lapsed) or 'checkout expired' (Stripe closed the session)
+      return /expired/.test(hold.releaseReason ?? '') ? t('holdExpired') : t('holdReleased');
   }
 }
 
