@@ -82,32 +82,39 @@ export async function buildWeb(outDir: string = WEB_DIST_DIR): Promise<void> {
     import('vite'),
     import('@preact/preset-vite'),
   ]);
-  await viteBuild({
-    root: WEB_ROOT,
-    configFile: false,
-    logLevel: 'warn',
-    // the app is served at the site's root, on the same host as /v1
-    base: '/',
-    // Always the production build: under vitest (NODE_ENV=test) Vite would otherwise keep
-    // Preact's devtools hook in, 5 KB more in the initial JS than people download.
-    mode: 'production',
-    plugins: [preact({ prerender: { enabled: false }, devToolsEnabled: false })],
-    build: {
-      outDir,
-      emptyOutDir: true,
-      assetsDir: WEB_ASSETS_DIR,
-      target: 'es2022',
-      sourcemap: true,
-      // no inline <script> or data: module preloads: the CSP forbids inline script
-      modulePreload: { polyfill: false },
-      // two pages of one build, sharing the app's chunks: the portal and the shows app (issue 16)
-      rolldownOptions: {
-        input: { index: `${WEB_ROOT}index.html`, shows: `${WEB_ROOT}shows.html` },
+  // Always the production build. Vite reads NODE_ENV itself: under vitest (NODE_ENV=test) it
+  // kept Preact's devtools hook and the JSX dev runtime in, 1-5 KB more than people download.
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await viteBuild({
+      root: WEB_ROOT,
+      configFile: false,
+      logLevel: 'warn',
+      // the app is served at the site's root, on the same host as /v1
+      base: '/',
+      mode: 'production',
+      plugins: [preact({ prerender: { enabled: false }, devToolsEnabled: false })],
+      build: {
+        outDir,
+        emptyOutDir: true,
+        assetsDir: WEB_ASSETS_DIR,
+        target: 'es2022',
+        sourcemap: true,
+        // no inline <script> or data: module preloads: the CSP forbids inline script
+        modulePreload: { polyfill: false },
+        // two pages of one build, sharing the app's chunks: the portal and the shows app (issue 16)
+        rolldownOptions: {
+          input: { index: `${WEB_ROOT}index.html`, shows: `${WEB_ROOT}shows.html` },
+        },
+        assetsInlineLimit: 0,
+        reportCompressedSize: false,
       },
-      assetsInlineLimit: 0,
-      reportCompressedSize: false,
-    },
-  });
+    });
+  } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = nodeEnv;
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
