@@ -159,6 +159,9 @@ export default function WatchPage({ params }: { readonly params?: { readonly sho
 
   const playbackUrl = state.kind === 'playing' ? state.playback.url : null;
   const live = state.kind === 'playing' && state.playback.live;
+  // what is playing now: a renewal after a live show may hand over its recording
+  const [liveNow, setLiveNow] = useState(false);
+  useEffect(() => setLiveNow(live), [live, playbackUrl]);
 
   // Start the player once for a playback (renewals go through the handle, not through here).
   useEffect(() => {
@@ -183,6 +186,7 @@ export default function WatchPage({ params }: { readonly params?: { readonly sho
         const fresh = await playbackOf(showId);
         if (stopped) return false;
         playing.current = fresh;
+        setLiveNow(fresh.live);
         handle?.renew(fresh.url);
         schedule(fresh.expiresAt);
         return true;
@@ -326,7 +330,7 @@ export default function WatchPage({ params }: { readonly params?: { readonly sho
                 playsInline
                 aria-label={t('playerLabel', { show: show.data?.title ?? '' })}
               />
-              {live && player ? (
+              {liveNow && player ? (
                 <LatencyIndicator player={player} />
               ) : (
                 <p class="latency">
