@@ -1,10 +1,12 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type LocalCloud, startLocalCloud } from '../../infra/local/cloud.ts';
 import {
+  CHROMIUM_FLAGS,
+  CHROMIUM_PATH,
   checkA11y,
   newPersonContext,
   SCREENSHOT_DIR,
@@ -371,6 +373,64 @@ describe('Shows app for viewers in a real browser (local cloud)', () => {
       .getByText(/not a genuine ticket code|no ticket has this code/i)
       .waitFor();
   }, 120_000);
+
+  it('the door reads a code from the camera where the browser has a barcode detector', async () => {
+    // Prepare: a browser with a (fake) camera, and a BarcodeDetector that reads what the test
+    // shows it (Linux Chromium has none; the page feature-detects it)
+    const cameraBrowser = await chromium.launch({
+      executablePath: CHROMIUM_PATH,
+      args: [...CHROMIUM_FLAGS, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
+      headless: true,
+    });
+    try {
+      const context = await cameraBrowser.newContext({
+        baseURL: cloud.webUrl,
+        permissions: ['camera'],
+        viewport: { width: 1280, height: 800 },
+        locale: 'en-GB',
+      });
+      context.setDefaultTimeout(60_000);
+      await context.addInitScript(() => {
+        const scope = globalThis as unknown as Record<string, unknown>;
+        scope.BarcodeDetector = class {
+          static async getSupportedFormats() {
+            return ['qr_code'];
+          }
+          async detect() {
+            return typeof scope.shownCode === 'string' ? [{ rawValue: scope.shownCode }] : [];
+          }
+        };
+      });
+      const door = await context.newPage();
+      const person = cloud.identity.seededPeople.find((one) => one.role === 'creator');
+      if (!person) throw new Error('no seeded creator');
+      await signIn(
+        door,
+        { email: person.email, password: cloud.identity.seededPassword },
+        cloud.webUrl,
+        `/door/${showId}`,
+      );
+      await door.getByRole('heading', { level: 1, name: new RegExp(showTitle) }).waitFor();
+
+      // Act: the camera on, then the ticket held up to it
+      await door.getByRole('button', { name: /scan with the camera/i }).click();
+      await door.getByLabel(/camera preview/i).waitFor();
+      await door.evaluate((code) => {
+        (globalThis as unknown as Record<string, unknown>).shownCode = code;
+      }, ticketCode);
+
+      // Assess: read and sent (the ticket was checked in by hand before)
+      await door
+        .locator('.door-verdict')
+        .getByText(/already checked in at/i)
+        .waitFor();
+      await record(door, 'shows-door-camera');
+      await door.getByRole('button', { name: /stop the camera/i }).click();
+      await context.close();
+    } finally {
+      await cameraBrowser.close();
+    }
+  }, 180_000);
 
   it('the catalogue’s tabs ask for live and on-demand shows', async () => {
     const page = await personPage('tabs');

@@ -92,10 +92,12 @@ function Camera({ onCode }: { readonly onCode: (code: string) => void }) {
       try {
         const found = await detector.detect(video.current);
         const code = found[0]?.rawValue;
-        // the same code stays in view for a while: once per 3 s
-        if (code && (code !== last.code || Date.now() - last.at > 3000)) {
+        // A ticket held up stays in view for a while: it is sent once, and again only after it
+        // has been out of view for 10 s (a second "already checked in" right after "admitted"
+        // would confuse the door).
+        if (code) {
+          if (code !== last.code || Date.now() - last.at > 10_000) onCodeRef.current(code);
           last = { code, at: Date.now() };
-          onCodeRef.current(code);
         }
       } catch {
         // a frame that could not be read; the next may
