@@ -237,6 +237,10 @@ describe('Creator studio in a real browser (local cloud, fake camera)', () => {
     await creator.getByRole('button', { name: 'Create show' }).click();
     await creator.getByText('The start must be in the future.').waitFor();
     await creator.getByText('EUR has 2 decimal places; round the price.').waitFor();
+    // the first field in error has the focus, so its message is read out with it
+    await expect
+      .poll(() => creator.getByLabel('Starts at').evaluate('(field) => field === document.activeElement'))
+      .toBe(true);
     await record(creator, 'studio-show-errors');
     await creator.getByLabel('Starts at').fill('2030-05-01T19:30');
     await creator.getByLabel('Seats').fill('40');

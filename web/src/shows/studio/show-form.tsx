@@ -5,7 +5,7 @@
  * units and sent in Stripe's minor units. Editing sends only what changed (`PATCH`), so an
  * unchanged price never meets `price-locked`.
  */
-import { useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { useLocation, useRoute } from 'preact-iso';
 import { ApiError } from '../../app/api.ts';
 import {
@@ -169,6 +169,12 @@ function ShowForm({ show, onSaved }: { readonly show: Show | null; readonly onSa
   const [errors, setErrors] = useState<Errors>({});
   const [saved, setSaved] = useState(false);
   const submission = useFormSubmission();
+  // after a refused submission, the first field in error takes focus (its message is read with it)
+  const form = useRef<HTMLFormElement>(null);
+  const [focusRequest, setFocusRequest] = useState(0);
+  useEffect(() => {
+    if (focusRequest > 0) form.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  }, [focusRequest]);
   const videos = useResource((signal) => (isNew ? listVideos(signal) : Promise.resolve(null)), [isNew]);
   const zone = useMemo(timeZone, []);
   const set = (name: keyof Fields) => (event: Event) => {
@@ -192,6 +198,7 @@ function ShowForm({ show, onSaved }: { readonly show: Show | null; readonly onSa
     if (submission.sending()) return;
     const checked = validate(fields, isNew, t);
     setErrors(checked.errors);
+    if (Object.keys(checked.errors).length > 0) setFocusRequest((value) => value + 1);
     const body = checked.body;
     if (!body) return;
     void submission.send(async () => {
@@ -211,13 +218,14 @@ function ShowForm({ show, onSaved }: { readonly show: Show | null; readonly onSa
         onSaved?.();
       } catch (error) {
         setErrors(refusalErrors(error, t));
+        setFocusRequest((value) => value + 1);
         throw error;
       }
     });
   };
 
   return (
-    <form onSubmit={submit} noValidate aria-busy={submission.busy ? 'true' : undefined}>
+    <form ref={form} onSubmit={submit} noValidate aria-busy={submission.busy ? 'true' : undefined}>
       <TextField
         label={t('showTitleLabel')}
         hint={t('showTitleHint')}
