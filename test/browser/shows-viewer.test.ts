@@ -550,4 +550,32 @@ describe('Shows app for viewers in a real browser (local cloud)', () => {
       .waitFor();
     await record(viewer, 'shows-bought-expired');
   }, 120_000);
+
+  it('a show whose seats are all held or sold says sold out, in the catalogue and on its page', async () => {
+    // Prepare: a one-seat show, its seat held by the viewer's open checkout
+    const small = await callFrom<{ id: string }>(creator, 'POST', '/shows', {
+      title: `${showTitle} (one seat)`,
+      startsAt: new Date(Date.now() + 2 * 86_400_000).toISOString(),
+      capacity: 1,
+      price: { amount: 500, currency: 'jpy' },
+    });
+    expect(small.status).toBe(201);
+    const hold = await callFrom<{ holdId: string }>(viewer, 'POST', `/shows/${small.json.id}/checkout`, {
+      quantity: 1,
+    });
+    expect(hold.status).toBe(201);
+    const visitor = await personPage('visitor');
+
+    // Act
+    await visitor.goto(`/shows/${small.json.id}`);
+    await visitor.getByRole('heading', { level: 1, name: `${showTitle} (one seat)` }).waitFor();
+
+    // Assess: the words, the yen without decimals, and no buy button
+    await visitor.getByText(/every seat is taken/i).waitFor();
+    expect((await visitor.locator('.show-facts').textContent()) ?? '').toMatch(/JP¥500|¥500/);
+    expect((await visitor.locator('.show-facts').textContent()) ?? '').toContain('Sold out');
+    expect(await visitor.getByRole('link', { name: /sign in to buy/i }).count()).toBe(0);
+    await record(visitor, 'shows-show-sold-out');
+    await visitor.context().close();
+  }, 120_000);
 });

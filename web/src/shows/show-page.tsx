@@ -149,10 +149,13 @@ export default function ShowPage({ params }: { readonly params?: { readonly id?:
         <a href="/shows">← {tc('backToShows')}</a>
       </p>
       {cancelled ? <Notice tone="warning">{t('checkoutCancelled')}</Notice> : null}
-      <div class="show-page-layout">
-        <div>
-          <Poster show={data} eager />
-        </div>
+      {/* a show without a picture (a live show before it starts) gets no empty frame */}
+      <div class={data.posterUrl ? 'show-page-layout' : 'show-page-layout no-poster'}>
+        {data.posterUrl ? (
+          <div>
+            <Poster show={data} eager />
+          </div>
+        ) : null}
         <div>
           <PageTitle title={data.title}>{data.title}</PageTitle>
           <p class="show-card-meta">
