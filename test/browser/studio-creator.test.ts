@@ -24,6 +24,7 @@ declare const window: Record<string, unknown> & { __studio: StudioTrace };
 declare const document: {
   querySelector(selector: string): unknown;
   querySelectorAll(selector: string): unknown;
+  activeElement: unknown;
 };
 
 interface StudioTrace {
@@ -239,7 +240,7 @@ describe('Creator studio in a real browser (local cloud, fake camera)', () => {
     await creator.getByText('EUR has 2 decimal places; round the price.').waitFor();
     // the first field in error has the focus, so its message is read out with it
     await expect
-      .poll(() => creator.getByLabel('Starts at').evaluate('(field) => field === document.activeElement'))
+      .poll(() => creator.getByLabel('Starts at').evaluate((field) => field === document.activeElement))
       .toBe(true);
     await record(creator, 'studio-show-errors');
     await creator.getByLabel('Starts at').fill('2030-05-01T19:30');
