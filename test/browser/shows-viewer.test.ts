@@ -549,6 +549,15 @@ describe('Shows app for viewers in a real browser (local cloud)', () => {
       .getByText(/il tempo per pagare è scaduto/i)
       .waitFor();
     await record(viewer, 'shows-bought-expired');
+    // someone else's purchase, or none: said once, not asked for again and again
+    const holdCalls: string[] = [];
+    viewer.on('request', (request) => {
+      if (request.url().includes('/v1/holds/')) holdCalls.push(request.url());
+    });
+    await viewer.goto(`/shows/${showId}/bought?hold=01HZX3K4M5N6P7Q8R9S0T1V2W3`);
+    await viewer.getByText(/non troviamo questo acquisto/i).waitFor();
+    await viewer.waitForTimeout(3_500);
+    expect(holdCalls).toHaveLength(1);
   }, 120_000);
 
   it('a show whose seats are all held or sold says sold out, in the catalogue and on its page', async () => {

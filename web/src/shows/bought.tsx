@@ -4,7 +4,7 @@
  * 1.5 s until it is paid (or released, refunded) and then shows the tickets, without a reload. Each
  * change is said once in a polite live region that is on the page from the start.
  */
-import { api } from '../app/api.ts';
+import { ApiError, api } from '../app/api.ts';
 import { ErrorMessage, Loading, ProgressBar } from '../app/components/feedback.tsx';
 import { PageTitle } from '../app/components/page.tsx';
 import { useLanguage, useT } from '../app/i18n.tsx';
@@ -71,19 +71,30 @@ export default function Bought({ params }: { readonly params?: { readonly id?: s
   const holdId = useQuery('hold');
   const tc = useT(catalogueMessages);
   const show = useResource((signal) => api.get<Show>(showPath(showId), { signal }), [showId]);
-  const polled = usePolling(
-    (signal) => api.get<Hold>(holdPath(holdId), { signal }),
+  const polled = usePolling<Hold | 'missing'>(
+    async (signal) => {
+      if (!holdId) return 'missing';
+      try {
+        return await api.get<Hold>(holdPath(holdId), { signal });
+      } catch (error) {
+        // not this person's purchase, or no such one: asking again will not change that
+        if (error instanceof ApiError && (error.status === 404 || error.status === 403)) return 'missing';
+        throw error;
+      }
+    },
     // paid with its tickets listed, or settled otherwise: nothing more will change here
-    (hold) => hold.status !== 'held' && (hold.status !== 'paid' || hold.ticketIds.length > 0),
+    (hold) =>
+      hold === 'missing' || (hold.status !== 'held' && (hold.status !== 'paid' || hold.ticketIds.length > 0)),
     POLL_MS,
     [holdId],
   );
-  const hold = polled.data;
+  const missing = polled.data === 'missing';
+  const hold = polled.data === 'missing' ? undefined : polled.data;
   const sentence = holdSentence(hold, t);
   return (
     <section>
       <PageTitle title={t('boughtTitle')}>{t('boughtTitle')}</PageTitle>
-      {!holdId ? (
+      {missing ? (
         <p>
           {t('holdMissing')} <a href="/tickets">{t('myTicketsLink')}</a>
         </p>

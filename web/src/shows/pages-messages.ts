@@ -34,7 +34,7 @@ export const showsMessages = defineMessages({
       'The time to pay ran out before the payment arrived, so the seats were given back. Nothing was charged.',
     holdReleased: 'The payment was not completed, so the seats were given back. Nothing was charged.',
     holdRefunded: 'This purchase was refunded; its tickets are no longer valid.',
-    holdMissing: 'No purchase was named. Open your tickets to see what you hold.',
+    holdMissing: 'We could not find this purchase. Open your tickets to see what you hold.',
     holdFor: '{quantity} × {show} · {total}',
     ticketsHeading: 'Tickets',
     myTicketsTitle: 'My tickets',
@@ -134,7 +134,7 @@ export const showsMessages = defineMessages({
     holdReleased:
       'Il pagamento non è stato completato: i posti sono stati liberati. Non è stato addebitato nulla.',
     holdRefunded: 'Questo acquisto è stato rimborsato; i suoi biglietti non sono più validi.',
-    holdMissing: 'Nessun acquisto indicato. Apri i tuoi biglietti per vedere cosa hai.',
+    holdMissing: 'Non troviamo questo acquisto. Apri i tuoi biglietti per vedere cosa hai.',
     holdFor: '{quantity} × {show} · {total}',
     ticketsHeading: 'Biglietti',
     myTicketsTitle: 'I miei biglietti',
