@@ -6,8 +6,9 @@ import { ChatPanel } from '../chat/ChatPanel.tsx';
 
 export function ChatSlot({ showId }: { readonly showId: string }) {
   return (
-    <aside class="chat-slot">
+    // A plain box: the panel is a section named by its own heading ("Chat").
+    <div class="chat-slot">
       <ChatPanel showId={showId} />
-    </aside>
+    </div>
   );
 }

@@ -38,6 +38,11 @@ type WatchState =
   | { readonly kind: 'failed'; readonly error: unknown }
   | { readonly kind: 'player-failed'; readonly reason: string };
 
+/** Not while the page loads, nor once the ticket was revoked or the show cancelled. */
+function chatOpen(state: WatchState): boolean {
+  return state.kind !== 'loading' && state.kind !== 'revoked' && state.kind !== 'cancelled';
+}
+
 // hls.js is the longest download of this page: start it as this page's code arrives
 void import('./player.ts').catch(() => undefined);
 
@@ -340,7 +345,10 @@ export default function WatchPage({ params }: { readonly params?: { readonly sho
             </>
           ) : null}
         </div>
-        {state.kind === 'playing' ? <ChatSlot showId={showId} /> : null}
+        {/* The chat is open before the show, while it plays and while its replay is made; the
+            panel asks for its own token, so the show's moderators (no ticket) get in and a
+            person without a ticket is told so there. */}
+        {chatOpen(state) ? <ChatSlot showId={showId} /> : null}
       </div>
     </section>
   );
