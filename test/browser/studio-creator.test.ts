@@ -198,6 +198,10 @@ describe('Creator studio in a real browser (local cloud, fake camera)', () => {
       .setInputFiles({ name: 'opening-night.mp4', mimeType: 'video/mp4', buffer: bytes });
     await expect.poll(() => creator.getByLabel('Title', { exact: true }).inputValue()).toBe('opening-night');
     await creator.getByLabel('Title', { exact: true }).fill(`Opening night ${stamp}`);
+    // a first try is cancelled half-way, then the upload starts again
+    await creator.getByRole('button', { name: 'Upload', exact: true }).click();
+    await creator.getByRole('button', { name: 'Cancel the upload' }).click();
+    await creator.getByText('Upload cancelled. Press Upload to start again.').waitFor();
     await creator.getByRole('button', { name: 'Upload', exact: true }).click();
     await creator.waitForURL(/\/studio\/videos\/new\?video=/, { timeout: 120_000 });
     await cdp.send('Network.emulateNetworkConditions', {

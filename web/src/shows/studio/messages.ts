@@ -54,6 +54,8 @@ export const messages = defineMessages({
     videoTitleHint: 'How the video is listed; at most 200 characters.',
     titleMissing: 'Give it a title.',
     submitUpload: 'Upload',
+    cancelUpload: 'Cancel the upload',
+    uploadCancelled: 'Upload cancelled. Press Upload to start again.',
     uploading: 'Uploading {name}',
     uploadFailed: 'The file could not be uploaded (answer {status}). Try again.',
     uploadNoAnswer:
@@ -266,6 +268,8 @@ export const messages = defineMessages({
     videoTitleHint: 'Come viene elencato il video; al massimo 200 caratteri.',
     titleMissing: 'Dai un titolo.',
     submitUpload: 'Carica',
+    cancelUpload: 'Annulla il caricamento',
+    uploadCancelled: 'Caricamento annullato. Premi Carica per ricominciare.',
     uploading: 'Caricamento di {name}',
     uploadFailed: 'Non è stato possibile caricare il file (risposta {status}). Riprova.',
     uploadNoAnswer:

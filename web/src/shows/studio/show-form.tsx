@@ -189,8 +189,9 @@ function ShowForm({ show, onSaved }: { readonly show: Show | null; readonly onSa
     value: code,
     label: code.toUpperCase(),
   }));
+  // not failed, not a live recording (a live show makes its own), not an upload that never came
   const videoOptions = (videos.data?.items ?? []).filter(
-    (video) => video.status !== 'failed' && video.status !== 'live',
+    (video) => video.status !== 'failed' && video.status !== 'live' && video.status !== 'awaiting_upload',
   );
 
   const submit = (event: Event) => {

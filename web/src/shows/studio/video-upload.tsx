@@ -74,7 +74,11 @@ function Processing({ id, name, t }: { readonly id: string; readonly name: strin
         </div>
         {video && !finished(video) ? (
           <ProgressBar
-            label={t('transcodingLabel', { name: title })}
+            label={
+              video.status === 'transcoding'
+                ? t('transcodingLabel', { name: title })
+                : t(`video.${video.status}`)
+            }
             value={video.status === 'transcoding' ? percent : video.status === 'packaging' ? 100 : null}
           />
         ) : null}
@@ -164,7 +168,11 @@ export default function VideoUpload() {
         cancel.current.signal,
       );
     } catch (error) {
-      if (cancel.current.signal.aborted) return;
+      if (cancel.current.signal.aborted) {
+        setUploadFailure(t('uploadCancelled'));
+        setPhase({ kind: 'editing' });
+        return;
+      }
       const status = error instanceof UploadFailedError ? error.status : 0;
       setUploadFailure(status > 0 ? t('uploadFailed', { status }) : t('uploadNoAnswer'));
       setPhase({ kind: 'editing' });
@@ -257,6 +265,11 @@ export default function VideoUpload() {
           <Button type="submit" busy={busy}>
             {t('submitUpload')}
           </Button>
+          {phase.kind === 'uploading' ? (
+            <Button variant="secondary" onClick={() => cancel.current?.abort()}>
+              {t('cancelUpload')}
+            </Button>
+          ) : null}
         </div>
       </form>
     </section>
