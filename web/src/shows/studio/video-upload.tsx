@@ -74,11 +74,9 @@ function Processing({ id, name, t }: { readonly id: string; readonly name: strin
         </div>
         {video && !finished(video) ? (
           <ProgressBar
-            label={
-              video.status === 'transcoding'
-                ? t('transcodingLabel', { name: title })
-                : t(`video.${video.status}`)
-            }
+            label={t(video.status === 'transcoding' ? 'transcodingLabel' : 'processingLabel', {
+              name: title,
+            })}
             value={video.status === 'transcoding' ? percent : video.status === 'packaging' ? 100 : null}
           />
         ) : null}
