@@ -84,14 +84,14 @@ export async function buyOnStripePage(page: Page, portalUrl: string, showId: str
     timeout: 90_000,
   });
   const tickets = await until(
-    async () =>
-      (await callFrom<{ items: { id: string; showId: string; status: string }[] }>(page, 'GET', '/tickets'))
-        .json,
-    (list) => list.items.some((ticket) => ticket.showId === showId && ticket.status === 'valid'),
+    () => callFrom<{ items?: { id: string; showId: string; status: string }[] }>(page, 'GET', '/tickets'),
+    (answer) =>
+      answer.status === 200 &&
+      (answer.json?.items ?? []).some((ticket) => ticket.showId === showId && ticket.status === 'valid'),
     90_000,
     'the paid ticket in GET /v1/tickets',
   );
-  const ticket = tickets.items.find((one) => one.showId === showId && one.status === 'valid');
+  const ticket = tickets.json?.items?.find((one) => one.showId === showId && one.status === 'valid');
   return { ticketId: ticket?.id ?? '', holdId: checkout.json.holdId, sessionId: checkout.json.sessionId };
 }
 
