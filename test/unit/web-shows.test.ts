@@ -135,12 +135,13 @@ describe('Function: withToken, sameStream, renewDelayMs', () => {
     expect(sameStream(old, fresh.replace('/videos/V/', '/videos/W/'))).toBe(false);
   });
 
-  it('renews halfway, at least 5 s before the end, never sooner than 1 s', () => {
+  it('renews halfway, at least 5 s before the end, never sooner than 1 s, and at least every 30 s (the ticket check)', () => {
     const now = Date.parse('2026-12-12T20:00:00Z');
-    expect(renewDelayMs('2026-12-12T20:10:00Z', now)).toBe(300_000);
+    expect(renewDelayMs('2026-12-12T20:10:00Z', now)).toBe(30_000);
+    expect(renewDelayMs('2026-12-12T20:00:50Z', now)).toBe(25_000);
     expect(renewDelayMs('2026-12-12T20:00:08Z', now)).toBe(3_000);
     expect(renewDelayMs('2026-12-12T19:59:00Z', now)).toBe(1_000);
-    expect(renewDelayMs('soon', now)).toBe(60_000);
+    expect(renewDelayMs('soon', now)).toBe(30_000);
   });
 });
 

@@ -22,11 +22,20 @@ export function sameStream(a: string, b: string): boolean {
 }
 
 /**
+ * Every renewal is also the ticket check: a player that holds the whole (short) video in its
+ * buffer asks the edge for nothing more, so a refund would never reach it through a refused
+ * segment. Asking at least this often ends a refunded viewer's playback within the documented
+ * 60 s; it costs one small POST per viewer per 30 s.
+ */
+export const TICKET_CHECK_MS = 30_000;
+
+/**
  * When to ask for a new URL: halfway through the current one's life, and at least 5 s before it
- * ends, so a slow answer or one retry still lands before the edge refuses the old token.
+ * ends, so a slow answer or one retry still lands before the edge refuses the old token; and no
+ * later than TICKET_CHECK_MS.
  */
 export function renewDelayMs(expiresAt: string, now = Date.now()): number {
   const left = Date.parse(expiresAt) - now;
-  if (!Number.isFinite(left)) return 60_000;
-  return Math.max(1_000, Math.min(left / 2, left - 5_000));
+  if (!Number.isFinite(left)) return TICKET_CHECK_MS;
+  return Math.max(1_000, Math.min(left / 2, left - 5_000, TICKET_CHECK_MS));
 }
