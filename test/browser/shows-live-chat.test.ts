@@ -22,6 +22,7 @@ import {
   type MediaFetch,
   record,
   recordMediaFetches,
+  refundAtStripe,
   signUp,
   traceWatchPage,
   videoReading,
@@ -56,6 +57,8 @@ describe('Live show with chat in a real browser (studio go-live, two ticket hold
   let holderMedia: MediaFetch[] = [];
   let outsiderMedia: MediaFetch[] = [];
   let wentLiveAt = 0;
+  let talkerSession = '';
+  let talkerMedia: MediaFetch[] = [];
 
   async function personPage(name: string, options: { camera?: boolean } = {}): Promise<Page> {
     const context = await browser.newContext({
@@ -170,6 +173,7 @@ describe('Live show with chat in a real browser (studio go-live, two ticket hold
     await signUp(outsider, cloud.webUrl, { name: 'Carla Fuori', email: `carla-${stamp}@example.test` });
     const first = await buyOnStripePage(holder, cloud.webUrl, showId);
     const second = await buyOnStripePage(talker, cloud.webUrl, showId);
+    talkerSession = second.sessionId;
 
     // Assess
     expect(first.ticketId).toMatch(/^[0-9A-Z]{26}$/);
@@ -267,6 +271,7 @@ describe('Live show with chat in a real browser (studio go-live, two ticket hold
 
   it('a chat message from another ticket holder appears beside the player', async () => {
     // Prepare: the second holder on the same watch page
+    talkerMedia = recordMediaFetches(talker, cloud.edgeUrl);
     await talker.goto(`/watch/${showId}`);
     await waitForDecodedFrames(talker, 10, 180_000);
     await talker.getByText('You are in the chat.').waitFor({ timeout: 90_000 });
@@ -304,6 +309,8 @@ describe('Live show with chat in a real browser (studio go-live, two ticket hold
     // Act
     await outsider.goto(`/watch/${showId}`);
     await outsider.getByText(/you need a ticket to watch this show/i).waitFor({ timeout: 90_000 });
+    // the chat beside it says who it is for (the chat-token call was refused: no socket)
+    await outsider.getByText(/the chat is for ticket holders/i).waitFor({ timeout: 90_000 });
     // the show is live and talking meanwhile: the holder's page keeps playing and chatting
     await talker.getByLabel('Message', { exact: true }).fill(`second message ${stamp}`);
     await talker.getByRole('button', { name: 'Send', exact: true }).click();
@@ -312,7 +319,6 @@ describe('Live show with chat in a real browser (studio go-live, two ticket hold
     // Assess: nothing to watch or read on the page, a way to buy, and the API refuses both
     expect(await outsider.locator('video').count()).toBe(0);
     expect(await outsider.getByRole('log').count()).toBe(0);
-    expect(await outsider.locator('.chat-panel').count()).toBe(0);
     expect(await outsider.getByText(`second message ${stamp}`).count()).toBe(0);
     await outsider.getByRole('link', { name: /buy a ticket/i }).waitFor();
     const trace = await watchTrace(outsider);
@@ -322,6 +328,80 @@ describe('Live show with chat in a real browser (studio go-live, two ticket hold
     expect((await callFrom(outsider, 'POST', `/shows/${showId}/chat-token`)).status).toBe(403);
     await record(outsider, 'live-chat-watch-no-ticket');
   }, 180_000);
+
+  it('the creator moderates from the watch page: a deleted message leaves every holder’s chat', async () => {
+    // Prepare: the creator (a member of the show's organisation, no ticket) opens the watch page
+    const moderator = await creator.context().newPage();
+    await moderator.goto(`/watch/${showId}`);
+    await moderator.getByText('You are in the chat as a moderator.').waitFor({ timeout: 90_000 });
+    const first = `Ciao from row two, ${stamp}`;
+    const message = moderator
+      .getByRole('log', { name: 'Chat messages' })
+      .locator('.chat-message', { hasText: first });
+    await message.waitFor();
+    await record(moderator, 'live-chat-watch-moderator');
+
+    // Act
+    await message.getByRole('button', { name: 'Delete the message from Bruno Loggia' }).click();
+
+    // Assess: gone for the holders too; the later message stays
+    await holder
+      .getByRole('log', { name: 'Chat messages' })
+      .locator('.chat-message', { hasText: first })
+      .waitFor({ state: 'detached', timeout: 30_000 });
+    await talker
+      .getByRole('log', { name: 'Chat messages' })
+      .locator('.chat-message', { hasText: first })
+      .waitFor({ state: 'detached', timeout: 30_000 });
+    await holder.getByRole('log', { name: 'Chat messages' }).getByText(`second message ${stamp}`).waitFor();
+    await moderator.close();
+  }, 180_000);
+
+  it('a refund of the second holder at the local Stripe ends their live playback and chat within 60 s', async () => {
+    // Prepare
+    const open = (await watchTrace(talker)).sockets.find((socket) => socket.closedAt === null);
+    expect(open, 'the chat socket is open').toBeDefined();
+
+    // Act
+    const refundedAt = Date.now();
+    expect(await refundAtStripe(cloud.stripe, cloud.platformEnv.STRIPE_SECRET_KEY ?? '', talkerSession)).toBe(
+      200,
+    );
+    await talker
+      .locator('.watch-state')
+      .getByText(/no longer valid/i)
+      .waitFor({ timeout: 120_000 });
+
+    // Assess: both ended within the documented bound, the page says why, nothing fetched afterwards
+    const trace = await watchTrace(talker);
+    const socket = trace.sockets.find((one) => one.openedAt === open?.openedAt);
+    const stoppedAt = trace.states.find(
+      (state) => state.key === 'watch' && /no longer valid/i.test(state.text ?? ''),
+    )?.at;
+    const refused = talkerMedia.find((fetch) => fetch.requestedAt >= refundedAt && fetch.status === 403);
+    const sinceRefund = (at: number | null | undefined) =>
+      at ? ((at - refundedAt) / 1000).toFixed(1) : 'never';
+    console.log(
+      `live refund: chat socket closed ${sinceRefund(socket?.closedAt)} s (${socket?.code} ${socket?.reason}), ` +
+        `edge refused ${refused?.kind ?? 'nothing'} ${sinceRefund(refused?.answeredAt)} s, page said playback stopped ${sinceRefund(stoppedAt)} s`,
+    );
+    expect(socket?.code).toBe(4410);
+    expect((socket?.closedAt ?? Number.POSITIVE_INFINITY) - refundedAt).toBeLessThanOrEqual(60_000);
+    expect((stoppedAt ?? Number.POSITIVE_INFINITY) - refundedAt).toBeLessThanOrEqual(60_000);
+    expect(await talker.locator('video').count()).toBe(0);
+    expect(await talker.getByRole('log').count()).toBe(0);
+    expect(talkerMedia.filter((fetch) => fetch.requestedAt > (stoppedAt ?? 0))).toEqual([]);
+    await record(talker, 'live-chat-watch-refunded');
+    // the other holder carries on
+    const before = (await videoReading(holder)).frames;
+    await until(
+      () => videoReading(holder),
+      (value) => value.frames > before + 30,
+      90_000,
+      'the other holder to keep playing',
+    );
+    await holder.getByText('You are in the chat.').waitFor();
+  }, 240_000);
 
   it('the creator stops broadcasting from the studio', async () => {
     // Act
