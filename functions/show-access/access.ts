@@ -43,21 +43,41 @@ export interface Playback {
 }
 
 /**
- * A tokenised edge URL of the show's master playlist, for a ticket holder: the live playlist while
- * the show's stream is on (or between a disconnect and its reconnect), the VOD master once the
- * video is ready. Both are under the asset's folder, so the token's scope is the same. The token
- * names the ticket, so revoking the ticket (refund, dispute, the creator) puts it on the edge's
- * revocation list and the URL stops working before it expires.
+ * Who may watch: a valid ticket of the caller's, whose id the token names as its grant; or the
+ * show's own organisation (its members and keys with `shows:write`: the creator watching what
+ * viewers see), whose URLs name no grant, as the owner's video URLs do (GET /v1/videos/{id}).
+ */
+async function admitToWatch(
+  pool: DbPool,
+  showId: string,
+  principal: Principal,
+): Promise<{ show: ShowMedia; grantId: string | undefined }> {
+  const show = await findShowMedia(pool, showId);
+  if (!show) throw new NotFoundError(`No show ${showId}`);
+  if (moderates(principal, show)) {
+    if (show.status === 'cancelled') throw showCancelled();
+    return { show, grantId: undefined };
+  }
+  const { ticket } = await admit(pool, showId, holderOf(principal));
+  return { show, grantId: ticket.id };
+}
+
+/**
+ * A tokenised edge URL of the show's master playlist, for a ticket holder (or the show's own
+ * organisation): the live playlist while the show's stream is on (or between a disconnect and its
+ * reconnect), the VOD master once the video is ready. Both are under the asset's folder, so the
+ * token's scope is the same. A holder's token names the ticket, so revoking the ticket (refund,
+ * dispute, the creator) puts it on the edge's revocation list and the URL stops working before it
+ * expires.
  */
 export async function playbackFor(
   pool: DbPool,
   urls: PlaybackUrls,
   ttlSeconds: number,
   showId: string,
-  holder: Holder,
+  principal: Principal,
 ): Promise<Playback> {
-  const { show, ticket } = await admit(pool, showId, holder);
-  const ticketId = ticket.id;
+  const { show, grantId: ticketId } = await admitToWatch(pool, showId, principal);
   if (show.videoId === null) throw notReady('The show has no video yet.');
   const expiresAt = new Date(Date.now() + ttlSeconds * 1000);
   if (show.videoStatus === 'live') {

@@ -5,7 +5,6 @@ import { ID_PATTERN } from '#shared/ids.ts';
 import { createApi, validate } from '#shared/runtime/api.ts';
 import { httpFunction } from '#shared/runtime/function.ts';
 import { requirePrincipal, requireScope } from '#shared/runtime/principal.ts';
-import { holderOf } from '#shared/shows/holder.ts';
 import { chatAdmissionFor, chatTokenFor, playbackFor } from './access.ts';
 import { loadShowAccessConfig } from './config.ts';
 
@@ -19,10 +18,11 @@ export const handler = httpFunction(() => {
 
   app.post('/shows/:id/playback', async (req, res) => {
     const principal = requirePrincipal(req);
-    requireScope(principal, 'tickets:read', 'tickets:buy');
+    requireScope(principal, 'tickets:read', 'tickets:buy', 'shows:write');
     const showId = validate(showIdSchema, req.params.id, 'path');
-    // A person's own ticket (portal session), or the organisation's (API key).
-    const playback = await playbackFor(pool, urls, config.PLAYBACK_TTL_SECONDS, showId, holderOf(principal));
+    // A person's own ticket (portal session), the organisation's (API key), or the show's own
+    // organisation watching it.
+    const playback = await playbackFor(pool, urls, config.PLAYBACK_TTL_SECONDS, showId, principal);
     res
       .set('Cache-Control', 'private, no-store')
       .json({ url: playback.url, expiresAt: playback.expiresAt.toISOString(), live: playback.live });

@@ -1,9 +1,11 @@
 import { defineManifest } from '#shared/runtime/manifest.ts';
 import { showAccessConfigKeys } from './config.ts';
 
-const holder = { type: 'scoped', anyOf: ['tickets:read', 'tickets:buy', 'admin'] } as const;
-/** Ticket holders, and the show's organisation (`shows:write`), which moderates its chat. */
-const chatter = { type: 'scoped', anyOf: ['tickets:read', 'tickets:buy', 'shows:write', 'admin'] } as const;
+/**
+ * Ticket holders, and the show's organisation (`shows:write`), which watches its show and
+ * moderates its chat without a ticket.
+ */
+const watcher = { type: 'scoped', anyOf: ['tickets:read', 'tickets:buy', 'shows:write', 'admin'] } as const;
 
 export const showAccessManifest = defineManifest({
   name: 'show-access',
@@ -13,8 +15,8 @@ export const showAccessManifest = defineManifest({
   memoryMb: 256,
   timeoutSeconds: 10,
   routes: [
-    { method: 'POST', path: '/shows/{id}/playback', auth: holder, operationId: 'getShowPlayback' },
-    { method: 'POST', path: '/shows/{id}/chat-token', auth: chatter, operationId: 'getShowChatToken' },
+    { method: 'POST', path: '/shows/{id}/playback', auth: watcher, operationId: 'getShowPlayback' },
+    { method: 'POST', path: '/shows/{id}/chat-token', auth: watcher, operationId: 'getShowChatToken' },
   ],
   events: [],
   config: showAccessConfigKeys,

@@ -433,6 +433,25 @@ describe('Tickets of people: checkout, fulfilment, tickets, playback and chat', 
       });
     });
 
+    it('lets the show’s own organisation watch without a ticket (no grant in the token), and no other creator', async () => {
+      // Prepare
+      const showId = await insertShow({ videoId: await insertReadyVideo() });
+      const otherCreator = await createOrgWithKey(db.pool, ['shows:write'], { kind: 'creator' });
+
+      // Act
+      const asMember = await post(`/shows/${showId}/playback`, moderator);
+      const asKey = await post(`/shows/${showId}/playback`, creator);
+      const asOther = await post(`/shows/${showId}/playback`, otherCreator);
+
+      // Assess: /t/<exp>_<sig>/ — two parts, no ticket between them
+      expect(asMember.status).toBe(200);
+      const token = /\/t\/([^/]+)\//.exec(((await asMember.json()) as { url: string }).url)?.[1] ?? '';
+      expect(token.split('_')).toHaveLength(2);
+      expect(asKey.status).toBe(200);
+      expect(asOther.status).toBe(403);
+      expect(((await asOther.json()) as { code: string }).code).toBe('no_valid_ticket');
+    });
+
     it('refuses a person without a ticket, and a ticket of the organisation to its member', async () => {
       const showId = await insertShow({ videoId: await insertReadyVideo() });
       await buyAndPay(showId, memberOrg);

@@ -61,7 +61,14 @@ function timeOf(language: Language, iso: string): string {
   return new Intl.DateTimeFormat(language === 'it' ? 'it-IT' : 'en-GB', { timeStyle: 'short' }).format(date);
 }
 
-export function ChatPanel({ showId }: { readonly showId: string }) {
+export function ChatPanel({
+  showId,
+  onRemoved,
+}: {
+  readonly showId: string;
+  /** The chat removed this person (their ticket was revoked): the page may re-check playback now. */
+  readonly onRemoved?: () => void;
+}) {
   const t = useT(chatMessages);
   const { language } = useLanguage();
   const id = useId();
@@ -87,6 +94,13 @@ export function ChatPanel({ showId }: { readonly showId: string }) {
       client.current = null;
     };
   }, [showId]);
+
+  const removed = snapshot?.status === 'removed';
+  const removedRef = useRef(onRemoved);
+  removedRef.current = onRemoved;
+  useEffect(() => {
+    if (removed) removedRef.current?.();
+  }, [removed]);
 
   // A refusal or a moderation becomes one sentence in the form's status region.
   const lastError = snapshot?.lastError ?? null;

@@ -4,11 +4,17 @@
  */
 import { ChatPanel } from '../chat/ChatPanel.tsx';
 
-export function ChatSlot({ showId }: { readonly showId: string }) {
+export function ChatSlot({
+  showId,
+  onRemoved,
+}: {
+  readonly showId: string;
+  readonly onRemoved?: () => void;
+}) {
   return (
     // A plain box: the panel is a section named by its own heading ("Chat").
     <div class="chat-slot">
-      <ChatPanel showId={showId} />
+      <ChatPanel showId={showId} {...(onRemoved ? { onRemoved } : {})} />
     </div>
   );
 }

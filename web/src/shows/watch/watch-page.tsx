@@ -138,6 +138,8 @@ export default function WatchPage({ params }: { readonly params?: { readonly sho
   const [attempt, setAttempt] = useState(0);
   const video = useRef<HTMLVideoElement>(null);
   const playing = useRef<Playback | null>(null);
+  /** Renews (re-checks the ticket) at once: the chat learned of a revocation before the player. */
+  const checkTicketNow = useRef<(() => void) | null>(null);
 
   // Ask for the stream; states that change by themselves ask again.
   useEffect(() => {
@@ -212,6 +214,10 @@ export default function WatchPage({ params }: { readonly params?: { readonly sho
       if (renewTimer) clearTimeout(renewTimer);
       renewTimer = setTimeout(() => void renew(), renewDelayMs(expiresAt));
     };
+    checkTicketNow.current = () => {
+      if (renewTimer) clearTimeout(renewTimer);
+      void renew();
+    };
     let refusing = false;
     void import('./player.ts')
       .then(({ startPlayer }) =>
@@ -248,6 +254,7 @@ export default function WatchPage({ params }: { readonly params?: { readonly sho
       .catch((error: unknown) => stop({ kind: 'failed', error }));
     return () => {
       stopped = true;
+      checkTicketNow.current = null;
       if (renewTimer) clearTimeout(renewTimer);
       handle?.destroy();
       playing.current = null;
@@ -348,7 +355,7 @@ export default function WatchPage({ params }: { readonly params?: { readonly sho
         {/* The chat is open before the show, while it plays and while its replay is made; the
             panel asks for its own token, so the show's moderators (no ticket) get in and a
             person without a ticket is told so there. */}
-        {chatOpen(state) ? <ChatSlot showId={showId} /> : null}
+        {chatOpen(state) ? <ChatSlot showId={showId} onRemoved={() => checkTicketNow.current?.()} /> : null}
       </div>
     </section>
   );
