@@ -201,13 +201,14 @@ describe('A refund at Stripe ends playback and chat on the open watch page (real
     );
     expect(refunded).toBe(200);
     // the panel's words, captured while they are on screen (the page may replace the panel later)
+    // The watch page's own record holds the panel's words even once the page, now ending
+    // playback, has taken the panel away.
     await until(
       async () =>
-        (await viewer
-          .locator('.chat-status')
-          .textContent()
-          .catch(() => null)) ?? '',
-      (text) => REMOVED_FROM_CHAT.test(text),
+        (await watchTrace(viewer)).states.some(
+          (state) => state.key === 'chat' && REMOVED_FROM_CHAT.test(state.text ?? ''),
+        ),
+      (said) => said,
       REVOCATION_BOUND_MS + 30_000,
       'the chat panel to say the viewer left the chat',
     )
