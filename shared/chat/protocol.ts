@@ -1,9 +1,8 @@
-import { z } from 'zod';
-
 /**
  * The show chat's rules and the local chat server's wire protocol (JSON text frames over one
- * WebSocket). Pure: the server, the tests and the bench import it; the browser client keeps its
- * own copy of the types (web/src/shows/chat/protocol.ts, held to these by a unit test).
+ * WebSocket). Pure and dependency-free: the server, the tests, the bench and the browser client
+ * (web/src/shows/chat) import it. The server's parser of client frames (zod, kept out of the
+ * browser's bundle) is shared/chat/client-frame.ts.
  *
  * A client connects to CHAT_WEBSOCKET_URL and sends `hello` first, with the custom token from
  * `POST /v1/shows/{id}/chat-token` (never in the URL, so no access log holds it). The server
@@ -49,6 +48,11 @@ export const CHAT_CLOSE = {
 
 export type ChatCloseReason = (typeof CHAT_CLOSE)[keyof typeof CHAT_CLOSE]['reason'];
 
+/** Close reasons after which a client stops (`retry: false`): reconnecting cannot help. */
+export const FINAL_CLOSE_REASONS: readonly string[] = Object.values(CHAT_CLOSE)
+  .filter((close) => !close.retry)
+  .map((close) => close.reason);
+
 export type ChatRole = 'viewer' | 'moderator';
 
 /** Who a chat token admits, read from its verified claims. */
@@ -86,27 +90,6 @@ export type ChatErrorCode =
   | 'forbidden'
   | 'not-found';
 
-const ref = z.string().min(1).max(64).optional();
-
-export const clientFrameSchema = z.discriminatedUnion('type', [
-  z.object({
-    type: z.literal('hello'),
-    showId: z.string().min(1).max(64),
-    token: z.string().min(1).max(4096),
-  }),
-  z.object({ type: z.literal('send'), text: z.string().max(MAX_FRAME_BYTES), ref }),
-  z.object({ type: z.literal('delete'), messageId: z.string().min(1).max(64), ref }),
-  z.object({
-    type: z.literal('mute'),
-    uid: z.string().min(1).max(128),
-    minutes: z.number().int().min(1).max(MAX_MUTE_MINUTES),
-    ref,
-  }),
-  z.object({ type: z.literal('unmute'), uid: z.string().min(1).max(128), ref }),
-]);
-
-export type ClientFrame = z.infer<typeof clientFrameSchema>;
-
 export type ServerFrame =
   | {
       readonly type: 'welcome';
@@ -135,16 +118,22 @@ export type ServerFrame =
       readonly until?: string;
     };
 
-/** Reads one client frame; undefined when it is not JSON or not a frame this protocol knows. */
-export function parseClientFrame(data: string): ClientFrame | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(data);
-  } catch {
-    return undefined;
-  }
-  const result = clientFrameSchema.safeParse(parsed);
-  return result.success ? result.data : undefined;
+/** `POST /v1/shows/{id}/chat-token`'s answer. */
+export interface ChatTokenAnswer {
+  readonly token: string;
+  readonly uid: string;
+  readonly expiresAt: string;
+  readonly role: ChatRole;
+  readonly chat:
+    | { readonly transport: 'websocket'; readonly url: string }
+    | { readonly transport: 'firestore'; readonly projectId: string };
+}
+
+/** Code points, as the server counts a message's length. */
+export function characterCount(text: string): number {
+  let count = 0;
+  for (const _ of text) count += 1;
+  return count;
 }
 
 /** C0 and C1 controls except tab and newline, and the bidi overrides that reorder what others read. */
@@ -166,7 +155,7 @@ export type TextCheck =
 export function checkMessageText(raw: string): TextCheck {
   const text = raw.trim();
   if (text.length === 0) return { ok: false, code: 'text-empty', message: 'A message needs some text.' };
-  const length = [...text].length;
+  const length = characterCount(text);
   if (length > MAX_MESSAGE_LENGTH) {
     return {
       ok: false,

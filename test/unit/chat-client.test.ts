@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ChatTokenAnswer, ServerFrame } from '#shared/chat/protocol.ts';
 import {
   type ChatSnapshot,
   ChatTokenRefused,
@@ -8,7 +9,6 @@ import {
 } from '../../web/src/shows/chat/chat-client.ts';
 import { canWrite, errorText, statusKey } from '../../web/src/shows/chat/chat-view.ts';
 import { chatMessages } from '../../web/src/shows/chat/messages.ts';
-import type { ChatTokenAnswer, ServerFrame } from '../../web/src/shows/chat/protocol.ts';
 
 /** A socket the test drives: it records what the client sends and delivers what the test says. */
 class FakeSocket implements SocketLike {

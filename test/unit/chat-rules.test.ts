@@ -1,21 +1,22 @@
 import { createHmac, createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ChatTokenError, createChatTokenVerifier } from '#shared/chat/chat-token.ts';
+import { parseClientFrame } from '#shared/chat/client-frame.ts';
 import { createFirestoreChatModeration } from '#shared/chat/firestore-moderation.ts';
 import { toFirestoreFields, toFirestoreValue } from '#shared/chat/firestore-value.ts';
 import { jwtBearerAssertion } from '#shared/chat/google-access-token.ts';
 import {
+  characterCount,
   checkMessageText,
+  FINAL_CLOSE_REASONS,
   HISTORY_LENGTH,
   MAX_FRAME_BYTES,
   MAX_MESSAGE_LENGTH,
-  parseClientFrame,
   RATE_LIMIT_MESSAGES,
   RATE_LIMIT_WINDOW_MS,
 } from '#shared/chat/protocol.ts';
 import { createSlidingWindowLimiter } from '#shared/chat/rate-limit.ts';
 import { createCustomToken, FIREBASE_CUSTOM_TOKEN_AUDIENCE } from '#shared/shows/firebase-token.ts';
-import * as web from '../../web/src/shows/chat/protocol.ts';
 
 const EMAIL = 'chat@forgecast-test.iam.gserviceaccount.com';
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -203,11 +204,11 @@ describe('Module: shared/chat/protocol', () => {
     });
   });
 
-  it('is the browser client’s copy: same limits and close codes', () => {
-    expect(web.MAX_MESSAGE_LENGTH).toBe(MAX_MESSAGE_LENGTH);
-    expect(web.HISTORY_LENGTH).toBe(HISTORY_LENGTH);
-    expect(web.RETRY_CLOSE_CODES).toEqual([4401, 4408, 4009, 1001, 1006, 1011, 1012, 1013]);
-    expect(web.FINAL_CLOSE_REASONS).toEqual(['token-invalid', 'wrong-show', 'revoked', 'protocol-error']);
+  it('holds the limits and the close reasons after which a client stops', () => {
+    expect(MAX_MESSAGE_LENGTH).toBe(500);
+    expect(HISTORY_LENGTH).toBe(50);
+    expect(FINAL_CLOSE_REASONS).toEqual(['token-invalid', 'wrong-show', 'revoked', 'protocol-error']);
+    expect(characterCount('a😀b')).toBe(3);
     expect(RATE_LIMIT_MESSAGES).toBe(5);
     expect(RATE_LIMIT_WINDOW_MS).toBe(10_000);
   });

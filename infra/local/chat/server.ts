@@ -3,13 +3,14 @@
  * emulator cannot run here). Browsers connect to `ws://127.0.0.1:<port>/chat` (CHAT_WEBSOCKET_URL)
  * and authenticate with the Firebase custom token `show-access` signs; functions moderate through
  * the admin API (shared/chat/local-moderation.ts) with a bearer secret. Protocol and limits:
- * shared/chat/protocol.ts; the story: docs/chat.md.
+ * shared/chat/protocol.ts (client frames: shared/chat/client-frame.ts); the story: docs/chat.md.
  */
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { ChatTokenError, createChatTokenVerifier } from '#shared/chat/chat-token.ts';
+import { parseClientFrame } from '#shared/chat/client-frame.ts';
 import {
   CHAT_CLOSE,
   type ChatIdentity,
@@ -18,7 +19,6 @@ import {
   HISTORY_LENGTH,
   MAX_FRAME_BYTES,
   MAX_MESSAGE_LENGTH,
-  parseClientFrame,
   RATE_LIMIT_MESSAGES,
   RATE_LIMIT_WINDOW_MS,
   type ServerFrame,

@@ -9,6 +9,7 @@
  * names say whose message they act on.
  */
 import { useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { type ChatTokenAnswer, characterCount, MAX_MESSAGE_LENGTH } from '#shared/chat/protocol.ts';
 import { ApiError, api, currentPath, signInUrl } from '../../app/api.ts';
 import { Button } from '../../app/components/button.tsx';
 import { useLanguage, useT } from '../../app/i18n.tsx';
@@ -22,7 +23,6 @@ import {
 } from './chat-client.ts';
 import { canWrite, errorText, statusKey } from './chat-view.ts';
 import { chatMessages } from './messages.ts';
-import { type ChatTokenAnswer, characterCount, MAX_MESSAGE_LENGTH } from './protocol.ts';
 import './chat.css';
 
 const MUTE_MINUTES = 10;

@@ -11,7 +11,7 @@ import {
   type ChatTokenAnswer,
   FINAL_CLOSE_REASONS,
   type ServerFrame,
-} from './protocol.ts';
+} from '#shared/chat/protocol.ts';
 
 export type ChatStatus =
   /** Asking for a token or opening the socket (the first time). */

@@ -2,9 +2,9 @@
  * What the panel says for a chat snapshot: the status sentence and the feedback for a refusal.
  * Pure: Node tests import it.
  */
+import { MAX_MESSAGE_LENGTH } from '#shared/chat/protocol.ts';
 import type { ChatError, ChatSnapshot } from './chat-client.ts';
 import type { ChatMessageKey } from './messages.ts';
-import { MAX_MESSAGE_LENGTH } from './protocol.ts';
 
 export function statusKey(snapshot: ChatSnapshot): ChatMessageKey {
   switch (snapshot.status) {
