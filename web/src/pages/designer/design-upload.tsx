@@ -6,20 +6,14 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { ApiError } from '../../app/api.ts';
-import {
-  Button,
-  ErrorMessage,
-  FieldFrame,
-  Notice,
-  PageTitle,
-  ProgressBar,
-  TextField,
-} from '../../app/components/index.ts';
+import { Button, Notice, PageTitle, TextField } from '../../app/components/index.ts';
+import { FileField, UploadFeedback } from '../../app/components/upload-form.tsx';
 import { useLanguage, useT } from '../../app/i18n.tsx';
 import { formatBytes } from '../../app/language.ts';
+import { UploadFailedError, uploadToPresignedUrl } from '../../app/presigned-upload.ts';
 import { fieldErrors } from '../../app/problems.ts';
 import { formatOfFile, MAX_DESIGN_BYTES, nameFromFile } from './design-status.ts';
-import { createDesign, UploadFailedError, uploadFile } from './designs-api.ts';
+import { createDesign } from './designs-api.ts';
 import { messages } from './messages.ts';
 
 type Phase =
@@ -82,7 +76,7 @@ export default function DesignUpload() {
     cancel.current = new AbortController();
     setPhase({ kind: 'uploading', sent: 0, total: file.size });
     try {
-      await uploadFile(
+      await uploadToPresignedUrl(
         created.upload,
         file,
         (sent, total) => setPhase({ kind: 'uploading', sent, total }),
@@ -106,7 +100,7 @@ export default function DesignUpload() {
       <PageTitle title={t('uploadTitle')}>{t('uploadTitle')}</PageTitle>
       <p>{t('uploadIntro')}</p>
       <form onSubmit={submit} noValidate aria-busy={busy ? 'true' : undefined}>
-        <FieldFrame
+        <FileField
           label={t('fileLabel')}
           hint={
             file && format
@@ -114,26 +108,15 @@ export default function DesignUpload() {
               : t('fileHint')
           }
           error={errors.file}
-        >
-          {({ id, describedBy, invalid }) => (
-            <input
-              id={id}
-              type="file"
-              accept=".stl,.3mf,.obj,model/stl,model/3mf,model/obj"
-              required
-              disabled={busy}
-              aria-describedby={describedBy}
-              aria-invalid={invalid ? 'true' : undefined}
-              onChange={(event) => {
-                const chosen = event.currentTarget.files?.[0] ?? null;
-                setFile(chosen);
-                const nextName = !nameTouched && chosen ? nameFromFile(chosen.name) : name;
-                if (!nameTouched) setName(nextName);
-                setErrors(chosen ? { ...check(chosen, nextName), name: undefined } : {});
-              }}
-            />
-          )}
-        </FieldFrame>
+          accept=".stl,.3mf,.obj,model/stl,model/3mf,model/obj"
+          disabled={busy}
+          onChoose={(chosen) => {
+            setFile(chosen);
+            const nextName = !nameTouched && chosen ? nameFromFile(chosen.name) : name;
+            if (!nameTouched) setName(nextName);
+            setErrors(chosen ? { ...check(chosen, nextName), name: undefined } : {});
+          }}
+        />
         <TextField
           label={t('nameLabel')}
           hint={t('nameHint')}
@@ -148,19 +131,15 @@ export default function DesignUpload() {
             setNameTouched(true);
           }}
         />
-        {failure ? <ErrorMessage error={failure} /> : null}
-        {uploadFailure ? (
-          <div class="alert alert-error" role="alert">
-            <p>{uploadFailure}</p>
-          </div>
-        ) : null}
-        {phase.kind === 'uploading' ? (
-          <ProgressBar
-            label={t('uploading', { name: name.trim() })}
-            value={phase.sent}
-            max={Math.max(phase.total, 1)}
-          />
-        ) : null}
+        <UploadFeedback
+          failure={failure}
+          uploadFailure={uploadFailure}
+          progress={
+            phase.kind === 'uploading'
+              ? { label: t('uploading', { name: name.trim() }), sent: phase.sent, total: phase.total }
+              : null
+          }
+        />
         {phase.kind === 'done' ? <Notice tone="success">{t('uploadDone')}</Notice> : null}
         <div class="actions">
           <Button type="submit" busy={busy}>

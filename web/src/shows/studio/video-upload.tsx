@@ -10,7 +10,6 @@ import {
   Button,
   ButtonLink,
   ErrorMessage,
-  FieldFrame,
   PageTitle,
   ProgressBar,
   StatusBadge,
@@ -18,15 +17,16 @@ import {
   type Tone,
 } from '../../app/components/index.ts';
 import { useQueryValue } from '../../app/components/page-kit.tsx';
+import { FileField, UploadFeedback } from '../../app/components/upload-form.tsx';
 import { useLanguage, useT } from '../../app/i18n.tsx';
 import { formatBytes } from '../../app/language.ts';
+import { UploadFailedError, uploadToPresignedUrl } from '../../app/presigned-upload.ts';
 import { fieldErrors } from '../../app/problems.ts';
 import { usePolling } from '../../app/resource.ts';
 import { messages, type StudioT } from './messages.ts';
 import { createVideo, getVideo, MAX_VIDEO_BYTES, type Video, type VideoStatus } from './studio-api.ts';
 import { contentTypeOf, wholePercent } from './studio-form.ts';
 import { StudioNav } from './studio-nav.tsx';
-import { UploadFailedError, uploadToPresignedUrl } from './upload.ts';
 
 const POLL_MS = 1500;
 
@@ -201,7 +201,7 @@ export default function VideoUpload() {
       <PageTitle title={t('uploadTitle')}>{t('uploadTitle')}</PageTitle>
       <p>{t('uploadIntro')}</p>
       <form onSubmit={submit} noValidate aria-busy={busy ? 'true' : undefined}>
-        <FieldFrame
+        <FileField
           label={t('fileLabel')}
           hint={
             file && type
@@ -212,26 +212,15 @@ export default function VideoUpload() {
               : t('fileHint')
           }
           error={errors.file}
-        >
-          {({ id, describedBy, invalid }) => (
-            <input
-              id={id}
-              type="file"
-              accept="video/mp4,video/quicktime,video/webm,video/x-matroska,.mp4,.m4v,.mov,.webm,.mkv"
-              required
-              disabled={busy}
-              aria-describedby={describedBy}
-              aria-invalid={invalid ? 'true' : undefined}
-              onChange={(event) => {
-                const chosen = event.currentTarget.files?.[0] ?? null;
-                setFile(chosen);
-                const nextTitle = !titleTouched && chosen ? chosen.name.replace(/\.[^.]+$/, '') : title;
-                if (!titleTouched) setTitle(nextTitle);
-                setErrors(chosen ? { ...check(chosen, nextTitle), title: undefined } : {});
-              }}
-            />
-          )}
-        </FieldFrame>
+          accept="video/mp4,video/quicktime,video/webm,video/x-matroska,.mp4,.m4v,.mov,.webm,.mkv"
+          disabled={busy}
+          onChoose={(chosen) => {
+            setFile(chosen);
+            const nextTitle = !titleTouched && chosen ? chosen.name.replace(/\.[^.]+$/, '') : title;
+            if (!titleTouched) setTitle(nextTitle);
+            setErrors(chosen ? { ...check(chosen, nextTitle), title: undefined } : {});
+          }}
+        />
         <TextField
           label={t('videoTitleLabel')}
           hint={t('videoTitleHint')}
@@ -246,19 +235,15 @@ export default function VideoUpload() {
             setTitleTouched(true);
           }}
         />
-        {failure ? <ErrorMessage error={failure} /> : null}
-        {uploadFailure ? (
-          <div class="alert alert-error" role="alert">
-            <p>{uploadFailure}</p>
-          </div>
-        ) : null}
-        {phase.kind === 'uploading' ? (
-          <ProgressBar
-            label={t('uploading', { name: title.trim() })}
-            value={phase.sent}
-            max={Math.max(phase.total, 1)}
-          />
-        ) : null}
+        <UploadFeedback
+          failure={failure}
+          uploadFailure={uploadFailure}
+          progress={
+            phase.kind === 'uploading'
+              ? { label: t('uploading', { name: title.trim() }), sent: phase.sent, total: phase.total }
+              : null
+          }
+        />
         <div class="actions">
           <Button type="submit" busy={busy}>
             {t('submitUpload')}

@@ -1,21 +1,33 @@
-/** The presigned PUT of a video's source, with progress (XMLHttpRequest: fetch reports none). */
-import type { PresignedUpload } from './studio-api.ts';
+/**
+ * The presigned PUT of a file to the object store, with progress: XMLHttpRequest, the browser API
+ * that reports upload progress (fetch does not). Used by the designer's upload and the studio's
+ * video upload. Pure (no JSX).
+ */
 
-/** Headers the browser sets from the body itself: setting them would throw. */
+/** What `POST /v1/designs` and `POST /v1/videos` answer under `upload`. */
+export interface PresignedUpload {
+  readonly url: string;
+  readonly method: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** Headers a page may not set itself (the browser sets them from the body): sending them would throw. */
 const BROWSER_SET_HEADERS = new Set(['content-length', 'host', 'connection']);
 
+/** `status`: the object store's HTTP status; 0 when no answer came, -1 when cancelled. */
 export class UploadFailedError extends Error {
   readonly status: number;
-  constructor(message: string, status: number) {
-    super(message);
+  constructor(message: string, status: number, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = 'UploadFailedError';
     this.status = status;
   }
 }
 
 /**
- * PUTs `file` to the presigned URL with the signed headers (not Content-Length, which the browser
- * takes from the file the URL is bound to); `onProgress` follows `upload.onprogress`.
+ * PUTs `file` to the presigned URL. The signed headers are sent as given, except those the browser
+ * sets itself (Content-Length comes from the file, which the URL is bound to); `onProgress`
+ * follows `upload.onprogress` and hears (size, size) once the store has answered 2xx.
  */
 export function uploadToPresignedUrl(
   upload: PresignedUpload,
