@@ -23,7 +23,11 @@ export const showResponse = z.object({
     .describe(
       '`live`: its live stream is on air (or reconnecting); `upcoming`: starts later; `on_demand`: started, its video ready; `ended`: started, nothing to play (yet)',
     ),
-  onSale: z.boolean().describe('Not cancelled, and not started yet or with a video to watch (live now, replay coming, on demand)'),
+  onSale: z
+    .boolean()
+    .describe(
+      'Not cancelled, and not started yet or with a video to watch (live now, replay coming, on demand)',
+    ),
   capacity: z.number().int(),
   seatsAvailable: z.number().int().describe('Seats neither sold nor held right now; 0 when not on sale'),
   price: money,

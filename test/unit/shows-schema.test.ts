@@ -119,9 +119,13 @@ describe('Show availability', () => {
     expect(isOnSale({ status: 'on_sale', startsAt: later, videoId: null }, now)).toBe(true);
     expect(isOnSale({ status: 'on_sale', startsAt: now, videoId: null }, now)).toBe(false);
     // Started with something to play (live now, replay coming, on demand): still sold.
-    expect(isOnSale({ status: 'on_sale', startsAt: now, videoId: '01JC0000000000000000000000' }, now)).toBe(true);
+    expect(isOnSale({ status: 'on_sale', startsAt: now, videoId: '01JC0000000000000000000000' }, now)).toBe(
+      true,
+    );
     expect(isOnSale({ status: 'cancelled', startsAt: later, videoId: null }, now)).toBe(false);
-    expect(isOnSale({ status: 'cancelled', startsAt: now, videoId: '01JC0000000000000000000000' }, now)).toBe(false);
+    expect(isOnSale({ status: 'cancelled', startsAt: now, videoId: '01JC0000000000000000000000' }, now)).toBe(
+      false,
+    );
   });
 
   it('presents no seats for a show that is not on sale', () => {
