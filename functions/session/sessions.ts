@@ -1,13 +1,10 @@
-import { insertOrganisation } from '#shared/accounts/api-key-store.ts';
 import { type DbPool, withTransaction } from '#shared/db/pool.ts';
-import { newId } from '#shared/ids.ts';
 import { insertLoginAttempt, takeLoginAttempt } from '#shared/people/login-attempt-repository.ts';
 import {
   claimInvitations,
   findMembership,
   listMembershipsOfUser,
   type MembershipView,
-  putMembership,
 } from '#shared/people/membership-repository.ts';
 import { type PersonScope, sessionScopes } from '#shared/people/roles.ts';
 import { hashSessionId, isSessionIdShape, newSessionId } from '#shared/people/session-cookie.ts';
