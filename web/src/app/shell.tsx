@@ -8,32 +8,13 @@ import { useLocation } from 'preact-iso';
 import { signInUrl } from './api.ts';
 import { Button } from './components/button.tsx';
 import { ErrorMessage } from './components/feedback.tsx';
+import { LanguageSwitch, MainNavigation } from './components/header-parts.tsx';
 import { ToastRegion } from './components/toasts.tsx';
 import { visibleNavigation } from './guard.ts';
-import { useLanguage, useT } from './i18n.tsx';
-import { LANGUAGES, type Language } from './language.ts';
+import { useT } from './i18n.tsx';
 import { appMessages } from './messages.ts';
 import type { AreaRoute } from './routes.ts';
 import { type Session, useSessionContext } from './session.tsx';
-
-const LANGUAGE_NAMES: Readonly<Record<Language, string>> = { en: 'English', it: 'Italiano' };
-
-function LanguageSwitch() {
-  const { language, setLanguage } = useLanguage();
-  const t = useT(appMessages);
-  return (
-    <label class="inline-field">
-      <span>{t('language')}</span>
-      <select value={language} onChange={(event) => setLanguage(event.currentTarget.value as Language)}>
-        {LANGUAGES.map((code) => (
-          <option key={code} value={code} lang={code}>
-            {LANGUAGE_NAMES[code]}
-          </option>
-        ))}
-      </select>
-    </label>
-  );
-}
 
 function OrganisationSwitch({ session }: { readonly session: Session }) {
   const t = useT(appMessages);
@@ -83,36 +64,6 @@ function OrganisationSwitch({ session }: { readonly session: Session }) {
   );
 }
 
-function Navigation({
-  session,
-  routes,
-}: {
-  readonly session: Session;
-  readonly routes: readonly AreaRoute[];
-}) {
-  const t = useT(appMessages);
-  const { language } = useLanguage();
-  const { path } = useLocation();
-  const entries = visibleNavigation(routes, session);
-  if (entries.length === 0) return null;
-  return (
-    <nav aria-label={t('mainNavigation')}>
-      <ul>
-        {entries.map((entry) => {
-          const current = path === entry.path || path.startsWith(`${entry.path}/`);
-          return (
-            <li key={entry.path}>
-              <a href={entry.path} aria-current={current ? 'page' : undefined}>
-                {entry.nav?.[language]}
-              </a>
-            </li>
-          );
-        })}
-      </ul>
-    </nav>
-  );
-}
-
 export function Shell({
   routes,
   children,
@@ -147,7 +98,9 @@ export function Shell({
             ) : null}
           </div>
         </div>
-        {session ? <Navigation session={session} routes={routes} /> : null}
+        {session ? (
+          <MainNavigation label={t('mainNavigation')} entries={visibleNavigation(routes, session)} />
+        ) : null}
       </header>
       <main id="main" tabIndex={-1}>
         <ToastRegion />

@@ -6,33 +6,14 @@ import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { api, currentPath, signInUrl } from '../app/api.ts';
+import { LanguageSwitch, MainNavigation } from '../app/components/header-parts.tsx';
 import { ToastRegion } from '../app/components/toasts.tsx';
-import { useLanguage, useT } from '../app/i18n.tsx';
-import { LANGUAGES, type Language } from '../app/language.ts';
+import { useT } from '../app/i18n.tsx';
 import { appMessages } from '../app/messages.ts';
 import { useSessionContext } from '../app/session.tsx';
 import { navigable } from './access.ts';
 import { showsShellMessages } from './messages.ts';
 import type { ShowsAppRoute } from './route-types.ts';
-
-const LANGUAGE_NAMES: Readonly<Record<Language, string>> = { en: 'English', it: 'Italiano' };
-
-function LanguageSwitch() {
-  const { language, setLanguage } = useLanguage();
-  const t = useT(appMessages);
-  return (
-    <label class="inline-field">
-      <span>{t('language')}</span>
-      <select value={language} onChange={(event) => setLanguage(event.currentTarget.value as Language)}>
-        {LANGUAGES.map((code) => (
-          <option key={code} value={code} lang={code}>
-            {LANGUAGE_NAMES[code]}
-          </option>
-        ))}
-      </select>
-    </label>
-  );
-}
 
 function SignOut() {
   const t = useT(appMessages);
@@ -68,11 +49,9 @@ export function ShowsShell({
 }) {
   const t = useT(showsShellMessages);
   const tApp = useT(appMessages);
-  const { language } = useLanguage();
   const { path } = useLocation();
   const { state } = useSessionContext();
   const session = state.status === 'signed-in' ? state.session : null;
-  const entries = navigable(routes, session);
   const here = path === '/' ? '/shows' : currentPath();
   return (
     <>
@@ -103,22 +82,7 @@ export function ShowsShell({
             ) : null}
           </div>
         </div>
-        {entries.length > 0 ? (
-          <nav aria-label={t('mainNavigation')}>
-            <ul>
-              {entries.map((entry) => {
-                const current = path === entry.path || path.startsWith(`${entry.path}/`);
-                return (
-                  <li key={entry.path}>
-                    <a href={entry.path} aria-current={current ? 'page' : undefined}>
-                      {entry.nav?.[language]}
-                    </a>
-                  </li>
-                );
-              })}
-            </ul>
-          </nav>
-        ) : null}
+        <MainNavigation label={t('mainNavigation')} entries={navigable(routes, session)} />
       </header>
       <main id="main" tabIndex={-1}>
         <ToastRegion />
