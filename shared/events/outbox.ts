@@ -1,23 +1,32 @@
 import { randomUUID } from 'node:crypto';
+import type { DomainEvent } from '#events/domain/catalogue.ts';
+import { validateDomainEvent } from '#events/domain/envelope.ts';
 import type { DbConnection } from '../db/pool.ts';
 
-export interface DomainEvent {
-  readonly aggregateType: string;
-  readonly aggregateId: string;
-  /** Past tense, dotted: `design.registered`. */
-  readonly type: string;
-  readonly payload: Record<string, unknown>;
-}
+export type { DomainEvent, DomainEventPayload, DomainEventType } from '#events/domain/catalogue.ts';
+export { InvalidDomainEventError } from '#events/domain/envelope.ts';
 
 /**
  * Appends a domain event inside the caller's transaction, so the event exists exactly when the
  * state change does. A relay publishes it afterwards (at least once; consumers dedupe on id).
+ *
+ * The event is checked against its schema in `events/domain/catalogue.ts` first: one that does not
+ * match throws InvalidDomainEventError and is never written (the caller's transaction rolls back).
+ * `created_at` is the event's occurredAt; its version is its type's (all at 1, see the catalogue).
  */
 export async function appendToOutbox(connection: DbConnection, event: DomainEvent): Promise<string> {
+  const checked = validateDomainEvent(event);
   const id = randomUUID();
   await connection.query(
-    'INSERT INTO outbox (id, aggregate_type, aggregate_id, event_type, payload) VALUES (?, ?, ?, ?, ?)',
-    [id, event.aggregateType, event.aggregateId, event.type, JSON.stringify(event.payload)],
+    'INSERT INTO outbox (id, aggregate_type, aggregate_id, event_type, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    [
+      id,
+      checked.aggregateType,
+      checked.aggregateId,
+      checked.type,
+      JSON.stringify(checked.payload),
+      checked.occurredAt,
+    ],
   );
   return id;
 }

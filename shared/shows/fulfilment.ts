@@ -1,6 +1,6 @@
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { type DbConnection, type DbPool, withTransaction } from '../db/pool.ts';
-import { appendToOutbox } from '../events/outbox.ts';
+import { appendToOutbox, type DomainEvent, type DomainEventPayload } from '../events/outbox.ts';
 import { PaymentProviderError, type Payments } from '../payments/payments.ts';
 import type { HoldStatus } from './seat-holds.ts';
 import { ACTIVE_HOLD_CONDITION } from './show-repository.ts';
@@ -216,18 +216,28 @@ async function setHoldStatus(
   );
 }
 
-const orderEvent = (hold: LockedHold, type: string, payload: Record<string, unknown>) => ({
-  aggregateType: 'order',
-  aggregateId: hold.id,
-  type,
-  payload: {
-    holdId: hold.id,
-    showId: hold.showId,
-    holderOrgId: hold.buyerOrgId,
-    holderUserId: hold.buyerUserId,
-    ...payload,
-  },
-});
+type OrderEventType = 'tickets.issued' | 'tickets.revoked' | 'order.refunded';
+type OrderMembers = 'holdId' | 'showId' | 'holderOrgId' | 'holderUserId';
+
+/** An order event: the hold's members every one carries, and the type's own (typed by the catalogue). */
+const orderEvent = <T extends OrderEventType>(
+  hold: LockedHold,
+  type: T,
+  // tickets.revoked is also written for one ticket at the door; an order's carries no ticketId.
+  payload: Omit<Exclude<DomainEventPayload<T>, { ticketId: string }>, OrderMembers>,
+) =>
+  ({
+    aggregateType: 'order',
+    aggregateId: hold.id,
+    type,
+    payload: {
+      holdId: hold.id,
+      showId: hold.showId,
+      holderOrgId: hold.buyerOrgId,
+      holderUserId: hold.buyerUserId,
+      ...payload,
+    },
+  }) as Extract<DomainEvent, { readonly type: T }>;
 
 /**
  * Fulfils a paid Checkout Session once: a second call, concurrent or later, finds the hold paid

@@ -1,0 +1,381 @@
+import { z } from 'zod';
+
+/**
+ * The catalogue of domain events: every event written to the outbox, with its version, the
+ * aggregates it belongs to and the schema of its payload. The outbox writer
+ * (`shared/events/outbox.ts`) refuses an event that is not here or does not match; `docs/events.md`
+ * and `docs/events.json` are generated from it (`npm run events:doc`).
+ *
+ * Versions: a payload changes compatibly (a new optional member) within its version; anything
+ * else is a new version beside the old one. Every type is at version 1 today, so an outbox row's
+ * version is its type's (a later `event_version` column defaulting to 1 is exact for every row
+ * written before it).
+ */
+export interface EventDefinition<P extends z.ZodType = z.ZodType> {
+  readonly version: number;
+  /** The aggregates it is written for (`outbox.aggregate_type`); the id is `outbox.aggregate_id`. */
+  readonly aggregateTypes: readonly [string, ...string[]];
+  readonly summary: string;
+  /** The file that writes it, for the catalogue document. */
+  readonly writtenBy: readonly string[];
+  readonly payload: P;
+  /** A payload that matches, for the catalogue document and the tests. */
+  readonly example: z.input<P>;
+}
+
+const define = <const A extends readonly [string, ...string[]], P extends z.ZodType>(
+  definition: EventDefinition<P> & { readonly aggregateTypes: A },
+) => definition;
+
+const id = z.string().min(1);
+const nullableId = id.nullable();
+const count = z.number().int().nonnegative();
+const isoTime = z.iso.datetime();
+
+// Tickets and orders: the order (seat hold) members every order event carries.
+const orderMembers = {
+  holdId: id.describe('The seat hold the order is.'),
+  showId: id,
+  holderOrgId: nullableId.describe('The buying organisation (API key), or null for a person.'),
+  holderUserId: nullableId.describe('The buying person (portal session), or null.'),
+};
+
+const ticketsRevokedForOrder = z.strictObject({
+  ...orderMembers,
+  reason: z.enum(['refunded', 'disputed']),
+  count: count.describe('Tickets the revocation changed.'),
+});
+
+const ticketRevokedAtTheDoor = z.strictObject({
+  ticketId: id,
+  showId: id,
+  holdId: id,
+  holderOrgId: nullableId,
+  holderUserId: nullableId,
+  reason: z.string().describe('The reason the creator gave.'),
+  revokedBy: z.string().describe('The organisation that revoked it.'),
+});
+
+const liveFailure = z.strictObject({ code: z.string(), reason: z.string() });
+
+export const DOMAIN_EVENTS = {
+  'design.registered': define({
+    version: 1,
+    aggregateTypes: ['design'],
+    summary: 'An uploaded design passed its checks and its hash is registered on the ledger.',
+    writtenBy: ['functions/ip-upload/process-upload.ts'],
+    example: {
+      designId: 'd-1',
+      orgId: 'org-1',
+      sha256: 'ab'.repeat(32),
+      txHash: `0x${'12'.repeat(32)}`,
+      blockNumber: 42,
+    },
+    payload: z.strictObject({
+      designId: id,
+      orgId: id,
+      sha256: z.string().regex(/^[0-9a-f]{64}$/),
+      txHash: z.string().nullable(),
+      blockNumber: count.nullable(),
+    }),
+  }),
+  'design.rejected': define({
+    version: 1,
+    aggregateTypes: ['design'],
+    summary: 'An upload was refused; nothing of it is kept.',
+    writtenBy: ['functions/ip-upload/process-upload.ts'],
+    example: { designId: 'd-1', orgId: 'org-1', code: 'not_manifold', reason: 'The mesh is not closed.' },
+    payload: z.strictObject({ designId: id, orgId: id, code: z.string(), reason: z.string() }),
+  }),
+  'license.minted': define({
+    version: 1,
+    aggregateTypes: ['license'],
+    summary: 'A license token is on the ledger and the license is active.',
+    writtenBy: ['shared/licenses/license-minting.ts', 'shared/ledger/event-effects.ts'],
+    example: {
+      licenseId: 'l-1',
+      designId: 'd-1',
+      holderOrgId: 'org-2',
+      tokenId: '7',
+      txHash: `0x${'34'.repeat(32)}`,
+    },
+    payload: z.strictObject({
+      licenseId: id,
+      designId: id,
+      holderOrgId: id,
+      tokenId: z.string(),
+      txHash: z.string().nullable(),
+    }),
+  }),
+  'license.failed': define({
+    version: 1,
+    aggregateTypes: ['license'],
+    summary: 'Minting a license failed for good.',
+    writtenBy: ['shared/licenses/license-minting.ts'],
+    example: { licenseId: 'l-1', reason: 'the ledger refused the mint' },
+    payload: z.strictObject({ licenseId: id, reason: z.string() }),
+  }),
+  'license.revoked': define({
+    version: 1,
+    aggregateTypes: ['license'],
+    summary: 'A license was revoked (by its designer, or seen revoked on the ledger).',
+    writtenBy: ['shared/licenses/license-revocation.ts', 'shared/ledger/event-effects.ts'],
+    example: { licenseId: 'l-1', tokenId: '7', reason: 'revoked by the designer' },
+    payload: z.strictObject({ licenseId: id, tokenId: z.string().nullable(), reason: z.string() }),
+  }),
+  'print.authorized': define({
+    version: 1,
+    aggregateTypes: ['license'],
+    summary: 'A printer was granted one print of a licensed design.',
+    writtenBy: ['shared/licenses/print-ledger.ts'],
+    example: {
+      jobId: 'j-1',
+      licenseId: 'l-1',
+      designId: 'd-1',
+      printerId: 'p-1',
+      orgId: 'org-2',
+      grantExpiresAt: '2026-12-07T16:00:00.000Z',
+    },
+    payload: z.strictObject({
+      jobId: id,
+      licenseId: id,
+      designId: id,
+      printerId: id,
+      orgId: id,
+      grantExpiresAt: isoTime,
+    }),
+  }),
+  'print.expired': define({
+    version: 1,
+    aggregateTypes: ['license'],
+    summary: 'A print grant lapsed unused; its print goes back to the license.',
+    writtenBy: ['shared/licenses/print-ledger.ts'],
+    example: { jobId: 'j-1', licenseId: 'l-1', printerId: 'p-1' },
+    payload: z.strictObject({ jobId: id, licenseId: id, printerId: id }),
+  }),
+  'print.completed': define({
+    version: 1,
+    aggregateTypes: ['license'],
+    summary: 'A printer reported a granted print finished.',
+    writtenBy: ['shared/licenses/print-ledger.ts'],
+    example: {
+      jobId: 'j-1',
+      licenseId: 'l-1',
+      printerId: 'p-1',
+      orgId: 'org-2',
+      outcome: 'succeeded',
+      counted: true,
+      refunded: false,
+    },
+    payload: z.strictObject({
+      jobId: id,
+      licenseId: id,
+      printerId: id,
+      orgId: id,
+      outcome: z.enum(['succeeded', 'failed']),
+      counted: z.boolean().describe('The print counts against the license.'),
+      refunded: z.boolean().describe('A failed print went back to the license.'),
+    }),
+  }),
+  'prints.settled': define({
+    version: 1,
+    aggregateTypes: ['license'],
+    summary: "A batch of a license's prints is settled on the ledger.",
+    writtenBy: ['shared/licenses/settlement-repository.ts'],
+    example: {
+      licenseId: 'l-1',
+      tokenId: '7',
+      jobIds: ['j-1', 'j-2'],
+      prints: 2,
+      txHash: `0x${'56'.repeat(32)}`,
+      settlementId: 3,
+      source: 'settler',
+    },
+    payload: z.strictObject({
+      licenseId: id,
+      tokenId: z.string().nullable(),
+      jobIds: z.array(id).min(1),
+      prints: count,
+      txHash: z.string().nullable(),
+      settlementId: z.number().int().nullable(),
+      source: z.enum(['settler', 'recovery', 'indexer']),
+    }),
+  }),
+  'tickets.issued': define({
+    version: 1,
+    aggregateTypes: ['order'],
+    summary: "A paid order's tickets were issued.",
+    writtenBy: ['shared/shows/fulfilment.ts'],
+    example: {
+      holdId: 'h-1',
+      showId: 's-1',
+      holderOrgId: null,
+      holderUserId: 'u-1',
+      ticketIds: ['t-1', 't-2'],
+      quantity: 2,
+      paymentIntentId: 'pi_123',
+    },
+    payload: z.strictObject({
+      ...orderMembers,
+      ticketIds: z.array(id),
+      quantity: count,
+      paymentIntentId: z.string().nullable(),
+    }),
+  }),
+  'tickets.revoked': define({
+    version: 1,
+    aggregateTypes: ['order', 'ticket'],
+    summary:
+      "Tickets were revoked: an order's (aggregate `order`, refunded or disputed) or one ticket at the door (aggregate `ticket`).",
+    writtenBy: ['shared/shows/fulfilment.ts', 'functions/tickets/door.ts'],
+    example: {
+      holdId: 'h-1',
+      showId: 's-1',
+      holderOrgId: null,
+      holderUserId: 'u-1',
+      reason: 'refunded',
+      count: 2,
+    },
+    payload: z.union([ticketsRevokedForOrder, ticketRevokedAtTheDoor]),
+  }),
+  'order.refunded': define({
+    version: 1,
+    aggregateTypes: ['order'],
+    summary: 'An order was refunded (before or after its tickets were issued).',
+    writtenBy: ['shared/shows/fulfilment.ts'],
+    example: {
+      holdId: 'h-1',
+      showId: 's-1',
+      holderOrgId: null,
+      holderUserId: 'u-1',
+      refundId: 're_123',
+      reason: 'show cancelled',
+      paymentIntentId: 'pi_123',
+    },
+    payload: z.strictObject({
+      ...orderMembers,
+      refundId: z.string().nullable().describe('The Stripe refund, or null when Stripe refunded the charge.'),
+      reason: z.string().nullable(),
+      paymentIntentId: z.string().nullable(),
+    }),
+  }),
+  'live.started': define({
+    version: 1,
+    aggregateTypes: ['live_stream'],
+    summary: 'A live stream session produced its first segments.',
+    writtenBy: ['shared/live/live-stream-repository.ts'],
+    example: { streamId: 'ls-1', assetId: 'v-1', showId: 's-1', session: 1, protocol: 'rtmp' },
+    payload: z.strictObject({
+      streamId: id,
+      assetId: id,
+      showId: nullableId,
+      session: count,
+      protocol: z.enum(['rtmp', 'whip']).nullable(),
+    }),
+  }),
+  'live.ended': define({
+    version: 1,
+    aggregateTypes: ['live_stream'],
+    summary: 'A live stream ended for good (its recording queued, or failed with nothing recorded).',
+    writtenBy: ['shared/live/live-stream-repository.ts'],
+    example: {
+      streamId: 'ls-1',
+      assetId: 'v-1',
+      showId: 's-1',
+      status: 'ended',
+      endReason: 'ended-by-creator',
+      sessions: 1,
+      recordedSeconds: 3600,
+      recording: 'queued',
+    },
+    payload: z.strictObject({
+      streamId: id,
+      assetId: id,
+      showId: nullableId,
+      status: z.enum(['ended', 'failed']),
+      endReason: z.enum([
+        'ended-by-creator',
+        'reconnect-window-expired',
+        'show-cancelled',
+        'max-duration',
+        'asset-deleted',
+      ]),
+      sessions: count,
+      recordedSeconds: z.number().nonnegative(),
+      recording: z.enum(['none', 'queued']),
+      failure: liveFailure.optional(),
+    }),
+  }),
+  'live.recording_ready': define({
+    version: 1,
+    aggregateTypes: ['live_stream'],
+    summary: "A live stream's recording is published as video on demand.",
+    writtenBy: ['shared/live/live-stream-repository.ts'],
+    example: {
+      streamId: 'ls-1',
+      assetId: 'v-1',
+      showId: 's-1',
+      attempt: 1,
+      mediaPrefix: 'videos/v-1/1/',
+      durationSeconds: 3600,
+    },
+    payload: z.strictObject({
+      streamId: id,
+      assetId: id,
+      showId: nullableId,
+      attempt: count,
+      mediaPrefix: z.string(),
+      durationSeconds: z.number().nonnegative(),
+    }),
+  }),
+  'video.ready': define({
+    version: 1,
+    aggregateTypes: ['video'],
+    summary: 'A video is transcoded and published.',
+    writtenBy: ['shared/video/video-repository.ts'],
+    example: {
+      videoId: 'v-1',
+      attempt: 1,
+      mediaPrefix: 'videos/v-1/1/',
+      durationSeconds: 95.5,
+      renditions: ['360p', '720p'],
+    },
+    payload: z.strictObject({
+      videoId: id,
+      attempt: count,
+      mediaPrefix: z.string(),
+      durationSeconds: z.number().nonnegative(),
+      renditions: z.array(z.string()),
+    }),
+  }),
+  'video.failed': define({
+    version: 1,
+    aggregateTypes: ['video'],
+    summary: 'A video failed to transcode for good.',
+    writtenBy: ['shared/video/video-repository.ts'],
+    example: { videoId: 'v-1', code: 'unsupported_codec', reason: 'The source has no video stream.' },
+    payload: z.strictObject({ videoId: id, code: z.string(), reason: z.string().max(1000) }),
+  }),
+} as const;
+
+export type DomainEventType = keyof typeof DOMAIN_EVENTS;
+type Definitions = typeof DOMAIN_EVENTS;
+
+export type DomainEventPayload<T extends DomainEventType> = z.input<Definitions[T]['payload']>;
+
+/** What a repository hands the outbox: one member per event type, its payload typed. */
+export type DomainEvent = {
+  [T in DomainEventType]: {
+    readonly type: T;
+    readonly aggregateType: Definitions[T]['aggregateTypes'][number];
+    readonly aggregateId: string;
+    /** Defaults to now. */
+    readonly occurredAt?: Date;
+    readonly payload: DomainEventPayload<T>;
+  };
+}[DomainEventType];
+
+export const DOMAIN_EVENT_TYPES = Object.keys(DOMAIN_EVENTS) as DomainEventType[];
+
+export const isDomainEventType = (type: string): type is DomainEventType =>
+  Object.hasOwn(DOMAIN_EVENTS, type);
