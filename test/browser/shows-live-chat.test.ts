@@ -1,29 +1,21 @@
-import { chmod, cp, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type LocalCloud, startLocalCloud } from '../../infra/local/cloud.ts';
-import { WEB_DIST_DIR } from '../../scripts/build.ts';
-import {
-  assertChromiumWithinTestedGap,
-  CHROMIUM_FLAGS,
-  CHROMIUM_PATH,
-  chromiumVersions,
-  SCREENSHOT_DIR,
-  signIn,
-  VIEWPORTS,
-} from '../support/browser.ts';
-import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalCloud } from '../../infra/local/cloud.ts';
+import { signIn, VIEWPORTS } from '../support/browser.ts';
 import { until } from '../support/live.ts';
 import {
   buyOnStripePage,
   callFrom,
+  collectPageErrors,
+  keepFailedPages,
+  launchChromiumWithCamera,
   type MediaFetch,
   record,
   recordMediaFetches,
   refundAtStripe,
+  type ShowsCloud,
   signUp,
+  startShowsCloud,
   traceWatchPage,
   videoReading,
   waitForDecodedFrames,
@@ -41,8 +33,7 @@ import {
  * page state reached.
  */
 describe('Live show with chat in a real browser (studio go-live, two ticket holders, one without)', () => {
-  let dataDir: string;
-  let db: TestDatabase;
+  let shows: ShowsCloud;
   let cloud: LocalCloud;
   let browser: Browser;
   const contexts: BrowserContext[] = [];
@@ -71,58 +62,28 @@ describe('Live show with chat in a real browser (studio go-live, two ticket hold
     context.setDefaultNavigationTimeout(90_000);
     if (options.camera) await context.grantPermissions(['camera', 'microphone'], { origin: cloud.webUrl });
     await traceWatchPage(context);
-    context.on('weberror', (error) => pageErrors.push(`${name}: ${error.error().message}`));
-    context.on('console', (message) => {
-      if (message.type() === 'error') pageErrors.push(`${name} console: ${message.text()}`);
-    });
+    collectPageErrors(context, name, pageErrors);
     contexts.push(context);
     return context.newPage();
   }
 
   beforeAll(async () => {
-    assertChromiumWithinTestedGap(chromiumVersions());
-    dataDir = await mkdtemp(join(tmpdir(), 'fc-shows-live-chat-'));
-    await chmod(dataDir, 0o711); // the ingest worker's nginx and ffmpeg run as nobody below it
-    db = await createTestDatabase(inject('mysqlUrl'), 'shows_live_chat');
-    // A copy of the built app: another build of this checkout during the run empties dist/web.
-    const webRoot = join(dataDir, 'web');
-    await cp(WEB_DIST_DIR, webRoot, { recursive: true });
-    cloud = await startLocalCloud({
-      dataDir,
-      webRoot,
-      mysqlUrl: db.url,
+    shows = await startShowsCloud('shows_live_chat', {
+      nobodyBelow: true,
       logLevel: 'warn',
       authorizerCacheMs: 0,
       transcoders: { count: 0 },
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM_PATH,
-      args: [...CHROMIUM_FLAGS, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
-      headless: true,
-      timeout: 120_000,
-    });
+    cloud = shows.cloud;
+    browser = await launchChromiumWithCamera();
   }, 300_000);
 
-  // A failed step leaves a picture of every open page, to see what each person saw.
-  afterEach(async (test) => {
-    if (test.task.result?.state !== 'fail') return;
-    if (pageErrors.length > 0) console.log(`errors in the pages so far:\n${pageErrors.join('\n')}`);
-    const pages = contexts.flatMap((context) => context.pages());
-    for (const [index, page] of pages.entries()) {
-      const name = `live-chat-failed-${index}.png`;
-      await page
-        .screenshot({ path: `${SCREENSHOT_DIR}/${name}`, fullPage: true })
-        .then(() => console.log(`failed step: page ${index} at ${page.url()} in ${name}`))
-        .catch(() => undefined);
-    }
-  });
+  afterEach((test) => keepFailedPages(test, contexts, pageErrors, 'live-chat-failed'));
 
   afterAll(async () => {
     for (const context of contexts) await context.close().catch(() => undefined);
     await browser?.close();
-    await cloud?.stop();
-    await db?.drop();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    await shows?.stop();
   }, 180_000);
 
   it('the creator makes a live show and its stream in the studio', async () => {

@@ -1,23 +1,26 @@
-import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type LocalCloud, startLocalCloud } from '../../infra/local/cloud.ts';
-import { WEB_DIST_DIR } from '../../scripts/build.ts';
-import { newPersonContext, SCREENSHOT_DIR, screenshot, signIn, useBrowser } from '../support/browser.ts';
-import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalCloud } from '../../infra/local/cloud.ts';
+import { newPersonContext, screenshot, signIn, useBrowser } from '../support/browser.ts';
 import { until } from '../support/live.ts';
 import {
   type BoughtTicket,
   buyOnStripePage,
   callFrom,
+  collectPageErrors,
+  keepFailedPages,
   type MediaFetch,
   record,
   recordMediaFetches,
   refundAtStripe,
+  type ShowsCloud,
   signUp,
+  startShowsCloud,
   traceWatchPage,
+  uploadVideo,
   videoReading,
   waitForDecodedFrames,
   watchTrace,
@@ -49,10 +52,9 @@ describe('A refund at Stripe ends playback and chat on the open watch page (real
   const pageErrors: string[] = [];
   const stamp = Date.now().toString(36);
   const showTitle = `Refund test ${stamp}`;
-  let dataDir: string;
-  let videosDir: string;
-  let db: TestDatabase;
+  let shows: ShowsCloud;
   let cloud: LocalCloud;
+  let videosDir: string;
   let showId = '';
   let viewer: Page;
   let bought: BoughtTicket;
@@ -67,47 +69,26 @@ describe('A refund at Stripe ends playback and chat on the open watch page (real
     const context = await newPersonContext(browser(), cloud.webUrl);
     await traceWatchPage(context);
     contexts.push(context);
-    context.on('weberror', (error) => pageErrors.push(`${name}: ${error.error().message}`));
-    context.on('console', (message) => {
-      if (message.type() === 'error') pageErrors.push(`${name} console: ${message.text()}`);
-    });
+    collectPageErrors(context, name, pageErrors);
     return context.newPage();
   }
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'fc-shows-refund-'));
     videosDir = await mkdtemp(join(tmpdir(), 'fc-shows-refund-src-'));
-    db = await createTestDatabase(inject('mysqlUrl'), 'shows_refund');
-    // A copy of the built app: another build of this checkout during the run empties dist/web.
-    const webRoot = join(dataDir, 'web');
-    await cp(WEB_DIST_DIR, webRoot, { recursive: true });
-    cloud = await startLocalCloud({
-      dataDir,
-      webRoot,
-      mysqlUrl: db.url,
+    shows = await startShowsCloud('shows_refund', {
       logLevel: 'warn',
       authorizerCacheMs: 0,
       transcoders: { count: 1, env: { TRANSCODE_PRESET: 'ultrafast' } },
       liveIngest: { enabled: false },
     });
+    cloud = shows.cloud;
   }, 300_000);
 
-  afterEach(async (test) => {
-    if (test.task.result?.state !== 'fail') return;
-    if (pageErrors.length > 0) console.log(`errors in the pages so far:\n${pageErrors.join('\n')}`);
-    const pages = contexts.flatMap((context) => context.pages());
-    for (const [index, page] of pages.entries())
-      await page
-        .screenshot({ path: `${SCREENSHOT_DIR}/refund-failed-${index}.png`, fullPage: true })
-        .then(() => console.log(`failed step: page ${index} at ${page.url()} in refund-failed-${index}.png`))
-        .catch(() => undefined);
-  });
+  afterEach((test) => keepFailedPages(test, contexts, pageErrors, 'refund-failed'));
 
   afterAll(async () => {
     for (const context of contexts) await context.close().catch(() => undefined);
-    await cloud?.stop();
-    await db?.drop();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    await shows?.stop();
     if (videosDir) await rm(videosDir, { recursive: true, force: true });
   }, 180_000);
 
@@ -128,31 +109,13 @@ describe('A refund at Stripe ends playback and chat on the open watch page (real
     const bytes = await readFile(source);
 
     // Act: uploaded to its presigned URL, transcoded, then the show
-    const created = await callFrom<{ id: string; upload: { url: string; headers: Record<string, string> } }>(
-      creator,
-      'POST',
-      '/videos',
-      { title: showTitle, contentType: 'video/mp4', sizeBytes: bytes.length },
-    );
-    expect(created.status).toBe(201);
-    const put = await fetch(created.json.upload.url, {
-      method: 'PUT',
-      headers: created.json.upload.headers,
-      body: bytes,
-    });
-    expect(put.status).toBe(200);
-    const video = await until(
-      async () => (await callFrom<{ status: string }>(creator, 'GET', `/videos/${created.json.id}`)).json,
-      (value) => value.status === 'ready' || value.status === 'failed',
-      300_000,
-      'the video to be ready',
-    );
+    const video = await uploadVideo(creator, showTitle, bytes, 300_000);
     const show = await callFrom<{ id: string }>(creator, 'POST', '/shows', {
       title: showTitle,
       startsAt: new Date(Date.now() + 86_400_000).toISOString(),
       capacity: 5,
       price: { amount: 1200, currency: 'eur' },
-      videoId: created.json.id,
+      videoId: video.id,
     });
 
     // Assess

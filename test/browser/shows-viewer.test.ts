@@ -1,64 +1,24 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type LocalCloud, startLocalCloud } from '../../infra/local/cloud.ts';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalCloud } from '../../infra/local/cloud.ts';
+import { newPersonContext, signIn, useBrowser } from '../support/browser.ts';
+import { until } from '../support/live.ts';
 import {
-  CHROMIUM_FLAGS,
-  CHROMIUM_PATH,
-  checkA11y,
-  newPersonContext,
-  SCREENSHOT_DIR,
-  screenshot,
-  signIn,
-  useBrowser,
-} from '../support/browser.ts';
-import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+  callFrom,
+  collectPageErrors,
+  keepFailedPages,
+  launchChromiumWithCamera,
+  record,
+  type ShowsCloud,
+  startShowsCloud,
+  uploadVideo,
+} from '../support/shows-browser.ts';
 import { makeTestVideo } from '../support/videos.ts';
 
 declare const document: { querySelector(selector: string): unknown };
-
-/** Screenshots (desktop and narrow) and axe-core on the page as it is now. */
-async function record(page: Page, name: string): Promise<void> {
-  await screenshot(page, name);
-  await checkA11y(page, name);
-}
-
-/** A JSON call from the page, with its session cookie, as the app makes it. */
-async function callFrom<T>(
-  page: Page,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<{ status: number; json: T }> {
-  return page.evaluate(
-    async ([m, p, b]) => {
-      const response = await fetch(`/v1${p}`, {
-        method: m,
-        headers: { 'content-type': 'application/json', accept: 'application/json' },
-        ...(b === undefined ? {} : { body: JSON.stringify(b) }),
-      });
-      const text = await response.text();
-      return { status: response.status, json: text ? JSON.parse(text) : null };
-    },
-    [method, path, body] as const,
-  ) as Promise<{ status: number; json: T }>;
-}
-
-async function until<T>(
-  read: () => Promise<T>,
-  done: (value: T) => boolean,
-  timeoutMs = 120_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`gave up waiting; last value ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-}
 
 /** Frames the page's <video> has decoded, its position, and whether it ever waited for data. */
 async function videoReading(page: Page): Promise<{ frames: number; time: number; waits: number }> {
@@ -104,10 +64,9 @@ describe('Shows app for viewers in a real browser (local cloud)', () => {
   const browser = useBrowser();
   const contexts: BrowserContext[] = [];
   const pageErrors: string[] = [];
-  let dataDir: string;
-  let videosDir: string;
-  let db: TestDatabase;
+  let shows: ShowsCloud;
   let cloud: LocalCloud;
+  let videosDir: string;
   let creator: Page;
   let viewer: Page;
   let showId = '';
@@ -118,10 +77,7 @@ describe('Shows app for viewers in a real browser (local cloud)', () => {
   async function personPage(name: string): Promise<Page> {
     const context = await newPersonContext(browser(), cloud.webUrl);
     contexts.push(context);
-    context.on('weberror', (error) => pageErrors.push(`${name}: ${error.error().message}`));
-    context.on('console', (message) => {
-      if (message.type() === 'error') pageErrors.push(`${name} console: ${message.text()}`);
-    });
+    collectPageErrors(context, name, pageErrors);
     return context.newPage();
   }
 
@@ -136,36 +92,22 @@ describe('Shows app for viewers in a real browser (local cloud)', () => {
   }
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'fc-shows-browser-'));
     videosDir = await mkdtemp(join(tmpdir(), 'fc-shows-browser-src-'));
-    db = await createTestDatabase(inject('mysqlUrl'), 'shows_browser');
-    cloud = await startLocalCloud({
-      dataDir,
-      mysqlUrl: db.url,
+    shows = await startShowsCloud('shows_browser', {
       logLevel: 'warn',
       transcoders: { count: 1, env: { TRANSCODE_PRESET: 'ultrafast' } },
       liveIngest: { enabled: false },
       // short playback URLs: the watch page renews one while the test watches
       functionEnv: { PLAYBACK_TTL_SECONDS: '30' },
     });
+    cloud = shows.cloud;
   }, 300_000);
 
-  afterEach(async (test) => {
-    if (test.task.result?.state !== 'fail') return;
-    if (pageErrors.length > 0) console.log(`errors in the pages so far:\n${pageErrors.join('\n')}`);
-    const pages = contexts.flatMap((context) => context.pages());
-    for (const [index, page] of pages.entries())
-      await page
-        .screenshot({ path: `${SCREENSHOT_DIR}/failed-shows-${index}.png`, fullPage: true })
-        .then(() => console.log(`failed step: page ${index} at ${page.url()} in failed-shows-${index}.png`))
-        .catch(() => undefined);
-  });
+  afterEach((test) => keepFailedPages(test, contexts, pageErrors, 'failed-shows'));
 
   afterAll(async () => {
     for (const context of contexts) await context.close().catch(() => undefined);
-    await cloud?.stop();
-    await db?.drop();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    await shows?.stop();
     if (videosDir) await rm(videosDir, { recursive: true, force: true });
   }, 180_000);
 
@@ -190,31 +132,14 @@ describe('Shows app for viewers in a real browser (local cloud)', () => {
     const bytes = await readFile(source);
 
     // Act: the video, uploaded to its presigned URL and transcoded; then the show
-    const created = await callFrom<{ id: string; upload: { url: string; headers: Record<string, string> } }>(
-      creator,
-      'POST',
-      '/videos',
-      { title: showTitle, contentType: 'video/mp4', sizeBytes: bytes.length },
-    );
-    expect(created.status).toBe(201);
-    const put = await fetch(created.json.upload.url, {
-      method: 'PUT',
-      headers: created.json.upload.headers,
-      body: bytes,
-    });
-    expect(put.status).toBe(200);
-    const video = await until(
-      async () => (await callFrom<{ status: string }>(creator, 'GET', `/videos/${created.json.id}`)).json,
-      (value) => value.status === 'ready' || value.status === 'failed',
-      180_000,
-    );
+    const video = await uploadVideo(creator, showTitle, bytes, 180_000);
     const show = await callFrom<{ id: string }>(creator, 'POST', '/shows', {
       title: showTitle,
       description: 'An evening of test patterns.\n\nBring friends.',
       startsAt: new Date(Date.now() + 86_400_000).toISOString(),
       capacity: 5,
       price: { amount: 1500, currency: 'eur' },
-      videoId: created.json.id,
+      videoId: video.id,
     });
 
     // Assess
@@ -377,11 +302,7 @@ describe('Shows app for viewers in a real browser (local cloud)', () => {
   it('the door reads a code from the camera where the browser has a barcode detector', async () => {
     // Prepare: a browser with a (fake) camera, and a BarcodeDetector that reads what the test
     // shows it (Linux Chromium has none; the page feature-detects it)
-    const cameraBrowser = await chromium.launch({
-      executablePath: CHROMIUM_PATH,
-      args: [...CHROMIUM_FLAGS, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
-      headless: true,
-    });
+    const cameraBrowser = await launchChromiumWithCamera();
     try {
       const context = await cameraBrowser.newContext({
         baseURL: cloud.webUrl,

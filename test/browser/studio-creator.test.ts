@@ -1,23 +1,17 @@
-import { chmod, cp, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type LocalCloud, startLocalCloud } from '../../infra/local/cloud.ts';
-import { WEB_DIST_DIR } from '../../scripts/build.ts';
-import {
-  assertChromiumWithinTestedGap,
-  CHROMIUM_FLAGS,
-  CHROMIUM_PATH,
-  checkA11y,
-  chromiumVersions,
-  SCREENSHOT_DIR,
-  screenshot,
-  signIn,
-  VIEWPORTS,
-} from '../support/browser.ts';
-import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { readFile } from 'node:fs/promises';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalCloud } from '../../infra/local/cloud.ts';
+import { signIn, VIEWPORTS } from '../support/browser.ts';
 import { until } from '../support/live.ts';
+import {
+  collectPageErrors,
+  keepFailedPages,
+  launchChromiumWithCamera,
+  record,
+  type ShowsCloud,
+  startShowsCloud,
+} from '../support/shows-browser.ts';
 import { makeTestVideo } from '../support/videos.ts';
 
 declare const window: Record<string, unknown> & { __studio: StudioTrace };
@@ -30,12 +24,6 @@ declare const document: {
 interface StudioTrace {
   progress: number[];
   transcoding: string[];
-}
-
-/** Screenshots (desktop and 390 px) and axe-core on the page as it is now. */
-async function record(page: Page, name: string): Promise<void> {
-  await screenshot(page, name);
-  await checkA11y(page, name);
 }
 
 /**
@@ -66,8 +54,7 @@ const TRACE_SCRIPT = `(() => {
  * studio page.
  */
 describe('Creator studio in a real browser (local cloud, fake camera)', () => {
-  let dataDir: string;
-  let db: TestDatabase;
+  let shows: ShowsCloud;
   let cloud: LocalCloud;
   let browser: Browser;
   let creator: Page;
@@ -97,26 +84,14 @@ describe('Creator studio in a real browser (local cloud, fake camera)', () => {
     context.setDefaultTimeout(60_000);
     context.setDefaultNavigationTimeout(90_000);
     if (options.camera) await context.grantPermissions(['camera', 'microphone'], { origin: cloud.webUrl });
-    context.on('weberror', (error) => pageErrors.push(`${name}: ${error.error().message}`));
-    context.on('console', (message) => {
-      if (message.type() === 'error') pageErrors.push(`${name} console: ${message.text()}`);
-    });
+    collectPageErrors(context, name, pageErrors);
     contexts.push(context);
     return context;
   }
 
   beforeAll(async () => {
-    assertChromiumWithinTestedGap(chromiumVersions());
-    dataDir = await mkdtemp(join(tmpdir(), 'fc-studio-'));
-    await chmod(dataDir, 0o711); // the ingest worker's nginx and ffmpeg run as nobody below it
-    db = await createTestDatabase(inject('mysqlUrl'), 'studio_browser');
-    // A copy of the built app: another build of this checkout during the run empties dist/web.
-    const webRoot = join(dataDir, 'web');
-    await cp(WEB_DIST_DIR, webRoot, { recursive: true });
-    cloud = await startLocalCloud({
-      dataDir,
-      webRoot,
-      mysqlUrl: db.url,
+    shows = await startShowsCloud('studio_browser', {
+      nobodyBelow: true,
       logLevel: 'warn',
       authorizerCacheMs: 0,
       // progress is written with each heartbeat (15 s by default): every second, so a 20 s clip's
@@ -126,44 +101,29 @@ describe('Creator studio in a real browser (local cloud, fake camera)', () => {
       log: (source, line) =>
         cloudLog.push(`${source}: ${typeof line === 'string' ? line : JSON.stringify(line)}`.slice(0, 600)),
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM_PATH,
-      args: [...CHROMIUM_FLAGS, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
-      headless: true,
-      timeout: 120_000,
-    });
+    cloud = shows.cloud;
+    browser = await launchChromiumWithCamera();
     creatorContext = await newContext('creator', { camera: true });
     await creatorContext.addInitScript(TRACE_SCRIPT);
     creator = await creatorContext.newPage();
     await signIn(creator, person('creator'), cloud.webUrl, '/studio');
   }, 300_000);
 
-  // A failed step leaves a picture of every open page, to see what the person saw.
   afterEach(async (test) => {
-    if (test.task.result?.state !== 'fail') return;
-    if (pageErrors.length > 0) console.log(`errors in the pages so far:\n${pageErrors.join('\n')}`);
-    console.log(`the cloud's last log lines:\n${cloudLog.slice(-40).join('\n')}`);
-    const pages = contexts.flatMap((context) => context.pages());
+    if (test.task.result?.state === 'fail')
+      console.log(`the cloud's last log lines:\n${cloudLog.slice(-40).join('\n')}`);
     const step = test.task.name
       .split(' ')
       .slice(0, 3)
       .join('-')
       .replace(/[^a-z-]/gi, '');
-    for (const [index, page] of pages.entries()) {
-      const name = `studio-failed-${step}-${index}.png`;
-      await page
-        .screenshot({ path: `${SCREENSHOT_DIR}/${name}`, fullPage: true })
-        .then(() => console.log(`failed step: page ${index} at ${page.url()} in ${name}`))
-        .catch(() => undefined);
-    }
+    await keepFailedPages(test, contexts, pageErrors, `studio-failed-${step}`);
   });
 
   afterAll(async () => {
     for (const context of contexts) await context.close().catch(() => undefined);
     await browser?.close();
-    await cloud?.stop();
-    await db?.drop();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    await shows?.stop();
   }, 180_000);
 
   it('opens the studio overview for a creator, empty at first', async () => {
@@ -178,7 +138,7 @@ describe('Creator studio in a real browser (local cloud, fake camera)', () => {
 
   it('uploads a video with a real progress bar, then follows transcoding in percent until ready', async () => {
     // Prepare: a 20 s 720p clip, and a slow uplink so the bar has steps to show.
-    const file = await makeTestVideo(dataDir, { width: 1280, height: 720, seconds: 20, audio: true });
+    const file = await makeTestVideo(shows.dataDir, { width: 1280, height: 720, seconds: 20, audio: true });
     const bytes = await readFile(file);
     await creator.goto('/studio/videos/new');
     await creator.getByRole('heading', { level: 1, name: 'Upload a video' }).waitFor();

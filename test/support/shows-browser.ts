@@ -1,11 +1,120 @@
 /**
  * Helpers for browser tests of the shows app that span the viewer pages, the studio and the chat
- * (test/browser/shows-live-chat.test.ts, shows-refund.test.ts): people signing up and paying on
- * the local Stripe page, what the watch page showed over time, and what its player fetched.
+ * (test/browser/shows-viewer.test.ts, shows-live-chat.test.ts, shows-refund.test.ts,
+ * studio-creator.test.ts): the local cloud they run against, what a failed step leaves behind,
+ * people signing up and paying on the local Stripe page, what the watch page showed over time,
+ * and what its player fetched.
  */
-import type { BrowserContext, Page, Request, Response } from 'playwright-core';
-import { checkA11y, screenshot } from './browser.ts';
+import { chmod, cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  type Browser,
+  type BrowserContext,
+  chromium,
+  type Page,
+  type Request,
+  type Response,
+} from 'playwright-core';
+import { inject } from 'vitest';
+import { type LocalCloud, type LocalCloudOptions, startLocalCloud } from '../../infra/local/cloud.ts';
+import { WEB_DIST_DIR } from '../../scripts/build.ts';
+import {
+  assertChromiumWithinTestedGap,
+  CHROMIUM_FLAGS,
+  CHROMIUM_PATH,
+  checkA11y,
+  chromiumVersions,
+  SCREENSHOT_DIR,
+  screenshot,
+} from './browser.ts';
+import { createTestDatabase, type TestDatabase } from './db.ts';
 import { until } from './live.ts';
+
+export interface ShowsCloud {
+  readonly dataDir: string;
+  readonly db: TestDatabase;
+  readonly cloud: LocalCloud;
+  /** Stops the cloud, drops the database, removes the data folder. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The local cloud on a test database of its own (`name`, also the data folder's prefix) and a
+ * fresh data folder holding a copy of the built app (another build of this checkout during the
+ * run empties dist/web). `nobodyBelow`: the folder opens to others (0711), as the live ingest
+ * worker's nginx and ffmpeg run as nobody below it.
+ */
+export async function startShowsCloud(
+  name: string,
+  options: Omit<LocalCloudOptions, 'dataDir' | 'webRoot' | 'mysqlUrl'> & { readonly nobodyBelow?: boolean },
+): Promise<ShowsCloud> {
+  const { nobodyBelow, ...cloudOptions } = options;
+  const dataDir = await mkdtemp(join(tmpdir(), `fc-${name.replaceAll('_', '-')}-`));
+  if (nobodyBelow) await chmod(dataDir, 0o711);
+  const db = await createTestDatabase(inject('mysqlUrl'), name);
+  let cloud: LocalCloud;
+  try {
+    const webRoot = join(dataDir, 'web');
+    await cp(WEB_DIST_DIR, webRoot, { recursive: true });
+    cloud = await startLocalCloud({ ...cloudOptions, dataDir, webRoot, mysqlUrl: db.url });
+  } catch (error) {
+    await db.drop().catch(() => undefined);
+    await rm(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    dataDir,
+    db,
+    cloud,
+    async stop() {
+      await cloud.stop();
+      await db.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Debian's Chromium with a fake camera and microphone that need no permission prompt (WHIP). */
+export async function launchChromiumWithCamera(): Promise<Browser> {
+  assertChromiumWithinTestedGap(chromiumVersions());
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: [...CHROMIUM_FLAGS, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
+    headless: true,
+    timeout: 120_000,
+  });
+}
+
+/** Keeps the page errors and console errors of `context` in `into`, under the person's name. */
+export function collectPageErrors(context: BrowserContext, name: string, into: string[]): void {
+  context.on('weberror', (error) => into.push(`${name}: ${error.error().message}`));
+  context.on('console', (message) => {
+    if (message.type() === 'error') into.push(`${name} console: ${message.text()}`);
+  });
+}
+
+/**
+ * For afterEach: after a failed step, prints the page errors so far and leaves a full-page
+ * picture of every open page (`<prefix>-<n>.png` in dist/screenshots), to see what each person saw.
+ */
+export async function keepFailedPages(
+  test: { readonly task: { readonly result?: { readonly state?: string } } },
+  contexts: readonly BrowserContext[],
+  pageErrors: readonly string[],
+  prefix: string,
+): Promise<void> {
+  if (test.task.result?.state !== 'fail') return;
+  if (pageErrors.length > 0) console.log(`errors in the pages so far:\n${pageErrors.join('\n')}`);
+  const pages = contexts.flatMap((context) => context.pages());
+  for (const [index, page] of pages.entries()) {
+    const name = `${prefix}-${index}.png`;
+    await page
+      .screenshot({ path: `${SCREENSHOT_DIR}/${name}`, fullPage: true })
+      .then(() => console.log(`failed step: page ${index} at ${page.url()} in ${name}`))
+      .catch(() => undefined);
+  }
+}
 
 /** Screenshots (desktop and 390 px) and axe-core (serious and critical fail) on the page as it is now. */
 export async function record(page: Page, name: string): Promise<void> {
@@ -34,6 +143,40 @@ export async function callFrom<T>(
     },
     [method, path, body] as const,
   ) as Promise<{ status: number; json: T }>;
+}
+
+/**
+ * A video as the studio makes one, for the signed-in creator of `page`: `POST /v1/videos`, the
+ * bytes PUT to its presigned URL, then `GET /v1/videos/{id}` until it is ready or failed.
+ * Resolves with the video's id and final status.
+ */
+export async function uploadVideo(
+  page: Page,
+  title: string,
+  bytes: Uint8Array,
+  timeoutMs: number,
+): Promise<{ id: string; status: string }> {
+  const created = await callFrom<{ id: string; upload: { url: string; headers: Record<string, string> } }>(
+    page,
+    'POST',
+    '/videos',
+    { title, contentType: 'video/mp4', sizeBytes: bytes.length },
+  );
+  if (created.status !== 201)
+    throw new Error(`POST /v1/videos answered ${created.status}: ${JSON.stringify(created.json)}`);
+  const put = await fetch(created.json.upload.url, {
+    method: 'PUT',
+    headers: created.json.upload.headers,
+    body: bytes,
+  });
+  if (put.status !== 200) throw new Error(`the presigned PUT answered ${put.status}`);
+  const video = await until(
+    async () => (await callFrom<{ status: string }>(page, 'GET', `/videos/${created.json.id}`)).json,
+    (value) => value.status === 'ready' || value.status === 'failed',
+    timeoutMs,
+    'the video to be ready',
+  );
+  return { id: created.json.id, status: video.status };
 }
 
 /**
