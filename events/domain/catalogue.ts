@@ -369,7 +369,7 @@ export type DomainEvent = {
     readonly type: T;
     readonly aggregateType: Definitions[T]['aggregateTypes'][number];
     readonly aggregateId: string;
-    /** Defaults to now. */
+    /** Defaults to the database's clock at the INSERT. */
     readonly occurredAt?: Date;
     readonly payload: DomainEventPayload<T>;
   };

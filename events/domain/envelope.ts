@@ -7,7 +7,8 @@ export interface DomainEventEnvelope {
   readonly version: number;
   readonly aggregateType: string;
   readonly aggregateId: string;
-  readonly occurredAt: Date;
+  /** Null: the database's clock at the INSERT (the outbox's default for `created_at`). */
+  readonly occurredAt: Date | null;
   readonly payload: unknown;
 }
 
@@ -35,10 +36,7 @@ const issuesOf = (error: z.ZodError) =>
   error.issues.map((issue) => `${['payload', ...issue.path.map(String)].join('.')}: ${issue.message}`);
 
 /** Checks an event against its catalogue entry; throws InvalidDomainEventError when it does not match. */
-export function validateDomainEvent(
-  event: DomainEvent,
-  now: () => Date = () => new Date(),
-): DomainEventEnvelope {
+export function validateDomainEvent(event: DomainEvent): DomainEventEnvelope {
   const type: string = event.type;
   if (!isDomainEventType(type)) throw new InvalidDomainEventError(type, ['not in the catalogue']);
   const definition = DOMAIN_EVENTS[type];
@@ -48,8 +46,8 @@ export function validateDomainEvent(
     issues.push(`aggregateType: ${event.aggregateType} is not one of ${aggregateTypes.join(', ')}`);
   if (!aggregateIdSchema.safeParse(event.aggregateId).success)
     issues.push('aggregateId: must be 1 to 128 characters');
-  const occurredAt = event.occurredAt ?? now();
-  if (Number.isNaN(occurredAt.getTime())) issues.push('occurredAt: not a valid time');
+  const occurredAt = event.occurredAt ?? null;
+  if (occurredAt !== null && Number.isNaN(occurredAt.getTime())) issues.push('occurredAt: not a valid time');
   const parsed = definition.payload.safeParse(event.payload);
   if (!parsed.success) issues.push(...issuesOf(parsed.error));
   if (issues.length > 0)

@@ -12,13 +12,14 @@ export { InvalidDomainEventError } from '#events/domain/envelope.ts';
  *
  * The event is checked against its schema in `events/domain/catalogue.ts` first: one that does not
  * match throws InvalidDomainEventError and is never written (the caller's transaction rolls back).
- * `created_at` is the event's occurredAt; its version is its type's (all at 1, see the catalogue).
+ * `created_at` is the event's occurredAt when the caller gives one, else the database's clock as
+ * before; its version is its type's (all at 1, see the catalogue).
  */
 export async function appendToOutbox(connection: DbConnection, event: DomainEvent): Promise<string> {
   const checked = validateDomainEvent(event);
   const id = randomUUID();
   await connection.query(
-    'INSERT INTO outbox (id, aggregate_type, aggregate_id, event_type, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    'INSERT INTO outbox (id, aggregate_type, aggregate_id, event_type, payload, created_at) VALUES (?, ?, ?, ?, ?, COALESCE(?, CURRENT_TIMESTAMP(3)))',
     [
       id,
       checked.aggregateType,
