@@ -1,9 +1,9 @@
+import { insertApiKey, insertOrganisation } from '#shared/accounts/api-key-store.ts';
+import { issueApiKey } from '#shared/accounts/api-keys.ts';
+import { type DbPool, withTransaction } from '#shared/db/pool.ts';
+import { ForbiddenError } from '#shared/errors.ts';
+import { newId } from '#shared/ids.ts';
 import { PERSON_SCOPES, scopesForRole } from '#shared/people/roles.ts';
-import { insertApiKey, insertOrganisation } from '../../shared/accounts/api-key-store.ts';
-import { issueApiKey } from '../../shared/accounts/api-keys.ts';
-import { type DbPool, withTransaction } from '../../shared/db/pool.ts';
-import { ForbiddenError } from '../../shared/errors.ts';
-import { newId } from '../../shared/ids.ts';
 
 /**
  * What a caller may put on its organisation's keys: the scopes it holds. A person's own ticket

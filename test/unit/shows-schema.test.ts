@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { newId } from '#shared/ids.ts';
+import { isOnSale, type ShowListing, seatsLeft, showState } from '#shared/shows/show.ts';
 import { presentShow } from '../../functions/shows/present.ts';
 import {
   checkoutSchema,
@@ -8,8 +10,6 @@ import {
   listQuerySchema,
   salesQuerySchema,
 } from '../../functions/shows/schema.ts';
-import { newId } from '../../shared/ids.ts';
-import { isOnSale, type ShowListing, seatsLeft, showState } from '../../shared/shows/show.ts';
 
 const future = new Date(Date.now() + 86_400_000).toISOString();
 

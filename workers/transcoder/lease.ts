@@ -1,6 +1,6 @@
-import type { DbPool } from '../../shared/db/pool.ts';
-import { StaleReceiptError, type WorkQueue } from '../../shared/queue/work-queue.ts';
-import { recordProgress } from '../../shared/video/video-repository.ts';
+import type { DbPool } from '#shared/db/pool.ts';
+import { StaleReceiptError, type WorkQueue } from '#shared/queue/work-queue.ts';
+import { recordProgress } from '#shared/video/video-repository.ts';
 
 /** The job is no longer this worker's: its queue receipt went stale or a newer attempt took the asset. */
 export class LeaseLostError extends Error {
