@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { catalog } from '../../functions/index.ts';
 import type { FunctionManifest } from '../../shared/runtime/manifest.ts';
 import type { RunnerFunction } from './fn/runner.ts';
-import type { GatewayRoute } from './gateway/routes.ts';
+import { type GatewayRoute, routesOf } from './gateway/routes.ts';
 
 export const FUNCTION_ENTRY = fileURLToPath(new URL('../../dist/function/entry.js', import.meta.url));
 
@@ -39,7 +39,5 @@ function declaredConfig(manifest: FunctionManifest, platformEnv: Readonly<Record
 }
 
 export function gatewayRoutes(): GatewayRoute[] {
-  return catalog.flatMap(({ manifest }) =>
-    manifest.routes.map((route) => ({ ...route, functionName: manifest.name })),
-  );
+  return routesOf(...catalog.map(({ manifest }) => manifest));
 }

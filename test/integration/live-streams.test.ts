@@ -15,6 +15,7 @@ import { liveIngestManifest } from '../../functions/live-ingest/manifest.ts';
 import { liveStreamsManifest } from '../../functions/live-streams/manifest.ts';
 import { FnRunner, type RunnerFunction } from '../../infra/local/fn/runner.ts';
 import { type RunningGateway, startGateway } from '../../infra/local/gateway/gateway.ts';
+import { routesOf } from '../../infra/local/gateway/routes.ts';
 import { createOrgWithKey } from '../support/accounts.ts';
 import { bundledFunction } from '../support/bundle.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
@@ -229,9 +230,7 @@ describe('Functions: live-streams and live-ingest', () => {
     );
     gateway = await startGateway({
       runner,
-      routes: [liveStreamsManifest, liveIngestManifest].flatMap((manifest) =>
-        manifest.routes.map((route) => ({ ...route, functionName: manifest.name })),
-      ),
+      routes: routesOf(liveStreamsManifest, liveIngestManifest),
       authorizerFunction: AUTHORIZER_FUNCTION,
       authorizerCacheMs: 0,
     });

@@ -17,6 +17,7 @@ import { stripeWebhookManifest } from '../../functions/stripe-webhook/manifest.t
 import { ticketsManifest } from '../../functions/tickets/manifest.ts';
 import { FnRunner } from '../../infra/local/fn/runner.ts';
 import { type RunningGateway, startGateway } from '../../infra/local/gateway/gateway.ts';
+import { routesOf } from '../../infra/local/gateway/routes.ts';
 import type { RunningLocalStripe } from '../../infra/local/stripe/server.ts';
 import { createOrgWithKey } from '../support/accounts.ts';
 import { bundledFunction } from '../support/bundle.ts';
@@ -225,13 +226,13 @@ describe('Tickets of people: checkout, fulfilment, tickets, playback and chat', 
     ]);
     gateway = await startGateway({
       runner,
-      routes: [
+      routes: routesOf(
         showsManifest,
         stripeWebhookManifest,
         ticketsManifest,
         showAccessManifest,
         accountsManifest,
-      ].flatMap((manifest) => manifest.routes.map((route) => ({ ...route, functionName: manifest.name }))),
+      ),
       authorizerFunction: AUTHORIZER_FUNCTION,
       authorizerCacheMs: 0,
     });

@@ -15,6 +15,7 @@ import { type RunningLocalEdge, startLocalEdge } from '../../infra/local/edge/ed
 import { LOCAL_REVOCATION_DICTIONARY_ID } from '../../infra/local/edge/revocation-list-api.ts';
 import { FnRunner, type RunnerFunction } from '../../infra/local/fn/runner.ts';
 import { type RunningGateway, startGateway } from '../../infra/local/gateway/gateway.ts';
+import { routesOf } from '../../infra/local/gateway/routes.ts';
 import { Scheduler, scheduledCalls } from '../../infra/local/scheduler.ts';
 import type { RunningLocalStripe } from '../../infra/local/stripe/server.ts';
 import { createOrgWithKey } from '../support/accounts.ts';
@@ -248,9 +249,7 @@ describe('Playback revocation at the edge', () => {
     ]);
     gateway = await startGateway({
       runner,
-      routes: [ticketsManifest, showAccessManifest, stripeWebhookManifest].flatMap((manifest) =>
-        manifest.routes.map((route) => ({ ...route, functionName: manifest.name })),
-      ),
+      routes: routesOf(ticketsManifest, showAccessManifest, stripeWebhookManifest),
       authorizerFunction: AUTHORIZER_FUNCTION,
       authorizerCacheMs: 0,
       rateLimit: { perSecond: 1_000_000, burst: 1_000_000 },

@@ -12,6 +12,7 @@ import { licenseMintManifest } from '../../functions/license-mint/manifest.ts';
 import { printAuthorizeManifest } from '../../functions/print-authorize/manifest.ts';
 import { FnRunner } from '../../infra/local/fn/runner.ts';
 import { type RunningGateway, startGateway } from '../../infra/local/gateway/gateway.ts';
+import { routesOf } from '../../infra/local/gateway/routes.ts';
 import { createOrgWithKey } from '../support/accounts.ts';
 import { bundledFunction } from '../support/bundle.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
@@ -131,9 +132,7 @@ describe('Portal list routes', () => {
     ]);
     gateway = await startGateway({
       runner,
-      routes: [accountsManifest, designsManifest, licenseMintManifest, printAuthorizeManifest].flatMap(
-        (manifest) => manifest.routes.map((route) => ({ ...route, functionName: manifest.name })),
-      ),
+      routes: routesOf(accountsManifest, designsManifest, licenseMintManifest, printAuthorizeManifest),
       authorizerFunction: AUTHORIZER_FUNCTION,
       authorizerCacheMs: 0,
       rateLimit: { perSecond: 10_000, burst: 10_000 },

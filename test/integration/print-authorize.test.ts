@@ -6,6 +6,7 @@ import { printAuthorizeManifest } from '../../functions/print-authorize/manifest
 import { printersManifest } from '../../functions/printers/manifest.ts';
 import { FnRunner } from '../../infra/local/fn/runner.ts';
 import { type RunningGateway, startGateway } from '../../infra/local/gateway/gateway.ts';
+import { routesOf } from '../../infra/local/gateway/routes.ts';
 import { createDesignDecipher } from '../../shared/crypto/data-key.ts';
 import { createLocalKeyWrapper } from '../../shared/crypto/local-key-wrapper.ts';
 import { unwrapOnPrinter } from '../../shared/crypto/printer-key-wrap.ts';
@@ -153,9 +154,7 @@ describe('Function: print-authorize', () => {
     ]);
     gateway = await startGateway({
       runner,
-      routes: [printersManifest, printAuthorizeManifest].flatMap((manifest) =>
-        manifest.routes.map((route) => ({ ...route, functionName: manifest.name })),
-      ),
+      routes: routesOf(printersManifest, printAuthorizeManifest),
       authorizerFunction: AUTHORIZER_FUNCTION,
       authorizerCacheMs: 0,
       rateLimit: { perSecond: 100_000, burst: 100_000 },

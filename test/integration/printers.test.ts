@@ -6,6 +6,7 @@ import { printAuthorizeManifest } from '../../functions/print-authorize/manifest
 import { printersManifest } from '../../functions/printers/manifest.ts';
 import { FnRunner } from '../../infra/local/fn/runner.ts';
 import { type RunningGateway, startGateway } from '../../infra/local/gateway/gateway.ts';
+import { routesOf } from '../../infra/local/gateway/routes.ts';
 import { insertApiKey } from '../../shared/accounts/api-key-store.ts';
 import { issueApiKey } from '../../shared/accounts/api-keys.ts';
 import { createOrgWithKey } from '../support/accounts.ts';
@@ -101,9 +102,7 @@ describe('Function: printers', () => {
     ]);
     gateway = await startGateway({
       runner,
-      routes: [printersManifest, printAuthorizeManifest].flatMap((manifest) =>
-        manifest.routes.map((route) => ({ ...route, functionName: manifest.name })),
-      ),
+      routes: routesOf(printersManifest, printAuthorizeManifest),
       authorizerFunction: AUTHORIZER_FUNCTION,
       authorizerCacheMs: 0,
     });

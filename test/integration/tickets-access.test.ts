@@ -11,6 +11,7 @@ import { showAccessManifest } from '../../functions/show-access/manifest.ts';
 import { ticketsManifest } from '../../functions/tickets/manifest.ts';
 import { FnRunner, type RunnerFunction } from '../../infra/local/fn/runner.ts';
 import { type RunningGateway, startGateway } from '../../infra/local/gateway/gateway.ts';
+import { routesOf } from '../../infra/local/gateway/routes.ts';
 import { createOrgWithKey } from '../support/accounts.ts';
 import { bundledFunction } from '../support/bundle.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
@@ -202,9 +203,7 @@ describe('Functions: tickets and show-access', () => {
     ]);
     gateway = await startGateway({
       runner,
-      routes: [ticketsManifest, showAccessManifest].flatMap((manifest) =>
-        manifest.routes.map((route) => ({ ...route, functionName: manifest.name })),
-      ),
+      routes: routesOf(ticketsManifest, showAccessManifest),
       authorizerFunction: AUTHORIZER_FUNCTION,
       authorizerCacheMs: 0,
     });

@@ -1,4 +1,4 @@
-import type { HttpMethod, RouteAuth } from '../../../shared/runtime/manifest.ts';
+import type { FunctionManifest, HttpMethod, RouteAuth } from '#shared/runtime/manifest.ts';
 
 export interface GatewayRoute {
   readonly method: HttpMethod;
@@ -7,6 +7,13 @@ export interface GatewayRoute {
   readonly functionName: string;
   /** Matched against the path as sent, not below the deployment prefix. */
   readonly root?: boolean;
+}
+
+/** The gateway routes that send each manifest's routes to its function. */
+export function routesOf(...manifests: readonly FunctionManifest[]): GatewayRoute[] {
+  return manifests.flatMap((manifest) =>
+    manifest.routes.map((route) => ({ ...route, functionName: manifest.name })),
+  );
 }
 
 interface CompiledRoute extends GatewayRoute {
