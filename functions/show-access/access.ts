@@ -20,19 +20,12 @@ import {
 import { MASTER_PLAYLIST_NAME } from '#shared/video/media-layout.ts';
 import { notReady, notStarted, noValidTicket, replayPending, showCancelled } from './errors.ts';
 
-interface Admission {
-  readonly show: ShowMedia;
-  readonly ticket: AdmittingTicket;
-}
-
-/** The show exists and the caller holds a valid ticket for it; every access starts here. */
-async function admit(pool: DbPool, showId: string, holder: Holder): Promise<Admission> {
-  const show = await findShowMedia(pool, showId);
-  if (!show) throw new NotFoundError(`No show ${showId}`);
-  const ticket = await findValidTicket(pool, showId, holder);
+/** The caller holds a valid ticket for the (found) show, which is not cancelled. */
+async function admitTicket(pool: DbPool, show: ShowMedia, holder: Holder): Promise<AdmittingTicket> {
+  const ticket = await findValidTicket(pool, show.id, holder);
   if (ticket === undefined) throw noValidTicket();
   if (show.status === 'cancelled') throw showCancelled();
-  return { show, ticket };
+  return ticket;
 }
 
 export interface Playback {
@@ -58,7 +51,7 @@ async function admitToWatch(
     if (show.status === 'cancelled') throw showCancelled();
     return { show, grantId: undefined };
   }
-  const { ticket } = await admit(pool, showId, holderOf(principal));
+  const ticket = await admitTicket(pool, show, holderOf(principal));
   return { show, grantId: ticket.id };
 }
 
@@ -187,6 +180,6 @@ export async function chatAdmissionFor(
       uid: holderUid(holder),
     };
   }
-  const { ticket } = await admit(pool, showId, holder);
+  const ticket = await admitTicket(pool, show, holder);
   return { showId, ticketId: ticket.id, role: 'viewer', name: ticket.holderName, uid: holderUid(holder) };
 }
