@@ -370,15 +370,28 @@ async function terminate(child: ChildProcess, exited: Promise<number | null>): P
   }
 }
 
-export function findFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * A port free on 127.0.0.1 a moment ago, for a server that must be told its port before it binds.
+ * It is drawn from below Linux's ephemeral range (32768–60999), where port-0 listeners and outgoing
+ * connections take theirs: between this probe and the real bind, nothing else on the machine is
+ * likely to be handed the same number (a loaded test run once was).
+ */
+export async function findFreePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = FIXED_PORT_LOW + Math.floor(Math.random() * (FIXED_PORT_HIGH - FIXED_PORT_LOW));
+    if (await canListen(port)) return port;
+  }
+  throw new Error('could not find a free port below the ephemeral range');
+}
+
+const FIXED_PORT_LOW = 20_000;
+const FIXED_PORT_HIGH = 32_700;
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => (port > 0 ? resolve(port) : reject(new Error('could not determine a free port'))));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }
 

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,6 +42,42 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   }
 }
 
+/** Polls with bare TCP connects (which leave the health answers to the test) until the gateway accepts. */
+async function boundOrEnded(cloud: LocalCloudProcess, port: number): Promise<'bound' | 'ended'> {
+  for (;;) {
+    if ((await Promise.race([cloud.exited, Promise.resolve('running')])) !== 'running') return 'ended';
+    const accepted = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (accepted) return 'bound';
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * Starts the platform on a port found free a moment ago. Between finding it and the gateway binding it,
+ * another test's process can take it (a loaded CI run did); the start then refuses with its
+ * "port is already in use" sentence, and we begin again, from an empty data folder, on another port.
+ */
+async function startOnAFreePort(dataDir: string): Promise<{ first: LocalCloudProcess; gatewayUrl: string }> {
+  for (let attempt = 1; ; attempt++) {
+    const gatewayPort = await findFreePort();
+    const cloud = startLocalCloudMain(dataDir, { GATEWAY_PORT: String(gatewayPort) });
+    const outcome = await boundOrEnded(cloud, gatewayPort);
+    if (outcome === 'ended' && cloud.output().includes('the port is already in use') && attempt < 3) {
+      await rm(dataDir, { recursive: true, force: true });
+      await mkdir(dataDir, { recursive: true });
+      continue;
+    }
+    return { first: cloud, gatewayUrl: `http://127.0.0.1:${gatewayPort}/v1` };
+  }
+}
+
 describe('npm start (the local cloud as a user runs it)', () => {
   let dataDir: string;
 
@@ -54,10 +91,8 @@ describe('npm start (the local cloud as a user runs it)', () => {
 
   it('is ready only when ready, stays quiet when idle, restarts a killed MariaDB, and stops cleanly on Ctrl-C', async () => {
     // Prepare: a known gateway port, so health can be polled from the moment it accepts.
-    const gatewayPort = await findFreePort();
-    const gatewayUrl = `http://127.0.0.1:${gatewayPort}/v1`;
+    const { first, gatewayUrl } = await startOnAFreePort(dataDir);
     const operatorKeyFile = join(dataDir, 'operator-key');
-    const first = startLocalCloudMain(dataDir, { GATEWAY_PORT: String(gatewayPort) });
 
     // Act 1: poll health through the whole start-up.
     const answers: HealthAnswer[] = [];
