@@ -48,6 +48,8 @@ export const SCOPES = [
   'shows:write',
   'tickets:read',
   'tickets:buy',
+  /** Registering webhook endpoints and reading their deliveries (functions/webhooks). */
+  'webhooks:manage',
   /**
    * The live ingest agent's machine credential (functions/live-ingest): it presents stream keys of
    * every organisation, so no role or organisation kind holds it; only `admin` (the operator) can

@@ -32,13 +32,13 @@ const ROLE_SCOPES: Readonly<Record<Exclude<Role, 'org_admin'>, readonly Scope[]>
 
 /**
  * What an organisation of each kind may do at all; its admin holds all of it plus member
- * management. (An organisation's kind grants nothing to API keys; for people it bounds the admin.)
+ * management. Webhook endpoints are the admin's (no working role holds `webhooks:manage`). (An organisation's kind grants nothing to API keys; for people it bounds the admin.)
  */
 const ORG_KIND_SCOPES: Readonly<Record<string, readonly Scope[]>> = {
-  designer: ['designs:read', 'designs:write', 'licenses:read', 'licenses:write'],
-  licensee: ['designs:read', 'licenses:read', 'licenses:write', 'printers:write'],
-  integrator: ['designs:read', 'licenses:read', 'licenses:write', 'printers:write'],
-  creator: ['videos:read', 'videos:write', 'shows:write'],
+  designer: ['designs:read', 'designs:write', 'licenses:read', 'licenses:write', 'webhooks:manage'],
+  licensee: ['designs:read', 'licenses:read', 'licenses:write', 'printers:write', 'webhooks:manage'],
+  integrator: ['designs:read', 'licenses:read', 'licenses:write', 'printers:write', 'webhooks:manage'],
+  creator: ['videos:read', 'videos:write', 'shows:write', 'webhooks:manage'],
   viewer: ['tickets:read', 'tickets:buy'],
   operator: ['admin'],
 };

@@ -41,7 +41,13 @@ describe('Module: web admin access', () => {
       const offered = grantableScopes(licenseeAdmin);
 
       // Assess
-      expect(offered).toEqual(['designs:read', 'licenses:read', 'licenses:write', 'printers:write']);
+      expect(offered).toEqual([
+        'designs:read',
+        'licenses:read',
+        'licenses:write',
+        'printers:write',
+        'webhooks:manage',
+      ]);
       expect(grantableScopes(scopesForRole('platform_operator', 'operator'))).toEqual([...API_KEY_SCOPES]);
     });
   });

@@ -23,6 +23,7 @@ export const API_KEY_SCOPES = [
   'shows:write',
   'tickets:read',
   'tickets:buy',
+  'webhooks:manage',
   'admin',
 ] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];

@@ -78,6 +78,7 @@ export const messages = defineMessages({
     'scope.shows:write': 'shows:write: schedule shows, check in and revoke tickets',
     'scope.tickets:read': 'tickets:read: see tickets and watch',
     'scope.tickets:buy': 'tickets:buy: buy tickets',
+    'scope.webhooks:manage': 'webhooks:manage: register webhook endpoints and read their deliveries',
     'scope.admin': 'admin: operate the platform (every scope)',
   },
   it: {
@@ -158,6 +159,7 @@ export const messages = defineMessages({
     'scope.shows:write': 'shows:write: programmare spettacoli, registrare ingressi e revocare biglietti',
     'scope.tickets:read': 'tickets:read: vedere i biglietti e guardare',
     'scope.tickets:buy': 'tickets:buy: acquistare biglietti',
+    'scope.webhooks:manage': 'webhooks:manage: registrare endpoint webhook e leggerne le consegne',
     'scope.admin': 'admin: gestire la piattaforma (tutti gli ambiti)',
   },
 });
