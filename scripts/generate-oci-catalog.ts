@@ -143,6 +143,8 @@ function functionEntry(manifest: FunctionManifest) {
       everySeconds: schedule.everySeconds,
     })),
     notifications: notifications.map(({ topic }) => ({ topic })),
+    // IAM: stream-push for a publisher, stream-pull for a consumer, nothing otherwise.
+    eventStream: manifest.eventStream?.access ?? 'none',
   };
 }
 

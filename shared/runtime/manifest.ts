@@ -102,6 +102,11 @@ export interface NotificationSubscription {
 
 export type FunctionKind = 'http' | 'event' | 'authorizer';
 
+/** `publish`: puts messages (the relay); `consume`: reads as consumer group `group`. */
+export type EventStreamAccess =
+  | { readonly access: 'publish' }
+  | { readonly access: 'consume'; readonly group: string };
+
 export interface FunctionManifest {
   readonly name: string;
   readonly summary: string;
@@ -115,6 +120,12 @@ export interface FunctionManifest {
   readonly schedules?: readonly ScheduleTrigger[];
   /** Notifications topics to subscribe to; only for `event` functions. */
   readonly notifications?: readonly NotificationSubscription[];
+  /**
+   * What the function does with the domain event stream (shared/stream): the outbox relay
+   * publishes, consumers read by group. Terraform grants exactly that (`use stream-push` or
+   * `use stream-pull` on the one stream); a function without it gets neither.
+   */
+  readonly eventStream?: EventStreamAccess;
   /** Environment variables the function reads (its config schema's keys), for Terraform. */
   readonly config: readonly string[];
   /**

@@ -38,8 +38,13 @@ locals {
         "Allow ${local.fn_group} to use queues in ${local.compartment} where all {request.principal.id = '${var.function_ids[name]}', target.queue.id = '${var.queue_ids[queue]}'}"
         if contains(fn.plainConfigKeys, variable)
       ],
-      contains(fn.plainConfigKeys, "DOMAIN_EVENTS_STREAM_ID") ? [
+      # The relay publishes; consumers (webhooks, warehouse, analytics) read their group. The
+      # manifest's eventStream says which (scripts/generate-oci-catalog.ts).
+      fn.eventStream == "publish" ? [
         "Allow ${local.fn_group} to use stream-push in ${local.compartment} where all {request.principal.id = '${var.function_ids[name]}', target.stream.id = '${var.domain_events_stream_id}'}",
+      ] : [],
+      fn.eventStream == "consume" ? [
+        "Allow ${local.fn_group} to use stream-pull in ${local.compartment} where all {request.principal.id = '${var.function_ids[name]}', target.stream.id = '${var.domain_events_stream_id}'}",
       ] : [],
       # The scaler only lists, reads, starts and stops pool members. Verified resource-type
       # names: compute-container-instances, compute-containers, family compute-container-family

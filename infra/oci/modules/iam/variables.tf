@@ -19,10 +19,11 @@ variable "region" {
 }
 
 variable "functions" {
-  description = "catalog.generated.json `functions`: each function's config keys decide what its policy allows."
+  description = "catalog.generated.json `functions`: each function's config keys and event stream access decide what its policy allows."
   type = map(object({
     plainConfigKeys  = list(string)
     secretConfigKeys = list(string)
+    eventStream      = string
   }))
 }
 
