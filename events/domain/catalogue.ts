@@ -58,6 +58,40 @@ const ticketRevokedAtTheDoor = z.strictObject({
 
 const liveFailure = z.strictObject({ code: z.string(), reason: z.string() });
 
+// Analytics: what the portal and the shows app report of a visit (shared/analytics/visitor-events.ts).
+// Identifiers are members only with consent; without it an event names no one (docs/analytics.md).
+const pageKind = z
+  .enum(['catalogue', 'show', 'checkout', 'watch', 'tickets', 'door', 'studio', 'portal', 'sign_in', 'other'])
+  .describe("The kind of page: `show` is one show's page (with `showId`), `portal` any portal page.");
+const visitedPlace = {
+  page: pageKind,
+  path: z
+    .string()
+    .max(256)
+    .regex(/^\/[^?#\s]*$/)
+    .describe('The page path, without query or fragment.'),
+  showId: z.string().min(1).max(64).optional().describe('The show the page is about.'),
+  designId: z.string().min(1).max(64).optional().describe('The design the page is about.'),
+};
+const withoutConsent = { consent: z.literal(false).describe('No analytics consent: no identifier at all.') };
+const withConsent = {
+  consent: z.literal(true),
+  clientId: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{8,64}$/)
+    .describe('A random id the browser keeps for analytics (GA4 client_id); only with consent.'),
+  userIdHash: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional()
+    .describe('The signed-in person, as a salted SHA-256 (never the raw id); only with consent.'),
+};
+const visitorEvent = <M extends z.core.$ZodLooseShape>(members: M) =>
+  z.discriminatedUnion('consent', [
+    z.strictObject({ ...members, ...withoutConsent }),
+    z.strictObject({ ...members, ...withConsent }),
+  ]);
+
 export const DOMAIN_EVENTS = {
   'design.registered': define({
     version: 1,
@@ -355,6 +389,33 @@ export const DOMAIN_EVENTS = {
     writtenBy: ['shared/video/video-repository.ts'],
     example: { videoId: 'v-1', code: 'unsupported_codec', reason: 'The source has no video stream.' },
     payload: z.strictObject({ videoId: id, code: z.string(), reason: z.string().max(1000) }),
+  }),
+  'analytics.page_viewed': define({
+    version: 1,
+    aggregateTypes: ['visitor'],
+    summary:
+      "A page of the portal or the shows app was shown. The aggregate is the browser's client id with consent, else a random id per event.",
+    writtenBy: ['shared/analytics/visitor-events.ts'],
+    example: { page: 'show', path: '/shows/s-1', showId: 's-1', consent: false },
+    payload: visitorEvent(visitedPlace),
+  }),
+  'analytics.action': define({
+    version: 1,
+    aggregateTypes: ['visitor'],
+    summary: 'A key action in the portal or the shows app (begin checkout, sign up, start an upload).',
+    writtenBy: ['shared/analytics/visitor-events.ts'],
+    example: {
+      action: 'begin_checkout',
+      page: 'show',
+      path: '/shows/s-1',
+      showId: 's-1',
+      consent: true,
+      clientId: 'c0ffee00-1234',
+    },
+    payload: visitorEvent({
+      action: z.enum(['begin_checkout', 'sign_up', 'login', 'upload_started']),
+      ...visitedPlace,
+    }),
   }),
 } as const;
 
