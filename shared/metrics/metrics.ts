@@ -30,6 +30,19 @@ export const METRIC_CATALOG = {
     kind: 'counter',
     help: 'Designs the watchdog re-drove, by reason (lost_event, lapsed_lease).',
   },
+  outbox_lag_seconds: {
+    kind: 'histogram',
+    help: 'Age in seconds of the oldest outbox event neither published nor dead-lettered (0 when none), observed at the end of every outbox-relay run; the lag alarm watches its max.',
+  },
+  outbox_published: { kind: 'counter', help: 'Outbox events the event stream acknowledged (re-puts after a crash count again).' },
+  outbox_dead_lettered: {
+    kind: 'counter',
+    help: 'Outbox events the stream refused for good (or not in the catalogue), kept in the outbox with their reason, per event type.',
+  },
+  outbox_relay_throttled: {
+    kind: 'counter',
+    help: 'Puts the stream refused for now, by scope (request: the whole put failed; record: one record was refused as retryable); the relay backs off.',
+  },
 } as const satisfies Record<string, { kind: 'counter' | 'histogram'; help: string }>;
 
 export type MetricName = keyof typeof METRIC_CATALOG;
