@@ -34,7 +34,10 @@ export const METRIC_CATALOG = {
     kind: 'histogram',
     help: 'Age in seconds of the oldest outbox event neither published nor dead-lettered (0 when none), observed at the end of every outbox-relay run; the lag alarm watches its max.',
   },
-  outbox_published: { kind: 'counter', help: 'Outbox events the event stream acknowledged (re-puts after a crash count again).' },
+  outbox_published: {
+    kind: 'counter',
+    help: 'Outbox events the event stream acknowledged (re-puts after a crash count again).',
+  },
   outbox_dead_lettered: {
     kind: 'counter',
     help: 'Outbox events the stream refused for good (or not in the catalogue), kept in the outbox with their reason, per event type.',
