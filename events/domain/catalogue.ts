@@ -58,6 +58,18 @@ const ticketRevokedAtTheDoor = z.strictObject({
 
 const liveFailure = z.strictObject({ code: z.string(), reason: z.string() });
 
+// What an order is worth and whose show it is: the creator dashboards add these up (optional, so
+// events written before they were added stay valid).
+const currency = z
+  .string()
+  .regex(/^[a-z]{3}$/)
+  .describe('ISO 4217, lower-case as Stripe writes it.');
+const orderValueMembers = {
+  showOrgId: id.optional().describe("The show's organisation (its creator)."),
+  amountTotal: count.optional().describe("The order's price in the currency's smallest unit."),
+  currency: currency.optional(),
+};
+
 // Analytics: what the portal and the shows app report of a visit (shared/analytics/visitor-events.ts).
 // Identifiers are members only with consent; without it an event names no one (docs/analytics.md).
 const pageKind = z
@@ -132,6 +144,7 @@ export const DOMAIN_EVENTS = {
       holderOrgId: 'org-2',
       tokenId: '7',
       txHash: `0x${'34'.repeat(32)}`,
+      designOrgId: 'org-1',
     },
     payload: z.strictObject({
       licenseId: id,
@@ -139,6 +152,7 @@ export const DOMAIN_EVENTS = {
       holderOrgId: id,
       tokenId: z.string(),
       txHash: z.string().nullable(),
+      designOrgId: id.optional().describe("The design's owner (its designer's organisation)."),
     }),
   }),
   'license.failed': define({
@@ -200,6 +214,8 @@ export const DOMAIN_EVENTS = {
       outcome: 'succeeded',
       counted: true,
       refunded: false,
+      designId: 'd-1',
+      designOrgId: 'org-1',
     },
     payload: z.strictObject({
       jobId: id,
@@ -209,6 +225,8 @@ export const DOMAIN_EVENTS = {
       outcome: z.enum(['succeeded', 'failed']),
       counted: z.boolean().describe('The print counts against the license.'),
       refunded: z.boolean().describe('A failed print went back to the license.'),
+      designId: id.optional().describe("The license's design."),
+      designOrgId: id.optional().describe("The design's owner (its designer's organisation)."),
     }),
   }),
   'prints.settled': define({
@@ -235,6 +253,31 @@ export const DOMAIN_EVENTS = {
       source: z.enum(['settler', 'recovery', 'indexer']),
     }),
   }),
+  'order.placed': define({
+    version: 1,
+    aggregateTypes: ['order'],
+    summary: 'A checkout started: seats are held for the buyer while they pay.',
+    writtenBy: ['shared/shows/seat-holds.ts'],
+    example: {
+      holdId: 'h-1',
+      showId: 's-1',
+      holderOrgId: null,
+      holderUserId: 'u-1',
+      showOrgId: 'org-1',
+      quantity: 2,
+      amountTotal: 3000,
+      currency: 'eur',
+      expiresAt: '2026-12-07T16:00:00.000Z',
+    },
+    payload: z.strictObject({
+      ...orderMembers,
+      showOrgId: id.describe("The show's organisation (its creator)."),
+      quantity: count,
+      amountTotal: count.describe("The order's price in the currency's smallest unit."),
+      currency,
+      expiresAt: isoTime.describe('When the held seats go back on sale unless paid.'),
+    }),
+  }),
   'tickets.issued': define({
     version: 1,
     aggregateTypes: ['order'],
@@ -248,12 +291,16 @@ export const DOMAIN_EVENTS = {
       ticketIds: ['t-1', 't-2'],
       quantity: 2,
       paymentIntentId: 'pi_123',
+      showOrgId: 'org-1',
+      amountTotal: 3000,
+      currency: 'eur',
     },
     payload: z.strictObject({
       ...orderMembers,
       ticketIds: z.array(id),
       quantity: count,
       paymentIntentId: z.string().nullable(),
+      ...orderValueMembers,
     }),
   }),
   'tickets.revoked': define({
@@ -285,12 +332,16 @@ export const DOMAIN_EVENTS = {
       refundId: 're_123',
       reason: 'show cancelled',
       paymentIntentId: 'pi_123',
+      showOrgId: 'org-1',
+      amountTotal: 3000,
+      currency: 'eur',
     },
     payload: z.strictObject({
       ...orderMembers,
       refundId: z.string().nullable().describe('The Stripe refund, or null when Stripe refunded the charge.'),
       reason: z.string().nullable(),
       paymentIntentId: z.string().nullable(),
+      ...orderValueMembers,
     }),
   }),
   'live.started': define({
@@ -380,6 +431,40 @@ export const DOMAIN_EVENTS = {
       mediaPrefix: z.string(),
       durationSeconds: z.number().nonnegative(),
       renditions: z.array(z.string()),
+    }),
+  }),
+  'playback.tallied': define({
+    version: 1,
+    aggregateTypes: ['video'],
+    summary:
+      "One viewer's CDN traffic for a video on one UTC day, from one ingested log batch (a viewer's day may span several batches: add them up).",
+    writtenBy: ['functions/cdn-logs/ingest.ts'],
+    example: {
+      assetId: 'v-1',
+      orgId: 'org-1',
+      day: '2026-12-07',
+      viewerHash: 'ab'.repeat(16),
+      requests: 40,
+      servedRequests: 39,
+      views: 1,
+      bytes: 52_000_000,
+      secondsWatched: 148,
+    },
+    payload: z.strictObject({
+      assetId: id,
+      orgId: id.describe("The video's organisation."),
+      day: z.iso.date().describe('The UTC day of the requests.'),
+      viewerHash: z
+        .string()
+        .regex(/^[0-9a-f]{32}$/)
+        .describe('A salted hash of the client address and user agent (the address is not kept).'),
+      requests: count.describe('Every logged request, refused ones included.'),
+      servedRequests: count.describe('Requests answered with content or a revalidation (2xx, 304).'),
+      views: count.describe('Served GETs of the master playlist: a player starting playback.'),
+      bytes: count.describe('Body bytes sent.'),
+      secondsWatched: count.describe(
+        'Distinct media segments served (any rendition counts once) times their length.',
+      ),
     }),
   }),
   'video.failed': define({

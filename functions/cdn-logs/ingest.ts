@@ -1,5 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import { appendToOutbox } from '#shared/events/outbox.ts';
+import { LIVE_SEGMENT_SECONDS } from '#shared/live/live-stream.ts';
 import { type CdnLogEntry, parseCdnLog } from '../../shared/cdn/fastly-log.ts';
 import { type DbConnection, type DbPool, withTransaction } from '../../shared/db/pool.ts';
 
@@ -13,14 +15,35 @@ export interface IngestSummary {
   readonly unknownAssets: number;
 }
 
+interface ViewerTally {
+  requests: number;
+  servedRequests: number;
+  views: number;
+  bytes: number;
+  /** Served media segments, one key per segment whatever its rendition, and their seconds. */
+  readonly segments: Map<string, number>;
+}
+
 interface DayTally {
   readonly assetId: string;
+  readonly orgId: string;
   readonly day: string;
   requests: number;
   views: number;
   bytes: number;
+  /** Viewers with at least one served request (the unique viewers). */
   readonly viewers: Set<string>;
+  /** Every client of the day, served or not, by viewer hash: one playback.tallied event each. */
+  readonly clients: Map<string, ViewerTally>;
 }
+
+/**
+ * The length of a VOD segment: the transcoder's TRANSCODE_SEGMENT_SECONDS default. Live segments
+ * are named with six digits (workers/live-ingest/publish.ts) and last LIVE_SEGMENT_SECONDS.
+ */
+const VOD_SEGMENT_SECONDS = 4;
+/** `…/<rendition>/seg-00017.m4s` → the segment without its rendition, and its length. */
+const MEDIA_SEGMENT = /^(.*)\/[^/]+\/seg-(\d{5,6})\.m4s$/;
 
 const VIEWER_HASH_BYTES = 16;
 const VIEWER_ROWS_PER_INSERT = 500;
@@ -35,13 +58,18 @@ const VIEWER_ROWS_PER_INSERT = 500;
  *   views     served GETs of a master playlist (see CdnLogEntry.isView)
  *   viewers   distinct clients with at least one served request that day, counted through
  *             cdn_viewers by a salted hash of address and user agent (the address is not kept)
+ *   seconds_watched  per client, the distinct media segments served in the batch (a segment in
+ *             two renditions counts once) times their length, added up
+ *
+ * The same transaction writes one playback.tallied event per asset, day and client, so the
+ * warehouse can count unique viewers and watch time over any range from events alone.
  */
 export async function ingestBatch(pool: DbPool, viewerSalt: string, body: Buffer): Promise<IngestSummary> {
   const batchSha256 = createHash('sha256').update(body).digest();
   const parsed = parseCdnLog(body.toString('utf8'));
   const known = await existingAssets(pool, [...new Set(parsed.entries.map((entry) => entry.assetId))]);
   const entries = parsed.entries.filter((entry) => known.has(entry.assetId));
-  const tallies = tally(entries, viewerSalt);
+  const tallies = tally(entries, known, viewerSalt);
   const summary = {
     counted: entries.length,
     malformed: parsed.malformed,
@@ -56,31 +84,67 @@ export async function ingestBatch(pool: DbPool, viewerSalt: string, body: Buffer
     );
     if (recorded.affectedRows === 0) return true;
     for (const day of tallies) await addDay(connection, day);
+    for (const day of tallies) await recordPlayback(connection, day);
     return false;
   });
   return duplicate ? { ...summary, duplicate, counted: 0 } : { ...summary, duplicate };
 }
 
-async function existingAssets(pool: DbPool, ids: readonly string[]): Promise<Set<string>> {
-  if (ids.length === 0) return new Set();
-  const [rows] = await pool.query<RowDataPacket[]>('SELECT id FROM video_assets WHERE id IN (?)', [ids]);
-  return new Set(rows.map((row) => row.id as string));
+/** The assets that exist, each with its organisation. */
+async function existingAssets(pool: DbPool, ids: readonly string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const [rows] = await pool.query<RowDataPacket[]>('SELECT id, org_id FROM video_assets WHERE id IN (?)', [
+    ids,
+  ]);
+  return new Map(rows.map((row) => [row.id as string, row.org_id as string]));
 }
 
 /** Sorted by asset and day (and viewers sorted within): concurrent batches lock rows in one order. */
-function tally(entries: readonly CdnLogEntry[], viewerSalt: string): DayTally[] {
+function tally(
+  entries: readonly CdnLogEntry[],
+  owners: ReadonlyMap<string, string>,
+  viewerSalt: string,
+): DayTally[] {
   const days = new Map<string, DayTally>();
   for (const entry of entries) {
     const key = `${entry.assetId} ${entry.day}`;
     let day = days.get(key);
     if (!day) {
-      day = { assetId: entry.assetId, day: entry.day, requests: 0, views: 0, bytes: 0, viewers: new Set() };
+      day = {
+        assetId: entry.assetId,
+        orgId: owners.get(entry.assetId) ?? '',
+        day: entry.day,
+        requests: 0,
+        views: 0,
+        bytes: 0,
+        viewers: new Set(),
+        clients: new Map(),
+      };
       days.set(key, day);
+    }
+    const viewer = viewerHash(viewerSalt, entry.clientIp, entry.userAgent);
+    let client = day.clients.get(viewer);
+    if (!client) {
+      client = { requests: 0, servedRequests: 0, views: 0, bytes: 0, segments: new Map() };
+      day.clients.set(viewer, client);
     }
     day.requests += 1;
     day.bytes += entry.bytes;
-    if (entry.isView) day.views += 1;
-    if (entry.served) day.viewers.add(viewerHash(viewerSalt, entry.clientIp, entry.userAgent));
+    client.requests += 1;
+    client.bytes += entry.bytes;
+    if (entry.isView) {
+      day.views += 1;
+      client.views += 1;
+    }
+    if (entry.served) {
+      day.viewers.add(viewer);
+      client.servedRequests += 1;
+      const segment = MEDIA_SEGMENT.exec(entry.objectPath);
+      if (entry.method === 'GET' && segment) {
+        const seconds = segment[2]?.length === 6 ? LIVE_SEGMENT_SECONDS : VOD_SEGMENT_SECONDS;
+        client.segments.set(`${segment[1]}/${segment[2]}`, seconds);
+      }
+    }
   }
   return [...days.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, day]) => day);
 }
@@ -107,9 +171,41 @@ async function addDay(connection: DbConnection, day: DayTally): Promise<void> {
     newViewers += inserted.affectedRows;
   }
   await connection.query(
-    `INSERT INTO cdn_view_stats (asset_id, day, requests, views, bytes, viewers) VALUES (?, ?, ?, ?, ?, ?)
+    `INSERT INTO cdn_view_stats (asset_id, day, requests, views, bytes, viewers, seconds_watched)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
        ON DUPLICATE KEY UPDATE requests = requests + VALUES(requests), views = views + VALUES(views),
-         bytes = bytes + VALUES(bytes), viewers = viewers + VALUES(viewers)`,
-    [day.assetId, day.day, day.requests, day.views, day.bytes, newViewers],
+         bytes = bytes + VALUES(bytes), viewers = viewers + VALUES(viewers),
+         seconds_watched = seconds_watched + VALUES(seconds_watched)`,
+    [day.assetId, day.day, day.requests, day.views, day.bytes, newViewers, secondsWatchedOf(day)],
   );
+}
+
+const secondsOf = (client: ViewerTally) => [...client.segments.values()].reduce((sum, s) => sum + s, 0);
+
+function secondsWatchedOf(day: DayTally): number {
+  let seconds = 0;
+  for (const client of day.clients.values()) seconds += secondsOf(client);
+  return seconds;
+}
+
+/** One playback.tallied event per client of the day, in viewer-hash order. */
+async function recordPlayback(connection: DbConnection, day: DayTally): Promise<void> {
+  for (const [viewerHash, client] of [...day.clients.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    await appendToOutbox(connection, {
+      aggregateType: 'video',
+      aggregateId: day.assetId,
+      type: 'playback.tallied',
+      payload: {
+        assetId: day.assetId,
+        orgId: day.orgId,
+        day: day.day,
+        viewerHash,
+        requests: client.requests,
+        servedRequests: client.servedRequests,
+        views: client.views,
+        bytes: client.bytes,
+        secondsWatched: secondsOf(client),
+      },
+    });
+  }
 }

@@ -4,6 +4,7 @@
  * API, the settler and the relayer keeper doing the same thing first.
  */
 import type { RowDataPacket } from 'mysql2/promise';
+import { findDesign } from '#shared/designs/design-repository.ts';
 import type { LicenseLedgerEvent } from '../chain/license-ledger.ts';
 import type { DbConnection } from '../db/pool.ts';
 import { appendToOutbox } from '../events/outbox.ts';
@@ -78,6 +79,7 @@ async function adoptIssuedLicense(
     blockNumber: context.blockNumber,
   });
   if (!activated) return false;
+  const design = await findDesign(connection, String(license.design_id));
   await appendToOutbox(connection, {
     aggregateType: 'license',
     aggregateId: licenseId,
@@ -88,6 +90,7 @@ async function adoptIssuedLicense(
       holderOrgId: String(license.holder_org_id),
       tokenId: issued.tokenId,
       txHash: context.txHash,
+      ...(design ? { designOrgId: design.orgId } : {}),
     },
   });
   return true;

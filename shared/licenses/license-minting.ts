@@ -1,3 +1,4 @@
+import { findDesign } from '#shared/designs/design-repository.ts';
 import type { LicenseLedger } from '../chain/license-ledger.ts';
 import { orgChainAddress } from '../chain/org-address.ts';
 import { type RelayedTransaction, TransactionRevertedError, type TxRelayer } from '../chain/tx-relayer.ts';
@@ -154,6 +155,8 @@ async function activate(
       blockNumber: tx?.blockNumber ?? null,
     });
     if (changed) {
+      // The designer's organisation, for the designer dashboards (a license's issuer may be a licensor).
+      const design = await findDesign(connection, license.designId);
       await appendToOutbox(connection, {
         aggregateType: 'license',
         aggregateId: license.id,
@@ -164,6 +167,7 @@ async function activate(
           holderOrgId: license.holderOrgId,
           tokenId,
           txHash: tx?.hash ?? null,
+          ...(design ? { designOrgId: design.orgId } : {}),
         },
       });
     }

@@ -1,4 +1,5 @@
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import { findDesign } from '#shared/designs/design-repository.ts';
 import { type DbConnection, type DbPool, withTransaction } from '../db/pool.ts';
 import { appendToOutbox } from '../events/outbox.ts';
 import { newId } from '../ids.ts';
@@ -203,7 +204,7 @@ export async function completePrint(
     }
 
     const [licenses] = await connection.query<RowDataPacket[]>(
-      'SELECT failure_allowance, failures_refunded FROM licenses WHERE id = ? FOR UPDATE',
+      'SELECT failure_allowance, failures_refunded, design_id FROM licenses WHERE id = ? FOR UPDATE',
       [licenseId],
     );
     const license = licenses[0] as RowDataPacket;
@@ -225,6 +226,9 @@ export async function completePrint(
         report.jobId,
       ],
     );
+    // The design and its owner, for the designer dashboards (read after the license lock, like the rest).
+    const designId = String(license.design_id);
+    const design = await findDesign(connection, designId);
     await appendToOutbox(connection, {
       aggregateType: 'license',
       aggregateId: licenseId,
@@ -237,6 +241,8 @@ export async function completePrint(
         outcome: report.outcome,
         counted: !refunded,
         refunded,
+        designId,
+        ...(design ? { designOrgId: design.orgId } : {}),
       },
     });
     return { kind: 'completed', job: (await findPrintJob(connection, report.jobId)) as PrintJob };

@@ -43,6 +43,9 @@ interface LockedHold {
   /** The buying person (portal session); both are set on orders migrated from viewer organisations. */
   readonly buyerUserId: string | null;
   readonly quantity: number;
+  /** The order's price, smallest currency unit, and its currency (lower-case). */
+  readonly amountTotal: number;
+  readonly currency: string;
   readonly status: HoldStatus;
   readonly checkoutSessionId: string | null;
   readonly paymentIntentId: string | null;
@@ -87,7 +90,7 @@ export type RevokeOutcome =
   /** A dispute for an order that is not paid yet: kept until the payment lands. */
   | { readonly kind: 'waiting-for-payment'; readonly holdId: string };
 
-const HOLD_COLUMNS = `id, show_id, buyer_org_id, buyer_user_id, quantity, status, checkout_session_id, payment_intent_id,
+const HOLD_COLUMNS = `id, show_id, buyer_org_id, buyer_user_id, quantity, amount_total, currency, status, checkout_session_id, payment_intent_id,
   refund_id, release_reason, expires_at <= NOW(3) AS lapsed`;
 
 function holdFrom(row: RowDataPacket): LockedHold {
@@ -97,6 +100,8 @@ function holdFrom(row: RowDataPacket): LockedHold {
     buyerOrgId: (row.buyer_org_id as string | null) ?? null,
     buyerUserId: (row.buyer_user_id as string | null) ?? null,
     quantity: Number(row.quantity),
+    amountTotal: Number(row.amount_total),
+    currency: String(row.currency).toLowerCase(),
     status: row.status as HoldStatus,
     checkoutSessionId: (row.checkout_session_id as string | null) ?? null,
     paymentIntentId: (row.payment_intent_id as string | null) ?? null,
@@ -240,6 +245,22 @@ const orderEvent = <T extends OrderEventType>(
   }) as Extract<DomainEvent, { readonly type: T }>;
 
 /**
+ * What an order is worth and whose show it is, for the events the creator dashboards add up.
+ * A plain read of the show's owner, which never changes; callers are past their first plain read.
+ */
+async function orderValue(connection: DbConnection, hold: LockedHold) {
+  const [rows] = await connection.query<RowDataPacket[]>('SELECT org_id FROM shows WHERE id = ?', [
+    hold.showId,
+  ]);
+  const showOrgId = rows[0]?.org_id as string | undefined;
+  return {
+    ...(showOrgId === undefined ? {} : { showOrgId }),
+    amountTotal: hold.amountTotal,
+    currency: hold.currency,
+  };
+}
+
+/**
  * Fulfils a paid Checkout Session once: a second call, concurrent or later, finds the hold paid
  * (or refunded) and changes nothing.
  */
@@ -279,6 +300,7 @@ export async function fulfil(
         refundId: null,
         reason: REFUNDED_BEFORE_FULFILMENT,
         paymentIntentId,
+        ...(await orderValue(connection, hold)),
       }),
     );
     await markEventsProcessed(
@@ -353,6 +375,7 @@ async function sellSeats(
       ticketIds,
       quantity: hold.quantity,
       paymentIntentId: hold.paymentIntentId,
+      ...(await orderValue(connection, hold)),
     }),
   );
   if (disputes.length === 0) return { kind: 'issued', holdId: hold.id, tickets: ticketIds.length, late };
@@ -429,6 +452,7 @@ async function revokeLocked(connection: DbConnection, hold: LockedHold, reason: 
         refundId: null,
         reason: CHARGE_REFUNDED,
         paymentIntentId: hold.paymentIntentId,
+        ...(await orderValue(connection, hold)),
       }),
     );
   }
@@ -526,6 +550,7 @@ export async function refundLatePayment(
         refundId: refund.id,
         reason: hold.releaseReason,
         paymentIntentId: hold.paymentIntentId,
+        ...(await orderValue(connection, hold)),
       }),
     );
     return true;

@@ -1,4 +1,5 @@
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import { appendToOutbox } from '#shared/events/outbox.ts';
 import { type DbConnection, type DbPool, withTransaction } from '../db/pool.ts';
 import { newId } from '../ids.ts';
 import { type Holder, holderColumns, holderCondition } from './holder.ts';
@@ -69,6 +70,24 @@ export async function reserveSeats(
         now,
       ],
     );
+    // The checkout's start, the funnel's middle step (show page → checkout → paid order).
+    await appendToOutbox(connection, {
+      aggregateType: 'order',
+      aggregateId: hold.id,
+      type: 'order.placed',
+      occurredAt: now,
+      payload: {
+        holdId: hold.id,
+        showId: hold.showId,
+        holderOrgId: buyer.orgId,
+        holderUserId: buyer.userId,
+        showOrgId: show.orgId,
+        quantity: hold.quantity,
+        amountTotal: hold.amountTotal,
+        currency: hold.currency.toLowerCase(),
+        expiresAt: hold.expiresAt.toISOString(),
+      },
+    });
     const seatsHeld = show.seatsHeld + hold.quantity;
     return {
       kind: 'held',
