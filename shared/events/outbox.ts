@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DomainEvent } from '#events/domain/catalogue.ts';
 import { validateDomainEvent } from '#events/domain/envelope.ts';
-import type { DbConnection } from '../db/pool.ts';
+import type { DbConnection } from '#shared/db/pool.ts';
 
 export type { DomainEvent, DomainEventPayload, DomainEventType } from '#events/domain/catalogue.ts';
 export { InvalidDomainEventError } from '#events/domain/envelope.ts';
@@ -13,18 +13,20 @@ export { InvalidDomainEventError } from '#events/domain/envelope.ts';
  * The event is checked against its schema in `events/domain/catalogue.ts` first: one that does not
  * match throws InvalidDomainEventError and is never written (the caller's transaction rolls back).
  * `created_at` is the event's occurredAt when the caller gives one, else the database's clock as
- * before; its version is its type's (all at 1, see the catalogue).
+ * before; `event_version` is its type's in the catalogue, so the relay publishes the version the
+ * payload was checked against (shared/events/outbox-relay-store.ts reads the rows back).
  */
 export async function appendToOutbox(connection: DbConnection, event: DomainEvent): Promise<string> {
   const checked = validateDomainEvent(event);
   const id = randomUUID();
   await connection.query(
-    'INSERT INTO outbox (id, aggregate_type, aggregate_id, event_type, payload, created_at) VALUES (?, ?, ?, ?, ?, COALESCE(?, CURRENT_TIMESTAMP(3)))',
+    'INSERT INTO outbox (id, aggregate_type, aggregate_id, event_type, event_version, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, COALESCE(?, CURRENT_TIMESTAMP(3)))',
     [
       id,
       checked.aggregateType,
       checked.aggregateId,
       checked.type,
+      checked.version,
       JSON.stringify(checked.payload),
       checked.occurredAt,
     ],
