@@ -18,6 +18,8 @@ export const SECRET_CONFIG_KEYS = [
   'CDN_LOG_SECRET',
   'CDN_VIEWER_SALT',
   'OIDC_CLIENT_SECRET',
+  'GA4_API_SECRET',
+  'ANALYTICS_ID_SALT',
 ] as const;
 
 export type SecretConfigKey = (typeof SECRET_CONFIG_KEYS)[number];

@@ -1,4 +1,4 @@
-import type { RowDataPacket } from 'mysql2/promise';
+import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import type { DbConnection, DbPool } from '../db/pool.ts';
 import { newId } from '../ids.ts';
 
@@ -73,4 +73,54 @@ function toUser(row: RowDataPacket): User {
     name: row.name as string,
     locale: (row.locale as string | null) ?? null,
   };
+}
+
+/** A person's analytics choice: `null` when they never chose (which counts as no consent). */
+export interface AnalyticsConsent {
+  readonly granted: boolean | null;
+  readonly decidedAt: Date | null;
+}
+
+export async function findAnalyticsConsent(
+  db: Queryable,
+  userId: string,
+): Promise<AnalyticsConsent | undefined> {
+  const [rows] = await db.query<RowDataPacket[]>(
+    'SELECT analytics_consent, analytics_consent_at FROM users WHERE id = ?',
+    [userId],
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  const choice = row.analytics_consent as 'granted' | 'denied' | null;
+  return {
+    granted: choice === null ? null : choice === 'granted',
+    decidedAt: (row.analytics_consent_at as Date | null) ?? null,
+  };
+}
+
+/** Records a person's choice and when they made it; false when there is no such person. */
+export async function recordAnalyticsConsent(
+  db: Queryable,
+  userId: string,
+  granted: boolean,
+  now: Date,
+): Promise<boolean> {
+  const [result] = await db.query<ResultSetHeader>(
+    'UPDATE users SET analytics_consent = ?, analytics_consent_at = ? WHERE id = ?',
+    [granted ? 'granted' : 'denied', now, userId],
+  );
+  return result.affectedRows === 1;
+}
+
+/** Of these people, those who consent to analytics now (for forwarding their purchases). */
+export async function usersConsentingToAnalytics(
+  db: Queryable,
+  userIds: readonly string[],
+): Promise<Set<string>> {
+  if (userIds.length === 0) return new Set();
+  const [rows] = await db.query<RowDataPacket[]>(
+    "SELECT id FROM users WHERE id IN (?) AND analytics_consent = 'granted'",
+    [[...new Set(userIds)]],
+  );
+  return new Set(rows.map((row) => row.id as string));
 }
