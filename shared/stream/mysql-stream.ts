@@ -11,7 +11,7 @@ import {
   type StreamRecord,
   StreamUnavailableError,
 } from './event-stream.ts';
-import { partitionOfKey, refusalOf, sleep } from './stream-records.ts';
+import { GroupReaderClosedError, partitionOfKey, refusalOf, sleep } from './stream-records.ts';
 
 /**
  * The event stream port on MariaDB/MySQL (migration 0014) with OCI Streaming's semantics: a fixed
@@ -34,10 +34,7 @@ export class StreamDefinitionError extends Error {
   override readonly name = 'StreamDefinitionError';
 }
 
-/** `next` or `commit` on a reader that has left its group. */
-export class GroupReaderClosedError extends Error {
-  override readonly name = 'GroupReaderClosedError';
-}
+export { GroupReaderClosedError } from './stream-records.ts';
 
 const DEFAULT_RETENTION_HOURS = 24;
 /** OCI Streaming drops a group instance it has not heard from for 30 seconds. */

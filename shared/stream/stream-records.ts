@@ -42,6 +42,11 @@ export function partitionOfKey(key: string, partitions: number): number {
   return digest.readUInt32BE(0) % partitions;
 }
 
+/** `next` or `commit` on a reader that has left its group. */
+export class GroupReaderClosedError extends Error {
+  override readonly name = 'GroupReaderClosedError';
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
