@@ -1,6 +1,8 @@
 import type { ForgecastFunction } from '#shared/runtime/function.ts';
 import type { FunctionManifest } from '#shared/runtime/manifest.ts';
 import { accountsManifest } from './accounts/manifest.ts';
+import { analyticsForwardManifest } from './analytics/forward-manifest.ts';
+import { analyticsManifest } from './analytics/manifest.ts';
 import { authorizerManifest } from './authorizer/manifest.ts';
 import { cdnLogsManifest } from './cdn-logs/manifest.ts';
 import { chainIndexerManifest } from './chain-indexer/manifest.ts';
@@ -62,6 +64,8 @@ export const catalog: readonly CatalogEntry[] = [
   { manifest: cdnLogsManifest, load: () => import('./cdn-logs/handler.ts') },
   { manifest: edgeRevocationsManifest, load: () => import('./edge-revocations/handler.ts') },
   { manifest: sessionManifest, load: () => import('./session/handler.ts') },
+  { manifest: analyticsManifest, load: () => import('./analytics/handler.ts') },
+  { manifest: analyticsForwardManifest, load: () => import('./analytics/forward-handler.ts') },
 ];
 
 export function findFunction(name: string): CatalogEntry | undefined {
