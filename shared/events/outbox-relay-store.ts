@@ -43,14 +43,17 @@ interface PendingRow extends RowDataPacket {
   publish_attempts: number;
 }
 
-/** The `limit` oldest pending rows, in seq order (index outbox_pending, migration 0015). */
+/**
+ * The `limit` oldest pending rows, in seq order (index outbox_pending, migration 0015). ORDER BY
+ * names the column: the bare name would sort by the CAST alias, as text.
+ */
 export async function readPendingOutbox(db: Queryable, limit: number): Promise<PendingOutboxRow[]> {
   const [rows] = await db.query<PendingRow[]>(
     `SELECT CAST(seq AS CHAR) AS seq, id, event_type, event_version, aggregate_type, aggregate_id,
             created_at, payload, publish_attempts
        FROM outbox
       WHERE published_at IS NULL AND dead_lettered_at IS NULL
-      ORDER BY seq
+      ORDER BY outbox.seq
       LIMIT ?`,
     [limit],
   );
@@ -165,7 +168,7 @@ export async function listDeadLetteredOutbox(db: Queryable, limit = 100): Promis
             dead_lettered_at, publish_attempts, last_error
        FROM outbox
       WHERE dead_lettered_at IS NOT NULL
-      ORDER BY dead_lettered_at DESC, seq DESC
+      ORDER BY dead_lettered_at DESC, outbox.seq DESC
       LIMIT ?`,
     [limit],
   );

@@ -33,3 +33,38 @@ export async function appendToOutbox(connection: DbConnection, event: DomainEven
   );
   return id;
 }
+
+/** Rows per INSERT of appendAllToOutbox: one statement stays far below max_allowed_packet for catalogue payloads. */
+const INSERT_ROWS = 500;
+
+/**
+ * Appends several events inside the caller's transaction with multi-row INSERTs, in the order
+ * given (their seq grows in that order). Every event is checked first: one that does not match its
+ * schema throws before anything is written. Returns the ids in order.
+ */
+export async function appendAllToOutbox(
+  connection: DbConnection,
+  events: readonly DomainEvent[],
+): Promise<string[]> {
+  const checked = events.map(validateDomainEvent);
+  const ids = checked.map(() => randomUUID());
+  for (let start = 0; start < checked.length; start += INSERT_ROWS) {
+    const slice = checked.slice(start, start + INSERT_ROWS);
+    // created_at as appendToOutbox sets it: the event's occurredAt, else the database's clock.
+    const placeholders = slice.map(() => '(?, ?, ?, ?, ?, ?, COALESCE(?, CURRENT_TIMESTAMP(3)))').join(', ');
+    const values = slice.flatMap((event, offset) => [
+      ids[start + offset],
+      event.aggregateType,
+      event.aggregateId,
+      event.type,
+      event.version,
+      JSON.stringify(event.payload),
+      event.occurredAt,
+    ]);
+    await connection.query(
+      `INSERT INTO outbox (id, aggregate_type, aggregate_id, event_type, event_version, payload, created_at) VALUES ${placeholders}`,
+      values,
+    );
+  }
+  return ids;
+}
