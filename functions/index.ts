@@ -14,6 +14,7 @@ import { licenseMintManifest } from './license-mint/manifest.ts';
 import { liveIngestManifest } from './live-ingest/manifest.ts';
 import { liveStreamsManifest } from './live-streams/manifest.ts';
 import { liveWatchdogManifest } from './live-watchdog/manifest.ts';
+import { outboxRelayManifest } from './outbox-relay/manifest.ts';
 import { printAuthorizeManifest } from './print-authorize/manifest.ts';
 import { printersManifest } from './printers/manifest.ts';
 import { sessionManifest } from './session/manifest.ts';
@@ -64,6 +65,7 @@ export const catalog: readonly CatalogEntry[] = [
   { manifest: cdnLogsManifest, load: () => import('./cdn-logs/handler.ts') },
   { manifest: edgeRevocationsManifest, load: () => import('./edge-revocations/handler.ts') },
   { manifest: sessionManifest, load: () => import('./session/handler.ts') },
+  { manifest: outboxRelayManifest, load: () => import('./outbox-relay/handler.ts') },
   { manifest: analyticsManifest, load: () => import('./analytics/handler.ts') },
   { manifest: analyticsForwardManifest, load: () => import('./analytics/forward-handler.ts') },
 ];

@@ -1,0 +1,35 @@
+import { createPool } from '#shared/db/pool.ts';
+import { processMetrics } from '#shared/metrics/metrics-from-config.ts';
+import { eventFunction } from '#shared/runtime/function.ts';
+import { eventStreamFromConfig } from '#shared/stream/stream-from-config.ts';
+import { scheduleTickSchema, tickForEmptyBody } from '../../events/schedule-tick.ts';
+import { loadOutboxRelayConfig } from './config.ts';
+import { outboxRelayManifest } from './manifest.ts';
+import { type RelayDeps, type RelayOptions, runOutboxRelay } from './relay.ts';
+
+const config = loadOutboxRelayConfig();
+// The lock's connection, the relay's queries, and the local stream's transaction.
+const pool = createPool(config.MYSQL_URL, { connectionLimit: 3 });
+const deps: RelayDeps = {
+  pool,
+  stream: eventStreamFromConfig(config, pool),
+  metrics: processMetrics().with({ function: outboxRelayManifest.name }),
+};
+const options: RelayOptions = {
+  runSeconds: config.RELAY_RUN_SECONDS,
+  idlePollMs: config.RELAY_IDLE_POLL_MS,
+  batchSize: config.RELAY_BATCH_SIZE,
+  backoffMs: config.RELAY_BACKOFF_MS,
+  maxBackoffMs: Math.max(config.RELAY_MAX_BACKOFF_MS, config.RELAY_BACKOFF_MS),
+};
+
+export const handler = eventFunction(
+  scheduleTickSchema,
+  async (tick) => {
+    if (tick.data.function !== outboxRelayManifest.name) {
+      return { status: 'ignored', reason: `a tick for ${tick.data.function}` };
+    }
+    return { status: 'processed', detail: { ...(await runOutboxRelay(deps, options)) } };
+  },
+  { whenEmpty: tickForEmptyBody(outboxRelayManifest) },
+);
