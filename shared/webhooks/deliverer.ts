@@ -1,0 +1,221 @@
+import { randomUUID } from 'node:crypto';
+import type { DbPool } from '../db/pool.ts';
+import { NotFoundError } from '../errors.ts';
+import { newId } from '../ids.ts';
+import { log } from '../runtime/log.ts';
+import {
+  type AttemptResult,
+  type AttemptTrigger,
+  type ClaimedDelivery,
+  claimDueDeliveries,
+  findOrgDelivery,
+  insertAttemptedDelivery,
+  recordAttempt,
+} from './delivery-repository.ts';
+import {
+  findOrgEndpoint,
+  findSigningEndpoints,
+  recordEndpointFailure,
+  recordEndpointSuccess,
+  type SigningEndpoint,
+} from './endpoint-repository.ts';
+import { nextAttemptAt, type RetryPolicy } from './retry-policy.ts';
+import type { SecretBox } from './secret-box.ts';
+import { SIGNATURE_HEADER, signatureHeader } from './signature.ts';
+import { type SenderOptions, type SendOutcome, sendWebhook } from './webhook-sender.ts';
+
+export const WEBHOOK_TEST_EVENT_TYPE = 'webhook.test';
+
+export interface DelivererOptions {
+  readonly sender: SenderOptions;
+  readonly retry: RetryPolicy;
+  /** An endpoint failing without a success for this long is disabled. */
+  readonly disableAfterMs: number;
+  /** Deliveries in flight at once per sending pass. */
+  readonly concurrency: number;
+  readonly now?: () => Date;
+}
+
+export interface SendSummary {
+  readonly claimed: number;
+  readonly delivered: number;
+  readonly retrying: number;
+  readonly failed: number;
+  /** Endpoints this pass disabled. */
+  readonly disabled: number;
+}
+
+/** The outcome of a manual redelivery or a test event, as the API answers it. */
+export interface ImmediateOutcome extends SendOutcome {
+  readonly deliveryId: string;
+}
+
+/**
+ * Signs and sends deliveries: the scheduled sender's passes (due deliveries, retries with backoff,
+ * disabling endpoints that keep failing) and the immediate sends the API offers (redeliver, test).
+ * Every attempt is logged in webhook_attempts with its status code, latency and error.
+ */
+export class WebhookDeliverer {
+  private readonly now: () => Date;
+  private readonly pool: DbPool;
+  private readonly secrets: SecretBox;
+  private readonly options: DelivererOptions;
+
+  constructor(pool: DbPool, secrets: SecretBox, options: DelivererOptions) {
+    this.pool = pool;
+    this.secrets = secrets;
+    this.options = options;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** Claims up to `limit` due deliveries and sends them, `concurrency` at a time. */
+  async sendDue(limit: number): Promise<SendSummary> {
+    // The lease outlives the slowest possible pass over the batch, with room to spare.
+    const leaseMs =
+      this.options.sender.timeoutMs * (Math.ceil(limit / this.options.concurrency) + 1) + 30_000;
+    const claimed = await claimDueDeliveries(this.pool, { limit, leaseMs });
+    const summary = { claimed: claimed.length, delivered: 0, retrying: 0, failed: 0, disabled: 0 };
+    if (claimed.length === 0) return summary;
+    const endpoints = await findSigningEndpoints(this.pool, [...new Set(claimed.map((d) => d.endpointId))]);
+    let next = 0;
+    const worker = async () => {
+      for (let index = next++; index < claimed.length; index = next++) {
+        const delivery = claimed[index] as ClaimedDelivery;
+        const endpoint = endpoints.get(delivery.endpointId);
+        if (!endpoint) continue;
+        const result = await this.attemptScheduled(endpoint, delivery);
+        summary[result.outcome] += 1;
+        if (result.disabled) summary.disabled += 1;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.options.concurrency, claimed.length) }, worker));
+    return summary;
+  }
+
+  private async attemptScheduled(
+    endpoint: SigningEndpoint,
+    delivery: ClaimedDelivery,
+  ): Promise<{ outcome: 'delivered' | 'retrying' | 'failed'; disabled: boolean }> {
+    const sent = await this.post(endpoint, delivery);
+    const attempts = delivery.attempts + 1;
+    let next: AttemptResult['next'];
+    if (sent.ok) {
+      next = { status: 'delivered' };
+    } else {
+      const at = nextAttemptAt(attempts, delivery.createdAt, this.now(), this.options.retry);
+      next = at ? { status: 'pending', at } : { status: 'failed' };
+    }
+    await recordAttempt(this.pool, delivery.id, attemptResult('scheduled', sent, next));
+    const disabled = await this.recordEndpointHealth(endpoint, sent);
+    return { outcome: next.status === 'pending' ? 'retrying' : next.status, disabled };
+  }
+
+  /**
+   * Sends one of the organisation's deliveries again now, whatever its state (ordering is the
+   * caller's choice here). A success finishes a pending delivery; a failure changes nothing of its
+   * schedule.
+   */
+  async redeliver(orgId: string, deliveryId: string): Promise<ImmediateOutcome> {
+    const delivery = await findOrgDelivery(this.pool, orgId, deliveryId);
+    if (!delivery) throw new NotFoundError(`No webhook delivery ${deliveryId}`);
+    const endpoint = (await findSigningEndpoints(this.pool, [delivery.endpointId])).get(delivery.endpointId);
+    if (!endpoint) throw new NotFoundError(`No webhook delivery ${deliveryId}`);
+    const sent = await this.post(endpoint, delivery);
+    const next: AttemptResult['next'] =
+      sent.ok || delivery.status !== 'pending'
+        ? { status: sent.ok ? 'delivered' : delivery.status === 'delivered' ? 'delivered' : 'failed' }
+        : { status: 'pending', at: delivery.nextAttemptAt ?? this.now() };
+    await recordAttempt(this.pool, delivery.id, attemptResult('manual', sent, next));
+    await this.recordEndpointHealth(endpoint, sent);
+    return { ...sent, deliveryId: delivery.id };
+  }
+
+  /** Sends a `webhook.test` event to the endpoint now (enabled or not) and logs it as a delivery. */
+  async sendTest(orgId: string, endpointId: string): Promise<ImmediateOutcome> {
+    const owned = await findOrgEndpoint(this.pool, orgId, endpointId);
+    const endpoint = owned && (await findSigningEndpoints(this.pool, [endpointId])).get(endpointId);
+    if (!endpoint) throw new NotFoundError(`No webhook endpoint ${endpointId}`);
+    const event = {
+      id: randomUUID(),
+      type: WEBHOOK_TEST_EVENT_TYPE,
+      version: 1,
+      aggregateType: 'webhook_endpoint',
+      aggregateId: endpointId,
+      occurredAt: this.now().toISOString(),
+      sequence: '0',
+      payload: { endpointId, message: 'A test event sent from the forgecast portal or API.' },
+    };
+    const body = Buffer.from(JSON.stringify(event));
+    const deliveryId = newId();
+    const sent = await this.post(endpoint, {
+      id: deliveryId,
+      eventId: event.id,
+      eventType: event.type,
+      body,
+    });
+    await insertAttemptedDelivery(
+      this.pool,
+      {
+        endpointId,
+        eventId: event.id,
+        eventType: event.type,
+        streamKey: `webhook_endpoint:${endpointId}`,
+        sequence: '0',
+        body,
+      },
+      { trigger: 'test', statusCode: sent.statusCode, latencyMs: sent.latencyMs, error: sent.error },
+      sent.ok,
+      deliveryId,
+    );
+    await this.recordEndpointHealth(endpoint, sent);
+    return { ...sent, deliveryId };
+  }
+
+  /** Signs with every valid secret at this moment and posts. */
+  private async post(
+    endpoint: SigningEndpoint,
+    delivery: { id: string; eventId: string; eventType: string; body: Buffer },
+  ): Promise<SendOutcome> {
+    const secrets = await Promise.all(endpoint.secrets.map((secret) => this.secrets.open(secret)));
+    const timestamp = Math.floor(this.now().getTime() / 1000);
+    return sendWebhook(
+      endpoint.url,
+      delivery.body,
+      {
+        [SIGNATURE_HEADER]: signatureHeader(secrets, timestamp, delivery.body),
+        'Forgecast-Event-Id': delivery.eventId,
+        'Forgecast-Event-Type': delivery.eventType,
+        'Forgecast-Delivery-Id': delivery.id,
+      },
+      this.options.sender,
+    );
+  }
+
+  private async recordEndpointHealth(endpoint: SigningEndpoint, sent: SendOutcome): Promise<boolean> {
+    if (sent.ok) {
+      await recordEndpointSuccess(this.pool, endpoint.id);
+      return false;
+    }
+    const disabled = await recordEndpointFailure(
+      this.pool,
+      endpoint.id,
+      this.options.disableAfterMs,
+      (failingSince) =>
+        `Disabled after failing every delivery since ${failingSince.toISOString()} (last: ${sent.error ?? 'unknown'}). Fix the endpoint, then enable it again.`,
+    );
+    if (disabled) log.warn('webhook endpoint disabled', { endpointId: endpoint.id, orgId: endpoint.orgId });
+    return disabled;
+  }
+}
+
+const attemptResult = (
+  trigger: AttemptTrigger,
+  sent: SendOutcome,
+  next: AttemptResult['next'],
+): AttemptResult => ({
+  trigger,
+  statusCode: sent.statusCode,
+  latencyMs: sent.latencyMs,
+  error: sent.error,
+  next,
+});

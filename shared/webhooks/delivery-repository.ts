@@ -1,0 +1,275 @@
+import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import { type DbConnection, type DbPool, withTransaction } from '../db/pool.ts';
+import { newId } from '../ids.ts';
+
+type Queryable = DbPool | DbConnection;
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+export type AttemptTrigger = 'scheduled' | 'manual' | 'test';
+
+export interface NewDelivery {
+  readonly endpointId: string;
+  readonly eventId: string;
+  readonly eventType: string;
+  /** The aggregate (`aggregateType:aggregateId`): deliveries of one key go out in `sequence` order. */
+  readonly streamKey: string;
+  readonly sequence: string;
+  readonly body: Buffer;
+}
+
+/** A delivery a sender has claimed. */
+export interface ClaimedDelivery {
+  readonly id: string;
+  readonly endpointId: string;
+  readonly eventId: string;
+  readonly eventType: string;
+  readonly body: Buffer;
+  readonly attempts: number;
+  readonly createdAt: Date;
+}
+
+/** A delivery as the delivery log shows it. */
+export interface DeliveryRecord {
+  readonly id: string;
+  readonly endpointId: string;
+  readonly eventId: string;
+  readonly eventType: string;
+  readonly status: DeliveryStatus;
+  readonly attempts: number;
+  readonly lastStatusCode: number | null;
+  readonly lastLatencyMs: number | null;
+  readonly lastError: string | null;
+  readonly nextAttemptAt: Date | null;
+  readonly createdAt: Date;
+  readonly finishedAt: Date | null;
+}
+
+/** What one attempt found, and what becomes of the delivery. */
+export interface AttemptResult {
+  readonly trigger: AttemptTrigger;
+  readonly statusCode: number | null;
+  readonly latencyMs: number;
+  readonly error: string | null;
+  /** `pending` with the time of the next try, or finished. */
+  readonly next:
+    | { readonly status: 'pending'; readonly at: Date }
+    | { readonly status: 'delivered' | 'failed' };
+}
+
+/**
+ * Adds the deliveries; a (endpoint, event) pair that already has one is skipped, so a stream
+ * message read again after a crash adds nothing. Returns how many were added.
+ */
+export async function insertDeliveries(db: Queryable, deliveries: readonly NewDelivery[]): Promise<number> {
+  if (deliveries.length === 0) return 0;
+  const [result] = await db.query<ResultSetHeader>(
+    `INSERT IGNORE INTO webhook_deliveries
+       (id, endpoint_id, event_id, event_type, stream_key, sequence, body, status, next_attempt_at)
+     VALUES ?`,
+    [
+      deliveries.map((delivery) => [
+        newId(),
+        delivery.endpointId,
+        delivery.eventId,
+        delivery.eventType,
+        delivery.streamKey,
+        delivery.sequence,
+        delivery.body,
+        'pending',
+        new Date(),
+      ]),
+    ],
+  );
+  return result.affectedRows;
+}
+
+/**
+ * Claims up to `limit` due deliveries for `leaseMs`: pending, their time come, their endpoint
+ * enabled, not claimed by a live lease, and the first pending one of their endpoint and aggregate
+ * (so an aggregate's events reach an endpoint in order, and a retrying one holds back those after
+ * it). The lease makes a second sender leave them alone.
+ */
+export async function claimDueDeliveries(
+  db: Queryable,
+  options: { limit: number; leaseMs: number },
+): Promise<ClaimedDelivery[]> {
+  const token = newId();
+  const [candidates] = await db.query<RowDataPacket[]>(
+    `SELECT d.id FROM webhook_deliveries d
+       JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.enabled = 1
+      WHERE d.status = 'pending' AND d.next_attempt_at <= NOW(3)
+        AND (d.lease_until IS NULL OR d.lease_until < NOW(3))
+        AND NOT EXISTS (SELECT 1 FROM webhook_deliveries earlier
+                         WHERE earlier.endpoint_id = d.endpoint_id AND earlier.stream_key = d.stream_key
+                           AND earlier.status = 'pending' AND earlier.sequence < d.sequence)
+      ORDER BY d.next_attempt_at, d.sequence
+      LIMIT ?`,
+    [options.limit],
+  );
+  if (candidates.length === 0) return [];
+  await db.query(
+    `UPDATE webhook_deliveries SET lease_token = ?, lease_until = NOW(3) + INTERVAL ? MICROSECOND
+      WHERE id IN (?) AND status = 'pending' AND (lease_until IS NULL OR lease_until < NOW(3))`,
+    [token, options.leaseMs * 1000, candidates.map((row) => row.id as string)],
+  );
+  const [rows] = await db.query<RowDataPacket[]>(
+    `SELECT id, endpoint_id, event_id, event_type, body, attempts, created_at
+       FROM webhook_deliveries WHERE lease_token = ? AND status = 'pending'`,
+    [token],
+  );
+  return rows.map((row) => ({
+    id: String(row.id),
+    endpointId: String(row.endpoint_id),
+    eventId: String(row.event_id),
+    eventType: String(row.event_type),
+    body: row.body as Buffer,
+    attempts: Number(row.attempts),
+    createdAt: row.created_at as Date,
+  }));
+}
+
+/**
+ * Logs the attempt and moves the delivery on (next try, delivered or failed). A scheduled attempt
+ * releases its sender's lease; a manual one leaves any lease alone.
+ */
+export async function recordAttempt(db: DbPool, deliveryId: string, result: AttemptResult): Promise<void> {
+  await withTransaction(db, async (connection) => {
+    await connection.query(
+      `INSERT INTO webhook_attempts (delivery_id, trigger_kind, status_code, latency_ms, error)
+       VALUES (?, ?, ?, ?, ?)`,
+      [deliveryId, result.trigger, result.statusCode, result.latencyMs, truncate(result.error)],
+    );
+    await connection.query(
+      `UPDATE webhook_deliveries
+          SET attempts = attempts + 1, last_status_code = ?, last_latency_ms = ?, last_error = ?,
+              status = ?, next_attempt_at = ?, finished_at = IF(? = 'pending', NULL, NOW(3)),
+              lease_token = IF(? = 'scheduled', NULL, lease_token),
+              lease_until = IF(? = 'scheduled', NULL, lease_until)
+        WHERE id = ?`,
+      [
+        result.statusCode,
+        result.latencyMs,
+        truncate(result.error),
+        result.next.status,
+        result.next.status === 'pending' ? result.next.at : null,
+        result.next.status,
+        result.trigger,
+        result.trigger,
+        deliveryId,
+      ],
+    );
+  });
+}
+
+/** A delivery that is sent once and at once (the test event): written with its only attempt. */
+export async function insertAttemptedDelivery(
+  db: DbPool,
+  delivery: NewDelivery,
+  result: Omit<AttemptResult, 'next'>,
+  ok: boolean,
+  id: string = newId(),
+): Promise<string> {
+  await withTransaction(db, async (connection) => {
+    await connection.query(
+      `INSERT INTO webhook_deliveries
+         (id, endpoint_id, event_id, event_type, stream_key, sequence, body, status, attempts,
+          last_status_code, last_latency_ms, last_error, finished_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, NOW(3))`,
+      [
+        id,
+        delivery.endpointId,
+        delivery.eventId,
+        delivery.eventType,
+        delivery.streamKey,
+        delivery.sequence,
+        delivery.body,
+        ok ? 'delivered' : 'failed',
+        result.statusCode,
+        result.latencyMs,
+        truncate(result.error),
+      ],
+    );
+    await connection.query(
+      `INSERT INTO webhook_attempts (delivery_id, trigger_kind, status_code, latency_ms, error)
+       VALUES (?, ?, ?, ?, ?)`,
+      [id, result.trigger, result.statusCode, result.latencyMs, truncate(result.error)],
+    );
+  });
+  return id;
+}
+
+const RECORD_COLUMNS = `d.id, d.endpoint_id, d.event_id, d.event_type, d.status, d.attempts, d.last_status_code,
+  d.last_latency_ms, d.last_error, d.next_attempt_at, d.created_at, d.finished_at`;
+
+/** One page of an endpoint's deliveries, newest first; `before` is the last id of the previous page. */
+export async function listEndpointDeliveries(
+  db: Queryable,
+  endpointId: string,
+  page: { limit: number; before?: string },
+): Promise<{ items: DeliveryRecord[]; next: string | null }> {
+  const [rows] = await db.query<RowDataPacket[]>(
+    `SELECT ${RECORD_COLUMNS} FROM webhook_deliveries d
+      WHERE d.endpoint_id = ? ${page.before ? 'AND d.id < ?' : ''}
+      ORDER BY d.id DESC LIMIT ?`,
+    page.before ? [endpointId, page.before, page.limit + 1] : [endpointId, page.limit + 1],
+  );
+  const items = rows.slice(0, page.limit).map(toRecord);
+  return { items, next: rows.length > page.limit ? (items.at(-1)?.id ?? null) : null };
+}
+
+/** A delivery of one of the organisation's endpoints, with what a resend needs. */
+export async function findOrgDelivery(
+  db: Queryable,
+  orgId: string,
+  deliveryId: string,
+): Promise<(DeliveryRecord & { body: Buffer }) | undefined> {
+  const [rows] = await db.query<RowDataPacket[]>(
+    `SELECT ${RECORD_COLUMNS}, d.body FROM webhook_deliveries d
+       JOIN webhook_endpoints e ON e.id = d.endpoint_id
+      WHERE d.id = ? AND e.org_id = ?`,
+    [deliveryId, orgId],
+  );
+  const row = rows[0];
+  return row ? { ...toRecord(row), body: row.body as Buffer } : undefined;
+}
+
+export async function findDelivery(db: Queryable, deliveryId: string): Promise<DeliveryRecord | undefined> {
+  const [rows] = await db.query<RowDataPacket[]>(
+    `SELECT ${RECORD_COLUMNS} FROM webhook_deliveries d WHERE d.id = ?`,
+    [deliveryId],
+  );
+  return rows[0] ? toRecord(rows[0]) : undefined;
+}
+
+/** Forgets finished deliveries (and their attempts) older than `retentionMs`; returns how many. */
+export async function pruneFinishedDeliveries(
+  db: Queryable,
+  retentionMs: number,
+  limit: number,
+): Promise<number> {
+  const [result] = await db.query<ResultSetHeader>(
+    `DELETE FROM webhook_deliveries
+      WHERE status <> 'pending' AND finished_at < NOW(3) - INTERVAL ? MICROSECOND LIMIT ?`,
+    [retentionMs * 1000, limit],
+  );
+  return result.affectedRows;
+}
+
+const truncate = (text: string | null): string | null => (text === null ? null : text.slice(0, 500));
+
+function toRecord(row: RowDataPacket): DeliveryRecord {
+  return {
+    id: String(row.id),
+    endpointId: String(row.endpoint_id),
+    eventId: String(row.event_id),
+    eventType: String(row.event_type),
+    status: row.status as DeliveryStatus,
+    attempts: Number(row.attempts),
+    lastStatusCode: row.last_status_code === null ? null : Number(row.last_status_code),
+    lastLatencyMs: row.last_latency_ms === null ? null : Number(row.last_latency_ms),
+    lastError: (row.last_error as string | null) ?? null,
+    nextAttemptAt: (row.next_attempt_at as Date | null) ?? null,
+    createdAt: row.created_at as Date,
+    finishedAt: (row.finished_at as Date | null) ?? null,
+  };
+}
