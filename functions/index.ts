@@ -28,6 +28,8 @@ import { transcodeDispatchManifest } from './transcode-dispatch/manifest.ts';
 import { transcoderScalerManifest } from './transcoder-scaler/manifest.ts';
 import { videosManifest } from './videos/manifest.ts';
 import { vodPackageManifest } from './vod-package/manifest.ts';
+import { webhookDispatchManifest } from './webhook-dispatch/manifest.ts';
+import { webhooksManifest } from './webhooks/manifest.ts';
 
 export interface CatalogEntry {
   readonly manifest: FunctionManifest;
@@ -65,6 +67,8 @@ export const catalog: readonly CatalogEntry[] = [
   { manifest: cdnLogsManifest, load: () => import('./cdn-logs/handler.ts') },
   { manifest: edgeRevocationsManifest, load: () => import('./edge-revocations/handler.ts') },
   { manifest: sessionManifest, load: () => import('./session/handler.ts') },
+  { manifest: webhooksManifest, load: () => import('./webhooks/handler.ts') },
+  { manifest: webhookDispatchManifest, load: () => import('./webhook-dispatch/handler.ts') },
   { manifest: outboxRelayManifest, load: () => import('./outbox-relay/handler.ts') },
   { manifest: analyticsManifest, load: () => import('./analytics/handler.ts') },
   { manifest: analyticsForwardManifest, load: () => import('./analytics/forward-handler.ts') },
