@@ -211,7 +211,11 @@ class OciGroupReader implements GroupReader {
     let pause = POLL_INITIAL_MS;
     for (;;) {
       const response = await this.#stream.call('getMessages', () =>
-        this.#client.getMessages({ streamId: this.#streamId, cursor: this.#cursor, limit: options.limit }),
+        this.#client.getMessages({
+          streamId: this.#streamId,
+          cursor: queryValue(this.#cursor),
+          limit: options.limit,
+        }),
       );
       this.#cursor = response.opcNextCursor;
       const messages = response.items.map(
@@ -236,7 +240,7 @@ class OciGroupReader implements GroupReader {
     if (this.#closed) throw new GroupReaderClosedError('This group reader has left its group');
     if (!this.#uncommitted) return;
     const response = await this.#stream.call('consumerCommit', () =>
-      this.#client.consumerCommit({ streamId: this.#streamId, cursor: this.#cursor }),
+      this.#client.consumerCommit({ streamId: this.#streamId, cursor: queryValue(this.#cursor) }),
     );
     this.#cursor = response.cursor.value;
     this.#uncommitted = false;
@@ -245,6 +249,14 @@ class OciGroupReader implements GroupReader {
   async close(): Promise<void> {
     this.#closed = true;
   }
+}
+
+/**
+ * A cursor as a query parameter. The SDK writes query values into the URL unencoded, and a cursor
+ * is base64 (`+`, `/`, `=`): a server decoding the query as a form would read `+` as a space.
+ */
+function queryValue(cursor: string): string {
+  return encodeURIComponent(cursor);
 }
 
 /**

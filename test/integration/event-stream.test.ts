@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { EventStream, GroupReader, StreamMessage } from '#shared/stream/event-stream.ts';
 import { MySqlEventStream } from '#shared/stream/mysql-stream.ts';
+import { OciEventStream } from '#shared/stream/oci-stream.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { startFakeOciStreaming } from '../support/fake-oci-streaming.ts';
+import { rsaKeyPair, TEST_SIGNING_KEY_ID, testAuthProvider } from '../support/oci-test-auth.ts';
 
 /**
  * The event stream contract, run against every adapter: what the relay (producer) and the
@@ -24,6 +27,34 @@ const adapters: [string, () => Promise<{ subject: StreamUnderTest; stop(): Promi
             new MySqlEventStream({ pool: db.pool, name: `s${++streams}`, partitions }),
         },
         stop: () => db.drop(),
+      };
+    },
+  ],
+  [
+    'OciEventStream against the fake OCI Streaming endpoint',
+    async () => {
+      const registered = rsaKeyPair();
+      const fake = await startFakeOciStreaming({ keys: { [TEST_SIGNING_KEY_ID]: registered.publicKey } });
+      let streams = 0;
+      return {
+        subject: {
+          fresh: async (partitions = 4) => {
+            const streamId = `ocid1.stream.oc1.phx.contract${++streams}`;
+            fake.createStream(streamId, { partitions });
+            return new OciEventStream({
+              streamId,
+              messagesEndpoint: fake.endpoint,
+              authenticationDetailsProvider: testAuthProvider(registered.privateKey),
+              // OCI's 30 s would make the hand-over tests slow; the behaviour is the same.
+              groupInstanceTimeoutMs: 2_000,
+            });
+          },
+        },
+        stop: async () => {
+          // Every request of the contract suite was signed with the registered key.
+          expect(fake.rejectedRequests).toBe(0);
+          await fake.close();
+        },
       };
     },
   ],

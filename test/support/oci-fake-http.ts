@@ -32,6 +32,8 @@ export interface OciSigningOptions {
 export interface OciFakeServerOptions extends OciSigningOptions {
   /** Larger bodies are refused with 413 PayloadTooLarge. */
   readonly maxBodyBytes: number;
+  /** Requests whose body the SDK does not sign (e.g. Streaming PutMessages); none when omitted. */
+  readonly bodyUnsigned?: (request: IncomingMessage) => boolean;
   /** Serves a request whose signature verified; throw an HttpError to answer a failure. */
   readonly handle: (request: IncomingMessage, response: ServerResponse, body: Buffer) => Promise<void>;
 }
@@ -57,7 +59,9 @@ export async function startOciFakeServer(options: OciFakeServerOptions): Promise
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const body = await readBody(request, options.maxBodyBytes);
     try {
-      verifyOciSignature(request, body, publicKeys, maxSkewMs);
+      verifyOciSignature(request, body, publicKeys, maxSkewMs, {
+        bodyUnsigned: options.bodyUnsigned?.(request) ?? false,
+      });
     } catch (err) {
       rejectedRequests += 1;
       throw err instanceof OciSignatureError ? new HttpError(err.status, err.code, err.message) : err;

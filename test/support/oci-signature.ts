@@ -15,13 +15,15 @@ export class OciSignatureError extends Error {
  * Checks the OCI request signature: `Authorization: Signature version="1",keyId="...",
  * algorithm="rsa-sha256",headers="(request-target) host x-date ...",signature="..."`.
  * POST and PUT must also sign content-type, content-length and x-content-sha256, and those
- * must match the body actually received.
+ * must match the body actually received — except for the operations whose body the SDK leaves
+ * unsigned (`bodyUnsigned`: Streaming's PutMessages, sent with excludeBody).
  */
 export function verifyOciSignature(
   request: IncomingMessage,
   body: Buffer,
   publicKeys: ReadonlyMap<string, KeyObject>,
   maxSkewMs: number,
+  options: { readonly bodyUnsigned?: boolean } = {},
 ): void {
   const header = request.headers.authorization;
   if (header === undefined || !header.startsWith('Signature ')) {
@@ -39,9 +41,9 @@ export function verifyOciSignature(
   // The SDK lists `Content-Type Content-Length` capitalised; header names are case-insensitive.
   const signedHeaders = (params.get('headers') ?? '').toLowerCase().split(' ');
   const method = (request.method ?? 'GET').toUpperCase();
+  const bodySigned = (method === 'POST' || method === 'PUT') && options.bodyUnsigned !== true;
   const required = ['(request-target)', 'host'];
-  if (method === 'POST' || method === 'PUT')
-    required.push('content-type', 'content-length', 'x-content-sha256');
+  if (bodySigned) required.push('content-type', 'content-length', 'x-content-sha256');
   const missing = required.filter((name) => !signedHeaders.includes(name));
   if (!signedHeaders.includes('date') && !signedHeaders.includes('x-date')) missing.push('x-date');
   if (missing.length > 0) throw new OciSignatureError(`Unsigned headers: ${missing.join(' ')}`);
@@ -50,7 +52,7 @@ export function verifyOciSignature(
   if (Number.isNaN(signedDate) || Math.abs(Date.now() - signedDate) > maxSkewMs) {
     throw new OciSignatureError('Signed date missing or outside the allowed clock skew');
   }
-  if (method === 'POST' || method === 'PUT') {
+  if (bodySigned) {
     const digest = createHash('sha256').update(body).digest('base64');
     if (
       request.headers['x-content-sha256'] !== digest ||
