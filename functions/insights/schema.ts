@@ -1,0 +1,27 @@
+import { z } from 'zod';
+
+const DAY_MS = 86_400_000;
+/** A year, a leap day included: longer ranges would scan more than any dashboard draws. */
+export const MAX_RANGE_DAYS = 366;
+export const DEFAULT_RANGE_DAYS = 30;
+const isoDay = z.iso.date();
+
+/**
+ * `from`/`to` are UTC days, inclusive; by default the 30 days up to today (`to` alone: the 30
+ * days up to it). At most MAX_RANGE_DAYS days at once.
+ */
+export const rangeQuerySchema = z
+  .object({ from: isoDay.optional(), to: isoDay.optional() })
+  .transform((query) => {
+    const to = query.to ?? new Date().toISOString().slice(0, 10);
+    const from =
+      query.from ?? new Date(Date.parse(to) - (DEFAULT_RANGE_DAYS - 1) * DAY_MS).toISOString().slice(0, 10);
+    return { from, to };
+  })
+  .refine(({ from, to }) => from <= to, { message: 'from is after to', path: ['from'] })
+  .refine(({ from, to }) => (Date.parse(to) - Date.parse(from)) / DAY_MS < MAX_RANGE_DAYS, {
+    message: `at most ${MAX_RANGE_DAYS} days at once`,
+    path: ['from'],
+  });
+
+export type RangeQuery = z.output<typeof rangeQuerySchema>;
