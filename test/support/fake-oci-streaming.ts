@@ -35,8 +35,8 @@ export interface FakeOciStreaming {
   /** Base URL to use as the stream's messagesEndpoint (without the API version). */
   readonly endpoint: string;
   createStream(streamId: string, settings?: { partitions?: number }): void;
-  /** The next `count` requests (any operation) are answered 429 TooManyRequests. */
-  throttleNextRequests(count: number): void;
+  /** `count` requests (any operation), after the next `skip`, are answered 429 TooManyRequests. */
+  throttleNextRequests(count: number, skip?: number): void;
   /** The next put answers these per-message errors, by index in its messages. */
   failNextPutMessages(errors: Readonly<Record<number, { error: string; errorMessage: string }>>): void;
   /** Requests refused for a bad or missing signature, for assertions. */
@@ -85,6 +85,7 @@ export async function startFakeOciStreaming(options: FakeOciStreamingOptions): P
   const cursors = new Map<string, CursorState>();
   const calls: Record<string, number> = {};
   let throttled = 0;
+  let throttleSkip = 0;
   let putErrors: Readonly<Record<number, { error: string; errorMessage: string }>> = {};
 
   async function handle(request: IncomingMessage, response: ServerResponse, body: Buffer): Promise<void> {
@@ -97,7 +98,9 @@ export async function startFakeOciStreaming(options: FakeOciStreamingOptions): P
       throw new HttpError(404, 'NotAuthorizedOrNotFound', 'Stream not found');
     const operation = `${request.method ?? 'GET'} ${resource}`;
     calls[operation] = (calls[operation] ?? 0) + 1;
-    if (throttled > 0) {
+    if (throttled > 0 && throttleSkip > 0) {
+      throttleSkip -= 1;
+    } else if (throttled > 0) {
       throttled -= 1;
       throw new HttpError(429, 'TooManyRequests', 'Too many requests for the stream');
     }
@@ -308,8 +311,9 @@ export async function startFakeOciStreaming(options: FakeOciStreamingOptions): P
       const partitions = settings.partitions ?? 1;
       streams.set(streamId, { partitions: Array.from({ length: partitions }, () => []), groups: new Map() });
     },
-    throttleNextRequests(count) {
+    throttleNextRequests(count, skip = 0) {
       throttled = count;
+      throttleSkip = skip;
     },
     failNextPutMessages(errors) {
       putErrors = errors;
