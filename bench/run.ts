@@ -15,6 +15,7 @@ import { benchMetricsOverhead } from './metrics-overhead.ts';
 import { benchPortalLoad } from './portal-load.ts';
 import { benchPortalSignIn } from './portal-sign-in.ts';
 import { benchPrintAuthorize } from './print-authorize.ts';
+import { benchRelayThroughput } from './relay-throughput.ts';
 import { benchStripeWebhook } from './stripe-webhook.ts';
 import { benchTranscodeLadder } from './transcode-ladder.ts';
 import { benchVaultSeal } from './vault-seal.ts';
@@ -22,7 +23,7 @@ import { benchWatchFirstFrame } from './watch-first-frame.ts';
 import { benchShowsAppSize, benchWebSize } from './web-size.ts';
 
 /**
- * `npm run bench [cold-start|cold-start-secrets|hot-path|metrics-overhead|vault-seal|license-gas|print-authorize|stripe-webhook|license-mint|transcode-ladder|portal|web-size|watch-first-frame|live-ingest|live-whip|live-to-vod|live-glass|chat-fanout]`: each figure is printed beside a baseline measured in
+ * `npm run bench [cold-start|cold-start-secrets|hot-path|metrics-overhead|vault-seal|license-gas|print-authorize|stripe-webhook|license-mint|transcode-ladder|portal|web-size|watch-first-frame|live-ingest|live-whip|live-to-vod|live-glass|chat-fanout|relay-throughput]`: each figure is printed beside a baseline measured in
  * the same run, because these machines are small and shared and absolute numbers drift.
  */
 const only = process.argv[2];
@@ -81,6 +82,14 @@ if (!only || only === 'chat-fanout') {
     '\n# Chat fan-out: p99 send → receipt to 200 connected viewers (target ≤ 200 ms) vs a bare ws broadcast server',
   );
   console.log(JSON.stringify(await benchChatFanout(), null, 2));
+  if (only) process.exit(0);
+}
+if (!only || only === 'relay-throughput') {
+  // A MariaDB of its own (or MYSQL_URL's server), no cloud.
+  console.log(
+    '\n# Outbox relay: events/s from the outbox to the MariaDB event stream (target ≥ 2,000) vs multi-row inserts into the outbox',
+  );
+  console.log(JSON.stringify(await benchRelayThroughput(), null, 2));
   if (only) process.exit(0);
 }
 if (!only || only === 'web-size') {

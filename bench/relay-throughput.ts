@@ -1,0 +1,109 @@
+import { readPendingOutbox } from '#shared/events/outbox-relay-store.ts';
+import { noopMetrics } from '#shared/metrics/metrics.ts';
+import { MySqlEventStream } from '#shared/stream/mysql-stream.ts';
+import { runOutboxRelay } from '../functions/outbox-relay/relay.ts';
+import { startTestDatabaseServer } from '../test/support/database-server.ts';
+import { createTestDatabase, type TestDatabase } from '../test/support/db.ts';
+import { interleavedEvents, readWholeStream, seedOutbox } from '../test/support/relay-streams.ts';
+import { round } from './lib/stats.ts';
+
+/**
+ * Outbox relay throughput: BENCH_RELAY_EVENTS (20,000) events of BENCH_RELAY_AGGREGATES (2,000)
+ * aggregates, interleaved as writers produce them, published from the outbox to the MariaDB event
+ * stream by the relay (the function's defaults: 500 per put, one event per aggregate per put),
+ * against the baseline of writing the same events into the outbox with multi-row INSERTs
+ * (appendAllToOutbox, 500 per transaction) in the same run, on the same server.
+ *
+ * Report only: one aggregate's events alone (BENCH_RELAY_HOT_EVENTS, 500), the relay's worst case,
+ * since each put carries at most one event of an aggregate.
+ */
+const TARGET_EVENTS_PER_SECOND = 2_000;
+const BATCH = 500;
+
+export interface RelayThroughputBench {
+  readonly events: number;
+  readonly aggregates: number;
+  readonly insertEventsPerSecond: number;
+  readonly relayEventsPerSecond: number;
+  /** relay ÷ insert, same run. */
+  readonly ratioToInsert: number;
+  readonly relayPuts: number;
+  readonly targetEventsPerSecond: number;
+  readonly met: boolean;
+  /** One aggregate only: events/s (one event per put). */
+  readonly hotAggregateEventsPerSecond: number;
+}
+
+const envCount = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+
+async function insertTimed(db: TestDatabase, prefix: string, aggregates: number, perAggregate: number) {
+  const events = interleavedEvents(prefix, aggregates, perAggregate);
+  const started = performance.now();
+  for (let start = 0; start < events.length; start += BATCH) {
+    await seedOutbox(db.pool, events.slice(start, start + BATCH));
+  }
+  return { count: events.length, seconds: (performance.now() - started) / 1000 };
+}
+
+async function relayTimed(db: TestDatabase, stream: MySqlEventStream) {
+  const started = performance.now();
+  const summary = await runOutboxRelay(
+    { pool: db.pool, stream, metrics: noopMetrics },
+    { runSeconds: 600, idlePollMs: 0, batchSize: BATCH, backoffMs: 100, maxBackoffMs: 5_000 },
+  );
+  const seconds = (performance.now() - started) / 1000;
+  if (summary.busy || summary.stoppedWithWork || summary.deadLettered > 0) {
+    throw new Error(`The relay did not drain the outbox: ${JSON.stringify(summary)}`);
+  }
+  return { published: summary.published, puts: summary.puts, seconds };
+}
+
+async function pendingAndOnStream(db: TestDatabase, stream: MySqlEventStream, expected: number) {
+  const pending = (await readPendingOutbox(db.pool, 1)).length;
+  const messages = (await readWholeStream(stream, 'bench-check', expected)).length;
+  return { pending, messages };
+}
+
+export async function benchRelayThroughput(): Promise<RelayThroughputBench> {
+  const events = envCount('BENCH_RELAY_EVENTS', 20_000);
+  const aggregates = envCount('BENCH_RELAY_AGGREGATES', 2_000);
+  const hotEvents = envCount('BENCH_RELAY_HOT_EVENTS', 500);
+  const server = await startTestDatabaseServer();
+  const db = await createTestDatabase(server.url, 'bench_relay');
+  try {
+    const stream = new MySqlEventStream({ pool: db.pool, name: 'domain-events', partitions: 4 });
+    // Warm up both paths (connections, the stream's rows, JIT) on a few events.
+    await insertTimed(db, 'warm', 50, 2);
+    await relayTimed(db, stream);
+
+    const inserted = await insertTimed(db, 'bench', aggregates, Math.ceil(events / aggregates));
+    const relayed = await relayTimed(db, stream);
+    if (relayed.published !== inserted.count) {
+      throw new Error(`Published ${relayed.published} of ${inserted.count} events`);
+    }
+    const hotInserted = await insertTimed(db, 'hot', 1, hotEvents);
+    const hot = await relayTimed(db, stream);
+    const onStream = 100 + inserted.count + hotInserted.count;
+    const check = await pendingAndOnStream(db, stream, onStream);
+    if (check.pending !== 0 || check.messages !== onStream) {
+      throw new Error(`Outbox and stream disagree after the run: ${JSON.stringify(check)}`);
+    }
+
+    const insertRate = inserted.count / inserted.seconds;
+    const relayRate = relayed.published / relayed.seconds;
+    return {
+      events: inserted.count,
+      aggregates,
+      insertEventsPerSecond: Math.round(insertRate),
+      relayEventsPerSecond: Math.round(relayRate),
+      ratioToInsert: round(relayRate / insertRate, 2),
+      relayPuts: relayed.puts,
+      targetEventsPerSecond: TARGET_EVENTS_PER_SECOND,
+      met: relayRate >= TARGET_EVENTS_PER_SECOND,
+      hotAggregateEventsPerSecond: Math.round(hot.published / hot.seconds),
+    };
+  } finally {
+    await db.drop();
+    await server.stop();
+  }
+}
