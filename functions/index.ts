@@ -9,6 +9,7 @@ import { chainIndexerManifest } from './chain-indexer/manifest.ts';
 import { designsManifest } from './designs/manifest.ts';
 import { edgeRevocationsManifest } from './edge-revocations/manifest.ts';
 import { healthManifest } from './health/manifest.ts';
+import { insightsManifest } from './insights/manifest.ts';
 import { ipUploadManifest } from './ip-upload/manifest.ts';
 import { licenseMintManifest } from './license-mint/manifest.ts';
 import { liveIngestManifest } from './live-ingest/manifest.ts';
@@ -72,6 +73,7 @@ export const catalog: readonly CatalogEntry[] = [
   { manifest: outboxRelayManifest, load: () => import('./outbox-relay/handler.ts') },
   { manifest: analyticsManifest, load: () => import('./analytics/handler.ts') },
   { manifest: analyticsForwardManifest, load: () => import('./analytics/forward-handler.ts') },
+  { manifest: insightsManifest, load: () => import('./insights/handler.ts') },
 ];
 
 export function findFunction(name: string): CatalogEntry | undefined {
