@@ -4,7 +4,7 @@
  * consumer groups that each keep their own committed offset per partition.
  *
  * Production: OCI Streaming through `oci-streaming` (`oci-stream.ts`). Local cloud and tests: the
- * MySQL-backed stream (`mysql-stream.ts`) with the same semantics. `streamFromConfig` picks one.
+ * MySQL-backed stream (`mysql-stream.ts`) with the same semantics. `eventStreamFromConfig` (`stream-from-config.ts`) picks one.
  * The outbox relay is the only producer; consumers (webhooks, the warehouse loader) read by group.
  */
 

@@ -95,7 +95,7 @@ export class OciEventStream implements EventStream {
   async openGroupReader(group: string, instance: string): Promise<GroupReader> {
     const client = await this.#streamClient();
     const { CreateGroupCursorDetails } = commonJsExports(await import('oci-streaming')).models;
-    const response = await this.#call('createGroupCursor', () =>
+    const response = await callOci('createGroupCursor', () =>
       client.createGroupCursor({
         streamId: this.#options.streamId,
         createGroupCursorDetails: {
@@ -109,12 +109,12 @@ export class OciEventStream implements EventStream {
         },
       }),
     );
-    return new OciGroupReader(this, client, this.#options.streamId, response.cursor.value);
+    return new OciGroupReader(client, this.#options.streamId, response.cursor.value);
   }
 
   async #putChunk(client: StreamClient, records: readonly StreamRecord[]): Promise<PutOutcome[]> {
     const common = commonJsExports(await import('oci-common'));
-    const response = await this.#call('putMessages', () =>
+    const response = await callOci('putMessages', () =>
       client.putMessages({
         streamId: this.#options.streamId,
         putMessagesDetails: {
@@ -146,24 +146,6 @@ export class OciEventStream implements EventStream {
     });
   }
 
-  /** A failed request (network, 4xx, 5xx, 429) becomes StreamUnavailableError with its status. */
-  async #call<T>(operation: string, request: () => Promise<T>): Promise<T> {
-    try {
-      return await request();
-    } catch (err) {
-      const status = (err as { statusCode?: unknown }).statusCode;
-      throw new StreamUnavailableError(
-        `OCI Streaming ${operation} failed${typeof status === 'number' ? ` (${status})` : ''}`,
-        { ...(typeof status === 'number' && status > 0 ? { status } : {}), cause: err },
-      );
-    }
-  }
-
-  /** For the reader: the same error mapping. */
-  call<T>(operation: string, request: () => Promise<T>): Promise<T> {
-    return this.#call(operation, request);
-  }
-
   /** `oci-streaming` is imported on first use, keeping it off the function's cold-start path. */
   #streamClient(): Promise<StreamClient> {
     this.#client ??= Promise.all([import('oci-streaming'), import('oci-common')]).then(
@@ -188,15 +170,13 @@ export class OciEventStream implements EventStream {
  * `close` only stops using the cursor and OCI frees the partitions when the instance times out.
  */
 class OciGroupReader implements GroupReader {
-  readonly #stream: OciEventStream;
   readonly #client: StreamClient;
   readonly #streamId: string;
   #cursor: string;
   #uncommitted = false;
   #closed = false;
 
-  constructor(stream: OciEventStream, client: StreamClient, streamId: string, cursor: string) {
-    this.#stream = stream;
+  constructor(client: StreamClient, streamId: string, cursor: string) {
     this.#client = client;
     this.#streamId = streamId;
     this.#cursor = cursor;
@@ -210,7 +190,7 @@ class OciGroupReader implements GroupReader {
     const deadline = Date.now() + Math.max(0, options.waitMs ?? 0);
     let pause = POLL_INITIAL_MS;
     for (;;) {
-      const response = await this.#stream.call('getMessages', () =>
+      const response = await callOci('getMessages', () =>
         this.#client.getMessages({
           streamId: this.#streamId,
           cursor: queryValue(this.#cursor),
@@ -239,7 +219,7 @@ class OciGroupReader implements GroupReader {
   async commit(): Promise<void> {
     if (this.#closed) throw new GroupReaderClosedError('This group reader has left its group');
     if (!this.#uncommitted) return;
-    const response = await this.#stream.call('consumerCommit', () =>
+    const response = await callOci('consumerCommit', () =>
       this.#client.consumerCommit({ streamId: this.#streamId, cursor: queryValue(this.#cursor) }),
     );
     this.#cursor = response.cursor.value;
@@ -248,6 +228,19 @@ class OciGroupReader implements GroupReader {
 
   async close(): Promise<void> {
     this.#closed = true;
+  }
+}
+
+/** A failed request (network, 4xx, 5xx, 429) becomes StreamUnavailableError with its status. */
+async function callOci<T>(operation: string, request: () => Promise<T>): Promise<T> {
+  try {
+    return await request();
+  } catch (err) {
+    const status = (err as { statusCode?: unknown }).statusCode;
+    throw new StreamUnavailableError(
+      `OCI Streaming ${operation} failed${typeof status === 'number' ? ` (${status})` : ''}`,
+      { ...(typeof status === 'number' && status > 0 ? { status } : {}), cause: err },
+    );
   }
 }
 
