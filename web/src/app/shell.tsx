@@ -10,6 +10,7 @@ import { Button } from './components/button.tsx';
 import { ErrorMessage } from './components/feedback.tsx';
 import { LanguageSwitch, MainNavigation } from './components/header-parts.tsx';
 import { ToastRegion } from './components/toasts.tsx';
+import { ConsentMount } from './consent-mount.tsx';
 import { visibleNavigation } from './guard.ts';
 import { useT } from './i18n.tsx';
 import { appMessages } from './messages.ts';
@@ -106,6 +107,7 @@ export function Shell({
         <ToastRegion />
         {children}
       </main>
+      <ConsentMount />
     </>
   );
 }

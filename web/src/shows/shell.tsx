@@ -8,6 +8,7 @@ import { useLocation } from 'preact-iso';
 import { api, currentPath, signInUrl } from '../app/api.ts';
 import { LanguageSwitch, MainNavigation } from '../app/components/header-parts.tsx';
 import { ToastRegion } from '../app/components/toasts.tsx';
+import { ConsentMount } from '../app/consent-mount.tsx';
 import { useT } from '../app/i18n.tsx';
 import { appMessages } from '../app/messages.ts';
 import { useSessionContext } from '../app/session.tsx';
@@ -88,6 +89,7 @@ export function ShowsShell({
         <ToastRegion />
         {children}
       </main>
+      <ConsentMount />
     </>
   );
 }
