@@ -49,7 +49,7 @@ const POLL_INITIAL_MS = 20;
 const POLL_MAX_MS = 250;
 /** One INSERT carries at most this many rows / raw bytes (hex-escaped, twice that on the wire). */
 const INSERT_MAX_ROWS = 500;
-const INSERT_MAX_BYTES = 4 * 1024 * 1024;
+const INSERT_MAX_BYTES = 2 * 1024 * 1024;
 
 interface PartitionRow extends RowDataPacket {
   partition_no: number;

@@ -48,6 +48,36 @@ describe('Class: MySqlEventStream (what only the local stream shows)', () => {
     expect(message?.value.equals(value)).toBe(true);
   });
 
+  it('stores a put of several large values over more than one INSERT, in order', async () => {
+    // Arrange: 5 MB in one put, more than one statement may carry.
+    const stream = freshStream(1);
+    const records = [1, 2, 3, 4, 5].map((fill) => ({
+      key: 'k',
+      value: Buffer.alloc(STREAM_LIMITS.maxValueBytes, fill),
+    }));
+
+    // Act
+    const outcomes = await stream.put(records);
+    const reader = await stream.openGroupReader('warehouse', 'large');
+    const messages: StreamMessage[] = [];
+    const deadline = Date.now() + 20_000;
+    while (messages.length < records.length && Date.now() < deadline) {
+      messages.push(...(await reader.next({ limit: 10, waitMs: 1_000 })));
+    }
+    await reader.close();
+
+    // Assess
+    expect(outcomes.map((outcome) => (outcome.ok ? outcome.offset : 'refused'))).toEqual([
+      '0',
+      '1',
+      '2',
+      '3',
+      '4',
+    ]);
+    expect(messages.map((m) => m.value[0])).toEqual([1, 2, 3, 4, 5]);
+    expect(messages.every((m) => m.value.length === STREAM_LIMITS.maxValueBytes)).toBe(true);
+  });
+
   it('refuses a second definition of the stream with another partition count', async () => {
     // Arrange
     const stream = freshStream(2);
