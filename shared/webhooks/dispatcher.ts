@@ -53,7 +53,8 @@ export async function expandMessages(
       log.warn('webhooks: skipped a malformed stream message', {
         partition: message.partition,
         offset: message.offset,
-        error,
+        // The message only: a zod error lists every member, and the payload is no one's business here.
+        reason: error.message.slice(0, 300),
       });
     }
   }

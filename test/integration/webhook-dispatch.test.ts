@@ -1,0 +1,487 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { RowDataPacket } from 'mysql2/promise';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { encodePublishedEvent, type PublishedEvent, streamKeyOf } from '#events/domain/stream-message.ts';
+import { createLocalKeyWrapper } from '#shared/crypto/local-key-wrapper.ts';
+import { newId } from '#shared/ids.ts';
+import { MySqlEventStream } from '#shared/stream/mysql-stream.ts';
+import { type DelivererOptions, WebhookDeliverer } from '#shared/webhooks/deliverer.ts';
+import { findDelivery } from '#shared/webhooks/delivery-repository.ts';
+import { expandMessages, WebhookDispatcher } from '#shared/webhooks/dispatcher.ts';
+import {
+  findOrgEndpoint,
+  insertEndpoint,
+  rotateEndpointSecret,
+  updateOrgEndpoint,
+} from '#shared/webhooks/endpoint-repository.ts';
+import { SecretBox } from '#shared/webhooks/secret-box.ts';
+import { WebhookUrlRefusedError } from '#shared/webhooks/target-policy.ts';
+import { verifyForgecastSignature } from '../../examples/webhook-consumer/verify.ts';
+import { registerEndpoint } from '../../functions/webhooks/endpoints.ts';
+import { createOrgWithKey } from '../support/accounts.ts';
+import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { startWebhookReceiver, type WebhookReceiver, waitFor } from '../support/webhook-receiver.ts';
+
+const DESIGN_TYPES = ['design.registered', 'design.rejected'];
+
+/**
+ * The webhook dispatcher against MariaDB, the MariaDB event stream (consumer group `webhooks`)
+ * and real HTTP receivers on loopback: fan-out, signatures, retries and disabling, ordering per
+ * aggregate, the address rules at delivery, bounded answers.
+ */
+describe('Function logic: webhook dispatch', () => {
+  let db: TestDatabase;
+  const secrets = new SecretBox(createLocalKeyWrapper(randomBytes(32)));
+  const receivers: WebhookReceiver[] = [];
+  let sequence = 0;
+
+  const options = (overrides: Partial<DelivererOptions> = {}): DelivererOptions => ({
+    sender: {
+      allowPrivateTargets: true,
+      timeoutMs: 3000,
+      maxResponseBytes: 4096,
+      userAgent: 'forgecast-test',
+    },
+    retry: { baseDelayMs: 200, maxDelayMs: 5000, retryForMs: 60_000 },
+    disableAfterMs: 60_000,
+    concurrency: 8,
+    ...overrides,
+  });
+  const deliverer = (overrides: Partial<DelivererOptions> = {}) =>
+    new WebhookDeliverer(db.pool, secrets, options(overrides));
+  const newStream = () => new MySqlEventStream({ pool: db.pool, name: `wh-${newId()}`, partitions: 4 });
+  const dispatcherFor = (stream: MySqlEventStream, sender: WebhookDeliverer) =>
+    new WebhookDispatcher(db.pool, stream, sender, { readLimit: 200, sendLimit: 200 });
+
+  async function receiver(): Promise<WebhookReceiver> {
+    const started = await startWebhookReceiver();
+    receivers.push(started);
+    return started;
+  }
+
+  async function endpoint(orgId: string, url: string, eventTypes = DESIGN_TYPES) {
+    const secret = await secrets.create();
+    const id = newId();
+    await insertEndpoint(db.pool, { id, orgId, url, description: null, eventTypes, secret: secret.stored });
+    return { id, secret: secret.text };
+  }
+
+  function designEvent(orgId: string, designId: string, type = 'design.registered'): PublishedEvent {
+    sequence += 1;
+    return {
+      id: randomUUID(),
+      type: type as PublishedEvent['type'],
+      version: 1,
+      aggregateType: 'design',
+      aggregateId: designId,
+      occurredAt: new Date().toISOString(),
+      sequence: String(sequence),
+      payload:
+        type === 'design.registered'
+          ? { designId, orgId, sha256: 'ab'.repeat(32), txHash: null, blockNumber: null }
+          : { designId, orgId, code: 'not_manifold', reason: 'The mesh is not closed.' },
+    };
+  }
+
+  async function publish(stream: MySqlEventStream, events: readonly PublishedEvent[]): Promise<void> {
+    const outcomes = await stream.put(
+      events.map((event) => ({ key: streamKeyOf(event), value: encodePublishedEvent(event) })),
+    );
+    expect(outcomes.every((outcome) => outcome.ok)).toBe(true);
+  }
+
+  const attemptsOf = async (deliveryId: string) =>
+    (
+      await db.pool.query<RowDataPacket[]>(
+        'SELECT trigger_kind, status_code, error, attempted_at FROM webhook_attempts WHERE delivery_id = ? ORDER BY id',
+        [deliveryId],
+      )
+    )[0];
+  const deliveryOf = async (endpointId: string, eventId: string) =>
+    (
+      await db.pool.query<RowDataPacket[]>(
+        'SELECT id, status, attempts FROM webhook_deliveries WHERE endpoint_id = ? AND event_id = ?',
+        [endpointId, eventId],
+      )
+    )[0][0];
+
+  beforeAll(async () => {
+    db = await createTestDatabase(inject('mysqlUrl'), 'webhook_dispatch');
+  });
+  afterEach(async () => {
+    // Each test's deliveries stay its own: a later test's sender would otherwise send them.
+    await db.pool.query('DELETE FROM webhook_endpoints');
+    await Promise.all(receivers.splice(0).map((started) => started.close()));
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it('fans an event out to the subscribed, enabled endpoints of the organisations it concerns, signed', async () => {
+    // Prepare
+    const [orgA, orgB] = [await createOrgWithKey(db.pool, []), await createOrgWithKey(db.pool, [])];
+    const [hooksA, videosOnlyA, disabledA, hooksB] = [
+      await receiver(),
+      await receiver(),
+      await receiver(),
+      await receiver(),
+    ];
+    const subscribed = await endpoint(orgA.orgId, hooksA.url);
+    await endpoint(orgA.orgId, videosOnlyA.url, ['video.ready']);
+    const off = await endpoint(orgA.orgId, disabledA.url);
+    await updateOrgEndpoint(db.pool, orgA.orgId, off.id, { enabled: false });
+    await endpoint(orgB.orgId, hooksB.url);
+    const stream = newStream();
+    const dispatcher = dispatcherFor(stream, deliverer());
+    const eventsA = [designEvent(orgA.orgId, 'd-a1'), designEvent(orgA.orgId, 'd-a2', 'design.rejected')];
+    const eventB = designEvent(orgB.orgId, 'd-b1');
+
+    // Act
+    await publish(stream, [...eventsA, eventB]);
+    await waitFor('both organisations’ deliveries', async () => {
+      await dispatcher.pass();
+      return hooksA.received.length === 2 && hooksB.received.length === 1;
+    });
+    await dispatcher.close();
+
+    // Assess: who got what.
+    expect(hooksA.received.map((hook) => hook.event.id).sort()).toEqual(
+      eventsA.map((event) => event.id).sort(),
+    );
+    expect(hooksB.received.map((hook) => hook.event.id)).toEqual([eventB.id]);
+    expect(videosOnlyA.received).toHaveLength(0);
+    expect(disabledA.received).toHaveLength(0);
+
+    // Assess: the body is the published event's exact JSON, signed over those bytes.
+    const hook = hooksA.received.find((received) => received.event.id === eventsA[0]?.id);
+    expect(hook?.rawBody.equals(encodePublishedEvent(eventsA[0] as PublishedEvent))).toBe(true);
+    expect(
+      verifyForgecastSignature({
+        rawBody: hook?.rawBody ?? '',
+        header: hook?.headers['forgecast-signature'] as string,
+        secrets: subscribed.secret,
+      }),
+    ).toMatchObject({ ok: true });
+    expect(hook?.headers).toMatchObject({
+      'forgecast-event-id': eventsA[0]?.id,
+      'forgecast-event-type': 'design.registered',
+      'content-type': 'application/json',
+      'user-agent': 'forgecast-test',
+    });
+    const delivery = await deliveryOf(subscribed.id, eventsA[0]?.id ?? '');
+    expect(hook?.headers['forgecast-delivery-id']).toBe(delivery?.id);
+    expect(delivery).toMatchObject({ status: 'delivered', attempts: 1 });
+  });
+
+  it('adds no second delivery when the same stream messages are read again', async () => {
+    // Prepare
+    const org = await createOrgWithKey(db.pool, []);
+    const hooks = await receiver();
+    await endpoint(org.orgId, hooks.url);
+    const event = designEvent(org.orgId, 'd-1');
+    const message = {
+      partition: '0',
+      offset: '1',
+      key: streamKeyOf(event),
+      value: encodePublishedEvent(event),
+      timestamp: new Date(),
+    };
+
+    // Act
+    const first = await expandMessages(db.pool, [message]);
+    const again = await expandMessages(db.pool, [
+      message,
+      { ...message, value: Buffer.from('{"not":"an event"}') },
+    ]);
+
+    // Assess
+    expect(first).toMatchObject({ events: 1, deliveries: 1, malformed: 0 });
+    expect(again).toMatchObject({ events: 1, deliveries: 0, malformed: 1 });
+  });
+
+  it('retries a failing endpoint with growing backoff, disables it with a notice, and redelivers on request', async () => {
+    // Prepare
+    const org = await createOrgWithKey(db.pool, []);
+    const hooks = await receiver();
+    hooks.respond = (_request, response) => response.writeHead(500).end('down for maintenance');
+    const registered = await endpoint(org.orgId, hooks.url);
+    const stream = newStream();
+    const sender = deliverer({ disableAfterMs: 2500 });
+    const dispatcher = dispatcherFor(stream, sender);
+    const event = designEvent(org.orgId, 'd-retry');
+
+    // Act
+    await publish(stream, [event]);
+    const notice = await waitFor('the endpoint to be disabled', async () => {
+      await dispatcher.pass();
+      const current = await findOrgEndpoint(db.pool, org.orgId, registered.id);
+      return current?.enabled === false ? current : undefined;
+    });
+    await dispatcher.close();
+
+    // Assess: every attempt logged, each wait at least the lower bound of its backoff (200 ms × 2^(n−1), half jittered).
+    const delivery = await deliveryOf(registered.id, event.id);
+    const attempts = await attemptsOf(String(delivery?.id));
+    expect(attempts.length).toBeGreaterThanOrEqual(4);
+    expect(attempts.every((attempt) => attempt.status_code === 500 && attempt.error === 'HTTP 500')).toBe(
+      true,
+    );
+    const times = attempts.map((attempt) => (attempt.attempted_at as Date).getTime());
+    const gaps = times.slice(1).map((time, index) => time - (times[index] ?? time));
+    gaps.slice(0, 3).forEach((gap, index) => {
+      expect(gap).toBeGreaterThanOrEqual(100 * 2 ** index - 5);
+    });
+    expect(notice.disabledReason).toContain('HTTP 500');
+    expect(notice.disabledAt).toBeInstanceOf(Date);
+    expect(delivery?.status).toBe('pending');
+
+    // Assess: a disabled endpoint gets nothing more from the schedule.
+    const before = hooks.received.length;
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    await sender.sendDue(100);
+    expect(hooks.received.length).toBe(before);
+
+    // Act: the endpoint is fixed; the integrator redelivers, then enables it again.
+    hooks.respond = (_request, response) => response.writeHead(200).end('ok');
+    const redelivered = await sender.redeliver(org.orgId, String(delivery?.id));
+    await updateOrgEndpoint(db.pool, org.orgId, registered.id, { enabled: true });
+
+    // Assess
+    expect(redelivered).toMatchObject({ ok: true, statusCode: 200, error: null });
+    expect(await findDelivery(db.pool, String(delivery?.id))).toMatchObject({ status: 'delivered' });
+    expect((await attemptsOf(String(delivery?.id))).at(-1)).toMatchObject({
+      trigger_kind: 'manual',
+      status_code: 200,
+    });
+    expect(await findOrgEndpoint(db.pool, org.orgId, registered.id)).toMatchObject({
+      enabled: true,
+      disabledReason: null,
+      failingSince: null,
+    });
+    await expect(
+      sender.redeliver((await createOrgWithKey(db.pool, [])).orgId, String(delivery?.id)),
+    ).rejects.toThrow(/No webhook delivery/);
+  });
+
+  it('fails a delivery for good once its retry window has passed', async () => {
+    // Prepare
+    const org = await createOrgWithKey(db.pool, []);
+    const hooks = await receiver();
+    hooks.respond = (_request, response) => response.writeHead(503).end();
+    const registered = await endpoint(org.orgId, hooks.url);
+    const stream = newStream();
+    const dispatcher = dispatcherFor(
+      stream,
+      deliverer({ retry: { baseDelayMs: 100, maxDelayMs: 400, retryForMs: 1000 } }),
+    );
+    const event = designEvent(org.orgId, 'd-gives-up');
+
+    // Act
+    await publish(stream, [event]);
+    const failed = await waitFor('the delivery to fail', async () => {
+      await dispatcher.pass();
+      const delivery = await deliveryOf(registered.id, event.id);
+      return delivery?.status === 'failed' ? delivery : undefined;
+    });
+    await dispatcher.close();
+
+    // Assess
+    expect(Number(failed.attempts)).toBeGreaterThanOrEqual(2);
+    expect(await findOrgEndpoint(db.pool, org.orgId, registered.id)).toMatchObject({ enabled: true });
+  });
+
+  it('holds back later events of an aggregate while an earlier one is retrying; other aggregates go on', async () => {
+    // Prepare
+    const org = await createOrgWithKey(db.pool, []);
+    const hooks = await receiver();
+    const first = designEvent(org.orgId, 'd-ordered');
+    const second = designEvent(org.orgId, 'd-ordered', 'design.rejected');
+    const other = designEvent(org.orgId, 'd-other');
+    let failFirst = true;
+    const accepted: string[] = [];
+    hooks.respond = (request, response) => {
+      if (failFirst && request.event.id === first.id) {
+        response.writeHead(503).end();
+        return;
+      }
+      accepted.push(request.event.id);
+      response.writeHead(204).end();
+    };
+    const registered = await endpoint(org.orgId, hooks.url);
+    const stream = newStream();
+    const dispatcher = dispatcherFor(stream, deliverer());
+
+    // Act
+    await publish(stream, [first, second, other]);
+    await waitFor('the other aggregate’s event and a retry of the first', async () => {
+      await dispatcher.pass();
+      const retried = hooks.received.filter((request) => request.event.id === first.id).length >= 2;
+      return retried && accepted.includes(other.id);
+    });
+
+    // Assess: the second event waits behind the first.
+    expect(hooks.received.some((request) => request.event.id === second.id)).toBe(false);
+    expect(await deliveryOf(registered.id, second.id)).toMatchObject({ status: 'pending', attempts: 0 });
+
+    // Act: the endpoint accepts the first event again.
+    failFirst = false;
+    await waitFor('the held-back event', async () => {
+      await dispatcher.pass();
+      return accepted.includes(second.id);
+    });
+    await dispatcher.close();
+
+    // Assess
+    expect(accepted.indexOf(first.id)).toBeLessThan(accepted.indexOf(second.id));
+  });
+
+  it('refuses a name resolving to 127.0.0.1 in production mode, at registration and at delivery; allows it locally', async () => {
+    // Prepare
+    const org = await createOrgWithKey(db.pool, []);
+    const hooks = await receiver();
+    const production = options({ sender: { ...options().sender, allowPrivateTargets: false } }).sender;
+
+    // Act: registration.
+    const registration = registerEndpoint({ pool: db.pool, secrets, policy: production }, org.orgId, {
+      url: `https://localhost:${hooks.port}/hooks`,
+      eventTypes: DESIGN_TYPES,
+    });
+
+    // Assess
+    await expect(registration).rejects.toBeInstanceOf(WebhookUrlRefusedError);
+    await expect(registration).rejects.toMatchObject({ reason: 'loopback', status: 422 });
+
+    // Prepare: an endpoint that passed registration while its name was public now resolves to loopback.
+    const resolvesToLoopback = async () => [{ address: '127.0.0.1', family: 4 as const }];
+    const rebound = await endpoint(org.orgId, `https://hooks.example.com:${hooks.port}/hooks`);
+    const stream = newStream();
+    const productionSender = deliverer({ sender: { ...production, resolve: resolvesToLoopback } });
+    const event = designEvent(org.orgId, 'd-ssrf');
+    await publish(stream, [event]);
+    const dispatcher = dispatcherFor(stream, productionSender);
+
+    // Act
+    const delivery = await waitFor('the refused attempt', async () => {
+      await dispatcher.pass();
+      const found = await deliveryOf(rebound.id, event.id);
+      return found && Number(found.attempts) > 0 ? found : undefined;
+    });
+    await dispatcher.close();
+
+    // Assess
+    const [attempt] = await attemptsOf(String(delivery.id));
+    expect(attempt?.error).toMatch(/^webhook_url_refused \(loopback\)/);
+    expect(attempt?.status_code).toBeNull();
+    expect(hooks.received).toHaveLength(0);
+
+    // Act: locally the same name is allowed, and the connection goes to the address that was checked
+    // (the name itself resolves nowhere: a second DNS lookup would fail).
+    await db.pool.query("UPDATE webhook_endpoints SET url = REPLACE(url, 'https:', 'http:') WHERE id = ?", [
+      rebound.id,
+    ]);
+    const localSender = deliverer({ sender: { ...options().sender, resolve: resolvesToLoopback } });
+    const local = await localSender.redeliver(org.orgId, String(delivery.id));
+    const registeredLocally = await registerEndpoint(
+      { pool: db.pool, secrets, policy: options().sender },
+      org.orgId,
+      { url: `http://localhost:${hooks.port}/hooks`, eventTypes: DESIGN_TYPES },
+    );
+
+    // Assess
+    expect(local).toMatchObject({ ok: true, statusCode: 204 });
+    expect(hooks.received[0]?.headers.host).toBe(`hooks.example.com:${hooks.port}`);
+    expect(registeredLocally.secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
+  });
+
+  it('reads at most a few KB of an answer, gives up on a silent endpoint, and follows no redirect', async () => {
+    // Prepare
+    const org = await createOrgWithKey(db.pool, []);
+    const streaming = await receiver();
+    let written = 0;
+    let closed = false;
+    streaming.respond = (_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/octet-stream' });
+      const chunk = Buffer.alloc(64 * 1024, 97);
+      const pump = () => {
+        while (!closed && written < 256 * 1024 * 1024) {
+          written += chunk.length;
+          if (!response.write(chunk)) return void response.once('drain', pump);
+        }
+        response.end();
+      };
+      response.on('close', () => {
+        closed = true;
+      });
+      pump();
+    };
+    const silent = await receiver();
+    silent.respond = () => undefined;
+    const target = await receiver();
+    const redirecting = await receiver();
+    redirecting.respond = (_request, response) => response.writeHead(307, { location: target.url }).end();
+    const sender = deliverer({ sender: { ...options().sender, timeoutMs: 1500 } });
+    const [large, quiet, moved] = [
+      await endpoint(org.orgId, streaming.url),
+      await endpoint(org.orgId, silent.url),
+      await endpoint(org.orgId, redirecting.url),
+    ];
+
+    // Act
+    const [largeOutcome, quietOutcome, movedOutcome] = await Promise.all([
+      sender.sendTest(org.orgId, large.id),
+      sender.sendTest(org.orgId, quiet.id),
+      sender.sendTest(org.orgId, moved.id),
+    ]);
+    await waitFor('the streaming answer to be cut off', () => closed);
+
+    // Assess
+    expect(largeOutcome).toMatchObject({ ok: true, statusCode: 200 });
+    expect(written).toBeLessThan(256 * 1024 * 1024);
+    expect(quietOutcome).toMatchObject({ ok: false, statusCode: null, error: 'No answer within 1500 ms' });
+    expect(quietOutcome.latencyMs).toBeLessThan(10_000);
+    expect(movedOutcome).toMatchObject({ ok: false, statusCode: 307 });
+    expect(movedOutcome.error).toContain('redirects are not followed');
+    expect(target.received).toHaveLength(0);
+  });
+
+  it('sends a test event signed with both secrets while a rotation overlaps, then with the new one only', async () => {
+    // Prepare
+    const org = await createOrgWithKey(db.pool, []);
+    const hooks = await receiver();
+    const registered = await endpoint(org.orgId, hooks.url);
+    const sender = deliverer();
+    const verify = (index: number, secret: string) =>
+      verifyForgecastSignature({
+        rawBody: hooks.received[index]?.rawBody ?? '',
+        header: hooks.received[index]?.headers['forgecast-signature'] as string,
+        secrets: secret,
+      }).ok;
+
+    // Act
+    const before = await sender.sendTest(org.orgId, registered.id);
+    const rotated = await secrets.create();
+    await rotateEndpointSecret(db.pool, org.orgId, registered.id, rotated.stored, 1500);
+    const during = await sender.sendTest(org.orgId, registered.id);
+    await new Promise((resolve) => setTimeout(resolve, 1600));
+    const after = await sender.sendTest(org.orgId, registered.id);
+
+    // Assess
+    expect([before.ok, during.ok, after.ok]).toEqual([true, true, true]);
+    expect(hooks.received.map((hook) => hook.event.type)).toEqual([
+      'webhook.test',
+      'webhook.test',
+      'webhook.test',
+    ]);
+    expect(hooks.received[0]?.event.payload).toMatchObject({ endpointId: registered.id });
+    expect([verify(0, registered.secret), verify(0, rotated.text)]).toEqual([true, false]);
+    expect(String(hooks.received[1]?.headers['forgecast-signature']).match(/v1=/g)).toHaveLength(2);
+    expect([verify(1, registered.secret), verify(1, rotated.text)]).toEqual([true, true]);
+    expect([verify(2, registered.secret), verify(2, rotated.text)]).toEqual([false, true]);
+    expect(await findDelivery(db.pool, during.deliveryId)).toMatchObject({
+      eventType: 'webhook.test',
+      status: 'delivered',
+      attempts: 1,
+      lastStatusCode: 204,
+    });
+  });
+});
