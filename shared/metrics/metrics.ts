@@ -46,6 +46,14 @@ export const METRIC_CATALOG = {
     kind: 'counter',
     help: 'Puts the stream refused for now, by scope (request: the whole put failed; record: one record was refused as retryable); the relay backs off.',
   },
+  warehouse_events_loaded: {
+    kind: 'counter',
+    help: 'Events the warehouse loader handed to the warehouse, by outcome (inserted; duplicate: already stored, the stream is at least once).',
+  },
+  warehouse_events_skipped: {
+    kind: 'counter',
+    help: 'Stream messages the warehouse loader skipped, by reason (malformed: not a catalogue event; rejected: the warehouse refused it).',
+  },
 } as const satisfies Record<string, { kind: 'counter' | 'histogram'; help: string }>;
 
 export type MetricName = keyof typeof METRIC_CATALOG;
