@@ -273,6 +273,10 @@ beforeAll(async () => {
       ...watching(videos.a1, '198.51.100.1', 2),
       ...watching(videos.a1, '198.51.100.4', 5),
       logLine(videos.b1, 'v1/master.m3u8', '198.51.100.5', { status: 304, bytes: 0 }),
+      // A live stream's segments (six digits, one second each), in two renditions.
+      logLine(videos.b1, 's1/720p/seg-000001.m4s', '198.51.100.5'),
+      logLine(videos.b1, 's1/360p/seg-000001.m4s', '198.51.100.5'),
+      logLine(videos.b1, 's1/720p/seg-000002.m4s', '198.51.100.5'),
     ].join('\n'),
   );
   await ingestBatch(db.pool, VIEWER_SALT, firstBatch);
@@ -491,6 +495,12 @@ describe('Module: shared/insights (a scripted day against the transactional tabl
           views: 4,
           uniqueViewers: 3,
           secondsWatched: (6 + 3 + 2 + 5) * 4,
+        });
+        const creatorB = await creatorInsights(pick(), org.creatorB, range);
+        expect(creatorB.videos[0]).toMatchObject({
+          views: 2,
+          uniqueViewers: 2,
+          secondsWatched: 10 * 4 + 2 * 1,
         });
         // Viewer .1 watched both of A's videos: one unique viewer of the organisation, not two.
         expect(creatorA.totals.uniqueViewers).toBe(3);
