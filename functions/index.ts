@@ -29,6 +29,7 @@ import { transcodeDispatchManifest } from './transcode-dispatch/manifest.ts';
 import { transcoderScalerManifest } from './transcoder-scaler/manifest.ts';
 import { videosManifest } from './videos/manifest.ts';
 import { vodPackageManifest } from './vod-package/manifest.ts';
+import { warehouseLoaderManifest } from './warehouse-loader/manifest.ts';
 import { webhookDispatchManifest } from './webhook-dispatch/manifest.ts';
 import { webhooksManifest } from './webhooks/manifest.ts';
 
@@ -74,6 +75,7 @@ export const catalog: readonly CatalogEntry[] = [
   { manifest: analyticsManifest, load: () => import('./analytics/handler.ts') },
   { manifest: analyticsForwardManifest, load: () => import('./analytics/forward-handler.ts') },
   { manifest: insightsManifest, load: () => import('./insights/handler.ts') },
+  { manifest: warehouseLoaderManifest, load: () => import('./warehouse-loader/handler.ts') },
 ];
 
 export function findFunction(name: string): CatalogEntry | undefined {
