@@ -18,5 +18,6 @@ export const webhookDispatchManifest = defineManifest({
   events: [],
   // Every second locally; OCI's scheduler fires once a minute and each tick runs for 50 s.
   schedules: [{ name: 'dispatch', everySeconds: 1 }],
+  eventStream: { access: 'consume', group: 'webhooks' },
   config: webhookDispatchConfigKeys,
 });
