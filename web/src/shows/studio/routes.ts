@@ -17,4 +17,5 @@ export const studioRoutes: readonly ShowsAppRoute[] = [
   { path: '/studio/shows/:id/audience', component: lazy(() => import('./audience.tsx')), access: 'creator' },
   { path: '/studio/shows/:id', component: lazy(() => import('./show-form.tsx')), access: 'creator' },
   { path: '/studio/live', component: lazy(() => import('./go-live.tsx')), access: 'creator' },
+  { path: '/studio/insights', component: lazy(() => import('./insights.tsx')), access: 'creator' },
 ];

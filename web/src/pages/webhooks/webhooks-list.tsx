@@ -1,0 +1,189 @@
+/**
+ * `/webhooks`: the organisation's endpoints with their state, and the form that registers one
+ * (URL, description, event types by domain); the signing secret the API hands over is shown once.
+ */
+import type { TargetedSubmitEvent } from 'preact';
+import { useState } from 'preact/hooks';
+import {
+  Button,
+  type Column,
+  DataTable,
+  ErrorMessage,
+  Loading,
+  Notice,
+  PageTitle,
+  ShownOncePanel,
+  StatusBadge,
+  TextField,
+  useToast,
+} from '../../app/components/index.ts';
+import { useQueryValue } from '../../app/components/page-kit.tsx';
+import { useFormSubmission } from '../../app/form-submission.ts';
+import { useLanguage, useT } from '../../app/i18n.tsx';
+import { formatDateTime } from '../../app/language.ts';
+import { useResource } from '../../app/resource.ts';
+import { useSession } from '../../app/session.tsx';
+import { EventTypePicker } from './event-type-picker.tsx';
+import { messages } from './messages.ts';
+import { checkEndpointForm, endpointTone, type WebhookEndpoint } from './webhook-model.ts';
+import { createEndpoint, listEndpoints, listEventTypes } from './webhooks-api.ts';
+
+export function EndpointState({ endpoint }: { readonly endpoint: WebhookEndpoint }) {
+  const t = useT(messages);
+  const key = !endpoint.enabled
+    ? 'endpoint.disabled'
+    : endpoint.failingSince
+      ? 'endpoint.failing'
+      : 'endpoint.enabled';
+  return <StatusBadge tone={endpointTone(endpoint)}>{t(key)}</StatusBadge>;
+}
+
+export default function WebhooksList() {
+  const t = useT(messages);
+  const { language } = useLanguage();
+  const toast = useToast();
+  const session = useSession();
+  const organisation = session.organisation?.name ?? '—';
+  const deleted = useQueryValue('deleted');
+  const endpoints = useResource((signal) => listEndpoints(signal), []);
+  const eventTypes = useResource((signal) => listEventTypes(signal), []);
+  const [url, setUrl] = useState('');
+  const [description, setDescription] = useState('');
+  const [chosen, setChosen] = useState<string[]>([]);
+  const { busy, failure, errors, setErrors, send, sending } = useFormSubmission();
+  const [created, setCreated] = useState<{ id: string; url: string; secret: string } | null>(null);
+
+  async function register(event: TargetedSubmitEvent<HTMLFormElement>) {
+    event.preventDefault();
+    if (sending()) return;
+    const known = (eventTypes.data ?? []).map((type) => type.type);
+    const check = checkEndpointForm({ url, description, eventTypes: chosen }, known);
+    if (!check.ok) {
+      setErrors(Object.fromEntries(Object.entries(check.errors).map(([field, key]) => [field, t(key)])));
+      return;
+    }
+    setErrors({});
+    await send(async () => {
+      const answer = await createEndpoint(check.request);
+      setCreated({ id: answer.endpoint.id, url: check.request.url, secret: answer.secret });
+      toast(t('registered'), 'success');
+      setUrl('');
+      setDescription('');
+      setChosen([]);
+      endpoints.reload();
+    });
+  }
+
+  const columns: Column<WebhookEndpoint>[] = [
+    {
+      header: t('columnUrl'),
+      cell: (endpoint) => <span class="mono webhook-url">{endpoint.url}</span>,
+    },
+    { header: t('columnDescription'), cell: (endpoint) => endpoint.description ?? '—' },
+    {
+      header: t('columnEventTypes'),
+      cell: (endpoint) => (
+        <span title={endpoint.eventTypes.join(', ')}>
+          {endpoint.eventTypes.length === 1
+            ? t('eventTypeOne')
+            : t('eventTypeCount', { count: endpoint.eventTypes.length })}
+        </span>
+      ),
+    },
+    { header: t('columnStatus'), cell: (endpoint) => <EndpointState endpoint={endpoint} /> },
+    { header: t('columnCreated'), cell: (endpoint) => formatDateTime(language, endpoint.createdAt) },
+    {
+      header: t('columnActions'),
+      cell: (endpoint) => (
+        <a
+          href={`/webhooks/${encodeURIComponent(endpoint.id)}`}
+          aria-label={t('manageOf', { url: endpoint.url })}
+        >
+          {t('manage')}
+        </a>
+      ),
+    },
+  ];
+
+  return (
+    <section>
+      <PageTitle title={t('title')}>{t('title')}</PageTitle>
+      <p>{t('intro')}</p>
+      {deleted ? (
+        <Notice tone="success">
+          <p class="webhook-url">{t('deleted', { url: deleted })}</p>
+        </Notice>
+      ) : null}
+      <h2>{t('endpointsHeading')}</h2>
+      {endpoints.status === 'loading' && !endpoints.data ? <Loading label={t('loadingEndpoints')} /> : null}
+      {endpoints.status === 'failed' ? (
+        <ErrorMessage error={endpoints.error} onRetry={endpoints.reload} />
+      ) : null}
+      {endpoints.data ? (
+        <DataTable
+          stacked
+          caption={t('endpointsCaption', { organisation })}
+          columns={columns}
+          rows={endpoints.data}
+          rowKey={(endpoint) => endpoint.id}
+          empty={<p>{t('endpointsEmpty')}</p>}
+        />
+      ) : null}
+
+      <h2 class="webhook-section">{t('createHeading')}</h2>
+      {created ? (
+        <ShownOncePanel label={t('secretLabel')} secret={created.secret} onDone={() => setCreated(null)}>
+          <p class="webhook-url">{t('secretIntro', { url: created.url })}</p>
+          {created.id ? (
+            <p>
+              <a href={`/webhooks/${encodeURIComponent(created.id)}`}>{t('secretNext')}</a>
+            </p>
+          ) : null}
+        </ShownOncePanel>
+      ) : null}
+      <form class="webhook-form" onSubmit={register} noValidate aria-busy={busy ? 'true' : undefined}>
+        <TextField
+          label={t('url')}
+          hint={t('urlHint')}
+          value={url}
+          inputMode="url"
+          autocomplete="url"
+          spellcheck={false}
+          maxLength={2048}
+          onInput={(event) => setUrl(event.currentTarget.value)}
+          error={errors.url}
+          required
+        />
+        <TextField
+          label={t('description')}
+          hint={t('descriptionHint')}
+          value={description}
+          maxLength={500}
+          autocomplete="off"
+          onInput={(event) => setDescription(event.currentTarget.value)}
+          error={errors.description}
+        />
+        {eventTypes.status === 'loading' && !eventTypes.data ? (
+          <Loading label={t('loadingEventTypes')} />
+        ) : null}
+        {eventTypes.status === 'failed' ? (
+          <ErrorMessage error={eventTypes.error} onRetry={eventTypes.reload} />
+        ) : null}
+        {eventTypes.data ? (
+          <EventTypePicker
+            types={eventTypes.data}
+            selected={chosen}
+            onChange={setChosen}
+            error={errors.eventTypes}
+          />
+        ) : null}
+        {failure ? <ErrorMessage error={failure} /> : null}
+        <div class="actions">
+          <Button type="submit" busy={busy} disabled={!eventTypes.data}>
+            {t('register')}
+          </Button>
+        </div>
+      </form>
+    </section>
+  );
+}
