@@ -4,6 +4,7 @@
  * random client id live in this browser's storage; declining removes the id. Loaded lazily (with
  * the consent banner), so it costs the first paint nothing.
  */
+import { type ActionName, type Place, placeOf } from './beacon-place.ts';
 
 const CHOICE_KEY = 'forgecast.analytics';
 const CLIENT_ID_KEY = 'forgecast.analytics.client';
@@ -11,26 +12,6 @@ const ENDPOINT = '/v1/analytics/events';
 /** The route's limit per call. */
 const MAX_BATCH = 20;
 const FLUSH_AFTER_MS = 2000;
-
-export type PageKind =
-  | 'catalogue'
-  | 'show'
-  | 'checkout'
-  | 'watch'
-  | 'tickets'
-  | 'door'
-  | 'studio'
-  | 'portal'
-  | 'sign_in'
-  | 'other';
-export type ActionName = 'begin_checkout' | 'sign_up' | 'login' | 'upload_started';
-
-interface Place {
-  readonly page: PageKind;
-  readonly path: string;
-  readonly showId?: string;
-  readonly designId?: string;
-}
 
 type Reported =
   | ({ readonly kind: 'page_view' } & Place)
@@ -73,29 +54,6 @@ function clientId(): string {
     store(CLIENT_ID_KEY, id);
   }
   return id;
-}
-
-const ID = '([^/]{1,64})';
-const PLACES: readonly [RegExp, PageKind, ('showId' | 'designId')?][] = [
-  [/^\/shows\/?$/, 'catalogue'],
-  [new RegExp(`^/shows/${ID}/bought$`), 'checkout', 'showId'],
-  [new RegExp(`^/shows/${ID}$`), 'show', 'showId'],
-  [new RegExp(`^/watch/${ID}`), 'watch', 'showId'],
-  [/^\/tickets(\/|$)/, 'tickets'],
-  [new RegExp(`^/door/${ID}`), 'door', 'showId'],
-  [/^\/studio(\/|$)/, 'studio'],
-  [new RegExp(`^/designs/${ID}`), 'portal', 'designId'],
-];
-
-/** What kind of page a path is, and which show or design it is about. */
-export function placeOf(pathname: string): Place {
-  const path = pathname.slice(0, 256);
-  for (const [pattern, page, idName] of PLACES) {
-    const id = pattern.exec(path)?.[1];
-    if (id === undefined && !pattern.test(path)) continue;
-    return { page, path, ...(idName && id ? { [idName]: decodeURIComponent(id) } : {}) };
-  }
-  return { page: 'portal', path };
 }
 
 const queue: Reported[] = [];
