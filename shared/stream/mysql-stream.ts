@@ -13,6 +13,8 @@ import {
 } from './event-stream.ts';
 import { GroupReaderClosedError, partitionOfKey, refusalOf, sleep } from './stream-records.ts';
 
+export { GroupReaderClosedError } from './stream-records.ts';
+
 /**
  * The event stream port on MariaDB/MySQL (migration 0014) with OCI Streaming's semantics: a fixed
  * number of partitions, a message's partition chosen by its key, dense offsets per partition,
@@ -33,8 +35,6 @@ export interface MySqlEventStreamOptions {
 export class StreamDefinitionError extends Error {
   override readonly name = 'StreamDefinitionError';
 }
-
-export { GroupReaderClosedError } from './stream-records.ts';
 
 const DEFAULT_RETENTION_HOURS = 24;
 /** OCI Streaming drops a group instance it has not heard from for 30 seconds. */
