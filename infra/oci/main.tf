@@ -71,6 +71,22 @@ locals {
     # revoked tickets there (empty project: the service account's own).
     CHAT_BACKEND        = "firestore"
     FIREBASE_PROJECT_ID = var.firebase_project_id
+    # Domain events (issue 17): the outbox relay publishes to the stream, consumers read their
+    # groups. The scheduler fires once a minute, so each tick keeps working for 50 s, looking
+    # again every half second when idle: events leave and arrive within about a second.
+    STREAM_BACKEND           = "oci"
+    STREAM_ID                = module.queue.domain_events_stream_id
+    STREAM_MESSAGES_ENDPOINT = module.queue.domain_events_messages_endpoint
+    RELAY_RUN_SECONDS        = "50"
+    RELAY_IDLE_POLL_MS       = "500"
+    WEBHOOK_RUN_SECONDS      = "50"
+    WAREHOUSE_RUN_SECONDS    = "50"
+    # The warehouse behind the dashboards, and Google Analytics 4 (off while no measurement id).
+    WAREHOUSE_BACKEND   = "bigquery"
+    BIGQUERY_PROJECT_ID = var.bigquery_project_id
+    BIGQUERY_DATASET    = var.bigquery_dataset
+    BIGQUERY_LOCATION   = var.bigquery_location
+    GA4_MEASUREMENT_ID  = var.ga4_measurement_id
   }
 
   # Live ingest: NLB listeners and the agent's ports behind them (non-root: no port below 1024).
@@ -117,6 +133,17 @@ locals {
     # The local chat server's (CHAT_BACKEND=local); Google's endpoints and the chat call bound.
     "CHAT_ADMIN_TOKEN", "CHAT_ADMIN_URL", "CHAT_TIMEOUT_MS", "CHAT_WEBSOCKET_URL", "FIRESTORE_API_BASE",
     "GOOGLE_TOKEN_URL",
+    # Domain events (issue 17): the local stream's and warehouse's (STREAM_BACKEND=mysql,
+    # WAREHOUSE_BACKEND=local), the stand-ins' base URLs, and tuning whose defaults hold on OCI.
+    "STREAM_NAME", "STREAM_PARTITIONS", "WAREHOUSE_URL", "WAREHOUSE_TOKEN", "WAREHOUSE_TIMEOUT_MS",
+    "BIGQUERY_API_ENDPOINT", "GA4_BASE_URL", "GA4_TIMEOUT_MS",
+    "RELAY_BACKOFF_MS", "RELAY_BATCH_SIZE", "RELAY_MAX_BACKOFF_MS",
+    "WAREHOUSE_POLL_MS", "WAREHOUSE_READ_BATCH",
+    "WEBHOOK_CONCURRENCY", "WEBHOOK_DISABLE_AFTER_MS", "WEBHOOK_MAX_RESPONSE_BYTES", "WEBHOOK_POLL_MS",
+    "WEBHOOK_READ_BATCH", "WEBHOOK_RETENTION_DAYS", "WEBHOOK_RETRY_BASE_MS", "WEBHOOK_RETRY_FOR_MS",
+    "WEBHOOK_RETRY_MAX_DELAY_MS", "WEBHOOK_SECRET_OVERLAP_MS", "WEBHOOK_SEND_BATCH", "WEBHOOK_TIMEOUT_MS",
+    # false by default: production webhooks reach public HTTPS addresses only.
+    "WEBHOOK_ALLOW_PRIVATE_TARGETS",
   ]
 
   config_values = {
@@ -143,6 +170,10 @@ locals {
     CDN_VIEWER_SALT               = var.cdn_viewer_salt
     FIREBASE_SERVICE_ACCOUNT_JSON = var.firebase_service_account_json
     OIDC_CLIENT_SECRET            = var.oidc_client_secret
+    BIGQUERY_SERVICE_ACCOUNT_JSON = var.bigquery_service_account_json
+    ANALYTICS_ID_SALT             = var.analytics_id_salt
+    # A Vault secret cannot be empty; without GA4 (no measurement id) nothing ever reads it.
+    GA4_API_SECRET = var.ga4_api_secret != "" ? var.ga4_api_secret : "ga4-not-configured"
   }
 
   transcoder = local.catalog.workers.transcoder
@@ -395,6 +426,7 @@ module "observability" {
   metrics_namespace     = var.metrics_namespace
   operator_email        = var.operator_email
   error_ratio_threshold = var.error_ratio_threshold
+  outbox_lag_seconds    = var.outbox_lag_alarm_seconds
   log_retention_days    = var.log_retention_days
 }
 

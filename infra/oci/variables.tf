@@ -576,3 +576,52 @@ variable "function_config_overrides" {
   type        = map(string)
   default     = {}
 }
+
+variable "bigquery_project_id" {
+  description = "Google Cloud project of the analytics warehouse (BIGQUERY_PROJECT_ID); empty uses the service account's project."
+  type        = string
+  default     = ""
+}
+
+variable "bigquery_dataset" {
+  description = "BigQuery dataset the warehouse loader writes events to and the insights function reads (BIGQUERY_DATASET)."
+  type        = string
+  default     = "forgecast"
+}
+
+variable "bigquery_location" {
+  description = "BigQuery location of the dataset (BIGQUERY_LOCATION), e.g. EU or US."
+  type        = string
+  default     = "EU"
+}
+
+variable "bigquery_service_account_json" {
+  description = "Service account key JSON for BigQuery (BIGQUERY_SERVICE_ACCOUNT_JSON): roles/bigquery.dataEditor on the dataset and roles/bigquery.jobUser on the project, nothing more."
+  type        = string
+  sensitive   = true
+}
+
+variable "ga4_measurement_id" {
+  description = "Google Analytics 4 measurement id (G-XXXXXXX) for consented page views and actions (GA4_MEASUREMENT_ID); empty sends nothing to Google."
+  type        = string
+  default     = ""
+}
+
+variable "ga4_api_secret" {
+  description = "Measurement Protocol API secret of that GA4 data stream (GA4_API_SECRET); empty while GA4 is off."
+  type        = string
+  sensitive   = true
+  default     = ""
+}
+
+variable "analytics_id_salt" {
+  description = "Salt that pseudonymises signed-in people in analytics events (ANALYTICS_ID_SALT); at least 32 random bytes."
+  type        = string
+  sensitive   = true
+}
+
+variable "outbox_lag_alarm_seconds" {
+  description = "Alarm when the oldest domain event not yet on the stream is older than this (outbox_lag_seconds)."
+  type        = number
+  default     = 300
+}

@@ -63,3 +63,8 @@ variable "log_retention_days" {
   description = "Retention of the service logs (30-day steps up to 180)."
   type        = number
 }
+
+variable "outbox_lag_seconds" {
+  description = "Alarm threshold on outbox_lag_seconds: the age of the oldest domain event the relay has not published."
+  type        = number
+}
