@@ -134,17 +134,24 @@ async function relayExclusively(deps: RelayDeps, options: RelayOptions): Promise
  */
 const windowOf = (batchSize: number) => Math.max(batchSize * 4, 100);
 
-/**
- * One round: the head (oldest pending event) of each aggregate among the oldest pending rows, put
- * in one call. At most one event per aggregate per put, and an aggregate's next event is only read
- * as a head once this one is published or dead-lettered: a record refused in the middle of a put
- * can never be overtaken by a later event of its aggregate.
- */
-async function relayRound(deps: RelayDeps, options: RelayOptions): Promise<RoundResult> {
-  const pending = await readPendingOutbox(deps.pool, windowOf(options.batchSize));
-  if (pending.length === 0)
-    return { idle: true, put: false, published: 0, deadLettered: 0, refused: 0, throttled: false };
+export interface RoundPlan {
+  /** Heads to put, in seq order, with their records. */
+  readonly batch: readonly { readonly row: PendingOutboxRow; readonly record: StreamRecord }[];
+  /** Heads that can never be published as they are (dead-lettered without a put). */
+  readonly unpublishable: readonly { readonly row: PendingOutboxRow; readonly reason: string }[];
+}
 
+/**
+ * What one round does with the oldest pending rows (in seq order): the first row of each aggregate
+ * is its head (every earlier row of it is published or dead-lettered, else it would be in this
+ * prefix of the pending rows); heads go in the put until `batchSize` records or `maxPutBytes` of
+ * keys and values. Later rows of an aggregate wait for a later round.
+ */
+export function planRound(
+  pending: readonly PendingOutboxRow[],
+  batchSize: number,
+  maxPutBytes: number = STREAM_LIMITS.maxPutBytes,
+): RoundPlan {
   const batch: { row: PendingOutboxRow; record: StreamRecord }[] = [];
   const unpublishable: { row: PendingOutboxRow; reason: string }[] = [];
   const seenKeys = new Set<string>();
@@ -161,11 +168,26 @@ async function relayRound(deps: RelayDeps, options: RelayOptions): Promise<Round
     const record = { key, value: encodePublishedEvent(publishedEventOf(row)) };
     const size = Buffer.byteLength(key, 'utf8') + record.value.length;
     // A record larger than a whole put still goes, alone: the stream answers for it (dead letter).
-    if (batch.length > 0 && bytes + size > STREAM_LIMITS.maxPutBytes) break;
+    if (batch.length > 0 && bytes + size > maxPutBytes) break;
     batch.push({ row, record });
     bytes += size;
-    if (batch.length >= options.batchSize) break;
+    if (batch.length >= batchSize) break;
   }
+  return { batch, unpublishable };
+}
+
+/**
+ * One round: the head (oldest pending event) of each aggregate among the oldest pending rows, put
+ * in one call. At most one event per aggregate per put, and an aggregate's next event is only read
+ * as a head once this one is published or dead-lettered: a record refused in the middle of a put
+ * can never be overtaken by a later event of its aggregate.
+ */
+async function relayRound(deps: RelayDeps, options: RelayOptions): Promise<RoundResult> {
+  const pending = await readPendingOutbox(deps.pool, windowOf(options.batchSize));
+  if (pending.length === 0)
+    return { idle: true, put: false, published: 0, deadLettered: 0, refused: 0, throttled: false };
+
+  const { batch, unpublishable } = planRound(pending, options.batchSize);
 
   for (const { row, reason } of unpublishable) await deadLetter(deps, row, reason);
   let result: RoundResult = {

@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { decodePublishedEvent } from '#events/domain/stream-message.ts';
+import { withTransaction } from '#shared/db/pool.ts';
+import { appendAllToOutbox, type DomainEvent, InvalidDomainEventError } from '#shared/events/outbox.ts';
 import { listDeadLetteredOutbox } from '#shared/events/outbox-relay-store.ts';
 import { type EventStream, StreamUnavailableError } from '#shared/stream/event-stream.ts';
 import { MySqlEventStream } from '#shared/stream/mysql-stream.ts';
@@ -102,6 +104,27 @@ describe('Function: outbox-relay (MariaDB, MySqlEventStream)', () => {
   afterEach(async () => {
     await db?.drop();
     await rm(scratch, { recursive: true, force: true });
+  });
+
+  it('writes many events with multi-row INSERTs in the order given, with their catalogue version, and none when one is invalid', async () => {
+    // Arrange
+    const valid = interleavedEvents('many', 3, 400);
+    const invalid = { ...valid[0], payload: { videoId: 'many-0' } } as unknown as DomainEvent;
+
+    // Act
+    const ids = await seedOutbox(db.pool, valid);
+    const refused = withTransaction(db.pool, (connection) =>
+      appendAllToOutbox(connection, [...valid.slice(0, 10), invalid]),
+    );
+
+    // Assess: 1,200 rows (three INSERTs of at most 500), seq in the order given, version 1.
+    await expect(refused).rejects.toBeInstanceOf(InvalidDomainEventError);
+    const [rows] = await db.pool.query<RowDataPacket[]>(
+      'SELECT id, event_version, created_at FROM outbox ORDER BY outbox.seq',
+    );
+    expect(rows.map((row) => String(row.id))).toEqual(ids);
+    expect(rows.every((row) => row.event_version === 1)).toBe(true);
+    expect(Math.abs(Date.now() - Number((rows[0] as RowDataPacket).created_at))).toBeLessThan(60_000);
   });
 
   it('puts again, after a relay is killed between publish and mark, exactly the killed batch; a deduping consumer counts each event once', async () => {
