@@ -296,6 +296,31 @@ describe('infra/oci matches the documented OCI contracts it relies on (infra/oci
     ]);
   });
 
+  it('lets only the outbox relay push to the event stream, and only its consumers pull', () => {
+    // Arrange: what each function declares in its manifest, through the generated catalog.
+    const access = Object.fromEntries(
+      Object.entries(built.functions).map(([name, fn]) => [name, fn.eventStream]),
+    );
+    const publishers = Object.keys(access).filter((name) => access[name] === 'publish');
+    const consumers = Object.keys(access)
+      .filter((name) => access[name] === 'consume')
+      .sort();
+
+    // Assess: one publisher; the consumers named; IAM keyed on exactly that declaration.
+    expect(publishers).toEqual(['outbox-relay']);
+    expect(consumers).toEqual(expect.arrayContaining(['analytics-forward', 'webhook-dispatch']));
+    const iam = readFileSync(`${ROOT}modules/iam/main.tf`, 'utf8');
+    // Functions' grants (the Events service's own push of object events is a separate statement).
+    const grants = (verb: string) => iam.split(`{local.fn_group} to use ${verb} in`).length - 1;
+    expect([grants('stream-push'), grants('stream-pull')]).toEqual([1, 1]);
+    expect(iam).toMatch(
+      /fn\.eventStream == "publish" \? \[\s*"[^"]*use stream-push in [^"]*target\.stream\.id/,
+    );
+    expect(iam).toMatch(
+      /fn\.eventStream == "consume" \? \[\s*"[^"]*use stream-pull in [^"]*target\.stream\.id/,
+    );
+  });
+
   it('uses the documented principals: container instances, API Gateway, Events, and the container IAM type', () => {
     const groups = mod('iam').resources.oci_identity_dynamic_group;
     expect(body(groups, 'workers').matching_rule).toContain("resource.type = 'computecontainerinstance'");
