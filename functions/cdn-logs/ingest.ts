@@ -1,6 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import { appendToOutbox } from '#shared/events/outbox.ts';
+import { appendAllToOutbox, type DomainEvent } from '#shared/events/outbox.ts';
 import { LIVE_SEGMENT_SECONDS } from '#shared/live/live-stream.ts';
 import { type CdnLogEntry, parseCdnLog } from '../../shared/cdn/fastly-log.ts';
 import { type DbConnection, type DbPool, withTransaction } from '../../shared/db/pool.ts';
@@ -84,7 +84,7 @@ export async function ingestBatch(pool: DbPool, viewerSalt: string, body: Buffer
     );
     if (recorded.affectedRows === 0) return true;
     for (const day of tallies) await addDay(connection, day);
-    for (const day of tallies) await recordPlayback(connection, day);
+    await appendAllToOutbox(connection, tallies.flatMap(playbackEvents));
     return false;
   });
   return duplicate ? { ...summary, duplicate, counted: 0 } : { ...summary, duplicate };
@@ -107,12 +107,14 @@ function tally(
 ): DayTally[] {
   const days = new Map<string, DayTally>();
   for (const entry of entries) {
+    const orgId = owners.get(entry.assetId);
+    if (orgId === undefined) continue;
     const key = `${entry.assetId} ${entry.day}`;
     let day = days.get(key);
     if (!day) {
       day = {
         assetId: entry.assetId,
-        orgId: owners.get(entry.assetId) ?? '',
+        orgId,
         day: entry.day,
         requests: 0,
         views: 0,
@@ -189,9 +191,10 @@ function secondsWatchedOf(day: DayTally): number {
 }
 
 /** One playback.tallied event per client of the day, in viewer-hash order. */
-async function recordPlayback(connection: DbConnection, day: DayTally): Promise<void> {
-  for (const [viewerHash, client] of [...day.clients.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    await appendToOutbox(connection, {
+function playbackEvents(day: DayTally): DomainEvent[] {
+  return [...day.clients.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([viewerHash, client]) => ({
       aggregateType: 'video',
       aggregateId: day.assetId,
       type: 'playback.tallied',
@@ -206,6 +209,5 @@ async function recordPlayback(connection: DbConnection, day: DayTally): Promise<
         bytes: client.bytes,
         secondsWatched: secondsOf(client),
       },
-    });
-  }
+    }));
 }

@@ -33,7 +33,7 @@ const writers = ['shared', 'functions', 'workers']
   .flatMap(sourceFiles)
   .filter((file) => file !== 'shared/events/outbox.ts')
   .map((file) => ({ file, text: readFileSync(path.join(ROOT, file), 'utf8') }))
-  .filter(({ text }) => text.includes('appendToOutbox('));
+  .filter(({ text }) => /\bappend(All)?ToOutbox\(/.test(text));
 
 const typesNamedIn = (text: string) => [
   ...[...text.matchAll(/\btype: '([a-z_]+\.[a-z_]+)'/g)].map((m) => m[1] as string),
