@@ -60,6 +60,8 @@ export class WebhookDeliverer {
   private readonly pool: DbPool;
   private readonly secrets: SecretBox;
   private readonly options: DelivererOptions;
+  /** Endpoints this process saw fail since it read them (their streak may not be in its snapshot). */
+  private readonly failedSinceRead = new Set<string>();
 
   constructor(pool: DbPool, secrets: SecretBox, options: DelivererOptions) {
     this.pool = pool;
@@ -193,9 +195,14 @@ export class WebhookDeliverer {
 
   private async recordEndpointHealth(endpoint: SigningEndpoint, sent: SendOutcome): Promise<boolean> {
     if (sent.ok) {
-      await recordEndpointSuccess(this.pool, endpoint.id);
+      // Most successes end no streak: skip the UPDATE then (it is one per delivery otherwise).
+      if (endpoint.failing || this.failedSinceRead.has(endpoint.id)) {
+        this.failedSinceRead.delete(endpoint.id);
+        await recordEndpointSuccess(this.pool, endpoint.id);
+      }
       return false;
     }
+    this.failedSinceRead.add(endpoint.id);
     const disabled = await recordEndpointFailure(
       this.pool,
       endpoint.id,

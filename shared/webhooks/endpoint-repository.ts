@@ -29,6 +29,8 @@ export interface SigningEndpoint {
   readonly orgId: string;
   readonly url: string;
   readonly enabled: boolean;
+  /** It has a failure streak (failing_since is set) as read. */
+  readonly failing: boolean;
   /** The current secret first, then the previous one while its overlap lasts. */
   readonly secrets: readonly WrappedSecret[];
 }
@@ -180,7 +182,8 @@ export async function findSigningEndpoints(
   if (ids.length === 0) return new Map();
   const [rows] = await db.query<RowDataPacket[]>(
     `SELECT id, org_id, url, enabled, secret_wrapped, secret_key_ref, previous_secret_wrapped,
-            previous_secret_key_ref, previous_secret_expires_at > NOW(3) AS previous_valid
+            previous_secret_key_ref, previous_secret_expires_at > NOW(3) AS previous_valid,
+            failing_since IS NOT NULL AS failing
        FROM webhook_endpoints WHERE id IN (?)`,
     [ids],
   );
@@ -200,6 +203,7 @@ export async function findSigningEndpoints(
         orgId: String(row.org_id),
         url: String(row.url),
         enabled: Number(row.enabled) === 1,
+        failing: Number(row.failing) === 1,
         secrets,
       };
       return [endpoint.id, endpoint];
