@@ -20,10 +20,11 @@ import { benchStripeWebhook } from './stripe-webhook.ts';
 import { benchTranscodeLadder } from './transcode-ladder.ts';
 import { benchVaultSeal } from './vault-seal.ts';
 import { benchWatchFirstFrame } from './watch-first-frame.ts';
+import { benchWebhookFanout } from './webhook-fanout.ts';
 import { benchShowsAppSize, benchWebSize } from './web-size.ts';
 
 /**
- * `npm run bench [cold-start|cold-start-secrets|hot-path|metrics-overhead|vault-seal|license-gas|print-authorize|stripe-webhook|license-mint|transcode-ladder|portal|web-size|watch-first-frame|live-ingest|live-whip|live-to-vod|live-glass|chat-fanout|relay-throughput]`: each figure is printed beside a baseline measured in
+ * `npm run bench [cold-start|cold-start-secrets|hot-path|metrics-overhead|vault-seal|license-gas|print-authorize|stripe-webhook|license-mint|transcode-ladder|portal|web-size|watch-first-frame|live-ingest|live-whip|live-to-vod|live-glass|chat-fanout|relay-throughput|webhook-fanout]`: each figure is printed beside a baseline measured in
  * the same run, because these machines are small and shared and absolute numbers drift.
  */
 const only = process.argv[2];
@@ -90,6 +91,14 @@ if (!only || only === 'relay-throughput') {
     '\n# Outbox relay: events/s from the outbox to the MariaDB event stream (target ≥ 2,000) vs multi-row inserts into the outbox',
   );
   console.log(JSON.stringify(await benchRelayThroughput(), null, 2));
+  if (only) process.exit(0);
+}
+if (!only || only === 'webhook-fanout') {
+  // A MariaDB of its own, a receiver in a child process, no cloud.
+  console.log(
+    '\n# Webhook fan-out: 50 endpoints × 1,000 events, stream → deliveries → signed POSTs (deliveries/s, p99 put → receipt) vs plain signed POSTs at the same concurrency',
+  );
+  console.log(JSON.stringify(await benchWebhookFanout(), null, 2));
   if (only) process.exit(0);
 }
 if (!only || only === 'web-size') {
