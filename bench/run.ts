@@ -20,8 +20,8 @@ import { benchStripeWebhook } from './stripe-webhook.ts';
 import { benchTranscodeLadder } from './transcode-ladder.ts';
 import { benchVaultSeal } from './vault-seal.ts';
 import { benchWatchFirstFrame } from './watch-first-frame.ts';
-import { benchWebhookFanout } from './webhook-fanout.ts';
 import { benchShowsAppSize, benchWebSize } from './web-size.ts';
+import { benchWebhookFanout } from './webhook-fanout.ts';
 
 /**
  * `npm run bench [cold-start|cold-start-secrets|hot-path|metrics-overhead|vault-seal|license-gas|print-authorize|stripe-webhook|license-mint|transcode-ladder|portal|web-size|watch-first-frame|live-ingest|live-whip|live-to-vod|live-glass|chat-fanout|relay-throughput|webhook-fanout]`: each figure is printed beside a baseline measured in
