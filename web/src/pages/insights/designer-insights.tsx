@@ -1,5 +1,5 @@
 /**
- * `/insights`: the designer organisation's licenses minted, prints completed and revenue, in
+ * `/insights`: licenses minted and prints completed for the designs the organisation owns, in
  * total, per design and per day (`GET /v1/insights/designer`), with a daily uPlot chart (a lazy
  * chunk) and the same figures in tables.
  */
@@ -10,24 +10,22 @@ import { useQueryValue } from '../../app/components/page-kit.tsx';
 import { useLanguage, useT } from '../../app/i18n.tsx';
 import { formatNumber } from '../../app/language.ts';
 import { useResource } from '../../app/resource.ts';
-import { localeOf, minorDigits } from '../../shows/studio/studio-form.ts';
+import { localeOf } from '../../shows/studio/studio-form.ts';
 import { InsightsChart, useChart } from './insights-chart.tsx';
 import {
-  amountIn,
+  type DesignerInsights as Designer,
   type DesignerDay,
-  type DesignFigures,
   dayToSeconds,
   insightsPath,
-  mainCurrency,
+  namesOf,
   rangeDaysOf,
   rangeOf,
-  readDesignerInsights,
+  withNames,
 } from './insights-data.ts';
-import { moneyWords, RangeForm, RangeShown, Totals, useDayWords } from './insights-kit.tsx';
+import { RangeForm, RangeShown, Totals, useDayWords } from './insights-kit.tsx';
 import { messages } from './messages.ts';
 
 const BLUE = '#0b5cad';
-const ORANGE = '#a34700';
 const GREEN = '#2e6b30';
 
 export default function DesignerInsights() {
@@ -37,24 +35,28 @@ export default function DesignerInsights() {
   const days = rangeDaysOf(useQueryValue('days'));
   const range = useMemo(() => rangeOf(days, new Date()), [days]);
   const insights = useResource(
-    async (signal) =>
-      readDesignerInsights(await api.get<unknown>(insightsPath('designer', range), { signal }), range),
+    async (signal) => {
+      // the answer names designs by id; their names come from the designs list (ids when it fails)
+      const [figures, designs] = await Promise.all([
+        api.get<Designer>(insightsPath('designer', range), { signal }),
+        api.get<unknown>('/designs?limit=100', { signal }).catch(() => null),
+      ]);
+      return { figures, names: namesOf(designs) };
+    },
     [range.from, range.to],
   );
-  const data = insights.data;
-  const currency = data ? mainCurrency(data.totals.revenue) : null;
-  const digits = currency ? (minorDigits(currency) ?? 2) : 2;
+  const data = insights.data?.figures;
   const chart = useChart(
     () => ({
       kind: 'daily',
       spec: {
-        x: (data?.days ?? []).map((day) => dayToSeconds(day.day)),
+        x: (data?.daily ?? []).map((day) => dayToSeconds(day.day)),
         locale,
         xLabel: t('columnDay'),
         series: [
           {
             label: t('seriesLicenses'),
-            values: (data?.days ?? []).map((day) => day.licenses),
+            values: (data?.daily ?? []).map((day) => day.licensesMinted),
             style: 'bars',
             axis: 'left',
             color: BLUE,
@@ -62,32 +64,27 @@ export default function DesignerInsights() {
           },
           {
             label: t('seriesPrints'),
-            values: (data?.days ?? []).map((day) => day.prints),
+            values: (data?.daily ?? []).map((day) => day.printsCompleted),
             style: 'line',
             axis: 'left',
             color: GREEN,
             whole: true,
           },
-          ...(currency
-            ? [
-                {
-                  label: t('seriesRevenue', { currency: currency.toUpperCase() }),
-                  values: (data?.days ?? []).map((day) => amountIn(day.revenue, currency) / 10 ** digits),
-                  style: 'line' as const,
-                  axis: 'right' as const,
-                  color: ORANGE,
-                },
-              ]
-            : []),
         ],
       },
     }),
-    [data, locale, currency],
+    [data, locale],
   );
   const dayWords = useDayWords();
-  const active = (data?.days ?? []).filter(
-    (day) => day.licenses > 0 || day.prints > 0 || day.revenue.length > 0,
-  );
+  const active = (data?.daily ?? []).filter((day) => day.licensesMinted > 0 || day.printsCompleted > 0);
+  const designs = data
+    ? withNames(
+        data.designs,
+        (design) => design.designId,
+        insights.data?.names ?? new Map(),
+        (a, b) => b.licensesMinted - a.licensesMinted || b.printsCompleted - a.printsCompleted,
+      )
+    : [];
   return (
     <section>
       <PageTitle title={t('designerTitle')}>{t('designerTitle')}</PageTitle>
@@ -99,13 +96,12 @@ export default function DesignerInsights() {
       ) : null}
       {data ? (
         <>
-          <RangeShown from={data.from} to={data.to} />
+          <RangeShown from={data.range.from} to={data.range.to} />
           <h2>{t('totalsHeading')}</h2>
           <Totals
             items={[
-              { term: t('totalLicenses'), value: formatNumber(language, data.totals.licenses) },
-              { term: t('totalPrints'), value: formatNumber(language, data.totals.prints) },
-              { term: t('totalRevenue'), value: moneyWords(language, data.totals.revenue, t('noRevenue')) },
+              { term: t('totalLicenses'), value: formatNumber(language, data.totals.licensesMinted) },
+              { term: t('totalPrints'), value: formatNumber(language, data.totals.printsCompleted) },
             ]}
           />
           <div class="actions">
@@ -115,10 +111,10 @@ export default function DesignerInsights() {
           </div>
           {active.length > 0 ? <InsightsChart caption={t('designerChart')} chart={chart} /> : null}
           <h2>{t('perDesignHeading')}</h2>
-          <DataTable<DesignFigures>
+          <DataTable<(typeof designs)[number]>
             stacked
             caption={t('designsCaption')}
-            rows={data.designs}
+            rows={designs}
             rowKey={(design) => design.designId}
             empty={<p>{t('designsEmpty')}</p>}
             columns={[
@@ -131,17 +127,12 @@ export default function DesignerInsights() {
               {
                 header: t('columnLicenses'),
                 numeric: true,
-                cell: (design) => formatNumber(language, design.licenses),
+                cell: (design) => formatNumber(language, design.licensesMinted),
               },
               {
                 header: t('columnPrints'),
                 numeric: true,
-                cell: (design) => formatNumber(language, design.prints),
-              },
-              {
-                header: t('columnRevenue'),
-                numeric: true,
-                cell: (design) => moneyWords(language, design.revenue, '—'),
+                cell: (design) => formatNumber(language, design.printsCompleted),
               },
             ]}
           />
@@ -156,13 +147,12 @@ export default function DesignerInsights() {
               {
                 header: t('columnLicenses'),
                 numeric: true,
-                cell: (day) => formatNumber(language, day.licenses),
+                cell: (day) => formatNumber(language, day.licensesMinted),
               },
-              { header: t('columnPrints'), numeric: true, cell: (day) => formatNumber(language, day.prints) },
               {
-                header: t('columnRevenue'),
+                header: t('columnPrints'),
                 numeric: true,
-                cell: (day) => moneyWords(language, day.revenue, '—'),
+                cell: (day) => formatNumber(language, day.printsCompleted),
               },
             ]}
           />

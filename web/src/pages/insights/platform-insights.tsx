@@ -7,35 +7,40 @@ import { api } from '../../app/api.ts';
 import { Button, DataTable, ErrorMessage, Loading, PageTitle } from '../../app/components/index.ts';
 import { useQueryValue } from '../../app/components/page-kit.tsx';
 import { useLanguage, useT } from '../../app/i18n.tsx';
-import { formatNumber } from '../../app/language.ts';
+import { formatBytes, formatNumber } from '../../app/language.ts';
 import { useResource } from '../../app/resource.ts';
 import { localeOf } from '../../shows/studio/studio-form.ts';
 import { InsightsChart, useChart } from './insights-chart.tsx';
 import {
   dayToSeconds,
+  FUNNEL_STEPS,
   type FunnelRow,
+  funnelRows,
   insightsPath,
   type PlatformInsights as Platform,
+  type PlatformDay,
   percent,
   rangeDaysOf,
   rangeOf,
-  readPlatformInsights,
 } from './insights-data.ts';
-import { moneyWords, RangeForm, RangeShown, Totals, useDayWords } from './insights-kit.tsx';
+import { moneyWords, RangeForm, RangeShown, Totals, useDayWords, useDuration } from './insights-kit.tsx';
 import { messages } from './messages.ts';
 
 const BLUE = '#0b5cad';
 const ORANGE = '#a34700';
 const GREEN = '#2e6b30';
 
-/** `ticketsSold` → "Tickets sold" when the page has no words of its own for a total. */
-function humanise(name: string): string {
-  const words = name
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .replace(/[_-]+/g, ' ')
-    .toLowerCase();
-  return words.charAt(0).toUpperCase() + words.slice(1);
-}
+/** The totals shown, in this order, and how each is written. */
+const COUNTS = [
+  'ticketsSold',
+  'ordersPaid',
+  'checkoutsStarted',
+  'ordersRefunded',
+  'views',
+  'uniqueViewers',
+  'licensesMinted',
+  'printsCompleted',
+] as const;
 
 export default function PlatformInsights() {
   const t = useT(messages);
@@ -44,27 +49,22 @@ export default function PlatformInsights() {
   const days = rangeDaysOf(useQueryValue('days'));
   const range = useMemo(() => rangeOf(days, new Date()), [days]);
   const insights = useResource(
-    async (signal) =>
-      readPlatformInsights(await api.get<unknown>(insightsPath('platform', range), { signal }), range),
+    (signal) => api.get<Platform>(insightsPath('platform', range), { signal }),
     [range.from, range.to],
   );
-  const data: Platform | undefined = insights.data;
-  const stepWords = (step: FunnelRow['step']) => t(`step.${step}`);
-  const totalWords = (name: string) => {
-    const key = `total.${name}` as Parameters<typeof t>[0];
-    const words = t(key);
-    return words === key ? humanise(name) : words;
-  };
+  const data = insights.data;
+  const duration = useDuration();
   const percentWords = (share: number | null) => {
     const value = percent(share);
     return value === null ? '—' : t('percentValue', { value: formatNumber(language, value) });
   };
+  const funnel = data ? funnelRows(data.funnel) : [];
   const funnelChart = useChart(
     () => ({
       kind: 'funnel',
       spec: {
         // short names under the bars: three long ones overlap on a phone
-        steps: (data?.funnel ?? []).map((row) => ({ label: t(`stepShort.${row.step}`), value: row.count })),
+        steps: funnel.map((row) => ({ label: t(`stepShort.${row.step}`), value: row.count })),
         seriesLabel: t('seriesCount'),
         stepLabel: t('columnStep'),
         locale,
@@ -79,21 +79,21 @@ export default function PlatformInsights() {
     () => ({
       kind: 'daily',
       spec: {
-        x: (data?.days ?? []).map((day) => dayToSeconds(day.day)),
+        x: (data?.daily ?? []).map((day) => dayToSeconds(day.day)),
         locale,
         xLabel: t('columnDay'),
         series: [
           {
             label: t('step.showPageViews'),
-            values: (data?.days ?? []).map((day) => day.showPageViews),
+            values: (data?.daily ?? []).map((day) => day.showPageViews),
             style: 'bars',
             axis: 'left',
             color: BLUE,
             whole: true,
           },
           {
-            label: t('step.checkouts'),
-            values: (data?.days ?? []).map((day) => day.checkouts),
+            label: t('step.checkoutsStarted'),
+            values: (data?.daily ?? []).map((day) => day.checkoutsStarted),
             style: 'line',
             axis: 'right',
             color: ORANGE,
@@ -101,7 +101,7 @@ export default function PlatformInsights() {
           },
           {
             label: t('step.ordersPaid'),
-            values: (data?.days ?? []).map((day) => day.ordersPaid),
+            values: (data?.daily ?? []).map((day) => day.ordersPaid),
             style: 'line',
             axis: 'right',
             color: GREEN,
@@ -113,9 +113,7 @@ export default function PlatformInsights() {
     [data, locale],
   );
   const dayWords = useDayWords();
-  const activeDays = (data?.days ?? []).filter(
-    (day) => day.showPageViews > 0 || day.checkouts > 0 || day.ordersPaid > 0,
-  );
+  const active = (data?.daily ?? []).filter((day) => FUNNEL_STEPS.some((step) => day[step] > 0));
   return (
     <section>
       <PageTitle title={t('platformTitle')}>{t('platformTitle')}</PageTitle>
@@ -127,15 +125,18 @@ export default function PlatformInsights() {
       ) : null}
       {data ? (
         <>
-          <RangeShown from={data.from} to={data.to} />
+          <RangeShown from={data.range.from} to={data.range.to} />
           <h2>{t('totalsHeading')}</h2>
           <Totals
             items={[
-              ...data.totals.map((total) => ({
-                term: totalWords(total.name),
-                value: formatNumber(language, total.value),
+              { term: t('totalRevenue'), value: moneyWords(language, data.totals.revenue, t('noRevenue')) },
+              ...COUNTS.map((name) => ({
+                term: t(`total.${name}`),
+                value: formatNumber(language, data.totals[name]),
               })),
-              { term: t('totalRevenue'), value: moneyWords(language, data.revenue, t('noRevenue')) },
+              { term: t('totalRefunded'), value: moneyWords(language, data.totals.refunded, t('noRevenue')) },
+              { term: t('total.secondsWatched'), value: duration(data.totals.secondsWatched) },
+              { term: t('total.bytes'), value: formatBytes(language, data.totals.bytes) },
             ]}
           />
           <div class="actions">
@@ -144,42 +145,38 @@ export default function PlatformInsights() {
             </Button>
           </div>
           <h2>{t('funnelHeading')}</h2>
-          {data.funnel.some((row) => row.count > 0) ? (
+          {funnel.some((row) => row.count > 0) ? (
             <InsightsChart caption={t('funnelChart')} chart={funnelChart} />
           ) : null}
           <DataTable<FunnelRow>
             stacked
             caption={t('funnelCaption')}
-            rows={data.funnel}
+            rows={funnel}
             rowKey={(row) => row.step}
             empty={<p>{t('daysEmpty')}</p>}
             columns={[
-              { header: t('columnStep'), cell: (row) => stepWords(row.step) },
+              { header: t('columnStep'), cell: (row) => t(`step.${row.step}`) },
               { header: t('columnCount'), numeric: true, cell: (row) => formatNumber(language, row.count) },
               { header: t('columnOfPrevious'), numeric: true, cell: (row) => percentWords(row.ofPrevious) },
               { header: t('columnOfFirst'), numeric: true, cell: (row) => percentWords(row.ofFirst) },
             ]}
           />
-          {activeDays.length > 0 ? (
-            <>
-              <h2>{t('perDayHeading')}</h2>
-              <InsightsChart caption={t('platformDailyChart')} chart={dailyChart} />
-              <DataTable
-                caption={t('daysCaption')}
-                rows={activeDays}
-                rowKey={(day) => day.day}
-                empty={<p>{t('daysEmpty')}</p>}
-                columns={[
-                  { header: t('columnDay'), cell: (day) => dayWords(day.day) },
-                  ...(['showPageViews', 'checkouts', 'ordersPaid'] as const).map((step) => ({
-                    header: stepWords(step),
-                    numeric: true,
-                    cell: (day: (typeof activeDays)[number]) => formatNumber(language, day[step]),
-                  })),
-                ]}
-              />
-            </>
-          ) : null}
+          <h2>{t('perDayHeading')}</h2>
+          {active.length > 0 ? <InsightsChart caption={t('platformDailyChart')} chart={dailyChart} /> : null}
+          <DataTable<PlatformDay>
+            caption={t('daysCaption')}
+            rows={active}
+            rowKey={(day) => day.day}
+            empty={<p>{t('daysEmpty')}</p>}
+            columns={[
+              { header: t('columnDay'), cell: (day) => dayWords(day.day) },
+              ...FUNNEL_STEPS.map((step) => ({
+                header: t(`step.${step}`),
+                numeric: true,
+                cell: (day: PlatformDay) => formatNumber(language, day[step]),
+              })),
+            ]}
+          />
         </>
       ) : null}
     </section>

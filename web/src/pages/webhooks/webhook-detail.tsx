@@ -6,6 +6,7 @@
 import type { TargetedSubmitEvent } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { useLocation, useRoute } from 'preact-iso';
+import { ApiError } from '../../app/api.ts';
 import {
   Button,
   ButtonLink,
@@ -30,12 +31,12 @@ import { useResource } from '../../app/resource.ts';
 import { EventTypePicker } from './event-type-picker.tsx';
 import { messages } from './messages.ts';
 import {
+  type AttemptOutcome,
   checkEndpointForm,
-  deliveryStatusKey,
   deliveryTone,
   endpointChanges,
   mayRedeliver,
-  type TestOutcome,
+  urlRefusal,
   type WebhookDelivery,
   type WebhookEndpoint,
 } from './webhook-model.ts';
@@ -64,7 +65,7 @@ function TestEvent({
   const t = useT(messages);
   const { language } = useLanguage();
   const { busy, failure, send } = useFormSubmission();
-  const [outcome, setOutcome] = useState<TestOutcome | null>(null);
+  const [outcome, setOutcome] = useState<AttemptOutcome | null>(null);
   const latency = (value: number | null) =>
     value === null ? '—' : t('milliseconds', { value: formatNumber(language, Math.round(value)) });
   return (
@@ -90,13 +91,13 @@ function TestEvent({
           <Notice tone={outcome.ok ? 'success' : 'danger'}>
             <p>
               {outcome.ok
-                ? outcome.responseCode !== null
-                  ? t('testOk', { code: outcome.responseCode, latency: latency(outcome.latencyMs) })
+                ? outcome.statusCode !== null
+                  ? t('testOk', { code: outcome.statusCode, latency: latency(outcome.latencyMs) })
                   : t('testOkNoCode')
                 : t('testFailed', {
                     detail: [
-                      outcome.responseCode !== null
-                        ? t('testAnswered', { code: outcome.responseCode })
+                      outcome.statusCode !== null
+                        ? t('testAnswered', { code: outcome.statusCode })
                         : t('testNoAnswer'),
                       outcome.error,
                     ]
@@ -129,7 +130,7 @@ function Deliveries({
   useEffect(() => {
     if (generation > 0) reload();
   }, [generation, reload]);
-  const stillTrying = list.items.some((delivery) => deliveryTone(delivery.status) === 'warning');
+  const stillTrying = list.items.some((delivery) => delivery.status === 'pending');
   useEffect(() => {
     if (!stillTrying || list.status !== 'ready') return;
     const timer = setTimeout(reload, REFRESH_WHILE_PENDING_MS);
@@ -151,11 +152,10 @@ function Deliveries({
     {
       header: t('columnStatus'),
       cell: (delivery) => {
-        const key = deliveryStatusKey(delivery.status);
         return (
           <>
-            <StatusBadge tone={deliveryTone(delivery.status)}>{key ? t(key) : delivery.status}</StatusBadge>
-            {delivery.nextAttemptAt && deliveryTone(delivery.status) === 'warning' ? (
+            <StatusBadge tone={deliveryTone(delivery.status)}>{t(`delivery.${delivery.status}`)}</StatusBadge>
+            {delivery.nextAttemptAt && delivery.status === 'pending' ? (
               <span class="event-type-description">
                 {t('nextAttempt', { at: formatDateTime(language, delivery.nextAttemptAt) })}
               </span>
@@ -182,7 +182,7 @@ function Deliveries({
           ? '—'
           : t('milliseconds', { value: formatNumber(language, Math.round(delivery.latencyMs)) }),
     },
-    { header: t('columnTime'), cell: (delivery) => formatDateTime(language, delivery.at) },
+    { header: t('columnTime'), cell: (delivery) => formatDateTime(language, delivery.createdAt) },
     {
       header: t('columnError'),
       cell: (delivery) =>
@@ -197,8 +197,16 @@ function Deliveries({
             aria-label={t('redeliverOf', { event: delivery.eventId || delivery.eventType })}
             onClick={() =>
               run(async () => {
-                await redeliver(delivery.id);
-                toast(t('redelivered', { event: delivery.eventType }), 'success');
+                const outcome = await redeliver(delivery.id);
+                toast(
+                  outcome.ok
+                    ? t('redelivered', { event: delivery.eventType, code: outcome.statusCode ?? '—' })
+                    : t('redeliveryFailed', {
+                        event: delivery.eventType,
+                        detail: outcome.error ?? t('testAnswered', { code: outcome.statusCode ?? '—' }),
+                      }),
+                  outcome.ok ? 'success' : 'warning',
+                );
                 reload();
               })
             }
@@ -258,6 +266,8 @@ function EditEndpoint({
   const [chosen, setChosen] = useState<string[]>([...endpoint.eventTypes]);
   const { busy, failure, errors, setErrors, send, sending } = useFormSubmission();
 
+  const refused = failure instanceof ApiError ? urlRefusal(failure.problem) : null;
+
   async function save(event: TargetedSubmitEvent<HTMLFormElement>) {
     event.preventDefault();
     if (sending()) return;
@@ -284,7 +294,7 @@ function EditEndpoint({
     ...(eventTypes.data ?? []),
     ...endpoint.eventTypes
       .filter((type) => !(eventTypes.data ?? []).some((known) => known.type === type))
-      .map((type) => ({ type, description: null })),
+      .map((type) => ({ type, version: 0, summary: '' })),
   ];
   return (
     <section aria-labelledby="edit-endpoint" class="webhook-section">
@@ -299,7 +309,7 @@ function EditEndpoint({
           spellcheck={false}
           maxLength={2048}
           onInput={(event) => setUrl(event.currentTarget.value)}
-          error={errors.url}
+          error={errors.url ?? (refused ? t(refused) : undefined)}
           required
         />
         <TextField
@@ -433,7 +443,7 @@ export default function WebhookDetail() {
                 run(async () => {
                   const answer = await rotateSecret(endpoint.id);
                   setSecret({ value: answer.secret, until: answer.previousSecretExpiresAt });
-                  if (answer.endpoint.id === endpoint.id) setLatest(answer.endpoint);
+                  setLatest({ ...endpoint, previousSecretExpiresAt: answer.previousSecretExpiresAt });
                 })
               }
             />

@@ -14,28 +14,42 @@ export {
   redeliverPath,
 } from './webhook-paths.ts';
 
+/** `GET /v1/webhook-event-types` items. */
 export interface WebhookEventType {
   readonly type: string;
-  readonly description: string | null;
+  readonly version: number;
+  /** What the event says happened, in a sentence. */
+  readonly summary: string;
 }
 
+/** An endpoint as functions/webhooks/responses.ts answers it (never its secrets). */
 export interface WebhookEndpoint {
   readonly id: string;
   readonly url: string;
   readonly description: string | null;
   readonly eventTypes: readonly string[];
   readonly enabled: boolean;
-  /** Why the platform (or a person) turned it off, e.g. failing for days. */
+  /** Why the endpoint is off (failing for days, or turned off by the organisation): the notice. */
   readonly disabledReason: string | null;
   readonly disabledAt: string | null;
   /** The first failed attempt since the last success, while deliveries keep failing. */
   readonly failingSince: string | null;
-  readonly createdAt: string | null;
-  /** Until when the secret before the last rotation still verifies. */
+  /** After a rotation: until when the previous secret still signs beside the new one. */
   readonly previousSecretExpiresAt: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
 }
 
-export type DeliveryStatus = 'pending' | 'succeeded' | 'failed' | 'retrying' | (string & {});
+/** `POST /v1/webhook-endpoints`: the endpoint and its signing secret, shown this once. */
+export type CreatedEndpoint = WebhookEndpoint & { readonly secret: string };
+
+/** `POST …/rotate-secret`: the new secret, shown this once. */
+export interface RotatedSecret {
+  readonly secret: string;
+  readonly previousSecretExpiresAt: string;
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
 
 export interface WebhookDelivery {
   readonly id: string;
@@ -43,161 +57,28 @@ export interface WebhookDelivery {
   readonly eventType: string;
   readonly status: DeliveryStatus;
   readonly attempts: number;
+  /** The endpoint's last HTTP status, if it answered. */
   readonly responseCode: number | null;
   readonly latencyMs: number | null;
   readonly lastError: string | null;
+  /** When a pending delivery is tried next. */
   readonly nextAttemptAt: string | null;
-  /** When the last attempt was made, or else when the delivery was made. */
-  readonly at: string | null;
+  readonly createdAt: string;
+  readonly finishedAt: string | null;
 }
 
-export interface TestOutcome {
+/** What one attempt (a test event, a redelivery) came to: `ok` when the endpoint answered 2xx. */
+export interface AttemptOutcome {
+  readonly deliveryId: string;
   readonly ok: boolean;
-  readonly responseCode: number | null;
-  readonly latencyMs: number | null;
+  readonly statusCode: number | null;
+  readonly latencyMs: number;
   readonly error: string | null;
 }
 
 export interface Page<T> {
   readonly items: readonly T[];
   readonly nextCursor: string | null;
-}
-
-type Loose = Readonly<Record<string, unknown>>;
-
-const text = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
-const count = (value: unknown): number | null =>
-  typeof value === 'number' && Number.isFinite(value) ? value : null;
-const firstText = (record: Loose, ...names: string[]): string | null => {
-  for (const name of names) {
-    const found = text(record[name]);
-    if (found !== null) return found;
-  }
-  return null;
-};
-const firstCount = (record: Loose, ...names: string[]): number | null => {
-  for (const name of names) {
-    const found = count(record[name]);
-    if (found !== null) return found;
-  }
-  return null;
-};
-const asRecord = (value: unknown): Loose =>
-  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Loose) : {};
-const itemsOf = (answer: unknown): readonly unknown[] =>
-  Array.isArray(answer)
-    ? answer
-    : Array.isArray(asRecord(answer).items)
-      ? (asRecord(answer).items as [])
-      : [];
-
-/** `GET /v1/webhook-event-types`: a list of names or of `{ type, description }`, sorted by name. */
-export function readEventTypes(answer: unknown): WebhookEventType[] {
-  return itemsOf(answer)
-    .map((item): WebhookEventType | null => {
-      if (typeof item === 'string') return { type: item, description: null };
-      const record = asRecord(item);
-      const type = firstText(record, 'type', 'name', 'eventType');
-      return type ? { type, description: firstText(record, 'description', 'summary') } : null;
-    })
-    .filter((item): item is WebhookEventType => item !== null)
-    .sort((a, b) => a.type.localeCompare(b.type));
-}
-
-export function readEndpoint(value: unknown): WebhookEndpoint {
-  const record = asRecord(value);
-  const disabled = asRecord(record.disabled);
-  const enabled =
-    typeof record.enabled === 'boolean'
-      ? record.enabled
-      : typeof record.status === 'string'
-        ? record.status === 'enabled' || record.status === 'active'
-        : true;
-  return {
-    id: firstText(record, 'id', 'endpointId') ?? '',
-    url: firstText(record, 'url') ?? '',
-    description: firstText(record, 'description'),
-    eventTypes: Array.isArray(record.eventTypes)
-      ? record.eventTypes.filter((type): type is string => typeof type === 'string')
-      : [],
-    enabled,
-    disabledReason: firstText(record, 'disabledReason') ?? firstText(disabled, 'reason'),
-    disabledAt: firstText(record, 'disabledAt') ?? firstText(disabled, 'at'),
-    failingSince: firstText(record, 'failingSince'),
-    createdAt: firstText(record, 'createdAt'),
-    previousSecretExpiresAt: firstText(record, 'previousSecretExpiresAt', 'previousSecretValidUntil'),
-  };
-}
-
-export function readEndpoints(answer: unknown): WebhookEndpoint[] {
-  return itemsOf(answer).map(readEndpoint);
-}
-
-/**
- * The answer to a create or a rotation: the signing secret (shown once) and, for a create, the
- * endpoint; either flat (`{ id, url, …, secret }`) or nested (`{ endpoint, secret }`).
- */
-export function readSecretAnswer(answer: unknown): {
-  readonly secret: string;
-  readonly endpoint: WebhookEndpoint;
-  readonly previousSecretExpiresAt: string | null;
-} {
-  const record = asRecord(answer);
-  const endpoint = readEndpoint(record.endpoint ?? record);
-  return {
-    secret: firstText(record, 'secret', 'signingSecret') ?? '',
-    endpoint,
-    previousSecretExpiresAt:
-      firstText(record, 'previousSecretExpiresAt', 'previousSecretValidUntil') ??
-      endpoint.previousSecretExpiresAt,
-  };
-}
-
-export function readDelivery(value: unknown): WebhookDelivery {
-  const record = asRecord(value);
-  const event = asRecord(record.event);
-  return {
-    id: firstText(record, 'id', 'deliveryId') ?? '',
-    eventId: firstText(record, 'eventId') ?? firstText(event, 'id') ?? '',
-    eventType: firstText(record, 'eventType', 'type') ?? firstText(event, 'type') ?? '',
-    status: firstText(record, 'status') ?? 'pending',
-    attempts: firstCount(record, 'attempts', 'attemptCount') ?? 0,
-    responseCode: firstCount(record, 'responseCode', 'responseStatus', 'statusCode'),
-    latencyMs: firstCount(record, 'latencyMs', 'durationMs'),
-    lastError: firstText(record, 'lastError', 'error'),
-    nextAttemptAt: firstText(record, 'nextAttemptAt'),
-    at: firstText(record, 'lastAttemptAt', 'deliveredAt', 'updatedAt', 'createdAt'),
-  };
-}
-
-export function readDeliveries(answer: unknown): Page<WebhookDelivery> {
-  const next = asRecord(answer).nextCursor;
-  return { items: itemsOf(answer).map(readDelivery), nextCursor: typeof next === 'string' ? next : null };
-}
-
-/** `POST …/test`: success when the receiver answered 2xx (said as `ok`, a status, or the code). */
-export function readTestOutcome(answer: unknown): TestOutcome {
-  const outer = asRecord(answer);
-  const record = Object.keys(asRecord(outer.outcome)).length > 0 ? asRecord(outer.outcome) : outer;
-  const delivery = asRecord(record.delivery);
-  const responseCode =
-    firstCount(record, 'responseCode', 'responseStatus', 'statusCode') ??
-    firstCount(delivery, 'responseCode', 'responseStatus');
-  const status = firstText(record, 'status') ?? firstText(delivery, 'status');
-  const ok =
-    typeof record.ok === 'boolean'
-      ? record.ok
-      : typeof record.delivered === 'boolean'
-        ? record.delivered
-        : status !== null
-          ? status === 'succeeded' || status === 'delivered' || status === 'ok'
-          : responseCode !== null && responseCode >= 200 && responseCode < 300;
-  return {
-    ok,
-    responseCode,
-    latencyMs: firstCount(record, 'latencyMs', 'durationMs') ?? firstCount(delivery, 'latencyMs'),
-    error: firstText(record, 'error', 'lastError') ?? firstText(delivery, 'lastError'),
-  };
 }
 
 /** `license.minted` → `license`: the form groups the checkboxes by what the event is about. */
@@ -229,6 +110,28 @@ export const MAX_URL_LENGTH = 2048;
 export const MAX_DESCRIPTION_LENGTH = 500;
 
 export type EndpointFieldError = 'errorUrl' | 'errorUrlCredentials' | 'errorDescription' | 'errorEventTypes';
+
+/**
+ * The URL field's sentence for the API's `webhook_url_refused` problem (shared/webhooks/
+ * target-policy.ts names the reason); null for any other failure.
+ */
+export function urlRefusal(
+  problem: { readonly code?: string; readonly reason?: unknown } | null | undefined,
+): 'errorUrl' | 'errorUrlCredentials' | 'errorHttps' | 'errorUnresolvable' | 'errorPrivateAddress' | null {
+  if (problem?.code !== 'webhook_url_refused') return null;
+  switch (problem.reason) {
+    case 'invalid_url':
+      return 'errorUrl';
+    case 'https_required':
+      return 'errorHttps';
+    case 'credentials_in_url':
+      return 'errorUrlCredentials';
+    case 'unresolvable_host':
+      return 'errorUnresolvable';
+    default:
+      return 'errorPrivateAddress'; // loopback, private, link-local and the other closed ranges
+  }
+}
 
 export interface EndpointRequest {
   readonly url: string;
@@ -272,37 +175,30 @@ export function endpointTone(endpoint: WebhookEndpoint): Tone {
   return endpoint.enabled && endpoint.failingSince === null ? 'success' : 'warning';
 }
 
-/** Succeeded green; failed for good red; still trying (pending, retrying) amber. */
+/** Delivered green; failed for good red; still being tried amber. */
 export function deliveryTone(status: DeliveryStatus): Tone {
-  if (status === 'succeeded' || status === 'delivered') return 'success';
-  if (status === 'failed' || status === 'dead' || status === 'abandoned') return 'danger';
-  return 'warning';
+  return status === 'delivered' ? 'success' : status === 'failed' ? 'danger' : 'warning';
 }
 
-/** The message key of a delivery status; an unknown one is shown as it came. */
-export function deliveryStatusKey(
-  status: DeliveryStatus,
-): 'delivery.succeeded' | 'delivery.failed' | 'delivery.pending' | 'delivery.retrying' | null {
-  if (status === 'succeeded' || status === 'delivered') return 'delivery.succeeded';
-  if (status === 'failed' || status === 'dead' || status === 'abandoned') return 'delivery.failed';
-  if (status === 'pending' || status === 'queued') return 'delivery.pending';
-  if (status === 'retrying' || status === 'retry_scheduled') return 'delivery.retrying';
-  return null;
-}
-
-/** A delivery that ended (either way) may be sent again; one still being tried may not. */
+/** A delivery that ended (either way) may be sent again; one still being tried is left to its retries. */
 export function mayRedeliver(delivery: WebhookDelivery): boolean {
-  return deliveryTone(delivery.status) !== 'warning';
+  return delivery.status !== 'pending';
+}
+
+export interface EndpointChanges {
+  readonly url?: string;
+  readonly description?: string | null;
+  readonly eventTypes?: readonly string[];
+  /** true re-enables (clearing the notice); false turns the endpoint off. */
+  readonly enabled?: boolean;
 }
 
 /** What a PATCH sends for the edit form: only what changed (nothing when nothing did). */
-export function endpointChanges(
-  before: WebhookEndpoint,
-  after: EndpointRequest,
-): Partial<{ url: string; description: string; eventTypes: readonly string[] }> {
-  const changes: Partial<{ url: string; description: string; eventTypes: readonly string[] }> = {};
+export function endpointChanges(before: WebhookEndpoint, after: EndpointRequest): EndpointChanges {
+  const changes: { -readonly [Key in keyof EndpointChanges]: EndpointChanges[Key] } = {};
   if (after.url !== before.url) changes.url = after.url;
-  if ((after.description ?? '') !== (before.description ?? '')) changes.description = after.description ?? '';
+  // an emptied description is cleared (null), not kept as an empty string
+  if ((after.description ?? null) !== before.description) changes.description = after.description ?? null;
   const sameTypes =
     after.eventTypes.length === before.eventTypes.length &&
     after.eventTypes.every((type) => before.eventTypes.includes(type));

@@ -4,6 +4,7 @@
  */
 import type { TargetedSubmitEvent } from 'preact';
 import { useState } from 'preact/hooks';
+import { ApiError } from '../../app/api.ts';
 import {
   Button,
   type Column,
@@ -25,7 +26,7 @@ import { useResource } from '../../app/resource.ts';
 import { useSession } from '../../app/session.tsx';
 import { EventTypePicker } from './event-type-picker.tsx';
 import { messages } from './messages.ts';
-import { checkEndpointForm, endpointTone, type WebhookEndpoint } from './webhook-model.ts';
+import { checkEndpointForm, endpointTone, urlRefusal, type WebhookEndpoint } from './webhook-model.ts';
 import { createEndpoint, listEndpoints, listEventTypes } from './webhooks-api.ts';
 
 export function EndpointState({ endpoint }: { readonly endpoint: WebhookEndpoint }) {
@@ -53,6 +54,8 @@ export default function WebhooksList() {
   const { busy, failure, errors, setErrors, send, sending } = useFormSubmission();
   const [created, setCreated] = useState<{ id: string; url: string; secret: string } | null>(null);
 
+  const refused = failure instanceof ApiError ? urlRefusal(failure.problem) : null;
+
   async function register(event: TargetedSubmitEvent<HTMLFormElement>) {
     event.preventDefault();
     if (sending()) return;
@@ -65,7 +68,7 @@ export default function WebhooksList() {
     setErrors({});
     await send(async () => {
       const answer = await createEndpoint(check.request);
-      setCreated({ id: answer.endpoint.id, url: check.request.url, secret: answer.secret });
+      setCreated({ id: answer.id, url: answer.url, secret: answer.secret });
       toast(t('registered'), 'success');
       setUrl('');
       setDescription('');
@@ -151,7 +154,7 @@ export default function WebhooksList() {
           spellcheck={false}
           maxLength={2048}
           onInput={(event) => setUrl(event.currentTarget.value)}
-          error={errors.url}
+          error={errors.url ?? (refused ? t(refused) : undefined)}
           required
         />
         <TextField

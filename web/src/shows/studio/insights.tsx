@@ -14,16 +14,16 @@ import { useResource } from '../../app/resource.ts';
 import { InsightsChart, useChart } from '../../pages/insights/insights-chart.tsx';
 import {
   amountIn,
+  type CreatorInsights as Creator,
   type CreatorDay,
   dayToSeconds,
   hoursOf,
   insightsPath,
   mainCurrency,
+  namesOf,
   rangeDaysOf,
   rangeOf,
-  readCreatorInsights,
-  type ShowFigures,
-  type VideoFigures,
+  withNames,
 } from '../../pages/insights/insights-data.ts';
 import {
   moneyWords,
@@ -48,14 +48,22 @@ export default function CreatorInsights() {
   const days = rangeDaysOf(useQueryValue('days'));
   const range = useMemo(() => rangeOf(days, new Date()), [days]);
   const insights = useResource(
-    async (signal) =>
-      readCreatorInsights(await api.get<unknown>(insightsPath('creator', range), { signal }), range),
+    async (signal) => {
+      // the answer names shows and videos by id; their titles come from the studio's lists (ids
+      // when a list fails)
+      const [figures, shows, videos] = await Promise.all([
+        api.get<Creator>(insightsPath('creator', range), { signal }),
+        api.get<unknown>('/studio/shows?limit=100', { signal }).catch(() => null),
+        api.get<unknown>('/videos?limit=100', { signal }).catch(() => null),
+      ]);
+      return { figures, showNames: namesOf(shows), videoNames: namesOf(videos) };
+    },
     [range.from, range.to],
   );
-  const data = insights.data;
+  const data = insights.data?.figures;
   const currency = data ? mainCurrency(data.totals.revenue) : null;
   const digits = currency ? (minorDigits(currency) ?? 2) : 2;
-  const x = (data?.days ?? []).map((day) => dayToSeconds(day.day));
+  const x = (data?.daily ?? []).map((day) => dayToSeconds(day.day));
   const salesChart = useChart(
     () => ({
       kind: 'daily',
@@ -66,7 +74,7 @@ export default function CreatorInsights() {
         series: [
           {
             label: t('seriesTickets'),
-            values: (data?.days ?? []).map((day) => day.ticketsSold),
+            values: (data?.daily ?? []).map((day) => day.ticketsSold),
             style: 'bars',
             axis: 'left',
             color: BLUE,
@@ -76,7 +84,7 @@ export default function CreatorInsights() {
             ? [
                 {
                   label: t('seriesRevenue', { currency: currency.toUpperCase() }),
-                  values: (data?.days ?? []).map((day) => amountIn(day.revenue, currency) / 10 ** digits),
+                  values: (data?.daily ?? []).map((day) => amountIn(day.revenue, currency) / 10 ** digits),
                   style: 'line' as const,
                   axis: 'right' as const,
                   color: ORANGE,
@@ -98,7 +106,7 @@ export default function CreatorInsights() {
         series: [
           {
             label: t('seriesViews'),
-            values: (data?.days ?? []).map((day) => day.views),
+            values: (data?.daily ?? []).map((day) => day.views),
             style: 'bars',
             axis: 'left',
             color: BLUE,
@@ -106,7 +114,7 @@ export default function CreatorInsights() {
           },
           {
             label: t('seriesViewers'),
-            values: (data?.days ?? []).map((day) => day.uniqueViewers),
+            values: (data?.daily ?? []).map((day) => day.uniqueViewers),
             style: 'line',
             axis: 'left',
             color: GREEN,
@@ -114,7 +122,7 @@ export default function CreatorInsights() {
           },
           {
             label: t('seriesHours'),
-            values: (data?.days ?? []).map((day) => hoursOf(day.watchSeconds)),
+            values: (data?.daily ?? []).map((day) => hoursOf(day.secondsWatched)),
             style: 'line',
             axis: 'right',
             color: ORANGE,
@@ -126,10 +134,28 @@ export default function CreatorInsights() {
   );
   const duration = useDuration();
   const dayWords = useDayWords();
-  const salesDays = (data?.days ?? []).filter(
-    (day) => day.ticketsSold > 0 || day.checkouts > 0 || day.revenue.length > 0,
+  const salesDays = (data?.daily ?? []).filter(
+    (day) => day.ticketsSold > 0 || day.checkoutsStarted > 0 || day.revenue.length > 0,
   );
-  const viewDays = (data?.days ?? []).filter((day) => day.views > 0 || day.watchSeconds > 0 || day.bytes > 0);
+  const viewDays = (data?.daily ?? []).filter(
+    (day) => day.views > 0 || day.secondsWatched > 0 || day.bytes > 0,
+  );
+  const shows = data
+    ? withNames(
+        data.shows,
+        (show) => show.showId,
+        insights.data?.showNames ?? new Map(),
+        (a, b) => b.ticketsSold - a.ticketsSold || b.checkoutsStarted - a.checkoutsStarted,
+      )
+    : [];
+  const videos = data
+    ? withNames(
+        data.videos,
+        (video) => video.videoId,
+        insights.data?.videoNames ?? new Map(),
+        (a, b) => b.views - a.views || b.secondsWatched - a.secondsWatched,
+      )
+    : [];
   return (
     <section>
       <StudioNav />
@@ -142,16 +168,19 @@ export default function CreatorInsights() {
       ) : null}
       {data ? (
         <>
-          <RangeShown from={data.from} to={data.to} />
+          <RangeShown from={data.range.from} to={data.range.to} />
           <h2>{t('totalsHeading')}</h2>
           <Totals
             items={[
               { term: t('totalTickets'), value: formatNumber(language, data.totals.ticketsSold) },
               { term: t('totalRevenue'), value: moneyWords(language, data.totals.revenue, t('noRevenue')) },
-              { term: t('totalCheckouts'), value: formatNumber(language, data.totals.checkouts) },
+              { term: t('totalCheckouts'), value: formatNumber(language, data.totals.checkoutsStarted) },
+              ...(data.totals.refunded.length > 0
+                ? [{ term: t('totalRefunded'), value: moneyWords(language, data.totals.refunded, '—') }]
+                : []),
               { term: t('totalViews'), value: formatNumber(language, data.totals.views) },
               { term: t('totalViewers'), value: formatNumber(language, data.totals.uniqueViewers) },
-              { term: t('totalWatchTime'), value: duration(data.totals.watchSeconds) },
+              { term: t('totalWatchTime'), value: duration(data.totals.secondsWatched) },
             ]}
           />
           <div class="actions">
@@ -162,17 +191,17 @@ export default function CreatorInsights() {
 
           <h2>{t('salesHeading')}</h2>
           {salesDays.length > 0 ? <InsightsChart caption={t('salesChart')} chart={salesChart} /> : null}
-          <DataTable<ShowFigures>
+          <DataTable<(typeof shows)[number]>
             stacked
             caption={t('showsCaption')}
-            rows={data.shows}
+            rows={shows}
             rowKey={(show) => show.showId}
             empty={<p>{t('showsEmpty')}</p>}
             columns={[
               {
                 header: t('columnShow'),
                 cell: (show) => (
-                  <a href={`/studio/shows/${encodeURIComponent(show.showId)}/audience`}>{show.title}</a>
+                  <a href={`/studio/shows/${encodeURIComponent(show.showId)}/audience`}>{show.name}</a>
                 ),
               },
               {
@@ -183,7 +212,7 @@ export default function CreatorInsights() {
               {
                 header: t('columnCheckouts'),
                 numeric: true,
-                cell: (show) => formatNumber(language, show.checkouts),
+                cell: (show) => formatNumber(language, show.checkoutsStarted),
               },
               {
                 header: t('columnRevenue'),
@@ -195,14 +224,14 @@ export default function CreatorInsights() {
 
           <h2>{t('viewsHeading')}</h2>
           {viewDays.length > 0 ? <InsightsChart caption={t('viewsChart')} chart={viewsChart} /> : null}
-          <DataTable<VideoFigures>
+          <DataTable<(typeof videos)[number]>
             stacked
             caption={t('videosCaption')}
-            rows={data.videos}
+            rows={videos}
             rowKey={(video) => video.videoId}
             empty={<p>{t('videosEmpty')}</p>}
             columns={[
-              { header: t('columnVideo'), cell: (video) => video.title },
+              { header: t('columnVideo'), cell: (video) => video.name },
               {
                 header: t('columnViews'),
                 numeric: true,
@@ -213,7 +242,11 @@ export default function CreatorInsights() {
                 numeric: true,
                 cell: (video) => formatNumber(language, video.uniqueViewers),
               },
-              { header: t('columnWatchTime'), numeric: true, cell: (video) => duration(video.watchSeconds) },
+              {
+                header: t('columnWatchTime'),
+                numeric: true,
+                cell: (video) => duration(video.secondsWatched),
+              },
               {
                 header: t('columnBytes'),
                 numeric: true,
@@ -225,7 +258,7 @@ export default function CreatorInsights() {
           <h2>{t('perDayHeading')}</h2>
           <DataTable<CreatorDay>
             caption={t('daysCaption')}
-            rows={(data.days ?? []).filter((day) => salesDays.includes(day) || viewDays.includes(day))}
+            rows={data.daily.filter((day) => salesDays.includes(day) || viewDays.includes(day))}
             rowKey={(day) => day.day}
             empty={<p>{t('daysEmpty')}</p>}
             columns={[
@@ -246,7 +279,7 @@ export default function CreatorInsights() {
                 numeric: true,
                 cell: (day) => formatNumber(language, day.uniqueViewers),
               },
-              { header: t('columnWatchTime'), numeric: true, cell: (day) => duration(day.watchSeconds) },
+              { header: t('columnWatchTime'), numeric: true, cell: (day) => duration(day.secondsWatched) },
             ]}
           />
         </>
