@@ -21,7 +21,7 @@ import { deployLocalContracts } from './deploy-contracts.ts';
 import { startLocalEdge } from './edge/edge.ts';
 import { LOCAL_REVOCATION_DICTIONARY_ID } from './edge/revocation-list-api.ts';
 import { deadLettersToDatabase, EventRouter } from './event-router.ts';
-import { FnRunner } from './fn/runner.ts';
+import { type CallInput, type CallOutcome, FnRunner } from './fn/runner.ts';
 import { startGateway } from './gateway/gateway.ts';
 import { type RunningLocalIdentity, startLocalIdentity } from './identity/local-identity.ts';
 import {
@@ -35,11 +35,12 @@ import { startMariaDb } from './mariadb.ts';
 import { type RunningMetricsCollector, startMetricsCollector } from './metrics/collector.ts';
 import { startPoolControl } from './pool-control.ts';
 import { startS3Server } from './s3/server.ts';
-import { Scheduler, scheduledCalls } from './scheduler.ts';
+import { eventNudges, Scheduler, scheduledCalls } from './scheduler.ts';
 import { type StartupStatus, startStartupStatus } from './startup-status.ts';
 import { type RunningLocalStripe, startLocalStripe } from './stripe/server.ts';
 import { supervise } from './supervise.ts';
 import { TranscoderPool } from './transcoder-pool.ts';
+import { type RunningLocalWarehouse, startLocalWarehouseServer } from './warehouse/server.ts';
 import { startWebServer } from './web/server.ts';
 
 export const LOCAL_REGION = 'local-1';
@@ -68,6 +69,8 @@ export interface LocalCloudOptions {
   readonly identityPort?: number;
   /** The local chat server (WebSocket for browsers, admin API for functions); 0 picks a port. */
   readonly chatPort?: number;
+  /** The local warehouse (DuckDB behind a loopback API for functions); 0 (default) picks a port. */
+  readonly warehousePort?: number;
   /**
    * `push` (default): every function process and worker pushes to the collector, as in OCI they
    * post to Monitoring. `none` records nothing (the cost baseline of bench/metrics-overhead.ts).
@@ -134,6 +137,8 @@ export interface LocalCloud {
   readonly stripe: RunningLocalStripe;
   /** The show chat: `websocketUrl` is CHAT_WEBSOCKET_URL. */
   readonly chat: RunningLocalChatServer;
+  /** The warehouse the dashboards read (BigQuery's stand-in): WAREHOUSE_URL; `warehouse` queries it in process. */
+  readonly warehouse: RunningLocalWarehouse;
   readonly chainRpcUrl: string;
   readonly mysqlUrl: string;
   /** Every value a function may be configured with (each gets only its declared keys). */
@@ -290,6 +295,17 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     });
     stops.push(chat.close);
 
+    // The warehouse: DuckDB in this process (one process may own its file), reached by the
+    // warehouse loader and the insights function over loopback with a token made at each start.
+    const warehouseToken = randomBytes(32).toString('hex');
+    const warehouse = await startLocalWarehouseServer({
+      databaseFile: join(dataDir, 'warehouse', 'events.duckdb'),
+      token: warehouseToken,
+      port: options.warehousePort ?? 0,
+      log: (line) => log('warehouse', line),
+    });
+    stops.push(warehouse.close);
+
     // Chosen now: live-streams hands these URLs to creators, the portal's CSP names the WHIP origin
     // (the studio publishes from the browser), and the agent starts after the gateway.
     const liveIngestEnabled = options.liveIngest?.enabled ?? true;
@@ -366,6 +382,13 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       CHAT_BACKEND: 'local',
       CHAT_ADMIN_URL: chat.url,
       CHAT_ADMIN_TOKEN: chatAdminToken,
+      // Domain events: the MariaDB stream (migration 0014) and the warehouse above.
+      STREAM_BACKEND: 'mysql',
+      WAREHOUSE_BACKEND: 'local',
+      WAREHOUSE_URL: warehouse.url,
+      WAREHOUSE_TOKEN: warehouseToken,
+      // Integrators' receivers run on this machine too (production refuses private addresses).
+      WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
       CDN_LOG_SECRET: credentials.cdnLogSecret,
       CDN_VIEWER_SALT: credentials.cdnViewerSalt,
       KEY_WRAPPER: 'local',
@@ -411,7 +434,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     platformEnv.POOL_MIN = String(options.transcoders?.min ?? transcoderCount);
     platformEnv.POOL_MAX = String(options.transcoders?.max ?? transcoderCount);
 
-    const runner = new FnRunner(
+    const runner = new NudgingFnRunner(
       runnerFunctions(platformEnv, (fn, _stream, line) => log(`fn:${fn}`, line)).map((fn) => ({
         ...fn,
         env: { ...fn.env, ...metricsEnv, ...processMarker },
@@ -446,6 +469,11 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       log: (line) => log('scheduler', line),
     });
     stops.push(() => scheduler.close());
+    // Every call's end (gateway, event router, scheduler) may nudge the relay or the consumers.
+    const nudgesAfter = eventNudges(catalog.map((entry) => entry.manifest));
+    runner.onCallEnd = (name, outcome) => {
+      for (const target of nudgesAfter(name, outcome)) scheduler.nudge(target);
+    };
     scheduler.start();
 
     checkpoint();
@@ -520,6 +548,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       identity,
       stripe,
       chat,
+      warehouse,
       chainRpcUrl: chain.rpcUrl,
       mysqlUrl,
       platformEnv,
@@ -536,6 +565,17 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   } catch (err) {
     await stop();
     throw err;
+  }
+}
+
+/** The Fn runner, telling the cloud when each call ended (the scheduler's nudges). */
+class NudgingFnRunner extends FnRunner {
+  onCallEnd: ((name: string, outcome: CallOutcome) => void) | undefined;
+
+  override async call(name: string, input: CallInput): Promise<CallOutcome> {
+    const outcome = await super.call(name, input);
+    this.onCallEnd?.(name, outcome);
+    return outcome;
   }
 }
 

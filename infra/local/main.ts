@@ -125,6 +125,8 @@ try {
     identityPort: fixedPort('IDP_PORT'),
     // A free port unless CHAT_PORT is set: browsers learn the address from the chat-token answer.
     chatPort: port('CHAT_PORT', 0),
+    // Functions learn the warehouse's address from their config: any free port unless set.
+    warehousePort: port('WAREHOUSE_PORT', 0),
     transcoders: {
       count: port('TRANSCODER_WORKERS', 1),
       // The scaler moves the pool between these (both TRANSCODER_WORKERS unless set).
@@ -176,6 +178,7 @@ forgecast is ready in ${Math.round(performance.now() - started)} ms
   Stripe (local)   ${running.stripe.url}         (Checkout Sessions and refunds; webhooks signed to /v1/webhooks/stripe)
   show chat        ${running.chat.websocketUrl}     (WebSocket for the watch page; sign in with POST /v1/shows/{id}/chat-token)
   metrics          ${running.metrics.metricsUrl}  (Prometheus text; infra/local/grafana/ has a scrape config and a dashboard)
+  warehouse        ${running.warehouse.url}     (DuckDB in ${dataDir}/warehouse, fed from the event stream; docs/warehouse.md)
 ${liveBanner(running)}
   transcoders      ${running.transcoders.workers.length} worker process(es) (TRANSCODER_WORKERS; the scaler keeps TRANSCODER_MIN_WORKERS..TRANSCODER_MAX_WORKERS)
   chain JSON-RPC   ${running.chainRpcUrl}
