@@ -4,7 +4,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vi
 import { encodePublishedEvent, type PublishedEvent, streamKeyOf } from '#events/domain/stream-message.ts';
 import { createLocalKeyWrapper } from '#shared/crypto/local-key-wrapper.ts';
 import { newId } from '#shared/ids.ts';
+import { insertShow } from '#shared/shows/show-repository.ts';
 import { MySqlEventStream } from '#shared/stream/mysql-stream.ts';
+import { insertVideo } from '#shared/video/video-repository.ts';
+import { audienceResolver } from '#shared/webhooks/audience.ts';
 import { type DelivererOptions, WebhookDeliverer } from '#shared/webhooks/deliverer.ts';
 import { findDelivery } from '#shared/webhooks/delivery-repository.ts';
 import { expandMessages, WebhookDispatcher } from '#shared/webhooks/dispatcher.ts';
@@ -20,6 +23,7 @@ import { verifyForgecastSignature } from '../../examples/webhook-consumer/verify
 import { registerEndpoint } from '../../functions/webhooks/endpoints.ts';
 import { createOrgWithKey } from '../support/accounts.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { createLicense, insertRegisteredDesign } from '../support/licenses.ts';
 import { startWebhookReceiver, type WebhookReceiver, waitFor } from '../support/webhook-receiver.ts';
 
 const DESIGN_TYPES = ['design.registered', 'design.rejected'];
@@ -171,6 +175,103 @@ describe('Function logic: webhook dispatch', () => {
     const delivery = await deliveryOf(subscribed.id, eventsA[0]?.id ?? '');
     expect(hook?.headers['forgecast-delivery-id']).toBe(delivery?.id);
     expect(delivery).toMatchObject({ status: 'delivered', attempts: 1 });
+  });
+
+  it('finds the organisations an event concerns through the owning repositories where the payload names none', async () => {
+    // Prepare
+    const designer = (await createOrgWithKey(db.pool, [], { kind: 'designer' })).orgId;
+    const licensee = (await createOrgWithKey(db.pool, [], { kind: 'licensee' })).orgId;
+    const creator = (await createOrgWithKey(db.pool, [], { kind: 'creator' })).orgId;
+    const buyer = (await createOrgWithKey(db.pool, [], { kind: 'integrator' })).orgId;
+    const designId = await insertRegisteredDesign(db.pool, designer);
+    const licenseId = await createLicense(db.pool, {
+      issuerOrgId: designer,
+      holderOrgId: licensee,
+      designId,
+      printsTotal: 3,
+    });
+    const videoId = newId();
+    await insertVideo(db.pool, {
+      id: videoId,
+      orgId: creator,
+      title: 'v',
+      contentType: 'video/mp4',
+      declaredBytes: 1,
+    });
+    const showId = newId();
+    await insertShow(db.pool, {
+      id: showId,
+      orgId: creator,
+      title: 's',
+      description: null,
+      startsAt: new Date(Date.now() + 86_400_000),
+      capacity: 10,
+      priceAmount: 1000,
+      currency: 'eur',
+      videoId,
+    });
+    const audience = audienceResolver(db.pool);
+    const of = async (type: string, aggregateType: string, aggregateId: string, payload: unknown) =>
+      [
+        ...(await audience({
+          id: randomUUID(),
+          type: type as PublishedEvent['type'],
+          version: 1,
+          aggregateType,
+          aggregateId,
+          occurredAt: new Date().toISOString(),
+          sequence: '1',
+          payload,
+        })),
+      ].sort();
+    const order = {
+      holdId: 'h-1',
+      showId,
+      holderUserId: null,
+      ticketIds: [],
+      quantity: 1,
+      paymentIntentId: null,
+    };
+
+    // Act / Assess
+    expect(
+      await of('license.revoked', 'license', licenseId, { licenseId, tokenId: null, reason: 'r' }),
+    ).toEqual([designer, licensee].sort());
+    expect(
+      await of('print.authorized', 'license', licenseId, {
+        jobId: 'j',
+        licenseId,
+        designId,
+        printerId: 'p',
+        orgId: licensee,
+        grantExpiresAt: new Date().toISOString(),
+      }),
+    ).toEqual([designer, licensee].sort());
+    expect(await of('tickets.issued', 'order', 'h-1', { ...order, holderOrgId: buyer })).toEqual(
+      [buyer, creator].sort(),
+    );
+    expect(await of('tickets.issued', 'order', 'h-1', { ...order, holderOrgId: null })).toEqual([creator]);
+    expect(
+      await of('video.ready', 'video', videoId, {
+        videoId,
+        attempt: 1,
+        mediaPrefix: 'p/',
+        durationSeconds: 1,
+        renditions: [],
+      }),
+    ).toEqual([creator]);
+    expect(
+      await of('design.rejected', 'design', designId, { designId, orgId: designer, code: 'c', reason: 'r' }),
+    ).toEqual([designer]);
+    expect(
+      await of('live.started', 'live_stream', 'gone', {
+        streamId: newId(),
+        assetId: videoId,
+        showId: null,
+        session: 1,
+        protocol: 'rtmp',
+      }),
+    ).toEqual([]);
   });
 
   it('adds no second delivery when the same stream messages are read again', async () => {
