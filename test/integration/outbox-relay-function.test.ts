@@ -56,7 +56,7 @@ describe('Function: outbox-relay (FDK)', () => {
   });
 
   it('publishes the outbox on a schedule tick and marks every row published', async () => {
-    // Arrange
+    // Prepare
     const ids = await seedOutbox(db.pool, interleavedEvents('fdk', 20, 5));
 
     // Act
@@ -77,7 +77,7 @@ describe('Function: outbox-relay (FDK)', () => {
   });
 
   it('runs one relay at a time: two racing ticks (one an empty body) put each event once', async () => {
-    // Arrange
+    // Prepare
     const ids = await seedOutbox(db.pool, interleavedEvents('race', 300, 4));
 
     // Act
