@@ -15,6 +15,16 @@ import { useSessionContext } from './session.tsx';
 
 const CONSENT_PATH = '/me/analytics-consent';
 const quietly = { redirectOnUnauthorized: false } as const;
+// Under the page, aligned with <main> (styles.css has no footer yet).
+const FOOTER_STYLE = {
+  maxWidth: '72rem',
+  margin: '0 auto',
+  padding: '0 1rem 2rem',
+  display: 'flex',
+  flexWrap: 'wrap',
+  gap: '0.5rem',
+  alignItems: 'center',
+} as const;
 
 export function Consent() {
   const t = useT(consentMessages);
@@ -69,7 +79,14 @@ export function Consent() {
           class="panel consent-banner"
           aria-labelledby="consent-title"
           // Pinned to the foot of the window while it waits for an answer; not modal.
-          style={{ position: 'sticky', bottom: 0, zIndex: 10, margin: 0 }}
+          style={{
+            position: 'sticky',
+            bottom: 0,
+            zIndex: 10,
+            maxWidth: '72rem',
+            margin: '0 auto',
+            boxShadow: '0 -2px 8px rgb(0 0 0 / 15%)',
+          }}
         >
           <h2 id="consent-title" tabIndex={-1} ref={heading}>
             {t('title')}
@@ -86,7 +103,7 @@ export function Consent() {
           </div>
         </section>
       ) : null}
-      <footer class="site-footer">
+      <footer class="site-footer" style={FOOTER_STYLE}>
         {choice !== null ? <span role="status">{t(choice ? 'accepted' : 'declined')} </span> : null}
         <button type="button" class="button button-secondary" onClick={() => setOpen(true)}>
           {t('change')}
