@@ -46,20 +46,22 @@ describe('Module: web webhooks model', () => {
   describe('Function: groupEventTypes', () => {
     it('groups event types by domain, domains and types in name order', () => {
       // Prepare
-      const types = ['tickets.issued', 'license.revoked', 'license.minted', 'design.registered'].map(
-        (type) => ({
-          type,
-          version: 1,
-          summary: `${type} happened`,
-        }),
-      );
+      const types = [
+        'tickets.issued',
+        'prints.settled',
+        'license.revoked',
+        'print.completed',
+        'license.minted',
+        'design.registered',
+      ].map((type) => ({ type, version: 1, summary: `${type} happened` }));
 
       // Act
       const groups = groupEventTypes(types);
 
       // Assess
-      expect(groups.map((group) => group.domain)).toEqual(['design', 'license', 'tickets']);
+      expect(groups.map((group) => group.domain)).toEqual(['design', 'license', 'print', 'ticket']);
       expect(groups[1]?.types.map((type) => type.type)).toEqual(['license.minted', 'license.revoked']);
+      expect(groups[2]?.types.map((type) => type.type)).toEqual(['print.completed', 'prints.settled']);
     });
   });
 

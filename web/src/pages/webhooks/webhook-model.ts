@@ -81,10 +81,13 @@ export interface Page<T> {
   readonly nextCursor: string | null;
 }
 
-/** `license.minted` → `license`: the form groups the checkboxes by what the event is about. */
+/**
+ * `license.minted` → `license`: the form groups the checkboxes by what the event is about, a
+ * plural prefix with its singular (`prints.settled` beside `print.completed`, `tickets.issued`).
+ */
 export function domainOf(type: string): string {
   const dot = type.indexOf('.');
-  return dot > 0 ? type.slice(0, dot) : type;
+  return (dot > 0 ? type.slice(0, dot) : type).replace(/s$/, '');
 }
 
 export interface EventTypeGroup {
