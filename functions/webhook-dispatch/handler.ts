@@ -43,27 +43,36 @@ export const handler = eventFunction(
     const busyUntil = started + Math.max(config.WEBHOOK_RUN_SECONDS * 1000, BUSY_RUN_MS);
     const totals = { passes: 0, events: 0, deliveries: 0, delivered: 0, retrying: 0, failed: 0, disabled: 0 };
     let backoffMs = config.WEBHOOK_POLL_MS;
-    for (;;) {
-      totals.passes += 1;
-      let busy = false;
-      try {
-        const { expanded, sent } = await dispatcher.pass();
-        totals.events += expanded.events;
-        totals.deliveries += expanded.deliveries;
-        totals.delivered += sent.delivered;
-        totals.retrying += sent.retrying;
-        totals.failed += sent.failed;
-        totals.disabled += sent.disabled;
-        busy = expanded.messages > 0 || sent.claimed > 0;
-        backoffMs = config.WEBHOOK_POLL_MS;
-      } catch (error) {
-        log.warn('webhook dispatch pass failed; retrying', { error });
-        backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
+    try {
+      for (;;) {
+        totals.passes += 1;
+        let busy = false;
+        try {
+          const { expanded, sent } = await dispatcher.pass();
+          totals.events += expanded.events;
+          totals.deliveries += expanded.deliveries;
+          totals.delivered += sent.delivered;
+          totals.retrying += sent.retrying;
+          totals.failed += sent.failed;
+          totals.disabled += sent.disabled;
+          busy = expanded.messages > 0 || sent.claimed > 0;
+          backoffMs = config.WEBHOOK_POLL_MS;
+        } catch (error) {
+          log.warn('webhook dispatch pass failed; retrying', { error });
+          backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
+        }
+        const now = Date.now();
+        if (busy && now < busyUntil) continue;
+        if (now + backoffMs >= watchUntil) break;
+        await sleep(backoffMs);
       }
-      const now = Date.now();
-      if (busy && now < busyUntil) continue;
-      if (now + backoffMs >= watchUntil) break;
-      await sleep(backoffMs);
+    } finally {
+      // Leave the group at the end of every tick: the local cloud runs two processes of this
+      // function and a tick reaches only one; an instance that stayed would keep its partitions
+      // unread until the group timed it out.
+      await dispatcher
+        .close()
+        .catch((error: unknown) => log.warn('webhooks group reader did not close', { error }));
     }
     if (Date.now() - lastPrune > PRUNE_EVERY_MS) {
       lastPrune = Date.now();

@@ -115,9 +115,9 @@ export interface PassSummary {
 
 /**
  * One webhook-dispatch process: reads group `webhooks` from the event stream, writes deliveries
- * and commits what it wrote, then sends what is due. The group reader is kept across passes (and
- * ticks: a new one would rejoin the group each time); after a failure it is closed, so the next
- * pass starts again from the group's committed offsets and nothing read is lost.
+ * and commits what it wrote, then sends what is due. The group reader is kept across passes and
+ * closed by `close` (the function closes it at the end of each tick); after a failure it is closed
+ * at once, so the next pass starts again from the group's committed offsets and nothing read is lost.
  */
 export class WebhookDispatcher {
   private reader: GroupReader | undefined;

@@ -1,8 +1,12 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { encodePublishedEvent, type PublishedEvent, streamKeyOf } from '#events/domain/stream-message.ts';
+import { MySqlEventStream } from '#shared/stream/mysql-stream.ts';
+import { scheduleTick } from '../../events/schedule-tick.ts';
 import { verifyForgecastSignature } from '../../examples/webhook-consumer/verify.ts';
 import { AUTHORIZER_FUNCTION } from '../../functions/index.ts';
+import { webhookDispatchManifest } from '../../functions/webhook-dispatch/manifest.ts';
 import { webhooksManifest } from '../../functions/webhooks/manifest.ts';
 import { FnRunner } from '../../infra/local/fn/runner.ts';
 import { type RunningGateway, startGateway } from '../../infra/local/gateway/gateway.ts';
@@ -44,6 +48,7 @@ describe('Function: webhooks', () => {
   let production: RunningGateway;
   let receiver: WebhookReceiver;
   let owner: string;
+  let ownerOrgId: string;
   let stranger: string;
   let unscoped: string;
 
@@ -62,6 +67,7 @@ describe('Function: webhooks', () => {
   async function startBehindGateway(env: Record<string, string>): Promise<RunningGateway> {
     const runner = new FnRunner([
       bundledFunction('webhooks', env, 15),
+      bundledFunction(webhookDispatchManifest.name, env, 60),
       bundledFunction(AUTHORIZER_FUNCTION, { MYSQL_URL: db.url }),
     ]);
     runners.push(runner);
@@ -76,7 +82,9 @@ describe('Function: webhooks', () => {
   beforeAll(async () => {
     db = await createTestDatabase(inject('mysqlUrl'), 'webhooks_api');
     receiver = await startWebhookReceiver();
-    owner = (await createOrgWithKey(db.pool, ['webhooks:manage'])).key;
+    const ownerOrg = await createOrgWithKey(db.pool, ['webhooks:manage']);
+    owner = ownerOrg.key;
+    ownerOrgId = ownerOrg.orgId;
     stranger = (await createOrgWithKey(db.pool, ['webhooks:manage'])).key;
     unscoped = (await createOrgWithKey(db.pool, ['designs:read'])).key;
     const env = {
@@ -248,6 +256,58 @@ describe('Function: webhooks', () => {
     expect((await send('DELETE', `/webhook-endpoints/${endpoint.id}`, owner)).status).toBe(204);
     expect((await send('GET', `/webhook-endpoints/${endpoint.id}`, owner)).status).toBe(404);
     expect((await send('POST', `/webhook-deliveries/${first.deliveryId}/redeliver`, owner)).status).toBe(404);
+  });
+
+  it('delivers an event put on the stream to an endpoint registered through the API, on a webhook-dispatch tick', async () => {
+    // Prepare
+    const endpoint = (await (
+      await send('POST', '/webhook-endpoints', owner, {
+        url: receiver.url,
+        eventTypes: ['design.registered'],
+      })
+    ).json()) as Endpoint;
+    const event: PublishedEvent = {
+      id: randomUUID(),
+      type: 'design.registered',
+      version: 1,
+      aggregateType: 'design',
+      aggregateId: 'd-tick',
+      occurredAt: new Date().toISOString(),
+      sequence: '1',
+      payload: {
+        designId: 'd-tick',
+        orgId: ownerOrgId,
+        sha256: 'cd'.repeat(32),
+        txHash: null,
+        blockNumber: null,
+      },
+    };
+    // The function's stream: STREAM_NAME and STREAM_PARTITIONS at their defaults.
+    const stream = new MySqlEventStream({ pool: db.pool, name: 'domain-events', partitions: 4 });
+    await stream.put([{ key: streamKeyOf(event), value: encodePublishedEvent(event) }]);
+    const runner = runners[0] as FnRunner;
+
+    // Act
+    const outcome = await runner.call(webhookDispatchManifest.name, {
+      headers: { 'Content-Type': 'application/json' },
+      body: Buffer.from(JSON.stringify(scheduleTick(webhookDispatchManifest.name, 'dispatch'))),
+    });
+
+    // Assess
+    expect(outcome.kind).toBe('ok');
+    const hook = receiver.received.find((received) => received.event.id === event.id);
+    expect(hook?.rawBody.equals(encodePublishedEvent(event))).toBe(true);
+    expect(
+      verifyForgecastSignature({
+        rawBody: hook?.rawBody ?? '',
+        header: hook?.headers['forgecast-signature'] as string,
+        secrets: endpoint.secret ?? '',
+      }),
+    ).toMatchObject({ ok: true });
+    const log = (await (await send('GET', `/webhook-endpoints/${endpoint.id}/deliveries`, owner)).json()) as {
+      items: Array<{ eventId: string; status: string }>;
+    };
+    expect(log.items).toEqual([expect.objectContaining({ eventId: event.id, status: 'delivered' })]);
   });
 
   it("answers 404 for another organisation's endpoint and delivery, whatever the route", async () => {
