@@ -3,6 +3,7 @@ import { launchChromium, startPortalCloud } from '../test/support/browser.ts';
 import { benchChatFanout } from './chat-fanout.ts';
 import { benchColdStart } from './cold-start.ts';
 import { benchColdStartSecrets } from './cold-start-secrets.ts';
+import { benchEventToDashboard } from './event-to-dashboard.ts';
 import { benchHotPath } from './hot-path.ts';
 import { benchCloud } from './lib/local-cloud.ts';
 import { benchLicenseGas } from './license-gas.ts';
@@ -24,7 +25,7 @@ import { benchShowsAppSize, benchWebSize } from './web-size.ts';
 import { benchWebhookFanout } from './webhook-fanout.ts';
 
 /**
- * `npm run bench [cold-start|cold-start-secrets|hot-path|metrics-overhead|vault-seal|license-gas|print-authorize|stripe-webhook|license-mint|transcode-ladder|portal|web-size|watch-first-frame|live-ingest|live-whip|live-to-vod|live-glass|chat-fanout|relay-throughput|webhook-fanout]`: each figure is printed beside a baseline measured in
+ * `npm run bench [cold-start|cold-start-secrets|hot-path|metrics-overhead|vault-seal|license-gas|print-authorize|stripe-webhook|license-mint|transcode-ladder|portal|web-size|watch-first-frame|live-ingest|live-whip|live-to-vod|live-glass|chat-fanout|relay-throughput|webhook-fanout|event-to-dashboard]`: each figure is printed beside a baseline measured in
  * the same run, because these machines are small and shared and absolute numbers drift.
  */
 const only = process.argv[2];
@@ -99,6 +100,14 @@ if (!only || only === 'webhook-fanout') {
     '\n# Webhook fan-out: 50 endpoints × 1,000 events, stream → deliveries → signed POSTs (deliveries/s, p99 put → receipt) vs plain signed POSTs at the same concurrency',
   );
   console.log(JSON.stringify(await benchWebhookFanout(), null, 2));
+  if (only) process.exit(0);
+}
+if (!only || only === 'event-to-dashboard') {
+  // A cloud of its own, as npm start runs it (schedules and nudges on).
+  console.log(
+    '\n# Event to dashboard: API call → outbox → relay → stream → warehouse loader → insights count, p50/p99 (target p99 ≤ 5 s) vs an INSERT-then-SELECT round trip',
+  );
+  console.log(JSON.stringify(await benchEventToDashboard(), null, 2));
   if (only) process.exit(0);
 }
 if (!only || only === 'web-size') {
