@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import { scheduleTickSchema, tickForEmptyBody } from '#events/schedule-tick.ts';
 import { ga4DestinationOf } from '#shared/analytics/config.ts';
 import { MeasurementProtocolClient } from '#shared/analytics/ga4-client.ts';
@@ -22,7 +21,9 @@ const deps: Ga4ForwarderDeps | undefined = destination
   ? {
       stream: eventStreamFromConfig(config, pool),
       ga4: new MeasurementProtocolClient(destination),
-      instance: `${analyticsForwardManifest.name}-${hostname()}`,
+      // One group instance whichever process runs the tick (ticks never overlap): a process that
+      // died holding partitions is succeeded at once instead of after the instance timeout.
+      instance: analyticsForwardManifest.name,
       siteOrigin: new URL(config.PORTAL_ORIGIN).origin,
       // Without a salt no person is named: purchases (which only a person's hash can place) stay home.
       userIdHashOf: (userId) => analyticsUserIdHash(salt ?? '', userId),
