@@ -366,6 +366,20 @@ describe('Warehouse adapters', () => {
       expect(fake.requests.at(-1)?.method).toBe('GET');
     });
 
+    it('asks again when BigQuery answers 503 once (the client retries; jobs.query carries a requestId)', async () => {
+      // Arrange
+      const queries = () => fake.requests.filter((request) => request.path.endsWith('/queries')).length;
+      const before = queries();
+      fake.failNext(503);
+
+      // Act
+      const rows = await bigquery.query(COUNT_SQL, { show: 'nobody' });
+
+      // Assess
+      expect(rows).toEqual([{ events: 0 }]);
+      expect(queries() - before).toBe(2);
+    });
+
     it('says a refused statement is the caller’s, and a key BigQuery does not know leaves it unavailable', async () => {
       // Arrange
       const stranger = createBigQueryWarehouse({
