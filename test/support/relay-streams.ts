@@ -10,8 +10,16 @@ import type { EventStream, PutOutcome, StreamMessage, StreamRecord } from '#shar
  * everything a stream holds, stream wrappers that refuse or fail on cue, and a metrics recorder.
  */
 
-/** `perAggregate` video.failed events for each of `aggregates` videos, interleaved (a0#0, a1#0, …, a0#1, …). */
-export function interleavedEvents(prefix: string, aggregates: number, perAggregate: number): DomainEvent[] {
+/**
+ * `perAggregate` video.failed events for each of `aggregates` videos, interleaved (a0#0, a1#0, …,
+ * a0#1, …); `padding` lengthens each payload's reason (at most 1,000 characters in all).
+ */
+export function interleavedEvents(
+  prefix: string,
+  aggregates: number,
+  perAggregate: number,
+  padding = '',
+): DomainEvent[] {
   const events: DomainEvent[] = [];
   for (let n = 0; n < perAggregate; n++) {
     for (let a = 0; a < aggregates; a++) {
@@ -20,7 +28,7 @@ export function interleavedEvents(prefix: string, aggregates: number, perAggrega
         type: 'video.failed',
         aggregateType: 'video',
         aggregateId: videoId,
-        payload: { videoId, code: 'unsupported_codec', reason: `event ${n} of ${videoId}` },
+        payload: { videoId, code: 'unsupported_codec', reason: `event ${n} of ${videoId}${padding}` },
       });
     }
   }
