@@ -444,6 +444,29 @@ describe('Function: analytics', () => {
       expect(ga4.received.length).toBe(sentBefore + requests.length);
     });
 
+    it('answers ignored and sends nothing while GA4 is not configured (the local cloud’s default)', async () => {
+      // Prepare: the same function without GA4's measurement id and secret
+      const unconfigured = new FnRunner([
+        bundledFunction(analyticsForwardManifest.name, { MYSQL_URL: db.url, PORTAL_ORIGIN: PORTAL }),
+      ]);
+      const sentBefore = ga4.received.length;
+      try {
+        // Act
+        const outcome = await unconfigured.call(analyticsForwardManifest.name, {
+          headers: { 'Content-Type': 'application/json' },
+          body: Buffer.from(JSON.stringify(scheduleTick(analyticsForwardManifest.name, 'forward'))),
+        });
+
+        // Assess
+        expect(outcome.kind).toBe('ok');
+        const answer = outcome.kind === 'ok' ? JSON.parse(outcome.reply.body.toString('utf8')) : undefined;
+        expect(answer).toEqual({ status: 'ignored', reason: 'GA4 is not configured' });
+        expect(ga4.received.length).toBe(sentBefore);
+      } finally {
+        await unconfigured.close();
+      }
+    });
+
     it('does not commit a batch GA4 refused: it is sent on the next run', async () => {
       // Prepare
       await relay();
