@@ -112,6 +112,24 @@ ORDER BY ${name}`;
 }
 
 /**
+ * Show pages seen (analytics.page_viewed of a show page) of one organisation's shows, per show or
+ * per UTC day. Whose show it is comes from show.created, whenever the show was created (so shows
+ * created before that event existed are not counted).
+ */
+export function showPageViewsSql(dialect: WarehouseDialect, groupBy: 'show' | 'day'): string {
+  const key = groupBy === 'show' ? `${member(dialect, 'showId')} AS show_id` : 'event_date AS day';
+  const name = groupBy === 'show' ? 'show_id' : 'day';
+  return `SELECT ${key}, COUNT(*) AS show_page_views
+FROM events_unique
+WHERE type = 'analytics.page_viewed' AND ${member(dialect, 'page')} = 'show' AND ${inRange}
+  AND ${member(dialect, 'showId')} IN (
+    SELECT ${member(dialect, 'showId')} FROM events_unique
+    WHERE type = 'show.created' AND ${member(dialect, 'orgId')} = @org)
+GROUP BY ${name}
+ORDER BY ${name}`;
+}
+
+/**
  * The platform's funnel per UTC day: show pages viewed (analytics.page_viewed of a show page),
  * checkouts started (order.placed), orders paid (tickets.issued).
  */

@@ -6,6 +6,7 @@ import {
   playbackSql,
   salesByDaySql,
   salesByShowSql,
+  showPageViewsSql,
 } from './insights-sql.ts';
 
 /**
@@ -58,13 +59,16 @@ export interface FunnelFigures {
   readonly ordersPaid: number;
 }
 
+/** A creator's show figures: its sales, and how often its page was seen (the funnel's first step). */
+export type ShowFigures = SalesFigures & { readonly showPageViews: number };
+
 export interface CreatorInsights {
   readonly range: DayRange;
-  readonly totals: SalesFigures & PlaybackFigures;
-  readonly shows: readonly ({ readonly showId: string } & SalesFigures)[];
+  readonly totals: ShowFigures & PlaybackFigures;
+  readonly shows: readonly ({ readonly showId: string } & ShowFigures)[];
   readonly videos: readonly ({ readonly videoId: string } & PlaybackFigures)[];
   /** Every day of the range, oldest first, zeros included; unique viewers are per day. */
-  readonly daily: readonly ({ readonly day: string } & SalesFigures & PlaybackFigures)[];
+  readonly daily: readonly ({ readonly day: string } & ShowFigures & PlaybackFigures)[];
 }
 
 export interface DesignerInsights {
@@ -229,24 +233,39 @@ export async function creatorInsights(
   const scope: InsightsScope = 'organisation';
   const params = paramsOf(range, orgId);
   const d = warehouse.dialect;
-  const [showRows, salesDayRows, videoRows, playbackDayRows, playbackTotalRows] = await Promise.all([
-    warehouse.query<Row>(salesByShowSql(d, scope), params),
-    warehouse.query<Row>(salesByDaySql(d, scope), params),
-    warehouse.query<Row>(playbackSql(d, scope, 'video'), params),
-    warehouse.query<Row>(playbackSql(d, scope, 'day'), params),
-    warehouse.query<Row>(playbackSql(d, scope, 'none'), params),
-  ]);
-  const shows = salesBy(showRows, 'show_id');
+  const [showRows, salesDayRows, pageRows, pageDayRows, videoRows, playbackDayRows, playbackTotalRows] =
+    await Promise.all([
+      warehouse.query<Row>(salesByShowSql(d, scope), params),
+      warehouse.query<Row>(salesByDaySql(d, scope), params),
+      warehouse.query<Row>(showPageViewsSql(d, 'show'), params),
+      warehouse.query<Row>(showPageViewsSql(d, 'day'), params),
+      warehouse.query<Row>(playbackSql(d, scope, 'video'), params),
+      warehouse.query<Row>(playbackSql(d, scope, 'day'), params),
+      warehouse.query<Row>(playbackSql(d, scope, 'none'), params),
+    ]);
+  const sales = salesBy(showRows, 'show_id');
+  const pageViews = new Map(pageRows.map((row) => [text(row.show_id) ?? '', num(row.show_page_views)]));
+  const showIds = [...new Set([...sales.keys(), ...pageViews.keys()])].sort();
   const salesByDay = salesBy(salesDayRows, 'day');
+  const pageViewsByDay = byText(pageDayRows, 'day');
   const playbackByDay = byText(playbackDayRows, 'day');
   return {
     range,
-    totals: { ...totalSales(shows.values()), ...playbackOf(playbackTotalRows[0]) },
-    shows: [...shows].map(([showId, figures]) => ({ showId, ...figures })),
+    totals: {
+      ...totalSales(sales.values()),
+      showPageViews: [...pageViews.values()].reduce((sum, views) => sum + views, 0),
+      ...playbackOf(playbackTotalRows[0]),
+    },
+    shows: showIds.map((showId) => ({
+      showId,
+      ...(sales.get(showId) ?? ZERO_SALES),
+      showPageViews: pageViews.get(showId) ?? 0,
+    })),
     videos: videoRows.map((row) => ({ videoId: text(row.video_id) ?? '', ...playbackOf(row) })),
     daily: daysOf(range).map((day) => ({
       day,
       ...(salesByDay.get(day) ?? ZERO_SALES),
+      showPageViews: num(pageViewsByDay.get(day)?.show_page_views),
       ...playbackOf(playbackByDay.get(day)),
     })),
   };

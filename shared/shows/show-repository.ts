@@ -1,6 +1,7 @@
 import type { RowDataPacket } from 'mysql2/promise';
+import { appendToOutbox } from '#shared/events/outbox.ts';
 import { findVideo } from '#shared/video/video-repository.ts';
-import type { DbConnection, DbPool } from '../db/pool.ts';
+import { type DbConnection, type DbPool, withTransaction } from '../db/pool.ts';
 import {
   LIVE_SHOW_STREAM_STATUSES,
   type Show,
@@ -34,22 +35,39 @@ export interface NewShow {
   readonly videoId: string | null;
 }
 
-export async function insertShow(db: Queryable, show: NewShow): Promise<void> {
-  await db.query(
-    `INSERT INTO shows (id, org_id, title, description, starts_at, capacity, price_amount, currency, video_id)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    [
-      show.id,
-      show.orgId,
-      show.title,
-      show.description,
-      show.startsAt,
-      show.capacity,
-      show.priceAmount,
-      show.currency,
-      show.videoId,
-    ],
-  );
+/** Puts a show on sale, with its show.created event (the dashboards learn whose show it is). */
+export async function insertShow(pool: DbPool, show: NewShow): Promise<void> {
+  await withTransaction(pool, async (connection) => {
+    await connection.query(
+      `INSERT INTO shows (id, org_id, title, description, starts_at, capacity, price_amount, currency, video_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        show.id,
+        show.orgId,
+        show.title,
+        show.description,
+        show.startsAt,
+        show.capacity,
+        show.priceAmount,
+        show.currency,
+        show.videoId,
+      ],
+    );
+    await appendToOutbox(connection, {
+      aggregateType: 'show',
+      aggregateId: show.id,
+      type: 'show.created',
+      payload: {
+        showId: show.id,
+        orgId: show.orgId,
+        startsAt: show.startsAt.toISOString(),
+        capacity: show.capacity,
+        priceAmount: show.priceAmount,
+        currency: show.currency.toLowerCase(),
+        videoId: show.videoId,
+      },
+    });
+  });
 }
 
 const LIVE_STATUSES_SQL = LIVE_SHOW_STREAM_STATUSES.map((status) => `'${status}'`).join(', ');

@@ -21,12 +21,23 @@ describe('Insights end to end (local cloud: outbox → relay → stream → ware
   let creator: string;
   let viewer: string;
 
-  const call = (key: string, method: string, path: string, body?: unknown) =>
-    fetch(`${cloud.gatewayUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+  /**
+   * A call through the gateway, asked again while it answers 503 (a function still starting on a
+   * loaded machine), for at most 30 s; a checkout is not (its 503 may follow a hold it counted).
+   */
+  const call = async (key: string, method: string, path: string, body?: unknown): Promise<Response> => {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const response = await fetch(`${cloud.gatewayUrl}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      if (response.status !== 503 || path.endsWith('/checkout') || Date.now() > deadline) return response;
+      await response.arrayBuffer();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  };
 
   /** Polls until `done`, or fails with the last value after `ms`. */
   async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, ms = 60_000): Promise<T> {
@@ -103,6 +114,7 @@ describe('Insights end to end (local cloud: outbox → relay → stream → ware
         revenue: [{ currency: 'eur', amount: 3000 }],
         ordersRefunded: 0,
         refunded: [],
+        showPageViews: 0,
       },
     ]);
     expect(insights.daily.at(-1)).toMatchObject({ ticketsSold: 2, checkoutsStarted: 2 });

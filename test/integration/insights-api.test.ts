@@ -186,6 +186,7 @@ describe('Function: insights', () => {
           revenue: [{ currency: 'eur', amount: 3000 }],
           ordersRefunded: 0,
           refunded: [],
+          showPageViews: 0,
         },
       ]);
       expect(body.videos).toEqual([

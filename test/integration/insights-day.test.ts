@@ -372,6 +372,11 @@ async function creatorTruth(orgId: string) {
         WHERE show_id = ? AND status = 'refunded' AND DATE(released_at) = ? GROUP BY currency`,
       [showId, day],
     );
+    const [seen] = await q(
+      `SELECT COUNT(*) AS n FROM outbox WHERE event_type = 'analytics.page_viewed'
+          AND JSON_VALUE(payload, '$.page') = 'show' AND JSON_VALUE(payload, '$.showId') = ? AND DATE(created_at) = ?`,
+      [showId, day],
+    );
     perShow.push({
       showId,
       checkoutsStarted: Number(started?.n),
@@ -380,6 +385,7 @@ async function creatorTruth(orgId: string) {
       revenue: money(revenue),
       ordersRefunded: refunded.reduce((sum, row) => sum + Number(row.orders), 0),
       refunded: money(refunded),
+      showPageViews: Number(seen?.n),
     });
   }
   const perVideo = await q(
@@ -395,7 +401,7 @@ async function creatorTruth(orgId: string) {
     [orgId, day],
   );
   return {
-    shows: perShow.filter((show) => show.checkoutsStarted > 0),
+    shows: perShow.filter((show) => show.checkoutsStarted > 0 || show.showPageViews > 0),
     videos: perVideo.map((row) => ({
       videoId: String(row.videoId),
       views: Number(row.views),
@@ -480,6 +486,7 @@ describe('Module: shared/insights (a scripted day against the transactional tabl
           ],
           ordersRefunded: 1,
           refunded: [{ currency: 'usd', amount: 2000 }],
+          showPageViews: 3,
         });
       });
 
