@@ -11,6 +11,7 @@ import {
   findOrgDelivery,
   insertAttemptedDelivery,
   recordAttempt,
+  recordAttempts,
 } from './delivery-repository.ts';
 import {
   findOrgEndpoint,
@@ -80,24 +81,31 @@ export class WebhookDeliverer {
     if (claimed.length === 0) return summary;
     const endpoints = await findSigningEndpoints(this.pool, [...new Set(claimed.map((d) => d.endpointId))]);
     let next = 0;
+    const recorded: { deliveryId: string; result: AttemptResult }[] = [];
     const worker = async () => {
       for (let index = next++; index < claimed.length; index = next++) {
         const delivery = claimed[index] as ClaimedDelivery;
         const endpoint = endpoints.get(delivery.endpointId);
         if (!endpoint) continue;
         const result = await this.attemptScheduled(endpoint, delivery);
+        recorded.push({ deliveryId: delivery.id, result: result.attempt });
         summary[result.outcome] += 1;
         if (result.disabled) summary.disabled += 1;
       }
     };
-    await Promise.all(Array.from({ length: Math.min(this.options.concurrency, claimed.length) }, worker));
+    try {
+      await Promise.all(Array.from({ length: Math.min(this.options.concurrency, claimed.length) }, worker));
+    } finally {
+      // Recorded even when a worker failed: what was sent is logged, the rest waits for its lease.
+      await recordAttempts(this.pool, recorded);
+    }
     return summary;
   }
 
   private async attemptScheduled(
     endpoint: SigningEndpoint,
     delivery: ClaimedDelivery,
-  ): Promise<{ outcome: 'delivered' | 'retrying' | 'failed'; disabled: boolean }> {
+  ): Promise<{ outcome: 'delivered' | 'retrying' | 'failed'; disabled: boolean; attempt: AttemptResult }> {
     const sent = await this.post(endpoint, delivery);
     const attempts = delivery.attempts + 1;
     let next: AttemptResult['next'];
@@ -107,9 +115,12 @@ export class WebhookDeliverer {
       const at = nextAttemptAt(attempts, delivery.createdAt, this.now(), this.options.retry);
       next = at ? { status: 'pending', at } : { status: 'failed' };
     }
-    await recordAttempt(this.pool, delivery.id, attemptResult('scheduled', sent, next));
     const disabled = await this.recordEndpointHealth(endpoint, sent);
-    return { outcome: next.status === 'pending' ? 'retrying' : next.status, disabled };
+    return {
+      outcome: next.status === 'pending' ? 'retrying' : next.status,
+      disabled,
+      attempt: attemptResult('scheduled', sent, next),
+    };
   }
 
   /**
