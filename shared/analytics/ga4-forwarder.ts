@@ -59,11 +59,13 @@ export function ga4Requests(hits: readonly Ga4Hit[]): Ga4Request[] {
       requests.push({
         client_id: first.clientId,
         ...(first.userId ? { user_id: first.userId } : {}),
-        // The request's time is its first event's; each event carries its own as well.
+        // The request's time is its first event's; each event's own overrides it (GA4's
+        // timestamp hierarchy: the event's, then the request's, then the time GA4 received it).
         timestamp_micros: first.timestampMicros,
         events: chunk.map((hit) => ({
           name: hit.event.name,
-          params: { ...hit.event.params, timestamp_micros: hit.timestampMicros },
+          params: hit.event.params,
+          timestamp_micros: hit.timestampMicros,
         })),
       });
     }

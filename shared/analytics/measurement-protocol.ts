@@ -29,6 +29,8 @@ export type Ga4ParamValue = string | number | readonly Ga4Item[];
 export interface Ga4Event {
   readonly name: string;
   readonly params: Readonly<Record<string, Ga4ParamValue>>;
+  /** When it happened, overriding the request's timestamp_micros. */
+  readonly timestamp_micros?: number;
 }
 
 /** The JSON body of `POST /mp/collect`. */

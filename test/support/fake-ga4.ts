@@ -111,6 +111,8 @@ const TOP_LEVEL_KEYS = new Set([
   'events',
 ]);
 
+const EVENT_KEYS = new Set(['name', 'params', 'timestamp_micros']);
+
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -263,6 +265,17 @@ export function validateMeasurementProtocolBody(
       return;
     }
     messages.push(...checkName(event.name, `${at}.name`, RESERVED_EVENT_NAMES));
+    for (const key of Object.keys(event)) {
+      if (!EVENT_KEYS.has(key)) {
+        messages.push({
+          fieldPath: `${at}.${key}`,
+          description: `Unknown field ${key}.`,
+          validationCode: 'NAME_INVALID',
+        });
+      }
+    }
+    // An event's own time overrides the request's (the documented timestamp hierarchy).
+    checkTimestamp(event.timestamp_micros, `${at}.timestamp_micros`);
     if (event.params === undefined) return;
     if (!isObject(event.params)) {
       messages.push({
@@ -282,11 +295,8 @@ export function validateMeasurementProtocolBody(
     }
     for (const name of names) {
       const fieldPath = `${at}.params.${name}`;
-      // Documented exceptions that may carry the reserved shapes: the timing and session members.
       messages.push(...checkName(name, fieldPath, new Set()));
-      const value = event.params[name];
-      if (name === 'timestamp_micros') checkTimestamp(value, fieldPath);
-      else messages.push(...checkParamValue(name, value, fieldPath));
+      messages.push(...checkParamValue(name, event.params[name], fieldPath));
     }
   });
   return messages;

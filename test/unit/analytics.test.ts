@@ -217,6 +217,31 @@ describe('Module: test/support/fake-ga4 (the stand-in’s checks)', () => {
   });
 });
 
+describe('Module: test/support/fake-ga4 (event members)', () => {
+  it('takes an event’s own timestamp_micros within 72 hours, and no other member beside name and params', () => {
+    // Prepare
+    const body = (event: Record<string, unknown>) => ({ client_id: 'c-1', events: [event] });
+
+    // Act
+    const own = validateMeasurementProtocolBody(
+      body({ name: 'ok', params: {}, timestamp_micros: NOW * 1000 }),
+      100,
+      NOW,
+    );
+    const old = validateMeasurementProtocolBody(
+      body({ name: 'ok', timestamp_micros: (NOW - 73 * 3_600_000) * 1000 }),
+      100,
+      NOW,
+    );
+    const unknown = validateMeasurementProtocolBody(body({ name: 'ok', when: 1 }), 100, NOW);
+
+    // Assess
+    expect(own).toEqual([]);
+    expect(old.map((message) => message.validationCode)).toEqual(['VALUE_OUT_OF_BOUNDS']);
+    expect(unknown.map((message) => message.fieldPath)).toEqual(['events[0].when']);
+  });
+});
+
 describe('Module: shared/analytics/config', () => {
   it('leaves GA4 off unless both the measurement id and the API secret are set', () => {
     const base = { GA4_BASE_URL: 'https://www.google-analytics.com', GA4_TIMEOUT_MS: 5000 };
