@@ -82,17 +82,25 @@ export function createBigQueryWarehouse(options: BigQueryWarehouseOptions): BigQ
   });
   let client: Promise<{ module: BigQueryModule; bigquery: BigQuery }> | undefined;
   const connect = () => {
-    client ??= import('@google-cloud/bigquery').then((module) => ({
-      module,
-      bigquery: new module.BigQuery({
-        projectId: options.projectId,
-        ...(options.location ? { location: options.location } : {}),
-        ...(options.apiEndpoint ? { apiEndpoint: options.apiEndpoint } : {}),
-        // Our token source instead of google-auth-library's JWT client, whose token endpoint is
-        // fixed: GoogleAuth uses a given client as is and asks it only for request headers.
-        authClient: bearerAuthClient(() => tokens.token()) as never,
-      }),
-    }));
+    client ??= import('@google-cloud/bigquery').then((loaded) => {
+      // A CommonJS package: Node gives its exports as named ones, the function bundle (esbuild)
+      // only as `default`.
+      const module: BigQueryModule =
+        typeof loaded.BigQuery === 'function'
+          ? loaded
+          : (loaded as unknown as { default: BigQueryModule }).default;
+      return {
+        module,
+        bigquery: new module.BigQuery({
+          projectId: options.projectId,
+          ...(options.location ? { location: options.location } : {}),
+          ...(options.apiEndpoint ? { apiEndpoint: options.apiEndpoint } : {}),
+          // Our token source instead of google-auth-library's JWT client, whose token endpoint is
+          // fixed: GoogleAuth uses a given client as is and asks it only for request headers.
+          authClient: bearerAuthClient(() => tokens.token()) as never,
+        }),
+      };
+    });
     return client;
   };
   let schemaReady: Promise<void> | undefined;
