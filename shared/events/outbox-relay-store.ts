@@ -44,14 +44,17 @@ interface PendingRow extends RowDataPacket {
 }
 
 /**
- * The `limit` oldest pending rows, in seq order (index outbox_pending, migration 0015). ORDER BY
- * names the column: the bare name would sort by the CAST alias, as text.
+ * The `limit` oldest pending rows, in seq order. FORCE INDEX: with a small LIMIT and ORDER BY seq
+ * the optimizer may walk outbox_seq from the start of history through every published row
+ * (EXPLAIN showed it for the LIMIT 1 lag query); outbox_pending (migration 0015) starts at the
+ * first pending row, already in seq order. ORDER BY names the column: the bare name would sort by
+ * the CAST alias, as text.
  */
 export async function readPendingOutbox(db: Queryable, limit: number): Promise<PendingOutboxRow[]> {
   const [rows] = await db.query<PendingRow[]>(
     `SELECT CAST(seq AS CHAR) AS seq, id, event_type, event_version, aggregate_type, aggregate_id,
             created_at, payload, publish_attempts
-       FROM outbox
+       FROM outbox FORCE INDEX (outbox_pending)
       WHERE published_at IS NULL AND dead_lettered_at IS NULL
       ORDER BY outbox.seq
       LIMIT ?`,
@@ -140,9 +143,9 @@ export async function deadLetterOutboxRow(db: Queryable, seq: string, reason: st
 export async function oldestPendingOutboxAgeSeconds(db: Queryable): Promise<number> {
   const [rows] = await db.query<RowDataPacket[]>(
     `SELECT TIMESTAMPDIFF(MICROSECOND, created_at, CURRENT_TIMESTAMP(3)) / 1000000 AS age
-       FROM outbox
+       FROM outbox FORCE INDEX (outbox_pending)
       WHERE published_at IS NULL AND dead_lettered_at IS NULL
-      ORDER BY seq
+      ORDER BY outbox.seq
       LIMIT 1`,
   );
   const age = rows[0] === undefined ? 0 : Number(rows[0].age);
