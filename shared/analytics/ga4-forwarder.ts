@@ -3,7 +3,7 @@ import {
   MalformedPublishedEventError,
   type PublishedEvent,
 } from '#events/domain/stream-message.ts';
-import type { EventStream } from '../stream/event-stream.ts';
+import type { EventStream } from '#shared/stream/event-stream.ts';
 import type { Ga4Sender } from './ga4-client.ts';
 import { type Ga4Hit, type Ga4MappingContext, peopleNamedIn, toGa4Hit } from './ga4-events.ts';
 import { GA4_LIMITS, type Ga4Request } from './measurement-protocol.ts';
