@@ -93,12 +93,14 @@ export class WebhookDeliverer {
         if (result.disabled) summary.disabled += 1;
       }
     };
-    try {
-      await Promise.all(Array.from({ length: Math.min(this.options.concurrency, claimed.length) }, worker));
-    } finally {
-      // Recorded even when a worker failed: what was sent is logged, the rest waits for its lease.
-      await recordAttempts(this.pool, recorded);
-    }
+    // Every worker finishes before the batch is recorded: what was sent is logged even when one
+    // failed (its remaining deliveries wait for their lease to lapse), and nothing runs on after.
+    const settled = await Promise.allSettled(
+      Array.from({ length: Math.min(this.options.concurrency, claimed.length) }, worker),
+    );
+    await recordAttempts(this.pool, recorded);
+    const failure = settled.find((outcome) => outcome.status === 'rejected');
+    if (failure) throw failure.reason;
     return summary;
   }
 
