@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { RowDataPacket } from 'mysql2/promise';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +19,7 @@ declare const localStorage: { getItem(key: string): string | null };
 
 const MEASUREMENT_ID = 'G-BROWSER123';
 const API_SECRET = randomBytes(16).toString('base64url');
+const SALT = randomBytes(32).toString('hex');
 
 interface StoredEvent {
   readonly type: string;
@@ -69,7 +70,7 @@ describe('Analytics consent and beacons in a real browser (local cloud)', () => 
       transcoders: { count: 1 },
       liveIngest: { enabled: false },
       functionEnv: {
-        ANALYTICS_ID_SALT: randomBytes(32).toString('hex'),
+        ANALYTICS_ID_SALT: SALT,
         GA4_MEASUREMENT_ID: MEASUREMENT_ID,
         GA4_API_SECRET: API_SECRET,
         GA4_BASE_URL: ga4.url,
@@ -121,7 +122,7 @@ describe('Analytics consent and beacons in a real browser (local cloud)', () => 
     expect(ga4.received).toEqual([]);
   }, 120_000);
 
-  it('accepting later from the foot of the page sends page views with the browser’s id, which reach GA4', async () => {
+  it('accepting later from the foot of the page sends page views and sign-up with the browser’s id, which reach GA4', async () => {
     // Prepare
     const page = await personPage('accepter');
     await page.goto('/shows');
@@ -155,21 +156,55 @@ describe('Analytics consent and beacons in a real browser (local cloud)', () => 
     });
     expect(ga4.received.every((request) => request.validationMessages.length === 0)).toBe(true);
     expect(JSON.stringify(ga4.received.map((request) => request.body))).not.toContain('"consent"');
+
+    // Act: the visitor leaves for the identity provider's sign-up page; the beacon goes as the page hides
+    await page.getByRole('link', { name: 'Create an account' }).first().click();
+    await page.waitForURL((url) => !url.pathname.startsWith('/shows'));
+
+    // Assess
+    const stored = await until(
+      analyticsEvents,
+      (all) => all.some((event) => event.type === 'analytics.action' && event.payload.clientId === clientId),
+      60_000,
+      'the sign-up action in the outbox',
+    );
+    expect(stored.find((event) => event.type === 'analytics.action')?.payload).toMatchObject({
+      action: 'sign_up',
+      consent: true,
+      clientId,
+    });
   }, 180_000);
 
-  it('a signed-in person’s choice is stored on their account and holds in their other browsers', async () => {
-    // Prepare
-    const person = cloud.identity.seededPeople.find((one) => one.role === 'creator');
-    if (!person) throw new Error('no seeded creator');
+  it('a signed-in person’s choice is stored on their account, holds in their other browsers, and their checkout reaches GA4 under their hash', async () => {
+    // Prepare: a show on sale (the seeded creator), and the seeded viewer signed in on its page
+    const creatorPerson = cloud.identity.seededPeople.find((one) => one.role === 'creator');
+    const person = cloud.identity.seededPeople.find((one) => one.role === 'viewer');
+    if (!creatorPerson || !person) throw new Error('no seeded creator or viewer');
+    const creator = await personPage('creator');
+    await signIn(
+      creator,
+      { email: creatorPerson.email, password: cloud.identity.seededPassword },
+      cloud.webUrl,
+      '/shows',
+    );
+    const show = await callFrom<{ id: string }>(creator, 'POST', '/shows', {
+      title: `Counted ${Date.now().toString(36)}`,
+      description: 'A show people look at.',
+      startsAt: new Date(Date.now() + 86_400_000).toISOString(),
+      capacity: 5,
+      price: { amount: 1500, currency: 'eur' },
+    });
+    expect(show.status).toBe(201);
+    const showId = show.json.id;
     const first = await personPage('person-first');
     await signIn(
       first,
       { email: person.email, password: cloud.identity.seededPassword },
       cloud.webUrl,
-      '/shows',
+      `/shows/${showId}`,
     );
 
-    // Act
+    // Act: accept, then buy (off to the local Stripe page), then sign in on another browser
     await banner(first).getByRole('button', { name: 'Accept' }).click();
     const stored = await until(
       () => callFrom<{ granted: boolean | null }>(first, 'GET', '/me/analytics-consent'),
@@ -177,8 +212,8 @@ describe('Analytics consent and beacons in a real browser (local cloud)', () => 
       30_000,
       'the stored choice',
     );
-    // A page view after the choice: the person is named (by hash) from now on.
-    await first.goto('/shows?when=on_demand');
+    await first.getByRole('button', { name: /buy a ticket for/i }).click();
+    await first.waitForURL((url) => url.origin === new URL(cloud.stripe.url).origin);
     const second = await personPage('person-second');
     await signIn(
       second,
@@ -197,12 +232,43 @@ describe('Analytics consent and beacons in a real browser (local cloud)', () => 
     expect(stored.status).toBe(200);
     expect(adopted).toBe('granted');
     await expect(banner(second).count()).resolves.toBe(0);
-    const named = await until(
+    const [users] = await shows.db.pool.query<RowDataPacket[]>('SELECT id FROM users WHERE email = ?', [
+      person.email,
+    ]);
+    const hash = createHmac('sha256', SALT)
+      .update(users[0]?.id as string)
+      .digest('hex');
+    const checkout = await until(
       analyticsEvents,
-      (events) => events.some((event) => typeof event.payload.userIdHash === 'string'),
+      (all) => all.some((event) => event.payload.action === 'begin_checkout'),
       60_000,
-      'an event naming the person by hash',
+      'begin_checkout in the outbox',
     );
-    expect(JSON.stringify(named)).not.toContain(person.email);
-  }, 240_000);
+    expect(checkout.find((event) => event.payload.action === 'begin_checkout')?.payload).toMatchObject({
+      page: 'show',
+      path: `/shows/${showId}`,
+      showId,
+      consent: true,
+      userIdHash: hash,
+    });
+    expect(JSON.stringify(checkout)).not.toContain(person.email);
+    expect(JSON.stringify(checkout)).not.toContain(users[0]?.id as string);
+    const sent = await until(
+      async () =>
+        ga4
+          .accepted()
+          .filter((request) => (request.body as { user_id?: string }).user_id === hash)
+          .flatMap(
+            (request) =>
+              (request.body as { events: { name: string; params: Record<string, unknown> }[] }).events,
+          ),
+      (events) => events.some((event) => event.name === 'begin_checkout'),
+      90_000,
+      'begin_checkout at GA4',
+    );
+    expect(sent.find((event) => event.name === 'begin_checkout')?.params).toMatchObject({
+      show_id: showId,
+      page_kind: 'show',
+    });
+  }, 300_000);
 });
