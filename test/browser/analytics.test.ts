@@ -175,7 +175,7 @@ describe('Analytics consent and beacons in a real browser (local cloud)', () => 
     });
   }, 180_000);
 
-  it('a signed-in person’s choice is stored on their account, holds in their other browsers, and their checkout reaches GA4 under their hash', async () => {
+  it('a signed-in person’s choice is stored on their account, holds in their other browsers, and their checkout and purchase reach GA4 under their hash', async () => {
     // Prepare: a show on sale (the seeded creator), and the seeded viewer signed in on its page
     const creatorPerson = cloud.identity.seededPeople.find((one) => one.role === 'creator');
     const person = cloud.identity.seededPeople.find((one) => one.role === 'viewer');
@@ -214,6 +214,10 @@ describe('Analytics consent and beacons in a real browser (local cloud)', () => 
     );
     await first.getByRole('button', { name: /buy a ticket for/i }).click();
     await first.waitForURL((url) => url.origin === new URL(cloud.stripe.url).origin);
+    await first.getByRole('button', { name: /^pay$/i }).click();
+    await first.waitForURL((url) => url.origin === cloud.webUrl && url.pathname.endsWith('/bought'), {
+      timeout: 90_000,
+    });
     const second = await personPage('person-second');
     await signIn(
       second,
@@ -266,6 +270,27 @@ describe('Analytics consent and beacons in a real browser (local cloud)', () => 
       90_000,
       'begin_checkout at GA4',
     );
+    // The payment's tickets.issued goes as GA4's purchase, under the same hash.
+    const purchases = await until(
+      async () =>
+        ga4
+          .accepted()
+          .filter((request) => (request.body as { user_id?: string }).user_id === hash)
+          .flatMap(
+            (request) =>
+              (request.body as { events: { name: string; params: Record<string, unknown> }[] }).events,
+          )
+          .filter((event) => event.name === 'purchase'),
+      (events) => events.length > 0,
+      90_000,
+      'the purchase at GA4',
+    );
+    expect(purchases[0]?.params).toMatchObject({
+      currency: 'EUR',
+      value: 15,
+      items: [{ item_id: showId, quantity: 1 }],
+    });
+    expect(typeof purchases[0]?.params.transaction_id).toBe('string');
     expect(sent.find((event) => event.name === 'begin_checkout')?.params).toMatchObject({
       show_id: showId,
       page_kind: 'show',
