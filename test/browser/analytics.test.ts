@@ -119,6 +119,16 @@ describe('Analytics consent and beacons in a real browser (local cloud)', () => 
     await page.reload();
     await choicesButton(page).waitFor();
     await expect(banner(page).count()).resolves.toBe(0);
+    // The portal (another page of the same site) holds the same choice and offers the same change.
+    await page.goto('/');
+    await choicesButton(page).waitFor();
+    await expect(banner(page).count()).resolves.toBe(0);
+    await until(
+      analyticsEvents,
+      (events) => events.some((event) => event.payload.path === '/' && event.payload.page === 'portal'),
+      60_000,
+      'the portal page view in the outbox',
+    );
     expect(ga4.received).toEqual([]);
   }, 120_000);
 
