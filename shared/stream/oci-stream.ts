@@ -1,6 +1,7 @@
 import type { AuthenticationDetailsProvider } from 'oci-common';
 import type { StreamClient } from 'oci-streaming';
 import { commonJsExports } from '#shared/runtime/commonjs.ts';
+import { lazyOnce } from '#shared/runtime/lazy.ts';
 import {
   type EventStream,
   type GroupReader,
@@ -46,7 +47,6 @@ const READ_ATTEMPTS = 3;
 export class OciEventStream implements EventStream {
   readonly name: string;
   readonly #options: OciEventStreamOptions;
-  #client: Promise<StreamClient> | undefined;
 
   constructor(options: OciEventStreamOptions) {
     this.#options = options;
@@ -67,10 +67,7 @@ export class OciEventStream implements EventStream {
     for (const chunk of chunksWithin(sendable, records, STREAM_LIMITS.maxPutBytes)) {
       if (client === undefined) break;
       try {
-        const answers = await this.#putChunk(
-          client,
-          chunk.map((index) => records[index] as StreamRecord),
-        );
+        const answers = await this.#putIsolating(client, chunk, records);
         chunk.forEach((index, position) => {
           outcomes[index] = answers[position];
         });
@@ -90,6 +87,36 @@ export class OciEventStream implements EventStream {
       }
     }
     return outcomes as PutOutcome[];
+  }
+
+  /**
+   * Puts one chunk. A request OCI refuses as malformed (a 4xx other than 401, 408 and 429) would
+   * be refused again however often it is sent, and it names no message: the chunk is put again in
+   * halves until the refused record stands alone, and that record alone is refused for good (the
+   * relay dead-letters it) while the others are stored. Throttling, timeouts and 5xx still fail
+   * the whole request, to be put again later.
+   */
+  async #putIsolating(
+    client: StreamClient,
+    chunk: readonly number[],
+    records: readonly StreamRecord[],
+  ): Promise<PutOutcome[]> {
+    try {
+      return await this.#putChunk(
+        client,
+        chunk.map((index) => records[index] as StreamRecord),
+      );
+    } catch (err) {
+      if (!(err instanceof StreamUnavailableError) || !isRequestRefusal(err.status)) throw err;
+      if (chunk.length === 1) {
+        return [{ ok: false, retryable: false, code: `Http${err.status}`, message: err.message }];
+      }
+      const half = Math.ceil(chunk.length / 2);
+      return [
+        ...(await this.#putIsolating(client, chunk.slice(0, half), records)),
+        ...(await this.#putIsolating(client, chunk.slice(half), records)),
+      ];
+    }
   }
 
   async openGroupReader(group: string, instance: string): Promise<GroupReader> {
@@ -146,22 +173,21 @@ export class OciEventStream implements EventStream {
     });
   }
 
-  /** `oci-streaming` is imported on first use, keeping it off the function's cold-start path. */
-  #streamClient(): Promise<StreamClient> {
-    this.#client ??= Promise.all([import('oci-streaming'), import('oci-common')]).then(
-      ([streaming, common]) => {
-        const { StreamClient } = commonJsExports(streaming);
-        const { MaxAttemptsTerminationStrategy } = commonJsExports(common);
-        const client = new StreamClient(
-          { authenticationDetailsProvider: this.#options.authenticationDetailsProvider },
-          { retryConfiguration: { terminationStrategy: new MaxAttemptsTerminationStrategy(READ_ATTEMPTS) } },
-        );
-        client.endpoint = this.#options.messagesEndpoint.replace(/\/+$/, '');
-        return client;
-      },
+  /**
+   * `oci-streaming` is imported on first use, keeping it off the function's cold-start path; a
+   * failed import is tried again at the next call rather than remembered (lazyOnce).
+   */
+  readonly #streamClient = lazyOnce(async (): Promise<StreamClient> => {
+    const [streaming, common] = await Promise.all([import('oci-streaming'), import('oci-common')]);
+    const { StreamClient } = commonJsExports(streaming);
+    const { MaxAttemptsTerminationStrategy } = commonJsExports(common);
+    const client = new StreamClient(
+      { authenticationDetailsProvider: this.#options.authenticationDetailsProvider },
+      { retryConfiguration: { terminationStrategy: new MaxAttemptsTerminationStrategy(READ_ATTEMPTS) } },
     );
-    return this.#client;
-  }
+    client.endpoint = this.#options.messagesEndpoint.replace(/\/+$/, '');
+    return client;
+  });
 }
 
 /**
@@ -231,6 +257,17 @@ class OciGroupReader implements GroupReader {
   }
 }
 
+/** A message's share of a PutMessages body: base64 key and value, quotes and member names. */
+function encodedSize(record: StreamRecord): number {
+  const base64 = (bytes: number) => 4 * Math.ceil(bytes / 3);
+  return base64(Buffer.byteLength(record.key, 'utf8')) + base64(record.value.length) + 32;
+}
+
+/** The request itself is refused: sending it again changes nothing (unlike 401, 408, 429 and 5xx). */
+function isRequestRefusal(status: number | undefined): boolean {
+  return status !== undefined && status >= 400 && status < 500 && ![401, 408, 429].includes(status);
+}
+
 /** A failed request (network, 4xx, 5xx, 429) becomes StreamUnavailableError with its status. */
 async function callOci<T>(operation: string, request: () => Promise<T>): Promise<T> {
   try {
@@ -253,8 +290,10 @@ function queryValue(cursor: string): string {
 }
 
 /**
- * Indexes of `records` in order, split so that no chunk's values together pass `maxBytes` (OCI
- * counts the messages' decoded values against the 1 MB request limit; keys add at most 256 B each).
+ * Indexes of `records` in order, split so that no chunk's messages, as sent (base64 key and value
+ * in JSON), together pass `maxBytes`. OCI's 1 MB applies to the request; counting the encoded form
+ * keeps a full chunk within it whichever way the service counts. A record too big for a chunk of
+ * its own is sent alone, and refused alone if the service will not take it.
  */
 function chunksWithin(
   indexes: readonly number[],
@@ -266,7 +305,7 @@ function chunksWithin(
   let bytes = 0;
   for (const index of indexes) {
     const record = records[index] as StreamRecord;
-    const size = record.value.length;
+    const size = encodedSize(record);
     if (current.length > 0 && bytes + size > maxBytes) {
       chunks.push(current);
       current = [];

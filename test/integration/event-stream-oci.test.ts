@@ -119,6 +119,27 @@ describe('Class: OciEventStream (against the fake OCI Streaming endpoint)', () =
       expect(stored.map((m) => m.key).sort()).toEqual(['a', 'e']);
     });
 
+    it('isolates a record the service refuses whole (400) by halving the request: that record alone is refused for good', async () => {
+      // Arrange: the service refuses any request carrying the value "poison" without naming it.
+      const stream = freshStream();
+      fake.refusePutsCarrying(text('poison'));
+      const putsBefore = fake.calls['POST messages'] ?? 0;
+
+      // Act
+      const outcomes = await stream.put(
+        ['a', 'b', 'poison', 'd', 'e'].map((value) => ({ key: `k-${value}`, value: text(value) })),
+      );
+
+      // Assess: four stored, the poison refused non-retryably, in a handful of requests (not one per record forever).
+      expect(outcomes.map((outcome) => outcome.ok)).toEqual([true, true, false, true, true]);
+      expect(outcomes[2]).toMatchObject({ ok: false, retryable: false, code: 'Http400' });
+      expect((fake.calls['POST messages'] ?? 0) - putsBefore).toBeLessThanOrEqual(6);
+      const reader = await stream.openGroupReader('webhooks', 'poison');
+      const stored = await reader.next({ limit: 10, waitMs: 5_000 });
+      await reader.close();
+      expect(stored.map((m) => m.value.toString()).sort()).toEqual(['a', 'b', 'd', 'e']);
+    });
+
     it('splits puts into requests of at most 1 MB of values and reports a later failed request per record', async () => {
       // Arrange: three 600 KB values go in three requests; the second is throttled.
       const stream = freshStream();

@@ -27,7 +27,9 @@ import {
  * within OCI's limits (a request breaking them is refused whole with 400, as the service does).
  * Group instances split the partitions by their sorted names; an instance not heard from for
  * its timeoutInMs loses them. Cursors are opaque, reusable tokens naming a position per partition.
- * Faults to inject: a throttled request (429) and per-message errors in the next put's result.
+ * Faults to inject: a throttled request (429), per-message errors in the next put's result, and
+ * a request refused whole (400) while it carries a given value, as the service refuses a message
+ * it will not take without naming it.
  */
 export type FakeOciStreamingOptions = OciSigningOptions;
 
@@ -39,6 +41,8 @@ export interface FakeOciStreaming {
   throttleNextRequests(count: number, skip?: number): void;
   /** The next put answers these per-message errors, by index in its messages. */
   failNextPutMessages(errors: Readonly<Record<number, { error: string; errorMessage: string }>>): void;
+  /** Every put carrying a value equal to `value` is refused whole with 400 InvalidParameter. */
+  refusePutsCarrying(value: Buffer): void;
   /** Requests refused for a bad or missing signature, for assertions. */
   readonly rejectedRequests: number;
   /** Requests served per operation, for assertions (e.g. that a put was not retried). */
@@ -87,6 +91,7 @@ export async function startFakeOciStreaming(options: FakeOciStreamingOptions): P
   let throttled = 0;
   let throttleSkip = 0;
   let putErrors: Readonly<Record<number, { error: string; errorMessage: string }>> = {};
+  const refusedValues: Buffer[] = [];
 
   async function handle(request: IncomingMessage, response: ServerResponse, body: Buffer): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://fake');
@@ -145,6 +150,11 @@ export async function startFakeOciStreaming(options: FakeOciStreamingOptions): P
     });
     if (requestBytes > STREAM_LIMITS.maxPutBytes) {
       throw new HttpError(400, 'InvalidParameter', 'The messages of one request are over 1 MB');
+    }
+    if (
+      decoded.some((message) => refusedValues.some((refused) => refused.toString('base64') === message.value))
+    ) {
+      throw new HttpError(400, 'InvalidParameter', 'A message of the request is not acceptable');
     }
     const errors = putErrors;
     putErrors = {};
@@ -317,6 +327,9 @@ export async function startFakeOciStreaming(options: FakeOciStreamingOptions): P
     },
     failNextPutMessages(errors) {
       putErrors = errors;
+    },
+    refusePutsCarrying(value) {
+      refusedValues.push(Buffer.from(value));
     },
     get rejectedRequests() {
       return server.rejectedRequests;
