@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { configFields } from '../config/config.ts';
-import { ConfigError } from '../errors.ts';
-import { parseServiceAccount } from '../shows/firebase-token.ts';
+import { configFields } from '#shared/config/config.ts';
+import { ConfigError } from '#shared/errors.ts';
+import { parseServiceAccount } from '#shared/shows/firebase-token.ts';
 import { createBigQueryWarehouse } from './bigquery-warehouse.ts';
 import { createLocalWarehouse } from './local-warehouse.ts';
 import type { Warehouse } from './warehouse.ts';
