@@ -459,9 +459,10 @@ export const DOMAIN_EVENTS = {
   }),
   'playback.tallied': define({
     version: 1,
-    aggregateTypes: ['video'],
+    // `<assetId>:<day>:<viewerHash>`: one viewer's day of one video, unordered against the others.
+    aggregateTypes: ['playback'],
     summary:
-      "One viewer's CDN traffic for a video on one UTC day, from one ingested log batch (a viewer's day may span several batches: add them up).",
+      "One viewer's CDN traffic for a video on one UTC day, from one ingested log batch (a viewer's day may span several batches: add them up). Aggregate `playback` `<assetId>:<day>:<viewerHash>`.",
     writtenBy: ['functions/cdn-logs/ingest.ts'],
     example: {
       assetId: 'v-1',

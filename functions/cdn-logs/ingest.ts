@@ -190,13 +190,18 @@ function secondsWatchedOf(day: DayTally): number {
   return seconds;
 }
 
-/** One playback.tallied event per client of the day, in viewer-hash order. */
+/**
+ * One playback.tallied event per client of the day, in viewer-hash order. Each is its own
+ * aggregate (video, day, viewer): nothing orders one viewer's tallies against another's, and the
+ * relay puts one event per aggregate per request, so a popular video's thousands of viewers go
+ * out in a few requests instead of queueing one by one behind its id.
+ */
 function playbackEvents(day: DayTally): DomainEvent[] {
   return [...day.clients.entries()]
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([viewerHash, client]) => ({
-      aggregateType: 'video',
-      aggregateId: day.assetId,
+      aggregateType: 'playback',
+      aggregateId: `${day.assetId}:${day.day}:${viewerHash}`,
       type: 'playback.tallied',
       payload: {
         assetId: day.assetId,

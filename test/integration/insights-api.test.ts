@@ -113,8 +113,8 @@ describe('Function: insights', () => {
       }),
       published({
         type: 'playback.tallied',
-        aggregateType: 'video',
-        aggregateId: ids.video,
+        aggregateType: 'playback',
+        aggregateId: `${ids.video}:${day}:${'ab'.repeat(16)}`,
         payload: {
           assetId: ids.video,
           orgId: org.creator,
