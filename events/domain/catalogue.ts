@@ -462,7 +462,7 @@ export const DOMAIN_EVENTS = {
     // `<assetId>:<day>:<viewerHash>`: one viewer's day of one video, unordered against the others.
     aggregateTypes: ['playback'],
     summary:
-      "One viewer's CDN traffic for a video on one UTC day, from one ingested log batch (a viewer's day may span several batches: add them up). Aggregate `playback` `<assetId>:<day>:<viewerHash>`.",
+      "One viewer's CDN traffic for a video on one UTC day, from one ingested log batch (a viewer's day may span several batches: add them up). Its aggregate (`playback`) is the video, the day and the viewer hash, joined by colons.",
     writtenBy: ['functions/cdn-logs/ingest.ts'],
     example: {
       assetId: 'v-1',
