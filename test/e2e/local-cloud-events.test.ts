@@ -90,6 +90,58 @@ describe('Domain events end to end (local cloud: outbox → stream → warehouse
     expect(elapsedMs).toBeLessThan(20_000);
   });
 
+  it('counts an event once when the relay publishes it again (a crash between publish and mark)', async () => {
+    // Arrange
+    const path = `/e2e-republished/${randomUUID()}`;
+    await viewPage(path);
+    await expect.poll(() => pageViewsOf(path), { timeout: 20_000, interval: 100 }).toBe(1);
+    const pool = createPool({ uri: db.url, connectionLimit: 1 });
+    const publishedAt = async () =>
+      (
+        await pool.query<RowDataPacket[]>(
+          "SELECT seq, published_at FROM outbox WHERE event_type = 'analytics.page_viewed' AND JSON_UNQUOTE(JSON_EXTRACT(payload, '$.path')) = ?",
+          [path],
+        )
+      )[0][0] as { seq: number; published_at: Date | null } | undefined;
+    const copies = async () =>
+      (
+        await pool.query<RowDataPacket[]>(
+          `SELECT m.partition_no, m.message_offset, o.committed_offset
+           FROM stream_messages m
+           LEFT JOIN stream_group_offsets o
+             ON o.stream = m.stream AND o.partition_no = m.partition_no AND o.group_name = 'warehouse'
+           WHERE CAST(m.value AS CHAR) LIKE CONCAT('%', ?, '%')`,
+          [path],
+        )
+      )[0].map((row) => ({
+        offset: BigInt(row.message_offset),
+        committed: BigInt(row.committed_offset ?? -1),
+      }));
+
+    try {
+      const before = await publishedAt();
+      expect(before?.published_at).toBeInstanceOf(Date);
+
+      // Act: the relay forgets it marked the event, as if it died after the put
+      await pool.query('UPDATE outbox SET published_at = NULL WHERE seq = ?', [before?.seq]);
+      await cloud.scheduler.runNow('outbox-relay');
+
+      // Assess: on the stream twice, marked again, both copies read by the warehouse group, counted once
+      await expect
+        .poll(async () => (await publishedAt())?.published_at ?? null, { timeout: 20_000 })
+        .not.toBeNull();
+      expect(await copies()).toHaveLength(2);
+      await expect
+        .poll(async () => (await copies()).every((copy) => copy.committed >= copy.offset), {
+          timeout: 20_000,
+        })
+        .toBe(true);
+      expect(await pageViewsOf(path)).toBe(1);
+    } finally {
+      await pool.end();
+    }
+  });
+
   it('counts an event once when the warehouse group reads the stream again from the start', async () => {
     // Arrange
     const path = `/e2e-again/${randomUUID()}`;
