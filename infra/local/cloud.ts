@@ -391,6 +391,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
       CDN_LOG_SECRET: credentials.cdnLogSecret,
       CDN_VIEWER_SALT: credentials.cdnViewerSalt,
+      ANALYTICS_ID_SALT: credentials.analyticsIdSalt,
       KEY_WRAPPER: 'local',
       QUEUES: WORK_QUEUES.join(','),
       CHAIN_RPC_URL: chain.rpcUrl,

@@ -17,6 +17,8 @@ export interface LocalCredentials {
   readonly cdnLogSecret: string;
   /** Salt for hashing viewers in CDN statistics (raw addresses are never stored). */
   readonly cdnViewerSalt: string;
+  /** Salt that names a consenting signed-in person in analytics events (ANALYTICS_ID_SALT). */
+  readonly analyticsIdSalt: string;
   /** A service account for signing Firebase custom tokens (chat), made locally. */
   readonly firebaseServiceAccountJson: string;
   /** The local Stripe server's API key and webhook signing secret. */
@@ -46,6 +48,7 @@ export async function loadOrCreateCredentials(dataDir: string): Promise<LocalCre
     ticketCodeKeyHex: stored?.ticketCodeKeyHex ?? randomBytes(32).toString('hex'),
     cdnLogSecret: stored?.cdnLogSecret ?? randomBytes(32).toString('base64url'),
     cdnViewerSalt: stored?.cdnViewerSalt ?? randomBytes(32).toString('hex'),
+    analyticsIdSalt: stored?.analyticsIdSalt ?? randomBytes(32).toString('hex'),
     firebaseServiceAccountJson: stored?.firebaseServiceAccountJson ?? localServiceAccount(),
     stripeSecretKey: stored?.stripeSecretKey ?? `sk_test_${randomBytes(24).toString('hex')}`,
     stripeWebhookSecret: stored?.stripeWebhookSecret ?? `whsec_${randomBytes(24).toString('hex')}`,
