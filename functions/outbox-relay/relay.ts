@@ -7,6 +7,7 @@ import {
   deadLetterOutboxRow,
   markOutboxPublished,
   oldestPendingOutboxAgeSeconds,
+  outboxRelayLockName,
   type PendingOutboxRow,
   publishedEventOf,
   readPendingOutbox,
@@ -22,8 +23,8 @@ import {
   StreamUnavailableError,
 } from '#shared/stream/event-stream.ts';
 
-/** One relay at a time across every instance sharing the database (MariaDB GET_LOCK). */
-export const RELAY_LOCK = 'forgecast:outbox-relay';
+/** The lock name per pool (it names the pool's database), asked once. */
+const lockNames = new WeakMap<DbPool, Promise<string>>();
 
 export interface RelayDeps {
   readonly pool: DbPool;
@@ -68,9 +69,16 @@ export type RelaySummary = { readonly busy: true } | ({ readonly busy: false } &
  * the stream throttles, and observes the lag when it ends.
  */
 export async function runOutboxRelay(deps: RelayDeps, options: RelayOptions): Promise<RelaySummary> {
+  let lockName = lockNames.get(deps.pool);
+  if (lockName === undefined) {
+    lockName = outboxRelayLockName(deps.pool);
+    lockNames.set(deps.pool, lockName);
+    lockName.catch(() => lockNames.delete(deps.pool));
+  }
   let locked = false;
   try {
-    return await withNamedLock(deps.pool, RELAY_LOCK, 0, async () => {
+    // One relay at a time across every instance sharing the database (MariaDB GET_LOCK).
+    return await withNamedLock(deps.pool, await lockName, 0, async () => {
       locked = true;
       return { busy: false as const, ...(await relayExclusively(deps, options)) };
     });
@@ -134,6 +142,17 @@ async function relayExclusively(deps: RelayDeps, options: RelayOptions): Promise
  */
 const windowOf = (batchSize: number) => Math.max(batchSize * 4, 100);
 
+/**
+ * A record's share of a put as OCI counts it: the PutMessages body (at most
+ * STREAM_LIMITS.maxPutBytes) carries key and value base64-encoded, with member names and quotes.
+ * The OCI adapter splits a put into requests by the same measure; bounding each put by it keeps a
+ * put one request, so its records are stored or refused together as the relay saw them.
+ */
+export function putShareOf(record: StreamRecord): number {
+  const base64 = (bytes: number) => 4 * Math.ceil(bytes / 3);
+  return base64(Buffer.byteLength(record.key, 'utf8')) + base64(record.value.length) + 32;
+}
+
 export interface RoundPlan {
   /** Heads to put, in seq order, with their records. */
   readonly batch: readonly { readonly row: PendingOutboxRow; readonly record: StreamRecord }[];
@@ -144,8 +163,8 @@ export interface RoundPlan {
 /**
  * What one round does with the oldest pending rows (in seq order): the first row of each aggregate
  * is its head (every earlier row of it is published or dead-lettered, else it would be in this
- * prefix of the pending rows); heads go in the put until `batchSize` records or `maxPutBytes` of
- * keys and values. Later rows of an aggregate wait for a later round.
+ * prefix of the pending rows); heads go in the put until `batchSize` records or `maxPutBytes`
+ * (putShareOf). Later rows of an aggregate wait for a later round.
  */
 export function planRound(
   pending: readonly PendingOutboxRow[],
@@ -166,7 +185,7 @@ export function planRound(
       continue;
     }
     const record = { key, value: encodePublishedEvent(publishedEventOf(row)) };
-    const size = Buffer.byteLength(key, 'utf8') + record.value.length;
+    const size = putShareOf(record);
     // A record larger than a whole put still goes, alone: the stream answers for it (dead letter).
     if (batch.length > 0 && bytes + size > maxPutBytes) break;
     batch.push({ row, record });

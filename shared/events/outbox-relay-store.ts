@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { isDomainEventType } from '#events/domain/catalogue.ts';
 import type { PublishedEvent } from '#events/domain/stream-message.ts';
@@ -71,6 +72,20 @@ export async function readPendingOutbox(db: Queryable, limit: number): Promise<P
     payloadJson: typeof row.payload === 'string' ? row.payload : JSON.stringify(row.payload),
     publishAttempts: Number(row.publish_attempts),
   }));
+}
+
+/**
+ * The named lock one relay holds while it runs. GET_LOCK names are server-wide, not per database,
+ * so the name carries the database's: relays of two databases on one server (test databases,
+ * environments sharing a server) do not shut each other out. MySQL allows 64 characters.
+ */
+export async function outboxRelayLockName(db: Queryable): Promise<string> {
+  const [rows] = await db.query<RowDataPacket[]>('SELECT DATABASE() AS name');
+  const database = String(rows[0]?.name ?? '');
+  const name = `forgecast:outbox-relay:${database}`;
+  return name.length <= 64
+    ? name
+    : `forgecast:outbox-relay:${createHash('sha256').update(database).digest('hex').slice(0, 40)}`;
 }
 
 /** Why a row can never be published as it is, or undefined when it can. */

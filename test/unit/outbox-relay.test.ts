@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodePublishedEvent } from '#events/domain/stream-message.ts';
 import type { PendingOutboxRow } from '#shared/events/outbox-relay-store.ts';
-import { planRound } from '../../functions/outbox-relay/relay.ts';
+import { planRound, putShareOf } from '../../functions/outbox-relay/relay.ts';
 
 let nextSeq = 1;
 function row(aggregateId: string, options: { type?: string; reason?: string } = {}): PendingOutboxRow {
@@ -52,9 +52,7 @@ describe('Function: outbox-relay', () => {
     it('stops at the batch size and at the put’s byte limit, but puts a record larger than the limit alone', () => {
       // Prepare
       const pending = ['a', 'b', 'c', 'd'].map((id) => row(id, { reason: 'x'.repeat(300) }));
-      const sizes = planRound(pending, 500).batch.map(
-        ({ record }) => Buffer.byteLength(record.key) + record.value.length,
-      );
+      const sizes = planRound(pending, 500).batch.map(({ record }) => putShareOf(record));
       const [first = 0, second = 0, third = 0] = sizes;
 
       // Act
@@ -66,6 +64,14 @@ describe('Function: outbox-relay', () => {
       expect(byCount.batch).toHaveLength(2);
       expect(byBytes.batch).toHaveLength(2);
       expect(tooLarge.batch.map(({ record }) => record.key)).toEqual(['video:a']);
+    });
+
+    it('counts a record as OCI counts its PutMessages share: base64 key and value plus the members', () => {
+      // Act
+      const share = putShareOf({ key: 'video:a', value: Buffer.alloc(100) });
+
+      // Assess: 7 key bytes → 12 base64 characters, 100 value bytes → 136, and 32 for the JSON around them.
+      expect(share).toBe(12 + 136 + 32);
     });
 
     it('sets a head whose type is not in the catalogue aside for dead-lettering, and puts the other heads', () => {
