@@ -71,36 +71,88 @@ export class WebhookDeliverer {
     this.now = options.now ?? (() => new Date());
   }
 
-  /** Claims up to `limit` due deliveries and sends them, `concurrency` at a time. */
+  /**
+   * Sends up to `limit` due deliveries, `concurrency` at a time, as a flow rather than in lockstep
+   * batches: deliveries are claimed a chunk at a time while the previous chunk is still being
+   * sent, and outcomes are recorded in batches behind the sending, so neither the claim nor the
+   * log's writes leave the workers idle. A delivery whose outcome is not yet recorded keeps its
+   * lease (and holds back its aggregate's later events), so order per aggregate is kept.
+   */
   async sendDue(limit: number): Promise<SendSummary> {
-    // The lease outlives the slowest possible pass over the batch, with room to spare.
-    const leaseMs =
-      this.options.sender.timeoutMs * (Math.ceil(limit / this.options.concurrency) + 1) + 30_000;
-    const claimed = await claimDueDeliveries(this.pool, { limit, leaseMs });
-    const summary = { claimed: claimed.length, delivered: 0, retrying: 0, failed: 0, disabled: 0 };
-    if (claimed.length === 0) return summary;
-    const endpoints = await findSigningEndpoints(this.pool, [...new Set(claimed.map((d) => d.endpointId))]);
-    let next = 0;
-    const recorded: { deliveryId: string; result: AttemptResult }[] = [];
+    const concurrency = this.options.concurrency;
+    // The lease outlives the slowest possible pass over `limit` deliveries, with room to spare.
+    const leaseMs = this.options.sender.timeoutMs * (Math.ceil(limit / concurrency) + 1) + 30_000;
+    const chunk = Math.max(concurrency * 2, 50);
+    const summary = { claimed: 0, delivered: 0, retrying: 0, failed: 0, disabled: 0 };
+    const queue: ClaimedDelivery[] = [];
+    const endpoints = new Map<string, SigningEndpoint>();
+    let exhausted = false;
+    let claiming: Promise<void> | undefined;
+    let claimFailure: unknown;
+    const claimMore = (): Promise<void> => {
+      claiming ??= (async () => {
+        try {
+          const want = Math.min(chunk, limit - summary.claimed);
+          const batch = want > 0 ? await claimDueDeliveries(this.pool, { limit: want, leaseMs }) : [];
+          if (batch.length < want || summary.claimed + batch.length >= limit) exhausted = true;
+          const unknown = [...new Set(batch.map((d) => d.endpointId))].filter((id) => !endpoints.has(id));
+          for (const [id, endpoint] of await findSigningEndpoints(this.pool, unknown))
+            endpoints.set(id, endpoint);
+          summary.claimed += batch.length;
+          queue.push(...batch);
+        } catch (error) {
+          // The workers finish what they hold; the pass then fails with this.
+          exhausted = true;
+          claimFailure ??= error;
+        } finally {
+          claiming = undefined;
+        }
+      })();
+      return claiming;
+    };
+
+    const unrecorded: { deliveryId: string; result: AttemptResult }[] = [];
+    let recording = Promise.resolve();
+    let recordFailure: unknown;
+    const flush = () => {
+      const batch = unrecorded.splice(0);
+      if (batch.length === 0) return recording;
+      recording = recording
+        .then(() => recordAttempts(this.pool, batch))
+        .catch((error: unknown) => {
+          // Unrecorded deliveries keep their lease and are sent again once it lapses (at least once).
+          recordFailure ??= error;
+        });
+      return recording;
+    };
+
     const worker = async () => {
-      for (let index = next++; index < claimed.length; index = next++) {
-        const delivery = claimed[index] as ClaimedDelivery;
+      for (;;) {
+        if (!exhausted && queue.length <= concurrency) {
+          const refill = claimMore();
+          if (queue.length === 0) await refill;
+        }
+        const delivery = queue.shift();
+        if (!delivery) {
+          if (exhausted) return;
+          continue;
+        }
         const endpoint = endpoints.get(delivery.endpointId);
         if (!endpoint) continue;
         const result = await this.attemptScheduled(endpoint, delivery);
-        recorded.push({ deliveryId: delivery.id, result: result.attempt });
+        unrecorded.push({ deliveryId: delivery.id, result: result.attempt });
+        if (unrecorded.length >= chunk) void flush();
         summary[result.outcome] += 1;
         if (result.disabled) summary.disabled += 1;
       }
     };
-    // Every worker finishes before the batch is recorded: what was sent is logged even when one
-    // failed (its remaining deliveries wait for their lease to lapse), and nothing runs on after.
-    const settled = await Promise.allSettled(
-      Array.from({ length: Math.min(this.options.concurrency, claimed.length) }, worker),
-    );
-    await recordAttempts(this.pool, recorded);
+    // Every worker finishes before the last outcomes are recorded, and nothing runs on after.
+    const settled = await Promise.allSettled(Array.from({ length: concurrency }, worker));
+    await flush();
     const failure = settled.find((outcome) => outcome.status === 'rejected');
     if (failure) throw failure.reason;
+    if (claimFailure !== undefined) throw claimFailure;
+    if (recordFailure !== undefined) throw recordFailure;
     return summary;
   }
 
