@@ -4,15 +4,8 @@ import type { AddressInfo } from 'node:net';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { verifyForgecastSignature } from '../../examples/webhook-consumer/verify.ts';
-import {
-  newPersonContext,
-  personWithRole,
-  SCREENSHOT_DIR,
-  signIn,
-  useBrowser,
-  usePortalCloud,
-} from '../support/browser.ts';
-import { record } from '../support/shows-browser.ts';
+import { newPersonContext, SCREENSHOT_DIR, signIn, useBrowser } from '../support/browser.ts';
+import { record, type ShowsCloud, startShowsCloud } from '../support/shows-browser.ts';
 
 /** One POST the local receiver got, as it came (the raw bytes are what the signature covers). */
 interface Received {
@@ -57,7 +50,13 @@ async function eventually<T>(read: () => T, done: (value: T) => boolean, timeout
  */
 describe('Webhook pages in a real browser (local cloud, seeded org admin)', () => {
   const browser = useBrowser();
-  const cloud = usePortalCloud('browser-webhooks');
+  // The in-process local cloud on a copy of the built app (another helper's build during the run
+  // would empty dist/web under a cloud serving it); it allows loopback receivers.
+  let shows: ShowsCloud | undefined;
+  const cloud = () => {
+    if (!shows) throw new Error('the local cloud is not running (beforeAll failed?)');
+    return shows.cloud;
+  };
   const contexts: BrowserContext[] = [];
   const pageErrors: string[] = [];
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
@@ -66,6 +65,7 @@ describe('Webhook pages in a real browser (local cloud, seeded org admin)', () =
   let endpointPath = '';
 
   beforeAll(async () => {
+    shows = await startShowsCloud('webhooks_browser', { logLevel: 'warn', liveIngest: { enabled: false } });
     receiver = await startReceiver();
     const context = await newPersonContext(browser(), cloud().webUrl);
     contexts.push(context);
@@ -76,7 +76,9 @@ describe('Webhook pages in a real browser (local cloud, seeded org admin)', () =
     // the page copies the secret with the clipboard API
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: cloud().webUrl });
     admin = await context.newPage();
-    await signIn(admin, personWithRole(cloud().people, 'org_admin'), cloud().webUrl, '/webhooks');
+    const orgAdmin = cloud().identity.seededPeople.find((person) => person.role === 'org_admin');
+    if (!orgAdmin) throw new Error('no seeded org admin');
+    await signIn(admin, orgAdmin, cloud().webUrl, '/webhooks');
     // the analytics question comes first, as for anyone new here (answered, it stays out of the pictures)
     await admin.getByRole('button', { name: 'Decline' }).click();
   }, 300_000);
@@ -93,7 +95,8 @@ describe('Webhook pages in a real browser (local cloud, seeded org admin)', () =
   afterAll(async () => {
     for (const context of contexts) await context.close().catch(() => undefined);
     receiver?.server.close();
-  });
+    await shows?.stop();
+  }, 180_000);
 
   it('registers an endpoint from the navigation and shows its signing secret once', async () => {
     // Prepare

@@ -2,18 +2,37 @@
  * The dashboards' figures, pure (Node unit tests run it), shared by the designer's and the
  * operator's portal pages and the creator's studio page: the answers of
  * `GET /v1/insights/{creator,designer,platform}` (shared/insights/insights.ts; docs/insights.md
- * defines each number), the names the answers leave out (they carry ids), revenue per currency
- * and the funnel's steps with their conversion.
+ * defines each number), the period asked for (`?days=`, UTC days ending today), the names the
+ * answers leave out (they carry ids), revenue per currency and the funnel's steps with their
+ * conversion.
  */
 
-export {
-  DEFAULT_RANGE,
-  insightsPath,
-  RANGE_CHOICES,
-  type RangeDays,
-  rangeDaysOf,
-  rangeOf,
-} from './insights-range.ts';
+const DAY_MS = 86_400_000;
+
+/** The ranges a person can choose, in days ending today (UTC). */
+export const RANGE_CHOICES = [7, 30, 90] as const;
+export type RangeDays = (typeof RANGE_CHOICES)[number];
+export const DEFAULT_RANGE: RangeDays = 30;
+
+/** `?days=7` → 7; anything else → the default. */
+export function rangeDaysOf(query: string | null | undefined): RangeDays {
+  const asked = Number(query);
+  return RANGE_CHOICES.find((choice) => choice === asked) ?? DEFAULT_RANGE;
+}
+
+/** The UTC days `days` long ending on `now`'s day, inclusive (`from`, `to` as YYYY-MM-DD). */
+export function rangeOf(days: number, now: Date): { readonly from: string; readonly to: string } {
+  const end = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  return {
+    from: new Date(end - (days - 1) * DAY_MS).toISOString().slice(0, 10),
+    to: new Date(end).toISOString().slice(0, 10),
+  };
+}
+
+export const insightsPath = (
+  kind: 'creator' | 'designer' | 'platform',
+  range: { from: string; to: string },
+) => `/insights/${kind}?from=${range.from}&to=${range.to}`;
 
 /** An amount in the currency's smallest unit (cents), per lower-case ISO 4217 code. */
 export interface Money {

@@ -1,18 +1,15 @@
 import { lazy } from 'preact-iso';
 import type { AreaRoute } from '../../app/routes.ts';
-import { insightsPath, rangeDaysOf, rangeOf } from './insights-range.ts';
 
-const firstLoadOf =
-  (kind: 'designer' | 'platform') => (_params: Readonly<Record<string, string>>, query: URLSearchParams) => [
-    insightsPath(kind, rangeOf(rangeDaysOf(query.get('days')), new Date())),
-  ];
-
-/** The designer organisation's dashboard (its designers and admins) and the platform operator's. */
+/**
+ * The designer organisation's dashboard (its designers and admins) and the platform operator's.
+ * No first-load list: the range helpers it needs would be a chunk shared with the studio's
+ * insights page, which cost the portal's initial JS 489 B gzip and the shows catalogue's 280 B.
+ */
 export const designerInsightsRoutes: readonly AreaRoute[] = [
   {
     path: '/insights',
     component: lazy(() => import('./designer-insights.tsx')),
-    firstLoad: firstLoadOf('designer'),
     roles: ['designer', 'org_admin'],
     scopes: ['designs:read'],
     nav: { en: 'Insights', it: 'Statistiche' },
@@ -23,7 +20,6 @@ export const platformInsightsRoutes: readonly AreaRoute[] = [
   {
     path: '/insights/platform',
     component: lazy(() => import('./platform-insights.tsx')),
-    firstLoad: firstLoadOf('platform'),
     roles: ['platform_operator'],
     scopes: ['admin'],
     nav: { en: 'Insights', it: 'Statistiche' },
