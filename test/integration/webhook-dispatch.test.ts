@@ -300,6 +300,37 @@ describe('Function logic: webhook dispatch', () => {
     expect(again).toMatchObject({ events: 1, deliveries: 0, malformed: 1 });
   });
 
+  it('sends each delivery once when two senders run at the same time (the claim lease)', async () => {
+    // Prepare
+    const org = await createOrgWithKey(db.pool, []);
+    const hooks = await receiver();
+    await endpoint(org.orgId, hooks.url);
+    await endpoint(org.orgId, `${hooks.url}/second`);
+    const events = Array.from({ length: 100 }, (_, index) => designEvent(org.orgId, `d-lease-${index}`));
+    const messages = events.map((event, index) => ({
+      partition: '0',
+      offset: String(index),
+      key: streamKeyOf(event),
+      value: encodePublishedEvent(event),
+      timestamp: new Date(),
+    }));
+    await expandMessages(db.pool, messages);
+    const [one, two] = [deliverer({ concurrency: 4 }), deliverer({ concurrency: 4 })];
+
+    // Act
+    const [first, second] = await Promise.all([one.sendDue(500), two.sendDue(500)]);
+
+    // Assess
+    expect(first.claimed + second.claimed).toBe(200);
+    expect(hooks.received).toHaveLength(200);
+    const keys = hooks.received.map((hook) => `${String(hook.headers['forgecast-delivery-id'])}`);
+    expect(new Set(keys).size).toBe(200);
+    const [rows] = await db.pool.query<RowDataPacket[]>(
+      "SELECT COUNT(*) AS n FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id WHERE d.status = 'delivered'",
+    );
+    expect(Number(rows[0]?.n)).toBe(200);
+  });
+
   it('retries a failing endpoint with growing backoff, disables it with a notice, and redelivers on request', async () => {
     // Prepare
     const org = await createOrgWithKey(db.pool, []);
