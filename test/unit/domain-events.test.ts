@@ -168,13 +168,14 @@ describe('Function: appendToOutbox', () => {
     // Assess
     expect(queries).toHaveLength(1);
     expect(queries[0]?.sql).toMatch(
-      /^INSERT INTO outbox \(id, aggregate_type, aggregate_id, event_type, payload, created_at\)/,
+      /^INSERT INTO outbox \(id, aggregate_type, aggregate_id, event_type, event_version, payload, created_at\)/,
     );
     expect(queries[0]?.values).toEqual([
       id,
       'license',
       'l-1',
       'license.failed',
+      1,
       JSON.stringify({ licenseId: 'l-1', reason: 'out of gas' }),
       occurredAt,
     ]);
