@@ -1,10 +1,10 @@
 import type { DomainEventPayload, DomainEventType } from '#events/domain/catalogue.ts';
 import type { PublishedEvent } from '#events/domain/stream-message.ts';
-import type { DbPool } from '../db/pool.ts';
-import { findLicense } from '../licenses/license-repository.ts';
-import { findStream } from '../live/live-stream-repository.ts';
-import { findShow } from '../shows/show-repository.ts';
-import { findVideo } from '../video/video-repository.ts';
+import type { DbPool } from '#shared/db/pool.ts';
+import { findLicense } from '#shared/licenses/license-repository.ts';
+import { findStream } from '#shared/live/live-stream-repository.ts';
+import { findShow } from '#shared/shows/show-repository.ts';
+import { findVideo } from '#shared/video/video-repository.ts';
 
 /**
  * The organisations an event concerns: whose endpoints may receive it. The rule, per aggregate:

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { DbPool } from '../db/pool.ts';
-import { NotFoundError } from '../errors.ts';
-import { newId } from '../ids.ts';
-import { log } from '../runtime/log.ts';
+import type { DbPool } from '#shared/db/pool.ts';
+import { NotFoundError } from '#shared/errors.ts';
+import { newId } from '#shared/ids.ts';
+import { log } from '#shared/runtime/log.ts';
 import {
   type AttemptResult,
   type AttemptTrigger,
@@ -93,8 +93,12 @@ export class WebhookDeliverer {
       claiming ??= (async () => {
         try {
           const want = Math.min(chunk, limit - summary.claimed);
-          const batch = want > 0 ? await claimDueDeliveries(this.pool, { limit: want, leaseMs }) : [];
-          if (batch.length < want || summary.claimed + batch.length >= limit) exhausted = true;
+          const { claimed: batch, dueFound } =
+            want > 0
+              ? await claimDueDeliveries(this.pool, { limit: want, leaseMs })
+              : { claimed: [], dueFound: 0 };
+          // Fewer due than asked for: nothing more now. (Fewer claimed than due: a race, claim again.)
+          if (dueFound < want || summary.claimed + batch.length >= limit) exhausted = true;
           const unknown = [...new Set(batch.map((d) => d.endpointId))].filter((id) => !endpoints.has(id));
           for (const [id, endpoint] of await findSigningEndpoints(this.pool, unknown))
             endpoints.set(id, endpoint);
@@ -173,7 +177,7 @@ export class WebhookDeliverer {
     return {
       outcome: next.status === 'pending' ? 'retrying' : next.status,
       disabled,
-      attempt: attemptResult('scheduled', sent, next),
+      attempt: { ...attemptResult('scheduled', sent, next), leaseToken: delivery.leaseToken },
     };
   }
 
@@ -191,7 +195,8 @@ export class WebhookDeliverer {
     const next: AttemptResult['next'] =
       sent.ok || delivery.status !== 'pending'
         ? { status: sent.ok ? 'delivered' : delivery.status === 'delivered' ? 'delivered' : 'failed' }
-        : { status: 'pending', at: delivery.nextAttemptAt ?? this.now() };
+        : // A failed manual try changes nothing of the schedule (a waiting delivery keeps waiting).
+          { status: 'pending', at: delivery.nextAttemptAt };
     await recordAttempt(this.pool, delivery.id, attemptResult('manual', sent, next));
     await this.recordEndpointHealth(endpoint, sent);
     return { ...sent, deliveryId: delivery.id };

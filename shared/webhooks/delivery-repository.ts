@@ -1,6 +1,6 @@
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import { type DbConnection, type DbPool, withTransaction } from '../db/pool.ts';
-import { newId } from '../ids.ts';
+import { type DbConnection, type DbPool, withTransaction } from '#shared/db/pool.ts';
+import { newId } from '#shared/ids.ts';
 
 type Queryable = DbPool | DbConnection;
 
@@ -20,6 +20,8 @@ export interface NewDelivery {
 /** A delivery a sender has claimed. */
 export interface ClaimedDelivery {
   readonly id: string;
+  /** The claim: an outcome is recorded only while the delivery still carries it. */
+  readonly leaseToken: string;
   readonly endpointId: string;
   readonly eventId: string;
   readonly eventType: string;
@@ -51,36 +53,68 @@ export interface AttemptResult {
   readonly latencyMs: number;
   readonly error: string | null;
   /** `pending` with the time of the next try, or finished. */
-  readonly next:
-    | { readonly status: 'pending'; readonly at: Date }
-    | { readonly status: 'delivered' | 'failed' };
+  readonly next: /** `at` null: the delivery waits behind an earlier one of its aggregate (no time of its own). */
+  { readonly status: 'pending'; readonly at: Date | null } | { readonly status: 'delivered' | 'failed' };
+  /** The sender's claim, for a scheduled attempt: a lapsed claim records the attempt but moves nothing. */
+  readonly leaseToken?: string;
 }
 
 /**
  * Adds the deliveries; a (endpoint, event) pair that already has one is skipped, so a stream
  * message read again after a crash adds nothing. Returns how many were added.
+ *
+ * Order per aggregate: only the first pending delivery of an (endpoint, aggregate) has a time
+ * (`next_attempt_at`); the ones behind it wait with none and get one when it finishes
+ * (`promoteHeads`). The sender's claim then scans heads only, however many wait behind a
+ * retrying one.
  */
-export async function insertDeliveries(db: Queryable, deliveries: readonly NewDelivery[]): Promise<number> {
+export async function insertDeliveries(db: DbPool, deliveries: readonly NewDelivery[]): Promise<number> {
   if (deliveries.length === 0) return 0;
-  const [result] = await db.query<ResultSetHeader>(
-    `INSERT IGNORE INTO webhook_deliveries
-       (id, endpoint_id, event_id, event_type, stream_key, sequence, body, status, next_attempt_at)
-     VALUES ?`,
-    [
-      deliveries.map((delivery) => [
-        newId(),
-        delivery.endpointId,
-        delivery.eventId,
-        delivery.eventType,
-        delivery.streamKey,
-        delivery.sequence,
-        delivery.body,
-        'pending',
-        new Date(),
-      ]),
-    ],
+  const ids = deliveries.map(() => newId());
+  return withTransaction(db, async (connection) => {
+    const [result] = await connection.query<ResultSetHeader>(
+      `INSERT IGNORE INTO webhook_deliveries
+         (id, endpoint_id, event_id, event_type, stream_key, sequence, body, status, next_attempt_at)
+       VALUES ?`,
+      [
+        deliveries.map((delivery, index) => [
+          ids[index],
+          delivery.endpointId,
+          delivery.eventId,
+          delivery.eventType,
+          delivery.streamKey,
+          delivery.sequence,
+          delivery.body,
+          'pending',
+          null,
+        ]),
+      ],
+    );
+    await promoteHeads(connection, ids);
+    return result.affectedRows;
+  });
+}
+
+/**
+ * Gives the first pending delivery of each (endpoint, aggregate) that `deliveryIds` belong to a
+ * time (now, by the database's clock), unless one of them already has one.
+ */
+async function promoteHeads(connection: DbConnection, deliveryIds: readonly string[]): Promise<void> {
+  if (deliveryIds.length === 0) return;
+  await connection.query(
+    `UPDATE webhook_deliveries d
+       JOIN (SELECT p.endpoint_id, p.stream_key, MIN(p.sequence) AS sequence
+               FROM webhook_deliveries p
+               JOIN (SELECT DISTINCT endpoint_id, stream_key FROM webhook_deliveries WHERE id IN (?)) k
+                 ON k.endpoint_id = p.endpoint_id AND k.stream_key = p.stream_key
+              WHERE p.status = 'pending'
+              GROUP BY p.endpoint_id, p.stream_key
+             HAVING SUM(p.next_attempt_at IS NOT NULL) = 0) head
+         ON head.endpoint_id = d.endpoint_id AND head.stream_key = d.stream_key AND head.sequence = d.sequence
+        SET d.next_attempt_at = NOW(3)
+      WHERE d.status = 'pending' AND d.next_attempt_at IS NULL`,
+    [deliveryIds],
   );
-  return result.affectedRows;
 }
 
 /**
@@ -88,12 +122,13 @@ export async function insertDeliveries(db: Queryable, deliveries: readonly NewDe
  * enabled, not claimed by a live lease, and the first pending one of their endpoint and aggregate
  * (so an aggregate's events reach an endpoint in order, and a retrying one holds back those after
  * it). The lease makes a second sender leave them alone. Ordered by the due index alone, so the
- * scan stops after `limit` matches instead of sorting every pending delivery.
+ * scan stops after `limit` matches instead of sorting every pending delivery; deliveries waiting
+ * behind a head have no time and are not scanned (the NOT EXISTS is the order's safety net).
  */
 export async function claimDueDeliveries(
   db: Queryable,
   options: { limit: number; leaseMs: number },
-): Promise<ClaimedDelivery[]> {
+): Promise<{ claimed: ClaimedDelivery[]; dueFound: number }> {
   const token = newId();
   const [candidates] = await db.query<RowDataPacket[]>(
     `SELECT d.id FROM webhook_deliveries d
@@ -107,7 +142,7 @@ export async function claimDueDeliveries(
       LIMIT ?`,
     [options.limit],
   );
-  if (candidates.length === 0) return [];
+  if (candidates.length === 0) return { claimed: [], dueFound: 0 };
   await db.query(
     `UPDATE webhook_deliveries SET lease_token = ?, lease_until = NOW(3) + INTERVAL ? MICROSECOND
       WHERE id IN (?) AND status = 'pending' AND (lease_until IS NULL OR lease_until < NOW(3))`,
@@ -118,8 +153,10 @@ export async function claimDueDeliveries(
        FROM webhook_deliveries WHERE lease_token = ? AND status = 'pending'`,
     [token],
   );
-  return rows.map((row) => ({
+  // `dueFound` may exceed the claim: another sender took some between the SELECT and the UPDATE.
+  const claimed = rows.map((row) => ({
     id: String(row.id),
+    leaseToken: token,
     endpointId: String(row.endpoint_id),
     eventId: String(row.event_id),
     eventType: String(row.event_type),
@@ -127,6 +164,7 @@ export async function claimDueDeliveries(
     attempts: Number(row.attempts),
     createdAt: row.created_at as Date,
   }));
+  return { claimed, dueFound: candidates.length };
 }
 
 /**
@@ -138,9 +176,14 @@ export async function recordAttempt(db: DbPool, deliveryId: string, result: Atte
 }
 
 /**
- * `recordAttempt` for a sending pass's whole batch in one transaction of two statements (a
- * multi-row INSERT and one UPDATE joined to the outcomes), instead of a transaction per delivery:
- * the database round trips, not the HTTP, bound a pass's throughput otherwise.
+ * `recordAttempt` for a sending pass's whole batch in one transaction (a multi-row INSERT of the
+ * attempts, one UPDATE joined to the outcomes, the promotion of the next deliveries of the
+ * aggregates that finished), instead of a transaction per delivery: the database round trips,
+ * not the HTTP, bound a pass's throughput otherwise.
+ *
+ * A scheduled outcome moves its delivery only while the delivery still carries the sender's
+ * lease: a sender whose lease lapsed (and whose delivery another sender took) cannot overwrite a
+ * newer outcome. Its attempt is still logged: the POST happened.
  */
 export async function recordAttempts(
   db: DbPool,
@@ -155,8 +198,9 @@ export async function recordAttempts(
     truncate(result.error),
     result.next.status,
     result.next.status === 'pending' ? result.next.at : null,
+    result.leaseToken ?? null,
   ]);
-  const columns = ['id', 'trigger_kind', 'status_code', 'latency_ms', 'error', 'status', 'next_at'];
+  const columns = ['id', 'trigger_kind', 'status_code', 'latency_ms', 'error', 'status', 'next_at', 'lease'];
   // A derived table of the outcomes (UNION ALL of SELECTs: both MariaDB and MySQL take it).
   const rows = outcomes
     .map((_, index) =>
@@ -176,8 +220,13 @@ export async function recordAttempts(
               d.last_error = o.error, d.status = o.status, d.next_attempt_at = o.next_at,
               d.finished_at = IF(o.status = 'pending', NULL, NOW(3)),
               d.lease_token = IF(o.trigger_kind = 'scheduled', NULL, d.lease_token),
-              d.lease_until = IF(o.trigger_kind = 'scheduled', NULL, d.lease_until)`,
+              d.lease_until = IF(o.trigger_kind = 'scheduled', NULL, d.lease_until)
+        WHERE o.trigger_kind <> 'scheduled' OR d.lease_token <=> o.lease`,
       outcomes.flat(),
+    );
+    await promoteHeads(
+      connection,
+      attempts.filter(({ result }) => result.next.status !== 'pending').map(({ deliveryId }) => deliveryId),
     );
   });
 }

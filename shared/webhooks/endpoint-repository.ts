@@ -1,5 +1,5 @@
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import type { DbConnection, DbPool } from '../db/pool.ts';
+import type { DbConnection, DbPool } from '#shared/db/pool.ts';
 import type { WrappedSecret } from './secret-box.ts';
 
 type Queryable = DbPool | DbConnection;

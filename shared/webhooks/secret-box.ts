@@ -1,4 +1,4 @@
-import type { KeyWrapper } from '../crypto/key-wrapper.ts';
+import type { KeyWrapper } from '#shared/crypto/key-wrapper.ts';
 import { newSigningSecret, SECRET_BYTES, secretText } from './signature.ts';
 
 /** A signing secret as stored: wrapped by the platform key wrapper, and which master key did it. */

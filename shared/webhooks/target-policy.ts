@@ -1,6 +1,6 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
-import { CodedProblemError } from '../errors.ts';
+import { CodedProblemError } from '#shared/errors.ts';
 
 /**
  * Where a webhook may be sent. An integrator names the URL, so without these rules a delivery is a

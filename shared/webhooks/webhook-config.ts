@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { configFields } from '../config/config.ts';
+import { configFields } from '#shared/config/config.ts';
 import type { DelivererOptions } from './deliverer.ts';
 
 /**
