@@ -126,7 +126,7 @@ async function promoteHeads(connection: DbConnection, deliveryIds: readonly stri
  * behind a head have no time and are not scanned (the NOT EXISTS is the order's safety net).
  */
 export async function claimDueDeliveries(
-  db: Queryable,
+  db: DbPool,
   options: { limit: number; leaseMs: number },
 ): Promise<{ claimed: ClaimedDelivery[]; dueFound: number }> {
   const token = newId();
@@ -143,16 +143,20 @@ export async function claimDueDeliveries(
     [options.limit],
   );
   if (candidates.length === 0) return { claimed: [], dueFound: 0 };
-  await db.query(
-    `UPDATE webhook_deliveries SET lease_token = ?, lease_until = NOW(3) + INTERVAL ? MICROSECOND
-      WHERE id IN (?) AND status = 'pending' AND (lease_until IS NULL OR lease_until < NOW(3))`,
-    [token, options.leaseMs * 1000, candidates.map((row) => row.id as string)],
-  );
-  const [rows] = await db.query<RowDataPacket[]>(
-    `SELECT id, endpoint_id, event_id, event_type, body, attempts, created_at
-       FROM webhook_deliveries WHERE lease_token = ? AND status = 'pending'`,
-    [token],
-  );
+  // A transaction for its deadlock retries: concurrent senders' records and promotions lock the same rows.
+  const rows = await withTransaction(db, async (connection) => {
+    await connection.query(
+      `UPDATE webhook_deliveries SET lease_token = ?, lease_until = NOW(3) + INTERVAL ? MICROSECOND
+        WHERE id IN (?) AND status = 'pending' AND (lease_until IS NULL OR lease_until < NOW(3))`,
+      [token, options.leaseMs * 1000, candidates.map((row) => row.id as string)],
+    );
+    const [claimedRows] = await connection.query<RowDataPacket[]>(
+      `SELECT id, endpoint_id, event_id, event_type, body, attempts, created_at
+         FROM webhook_deliveries WHERE lease_token = ? AND status = 'pending'`,
+      [token],
+    );
+    return claimedRows;
+  });
   // `dueFound` may exceed the claim: another sender took some between the SELECT and the UPDATE.
   const claimed = rows.map((row) => ({
     id: String(row.id),
