@@ -86,12 +86,13 @@ export function useDuration(): (seconds: number) => string {
 }
 
 /** A UTC day in the page's language without its year ("8 Nov"): the period above names it. */
-export function useDayWords(): (day: string) => string {
+export function useDayWords(): (day: string) => ComponentChildren {
   const { language } = useLanguage();
   const format = new Intl.DateTimeFormat(localeOf(language), {
     day: 'numeric',
     month: 'short',
     timeZone: 'UTC',
   });
-  return (day: string) => format.format(new Date(`${day}T00:00:00Z`));
+  // on one line: a table squeezed on a phone would otherwise break "7 Dec" in two
+  return (day: string) => <span class="insights-day">{format.format(new Date(`${day}T00:00:00Z`))}</span>;
 }

@@ -155,10 +155,11 @@ export default function PlatformInsights() {
             rowKey={(row) => row.step}
             empty={<p>{t('daysEmpty')}</p>}
             columns={[
+              // not right-aligned: as cards on a phone, long right-aligned names read badly
               { header: t('columnStep'), cell: (row) => t(`step.${row.step}`) },
-              { header: t('columnCount'), numeric: true, cell: (row) => formatNumber(language, row.count) },
-              { header: t('columnOfPrevious'), numeric: true, cell: (row) => percentWords(row.ofPrevious) },
-              { header: t('columnOfFirst'), numeric: true, cell: (row) => percentWords(row.ofFirst) },
+              { header: t('columnCount'), cell: (row) => formatNumber(language, row.count) },
+              { header: t('columnOfPrevious'), cell: (row) => percentWords(row.ofPrevious) },
+              { header: t('columnOfFirst'), cell: (row) => percentWords(row.ofFirst) },
             ]}
           />
           <h2>{t('perDayHeading')}</h2>

@@ -3,8 +3,8 @@ import type { AreaRoute } from '../../app/routes.ts';
 
 /**
  * The designer organisation's dashboard (its designers and admins) and the platform operator's.
- * No first-load list: the range helpers it needs would be a chunk shared with the studio's
- * insights page, which cost the portal's initial JS 489 B gzip and the shows catalogue's 280 B.
+ * No first-load list: the range helpers it needs became a chunk shared with the studio's insights
+ * page, in every portal page's initial JS (measured: 21419 B gzip with it, 21043 B without).
  */
 export const designerInsightsRoutes: readonly AreaRoute[] = [
   {
