@@ -1,6 +1,7 @@
-import { lookup as dnsLookup } from 'node:dns/promises';
+import { lookup as dnsLookup, Resolver } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import { CodedProblemError } from '#shared/errors.ts';
+import { log } from '#shared/runtime/log.ts';
 
 /**
  * Where a webhook may be sent. An integrator names the URL, so without these rules a delivery is a
@@ -39,6 +40,7 @@ export type RefusalReason =
   | 'invalid_url'
   | 'https_required'
   | 'credentials_in_url'
+  | 'port_not_allowed'
   | 'unresolvable_host'
   | AddressClass;
 
@@ -84,6 +86,9 @@ const V6_RANGES: ReadonlyArray<readonly [string, number, AddressClass]> = [
   ['ff00::', 8, 'multicast'],
   ['100::', 64, 'reserved'],
   ['2001:db8::', 32, 'reserved'],
+  // Teredo tunnels (the client's IPv4 address inside, obfuscated) and local-use NAT64 (RFC 8215).
+  ['2001::', 32, 'reserved'],
+  ['64:ff9b:1::', 48, 'reserved'],
 ];
 
 const blocked = new Map<AddressClass, BlockList>();
@@ -124,7 +129,7 @@ export function classifyAddress(address: string): AddressClass | undefined {
 
 /**
  * The IPv4 address an IPv6 address stands for, for forms that reach IPv4 hosts: IPv4-mapped
- * (::ffff:a.b.c.d), NAT64 (64:ff9b::/96) and 6to4 (2002::/16).
+ * (::ffff:a.b.c.d), IPv4-translated (SIIT, ::ffff:0:a.b.c.d), NAT64 (64:ff9b::/96) and 6to4 (2002::/16).
  */
 export function embeddedIpv4(address: string): string | undefined {
   const words = expandIpv6(address);
@@ -132,6 +137,7 @@ export function embeddedIpv4(address: string): string | undefined {
   const v4 = (high: number, low: number) => `${high >> 8}.${high & 0xff}.${low >> 8}.${low & 0xff}`;
   const zeros = (from: number, to: number) => words.slice(from, to).every((word) => word === 0);
   if (zeros(0, 5) && words[5] === 0xffff) return v4(words[6] ?? 0, words[7] ?? 0);
+  if (zeros(0, 4) && words[4] === 0xffff && words[5] === 0) return v4(words[6] ?? 0, words[7] ?? 0);
   if (words[0] === 0x64 && words[1] === 0xff9b && zeros(2, 6)) return v4(words[6] ?? 0, words[7] ?? 0);
   if (words[0] === 0x2002) return v4(words[1] ?? 0, words[2] ?? 0);
   return undefined;
@@ -177,6 +183,12 @@ export function parseTargetUrl(raw: string, policy: Pick<TargetPolicy, 'allowPri
   if (url.username !== '' || url.password !== '') {
     throw new WebhookUrlRefusedError('credentials_in_url', 'The URL must not carry a user name or password');
   }
+  // In production only https's port and unprivileged ones: a webhook is not a way to probe a
+  // host's SSH, SMTP or database ports (the test route answers with each attempt's error and latency).
+  const port = url.port === '' ? 443 : Number(url.port);
+  if (!policy.allowPrivateTargets && port !== 443 && port < 1024) {
+    throw new WebhookUrlRefusedError('port_not_allowed', 'Webhook URLs use port 443 or a port from 1024 up');
+  }
   if (url.hash !== '') url.hash = '';
   return url;
 }
@@ -184,42 +196,89 @@ export function parseTargetUrl(raw: string, policy: Pick<TargetPolicy, 'allowPri
 /** The host of a URL without IPv6 brackets. */
 export const hostOf = (url: URL): string => url.hostname.replace(/^\[(.*)\]$/, '$1');
 
-const systemResolve = async (hostname: string): Promise<readonly ResolvedAddress[]> =>
-  (await dnsLookup(hostname, { all: true, verbatim: true })).map((entry) => ({
-    address: entry.address,
-    family: entry.family === 6 ? 6 : 4,
-  }));
+/** How long a host's resolution may take, within a delivery's deadline. */
+export const DNS_TIMEOUT_MS = 2000;
+
+/**
+ * Public names are resolved by c-ares with its own deadline (one try), not by getaddrinfo, which
+ * has none and holds one of libuv's four pool threads for as long as a slow resolver takes. The
+ * local cloud's names (localhost, /etc/hosts) need the system resolver; that mode is not
+ * production.
+ */
+async function defaultResolve(hostname: string, allowPrivateTargets: boolean): Promise<ResolvedAddress[]> {
+  if (allowPrivateTargets) {
+    const found = await withDeadline(dnsLookup(hostname, { all: true, verbatim: true }), hostname);
+    return found.map((entry) => ({ address: entry.address, family: entry.family === 6 ? 6 : 4 }));
+  }
+  const resolver = new Resolver({ timeout: DNS_TIMEOUT_MS, tries: 1 });
+  const [v4, v6] = await Promise.allSettled([resolver.resolve4(hostname), resolver.resolve6(hostname)]);
+  const addresses: ResolvedAddress[] = [
+    ...(v4.status === 'fulfilled' ? v4.value.map((address) => ({ address, family: 4 as const })) : []),
+    ...(v6.status === 'fulfilled' ? v6.value.map((address) => ({ address, family: 6 as const })) : []),
+  ];
+  if (addresses.length === 0 && v4.status === 'rejected') throw v4.reason;
+  return addresses;
+}
+
+async function withDeadline<T>(work: Promise<T>, hostname: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`Resolving ${hostname} took over ${DNS_TIMEOUT_MS} ms`)),
+      DNS_TIMEOUT_MS,
+    );
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** RFC 6761: `localhost` and names below it are loopback, whatever a resolver says. */
+const isLocalhostName = (host: string) => /(^|\.)localhost\.?$/i.test(host);
 
 /**
  * Resolves the URL's host and checks every address it resolves to: one private address among
- * public ones is refused too (the connection could land on any of them). Returns the address to
- * connect to, which the sender pins.
+ * public ones is refused too (the connection could land on any of them). Returns the checked
+ * addresses, which the sender pins (first first; the others for its fallback).
+ *
+ * A refusal names the class of address, never the address: the integrator learns nothing of
+ * forgecast's network from it. The address goes to forgecast's own log.
  */
-export async function checkTarget(url: URL, policy: TargetPolicy): Promise<ResolvedAddress> {
+export async function checkTarget(url: URL, policy: TargetPolicy): Promise<readonly ResolvedAddress[]> {
   const host = hostOf(url);
   let addresses: readonly ResolvedAddress[];
   const literal = isIP(host);
   if (literal !== 0) {
     addresses = [{ address: host, family: literal === 6 ? 6 : 4 }];
+  } else if (!policy.allowPrivateTargets && isLocalhostName(host)) {
+    throw refusal(host, '127.0.0.1', 'loopback');
   } else {
     try {
-      addresses = await (policy.resolve ?? systemResolve)(host);
+      addresses = await (policy.resolve ?? ((name) => defaultResolve(name, policy.allowPrivateTargets)))(
+        host,
+      );
     } catch (cause) {
       throw new WebhookUrlRefusedError('unresolvable_host', `The host ${host} does not resolve`, { cause });
     }
   }
-  const first = addresses[0];
-  if (!first) throw new WebhookUrlRefusedError('unresolvable_host', `The host ${host} has no address`);
+  if (addresses.length === 0) {
+    throw new WebhookUrlRefusedError('unresolvable_host', `The host ${host} has no address`);
+  }
   if (!policy.allowPrivateTargets) {
     for (const { address } of addresses) {
       const refused = classifyAddress(address);
-      if (refused) {
-        throw new WebhookUrlRefusedError(
-          refused,
-          `The host ${host} resolves to ${address}, a ${refused.replace('_', '-')} address: webhooks go to public addresses only`,
-        );
-      }
+      if (refused) throw refusal(host, address, refused);
     }
   }
-  return first;
+  return addresses;
+}
+
+function refusal(host: string, address: string, reason: AddressClass): WebhookUrlRefusedError {
+  log.warn('webhook target refused', { host, address, reason });
+  return new WebhookUrlRefusedError(
+    reason,
+    `The host ${host} resolves to a ${reason.replace('_', '-')} address: webhooks go to public addresses only`,
+  );
 }

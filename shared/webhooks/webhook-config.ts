@@ -12,8 +12,8 @@ export const webhookDeliveryConfig = {
    * on loopback). Never in production: it opens the platform's network to SSRF.
    */
   WEBHOOK_ALLOW_PRIVATE_TARGETS: configFields.boolean.default(false),
-  /** Connect plus the whole answer. */
-  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(5000),
+  /** DNS, connect and the whole answer. At most 10 s: the webhooks routes wait for a test send within their 15 s. */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(10_000).default(5000),
   WEBHOOK_MAX_RESPONSE_BYTES: z.coerce.number().int().min(0).max(65_536).default(4096),
   WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).default(30_000),
   WEBHOOK_RETRY_MAX_DELAY_MS: z.coerce

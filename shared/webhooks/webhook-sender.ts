@@ -1,7 +1,13 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
-import { checkTarget, parseTargetUrl, type TargetPolicy, WebhookUrlRefusedError } from './target-policy.ts';
+import {
+  checkTarget,
+  parseTargetUrl,
+  type ResolvedAddress,
+  type TargetPolicy,
+  WebhookUrlRefusedError,
+} from './target-policy.ts';
 
 /** How one POST to an endpoint went. `ok` only for a 2xx answer. */
 export interface SendOutcome {
@@ -42,7 +48,7 @@ export async function sendWebhook(
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   let url: URL;
-  let pinned: { address: string; family: 4 | 6 };
+  let pinned: readonly ResolvedAddress[];
   try {
     url = parseTargetUrl(target, options);
     pinned = await checkTarget(url, options);
@@ -52,9 +58,11 @@ export async function sendWebhook(
     }
     throw error;
   }
+  // Every checked address, and only those: the connection cannot reach anything unchecked.
+  const first = pinned[0] as ResolvedAddress;
   const lookup: LookupFunction = (_hostname, lookupOptions, callback) => {
-    if (lookupOptions.all) callback(null, [pinned]);
-    else callback(null, pinned.address, pinned.family);
+    if (lookupOptions.all) callback(null, [...pinned]);
+    else callback(null, first.address, first.family);
   };
   const transport = url.protocol === 'https:' ? https : http;
   return await new Promise<SendOutcome>((resolve) => {
@@ -104,9 +112,10 @@ export async function sendWebhook(
         response.on('error', done);
       },
     );
+    // One deadline from the start, DNS included.
     const deadline = setTimeout(
       () => finish(failure(null, elapsed(), `No answer within ${options.timeoutMs} ms`)),
-      options.timeoutMs,
+      Math.max(0, options.timeoutMs - elapsed()),
     );
     request.on('error', (error: NodeJS.ErrnoException) =>
       finish(failure(null, elapsed(), describeNetworkError(error))),

@@ -49,6 +49,10 @@ describe('Module: target-policy', () => {
       ['::ffff:169.254.169.254', 'link_local'],
       ['64:ff9b::a9fe:a9fe', 'link_local'],
       ['2002:7f00:1::', 'loopback'],
+      ['::ffff:0:7f00:1', 'loopback'],
+      ['::ffff:0:a00:1', 'private'],
+      ['2001::1', 'reserved'],
+      ['64:ff9b:1::a00:1', 'reserved'],
     ])('refuses %s as %s', (address, reason) => {
       // Act / Assess
       expect(classifyAddress(address)).toBe(reason);
@@ -79,6 +83,16 @@ describe('Module: target-policy', () => {
       expect(parseTargetUrl('https://example.com/hook#frag', production).toString()).toBe(
         'https://example.com/hook',
       );
+    });
+
+    it('allows port 443 and ports from 1024 in production, any port locally', () => {
+      // Act / Assess
+      expect(parseTargetUrl('https://example.com:8443/hook', production).port).toBe('8443');
+      expect(parseTargetUrl('https://example.com/hook', production).port).toBe('');
+      for (const url of ['https://example.com:22/', 'https://example.com:25/', 'https://example.com:80/']) {
+        expect(() => parseTargetUrl(url, production), url).toThrow(/port 443/);
+      }
+      expect(parseTargetUrl('http://localhost:80/hook', local).hostname).toBe('localhost');
     });
 
     it('refuses credentials, other schemes and junk', () => {
@@ -113,10 +127,38 @@ describe('Module: target-policy', () => {
         'private',
       );
       expect(await refusal(checkTarget(new URL('https://[::1]:8443/'), production))).toBe('loopback');
-      expect(await checkTarget(new URL('https://loop.example/'), { ...local, resolve })).toEqual({
-        address: '127.0.0.1',
-        family: 4,
-      });
+      expect(await checkTarget(new URL('https://loop.example/'), { ...local, resolve })).toEqual([
+        { address: '127.0.0.1', family: 4 },
+      ]);
+    });
+
+    it('names the class of a refused address, never the address', async () => {
+      // Prepare
+      const resolve = async () => [{ address: '10.0.1.23', family: 4 as const }];
+
+      // Act
+      const refused = await checkTarget(new URL('https://internal.example/'), {
+        ...production,
+        resolve,
+      }).catch((error: unknown) => error as WebhookUrlRefusedError);
+
+      // Assess
+      expect(refused).toBeInstanceOf(WebhookUrlRefusedError);
+      expect((refused as WebhookUrlRefusedError).reason).toBe('private');
+      expect((refused as WebhookUrlRefusedError).message).not.toContain('10.0.1.23');
+    });
+
+    it('takes localhost names for loopback in production without asking a resolver', async () => {
+      // Prepare
+      const resolve = async () => [{ address: '93.184.216.34', family: 4 as const }];
+
+      // Act / Assess
+      for (const host of ['localhost', 'api.localhost', 'LOCALHOST.']) {
+        expect(
+          await refusal(checkTarget(new URL(`https://${host}/`), { ...production, resolve })),
+          host,
+        ).toBe('loopback');
+      }
     });
 
     it('refuses a host that does not resolve', async () => {
