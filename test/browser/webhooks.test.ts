@@ -143,6 +143,11 @@ describe('Webhook pages in a real browser (local cloud, seeded org admin)', () =
       .waitFor();
     expect(await admin.content()).not.toContain(secret);
     await record(admin, 'webhooks-list');
+    await admin.getByLabel('Language').selectOption('it');
+    await admin.getByRole('heading', { level: 1, name: 'Webhook' }).waitFor();
+    await admin.getByRole('button', { name: 'Registra endpoint' }).waitFor();
+    await record(admin, 'webhooks-list-it');
+    await admin.getByLabel('Lingua').selectOption('en');
     endpointPath = `/webhooks/${answer.id}`;
   }, 180_000);
 
