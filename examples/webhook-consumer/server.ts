@@ -3,8 +3,9 @@ import { verifyForgecastSignature } from './verify.ts';
 
 /**
  * A tiny webhook receiver to copy: it reads at most 1 MB of raw body, verifies the signature,
- * skips event ids it has already handled (deliveries are at least once), answers 2xx quickly and
- * hands the event to `onEvent`. Run it with
+ * skips event ids it has already handled (deliveries are at least once), hands the event to
+ * `onEvent` (keep it quick: queue slow work) and answers 204, or 500 when `onEvent` threw (forgecast
+ * then retries). Node 22.18 or later (it runs the TypeScript directly). Run it with
  *
  *   FORGECAST_WEBHOOK_SECRET=whsec_… PORT=8080 node examples/webhook-consumer/server.ts
  */
@@ -56,9 +57,16 @@ export function createWebhookConsumer(options: ConsumerOptions): Server {
     }
     const event = JSON.parse(rawBody.toString('utf8')) as ForgecastEvent;
     if (!seen.has(event.id)) {
+      try {
+        await options.onEvent(event);
+      } catch {
+        // Not handled: answer 500 so forgecast tries again later, and do not mark it seen.
+        response.writeHead(500).end();
+        return;
+      }
+      // Seen only once handled: a delivery that failed here is not taken for a duplicate later.
       seen.add(event.id);
       if (seen.size > (options.rememberIds ?? 10_000)) seen.delete(seen.values().next().value as string);
-      await options.onEvent(event);
     }
     response.writeHead(204).end();
   });

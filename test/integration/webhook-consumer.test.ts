@@ -24,9 +24,14 @@ describe('Example: webhook consumer', () => {
   const newSecret = newSigningSecret().text;
   let heldSecrets: string[] = [oldSecret];
   const received: ForgecastEvent[] = [];
+  let failNext = false;
   const server = createWebhookConsumer({
     secrets: () => heldSecrets,
     onEvent: (delivered) => {
+      if (failNext) {
+        failNext = false;
+        throw new Error('the database is down');
+      }
       received.push(delivered);
     },
   });
@@ -62,6 +67,24 @@ describe('Example: webhook consumer', () => {
     expect(first.status).toBe(204);
     expect(again.status).toBe(204);
     expect(received).toEqual([event]);
+  });
+
+  it('answers 500 when handling fails, and handles the redelivery', async () => {
+    // Prepare
+    heldSecrets = [oldSecret];
+    received.length = 0;
+    const redelivered = { ...event, id: '7c1f4c2e-5b0a-4f51-8d8e-1f0b9a3c2d44' };
+    const body = JSON.stringify(redelivered);
+    failNext = true;
+
+    // Act
+    const failed = await post(body, signatureHeader([oldSecret], now(), body));
+    const again = await post(body, signatureHeader([oldSecret], now(), body));
+
+    // Assess
+    expect(failed.status).toBe(500);
+    expect(again.status).toBe(204);
+    expect(received).toEqual([redelivered]);
   });
 
   it('refuses a tampered body', async () => {
