@@ -33,7 +33,8 @@ CREATE TABLE webhook_endpoints (
 
 -- One event for one endpoint. `body` holds the exact bytes every attempt signs and sends.
 -- Ordering: a pending delivery is due only when no pending delivery of the same endpoint and
--- aggregate (`stream_key`) has a smaller outbox `sequence`.
+-- aggregate (`stream_key`) has a smaller outbox `sequence`. Only that first one has a
+-- `next_attempt_at`; those behind it wait with NULL and get a time when it finishes.
 CREATE TABLE webhook_deliveries (
   id               CHAR(26)          NOT NULL,
   endpoint_id      CHAR(26)          NOT NULL,
@@ -58,6 +59,8 @@ CREATE TABLE webhook_deliveries (
   UNIQUE KEY webhook_deliveries_event (endpoint_id, event_id),
   KEY webhook_deliveries_due (status, next_attempt_at),
   KEY webhook_deliveries_order (endpoint_id, stream_key, status, sequence),
+  -- The delivery log: an endpoint's deliveries newest first, a page at a time.
+  KEY webhook_deliveries_log (endpoint_id, id),
   KEY webhook_deliveries_lease (lease_token),
   KEY webhook_deliveries_age (finished_at),
   CONSTRAINT webhook_deliveries_endpoint_fk FOREIGN KEY (endpoint_id) REFERENCES webhook_endpoints (id)
