@@ -267,6 +267,15 @@ describe('Webhook pages in a real browser (local cloud, seeded org admin)', () =
       .getByText('This endpoint is disabled: no events are sent to it until it is enabled again.')
       .waitFor();
     await record(admin, 'webhook-disabled');
+    await admin.getByRole('link', { name: 'All endpoints' }).first().click();
+    const listed = admin
+      .getByRole('table', { name: /Webhook endpoints of/ })
+      .getByRole('row')
+      .filter({ hasText: receiver.url });
+    await listed.getByText('Disabled', { exact: true }).waitFor();
+    await listed.locator('.webhook-note').waitFor(); // the reason, beside the state
+    await record(admin, 'webhooks-list-disabled');
+    await listed.getByRole('link', { name: `Deliveries and settings of ${receiver.url}` }).click();
 
     // Act 2: enable, then delete (confirmed).
     await admin.getByRole('button', { name: 'Enable endpoint' }).click();

@@ -52,7 +52,7 @@ export function EventTypePicker({
                 />
                 <span>
                   <code class="mono">{type.type}</code>
-                  {type.summary ? <span class="event-type-description">{type.summary}</span> : null}
+                  {type.summary ? <span class="webhook-note">{type.summary}</span> : null}
                 </span>
               </label>
             ))}

@@ -3,6 +3,7 @@
  * receiver answered, the recent deliveries with "Redeliver", the secret's rotation (the new one
  * shown once), enable/disable, the edit form and deletion behind a confirmation.
  */
+import './webhooks.css';
 import type { TargetedSubmitEvent } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { useLocation, useRoute } from 'preact-iso';
@@ -143,7 +144,7 @@ function Deliveries({
       cell: (delivery) => (
         <>
           <code class="mono">{delivery.eventType}</code>
-          <span class="event-type-description mono" title={delivery.eventId}>
+          <span class="webhook-note mono" title={delivery.eventId}>
             {delivery.eventId}
           </span>
         </>
@@ -156,7 +157,7 @@ function Deliveries({
           <>
             <StatusBadge tone={deliveryTone(delivery.status)}>{t(`delivery.${delivery.status}`)}</StatusBadge>
             {delivery.nextAttemptAt && delivery.status === 'pending' ? (
-              <span class="event-type-description">
+              <span class="webhook-note">
                 {t('nextAttempt', { at: formatDateTime(language, delivery.nextAttemptAt) })}
               </span>
             ) : null}

@@ -2,6 +2,7 @@
  * `/webhooks`: the organisation's endpoints with their state, and the form that registers one
  * (URL, description, event types by domain); the signing secret the API hands over is shown once.
  */
+import './webhooks.css';
 import type { TargetedSubmitEvent } from 'preact';
 import { useState } from 'preact/hooks';
 import { ApiError } from '../../app/api.ts';
@@ -93,7 +94,18 @@ export default function WebhooksList() {
         </span>
       ),
     },
-    { header: t('columnStatus'), cell: (endpoint) => <EndpointState endpoint={endpoint} /> },
+    {
+      header: t('columnStatus'),
+      cell: (endpoint) => (
+        <>
+          <EndpointState endpoint={endpoint} />
+          {/* the notice of a disabled endpoint, where the admin looks first */}
+          {!endpoint.enabled && endpoint.disabledReason ? (
+            <span class="webhook-note">{endpoint.disabledReason}</span>
+          ) : null}
+        </>
+      ),
+    },
     { header: t('columnCreated'), cell: (endpoint) => formatDateTime(language, endpoint.createdAt) },
     {
       header: t('columnActions'),
