@@ -30,7 +30,23 @@ const MAX_BACKOFF_MS = 30_000;
 /** A single-pass tick (WEBHOOK_RUN_SECONDS=0) still keeps going while there is work, up to this. */
 const BUSY_RUN_MS = 20_000;
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
+const PRUNE_BATCH = 5000;
+const PRUNE_BUDGET_MS = 10_000;
 let lastPrune = 0;
+
+/** Deletes expired log rows in batches until none are left or PRUNE_BUDGET_MS has passed. */
+async function pruneDeliveryLog(): Promise<void> {
+  const retentionMs = config.WEBHOOK_RETENTION_DAYS * 24 * 60 * 60 * 1000;
+  const until = Date.now() + PRUNE_BUDGET_MS;
+  try {
+    while (
+      (await pruneFinishedDeliveries(pool, retentionMs, PRUNE_BATCH)) === PRUNE_BATCH &&
+      Date.now() < until
+    );
+  } catch (error) {
+    log.warn('webhook delivery log not pruned', { error });
+  }
+}
 
 export const handler = eventFunction(
   scheduleTickSchema,
@@ -76,10 +92,7 @@ export const handler = eventFunction(
     }
     if (Date.now() - lastPrune > PRUNE_EVERY_MS) {
       lastPrune = Date.now();
-      const retentionMs = config.WEBHOOK_RETENTION_DAYS * 24 * 60 * 60 * 1000;
-      await pruneFinishedDeliveries(pool, retentionMs, 5000).catch((error: unknown) =>
-        log.warn('webhook delivery log not pruned', { error }),
-      );
+      await pruneDeliveryLog();
     }
     if (totals.deliveries + totals.delivered + totals.failed > 0) log.info('webhooks dispatched', totals);
     return { status: 'processed', detail: totals };

@@ -32,8 +32,9 @@ const INSERT_ROWS = 500;
 const INSERT_BYTES = 4 * 1024 * 1024;
 
 /**
- * Turns stream messages into deliveries: one per enabled endpoint, subscribed to the event's type,
- * of each organisation the event concerns (see audience.ts). Idempotent per (endpoint, event id).
+ * Turns stream messages into deliveries: one per enabled endpoint, subscribed to the event's type
+ * and registered before the event occurred, of each organisation the event concerns (see
+ * audience.ts). Idempotent per (endpoint, event id).
  * Malformed messages are logged and skipped: they can never become a valid delivery.
  */
 export async function expandMessages(
@@ -64,8 +65,12 @@ export async function expandMessages(
   events.forEach((event, index) => {
     const orgs = new Set(audiences[index]);
     const body = encodePublishedEvent(event);
+    const occurredAt = Date.parse(event.occurredAt);
     for (const endpoint of endpoints) {
       if (!orgs.has(endpoint.orgId) || !endpoint.eventTypes.includes(event.type)) continue;
+      // An endpoint hears of what happens after it exists (the Stripe rule): a stream replayed or
+      // drained late (the relay's first deploy) does not send it months-old events.
+      if (occurredAt < endpoint.createdAt.getTime()) continue;
       deliveries.push({
         endpointId: endpoint.id,
         eventId: event.id,

@@ -215,16 +215,17 @@ export async function findSigningEndpoints(
 export async function enabledEndpointsOf(
   db: Queryable,
   orgIds: readonly string[],
-): Promise<Array<{ id: string; orgId: string; eventTypes: readonly string[] }>> {
+): Promise<Array<{ id: string; orgId: string; eventTypes: readonly string[]; createdAt: Date }>> {
   if (orgIds.length === 0) return [];
   const [rows] = await db.query<RowDataPacket[]>(
-    'SELECT id, org_id, event_types FROM webhook_endpoints WHERE enabled = 1 AND org_id IN (?)',
+    'SELECT id, org_id, event_types, created_at FROM webhook_endpoints WHERE enabled = 1 AND org_id IN (?)',
     [orgIds],
   );
   return rows.map((row) => ({
     id: String(row.id),
     orgId: String(row.org_id),
     eventTypes: JSON.parse(String(row.event_types)) as string[],
+    createdAt: row.created_at as Date,
   }));
 }
 
