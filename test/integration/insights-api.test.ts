@@ -176,7 +176,7 @@ describe('Function: insights', () => {
 
       // Assess
       expect(response.status).toBe(200);
-      expect(response.headers.get('cache-control')).toBe('private, max-age=60');
+      expect(response.headers.get('cache-control')).toBe('private, max-age=5');
       expect(body.shows).toEqual([
         {
           showId: ids.show,

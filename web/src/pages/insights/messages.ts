@@ -4,13 +4,13 @@ export const messages = defineMessages({
   en: {
     designerTitle: 'Design insights',
     designerIntro:
-      'Licenses minted and prints completed for your organisation’s designs, whoever issued the license. New activity shows up here within a minute.',
+      'Licenses minted and prints completed for your organisation’s designs, whoever issued the license. New activity shows up here within seconds.',
     platformTitle: 'Platform insights',
     platformIntro:
       'The whole platform at a glance: totals, and how many people go from a show’s page to a paid order.',
     creatorTitle: 'Insights',
     creatorIntro:
-      'Tickets sold, revenue, views, unique viewers and watch time for your organisation’s shows and videos. New activity shows up here within a minute.',
+      'Tickets sold, revenue, views, unique viewers and watch time for your organisation’s shows and videos. New activity shows up here within seconds.',
     rangeLabel: 'Period',
     'range.7': 'Last 7 days',
     'range.30': 'Last 30 days',
@@ -103,13 +103,13 @@ export const messages = defineMessages({
   it: {
     designerTitle: 'Statistiche dei progetti',
     designerIntro:
-      'Licenze emesse e stampe completate dei progetti della tua organizzazione, chiunque abbia emesso la licenza. Le novità compaiono qui entro un minuto.',
+      'Licenze emesse e stampe completate dei progetti della tua organizzazione, chiunque abbia emesso la licenza. Le novità compaiono qui in pochi secondi.',
     platformTitle: 'Statistiche della piattaforma',
     platformIntro:
       'Tutta la piattaforma in breve: i totali e quante persone passano dalla pagina di uno spettacolo a un ordine pagato.',
     creatorTitle: 'Statistiche',
     creatorIntro:
-      'Biglietti venduti, incassi, visualizzazioni, spettatori unici e tempo di visione degli spettacoli e dei video della tua organizzazione. Le novità compaiono qui entro un minuto.',
+      'Biglietti venduti, incassi, visualizzazioni, spettatori unici e tempo di visione degli spettacoli e dei video della tua organizzazione. Le novità compaiono qui in pochi secondi.',
     rangeLabel: 'Periodo',
     'range.7': 'Ultimi 7 giorni',
     'range.30': 'Ultimi 30 giorni',
