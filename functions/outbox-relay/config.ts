@@ -27,6 +27,17 @@ const shape = {
   /** First wait after a throttled or failed put, doubling up to RELAY_MAX_BACKOFF_MS. */
   RELAY_BACKOFF_MS: count(10, 10_000, 100),
   RELAY_MAX_BACKOFF_MS: count(10, 60_000, 5_000),
+  /**
+   * Most windows of 4 × RELAY_BATCH_SIZE pending rows a round reads when the first holds fewer
+   * heads than a batch (a hot aggregate's run of events), so the aggregates behind it still go.
+   */
+  RELAY_SCAN_WINDOWS: count(1, 50, 5),
+  /**
+   * A head the stream keeps refusing as retryable is dead-lettered (outbox_dead_lettered, its
+   * alarm) after this many refusals or this many hours since the first, whichever comes first.
+   */
+  RELAY_GIVE_UP_ATTEMPTS: count(1, 1_000_000, 1_000),
+  RELAY_GIVE_UP_HOURS: count(1, 24 * 30, 24),
 };
 
 export const outboxRelayConfigKeys = Object.keys(shape);

@@ -1,8 +1,8 @@
+import { scheduleTickSchema, tickForEmptyBody } from '#events/schedule-tick.ts';
 import { createPool } from '#shared/db/pool.ts';
 import { processMetrics } from '#shared/metrics/metrics-from-config.ts';
 import { eventFunction } from '#shared/runtime/function.ts';
 import { eventStreamFromConfig } from '#shared/stream/stream-from-config.ts';
-import { scheduleTickSchema, tickForEmptyBody } from '../../events/schedule-tick.ts';
 import { loadOutboxRelayConfig } from './config.ts';
 import { outboxRelayManifest } from './manifest.ts';
 import { type RelayDeps, type RelayOptions, runOutboxRelay } from './relay.ts';
@@ -21,6 +21,9 @@ const options: RelayOptions = {
   batchSize: config.RELAY_BATCH_SIZE,
   backoffMs: config.RELAY_BACKOFF_MS,
   maxBackoffMs: Math.max(config.RELAY_MAX_BACKOFF_MS, config.RELAY_BACKOFF_MS),
+  scanWindows: config.RELAY_SCAN_WINDOWS,
+  giveUpAfterAttempts: config.RELAY_GIVE_UP_ATTEMPTS,
+  giveUpAfterSeconds: config.RELAY_GIVE_UP_HOURS * 3600,
 };
 
 export const handler = eventFunction(

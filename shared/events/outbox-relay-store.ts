@@ -11,9 +11,9 @@ type Queryable = DbPool | DbConnection;
  * it leaves on them. With outbox.ts (the writer) the only SQL on the `outbox` table.
  *
  * A row is pending while `published_at` and `dead_lettered_at` are both NULL. Order per aggregate
- * is the order of `seq` among committed rows: writers of one aggregate serialise on the
- * aggregate's own row inside the transaction that appends its event, so a later seq of one
- * aggregate never commits before an earlier one.
+ * is the order of `seq` among committed rows: appendToOutbox / appendAllToOutbox lock the
+ * aggregate's `outbox_aggregates` row in the writer's transaction before inserting, so a later
+ * seq of one aggregate never commits before an earlier one.
  */
 export interface PendingOutboxRow {
   /** outbox.seq as a decimal string (BIGINT UNSIGNED). */
@@ -27,6 +27,8 @@ export interface PendingOutboxRow {
   /** The payload's JSON text, as stored. */
   readonly payloadJson: string;
   readonly publishAttempts: number;
+  /** Seconds since the stream first refused the row as retryable; undefined if it never did. */
+  readonly refusingSeconds: number | undefined;
 }
 
 /** Longest error text kept on a row: a reason for a person, not a dump. */
@@ -42,24 +44,30 @@ interface PendingRow extends RowDataPacket {
   created_at: Date;
   payload: string;
   publish_attempts: number;
+  refusing_seconds: string | number | null;
 }
 
 /**
- * The `limit` oldest pending rows, in seq order. FORCE INDEX: with a small LIMIT and ORDER BY seq
- * the optimizer may walk outbox_seq from the start of history through every published row
- * (EXPLAIN showed it for the LIMIT 1 lag query); outbox_pending (migration 0015) starts at the
- * first pending row, already in seq order. ORDER BY names the column: the bare name would sort by
- * the CAST alias, as text.
+ * The `limit` oldest pending rows after seq `afterSeq` (from the first when undefined), in seq
+ * order. FORCE INDEX: with a small LIMIT and ORDER BY seq the optimizer may walk outbox_seq from
+ * the start of history through every published row (EXPLAIN showed it for the LIMIT 1 lag
+ * query); outbox_pending (migration 0015) starts at the first pending row, already in seq order.
+ * ORDER BY names the column: the bare name would sort by the CAST alias, as text.
  */
-export async function readPendingOutbox(db: Queryable, limit: number): Promise<PendingOutboxRow[]> {
+export async function readPendingOutbox(
+  db: Queryable,
+  limit: number,
+  afterSeq?: string,
+): Promise<PendingOutboxRow[]> {
   const [rows] = await db.query<PendingRow[]>(
     `SELECT CAST(seq AS CHAR) AS seq, id, event_type, event_version, aggregate_type, aggregate_id,
-            created_at, payload, publish_attempts
+            created_at, payload, publish_attempts,
+            TIMESTAMPDIFF(MICROSECOND, first_refused_at, CURRENT_TIMESTAMP(3)) / 1000000 AS refusing_seconds
        FROM outbox FORCE INDEX (outbox_pending)
-      WHERE published_at IS NULL AND dead_lettered_at IS NULL
+      WHERE published_at IS NULL AND dead_lettered_at IS NULL AND outbox.seq > ?
       ORDER BY outbox.seq
       LIMIT ?`,
-    [limit],
+    [BigInt(afterSeq ?? 0), limit],
   );
   return rows.map((row) => ({
     seq: row.seq,
@@ -71,7 +79,32 @@ export async function readPendingOutbox(db: Queryable, limit: number): Promise<P
     createdAt: row.created_at,
     payloadJson: typeof row.payload === 'string' ? row.payload : JSON.stringify(row.payload),
     publishAttempts: Number(row.publish_attempts),
+    refusingSeconds: row.refusing_seconds === null ? undefined : Math.max(0, Number(row.refusing_seconds)),
   }));
+}
+
+/**
+ * Runs `read` in one read-only REPEATABLE READ transaction, so every window it reads sees the
+ * same snapshot. Across separate statements a writer could commit between two reads: an
+ * aggregate's event seen in a later window while its earlier event (committed just before it, but
+ * after the first window was read) was missed, and published out of order.
+ */
+export async function withPendingSnapshot<T>(
+  pool: DbPool,
+  read: (connection: DbConnection) => Promise<T>,
+): Promise<T> {
+  const connection = await pool.getConnection();
+  try {
+    await connection.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+    await connection.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
+    try {
+      return await read(connection);
+    } finally {
+      await connection.query('COMMIT');
+    }
+  } finally {
+    connection.release();
+  }
 }
 
 /**
@@ -125,17 +158,27 @@ export async function markOutboxPublished(db: Queryable, seqs: readonly string[]
   return result.affectedRows;
 }
 
-/** Counts a refusal the stream said may pass (throttled partition) on each row, with its reason. */
+/**
+ * Counts a refusal the stream said may pass (throttled partition) on each row, with its reason,
+ * and notes when the row was first refused (the relay gives up on it after RELAY_GIVE_UP_HOURS).
+ * One UPDATE for the whole put's refusals.
+ */
 export async function recordOutboxRefusals(
   db: Queryable,
   refusals: readonly { readonly seq: string; readonly error: string }[],
 ): Promise<void> {
-  for (const refusal of refusals) {
-    await db.query(
-      'UPDATE outbox SET publish_attempts = publish_attempts + 1, last_error = ? WHERE seq = ?',
-      [refusal.error.slice(0, MAX_ERROR_CHARS), refusal.seq],
-    );
-  }
+  if (refusals.length === 0) return;
+  await db.query(
+    `UPDATE outbox
+        SET publish_attempts = publish_attempts + 1,
+            first_refused_at = COALESCE(first_refused_at, CURRENT_TIMESTAMP(3)),
+            last_error = CASE outbox.seq ${refusals.map(() => 'WHEN ? THEN ?').join(' ')} END
+      WHERE outbox.seq IN (?)`,
+    [
+      ...refusals.flatMap((refusal) => [refusal.seq, refusal.error.slice(0, MAX_ERROR_CHARS)]),
+      refusals.map((refusal) => refusal.seq),
+    ],
+  );
 }
 
 /**

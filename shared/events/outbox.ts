@@ -15,10 +15,19 @@ export { InvalidDomainEventError } from '#events/domain/envelope.ts';
  * `created_at` is the event's occurredAt when the caller gives one, else the database's clock as
  * before; `event_version` is its type's in the catalogue, so the relay publishes the version the
  * payload was checked against (shared/events/outbox-relay-store.ts reads the rows back).
+ *
+ * Before the INSERT the aggregate's row in `outbox_aggregates` is upserted (lockAggregates), which
+ * holds its lock until the caller commits: a second writer of the same aggregate waits there, so
+ * its event gets a later seq and commits later. The relay's per-aggregate order (seq order) is
+ * then commit order, whether or not the caller locked a domain row of its own.
  */
 export async function appendToOutbox(connection: DbConnection, event: DomainEvent): Promise<string> {
   const checked = validateDomainEvent(event);
   const id = randomUUID();
+  await connection.query(
+    'INSERT INTO outbox_aggregates (aggregate_type, aggregate_id, events) VALUES (?, ?, 1) ON DUPLICATE KEY UPDATE events = events + 1',
+    [checked.aggregateType, checked.aggregateId],
+  );
   await connection.query(
     'INSERT INTO outbox (id, aggregate_type, aggregate_id, event_type, event_version, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, COALESCE(?, CURRENT_TIMESTAMP(3)))',
     [
@@ -38,9 +47,40 @@ export async function appendToOutbox(connection: DbConnection, event: DomainEven
 const INSERT_ROWS = 500;
 
 /**
+ * Locks (upserts) the `outbox_aggregates` row of each aggregate the events belong to, in one
+ * order for every writer (type, then id), so two writers of overlapping aggregates take their
+ * locks in the same order rather than deadlocking each other.
+ */
+async function lockAggregates(
+  connection: DbConnection,
+  events: readonly { readonly aggregateType: string; readonly aggregateId: string }[],
+): Promise<void> {
+  const counts = new Map<string, { type: string; id: string; events: number }>();
+  for (const { aggregateType, aggregateId } of events) {
+    const key = JSON.stringify([aggregateType, aggregateId]);
+    const entry = counts.get(key);
+    if (entry) entry.events += 1;
+    else counts.set(key, { type: aggregateType, id: aggregateId, events: 1 });
+  }
+  const ordered = [...counts.values()].sort((a, b) =>
+    a.type === b.type ? (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) : a.type < b.type ? -1 : 1,
+  );
+  for (let start = 0; start < ordered.length; start += INSERT_ROWS) {
+    const slice = ordered.slice(start, start + INSERT_ROWS);
+    // VALUES(events): the row's own count (MySQL 8.0.20+ deprecates it for an alias MariaDB lacks).
+    await connection.query(
+      `INSERT INTO outbox_aggregates (aggregate_type, aggregate_id, events) VALUES ${slice.map(() => '(?, ?, ?)').join(', ')}
+         ON DUPLICATE KEY UPDATE events = events + VALUES(events)`,
+      slice.flatMap((entry) => [entry.type, entry.id, entry.events]),
+    );
+  }
+}
+
+/**
  * Appends several events inside the caller's transaction with multi-row INSERTs, in the order
  * given (their seq grows in that order). Every event is checked first: one that does not match its
- * schema throws before anything is written. Returns the ids in order.
+ * schema throws before anything is written. Their aggregates are locked first, as appendToOutbox
+ * does (seq order is commit order per aggregate). Returns the ids in order.
  */
 export async function appendAllToOutbox(
   connection: DbConnection,
@@ -48,6 +88,7 @@ export async function appendAllToOutbox(
 ): Promise<string[]> {
   const checked = events.map(validateDomainEvent);
   const ids = checked.map(() => randomUUID());
+  await lockAggregates(connection, checked);
   for (let start = 0; start < checked.length; start += INSERT_ROWS) {
     const slice = checked.slice(start, start + INSERT_ROWS);
     // created_at as appendToOutbox sets it: the event's occurredAt, else the database's clock.

@@ -12,7 +12,7 @@ import {
   type StreamRecord,
   StreamUnavailableError,
 } from './event-stream.ts';
-import { GroupReaderClosedError, refusalOf, sleep } from './stream-records.ts';
+import { GroupReaderClosedError, putMessageShare, refusalOf, sleep } from './stream-records.ts';
 
 /**
  * The event stream port on OCI Streaming through its native REST API (`oci-streaming`), signed
@@ -257,12 +257,6 @@ class OciGroupReader implements GroupReader {
   }
 }
 
-/** A message's share of a PutMessages body: base64 key and value, quotes and member names. */
-function encodedSize(record: StreamRecord): number {
-  const base64 = (bytes: number) => 4 * Math.ceil(bytes / 3);
-  return base64(Buffer.byteLength(record.key, 'utf8')) + base64(record.value.length) + 32;
-}
-
 /** The request itself is refused: sending it again changes nothing (unlike 401, 408, 429 and 5xx). */
 function isRequestRefusal(status: number | undefined): boolean {
   return status !== undefined && status >= 400 && status < 500 && ![401, 408, 429].includes(status);
@@ -305,7 +299,7 @@ function chunksWithin(
   let bytes = 0;
   for (const index of indexes) {
     const record = records[index] as StreamRecord;
-    const size = encodedSize(record);
+    const size = putMessageShare(record);
     if (current.length > 0 && bytes + size > maxBytes) {
       chunks.push(current);
       current = [];

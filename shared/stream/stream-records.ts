@@ -34,6 +34,17 @@ export function refusalOf(record: StreamRecord): Extract<PutOutcome, { ok: false
 }
 
 /**
+ * A record's share of an OCI PutMessages body: key and value travel base64-encoded
+ * (4 characters per 3 bytes), with member names, quotes and separators around them. OCI's 1 MB
+ * per request (STREAM_LIMITS.maxPutBytes) applies to that body, so the OCI adapter splits a put
+ * by this measure and the outbox relay bounds its puts by it, so a relay put stays one request.
+ */
+export function putMessageShare(record: StreamRecord): number {
+  const base64 = (bytes: number) => 4 * Math.ceil(bytes / 3);
+  return base64(Buffer.byteLength(record.key, 'utf8')) + base64(record.value.length) + 32;
+}
+
+/**
  * The partition a key's messages live in: a stable hash of the key's bytes, so one key always
  * lands in one partition (and its messages keep their order) on every machine and every run.
  */

@@ -6,8 +6,13 @@ import { fileURLToPath } from 'node:url';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { decodePublishedEvent } from '#events/domain/stream-message.ts';
-import { withTransaction } from '#shared/db/pool.ts';
-import { appendAllToOutbox, type DomainEvent, InvalidDomainEventError } from '#shared/events/outbox.ts';
+import { createPool, withTransaction } from '#shared/db/pool.ts';
+import {
+  appendAllToOutbox,
+  appendToOutbox,
+  type DomainEvent,
+  InvalidDomainEventError,
+} from '#shared/events/outbox.ts';
 import { listDeadLetteredOutbox } from '#shared/events/outbox-relay-store.ts';
 import { type EventStream, StreamUnavailableError } from '#shared/stream/event-stream.ts';
 import { MySqlEventStream } from '#shared/stream/mysql-stream.ts';
@@ -351,6 +356,158 @@ describe('Function: outbox-relay (MariaDB, MySqlEventStream)', () => {
     expect(lags).toHaveLength(2);
     expect(lags[0]).toBeGreaterThanOrEqual(89);
     expect(lags[1]).toBe(0);
+  });
+
+  it('reads past one aggregate’s run of 3,000 pending events: the 500 aggregates behind it are all published within the first puts', async () => {
+    // Prepare: hot-0's 3,000 events were written before one event each of 500 other aggregates,
+    // so the first window (4 × 500 rows) holds hot-0 alone.
+    await seedOutbox(db.pool, interleavedEvents('hot', 1, 3000));
+    const others = new Set(await seedOutbox(db.pool, interleavedEvents('other', 500, 1)));
+    const recording = refusingStream(stream, () => undefined);
+
+    // Act: a short run (one hot event per put would take thousands of puts to reach the others).
+    await runOutboxRelay(
+      { pool: db.pool, stream: recording, metrics: recordingMetrics() },
+      { ...OPTIONS, batchSize: 500, runSeconds: 3 },
+    );
+
+    // Assess: every other aggregate's event was in one of the first three puts, each put still
+    // one event per aggregate, hot-0's first events in seq order.
+    const firstPuts = recording.puts.slice(0, 3).flat().map(eventIdOf);
+    expect(firstPuts.filter((id) => others.has(id))).toHaveLength(500);
+    for (const put of recording.puts) {
+      const keys = put.map((record) => record.key);
+      expect(new Set(keys).size).toBe(keys.length);
+    }
+    const published = (await outboxRows()).filter((row) => row.published_at !== null);
+    expect(published.filter((row) => others.has(String(row.id)))).toHaveLength(500);
+    const hot = published.filter((row) => row.aggregate_id === 'hot-0').map((row) => BigInt(row.seq));
+    expect(isIncreasing(hot)).toBe(true);
+  });
+
+  it('holds back only the key the stream keeps refusing: 1,000 others go without a pause, the stuck head is dead-lettered after the bound and its aggregate goes on', async () => {
+    // Prepare: stuck-0's first event (the oldest row) is refused as retryable at every put; 1,000
+    // other aggregates have one event each; the relay gives up after 5 refusals.
+    await seedOutbox(db.pool, interleavedEvents('stuck', 1, 2));
+    const free = new Set(await seedOutbox(db.pool, interleavedEvents('free', 1000, 1)));
+    const [stuckHead, stuckNext] = (await outboxRows()).filter((row) => row.aggregate_id === 'stuck-0');
+    const refusing = refusingStream(stream, (record) =>
+      eventIdOf(record) === stuckHead?.id
+        ? { ok: false, retryable: true, code: 'TooManyRequests', message: 'partition throttled' }
+        : undefined,
+    );
+    const waits: { ms: number; putsBefore: number }[] = [];
+    const metrics = recordingMetrics();
+
+    // Act
+    const summary = await runOutboxRelay(
+      {
+        pool: db.pool,
+        stream: refusing,
+        metrics,
+        sleep: async (ms) => {
+          waits.push({ ms, putsBefore: refusing.puts.length });
+          await new Promise((resolve) => setTimeout(resolve, ms));
+        },
+      },
+      {
+        ...OPTIONS,
+        batchSize: 500,
+        backoffMs: 20,
+        maxBackoffMs: 200,
+        giveUpAfterAttempts: 5,
+        runSeconds: 10,
+      },
+    );
+
+    // Assess: the free events went in the first three puts, with no wait before any of them.
+    const lastFreePut = refusing.puts.findLastIndex((put) => put.some((r) => free.has(eventIdOf(r))));
+    expect(lastFreePut).toBeLessThan(3);
+    expect(waits.filter((wait) => wait.putsBefore <= lastFreePut)).toEqual([]);
+    // Then only the stuck key was left: the relay slept until its backoff ended, 5 refusals, given up.
+    expect(summary).toMatchObject({
+      busy: false,
+      published: 1001,
+      deadLettered: 1,
+      refused: 5,
+      throttled: 0,
+    });
+    const rows = await outboxRows();
+    const head = rows.find((row) => row.id === stuckHead?.id) as RowDataPacket;
+    expect(head.dead_lettered_at).not.toBeNull();
+    expect(head.publish_attempts).toBe(5);
+    expect(String(head.last_error)).toMatch(/refused 5 times .*gave up.*TooManyRequests/);
+    expect((rows.find((row) => row.id === stuckNext?.id) as RowDataPacket).published_at).not.toBeNull();
+    expect(total(metrics.counts, 'outbox_dead_lettered')).toBe(1);
+    expect(total(metrics.counts, 'outbox_relay_throttled')).toBe(5);
+  });
+
+  it('dead-letters at its first refusal a head the stream has been refusing for longer than giveUpAfterSeconds', async () => {
+    // Prepare: the head was first refused 25 hours ago (an earlier run's refusals).
+    await seedOutbox(db.pool, interleavedEvents('aged', 1, 1));
+    await db.pool.query(
+      'UPDATE outbox SET publish_attempts = 3, first_refused_at = CURRENT_TIMESTAMP(3) - INTERVAL 25 HOUR',
+    );
+    const refusing = refusingStream(stream, () => ({
+      ok: false,
+      retryable: true,
+      code: 'TooManyRequests',
+      message: 'partition throttled',
+    }));
+
+    // Act: the default bound (24 h).
+    const summary = await runOutboxRelay(
+      { pool: db.pool, stream: refusing, metrics: recordingMetrics() },
+      OPTIONS,
+    );
+
+    // Assess
+    expect(summary).toMatchObject({ busy: false, published: 0, deadLettered: 1, refused: 1 });
+    expect(refusing.puts).toHaveLength(1);
+    const [row] = await outboxRows();
+    expect(row?.publish_attempts).toBe(4);
+    expect(String(row?.last_error)).toMatch(/refused 4 times over 9000\d s; gave up/);
+  });
+
+  it('publishes one aggregate’s events in commit order when a second writer appends while the first has not committed (appendToOutbox locks the aggregate)', async () => {
+    // Prepare: two writers of video:race on connections of their own; neither locks a domain row.
+    const writers = createPool(db.url, { connectionLimit: 2 });
+    const first = await writers.getConnection();
+    const second = await writers.getConnection();
+    const event = (reason: string): DomainEvent => ({
+      type: 'video.failed',
+      aggregateType: 'video',
+      aggregateId: 'race',
+      payload: { videoId: 'race', code: 'unsupported_codec', reason },
+    });
+    const relay = () => runOutboxRelay({ pool: db.pool, stream, metrics: recordingMetrics() }, OPTIONS);
+    try {
+      // Act: the first writer appends and holds its transaction open; the second starts after it
+      // and commits as soon as it can; the relay runs before and after the first commits.
+      await first.beginTransaction();
+      await appendToOutbox(first, event('appended first, committed last'));
+      await second.beginTransaction();
+      const secondDone = appendToOutbox(second, event('appended second')).then(() => second.commit());
+      const secondCommittedFirst = await Promise.race([
+        secondDone.then(() => true),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1_000)),
+      ]);
+      await relay();
+      await first.commit();
+      await secondDone;
+      await relay();
+
+      // Assess: the stream has both, in seq order (seq order is commit order): the second writer
+      // waited for the first to commit.
+      const order = firstDeliveryOrder(await readWholeStream(stream, 'commit-order', 2)).get('video:race');
+      expect(order).toHaveLength(2);
+      expect(isIncreasing(order ?? []), `${order?.join(',')}`).toBe(true);
+      expect(secondCommittedFirst).toBe(false);
+    } finally {
+      first.release();
+      second.release();
+      await writers.end();
+    }
   });
 
   it('answers busy to a second run while one holds the relay lock; a run with nothing pending puts nothing', async () => {

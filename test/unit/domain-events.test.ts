@@ -165,12 +165,14 @@ describe('Function: appendToOutbox', () => {
       payload: { licenseId: 'l-1', reason: 'out of gas' },
     });
 
-    // Assess
-    expect(queries).toHaveLength(1);
-    expect(queries[0]?.sql).toMatch(
+    // Assess: the aggregate's lock row first (seq order = commit order per aggregate), then the event.
+    expect(queries).toHaveLength(2);
+    expect(queries[0]?.sql).toMatch(/^INSERT INTO outbox_aggregates .* ON DUPLICATE KEY UPDATE/);
+    expect(queries[0]?.values).toEqual(['license', 'l-1']);
+    expect(queries[1]?.sql).toMatch(
       /^INSERT INTO outbox \(id, aggregate_type, aggregate_id, event_type, event_version, payload, created_at\)/,
     );
-    expect(queries[0]?.values).toEqual([
+    expect(queries[1]?.values).toEqual([
       id,
       'license',
       'l-1',
@@ -189,8 +191,8 @@ describe('Function: appendToOutbox', () => {
       aggregateId: 'l-1',
       payload: { jobId: 'j-1', licenseId: 'l-1', printerId: 'p-1' },
     });
-    expect(queries[0]?.sql).toContain('COALESCE(?, CURRENT_TIMESTAMP(3))');
-    expect(queries[0]?.values.at(-1)).toBeNull();
+    expect(queries[1]?.sql).toContain('COALESCE(?, CURRENT_TIMESTAMP(3))');
+    expect(queries[1]?.values.at(-1)).toBeNull();
   });
 
   it('throws before the INSERT for a payload that does not match, so the event is never written', async () => {

@@ -16,6 +16,7 @@ function row(aggregateId: string, options: { type?: string; reason?: string } = 
     createdAt: new Date('2026-12-07T12:00:00.000Z'),
     payloadJson: JSON.stringify({ videoId: aggregateId, code: 'c', reason: options.reason ?? `#${seq}` }),
     publishAttempts: 0,
+    refusingSeconds: undefined,
   };
 }
 

@@ -4,12 +4,16 @@
 -- event_version: the catalogue version the writer checked the payload against; every row written
 -- before this column existed was version 1 (events/domain/catalogue.ts), so the default is exact.
 -- publish_attempts / last_error: refusals and failures the stream answered for the row, for the
--- operator. dead_lettered_at: the stream refused the row for good (or it cannot be published);
+-- operator. first_refused_at: when the stream first refused the row as retryable; the relay gives
+-- up (dead-letters) a row refused for longer than RELAY_GIVE_UP_HOURS (created_at cannot say: it
+-- is the event's occurredAt, which may be days old when the row is written). dead_lettered_at:
+-- the stream refused the row for good (or it cannot be published, or it was refused for too long);
 -- the row is kept with its reason, skipped by the relay, and its aggregate's later events go on.
 ALTER TABLE outbox
   ADD COLUMN event_version SMALLINT NOT NULL DEFAULT 1 AFTER event_type,
   ADD COLUMN publish_attempts INT UNSIGNED NOT NULL DEFAULT 0,
   ADD COLUMN last_error VARCHAR(1000) NULL,
+  ADD COLUMN first_refused_at DATETIME(3) NULL,
   ADD COLUMN dead_lettered_at DATETIME(3) NULL,
   -- "Oldest pending rows in seq order" (published_at IS NULL AND dead_lettered_at IS NULL
   -- ORDER BY seq LIMIT n) reads this index in order: no filesort, no published row touched.
@@ -17,3 +21,16 @@ ALTER TABLE outbox
   ADD KEY outbox_pending (published_at, dead_lettered_at, seq),
   -- The operator's list of dead-lettered events, newest first.
   ADD KEY outbox_dead_lettered (dead_lettered_at);
+
+-- One row per aggregate that ever had an event: appendToOutbox / appendAllToOutbox upsert it
+-- (INSERT … ON DUPLICATE KEY UPDATE) in the writer's transaction before inserting the event, so
+-- the row lock serialises the writers of one aggregate until they commit: a later writer's event
+-- gets its seq only after the earlier one committed, and seq order is commit order within an
+-- aggregate whether or not the writer locked a domain row of its own (analytics visitors do not).
+-- `events` counts the events appended; the row is a lock, nothing reads the count to decide.
+CREATE TABLE outbox_aggregates (
+  aggregate_type VARCHAR(64) NOT NULL,
+  aggregate_id VARCHAR(128) NOT NULL,
+  events BIGINT UNSIGNED NOT NULL,
+  PRIMARY KEY (aggregate_type, aggregate_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
