@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import type { RowDataPacket } from 'mysql2/promise';
 import { DependencyUnavailableError } from '../errors.ts';
-import type { DbPool } from './pool.ts';
+import type { DbConnection, DbPool } from './pool.ts';
 
 /**
  * Runs `fn` while holding a MySQL named lock (GET_LOCK), so one caller at a time — across every
@@ -34,4 +35,18 @@ export async function withNamedLock<T>(
   } finally {
     connection.release();
   }
+}
+
+/**
+ * `base` made the lock of one database: GET_LOCK names are server-wide, not per database, so
+ * processes of two databases on one server (test databases, environments sharing a server) would
+ * otherwise answer each other busy. Within MySQL's 64 characters (a long name's database is hashed).
+ */
+export async function databaseLockName(db: DbPool | DbConnection, base: string): Promise<string> {
+  const [rows] = await db.query<RowDataPacket[]>('SELECT DATABASE() AS name');
+  const database = String(rows[0]?.name ?? '');
+  const name = `${base}:${database}`;
+  return name.length <= 64
+    ? name
+    : `${base}:${createHash('sha256').update(database).digest('hex').slice(0, 40)}`;
 }

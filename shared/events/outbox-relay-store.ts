@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { isDomainEventType } from '#events/domain/catalogue.ts';
 import type { PublishedEvent } from '#events/domain/stream-message.ts';
+import { databaseLockName } from '#shared/db/named-lock.ts';
 import type { DbConnection, DbPool } from '#shared/db/pool.ts';
 
 type Queryable = DbPool | DbConnection;
@@ -108,17 +108,11 @@ export async function withPendingSnapshot<T>(
 }
 
 /**
- * The named lock one relay holds while it runs. GET_LOCK names are server-wide, not per database,
- * so the name carries the database's: relays of two databases on one server (test databases,
- * environments sharing a server) do not shut each other out. MySQL allows 64 characters.
+ * The named lock one relay holds while it runs, per database (databaseLockName: GET_LOCK names are
+ * server-wide, and relays of two databases on one server must not shut each other out).
  */
-export async function outboxRelayLockName(db: Queryable): Promise<string> {
-  const [rows] = await db.query<RowDataPacket[]>('SELECT DATABASE() AS name');
-  const database = String(rows[0]?.name ?? '');
-  const name = `forgecast:outbox-relay:${database}`;
-  return name.length <= 64
-    ? name
-    : `forgecast:outbox-relay:${createHash('sha256').update(database).digest('hex').slice(0, 40)}`;
+export function outboxRelayLockName(db: Queryable): Promise<string> {
+  return databaseLockName(db, 'forgecast:outbox-relay');
 }
 
 /** Why a row can never be published as it is, or undefined when it can. */

@@ -6,7 +6,7 @@
 import type { JsonRpcProvider } from 'ethers';
 import type { LicenseLedger } from '../chain/license-ledger.ts';
 import type { TxRelayer } from '../chain/tx-relayer.ts';
-import { withNamedLock } from '../db/named-lock.ts';
+import { databaseLockName, withNamedLock } from '../db/named-lock.ts';
 import type { DbPool } from '../db/pool.ts';
 import { DependencyUnavailableError } from '../errors.ts';
 import type { Metrics } from '../metrics/metrics.ts';
@@ -16,6 +16,7 @@ import type { EventSource } from './event-sources.ts';
 import { type ReconcileOptions, type ReconcileOutcome, reconcileIfDue } from './reconciliation-run.ts';
 import { keepRelayer, type UpkeepOptions, type UpkeepSummary } from './relayer-upkeep.ts';
 
+/** The indexer's lock is per database (databaseLockName): GET_LOCK names are server-wide. */
 export const INDEXER_LOCK = 'forgecast:chain-indexer';
 
 export interface ChainIndexerDeps {
@@ -51,7 +52,8 @@ export async function runChainIndexer(
 ): Promise<ChainIndexerSummary> {
   let locked = false;
   try {
-    return await withNamedLock(deps.pool, INDEXER_LOCK, 0, async () => {
+    const lockName = await databaseLockName(deps.pool, INDEXER_LOCK);
+    return await withNamedLock(deps.pool, lockName, 0, async () => {
       locked = true;
       return indexExclusively(deps, options);
     });
