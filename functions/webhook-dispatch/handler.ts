@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { scheduleTickSchema, tickForEmptyBody } from '#events/schedule-tick.ts';
 import { keyWrapperFromConfig } from '#shared/crypto/key-wrapper-from-config.ts';
 import { createPool } from '#shared/db/pool.ts';
 import { eventFunction } from '#shared/runtime/function.ts';
@@ -9,7 +10,6 @@ import { pruneFinishedDeliveries } from '#shared/webhooks/delivery-repository.ts
 import { WebhookDispatcher } from '#shared/webhooks/dispatcher.ts';
 import { SecretBox } from '#shared/webhooks/secret-box.ts';
 import { delivererOptionsFromConfig } from '#shared/webhooks/webhook-config.ts';
-import { scheduleTickSchema, tickForEmptyBody } from '../../events/schedule-tick.ts';
 import { loadWebhookDispatchConfig } from './config.ts';
 import { webhookDispatchManifest } from './manifest.ts';
 

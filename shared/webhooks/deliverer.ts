@@ -34,6 +34,8 @@ export interface DelivererOptions {
   readonly disableAfterMs: number;
   /** Deliveries in flight at once per sending pass. */
   readonly concurrency: number;
+  /** Deliveries to one endpoint in flight at once. */
+  readonly endpointConcurrency: number;
   readonly now?: () => Date;
 }
 
@@ -130,20 +132,53 @@ export class WebhookDeliverer {
       return recording;
     };
 
+    // At most `perEndpoint` deliveries of one endpoint in flight: an endpoint that hangs until the
+    // timeout holds a few send slots, not all of them, and the others' deliveries go on.
+    const perEndpoint = Math.min(this.options.endpointConcurrency, concurrency);
+    const inFlight = new Map<string, number>();
+    let wake: () => void = () => undefined;
+    let slotFreed = new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+    const freeSlot = (endpointId: string) => {
+      inFlight.set(endpointId, (inFlight.get(endpointId) ?? 1) - 1);
+      const waiting = wake;
+      slotFreed = new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+      waiting();
+    };
+    const takeSendable = (): ClaimedDelivery | undefined => {
+      const index = queue.findIndex((delivery) => (inFlight.get(delivery.endpointId) ?? 0) < perEndpoint);
+      return index < 0 ? undefined : queue.splice(index, 1)[0];
+    };
+
     const worker = async () => {
       for (;;) {
         if (!exhausted && queue.length <= concurrency) {
           const refill = claimMore();
           if (queue.length === 0) await refill;
         }
-        const delivery = queue.shift();
+        const delivery = takeSendable();
         if (!delivery) {
-          if (exhausted) return;
+          if (queue.length === 0) {
+            if (exhausted) return;
+            continue;
+          }
+          // Only deliveries of endpoints at their limit are left: claim more, or wait for a slot.
+          if (!exhausted) await claimMore();
+          else await slotFreed;
           continue;
         }
         const endpoint = endpoints.get(delivery.endpointId);
         if (!endpoint) continue;
-        const result = await this.attemptScheduled(endpoint, delivery);
+        inFlight.set(delivery.endpointId, (inFlight.get(delivery.endpointId) ?? 0) + 1);
+        let result: Awaited<ReturnType<WebhookDeliverer['attemptScheduled']>>;
+        try {
+          result = await this.attemptScheduled(endpoint, delivery);
+        } finally {
+          freeSlot(delivery.endpointId);
+        }
         unrecorded.push({ deliveryId: delivery.id, result: result.attempt });
         if (unrecorded.length >= chunk) void flush();
         summary[result.outcome] += 1;

@@ -40,6 +40,8 @@ export const webhookDeliveryConfig = {
     .min(0)
     .default(24 * 60 * 60 * 1000),
   WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+  /** Of those, at most this many to one endpoint (one that hangs cannot take every slot). */
+  WEBHOOK_ENDPOINT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
 };
 
 export type WebhookDeliveryConfig = Readonly<z.infer<z.ZodObject<typeof webhookDeliveryConfig>>>;
@@ -61,5 +63,6 @@ export function delivererOptionsFromConfig(config: WebhookDeliveryConfig): Deliv
     },
     disableAfterMs: config.WEBHOOK_DISABLE_AFTER_MS,
     concurrency: config.WEBHOOK_CONCURRENCY,
+    endpointConcurrency: config.WEBHOOK_ENDPOINT_CONCURRENCY,
   };
 }

@@ -49,6 +49,7 @@ describe('Function logic: webhook dispatch', () => {
     retry: { baseDelayMs: 200, maxDelayMs: 5000, retryForMs: 60_000 },
     disableAfterMs: 60_000,
     concurrency: 8,
+    endpointConcurrency: 4,
     ...overrides,
   });
   const deliverer = (overrides: Partial<DelivererOptions> = {}) =>
@@ -358,6 +359,48 @@ describe('Function logic: webhook dispatch', () => {
     expect(Number(rows[0]?.n)).toBe(200);
   });
 
+  it('gives an endpoint that hangs a few send slots, not all of them', async () => {
+    // Prepare
+    const org = await createOrgWithKey(db.pool, []);
+    const [hanging, healthy] = [await receiver(), await receiver()];
+    let open = 0;
+    let mostOpen = 0;
+    hanging.respond = (_request, response) => {
+      open += 1;
+      mostOpen = Math.max(mostOpen, open);
+      response.on('close', () => {
+        open -= 1;
+      });
+    };
+    await endpoint(org.orgId, hanging.url);
+    await endpoint(org.orgId, healthy.url);
+    const events = Array.from({ length: 6 }, (_, index) => designEvent(org.orgId, `d-hang-${index}`));
+    await expandMessages(
+      db.pool,
+      events.map((event, index) => ({
+        partition: '0',
+        offset: String(index),
+        key: streamKeyOf(event),
+        value: encodePublishedEvent(event),
+        timestamp: new Date(),
+      })),
+    );
+    const sender = deliverer({
+      concurrency: 6,
+      endpointConcurrency: 2,
+      sender: { ...options().sender, timeoutMs: 1000 },
+    });
+
+    // Act
+    const sent = await sender.sendDue(100);
+
+    // Assess
+    expect(sent).toMatchObject({ claimed: 12, delivered: 6, retrying: 6 });
+    expect(healthy.received).toHaveLength(6);
+    expect(hanging.received).toHaveLength(6);
+    expect(mostOpen).toBeLessThanOrEqual(2);
+  });
+
   it('retries a failing endpoint with growing backoff, disables it with a notice, and redelivers on request', async () => {
     // Prepare
     const org = await createOrgWithKey(db.pool, []);
@@ -453,6 +496,7 @@ describe('Function logic: webhook dispatch', () => {
     // Prepare
     const org = await createOrgWithKey(db.pool, []);
     const hooks = await receiver();
+    const registered = await endpoint(org.orgId, hooks.url);
     const first = designEvent(org.orgId, 'd-ordered');
     const second = designEvent(org.orgId, 'd-ordered', 'design.rejected');
     const other = designEvent(org.orgId, 'd-other');
@@ -466,7 +510,6 @@ describe('Function logic: webhook dispatch', () => {
       accepted.push(request.event.id);
       response.writeHead(204).end();
     };
-    const registered = await endpoint(org.orgId, hooks.url);
     const stream = newStream();
     const dispatcher = dispatcherFor(stream, deliverer());
 
