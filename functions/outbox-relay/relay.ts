@@ -285,11 +285,13 @@ export function planRound(
 
 /**
  * Reads the oldest pending rows into a plan: one window, and while a full window leaves the put
- * short of a batch (one hot aggregate filled it) the next window after it, up to scanWindows, all
- * from one snapshot. An aggregate first seen in a later window has no pending row in the earlier
- * ones, so its first row there is its head. Further windows that yielded no head make the next
- * rounds read one window only, for 1, 2, 4 … 32 rounds, so a hot aggregate alone on the outbox does
- * not pay for reading its own rows several times per put.
+ * short of a batch (one hot aggregate filled it) the next window after it, up to scanWindows. An
+ * aggregate first seen in a later window has no pending row in the earlier ones, so its first row
+ * there is its head, provided every window comes from one snapshot (withPendingSnapshot): so when
+ * further windows are needed, the round reads them all again in one read-only transaction (one
+ * statement is a snapshot of its own, so the common round of one window needs none). Further
+ * windows that yielded no head make the next rounds read one window only, for 1, 2, 4 … 32 rounds,
+ * so a hot aggregate alone on the outbox does not pay for reading its own rows several times per put.
  */
 async function planFromPending(
   deps: RelayDeps,
@@ -297,38 +299,44 @@ async function planFromPending(
   run: RunState,
   now: number,
 ): Promise<{ planner: RoundPlanner; rowsRead: number }> {
-  const planner = new RoundPlanner(
-    options.batchSize,
-    STREAM_LIMITS.maxPutBytes,
-    (key) => (run.keyBackoffs.get(key)?.until ?? 0) > now,
-  );
+  const newPlanner = () =>
+    new RoundPlanner(
+      options.batchSize,
+      STREAM_LIMITS.maxPutBytes,
+      (key) => (run.keyBackoffs.get(key)?.until ?? 0) > now,
+    );
   const window = windowOf(options.batchSize);
   const scanWindows = options.scanWindows ?? RELAY_DEFAULTS.scanWindows;
+  const first = await readPendingOutbox(deps.pool, window);
+  const planner = newPlanner();
+  planner.add(first);
   const mayScan = run.roundsUntilScan === 0;
   if (!mayScan) run.roundsUntilScan -= 1;
-  let rowsRead = 0;
-  await withPendingSnapshot(deps.pool, async (connection) => {
-    let afterSeq: string | undefined;
+  if (planner.full || first.length < window || !mayScan || scanWindows === 1) {
+    return { planner, rowsRead: first.length };
+  }
+
+  return withPendingSnapshot(deps.pool, async (connection) => {
+    const scanned = newPlanner();
+    let rowsRead = 0;
     let headsOfFirstWindow = 0;
+    let afterSeq: string | undefined;
     for (let windows = 0; windows < scanWindows; windows++) {
-      if (windows === 1 && !mayScan) return;
       const rows = await readPendingOutbox(connection, window, afterSeq);
       rowsRead += rows.length;
-      planner.add(rows);
-      if (windows === 0) headsOfFirstWindow = planner.heads;
+      scanned.add(rows);
+      if (windows === 0) headsOfFirstWindow = scanned.heads;
       const last = rows.at(-1);
-      if (planner.full || rows.length < window || last === undefined) break;
+      if (scanned.full || rows.length < window || last === undefined) break;
       afterSeq = last.seq;
     }
-    if (afterSeq === undefined) return;
-    // Further windows were read: did they find anything?
-    if (planner.heads > headsOfFirstWindow) run.scanPause = 0;
+    if (scanned.heads > headsOfFirstWindow) run.scanPause = 0;
     else {
       run.scanPause = Math.min(Math.max(run.scanPause * 2, 1), MAX_SCAN_PAUSE_ROUNDS);
       run.roundsUntilScan = run.scanPause;
     }
+    return { planner: scanned, rowsRead };
   });
-  return { planner, rowsRead };
 }
 
 /**
