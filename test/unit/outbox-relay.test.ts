@@ -75,6 +75,18 @@ describe('Function: outbox-relay', () => {
       expect(share).toBe(12 + 136 + 32);
     });
 
+    it('puts nothing of a key that sits out its backoff, not even its later rows, and the other heads as usual', () => {
+      // Prepare: a's head was refused and its backoff has not ended; a has a later event waiting.
+      const pending = [row('a'), row('b'), row('a'), row('c')];
+
+      // Act
+      const plan = planRound(pending, 500, undefined, (key) => key === 'video:a');
+
+      // Assess
+      expect(plan.batch.map(({ record }) => record.key)).toEqual(['video:b', 'video:c']);
+      expect(plan.unpublishable).toEqual([]);
+    });
+
     it('sets a head whose type is not in the catalogue aside for dead-lettering, and puts the other heads', () => {
       // Prepare
       const legacy = row('old', { type: 'video.exploded' });
