@@ -205,8 +205,10 @@ export class WebhookDeliverer {
     if (sent.ok) {
       next = { status: 'delivered' };
     } else {
-      const at = nextAttemptAt(attempts, delivery.createdAt, this.now(), this.options.retry);
-      next = at ? { status: 'pending', at } : { status: 'failed' };
+      // The window is judged on this clock; the time itself is set by the database's (NOW(3) + delay).
+      const now = this.now();
+      const at = nextAttemptAt(attempts, delivery.createdAt, now, this.options.retry);
+      next = at ? { status: 'pending', retryInMs: at.getTime() - now.getTime() } : { status: 'failed' };
     }
     const disabled = await this.recordEndpointHealth(endpoint, sent);
     return {
@@ -231,7 +233,7 @@ export class WebhookDeliverer {
       sent.ok || delivery.status !== 'pending'
         ? { status: sent.ok ? 'delivered' : delivery.status === 'delivered' ? 'delivered' : 'failed' }
         : // A failed manual try changes nothing of the schedule (a waiting delivery keeps waiting).
-          { status: 'pending', at: delivery.nextAttemptAt };
+          { status: 'pending', retryInMs: null };
     await recordAttempt(this.pool, delivery.id, attemptResult('manual', sent, next));
     await this.recordEndpointHealth(endpoint, sent);
     return { ...sent, deliveryId: delivery.id };

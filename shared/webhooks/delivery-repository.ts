@@ -54,7 +54,9 @@ export interface AttemptResult {
   readonly error: string | null;
   /** `pending` with the time of the next try, or finished. */
   readonly next: /** `at` null: the delivery waits behind an earlier one of its aggregate (no time of its own). */
-  { readonly status: 'pending'; readonly at: Date | null } | { readonly status: 'delivered' | 'failed' };
+  /** `retryInMs`: the next try that long from now by the database's clock; null keeps the current time. */
+    | { readonly status: 'pending'; readonly retryInMs: number | null }
+    | { readonly status: 'delivered' | 'failed' };
   /** The sender's claim, for a scheduled attempt: a lapsed claim records the attempt but moves nothing. */
   readonly leaseToken?: string;
 }
@@ -101,18 +103,20 @@ export async function insertDeliveries(db: DbPool, deliveries: readonly NewDeliv
  */
 async function promoteHeads(connection: DbConnection, deliveryIds: readonly string[]): Promise<void> {
   if (deliveryIds.length === 0) return;
+  // The order index named: the optimizer otherwise takes the log's (endpoint, id) and reads every
+  // delivery of the endpoint (measured: 5 s, then 23 s, then 39 s per 5,000 rows as the table grew).
   await connection.query(
-    `UPDATE webhook_deliveries d
+    `UPDATE webhook_deliveries d FORCE INDEX (webhook_deliveries_order)
        JOIN (SELECT p.endpoint_id, p.stream_key, MIN(p.sequence) AS sequence
-               FROM webhook_deliveries p
-               JOIN (SELECT DISTINCT endpoint_id, stream_key FROM webhook_deliveries WHERE id IN (?)) k
-                 ON k.endpoint_id = p.endpoint_id AND k.stream_key = p.stream_key
-              WHERE p.status = 'pending'
+               FROM (SELECT DISTINCT endpoint_id, stream_key FROM webhook_deliveries FORCE INDEX (PRIMARY) WHERE id IN (?)) k
+               JOIN webhook_deliveries p FORCE INDEX (webhook_deliveries_order)
+                 ON p.endpoint_id = k.endpoint_id AND p.stream_key = k.stream_key AND p.status = 'pending'
               GROUP BY p.endpoint_id, p.stream_key
              HAVING SUM(p.next_attempt_at IS NOT NULL) = 0) head
-         ON head.endpoint_id = d.endpoint_id AND head.stream_key = d.stream_key AND head.sequence = d.sequence
+         ON d.endpoint_id = head.endpoint_id AND d.stream_key = head.stream_key AND d.status = 'pending'
+            AND d.sequence = head.sequence
         SET d.next_attempt_at = NOW(3)
-      WHERE d.status = 'pending' AND d.next_attempt_at IS NULL`,
+      WHERE d.next_attempt_at IS NULL`,
     [deliveryIds],
   );
 }
@@ -135,7 +139,7 @@ export async function claimDueDeliveries(
        JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.enabled = 1
       WHERE d.status = 'pending' AND d.next_attempt_at <= NOW(3)
         AND (d.lease_until IS NULL OR d.lease_until < NOW(3))
-        AND NOT EXISTS (SELECT 1 FROM webhook_deliveries earlier
+        AND NOT EXISTS (SELECT 1 FROM webhook_deliveries earlier FORCE INDEX (webhook_deliveries_order)
                          WHERE earlier.endpoint_id = d.endpoint_id AND earlier.stream_key = d.stream_key
                            AND earlier.status = 'pending' AND earlier.sequence < d.sequence)
       ORDER BY d.next_attempt_at
@@ -201,10 +205,21 @@ export async function recordAttempts(
     result.latencyMs,
     truncate(result.error),
     result.next.status,
-    result.next.status === 'pending' ? result.next.at : null,
+    result.next.status === 'pending' && result.next.retryInMs !== null
+      ? Math.max(0, Math.round(result.next.retryInMs)) * 1000
+      : null,
     result.leaseToken ?? null,
   ]);
-  const columns = ['id', 'trigger_kind', 'status_code', 'latency_ms', 'error', 'status', 'next_at', 'lease'];
+  const columns = [
+    'id',
+    'trigger_kind',
+    'status_code',
+    'latency_ms',
+    'error',
+    'status',
+    'retry_in_us',
+    'lease',
+  ];
   // A derived table of the outcomes (UNION ALL of SELECTs: both MariaDB and MySQL take it).
   const rows = outcomes
     .map((_, index) =>
@@ -221,7 +236,10 @@ export async function recordAttempts(
     await connection.query(
       `UPDATE webhook_deliveries d JOIN (${rows}) o ON o.id = d.id
           SET d.attempts = d.attempts + 1, d.last_status_code = o.status_code, d.last_latency_ms = o.latency_ms,
-              d.last_error = o.error, d.status = o.status, d.next_attempt_at = o.next_at,
+              d.last_error = o.error, d.status = o.status,
+              d.next_attempt_at = CASE WHEN o.status <> 'pending' THEN NULL
+                                       WHEN o.retry_in_us IS NULL THEN d.next_attempt_at
+                                       ELSE NOW(3) + INTERVAL o.retry_in_us MICROSECOND END,
               d.finished_at = IF(o.status = 'pending', NULL, NOW(3)),
               d.lease_token = IF(o.trigger_kind = 'scheduled', NULL, d.lease_token),
               d.lease_until = IF(o.trigger_kind = 'scheduled', NULL, d.lease_until)
