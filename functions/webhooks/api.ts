@@ -36,7 +36,7 @@ export const contracts = {
   createWebhookEndpoint: {
     summary: 'Register a webhook endpoint',
     description:
-      'The URL must be https and resolve only to public addresses (`webhook_url_refused` names the reason). The signing secret (`secret`) is shown in this answer only.',
+      'The URL must be https on port 443 or from 1024 up and resolve only to public addresses (`webhook_url_refused` names the reason). The signing secret (`secret`) is shown in this answer only. The endpoint receives events that occur from now on.',
     body: createEndpointSchema,
     responses: {
       201: { description: 'The endpoint with its signing secret', schema: createdEndpointResponse },
