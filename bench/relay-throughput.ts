@@ -1,3 +1,5 @@
+import { withTransaction } from '#shared/db/pool.ts';
+import { appendToOutbox } from '#shared/events/outbox.ts';
 import { readPendingOutbox } from '#shared/events/outbox-relay-store.ts';
 import { noopMetrics } from '#shared/metrics/metrics.ts';
 import { MySqlEventStream } from '#shared/stream/mysql-stream.ts';
@@ -16,7 +18,9 @@ import { round } from './lib/stats.ts';
  *
  * The outbox already holds BENCH_RELAY_HISTORY (100,000) published events when the timed runs
  * start, as a live one does. Report only: one aggregate's events alone (BENCH_RELAY_HOT_EVENTS,
- * 500), the relay's worst case, since each put carries at most one event of an aggregate.
+ * 500), the relay's worst case, since each put carries at most one event of an aggregate; and
+ * BENCH_RELAY_SINGLE_APPENDS (2,000) transactions of one event each, the writers' common shape, to
+ * see what the per-aggregate lock (outbox_aggregates) costs a writer.
  */
 const TARGET_EVENTS_PER_SECOND = 2_000;
 const BATCH = 500;
@@ -35,6 +39,11 @@ export interface RelayThroughputBench {
   readonly met: boolean;
   /** One aggregate only: events/s (one event per put). */
   readonly hotAggregateEventsPerSecond: number;
+  /**
+   * Transactions per second that each append one event of a new aggregate (appendToOutbox), one
+   * after another on one connection: the shape of an analytics beacon or a state change.
+   */
+  readonly singleAppendTransactionsPerSecond: number;
 }
 
 const envCount = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -45,6 +54,14 @@ async function insertTimed(db: TestDatabase, prefix: string, aggregates: number,
   for (let start = 0; start < events.length; start += BATCH) {
     await seedOutbox(db.pool, events.slice(start, start + BATCH));
   }
+  return { count: events.length, seconds: (performance.now() - started) / 1000 };
+}
+
+async function singleAppendsTimed(db: TestDatabase, prefix: string, transactions: number) {
+  const events = interleavedEvents(prefix, transactions, 1);
+  const started = performance.now();
+  for (const event of events)
+    await withTransaction(db.pool, (connection) => appendToOutbox(connection, event));
   return { count: events.length, seconds: (performance.now() - started) / 1000 };
 }
 
@@ -88,7 +105,9 @@ export async function benchRelayThroughput(): Promise<RelayThroughputBench> {
     }
     const hotInserted = await insertTimed(db, 'hot', 1, hotEvents);
     const hot = await relayTimed(db, stream);
-    const onStream = history.count + inserted.count + hotInserted.count;
+    const singles = await singleAppendsTimed(db, 'single', envCount('BENCH_RELAY_SINGLE_APPENDS', 2_000));
+    await relayTimed(db, stream);
+    const onStream = history.count + inserted.count + hotInserted.count + singles.count;
     const check = await pendingAndOnStream(db, stream, onStream);
     if (check.pending !== 0 || check.messages !== onStream) {
       throw new Error(`Outbox and stream disagree after the run: ${JSON.stringify(check)}`);
@@ -107,6 +126,7 @@ export async function benchRelayThroughput(): Promise<RelayThroughputBench> {
       targetEventsPerSecond: TARGET_EVENTS_PER_SECOND,
       met: relayRate >= TARGET_EVENTS_PER_SECOND,
       hotAggregateEventsPerSecond: Math.round(hot.published / hot.seconds),
+      singleAppendTransactionsPerSecond: Math.round(singles.count / singles.seconds),
     };
   } finally {
     await db.drop();

@@ -72,7 +72,10 @@ export interface RelayTotals {
   readonly puts: number;
   readonly published: number;
   readonly deadLettered: number;
-  /** Records refused as retryable; they stay pending and block only their own aggregate. */
+  /**
+   * Records refused as retryable: each holds back only its own key until its backoff ends; one
+   * refused for too long (giveUpAfterAttempts / giveUpAfterSeconds) is also in deadLettered.
+   */
   readonly refused: number;
   /** Puts that failed as a whole (StreamUnavailableError: network, 5xx, 429). */
   readonly throttled: number;
