@@ -12,8 +12,8 @@ type Queryable = DbPool | DbConnection;
  *
  * A row is pending while `published_at` and `dead_lettered_at` are both NULL. Order per aggregate
  * is the order of `seq` among committed rows: appendToOutbox / appendAllToOutbox lock the
- * aggregate's `outbox_aggregates` row in the writer's transaction before inserting, so a later
- * seq of one aggregate never commits before an earlier one.
+ * aggregate's row in `outbox_aggregate_locks` in the writer's transaction before inserting, so a
+ * later seq of one aggregate never commits before an earlier one.
  */
 export interface PendingOutboxRow {
   /** outbox.seq as a decimal string (BIGINT UNSIGNED). */

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { DomainEvent } from '#events/domain/catalogue.ts';
 import { validateDomainEvent } from '#events/domain/envelope.ts';
 import type { DbConnection } from '#shared/db/pool.ts';
@@ -16,17 +16,18 @@ export { InvalidDomainEventError } from '#events/domain/envelope.ts';
  * before; `event_version` is its type's in the catalogue, so the relay publishes the version the
  * payload was checked against (shared/events/outbox-relay-store.ts reads the rows back).
  *
- * Before the INSERT the aggregate's row in `outbox_aggregates` is upserted (lockAggregates), which
- * holds its lock until the caller commits: a second writer of the same aggregate waits there, so
- * its event gets a later seq and commits later. The relay's per-aggregate order (seq order) is
- * then commit order, whether or not the caller locked a domain row of its own.
+ * Before the INSERT the aggregate's lock row in `outbox_aggregate_locks` is upserted
+ * (lockBucketOf), which holds its lock until the caller commits: a second writer of the same
+ * aggregate waits there, so its event gets a later seq and commits later. The relay's
+ * per-aggregate order (seq order) is then commit order, whether or not the caller locked a domain
+ * row of its own.
  */
 export async function appendToOutbox(connection: DbConnection, event: DomainEvent): Promise<string> {
   const checked = validateDomainEvent(event);
   const id = randomUUID();
   await connection.query(
-    'INSERT INTO outbox_aggregates (aggregate_type, aggregate_id, events) VALUES (?, ?, 1) ON DUPLICATE KEY UPDATE events = events + 1',
-    [checked.aggregateType, checked.aggregateId],
+    'INSERT INTO outbox_aggregate_locks (bucket, appends) VALUES (?, 1) ON DUPLICATE KEY UPDATE appends = appends + 1',
+    [lockBucketOf(checked.aggregateType, checked.aggregateId)],
   );
   await connection.query(
     'INSERT INTO outbox (id, aggregate_type, aggregate_id, event_type, event_version, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, COALESCE(?, CURRENT_TIMESTAMP(3)))',
@@ -47,31 +48,43 @@ export async function appendToOutbox(connection: DbConnection, event: DomainEven
 const INSERT_ROWS = 500;
 
 /**
- * Locks (upserts) the `outbox_aggregates` row of each aggregate the events belong to, in one
- * order for every writer (type, then id), so two writers of overlapping aggregates take their
- * locks in the same order rather than deadlocking each other.
+ * Aggregates share LOCK_BUCKETS lock rows (a hash of the aggregate picks one), so the lock table
+ * stays 65,536 rows however many aggregates there are (an anonymous analytics event is an
+ * aggregate of its own; playback tallies one per video, day and viewer). Two aggregates in one
+ * bucket only wait for each other's writers now and then; one aggregate always has one bucket.
+ */
+const LOCK_BUCKETS = 65_536;
+
+/** The lock row of an aggregate: the first 16 bits of SHA-256 of its type and id. */
+export function lockBucketOf(aggregateType: string, aggregateId: string): number {
+  return (
+    createHash('sha256').update(`${aggregateType}:${aggregateId}`, 'utf8').digest().readUInt16BE(0) %
+    LOCK_BUCKETS
+  );
+}
+
+/**
+ * Locks (upserts) the lock rows of the aggregates the events belong to, in bucket order for every
+ * writer, so two batch writers of overlapping buckets take their locks in the same order rather
+ * than deadlocking each other.
  */
 async function lockAggregates(
   connection: DbConnection,
   events: readonly { readonly aggregateType: string; readonly aggregateId: string }[],
 ): Promise<void> {
-  const counts = new Map<string, { type: string; id: string; events: number }>();
+  const appends = new Map<number, number>();
   for (const { aggregateType, aggregateId } of events) {
-    const key = JSON.stringify([aggregateType, aggregateId]);
-    const entry = counts.get(key);
-    if (entry) entry.events += 1;
-    else counts.set(key, { type: aggregateType, id: aggregateId, events: 1 });
+    const bucket = lockBucketOf(aggregateType, aggregateId);
+    appends.set(bucket, (appends.get(bucket) ?? 0) + 1);
   }
-  const ordered = [...counts.values()].sort((a, b) =>
-    a.type === b.type ? (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) : a.type < b.type ? -1 : 1,
-  );
+  const ordered = [...appends].sort(([a], [b]) => a - b);
   for (let start = 0; start < ordered.length; start += INSERT_ROWS) {
     const slice = ordered.slice(start, start + INSERT_ROWS);
-    // VALUES(events): the row's own count (MySQL 8.0.20+ deprecates it for an alias MariaDB lacks).
+    // VALUES(appends): the row's own count (MySQL 8.0.20+ deprecates it for an alias MariaDB lacks).
     await connection.query(
-      `INSERT INTO outbox_aggregates (aggregate_type, aggregate_id, events) VALUES ${slice.map(() => '(?, ?, ?)').join(', ')}
-         ON DUPLICATE KEY UPDATE events = events + VALUES(events)`,
-      slice.flatMap((entry) => [entry.type, entry.id, entry.events]),
+      `INSERT INTO outbox_aggregate_locks (bucket, appends) VALUES ${slice.map(() => '(?, ?)').join(', ')}
+         ON DUPLICATE KEY UPDATE appends = appends + VALUES(appends)`,
+      slice.flat(),
     );
   }
 }

@@ -11,7 +11,7 @@ import {
 } from '#events/domain/catalogue.ts';
 import { InvalidDomainEventError, validateDomainEvent } from '#events/domain/envelope.ts';
 import type { DbConnection } from '#shared/db/pool.ts';
-import { appendToOutbox } from '#shared/events/outbox.ts';
+import { appendToOutbox, lockBucketOf } from '#shared/events/outbox.ts';
 import {
   buildEventsJsonSchema,
   EVENTS_JSON_PATH,
@@ -167,8 +167,8 @@ describe('Function: appendToOutbox', () => {
 
     // Assess: the aggregate's lock row first (seq order = commit order per aggregate), then the event.
     expect(queries).toHaveLength(2);
-    expect(queries[0]?.sql).toMatch(/^INSERT INTO outbox_aggregates .* ON DUPLICATE KEY UPDATE/);
-    expect(queries[0]?.values).toEqual(['license', 'l-1']);
+    expect(queries[0]?.sql).toMatch(/^INSERT INTO outbox_aggregate_locks .* ON DUPLICATE KEY UPDATE/);
+    expect(queries[0]?.values).toEqual([lockBucketOf('license', 'l-1')]);
     expect(queries[1]?.sql).toMatch(
       /^INSERT INTO outbox \(id, aggregate_type, aggregate_id, event_type, event_version, payload, created_at\)/,
     );

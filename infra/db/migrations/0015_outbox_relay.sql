@@ -22,15 +22,16 @@ ALTER TABLE outbox
   -- The operator's list of dead-lettered events, newest first.
   ADD KEY outbox_dead_lettered (dead_lettered_at);
 
--- One row per aggregate that ever had an event: appendToOutbox / appendAllToOutbox upsert it
+-- The per-aggregate write lock: appendToOutbox / appendAllToOutbox upsert the aggregate's row
 -- (INSERT … ON DUPLICATE KEY UPDATE) in the writer's transaction before inserting the event, so
 -- the row lock serialises the writers of one aggregate until they commit: a later writer's event
 -- gets its seq only after the earlier one committed, and seq order is commit order within an
 -- aggregate whether or not the writer locked a domain row of its own (analytics visitors do not).
--- `events` counts the events appended; the row is a lock, nothing reads the count to decide.
-CREATE TABLE outbox_aggregates (
-  aggregate_type VARCHAR(64) NOT NULL,
-  aggregate_id VARCHAR(128) NOT NULL,
-  events BIGINT UNSIGNED NOT NULL,
-  PRIMARY KEY (aggregate_type, aggregate_id)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+-- Aggregates share 65,536 rows (bucket = 16 bits of SHA-256 of type:id, shared/events/outbox.ts),
+-- so the table stays small however many aggregates there are; `appends` counts the events
+-- appended under the row, and nothing reads it to decide.
+CREATE TABLE outbox_aggregate_locks (
+  bucket SMALLINT UNSIGNED NOT NULL,
+  appends BIGINT UNSIGNED NOT NULL,
+  PRIMARY KEY (bucket)
+) ENGINE=InnoDB;
