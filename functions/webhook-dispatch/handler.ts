@@ -6,7 +6,7 @@ import { eventFunction } from '#shared/runtime/function.ts';
 import { log } from '#shared/runtime/log.ts';
 import { eventStreamFromConfig } from '#shared/stream/stream-from-config.ts';
 import { WebhookDeliverer } from '#shared/webhooks/deliverer.ts';
-import { pruneFinishedDeliveries } from '#shared/webhooks/delivery-repository.ts';
+import { failAbandonedDeliveries, pruneFinishedDeliveries } from '#shared/webhooks/delivery-repository.ts';
 import { WebhookDispatcher } from '#shared/webhooks/dispatcher.ts';
 import { SecretBox } from '#shared/webhooks/secret-box.ts';
 import { delivererOptionsFromConfig } from '#shared/webhooks/webhook-config.ts';
@@ -34,11 +34,18 @@ const PRUNE_BATCH = 5000;
 const PRUNE_BUDGET_MS = 10_000;
 let lastPrune = 0;
 
-/** Deletes expired log rows in batches until none are left or PRUNE_BUDGET_MS has passed. */
+/**
+ * Finishes what a disabled endpoint can no longer get, then deletes expired log rows in batches
+ * until none are left or PRUNE_BUDGET_MS has passed.
+ */
 async function pruneDeliveryLog(): Promise<void> {
   const retentionMs = config.WEBHOOK_RETENTION_DAYS * 24 * 60 * 60 * 1000;
   const until = Date.now() + PRUNE_BUDGET_MS;
   try {
+    while (
+      (await failAbandonedDeliveries(pool, config.WEBHOOK_RETRY_FOR_MS, PRUNE_BATCH)) === PRUNE_BATCH &&
+      Date.now() < until
+    );
     while (
       (await pruneFinishedDeliveries(pool, retentionMs, PRUNE_BATCH)) === PRUNE_BATCH &&
       Date.now() < until

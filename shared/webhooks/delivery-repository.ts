@@ -333,6 +333,38 @@ export async function findDelivery(db: Queryable, deliveryId: string): Promise<D
   return rows[0] ? toRecord(rows[0]) : undefined;
 }
 
+/**
+ * Fails the pending deliveries of disabled endpoints once they are older than the retry window:
+ * nobody will send them (the endpoint is off) and they could not be sent any more once it is on
+ * again, so they finish and age out of the log like the rest. Returns how many.
+ */
+export async function failAbandonedDeliveries(
+  db: DbPool,
+  retryForMs: number,
+  limit: number,
+): Promise<number> {
+  return withTransaction(db, async (connection) => {
+    const [rows] = await connection.query<RowDataPacket[]>(
+      `SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+        WHERE e.enabled = 0 AND d.status = 'pending' AND d.created_at < NOW(3) - INTERVAL ? MICROSECOND
+        LIMIT ? FOR UPDATE`,
+      [retryForMs * 1000, limit],
+    );
+    const ids = rows.map((row) => String(row.id));
+    if (ids.length === 0) return 0;
+    await connection.query(
+      `UPDATE webhook_deliveries
+          SET status = 'failed', finished_at = NOW(3), next_attempt_at = NULL,
+              last_error = COALESCE(last_error, 'The endpoint was disabled')
+        WHERE id IN (?)`,
+      [ids],
+    );
+    // Younger deliveries waiting behind them get their turn (for when the endpoint is on again).
+    await promoteHeads(connection, ids);
+    return ids.length;
+  });
+}
+
 /** Forgets finished deliveries (and their attempts) older than `retentionMs`; returns how many. */
 export async function pruneFinishedDeliveries(
   db: Queryable,

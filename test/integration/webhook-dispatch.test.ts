@@ -9,7 +9,7 @@ import { MySqlEventStream } from '#shared/stream/mysql-stream.ts';
 import { insertVideo } from '#shared/video/video-repository.ts';
 import { audienceResolver } from '#shared/webhooks/audience.ts';
 import { type DelivererOptions, WebhookDeliverer } from '#shared/webhooks/deliverer.ts';
-import { findDelivery } from '#shared/webhooks/delivery-repository.ts';
+import { failAbandonedDeliveries, findDelivery } from '#shared/webhooks/delivery-repository.ts';
 import { expandMessages, WebhookDispatcher } from '#shared/webhooks/dispatcher.ts';
 import {
   findOrgEndpoint,
@@ -490,6 +490,45 @@ describe('Function logic: webhook dispatch', () => {
     // Assess
     expect(Number(failed.attempts)).toBeGreaterThanOrEqual(2);
     expect(await findOrgEndpoint(db.pool, org.orgId, registered.id)).toMatchObject({ enabled: true });
+  });
+
+  it("fails a disabled endpoint's deliveries older than the retry window, and lets the younger ones move up", async () => {
+    // Prepare: two events of one aggregate for an endpoint that is then turned off; the first is old.
+    const org = await createOrgWithKey(db.pool, []);
+    const hooks = await receiver();
+    const registered = await endpoint(org.orgId, hooks.url);
+    const [old, young] = [
+      designEvent(org.orgId, 'd-off'),
+      designEvent(org.orgId, 'd-off', 'design.rejected'),
+    ];
+    await expandMessages(
+      db.pool,
+      [old, young].map((event, index) => ({
+        partition: '0',
+        offset: String(index),
+        key: streamKeyOf(event),
+        value: encodePublishedEvent(event),
+        timestamp: new Date(),
+      })),
+    );
+    await updateOrgEndpoint(db.pool, org.orgId, registered.id, { enabled: false });
+    await db.pool.query(
+      'UPDATE webhook_deliveries SET created_at = NOW(3) - INTERVAL 2 HOUR WHERE endpoint_id = ? AND event_id = ?',
+      [registered.id, old.id],
+    );
+
+    // Act
+    const failed = await failAbandonedDeliveries(db.pool, 60 * 60 * 1000, 100);
+
+    // Assess
+    expect(failed).toBe(1);
+    const oldDelivery = await deliveryOf(registered.id, old.id);
+    expect(await findDelivery(db.pool, String(oldDelivery?.id))).toMatchObject({
+      status: 'failed',
+      lastError: 'The endpoint was disabled',
+    });
+    const youngDelivery = await deliveryOf(registered.id, young.id);
+    expect((await findDelivery(db.pool, String(youngDelivery?.id)))?.nextAttemptAt).toBeInstanceOf(Date);
   });
 
   it('holds back later events of an aggregate while an earlier one is retrying; other aggregates go on', async () => {
