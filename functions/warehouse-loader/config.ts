@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { readConfig } from '#shared/config/config.ts';
 import { databaseConfig } from '#shared/config/platform.ts';
+import { ConfigError } from '#shared/errors.ts';
 import { eventStreamConfig } from '#shared/stream/stream-from-config.ts';
 import { WAREHOUSE_LIMITS } from '#shared/warehouse/warehouse.ts';
 import { warehouseConfig } from '#shared/warehouse/warehouse-from-config.ts';
@@ -23,4 +24,14 @@ const shape = {
 };
 
 export const warehouseLoaderConfigKeys = Object.keys(shape);
-export const loadWarehouseLoaderConfig = () => readConfig(shape);
+
+/** The database is optional only on OCI Streaming: say so at cold start, like any missing key. */
+export function loadWarehouseLoaderConfig() {
+  const config = readConfig(shape);
+  if (config.STREAM_BACKEND === 'mysql' && !config.MYSQL_URL) {
+    throw new ConfigError('Invalid configuration: MYSQL_URL: required while STREAM_BACKEND=mysql', [
+      'MYSQL_URL',
+    ]);
+  }
+  return config;
+}

@@ -2,7 +2,7 @@
  * What `npm start` prints of the log records its parts write. At the default level the console
  * shows what happened, not that nothing did: the record a function writes for each event it
  * handled is left out when the event changed nothing (a scheduled tick that found no work, every
- * 2 s), and so is the gateway's access record of a request answered below 400. Failed requests
+ * 2 s, or an event the function ignored), and so is the gateway's access record of a request answered below 400. Failed requests
  * and failures (warn/error records) are always shown; `verbose` (LOG_LEVEL=debug) shows all.
  */
 export function consoleLine(
@@ -54,11 +54,15 @@ const POSITION_FIELDS = new Set([
   'desired',
 ]);
 
-/** `processed` with every count in its detail zero: a tick that found nothing to do. */
+/**
+ * `processed` with every count in its detail zero: a tick that found nothing to do; or `ignored`:
+ * an event that was not this function's business, or a tick with nothing to do it with (GA4 not
+ * configured, as locally, every 10 s).
+ */
 function changedNothing(outcome: unknown): boolean {
   if (typeof outcome !== 'object' || outcome === null) return false;
   const { status, detail } = outcome as { status?: unknown; detail?: unknown };
-  return status === 'processed' && !countsSomething(detail, 0);
+  return status === 'ignored' || (status === 'processed' && !countsSomething(detail, 0));
 }
 
 function countsSomething(value: unknown, depth: number): boolean {

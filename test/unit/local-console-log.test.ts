@@ -34,6 +34,15 @@ describe('Function: consoleLine', () => {
       ).toBeUndefined();
     });
 
+    it('leaves out an event the function ignored (GA4 not configured, a tick for another function)', () => {
+      const ignored = (reason: string) => ({ msg: 'event handled', outcome: { status: 'ignored', reason } });
+      expect(consoleLine('fn:analytics-forward', ignored('GA4 is not configured'), false)).toBeUndefined();
+      expect(consoleLine('fn:settler', ignored('a tick for chain-indexer'), false)).toBeUndefined();
+      expect(consoleLine('fn:analytics-forward', ignored('GA4 is not configured'), true)?.text).toContain(
+        'GA4 is not configured',
+      );
+    });
+
     it('leaves out a scaler evaluation that started and stopped nothing, shows one that did', () => {
       const evaluation = (started: string[]) => ({
         msg: 'event handled',
