@@ -160,6 +160,14 @@ const SENTENCES: Readonly<Record<string, Sentences>> = {
     en: 'The show cannot have fewer seats than it has sold or is holding for buyers.',
     it: 'Lo spettacolo non può avere meno posti di quelli venduti o riservati agli acquirenti.',
   },
+  'webhook-url-refused': {
+    en: 'That address cannot receive webhooks: it must be HTTPS on a public address (not a private, loopback or link-local one).',
+    it: 'Questo indirizzo non può ricevere webhook: deve essere HTTPS e pubblico (non privato, di loopback o link-local).',
+  },
+  'webhook-endpoint-limit': {
+    en: 'Your organisation has as many webhook endpoints as it may. Delete one you no longer use first.',
+    it: 'La tua organizzazione ha già il numero massimo di endpoint webhook. Eliminane prima uno che non usi più.',
+  },
   'stream-ended': {
     en: 'This live stream has ended. Create a new one to go live again.',
     it: 'Questa diretta è terminata. Creane una nuova per tornare in diretta.',
