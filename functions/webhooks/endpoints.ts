@@ -1,7 +1,11 @@
 import type { DbPool } from '#shared/db/pool.ts';
 import { CodedProblemError, NotFoundError } from '#shared/errors.ts';
 import { newId } from '#shared/ids.ts';
-import type { DeliveryRecord } from '#shared/webhooks/delivery-repository.ts';
+import {
+  type DeliveryRecord,
+  parkEndpointDeliveries,
+  resumeEndpointDeliveries,
+} from '#shared/webhooks/delivery-repository.ts';
 import {
   countOrgEndpoints,
   type EndpointChanges,
@@ -78,6 +82,9 @@ export async function changeEndpoint(
   if (!(await updateOrgEndpoint(deps.pool, orgId, endpointId, changes))) {
     throw new NotFoundError(`No webhook endpoint ${endpointId}`);
   }
+  // Off: its deliveries leave the sender's queue; on again: the first of each aggregate is due now.
+  if (input.enabled === false) await parkEndpointDeliveries(deps.pool, endpointId);
+  if (input.enabled === true) await resumeEndpointDeliveries(deps.pool, endpointId);
   const endpoint = await findOrgEndpoint(deps.pool, orgId, endpointId);
   if (!endpoint) throw new NotFoundError(`No webhook endpoint ${endpointId}`);
   return endpoint;

@@ -10,6 +10,7 @@ import {
   claimDueDeliveries,
   findOrgDelivery,
   insertAttemptedDelivery,
+  parkEndpointDeliveries,
   recordAttempt,
   recordAttempts,
 } from './delivery-repository.ts';
@@ -317,7 +318,10 @@ export class WebhookDeliverer {
       (failingSince) =>
         `Disabled after failing every delivery since ${failingSince.toISOString()} (last: ${sent.error ?? 'unknown'}). Fix the endpoint, then enable it again.`,
     );
-    if (disabled) log.warn('webhook endpoint disabled', { endpointId: endpoint.id, orgId: endpoint.orgId });
+    if (disabled) {
+      log.warn('webhook endpoint disabled', { endpointId: endpoint.id, orgId: endpoint.orgId });
+      await parkEndpointDeliveries(this.pool, endpoint.id);
+    }
     return disabled;
   }
 }

@@ -9,7 +9,11 @@ import { MySqlEventStream } from '#shared/stream/mysql-stream.ts';
 import { insertVideo } from '#shared/video/video-repository.ts';
 import { audienceResolver } from '#shared/webhooks/audience.ts';
 import { type DelivererOptions, WebhookDeliverer } from '#shared/webhooks/deliverer.ts';
-import { failAbandonedDeliveries, findDelivery } from '#shared/webhooks/delivery-repository.ts';
+import {
+  failAbandonedDeliveries,
+  findDelivery,
+  resumeEndpointDeliveries,
+} from '#shared/webhooks/delivery-repository.ts';
 import { expandMessages, WebhookDispatcher } from '#shared/webhooks/dispatcher.ts';
 import {
   findOrgEndpoint,
@@ -436,6 +440,7 @@ describe('Function logic: webhook dispatch', () => {
     expect(notice.disabledReason).toContain('HTTP 500');
     expect(notice.disabledAt).toBeInstanceOf(Date);
     expect(delivery?.status).toBe('pending');
+    expect((await findDelivery(db.pool, String(delivery?.id)))?.nextAttemptAt).toBeNull();
 
     // Assess: a disabled endpoint gets nothing more from the schedule.
     const before = hooks.received.length;
@@ -528,6 +533,13 @@ describe('Function logic: webhook dispatch', () => {
       lastError: 'The endpoint was disabled',
     });
     const youngDelivery = await deliveryOf(registered.id, young.id);
+    expect((await findDelivery(db.pool, String(youngDelivery?.id)))?.nextAttemptAt).toBeNull();
+
+    // Act: the endpoint is on again.
+    await updateOrgEndpoint(db.pool, org.orgId, registered.id, { enabled: true });
+    await resumeEndpointDeliveries(db.pool, registered.id);
+
+    // Assess: the younger delivery is the head now, due at once.
     expect((await findDelivery(db.pool, String(youngDelivery?.id)))?.nextAttemptAt).toBeInstanceOf(Date);
   });
 
