@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SECRET_CONFIG_KEYS } from '#shared/config/secret-keys.ts';
+import { METRIC_CATALOG } from '#shared/metrics/metrics.ts';
 import { catalog } from '../../functions/index.ts';
 import { buildOciCatalog } from '../../scripts/generate-oci-catalog.ts';
 import { terraformFmtFindings } from '../support/terraform-fmt.ts';
@@ -294,6 +295,21 @@ describe('infra/oci matches the documented OCI contracts it relies on (infra/oci
     expect(grants).toEqual([
       "Allow any-user to manage functions-family in ${local.compartment} where all {request.principal.type = 'resourceschedule', request.principal.id = '${id}'}",
     ]);
+  });
+
+  it('alarms on the outbox relay by the metric names the relay records: lag, silence, dead letters', () => {
+    // Arrange
+    const observability = readFileSync(`${ROOT}modules/observability/main.tf`, 'utf8');
+    const outboxBlock = observability.slice(observability.indexOf('outbox_alarms = {'));
+
+    // Act: every metric an outbox alarm queries.
+    const queried = [...outboxBlock.matchAll(/query\s+=\s+"([a-z_]+)\[/g)].map(([, name]) => name);
+
+    // Assess
+    expect(queried).toEqual(['outbox_lag_seconds', 'outbox_lag_seconds', 'outbox_dead_lettered']);
+    for (const name of queried) expect(Object.keys(METRIC_CATALOG), name).toContain(name);
+    expect(outboxBlock).toContain('outbox_lag_seconds[1m].max() > ${var.outbox_lag_seconds}');
+    expect(outboxBlock).toContain('outbox_lag_seconds[5m].absent()');
   });
 
   it('lets only the outbox relay push to the event stream, and only its consumers pull', () => {

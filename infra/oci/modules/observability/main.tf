@@ -178,45 +178,42 @@ resource "oci_monitoring_alarm" "gateway_5xx" {
 # Domain events that do not leave (issue 17). outbox-relay records outbox_lag_seconds (the age of
 # the oldest event neither published nor dead-lettered) at the end of every run: a stream that
 # refuses or throttles for minutes, or a relay that keeps failing, raises it. A relay that does not
-# run at all records nothing, which the second alarm catches.
-resource "oci_monitoring_alarm" "outbox_lag" {
-  compartment_id        = var.compartment_ocid
-  metric_compartment_id = var.compartment_ocid
-  display_name          = "${var.name_prefix}-outbox-lag"
-  is_enabled            = true
-  namespace             = var.metrics_namespace
-  query                 = "outbox_lag_seconds[1m].max() > ${var.outbox_lag_seconds}"
-  severity              = "CRITICAL"
-  pending_duration      = "PT5M"
-  destinations          = [oci_ons_notification_topic.operators.id]
-  message_format        = "ONS_OPTIMIZED"
-  body                  = "Domain events are waiting in the outbox for more than ${var.outbox_lag_seconds} s: webhooks and dashboards are behind. Look at the outbox-relay function's log (throttled puts, a refused stream, lock busy)."
+# run at all records nothing, which the "silent" alarm catches; a record the stream refuses for
+# good is dead-lettered on its outbox row and counted.
+locals {
+  outbox_alarms = {
+    lag = {
+      query    = "outbox_lag_seconds[1m].max() > ${var.outbox_lag_seconds}"
+      severity = "CRITICAL"
+      pending  = "PT5M"
+      body     = "Domain events are waiting in the outbox for more than ${var.outbox_lag_seconds} s: webhooks and dashboards are behind. Look at the outbox-relay function's log (throttled puts, a refused stream, lock busy)."
+    }
+    relay-silent = {
+      query    = "outbox_lag_seconds[5m].absent()"
+      severity = "CRITICAL"
+      pending  = "PT10M"
+      body     = "outbox-relay has recorded no lag for 10 minutes: its schedule is not firing or every run fails before the end. No domain event is leaving the platform."
+    }
+    dead-lettered = {
+      query    = "outbox_dead_lettered[5m].sum() > 0"
+      severity = "WARNING"
+      pending  = "PT1M"
+      body     = "The event stream refused a domain event for good; it stays in the outbox with its reason (docs/relay.md says how to find and replay it)."
+    }
+  }
 }
 
-resource "oci_monitoring_alarm" "outbox_relay_absent" {
+resource "oci_monitoring_alarm" "outbox" {
+  for_each              = local.outbox_alarms
   compartment_id        = var.compartment_ocid
   metric_compartment_id = var.compartment_ocid
-  display_name          = "${var.name_prefix}-outbox-relay-silent"
+  display_name          = "${var.name_prefix}-outbox-${each.key}"
   is_enabled            = true
   namespace             = var.metrics_namespace
-  query                 = "outbox_lag_seconds[5m].absent()"
-  severity              = "CRITICAL"
-  pending_duration      = "PT10M"
+  query                 = each.value.query
+  severity              = each.value.severity
+  pending_duration      = each.value.pending
   destinations          = [oci_ons_notification_topic.operators.id]
   message_format        = "ONS_OPTIMIZED"
-  body                  = "outbox-relay has recorded no lag for 10 minutes: its schedule is not firing or every run fails before the end. No domain event is leaving the platform."
-}
-
-resource "oci_monitoring_alarm" "outbox_dead_lettered" {
-  compartment_id        = var.compartment_ocid
-  metric_compartment_id = var.compartment_ocid
-  display_name          = "${var.name_prefix}-outbox-dead-lettered"
-  is_enabled            = true
-  namespace             = var.metrics_namespace
-  query                 = "outbox_dead_lettered[5m].sum() > 0"
-  severity              = "WARNING"
-  pending_duration      = "PT1M"
-  destinations          = [oci_ons_notification_topic.operators.id]
-  message_format        = "ONS_OPTIMIZED"
-  body                  = "The event stream refused a domain event for good; it stays in the outbox with its reason (docs/relay.md says how to find and replay it)."
+  body                  = each.value.body
 }
