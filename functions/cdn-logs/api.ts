@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { dayRangeQuerySchema } from '#shared/day-range.ts';
 import { NotFoundError, UnauthorizedError } from '#shared/errors.ts';
 import type { RouteContracts } from '#shared/runtime/manifest.ts';
-import { statsQuerySchema, videoIdSchema } from './schema.ts';
+import { videoIdSchema } from './schema.ts';
 import { LOG_SECRET_HEADER } from './secret.ts';
 
 /** The cdn-logs routes' contracts by operation id (their manifest names them): the API reference's source. */
@@ -21,7 +22,7 @@ export const contracts = {
   getVideoCdnStats: {
     summary: 'Per-day requests, bytes, views and unique viewers of one of your videos',
     params: z.object({ id: videoIdSchema }),
-    query: statsQuerySchema,
+    query: dayRangeQuerySchema,
     responses: {
       200: {
         description: '`videoId`, `from`, `to` and the daily figures',

@@ -1,5 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import type { Request } from 'express';
+import { dayRangeQuerySchema } from '#shared/day-range.ts';
 import { createPool } from '../../shared/db/pool.ts';
 import {
   NotFoundError,
@@ -14,7 +15,7 @@ import { findOrgVideo } from '../../shared/video/video-repository.ts';
 import { challengeBody } from './challenge.ts';
 import { loadCdnLogsConfig } from './config.ts';
 import { ingestBatch } from './ingest.ts';
-import { MAX_LOG_BATCH_BYTES, statsQuerySchema, videoIdSchema } from './schema.ts';
+import { MAX_LOG_BATCH_BYTES, videoIdSchema } from './schema.ts';
 import { isLogSecret, LOG_SECRET_HEADER } from './secret.ts';
 import { videoStats } from './stats.ts';
 
@@ -42,7 +43,7 @@ export const handler = httpFunction(() => {
     const principal = requirePrincipal(req);
     requireScope(principal, 'videos:read', 'videos:write');
     const id = validate(videoIdSchema, req.params.id, 'path');
-    const range = validate(statsQuerySchema, req.query, 'query');
+    const range = validate(dayRangeQuerySchema, req.query, 'query');
     const video = await findOrgVideo(pool, principal.orgId, id);
     if (!video) throw new NotFoundError(`No video ${id}`);
     const stats = await videoStats(pool, id, range.from, range.to);

@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import { dayRangeQuerySchema } from '#shared/day-range.ts';
 import { DependencyUnavailableError } from '#shared/errors.ts';
 import { creatorInsights, designerInsights, platformInsights } from '#shared/insights/insights.ts';
 import { createApi, validate } from '#shared/runtime/api.ts';
@@ -7,7 +8,6 @@ import { requireOrganisation, requirePrincipal, requireScope } from '#shared/run
 import { WarehouseUnavailableError } from '#shared/warehouse/warehouse.ts';
 import { warehouseFromConfig } from '#shared/warehouse/warehouse-from-config.ts';
 import { loadInsightsConfig } from './config.ts';
-import { rangeQuerySchema } from './schema.ts';
 
 const config = loadInsightsConfig();
 const warehouse = warehouseFromConfig(config);
@@ -31,7 +31,7 @@ async function fromWarehouse<T>(read: () => Promise<T>): Promise<T> {
   }
 }
 
-const rangeOf = (req: Request) => validate(rangeQuerySchema, req.query, 'query');
+const rangeOf = (req: Request) => validate(dayRangeQuerySchema, req.query, 'query');
 
 export const handler = httpFunction(() => {
   const app = createApi();

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { dayRangeQuerySchema, MAX_RANGE_DAYS } from '#shared/day-range.ts';
 import { daysOf } from '#shared/insights/insights.ts';
 import {
   designsSql,
@@ -7,12 +8,11 @@ import {
   salesByDaySql,
   salesByShowSql,
 } from '#shared/insights/insights-sql.ts';
-import { MAX_RANGE_DAYS, rangeQuerySchema } from '../../functions/insights/schema.ts';
 
 describe('Schema: insights range query', () => {
   it('takes an inclusive range of UTC days up to a year long', () => {
     // Act
-    const parsed = rangeQuerySchema.safeParse({ from: '2025-12-07', to: '2026-12-07' });
+    const parsed = dayRangeQuerySchema.safeParse({ from: '2025-12-07', to: '2026-12-07' });
 
     // Assess
     expect(parsed.success).toBe(true);
@@ -26,10 +26,10 @@ describe('Schema: insights range query', () => {
 
   it(`refuses more than ${MAX_RANGE_DAYS} days, a reversed range and what is not a day`, () => {
     // Act
-    const tooLong = rangeQuerySchema.safeParse({ from: '2024-01-01', to: '2025-01-02' });
-    const reversed = rangeQuerySchema.safeParse({ from: '2026-12-07', to: '2026-12-06' });
-    const notADay = rangeQuerySchema.safeParse({ from: '2026-02-30' });
-    const injected = rangeQuerySchema.safeParse({ from: "2026-12-01' OR 1=1 --" });
+    const tooLong = dayRangeQuerySchema.safeParse({ from: '2024-01-01', to: '2025-01-02' });
+    const reversed = dayRangeQuerySchema.safeParse({ from: '2026-12-07', to: '2026-12-06' });
+    const notADay = dayRangeQuerySchema.safeParse({ from: '2026-02-30' });
+    const injected = dayRangeQuerySchema.safeParse({ from: "2026-12-01' OR 1=1 --" });
 
     // Assess
     expect(tooLong.error?.issues[0]?.message).toBe(`at most ${MAX_RANGE_DAYS} days at once`);
@@ -41,8 +41,8 @@ describe('Schema: insights range query', () => {
   it('defaults to the 30 days up to today, or up to `to`', () => {
     // Act
     const today = new Date().toISOString().slice(0, 10);
-    const byDefault = rangeQuerySchema.parse({});
-    const upTo = rangeQuerySchema.parse({ to: '2026-03-01' });
+    const byDefault = dayRangeQuerySchema.parse({});
+    const upTo = dayRangeQuerySchema.parse({ to: '2026-03-01' });
 
     // Assess
     expect(byDefault.to).toBe(today);

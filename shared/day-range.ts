@@ -7,10 +7,11 @@ export const DEFAULT_RANGE_DAYS = 30;
 const isoDay = z.iso.date();
 
 /**
- * `from`/`to` are UTC days, inclusive; by default the 30 days up to today (`to` alone: the 30
- * days up to it). At most MAX_RANGE_DAYS days at once.
+ * A query's `from`/`to`: UTC days, inclusive; by default the 30 days up to today (`to` alone: the
+ * 30 days up to it). At most MAX_RANGE_DAYS days at once. One definition, so every route that
+ * reads figures per day (insights, CDN stats) takes and refuses the same ranges.
  */
-export const rangeQuerySchema = z
+export const dayRangeQuerySchema = z
   .object({ from: isoDay.optional(), to: isoDay.optional() })
   .transform((query) => {
     const to = query.to ?? new Date().toISOString().slice(0, 10);
@@ -23,5 +24,3 @@ export const rangeQuerySchema = z
     message: `at most ${MAX_RANGE_DAYS} days at once`,
     path: ['from'],
   });
-
-export type RangeQuery = z.output<typeof rangeQuerySchema>;
