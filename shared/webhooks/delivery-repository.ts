@@ -61,6 +61,17 @@ export interface AttemptResult {
   readonly leaseToken?: string;
 }
 
+/** A new delivery's own columns, and its values in the same order: every insert writes both. */
+const NEW_DELIVERY_COLUMNS = 'endpoint_id, event_id, event_type, stream_key, sequence, body';
+const newDeliveryValues = (delivery: NewDelivery) => [
+  delivery.endpointId,
+  delivery.eventId,
+  delivery.eventType,
+  delivery.streamKey,
+  delivery.sequence,
+  delivery.body,
+];
+
 /**
  * Adds the deliveries; a (endpoint, event) pair that already has one is skipped, so a stream
  * message read again after a crash adds nothing. Returns how many were added.
@@ -75,22 +86,8 @@ export async function insertDeliveries(db: DbPool, deliveries: readonly NewDeliv
   const ids = deliveries.map(() => newId());
   return withTransaction(db, async (connection) => {
     const [result] = await connection.query<ResultSetHeader>(
-      `INSERT IGNORE INTO webhook_deliveries
-         (id, endpoint_id, event_id, event_type, stream_key, sequence, body, status, next_attempt_at)
-       VALUES ?`,
-      [
-        deliveries.map((delivery, index) => [
-          ids[index],
-          delivery.endpointId,
-          delivery.eventId,
-          delivery.eventType,
-          delivery.streamKey,
-          delivery.sequence,
-          delivery.body,
-          'pending',
-          null,
-        ]),
-      ],
+      `INSERT IGNORE INTO webhook_deliveries (id, ${NEW_DELIVERY_COLUMNS}, status, next_attempt_at) VALUES ?`,
+      [deliveries.map((delivery, index) => [ids[index], ...newDeliveryValues(delivery), 'pending', null])],
     );
     await promoteHeads(connection, ids);
     return result.affectedRows;
@@ -298,17 +295,11 @@ export async function insertAttemptedDelivery(
   await withTransaction(db, async (connection) => {
     await connection.query(
       `INSERT INTO webhook_deliveries
-         (id, endpoint_id, event_id, event_type, stream_key, sequence, body, status, attempts,
-          last_status_code, last_latency_ms, last_error, finished_at)
+         (id, ${NEW_DELIVERY_COLUMNS}, status, attempts, last_status_code, last_latency_ms, last_error, finished_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, NOW(3))`,
       [
         id,
-        delivery.endpointId,
-        delivery.eventId,
-        delivery.eventType,
-        delivery.streamKey,
-        delivery.sequence,
-        delivery.body,
+        ...newDeliveryValues(delivery),
         ok ? 'delivered' : 'failed',
         result.statusCode,
         result.latencyMs,
