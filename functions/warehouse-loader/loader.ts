@@ -114,8 +114,7 @@ async function storeBatch(
       events.push(decodePublishedEvent(message.value));
     } catch (error) {
       if (!(error instanceof MalformedPublishedEventError)) throw error;
-      summary.malformed += 1;
-      deps.metrics.count('warehouse_events_skipped', 1, { reason: 'malformed' });
+      countSkipped(deps, summary, 'malformed');
       log.warn('stream message is not a published event; skipped', {
         partition: message.partition,
         offset: message.offset,
@@ -134,8 +133,7 @@ async function storeBatch(
         record(deps, summary, await deps.warehouse.insertEvents([event]));
       } catch (single) {
         if (!(single instanceof WarehouseQueryError)) throw single;
-        summary.rejected += 1;
-        deps.metrics.count('warehouse_events_skipped', 1, { reason: 'rejected' });
+        countSkipped(deps, summary, 'rejected');
         log.error('the warehouse refused an event; skipped', {
           eventId: event.id,
           type: event.type,
@@ -158,4 +156,10 @@ function record(
   if (outcome.duplicates > 0) {
     deps.metrics.count('warehouse_events_loaded', outcome.duplicates, { outcome: 'duplicate' });
   }
+}
+
+/** An event left out for good, counted once in the run's summary and in the skipped metric, by reason. */
+function countSkipped(deps: LoaderDeps, summary: LoadSummary, reason: 'malformed' | 'rejected'): void {
+  summary[reason] += 1;
+  deps.metrics.count('warehouse_events_skipped', 1, { reason });
 }
