@@ -6,9 +6,20 @@
 import './insights.css';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { Loading } from '../../app/components/index.ts';
-import { useT } from '../../app/i18n.tsx';
+import { useLanguage, useT } from '../../app/i18n.tsx';
+import { localeOf } from '../../shows/studio/studio-form.ts';
+import type { ChartSeries } from '../../shows/studio/uplot-chart.ts';
+import { dayToSeconds } from './insights-data.ts';
 import type { ChartSpec, DrawnChart, FunnelSpec } from './insights-uplot.ts';
 import { messages } from './messages.ts';
+
+/** The dashboards' colours, one per series of a chart (all read on the page's white). */
+export const BLUE = '#0b5cad';
+export const ORANGE = '#a34700';
+export const GREEN = '#2e6b30';
+
+/** A chart's first series, its main count of a day: blue bars on the left axis, whole-number ticks. */
+export const COUNT_BARS = { style: 'bars', axis: 'left', color: BLUE, whole: true } as const;
 
 export type ChartRequest =
   | { readonly kind: 'daily'; readonly spec: ChartSpec }
@@ -71,4 +82,35 @@ export function useChart(make: () => ChartRequest, inputs: readonly unknown[]): 
   )
     ref.current = { inputs, chart: make() };
   return ref.current.chart;
+}
+
+/** A series of a daily chart: its figure of a day rather than the values themselves. */
+export type DailySeries<Day> = Omit<ChartSeries, 'values'> & { readonly value: (day: Day) => number };
+
+const NO_DAYS: readonly never[] = [];
+
+/**
+ * A chart of `loaded` days (x: the day, in the page's language), bars or a line per `series`; made
+ * again when the days, the language or `inputs` change.
+ */
+export function useDailyChart<Day extends { readonly day: string }>(
+  loaded: readonly Day[] | undefined,
+  series: () => readonly DailySeries<Day>[],
+  inputs: readonly unknown[] = [],
+): ChartRequest {
+  const t = useT(messages);
+  const locale = localeOf(useLanguage().language);
+  const days = loaded ?? NO_DAYS;
+  return useChart(
+    () => ({
+      kind: 'daily',
+      spec: {
+        x: days.map((day) => dayToSeconds(day.day)),
+        locale,
+        xLabel: t('columnDay'),
+        series: series().map(({ value, ...shown }) => ({ ...shown, values: days.map(value) })),
+      },
+    }),
+    [days, locale, ...inputs],
+  );
 }

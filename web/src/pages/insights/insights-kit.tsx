@@ -1,23 +1,100 @@
 /**
- * What every insights page shows the same way: the period form (a select and a button, so moving
- * through the options never reloads the page under the keyboard), the totals as a definition
- * list, money per currency, and durations in words.
+ * What every insights page (the designer's, the operator's, the creator's studio page) shows the
+ * same way: the period asked for and the figures loaded for it, the frame around a page's own
+ * figures (title, period form, loading and failure, the period in words, the totals, "Refresh"),
+ * the per-day table, count columns, money per currency, and durations in words.
  */
 import './insights.css';
 import type { ComponentChildren, TargetedSubmitEvent } from 'preact';
-import { useState } from 'preact/hooks';
+import { useMemo, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
-import { Button, SelectField } from '../../app/components/index.ts';
+import {
+  Button,
+  type Column,
+  DataTable,
+  ErrorMessage,
+  Loading,
+  PageTitle,
+  SelectField,
+} from '../../app/components/index.ts';
+import { useQueryValue } from '../../app/components/page-kit.tsx';
 import { useLanguage, useT } from '../../app/i18n.tsx';
 import { formatNumber, type Language } from '../../app/language.ts';
+import { type Resource, useResource } from '../../app/resource.ts';
 import { formatMoney, localeOf } from '../../shows/studio/studio-form.ts';
-import { type Money, RANGE_CHOICES, type RangeDays } from './insights-data.ts';
+import { type DayRange, type Money, RANGE_CHOICES, rangeDaysOf, rangeOf } from './insights-data.ts';
 import { messages } from './messages.ts';
 
-export function RangeForm({ days, path }: { readonly days: RangeDays; readonly path: string }) {
+/** The period the page's address asks for (`?days=`), and `load`'s figures for it, loaded again when it changes. */
+export function useInsights<Loaded>(
+  load: (range: DayRange, signal: AbortSignal) => Promise<Loaded>,
+): Resource<Loaded> {
+  const days = rangeDaysOf(useQueryValue('days'));
+  const range = useMemo(() => rangeOf(days, new Date()), [days]);
+  return useResource((signal) => load(range, signal), [range.from, range.to]);
+}
+
+export interface Total {
+  readonly term: string;
+  readonly value: ComponentChildren;
+}
+
+/**
+ * An insights page: its title, intro and period form, the loading or failure of its figures and,
+ * once they are in, the period in words, the totals, "Refresh" and then the page's own `children`.
+ */
+export function InsightsFrame<Figures extends { readonly range: DayRange }>({
+  nav,
+  title,
+  intro,
+  insights,
+  figures,
+  totals,
+  children,
+}: {
+  /** Above the title (the studio's navigation). */
+  readonly nav?: ComponentChildren;
+  readonly title: string;
+  readonly intro: string;
+  readonly insights: Resource<unknown>;
+  /** What was loaded (kept while a refresh is under way), undefined until then. */
+  readonly figures: Figures | undefined;
+  readonly totals: (figures: Figures) => readonly Total[];
+  readonly children: (figures: Figures) => ComponentChildren;
+}) {
   const t = useT(messages);
-  const { route } = useLocation();
-  const [chosen, setChosen] = useState(String(days));
+  return (
+    <section>
+      {nav}
+      <PageTitle title={title}>{title}</PageTitle>
+      <p>{intro}</p>
+      <RangeForm />
+      {insights.status === 'loading' && !figures ? <Loading label={t('loading')} /> : null}
+      {insights.status === 'failed' ? (
+        <ErrorMessage error={insights.error} onRetry={insights.reload} />
+      ) : null}
+      {figures ? (
+        <>
+          <RangeShown from={figures.range.from} to={figures.range.to} />
+          <h2>{t('totalsHeading')}</h2>
+          <Totals items={totals(figures)} />
+          <div class="actions">
+            <Button variant="secondary" busy={insights.status === 'loading'} onClick={insights.reload}>
+              {t('refresh')}
+            </Button>
+          </div>
+          {children(figures)}
+        </>
+      ) : null}
+    </section>
+  );
+}
+
+/** The period form, going to this page with `?days=` (the choice starts as the address's). */
+function RangeForm() {
+  const t = useT(messages);
+  const { path, route } = useLocation();
+  const [chosen, setChosen] = useState(String(rangeDaysOf(useQueryValue('days'))));
   return (
     <form
       class="insights-range"
@@ -40,7 +117,7 @@ export function RangeForm({ days, path }: { readonly days: RangeDays; readonly p
 }
 
 /** The range in words, e.g. "From 8 Nov 2026 to 7 Dec 2026 (days in UTC)." */
-export function RangeShown({ from, to }: { readonly from: string; readonly to: string }) {
+function RangeShown({ from, to }: { readonly from: string; readonly to: string }) {
   const t = useT(messages);
   const { language } = useLanguage();
   const day = new Intl.DateTimeFormat(localeOf(language), { dateStyle: 'medium', timeZone: 'UTC' });
@@ -48,11 +125,7 @@ export function RangeShown({ from, to }: { readonly from: string; readonly to: s
   return <p class="insights-note">{t('rangeShown', { from: words(from), to: words(to) })}</p>;
 }
 
-export function Totals({
-  items,
-}: {
-  readonly items: readonly { readonly term: string; readonly value: ComponentChildren }[];
-}) {
+function Totals({ items }: { readonly items: readonly Total[] }) {
   return (
     <dl class="insights-totals">
       {items.map((item) => (
@@ -85,8 +158,38 @@ export function useDuration(): (seconds: number) => string {
   };
 }
 
+/** A right-aligned column of counts in the page's language. */
+export function countColumn<Row>(
+  language: Language,
+  header: string,
+  count: (row: Row) => number,
+): Column<Row> {
+  return { header, numeric: true, cell: (row) => formatNumber(language, count(row)) };
+}
+
+/** The per-day table (the charts' figures): a day's name, then the page's `columns`. */
+export function DaysTable<Day extends { readonly day: string }>({
+  rows,
+  columns,
+}: {
+  readonly rows: readonly Day[];
+  readonly columns: readonly Column<Day>[];
+}) {
+  const t = useT(messages);
+  const dayWords = useDayWords();
+  return (
+    <DataTable<Day>
+      caption={t('daysCaption')}
+      rows={rows}
+      rowKey={(day) => day.day}
+      empty={<p>{t('daysEmpty')}</p>}
+      columns={[{ header: t('columnDay'), cell: (day) => dayWords(day.day) }, ...columns]}
+    />
+  );
+}
+
 /** A UTC day in the page's language without its year ("8 Nov"): the period above names it. */
-export function useDayWords(): (day: string) => ComponentChildren {
+function useDayWords(): (day: string) => ComponentChildren {
   const { language } = useLanguage();
   const format = new Intl.DateTimeFormat(localeOf(language), {
     day: 'numeric',
