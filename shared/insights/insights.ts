@@ -144,16 +144,42 @@ const addMoney = (list: readonly Money[], currency: string | null, amount: numbe
   );
 };
 
-/** Adds one sales row (one key and currency) into the figures of its key. */
-function addSales(figures: SalesFigures, row: Row): SalesFigures {
+const plusMoney = (list: readonly Money[], more: readonly Money[]): readonly Money[] =>
+  more.reduce<readonly Money[]>((sum, money) => addMoney(sum, money.currency, money.amount), list);
+
+const plusSales = (a: SalesFigures, b: SalesFigures): SalesFigures => ({
+  checkoutsStarted: a.checkoutsStarted + b.checkoutsStarted,
+  ordersPaid: a.ordersPaid + b.ordersPaid,
+  ticketsSold: a.ticketsSold + b.ticketsSold,
+  revenue: plusMoney(a.revenue, b.revenue),
+  ordersRefunded: a.ordersRefunded + b.ordersRefunded,
+  refunded: plusMoney(a.refunded, b.refunded),
+});
+
+const plusDesign = (a: DesignFigures, b: DesignFigures): DesignFigures => ({
+  licensesMinted: a.licensesMinted + b.licensesMinted,
+  printsCompleted: a.printsCompleted + b.printsCompleted,
+  printsSucceeded: a.printsSucceeded + b.printsSucceeded,
+  printsCounted: a.printsCounted + b.printsCounted,
+});
+
+/** Figures of one kind added up: `plus` adds two, `zero` stands for none. */
+function sumOf<T>(figures: Iterable<T>, zero: T, plus: (a: T, b: T) => T): T {
+  let total = zero;
+  for (const f of figures) total = plus(total, f);
+  return total;
+}
+
+/** One sales row's figures: one key, one currency. */
+function salesOf(row: Row): SalesFigures {
   const currency = text(row.currency);
   return {
-    checkoutsStarted: figures.checkoutsStarted + num(row.checkouts_started),
-    ordersPaid: figures.ordersPaid + num(row.orders_paid),
-    ticketsSold: figures.ticketsSold + num(row.tickets_sold),
-    revenue: addMoney(figures.revenue, currency, num(row.revenue)),
-    ordersRefunded: figures.ordersRefunded + num(row.orders_refunded),
-    refunded: addMoney(figures.refunded, currency, num(row.refunded)),
+    checkoutsStarted: num(row.checkouts_started),
+    ordersPaid: num(row.orders_paid),
+    ticketsSold: num(row.tickets_sold),
+    revenue: addMoney([], currency, num(row.revenue)),
+    ordersRefunded: num(row.orders_refunded),
+    refunded: addMoney([], currency, num(row.refunded)),
   };
 }
 
@@ -162,7 +188,7 @@ function salesBy(rows: readonly Row[], key: string): Map<string, SalesFigures> {
   const byKey = new Map<string, SalesFigures>();
   for (const row of rows) {
     const id = text(row[key]) ?? '';
-    byKey.set(id, addSales(byKey.get(id) ?? ZERO_SALES, row));
+    byKey.set(id, plusSales(byKey.get(id) ?? ZERO_SALES, salesOf(row)));
   }
   return byKey;
 }
@@ -190,33 +216,8 @@ const designOf = (row: Row | undefined): DesignFigures =>
 
 const byText = (rows: readonly Row[], key: string) => new Map(rows.map((row) => [text(row[key]) ?? '', row]));
 
-const totalSales = (figures: Iterable<SalesFigures>): SalesFigures => {
-  let total = ZERO_SALES;
-  for (const f of figures) {
-    total = {
-      checkoutsStarted: total.checkoutsStarted + f.checkoutsStarted,
-      ordersPaid: total.ordersPaid + f.ordersPaid,
-      ticketsSold: total.ticketsSold + f.ticketsSold,
-      revenue: f.revenue.reduce((list, m) => addMoney(list, m.currency, m.amount), total.revenue),
-      ordersRefunded: total.ordersRefunded + f.ordersRefunded,
-      refunded: f.refunded.reduce((list, m) => addMoney(list, m.currency, m.amount), total.refunded),
-    };
-  }
-  return total;
-};
-
-const totalDesign = (figures: Iterable<DesignFigures>): DesignFigures => {
-  let total = ZERO_DESIGN;
-  for (const f of figures) {
-    total = {
-      licensesMinted: total.licensesMinted + f.licensesMinted,
-      printsCompleted: total.printsCompleted + f.printsCompleted,
-      printsSucceeded: total.printsSucceeded + f.printsSucceeded,
-      printsCounted: total.printsCounted + f.printsCounted,
-    };
-  }
-  return total;
-};
+const totalSales = (figures: Iterable<SalesFigures>) => sumOf(figures, ZERO_SALES, plusSales);
+const totalDesign = (figures: Iterable<DesignFigures>) => sumOf(figures, ZERO_DESIGN, plusDesign);
 
 function paramsOf(range: DayRange, orgId?: string): WarehouseParams {
   return orgId === undefined
