@@ -4,10 +4,8 @@
  * shown once), enable/disable, the edit form and deletion behind a confirmation.
  */
 import './webhooks.css';
-import type { TargetedSubmitEvent } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { useLocation, useRoute } from 'preact-iso';
-import { ApiError } from '../../app/api.ts';
 import {
   Button,
   ButtonLink,
@@ -21,7 +19,6 @@ import {
   Properties,
   ShownOncePanel,
   StatusBadge,
-  TextField,
   useToast,
 } from '../../app/components/index.ts';
 import { ShowMore, usePagedList } from '../../app/components/page-kit.tsx';
@@ -29,15 +26,14 @@ import { useFormSubmission, useRowAction } from '../../app/form-submission.ts';
 import { useLanguage, useT } from '../../app/i18n.tsx';
 import { formatDateTime, formatNumber } from '../../app/language.ts';
 import { useResource } from '../../app/resource.ts';
-import { EventTypePicker } from './event-type-picker.tsx';
+import { EndpointForm } from './endpoint-form.tsx';
 import { messages } from './messages.ts';
 import {
   type AttemptOutcome,
-  checkEndpointForm,
   deliveryTone,
+  type EndpointRequest,
   endpointChanges,
   mayRedeliver,
-  urlRefusal,
   type WebhookDelivery,
   type WebhookEndpoint,
 } from './webhook-model.ts';
@@ -45,7 +41,6 @@ import {
   deleteEndpoint,
   getEndpoint,
   listDeliveries,
-  listEventTypes,
   redeliver,
   rotateSecret,
   sendTestEvent,
@@ -261,82 +256,19 @@ function EditEndpoint({
 }) {
   const t = useT(messages);
   const toast = useToast();
-  const eventTypes = useResource((signal) => listEventTypes(signal), []);
-  const [url, setUrl] = useState(endpoint.url);
-  const [description, setDescription] = useState(endpoint.description ?? '');
-  const [chosen, setChosen] = useState<string[]>([...endpoint.eventTypes]);
-  const { busy, failure, errors, setErrors, send, sending } = useFormSubmission();
-
-  const refused = failure instanceof ApiError ? urlRefusal(failure.problem) : null;
-
-  async function save(event: TargetedSubmitEvent<HTMLFormElement>) {
-    event.preventDefault();
-    if (sending()) return;
-    // types the endpoint holds stay choosable even if the catalogue stopped offering them
-    const known = [...new Set([...(eventTypes.data ?? []).map((type) => type.type), ...endpoint.eventTypes])];
-    const check = checkEndpointForm({ url, description, eventTypes: chosen }, known);
-    if (!check.ok) {
-      setErrors(Object.fromEntries(Object.entries(check.errors).map(([field, key]) => [field, t(key)])));
-      return;
-    }
-    setErrors({});
-    const changes = endpointChanges(endpoint, check.request);
+  async function save(request: EndpointRequest) {
+    const changes = endpointChanges(endpoint, request);
     if (Object.keys(changes).length === 0) {
       toast(t('nothingChanged'), 'info');
       return;
     }
-    await send(async () => {
-      onSaved(await updateEndpoint(endpoint.id, changes));
-      toast(t('saved'), 'success');
-    });
+    onSaved(await updateEndpoint(endpoint.id, changes));
+    toast(t('saved'), 'success');
   }
-
-  const offered = [
-    ...(eventTypes.data ?? []),
-    ...endpoint.eventTypes
-      .filter((type) => !(eventTypes.data ?? []).some((known) => known.type === type))
-      .map((type) => ({ type, version: 0, summary: '' })),
-  ];
   return (
     <section aria-labelledby="edit-endpoint" class="webhook-section">
       <h2 id="edit-endpoint">{t('editHeading')}</h2>
-      <form class="webhook-form" onSubmit={save} noValidate aria-busy={busy ? 'true' : undefined}>
-        <TextField
-          label={t('url')}
-          hint={t('urlHint')}
-          value={url}
-          inputMode="url"
-          autocomplete="url"
-          spellcheck={false}
-          maxLength={2048}
-          onInput={(event) => setUrl(event.currentTarget.value)}
-          error={errors.url ?? (refused ? t(refused) : undefined)}
-          required
-        />
-        <TextField
-          label={t('description')}
-          value={description}
-          maxLength={500}
-          autocomplete="off"
-          onInput={(event) => setDescription(event.currentTarget.value)}
-          error={errors.description}
-        />
-        {eventTypes.status === 'loading' && !eventTypes.data ? (
-          <Loading label={t('loadingEventTypes')} />
-        ) : null}
-        {eventTypes.status === 'failed' ? (
-          <ErrorMessage error={eventTypes.error} onRetry={eventTypes.reload} />
-        ) : null}
-        {eventTypes.data ? (
-          <EventTypePicker types={offered} selected={chosen} onChange={setChosen} error={errors.eventTypes} />
-        ) : null}
-        {failure ? <ErrorMessage error={failure} /> : null}
-        <div class="actions">
-          <Button type="submit" busy={busy} disabled={!eventTypes.data}>
-            {t('save')}
-          </Button>
-        </div>
-      </form>
+      <EndpointForm endpoint={endpoint} submitLabel={t('save')} submit={save} />
     </section>
   );
 }

@@ -3,11 +3,8 @@
  * (URL, description, event types by domain); the signing secret the API hands over is shown once.
  */
 import './webhooks.css';
-import type { TargetedSubmitEvent } from 'preact';
 import { useState } from 'preact/hooks';
-import { ApiError } from '../../app/api.ts';
 import {
-  Button,
   type Column,
   DataTable,
   ErrorMessage,
@@ -16,19 +13,17 @@ import {
   PageTitle,
   ShownOncePanel,
   StatusBadge,
-  TextField,
   useToast,
 } from '../../app/components/index.ts';
 import { useQueryValue } from '../../app/components/page-kit.tsx';
-import { useFormSubmission } from '../../app/form-submission.ts';
 import { useLanguage, useT } from '../../app/i18n.tsx';
 import { formatDateTime } from '../../app/language.ts';
 import { useResource } from '../../app/resource.ts';
 import { useSession } from '../../app/session.tsx';
-import { EventTypePicker } from './event-type-picker.tsx';
+import { EndpointForm } from './endpoint-form.tsx';
 import { messages } from './messages.ts';
-import { checkEndpointForm, endpointTone, urlRefusal, type WebhookEndpoint } from './webhook-model.ts';
-import { createEndpoint, listEndpoints, listEventTypes } from './webhooks-api.ts';
+import { type EndpointRequest, endpointTone, type WebhookEndpoint } from './webhook-model.ts';
+import { createEndpoint, listEndpoints } from './webhooks-api.ts';
 
 export function EndpointState({ endpoint }: { readonly endpoint: WebhookEndpoint }) {
   const t = useT(messages);
@@ -48,34 +43,13 @@ export default function WebhooksList() {
   const organisation = session.organisation?.name ?? '—';
   const deleted = useQueryValue('deleted');
   const endpoints = useResource((signal) => listEndpoints(signal), []);
-  const eventTypes = useResource((signal) => listEventTypes(signal), []);
-  const [url, setUrl] = useState('');
-  const [description, setDescription] = useState('');
-  const [chosen, setChosen] = useState<string[]>([]);
-  const { busy, failure, errors, setErrors, send, sending } = useFormSubmission();
   const [created, setCreated] = useState<{ id: string; url: string; secret: string } | null>(null);
 
-  const refused = failure instanceof ApiError ? urlRefusal(failure.problem) : null;
-
-  async function register(event: TargetedSubmitEvent<HTMLFormElement>) {
-    event.preventDefault();
-    if (sending()) return;
-    const known = (eventTypes.data ?? []).map((type) => type.type);
-    const check = checkEndpointForm({ url, description, eventTypes: chosen }, known);
-    if (!check.ok) {
-      setErrors(Object.fromEntries(Object.entries(check.errors).map(([field, key]) => [field, t(key)])));
-      return;
-    }
-    setErrors({});
-    await send(async () => {
-      const answer = await createEndpoint(check.request);
-      setCreated({ id: answer.id, url: answer.url, secret: answer.secret });
-      toast(t('registered'), 'success');
-      setUrl('');
-      setDescription('');
-      setChosen([]);
-      endpoints.reload();
-    });
+  async function register(request: EndpointRequest) {
+    const answer = await createEndpoint(request);
+    setCreated({ id: answer.id, url: answer.url, secret: answer.secret });
+    toast(t('registered'), 'success');
+    endpoints.reload();
   }
 
   const columns: Column<WebhookEndpoint>[] = [
@@ -156,49 +130,7 @@ export default function WebhooksList() {
           ) : null}
         </ShownOncePanel>
       ) : null}
-      <form class="webhook-form" onSubmit={register} noValidate aria-busy={busy ? 'true' : undefined}>
-        <TextField
-          label={t('url')}
-          hint={t('urlHint')}
-          value={url}
-          inputMode="url"
-          autocomplete="url"
-          spellcheck={false}
-          maxLength={2048}
-          onInput={(event) => setUrl(event.currentTarget.value)}
-          error={errors.url ?? (refused ? t(refused) : undefined)}
-          required
-        />
-        <TextField
-          label={t('description')}
-          hint={t('descriptionHint')}
-          value={description}
-          maxLength={500}
-          autocomplete="off"
-          onInput={(event) => setDescription(event.currentTarget.value)}
-          error={errors.description}
-        />
-        {eventTypes.status === 'loading' && !eventTypes.data ? (
-          <Loading label={t('loadingEventTypes')} />
-        ) : null}
-        {eventTypes.status === 'failed' ? (
-          <ErrorMessage error={eventTypes.error} onRetry={eventTypes.reload} />
-        ) : null}
-        {eventTypes.data ? (
-          <EventTypePicker
-            types={eventTypes.data}
-            selected={chosen}
-            onChange={setChosen}
-            error={errors.eventTypes}
-          />
-        ) : null}
-        {failure ? <ErrorMessage error={failure} /> : null}
-        <div class="actions">
-          <Button type="submit" busy={busy} disabled={!eventTypes.data}>
-            {t('register')}
-          </Button>
-        </div>
-      </form>
+      <EndpointForm submitLabel={t('register')} submit={register} />
     </section>
   );
 }
