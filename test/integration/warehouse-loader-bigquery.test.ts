@@ -1,6 +1,5 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { DOMAIN_EVENTS } from '#events/domain/catalogue.ts';
 import { encodePublishedEvent, type PublishedEvent, streamKeyOf } from '#events/domain/stream-message.ts';
 import { MySqlEventStream } from '#shared/stream/mysql-stream.ts';
 import { createBigQueryWarehouse } from '#shared/warehouse/bigquery-warehouse.ts';
@@ -9,6 +8,7 @@ import { FnRunner } from '../../infra/local/fn/runner.ts';
 import { bundledFunction } from '../support/bundle.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { type FakeBigQuery, startFakeBigQuery } from '../support/fake-bigquery.ts';
+import { pageViewed, viewsOf } from '../support/warehouse-events.ts';
 
 const PROJECT = 'forgecast-loader';
 const DATASET = 'events_test';
@@ -80,18 +80,8 @@ describe('Warehouse loader function on BigQuery (bundle, FDK, stand-in)', () => 
 
   it('creates the table and the view, and loads each event once into BigQuery', async () => {
     // Arrange
-    const definition = DOMAIN_EVENTS['analytics.page_viewed'];
     const path = `/bq/${randomUUID()}`;
-    const events: PublishedEvent[] = [1, 2, 3].map((n) => ({
-      id: randomUUID(),
-      type: 'analytics.page_viewed',
-      version: definition.version,
-      aggregateType: 'visitor',
-      aggregateId: randomUUID(),
-      occurredAt: new Date().toISOString(),
-      sequence: String(n),
-      payload: { page: 'portal', path, consent: false },
-    }));
+    const events = [1, 2, 3].map((n) => pageViewed(path, String(n)));
     // The second event twice, as after a relay crash between publish and mark.
     const records = [...events, events[1] as PublishedEvent].map((event) => ({
       key: streamKeyOf(event),
@@ -112,13 +102,6 @@ describe('Warehouse loader function on BigQuery (bundle, FDK, stand-in)', () => 
       apiEndpoint: fake.endpoint,
       tokenUrl: fake.tokenUrl,
     });
-    expect(
-      await reader.query(
-        "SELECT COUNT(*) AS views FROM events_unique WHERE JSON_VALUE(payload, '$.path') = @path",
-        {
-          path,
-        },
-      ),
-    ).toEqual([{ views: 3 }]);
+    expect(await viewsOf(reader, path)).toBe(3);
   });
 });

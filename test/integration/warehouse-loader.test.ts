@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { DOMAIN_EVENTS } from '#events/domain/catalogue.ts';
 import { encodePublishedEvent, type PublishedEvent, streamKeyOf } from '#events/domain/stream-message.ts';
 import { createPool, type DbPool } from '#shared/db/pool.ts';
 import type { CounterName, Dimensions, Metrics } from '#shared/metrics/metrics.ts';
@@ -14,23 +13,10 @@ import {
 import { type LoaderOptions, runWarehouseLoader } from '../../functions/warehouse-loader/loader.ts';
 import { type RunningLocalWarehouse, startLocalWarehouseServer } from '../../infra/local/warehouse/server.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { pageViewed, viewsOf } from '../support/warehouse-events.ts';
 
 const TOKEN = 'loader-test-token-0123456789abcdef';
 const OPTIONS: LoaderOptions = { runSeconds: 0, pollMs: 50, readBatch: 500, instance: 'warehouse-loader' };
-
-function pageViewed(path: string): PublishedEvent {
-  const definition = DOMAIN_EVENTS['analytics.page_viewed'];
-  return {
-    id: randomUUID(),
-    type: 'analytics.page_viewed',
-    version: definition.version,
-    aggregateType: 'visitor',
-    aggregateId: randomUUID(),
-    occurredAt: new Date().toISOString(),
-    sequence: String(Date.now()),
-    payload: { page: 'portal', path, consent: false },
-  };
-}
 
 /** Counters as the loader records them, for the assertions. */
 function recordingMetrics() {
@@ -64,15 +50,6 @@ describe('Warehouse loader (MariaDB stream → local warehouse server)', () => {
   };
   const putEvents = (events: readonly PublishedEvent[]) =>
     put(events.map(encodePublishedEvent), events.map(streamKeyOf));
-  const viewsOf = async (path: string) =>
-    Number(
-      (
-        await warehouse.query<{ views: number }>(
-          "SELECT COUNT(*) AS views FROM events_unique WHERE JSON_VALUE(payload, '$.path') = @path",
-          { path },
-        )
-      )[0]?.views,
-    );
 
   beforeAll(async () => {
     db = await createTestDatabase(inject('mysqlUrl'), 'warehouse_loader');
@@ -121,7 +98,7 @@ describe('Warehouse loader (MariaDB stream → local warehouse server)', () => {
       failures: 0,
     });
     expect(second).toMatchObject({ messages: 0, inserted: 0 });
-    expect(await viewsOf(path)).toBe(3);
+    expect(await viewsOf(warehouse, path)).toBe(3);
     expect(total('warehouse_events_skipped', { reason: 'malformed' })).toBe(2);
     expect(total('warehouse_events_loaded', { outcome: 'inserted' })).toBe(3);
   });
@@ -141,7 +118,7 @@ describe('Warehouse loader (MariaDB stream → local warehouse server)', () => {
 
     // Assess
     expect(summary).toMatchObject({ messages: 2, inserted: 1, duplicates: 1 });
-    expect(await viewsOf(path)).toBe(1);
+    expect(await viewsOf(warehouse, path)).toBe(1);
   });
 
   it('commits nothing while the warehouse is down, and loads the same batch once it is back', async () => {
@@ -171,7 +148,7 @@ describe('Warehouse loader (MariaDB stream → local warehouse server)', () => {
     // Assess
     expect(failed).toMatchObject({ failures: 1, inserted: 0, messages: 0 });
     expect(recovered).toMatchObject({ failures: 0, inserted: 2, messages: 2 });
-    expect(await viewsOf(path)).toBe(2);
+    expect(await viewsOf(warehouse, path)).toBe(2);
   });
 
   it('stores the rest of a batch when the warehouse refuses one event, and skips and counts that one', async () => {
@@ -195,7 +172,7 @@ describe('Warehouse loader (MariaDB stream → local warehouse server)', () => {
     // Assess
     expect(summary).toMatchObject({ messages: 3, inserted: 2, rejected: 1, failures: 0 });
     expect(again).toMatchObject({ messages: 0 });
-    expect(await viewsOf(path)).toBe(2);
+    expect(await viewsOf(warehouse, path)).toBe(2);
     expect(total('warehouse_events_skipped', { reason: 'rejected' })).toBe(1);
   });
 
@@ -212,6 +189,6 @@ describe('Warehouse loader (MariaDB stream → local warehouse server)', () => {
 
     // Assess
     expect(summary).toMatchObject({ inserted: 1 });
-    expect(await viewsOf(path)).toBe(1);
+    expect(await viewsOf(warehouse, path)).toBe(1);
   });
 });
