@@ -14,6 +14,7 @@ import { routesOf } from '../../infra/local/gateway/routes.ts';
 import { createOrgWithKey } from '../support/accounts.ts';
 import { bundledFunction } from '../support/bundle.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { apiClient } from '../support/live.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
 
 interface Endpoint {
@@ -52,17 +53,8 @@ describe('Function: webhooks', () => {
   let stranger: string;
   let unscoped: string;
 
-  const call = (gateway: RunningGateway, path: string, key: string, init: RequestInit = {}) =>
-    fetch(`${gateway.url}${path}`, {
-      ...init,
-      headers: {
-        authorization: `Bearer ${key}`,
-        'content-type': 'application/json',
-        ...(init.headers ?? {}),
-      },
-    });
   const send = (method: string, path: string, key: string, body?: unknown, gateway = local) =>
-    call(gateway, path, key, { method, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    apiClient(gateway.url)(key, method, path, body);
 
   async function startBehindGateway(env: Record<string, string>): Promise<RunningGateway> {
     const runner = new FnRunner([
