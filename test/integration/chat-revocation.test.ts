@@ -114,13 +114,19 @@ describe('Revocation reaches the chat (edge-revocations → chat port → local 
     expect((await again.closed).reason).toBe('revoked');
     other.send({ type: 'send', text: 'still here' });
     expect((await other.next('message')).message.text).toBe('still here');
-    const [row] = (
-      await db.pool.query<RowDataPacket[]>(
-        'SELECT pushed_at IS NOT NULL AS pushed, push_failures FROM edge_revocations WHERE grant_id = ?',
-        [ticketId],
+    // The row is marked pushed once both sinks answered: the chat closes the socket first.
+    await expect
+      .poll(
+        async () =>
+          (
+            await db.pool.query<RowDataPacket[]>(
+              'SELECT pushed_at IS NOT NULL AS pushed, push_failures FROM edge_revocations WHERE grant_id = ?',
+              [ticketId],
+            )
+          )[0][0],
+        { timeout: 15_000, interval: 100 },
       )
-    )[0];
-    expect(row).toEqual({ pushed: 1, push_failures: 0 });
+      .toEqual({ pushed: 1, push_failures: 0 });
     other.close();
   }, 60_000);
 
