@@ -1,4 +1,14 @@
 import type { Warehouse, WarehouseParams, WarehouseValue } from '#shared/warehouse/warehouse.ts';
+import type {
+  CreatorInsights,
+  DayRange,
+  DesignerInsights,
+  DesignFigures,
+  Money,
+  PlatformInsights,
+  PlaybackFigures,
+  SalesFigures,
+} from './insights-answers.ts';
 import {
   designsSql,
   funnelByDaySql,
@@ -9,89 +19,25 @@ import {
   showPageViewsSql,
 } from './insights-sql.ts';
 
+export type {
+  CreatorInsights,
+  DayRange,
+  DesignerInsights,
+  DesignFigures,
+  FunnelFigures,
+  Money,
+  PlatformInsights,
+  PlaybackFigures,
+  SalesFigures,
+  ShowFigures,
+} from './insights-answers.ts';
+
 /**
  * The dashboards' numbers, answered from the warehouse (events alone): the creator's (tickets,
  * revenue and checkouts per show; views, unique viewers, watch time and bytes per video), the
  * designer's (licenses and prints per design) and the platform operator's (totals and the funnel
  * from show page to paid order), each with a daily series. docs/insights.md defines each number.
  */
-
-/** An inclusive range of UTC days, `YYYY-MM-DD`. */
-export interface DayRange {
-  readonly from: string;
-  readonly to: string;
-}
-
-/** An amount in a currency's smallest unit (cents), per ISO 4217 lower-case code. */
-export interface Money {
-  readonly currency: string;
-  readonly amount: number;
-}
-
-export interface SalesFigures {
-  readonly checkoutsStarted: number;
-  readonly ordersPaid: number;
-  readonly ticketsSold: number;
-  /** Paid orders' amounts, per currency (gross: refunds are not taken off). */
-  readonly revenue: readonly Money[];
-  readonly ordersRefunded: number;
-  readonly refunded: readonly Money[];
-}
-
-export interface PlaybackFigures {
-  readonly views: number;
-  readonly uniqueViewers: number;
-  readonly secondsWatched: number;
-  readonly bytes: number;
-  readonly requests: number;
-}
-
-export interface DesignFigures {
-  readonly licensesMinted: number;
-  readonly printsCompleted: number;
-  readonly printsSucceeded: number;
-  readonly printsCounted: number;
-}
-
-export interface FunnelFigures {
-  readonly showPageViews: number;
-  readonly checkoutsStarted: number;
-  readonly ordersPaid: number;
-}
-
-/** A creator's show figures: its sales, and how often its page was seen (the funnel's first step). */
-export type ShowFigures = SalesFigures & { readonly showPageViews: number };
-
-export interface CreatorInsights {
-  readonly range: DayRange;
-  readonly totals: ShowFigures & PlaybackFigures;
-  readonly shows: readonly ({ readonly showId: string } & ShowFigures)[];
-  readonly videos: readonly ({ readonly videoId: string } & PlaybackFigures)[];
-  /** Every day of the range, oldest first, zeros included; unique viewers are per day. */
-  readonly daily: readonly ({ readonly day: string } & ShowFigures & PlaybackFigures)[];
-}
-
-export interface DesignerInsights {
-  readonly range: DayRange;
-  readonly totals: DesignFigures;
-  readonly designs: readonly ({ readonly designId: string } & DesignFigures)[];
-  readonly daily: readonly ({ readonly day: string } & DesignFigures)[];
-}
-
-export interface PlatformInsights {
-  readonly range: DayRange;
-  readonly totals: SalesFigures & PlaybackFigures & DesignFigures;
-  readonly funnel: FunnelFigures & {
-    /** checkoutsStarted ÷ showPageViews, null without page views. */
-    readonly checkoutRate: number | null;
-    /** ordersPaid ÷ checkoutsStarted, null without checkouts. */
-    readonly paymentRate: number | null;
-  };
-  readonly daily: readonly ({ readonly day: string } & FunnelFigures &
-    Pick<SalesFigures, 'ticketsSold'> &
-    Pick<PlaybackFigures, 'views' | 'uniqueViewers' | 'secondsWatched'> &
-    Pick<DesignFigures, 'licensesMinted' | 'printsCompleted'>)[];
-}
 
 type Row = Record<string, WarehouseValue>;
 

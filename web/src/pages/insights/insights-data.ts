@@ -1,3 +1,11 @@
+import type {
+  CreatorInsights,
+  DesignerInsights,
+  FunnelFigures,
+  Money,
+  PlatformInsights,
+} from '#shared/insights/insights-answers.ts';
+
 /**
  * The dashboards' figures, pure (Node unit tests run it), shared by the designer's and the
  * operator's portal pages and the creator's studio page: the answers of
@@ -34,73 +42,21 @@ export const insightsPath = (
   range: { from: string; to: string },
 ) => `/insights/${kind}?from=${range.from}&to=${range.to}`;
 
-/** An amount in the currency's smallest unit (cents), per lower-case ISO 4217 code. */
-export interface Money {
-  readonly currency: string;
-  readonly amount: number;
-}
+export type {
+  CreatorInsights,
+  DayRange,
+  DesignerInsights,
+  DesignFigures,
+  FunnelFigures,
+  Money,
+  PlatformInsights,
+  PlaybackFigures,
+  SalesFigures,
+} from '#shared/insights/insights-answers.ts';
 
-export interface DayRange {
-  readonly from: string;
-  readonly to: string;
-}
-
-export interface SalesFigures {
-  readonly checkoutsStarted: number;
-  readonly ordersPaid: number;
-  readonly ticketsSold: number;
-  /** Paid orders' amounts per currency (gross: refunds are not taken off). */
-  readonly revenue: readonly Money[];
-  readonly ordersRefunded: number;
-  readonly refunded: readonly Money[];
-}
-
-export interface PlaybackFigures {
-  readonly views: number;
-  readonly uniqueViewers: number;
-  readonly secondsWatched: number;
-  readonly bytes: number;
-}
-
-export interface DesignFigures {
-  readonly licensesMinted: number;
-  readonly printsCompleted: number;
-}
-
-export interface FunnelFigures {
-  readonly showPageViews: number;
-  readonly checkoutsStarted: number;
-  readonly ordersPaid: number;
-}
-
-export type CreatorDay = { readonly day: string } & SalesFigures & PlaybackFigures;
-
-export interface CreatorInsights {
-  readonly range: DayRange;
-  readonly totals: SalesFigures & PlaybackFigures;
-  readonly shows: readonly ({ readonly showId: string } & SalesFigures)[];
-  readonly videos: readonly ({ readonly videoId: string } & PlaybackFigures)[];
-  /** Every day of the range, oldest first, zeros included. */
-  readonly daily: readonly CreatorDay[];
-}
-
-export type DesignerDay = { readonly day: string } & DesignFigures;
-
-export interface DesignerInsights {
-  readonly range: DayRange;
-  readonly totals: DesignFigures;
-  readonly designs: readonly ({ readonly designId: string } & DesignFigures)[];
-  readonly daily: readonly DesignerDay[];
-}
-
-export type PlatformDay = { readonly day: string } & FunnelFigures;
-
-export interface PlatformInsights {
-  readonly range: DayRange;
-  readonly totals: SalesFigures & PlaybackFigures & DesignFigures;
-  readonly funnel: FunnelFigures;
-  readonly daily: readonly PlatformDay[];
-}
+export type CreatorDay = CreatorInsights['daily'][number];
+export type DesignerDay = DesignerInsights['daily'][number];
+export type PlatformDay = PlatformInsights['daily'][number];
 
 /** What a page shows for a show, a video or a design: its name, or its id when the name is unknown. */
 export type Named<T> = T & { readonly name: string };
