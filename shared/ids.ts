@@ -2,7 +2,11 @@ import { randomBytes } from 'node:crypto';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
-/** A ULID: 26 characters, time-ordered (good for InnoDB primary keys), 80 random bits. */
+/**
+ * A ULID: 26 characters, time-ordered (good for InnoDB primary keys), 80 random bits. Two made in
+ * the same millisecond by one process are ordered too (the second is the first's random part plus
+ * one, as monotonic ULIDs do): lists sorted by id, newest first, keep the order things were made.
+ */
 export function newId(now = Date.now()): string {
   let time = '';
   let t = now;
@@ -10,11 +14,23 @@ export function newId(now = Date.now()): string {
     time = CROCKFORD[t % 32] + time;
     t = Math.floor(t / 32);
   }
-  const random = randomBytes(16);
-  let tail = '';
-  for (let i = 0; i < 16; i += 1) tail += CROCKFORD[(random[i] as number) % 32];
-  return time + tail;
+  let tail: number[];
+  if (now === last.time && last.tail.some((digit) => digit < 31)) {
+    tail = [...last.tail];
+    let i = tail.length - 1;
+    while ((tail[i] as number) === 31) tail[i--] = 0;
+    tail[i] = (tail[i] as number) + 1;
+  } else {
+    const random = randomBytes(16);
+    tail = Array.from(random, (byte) => byte % 32);
+    // Room to count up within the millisecond: the first digit stays below 16.
+    tail[0] = (tail[0] as number) % 16;
+  }
+  last = { time: now, tail };
+  return time + tail.map((digit) => CROCKFORD[digit]).join('');
 }
+
+let last: { time: number; tail: readonly number[] } = { time: -1, tail: [] };
 
 export const ID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
