@@ -1,5 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import type { Request } from 'express';
+import { videoStats } from '#shared/cdn/view-stats-repository.ts';
 import { dayRangeQuerySchema } from '#shared/day-range.ts';
 import { createPool } from '../../shared/db/pool.ts';
 import {
@@ -17,7 +18,6 @@ import { loadCdnLogsConfig } from './config.ts';
 import { ingestBatch } from './ingest.ts';
 import { MAX_LOG_BATCH_BYTES, videoIdSchema } from './schema.ts';
 import { isLogSecret, LOG_SECRET_HEADER } from './secret.ts';
-import { videoStats } from './stats.ts';
 
 const config = loadCdnLogsConfig();
 const pool = createPool(config.MYSQL_URL, { connectionLimit: 2 });

@@ -1,9 +1,10 @@
 import { createHash, createHmac } from 'node:crypto';
-import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import { type CdnLogEntry, parseCdnLog } from '#shared/cdn/fastly-log.ts';
+import { addViewDay, recordLogBatchOnce } from '#shared/cdn/view-stats-repository.ts';
+import { type DbPool, withTransaction } from '#shared/db/pool.ts';
 import { appendAllToOutbox, type DomainEvent } from '#shared/events/outbox.ts';
 import { LIVE_SEGMENT_SECONDS } from '#shared/live/live-stream.ts';
-import { type CdnLogEntry, parseCdnLog } from '../../shared/cdn/fastly-log.ts';
-import { type DbConnection, type DbPool, withTransaction } from '../../shared/db/pool.ts';
+import { videoOwners } from '#shared/video/video-repository.ts';
 
 export interface IngestSummary {
   /** The same bytes were ingested before (Fastly retried): nothing was counted again. */
@@ -46,7 +47,6 @@ const VOD_SEGMENT_SECONDS = 4;
 const MEDIA_SEGMENT = /^(.*)\/[^/]+\/seg-(\d{5,6})\.m4s$/;
 
 const VIEWER_HASH_BYTES = 16;
-const VIEWER_ROWS_PER_INSERT = 500;
 
 /**
  * Counts one batch of log lines into per-asset daily figures, exactly once: the batch's SHA-256
@@ -67,7 +67,7 @@ const VIEWER_ROWS_PER_INSERT = 500;
 export async function ingestBatch(pool: DbPool, viewerSalt: string, body: Buffer): Promise<IngestSummary> {
   const batchSha256 = createHash('sha256').update(body).digest();
   const parsed = parseCdnLog(body.toString('utf8'));
-  const known = await existingAssets(pool, [...new Set(parsed.entries.map((entry) => entry.assetId))]);
+  const known = await videoOwners(pool, [...new Set(parsed.entries.map((entry) => entry.assetId))]);
   const entries = parsed.entries.filter((entry) => known.has(entry.assetId));
   const tallies = tally(entries, known, viewerSalt);
   const summary = {
@@ -78,25 +78,22 @@ export async function ingestBatch(pool: DbPool, viewerSalt: string, body: Buffer
   };
 
   const duplicate = await withTransaction(pool, async (connection) => {
-    const [recorded] = await connection.query<ResultSetHeader>(
-      'INSERT IGNORE INTO cdn_log_batches (batch_sha256) VALUES (?)',
-      [batchSha256],
-    );
-    if (recorded.affectedRows === 0) return true;
-    for (const day of tallies) await addDay(connection, day);
+    if (!(await recordLogBatchOnce(connection, batchSha256))) return true;
+    for (const day of tallies) {
+      await addViewDay(connection, {
+        assetId: day.assetId,
+        day: day.day,
+        requests: day.requests,
+        views: day.views,
+        bytes: day.bytes,
+        viewerHashes: [...day.viewers].sort(),
+        secondsWatched: secondsWatchedOf(day),
+      });
+    }
     await appendAllToOutbox(connection, tallies.flatMap(playbackEvents));
     return false;
   });
   return duplicate ? { ...summary, duplicate, counted: 0 } : { ...summary, duplicate };
-}
-
-/** The assets that exist, each with its organisation. */
-async function existingAssets(pool: DbPool, ids: readonly string[]): Promise<Map<string, string>> {
-  if (ids.length === 0) return new Map();
-  const [rows] = await pool.query<RowDataPacket[]>('SELECT id, org_id FROM video_assets WHERE id IN (?)', [
-    ids,
-  ]);
-  return new Map(rows.map((row) => [row.id as string, row.org_id as string]));
 }
 
 /** Sorted by asset and day (and viewers sorted within): concurrent batches lock rows in one order. */
@@ -157,29 +154,6 @@ function viewerHash(salt: string, clientIp: string, userAgent: string): string {
     .digest()
     .subarray(0, VIEWER_HASH_BYTES)
     .toString('hex');
-}
-
-async function addDay(connection: DbConnection, day: DayTally): Promise<void> {
-  const hashes = [...day.viewers].sort();
-  let newViewers = 0;
-  for (let at = 0; at < hashes.length; at += VIEWER_ROWS_PER_INSERT) {
-    const rows = hashes
-      .slice(at, at + VIEWER_ROWS_PER_INSERT)
-      .map((hash) => [day.assetId, day.day, Buffer.from(hash, 'hex')]);
-    const [inserted] = await connection.query<ResultSetHeader>(
-      'INSERT IGNORE INTO cdn_viewers (asset_id, day, viewer_hash) VALUES ?',
-      [rows],
-    );
-    newViewers += inserted.affectedRows;
-  }
-  await connection.query(
-    `INSERT INTO cdn_view_stats (asset_id, day, requests, views, bytes, viewers, seconds_watched)
-       VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON DUPLICATE KEY UPDATE requests = requests + VALUES(requests), views = views + VALUES(views),
-         bytes = bytes + VALUES(bytes), viewers = viewers + VALUES(viewers),
-         seconds_watched = seconds_watched + VALUES(seconds_watched)`,
-    [day.assetId, day.day, day.requests, day.views, day.bytes, newViewers, secondsWatchedOf(day)],
-  );
 }
 
 const secondsOf = (client: ViewerTally) => [...client.segments.values()].reduce((sum, s) => sum + s, 0);

@@ -117,6 +117,15 @@ export async function findVideo(db: Queryable, id: string, lock = false): Promis
   return rows[0] ? toVideo(rows[0]) : undefined;
 }
 
+/** The organisation of each of these videos that exists (ids of no video are left out). */
+export async function videoOwners(db: Queryable, ids: readonly string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const [rows] = await db.query<RowDataPacket[]>('SELECT id, org_id FROM video_assets WHERE id IN (?)', [
+    [...ids],
+  ]);
+  return new Map(rows.map((row) => [row.id as string, row.org_id as string]));
+}
+
 /** Another organisation's video is reported as missing: existence is not disclosed. */
 export async function findOrgVideo(
   db: Queryable,
