@@ -84,10 +84,9 @@ describe('Domain events end to end (local cloud: outbox → stream → warehouse
     await expect.poll(() => pageViewsOf(path), { timeout: 20_000, interval: 50 }).toBe(1);
     const elapsedMs = performance.now() - started;
 
-    // Assess: well inside the 20 s deadline (the relay's and loader's own ticks would take longer
-    // only if the nudges did not work); the measured time is in the log for the record
+    // Assess: the poll above is the assertion (counted once, within its deadline); the time it
+    // took is logged for the record (the event-to-dashboard benchmark measures it properly)
     console.log(`API call → countable in the warehouse: ${Math.round(elapsedMs)} ms`);
-    expect(elapsedMs).toBeLessThan(20_000);
   });
 
   it('counts an event once when the relay publishes it again (a crash between publish and mark)', async () => {
