@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { catalog } from '../functions/index.ts';
+import { catalog } from '#functions/index.ts';
 import { runnerFunctions } from '../infra/local/catalog-runtime.ts';
 import type { LocalCloud } from '../infra/local/cloud.ts';
 import { fnHttpHeaders } from '../infra/local/fn/http-intent.ts';

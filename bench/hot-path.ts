@@ -1,5 +1,5 @@
+import type { HttpFunction } from '#shared/runtime/function.ts';
 import type { LocalCloud } from '../infra/local/cloud.ts';
-import type { HttpFunction } from '../shared/runtime/function.ts';
 import { runLoad } from './lib/run-load.ts';
 import { percentile, round } from './lib/stats.ts';
 
@@ -37,7 +37,7 @@ async function inProcess(handler: HttpFunction, requests: number, concurrency: n
 
 export async function benchHotPath(cloud: LocalCloud): Promise<Record<string, unknown>> {
   Object.assign(process.env, cloud.platformEnv);
-  const { handler } = (await import('../functions/health/handler.ts')) as { handler: HttpFunction };
+  const { handler } = (await import('#functions/health/handler.ts')) as { handler: HttpFunction };
   const url = `${cloud.gatewayUrl}/health/live`;
 
   await cloud.runner.warmAll();

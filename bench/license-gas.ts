@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { type Contract, Wallet } from 'ethers';
+import { deployContracts, loadArtifact } from '#shared/chain/contracts.ts';
+import { type IssueTerms, LicenseLedger, type SettlementEntry } from '#shared/chain/license-ledger.ts';
+import { signPrintVoucher } from '#shared/chain/print-voucher.ts';
+import { ANY_PRINTER_ROOT, printerProof, printerRoot } from '#shared/chain/printer-set.ts';
+import { type ChainClient, createChainClient } from '#shared/chain/provider.ts';
+import { idToBytes16, newId } from '#shared/ids.ts';
 import { startLocalChain } from '../infra/local/chain.ts';
 import { compileContracts } from '../scripts/compile-contracts.ts';
-import { deployContracts, loadArtifact } from '../shared/chain/contracts.ts';
-import { type IssueTerms, LicenseLedger, type SettlementEntry } from '../shared/chain/license-ledger.ts';
-import { signPrintVoucher } from '../shared/chain/print-voucher.ts';
-import { ANY_PRINTER_ROOT, printerProof, printerRoot } from '../shared/chain/printer-set.ts';
-import { type ChainClient, createChainClient } from '../shared/chain/provider.ts';
-import { idToBytes16, newId } from '../shared/ids.ts';
 import { median, round } from './lib/stats.ts';
 
 /**

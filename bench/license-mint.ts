@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import type { RowDataPacket } from 'mysql2/promise';
+import { LicenseLedger } from '#shared/chain/license-ledger.ts';
+import { createChainClient } from '#shared/chain/provider.ts';
+import { createPool } from '#shared/db/pool.ts';
+import { idToBytes16, newId } from '#shared/ids.ts';
 import { ensureOperatorKey } from '../infra/local/bootstrap.ts';
 import type { LocalCloud } from '../infra/local/cloud.ts';
-import { LicenseLedger } from '../shared/chain/license-ledger.ts';
-import { createChainClient } from '../shared/chain/provider.ts';
-import { createPool } from '../shared/db/pool.ts';
-import { idToBytes16, newId } from '../shared/ids.ts';
 import { percentile, round } from './lib/stats.ts';
 
 const CLIENTS = Number(process.env.BENCH_MINT_CLIENTS ?? 50);

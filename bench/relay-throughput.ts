@@ -1,9 +1,9 @@
+import { runOutboxRelay } from '#functions/outbox-relay/relay.ts';
 import { withTransaction } from '#shared/db/pool.ts';
-import { appendToOutbox } from '#shared/events/outbox.ts';
-import { readPendingOutbox } from '#shared/events/outbox-relay-store.ts';
 import { noopMetrics } from '#shared/metrics/metrics.ts';
+import { appendToOutbox } from '#shared/outbox/outbox.ts';
+import { readPendingOutbox } from '#shared/outbox/relay-store.ts';
 import { MySqlEventStream } from '#shared/stream/mysql-stream.ts';
-import { runOutboxRelay } from '../functions/outbox-relay/relay.ts';
 import { startTestDatabaseServer } from '../test/support/database-server.ts';
 import { createTestDatabase, type TestDatabase } from '../test/support/db.ts';
 import { interleavedEvents, readWholeStream, seedOutbox } from '../test/support/relay-streams.ts';

@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { RowDataPacket } from 'mysql2/promise';
 import Stripe from 'stripe';
+import { insertOrganisation } from '#shared/accounts/api-key-store.ts';
+import { createPool, type DbPool } from '#shared/db/pool.ts';
+import { newId } from '#shared/ids.ts';
 import type { LocalCloud } from '../infra/local/cloud.ts';
-import { insertOrganisation } from '../shared/accounts/api-key-store.ts';
-import { createPool, type DbPool } from '../shared/db/pool.ts';
-import { newId } from '../shared/ids.ts';
 import { parseWrkReport, runLoad } from './lib/run-load.ts';
 import { percentile, round } from './lib/stats.ts';
 

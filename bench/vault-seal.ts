@@ -2,12 +2,12 @@ import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createMeshInspector } from '../functions/ip-upload/mesh/inspect.ts';
-import { sealDesign } from '../functions/ip-upload/seal.ts';
-import { TriangleSample } from '../functions/ip-upload/thumbnail/triangle-sample.ts';
+import { createMeshInspector } from '#functions/ip-upload/mesh/inspect.ts';
+import { sealDesign } from '#functions/ip-upload/seal.ts';
+import { TriangleSample } from '#functions/ip-upload/thumbnail/triangle-sample.ts';
+import { newDataKey } from '#shared/crypto/data-key.ts';
+import { createS3ObjectStore } from '#shared/storage/s3-object-store.ts';
 import { startS3Server } from '../infra/local/s3/server.ts';
-import { newDataKey } from '../shared/crypto/data-key.ts';
-import { createS3ObjectStore } from '../shared/storage/s3-object-store.ts';
 import { round } from './lib/stats.ts';
 
 const TRIANGLES = Number(process.env.BENCH_TRIANGLES ?? 1_000_000);

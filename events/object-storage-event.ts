@@ -80,3 +80,12 @@ export function buildObjectStorageEvent(input: ObjectEventInput): ObjectStorageE
     },
   };
 }
+
+/** What a function subscribes to: object events of one logical bucket, optionally by name. */
+export interface ObjectEventTrigger {
+  readonly eventTypes: readonly ObjectEventType[];
+  /** Logical bucket (see events/buckets.ts); Terraform maps it to the real bucket name. */
+  readonly bucket: string;
+  /** Only objects whose name matches this OCI condition value (`*` is a wildcard). */
+  readonly objectName?: string;
+}

@@ -1,4 +1,4 @@
-import type { FunctionManifest } from '../shared/runtime/manifest.ts';
+import type { ObjectEventTrigger } from './object-storage-event.ts';
 
 /**
  * An OCI Events rule: a condition over the event JSON and the function it invokes. The same
@@ -13,7 +13,13 @@ export interface EventRule {
 
 export type EventCondition = { readonly [field: string]: EventCondition | readonly string[] | string };
 
-export function rulesFromManifests(manifests: readonly FunctionManifest[]): EventRule[] {
+/** The part of a function manifest that rules are made from (a structural type: events/ sits below shared/). */
+export interface ObjectEventSubscriber {
+  readonly name: string;
+  readonly events: readonly ObjectEventTrigger[];
+}
+
+export function rulesFromManifests(manifests: readonly ObjectEventSubscriber[]): EventRule[] {
   return manifests.flatMap((manifest) =>
     manifest.events.map((trigger) => ({
       name: `${manifest.name}-on-${trigger.bucket}`,

@@ -1,5 +1,5 @@
-import { log } from '../shared/runtime/log.ts';
-import { serveFunction } from '../shared/runtime/serve.ts';
+import { log } from '#shared/runtime/log.ts';
+import { serveFunction } from '#shared/runtime/serve.ts';
 import { findFunction } from './index.ts';
 
 /**

@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { InterfaceAbi } from 'ethers';
-import type { ContractArtifact } from '../shared/chain/contracts.ts';
+import type { ContractArtifact } from '#shared/chain/contracts.ts';
 
 /** Artifacts are consumed through shared/chain/contracts.ts; one definition of their shape. */
 export type Artifact = ContractArtifact;

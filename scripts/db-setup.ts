@@ -19,12 +19,12 @@ import { randomBytes } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { RowDataPacket } from 'mysql2';
-import { insertOperatorWithKey } from '../shared/accounts/api-key-store.ts';
-import { readConfig } from '../shared/config/config.ts';
-import { databaseConfig } from '../shared/config/platform.ts';
-import { migrate } from '../shared/db/migrations.ts';
-import { createPool, withTransaction } from '../shared/db/pool.ts';
-import { ConfigError } from '../shared/errors.ts';
+import { insertOperatorWithKey } from '#shared/accounts/api-key-store.ts';
+import { readConfig } from '#shared/config/config.ts';
+import { databaseConfig } from '#shared/config/platform.ts';
+import { migrate } from '#shared/db/migrations.ts';
+import { createPool, withTransaction } from '#shared/db/pool.ts';
+import { ConfigError } from '#shared/errors.ts';
 
 class SetupRefusedError extends Error {
   constructor(message: string) {

@@ -10,10 +10,10 @@
  * cold key after deployment (docs/deploy.md).
  */
 import { z } from 'zod';
+import { createChainClient } from '#shared/chain/provider.ts';
+import { readConfig } from '#shared/config/config.ts';
+import { ConfigError } from '#shared/errors.ts';
 import { deployLocalContracts } from '../infra/local/deploy-contracts.ts';
-import { createChainClient } from '../shared/chain/provider.ts';
-import { readConfig } from '../shared/config/config.ts';
-import { ConfigError } from '../shared/errors.ts';
 
 const shape = {
   CHAIN_RPC_URL: z.url(),

@@ -62,7 +62,7 @@ export function renderEventsMarkdown(schema: Json): string {
     'Every state change other services may care about is written, in the same transaction, as an event',
     'in the `outbox` table. Each event has a type (past tense, dotted), a version, the aggregate it',
     'belongs to (`aggregate_type`, `aggregate_id`), the time it occurred (`created_at`) and a payload',
-    'whose schema is below. The writer (`shared/events/outbox.ts`) checks every event against its',
+    'whose schema is below. The writer (`shared/outbox/outbox.ts`) checks every event against its',
     'schema and refuses one that does not match, so nothing here is aspirational. The same catalogue',
     'as JSON Schema is [`docs/events.json`](events.json).',
     '',

@@ -1,16 +1,16 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ALL_BUCKETS, BUCKETS, type BucketName } from '#events/buckets.ts';
+import { type EventCondition, rulesFromManifests } from '#events/rules.ts';
+import { SCHEDULE_TICK_TYPE, type ScheduleTick } from '#events/schedule-tick.ts';
+import { AUTHORIZER_FUNCTION, catalog } from '#functions/index.ts';
 import { SECRET_CONFIG_KEYS } from '#shared/config/secret-keys.ts';
 import { SETTLEMENT_QUEUE } from '#shared/licenses/settlement-queue.ts';
 import { METRICS_CONFIG_KEYS } from '#shared/metrics/config.ts';
 import { AUTH_CONTEXT_HEADERS } from '#shared/runtime/auth-context.ts';
 import type { FunctionManifest, HttpRoute, RouteAuth } from '#shared/runtime/manifest.ts';
 import { TRANSCODE_QUEUE } from '#shared/video/transcode-job.ts';
-import { ALL_BUCKETS, BUCKETS, type BucketName } from '../events/buckets.ts';
-import { type EventCondition, rulesFromManifests } from '../events/rules.ts';
-import { SCHEDULE_TICK_TYPE, type ScheduleTick } from '../events/schedule-tick.ts';
-import { AUTHORIZER_FUNCTION, catalog } from '../functions/index.ts';
 import { transcoderConfigKeys } from '../workers/transcoder/config.ts';
 
 /**

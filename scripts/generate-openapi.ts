@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { catalog } from '#functions/index.ts';
 import { PROBLEM_BASE } from '#shared/errors.ts';
 import {
   buildOpenApiDocument,
@@ -9,7 +10,6 @@ import {
   type OpenApiOperation,
   type OpenApiParameter,
 } from '#shared/runtime/openapi.ts';
-import { catalog } from '../functions/index.ts';
 import { toJson } from './generate-oci-catalog.ts';
 
 /**

@@ -3,7 +3,7 @@ import { z } from 'zod';
 /**
  * The catalogue of domain events: every event written to the outbox, with its version, the
  * aggregates it belongs to and the schema of its payload. The outbox writer
- * (`shared/events/outbox.ts`) refuses an event that is not here or does not match; `docs/events.md`
+ * (`shared/outbox/outbox.ts`) refuses an event that is not here or does not match; `docs/events.md`
  * and `docs/events.json` are generated from it (`npm run events:doc`).
  *
  * Versions: a payload changes compatibly (a new optional member) within its version; anything

@@ -1,5 +1,5 @@
-import { readConfig } from '../../shared/config/config.ts';
-import { databaseConfig } from '../../shared/config/platform.ts';
+import { readConfig } from '#shared/config/config.ts';
+import { databaseConfig } from '#shared/config/platform.ts';
 
 export const accountsConfigKeys = Object.keys(databaseConfig);
 export const loadAccountsConfig = () => readConfig(databaseConfig);

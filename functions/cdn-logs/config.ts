@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { configFields, readConfig } from '../../shared/config/config.ts';
-import { databaseConfig } from '../../shared/config/platform.ts';
+import { configFields, readConfig } from '#shared/config/config.ts';
+import { databaseConfig } from '#shared/config/platform.ts';
 
 const shape = {
   ...databaseConfig,

@@ -2,17 +2,12 @@ import { gunzipSync } from 'node:zlib';
 import type { Request } from 'express';
 import { videoStats } from '#shared/cdn/view-stats-repository.ts';
 import { dayRangeQuerySchema } from '#shared/day-range.ts';
-import { createPool } from '../../shared/db/pool.ts';
-import {
-  NotFoundError,
-  PayloadTooLargeError,
-  UnauthorizedError,
-  ValidationError,
-} from '../../shared/errors.ts';
-import { createApi, validate } from '../../shared/runtime/api.ts';
-import { httpFunction } from '../../shared/runtime/function.ts';
-import { requirePrincipal, requireScope } from '../../shared/runtime/principal.ts';
-import { findOrgVideo } from '../../shared/video/video-repository.ts';
+import { createPool } from '#shared/db/pool.ts';
+import { NotFoundError, PayloadTooLargeError, UnauthorizedError, ValidationError } from '#shared/errors.ts';
+import { createApi, validate } from '#shared/runtime/api.ts';
+import { httpFunction } from '#shared/runtime/function.ts';
+import { requirePrincipal, requireScope } from '#shared/runtime/principal.ts';
+import { findOrgVideo } from '#shared/video/video-repository.ts';
 import { challengeBody } from './challenge.ts';
 import { loadCdnLogsConfig } from './config.ts';
 import { ingestBatch } from './ingest.ts';

@@ -2,8 +2,8 @@ import { createHash, createHmac } from 'node:crypto';
 import { type CdnLogEntry, parseCdnLog } from '#shared/cdn/fastly-log.ts';
 import { addViewDay, recordLogBatchOnce } from '#shared/cdn/view-stats-repository.ts';
 import { type DbPool, withTransaction } from '#shared/db/pool.ts';
-import { appendAllToOutbox, type DomainEvent } from '#shared/events/outbox.ts';
 import { LIVE_SEGMENT_SECONDS } from '#shared/live/live-stream.ts';
+import { appendAllToOutbox, type DomainEvent } from '#shared/outbox/outbox.ts';
 import { videoOwners } from '#shared/video/video-repository.ts';
 
 export interface IngestSummary {

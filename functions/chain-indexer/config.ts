@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { readConfig } from '../../shared/config/config.ts';
-import { databaseConfig, relayerConfig } from '../../shared/config/platform.ts';
+import { readConfig } from '#shared/config/config.ts';
+import { databaseConfig, relayerConfig } from '#shared/config/platform.ts';
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a contract address');
 const count = (min: number, max: number, fallback: number) =>

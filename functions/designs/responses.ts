@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { presignedUpload } from '#shared/storage/presigned-upload-response.ts';
 
 /**
  * The JSON the design routes answer with, for the API reference. A type test holds each to what
@@ -50,14 +51,6 @@ export const designResponse = z.object({
   createdAt: instant,
   uploadedAt: instant.nullable(),
   finishedAt: instant.nullable(),
-});
-
-/** A presigned PUT: send exactly these headers and the declared number of bytes. */
-export const presignedUpload = z.object({
-  url: z.string(),
-  method: z.literal('PUT'),
-  headers: z.record(z.string(), z.string()).describe('Signed: send them exactly as given'),
-  expiresAt: instant,
 });
 
 export const createdDesignResponse = designResponse.extend({ upload: presignedUpload });

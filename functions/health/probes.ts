@@ -1,7 +1,7 @@
 import type { RowDataPacket } from 'mysql2/promise';
-import type { DbPool } from '../../shared/db/pool.ts';
-import type { WorkQueue } from '../../shared/queue/work-queue.ts';
-import type { ObjectStore } from '../../shared/storage/object-store.ts';
+import type { DbPool } from '#shared/db/pool.ts';
+import type { WorkQueue } from '#shared/queue/work-queue.ts';
+import type { ObjectStore } from '#shared/storage/object-store.ts';
 import type { Probe } from './checks.ts';
 
 export function databaseProbe(pool: DbPool): Probe {

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { objectStorageEventSchema } from '#events/object-storage-event.ts';
+import { scheduleTickSchema, tickForEmptyBody } from '#events/schedule-tick.ts';
 import { DesignRegistry } from '#shared/chain/design-registry.ts';
 import { createChainClient } from '#shared/chain/provider.ts';
 import { TxRelayer } from '#shared/chain/tx-relayer.ts';
@@ -9,8 +11,6 @@ import { ConfigError } from '#shared/errors.ts';
 import { processMetrics } from '#shared/metrics/metrics-from-config.ts';
 import { eventFunction } from '#shared/runtime/function.ts';
 import { objectStoreFromConfig } from '#shared/storage/s3-object-store.ts';
-import { objectStorageEventSchema } from '../../events/object-storage-event.ts';
-import { scheduleTickSchema, tickForEmptyBody } from '../../events/schedule-tick.ts';
 import { loadIpUploadConfig } from './config.ts';
 import { ipUploadManifest } from './manifest.ts';
 import { processUpload, type UploadDeps } from './process-upload.ts';

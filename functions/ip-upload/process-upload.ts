@@ -19,7 +19,7 @@ import {
   recordSealed,
 } from '#shared/designs/design-repository.ts';
 import { recordProvenanceConflict } from '#shared/designs/provenance-conflicts.ts';
-import { appendToOutbox } from '#shared/events/outbox.ts';
+import { appendToOutbox } from '#shared/outbox/outbox.ts';
 import type { EventOutcome } from '#shared/runtime/function.ts';
 import { log } from '#shared/runtime/log.ts';
 import type { ObjectStore } from '#shared/storage/object-store.ts';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { readConfig } from '../../shared/config/config.ts';
-import { databaseConfig, relayerConfig } from '../../shared/config/platform.ts';
+import { readConfig } from '#shared/config/config.ts';
+import { databaseConfig, relayerConfig } from '#shared/config/platform.ts';
 
 const shape = {
   ...databaseConfig,

@@ -1,9 +1,9 @@
+import { scheduleTickSchema, tickForEmptyBody } from '#events/schedule-tick.ts';
 import { createPool } from '#shared/db/pool.ts';
 import { type LiveDeps, runLiveWatchdog } from '#shared/live/live-stream-repository.ts';
 import { workQueueFromConfig } from '#shared/queue/queue-from-config.ts';
 import { eventFunction } from '#shared/runtime/function.ts';
 import { TRANSCODE_QUEUE } from '#shared/video/transcode-job.ts';
-import { scheduleTickSchema, tickForEmptyBody } from '../../events/schedule-tick.ts';
 import { loadLiveWatchdogConfig } from './config.ts';
 import { liveWatchdogManifest } from './manifest.ts';
 

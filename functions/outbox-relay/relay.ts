@@ -3,6 +3,7 @@ import { encodePublishedEvent, streamKeyOf } from '#events/domain/stream-message
 import { withNamedLock } from '#shared/db/named-lock.ts';
 import type { DbPool } from '#shared/db/pool.ts';
 import { DependencyUnavailableError } from '#shared/errors.ts';
+import type { Metrics } from '#shared/metrics/metrics.ts';
 import {
   deadLetterOutboxRow,
   markOutboxPublished,
@@ -14,8 +15,7 @@ import {
   recordOutboxRefusals,
   unpublishableReason,
   withPendingSnapshot,
-} from '#shared/events/outbox-relay-store.ts';
-import type { Metrics } from '#shared/metrics/metrics.ts';
+} from '#shared/outbox/relay-store.ts';
 import { log } from '#shared/runtime/log.ts';
 import {
   type EventStream,

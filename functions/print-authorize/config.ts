@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { readConfig } from '../../shared/config/config.ts';
-import { databaseConfig, keyWrapperConfig, objectStorageConfig } from '../../shared/config/platform.ts';
-import { SETTLEMENT_QUEUE } from '../../shared/licenses/settlement-queue.ts';
-import { queueIdConfig, workQueueConfig } from '../../shared/queue/queue-from-config.ts';
+import { readConfig } from '#shared/config/config.ts';
+import { databaseConfig, keyWrapperConfig, objectStorageConfig } from '#shared/config/platform.ts';
+import { SETTLEMENT_QUEUE } from '#shared/licenses/settlement-queue.ts';
+import { queueIdConfig, workQueueConfig } from '#shared/queue/queue-from-config.ts';
 
 /** The work queue the settler drains; a counted print is nudged onto it. */
 

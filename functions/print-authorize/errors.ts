@@ -5,8 +5,8 @@ import {
   ForbiddenError,
   NotFoundError,
   UnauthorizedError,
-} from '../../shared/errors.ts';
-import type { PrintRefusal } from '../../shared/licenses/print-refusal.ts';
+} from '#shared/errors.ts';
+import type { PrintRefusal } from '#shared/licenses/print-refusal.ts';
 
 /**
  * A print refused for a reason the printer (or its operator) can act on. The problem type is

@@ -1,4 +1,4 @@
-import type { PrintJob } from '../../shared/licenses/print-job.ts';
+import type { PrintJob } from '#shared/licenses/print-job.ts';
 
 /** The public shape of a print job, for its printer and the license holder. */
 export function presentPrintJob(job: PrintJob) {

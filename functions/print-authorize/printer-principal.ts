@@ -1,4 +1,4 @@
-import type { Principal } from '../../shared/runtime/auth-context.ts';
+import type { Principal } from '#shared/runtime/auth-context.ts';
 import { printersOnly } from './errors.ts';
 
 export interface PrinterPrincipal {

@@ -1,5 +1,5 @@
-import { readConfig } from '../../shared/config/config.ts';
-import { databaseConfig } from '../../shared/config/platform.ts';
+import { readConfig } from '#shared/config/config.ts';
+import { databaseConfig } from '#shared/config/platform.ts';
 
 export const printersConfigKeys = Object.keys(databaseConfig);
 export const loadPrintersConfig = () => readConfig(databaseConfig);

@@ -1,9 +1,9 @@
-import { createPool } from '../../shared/db/pool.ts';
-import { NotFoundError } from '../../shared/errors.ts';
-import { findOrgPrinter, listOrgPrinters, retirePrinter } from '../../shared/printers/printer-repository.ts';
-import { createApi, parseJsonBody, validate } from '../../shared/runtime/api.ts';
-import { httpFunction } from '../../shared/runtime/function.ts';
-import { requirePrincipal, requireScope } from '../../shared/runtime/principal.ts';
+import { createPool } from '#shared/db/pool.ts';
+import { NotFoundError } from '#shared/errors.ts';
+import { findOrgPrinter, listOrgPrinters, retirePrinter } from '#shared/printers/printer-repository.ts';
+import { createApi, parseJsonBody, validate } from '#shared/runtime/api.ts';
+import { httpFunction } from '#shared/runtime/function.ts';
+import { requirePrincipal, requireScope } from '#shared/runtime/principal.ts';
 import { loadPrintersConfig } from './config.ts';
 import { presentPrinter } from './present.ts';
 import { registerPrinter, rotatePrinterCredential } from './registration.ts';

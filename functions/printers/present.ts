@@ -1,4 +1,4 @@
-import type { Printer } from '../../shared/printers/printer.ts';
+import type { Printer } from '#shared/printers/printer.ts';
 
 /** The public shape of a printer (its credential is only ever in the answer that issues it). */
 export function presentPrinter(printer: Printer) {

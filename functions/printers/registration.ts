@@ -1,8 +1,8 @@
-import type { DbPool } from '../../shared/db/pool.ts';
-import { newId } from '../../shared/ids.ts';
-import { issuePrinterCredential } from '../../shared/printers/printer-credential.ts';
-import { parsePrinterPublicKey } from '../../shared/printers/printer-public-key.ts';
-import { insertPrinter, replacePrinterCredential } from '../../shared/printers/printer-repository.ts';
+import type { DbPool } from '#shared/db/pool.ts';
+import { newId } from '#shared/ids.ts';
+import { issuePrinterCredential } from '#shared/printers/printer-credential.ts';
+import { parsePrinterPublicKey } from '#shared/printers/printer-public-key.ts';
+import { insertPrinter, replacePrinterCredential } from '#shared/printers/printer-repository.ts';
 
 /** Registers a printer under `orgId`; returns its id and the credential, which is not kept. */
 export async function registerPrinter(

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ID_PATTERN } from '../../shared/ids.ts';
+import { ID_PATTERN } from '#shared/ids.ts';
 
 export const registerPrinterSchema = z.strictObject({
   name: z.string().trim().min(1).max(200),

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { readConfig } from '../../shared/config/config.ts';
-import { databaseConfig, relayerConfig } from '../../shared/config/platform.ts';
-import { SETTLEMENT_QUEUE } from '../../shared/licenses/settlement-queue.ts';
-import { queueIdConfig, workQueueConfig } from '../../shared/queue/queue-from-config.ts';
+import { readConfig } from '#shared/config/config.ts';
+import { databaseConfig, relayerConfig } from '#shared/config/platform.ts';
+import { SETTLEMENT_QUEUE } from '#shared/licenses/settlement-queue.ts';
+import { queueIdConfig, workQueueConfig } from '#shared/queue/queue-from-config.ts';
 
 const count = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);

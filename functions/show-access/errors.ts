@@ -1,4 +1,4 @@
-import { CodedProblemError } from '../../shared/errors.ts';
+import { CodedProblemError } from '#shared/errors.ts';
 
 /** Access refused for a reason the viewer can act on; `code` is the stable machine-readable member. */
 export class AccessRefusedError extends CodedProblemError {}

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { configFields, readConfig } from '../../shared/config/config.ts';
-import { databaseConfig } from '../../shared/config/platform.ts';
-import { paymentsConfig } from '../../shared/payments/payments-from-config.ts';
+import { configFields, readConfig } from '#shared/config/config.ts';
+import { databaseConfig } from '#shared/config/platform.ts';
+import { paymentsConfig } from '#shared/payments/payments-from-config.ts';
 
 const seconds = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);

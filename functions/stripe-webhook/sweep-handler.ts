@@ -1,8 +1,8 @@
-import { scheduleTickSchema, tickForEmptyBody } from '../../events/schedule-tick.ts';
-import { createPool } from '../../shared/db/pool.ts';
-import { processMetrics } from '../../shared/metrics/metrics-from-config.ts';
-import { paymentsFromConfig } from '../../shared/payments/payments-from-config.ts';
-import { eventFunction } from '../../shared/runtime/function.ts';
+import { scheduleTickSchema, tickForEmptyBody } from '#events/schedule-tick.ts';
+import { createPool } from '#shared/db/pool.ts';
+import { processMetrics } from '#shared/metrics/metrics-from-config.ts';
+import { paymentsFromConfig } from '#shared/payments/payments-from-config.ts';
+import { eventFunction } from '#shared/runtime/function.ts';
 import { loadStripeSweepConfig } from './config.ts';
 import type { ProcessingDeps } from './process-event.ts';
 import { runSweep } from './sweep.ts';

@@ -1,6 +1,6 @@
-import { readConfig } from '../../shared/config/config.ts';
-import { databaseConfig } from '../../shared/config/platform.ts';
-import { ticketCodeConfig } from '../../shared/shows/ticket-code.ts';
+import { readConfig } from '#shared/config/config.ts';
+import { databaseConfig } from '#shared/config/platform.ts';
+import { ticketCodeConfig } from '#shared/shows/ticket-code.ts';
 
 const shape = { ...databaseConfig, ...ticketCodeConfig };
 

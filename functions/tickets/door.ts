@@ -1,6 +1,6 @@
 import { type DbPool, withTransaction } from '#shared/db/pool.ts';
 import { NotFoundError } from '#shared/errors.ts';
-import { appendToOutbox } from '#shared/events/outbox.ts';
+import { appendToOutbox } from '#shared/outbox/outbox.ts';
 import type { Principal } from '#shared/runtime/auth-context.ts';
 import { verifyTicketCode } from '#shared/shows/ticket-code.ts';
 import { findTicket, markCheckedIn, type Ticket } from '#shared/shows/ticket-repository.ts';

@@ -1,4 +1,4 @@
-import { CodedProblemError } from '../../shared/errors.ts';
+import { CodedProblemError } from '#shared/errors.ts';
 
 /**
  * A ticket operation refused for a reason the caller can act on. `code` is a stable

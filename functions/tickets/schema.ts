@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ID_PATTERN } from '../../shared/ids.ts';
+import { ID_PATTERN } from '#shared/ids.ts';
 
 export const ticketIdSchema = z.string().regex(ID_PATTERN, 'not a ticket id');
 const showIdSchema = z.string().regex(ID_PATTERN, 'not a show id');

@@ -1,12 +1,12 @@
-import type { DbPool } from '../../shared/db/pool.ts';
-import { withTransaction } from '../../shared/db/pool.ts';
-import type { WorkQueue } from '../../shared/queue/work-queue.ts';
-import type { EventOutcome } from '../../shared/runtime/function.ts';
-import type { ObjectStore } from '../../shared/storage/object-store.ts';
-import { rawVideoKey } from '../../shared/video/media-layout.ts';
-import { type TranscodeJob, transcodeJobSchema } from '../../shared/video/transcode-job.ts';
-import { VIDEO_FAILURES } from '../../shared/video/video.ts';
-import { findVideo, recordFailed, recordQueued, recordUpload } from '../../shared/video/video-repository.ts';
+import type { DbPool } from '#shared/db/pool.ts';
+import { withTransaction } from '#shared/db/pool.ts';
+import type { WorkQueue } from '#shared/queue/work-queue.ts';
+import type { EventOutcome } from '#shared/runtime/function.ts';
+import type { ObjectStore } from '#shared/storage/object-store.ts';
+import { rawVideoKey } from '#shared/video/media-layout.ts';
+import { type TranscodeJob, transcodeJobSchema } from '#shared/video/transcode-job.ts';
+import { VIDEO_FAILURES } from '#shared/video/video.ts';
+import { findVideo, recordFailed, recordQueued, recordUpload } from '#shared/video/video-repository.ts';
 
 export interface DispatchDeps {
   readonly pool: DbPool;

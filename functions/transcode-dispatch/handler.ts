@@ -1,12 +1,12 @@
 import { z } from 'zod';
+import { objectStorageEventSchema } from '#events/object-storage-event.ts';
+import { scheduleTickSchema, tickForEmptyBody } from '#events/schedule-tick.ts';
 import { createPool } from '#shared/db/pool.ts';
 import { workQueueFromConfig } from '#shared/queue/queue-from-config.ts';
 import { eventFunction } from '#shared/runtime/function.ts';
 import { objectStoreFromConfig } from '#shared/storage/s3-object-store.ts';
 import { assetIdFromRawKey } from '#shared/video/media-layout.ts';
 import { TRANSCODE_QUEUE } from '#shared/video/transcode-job.ts';
-import { objectStorageEventSchema } from '../../events/object-storage-event.ts';
-import { scheduleTickSchema, tickForEmptyBody } from '../../events/schedule-tick.ts';
 import { loadTranscodeDispatchConfig } from './config.ts';
 import { type DispatchDeps, dispatchUpload } from './dispatch.ts';
 import { transcodeDispatchManifest } from './manifest.ts';

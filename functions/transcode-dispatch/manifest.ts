@@ -1,6 +1,6 @@
-import { BUCKETS } from '../../events/buckets.ts';
-import { OBJECT_EVENT_TYPES } from '../../events/object-storage-event.ts';
-import { defineManifest } from '../../shared/runtime/manifest.ts';
+import { BUCKETS } from '#events/buckets.ts';
+import { OBJECT_EVENT_TYPES } from '#events/object-storage-event.ts';
+import { defineManifest } from '#shared/runtime/manifest.ts';
 import { transcodeDispatchConfigKeys } from './config.ts';
 
 export const transcodeDispatchManifest = defineManifest({

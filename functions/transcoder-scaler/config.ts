@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { readConfig } from '../../shared/config/config.ts';
-import { databaseConfig } from '../../shared/config/platform.ts';
-import { ConfigError } from '../../shared/errors.ts';
-import { containerPoolConfig } from '../../shared/pool/pool-from-config.ts';
-import { queueIdConfig, workQueueConfig } from '../../shared/queue/queue-from-config.ts';
-import { TRANSCODE_QUEUE } from '../../shared/video/transcode-job.ts';
+import { readConfig } from '#shared/config/config.ts';
+import { databaseConfig } from '#shared/config/platform.ts';
+import { ConfigError } from '#shared/errors.ts';
+import { containerPoolConfig } from '#shared/pool/pool-from-config.ts';
+import { queueIdConfig, workQueueConfig } from '#shared/queue/queue-from-config.ts';
+import { TRANSCODE_QUEUE } from '#shared/video/transcode-job.ts';
 
 const poolSize = z.coerce.number().int().min(0).max(100);
 

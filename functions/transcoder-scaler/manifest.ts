@@ -1,4 +1,4 @@
-import { defineManifest } from '../../shared/runtime/manifest.ts';
+import { defineManifest } from '#shared/runtime/manifest.ts';
 import { transcoderScalerConfigKeys } from './config.ts';
 
 export const transcoderScalerManifest = defineManifest({

@@ -1,4 +1,4 @@
-import type { PoolMember } from '../../shared/pool/container-pool.ts';
+import type { PoolMember } from '#shared/pool/container-pool.ts';
 
 export interface ScalingInput {
   /** Jobs waiting on the queue. */

@@ -1,5 +1,5 @@
-import type { ContainerPool } from '../../shared/pool/container-pool.ts';
-import type { WorkQueue } from '../../shared/queue/work-queue.ts';
+import type { ContainerPool } from '#shared/pool/container-pool.ts';
+import type { WorkQueue } from '#shared/queue/work-queue.ts';
 import { planScaling, type ScalingPlan } from './plan.ts';
 
 export interface ScaleDeps {

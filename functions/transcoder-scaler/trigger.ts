@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { scheduleTickSchema } from '../../events/schedule-tick.ts';
+import { scheduleTickSchema } from '#events/schedule-tick.ts';
 
 /**
  * A Monitoring alarm as Notifications delivers it to a function (the alarm message JSON). Only a

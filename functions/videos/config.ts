@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { edgeConfig } from '../../shared/cdn/cdn-from-config.ts';
-import { readConfig } from '../../shared/config/config.ts';
-import { databaseConfig, objectStorageConfig } from '../../shared/config/platform.ts';
+import { edgeConfig } from '#shared/cdn/cdn-from-config.ts';
+import { readConfig } from '#shared/config/config.ts';
+import { databaseConfig, objectStorageConfig } from '#shared/config/platform.ts';
 
 const shape = {
   ...databaseConfig,

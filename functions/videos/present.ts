@@ -1,5 +1,5 @@
-import type { PlaybackUrls } from '../../shared/cdn/cdn-from-config.ts';
-import type { VideoAsset } from '../../shared/video/video.ts';
+import type { PlaybackUrls } from '#shared/cdn/cdn-from-config.ts';
+import type { VideoAsset } from '#shared/video/video.ts';
 
 /**
  * The public shape of a video. Playback and poster URLs are edge URLs tokenised for the asset's

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { presignedUpload } from '../designs/responses.ts';
+import { presignedUpload } from '#shared/storage/presigned-upload-response.ts';
 import { VIDEO_STATUSES } from './schema.ts';
 
 /**

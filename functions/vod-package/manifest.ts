@@ -1,7 +1,7 @@
-import { BUCKETS } from '../../events/buckets.ts';
-import { OBJECT_EVENT_TYPES } from '../../events/object-storage-event.ts';
-import { defineManifest } from '../../shared/runtime/manifest.ts';
-import { COMPLETION_MANIFEST_NAME } from '../../shared/video/media-layout.ts';
+import { BUCKETS } from '#events/buckets.ts';
+import { OBJECT_EVENT_TYPES } from '#events/object-storage-event.ts';
+import { defineManifest } from '#shared/runtime/manifest.ts';
+import { COMPLETION_MANIFEST_NAME } from '#shared/video/media-layout.ts';
 import { vodPackageConfigKeys } from './config.ts';
 
 export const vodPackageManifest = defineManifest({

@@ -1,5 +1,5 @@
-import { type MasterVariantInput, renderMasterPlaylist } from '../../shared/video/hls-playlist.ts';
-import type { TranscodeManifest } from '../../shared/video/transcode-manifest.ts';
+import { type MasterVariantInput, renderMasterPlaylist } from '#shared/video/hls-playlist.ts';
+import type { TranscodeManifest } from '#shared/video/transcode-manifest.ts';
 import type { RenditionFigures } from './verify-renditions.ts';
 
 /**

@@ -1,9 +1,9 @@
-import type { ObjectStore } from '../../shared/storage/object-store.ts';
+import type { ObjectStore } from '#shared/storage/object-store.ts';
 import {
   MAX_MANIFEST_BYTES,
   type TranscodeManifest,
   transcodeManifestSchema,
-} from '../../shared/video/transcode-manifest.ts';
+} from '#shared/video/transcode-manifest.ts';
 import { PackagingRejectedError } from './packaging-rejected.ts';
 
 /** Reads a completion manifest, bounded before reading, and checks it describes `expected`. */

@@ -4,16 +4,16 @@ import {
   ObjectNotFoundError,
   ObjectStorageError,
   type ObjectStore,
-} from '../../shared/storage/object-store.ts';
+} from '#shared/storage/object-store.ts';
 import {
   initSections,
   MAX_PLAYLIST_BYTES,
   type MediaPlaylist,
   PlaylistParseError,
   parseMediaPlaylist,
-} from '../../shared/video/hls-playlist.ts';
-import { isSafeRelativeKey, MASTER_PLAYLIST_NAME } from '../../shared/video/media-layout.ts';
-import type { Rendition, TranscodeManifest } from '../../shared/video/transcode-manifest.ts';
+} from '#shared/video/hls-playlist.ts';
+import { isSafeRelativeKey, MASTER_PLAYLIST_NAME } from '#shared/video/media-layout.ts';
+import type { Rendition, TranscodeManifest } from '#shared/video/transcode-manifest.ts';
 import { forEachBounded } from './bounded-concurrency.ts';
 import { PackagingRejectedError, type PackagingRejectionCode } from './packaging-rejected.ts';
 import { averageSegmentBitrate, peakSegmentBitrate, type SizedSegment } from './segment-bitrates.ts';

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { catalog } from '../../functions/index.ts';
-import type { FunctionManifest } from '../../shared/runtime/manifest.ts';
+import { catalog } from '#functions/index.ts';
+import type { FunctionManifest } from '#shared/runtime/manifest.ts';
 import type { RunnerFunction } from './fn/runner.ts';
 import { type GatewayRoute, routesOf } from './gateway/routes.ts';
 

@@ -2,9 +2,10 @@
  * Deploys the platform's contracts to the local chain at every start (the chain is in memory,
  * see chain.ts) and lets the relayer register designs.
  */
+
+import { ContractDeploymentError, deployContracts } from '#shared/chain/contracts.ts';
+import { createChainClient } from '#shared/chain/provider.ts';
 import { compileContracts } from '../../scripts/compile-contracts.ts';
-import { ContractDeploymentError, deployContracts } from '../../shared/chain/contracts.ts';
-import { createChainClient } from '../../shared/chain/provider.ts';
 
 export interface LocalContractAddresses {
   readonly DesignRegistry: string;

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { appendFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ObjectStorageEvent } from '#events/object-storage-event.ts';
+import { type EventRule, matchesCondition } from '#events/rules.ts';
 import { createPool } from '#shared/db/pool.ts';
-import { recordDeadLetter } from '#shared/events/dead-letters.ts';
+import { recordDeadLetter } from '#shared/delivery/dead-letters.ts';
 import { readMetricsConfig } from '#shared/metrics/config.ts';
 import type { Metrics } from '#shared/metrics/metrics.ts';
 import { metricsFromConfig } from '#shared/metrics/metrics-from-config.ts';
-import type { ObjectStorageEvent } from '../../events/object-storage-event.ts';
-import { type EventRule, matchesCondition } from '../../events/rules.ts';
 import type { CallOutcome, FnRunner } from './fn/runner.ts';
 
 export interface EventRouterOptions {
@@ -20,7 +20,7 @@ export interface EventRouterOptions {
   readonly log?: (line: Record<string, unknown>) => void;
   /**
    * Where a dead letter goes besides `dead-letters.jsonl`: the `dead_letters` table and the
-   * `event_dead_letters` metric (shared/events/dead-letters.ts), so an operator sees it. A failure
+   * `event_dead_letters` metric (shared/delivery/dead-letters.ts), so an operator sees it. A failure
    * to record it there is logged; the file keeps the letter.
    */
   readonly onDeadLetter?: (letter: DeadLetter) => Promise<void>;

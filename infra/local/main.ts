@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { catalog } from '../../functions/index.ts';
+import { catalog } from '#functions/index.ts';
 import { ensureOperatorKey } from './bootstrap.ts';
 import { stopAllChildrenNow } from './child-processes.ts';
 import { type LocalCloud, startLocalCloud } from './cloud.ts';

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { PoolMember } from '../../shared/pool/container-pool.ts';
+import type { PoolMember } from '#shared/pool/container-pool.ts';
 
 /** What the control API drives: the local TranscoderPool's slots. */
 export interface ControlledPool {

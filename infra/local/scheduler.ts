@@ -8,8 +8,8 @@
  * nudges the stream's consumers, so an event reaches webhooks and the warehouse in well under a
  * second instead of waiting for ticks.
  */
-import { scheduleTick } from '../../events/schedule-tick.ts';
-import type { FunctionManifest } from '../../shared/runtime/manifest.ts';
+import { scheduleTick } from '#events/schedule-tick.ts';
+import type { FunctionManifest } from '#shared/runtime/manifest.ts';
 import type { CallOutcome, FnRunner } from './fn/runner.ts';
 
 export interface ScheduledCall {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DomainEventPayload } from '#events/domain/catalogue.ts';
 import { type DbPool, withTransaction } from '#shared/db/pool.ts';
-import { appendToOutbox } from '#shared/events/outbox.ts';
+import { appendToOutbox } from '#shared/outbox/outbox.ts';
 
 /**
  * The owner of the analytics events a browser reports (`analytics.page_viewed`,

@@ -7,10 +7,10 @@ import type { RowDataPacket } from 'mysql2/promise';
 import { findDesign } from '#shared/designs/design-repository.ts';
 import type { LicenseLedgerEvent } from '../chain/license-ledger.ts';
 import type { DbConnection } from '../db/pool.ts';
-import { appendToOutbox } from '../events/outbox.ts';
 import { idToBytes16 } from '../ids.ts';
 import { markLicenseActive, markLicenseRevoked } from '../licenses/license-repository.ts';
 import { recordSettledPrints } from '../licenses/settlement-repository.ts';
+import { appendToOutbox } from '../outbox/outbox.ts';
 import { idFromBytes16 } from './bytes16-id.ts';
 
 export interface EventContext {

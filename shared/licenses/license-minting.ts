@@ -4,9 +4,9 @@ import { orgChainAddress } from '../chain/org-address.ts';
 import { type RelayedTransaction, TransactionRevertedError, type TxRelayer } from '../chain/tx-relayer.ts';
 import { withNamedLock } from '../db/named-lock.ts';
 import { type DbPool, withTransaction } from '../db/pool.ts';
-import { appendToOutbox } from '../events/outbox.ts';
 import { idToBytes16 } from '../ids.ts';
 import type { Metrics } from '../metrics/metrics.ts';
+import { appendToOutbox } from '../outbox/outbox.ts';
 import type { License } from './license.ts';
 import {
   findLicense,

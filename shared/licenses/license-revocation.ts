@@ -1,6 +1,6 @@
 import { TransactionRevertedError } from '../chain/tx-relayer.ts';
 import { type DbPool, withTransaction } from '../db/pool.ts';
-import { appendToOutbox } from '../events/outbox.ts';
+import { appendToOutbox } from '../outbox/outbox.ts';
 import type { License } from './license.ts';
 import type { MintingDeps } from './license-minting.ts';
 import { markLicenseRevoked } from './license-repository.ts';

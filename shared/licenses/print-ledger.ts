@@ -1,8 +1,8 @@
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { findDesign } from '#shared/designs/design-repository.ts';
 import { type DbConnection, type DbPool, withTransaction } from '../db/pool.ts';
-import { appendToOutbox } from '../events/outbox.ts';
 import { newId } from '../ids.ts';
+import { appendToOutbox } from '../outbox/outbox.ts';
 import { PRINT_JOB_COLUMNS, type PrintJob, type PrintJobState, toPrintJob } from './print-job.ts';
 import { diagnoseRefusal, type PrintRefusal } from './print-refusal.ts';
 import { printSerial } from './print-serial.ts';

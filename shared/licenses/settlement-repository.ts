@@ -5,7 +5,7 @@
  */
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { type DbConnection, type DbPool, withTransaction } from '../db/pool.ts';
-import { appendToOutbox } from '../events/outbox.ts';
+import { appendToOutbox } from '../outbox/outbox.ts';
 
 type Queryable = DbPool | DbConnection;
 

@@ -1,7 +1,7 @@
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { type DbConnection, type DbPool, withTransaction } from '../db/pool.ts';
-import { appendToOutbox } from '../events/outbox.ts';
 import { newId } from '../ids.ts';
+import { appendToOutbox } from '../outbox/outbox.ts';
 import type { WorkQueue } from '../queue/work-queue.ts';
 import { linkShowVideo } from '../shows/show-repository.ts';
 import { type LiveRecordingJob, liveRecordingJobSchema } from '../video/transcode-job.ts';

@@ -1,5 +1,8 @@
 import type { z } from 'zod';
-import type { ObjectEventType } from '../../events/object-storage-event.ts';
+import type { ObjectEventTrigger } from '#events/object-storage-event.ts';
+
+export type { ObjectEventTrigger };
+
 import type { AppError } from '../errors.ts';
 
 /** OCI Functions accepts only these memory sizes. */
@@ -73,14 +76,6 @@ export interface RouteApi {
 
 /** A function's route contracts by operation id: what a manifest's `api` module exports. */
 export type RouteContracts = Readonly<Record<string, RouteApi>>;
-
-export interface ObjectEventTrigger {
-  readonly eventTypes: readonly ObjectEventType[];
-  /** Logical bucket (see events/buckets.ts); Terraform maps it to the real bucket name. */
-  readonly bucket: string;
-  /** Only objects whose name matches this OCI condition value (`*` is a wildcard). */
-  readonly objectName?: string;
-}
 
 /**
  * A timer trigger: the function receives a schedule tick (events/schedule-tick.ts) every

@@ -1,6 +1,6 @@
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { type DbConnection, type DbPool, withTransaction } from '../db/pool.ts';
-import { appendToOutbox, type DomainEvent, type DomainEventPayload } from '../events/outbox.ts';
+import { appendToOutbox, type DomainEvent, type DomainEventPayload } from '../outbox/outbox.ts';
 import { PaymentProviderError, type Payments } from '../payments/payments.ts';
 import type { HoldStatus } from './seat-holds.ts';
 import { ACTIVE_HOLD_CONDITION } from './show-repository.ts';

@@ -1,5 +1,5 @@
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import { appendToOutbox } from '#shared/events/outbox.ts';
+import { appendToOutbox } from '#shared/outbox/outbox.ts';
 import { type DbConnection, type DbPool, withTransaction } from '../db/pool.ts';
 import { newId } from '../ids.ts';
 import { type Holder, holderColumns, holderCondition } from './holder.ts';

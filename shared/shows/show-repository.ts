@@ -1,5 +1,5 @@
 import type { RowDataPacket } from 'mysql2/promise';
-import { appendToOutbox } from '#shared/events/outbox.ts';
+import { appendToOutbox } from '#shared/outbox/outbox.ts';
 import { findVideo } from '#shared/video/video-repository.ts';
 import { type DbConnection, type DbPool, withTransaction } from '../db/pool.ts';
 import {

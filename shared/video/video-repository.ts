@@ -1,6 +1,6 @@
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import type { DbConnection, DbPool } from '../db/pool.ts';
-import { appendToOutbox } from '../events/outbox.ts';
+import { appendToOutbox } from '../outbox/outbox.ts';
 import { rawVideoKey } from './media-layout.ts';
 import type { PublishedRendition, VideoAsset } from './video.ts';
 

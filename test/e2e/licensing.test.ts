@@ -9,10 +9,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { LicenseLedger } from '#shared/chain/license-ledger.ts';
+import { type ChainClient, createChainClient } from '#shared/chain/provider.ts';
 import { ensureOperatorKey } from '../../infra/local/bootstrap.ts';
 import { type LocalCloud, startLocalCloud } from '../../infra/local/cloud.ts';
-import { LicenseLedger } from '../../shared/chain/license-ledger.ts';
-import { type ChainClient, createChainClient } from '../../shared/chain/provider.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { binaryStlCube } from '../support/design-files.ts';
 

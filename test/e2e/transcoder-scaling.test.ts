@@ -2,12 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { newId } from '#shared/ids.ts';
+import type { PoolMember } from '#shared/pool/container-pool.ts';
+import { MySqlWorkQueue } from '#shared/queue/mysql-queue.ts';
+import { rawVideoKey } from '#shared/video/media-layout.ts';
+import { TRANSCODE_QUEUE, type TranscodeJob } from '#shared/video/transcode-job.ts';
 import { type LocalCloud, startLocalCloud } from '../../infra/local/cloud.ts';
-import { newId } from '../../shared/ids.ts';
-import type { PoolMember } from '../../shared/pool/container-pool.ts';
-import { MySqlWorkQueue } from '../../shared/queue/mysql-queue.ts';
-import { rawVideoKey } from '../../shared/video/media-layout.ts';
-import { TRANSCODE_QUEUE, type TranscodeJob } from '../../shared/video/transcode-job.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 
 interface ScaleDetail {

@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createPool, type DbPool } from '#shared/db/pool.ts';
+import { MySqlWorkQueue } from '#shared/queue/mysql-queue.ts';
+import { createS3ObjectStore } from '#shared/storage/s3-object-store.ts';
+import { parseMasterPlaylist, parseMediaPlaylist } from '#shared/video/hls-playlist.ts';
+import { TRANSCODE_QUEUE } from '#shared/video/transcode-job.ts';
 import { ensureOperatorKey } from '../../infra/local/bootstrap.ts';
 import { type LocalCloud, startLocalCloud } from '../../infra/local/cloud.ts';
-import { createPool, type DbPool } from '../../shared/db/pool.ts';
-import { MySqlWorkQueue } from '../../shared/queue/mysql-queue.ts';
-import { createS3ObjectStore } from '../../shared/storage/s3-object-store.ts';
-import { parseMasterPlaylist, parseMediaPlaylist } from '../../shared/video/hls-playlist.ts';
-import { TRANSCODE_QUEUE } from '../../shared/video/transcode-job.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { makeNonVideo, makeTestVideo, makeTruncatedVideo } from '../support/videos.ts';
 

@@ -1,8 +1,8 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { accountsManifest } from '#functions/accounts/manifest.ts';
+import { AUTHORIZER_FUNCTION } from '#functions/index.ts';
 import { SCOPES } from '#shared/accounts/api-keys.ts';
-import { accountsManifest } from '../../functions/accounts/manifest.ts';
-import { AUTHORIZER_FUNCTION } from '../../functions/index.ts';
 import { FnRunner } from '../../infra/local/fn/runner.ts';
 import { type RunningGateway, startGateway } from '../../infra/local/gateway/gateway.ts';
 import { createOrgWithKey } from '../support/accounts.ts';

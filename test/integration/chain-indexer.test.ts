@@ -2,28 +2,28 @@ import { randomBytes } from 'node:crypto';
 import { Interface } from 'ethers';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { chainIndexerManifest } from '../../functions/chain-indexer/manifest.ts';
-import { type LocalChain, startLocalChain } from '../../infra/local/chain.ts';
-import { deployLocalContracts } from '../../infra/local/deploy-contracts.ts';
-import { FnRunner } from '../../infra/local/fn/runner.ts';
-import { Scheduler, scheduledCalls } from '../../infra/local/scheduler.ts';
-import { DESIGN_REGISTRY_ABI } from '../../shared/chain/design-registry.ts';
-import { LicenseLedger } from '../../shared/chain/license-ledger.ts';
-import { orgChainAddress } from '../../shared/chain/org-address.ts';
-import { type ChainClient, createChainClient } from '../../shared/chain/provider.ts';
-import { TxRelayer } from '../../shared/chain/tx-relayer.ts';
-import { idToBytes16 } from '../../shared/ids.ts';
-import { licenseLedgerSource } from '../../shared/ledger/event-sources.ts';
+import { chainIndexerManifest } from '#functions/chain-indexer/manifest.ts';
+import { DESIGN_REGISTRY_ABI } from '#shared/chain/design-registry.ts';
+import { LicenseLedger } from '#shared/chain/license-ledger.ts';
+import { orgChainAddress } from '#shared/chain/org-address.ts';
+import { type ChainClient, createChainClient } from '#shared/chain/provider.ts';
+import { TxRelayer } from '#shared/chain/tx-relayer.ts';
+import { idToBytes16 } from '#shared/ids.ts';
+import { licenseLedgerSource } from '#shared/ledger/event-sources.ts';
 import {
   type ChainIndexerDeps,
   type ChainIndexerOptions,
   type ChainIndexerSummary,
   runChainIndexer,
-} from '../../shared/ledger/indexer-run.ts';
-import type { DriftItem } from '../../shared/ledger/reconciliation.ts';
-import { advanceMint, tokenIdOf } from '../../shared/licenses/license-minting.ts';
-import { findLicense } from '../../shared/licenses/license-repository.ts';
-import { authorizePrint, completePrint } from '../../shared/licenses/print-ledger.ts';
+} from '#shared/ledger/indexer-run.ts';
+import type { DriftItem } from '#shared/ledger/reconciliation.ts';
+import { advanceMint, tokenIdOf } from '#shared/licenses/license-minting.ts';
+import { findLicense } from '#shared/licenses/license-repository.ts';
+import { authorizePrint, completePrint } from '#shared/licenses/print-ledger.ts';
+import { type LocalChain, startLocalChain } from '../../infra/local/chain.ts';
+import { deployLocalContracts } from '../../infra/local/deploy-contracts.ts';
+import { FnRunner } from '../../infra/local/fn/runner.ts';
+import { Scheduler, scheduledCalls } from '../../infra/local/scheduler.ts';
 import { createOrgWithKey } from '../support/accounts.ts';
 import { bundledFunction } from '../support/bundle.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';

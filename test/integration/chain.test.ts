@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Contract } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadArtifact } from '#shared/chain/contracts.ts';
+import { type ChainClient, createChainClient } from '#shared/chain/provider.ts';
 import { type LocalChain, startLocalChain } from '../../infra/local/chain.ts';
 import { deployLocalContracts } from '../../infra/local/deploy-contracts.ts';
 import { compileContracts } from '../../scripts/compile-contracts.ts';
-import { loadArtifact } from '../../shared/chain/contracts.ts';
-import { type ChainClient, createChainClient } from '../../shared/chain/provider.ts';
 
 async function postRpc(rpcUrl: string, body: string): Promise<{ status: number; json: unknown }> {
   const response = await fetch(rpcUrl, {

@@ -1,9 +1,9 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { edgeRevocationsManifest } from '#functions/edge-revocations/manifest.ts';
 import { recordRevokedGrants } from '#shared/cdn/revocation-repository.ts';
 import { CHAT_CLOSE } from '#shared/chat/protocol.ts';
 import { newId } from '#shared/ids.ts';
-import { edgeRevocationsManifest } from '../../functions/edge-revocations/manifest.ts';
 import { type RunningLocalChatServer, startLocalChatServer } from '../../infra/local/chat/server.ts';
 import { FnRunner, type RunnerFunction } from '../../infra/local/fn/runner.ts';
 import { Scheduler, scheduledCalls } from '../../infra/local/scheduler.ts';

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RowDataPacket } from 'mysql2';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { findApiKey } from '../../shared/accounts/api-key-store.ts';
-import { parseApiKey, secretMatches } from '../../shared/accounts/api-keys.ts';
-import { createPool } from '../../shared/db/pool.ts';
+import { findApiKey } from '#shared/accounts/api-key-store.ts';
+import { parseApiKey, secretMatches } from '#shared/accounts/api-keys.ts';
+import { createPool } from '#shared/db/pool.ts';
 import { withDatabase } from '../support/db.ts';
 import { runScript } from '../support/run-script.ts';
 

@@ -1,11 +1,11 @@
 import type { Request, Response } from 'express';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { showsManifest } from '#functions/shows/manifest.ts';
 import { createPool, type DbPool } from '#shared/db/pool.ts';
 import { isDatabaseUnavailable } from '#shared/db/unavailable.ts';
 import { createApi } from '#shared/runtime/api.ts';
 import { httpFunction } from '#shared/runtime/function.ts';
-import { showsManifest } from '../../functions/shows/manifest.ts';
 import { FnRunner } from '../../infra/local/fn/runner.ts';
 import { startGateway } from '../../infra/local/gateway/gateway.ts';
 import { findFreePort } from '../../infra/local/mariadb.ts';

@@ -1,7 +1,7 @@
 import { Contract, JsonRpcProvider } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadArtifact } from '#shared/chain/contracts.ts';
 import { type LocalChain, startLocalChain } from '../../infra/local/chain.ts';
-import { loadArtifact } from '../../shared/chain/contracts.ts';
 import { runScript } from '../support/run-script.ts';
 
 const SCRIPT = new URL('../../scripts/deploy-contracts.ts', import.meta.url);

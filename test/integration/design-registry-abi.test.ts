@@ -1,12 +1,12 @@
 import { ErrorFragment, EventFragment, FunctionFragment, Interface, Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadArtifact } from '../../shared/chain/contracts.ts';
+import { loadArtifact } from '#shared/chain/contracts.ts';
 import {
   DESIGN_REGISTERED_TOPIC,
   DESIGN_REGISTRY_ABI,
   DesignRegistry,
-} from '../../shared/chain/design-registry.ts';
-import { type ChainClient, createChainClient } from '../../shared/chain/provider.ts';
+} from '#shared/chain/design-registry.ts';
+import { type ChainClient, createChainClient } from '#shared/chain/provider.ts';
 
 /**
  * The hand-written ABI the functions bundle must agree with what solc produced

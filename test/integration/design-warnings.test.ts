@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ALL_BUCKETS, BUCKETS } from '#events/buckets.ts';
+import { presentDesign } from '#functions/designs/present.ts';
+import { processUpload, type UploadDeps } from '#functions/ip-upload/process-upload.ts';
 import { insertOrganisation } from '#shared/accounts/api-key-store.ts';
 import { DesignRegistry } from '#shared/chain/design-registry.ts';
 import { type ChainClient, createChainClient } from '#shared/chain/provider.ts';
@@ -10,9 +13,6 @@ import type { Design, DesignFormat } from '#shared/designs/design.ts';
 import { findDesign, insertDesign } from '#shared/designs/design-repository.ts';
 import { newId } from '#shared/ids.ts';
 import { createS3ObjectStore } from '#shared/storage/s3-object-store.ts';
-import { ALL_BUCKETS, BUCKETS } from '../../events/buckets.ts';
-import { presentDesign } from '../../functions/designs/present.ts';
-import { processUpload, type UploadDeps } from '../../functions/ip-upload/process-upload.ts';
 import { type LocalChain, startLocalChain } from '../../infra/local/chain.ts';
 import { deployLocalContracts } from '../../infra/local/deploy-contracts.ts';
 import { randomChunkSizes } from '../fixtures/mesh/feed.ts';

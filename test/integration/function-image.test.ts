@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { catalog } from '../../functions/index.ts';
+import { catalog } from '#functions/index.ts';
 import { clientResponseOf, fnHttpHeaders } from '../../infra/local/fn/http-intent.ts';
 import { FnRunner } from '../../infra/local/fn/runner.ts';
 import { FUNCTION_BUNDLE_DIR } from '../../scripts/build.ts';

@@ -1,6 +1,6 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { processOnce } from '../../shared/events/idempotency.ts';
+import { processOnce } from '#shared/delivery/idempotency.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 
 describe('Function: processOnce', () => {

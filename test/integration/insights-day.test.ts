@@ -2,13 +2,9 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { PublishedEvent } from '#events/domain/stream-message.ts';
+import { ingestBatch } from '#functions/cdn-logs/ingest.ts';
 import { recordVisitorEvents } from '#shared/analytics/visitor-events.ts';
 import { withTransaction } from '#shared/db/pool.ts';
-import {
-  publishedEventOf,
-  readPendingOutbox,
-  unpublishableReason,
-} from '#shared/events/outbox-relay-store.ts';
 import { idToBytes16, newId } from '#shared/ids.ts';
 import {
   creatorInsights,
@@ -19,6 +15,7 @@ import {
 } from '#shared/insights/insights.ts';
 import { applyLedgerEvent } from '#shared/ledger/event-effects.ts';
 import { authorizePrint, completePrint } from '#shared/licenses/print-ledger.ts';
+import { publishedEventOf, readPendingOutbox, unpublishableReason } from '#shared/outbox/relay-store.ts';
 import { fulfil, revokeOrder } from '#shared/shows/fulfilment.ts';
 import { releaseHold, reserveSeats } from '#shared/shows/seat-holds.ts';
 import { insertShow } from '#shared/shows/show-repository.ts';
@@ -27,7 +24,6 @@ import { insertVideo } from '#shared/video/video-repository.ts';
 import { type BigQueryWarehouse, createBigQueryWarehouse } from '#shared/warehouse/bigquery-warehouse.ts';
 import { type DuckDbWarehouse, openDuckDbWarehouse } from '#shared/warehouse/duckdb-warehouse.ts';
 import { WAREHOUSE_LIMITS, type Warehouse } from '#shared/warehouse/warehouse.ts';
-import { ingestBatch } from '../../functions/cdn-logs/ingest.ts';
 import { createOrgWithKey } from '../support/accounts.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { type FakeBigQuery, startFakeBigQuery } from '../support/fake-bigquery.ts';

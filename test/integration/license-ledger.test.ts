@@ -11,9 +11,7 @@ import {
   Wallet,
 } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalChain, startLocalChain } from '../../infra/local/chain.ts';
-import { compileContracts } from '../../scripts/compile-contracts.ts';
-import { deployContracts, loadArtifact } from '../../shared/chain/contracts.ts';
+import { deployContracts, loadArtifact } from '#shared/chain/contracts.ts';
 import {
   type IssueTerms,
   LICENSE_ISSUED_TOPIC,
@@ -24,16 +22,18 @@ import {
   PRINTS_SETTLED_TOPIC,
   revertDataOf,
   VOUCHER_REDEEMED_TOPIC,
-} from '../../shared/chain/license-ledger.ts';
+} from '#shared/chain/license-ledger.ts';
 import {
   type PrintVoucher,
   printVoucherDigest,
   signPrintVoucher,
   verifyPrintVoucher,
-} from '../../shared/chain/print-voucher.ts';
-import { ANY_PRINTER_ROOT, printerProof, printerRoot } from '../../shared/chain/printer-set.ts';
-import { type ChainClient, createChainClient } from '../../shared/chain/provider.ts';
-import { idToBytes16, newId } from '../../shared/ids.ts';
+} from '#shared/chain/print-voucher.ts';
+import { ANY_PRINTER_ROOT, printerProof, printerRoot } from '#shared/chain/printer-set.ts';
+import { type ChainClient, createChainClient } from '#shared/chain/provider.ts';
+import { idToBytes16, newId } from '#shared/ids.ts';
+import { type LocalChain, startLocalChain } from '../../infra/local/chain.ts';
+import { compileContracts } from '../../scripts/compile-contracts.ts';
 
 const DEFAULT_ADMIN_ROLE = `0x${'00'.repeat(32)}`;
 const ZERO_ADDRESS = `0x${'00'.repeat(20)}`;

@@ -1,6 +1,8 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { AUTHORIZER_FUNCTION } from '#functions/index.ts';
+import { showAccessManifest } from '#functions/show-access/manifest.ts';
 import { verifyEdgeRequest } from '#shared/cdn/edge-token.ts';
 import { withTransaction } from '#shared/db/pool.ts';
 import { newId } from '#shared/ids.ts';
@@ -17,8 +19,6 @@ import {
 import { MySqlWorkQueue } from '#shared/queue/mysql-queue.ts';
 import { TRANSCODE_QUEUE } from '#shared/video/transcode-job.ts';
 import { recordReady } from '#shared/video/video-repository.ts';
-import { AUTHORIZER_FUNCTION } from '../../functions/index.ts';
-import { showAccessManifest } from '../../functions/show-access/manifest.ts';
 import { FnRunner, type RunnerFunction } from '../../infra/local/fn/runner.ts';
 import { type RunningGateway, startGateway } from '../../infra/local/gateway/gateway.ts';
 import { createOrgWithKey } from '../support/accounts.ts';

@@ -5,6 +5,7 @@ import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type PackageDeps, packageAttempt } from '#functions/vod-package/package-attempt.ts';
 import { noCdnPurger } from '#shared/cdn/cdn.ts';
 import { newId } from '#shared/ids.ts';
 import {
@@ -25,7 +26,6 @@ import { attemptPrefix, completionManifestKey } from '#shared/video/media-layout
 import { TRANSCODE_QUEUE } from '#shared/video/transcode-job.ts';
 import type { TranscodeManifest } from '#shared/video/transcode-manifest.ts';
 import { claimLiveAttempt, recordPackaging } from '#shared/video/video-repository.ts';
-import { type PackageDeps, packageAttempt } from '../../functions/vod-package/package-attempt.ts';
 import { createOrgWithKey } from '../support/accounts.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { type S3TestServer, startS3TestServer } from '../support/s3-test-server.ts';

@@ -1,10 +1,10 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { AUTHORIZER_FUNCTION } from '#functions/index.ts';
+import { liveIngestManifest } from '#functions/live-ingest/manifest.ts';
+import { liveStreamsManifest } from '#functions/live-streams/manifest.ts';
 import { insertApiKey } from '#shared/accounts/api-key-store.ts';
 import { issueApiKey } from '#shared/accounts/api-keys.ts';
-import { AUTHORIZER_FUNCTION } from '../../functions/index.ts';
-import { liveIngestManifest } from '../../functions/live-ingest/manifest.ts';
-import { liveStreamsManifest } from '../../functions/live-streams/manifest.ts';
 import { FnRunner, type RunnerFunction } from '../../infra/local/fn/runner.ts';
 import { type RunningGateway, startGateway } from '../../infra/local/gateway/gateway.ts';
 import { routesOf } from '../../infra/local/gateway/routes.ts';

@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { AUTHORIZER_FUNCTION } from '#functions/index.ts';
+import { liveIngestManifest } from '#functions/live-ingest/manifest.ts';
+import { liveStreamsManifest } from '#functions/live-streams/manifest.ts';
 import { insertApiKey } from '#shared/accounts/api-key-store.ts';
 import { issueApiKey } from '#shared/accounts/api-keys.ts';
 import { newId } from '#shared/ids.ts';
@@ -10,9 +13,6 @@ import {
   type LiveStream,
 } from '#shared/live/live-stream-repository.ts';
 import { TRANSCODE_QUEUE, transcodeQueueMessageSchema } from '#shared/video/transcode-job.ts';
-import { AUTHORIZER_FUNCTION } from '../../functions/index.ts';
-import { liveIngestManifest } from '../../functions/live-ingest/manifest.ts';
-import { liveStreamsManifest } from '../../functions/live-streams/manifest.ts';
 import { FnRunner, type RunnerFunction } from '../../infra/local/fn/runner.ts';
 import { type RunningGateway, startGateway } from '../../infra/local/gateway/gateway.ts';
 import { routesOf } from '../../infra/local/gateway/routes.ts';

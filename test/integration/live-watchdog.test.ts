@@ -1,5 +1,6 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { scheduleTick } from '#events/schedule-tick.ts';
 import {
   claimPublishSession,
   createLiveStream,
@@ -14,7 +15,6 @@ import {
 import { MySqlWorkQueue } from '#shared/queue/mysql-queue.ts';
 import type { EventOutcome } from '#shared/runtime/function.ts';
 import { TRANSCODE_QUEUE, transcodeQueueMessageSchema } from '#shared/video/transcode-job.ts';
-import { scheduleTick } from '../../events/schedule-tick.ts';
 import { FnRunner, type RunnerFunction } from '../../infra/local/fn/runner.ts';
 import { createOrgWithKey } from '../support/accounts.ts';
 import { bundledFunction } from '../support/bundle.ts';

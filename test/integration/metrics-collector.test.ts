@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LATENCY_BUCKETS_MS } from '#shared/metrics/buffer.ts';
 import {
   MAX_COLLECTED_SERIES,
   type RunningMetricsCollector,
   startMetricsCollector,
 } from '../../infra/local/metrics/collector.ts';
-import { LATENCY_BUCKETS_MS } from '../../shared/metrics/buffer.ts';
 
 type Series = Record<string, unknown>;
 

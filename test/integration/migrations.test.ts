@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadMigrations, MigrationError, migrate } from '../../shared/db/migrations.ts';
-import { createPool, type DbPool } from '../../shared/db/pool.ts';
+import { loadMigrations, MigrationError, migrate } from '#shared/db/migrations.ts';
+import { createPool, type DbPool } from '#shared/db/pool.ts';
 import { createTestDatabase, type TestDatabase, withDatabase } from '../support/db.ts';
 
 describe('migrations', () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { MySqlWorkQueue } from '../../shared/queue/mysql-queue.ts';
-import { QueueRequestError, StaleReceiptError } from '../../shared/queue/work-queue.ts';
+import { MySqlWorkQueue } from '#shared/queue/mysql-queue.ts';
+import { QueueRequestError, StaleReceiptError } from '#shared/queue/work-queue.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 
 describe('MySqlWorkQueue', () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PoolControlError } from '../../shared/pool/container-pool.ts';
-import { OciContainerPool } from '../../shared/pool/oci-container-pool.ts';
+import { PoolControlError } from '#shared/pool/container-pool.ts';
+import { OciContainerPool } from '#shared/pool/oci-container-pool.ts';
 import {
   type FakeContainerInstances,
   startFakeContainerInstances,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KeyWrapError } from '../../shared/crypto/key-wrapper.ts';
-import { createOciKmsKeyWrapper } from '../../shared/crypto/oci-kms-key-wrapper.ts';
+import { KeyWrapError } from '#shared/crypto/key-wrapper.ts';
+import { createOciKmsKeyWrapper } from '#shared/crypto/oci-kms-key-wrapper.ts';
 import { type FakeOciKms, startFakeOciKms } from '../support/fake-oci-kms.ts';
 import { rsaKeyPair, TEST_SIGNING_KEY_ID, testAuthProvider } from '../support/oci-test-auth.ts';
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBufferedMetrics } from '#shared/metrics/buffered-metrics.ts';
+import { createOciMonitoringSink, MetricsPublishError } from '#shared/metrics/oci-monitoring-sink.ts';
 import { clientResponseOf, fnHttpHeaders } from '../../infra/local/fn/http-intent.ts';
 import { FnRunner } from '../../infra/local/fn/runner.ts';
-import { createBufferedMetrics } from '../../shared/metrics/buffered-metrics.ts';
-import { createOciMonitoringSink, MetricsPublishError } from '../../shared/metrics/oci-monitoring-sink.ts';
 import { bundledFunction } from '../support/bundle.ts';
 import { type FakeOciMonitoring, startFakeOciMonitoring } from '../support/fake-oci-monitoring.ts';
 import { testResourcePrincipal } from '../support/oci-resource-principal.ts';

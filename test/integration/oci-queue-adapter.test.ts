@@ -1,10 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  OciWorkQueue,
-  QueueOperationNotSupportedError,
-  QueueServiceError,
-} from '../../shared/queue/oci-queue.ts';
-import { StaleReceiptError } from '../../shared/queue/work-queue.ts';
+import { OciWorkQueue, QueueOperationNotSupportedError, QueueServiceError } from '#shared/queue/oci-queue.ts';
+import { StaleReceiptError } from '#shared/queue/work-queue.ts';
 import { type FakeOciQueue, startFakeOciQueue } from '../support/fake-oci-queue.ts';
 import { rsaKeyPair, TEST_SIGNING_KEY_ID, testAuthProvider } from '../support/oci-test-auth.ts';
 

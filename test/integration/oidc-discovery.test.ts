@@ -1,8 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OidcClient } from '#functions/session/oidc.ts';
 import { DependencyUnavailableError } from '#shared/errors.ts';
-import { OidcClient } from '../../functions/session/oidc.ts';
 
 /**
  * An OCI identity domain publishes its discovery document at the domain URL but names

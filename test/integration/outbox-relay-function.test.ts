@@ -1,8 +1,8 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { scheduleTick } from '#events/schedule-tick.ts';
 import type { EventOutcome } from '#shared/runtime/function.ts';
 import { MySqlEventStream } from '#shared/stream/mysql-stream.ts';
-import { scheduleTick } from '../../events/schedule-tick.ts';
 import { FnRunner } from '../../infra/local/fn/runner.ts';
 import { bundledFunction } from '../support/bundle.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';

@@ -1,7 +1,7 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type RelayOptions, runOutboxRelay } from '#functions/outbox-relay/relay.ts';
 import { OciEventStream } from '#shared/stream/oci-stream.ts';
-import { type RelayOptions, runOutboxRelay } from '../../functions/outbox-relay/relay.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { type FakeOciStreaming, startFakeOciStreaming } from '../support/fake-oci-streaming.ts';
 import { rsaKeyPair, TEST_SIGNING_KEY_ID, testAuthProvider } from '../support/oci-test-auth.ts';

@@ -6,17 +6,17 @@ import { fileURLToPath } from 'node:url';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { decodePublishedEvent } from '#events/domain/stream-message.ts';
+import { type RelayOptions, runOutboxRelay } from '#functions/outbox-relay/relay.ts';
 import { createPool, withTransaction } from '#shared/db/pool.ts';
 import {
   appendAllToOutbox,
   appendToOutbox,
   type DomainEvent,
   InvalidDomainEventError,
-} from '#shared/events/outbox.ts';
-import { listDeadLetteredOutbox } from '#shared/events/outbox-relay-store.ts';
+} from '#shared/outbox/outbox.ts';
+import { listDeadLetteredOutbox } from '#shared/outbox/relay-store.ts';
 import { type EventStream, StreamUnavailableError } from '#shared/stream/event-stream.ts';
 import { MySqlEventStream } from '#shared/stream/mysql-stream.ts';
-import { type RelayOptions, runOutboxRelay } from '../../functions/outbox-relay/relay.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import {
   eventIdOf,

@@ -1,7 +1,7 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { withTransaction } from '#shared/db/pool.ts';
-import { appendToOutbox, type DomainEvent, InvalidDomainEventError } from '#shared/events/outbox.ts';
+import { appendToOutbox, type DomainEvent, InvalidDomainEventError } from '#shared/outbox/outbox.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 
 describe('Function: appendToOutbox (MariaDB)', () => {

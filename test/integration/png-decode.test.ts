@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { encodePng } from '../../functions/ip-upload/thumbnail/png.ts';
-import { renderThumbnail } from '../../functions/ip-upload/thumbnail/render.ts';
-import { TriangleSample } from '../../functions/ip-upload/thumbnail/triangle-sample.ts';
+import { encodePng } from '#functions/ip-upload/thumbnail/png.ts';
+import { renderThumbnail } from '#functions/ip-upload/thumbnail/render.ts';
+import { TriangleSample } from '#functions/ip-upload/thumbnail/triangle-sample.ts';
 
 // ffmpeg is an independent PNG decoder: if it reads our bytes back exactly, so will browsers.
 const directory = mkdtempSync(join(tmpdir(), 'forgecast-png-'));

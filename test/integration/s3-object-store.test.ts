@@ -2,12 +2,8 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  ObjectNotFoundError,
-  ObjectStorageError,
-  type ObjectStore,
-} from '../../shared/storage/object-store.ts';
-import { createS3ObjectStore } from '../../shared/storage/s3-object-store.ts';
+import { ObjectNotFoundError, ObjectStorageError, type ObjectStore } from '#shared/storage/object-store.ts';
+import { createS3ObjectStore } from '#shared/storage/s3-object-store.ts';
 import { type S3TestServer, startS3TestServer } from '../support/s3-test-server.ts';
 
 const REGION = 'us-ashburn-1';

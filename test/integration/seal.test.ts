@@ -3,11 +3,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sealDesign } from '../../functions/ip-upload/seal.ts';
+import { sealDesign } from '#functions/ip-upload/seal.ts';
+import { createDesignDecipher } from '#shared/crypto/data-key.ts';
+import type { ObjectStore } from '#shared/storage/object-store.ts';
+import { createS3ObjectStore } from '#shared/storage/s3-object-store.ts';
 import { type RunningS3Server, startS3Server } from '../../infra/local/s3/server.ts';
-import { createDesignDecipher } from '../../shared/crypto/data-key.ts';
-import type { ObjectStore } from '../../shared/storage/object-store.ts';
-import { createS3ObjectStore } from '../../shared/storage/s3-object-store.ts';
 import { binaryStlCube } from '../support/design-files.ts';
 
 /** A valid binary STL of `count` triangles (the cube's 12, repeated), a few MB for count ~ 100k. */

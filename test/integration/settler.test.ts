@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Contract, Wallet } from 'ethers';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { settlerManifest } from '#functions/settler/manifest.ts';
 import { LICENSE_LEDGER_ABI, LicenseLedger } from '#shared/chain/license-ledger.ts';
 import { type ChainClient, createChainClient } from '#shared/chain/provider.ts';
 import { TxRelayer } from '#shared/chain/tx-relayer.ts';
@@ -19,7 +20,6 @@ import {
 import { SETTLEMENT_QUEUE } from '#shared/licenses/settlement-queue.ts';
 import { openSettlement } from '#shared/licenses/settlement-repository.ts';
 import { MySqlWorkQueue } from '#shared/queue/mysql-queue.ts';
-import { settlerManifest } from '../../functions/settler/manifest.ts';
 import { type LocalChain, startLocalChain } from '../../infra/local/chain.ts';
 import { deployLocalContracts } from '../../infra/local/deploy-contracts.ts';
 import { FnRunner } from '../../infra/local/fn/runner.ts';

@@ -2,19 +2,14 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { AUTHORIZER_FUNCTION, findFunction } from '#functions/index.ts';
+import { type CheckoutDeps, checkout, HOLD_GRACE_SECONDS, SoldOutError } from '#functions/shows/checkout.ts';
+import { showsManifest } from '#functions/shows/manifest.ts';
 import { createPool, type DbPool } from '#shared/db/pool.ts';
 import { newId } from '#shared/ids.ts';
 import { releaseExpiredHolds, seatsAvailable } from '#shared/shows/seat-holds.ts';
 import { insertShow } from '#shared/shows/show-repository.ts';
 import { insertVideo } from '#shared/video/video-repository.ts';
-import { AUTHORIZER_FUNCTION, findFunction } from '../../functions/index.ts';
-import {
-  type CheckoutDeps,
-  checkout,
-  HOLD_GRACE_SECONDS,
-  SoldOutError,
-} from '../../functions/shows/checkout.ts';
-import { showsManifest } from '../../functions/shows/manifest.ts';
 import type { RunnerFunction } from '../../infra/local/fn/runner.ts';
 import { FnRunner } from '../../infra/local/fn/runner.ts';
 import { type RunningGateway, startGateway } from '../../infra/local/gateway/gateway.ts';

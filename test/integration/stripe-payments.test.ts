@@ -2,13 +2,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningLocalStripe, startLocalStripe } from '../../infra/local/stripe/server.ts';
-import { newId } from '../../shared/ids.ts';
+import { newId } from '#shared/ids.ts';
 import {
   type CheckoutSessionRequest,
   PaymentProviderError,
   type Payments,
-} from '../../shared/payments/payments.ts';
+} from '#shared/payments/payments.ts';
+import { type RunningLocalStripe, startLocalStripe } from '../../infra/local/stripe/server.ts';
 import { paymentsFor, startTestStripe, stripeTestCredentials } from '../support/stripe.ts';
 
 interface ReceivedWebhook {

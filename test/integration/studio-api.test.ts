@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { AUTHORIZER_FUNCTION } from '#functions/index.ts';
+import { showsManifest } from '#functions/shows/manifest.ts';
 import { newId } from '#shared/ids.ts';
 import { createLiveStream } from '#shared/live/live-stream-repository.ts';
 import { MAX_POSTER_BYTES } from '#shared/shows/show.ts';
 import type { ObjectStore } from '#shared/storage/object-store.ts';
 import { createS3ObjectStore } from '#shared/storage/s3-object-store.ts';
 import { insertVideo } from '#shared/video/video-repository.ts';
-import { AUTHORIZER_FUNCTION } from '../../functions/index.ts';
-import { showsManifest } from '../../functions/shows/manifest.ts';
 import { FnRunner } from '../../infra/local/fn/runner.ts';
 import { type RunningGateway, startGateway } from '../../infra/local/gateway/gateway.ts';
 import type { RunningLocalStripe } from '../../infra/local/stripe/server.ts';

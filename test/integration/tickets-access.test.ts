@@ -1,14 +1,14 @@
 import { generateKeyPairSync, randomBytes, verify } from 'node:crypto';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { AUTHORIZER_FUNCTION, findFunction } from '#functions/index.ts';
+import { showAccessManifest } from '#functions/show-access/manifest.ts';
+import { ticketsManifest } from '#functions/tickets/manifest.ts';
 import { verifyEdgeRequest } from '#shared/cdn/edge-token.ts';
 import { newId } from '#shared/ids.ts';
 import { FIREBASE_CUSTOM_TOKEN_AUDIENCE } from '#shared/shows/firebase-token.ts';
 import { signTicketCode, verifyTicketCode } from '#shared/shows/ticket-code.ts';
 import { insertVideo } from '#shared/video/video-repository.ts';
-import { AUTHORIZER_FUNCTION, findFunction } from '../../functions/index.ts';
-import { showAccessManifest } from '../../functions/show-access/manifest.ts';
-import { ticketsManifest } from '../../functions/tickets/manifest.ts';
 import { FnRunner, type RunnerFunction } from '../../infra/local/fn/runner.ts';
 import { type RunningGateway, startGateway } from '../../infra/local/gateway/gateway.ts';
 import { routesOf } from '../../infra/local/gateway/routes.ts';

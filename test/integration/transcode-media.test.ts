@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { transcodeManifestSchema } from '../../shared/video/transcode-manifest.ts';
+import { transcodeManifestSchema } from '#shared/video/transcode-manifest.ts';
 import {
   FfmpegFailedError,
   SourceRejectedError,

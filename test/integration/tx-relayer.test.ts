@@ -4,18 +4,18 @@ import type { AddressInfo } from 'node:net';
 import { Interface, Transaction } from 'ethers';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type LocalChain, startLocalChain } from '../../infra/local/chain.ts';
-import { deployLocalContracts } from '../../infra/local/deploy-contracts.ts';
-import { DESIGN_REGISTRY_ABI, DesignRegistry } from '../../shared/chain/design-registry.ts';
-import { type ChainClient, createChainClient } from '../../shared/chain/provider.ts';
+import { DESIGN_REGISTRY_ABI, DesignRegistry } from '#shared/chain/design-registry.ts';
+import { type ChainClient, createChainClient } from '#shared/chain/provider.ts';
 import {
   type RelayedTransaction,
   RelayRequestError,
   TransactionRevertedError,
   TxRelayer,
-} from '../../shared/chain/tx-relayer.ts';
-import { createPool, type DbPool } from '../../shared/db/pool.ts';
-import { DependencyUnavailableError } from '../../shared/errors.ts';
+} from '#shared/chain/tx-relayer.ts';
+import { createPool, type DbPool } from '#shared/db/pool.ts';
+import { DependencyUnavailableError } from '#shared/errors.ts';
+import { type LocalChain, startLocalChain } from '../../infra/local/chain.ts';
+import { deployLocalContracts } from '../../infra/local/deploy-contracts.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 
 const registryInterface = new Interface(DESIGN_REGISTRY_ABI);

@@ -1,9 +1,9 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { encodePublishedEvent, type PublishedEvent, streamKeyOf } from '#events/domain/stream-message.ts';
+import { scheduleTick } from '#events/schedule-tick.ts';
 import { MySqlEventStream } from '#shared/stream/mysql-stream.ts';
 import { createBigQueryWarehouse } from '#shared/warehouse/bigquery-warehouse.ts';
-import { scheduleTick } from '../../events/schedule-tick.ts';
 import { FnRunner } from '../../infra/local/fn/runner.ts';
 import { bundledFunction } from '../support/bundle.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';

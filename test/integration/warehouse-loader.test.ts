@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { encodePublishedEvent, type PublishedEvent, streamKeyOf } from '#events/domain/stream-message.ts';
+import { type LoaderOptions, runWarehouseLoader } from '#functions/warehouse-loader/loader.ts';
 import { createPool, type DbPool } from '#shared/db/pool.ts';
 import type { CounterName, Dimensions, Metrics } from '#shared/metrics/metrics.ts';
 import { MySqlEventStream } from '#shared/stream/mysql-stream.ts';
@@ -10,7 +11,6 @@ import {
   WarehouseQueryError,
   WarehouseUnavailableError,
 } from '#shared/warehouse/warehouse.ts';
-import { type LoaderOptions, runWarehouseLoader } from '../../functions/warehouse-loader/loader.ts';
 import { type RunningLocalWarehouse, startLocalWarehouseServer } from '../../infra/local/warehouse/server.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { pageViewed, viewsOf } from '../support/warehouse-events.ts';

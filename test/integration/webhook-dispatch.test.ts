@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { encodePublishedEvent, type PublishedEvent, streamKeyOf } from '#events/domain/stream-message.ts';
+import { registerEndpoint } from '#functions/webhooks/endpoints.ts';
 import { createLocalKeyWrapper } from '#shared/crypto/local-key-wrapper.ts';
 import { newId } from '#shared/ids.ts';
 import { insertShow } from '#shared/shows/show-repository.ts';
@@ -24,7 +25,6 @@ import {
 import { SecretBox } from '#shared/webhooks/secret-box.ts';
 import { WebhookUrlRefusedError } from '#shared/webhooks/target-policy.ts';
 import { verifyForgecastSignature } from '../../examples/webhook-consumer/verify.ts';
-import { registerEndpoint } from '../../functions/webhooks/endpoints.ts';
 import { createOrgWithKey } from '../support/accounts.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { createLicense, insertRegisteredDesign } from '../support/licenses.ts';

@@ -1,7 +1,7 @@
-import { insertApiKey, insertOrganisation } from '../../shared/accounts/api-key-store.ts';
-import { issueApiKey } from '../../shared/accounts/api-keys.ts';
-import type { DbPool } from '../../shared/db/pool.ts';
-import { newId } from '../../shared/ids.ts';
+import { insertApiKey, insertOrganisation } from '#shared/accounts/api-key-store.ts';
+import { issueApiKey } from '#shared/accounts/api-keys.ts';
+import type { DbPool } from '#shared/db/pool.ts';
+import { newId } from '#shared/ids.ts';
 
 /** Creates an organisation with one API key holding `scopes`; returns the plaintext key. */
 export async function createOrgWithKey(

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { migrate } from '../../shared/db/migrations.ts';
-import { createPool, type DbPool } from '../../shared/db/pool.ts';
+import { migrate } from '#shared/db/migrations.ts';
+import { createPool, type DbPool } from '#shared/db/pool.ts';
 
 export interface TestDatabase {
   readonly url: string;

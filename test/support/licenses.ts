@@ -1,11 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { RowDataPacket } from 'mysql2/promise';
-import { createDesignCipher, newDataKey } from '../../shared/crypto/data-key.ts';
-import type { KeyWrapper } from '../../shared/crypto/key-wrapper.ts';
-import type { DbPool } from '../../shared/db/pool.ts';
-import { sealedDesignAad, vaultKeyFor } from '../../shared/designs/design.ts';
-import { newId } from '../../shared/ids.ts';
-import type { ObjectStore } from '../../shared/storage/object-store.ts';
+import { createDesignCipher, newDataKey } from '#shared/crypto/data-key.ts';
+import type { KeyWrapper } from '#shared/crypto/key-wrapper.ts';
+import type { DbPool } from '#shared/db/pool.ts';
+import { sealedDesignAad, vaultKeyFor } from '#shared/designs/design.ts';
+import { newId } from '#shared/ids.ts';
+import type { ObjectStore } from '#shared/storage/object-store.ts';
 
 /** A design row already `registered`, with no file behind it: for tests of licensing, not the vault. */
 export async function insertRegisteredDesign(pool: DbPool, orgId: string): Promise<string> {

@@ -1,9 +1,9 @@
 import { appendFileSync } from 'node:fs';
+import { runOutboxRelay } from '#functions/outbox-relay/relay.ts';
 import { createPool } from '#shared/db/pool.ts';
 import { noopMetrics } from '#shared/metrics/metrics.ts';
 import type { EventStream } from '#shared/stream/event-stream.ts';
 import { MySqlEventStream } from '#shared/stream/mysql-stream.ts';
-import { runOutboxRelay } from '../../functions/outbox-relay/relay.ts';
 import { eventIdOf } from './relay-streams.ts';
 
 /**

@@ -1,8 +1,8 @@
 import { decodePublishedEvent, type PublishedEvent } from '#events/domain/stream-message.ts';
 import type { DbPool } from '#shared/db/pool.ts';
 import { withTransaction } from '#shared/db/pool.ts';
-import { appendAllToOutbox, type DomainEvent } from '#shared/events/outbox.ts';
 import type { Dimensions, Metrics } from '#shared/metrics/metrics.ts';
+import { appendAllToOutbox, type DomainEvent } from '#shared/outbox/outbox.ts';
 import type { EventStream, PutOutcome, StreamMessage, StreamRecord } from '#shared/stream/event-stream.ts';
 
 /**

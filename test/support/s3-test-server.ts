@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ObjectStorageEvent } from '../../events/object-storage-event.ts';
+import type { ObjectStorageEvent } from '#events/object-storage-event.ts';
 import { type RunningS3Server, type S3ServerOptions, startS3Server } from '../../infra/local/s3/server.ts';
 
 export interface S3TestServerOptions

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import type { Payments } from '#shared/payments/payments.ts';
+import { createStripePayments } from '#shared/payments/stripe-payments.ts';
 import { type RunningLocalStripe, startLocalStripe } from '../../infra/local/stripe/server.ts';
-import type { Payments } from '../../shared/payments/payments.ts';
-import { createStripePayments } from '../../shared/payments/stripe-payments.ts';
 
 /** Fresh test-mode credentials, so no test can depend on another's. */
 export function stripeTestCredentials(): { secretKey: string; webhookSecret: string } {

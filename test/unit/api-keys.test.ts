@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { issueApiKey, parseApiKey, secretMatches } from '../../shared/accounts/api-keys.ts';
+import { issueApiKey, parseApiKey, secretMatches } from '#shared/accounts/api-keys.ts';
 
 const KEY_ID = 'abcdef0123456789';
 const SECRET = `${'A'.repeat(20)}_-${'z9'.repeat(10)}x`;

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { hashSessionId, newSessionId } from '#shared/people/session-cookie.ts';
-import type { LiveSession } from '#shared/people/session-repository.ts';
 import {
   authorize,
   type KeyLookup,
   SESSION_ANSWER_TTL_MS,
   type SessionLookup,
-} from '../../functions/authorizer/authorize.ts';
+} from '#functions/authorizer/authorize.ts';
+import { hashSessionId, newSessionId } from '#shared/people/session-cookie.ts';
+import type { LiveSession } from '#shared/people/session-repository.ts';
 
 const NOW = new Date('2026-12-07T10:00:00.000Z');
 const PORTAL = 'https://app.example.com';

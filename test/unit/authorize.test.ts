@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { authorize, type KeyLookup, type StoredKey } from '../../functions/authorizer/authorize.ts';
-import { issueApiKey } from '../../shared/accounts/api-keys.ts';
+import { authorize, type KeyLookup, type StoredKey } from '#functions/authorizer/authorize.ts';
+import { issueApiKey } from '#shared/accounts/api-keys.ts';
 
 const NOW = new Date('2025-06-01T12:00:00.000Z');
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { configFields, readConfig } from '../../shared/config/config.ts';
-import { ConfigError } from '../../shared/errors.ts';
+import { configFields, readConfig } from '#shared/config/config.ts';
+import { ConfigError } from '#shared/errors.ts';
 
 const catchConfigError = (run: () => unknown): ConfigError => {
   try {

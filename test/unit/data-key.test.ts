@@ -6,7 +6,7 @@ import {
   createDesignDecipher,
   DesignCryptoError,
   newDataKey,
-} from '../../shared/crypto/data-key.ts';
+} from '#shared/crypto/data-key.ts';
 
 /** Feeds `input` through `transform` in random-sized chunks and collects the output. */
 async function pipeInChunks(input: Buffer, transform: Transform): Promise<Buffer> {

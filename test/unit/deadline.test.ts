@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DeadlineExceededError } from '../../shared/errors.ts';
-import { withDeadline } from '../../shared/runtime/deadline.ts';
+import { DeadlineExceededError } from '#shared/errors.ts';
+import { withDeadline } from '#shared/runtime/deadline.ts';
 
 describe('Function: withDeadline', () => {
   beforeEach(() => {

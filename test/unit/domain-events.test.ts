@@ -11,7 +11,7 @@ import {
 } from '#events/domain/catalogue.ts';
 import { InvalidDomainEventError, validateDomainEvent } from '#events/domain/envelope.ts';
 import type { DbConnection } from '#shared/db/pool.ts';
-import { appendToOutbox, lockBucketOf } from '#shared/events/outbox.ts';
+import { appendToOutbox, lockBucketOf } from '#shared/outbox/outbox.ts';
 import {
   buildEventsJsonSchema,
   EVENTS_JSON_PATH,
@@ -31,7 +31,7 @@ const sourceFiles = (dir: string): string[] =>
 // Every file that writes to the outbox, and the event types it names.
 const writers = ['shared', 'functions', 'workers']
   .flatMap(sourceFiles)
-  .filter((file) => file !== 'shared/events/outbox.ts')
+  .filter((file) => file !== 'shared/outbox/outbox.ts')
   .map((file) => ({ file, text: readFileSync(path.join(ROOT, file), 'utf8') }))
   .filter(({ text }) => /\bappend(All)?ToOutbox\(/.test(text));
 

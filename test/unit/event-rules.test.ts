@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { OBJECT_EVENT_TYPES } from '../../events/object-storage-event.ts';
-import { type EventCondition, matchesCondition, rulesFromManifests } from '../../events/rules.ts';
-import { defineManifest } from '../../shared/runtime/manifest.ts';
+import { OBJECT_EVENT_TYPES } from '#events/object-storage-event.ts';
+import { type EventCondition, matchesCondition, rulesFromManifests } from '#events/rules.ts';
+import { defineManifest } from '#shared/runtime/manifest.ts';
 
 const event = {
   eventType: 'com.oraclecloud.objectstorage.createobject',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseCdnLog, parseCdnLogLine } from '../../shared/cdn/fastly-log.ts';
-import { newId } from '../../shared/ids.ts';
+import { parseCdnLog, parseCdnLogLine } from '#shared/cdn/fastly-log.ts';
+import { newId } from '#shared/ids.ts';
 
 const ASSET = newId();
 const TOKEN = `1900000000_${'ab'.repeat(32)}`;

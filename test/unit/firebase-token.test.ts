@@ -1,14 +1,14 @@
 import { generateKeyPairSync, verify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { readConfig } from '../../shared/config/config.ts';
-import { ConfigError } from '../../shared/errors.ts';
+import { readConfig } from '#shared/config/config.ts';
+import { ConfigError } from '#shared/errors.ts';
 import {
   createCustomToken,
   FIREBASE_CUSTOM_TOKEN_AUDIENCE,
   FirebaseServiceAccountError,
   firebaseConfig,
   parseServiceAccount,
-} from '../../shared/shows/firebase-token.ts';
+} from '#shared/shows/firebase-token.ts';
 
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const CLIENT_EMAIL = 'chat-minter@forgecast-test.iam.gserviceaccount.com';

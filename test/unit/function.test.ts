@@ -1,15 +1,15 @@
 import type { Request, Response } from 'express';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors.ts';
-import { createApi, parseJsonBody } from '../../shared/runtime/api.ts';
+import { ConflictError, NotFoundError, ValidationError } from '#shared/errors.ts';
+import { createApi, parseJsonBody } from '#shared/runtime/api.ts';
 import {
   eventFunction,
   type HttpFunction,
   httpFunction,
   RetryableEventError,
-} from '../../shared/runtime/function.ts';
-import type { HttpRequest } from '../../shared/runtime/http-exchange.ts';
+} from '#shared/runtime/function.ts';
+import type { HttpRequest } from '#shared/runtime/http-exchange.ts';
 
 const designSchema = z.object({ name: z.string().min(1), copies: z.number().int().positive() });
 

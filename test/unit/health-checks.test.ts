@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runChecks } from '../../functions/health/checks.ts';
+import { runChecks } from '#functions/health/checks.ts';
 
 describe('Function: runChecks', () => {
   it('reports ok when every probe is up', async () => {

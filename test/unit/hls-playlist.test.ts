@@ -6,7 +6,7 @@ import {
   parseMasterPlaylist,
   parseMediaPlaylist,
   renderMasterPlaylist,
-} from '../../shared/video/hls-playlist.ts';
+} from '#shared/video/hls-playlist.ts';
 
 /** The shape ffmpeg 5.1 writes for `-hls_segment_type fmp4 -hls_playlist_type vod -hls_flags independent_segments`. */
 const FFMPEG_VOD = [

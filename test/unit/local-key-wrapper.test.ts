@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { KeyWrapError } from '../../shared/crypto/key-wrapper.ts';
-import { createLocalKeyWrapper } from '../../shared/crypto/local-key-wrapper.ts';
+import { KeyWrapError } from '#shared/crypto/key-wrapper.ts';
+import { createLocalKeyWrapper } from '#shared/crypto/local-key-wrapper.ts';
 
 describe('createLocalKeyWrapper', () => {
   const masterKey = randomBytes(32);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defineManifest, type FunctionManifest } from '../../shared/runtime/manifest.ts';
+import { defineManifest, type FunctionManifest } from '#shared/runtime/manifest.ts';
 
 const eventManifest = (fields: Partial<FunctionManifest>): FunctionManifest => ({
   name: 'scaler',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createMeshInspector } from '../../functions/ip-upload/mesh/inspect.ts';
-import { DEFAULT_MESH_LIMITS, MeshValidationError } from '../../functions/ip-upload/mesh/types.ts';
-import { openZip } from '../../functions/ip-upload/mesh/zip.ts';
+import { createMeshInspector } from '#functions/ip-upload/mesh/inspect.ts';
+import { DEFAULT_MESH_LIMITS, MeshValidationError } from '#functions/ip-upload/mesh/types.ts';
+import { openZip } from '#functions/ip-upload/mesh/zip.ts';
 import { expectMeshError, inspectInChunks, inspectWhole, randomChunkSizes } from '../fixtures/mesh/feed.ts';
 import {
   cubeModelXml,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MeshMetricsAccumulator } from '../../functions/ip-upload/mesh/metrics.ts';
-import { MeshValidationError, type Vec3 } from '../../functions/ip-upload/mesh/types.ts';
+import { MeshMetricsAccumulator } from '#functions/ip-upload/mesh/metrics.ts';
+import { MeshValidationError, type Vec3 } from '#functions/ip-upload/mesh/types.ts';
 import { cubeTriangles, type Triangle } from '../fixtures/mesh/generate.ts';
 
 const IDENTITY = { format: 'stl', variant: 'binary', vertexCount: null, units: 'unspecified' } as const;

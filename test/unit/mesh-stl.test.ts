@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createMeshInspector } from '../../functions/ip-upload/mesh/inspect.ts';
-import { MeshValidationError, type Vec3 } from '../../functions/ip-upload/mesh/types.ts';
+import { createMeshInspector } from '#functions/ip-upload/mesh/inspect.ts';
+import { MeshValidationError, type Vec3 } from '#functions/ip-upload/mesh/types.ts';
 import { expectMeshError, inspectInChunks, inspectWhole, randomChunkSizes } from '../fixtures/mesh/feed.ts';
 import {
   binaryStlHeaderOnly,

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { MeshValidationError } from '../../functions/ip-upload/mesh/types.ts';
-import { openZip } from '../../functions/ip-upload/mesh/zip.ts';
+import { MeshValidationError } from '#functions/ip-upload/mesh/types.ts';
+import { openZip } from '#functions/ip-upload/mesh/zip.ts';
 import { expectMeshError } from '../fixtures/mesh/feed.ts';
 import { writeZip } from '../fixtures/mesh/zip-writer.ts';
 

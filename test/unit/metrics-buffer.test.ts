@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  bucketIndex,
-  dimensionsKey,
-  LATENCY_BUCKETS_MS,
-  type MetricsBatch,
-} from '../../shared/metrics/buffer.ts';
-import { createBufferedMetrics } from '../../shared/metrics/buffered-metrics.ts';
+import { bucketIndex, dimensionsKey, LATENCY_BUCKETS_MS, type MetricsBatch } from '#shared/metrics/buffer.ts';
+import { createBufferedMetrics } from '#shared/metrics/buffered-metrics.ts';
 
 function capture(options: { maxSeries?: number; now?: () => number; failWith?: Error } = {}) {
   const batches: MetricsBatch[] = [];

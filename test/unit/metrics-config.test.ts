@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../shared/errors.ts';
-import { METRICS_CONFIG_KEYS, readMetricsConfig } from '../../shared/metrics/config.ts';
-import { noopMetrics } from '../../shared/metrics/metrics.ts';
-import { metricsFromConfig } from '../../shared/metrics/metrics-from-config.ts';
+import { ConfigError } from '#shared/errors.ts';
+import { METRICS_CONFIG_KEYS, readMetricsConfig } from '#shared/metrics/config.ts';
+import { noopMetrics } from '#shared/metrics/metrics.ts';
+import { metricsFromConfig } from '#shared/metrics/metrics-from-config.ts';
 
 function refusal(source: Record<string, string>): ConfigError {
   try {

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { METRIC_CATALOG, type MetricName } from '../../shared/metrics/metrics.ts';
+import { METRIC_CATALOG, type MetricName } from '#shared/metrics/metrics.ts';
 
 interface Target {
   readonly expr?: string;

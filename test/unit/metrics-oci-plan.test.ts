@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { LATENCY_BUCKETS_MS, type SeriesAggregate } from '../../shared/metrics/buffer.ts';
+import { LATENCY_BUCKETS_MS, type SeriesAggregate } from '#shared/metrics/buffer.ts';
 import {
   OCI_MAX_DATAPOINTS_PER_METRIC,
   OCI_MAX_STREAMS_PER_REQUEST,
   ociDatapoints,
   planPostMetricData,
-} from '../../shared/metrics/oci-monitoring-sink.ts';
+} from '#shared/metrics/oci-monitoring-sink.ts';
 
 const NOW = Date.parse('2025-03-01T12:00:30Z');
 const MINUTE = 60_000;

@@ -3,7 +3,7 @@ import {
   buildObjectStorageEvent,
   OBJECT_EVENT_TYPES,
   objectStorageEventSchema,
-} from '../../events/object-storage-event.ts';
+} from '#events/object-storage-event.ts';
 
 const input = {
   eventType: OBJECT_EVENT_TYPES.created,

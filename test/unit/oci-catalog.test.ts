@@ -1,15 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { rulesFromManifests } from '../../events/rules.ts';
-import { catalog } from '../../functions/index.ts';
+import { rulesFromManifests } from '#events/rules.ts';
+import { catalog } from '#functions/index.ts';
+import { SECRET_CONFIG_KEYS } from '#shared/config/secret-keys.ts';
+import { METRICS_CONFIG_KEYS } from '#shared/metrics/config.ts';
 import {
   buildOciCatalog,
   CATALOG_PATH,
   cronFor,
   renderOciCatalog,
 } from '../../scripts/generate-oci-catalog.ts';
-import { SECRET_CONFIG_KEYS } from '../../shared/config/secret-keys.ts';
-import { METRICS_CONFIG_KEYS } from '../../shared/metrics/config.ts';
 
 const built = buildOciCatalog();
 

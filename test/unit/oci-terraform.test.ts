@@ -4,9 +4,9 @@ import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { catalog } from '#functions/index.ts';
 import { SECRET_CONFIG_KEYS } from '#shared/config/secret-keys.ts';
 import { METRIC_CATALOG } from '#shared/metrics/metrics.ts';
-import { catalog } from '../../functions/index.ts';
 import { buildOciCatalog } from '../../scripts/generate-oci-catalog.ts';
 import { terraformFmtFindings } from '../support/terraform-fmt.ts';
 import {

@@ -1,24 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import type { listApiKeys, OrganisationSummary } from '#shared/accounts/api-key-store.ts';
-import type { Scope } from '#shared/accounts/api-keys.ts';
-import type { listLicensors } from '#shared/designs/licensors.ts';
-import type { ReconciliationReport } from '#shared/ledger/reconciliation-reports.ts';
-import type { ChainRevocation } from '#shared/licenses/license-revocation.ts';
-import type { PrintGrant } from '#shared/licenses/print-grant.ts';
-import type { PresignedPut } from '#shared/storage/object-store.ts';
 import type {
   apiKeyListResponse,
   createdApiKeyResponse,
   createdOrganisationResponse,
   organisationPageResponse,
-} from '../../functions/accounts/responses.ts';
-import type { ORG_KINDS } from '../../functions/accounts/schema.ts';
+} from '#functions/accounts/responses.ts';
+import type { ORG_KINDS } from '#functions/accounts/schema.ts';
 import type {
   presentDesign,
   presentLicensableDesign,
   presentProvenanceConflict,
-} from '../../functions/designs/present.ts';
+} from '#functions/designs/present.ts';
 import type {
   createdDesignResponse,
   designPageResponse,
@@ -27,37 +20,32 @@ import type {
   licensorsResponse,
   provenanceConflictPageResponse,
   provenanceConflictResponse,
-} from '../../functions/designs/responses.ts';
-import type { presentLicense } from '../../functions/license-mint/present.ts';
+} from '#functions/designs/responses.ts';
+import type { presentLicense } from '#functions/license-mint/present.ts';
 import type {
   licensePageResponse,
   licenseResponse,
   pendingLicenseResponse,
   reconciliationResponse,
   revokedLicenseResponse,
-} from '../../functions/license-mint/responses.ts';
-import type { presentPrintJob } from '../../functions/print-authorize/present.ts';
+} from '#functions/license-mint/responses.ts';
+import type { presentPrintJob } from '#functions/print-authorize/present.ts';
 import type {
   printGrantResponse,
   printJobPageResponse,
   printJobResponse,
-} from '../../functions/print-authorize/responses.ts';
-import type { presentPrinter } from '../../functions/printers/present.ts';
+} from '#functions/print-authorize/responses.ts';
+import type { presentPrinter } from '#functions/printers/present.ts';
 import type {
   printerPageResponse,
   printerResponse,
   registeredPrinterResponse,
   rotatedCredentialResponse,
-} from '../../functions/printers/responses.ts';
-import type { ChatAccess, ChatTransport, Playback } from '../../functions/show-access/access.ts';
-import type { chatTokenResponse, playbackResponse } from '../../functions/show-access/responses.ts';
-import type { CheckoutResult } from '../../functions/shows/checkout.ts';
-import type {
-  presentHold,
-  presentSales,
-  presentShow,
-  presentStudioShow,
-} from '../../functions/shows/present.ts';
+} from '#functions/printers/responses.ts';
+import type { ChatAccess, ChatTransport, Playback } from '#functions/show-access/access.ts';
+import type { chatTokenResponse, playbackResponse } from '#functions/show-access/responses.ts';
+import type { CheckoutResult } from '#functions/shows/checkout.ts';
+import type { presentHold, presentSales, presentShow, presentStudioShow } from '#functions/shows/present.ts';
 import type {
   checkoutResponse,
   holdResponse,
@@ -65,19 +53,22 @@ import type {
   showPageResponse,
   showResponse,
   studioShowPageResponse,
-} from '../../functions/shows/responses.ts';
-import type { presentTicket } from '../../functions/tickets/present.ts';
+} from '#functions/shows/responses.ts';
+import type { presentTicket } from '#functions/tickets/present.ts';
 import type {
   ticketPageResponse,
   ticketResponse,
   ticketWithCodeResponse,
-} from '../../functions/tickets/responses.ts';
-import type { presentVideo } from '../../functions/videos/present.ts';
-import type {
-  createdVideoResponse,
-  videoPageResponse,
-  videoResponse,
-} from '../../functions/videos/responses.ts';
+} from '#functions/tickets/responses.ts';
+import type { presentVideo } from '#functions/videos/present.ts';
+import type { createdVideoResponse, videoPageResponse, videoResponse } from '#functions/videos/responses.ts';
+import type { listApiKeys, OrganisationSummary } from '#shared/accounts/api-key-store.ts';
+import type { Scope } from '#shared/accounts/api-keys.ts';
+import type { listLicensors } from '#shared/designs/licensors.ts';
+import type { ReconciliationReport } from '#shared/ledger/reconciliation-reports.ts';
+import type { ChainRevocation } from '#shared/licenses/license-revocation.ts';
+import type { PrintGrant } from '#shared/licenses/print-grant.ts';
+import type { PresignedPut } from '#shared/storage/object-store.ts';
 
 /**
  * The response schemas in the API reference against the types the handlers actually send. These

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { catalog } from '#functions/index.ts';
 import { NotFoundError } from '#shared/errors.ts';
 import type { FunctionManifest, HttpRoute, RouteContracts } from '#shared/runtime/manifest.ts';
 import {
@@ -10,7 +11,6 @@ import {
   type ManifestWithContracts,
   type OpenApiDocument,
 } from '#shared/runtime/openapi.ts';
-import { catalog } from '../../functions/index.ts';
 import { toJson } from '../../scripts/generate-oci-catalog.ts';
 import {
   API_MARKDOWN_PATH,

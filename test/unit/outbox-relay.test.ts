@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodePublishedEvent } from '#events/domain/stream-message.ts';
-import type { PendingOutboxRow } from '#shared/events/outbox-relay-store.ts';
-import { planRound, putShareOf } from '../../functions/outbox-relay/relay.ts';
+import { planRound, putShareOf } from '#functions/outbox-relay/relay.ts';
+import type { PendingOutboxRow } from '#shared/outbox/relay-store.ts';
 
 let nextSeq = 1;
 function row(aggregateId: string, options: { type?: string; reason?: string } = {}): PendingOutboxRow {

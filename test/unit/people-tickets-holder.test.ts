@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { loadShowAccessConfig } from '#functions/show-access/config.ts';
 import { holderColumns, holderCondition, holderOf, holderUid } from '#shared/shows/holder.ts';
-import { loadShowAccessConfig } from '../../functions/show-access/config.ts';
 
 describe('Function: holderOf', () => {
   it('acts as the person whenever the principal names one, else as its organisation', () => {

@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { loadAuthorizerConfig } from '#functions/authorizer/config.ts';
+import { loadSessionConfig } from '#functions/session/config.ts';
+import { returnToSchema } from '#functions/session/schema.ts';
 import { SCOPES } from '#shared/accounts/api-keys.ts';
 import { ConfigError } from '#shared/errors.ts';
 import { sessionLifetimeOf } from '#shared/people/config.ts';
@@ -12,9 +15,6 @@ import {
   serializeCookie,
   sessionCookiePolicy,
 } from '#shared/people/session-cookie.ts';
-import { loadAuthorizerConfig } from '../../functions/authorizer/config.ts';
-import { loadSessionConfig } from '../../functions/session/config.ts';
-import { returnToSchema } from '../../functions/session/schema.ts';
 import { pickLanguage } from '../../infra/local/identity/pages.ts';
 
 const PORTAL = 'https://app.example.com';

@@ -1,6 +1,6 @@
 import { inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { encodePng } from '../../functions/ip-upload/thumbnail/png.ts';
+import { encodePng } from '#functions/ip-upload/thumbnail/png.ts';
 
 interface Chunk {
   type: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BoundedCache } from '../../functions/print-authorize/bounded-cache.ts';
+import { BoundedCache } from '#functions/print-authorize/bounded-cache.ts';
 
 describe('Class: BoundedCache', () => {
   it('drops the least recently used entry past its size bound', () => {

@@ -1,7 +1,7 @@
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { describe, expect, it } from 'vitest';
-import { createDownloadPresigner } from '../../functions/print-authorize/download-presigner.ts';
+import { createDownloadPresigner } from '#functions/print-authorize/download-presigner.ts';
 
 const credentials = { accessKeyId: 'AKIDPRINT', secretAccessKey: 'print/secret+key' };
 const AT = new Date('2030-01-02T03:04:05.678Z');

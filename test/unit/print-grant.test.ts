@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { sealedDesignAad } from '../../shared/designs/design.ts';
-import { newId } from '../../shared/ids.ts';
-import { shapeContentKey, shapeGrant } from '../../shared/licenses/print-grant.ts';
+import { sealedDesignAad } from '#shared/designs/design.ts';
+import { newId } from '#shared/ids.ts';
+import { shapeContentKey, shapeGrant } from '#shared/licenses/print-grant.ts';
 
 describe('Module: print grant', () => {
   describe('Method: shapeContentKey', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { printerOf, requirePrinter } from '../../functions/print-authorize/printer-principal.ts';
-import { ForbiddenError } from '../../shared/errors.ts';
+import { printerOf, requirePrinter } from '#functions/print-authorize/printer-principal.ts';
+import { ForbiddenError } from '#shared/errors.ts';
 
 const printerId = '01J0000000000000000000000A';
 

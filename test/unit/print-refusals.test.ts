@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { refusalError } from '../../functions/print-authorize/errors.ts';
-import { toProblem } from '../../shared/errors.ts';
-import type { PrintRefusal } from '../../shared/licenses/print-refusal.ts';
+import { refusalError } from '#functions/print-authorize/errors.ts';
+import { toProblem } from '#shared/errors.ts';
+import type { PrintRefusal } from '#shared/licenses/print-refusal.ts';
 
 describe('Function: refusalError', () => {
   it.each([

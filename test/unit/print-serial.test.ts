@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { newId } from '../../shared/ids.ts';
-import { parsePrintSerial, printSerial } from '../../shared/licenses/print-serial.ts';
+import { newId } from '#shared/ids.ts';
+import { parsePrintSerial, printSerial } from '#shared/licenses/print-serial.ts';
 
 describe('Module: print serial', () => {
   it('is FC-<license id>-<sequence padded to six digits>', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { nudgeSettlement } from '../../functions/print-authorize/settlement-nudge.ts';
-import type { WorkQueue } from '../../shared/queue/work-queue.ts';
+import { nudgeSettlement } from '#functions/print-authorize/settlement-nudge.ts';
+import type { WorkQueue } from '#shared/queue/work-queue.ts';
 
 function queue(put: WorkQueue['put']): WorkQueue {
   const unused = async () => {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { readConfig } from '../../shared/config/config.ts';
-import type { DbPool } from '../../shared/db/pool.ts';
-import { ConfigError } from '../../shared/errors.ts';
-import { MySqlWorkQueue } from '../../shared/queue/mysql-queue.ts';
-import { queueIdConfig, workQueueConfig, workQueueFromConfig } from '../../shared/queue/queue-from-config.ts';
+import { readConfig } from '#shared/config/config.ts';
+import type { DbPool } from '#shared/db/pool.ts';
+import { ConfigError } from '#shared/errors.ts';
+import { MySqlWorkQueue } from '#shared/queue/mysql-queue.ts';
+import { queueIdConfig, workQueueConfig, workQueueFromConfig } from '#shared/queue/queue-from-config.ts';
 
 const shape = { ...workQueueConfig, ...queueIdConfig('settlement') };
 // Never queried: constructing the queues touches no database.

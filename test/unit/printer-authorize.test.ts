@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { authorize, type KeyLookup, type StoredPrinter } from '../../functions/authorizer/authorize.ts';
-import { issueApiKey } from '../../shared/accounts/api-keys.ts';
-import { newId } from '../../shared/ids.ts';
-import { issuePrinterCredential } from '../../shared/printers/printer-credential.ts';
+import { authorize, type KeyLookup, type StoredPrinter } from '#functions/authorizer/authorize.ts';
+import { issueApiKey } from '#shared/accounts/api-keys.ts';
+import { newId } from '#shared/ids.ts';
+import { issuePrinterCredential } from '#shared/printers/printer-credential.ts';
 
 const NOW = new Date('2025-06-01T12:00:00.000Z');
 

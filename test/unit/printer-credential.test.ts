@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { issueApiKey } from '../../shared/accounts/api-keys.ts';
-import { newId } from '../../shared/ids.ts';
+import { issueApiKey } from '#shared/accounts/api-keys.ts';
+import { newId } from '#shared/ids.ts';
 import {
   issuePrinterCredential,
   parsePrinterCredential,
   printerSecretMatches,
-} from '../../shared/printers/printer-credential.ts';
+} from '#shared/printers/printer-credential.ts';
 
 describe('Module: printer credential', () => {
   describe('Method: issuePrinterCredential', () => {

@@ -1,10 +1,6 @@
 import { constants, generateKeyPairSync, privateDecrypt, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import {
-  PrinterKeyWrapError,
-  unwrapOnPrinter,
-  wrapForPrinter,
-} from '../../shared/crypto/printer-key-wrap.ts';
+import { PrinterKeyWrapError, unwrapOnPrinter, wrapForPrinter } from '#shared/crypto/printer-key-wrap.ts';
 
 const printer = generateKeyPairSync('rsa', { modulusLength: 2048 });
 

@@ -1,6 +1,6 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { InvalidPrinterKeyError, parsePrinterPublicKey } from '../../shared/printers/printer-public-key.ts';
+import { InvalidPrinterKeyError, parsePrinterPublicKey } from '#shared/printers/printer-public-key.ts';
 
 const rsa = (bits: number) => generateKeyPairSync('rsa', { modulusLength: bits });
 

@@ -6,8 +6,8 @@ import {
   printerLeaf,
   printerProof,
   printerRoot,
-} from '../../shared/chain/printer-set.ts';
-import { idToBytes16, newId } from '../../shared/ids.ts';
+} from '#shared/chain/printer-set.ts';
+import { idToBytes16, newId } from '#shared/ids.ts';
 
 /** The leaf written out byte by byte: abi.encode(bytes16) is the id right-padded to 32 bytes. */
 function expectedLeaf(printerId: string): string {

@@ -4,7 +4,7 @@ import {
   type OffChainLicense,
   type OnChainLicense,
   type ReconciliationInput,
-} from '../../shared/ledger/reconciliation.ts';
+} from '#shared/ledger/reconciliation.ts';
 
 const NOW = new Date('2026-11-23T12:00:00.000Z');
 const HOLDER = '0x1111111111111111111111111111111111111111';

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../shared/errors.ts';
+import { ConfigError } from '#shared/errors.ts';
 import {
   findSecretReferences,
   resolveSecretReferences,
   type SecretFetcher,
-} from '../../shared/secrets/secret-references.ts';
+} from '#shared/secrets/secret-references.ts';
 
 const ocid = (name: string) => `ocid1.vaultsecret.oc1.phx.amaaaaaa${name}`;
 

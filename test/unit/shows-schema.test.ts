@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newId } from '#shared/ids.ts';
-import { isOnSale, type ShowListing, seatsLeft, showState } from '#shared/shows/show.ts';
-import { presentShow } from '../../functions/shows/present.ts';
+import { presentShow } from '#functions/shows/present.ts';
 import {
   checkoutSchema,
   createShowSchema,
@@ -9,7 +7,9 @@ import {
   encodeCursor,
   listQuerySchema,
   salesQuerySchema,
-} from '../../functions/shows/schema.ts';
+} from '#functions/shows/schema.ts';
+import { newId } from '#shared/ids.ts';
+import { isOnSale, type ShowListing, seatsLeft, showState } from '#shared/shows/show.ts';
 
 const future = new Date(Date.now() + 86_400_000).toISOString();
 

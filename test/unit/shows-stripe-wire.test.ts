@@ -1,13 +1,13 @@
 import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
+import { readConfig } from '#shared/config/config.ts';
+import { ConfigError } from '#shared/errors.ts';
+import { paymentsConfig } from '#shared/payments/payments-from-config.ts';
+import { apiEndpoint } from '#shared/payments/stripe-payments.ts';
 import { readCheckoutSessionParams } from '../../infra/local/stripe/checkout-params.ts';
 import { canonicalParams, FormSyntaxError, parseStripeForm } from '../../infra/local/stripe/form.ts';
 import { StripeApiError } from '../../infra/local/stripe/stripe-error.ts';
 import { stripeSignatureHeader } from '../../infra/local/stripe/webhook-sender.ts';
-import { readConfig } from '../../shared/config/config.ts';
-import { ConfigError } from '../../shared/errors.ts';
-import { paymentsConfig } from '../../shared/payments/payments-from-config.ts';
-import { apiEndpoint } from '../../shared/payments/stripe-payments.ts';
 
 describe('Local Stripe: form bodies', () => {
   it('nests bracket notation into objects and arrays, with brackets encoded or not', () => {

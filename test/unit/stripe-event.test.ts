@@ -5,7 +5,7 @@ import {
   correlationIdOf,
   holdIdOf,
   stripeEventSchema,
-} from '../../shared/shows/stripe-event.ts';
+} from '#shared/shows/stripe-event.ts';
 
 const session = {
   id: 'cs_test_a1',

@@ -5,7 +5,7 @@ import {
   StripeSignatureMissingError,
   StripeSignatureStaleError,
   signatureVerifier,
-} from '../../functions/stripe-webhook/verify-signature.ts';
+} from '#functions/stripe-webhook/verify-signature.ts';
 
 const CURRENT = 'whsec_current_0123456789abcdef';
 const NEXT = 'whsec_next_fedcba9876543210';

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { Vec3 } from '../../functions/ip-upload/mesh/types.ts';
+import type { Vec3 } from '#functions/ip-upload/mesh/types.ts';
 import {
   type RasterImage,
   rasterizeThumbnail,
   renderThumbnail,
-} from '../../functions/ip-upload/thumbnail/render.ts';
-import { type Triangle, TriangleSample } from '../../functions/ip-upload/thumbnail/triangle-sample.ts';
+} from '#functions/ip-upload/thumbnail/render.ts';
+import { type Triangle, TriangleSample } from '#functions/ip-upload/thumbnail/triangle-sample.ts';
 
 const BACKGROUND = [245, 246, 248] as const;
 

@@ -1,9 +1,9 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { readConfig } from '../../shared/config/config.ts';
-import { ConfigError } from '../../shared/errors.ts';
-import { newId } from '../../shared/ids.ts';
-import { signTicketCode, ticketCodeConfig, verifyTicketCode } from '../../shared/shows/ticket-code.ts';
+import { readConfig } from '#shared/config/config.ts';
+import { ConfigError } from '#shared/errors.ts';
+import { newId } from '#shared/ids.ts';
+import { signTicketCode, ticketCodeConfig, verifyTicketCode } from '#shared/shows/ticket-code.ts';
 
 const KEY = randomBytes(32);
 const OLD_KEY = randomBytes(32);

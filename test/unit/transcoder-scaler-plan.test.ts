@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { planScaling, type ScalingInput } from '../../functions/transcoder-scaler/plan.ts';
-import type { PoolMember, PoolMemberState } from '../../shared/pool/container-pool.ts';
+import { planScaling, type ScalingInput } from '#functions/transcoder-scaler/plan.ts';
+import type { PoolMember, PoolMemberState } from '#shared/pool/container-pool.ts';
 
 /** Members m1, m2, ... in the given states. */
 const pool = (...states: PoolMemberState[]): PoolMember[] =>

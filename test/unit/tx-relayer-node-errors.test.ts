@@ -4,7 +4,7 @@ import {
   isNodeUnreachable,
   nodeMessageOf,
   revertDataOf,
-} from '../../shared/chain/node-errors.ts';
+} from '#shared/chain/node-errors.ts';
 
 /** The shape ethers gives a JSON-RPC error it could not map to one of its own codes. */
 const unmapped = (message: string) => ({ code: 'UNKNOWN_ERROR', error: { code: -32000, message } });

@@ -6,7 +6,7 @@ import {
   isSafeRelativeKey,
   parseCompletionManifestKey,
   rawVideoKey,
-} from '../../shared/video/media-layout.ts';
+} from '#shared/video/media-layout.ts';
 import { retryDelay } from '../../workers/transcoder/job-runner.ts';
 import { estimateRemainingMs } from '../../workers/transcoder/worker-loop.ts';
 

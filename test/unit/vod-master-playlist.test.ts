@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { buildMasterPlaylist, masterVariants } from '../../functions/vod-package/master-playlist.ts';
-import { averageSegmentBitrate, peakSegmentBitrate } from '../../functions/vod-package/segment-bitrates.ts';
-import type { RenditionFigures } from '../../functions/vod-package/verify-renditions.ts';
-import { parseMasterPlaylist } from '../../shared/video/hls-playlist.ts';
-import type { Rendition, TranscodeManifest } from '../../shared/video/transcode-manifest.ts';
+import { buildMasterPlaylist, masterVariants } from '#functions/vod-package/master-playlist.ts';
+import { averageSegmentBitrate, peakSegmentBitrate } from '#functions/vod-package/segment-bitrates.ts';
+import type { RenditionFigures } from '#functions/vod-package/verify-renditions.ts';
+import { parseMasterPlaylist } from '#shared/video/hls-playlist.ts';
+import type { Rendition, TranscodeManifest } from '#shared/video/transcode-manifest.ts';
 
 function rendition(name: string, width: number, height: number, codecs: string): Rendition {
   return {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ORG_KINDS as API_ORG_KINDS } from '../../functions/accounts/schema.ts';
-import { reconciliationResponse } from '../../functions/license-mint/responses.ts';
+import { ORG_KINDS as API_ORG_KINDS } from '#functions/accounts/schema.ts';
+import { reconciliationResponse } from '#functions/license-mint/responses.ts';
 import {
   checkOrgForm,
   DRIFT_KINDS,

@@ -1,9 +1,9 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { readConfig } from '../../shared/config/config.ts';
-import { databaseConfig, objectStorageConfig } from '../../shared/config/platform.ts';
-import { queueIdConfig, workQueueConfig } from '../../shared/queue/queue-from-config.ts';
-import { TRANSCODE_QUEUE } from '../../shared/video/transcode-job.ts';
+import { readConfig } from '#shared/config/config.ts';
+import { databaseConfig, objectStorageConfig } from '#shared/config/platform.ts';
+import { queueIdConfig, workQueueConfig } from '#shared/queue/queue-from-config.ts';
+import { TRANSCODE_QUEUE } from '#shared/video/transcode-job.ts';
 
 const seconds = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);

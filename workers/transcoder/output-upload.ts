@@ -1,8 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ObjectStore } from '../../shared/storage/object-store.ts';
-import { isSafeRelativeKey } from '../../shared/video/media-layout.ts';
+import type { ObjectStore } from '#shared/storage/object-store.ts';
+import { isSafeRelativeKey } from '#shared/video/media-layout.ts';
 
 const CONTENT_TYPES: Record<string, string> = {
   m3u8: 'application/vnd.apple.mpegurl',

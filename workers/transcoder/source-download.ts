@@ -1,7 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ObjectStore } from '../../shared/storage/object-store.ts';
+import type { ObjectStore } from '#shared/storage/object-store.ts';
 
 /** The source changed or is not what the job says (a later upload replaced it). */
 export class SourceChangedError extends Error {

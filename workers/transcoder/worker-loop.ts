@@ -1,4 +1,4 @@
-import type { WorkQueue } from '../../shared/queue/work-queue.ts';
+import type { WorkQueue } from '#shared/queue/work-queue.ts';
 import type { JobOutcome, JobRunner } from './job-runner.ts';
 
 export interface WorkerLoopOptions {

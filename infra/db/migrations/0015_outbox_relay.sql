@@ -1,5 +1,5 @@
 -- The outbox relay (functions/outbox-relay, issue 17) publishes outbox rows to the event stream.
--- Owned by shared/events/ (outbox.ts writes rows, outbox-relay-store.ts publishes them).
+-- Owned by shared/outbox/ (outbox.ts writes rows, outbox-relay-store.ts publishes them).
 --
 -- event_version: the catalogue version the writer checked the payload against; every row written
 -- before this column existed was version 1 (events/domain/catalogue.ts), so the default is exact.
@@ -27,7 +27,7 @@ ALTER TABLE outbox
 -- the row lock serialises the writers of one aggregate until they commit: a later writer's event
 -- gets its seq only after the earlier one committed, and seq order is commit order within an
 -- aggregate whether or not the writer locked a domain row of its own (analytics visitors do not).
--- Aggregates share 65,536 rows (bucket = 16 bits of SHA-256 of type:id, shared/events/outbox.ts),
+-- Aggregates share 65,536 rows (bucket = 16 bits of SHA-256 of type:id, shared/outbox/outbox.ts),
 -- so the table stays small however many aggregates there are; `appends` counts the events
 -- appended under the row, and nothing reads it to decide.
 CREATE TABLE outbox_aggregate_locks (

@@ -5,7 +5,7 @@ import {
   OBJECT_EVENT_TYPES,
   type ObjectEventType,
   type ObjectStorageEvent,
-} from '../../../events/object-storage-event.ts';
+} from '#events/object-storage-event.ts';
 import { listen } from '../listen.ts';
 import { authenticate, type PayloadMode } from './authenticate.ts';
 import { isValidBucketName } from './bucket-name.ts';

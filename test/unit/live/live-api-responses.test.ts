@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import type { LiveStatus } from '#shared/live/live-stream.ts';
-import type { publishPlan } from '../../../functions/live-ingest/plan.ts';
-import type { doneResponse, publishPlanResponse } from '../../../functions/live-ingest/responses.ts';
-import type { presentStream, presentStreamWithKey } from '../../../functions/live-streams/present.ts';
+import type { publishPlan } from '#functions/live-ingest/plan.ts';
+import type { doneResponse, publishPlanResponse } from '#functions/live-ingest/responses.ts';
+import type { presentStream, presentStreamWithKey } from '#functions/live-streams/present.ts';
 import type {
   liveStreamPageResponse,
   liveStreamResponse,
   liveStreamWithKeyResponse,
-} from '../../../functions/live-streams/responses.ts';
+} from '#functions/live-streams/responses.ts';
+import type { LiveStatus } from '#shared/live/live-stream.ts';
 
 /**
  * The live routes' response schemas (the API reference) against what the handlers send, checked

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { authorizeSchema, doneSchema, updateSchema } from '#functions/live-ingest/schema.ts';
+import { createStreamSchema } from '#functions/live-streams/schema.ts';
 import {
   doneOutcome,
   publishVerdict,
@@ -7,8 +9,6 @@ import {
   updateVerdict,
 } from '#shared/live/live-stream.ts';
 import { isStreamKeyShape, issueStreamKey } from '#shared/live/stream-key.ts';
-import { authorizeSchema, doneSchema, updateSchema } from '../../../functions/live-ingest/schema.ts';
-import { createStreamSchema } from '../../../functions/live-streams/schema.ts';
 
 /** A stream whose publisher left 10 s ago, inside a 60 s window, nothing pending. */
 function reconnecting(overrides: Partial<StreamFacts> = {}): StreamFacts {

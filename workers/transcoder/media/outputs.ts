@@ -1,7 +1,7 @@
 import { readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { isSafeRelativeKey } from '../../../shared/video/media-layout.ts';
-import type { Rendition } from '../../../shared/video/transcode-manifest.ts';
+import { isSafeRelativeKey } from '#shared/video/media-layout.ts';
+import type { Rendition } from '#shared/video/transcode-manifest.ts';
 import { codecsAttribute, codecsFromInitSegment } from './codecs.ts';
 import { TranscodeOutputError } from './errors.ts';
 import { POSTER_NAME, THUMBNAIL_FOLDER } from './ffmpeg-args.ts';

@@ -1,6 +1,6 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Rendition } from '../../../shared/video/transcode-manifest.ts';
+import type { Rendition } from '#shared/video/transcode-manifest.ts';
 import { ladderArgs, POSTER_NAME, posterArgs, remuxArgs, THUMBNAIL_FOLDER } from './ffmpeg-args.ts';
 import { DEFAULT_MEDIA_TOOLS, type MediaTools, runMediaTool } from './ffmpeg-run.ts';
 import type { Plan } from './ladder.ts';

@@ -14,7 +14,7 @@ export { InvalidDomainEventError } from '#events/domain/envelope.ts';
  * match throws InvalidDomainEventError and is never written (the caller's transaction rolls back).
  * `created_at` is the event's occurredAt when the caller gives one, else the database's clock as
  * before; `event_version` is its type's in the catalogue, so the relay publishes the version the
- * payload was checked against (shared/events/outbox-relay-store.ts reads the rows back).
+ * payload was checked against (shared/outbox/relay-store.ts reads the rows back).
  *
  * Before the INSERT the aggregate's lock row in `outbox_aggregate_locks` is upserted
  * (lockBucketOf), which holds its lock until the caller commits: a second writer of the same
