@@ -1,4 +1,4 @@
-import { log } from '#shared/runtime/log.ts';
+import { log } from '#shared/base/log.ts';
 import { serveFunction } from '#shared/runtime/serve.ts';
 import { findFunction } from './index.ts';
 

@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { scheduleTickSchema, tickForEmptyBody } from '#events/schedule-tick.ts';
+import { log } from '#shared/base/log.ts';
 import { RevocationPushError, revocationListFromConfig } from '#shared/cdn/revocation-list.ts';
 import { pushRevocations } from '#shared/cdn/revocation-push.ts';
 import { chatModerationFromConfig } from '#shared/chat/chat-from-config.ts';
 import { createPool } from '#shared/db/pool.ts';
 import { eventFunction } from '#shared/runtime/function.ts';
-import { log } from '#shared/runtime/log.ts';
 import { loadEdgeRevocationsConfig } from './config.ts';
 import { edgeRevocationsManifest } from './manifest.ts';
 import { RevocationSinksError, revocationSinks } from './sinks.ts';

@@ -1,3 +1,4 @@
+import { log } from '#shared/base/log.ts';
 import type { DesignRegistry } from '#shared/chain/design-registry.ts';
 import { orgChainAddress } from '#shared/chain/org-address.ts';
 import type { TxRelayer } from '#shared/chain/tx-relayer.ts';
@@ -21,7 +22,6 @@ import {
 import { recordProvenanceConflict } from '#shared/designs/provenance-conflicts.ts';
 import { appendToOutbox } from '#shared/outbox/outbox.ts';
 import type { EventOutcome } from '#shared/runtime/function.ts';
-import { log } from '#shared/runtime/log.ts';
 import type { ObjectStore } from '#shared/storage/object-store.ts';
 import { MeshValidationError } from './mesh/types.ts';
 import { type ChainOutcome, registerOnChain } from './register-on-chain.ts';

@@ -1,3 +1,4 @@
+import { log } from '#shared/base/log.ts';
 import type { DesignRegistry } from '#shared/chain/design-registry.ts';
 import { orgChainAddress } from '#shared/chain/org-address.ts';
 import {
@@ -10,7 +11,6 @@ import type { Design } from '#shared/designs/design.ts';
 import { recordChainSubmission } from '#shared/designs/design-repository.ts';
 import { DependencyUnavailableError } from '#shared/errors.ts';
 import { idToBytes16 } from '#shared/ids.ts';
-import { log } from '#shared/runtime/log.ts';
 
 /** What the relayer ledger files registrations under; the ref is the design id. */
 export const REGISTER_PURPOSE = 'design.register';

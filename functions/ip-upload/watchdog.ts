@@ -1,9 +1,9 @@
+import { log } from '#shared/base/log.ts';
 import type { DbPool } from '#shared/db/pool.ts';
 import { type Design, designIdFromUploadKey } from '#shared/designs/design.ts';
 import { findDesign, listLapsedDesigns, listStrandedUploads } from '#shared/designs/design-repository.ts';
 import type { Metrics } from '#shared/metrics/metrics.ts';
 import type { EventOutcome } from '#shared/runtime/function.ts';
-import { log } from '#shared/runtime/log.ts';
 import type { ObjectHead, ObjectStore } from '#shared/storage/object-store.ts';
 
 export interface WatchdogDeps {

@@ -1,4 +1,5 @@
 import type { Response } from 'express';
+import { log } from '#shared/base/log.ts';
 import { createPool } from '#shared/db/pool.ts';
 import { findOrgDesign } from '#shared/designs/design-repository.ts';
 import { DependencyUnavailableError, ForbiddenError, NotFoundError } from '#shared/errors.ts';
@@ -12,7 +13,6 @@ import { processMetrics } from '#shared/metrics/metrics-from-config.ts';
 import { createApi, parseJsonBody, validate } from '#shared/runtime/api.ts';
 import type { Principal } from '#shared/runtime/auth-context.ts';
 import { httpFunction } from '#shared/runtime/function.ts';
-import { log } from '#shared/runtime/log.ts';
 import { requirePrincipal, requireScope } from '#shared/runtime/principal.ts';
 import { loadLicenseMintConfig } from './config.ts';
 import { createOrFindLicense } from './create-license.ts';

@@ -1,3 +1,4 @@
+import { log } from '#shared/base/log.ts';
 import { createPool } from '#shared/db/pool.ts';
 import { ForbiddenError } from '#shared/errors.ts';
 import { publishVerdict } from '#shared/live/live-stream.ts';
@@ -13,7 +14,6 @@ import { workQueueFromConfig } from '#shared/queue/queue-from-config.ts';
 import { createApi, parseJsonBody, validate } from '#shared/runtime/api.ts';
 import type { Principal } from '#shared/runtime/auth-context.ts';
 import { httpFunction } from '#shared/runtime/function.ts';
-import { log } from '#shared/runtime/log.ts';
 import { requirePrincipal } from '#shared/runtime/principal.ts';
 import { TRANSCODE_QUEUE } from '#shared/video/transcode-job.ts';
 import { loadLiveIngestConfig } from './config.ts';

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { encodePublishedEvent, streamKeyOf } from '#events/domain/stream-message.ts';
+import { log } from '#shared/base/log.ts';
 import { withNamedLock } from '#shared/db/named-lock.ts';
 import type { DbPool } from '#shared/db/pool.ts';
 import { DependencyUnavailableError } from '#shared/errors.ts';
@@ -16,7 +17,6 @@ import {
   unpublishableReason,
   withPendingSnapshot,
 } from '#shared/outbox/relay-store.ts';
-import { log } from '#shared/runtime/log.ts';
 import {
   type EventStream,
   STREAM_LIMITS,

@@ -1,5 +1,5 @@
+import { log } from '#shared/base/log.ts';
 import type { WorkQueue } from '#shared/queue/work-queue.ts';
-import { log } from '#shared/runtime/log.ts';
 
 /**
  * Tells the settler a counted print is waiting, so it can batch it on chain soon. Best effort

@@ -1,3 +1,4 @@
+import { log } from '#shared/base/log.ts';
 import type { DbPool } from '#shared/db/pool.ts';
 import {
   ConflictError,
@@ -7,7 +8,6 @@ import {
 } from '#shared/errors.ts';
 import { priceProblem } from '#shared/payments/currencies.ts';
 import { type CheckoutSession, PaymentProviderError, type Payments } from '#shared/payments/payments.ts';
-import { log } from '#shared/runtime/log.ts';
 import type { Holder } from '#shared/shows/holder.ts';
 import { holdStatus, markHoldHeld, releaseHold, reserveSeats } from '#shared/shows/seat-holds.ts';
 

@@ -1,3 +1,4 @@
+import { log } from '#shared/base/log.ts';
 import { createPool } from '#shared/db/pool.ts';
 import { NotFoundError, ValidationError } from '#shared/errors.ts';
 import { newId } from '#shared/ids.ts';
@@ -5,7 +6,6 @@ import { paymentsFromConfig } from '#shared/payments/payments-from-config.ts';
 import { createApi, parseJsonBody, validate } from '#shared/runtime/api.ts';
 import type { Principal } from '#shared/runtime/auth-context.ts';
 import { httpFunction } from '#shared/runtime/function.ts';
-import { log } from '#shared/runtime/log.ts';
 import { requirePrincipal, requireScope } from '#shared/runtime/principal.ts';
 import { holderOf } from '#shared/shows/holder.ts';
 import { findBuyerHold } from '#shared/shows/seat-holds.ts';

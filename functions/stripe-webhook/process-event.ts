@@ -1,8 +1,8 @@
 import type { z } from 'zod';
+import { log } from '#shared/base/log.ts';
 import { type DbConnection, type DbPool, withTransaction } from '#shared/db/pool.ts';
 import type { Metrics } from '#shared/metrics/metrics.ts';
 import type { Payments } from '#shared/payments/payments.ts';
-import { log } from '#shared/runtime/log.ts';
 import {
   fulfil,
   recordPaymentPending,

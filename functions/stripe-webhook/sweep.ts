@@ -1,4 +1,4 @@
-import { log } from '#shared/runtime/log.ts';
+import { log } from '#shared/base/log.ts';
 import { releaseExpiredHolds } from '#shared/shows/seat-holds.ts';
 import { stripeEventSchema } from '#shared/shows/stripe-event.ts';
 import { eventsDueForRetry, markProcessed } from '#shared/shows/stripe-event-log.ts';

@@ -1,9 +1,9 @@
 import { tickForEmptyBody } from '#events/schedule-tick.ts';
+import { log } from '#shared/base/log.ts';
 import { createPool } from '#shared/db/pool.ts';
 import { containerPoolFromConfig } from '#shared/pool/pool-from-config.ts';
 import { workQueueFromConfig } from '#shared/queue/queue-from-config.ts';
 import { eventFunction } from '#shared/runtime/function.ts';
-import { log } from '#shared/runtime/log.ts';
 import { TRANSCODE_QUEUE } from '#shared/video/transcode-job.ts';
 import { loadTranscoderScalerConfig } from './config.ts';
 import { transcoderScalerManifest } from './manifest.ts';

@@ -1,8 +1,8 @@
 import { objectStorageEventSchema } from '#events/object-storage-event.ts';
+import { log } from '#shared/base/log.ts';
 import { cdnPurgerFromConfig } from '#shared/cdn/cdn-from-config.ts';
 import { createPool } from '#shared/db/pool.ts';
 import { eventFunction } from '#shared/runtime/function.ts';
-import { log } from '#shared/runtime/log.ts';
 import { objectStoreFromConfig } from '#shared/storage/s3-object-store.ts';
 import { parseCompletionManifestKey } from '#shared/video/media-layout.ts';
 import { loadVodPackageConfig } from './config.ts';

@@ -1,8 +1,8 @@
 import { scheduleTickSchema, tickForEmptyBody } from '#events/schedule-tick.ts';
+import { log } from '#shared/base/log.ts';
 import { createPool } from '#shared/db/pool.ts';
 import { processMetrics } from '#shared/metrics/metrics-from-config.ts';
 import { eventFunction } from '#shared/runtime/function.ts';
-import { log } from '#shared/runtime/log.ts';
 import { eventStreamFromConfig } from '#shared/stream/stream-from-config.ts';
 import { warehouseFromConfig } from '#shared/warehouse/warehouse-from-config.ts';
 import { loadWarehouseLoaderConfig } from './config.ts';

@@ -4,8 +4,8 @@ import {
   MalformedPublishedEventError,
   type PublishedEvent,
 } from '#events/domain/stream-message.ts';
+import { log } from '#shared/base/log.ts';
 import type { Metrics } from '#shared/metrics/metrics.ts';
-import { log } from '#shared/runtime/log.ts';
 import type { EventStream, GroupReader, StreamMessage } from '#shared/stream/event-stream.ts';
 import { type Warehouse, WarehouseQueryError } from '#shared/warehouse/warehouse.ts';
 

@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { scheduleTickSchema, tickForEmptyBody } from '#events/schedule-tick.ts';
+import { log } from '#shared/base/log.ts';
 import { keyWrapperFromConfig } from '#shared/crypto/key-wrapper-from-config.ts';
 import { createPool } from '#shared/db/pool.ts';
 import { eventFunction } from '#shared/runtime/function.ts';
-import { log } from '#shared/runtime/log.ts';
 import { eventStreamFromConfig } from '#shared/stream/stream-from-config.ts';
 import { WebhookDeliverer } from '#shared/webhooks/deliverer.ts';
 import { failAbandonedDeliveries, pruneFinishedDeliveries } from '#shared/webhooks/delivery-repository.ts';

@@ -7,9 +7,10 @@
  * the commit; whatever does not reach the node (network failure, dropped from the mempool) is
  * sent again, byte for byte, by `keep()`, which a scheduled function runs.
  */
+
+import { log } from '../base/log.ts';
 import type { DbPool } from '../db/pool.ts';
 import { DependencyUnavailableError } from '../errors.ts';
-import { log } from '../runtime/log.ts';
 import { readChainIdentity } from './chain-instance.ts';
 import { nodeMessageOf } from './node-errors.ts';
 import type { ChainClient } from './provider.ts';

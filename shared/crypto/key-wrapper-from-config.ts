@@ -1,7 +1,7 @@
 import type { z } from 'zod';
+import { lazyOnce } from '../base/lazy.ts';
 import type { keyWrapperConfig } from '../config/platform.ts';
 import { ConfigError } from '../errors.ts';
-import { lazyOnce } from '../runtime/lazy.ts';
 import { resourcePrincipal } from '../runtime/resource-principal.ts';
 import type { KeyWrapper } from './key-wrapper.ts';
 import { createLocalKeyWrapper } from './local-key-wrapper.ts';

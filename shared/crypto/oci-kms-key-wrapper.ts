@@ -1,6 +1,6 @@
 import type { AuthenticationDetailsProvider } from 'oci-common';
 import type { KmsCryptoClient } from 'oci-keymanagement';
-import { commonJsExports } from '../runtime/commonjs.ts';
+import { commonJsExports } from '../base/commonjs.ts';
 import { KeyWrapError, type KeyWrapper } from './key-wrapper.ts';
 
 /**

@@ -5,10 +5,10 @@
  * calls the API uses, so the keeper racing the API cannot mint or revoke twice.
  */
 import type { RowDataPacket } from 'mysql2/promise';
+import { log } from '../base/log.ts';
 import { advanceMint, type MintingDeps } from '../licenses/license-minting.ts';
 import { findLicense, listPendingLicenseIds } from '../licenses/license-repository.ts';
 import { pushRevocation } from '../licenses/license-revocation.ts';
-import { log } from '../runtime/log.ts';
 
 export interface UpkeepOptions {
   /** A pending license this old is nudged (its API call has had its chance). */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { log } from '../base/log.ts';
 import { ID_PATTERN } from '../ids.ts';
 import { type QueueMessage, StaleReceiptError, type WorkQueue } from '../queue/work-queue.ts';
-import { log } from '../runtime/log.ts';
 
 /** The work queue print-authorize nudges with `{"jobId": …}` after a counted print. */
 export const SETTLEMENT_QUEUE = 'settlement';

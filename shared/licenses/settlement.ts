@@ -9,6 +9,7 @@
  * no print already on chain is ever sent again.
  */
 import type { JsonRpcProvider } from 'ethers';
+import { log } from '../base/log.ts';
 import type { LicenseLedger, SettlementEntry } from '../chain/license-ledger.ts';
 import { type RelayedTransaction, TransactionRevertedError, type TxRelayer } from '../chain/tx-relayer.ts';
 import { withNamedLock } from '../db/named-lock.ts';
@@ -16,7 +17,6 @@ import type { DbPool } from '../db/pool.ts';
 import { DependencyUnavailableError } from '../errors.ts';
 import { idToBytes16 } from '../ids.ts';
 import type { WorkQueue } from '../queue/work-queue.ts';
-import { log } from '../runtime/log.ts';
 import { releaseExpiredGrants } from './print-ledger.ts';
 import {
   adoptSettledPrints,

@@ -1,5 +1,5 @@
-import { lazyOnce } from '../runtime/lazy.ts';
-import { log } from '../runtime/log.ts';
+import { lazyOnce } from '../base/lazy.ts';
+import { log } from '../base/log.ts';
 import { resourcePrincipal } from '../runtime/resource-principal.ts';
 import { type BufferedMetrics, createBufferedMetrics, type MetricsSink } from './buffered-metrics.ts';
 import { type MetricsConfig, readMetricsConfig } from './config.ts';

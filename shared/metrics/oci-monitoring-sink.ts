@@ -1,6 +1,6 @@
 import type { AuthenticationDetailsProvider } from 'oci-common';
 import type { MonitoringClient } from 'oci-monitoring';
-import { commonJsExports } from '../runtime/commonjs.ts';
+import { commonJsExports } from '../base/commonjs.ts';
 import type { MetricsBatch, SeriesAggregate } from './buffer.ts';
 import type { MetricsSink } from './buffered-metrics.ts';
 

@@ -1,6 +1,6 @@
 import type { AuthenticationDetailsProvider } from 'oci-common';
 import type { ContainerInstanceClient } from 'oci-containerinstances';
-import { commonJsExports } from '../runtime/commonjs.ts';
+import { commonJsExports } from '../base/commonjs.ts';
 import {
   type ContainerPool,
   PoolControlError,

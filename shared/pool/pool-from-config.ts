@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { lazyOnce } from '../base/lazy.ts';
 import { configFields } from '../config/config.ts';
 import { ConfigError } from '../errors.ts';
-import { lazyOnce } from '../runtime/lazy.ts';
 import { resourcePrincipal } from '../runtime/resource-principal.ts';
 import type { ContainerPool } from './container-pool.ts';
 import { createLocalContainerPool } from './local-container-pool.ts';

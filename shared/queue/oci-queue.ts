@@ -1,6 +1,6 @@
 import type { AuthenticationDetailsProvider } from 'oci-common';
 import type { QueueClient } from 'oci-queue';
-import { commonJsExports } from '../runtime/commonjs.ts';
+import { commonJsExports } from '../base/commonjs.ts';
 import {
   type QueueMessage,
   type ReceiveOptions,

@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import { lazyOnce } from '../base/lazy.ts';
 import { configFields } from '../config/config.ts';
 import type { DbPool } from '../db/pool.ts';
 import { ConfigError } from '../errors.ts';
-import { lazyOnce } from '../runtime/lazy.ts';
 import { resourcePrincipal } from '../runtime/resource-principal.ts';
 import { MySqlWorkQueue } from './mysql-queue.ts';
 import type { QueueMessage, ReceiveOptions, WorkQueue } from './work-queue.ts';

@@ -1,5 +1,6 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { z } from 'zod';
+import { log } from '../base/log.ts';
 import {
   AppError,
   PayloadTooLargeError,
@@ -8,7 +9,6 @@ import {
   ValidationError,
 } from '../errors.ts';
 import { classifyFailure } from './dependency-failure.ts';
-import { log } from './log.ts';
 
 declare global {
   // biome-ignore lint/suspicious/noRedeclare: augmenting Express's global Request type

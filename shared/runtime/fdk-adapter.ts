@@ -1,12 +1,12 @@
 import type { FnContext, FnHandler, FnResult, HttpGatewayContext } from '@fnproject/fdk';
+import { withDeadline } from '../base/deadline.ts';
+import { log, withCallScope } from '../base/log.ts';
 import { toProblem } from '../errors.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { processMetrics } from '../metrics/metrics-from-config.ts';
-import { withDeadline } from './deadline.ts';
 import { classifyFailure } from './dependency-failure.ts';
 import type { ForgecastFunction } from './function.ts';
 import type { HttpRequest, HttpResponse } from './http-exchange.ts';
-import { log, withCallScope } from './log.ts';
 
 type RawResult = (result: string | Buffer) => FnResult;
 

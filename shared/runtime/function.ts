@@ -1,10 +1,10 @@
 import type { Express } from 'express';
 import type { z } from 'zod';
+import { log } from '../base/log.ts';
 import { AppError } from '../errors.ts';
 import { finishApi } from './api.ts';
 import { bridgeExpress } from './express-bridge.ts';
 import type { HttpRequest, HttpResponse } from './http-exchange.ts';
-import { log } from './log.ts';
 
 /**
  * What a function module's `handler` export is. The runtime (FDK adapter, local runner, tests)

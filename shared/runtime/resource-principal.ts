@@ -1,6 +1,6 @@
 import type { AuthenticationDetailsProvider } from 'oci-common';
-import { commonJsExports } from './commonjs.ts';
-import { lazyOnce } from './lazy.ts';
+import { commonJsExports } from '../base/commonjs.ts';
+import { lazyOnce } from '../base/lazy.ts';
 
 /**
  * This process's OCI identity: the resource principal that Functions and Container Instances

@@ -1,10 +1,10 @@
 import fdk from '@fnproject/fdk';
+import { log } from '../base/log.ts';
 import { ConfigError } from '../errors.ts';
 import { processMetrics } from '../metrics/metrics-from-config.ts';
 import { resolveSecretsAtColdStart } from '../secrets/resolve-at-cold-start.ts';
 import { toFdkHandler } from './fdk-adapter.ts';
 import type { ForgecastFunction } from './function.ts';
-import { log } from './log.ts';
 
 /** Exit code for "misconfigured" (EX_CONFIG): the container should not be restarted blindly. */
 const EXIT_CONFIG = 78;

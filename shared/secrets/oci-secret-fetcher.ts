@@ -1,5 +1,5 @@
 import type { AuthenticationDetailsProvider } from 'oci-common';
-import { commonJsExports } from '../runtime/commonjs.ts';
+import { commonJsExports } from '../base/commonjs.ts';
 import type { SecretFetcher } from './secret-references.ts';
 
 export interface OciSecretFetcherOptions {

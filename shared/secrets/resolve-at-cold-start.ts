@@ -1,6 +1,6 @@
 import type { AuthenticationDetailsProvider } from 'oci-common';
+import { log } from '../base/log.ts';
 import { ConfigError } from '../errors.ts';
-import { log } from '../runtime/log.ts';
 import { resourcePrincipal } from '../runtime/resource-principal.ts';
 import { findSecretReferences, resolveSecretReferences } from './secret-references.ts';
 

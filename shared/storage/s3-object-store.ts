@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { commonJsExports } from '../runtime/commonjs.ts';
+import { commonJsExports } from '../base/commonjs.ts';
 import {
   type ObjectHead,
   ObjectNotFoundError,

@@ -1,6 +1,6 @@
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import { lazyOnce } from '#shared/base/lazy.ts';
 import { type DbConnection, type DbPool, withTransaction } from '#shared/db/pool.ts';
-import { lazyOnce } from '#shared/runtime/lazy.ts';
 import {
   type EventStream,
   type GroupReader,

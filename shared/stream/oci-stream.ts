@@ -1,7 +1,7 @@
 import type { AuthenticationDetailsProvider } from 'oci-common';
 import type { StreamClient } from 'oci-streaming';
-import { commonJsExports } from '#shared/runtime/commonjs.ts';
-import { lazyOnce } from '#shared/runtime/lazy.ts';
+import { commonJsExports } from '#shared/base/commonjs.ts';
+import { lazyOnce } from '#shared/base/lazy.ts';
 import {
   type EventStream,
   type GroupReader,

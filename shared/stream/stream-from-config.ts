@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import { lazyOnce } from '#shared/base/lazy.ts';
 import { configFields } from '#shared/config/config.ts';
 import type { DbPool } from '#shared/db/pool.ts';
 import { ConfigError } from '#shared/errors.ts';
-import { lazyOnce } from '#shared/runtime/lazy.ts';
 import { resourcePrincipal } from '#shared/runtime/resource-principal.ts';
 import type { EventStream, GroupReader, StreamRecord } from './event-stream.ts';
 import { MySqlEventStream } from './mysql-stream.ts';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { log } from '#shared/base/log.ts';
 import type { DbPool } from '#shared/db/pool.ts';
 import { NotFoundError } from '#shared/errors.ts';
 import { newId } from '#shared/ids.ts';
-import { log } from '#shared/runtime/log.ts';
 import {
   type AttemptResult,
   type AttemptTrigger,

@@ -6,9 +6,9 @@ import {
   type PublishedEvent,
   streamKeyOf,
 } from '#events/domain/stream-message.ts';
+import { log } from '#shared/base/log.ts';
 import type { DbPool } from '#shared/db/pool.ts';
 import { newId } from '#shared/ids.ts';
-import { log } from '#shared/runtime/log.ts';
 import type { EventStream, GroupReader, StreamMessage } from '#shared/stream/event-stream.ts';
 import { type AudienceResolver, audienceResolver } from './audience.ts';
 import type { SendSummary, WebhookDeliverer } from './deliverer.ts';

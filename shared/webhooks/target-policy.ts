@@ -1,7 +1,7 @@
 import { lookup as dnsLookup, Resolver } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
+import { log } from '#shared/base/log.ts';
 import { CodedProblemError } from '#shared/errors.ts';
-import { log } from '#shared/runtime/log.ts';
 
 /**
  * Where a webhook may be sent. An integrator names the URL, so without these rules a delivery is a

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { commonJsExports } from '#shared/runtime/commonjs.ts';
+import { commonJsExports } from '#shared/base/commonjs.ts';
 
 describe('Function: commonJsExports', () => {
   const moduleExports = { KmsCryptoClient: class {}, S3Client: class {} };

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { withDeadline } from '#shared/base/deadline.ts';
 import { DeadlineExceededError } from '#shared/errors.ts';
-import { withDeadline } from '#shared/runtime/deadline.ts';
 
 describe('Function: withDeadline', () => {
   beforeEach(() => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lazyOnce } from '#shared/runtime/lazy.ts';
+import { lazyOnce } from '#shared/base/lazy.ts';
 
 describe('Function: lazyOnce', () => {
   it('creates once and shares the result with concurrent and later callers', async () => {

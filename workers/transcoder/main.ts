@@ -1,11 +1,11 @@
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { log } from '#shared/base/log.ts';
 import { createPool } from '#shared/db/pool.ts';
 import { ConfigError } from '#shared/errors.ts';
 import { processMetrics } from '#shared/metrics/metrics-from-config.ts';
 import { workQueueFromConfig } from '#shared/queue/queue-from-config.ts';
-import { log } from '#shared/runtime/log.ts';
 import { resolveWorkerSecretsOrExit } from '#shared/secrets/resolve-at-cold-start.ts';
 import { objectStoreFromConfig } from '#shared/storage/s3-object-store.ts';
 import { TRANSCODE_QUEUE } from '#shared/video/transcode-job.ts';
