@@ -104,7 +104,8 @@ export async function playbackFor(
 /** Where the browser's chat client connects: the local chat server, or Firestore in production. */
 export type ChatTransport =
   | { readonly transport: 'websocket'; readonly url: string }
-  | { readonly transport: 'firestore'; readonly projectId: string };
+  /** apiKey: the project's Web API key the browser signs in with (absent when not configured). */
+  | { readonly transport: 'firestore'; readonly projectId: string; readonly apiKey?: string };
 
 export type ChatRole = 'viewer' | 'moderator';
 

@@ -32,6 +32,16 @@ const shape = {
     .string()
     .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'must be a Google Cloud project id')
     .optional(),
+  /**
+   * The Firebase project's Web API key, which the browser's Firestore transport signs in with
+   * (Identity Toolkit `?key=`). Not a secret: Firebase puts it in every web app's page; it names
+   * the project, and the security rules decide what a signed-in token may do. Without it the
+   * Firestore answer carries no key and browsers say the chat is unavailable (Terraform requires it).
+   */
+  FIREBASE_WEB_API_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{20,100}$/, 'must be a Firebase Web API key (letters, digits, - and _)')
+    .optional(),
 };
 
 export const showAccessConfigKeys = Object.keys(shape);
@@ -46,6 +56,7 @@ const SERVICE_ACCOUNT_PROJECT = /@([a-z][a-z0-9-]{4,28}[a-z0-9])\.iam\.gservicea
 function chatTransportOf(config: {
   CHAT_WEBSOCKET_URL?: string | undefined;
   FIREBASE_PROJECT_ID?: string | undefined;
+  FIREBASE_WEB_API_KEY?: string | undefined;
   FIREBASE_SERVICE_ACCOUNT_JSON: { clientEmail: string };
 }): ChatTransport {
   if (config.CHAT_WEBSOCKET_URL) return { transport: 'websocket', url: config.CHAT_WEBSOCKET_URL };
@@ -58,5 +69,9 @@ function chatTransportOf(config: {
       ['FIREBASE_PROJECT_ID'],
     );
   }
-  return { transport: 'firestore', projectId };
+  return {
+    transport: 'firestore',
+    projectId,
+    ...(config.FIREBASE_WEB_API_KEY ? { apiKey: config.FIREBASE_WEB_API_KEY } : {}),
+  };
 }

@@ -14,7 +14,16 @@ export const chatTransportResponse = z.discriminatedUnion('transport', [
     transport: z.literal('websocket'),
     url: z.string().describe('The chat server: send `hello` with the token first'),
   }),
-  z.object({ transport: z.literal('firestore'), projectId: z.string().describe('The Firebase project') }),
+  z.object({
+    transport: z.literal('firestore'),
+    projectId: z.string().describe('The Firebase project'),
+    apiKey: z
+      .string()
+      .optional()
+      .describe(
+        'The project’s Web API key: sign in with the token at Identity Toolkit (`accounts:signInWithCustomToken?key=`); absent when the deployment has none',
+      ),
+  }),
 ]);
 
 export const chatTokenResponse = z.object({

@@ -67,10 +67,12 @@ locals {
     LIVE_RTMP_URL  = "rtmp://${local.live_ingest_host}:${local.live_ports.rtmp}/live"
     LIVE_RTMPS_URL = "rtmps://${local.live_ingest_host}:${local.live_ports.rtmps}/live"
     LIVE_WHIP_URL  = "https://${local.live_ingest_host}:${local.live_ports.whip}/whip"
-    # Show chat in Firestore: show-access hands browsers the project; edge-revocations writes
-    # revoked tickets there (empty project: the service account's own).
-    CHAT_BACKEND        = "firestore"
-    FIREBASE_PROJECT_ID = var.firebase_project_id
+    # Show chat in Firestore: show-access hands browsers the project and its Web API key (they
+    # sign in at Identity Toolkit with it); edge-revocations writes revoked tickets there (empty
+    # project: the service account's own).
+    CHAT_BACKEND         = "firestore"
+    FIREBASE_PROJECT_ID  = var.firebase_project_id
+    FIREBASE_WEB_API_KEY = var.firebase_web_api_key
     # Domain events (issue 17): the outbox relay publishes to the stream, consumers read their
     # groups. The scheduler fires once a minute, so each tick keeps working for 50 s, looking
     # again every half second when idle: events leave and arrive within about a second.

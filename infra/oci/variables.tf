@@ -239,6 +239,11 @@ variable "firebase_project_id" {
   default     = ""
 }
 
+variable "firebase_web_api_key" {
+  description = "Web API key of the Firebase project (FIREBASE_WEB_API_KEY): browsers sign in to the show chat with it. Public by design (it names the project; the security rules decide access), so not a secret."
+  type        = string
+}
+
 variable "mysql_url" {
   description = "Override of MYSQL_URL (e.g. a least-privilege application user, or a restored DB system); empty builds it from the DB system and the admin user."
   type        = string

@@ -126,7 +126,12 @@ export interface ChatTokenAnswer {
   readonly role: ChatRole;
   readonly chat:
     | { readonly transport: 'websocket'; readonly url: string }
-    | { readonly transport: 'firestore'; readonly projectId: string };
+    /**
+     * Cloud Firestore (production): sign in with the token at Identity Toolkit with `apiKey`
+     * (the project's Web API key, public by design; absent if the deployment has none), then
+     * read and write `shows/{showId}/…` in `projectId` under infra/firebase/firestore.rules.
+     */
+    | { readonly transport: 'firestore'; readonly projectId: string; readonly apiKey?: string };
 }
 
 /** Code points, as the server counts a message's length. */
