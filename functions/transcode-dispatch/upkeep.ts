@@ -1,13 +1,20 @@
-import type { RowDataPacket } from 'mysql2/promise';
-import { type DbPool, withTransaction } from '#shared/db/pool.ts';
+import { withTransaction } from '#shared/db/pool.ts';
 import { completionManifestKey } from '#shared/video/media-layout.ts';
 import { type TranscodeJob, transcodeJobSchema } from '#shared/video/transcode-job.ts';
 import { VIDEO_FAILURES } from '#shared/video/video.ts';
 import {
   failedSourcesToDelete,
   findVideo,
+  lockLostJob,
+  lockSilentJob,
+  lostJobs,
   markSourceDeleted,
   recordFailed,
+  recordRequeued,
+  silentJobs,
+  stalePackaging,
+  touchPackaging,
+  undispatchedUploads,
 } from '#shared/video/video-repository.ts';
 import type { DispatchDeps } from './dispatch.ts';
 import { dispatchUpload } from './dispatch.ts';
@@ -42,22 +49,12 @@ export const FAILED_SOURCE_RETENTION_SECONDS = 24 * 60 * 60;
  */
 export async function runUpkeep(deps: DispatchDeps, options: UpkeepOptions) {
   const limit = options.limit ?? 100;
-  const silent = `status IN ('queued', 'transcoding') AND progress_at < NOW(3) - INTERVAL ? SECOND`;
   let failed = 0;
-  for (const id of await selectIds(
-    deps.pool,
-    `SELECT id FROM video_assets WHERE ${silent} AND deliveries >= ? ORDER BY progress_at LIMIT ?`,
-    [options.staleSeconds, options.maxAttempts, limit],
-  )) {
+  for (const id of await silentJobs(deps.pool, { ...options, limit })) {
     const done = await withTransaction(deps.pool, async (connection) => {
-      // Checked again under the lock: a claim or heartbeat may have landed since the scan.
-      const [rows] = await connection.query<RowDataPacket[]>(
-        `SELECT last_error FROM video_assets WHERE id = ? AND ${silent} AND deliveries >= ? FOR UPDATE`,
-        [id, options.staleSeconds, options.maxAttempts],
-      );
-      const row = rows[0];
-      if (!row) return false;
-      const lastError = (row.last_error as string | null) ?? 'the worker stopped reporting';
+      const job = await lockSilentJob(connection, id, options);
+      if (!job) return false;
+      const lastError = job.lastError ?? 'the worker stopped reporting';
       return recordFailed(connection, id, {
         code: VIDEO_FAILURES.gaveUp,
         reason: `Transcoding gave up after ${options.maxAttempts} attempts: ${lastError}`,
@@ -67,24 +64,12 @@ export async function runUpkeep(deps: DispatchDeps, options: UpkeepOptions) {
   }
 
   let requeued = 0;
-  for (const id of await selectIds(
-    deps.pool,
-    `SELECT id FROM video_assets
-      WHERE status IN ('queued', 'transcoding') AND deliveries < ?
-        AND COALESCE(progress_at, queued_at) < NOW(3) - INTERVAL ? SECOND
-      ORDER BY COALESCE(progress_at, queued_at) LIMIT ?`,
-    [options.maxAttempts, options.lostAfterSeconds, limit],
-  )) {
+  for (const id of await lostJobs(deps.pool, { ...options, limit })) {
     if (await requeueLostJob(deps, id, options.lostAfterSeconds)) requeued += 1;
   }
 
   let repackaged = 0;
-  for (const id of await selectIds(
-    deps.pool,
-    `SELECT id FROM video_assets WHERE status = 'packaging' AND progress_at < NOW(3) - INTERVAL ? SECOND
-      ORDER BY progress_at LIMIT ?`,
-    [options.staleSeconds, limit],
-  )) {
+  for (const id of await stalePackaging(deps.pool, { staleSeconds: options.staleSeconds, limit })) {
     const video = await findVideo(deps.pool, id);
     if (!video || video.attempt < 1) continue;
     const key = completionManifestKey(id, video.attempt);
@@ -92,22 +77,16 @@ export async function runUpkeep(deps: DispatchDeps, options: UpkeepOptions) {
     if (!manifest) continue;
     const chunks: Buffer[] = [];
     for await (const chunk of manifest.body as AsyncIterable<Buffer>) chunks.push(chunk);
-    await deps.pool.query(
-      "UPDATE video_assets SET progress_at = NOW(3) WHERE id = ? AND status = 'packaging' AND attempt = ?",
-      [id, video.attempt],
-    );
+    await touchPackaging(deps.pool, id, video.attempt);
     await deps.store.put(deps.mediaBucket, key, Buffer.concat(chunks), { contentType: 'application/json' });
     repackaged += 1;
   }
 
   let redispatched = 0;
-  for (const id of await selectIds(
-    deps.pool,
-    `SELECT id FROM video_assets
-      WHERE status = 'uploaded' AND job_message_id IS NULL AND uploaded_at < NOW(3) - INTERVAL ? SECOND
-      ORDER BY uploaded_at LIMIT ?`,
-    [options.retryAfterSeconds, limit],
-  )) {
+  for (const id of await undispatchedUploads(deps.pool, {
+    retryAfterSeconds: options.retryAfterSeconds,
+    limit,
+  })) {
     const outcome = await dispatchUpload(deps, id, undefined);
     if (outcome.status === 'processed') redispatched += 1;
   }
@@ -132,34 +111,19 @@ export async function runUpkeep(deps: DispatchDeps, options: UpkeepOptions) {
 
 async function requeueLostJob(deps: DispatchDeps, id: string, lostAfterSeconds: number): Promise<boolean> {
   return withTransaction(deps.pool, async (connection) => {
-    const [rows] = await connection.query<RowDataPacket[]>(
-      `SELECT source_key, source_etag, source_bytes FROM video_assets
-        WHERE id = ? AND status IN ('queued', 'transcoding')
-          AND COALESCE(progress_at, queued_at) < NOW(3) - INTERVAL ? SECOND FOR UPDATE`,
-      [id, lostAfterSeconds],
-    );
-    const row = rows[0];
-    if (!row?.source_etag) return false;
+    const source = await lockLostJob(connection, id, lostAfterSeconds);
+    if (!source) return false;
     const job: TranscodeJob = transcodeJobSchema.parse({
       version: 1,
       assetId: id,
       sourceBucket: deps.rawBucket,
-      sourceKey: row.source_key,
-      sourceEtag: row.source_etag,
-      sourceBytes: Number(row.source_bytes),
+      sourceKey: source.sourceKey,
+      sourceEtag: source.sourceEtag,
+      sourceBytes: source.sourceBytes,
       enqueuedAt: new Date().toISOString(),
     });
     const [messageId] = await deps.queue.put([JSON.stringify(job)]);
-    await connection.query(
-      `UPDATE video_assets SET status = 'queued', job_message_id = ?, deliveries = 0, worker_id = NULL,
-              progress_at = NOW(3) WHERE id = ?`,
-      [messageId ?? 'unknown', id],
-    );
+    await recordRequeued(connection, id, messageId ?? 'unknown');
     return true;
   });
-}
-
-async function selectIds(pool: DbPool, sql: string, params: unknown[]): Promise<string[]> {
-  const [rows] = await pool.query<RowDataPacket[]>(sql, params);
-  return rows.map((row) => row.id as string);
 }

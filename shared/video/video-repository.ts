@@ -452,3 +452,124 @@ export async function markSourceDeleted(pool: DbPool, id: string): Promise<boole
   );
   return result.affectedRows === 1;
 }
+
+/** A job neither claimed nor heartbeating for `staleSeconds`: the `silentJobs` condition. */
+const SILENT = `status IN ('queued', 'transcoding') AND progress_at < NOW(3) - INTERVAL ? SECOND`;
+
+/**
+ * Jobs silent past `staleSeconds` after their last allowed delivery (`maxAttempts`): no message
+ * will bring them back, so transcode-dispatch's upkeep fails them.
+ */
+export async function silentJobs(
+  db: Queryable,
+  options: { staleSeconds: number; maxAttempts: number; limit: number },
+): Promise<string[]> {
+  const [rows] = await db.query<RowDataPacket[]>(
+    `SELECT id FROM video_assets WHERE ${SILENT} AND deliveries >= ? ORDER BY progress_at LIMIT ?`,
+    [options.staleSeconds, options.maxAttempts, options.limit],
+  );
+  return rows.map((row) => row.id as string);
+}
+
+/**
+ * Locks a silent job (silentJobs' condition, checked again: a claim or heartbeat may have landed
+ * since the scan) and gives the last error it reported; undefined when it moved.
+ */
+export async function lockSilentJob(
+  connection: DbConnection,
+  id: string,
+  options: { staleSeconds: number; maxAttempts: number },
+): Promise<{ lastError: string | null } | undefined> {
+  const [rows] = await connection.query<RowDataPacket[]>(
+    `SELECT last_error FROM video_assets WHERE id = ? AND ${SILENT} AND deliveries >= ? FOR UPDATE`,
+    [id, options.staleSeconds, options.maxAttempts],
+  );
+  const row = rows[0];
+  return row ? { lastError: (row.last_error as string | null) ?? null } : undefined;
+}
+
+/**
+ * Jobs untouched for longer than the queue keeps messages (`lostAfterSeconds`), with deliveries
+ * left: their message is gone, so upkeep puts a new one.
+ */
+export async function lostJobs(
+  db: Queryable,
+  options: { lostAfterSeconds: number; maxAttempts: number; limit: number },
+): Promise<string[]> {
+  const [rows] = await db.query<RowDataPacket[]>(
+    `SELECT id FROM video_assets
+      WHERE status IN ('queued', 'transcoding') AND deliveries < ?
+        AND COALESCE(progress_at, queued_at) < NOW(3) - INTERVAL ? SECOND
+      ORDER BY COALESCE(progress_at, queued_at) LIMIT ?`,
+    [options.maxAttempts, options.lostAfterSeconds, options.limit],
+  );
+  return rows.map((row) => row.id as string);
+}
+
+/**
+ * Locks a lost job (lostJobs' condition, checked again) and gives its source to build the job
+ * again; undefined when it moved or has no uploaded source (a live recording).
+ */
+export async function lockLostJob(
+  connection: DbConnection,
+  id: string,
+  lostAfterSeconds: number,
+): Promise<{ sourceKey: string; sourceEtag: string; sourceBytes: number } | undefined> {
+  const [rows] = await connection.query<RowDataPacket[]>(
+    `SELECT source_key, source_etag, source_bytes FROM video_assets
+      WHERE id = ? AND status IN ('queued', 'transcoding')
+        AND COALESCE(progress_at, queued_at) < NOW(3) - INTERVAL ? SECOND FOR UPDATE`,
+    [id, lostAfterSeconds],
+  );
+  const row = rows[0];
+  if (!row?.source_etag) return undefined;
+  return {
+    sourceKey: row.source_key as string,
+    sourceEtag: row.source_etag as string,
+    sourceBytes: Number(row.source_bytes),
+  };
+}
+
+/** The upload's job is on the queue again (`messageId`), with its delivery count reset. */
+export async function recordRequeued(connection: DbConnection, id: string, messageId: string): Promise<void> {
+  await connection.query(
+    `UPDATE video_assets SET status = 'queued', job_message_id = ?, deliveries = 0, worker_id = NULL,
+            progress_at = NOW(3) WHERE id = ?`,
+    [messageId, id],
+  );
+}
+
+/** Assets stuck in `packaging` for `staleSeconds`: vod-package's event used up its retries. */
+export async function stalePackaging(
+  db: Queryable,
+  options: { staleSeconds: number; limit: number },
+): Promise<string[]> {
+  const [rows] = await db.query<RowDataPacket[]>(
+    `SELECT id FROM video_assets WHERE status = 'packaging' AND progress_at < NOW(3) - INTERVAL ? SECOND
+      ORDER BY progress_at LIMIT ?`,
+    [options.staleSeconds, options.limit],
+  );
+  return rows.map((row) => row.id as string);
+}
+
+/** Packaging of this attempt starts its clock again (its completion manifest is written anew). */
+export async function touchPackaging(db: Queryable, id: string, attempt: number): Promise<void> {
+  await db.query(
+    "UPDATE video_assets SET progress_at = NOW(3) WHERE id = ? AND status = 'packaging' AND attempt = ?",
+    [id, attempt],
+  );
+}
+
+/** Uploads older than `retryAfterSeconds` whose job never reached the queue. */
+export async function undispatchedUploads(
+  db: Queryable,
+  options: { retryAfterSeconds: number; limit: number },
+): Promise<string[]> {
+  const [rows] = await db.query<RowDataPacket[]>(
+    `SELECT id FROM video_assets
+      WHERE status = 'uploaded' AND job_message_id IS NULL AND uploaded_at < NOW(3) - INTERVAL ? SECOND
+      ORDER BY uploaded_at LIMIT ?`,
+    [options.retryAfterSeconds, options.limit],
+  );
+  return rows.map((row) => row.id as string);
+}
