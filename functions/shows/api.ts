@@ -65,6 +65,22 @@ export const contracts = {
     responses: { 200: { description: 'JPEG image', contentType: 'image/jpeg' } },
     problems: () => [new NotFoundError('')],
   },
+  getCataloguePage: {
+    summary: 'The catalogue’s page as HTML, with its meta tags and the next upcoming shows (public)',
+    description:
+      'The shows app’s `shows.html` with the catalogue’s title, description, canonical link, Open Graph and Twitter tags, and a page that works without JavaScript inside the app’s mount node. The portal answers `/shows` with it (its edge, or the local web server). `Cache-Control: public, max-age=60, stale-while-revalidate=300, stale-if-error=86400`.',
+    responses: { 200: { description: 'HTML document', contentType: 'text/html' } },
+  },
+  getShowPage: {
+    summary: 'A show’s page as HTML, with its meta tags and content (public)',
+    description:
+      'The shows app’s `shows.html` with the show’s title, description, canonical link, Open Graph (`og:image` is the poster) and Twitter tags, and its title, start (UTC), price and a sign-in link inside the app’s mount node. The portal answers `/shows/{id}` with it. A cancelled or unknown show (or an id of the wrong shape) is a 404 HTML page marked `noindex` that names no show.',
+    params: z.object({ id: z.string() }),
+    responses: {
+      200: { description: 'HTML document', contentType: 'text/html' },
+      404: { description: 'HTML document: no such show on sale (`noindex`)', contentType: 'text/html' },
+    },
+  },
   editShow: {
     summary: 'Change a show of yours: title, description, start, capacity, price',
     description:

@@ -1,6 +1,7 @@
+import type { Response } from 'express';
 import { log } from '#shared/base/log.ts';
 import { createPool } from '#shared/db/pool.ts';
-import { NotFoundError, ValidationError } from '#shared/errors.ts';
+import { DependencyUnavailableError, NotFoundError, ValidationError } from '#shared/errors.ts';
 import { newId } from '#shared/ids.ts';
 import { paymentsFromConfig } from '#shared/payments/payments-from-config.ts';
 import { createApi, parseJsonBody, validate } from '#shared/runtime/api.ts';
@@ -11,14 +12,22 @@ import { holderOf } from '#shared/shows/holder.ts';
 import { findBuyerHold } from '#shared/shows/seat-holds.ts';
 import { MAX_POSTER_BYTES } from '#shared/shows/show.ts';
 import { editShow } from '#shared/shows/show-edits.ts';
-import { findShow, insertShow, listOrgShows, listShows } from '#shared/shows/show-repository.ts';
+import {
+  findPublicShow,
+  findShow,
+  insertShow,
+  listOrgShows,
+  listShows,
+} from '#shared/shows/show-repository.ts';
 import { salesByDay, salesOfShows } from '#shared/shows/studio-stats.ts';
 import { objectStoreFromConfig } from '#shared/storage/s3-object-store.ts';
 import { findOrgVideo } from '#shared/video/video-repository.ts';
 import { checkout, personReturnUrls } from './checkout.ts';
 import { loadShowsConfig } from './config.ts';
 import { capacityBelowSold, priceLocked } from './errors.ts';
+import { pageTemplate } from './page-template.ts';
 import { presentHold, presentSales, presentShow, presentStudioShow } from './present.ts';
+import { renderCataloguePage, renderShowNotFound, renderShowPage } from './public-page.ts';
 import {
   checkoutSchema,
   createShowSchema,
@@ -46,6 +55,43 @@ const personUrls = config.PORTAL_ORIGIN ? personReturnUrls(config.PORTAL_ORIGIN)
 const PUBLIC_CACHE = 'public, max-age=5';
 /** Posters change only when a new version of the video is published. */
 const POSTER_CACHE = 'public, max-age=300';
+/**
+ * The rendered public pages (`/shows`, `/shows/{id}` through the portal's edge): a minute fresh,
+ * then served stale while one request refreshes them, and for a day if this function fails. A
+ * title edit or a cancellation shows within about a minute (the app itself reads the API).
+ */
+const PAGE_CACHE = 'public, max-age=60, stale-while-revalidate=300, stale-if-error=86400';
+/** A show not found may be created (or its id mistyped) a moment later: remembered briefly. */
+const NOT_FOUND_PAGE_CACHE = 'public, max-age=10';
+/**
+ * Served through the portal's edge (or the local web server), which sets the portal's own CSP;
+ * this one holds if the document is ever opened at its /v1 address.
+ */
+const PAGE_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+const portalOrigin = config.PORTAL_ORIGIN ? new URL(config.PORTAL_ORIGIN).origin : undefined;
+const showsTemplate = portalOrigin ? pageTemplate({ url: `${portalOrigin}/shows.html` }) : undefined;
+/** How many upcoming shows the catalogue's page lists without JavaScript. */
+const CATALOGUE_PAGE_SHOWS = 12;
+
+function portalPage(): { origin: string; template: () => Promise<string> } {
+  if (!portalOrigin || !showsTemplate) {
+    throw new DependencyUnavailableError('PORTAL_ORIGIN is not set: no public pages to render');
+  }
+  return { origin: portalOrigin, template: showsTemplate };
+}
+
+function sendPage(res: Response, status: number, cacheControl: string, html: string): void {
+  res
+    .status(status)
+    .type('text/html; charset=utf-8')
+    .set({
+      'Cache-Control': cacheControl,
+      'Content-Security-Policy': PAGE_CSP,
+      'X-Content-Type-Options': 'nosniff',
+    })
+    .send(html);
+}
 
 /** The caller's organisation's show, for its creator (another organisation's reads as missing). */
 async function ownShow(principal: Principal, id: string) {
@@ -106,6 +152,29 @@ export const handler = httpFunction(() => {
     const found = await findShow(pool, id);
     if (!found) throw new NotFoundError(`No show ${id}`);
     res.set('Cache-Control', PUBLIC_CACHE).json(presentShow(found.show, found.now));
+  });
+
+  // The public pages as HTML with their content and meta tags (public-page.ts): the portal's edge
+  // answers /shows and /shows/{id} with these, the app takes over in the browser.
+  app.get('/pages/shows', async (_req, res) => {
+    const { origin, template } = portalPage();
+    const [html, page] = await Promise.all([
+      template(),
+      listShows(pool, { when: 'upcoming', limit: CATALOGUE_PAGE_SHOWS }),
+    ]);
+    sendPage(res, 200, PAGE_CACHE, renderCataloguePage(html, page.items, origin));
+  });
+
+  app.get('/pages/shows/:id', async (req, res) => {
+    const { origin, template } = portalPage();
+    const id = showIdSchema.safeParse(req.params.id);
+    // cancelled shows are not read at all (findPublicShow), so nothing of them reaches the page
+    const [html, found] = await Promise.all([
+      template(),
+      id.success ? findPublicShow(pool, id.data) : Promise.resolve(undefined),
+    ]);
+    if (!found) sendPage(res, 404, NOT_FOUND_PAGE_CACHE, renderShowNotFound(html));
+    else sendPage(res, 200, PAGE_CACHE, renderShowPage(html, found.show, found.now, origin));
   });
 
   app.get('/shows/:id/poster', async (req, res) => {

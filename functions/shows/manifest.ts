@@ -22,6 +22,9 @@ export const showsManifest = defineManifest({
     { method: 'GET', path: '/shows', auth: anonymous, operationId: 'listShows' },
     { method: 'GET', path: '/shows/{id}', auth: anonymous, operationId: 'getShow' },
     { method: 'GET', path: '/shows/{id}/poster', auth: anonymous, operationId: 'getShowPoster' },
+    // HTML: the portal's /shows and /shows/{id} with their content and meta tags (public-page.ts)
+    { method: 'GET', path: '/pages/shows', auth: anonymous, operationId: 'getCataloguePage' },
+    { method: 'GET', path: '/pages/shows/{id}', auth: anonymous, operationId: 'getShowPage' },
     { method: 'PATCH', path: '/shows/{id}', auth: creator, operationId: 'editShow' },
     {
       method: 'POST',

@@ -95,6 +95,20 @@ export async function findShow(
   return row ? { show: toListing(row), now: row.db_now as Date } : undefined;
 }
 
+/**
+ * A show anyone may see on its public page: on sale (not cancelled), read like findShow. A cancelled
+ * show never leaves the database for the server-rendered page, so its title and description
+ * cannot end up in a link preview or a crawler's index (functions/shows/public-page.ts).
+ */
+export async function findPublicShow(
+  db: Queryable,
+  id: string,
+): Promise<{ show: ShowListing; now: Date } | undefined> {
+  const [rows] = await db.query<RowDataPacket[]>(`${LISTING} WHERE s.id = ? AND s.status = 'on_sale'`, [id]);
+  const row = rows[0];
+  return row ? { show: toListing(row), now: row.db_now as Date } : undefined;
+}
+
 export interface ShowCursor {
   readonly startsAt: Date;
   readonly id: string;
