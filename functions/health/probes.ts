@@ -1,16 +1,11 @@
-import type { RowDataPacket } from 'mysql2/promise';
+import { ping } from '#shared/db/migrations.ts';
 import type { DbPool } from '#shared/db/pool.ts';
 import type { WorkQueue } from '#shared/queue/work-queue.ts';
 import type { ObjectStore } from '#shared/storage/object-store.ts';
 import type { Probe } from './checks.ts';
 
 export function databaseProbe(pool: DbPool): Probe {
-  return async () => {
-    const [rows] = await pool.query<RowDataPacket[]>(
-      'SELECT VERSION() AS version, (SELECT MAX(version) FROM schema_migrations) AS migration',
-    );
-    return { version: rows[0]?.version, migration: rows[0]?.migration };
-  };
+  return () => ping(pool);
 }
 
 export function objectStorageProbe(store: ObjectStore, buckets: readonly string[]): Probe {

@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mysql, { type Connection, type RowDataPacket } from 'mysql2/promise';
-import { connectionOptionsFromUrl, SESSION_OPTIONS, UTC_SESSION_SQL } from './pool.ts';
+import { connectionOptionsFromUrl, type DbPool, SESSION_OPTIONS, UTC_SESSION_SQL } from './pool.ts';
 
 /**
  * Versioned schema migrations: `infra/db/migrations/NNNN_name.sql`, applied in order, once
@@ -33,6 +33,22 @@ export interface MigrationResult {
   readonly applied: readonly number[];
   /** Versions found already applied. */
   readonly alreadyApplied: readonly number[];
+}
+
+/**
+ * One round trip that proves the database answers: the server's version and the highest applied
+ * migration (null before the first), for the health check. Lives here because this module
+ * owns `schema_migrations`.
+ */
+export async function ping(pool: DbPool): Promise<{ version: string; migration: number | null }> {
+  const [rows] = await pool.query<RowDataPacket[]>(
+    'SELECT VERSION() AS version, (SELECT MAX(version) FROM schema_migrations) AS migration',
+  );
+  const migration = rows[0]?.migration;
+  return {
+    version: String(rows[0]?.version),
+    migration: migration === null || migration === undefined ? null : Number(migration),
+  };
 }
 
 const FILE_PATTERN = /^(\d{4})_([a-z0-9_]+)\.sql$/;

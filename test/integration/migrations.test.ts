@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadMigrations, MigrationError, migrate } from '#shared/db/migrations.ts';
+import { loadMigrations, MigrationError, migrate, ping } from '#shared/db/migrations.ts';
 import { createPool, type DbPool } from '#shared/db/pool.ts';
 import { createTestDatabase, type TestDatabase, withDatabase } from '../support/db.ts';
 
@@ -70,6 +70,25 @@ describe('migrations', () => {
     const result = await migrate(db.url);
     expect(result.applied).toEqual([]);
     expect(result.alreadyApplied).toEqual((await loadMigrations()).map((file) => file.version));
+  });
+
+  it('ping gives the server version and the highest applied migration, null before any', async () => {
+    const files = await loadMigrations();
+    const answer = await ping(db.pool);
+    expect(answer.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(answer.migration).toBe(files.at(-1)?.version);
+
+    const url = await emptyDatabase('ping');
+    const dir = join(scratchDir, 'ping');
+    await writeDir(dir, { '0001_only.sql': 'CREATE TABLE pinged (id INT PRIMARY KEY);' });
+    await migrate(url, dir);
+    const pool = createPool(url, { connectionLimit: 1 });
+    try {
+      await pool.query('DELETE FROM schema_migrations');
+      expect((await ping(pool)).migration).toBeNull();
+    } finally {
+      await pool.end();
+    }
   });
 
   it('applies multi-statement files in order, once each, even with concurrent migrators', async () => {
