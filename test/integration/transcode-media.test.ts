@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseMediaPlaylist } from '#shared/video/hls-playlist.ts';
 import { transcodeManifestSchema } from '#shared/video/transcode-manifest.ts';
 import {
   FfmpegFailedError,
@@ -14,7 +15,6 @@ import {
   TranscodeOutputError,
 } from '../../workers/transcoder/media/errors.ts';
 import { runMediaTool } from '../../workers/transcoder/media/ffmpeg-run.ts';
-import { parseMediaPlaylist } from '../../workers/transcoder/media/hls-playlist.ts';
 import { type PlanOptions, planTranscode } from '../../workers/transcoder/media/ladder.ts';
 import { probeSource } from '../../workers/transcoder/media/probe.ts';
 import { type TranscodeResult, transcodeSource } from '../../workers/transcoder/media/transcode.ts';
@@ -146,12 +146,12 @@ describe('transcodeSource: the ladder', () => {
         parseMediaPlaylist(await readFile(join(workDir, r.playlist), 'utf8')),
       ),
     );
-    const durations = playlists.map((p) => p.segments.map((s) => s.durationSeconds));
+    const durations = playlists.map((p) => p.segments.map((s) => s.duration));
     expect(durations[0]).toEqual([2, 2, 2]);
     expect(durations[1]).toEqual(durations[0]);
     expect(durations[2]).toEqual(durations[0]);
     for (const playlist of playlists) {
-      expect(playlist.mapUri).toBe('init.mp4');
+      expect(playlist.map?.uri).toBe('init.mp4');
       expect(playlist.segments.map((s) => s.uri)).toEqual([
         'seg-00001.m4s',
         'seg-00002.m4s',
@@ -292,7 +292,7 @@ describe('transcodeSource: remux', () => {
     expect(original).toHaveLength(180);
     expect(await videoPacketHashes(join(workDir, 'source/index.m3u8'))).toEqual(original);
     const playlist = parseMediaPlaylist(await readFile(join(workDir, 'source/index.m3u8'), 'utf8'));
-    expect(playlist.segments.map((s) => s.durationSeconds)).toEqual([4, 2]);
+    expect(playlist.segments.map((s) => s.duration)).toEqual([4, 2]);
     expect(result.thumbnails.keys).toEqual(['thumbs/0001.jpg', 'thumbs/0002.jpg', 'thumbs/0003.jpg']);
     expect(asManifest(result, source).mode).toBe('remux');
   });

@@ -5,7 +5,7 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import type { ObjectStore } from '#shared/storage/object-store.ts';
-import { initSections, parseMediaPlaylist as parseVodPlaylist } from '#shared/video/hls-playlist.ts';
+import { initSections, parseMediaPlaylist } from '#shared/video/hls-playlist.ts';
 import { assetPrefix } from '#shared/video/media-layout.ts';
 import type { Rendition } from '#shared/video/transcode-manifest.ts';
 import type { ProducedMedia } from '../job-runner.ts';
@@ -14,9 +14,9 @@ import { SourceRejectedError, TranscodeOutputError } from '../media/errors.ts';
 import { POSTER_NAME, THUMBNAIL_FOLDER } from '../media/ffmpeg-args.ts';
 import { DEFAULT_MEDIA_TOOLS, type MediaTools, runMediaTool } from '../media/ffmpeg-run.ts';
 import { ffprobeJson, parseRational, toNumber } from '../media/ffprobe-json.ts';
-import { parseMediaPlaylist } from '../media/hls-playlist.ts';
 import { POSTER_MAX_WIDTH, thumbnailInterval } from '../media/ladder.ts';
 import { listFiles } from '../media/outputs.ts';
+import { EarlyUpload } from './early-upload.ts';
 import { renderJoinedPlaylist } from './joined-playlist.ts';
 import {
   groupSessions,
@@ -45,6 +45,12 @@ export interface LiveRecordingJobInput {
   readonly outDir: string;
   readonly signal: AbortSignal;
   readonly onProgress: (percent: number) => void;
+  /**
+   * The attempt's folder in the pipeline's bucket (`videos/<id>/v<attempt>/`). When given, each
+   * output file is uploaded there as soon as it is final, while the rest is still being made, and
+   * `uploaded` names them; what is left (playlists, the poster) is the caller's to upload.
+   */
+  readonly uploadPrefix?: string;
 }
 
 export interface LiveRecordingMedia extends ProducedMedia {
@@ -53,6 +59,8 @@ export interface LiveRecordingMedia extends ProducedMedia {
   /** Sessions that were remuxed, and the runs (encoder changes) they made. */
   readonly recordedSessions: readonly number[];
   readonly runs: number;
+  /** Keys of `files` already stored under `uploadPrefix`, at the size `files` gives them. */
+  readonly uploaded: ReadonlySet<string>;
 }
 
 /** Turns a live stream's recorded segments into VOD outputs on local disk. */
@@ -359,17 +367,22 @@ async function joinRuns(
   for (const run of runs) {
     const folder = join(workDir, runFolder(run, rendition));
     const playlist = parseMediaPlaylist(await readFile(join(folder, 'index.m3u8'), 'utf8'));
-    if (!playlist.ended || playlist.segments.length === 0 || playlist.mapUri === null) {
+    if (
+      !playlist.endList ||
+      playlist.segments.length === 0 ||
+      playlist.map === undefined ||
+      playlist.maps !== undefined
+    ) {
       throw new TranscodeOutputError(`run ${run.index} of ${rendition} has an incomplete playlist`);
     }
     const mapUri = run.index === 1 ? 'init.mp4' : `init-${run.index}.mp4`;
-    await rename(join(folder, playlist.mapUri), join(target, mapUri));
+    await rename(join(folder, playlist.map.uri), join(target, mapUri));
     const segments = [];
     for (const segment of playlist.segments) {
       const uri = `seg-${String(next).padStart(5, '0')}.m4s`;
       next += 1;
       await rename(join(folder, segment.uri), join(target, uri));
-      segments.push({ uri, durationSeconds: segment.durationSeconds });
+      segments.push({ uri, durationSeconds: segment.duration });
     }
     playlistRuns.push({ mapUri, segments });
   }
@@ -421,7 +434,7 @@ async function writePoster(
   durationSeconds: number,
 ): Promise<void> {
   const folder = join(input.outDir, rendition);
-  const playlist = parseVodPlaylist(await readFile(join(folder, 'index.m3u8')));
+  const playlist = parseMediaPlaylist(await readFile(join(folder, 'index.m3u8')));
   const maps = initSections(playlist);
   let at = durationSeconds * 0.1;
   let index = 0;

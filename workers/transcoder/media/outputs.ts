@@ -1,5 +1,6 @@
 import { readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
+import { type MediaPlaylist, parseMediaPlaylist } from '#shared/video/hls-playlist.ts';
 import { isSafeRelativeKey } from '#shared/video/media-layout.ts';
 import type { Rendition } from '#shared/video/transcode-manifest.ts';
 import { codecsAttribute, codecsFromInitSegment } from './codecs.ts';
@@ -7,7 +8,6 @@ import { TranscodeOutputError } from './errors.ts';
 import { POSTER_NAME, THUMBNAIL_FOLDER } from './ffmpeg-args.ts';
 import type { MediaTools } from './ffmpeg-run.ts';
 import { ffprobeJson, parseRational } from './ffprobe-json.ts';
-import { type MediaPlaylist, parseMediaPlaylist, withMapUri } from './hls-playlist.ts';
 import type { Plan } from './ladder.ts';
 
 export interface OutputFile {
@@ -107,6 +107,15 @@ async function normaliseInitSegment(folder: string, rendition: string): Promise<
   await writeFile(playlistPath, withMapUri(await readFile(playlistPath, 'utf8'), INIT_NAME));
 }
 
+/** The same playlist with its EXT-X-MAP pointing at `uri`. */
+export function withMapUri(text: string, uri: string): string {
+  return text.replace(/^(#EXT-X-MAP:.*URI=")[^"]*(")/m, `$1${uri}$2`);
+}
+
+/**
+ * The playlist read with the same strict parser vod-package verifies with, so a playlist the
+ * transcoder passes cannot be refused later at packaging.
+ */
 function readPlaylist(name: string, text: string): MediaPlaylist {
   try {
     return parseMediaPlaylist(text);
@@ -121,12 +130,18 @@ async function checkPlaylist(
   playlist: MediaPlaylist,
   sourceSeconds: number,
 ): Promise<void> {
-  if (!playlist.ended || playlist.segments.length === 0 || playlist.mapUri !== INIT_NAME) {
+  // One encoder run: exactly one EXT-X-MAP (`maps` is only set when there are several).
+  if (
+    !playlist.endList ||
+    playlist.segments.length === 0 ||
+    playlist.map?.uri !== INIT_NAME ||
+    playlist.maps !== undefined
+  ) {
     throw new TranscodeOutputError(
       `rendition ${name} has an incomplete playlist (end marker, segments and init.mp4 are all required)`,
     );
   }
-  for (const uri of [playlist.mapUri, ...playlist.segments.map((segment) => segment.uri)]) {
+  for (const uri of [playlist.map.uri, ...playlist.segments.map((segment) => segment.uri)]) {
     const size = isSafeRelativeKey(uri)
       ? await stat(join(folder, uri)).then(
           (s) => s.size,
@@ -137,10 +152,11 @@ async function checkPlaylist(
       throw new TranscodeOutputError(`rendition ${name} names ${uri}, which is missing or empty`);
     }
   }
+  const totalSeconds = playlist.segments.reduce((sum, segment) => sum + segment.duration, 0);
   const tolerance = Math.max(1, sourceSeconds * 0.05);
-  if (Math.abs(playlist.totalSeconds - sourceSeconds) > tolerance) {
+  if (Math.abs(totalSeconds - sourceSeconds) > tolerance) {
     throw new TranscodeOutputError(
-      `rendition ${name} produced ${playlist.totalSeconds.toFixed(1)} s of a declared ${sourceSeconds.toFixed(1)} s: the source is truncated or corrupt`,
+      `rendition ${name} produced ${totalSeconds.toFixed(1)} s of a declared ${sourceSeconds.toFixed(1)} s: the source is truncated or corrupt`,
     );
   }
 }
