@@ -23,25 +23,46 @@ export { InvalidDomainEventError } from '#events/domain/envelope.ts';
  * row of its own.
  */
 export async function appendToOutbox(connection: DbConnection, event: DomainEvent): Promise<string> {
+  const { id, statements } = outboxAppendStatements(event);
+  for (const statement of statements) await connection.query(statement.sql, statement.values);
+  return id;
+}
+
+/** One SQL statement and its placeholder values. */
+export interface OutboxStatement {
+  readonly sql: string;
+  readonly values: readonly unknown[];
+}
+
+/**
+ * What appendToOutbox runs, in its order (the aggregate's lock row, then the event), after the
+ * same check of the event: for a hot path that sends its whole transaction to the database as
+ * one compound statement (one round trip) and embeds these in it. The outbox SQL stays here.
+ */
+export function outboxAppendStatements(event: DomainEvent): { id: string; statements: OutboxStatement[] } {
   const checked = validateDomainEvent(event);
   const id = randomUUID();
-  await connection.query(
-    'INSERT INTO outbox_aggregate_locks (bucket, appends) VALUES (?, 1) ON DUPLICATE KEY UPDATE appends = appends + 1',
-    [lockBucketOf(checked.aggregateType, checked.aggregateId)],
-  );
-  await connection.query(
-    'INSERT INTO outbox (id, aggregate_type, aggregate_id, event_type, event_version, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, COALESCE(?, CURRENT_TIMESTAMP(3)))',
-    [
-      id,
-      checked.aggregateType,
-      checked.aggregateId,
-      checked.type,
-      checked.version,
-      JSON.stringify(checked.payload),
-      checked.occurredAt,
+  return {
+    id,
+    statements: [
+      {
+        sql: 'INSERT INTO outbox_aggregate_locks (bucket, appends) VALUES (?, 1) ON DUPLICATE KEY UPDATE appends = appends + 1',
+        values: [lockBucketOf(checked.aggregateType, checked.aggregateId)],
+      },
+      {
+        sql: 'INSERT INTO outbox (id, aggregate_type, aggregate_id, event_type, event_version, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, COALESCE(?, CURRENT_TIMESTAMP(3)))',
+        values: [
+          id,
+          checked.aggregateType,
+          checked.aggregateId,
+          checked.type,
+          checked.version,
+          JSON.stringify(checked.payload),
+          checked.occurredAt,
+        ],
+      },
     ],
-  );
-  return id;
+  };
 }
 
 /** Rows per INSERT of appendAllToOutbox: one statement stays far below max_allowed_packet for catalogue payloads. */
