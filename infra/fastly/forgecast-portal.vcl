@@ -15,11 +15,19 @@
 #                      `https://firestore.googleapis.com https://identitytoolkit.googleapis.com
 #                      https://securetoken.googleapis.com`) and the live ingest's WHIP origin
 #                      (`https://<live ingest host>`, the studio publishes from the browser)
-# The rules match the local web server (infra/local/web/): /v1 to the API untouched, an app address
-# to index.html (the shows app's addresses to shows.html), a file (under /assets/, or with an extension) to itself or 404, and the same cache
+# The rules match the local web server (infra/local/web/): /v1 to the API untouched, /shows and
+# /shows/<id> to the shows function's rendered page (GET /v1/pages/…; the static shows.html if it
+# fails), an app address to index.html (the shows app's other addresses to shows.html), a file (under /assets/, or with an extension) to itself or 404, and the same cache
 # and security headers. test/unit/fastly-portal-vcl.test.ts holds this file to that server's code.
 
 #### snippet: recv (priority 10) #############################################################
+if (req.restarts > 0 && req.http.X-FC-Show-Page) {
+  # The rendered page failed (fetch and error snippets): back to the address asked for, which the
+  # rules below answer with the static shows.html, as every other address of the shows app.
+  set req.url = req.http.X-FC-Show-Page;
+  unset req.http.X-FC-Show-Page;
+  set req.http.X-FC-Show-Page-Failed = "1";
+}
 # The API: uncached, with the session cookie, Origin and the body as the browser sent them (the
 # gateway's authorizer checks Origin against PORTAL_ORIGIN).
 if (req.url.path ~ "^/v1(/|$)") {
@@ -30,6 +38,15 @@ unset req.http.Cookie;
 unset req.http.Authorization;
 if (req.method != "GET" && req.method != "HEAD") {
   error 405 "method-not-allowed";
+}
+if (!req.http.X-FC-Show-Page-Failed && req.url.path ~ "^/shows(?:/?|/[0-9A-HJKMNP-TV-Z]{26})$") {
+  # The catalogue and a show's page, rendered by the shows function with their content and meta
+  # tags (link previews and crawlers run no script): GET /v1/pages/shows[/<id>], cached by its
+  # Cache-Control (a minute, stale-while-revalidate), one copy per show: no query, no cookie.
+  set req.http.X-FC-Show-Page = req.url.path;
+  set req.backend = F_api_gateway;
+  set req.url = "/v1/pages" regsub(req.url.path, "/$", "");
+  return(lookup);
 }
 if (req.url.path ~ "^/assets/" || req.url.path ~ "\.[^/]*$") {
   # A file: its name must be plain (no "..", no encoded separators) to be looked up at all.
@@ -49,6 +66,19 @@ set req.backend = F_web_bucket;
 set req.url = table.lookup(forgecast_portal, "web_origin_prefix") req.http.X-FC-Web-Object;
 
 #### snippet: fetch (priority 10) ############################################################
+if (req.http.X-FC-Show-Page) {
+  if (beresp.status >= 500) {
+    # The function or gateway failing: the last good copy if there is one, else the static page.
+    if (stale.exists) {
+      return(deliver_stale);
+    }
+    restart;
+  }
+  unset beresp.http.Set-Cookie;
+  unset beresp.http.opc-request-id;
+  unset beresp.http.fn-call-id;
+  unset beresp.http.fn-fdk-version;
+}
 if (req.http.X-FC-Web-Object) {
   unset beresp.http.opc-request-id;
   unset beresp.http.opc-client-request-id;
@@ -74,7 +104,7 @@ if (req.http.X-FC-Web-Object) {
 }
 
 #### snippet: deliver (priority 10) ##########################################################
-if (req.http.X-FC-Web-Object) {
+if (req.http.X-FC-Web-Object || req.http.X-FC-Show-Page) {
   set resp.http.Content-Security-Policy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self' " table.lookup(forgecast_portal, "upload_origin") " " table.lookup(forgecast_portal, "media_origin") " " table.lookup(forgecast_portal, "connect_origins") "; media-src 'self' blob: " table.lookup(forgecast_portal, "media_origin") "; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
   set resp.http.X-Content-Type-Options = "nosniff";
   set resp.http.Referrer-Policy = "same-origin";
@@ -85,6 +115,10 @@ if (req.http.X-FC-Web-Object) {
 }
 
 #### snippet: error (priority 10) ############################################################
+if (req.http.X-FC-Show-Page && obj.status >= 500) {
+  # The gateway unreachable or timing out while rendering a page: the static page instead.
+  restart;
+}
 if (obj.status == 404 || obj.status == 405) {
   set obj.http.Content-Type = "text/plain; charset=utf-8";
   set obj.http.Cache-Control = "no-store";

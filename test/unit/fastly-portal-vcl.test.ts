@@ -6,7 +6,7 @@ import {
   securityHeaders,
 } from '../../infra/local/web/security-headers.ts';
 import { isApiPath } from '../../infra/local/web/server.ts';
-import { appFileFor, looksLikeFile } from '../../infra/local/web/static-files.ts';
+import { appFileFor, looksLikeFile, renderedPagePath } from '../../infra/local/web/static-files.ts';
 
 /**
  * Fastly cannot run here, so the portal service's VCL (infra/fastly/forgecast-portal.vcl) is held
@@ -39,6 +39,17 @@ const showsAppPattern = pattern(
   /\} else if \(req\.url\.path ~ "([^"]+)"\) \{\n(?:\s*#[^\n]*\n)*\s*set req\.http\.X-FC-Web-Object = "shows\.html"/,
 );
 
+const renderedPattern = pattern(
+  recv,
+  /if \(!req\.http\.X-FC-Show-Page-Failed && req\.url\.path ~ "([^"]+)"\) \{/,
+);
+/** Where the VCL sends a rendered page: its `set req.url = "/v1/pages" regsub(…)` line, applied. */
+const renderedUrl = (path: string) => {
+  const rewrite = /set req\.url = "([^"]+)" regsub\(req\.url\.path, "([^"]+)", "([^"]*)"\);/.exec(recv);
+  if (!rewrite) throw new Error('the VCL no longer rewrites the rendered page’s URL');
+  return `${rewrite[1]}${path.replace(new RegExp(rewrite[2] ?? '(?!)'), rewrite[3] ?? '')}`;
+};
+
 const vclIsFile = (path: string) => Boolean(assetsPattern?.test(path) || extensionPattern?.test(path));
 
 const PATHS = [
@@ -59,6 +70,10 @@ const PATHS = [
   '/shows/',
   '/shows/01HZX3K4M5N6P7Q8R9S0T1V2W3',
   '/shows/01HZX3K4M5N6P7Q8R9S0T1V2W3/bought',
+  '/shows/01HZX3K4M5N6P7Q8R9S0T1V2W3/',
+  '/shows/01hzx3k4m5n6p7q8r9s0t1v2w3',
+  '/shows/not-a-show',
+  '/shows//',
   '/showsx',
   '/tickets',
   '/tickets/01HZX3K4M5N6P7Q8R9S0T1V2W3',
@@ -94,6 +109,38 @@ describe('infra/fastly/forgecast-portal.vcl against infra/local/web', () => {
     expect(appFileFor('/watch')).toBe('index.html');
     expect(appFileFor('/studio')).toBe('shows.html');
     expect(appFileFor('/designs')).toBe('index.html');
+  });
+
+  it('answers the catalogue and a show’s page with the shows function’s rendered page, as the local server does', () => {
+    for (const path of PATHS.filter((candidate) => !isApiPath(candidate))) {
+      const vcl = renderedPattern.test(path) ? renderedUrl(path) : null;
+      const local = renderedPagePath(path);
+      expect({ path, page: vcl }).toEqual({ path, page: local === null ? null : `/v1${local}` });
+    }
+    expect(renderedPagePath('/shows/01HZX3K4M5N6P7Q8R9S0T1V2W3')).toBe(
+      '/pages/shows/01HZX3K4M5N6P7Q8R9S0T1V2W3',
+    );
+    expect(renderedPagePath('/shows/')).toBe('/pages/shows');
+    expect(renderedPagePath('/shows/01HZX3K4M5N6P7Q8R9S0T1V2W3/bought')).toBeNull();
+  });
+
+  it('falls back to the static page when rendering fails, and gives rendered pages the security headers', () => {
+    const fetchSnippet = snippet('fetch');
+    const errorSnippet = snippet('error');
+
+    // a 5xx from the function: the last good copy, else a restart that recv turns into shows.html
+    expect(fetchSnippet).toMatch(
+      /if \(req\.http\.X-FC-Show-Page\) \{\n\s+if \(beresp\.status >= 500\) \{[\s\S]*?deliver_stale[\s\S]*?restart;/,
+    );
+    expect(errorSnippet).toMatch(/if \(req\.http\.X-FC-Show-Page && obj\.status >= 500\) \{[\s\S]*?restart;/);
+    expect(recv).toMatch(
+      /if \(req\.restarts > 0 && req\.http\.X-FC-Show-Page\) \{[\s\S]*?set req\.url = req\.http\.X-FC-Show-Page;[\s\S]*?set req\.http\.X-FC-Show-Page-Failed = "1";/,
+    );
+    // the page is looked up after the cookie is dropped: one cached copy for everyone
+    expect(recv.indexOf('unset req.http.Cookie;')).toBeLessThan(
+      recv.indexOf('set req.http.X-FC-Show-Page = '),
+    );
+    expect(snippet('deliver')).toContain('if (req.http.X-FC-Web-Object || req.http.X-FC-Show-Page) {');
   });
 
   it('looks up only plain file names in the bucket', () => {

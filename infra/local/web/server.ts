@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import { listen } from '../listen.ts';
 import { createApiProxy } from './proxy.ts';
 import { CACHE_IMMUTABLE, CACHE_REVALIDATE, securityHeaders } from './security-headers.ts';
-import { contentTypeOf, resolvePath } from './static-files.ts';
+import { contentTypeOf, renderedPagePath, resolvePath } from './static-files.ts';
 
 export interface WebServerOptions {
   /** The built app: `dist/web` (scripts/build.ts WEB_DIST_DIR). */
@@ -37,6 +37,8 @@ export interface RunningWebServer {
 }
 
 const API_PREFIX = '/v1';
+/** The shows function answers a page in milliseconds; past this the static page serves. */
+const RENDERED_PAGE_TIMEOUT_MS = 10_000;
 
 /**
  * Built files are kept in memory once read, keyed by path and checked against size and mtime on
@@ -111,12 +113,54 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
   });
 
   const bodyOf = fileBodies();
+  const currentGateway =
+    typeof options.gatewayUrl === 'string' ? () => options.gatewayUrl as string : options.gatewayUrl;
+
+  /**
+   * A public page of the shows app as the shows function renders it (`GET /v1/pages/…`), as the
+   * portal's Fastly service answers it: its status (a show not on sale is a 404 page), its
+   * Cache-Control, this server's security headers. False when it could not be had (the gateway
+   * not up, a 5xx): then the static shows.html answers, as at the edge, and the app still works.
+   */
+  const serveRendered = async (req: IncomingMessage, res: ServerResponse, apiPath: string) => {
+    const gateway = currentGateway();
+    if (gateway === '') return false;
+    let answer: Response;
+    let body: Buffer;
+    try {
+      answer = await fetch(`${gateway}${apiPath}`, {
+        headers: { accept: 'text/html' },
+        redirect: 'manual',
+        signal: AbortSignal.timeout(RENDERED_PAGE_TIMEOUT_MS),
+      });
+      body = Buffer.from(await answer.arrayBuffer());
+    } catch (err) {
+      options.log?.({ level: 'warn', msg: 'rendered page unavailable', path: apiPath, error: String(err) });
+      return false;
+    }
+    const type = answer.headers.get('content-type') ?? '';
+    if (answer.status >= 500 || !type.startsWith('text/html')) {
+      options.log?.({ level: 'warn', msg: 'rendered page refused', path: apiPath, status: answer.status });
+      return false;
+    }
+    res.writeHead(answer.status, {
+      ...headers,
+      'content-type': type,
+      'cache-control': answer.headers.get('cache-control') ?? CACHE_REVALIDATE,
+      'content-length': body.length,
+    });
+    res.end(req.method === 'HEAD' ? undefined : body);
+    return true;
+  };
+
   const serveFile = async (req: IncomingMessage, res: ServerResponse, pathname: string) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       req.resume();
       plain(res, 405, 'Method not allowed', { ...headers, allow: 'GET, HEAD' });
       return;
     }
+    const rendered = renderedPagePath(pathname);
+    if (rendered && (await serveRendered(req, res, rendered))) return;
     const found = await resolvePath(root, pathname);
     if (found.kind === 'missing') {
       plain(res, 404, 'Not found', headers);

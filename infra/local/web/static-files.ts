@@ -20,6 +20,18 @@ const SHOWS_APP_PATH = /^\/(?:(?:shows|tickets|studio)(?:\/|$)|(?:watch|door)\/)
 export function appFileFor(pathname: string): string {
   return SHOWS_APP_PATH.test(pathname) ? SHOWS_APP_FILE : INDEX_FILE;
 }
+/**
+ * The shows app's public pages that the shows function renders with their content and meta tags
+ * (issue 16): the catalogue and a show's page (a show id is a ULID). Their document is
+ * `GET /v1/pages<path>` (link previews and crawlers read it without running scripts); every other
+ * address of the app stays shows.html. infra/fastly/forgecast-portal.vcl has the same rule.
+ */
+const RENDERED_PAGE_PATH = /^\/shows(?:\/?|\/[0-9A-HJKMNP-TV-Z]{26})$/;
+
+/** The API path (below `/v1`) that renders this address, or null for a static page. */
+export function renderedPagePath(pathname: string): string | null {
+  return RENDERED_PAGE_PATH.test(pathname) ? `/pages${pathname.replace(/\/$/, '')}` : null;
+}
 /** Vite's hashed output folder (scripts/build.ts WEB_ASSETS_DIR). */
 export const ASSETS_PREFIX = '/assets/';
 
