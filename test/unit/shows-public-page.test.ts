@@ -48,7 +48,7 @@ function listing(overrides: Partial<ShowListing> = {}): ShowListing {
   };
 }
 
-const unescape = (text: string) =>
+const decodeEntities = (text: string) =>
   text
     .replaceAll('&lt;', '<')
     .replaceAll('&gt;', '>')
@@ -62,7 +62,7 @@ function metaOf(html: string, key: string): string[] {
     `<meta (?:name|property)="${key.replace(/[.:]/g, '\\$&')}" content="([^"]*)"`,
     'g',
   );
-  return [...html.matchAll(pattern)].map((match) => unescape(match[1] ?? ''));
+  return [...html.matchAll(pattern)].map((match) => decodeEntities(match[1] ?? ''));
 }
 const headOf = (html: string) => html.slice(0, html.indexOf('</head>'));
 /** What sits in the app's mount node. */

@@ -19,4 +19,10 @@ for (const route of showsAppRoutes) {
 }
 
 const root = document.getElementById('app');
-if (root) render(<ShowsApp />, root);
+if (root) {
+  // /shows and /shows/:id arrive with the page already in the mount node for readers that run no
+  // script (functions/shows/public-page.ts): the app draws its own, so that one goes first and the
+  // two are never on screen together (Preact would otherwise try to reuse its elements).
+  root.replaceChildren();
+  render(<ShowsApp />, root);
+}

@@ -1,6 +1,8 @@
 /**
- * The page's description and Open Graph tags, set from JS on the public pages (the app is static;
- * crawlers and link previews that run scripts read these, the others read shows.html's defaults).
+ * The page's description and Open Graph tags, kept current by the app as people move between
+ * pages. The first document of `/shows` and `/shows/:id` already carries them (with the canonical
+ * link and Twitter tags), rendered by the shows function for readers that run no script
+ * (functions/shows/public-page.ts); other addresses start with shows.html's generic ones.
  */
 function metaTag(attribute: 'name' | 'property', key: string): HTMLMetaElement {
   let tag = document.head.querySelector<HTMLMetaElement>(`meta[${attribute}="${key}"]`);
