@@ -11,6 +11,7 @@ import {
   holdIdOf,
   STRIPE_EVENT_TYPES,
 } from './stripe-event.ts';
+import { markProcessed, unprocessedEventsFor } from './stripe-event-log.ts';
 import { issueTickets, type RevocationReason, revokeTickets } from './tickets.ts';
 
 /**
@@ -180,30 +181,20 @@ interface PendingRevocation {
  * transaction's first plain read: InnoDB takes the read view there, after that write's waits.
  */
 async function pendingRevocations(connection: DbConnection, paymentIntentId: string) {
-  const [rows] = await connection.query<RowDataPacket[]>(
-    `SELECT id, type, payload FROM stripe_events
-      WHERE processed_at IS NULL AND object_id = ? AND type IN (?, ?)`,
-    [paymentIntentId, STRIPE_EVENT_TYPES.chargeRefunded, STRIPE_EVENT_TYPES.disputeCreated],
-  );
+  const events = await unprocessedEventsFor(connection, paymentIntentId, [
+    STRIPE_EVENT_TYPES.chargeRefunded,
+    STRIPE_EVENT_TYPES.disputeCreated,
+  ]);
   const pending: PendingRevocation[] = [];
-  for (const row of rows) {
-    if (row.type === STRIPE_EVENT_TYPES.disputeCreated) {
-      pending.push({ eventId: String(row.id), reason: 'disputed' });
+  for (const event of events) {
+    if (event.type === STRIPE_EVENT_TYPES.disputeCreated) {
+      pending.push({ eventId: event.id, reason: 'disputed' });
       continue;
     }
-    const charge = chargeSchema.safeParse(JSON.parse(String(row.payload)).data?.object);
-    if (charge.success && charge.data.refunded) pending.push({ eventId: String(row.id), reason: 'refunded' });
+    const charge = chargeSchema.safeParse(JSON.parse(event.payload).data?.object);
+    if (charge.success && charge.data.refunded) pending.push({ eventId: event.id, reason: 'refunded' });
   }
   return pending;
-}
-
-async function markEventsProcessed(connection: DbConnection, eventIds: readonly string[], outcome: string) {
-  if (eventIds.length === 0) return;
-  await connection.query(
-    `UPDATE stripe_events SET processed_at = NOW(3), outcome = ?, attempts = attempts + 1
-      WHERE id IN (?) AND processed_at IS NULL`,
-    [outcome, eventIds],
-  );
 }
 
 async function setHoldStatus(
@@ -303,7 +294,7 @@ export async function fulfil(
         ...(await orderValue(connection, hold)),
       }),
     );
-    await markEventsProcessed(
+    await markProcessed(
       connection,
       refundedAlready.map((p) => p.eventId),
       'marked-refunded on completion',
@@ -380,7 +371,7 @@ async function sellSeats(
   );
   if (disputes.length === 0) return { kind: 'issued', holdId: hold.id, tickets: ticketIds.length, late };
   await revokeLocked(connection, { ...hold, status: 'paid' }, 'disputed');
-  await markEventsProcessed(
+  await markProcessed(
     connection,
     disputes.map((p) => p.eventId),
     'revoked on completion',

@@ -22,12 +22,41 @@ export async function recordEvent(pool: DbPool, event: StripeEvent, rawBody: Buf
   return false;
 }
 
-export async function markProcessed(connection: DbConnection | DbPool, eventId: string, outcome: string) {
+/**
+ * Marks events processed with their outcome, once: the one rule for every caller (the delivery
+ * that committed its effect, or fulfilment settling refunds and disputes that waited for their
+ * order). A processed event keeps no `last_error`: that column says why a pending one is pending.
+ */
+export async function markProcessed(
+  connection: DbConnection | DbPool,
+  eventIds: string | readonly string[],
+  outcome: string,
+): Promise<void> {
+  const ids = typeof eventIds === 'string' ? [eventIds] : eventIds;
+  if (ids.length === 0) return;
   await connection.query(
     `UPDATE stripe_events SET processed_at = NOW(3), outcome = ?, attempts = attempts + 1, last_error = NULL
-      WHERE id = ? AND processed_at IS NULL`,
-    [outcome.slice(0, 200), eventId],
+      WHERE id IN (?) AND processed_at IS NULL`,
+    [outcome.slice(0, 200), [...ids]],
   );
+}
+
+/**
+ * Unprocessed events of these types recorded for this payment intent (refunds and disputes that
+ * came before their order was known). A plain read: the caller relies on where it falls in its
+ * transaction (see fulfilment's pendingRevocations).
+ */
+export async function unprocessedEventsFor(
+  connection: DbConnection,
+  objectId: string,
+  types: readonly string[],
+): Promise<Array<{ id: string; type: string; payload: string }>> {
+  const [rows] = await connection.query<RowDataPacket[]>(
+    `SELECT id, type, payload FROM stripe_events
+      WHERE processed_at IS NULL AND object_id = ? AND type IN (?)`,
+    [objectId, [...types]],
+  );
+  return rows.map((row) => ({ id: String(row.id), type: String(row.type), payload: String(row.payload) }));
 }
 
 /** One more attempt that did not finish; `error` says why, for whoever reads the table. */
