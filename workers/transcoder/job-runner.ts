@@ -278,14 +278,18 @@ export class JobRunner {
     return { produced, sourceEtag: job.sourceEtag };
   }
 
-  /** A live stream's recorded sessions, remuxed without re-encoding into the VOD layout. */
+  /**
+   * A live stream's recorded sessions, remuxed without re-encoding into the VOD layout; the
+   * segments, init segments and stills are uploaded to the attempt's folder as they are made.
+   */
   async #produceLive(
     job: LiveRecordingJob,
     dir: string,
     outDir: string,
     signal: AbortSignal,
     onProgress: (percent: number) => void,
-  ): Promise<{ produced: ProducedMedia; sourceEtag: string }> {
+    uploadPrefix: string,
+  ): Promise<{ produced: ProducedMedia; sourceEtag: string; uploaded: ReadonlySet<string> }> {
     const produced = await this.#live.produce({
       assetId: job.assetId,
       streamId: job.streamId,
@@ -294,6 +298,7 @@ export class JobRunner {
       outDir,
       signal,
       onProgress,
+      uploadPrefix,
     });
     this.#deps.log('info', 'live recording remuxed', {
       assetId: job.assetId,
@@ -301,8 +306,8 @@ export class JobRunner {
       runs: produced.runs,
       seconds: produced.source.durationSeconds,
     });
-    const { sourceTag, recordedSessions: _sessions, runs: _runs, ...media } = produced;
-    return { produced: media, sourceEtag: sourceTag };
+    const { sourceTag, recordedSessions: _sessions, runs: _runs, uploaded, ...media } = produced;
+    return { produced: media, sourceEtag: sourceTag, uploaded };
   }
 
   async #produceAndPublish(
@@ -317,11 +322,13 @@ export class JobRunner {
     const outDir = join(dir, 'out');
     // Producing is 0–90 %, uploading the rest.
     const onProgress = (percent: number) => lease.report(percent * 0.9);
-    const { produced, sourceEtag } = isLiveRecordingJob(job)
-      ? await this.#produceLive(job, dir, outDir, signal, onProgress)
-      : await this.#produceUpload(job, dir, outDir, signal, onProgress);
     const prefix = attemptPrefix(job.assetId, attempt);
-    await uploadOutputs(store, { bucket: mediaBucket, prefix, dir: outDir }, produced.files, {
+    const { produced, sourceEtag, uploaded } = isLiveRecordingJob(job)
+      ? await this.#produceLive(job, dir, outDir, signal, onProgress, prefix)
+      : { ...(await this.#produceUpload(job, dir, outDir, signal, onProgress)), uploaded: new Set<string>() };
+    // What the pipeline has not already stored (a live recording's playlists and poster; all of an upload's).
+    const remaining = produced.files.filter((file) => !uploaded.has(file.key));
+    await uploadOutputs(store, { bucket: mediaBucket, prefix, dir: outDir }, remaining, {
       signal,
       onUploaded: (done, total) => lease.report(90 + (9 * done) / total),
     });

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import type { ObjectStore } from '#shared/storage/object-store.ts';
@@ -141,8 +141,10 @@ export function createLiveRecordingPipeline(options: {
       const stills = planStills(runs);
 
       // 2. Per rendition, in parallel, run after run: each piece's init segment + fragments (a
-      // fragmented MP4) stream-copied by ffmpeg into 4 s segments; the smallest rendition's copy
-      // also decodes its keyframes (the cheapest to decode) for the scrub thumbnails (0–85 %).
+      // fragmented MP4) stream-copied by ffmpeg into 4 s segments, written under their final names
+      // in the output folder (numbers continue from run to run) and uploaded as each one is done;
+      // the smallest rendition's copy also decodes its keyframes (the cheapest to decode) for the
+      // scrub thumbnails (0–85 %).
       const totalObjects = plan.sessions.reduce(
         (sum, session) => sum + session.segmentCount + session.pieces.length,
         0,
@@ -150,12 +152,25 @@ export function createLiveRecordingPipeline(options: {
       let fetched = 0;
       let remuxed = 0;
       const jobs = runs.length * plan.renditions.length;
-      // The first rendition to fail stops the others (their downloads and ffmpeg processes) at once.
+      // The first rendition (or upload) to fail stops the others (their downloads, ffmpeg
+      // processes and uploads) at once.
       const stop = new AbortController();
       const signal = AbortSignal.any([input.signal, stop.signal]);
+      const early =
+        input.uploadPrefix === undefined
+          ? undefined
+          : new EarlyUpload(
+              options.store,
+              { bucket: options.bucket, prefix: input.uploadPrefix, dir: input.outDir },
+              { signal, onError: (error) => stop.abort(error) },
+            );
+      await mkdir(join(input.outDir, THUMBNAIL_FOLDER), { recursive: true });
       const settled = await Promise.allSettled(
         plan.renditions.map(async (rendition) => {
           try {
+            await mkdir(join(input.outDir, rendition), { recursive: true });
+            let firstSegment = 1;
+            let firstThumbnail = 1;
             for (const run of runs) {
               const pieces = runPieces(run);
               const download = (piece: RunPiece, sink: Writable) =>
@@ -166,24 +181,45 @@ export function createLiveRecordingPipeline(options: {
                     input.onProgress((60 * fetched) / (totalObjects * plan.renditions.length));
                   },
                 });
+              const thumbnails = rendition === smallest;
               const remux = {
                 signal,
-                thumbnailInterval: rendition === smallest ? stills.interval : undefined,
+                firstSegment,
+                thumbnails: thumbnails ? { interval: stills.interval, first: firstThumbnail } : undefined,
               };
-              if (pieces.length === 1) {
-                // One piece: straight from storage into ffmpeg, no copy of the recording on disk.
-                await remuxRun(tools, input.workDir, run, rendition, {
-                  ...remux,
-                  stdin: (sink) => download(pieces[0] as RunPiece, sink),
-                });
-              } else {
-                // Several (sessions or gap-free pieces): files, joined by the concat demuxer.
-                const files = pieces.map((piece) => join(inDir, partName(piece, rendition)));
-                for (const [index, piece] of pieces.entries()) {
-                  await download(piece, createWriteStream(files[index] as string, { mode: 0o600 }));
+              const watching = early?.watchFolder(rendition, SEGMENT_NAME);
+              try {
+                if (pieces.length === 1) {
+                  // One piece: straight from storage into ffmpeg, no copy of the recording on disk.
+                  await remuxRun(tools, input, run, rendition, {
+                    ...remux,
+                    stdin: (sink) => download(pieces[0] as RunPiece, sink),
+                  });
+                } else {
+                  // Several (sessions or gap-free pieces): files, joined by the concat demuxer.
+                  const files = pieces.map((piece) => join(inDir, partName(piece, rendition)));
+                  for (const [index, piece] of pieces.entries()) {
+                    await download(piece, createWriteStream(files[index] as string, { mode: 0o600 }));
+                  }
+                  await remuxRun(tools, input, run, rendition, remux);
+                  await Promise.all(files.map((file) => rm(file, { force: true })));
                 }
-                await remuxRun(tools, input.workDir, run, rendition, remux);
-                await Promise.all(files.map((file) => rm(file, { force: true })));
+              } catch (error) {
+                watching?.close();
+                throw error;
+              }
+              // The init segment is written at the start and completed later: stored once ffmpeg is done.
+              await watching?.finish();
+              early?.add(`${rendition}/${initName(run)}`);
+              firstSegment += (await runPlaylist(input.outDir, run, rendition)).segments.length;
+              if (thumbnails) {
+                const written = (await readdir(join(input.outDir, THUMBNAIL_FOLDER))).filter((name) =>
+                  THUMBNAIL_NAME.test(name),
+                );
+                for (const name of written.sort().slice(firstThumbnail - 1)) {
+                  early?.add(`${THUMBNAIL_FOLDER}/${name}`);
+                }
+                firstThumbnail = written.length + 1;
               }
               remuxed += 1;
               input.onProgress(60 + (25 * remuxed) / jobs);
@@ -194,42 +230,56 @@ export function createLiveRecordingPipeline(options: {
           }
         }),
       );
-      // Every rendition has ended (stopped ones included) before the work folder can go.
+      // Every rendition (and upload) has ended, stopped ones included, before the job's folders can go.
       const failure = settled.find((result) => result.status === 'rejected');
-      if (failure) throw failure.reason;
+      if (failure) {
+        await early?.drain().catch(() => {});
+        throw failure.reason;
+      }
 
-      // 3. One playlist per rendition: runs joined, files renamed into the VOD layout.
+      // 3. One playlist per rendition: the runs joined, with a discontinuity and a new map between them.
       const totals = new Map<string, number>();
       for (const rendition of plan.renditions) {
-        totals.set(rendition, await joinRuns(input.workDir, input.outDir, runs, rendition));
+        totals.set(rendition, await joinRuns(input.outDir, runs, rendition));
       }
       const durationSeconds = totals.get(top) as number;
       for (const [rendition, total] of totals) {
         if (Math.abs(total - durationSeconds) > Math.max(1, 0.05 * durationSeconds)) {
+          await early?.drain().catch(() => {});
           throw new TranscodeOutputError(
             `rendition ${rendition} lasts ${total.toFixed(3)} s, ${top} ${durationSeconds.toFixed(3)} s`,
           );
         }
       }
 
-      // 4. Thumbnails into the VOD layout, the poster from the top rendition, and what each
-      // rendition is, read from the files themselves (85–90 %).
-      await collectThumbnails(input, runs, smallest);
-      const [described] = await Promise.all([
-        Promise.all(
-          plan.renditions.map(async (rendition) =>
-            describeRendition(tools, input, runs, rendition, {
-              bytes: await segmentBytes(join(input.outDir, rendition)),
-              seconds: totals.get(rendition) as number,
-            }),
+      // 4. The poster from the top rendition, and what each rendition is, read from the files
+      // themselves (85–90 %).
+      let described: Awaited<ReturnType<typeof describeRendition>>[];
+      try {
+        [described] = await Promise.all([
+          Promise.all(
+            plan.renditions.map(async (rendition) =>
+              describeRendition(tools, input, runs, rendition, {
+                bytes: await segmentBytes(join(input.outDir, rendition)),
+                seconds: totals.get(rendition) as number,
+              }),
+            ),
           ),
-        ),
-        writePoster(tools, input, top, durationSeconds),
-      ]);
+          writePoster(tools, input, top, durationSeconds).then(() => early?.add(POSTER_NAME)),
+        ]);
+        await early?.drain();
+      } catch (error) {
+        await early?.drain().catch(() => {});
+        throw error;
+      }
       input.onProgress(90);
       const renditions: Rendition[] = described.map((entry) => entry.rendition);
       const source = { ...(described[0] as (typeof described)[number]).source, durationSeconds };
       const files = await listFiles(input.outDir);
+      // Only what is stored at the size it has now counts as uploaded.
+      const uploaded = new Set(
+        files.filter((file) => early?.uploaded.get(file.key) === file.bytes).map((file) => file.key),
+      );
       return {
         mode: renditions.length > 1 ? 'ladder' : 'remux',
         segmentSeconds: VOD_SEGMENT_SECONDS,
@@ -244,6 +294,7 @@ export function createLiveRecordingPipeline(options: {
         sourceTag: `live:${input.streamId}:s${input.sessions}`,
         recordedSessions: plan.sessions.map((session) => session.session),
         runs: runs.length,
+        uploaded,
       };
     },
   };
@@ -267,49 +318,63 @@ function partName(piece: RunPiece, rendition: string): string {
   return `s${piece.session}-${piece.first}-${rendition}.mp4`;
 }
 
+/** A VOD segment under its final name (written by ffmpeg as `.tmp`, renamed when complete). */
+const SEGMENT_NAME = /^seg-\d{5,}\.m4s$/;
+/** A scrub thumbnail (`thumbs/0001.jpg`). */
+const THUMBNAIL_NAME = /^\d{4,}\.jpg$/;
+
+/** The init segment of a run in its rendition's VOD folder: `init.mp4`, then `init-2.mp4`… */
+function initName(run: Run): string {
+  return run.index === 1 ? 'init.mp4' : `init-${run.index}.mp4`;
+}
+
+/** ffmpeg's own playlist of one run, beside the segments; joined into `index.m3u8`, then removed. */
+function runPlaylistName(run: Run): string {
+  return `.run-${run.index}.m3u8`;
+}
+
 /**
- * The run's input for ffmpeg, relative to the work folder: stdin (one piece, streamed in), or a
- * concat list of its pieces' files (timestamps continue from one to the next, so a hole is skipped).
+ * The run's input for ffmpeg: stdin (one piece, streamed in), or a concat list of its pieces'
+ * files (timestamps continue from one to the next, so a hole is skipped).
  */
 async function runInput(workDir: string, run: Run, rendition: string): Promise<string[]> {
   const pieces = runPieces(run);
   if (pieces.length === 1) return ['-f', 'mp4', '-i', 'pipe:0'];
-  const list = `in/run${run.index}-${rendition}.txt`;
+  // Beside the pieces: the concat demuxer reads the names relative to the list.
+  const list = join(workDir, 'in', `run${run.index}-${rendition}.txt`);
   // Names we made ourselves (digits and a rendition name): nothing to quote.
-  await writeFile(
-    join(workDir, list),
-    `${pieces.map((piece) => `file '${partName(piece, rendition)}'`).join('\n')}\n`,
-  );
+  await writeFile(list, `${pieces.map((piece) => `file '${partName(piece, rendition)}'`).join('\n')}\n`);
   return ['-f', 'concat', '-safe', '0', '-i', list];
 }
 
-function runFolder(run: Run, rendition: string): string {
-  return `runs/${run.index}/${rendition}`;
-}
-
+/**
+ * One run of one rendition, stream-copied into 4 s fMP4 segments written straight into the
+ * rendition's VOD folder under their final names (numbered on from `firstSegment`, `temp_file` so
+ * a name appears only on a complete segment), and, for the thumbnails' rendition, its keyframes
+ * decoded into `thumbs/` numbered on from `thumbnails.first`.
+ */
 async function remuxRun(
   tools: MediaTools,
-  workDir: string,
+  input: LiveRecordingJobInput,
   run: Run,
   rendition: string,
   options: {
     signal: AbortSignal;
-    thumbnailInterval: number | undefined;
+    firstSegment: number;
+    thumbnails: { interval: number; first: number } | undefined;
     stdin?: (sink: Writable) => Promise<void>;
   },
 ): Promise<void> {
-  const folder = runFolder(run, rendition);
-  await mkdir(join(workDir, folder), { recursive: true });
-  const interval = options.thumbnailInterval;
-  const thumbnails: string[] = [];
-  if (interval !== undefined) {
-    await mkdir(join(workDir, folder, 'thumbs'));
-    thumbnails.push(
+  const thumbnails = options.thumbnails;
+  const stills: string[] = [];
+  if (thumbnails !== undefined) {
+    stills.push(
       ...[
         '-filter_complex',
-        `[0:v:0]fps=1/${interval}:eof_action=pass,scale=${THUMBNAIL_WIDTH}:-2,setsar=1[thumbs]`,
+        `[0:v:0]fps=1/${thumbnails.interval}:eof_action=pass,scale=${THUMBNAIL_WIDTH}:-2,setsar=1[thumbs]`,
       ],
-      ...['-map', '[thumbs]', '-q:v', '5', '-f', 'image2', `${folder}/thumbs/%04d.jpg`],
+      ...['-map', '[thumbs]', '-q:v', '5', '-f', 'image2', '-start_number', String(thumbnails.first)],
+      `${THUMBNAIL_FOLDER}/%04d.jpg`,
     );
   }
   await runMediaTool(
@@ -317,9 +382,9 @@ async function remuxRun(
     [
       ...QUIET,
       // Keyframes only reach the decoder (for the thumbnails); the copied packets are all kept.
-      ...(interval === undefined ? [] : ['-skip_frame', 'nokey']),
-      ...(await runInput(workDir, run, rendition)),
-      ...thumbnails,
+      ...(thumbnails === undefined ? [] : ['-skip_frame', 'nokey']),
+      ...(await runInput(input.workDir, run, rendition)),
+      ...stills,
       '-map',
       '0:v:0',
       '-map',
@@ -335,17 +400,17 @@ async function remuxRun(
       '-hls_segment_type',
       'fmp4',
       '-hls_flags',
-      'independent_segments',
+      'independent_segments+temp_file',
       '-start_number',
-      '1',
+      String(options.firstSegment),
       '-hls_fmp4_init_filename',
-      'init.mp4',
+      initName(run),
       '-hls_segment_filename',
-      `${folder}/seg-%05d.m4s`,
-      `${folder}/index.m3u8`,
+      `${rendition}/seg-%05d.m4s`,
+      `${rendition}/${runPlaylistName(run)}`,
     ],
     {
-      cwd: workDir,
+      cwd: input.outDir,
       signal: options.signal,
       killWithParent: tools.killWithParent,
       ...(options.stdin ? { stdin: options.stdin } : {}),
@@ -353,40 +418,32 @@ async function remuxRun(
   );
 }
 
-/** Moves every run's files of one rendition into `outDir/<rendition>/` and writes its playlist. */
-async function joinRuns(
-  workDir: string,
-  outDir: string,
-  runs: readonly Run[],
-  rendition: string,
-): Promise<number> {
-  const target = join(outDir, rendition);
-  await mkdir(target, { recursive: true });
-  let next = 1;
+/** A run's own playlist, checked complete and naming the init segment it was given. */
+async function runPlaylist(outDir: string, run: Run, rendition: string) {
+  const playlist = parseMediaPlaylist(await readFile(join(outDir, rendition, runPlaylistName(run)), 'utf8'));
+  if (
+    !playlist.endList ||
+    playlist.segments.length === 0 ||
+    playlist.map?.uri !== initName(run) ||
+    playlist.maps !== undefined
+  ) {
+    throw new TranscodeOutputError(`run ${run.index} of ${rendition} has an incomplete playlist`);
+  }
+  return playlist;
+}
+
+/** Joins every run's playlist of one rendition into its `index.m3u8`; the total duration. */
+async function joinRuns(outDir: string, runs: readonly Run[], rendition: string): Promise<number> {
   const playlistRuns = [];
   for (const run of runs) {
-    const folder = join(workDir, runFolder(run, rendition));
-    const playlist = parseMediaPlaylist(await readFile(join(folder, 'index.m3u8'), 'utf8'));
-    if (
-      !playlist.endList ||
-      playlist.segments.length === 0 ||
-      playlist.map === undefined ||
-      playlist.maps !== undefined
-    ) {
-      throw new TranscodeOutputError(`run ${run.index} of ${rendition} has an incomplete playlist`);
-    }
-    const mapUri = run.index === 1 ? 'init.mp4' : `init-${run.index}.mp4`;
-    await rename(join(folder, playlist.map.uri), join(target, mapUri));
-    const segments = [];
-    for (const segment of playlist.segments) {
-      const uri = `seg-${String(next).padStart(5, '0')}.m4s`;
-      next += 1;
-      await rename(join(folder, segment.uri), join(target, uri));
-      segments.push({ uri, durationSeconds: segment.duration });
-    }
-    playlistRuns.push({ mapUri, segments });
+    const playlist = await runPlaylist(outDir, run, rendition);
+    playlistRuns.push({
+      mapUri: initName(run),
+      segments: playlist.segments.map((segment) => ({ uri: segment.uri, durationSeconds: segment.duration })),
+    });
   }
-  await writeFile(join(target, 'index.m3u8'), renderJoinedPlaylist(playlistRuns));
+  await writeFile(join(outDir, rendition, 'index.m3u8'), renderJoinedPlaylist(playlistRuns));
+  await Promise.all(runs.map((run) => rm(join(outDir, rendition, runPlaylistName(run)))));
   return playlistRuns.reduce(
     (sum, run) => sum + run.segments.reduce((total, segment) => total + segment.durationSeconds, 0),
     0,
@@ -400,27 +457,6 @@ function planStills(runs: readonly Run[]): { interval: number } {
     0,
   );
   return { interval: thumbnailInterval(total) };
-}
-
-/**
- * Every run's thumbnails into `thumbs/`, numbered on (each run restarts its clock: at most one
- * interval of drift per encoder change).
- */
-async function collectThumbnails(
-  input: LiveRecordingJobInput,
-  runs: readonly Run[],
-  rendition: string,
-): Promise<void> {
-  const target = join(input.outDir, THUMBNAIL_FOLDER);
-  await mkdir(target, { recursive: true });
-  let next = 1;
-  for (const run of runs) {
-    const folder = join(input.workDir, runFolder(run, rendition), 'thumbs');
-    for (const name of (await readdir(folder)).sort()) {
-      await rename(join(folder, name), join(target, `${String(next).padStart(4, '0')}.jpg`));
-      next += 1;
-    }
-  }
 }
 
 /**
@@ -445,16 +481,11 @@ async function writePoster(
   }
   const segment = playlist.segments[index] as { uri: string };
   const map = maps.filter((section) => section.firstSegment <= index).at(-1) as { uri: string };
-  const sample = join(input.workDir, 'poster-sample.mp4');
-  await writeFile(
-    sample,
-    Buffer.concat([await readFile(join(folder, map.uri)), await readFile(join(folder, segment.uri))]),
-  );
   await runMediaTool(
     tools.ffmpeg,
     [
       ...QUIET,
-      ...['-ss', at.toFixed(3), '-i', sample],
+      ...['-ss', at.toFixed(3), '-i', joinedFiles(folder, [map.uri, segment.uri])],
       ...['-map', '0:v:0', '-frames:v', '1', '-vf', `scale='min(${POSTER_MAX_WIDTH},iw)':-2,setsar=1`],
       ...['-q:v', '3', '-update', '1', join(input.outDir, POSTER_NAME)],
     ],
@@ -463,6 +494,14 @@ async function writePoster(
   if (!(await stat(join(input.outDir, POSTER_NAME)).catch(() => undefined))?.size) {
     throw new TranscodeOutputError('no poster image was written');
   }
+}
+
+/**
+ * Files read one after another as one input (ffmpeg's concat protocol): an init segment and a
+ * media segment make a fragmented MP4 without a copy on disk. The names are our own (no `|`).
+ */
+function joinedFiles(folder: string, names: readonly string[]): string {
+  return `concat:${names.map((name) => join(folder, name)).join('|')}`;
 }
 
 /** Bytes of the media segments in a rendition folder (init segments left out). */
@@ -483,13 +522,10 @@ async function describeRendition(
 ): Promise<{ rendition: Rendition; source: Omit<ProducedMedia['source'], 'durationSeconds'> }> {
   // The first VOD segment with its init segment is enough to read sizes, rates and codecs; the
   // whole recording would make ffprobe walk every fragment.
-  const sample = join(input.workDir, `probe-${rendition}.mp4`);
   const folder = join(input.outDir, rendition);
-  await writeFile(
-    sample,
-    Buffer.concat([await readFile(join(folder, 'init.mp4')), await readFile(join(folder, 'seg-00001.m4s'))]),
-  );
-  const probed = await ffprobeJson(tools, sample, { signal: input.signal });
+  const probed = await ffprobeJson(tools, joinedFiles(folder, ['init.mp4', 'seg-00001.m4s']), {
+    signal: input.signal,
+  });
   const video = probed.streams.find((stream) => stream.codec_type === 'video');
   const audio = probed.streams.find((stream) => stream.codec_type === 'audio');
   if (!video?.width || !video.height) {
