@@ -1,4 +1,5 @@
 import type { Express } from 'express';
+import { lazyOnce } from '#shared/base/lazy.ts';
 import { buildOpenApiDocument, loadRouteContracts } from '#shared/runtime/openapi.ts';
 import { catalog } from '../index.ts';
 
@@ -8,21 +9,15 @@ import { catalog } from '../index.ts';
  * load then, never at cold start) and kept; the committed docs/openapi.json is the same document
  * (a test compares them).
  */
-let document: Promise<string> | undefined;
-
-async function buildDocument(): Promise<string> {
+// A failed build is not kept: the next request tries again.
+const document = lazyOnce(async (): Promise<string> => {
   const functions = await loadRouteContracts(catalog.map((entry) => entry.manifest));
   return JSON.stringify(buildOpenApiDocument(functions));
-}
+});
 
 export function serveApiReference(app: Express): void {
   app.get('/openapi.json', async (_req, res) => {
-    document ??= buildDocument();
-    // A failed build is not kept: the next request tries again.
-    const text = await document.catch((err: unknown) => {
-      document = undefined;
-      throw err;
-    });
+    const text = await document();
     res.type('application/json').set('Cache-Control', 'public, max-age=300').send(text);
   });
 }

@@ -1,5 +1,6 @@
 import * as client from 'openid-client';
 import { z } from 'zod';
+import { lazyOnce } from '#shared/base/lazy.ts';
 import { DependencyUnavailableError } from '#shared/errors.ts';
 import { SignInFailedError } from './errors.ts';
 
@@ -44,7 +45,6 @@ function isLoopback(url: URL): boolean {
 }
 
 export class OidcClient {
-  private configuration: Promise<client.Configuration> | undefined;
   private readonly settings: OidcSettings;
 
   constructor(settings: OidcSettings) {
@@ -58,13 +58,11 @@ export class OidcClient {
    * the domain URL but names `https://identity.oraclecloud.com/` as issuer, which openid-client's
    * own discovery refuses as a mismatch.
    */
-  private discovered(): Promise<client.Configuration> {
-    this.configuration ??= this.discover().catch((err: unknown) => {
-      this.configuration = undefined;
+  private readonly discovered = lazyOnce(() =>
+    this.discover().catch((err: unknown) => {
       throw new DependencyUnavailableError('The identity provider could not be reached', { cause: err });
-    });
-    return this.configuration;
-  }
+    }),
+  );
 
   private async discover(): Promise<client.Configuration> {
     const base = new URL(this.settings.issuerUrl);

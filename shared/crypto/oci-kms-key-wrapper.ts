@@ -1,6 +1,7 @@
 import type { AuthenticationDetailsProvider } from 'oci-common';
 import type { KmsCryptoClient } from 'oci-keymanagement';
 import { commonJsExports } from '../base/commonjs.ts';
+import { lazyOnce } from '../base/lazy.ts';
 import { KeyWrapError, type KeyWrapper } from './key-wrapper.ts';
 
 /**
@@ -21,24 +22,20 @@ export interface OciKmsKeyWrapperOptions {
 
 export function createOciKmsKeyWrapper(options: OciKmsKeyWrapperOptions): KeyWrapper {
   const { keyId, keyVersionId } = options;
-  let client: Promise<KmsCryptoClient> | undefined;
-
-  /** `oci-keymanagement` is imported on first use, keeping it off the function's cold-start path. */
-  function cryptoClient(): Promise<KmsCryptoClient> {
-    client ??= import('oci-keymanagement').then((loaded) => {
+  /**
+   * `oci-keymanagement` is imported on first use, keeping it off the function's cold-start path;
+   * a failed import is not cached, so the next call can try again.
+   */
+  const cryptoClient = lazyOnce(() =>
+    import('oci-keymanagement').then((loaded): KmsCryptoClient => {
       const KmsCrypto = commonJsExports(loaded).KmsCryptoClient;
       if (typeof KmsCrypto !== 'function')
         throw new KeyWrapError('oci-keymanagement does not export KmsCryptoClient');
       const created = new KmsCrypto({ authenticationDetailsProvider: options.authenticationDetailsProvider });
       created.endpoint = options.cryptoEndpoint.replace(/\/+$/, '');
       return created;
-    });
-    // A failed import is not cached, so the next call can try again.
-    client.catch(() => {
-      client = undefined;
-    });
-    return client;
-  }
+    }),
+  );
 
   return {
     keyRef: keyVersionId === undefined ? `oci:${keyId}` : `oci:${keyId}:${keyVersionId}`,

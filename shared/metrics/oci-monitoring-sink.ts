@@ -1,6 +1,7 @@
 import type { AuthenticationDetailsProvider } from 'oci-common';
 import type { MonitoringClient } from 'oci-monitoring';
 import { commonJsExports } from '../base/commonjs.ts';
+import { lazyOnce } from '../base/lazy.ts';
 import type { MetricsBatch, SeriesAggregate } from './buffer.ts';
 import type { MetricsSink } from './buffered-metrics.ts';
 
@@ -152,11 +153,9 @@ export interface OciMonitoringSinkOptions {
 }
 
 export function createOciMonitoringSink(options: OciMonitoringSinkOptions): MetricsSink {
-  let client: Promise<MonitoringClient> | undefined;
-
   /** `oci-monitoring` is imported at the first flush, off the cold-start path. */
-  function monitoringClient(): Promise<MonitoringClient> {
-    client ??= import('oci-monitoring').then((loaded) => {
+  const monitoringClient = lazyOnce(() =>
+    import('oci-monitoring').then((loaded): MonitoringClient => {
       const Monitoring = commonJsExports(loaded).MonitoringClient;
       if (typeof Monitoring !== 'function')
         throw new MetricsPublishError('oci-monitoring does not export MonitoringClient');
@@ -165,12 +164,8 @@ export function createOciMonitoringSink(options: OciMonitoringSinkOptions): Metr
       });
       created.endpoint = options.ingestionEndpoint.replace(/\/+$/, '');
       return created;
-    });
-    client.catch(() => {
-      client = undefined;
-    });
-    return client;
-  }
+    }),
+  );
 
   return {
     async send(batch) {

@@ -1,4 +1,5 @@
 import type Stripe from 'stripe';
+import { lazyOnce } from '../base/lazy.ts';
 import {
   type CheckoutSession,
   type CheckoutSessionRequest,
@@ -25,10 +26,8 @@ type StripeModule = typeof import('stripe');
  */
 export function createStripePayments(options: StripePaymentsOptions): Payments {
   const endpoint = apiEndpoint(options.apiBase);
-  let loading: Promise<{ client: Stripe; module: StripeModule }> | undefined;
-
-  const stripe = () => {
-    loading ??= import('stripe').then((module) => ({
+  const stripe = lazyOnce(() =>
+    import('stripe').then((module) => ({
       module,
       client: new module.default(options.secretKey, {
         ...endpoint,
@@ -37,9 +36,8 @@ export function createStripePayments(options: StripePaymentsOptions): Payments {
         telemetry: false,
         appInfo: { name: 'forgecast' },
       }),
-    }));
-    return loading;
-  };
+    })),
+  );
 
   async function call<T>(operation: string, work: (client: Stripe) => Promise<T>): Promise<T> {
     const { client, module } = await stripe();

@@ -1,6 +1,7 @@
 import type { AuthenticationDetailsProvider } from 'oci-common';
 import type { ContainerInstanceClient } from 'oci-containerinstances';
 import { commonJsExports } from '../base/commonjs.ts';
+import { lazyOnce } from '../base/lazy.ts';
 import {
   type ContainerPool,
   PoolControlError,
@@ -45,7 +46,6 @@ const MAX_PAGES = 20;
  */
 export class OciContainerPool implements ContainerPool {
   readonly #options: OciContainerPoolOptions;
-  #client: Promise<ContainerInstanceClient> | undefined;
 
   constructor(options: OciContainerPoolOptions) {
     this.#options = options;
@@ -90,20 +90,16 @@ export class OciContainerPool implements ContainerPool {
   }
 
   /** `oci-containerinstances` is imported on first use, keeping it off the cold-start path. */
-  #containerClient(): Promise<ContainerInstanceClient> {
-    this.#client ??= import('oci-containerinstances').then((loaded) => {
+  readonly #containerClient = lazyOnce(() =>
+    import('oci-containerinstances').then((loaded): ContainerInstanceClient => {
       const { ContainerInstanceClient } = commonJsExports(loaded);
       const client = new ContainerInstanceClient({
         authenticationDetailsProvider: this.#options.authenticationDetailsProvider,
       });
       if (this.#options.endpoint) client.endpoint = this.#options.endpoint.replace(/\/+$/, '');
       return client;
-    });
-    this.#client.catch(() => {
-      this.#client = undefined;
-    });
-    return this.#client;
-  }
+    }),
+  );
 }
 
 /** A power action; a 409 (another action in progress on the instance) leaves it to that action. */

@@ -1,6 +1,7 @@
 import type { AuthenticationDetailsProvider } from 'oci-common';
 import type { QueueClient } from 'oci-queue';
 import { commonJsExports } from '../base/commonjs.ts';
+import { lazyOnce } from '../base/lazy.ts';
 import {
   type QueueMessage,
   type ReceiveOptions,
@@ -48,7 +49,6 @@ export class QueueOperationNotSupportedError extends Error {
 export class OciWorkQueue implements WorkQueue {
   readonly name: string;
   readonly #options: OciWorkQueueOptions;
-  #client: Promise<QueueClient> | undefined;
 
   constructor(options: OciWorkQueueOptions) {
     this.#options = options;
@@ -133,17 +133,16 @@ export class OciWorkQueue implements WorkQueue {
   }
 
   /** `oci-queue` is imported on first use, keeping it off the function's cold-start path. */
-  #queueClient(): Promise<QueueClient> {
-    this.#client ??= import('oci-queue').then((loaded) => {
+  readonly #queueClient = lazyOnce(() =>
+    import('oci-queue').then((loaded): QueueClient => {
       const { QueueClient } = commonJsExports(loaded);
       const client = new QueueClient({
         authenticationDetailsProvider: this.#options.authenticationDetailsProvider,
       });
       client.endpoint = this.#options.messagesEndpoint.replace(/\/+$/, '');
       return client;
-    });
-    return this.#client;
-  }
+    }),
+  );
 
   async #call<T>(operation: string, request: () => Promise<T>, byReceipt = false): Promise<T> {
     try {

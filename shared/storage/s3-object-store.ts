@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { commonJsExports } from '../base/commonjs.ts';
+import { lazyOnce } from '../base/lazy.ts';
 import {
   type ObjectHead,
   ObjectNotFoundError,
@@ -33,14 +34,12 @@ interface Sdk {
  * touches storage does not pay for loading it.
  */
 export function createS3ObjectStore(config: S3ObjectStoreConfig): ObjectStore {
-  let sdkPromise: Promise<Sdk> | undefined;
-  const sdk = (): Promise<Sdk> => {
-    sdkPromise ??= loadSdk(config).catch((error: unknown) => {
-      sdkPromise = undefined;
-      throw new ObjectStorageError('The S3 SDK could not be loaded', { cause: error });
-    });
-    return sdkPromise;
-  };
+  const sdk = lazyOnce(
+    (): Promise<Sdk> =>
+      loadSdk(config).catch((error: unknown) => {
+        throw new ObjectStorageError('The S3 SDK could not be loaded', { cause: error });
+      }),
+  );
 
   return {
     async put(bucket, key, body, options) {

@@ -1,5 +1,6 @@
-import type { BigQuery, Query, TableField } from '@google-cloud/bigquery';
+import type { Query, TableField } from '@google-cloud/bigquery';
 import type { PublishedEvent } from '#events/domain/stream-message.ts';
+import { lazyOnce } from '#shared/base/lazy.ts';
 import { createGoogleAccessTokenSource } from '#shared/chat/google-access-token.ts';
 import type { FirebaseServiceAccount } from '#shared/shows/firebase-token.ts';
 import {
@@ -80,9 +81,8 @@ export function createBigQueryWarehouse(options: BigQueryWarehouseOptions): BigQ
     ...(options.tokenUrl ? { tokenUrl: options.tokenUrl } : {}),
     timeoutMs,
   });
-  let client: Promise<{ module: BigQueryModule; bigquery: BigQuery }> | undefined;
-  const connect = () => {
-    client ??= import('@google-cloud/bigquery').then((loaded) => {
+  const connect = lazyOnce(() =>
+    import('@google-cloud/bigquery').then((loaded) => {
       // A CommonJS package: Node gives its exports as named ones, the function bundle (esbuild)
       // only as `default`.
       const module: BigQueryModule =
@@ -100,10 +100,8 @@ export function createBigQueryWarehouse(options: BigQueryWarehouseOptions): BigQ
           authClient: bearerAuthClient(() => tokens.token()) as never,
         }),
       };
-    });
-    return client;
-  };
-  let schemaReady: Promise<void> | undefined;
+    }),
+  );
 
   const ensureSchema = async () => {
     const { bigquery } = await connect();
@@ -126,6 +124,9 @@ export function createBigQueryWarehouse(options: BigQueryWarehouseOptions): BigQ
     });
   };
 
+  // Once per instance before the first insert; a failed attempt is retried on the next insert.
+  const schemaReady = lazyOnce(ensureSchema);
+
   return {
     dialect: 'bigquery',
     ensureSchema,
@@ -135,11 +136,7 @@ export function createBigQueryWarehouse(options: BigQueryWarehouseOptions): BigQ
       }
       const { events: distinct, repeats } = distinctById(events);
       if (distinct.length === 0) return { inserted: 0, duplicates: repeats };
-      schemaReady ??= ensureSchema().catch((error: unknown) => {
-        schemaReady = undefined;
-        throw error;
-      });
-      await schemaReady;
+      await schemaReady();
       const { bigquery } = await connect();
       const loadedAt = new Date();
       const rows = distinct.map((event) => ({ insertId: event.id, json: eventRowOf(event, loadedAt) }));
