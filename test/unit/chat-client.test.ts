@@ -206,12 +206,51 @@ describe('Module: web/src/shows/chat/chat-client', () => {
     client.close();
   });
 
-  it('stops with "unsupported" when the chat runs on Firestore (the browser adapter is a follow-up)', async () => {
+  it('stops with "unsupported" when the chat runs on Firestore and no Firestore transport was given', async () => {
     const { client } = harness([
       async () => ({ ...answer(), chat: { transport: 'firestore', projectId: 'forgecast-prod' } }),
     ]);
     await tick();
     expect(client.snapshot().status).toBe('unsupported');
+  });
+
+  it('opens the Firestore transport with the project and Web API key; "unavailable" without a key', async () => {
+    const opened: { projectId: string; apiKey: string }[] = [];
+    const sockets: FakeSocket[] = [];
+    const firestore = (apiKey?: string) =>
+      createChatClient({
+        showId: 'SHOW',
+        fetchToken: async () => ({
+          ...answer('custom'),
+          chat: { transport: 'firestore', projectId: 'forgecast-prod', ...(apiKey ? { apiKey } : {}) },
+        }),
+        connect: () => {
+          throw new Error('no WebSocket for a Firestore answer');
+        },
+        connectFirestore: async (chat) => {
+          opened.push(chat);
+          const socket = new FakeSocket('firestore');
+          sockets.push(socket);
+          return socket;
+        },
+        onChange: () => {},
+      });
+    const withKey = firestore('AIzaSyTest-key_0123456789');
+    await tick();
+    await tick();
+    expect(opened).toEqual([{ projectId: 'forgecast-prod', apiKey: 'AIzaSyTest-key_0123456789' }]);
+    const socket = sockets[0] as FakeSocket;
+    socket.open();
+    expect(socket.sent).toEqual([{ type: 'hello', showId: 'SHOW', token: 'custom' }]);
+    socket.frame(welcome());
+    expect(withKey.snapshot().status).toBe('live');
+    socket.drop(4410, 'revoked');
+    expect(withKey.snapshot().status).toBe('removed');
+
+    const withoutKey = firestore();
+    await tick();
+    expect(withoutKey.snapshot().status).toBe('unavailable');
+    expect(opened).toHaveLength(1);
   });
 });
 

@@ -85,6 +85,9 @@ export function ChatPanel({
       showId,
       fetchToken: () => fetchChatToken(showId),
       connect: (url) => new WebSocket(url) as unknown as SocketLike,
+      // Production's chat: loaded only when the answer names Firestore (a lazy chunk).
+      connectFirestore: async (chat) =>
+        (await import('./firestore-transport.ts')).openFirestoreChat({ showId, ...chat }),
       onChange: setSnapshot,
     });
     client.current = chat;

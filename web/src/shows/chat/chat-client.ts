@@ -3,6 +3,9 @@
  * chat it names, says hello, and keeps a snapshot of the room (messages, own role, mute) for the
  * panel. It reconnects on its own — with a fresh token each time, so a revoked ticket is refused
  * at the token — and stops for good when the answer is final (no ticket, removed, wrong show).
+ * Two transports behind the same snapshot: the local chat server's WebSocket (`connect`), and
+ * Cloud Firestore over REST (`connectFirestore`, firestore-transport.ts, a lazy chunk), which
+ * speaks the same frames and close reasons.
  * Pure (no DOM beyond an injected WebSocket and token fetch), so Node tests drive it.
  */
 import {
@@ -27,7 +30,7 @@ export type ChatStatus =
   | 'removed'
   /** The chat refused for good (show not found or cancelled, a token it cannot accept). */
   | 'unavailable'
-  /** The chat runs on Firestore, which this build does not speak yet (docs/chat.md). */
+  /** The answer names a transport this build does not speak. */
   | 'unsupported'
   | 'closed';
 
@@ -80,6 +83,14 @@ export interface ChatClientOptions {
   /** Asks for a chat token; throws ChatTokenRefused (or anything, taken as a network failure). */
   readonly fetchToken: () => Promise<ChatTokenAnswer>;
   readonly connect: (url: string) => SocketLike;
+  /**
+   * Opens the Firestore transport (loading it first: the panel imports it lazily). Without it a
+   * Firestore answer is `unsupported`.
+   */
+  readonly connectFirestore?: (chat: {
+    readonly projectId: string;
+    readonly apiKey: string;
+  }) => Promise<SocketLike>;
   readonly onChange: (snapshot: ChatSnapshot) => void;
   /** Reconnect delays: first, doubling up to max, with ±20 % jitter. */
   readonly backoff?: { readonly firstMs: number; readonly maxMs: number };
@@ -207,12 +218,22 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       return retry();
     }
     if (stopped || mine !== generation) return;
-    if (answer.chat.transport !== 'websocket') return stop('unsupported');
+    const chat = answer.chat;
     let opened: SocketLike;
     try {
-      opened = options.connect(answer.chat.url);
+      if (chat.transport === 'websocket') opened = options.connect(chat.url);
+      else if (chat.transport === 'firestore' && options.connectFirestore) {
+        // A deployment without the Web API key cannot sign anyone in: say so, do not retry.
+        if (!chat.apiKey) return stop('unavailable');
+        opened = await options.connectFirestore({ projectId: chat.projectId, apiKey: chat.apiKey });
+      } else return stop('unsupported');
     } catch {
+      if (stopped || mine !== generation) return;
       return retry();
+    }
+    if (stopped || mine !== generation) {
+      opened.close(1000, 'bye');
+      return;
     }
     socket = opened;
     opened.onopen = () => {
