@@ -1,3 +1,4 @@
+import { lazyOnce } from '../base/lazy.ts';
 import { LicenseLedger } from '../chain/license-ledger.ts';
 import { type ChainClient, createChainClient } from '../chain/provider.ts';
 import { TxRelayer } from '../chain/tx-relayer.ts';
@@ -26,29 +27,22 @@ export function lazyLedgerConnection(
   config: LedgerConnectionConfig,
   options: { pollingIntervalMs?: number } = {},
 ): () => Promise<LedgerConnection> {
-  let connection: Promise<LedgerConnection> | undefined;
-  return () => {
-    connection ??= (async () => {
-      const client = await createChainClient({
-        rpcUrl: config.CHAIN_RPC_URL,
-        privateKey: config.CHAIN_RELAYER_KEY,
-        ...(config.CHAIN_ID === undefined ? {} : { chainId: config.CHAIN_ID }),
-        ...options,
-      });
-      try {
-        const [relayer, ledger] = await Promise.all([
-          TxRelayer.create(pool, client),
-          LicenseLedger.connect(client, config.LICENSE_LEDGER_ADDRESS),
-        ]);
-        return { client, relayer, ledger };
-      } catch (err) {
-        client.close();
-        throw err;
-      }
-    })().catch((err: unknown) => {
-      connection = undefined;
-      throw err;
+  return lazyOnce(async () => {
+    const client = await createChainClient({
+      rpcUrl: config.CHAIN_RPC_URL,
+      privateKey: config.CHAIN_RELAYER_KEY,
+      ...(config.CHAIN_ID === undefined ? {} : { chainId: config.CHAIN_ID }),
+      ...options,
     });
-    return connection;
-  };
+    try {
+      const [relayer, ledger] = await Promise.all([
+        TxRelayer.create(pool, client),
+        LicenseLedger.connect(client, config.LICENSE_LEDGER_ADDRESS),
+      ]);
+      return { client, relayer, ledger };
+    } catch (err) {
+      client.close();
+      throw err;
+    }
+  });
 }
