@@ -22,8 +22,8 @@ import { sessionManifest } from './session/manifest.ts';
 import { settlerManifest } from './settler/manifest.ts';
 import { showAccessManifest } from './show-access/manifest.ts';
 import { showsManifest } from './shows/manifest.ts';
+import { stripeSweepManifest } from './stripe-sweep/manifest.ts';
 import { stripeWebhookManifest } from './stripe-webhook/manifest.ts';
-import { stripeSweepManifest } from './stripe-webhook/sweep-manifest.ts';
 import { ticketsManifest } from './tickets/manifest.ts';
 import { transcodeDispatchManifest } from './transcode-dispatch/manifest.ts';
 import { transcoderScalerManifest } from './transcoder-scaler/manifest.ts';
@@ -63,7 +63,7 @@ export const catalog: readonly CatalogEntry[] = [
   { manifest: liveWatchdogManifest, load: () => import('./live-watchdog/handler.ts') },
   { manifest: showsManifest, load: () => import('./shows/handler.ts') },
   { manifest: stripeWebhookManifest, load: () => import('./stripe-webhook/handler.ts') },
-  { manifest: stripeSweepManifest, load: () => import('./stripe-webhook/sweep-handler.ts') },
+  { manifest: stripeSweepManifest, load: () => import('./stripe-sweep/handler.ts') },
   { manifest: ticketsManifest, load: () => import('./tickets/handler.ts') },
   { manifest: showAccessManifest, load: () => import('./show-access/handler.ts') },
   { manifest: cdnLogsManifest, load: () => import('./cdn-logs/handler.ts') },

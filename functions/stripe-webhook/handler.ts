@@ -6,9 +6,9 @@ import { createApi, validate } from '#shared/runtime/api.ts';
 import { httpFunction } from '#shared/runtime/function.ts';
 import { stripeEventSchema } from '#shared/shows/stripe-event.ts';
 import { recordEvent } from '#shared/shows/stripe-event-log.ts';
+import { type ProcessingDeps, processEvent } from '#shared/shows/stripe-processing.ts';
 import { loadStripeWebhookConfig } from './config.ts';
 import { stripeWebhookManifest } from './manifest.ts';
-import { type ProcessingDeps, processEvent } from './process-event.ts';
 import { signatureVerifier } from './verify-signature.ts';
 
 /** Stripe's events are a few KB; anything near this is not one of them. */

@@ -2,7 +2,7 @@ import { defineManifest } from '#shared/runtime/manifest.ts';
 import { stripeSweepConfigKeys } from './config.ts';
 
 /**
- * The webhook's timer half (HTTP functions take no schedules): retries Stripe events whose
+ * stripe-webhook's timer half (HTTP functions take no schedules): retries Stripe events whose
  * processing did not finish, with backoff, and releases holds whose time ran out.
  */
 export const stripeSweepManifest = defineManifest({

@@ -1,8 +1,8 @@
 import type { z } from 'zod';
-import { log } from '#shared/base/log.ts';
-import { type DbConnection, type DbPool, withTransaction } from '#shared/db/pool.ts';
-import type { Metrics } from '#shared/metrics/metrics.ts';
-import type { Payments } from '#shared/payments/payments.ts';
+import { log } from '../base/log.ts';
+import { type DbConnection, type DbPool, withTransaction } from '../db/pool.ts';
+import type { Metrics } from '../metrics/metrics.ts';
+import type { Payments } from '../payments/payments.ts';
 import {
   fulfil,
   recordPaymentPending,
@@ -10,15 +10,15 @@ import {
   releaseHoldOfSession,
   revocationTarget,
   revokeOrder,
-} from '#shared/shows/fulfilment.ts';
+} from './fulfilment.ts';
 import {
   chargeSchema,
   checkoutSessionSchema,
   disputeSchema,
   STRIPE_EVENT_TYPES,
   type StripeEvent,
-} from '#shared/shows/stripe-event.ts';
-import { markAttemptFailed, markProcessed } from '#shared/shows/stripe-event-log.ts';
+} from './stripe-event.ts';
+import { markAttemptFailed, markProcessed } from './stripe-event-log.ts';
 
 export interface ProcessingDeps {
   readonly pool: DbPool;

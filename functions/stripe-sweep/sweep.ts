@@ -2,7 +2,7 @@ import { log } from '#shared/base/log.ts';
 import { releaseExpiredHolds } from '#shared/shows/seat-holds.ts';
 import { stripeEventSchema } from '#shared/shows/stripe-event.ts';
 import { eventsDueForRetry, markProcessed } from '#shared/shows/stripe-event-log.ts';
-import { type ProcessingDeps, processEvent } from './process-event.ts';
+import { type ProcessingDeps, processEvent } from '#shared/shows/stripe-processing.ts';
 
 export interface SweepOptions {
   readonly batch: number;

@@ -3,10 +3,10 @@ import { createPool } from '#shared/db/pool.ts';
 import { processMetrics } from '#shared/metrics/metrics-from-config.ts';
 import { paymentsFromConfig } from '#shared/payments/payments-from-config.ts';
 import { eventFunction } from '#shared/runtime/function.ts';
+import type { ProcessingDeps } from '#shared/shows/stripe-processing.ts';
 import { loadStripeSweepConfig } from './config.ts';
-import type { ProcessingDeps } from './process-event.ts';
+import { stripeSweepManifest } from './manifest.ts';
 import { runSweep } from './sweep.ts';
-import { stripeSweepManifest } from './sweep-manifest.ts';
 
 const config = loadStripeSweepConfig();
 const pool = createPool(config.MYSQL_URL);
