@@ -385,6 +385,98 @@ describe('Chat on Firestore from the browser’s transport (REST, against the Fi
     expect(signIn?.status).toBe(400);
   }, 30_000);
 
+  it('the stand-in holds writes to the rules, not to what the page meant: forged name, own sentAt, no poster, other show, too long', async () => {
+    // Prepare: Ada's ID token, as her browser would have it
+    const showId = newId();
+    const ada = viewer('Ada');
+    const signIn = await fetch(`${fake.url}/v1/accounts:signInWithCustomToken?key=${fake.apiKey}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        token: chatToken(account, {
+          showId,
+          ticketId: ada.ticketId,
+          role: 'viewer',
+          name: ada.name,
+          uid: ada.uid,
+        }),
+        returnSecureToken: true,
+      }),
+    });
+    const { idToken } = (await signIn.json()) as { idToken: string };
+    const commit = async (
+      show: string,
+      fields: Record<string, unknown>,
+      options: { poster?: boolean; sentAt?: boolean } = {},
+    ) => {
+      const base = `projects/${PROJECT}/databases/(default)/documents/shows/${show}`;
+      const response = await fetch(`${fake.url}${DOCS}:commit`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${idToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          writes: [
+            {
+              update: { name: `${base}/messages/${newId()}`, fields },
+              ...(options.sentAt === false
+                ? {}
+                : { updateTransforms: [{ fieldPath: 'sentAt', setToServerValue: 'REQUEST_TIME' }] }),
+            },
+            ...(options.poster === false
+              ? []
+              : [
+                  {
+                    update: { name: `${base}/posters/${ada.uid}`, fields: {} },
+                    updateTransforms: [{ fieldPath: 'lastPostAt', setToServerValue: 'REQUEST_TIME' }],
+                  },
+                ]),
+          ],
+        }),
+      });
+      return { status: response.status, body: (await response.json()) as { error?: { status?: string } } };
+    };
+    const good = {
+      uid: { stringValue: ada.uid },
+      name: { stringValue: ada.name },
+      role: { stringValue: 'viewer' },
+      text: { stringValue: 'hello' },
+    };
+
+    // Act + Assess: each bend of the rules is refused with Google's 403 body
+    const refusals = [
+      await commit(showId, { ...good, name: { stringValue: 'Studio Aurora' } }),
+      await commit(showId, { ...good, role: { stringValue: 'moderator' } }),
+      await commit(
+        showId,
+        { ...good, sentAt: { timestampValue: '2030-01-01T00:00:00Z' } },
+        { sentAt: false },
+      ),
+      await commit(showId, good, { poster: false }),
+      await commit(newId(), good),
+      await commit(showId, { ...good, text: { stringValue: 'x'.repeat(501) } }),
+      await commit(showId, { ...good, text: { stringValue: ' padded ' } }),
+      await commit(showId, { ...good, text: { stringValue: 'bidi \u202e trick' } }),
+      await commit(showId, { ...good, extra: { booleanValue: true } }),
+    ];
+    for (const refusal of refusals) {
+      expect(refusal).toEqual({
+        status: 403,
+        body: {
+          error: { code: 403, message: 'Missing or insufficient permissions.', status: 'PERMISSION_DENIED' },
+        },
+      });
+    }
+    expect(await commit(showId, { ...good, text: { stringValue: '🎭'.repeat(500) } })).toMatchObject({
+      status: 200,
+    });
+    const bad = await fetch(`${fake.url}${DOCS}:commit`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer not-a-token', 'content-type': 'application/json' },
+      body: '{"writes":[]}',
+    });
+    expect(bad.status).toBe(401);
+    expect(((await bad.json()) as { error: { status: string } }).error.status).toBe('UNAUTHENTICATED');
+  });
+
   it('says "no ticket" to a person show-access refuses, and asks nothing of Firebase', async () => {
     const showId = newId();
     const signIns = () =>
