@@ -149,9 +149,18 @@ export function renderDocument(template: string, meta: PageMeta, body: string): 
   return `${before}${metaTags(meta)}\n    ${head}${rest}`;
 }
 
-/** The header of the app's shell (web/src/shows/shell.tsx), without what needs a session. */
+/**
+ * The app's shell (web/src/shows/shell.tsx) as a signed-out person first sees it, without what
+ * needs a script (language switch, sign-in buttons that come back here): the same header and
+ * navigation, so the page does not jump when the app replaces this.
+ */
 function page(main: string): string {
-  return `<div data-prerendered=""><a class="skip-link" href="#main">Skip to content</a><header class="site-header"><div class="header-row"><a class="brand" href="/shows">${SITE_NAME}</a></div></header><main id="main">${main}</main></div>`;
+  return (
+    `<div data-prerendered=""><a class="skip-link" href="#main">Skip to content</a>` +
+    `<header class="site-header"><div class="header-row"><a class="brand" href="/shows">${SITE_NAME}</a></div>` +
+    `<nav aria-label="Shows navigation"><ul><li><a href="/shows" aria-current="page">Shows</a></li><li><a href="/tickets">My tickets</a></li></ul></nav></header>` +
+    `<main id="main">${main}</main></div>`
+  );
 }
 
 function signInUrl(returnTo: string, register = false): string {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalCloud } from '../../infra/local/cloud.ts';
-import { newPersonContext, signIn, useBrowser } from '../support/browser.ts';
+import { checkA11y, newPersonContext, screenshot, signIn, useBrowser } from '../support/browser.ts';
 import { until } from '../support/live.ts';
 import {
   callFrom,
@@ -188,6 +188,62 @@ describe('Shows app for viewers in a real browser (local cloud)', () => {
     expect(await viewer.locator('meta[property="og:title"]').getAttribute('content')).toBe(showTitle);
     await viewer.getByRole('link', { name: /sign in to buy/i }).waitFor();
     await record(viewer, 'shows-show-signed-out');
+  }, 120_000);
+
+  it('the show page arrives rendered for readers that run no script, and the app replaces it without doubling it', async () => {
+    // Prepare: a browser whose scripts never arrive (a link preview, a crawler), and one that
+    // notes, from the first node the parser inserts, whether the page ever held both pages
+    const plain = await personPage('no-script');
+    await plain.context().route('**/assets/*.js', (route) => route.abort());
+    const page = await personPage('takeover');
+    await page.addInitScript(`(() => {
+      const seen = { rendered: false, both: 0, headings: 0 };
+      window.__takeover = seen;
+      new MutationObserver(() => {
+        const app = document.getElementById('app');
+        const rendered = document.querySelector('[data-prerendered]');
+        if (rendered) seen.rendered = true;
+        if (app && rendered && app.children.length > 1) seen.both += 1;
+        seen.headings = Math.max(seen.headings, document.querySelectorAll('h1').length);
+      }).observe(document, { childList: true, subtree: true });
+    })()`);
+
+    // Act
+    await plain.goto(`/shows/${showId}`);
+    await page.goto(`/shows/${showId}`);
+
+    // Assess: without script, the show's page and its tags from the server
+    await plain.getByRole('heading', { level: 1, name: showTitle }).waitFor();
+    expect(await plain.getByRole('link', { name: 'Sign in to buy' }).count()).toBe(1);
+    expect(await plain.locator('[data-prerendered] time').textContent()).toMatch(/ UTC$/);
+    expect(await plain.locator('[data-prerendered] .show-facts').textContent()).toContain('€15.00');
+    expect(await plain.locator('meta[property="og:image"]').getAttribute('content')).toBe(
+      `${cloud.webUrl}/v1/shows/${showId}/poster`,
+    );
+    expect(await plain.locator('link[rel="canonical"]').getAttribute('href')).toBe(
+      `${cloud.webUrl}/shows/${showId}`,
+    );
+    await screenshot(plain, 'shows-show-no-script');
+    await checkA11y(plain, 'shows-show-no-script');
+    // with script, the app's page alone, its tags not doubled
+    await page.getByRole('heading', { level: 1, name: showTitle }).waitFor();
+    await page.getByRole('link', { name: /sign in to buy/i }).waitFor();
+    const takeover = (await page.evaluate('window.__takeover')) as {
+      rendered: boolean;
+      both: number;
+      headings: number;
+    };
+    expect(takeover).toEqual({ rendered: true, both: 0, headings: 1 });
+    expect(await page.locator('[data-prerendered]').count()).toBe(0);
+    for (const selector of [
+      'meta[name="description"]',
+      'meta[property="og:title"]',
+      'link[rel="canonical"]',
+    ]) {
+      expect({ selector, count: await page.locator(selector).count() }).toEqual({ selector, count: 1 });
+    }
+    await page.context().close();
+    await plain.context().close();
   }, 120_000);
 
   it('a viewer signs up, buys a ticket on the Stripe page and sees it on the purchase page with its QR code', async () => {
