@@ -1,8 +1,7 @@
-import { scheduleTickSchema, tickForEmptyBody } from '#events/schedule-tick.ts';
 import { createPool } from '#shared/db/pool.ts';
 import { type LiveDeps, runLiveWatchdog } from '#shared/live/live-stream-repository.ts';
 import { workQueueFromConfig } from '#shared/queue/queue-from-config.ts';
-import { eventFunction } from '#shared/runtime/function.ts';
+import { scheduledFunction } from '#shared/runtime/scheduled-function.ts';
 import { TRANSCODE_QUEUE } from '#shared/video/transcode-job.ts';
 import { loadLiveWatchdogConfig } from './config.ts';
 import { liveWatchdogManifest } from './manifest.ts';
@@ -15,17 +14,10 @@ const deps: LiveDeps = {
   updateIntervalSeconds: config.LIVE_UPDATE_INTERVAL_SECONDS,
 };
 
-export const handler = eventFunction(
-  scheduleTickSchema,
-  async (tick) => {
-    if (tick.data.function !== liveWatchdogManifest.name) {
-      return { status: 'ignored', reason: `a tick for ${tick.data.function}` };
-    }
-    const summary = await runLiveWatchdog(deps, {
-      lostAfterSeconds: config.TRANSCODE_LOST_AFTER_SECONDS,
-      maxAttempts: config.TRANSCODE_MAX_ATTEMPTS,
-    });
-    return { status: 'processed', detail: { ...summary } };
-  },
-  { whenEmpty: tickForEmptyBody(liveWatchdogManifest) },
-);
+export const handler = scheduledFunction(liveWatchdogManifest, async () => {
+  const summary = await runLiveWatchdog(deps, {
+    lostAfterSeconds: config.TRANSCODE_LOST_AFTER_SECONDS,
+    maxAttempts: config.TRANSCODE_MAX_ATTEMPTS,
+  });
+  return { status: 'processed', detail: { ...summary } };
+});
