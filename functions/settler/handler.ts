@@ -1,12 +1,12 @@
 import { scheduleTickSchema, tickForEmptyBody } from '#events/schedule-tick.ts';
 import { createPool } from '#shared/db/pool.ts';
 import { lazyLedgerConnection } from '#shared/licenses/ledger-connection.ts';
-import { runSettler, type SettlerDeps } from '#shared/licenses/settlement.ts';
 import { SETTLEMENT_QUEUE } from '#shared/licenses/settlement-queue.ts';
 import { workQueueFromConfig } from '#shared/queue/queue-from-config.ts';
 import { eventFunction } from '#shared/runtime/function.ts';
 import { loadSettlerConfig } from './config.ts';
 import { settlerManifest } from './manifest.ts';
+import { runSettler, type SettlerDeps } from './settlement.ts';
 
 const config = loadSettlerConfig();
 const pool = createPool(config.MYSQL_URL);

@@ -3,12 +3,6 @@ import { Contract, Wallet } from 'ethers';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { settlerManifest } from '#functions/settler/manifest.ts';
-import { LICENSE_LEDGER_ABI, LicenseLedger } from '#shared/chain/license-ledger.ts';
-import { type ChainClient, createChainClient } from '#shared/chain/provider.ts';
-import { TxRelayer } from '#shared/chain/tx-relayer.ts';
-import { idToBytes16 } from '#shared/ids.ts';
-import { advanceMint } from '#shared/licenses/license-minting.ts';
-import { authorizePrint, completePrint } from '#shared/licenses/print-ledger.ts';
 import {
   runSettler,
   SETTLEMENT_PURPOSE,
@@ -16,7 +10,13 @@ import {
   type SettlerDeps,
   type SettlerLimits,
   type SettlerSummary,
-} from '#shared/licenses/settlement.ts';
+} from '#functions/settler/settlement.ts';
+import { LICENSE_LEDGER_ABI, LicenseLedger } from '#shared/chain/license-ledger.ts';
+import { type ChainClient, createChainClient } from '#shared/chain/provider.ts';
+import { TxRelayer } from '#shared/chain/tx-relayer.ts';
+import { idToBytes16 } from '#shared/ids.ts';
+import { advanceMint } from '#shared/licenses/license-minting.ts';
+import { authorizePrint, completePrint } from '#shared/licenses/print-ledger.ts';
 import { SETTLEMENT_QUEUE } from '#shared/licenses/settlement-queue.ts';
 import { openSettlement } from '#shared/licenses/settlement-repository.ts';
 import { MySqlWorkQueue } from '#shared/queue/mysql-queue.ts';

@@ -1,7 +1,11 @@
 import type { JsonRpcProvider } from 'ethers';
-import { type LicenseLedger, PRINTS_SETTLED_TOPIC, VOUCHER_REDEEMED_TOPIC } from '../chain/license-ledger.ts';
-import { idFromBytes16 } from '../ledger/bytes16-id.ts';
-import { MAX_LOG_RANGE_BLOCKS, readHead, readLogs } from '../ledger/chain-reads.ts';
+import {
+  type LicenseLedger,
+  PRINTS_SETTLED_TOPIC,
+  VOUCHER_REDEEMED_TOPIC,
+} from '#shared/chain/license-ledger.ts';
+import { idFromBytes16 } from '#shared/ledger/bytes16-id.ts';
+import { MAX_LOG_RANGE_BLOCKS, readHead, readLogs } from '#shared/ledger/chain-reads.ts';
 
 /**
  * Every print job the ledger has counted for a license, settled in a batch or redeemed as a

@@ -9,24 +9,26 @@
  * no print already on chain is ever sent again.
  */
 import type { JsonRpcProvider } from 'ethers';
-import { log } from '../base/log.ts';
-import type { LicenseLedger, SettlementEntry } from '../chain/license-ledger.ts';
-import { type RelayedTransaction, TransactionRevertedError, type TxRelayer } from '../chain/tx-relayer.ts';
-import { withNamedLock } from '../db/named-lock.ts';
-import type { DbPool } from '../db/pool.ts';
-import { DependencyUnavailableError } from '../errors.ts';
-import { idToBytes16 } from '../ids.ts';
-import type { WorkQueue } from '../queue/work-queue.ts';
-import { releaseExpiredGrants } from './print-ledger.ts';
+import { log } from '#shared/base/log.ts';
+import type { LicenseLedger, SettlementEntry } from '#shared/chain/license-ledger.ts';
+import {
+  type RelayedTransaction,
+  TransactionRevertedError,
+  type TxRelayer,
+} from '#shared/chain/tx-relayer.ts';
+import { withNamedLock } from '#shared/db/named-lock.ts';
+import type { DbPool } from '#shared/db/pool.ts';
+import { DependencyUnavailableError } from '#shared/errors.ts';
+import { idToBytes16 } from '#shared/ids.ts';
+import { releaseExpiredGrants } from '#shared/licenses/print-ledger.ts';
 import {
   adoptSettledPrints,
   type LicenseToSettle,
   licensesToSettle,
   unsettledAmong,
   unsettledJobsOf,
-} from './settlement-candidates.ts';
-import { jobsCountedOnChain } from './settlement-chain.ts';
-import { acknowledge, receiveNudges } from './settlement-queue.ts';
+} from '#shared/licenses/settlement-candidates.ts';
+import { acknowledge, receiveNudges } from '#shared/licenses/settlement-queue.ts';
 import {
   abandonSettlement,
   confirmSettlement,
@@ -35,7 +37,9 @@ import {
   openSettlement,
   type SettledPrints,
   settlementJobs,
-} from './settlement-repository.ts';
+} from '#shared/licenses/settlement-repository.ts';
+import type { WorkQueue } from '#shared/queue/work-queue.ts';
+import { jobsCountedOnChain } from './settlement-chain.ts';
 
 export const SETTLER_LOCK = 'forgecast:settler';
 /** The relayer purpose of settlement transactions; their ref is the settlement id. */
