@@ -1,7 +1,6 @@
-import { scheduleTickSchema, tickForEmptyBody } from '#events/schedule-tick.ts';
 import { createPool } from '#shared/db/pool.ts';
 import { processMetrics } from '#shared/metrics/metrics-from-config.ts';
-import { eventFunction } from '#shared/runtime/function.ts';
+import { scheduledFunction } from '#shared/runtime/scheduled-function.ts';
 import { eventStreamFromConfig } from '#shared/stream/stream-from-config.ts';
 import { loadOutboxRelayConfig } from './config.ts';
 import { outboxRelayManifest } from './manifest.ts';
@@ -26,13 +25,6 @@ const options: RelayOptions = {
   giveUpAfterSeconds: config.RELAY_GIVE_UP_HOURS * 3600,
 };
 
-export const handler = eventFunction(
-  scheduleTickSchema,
-  async (tick) => {
-    if (tick.data.function !== outboxRelayManifest.name) {
-      return { status: 'ignored', reason: `a tick for ${tick.data.function}` };
-    }
-    return { status: 'processed', detail: { ...(await runOutboxRelay(deps, options)) } };
-  },
-  { whenEmpty: tickForEmptyBody(outboxRelayManifest) },
-);
+export const handler = scheduledFunction(outboxRelayManifest, async () => {
+  return { status: 'processed', detail: { ...(await runOutboxRelay(deps, options)) } };
+});
