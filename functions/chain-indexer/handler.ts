@@ -1,11 +1,11 @@
 import { scheduleTickSchema, tickForEmptyBody } from '#events/schedule-tick.ts';
 import { createPool } from '#shared/db/pool.ts';
 import { designRegistrySource, licenseLedgerSource } from '#shared/ledger/event-sources.ts';
-import { type ChainIndexerDeps, runChainIndexer } from '#shared/ledger/indexer-run.ts';
 import { lazyLedgerConnection } from '#shared/licenses/ledger-connection.ts';
 import { processMetrics } from '#shared/metrics/metrics-from-config.ts';
 import { eventFunction } from '#shared/runtime/function.ts';
 import { loadChainIndexerConfig } from './config.ts';
+import { type ChainIndexerDeps, runChainIndexer } from './indexer-run.ts';
 import { chainIndexerManifest } from './manifest.ts';
 
 const config = loadChainIndexerConfig();

@@ -1,6 +1,6 @@
 /**
  * The `ledger_reconciliations` table: one row per comparison of the off-chain ledger with the
- * chain. The chain-indexer writes them (reconciliation-run.ts); operators read the latest.
+ * chain. The chain-indexer writes them (functions/chain-indexer/reconciliation-run.ts); operators read the latest.
  */
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import type { DbPool } from '../db/pool.ts';

@@ -2,6 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { Interface } from 'ethers';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import {
+  type ChainIndexerDeps,
+  type ChainIndexerOptions,
+  type ChainIndexerSummary,
+  runChainIndexer,
+} from '#functions/chain-indexer/indexer-run.ts';
 import { chainIndexerManifest } from '#functions/chain-indexer/manifest.ts';
 import { DESIGN_REGISTRY_ABI } from '#shared/chain/design-registry.ts';
 import { LicenseLedger } from '#shared/chain/license-ledger.ts';
@@ -10,12 +16,6 @@ import { type ChainClient, createChainClient } from '#shared/chain/provider.ts';
 import { TxRelayer } from '#shared/chain/tx-relayer.ts';
 import { idToBytes16 } from '#shared/ids.ts';
 import { licenseLedgerSource } from '#shared/ledger/event-sources.ts';
-import {
-  type ChainIndexerDeps,
-  type ChainIndexerOptions,
-  type ChainIndexerSummary,
-  runChainIndexer,
-} from '#shared/ledger/indexer-run.ts';
 import type { DriftItem } from '#shared/ledger/reconciliation.ts';
 import { advanceMint, tokenIdOf } from '#shared/licenses/license-minting.ts';
 import { findLicense } from '#shared/licenses/license-repository.ts';

@@ -5,12 +5,12 @@
  * twice (the event's primary key is its transaction hash and log index).
  */
 import type { JsonRpcProvider, Log } from 'ethers';
-import type { ResultSetHeader } from 'mysql2/promise';
-import { type DbPool, withTransaction } from '../db/pool.ts';
-import { advanceCursor, type CursorKey, CursorMovedError, openCursor } from './chain-cursor.ts';
-import { readLogs } from './chain-reads.ts';
-import { applyLedgerEvent } from './event-effects.ts';
-import type { DecodedEvent, EventSource } from './event-sources.ts';
+import { type DbPool, withTransaction } from '#shared/db/pool.ts';
+import { advanceCursor, type CursorKey, CursorMovedError, openCursor } from '#shared/ledger/chain-cursor.ts';
+import { recordChainEvent } from '#shared/ledger/chain-events.ts';
+import { readLogs } from '#shared/ledger/chain-reads.ts';
+import { applyLedgerEvent } from '#shared/ledger/event-effects.ts';
+import type { DecodedEvent, EventSource } from '#shared/ledger/event-sources.ts';
 
 export interface IndexerDeps {
   readonly pool: DbPool;
@@ -85,22 +85,18 @@ function storeRange(
       if (log.removed) continue;
       const event = source.decode(log);
       if (event === undefined) continue;
-      const [inserted] = await connection.query<ResultSetHeader>(
-        `INSERT IGNORE INTO chain_events (chain_instance, tx_hash, log_index, block_number, block_hash,
-           contract_address, event_name, token_id, args) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [
-          deps.chainInstance,
-          log.transactionHash.toLowerCase(),
-          log.index,
-          log.blockNumber,
-          log.blockHash.toLowerCase(),
-          source.address.toLowerCase(),
-          event.name,
-          event.tokenId,
-          JSON.stringify(event.args),
-        ],
-      );
-      if (inserted.affectedRows !== 1) continue;
+      const stored = await recordChainEvent(connection, {
+        chainInstance: deps.chainInstance,
+        txHash: log.transactionHash,
+        logIndex: log.index,
+        blockNumber: log.blockNumber,
+        blockHash: log.blockHash,
+        contractAddress: source.address,
+        name: event.name,
+        tokenId: event.tokenId,
+        args: event.args,
+      });
+      if (!stored) continue;
       events += 1;
       if (await applyEffect(connection, deps, source, event, log)) applied += 1;
     }

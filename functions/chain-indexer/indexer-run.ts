@@ -4,15 +4,15 @@
  * the cursor would refuse a second one anyway, this only spares it the work.
  */
 import type { JsonRpcProvider } from 'ethers';
-import type { LicenseLedger } from '../chain/license-ledger.ts';
-import type { TxRelayer } from '../chain/tx-relayer.ts';
-import { databaseLockName, withNamedLock } from '../db/named-lock.ts';
-import type { DbPool } from '../db/pool.ts';
-import { DependencyUnavailableError } from '../errors.ts';
-import type { Metrics } from '../metrics/metrics.ts';
-import { readHead } from './chain-reads.ts';
+import type { LicenseLedger } from '#shared/chain/license-ledger.ts';
+import type { TxRelayer } from '#shared/chain/tx-relayer.ts';
+import { databaseLockName, withNamedLock } from '#shared/db/named-lock.ts';
+import type { DbPool } from '#shared/db/pool.ts';
+import { DependencyUnavailableError } from '#shared/errors.ts';
+import { readHead } from '#shared/ledger/chain-reads.ts';
+import type { EventSource } from '#shared/ledger/event-sources.ts';
+import type { Metrics } from '#shared/metrics/metrics.ts';
 import { type IndexOptions, indexEvents, type SourceReport } from './event-indexer.ts';
-import type { EventSource } from './event-sources.ts';
 import { type ReconcileOptions, type ReconcileOutcome, reconcileIfDue } from './reconciliation-run.ts';
 import { keepRelayer, type UpkeepOptions, type UpkeepSummary } from './relayer-upkeep.ts';
 

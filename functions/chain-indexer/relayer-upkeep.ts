@@ -4,11 +4,11 @@
  * (the chain was down when the API tried). Each step goes through the same idempotent domain
  * calls the API uses, so the keeper racing the API cannot mint or revoke twice.
  */
-import type { RowDataPacket } from 'mysql2/promise';
-import { log } from '../base/log.ts';
-import { advanceMint, type MintingDeps } from '../licenses/license-minting.ts';
-import { findLicense, listPendingLicenseIds } from '../licenses/license-repository.ts';
-import { pushRevocation } from '../licenses/license-revocation.ts';
+import { log } from '#shared/base/log.ts';
+import { revocationsNotOnChain } from '#shared/ledger/ledger-read-model.ts';
+import { advanceMint, type MintingDeps } from '#shared/licenses/license-minting.ts';
+import { findLicense, listPendingLicenseIds } from '#shared/licenses/license-repository.ts';
+import { pushRevocation } from '#shared/licenses/license-revocation.ts';
 
 export interface UpkeepOptions {
   /** A pending license this old is nudged (its API call has had its chance). */
@@ -41,7 +41,14 @@ export async function keepRelayer(deps: MintingDeps, options: UpkeepOptions): Pr
     ...refsOf(ISSUE),
     ...(await listPendingLicenseIds(deps.pool, options.pendingAfterSeconds, options.limit)),
   ]);
-  const revocations = new Set([...refsOf(REVOKE), ...(await revocationsNotOnChain(deps, options))]);
+  const revocations = new Set([
+    ...refsOf(REVOKE),
+    ...(await revocationsNotOnChain(
+      deps.pool,
+      { chainInstance: deps.relayer.chainInstance, address: deps.ledger.address },
+      { revokeAfterSeconds: options.revokeAfterSeconds, purpose: REVOKE, limit: options.limit },
+    )),
+  ]);
 
   let failures = 0;
   let mintsAdvanced = 0;
@@ -74,31 +81,4 @@ export async function keepRelayer(deps: MintingDeps, options: UpkeepOptions): Pr
     revocationsPushed,
     failures,
   };
-}
-
-/**
- * Revoked licenses of this ledger whose revocation is neither indexed from the chain nor carried
- * by a transaction that is pending or mined.
- */
-async function revocationsNotOnChain(deps: MintingDeps, options: UpkeepOptions): Promise<string[]> {
-  const [rows] = await deps.pool.query<RowDataPacket[]>(
-    `SELECT l.id FROM licenses l
-      WHERE l.revoked_at IS NOT NULL AND l.revoked_at < NOW(3) - INTERVAL ? SECOND
-        AND l.status = 'active' AND l.token_id IS NOT NULL AND LOWER(l.ledger_address) = LOWER(?)
-        AND NOT EXISTS (SELECT 1 FROM chain_events e
-                         WHERE e.chain_instance = ? AND e.token_id = l.token_id AND e.event_name = 'LicenseRevoked')
-        AND NOT EXISTS (SELECT 1 FROM chain_transactions t
-                         WHERE t.chain_instance = ? AND t.purpose = ? AND t.ref = l.id
-                           AND t.status IN ('signed', 'sent', 'mined'))
-      ORDER BY l.revoked_at LIMIT ?`,
-    [
-      options.revokeAfterSeconds,
-      deps.ledger.address,
-      deps.relayer.chainInstance,
-      deps.relayer.chainInstance,
-      REVOKE,
-      options.limit,
-    ],
-  );
-  return rows.map((row) => String(row.id));
 }
