@@ -1,8 +1,7 @@
-import { scheduleTickSchema, tickForEmptyBody } from '#events/schedule-tick.ts';
 import { log } from '#shared/base/log.ts';
 import { createPool } from '#shared/db/pool.ts';
 import { processMetrics } from '#shared/metrics/metrics-from-config.ts';
-import { eventFunction } from '#shared/runtime/function.ts';
+import { scheduledFunction } from '#shared/runtime/scheduled-function.ts';
 import { eventStreamFromConfig } from '#shared/stream/stream-from-config.ts';
 import { warehouseFromConfig } from '#shared/warehouse/warehouse-from-config.ts';
 import { loadWarehouseLoaderConfig } from './config.ts';
@@ -24,15 +23,8 @@ const options: LoaderOptions = {
   instance: warehouseLoaderManifest.name,
 };
 
-export const handler = eventFunction(
-  scheduleTickSchema,
-  async (tick) => {
-    if (tick.data.function !== warehouseLoaderManifest.name) {
-      return { status: 'ignored', reason: `a tick for ${tick.data.function}` };
-    }
-    const summary = await runWarehouseLoader(deps, options);
-    if (summary.messages + summary.failures > 0) log.info('warehouse loaded', { ...summary });
-    return { status: 'processed', detail: { ...summary } };
-  },
-  { whenEmpty: tickForEmptyBody(warehouseLoaderManifest) },
-);
+export const handler = scheduledFunction(warehouseLoaderManifest, async () => {
+  const summary = await runWarehouseLoader(deps, options);
+  if (summary.messages + summary.failures > 0) log.info('warehouse loaded', { ...summary });
+  return { status: 'processed', detail: { ...summary } };
+});
