@@ -10,10 +10,12 @@ import { createS3ObjectStore } from '#shared/storage/s3-object-store.ts';
 import { spawnChild } from '../infra/local/child-processes.ts';
 import { createLiveRecordingPipeline } from '../workers/transcoder/live/remux-recording.ts';
 import { uploadOutputs } from '../workers/transcoder/output-upload.ts';
-import { round } from './lib/stats.ts';
+import { median, round } from './lib/stats.ts';
 
 const run = promisify(execFile);
 const SECONDS = Number(process.env.BENCH_LIVE_VOD_SECONDS ?? 120);
+/** Rounds of each way (overlapped, sequential), alternating, so drifting load hits both. */
+const ROUNDS = Number(process.env.BENCH_LIVE_VOD_ROUNDS ?? 3);
 /** Live-to-VOD must be at least this many times faster than the show lasted. */
 export const LIVE_TO_VOD_TARGET = 50;
 const BUCKET = 'media';
@@ -130,11 +132,13 @@ async function bareCopy(renditionDir: string, outDir: string): Promise<void> {
 }
 
 /**
- * Live-to-VOD remux speed against real time: `SECONDS` (default 120) of a recorded 3-rung live
- * show in the S3 server → the transcoder's live-recording pipeline (list, download, concatenate,
- * `-c copy` into 4 s segments, thumbnails, poster, probe) → upload of the VOD outputs. The ratio
- * is the show's length over that wall time (target ≥ 50×). The S3 server runs in its own process.
- * For scale, the bare stream copy of the same files with no storage, stills or inspection.
+ * Live-to-VOD speed against real time: `SECONDS` (default 120) of a recorded 3-rung live show in
+ * the S3 server → the transcoder's live-recording pipeline (list, download, concatenate, `-c copy`
+ * into 4 s segments, thumbnails, poster, probe) with the upload of the VOD outputs, as the job
+ * runs it (segments stored while the remux goes on). The ratio is the show's length over that
+ * wall time (target ≥ 50×), the median of `ROUNDS`. Baselines from the same run: the same
+ * pipeline without the overlap (produce, then upload), in alternating rounds, and the bare stream
+ * copy of the same files with no storage, stills or inspection. The S3 server runs in its own process.
  */
 export async function benchLiveToVod(): Promise<Record<string, unknown>> {
   const dir = await mkdtemp(join(tmpdir(), 'fc-bench-live-vod-'));
@@ -163,38 +167,81 @@ export async function benchLiveToVod(): Promise<Record<string, unknown>> {
       }
     }
 
-    // The job's media work: what the transcoder does between claiming the job and its manifest.
+    // The job's media work and its upload, as the transcoder's job runner does them: the
+    // pipeline stores segments, init segments and stills as it makes them (uploadPrefix), the
+    // runner uploads what is left. Beside it, in alternating rounds, the same pipeline without
+    // the overlap (everything produced, then everything uploaded), the way it ran before.
     const pipeline = createLiveRecordingPipeline({ store, bucket: BUCKET });
     const signal = new AbortController().signal;
-    const outDir = join(dir, 'out');
     const profile = process.env.BENCH_PROFILE ? await startProfile() : undefined;
-    const cpuBefore = process.cpuUsage();
-    const serverBefore = processCpuSeconds(started.child.pid);
-    const childrenBefore = reapedChildCpuSeconds();
-    const jobStarted = performance.now();
-    const produced = await pipeline.produce({
-      assetId,
-      streamId: newId(),
-      sessions: 1,
-      workDir: join(dir, 'work'),
-      outDir,
-      signal,
-      onProgress: () => {},
-    });
-    const remuxed = performance.now();
-    const remuxCpu = process.cpuUsage(cpuBefore);
-    await uploadOutputs(
-      store,
-      { bucket: BUCKET, prefix: `videos/${assetId}/v1/`, dir: outDir },
-      produced.files,
-      {
+    interface Round {
+      readonly produceSeconds: number;
+      readonly totalSeconds: number;
+      readonly mediaSeconds: number;
+      readonly jobCpu: number;
+      readonly serverCpu: number;
+      readonly ffmpegCpu: number;
+      readonly segments: number;
+      readonly thumbnails: number;
+      readonly uploadedEarly: number;
+      readonly files: number;
+    }
+    let attempt = 0;
+    const runJob = async (overlap: boolean): Promise<Round> => {
+      attempt += 1;
+      const prefix = `videos/${assetId}/v${attempt}/`;
+      const outDir = join(dir, `out-${attempt}`);
+      const cpuBefore = process.cpuUsage();
+      const serverBefore = processCpuSeconds(started.child.pid);
+      const childrenBefore = reapedChildCpuSeconds();
+      const jobStarted = performance.now();
+      const produced = await pipeline.produce({
+        assetId,
+        streamId: newId(),
+        sessions: 1,
+        workDir: join(dir, `work-${attempt}`),
+        outDir,
         signal,
-      },
-    );
-    const uploaded = performance.now();
-    const jobCpu = process.cpuUsage(cpuBefore);
-    const serverCpu = processCpuSeconds(started.child.pid) - serverBefore;
-    const ffmpegCpu = reapedChildCpuSeconds() - childrenBefore;
+        onProgress: () => {},
+        ...(overlap ? { uploadPrefix: prefix } : {}),
+      });
+      const producedAt = performance.now();
+      await uploadOutputs(
+        store,
+        { bucket: BUCKET, prefix, dir: outDir },
+        produced.files.filter((file) => !produced.uploaded.has(file.key)),
+        { signal },
+      );
+      const uploadedAt = performance.now();
+      const jobCpu = process.cpuUsage(cpuBefore);
+      const stored = await store.list(BUCKET, prefix);
+      if (stored.length !== produced.files.length) {
+        throw new Error(`${stored.length} objects stored under ${prefix}, ${produced.files.length} produced`);
+      }
+      return {
+        produceSeconds: (producedAt - jobStarted) / 1000,
+        totalSeconds: (uploadedAt - jobStarted) / 1000,
+        mediaSeconds: produced.source.durationSeconds,
+        jobCpu: (jobCpu.user + jobCpu.system) / 1e6,
+        serverCpu: processCpuSeconds(started.child.pid) - serverBefore,
+        ffmpegCpu: reapedChildCpuSeconds() - childrenBefore,
+        segments: produced.files.filter((f) => f.key.startsWith('720p/seg-')).length,
+        thumbnails: produced.thumbnails.keys.length,
+        uploadedEarly: produced.uploaded.size,
+        files: produced.files.length,
+      };
+    };
+    const overlapped: Round[] = [];
+    const sequential: Round[] = [];
+    for (let n = 0; n < ROUNDS; n += 1) {
+      if (n % 2 === 0) {
+        overlapped.push(await runJob(true));
+        sequential.push(await runJob(false));
+      } else {
+        sequential.push(await runJob(false));
+        overlapped.push(await runJob(true));
+      }
+    }
     await profile?.();
 
     // For scale: ffmpeg's stream copy of the same local files, nothing else.
@@ -204,33 +251,47 @@ export async function benchLiveToVod(): Promise<Record<string, unknown>> {
     );
     const bareSeconds = (performance.now() - bareStarted) / 1000;
 
-    const jobSeconds = (uploaded - jobStarted) / 1000;
-    const ratio = produced.source.durationSeconds / jobSeconds;
-    const remuxRatio = produced.source.durationSeconds / ((remuxed - jobStarted) / 1000);
+    const ratios = (rounds: Round[]) => rounds.map((r) => round(r.mediaSeconds / r.totalSeconds, 1));
+    const ratio = median(overlapped.map((r) => r.mediaSeconds / r.totalSeconds));
+    const sequentialRatio = median(sequential.map((r) => r.mediaSeconds / r.totalSeconds));
+    const remuxRatio = median(sequential.map((r) => r.mediaSeconds / r.produceSeconds));
+    const mid = (rounds: Round[], pick: (r: Round) => number) => round(median(rounds.map(pick)), 2);
+    const first = overlapped[0] as Round;
     return {
-      recording: `${round(produced.source.durationSeconds, 1)} s, ${LADDER.map((r) => r.name).join('/')} 1 s fMP4 segments, ${round(recordedBytes / 1e6, 1)} MB`,
-      'remux (download, concat, -c copy to 4 s, stills, probe): wall s': round(
-        (remuxed - jobStarted) / 1000,
-        2,
+      recording: `${round(first.mediaSeconds, 1)} s, ${LADDER.map((r) => r.name).join('/')} 1 s fMP4 segments, ${round(recordedBytes / 1e6, 1)} MB`,
+      rounds: ROUNDS,
+      'VOD files (segments per rendition, thumbnails)': `${first.files} (${first.segments}, ${first.thumbnails})`,
+      'stored while remuxing (overlapped job)': first.uploadedEarly,
+      'live to VOD with upload, overlapped (the job): wall s, median': mid(overlapped, (r) => r.totalSeconds),
+      '  of which after the remux ended (playlists): wall s': mid(
+        overlapped,
+        (r) => r.totalSeconds - r.produceSeconds,
       ),
-      'upload of the VOD outputs: wall s': round((uploaded - remuxed) / 1000, 2),
-      'live to VOD: wall s': round(jobSeconds, 2),
-      'remux: CPU s of this process (ffmpeg not counted)': round((remuxCpu.user + remuxCpu.system) / 1e6, 2),
-      'live to VOD: CPU s of this process (ffmpeg not counted)': round(
-        (jobCpu.user + jobCpu.system) / 1e6,
-        2,
-      ),
-      'live to VOD: CPU s of ffmpeg/ffprobe': round(ffmpegCpu, 2),
-      'live to VOD: CPU s of the S3 server process': round(serverCpu, 2),
-      'VOD segments per rendition': produced.files.filter((f) => f.key.startsWith('720p/seg-')).length,
-      thumbnails: produced.thumbnails.keys.length,
+      'sequential (remux, then upload everything): wall s, median': mid(sequential, (r) => r.totalSeconds),
+      '  of which the remux: wall s': mid(sequential, (r) => r.produceSeconds),
+      'CPU s per job, overlapped: this process / ffmpeg+ffprobe / S3 server': [
+        mid(overlapped, (r) => r.jobCpu),
+        mid(overlapped, (r) => r.ffmpegCpu),
+        mid(overlapped, (r) => r.serverCpu),
+      ].join(' / '),
+      'CPU s per job, sequential: this process / ffmpeg+ffprobe / S3 server': [
+        mid(sequential, (r) => r.jobCpu),
+        mid(sequential, (r) => r.ffmpegCpu),
+        mid(sequential, (r) => r.serverCpu),
+      ].join(' / '),
       'bare -c copy of the same files: wall s': round(bareSeconds, 2),
-      // The issue's measure is the remux; with the upload to the S3 server (which shares these two
-      // cores here, a separate service in production) is reported beside it, judged the same way.
+      // Times real time, per round and the median. The issue's figure is the job with its upload
+      // to the S3 server (which shares these two cores here, a separate service in production).
+      ratioWithUploadPerRound: ratios(overlapped),
+      sequentialRatioWithUploadPerRound: ratios(sequential),
       remuxRatio: round(remuxRatio, 1),
       ratioWithUpload: round(ratio, 1),
+      'overlapped vs sequential (wall, same run)': round(
+        sequentialRatio > 0 ? ratio / sequentialRatio : Number.NaN,
+        2,
+      ),
       target: `>= ${LIVE_TO_VOD_TARGET}x real time`,
-      met: { remux: remuxRatio >= LIVE_TO_VOD_TARGET, withUpload: ratio >= LIVE_TO_VOD_TARGET },
+      met: { withUpload: ratio >= LIVE_TO_VOD_TARGET, remux: remuxRatio >= LIVE_TO_VOD_TARGET },
     };
   } finally {
     if (s3 && s3.exitCode === null) {

@@ -250,6 +250,19 @@ describe('Live to VOD: JobRunner with a live-recording job (with vod-package)', 
     });
     expect(figures.map((f) => f.segmentCount)).toEqual(LADDER.map(() => figures[0]?.segmentCount));
 
+    // Assess: each file stored once (the remux stores segments, inits and stills as it makes them,
+    // the runner only what is left), and nothing besides the manifest's files, the manifest and
+    // vod-package's master playlist
+    const attemptFolder = `videos/${assetId}/v1/`;
+    const stored = (await store.list(MEDIA, attemptFolder)).map((head) =>
+      head.key.slice(attemptFolder.length),
+    );
+    expect(stored.sort()).toEqual(
+      [...manifest.files.map((file) => file.key), 'transcode.json', 'master.m3u8'].sort(),
+    );
+    const writes = s3.events.filter((event) => event.data.resourceName.startsWith(attemptFolder));
+    expect(writes).toHaveLength(stored.length);
+
     // Assess: per rendition, sessions 1+3 are one run (same init), session 4 a second one
     const check = await mkdtemp(join(tmpdir(), 'fc-live-check-'));
     try {

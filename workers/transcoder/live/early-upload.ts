@@ -129,8 +129,10 @@ export class EarlyUpload {
     await this.#store.put(
       this.#target.bucket,
       `${this.#target.prefix}${key}`,
-      // 1 MiB reads, as the attempt's other uploads (output-upload.ts).
-      createReadStream(path, { highWaterMark: 1 << 20 }),
+      // 1 MiB reads, as the attempt's other uploads (output-upload.ts). Exactly the bytes that were
+      // there at stat time, so the length sent holds even if the file were still growing (then its
+      // size differs from the final listing, and the job runner uploads it again).
+      size === 0 ? Buffer.alloc(0) : createReadStream(path, { highWaterMark: 1 << 20, end: size - 1 }),
       { contentType: contentTypeFor(key), contentLength: size, signal: this.#signal },
     );
     return size;
