@@ -1,9 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { scheduleTickSchema, tickForEmptyBody } from '#events/schedule-tick.ts';
 import { log } from '#shared/base/log.ts';
 import { keyWrapperFromConfig } from '#shared/crypto/key-wrapper-from-config.ts';
 import { createPool } from '#shared/db/pool.ts';
-import { eventFunction } from '#shared/runtime/function.ts';
+import { scheduledFunction } from '#shared/runtime/scheduled-function.ts';
 import { eventStreamFromConfig } from '#shared/stream/stream-from-config.ts';
 import { WebhookDeliverer } from '#shared/webhooks/deliverer.ts';
 import { failAbandonedDeliveries, pruneFinishedDeliveries } from '#shared/webhooks/delivery-repository.ts';
@@ -55,54 +54,47 @@ async function pruneDeliveryLog(): Promise<void> {
   }
 }
 
-export const handler = eventFunction(
-  scheduleTickSchema,
-  async (tick) => {
-    if (tick.data.function !== webhookDispatchManifest.name) {
-      return { status: 'ignored', reason: `a tick for ${tick.data.function}` };
-    }
-    const started = Date.now();
-    const watchUntil = started + config.WEBHOOK_RUN_SECONDS * 1000;
-    const busyUntil = started + Math.max(config.WEBHOOK_RUN_SECONDS * 1000, BUSY_RUN_MS);
-    const totals = { passes: 0, events: 0, deliveries: 0, delivered: 0, retrying: 0, failed: 0, disabled: 0 };
-    let backoffMs = config.WEBHOOK_POLL_MS;
-    try {
-      for (;;) {
-        totals.passes += 1;
-        let busy = false;
-        try {
-          const { expanded, sent } = await dispatcher.pass();
-          totals.events += expanded.events;
-          totals.deliveries += expanded.deliveries;
-          totals.delivered += sent.delivered;
-          totals.retrying += sent.retrying;
-          totals.failed += sent.failed;
-          totals.disabled += sent.disabled;
-          busy = expanded.messages > 0 || sent.claimed > 0;
-          backoffMs = config.WEBHOOK_POLL_MS;
-        } catch (error) {
-          log.warn('webhook dispatch pass failed; retrying', { error });
-          backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
-        }
-        const now = Date.now();
-        if (busy && now < busyUntil) continue;
-        if (now + backoffMs >= watchUntil) break;
-        await sleep(backoffMs);
+export const handler = scheduledFunction(webhookDispatchManifest, async (tick) => {
+  const started = Date.now();
+  const watchUntil = started + config.WEBHOOK_RUN_SECONDS * 1000;
+  const busyUntil = started + Math.max(config.WEBHOOK_RUN_SECONDS * 1000, BUSY_RUN_MS);
+  const totals = { passes: 0, events: 0, deliveries: 0, delivered: 0, retrying: 0, failed: 0, disabled: 0 };
+  let backoffMs = config.WEBHOOK_POLL_MS;
+  try {
+    for (;;) {
+      totals.passes += 1;
+      let busy = false;
+      try {
+        const { expanded, sent } = await dispatcher.pass();
+        totals.events += expanded.events;
+        totals.deliveries += expanded.deliveries;
+        totals.delivered += sent.delivered;
+        totals.retrying += sent.retrying;
+        totals.failed += sent.failed;
+        totals.disabled += sent.disabled;
+        busy = expanded.messages > 0 || sent.claimed > 0;
+        backoffMs = config.WEBHOOK_POLL_MS;
+      } catch (error) {
+        log.warn('webhook dispatch pass failed; retrying', { error });
+        backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
       }
-    } finally {
-      // Leave the group at the end of every tick: the local cloud runs two processes of this
-      // function and a tick reaches only one; an instance that stayed would keep its partitions
-      // unread until the group timed it out.
-      await dispatcher
-        .close()
-        .catch((error: unknown) => log.warn('webhooks group reader did not close', { error }));
+      const now = Date.now();
+      if (busy && now < busyUntil) continue;
+      if (now + backoffMs >= watchUntil) break;
+      await sleep(backoffMs);
     }
-    if (Date.now() - lastPrune > PRUNE_EVERY_MS) {
-      lastPrune = Date.now();
-      await pruneDeliveryLog();
-    }
-    if (totals.deliveries + totals.delivered + totals.failed > 0) log.info('webhooks dispatched', totals);
-    return { status: 'processed', detail: totals };
-  },
-  { whenEmpty: tickForEmptyBody(webhookDispatchManifest) },
-);
+  } finally {
+    // Leave the group at the end of every tick: the local cloud runs two processes of this
+    // function and a tick reaches only one; an instance that stayed would keep its partitions
+    // unread until the group timed it out.
+    await dispatcher
+      .close()
+      .catch((error: unknown) => log.warn('webhooks group reader did not close', { error }));
+  }
+  if (Date.now() - lastPrune > PRUNE_EVERY_MS) {
+    lastPrune = Date.now();
+    await pruneDeliveryLog();
+  }
+  if (totals.deliveries + totals.delivered + totals.failed > 0) log.info('webhooks dispatched', totals);
+  return { status: 'processed', detail: totals };
+});
