@@ -36,21 +36,31 @@ export interface OutboxStatement {
 
 /**
  * What appendToOutbox runs, in its order (the aggregate's lock row, then the event), after the
- * same check of the event: for a hot path that sends its whole transaction to the database as
- * one compound statement (one round trip) and embeds these in it. The outbox SQL stays here.
+ * same check of the event: for a hot path that sends its whole transaction to the database in one
+ * round trip and puts these in it, so the outbox SQL stays here. `onlyIf` is a SQL condition
+ * (fixed text, no placeholders; a user variable an earlier statement set, say) evaluated as they
+ * run: when it is not true they write nothing.
  */
-export function outboxAppendStatements(event: DomainEvent): { id: string; statements: OutboxStatement[] } {
+export function outboxAppendStatements(
+  event: DomainEvent,
+  options: { onlyIf?: string } = {},
+): { id: string; statements: OutboxStatement[] } {
   const checked = validateDomainEvent(event);
   const id = randomUUID();
+  // INSERT … SELECT … WHERE writes the same row as INSERT … VALUES, or none.
+  const rows = (values: string) =>
+    options.onlyIf === undefined
+      ? `VALUES (${values})`
+      : `SELECT ${values} FROM DUAL WHERE ${options.onlyIf}`;
   return {
     id,
     statements: [
       {
-        sql: 'INSERT INTO outbox_aggregate_locks (bucket, appends) VALUES (?, 1) ON DUPLICATE KEY UPDATE appends = appends + 1',
+        sql: `INSERT INTO outbox_aggregate_locks (bucket, appends) ${rows('?, 1')} ON DUPLICATE KEY UPDATE appends = appends + 1`,
         values: [lockBucketOf(checked.aggregateType, checked.aggregateId)],
       },
       {
-        sql: 'INSERT INTO outbox (id, aggregate_type, aggregate_id, event_type, event_version, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, COALESCE(?, CURRENT_TIMESTAMP(3)))',
+        sql: `INSERT INTO outbox (id, aggregate_type, aggregate_id, event_type, event_version, payload, created_at) ${rows('?, ?, ?, ?, ?, ?, COALESCE(?, CURRENT_TIMESTAMP(3))')}`,
         values: [
           id,
           checked.aggregateType,
