@@ -54,7 +54,7 @@ async function pruneDeliveryLog(): Promise<void> {
   }
 }
 
-export const handler = scheduledFunction(webhookDispatchManifest, async (tick) => {
+export const handler = scheduledFunction(webhookDispatchManifest, async () => {
   const started = Date.now();
   const watchUntil = started + config.WEBHOOK_RUN_SECONDS * 1000;
   const busyUntil = started + Math.max(config.WEBHOOK_RUN_SECONDS * 1000, BUSY_RUN_MS);
