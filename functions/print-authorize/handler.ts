@@ -25,7 +25,7 @@ import {
 import { nudgeSettlement } from './settlement-nudge.ts';
 
 const config = loadPrintAuthorizeConfig();
-const pool = createPool(config.MYSQL_URL, { connectionLimit: 3 });
+const pool = createPool(config.MYSQL_URL, { connectionLimit: 3, multipleStatements: true }); // authorizePrint: one round trip
 const settlement = workQueueFromConfig(config, SETTLEMENT_QUEUE, pool);
 const grants = createGrantIssuer({
   pool,

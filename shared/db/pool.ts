@@ -13,7 +13,10 @@ export class DatabaseUrlError extends Error {
 export interface CreatePoolOptions {
   /** A function instance serves one call at a time, so a handful of connections is plenty. */
   readonly connectionLimit?: number;
-  /** Allow several statements per query (migrations only; it widens SQL-injection impact). */
+  /**
+   * Allow several statements per query: migrations, and the print ledger's one-round-trip
+   * reservation (authorizePrint). It widens SQL-injection impact: values only through placeholders.
+   */
   readonly multipleStatements?: boolean;
 }
 

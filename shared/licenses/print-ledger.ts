@@ -42,7 +42,8 @@ const MAX_ATTEMPTS = 3;
 /**
  * Reserves one print of the license for the printer and records its job, or says why not. A
  * refusal is explained by one read of the license; an exhausted license first gets the prints
- * of its lapsed grants back and is tried once more.
+ * of its lapsed grants back and is tried once more. `pool` must be created with
+ * `multipleStatements` (the reservation is one round trip of several statements).
  */
 export async function authorizePrint(pool: DbPool, request: PrintRequest): Promise<Authorization> {
   let releasedOnce = false;
@@ -68,64 +69,62 @@ export async function authorizePrint(pool: DbPool, request: PrintRequest): Promi
 }
 
 /**
- * The whole reservation as one compound statement, so it costs one round trip instead of six
- * (BEGIN, the outbox's two statements, the UPDATE, the job, COMMIT): each round trip was a
- * socket write and a wake-up on both sides, most of an authorization's own cost on a busy host,
- * and the license row stayed locked across the ones after the UPDATE. The conditional UPDATE
- * still decides alone, under the license row lock; only when it matched are the job and the
- * event written, and the transaction commits. The license row is locked before the outbox lock
- * row, the order completePrint and expireGrant take them in. Any error rolls back and is raised
- * to the client (a deadlock is retried like withTransaction does).
+ * The whole reservation in one round trip instead of six (BEGIN, the outbox's two statements, the
+ * UPDATE, the job, COMMIT): each round trip was a socket write and a wake-up on both sides, most
+ * of an authorization's own cost on a busy host, and the license row stayed locked across the
+ * ones after the UPDATE. Plain statements sent together (the pool must allow multiple
+ * statements; MariaDB and MySQL alike): the conditional UPDATE still decides alone, under the
+ * license row lock, and leaves the new sequence in @print_seq, or NULL when it matched nothing;
+ * the job and the event are written only when it is set. The license row is locked before the
+ * outbox lock row, the order completePrint and expireGrant take them in.
  */
 function reservationSql(outbox: readonly OutboxStatement[]): string {
-  return `BEGIN NOT ATOMIC
-  DECLARE seq BIGINT UNSIGNED;
-  DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;
-  START TRANSACTION;
-  UPDATE licenses
-     SET prints_reserved = prints_reserved + 1, print_seq = LAST_INSERT_ID(print_seq + 1)
-   WHERE id = ? AND holder_org_id = ? AND status = 'active' AND revoked_at IS NULL
-     AND expires_at > NOW(3) AND prints_used + prints_reserved < prints_total
-     AND (NOT EXISTS (SELECT 1 FROM license_printers lp WHERE lp.license_id = licenses.id)
-          OR EXISTS (SELECT 1 FROM license_printers lp
-                      WHERE lp.license_id = licenses.id AND lp.printer_id = ?))
-     AND EXISTS (SELECT 1 FROM printers p
-                  WHERE p.id = ? AND p.org_id = licenses.holder_org_id AND p.status = 'active');
-  IF ROW_COUNT() = 1 THEN
-    SET seq = LAST_INSERT_ID();
-    INSERT INTO print_jobs (id, license_id, printer_id, org_id, serial, granted_at, grant_expires_at)
-    VALUES (?, ?, ?, ?, ${SERIAL_SQL}, ?, ?);
-    ${outbox.map((statement) => `${statement.sql};`).join('\n    ')}
-    COMMIT;
-    SELECT seq;
-  ELSE
-    ROLLBACK;
-    SELECT NULL AS seq;
-  END IF;
-END`;
+  return [
+    'START TRANSACTION',
+    `UPDATE licenses
+        SET prints_reserved = prints_reserved + 1, print_seq = LAST_INSERT_ID(print_seq + 1)
+      WHERE id = ? AND holder_org_id = ? AND status = 'active' AND revoked_at IS NULL
+        AND expires_at > NOW(3) AND prints_used + prints_reserved < prints_total
+        AND (NOT EXISTS (SELECT 1 FROM license_printers lp WHERE lp.license_id = licenses.id)
+             OR EXISTS (SELECT 1 FROM license_printers lp
+                         WHERE lp.license_id = licenses.id AND lp.printer_id = ?))
+        AND EXISTS (SELECT 1 FROM printers p
+                     WHERE p.id = ? AND p.org_id = licenses.holder_org_id AND p.status = 'active')`,
+    // LAST_INSERT_ID() keeps an older value when the UPDATE matched nothing.
+    'SET @print_seq = IF(ROW_COUNT() = 1, LAST_INSERT_ID(), NULL)',
+    `INSERT INTO print_jobs (id, license_id, printer_id, org_id, serial, granted_at, grant_expires_at)
+     SELECT ?, ?, ?, ?, ${SERIAL_SQL}, ?, ? FROM DUAL WHERE ${RESERVED}`,
+    ...outbox.map((statement) => statement.sql),
+    'COMMIT',
+    'SELECT @print_seq AS seq',
+  ].join(';\n');
 }
 
-/** printSerial in SQL (the sequence is only known inside the statement): `FC-<license>-<seq, 6+ digits>`. */
-const SERIAL_SQL = "CONCAT('FC-', ?, '-', LPAD(seq, GREATEST(6, CHAR_LENGTH(seq)), '0'))";
+const RESERVED = '@print_seq IS NOT NULL';
+/** printSerial in SQL (the sequence is only known there): `FC-<license id>-<sequence, 6+ digits>`. */
+const SERIAL_SQL = "CONCAT('FC-', ?, '-', LPAD(@print_seq, GREATEST(6, CHAR_LENGTH(@print_seq)), '0'))";
 
 async function reserveOnce(pool: DbPool, request: PrintRequest): Promise<Authorization> {
   const jobId = newId();
   const grantedAt = new Date();
   const grantExpiresAt = new Date(grantedAt.getTime() + request.grantTtlSeconds * 1000);
   // It names the job; the serial is on the job row.
-  const event = outboxAppendStatements({
-    aggregateType: 'license',
-    aggregateId: request.licenseId,
-    type: 'print.authorized',
-    payload: {
-      jobId,
-      licenseId: request.licenseId,
-      designId: request.designId,
-      printerId: request.printerId,
-      orgId: request.orgId,
-      grantExpiresAt: grantExpiresAt.toISOString(),
+  const event = outboxAppendStatements(
+    {
+      aggregateType: 'license',
+      aggregateId: request.licenseId,
+      type: 'print.authorized',
+      payload: {
+        jobId,
+        licenseId: request.licenseId,
+        designId: request.designId,
+        printerId: request.printerId,
+        orgId: request.orgId,
+        grantExpiresAt: grantExpiresAt.toISOString(),
+      },
     },
-  });
+    { onlyIf: RESERVED },
+  );
   const values = [
     request.licenseId,
     request.orgId,
@@ -141,21 +140,38 @@ async function reserveOnce(pool: DbPool, request: PrintRequest): Promise<Authori
     ...event.statements.flatMap((statement) => statement.values),
   ];
   const sql = reservationSql(event.statements);
+  let seq: unknown;
   for (let attempt = 0; ; attempt += 1) {
+    const connection = await pool.getConnection();
+    let broken = false;
     try {
-      const [results] = await pool.query<RowDataPacket[][]>(sql, values);
-      const seq = results[0]?.[0]?.seq;
-      if (seq === null || seq === undefined) {
-        return { granted: false, refusal: await diagnoseRefusal(pool, request) };
-      }
-      const serial = printSerial(request.licenseId, Number(seq));
-      return { granted: true, jobId, serial, grantedAt, grantExpiresAt };
+      const [results] = await connection.query<RowDataPacket[][]>(sql, values);
+      seq = results.at(-1)?.[0]?.seq;
+      break;
     } catch (err) {
-      // The statement rolled its transaction back before raising: nothing was written.
+      // The statements after a failing one did not run: the transaction may still be open.
+      try {
+        await connection.query('ROLLBACK');
+      } catch {
+        broken = true;
+      }
       if (!isRetryableTransactionError(err) || attempt >= RESERVE_RETRIES) throw err;
       await new Promise((resolve) => setTimeout(resolve, 10 * 2 ** attempt * (1 + Math.random())));
+    } finally {
+      if (broken) connection.destroy();
+      else connection.release();
     }
   }
+  if (seq === null || seq === undefined) {
+    return { granted: false, refusal: await diagnoseRefusal(pool, request) };
+  }
+  return {
+    granted: true,
+    jobId,
+    serial: printSerial(request.licenseId, Number(seq)),
+    grantedAt,
+    grantExpiresAt,
+  };
 }
 
 /** Extra attempts after a deadlock or lock wait timeout, as withTransaction makes. */

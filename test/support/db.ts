@@ -23,7 +23,7 @@ export async function createTestDatabase(baseUrl: string, name = 'test'): Promis
     await admin.end();
   }
   await migrate(url);
-  const pool = createPool(url, { connectionLimit: 10 });
+  const pool = createPool(url, { connectionLimit: 10, multipleStatements: true });
   return {
     url,
     name: databaseName,
