@@ -11,12 +11,8 @@ import {
   type FirebaseServiceAccount,
 } from '#shared/shows/firebase-token.ts';
 import { type Holder, holderOf, holderUid } from '#shared/shows/holder.ts';
-import {
-  type AdmittingTicket,
-  findShowMedia,
-  findValidTicket,
-  type ShowMedia,
-} from '#shared/shows/playback-access.ts';
+import { findShowMedia, type ShowMedia } from '#shared/shows/show-repository.ts';
+import { type AdmittingTicket, findValidTicket } from '#shared/shows/ticket-repository.ts';
 import { MASTER_PLAYLIST_NAME } from '#shared/video/media-layout.ts';
 import { notReady, notStarted, noValidTicket, replayPending, showCancelled } from './errors.ts';
 

@@ -19,7 +19,6 @@ import {
   listOrgShows,
   listShows,
 } from '#shared/shows/show-repository.ts';
-import { salesByDay, salesOfShows } from '#shared/shows/studio-stats.ts';
 import { objectStoreFromConfig } from '#shared/storage/s3-object-store.ts';
 import { findOrgVideo } from '#shared/video/video-repository.ts';
 import { checkout, personReturnUrls } from './checkout.ts';
@@ -39,6 +38,7 @@ import {
   showIdSchema,
   studioListQuerySchema,
 } from './schema.ts';
+import { salesByDay, salesOfShows } from './studio-stats.ts';
 
 const config = loadShowsConfig();
 const pool = createPool(config.MYSQL_URL);

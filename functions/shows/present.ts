@@ -1,6 +1,6 @@
 import type { BuyerHold } from '#shared/shows/seat-holds.ts';
 import { isOnSale, type ShowListing, showState } from '#shared/shows/show.ts';
-import type { SalesDay, ShowSales } from '#shared/shows/studio-stats.ts';
+import type { SalesDay, ShowSales } from './studio-stats.ts';
 
 /** The public shape of a show: what anyone may see, including the seats left right now. */
 export function presentShow(show: ShowListing, now: Date) {

@@ -3,8 +3,7 @@ import { NotFoundError } from '#shared/errors.ts';
 import { appendToOutbox } from '#shared/outbox/outbox.ts';
 import type { Principal } from '#shared/runtime/auth-context.ts';
 import { verifyTicketCode } from '#shared/shows/ticket-code.ts';
-import { findTicket, markCheckedIn, type Ticket } from '#shared/shows/ticket-repository.ts';
-import { revokeTicket } from '#shared/shows/tickets.ts';
+import { findTicket, markCheckedIn, revokeTicket, type Ticket } from '#shared/shows/ticket-repository.ts';
 import {
   alreadyCheckedIn,
   invalidTicketCode,

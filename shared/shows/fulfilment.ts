@@ -12,7 +12,7 @@ import {
   STRIPE_EVENT_TYPES,
 } from './stripe-event.ts';
 import { markProcessed, unprocessedEventsFor } from './stripe-event-log.ts';
-import { issueTickets, type RevocationReason, revokeTickets } from './tickets.ts';
+import { issueTickets, type RevocationReason, revokeTickets } from './ticket-repository.ts';
 
 /**
  * Exactly-once fulfilment of Stripe Checkout orders (one seat hold per session).

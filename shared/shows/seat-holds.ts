@@ -5,6 +5,7 @@ import { newId } from '../ids.ts';
 import { type Holder, holderColumns, holderCondition } from './holder.ts';
 import { isOnSale, type ShowAvailability, seatsLeft } from './show.ts';
 import { ACTIVE_HOLD_CONDITION, findShow, SHOW_COLUMNS, showFromRow } from './show-repository.ts';
+import { ticketIdsOf } from './ticket-repository.ts';
 
 type Queryable = DbPool | DbConnection;
 
@@ -143,8 +144,7 @@ export async function findBuyerHold(
   const who = holderCondition(buyer, 'buyer', 'h');
   const [rows] = await db.query<RowDataPacket[]>(
     `SELECT h.id, h.show_id, h.quantity, h.amount_total, h.currency, h.status, h.expires_at, h.release_reason,
-            h.expires_at <= NOW(3) AS lapsed,
-            (SELECT GROUP_CONCAT(t.id ORDER BY t.seat SEPARATOR ',') FROM tickets t WHERE t.hold_id = h.id) AS ticket_ids
+            h.expires_at <= NOW(3) AS lapsed
        FROM seat_holds h WHERE h.id = ? AND ${who.sql}`,
     [id, who.param],
   );
@@ -162,7 +162,7 @@ export async function findBuyerHold(
     status: lapsed ? 'released' : open ? 'held' : stored,
     expiresAt: row.expires_at as Date,
     releaseReason: lapsed ? EXPIRED_HOLD_REASON : ((row.release_reason as string | null) ?? null),
-    ticketIds: row.ticket_ids ? String(row.ticket_ids).split(',') : [],
+    ticketIds: stored === 'pending' || stored === 'held' ? [] : await ticketIdsOf(db, String(row.id)),
   };
 }
 
@@ -253,4 +253,45 @@ export async function seatsHeld(connection: DbConnection, showId: string): Promi
     [showId],
   );
   return Number(rows[0]?.seats ?? 0);
+}
+
+/** Paid and refunded order totals per show (the studio's figures); shows without orders are absent. */
+export async function orderMoneyByShow(
+  db: Queryable,
+  showIds: readonly string[],
+): Promise<Map<string, { revenue: number; refunded: number }>> {
+  if (showIds.length === 0) return new Map();
+  const [rows] = await db.query<RowDataPacket[]>(
+    `SELECT show_id,
+            COALESCE(SUM(IF(status = 'paid', amount_total, 0)), 0) AS revenue,
+            COALESCE(SUM(IF(status = 'refunded', amount_total, 0)), 0) AS refunded
+       FROM seat_holds WHERE show_id IN (?) AND status IN ('paid', 'refunded') GROUP BY show_id`,
+    [[...showIds]],
+  );
+  return new Map(
+    rows.map((row) => [
+      String(row.show_id),
+      { revenue: Number(row.revenue), refunded: Number(row.refunded) },
+    ]),
+  );
+}
+
+/**
+ * Seats and revenue of the show's orders still paid, per UTC day they were paid (`YYYY-MM-DD`),
+ * from `since`; days without a paid order are absent.
+ */
+export async function paidOrdersByDay(
+  db: Queryable,
+  showId: string,
+  since: Date,
+): Promise<Map<string, { tickets: number; revenue: number }>> {
+  const [rows] = await db.query<RowDataPacket[]>(
+    `SELECT DATE_FORMAT(paid_at, '%Y-%m-%d') AS day, SUM(quantity) AS tickets, SUM(amount_total) AS revenue
+       FROM seat_holds WHERE show_id = ? AND status = 'paid' AND paid_at >= ?
+      GROUP BY day`,
+    [showId, since],
+  );
+  return new Map(
+    rows.map((row) => [String(row.day), { tickets: Number(row.tickets), revenue: Number(row.revenue) }]),
+  );
 }

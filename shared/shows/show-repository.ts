@@ -1,5 +1,6 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import { appendToOutbox } from '#shared/outbox/outbox.ts';
+import type { VideoOrigin, VideoStatus } from '#shared/video/video.ts';
 import { findVideo } from '#shared/video/video-repository.ts';
 import { type DbConnection, type DbPool, withTransaction } from '../db/pool.ts';
 import {
@@ -253,4 +254,42 @@ export async function linkShowVideo(
 async function isDeadLiveVideo(connection: DbConnection, videoId: string): Promise<boolean> {
   const video = await findVideo(connection, videoId);
   return video?.origin === 'live' && video.status === 'failed';
+}
+
+/** What show-access reads to admit a viewer to a show's playback or chat. */
+export interface ShowMedia {
+  readonly id: string;
+  /** The creator's organisation (its members with shows:write moderate the show's chat). */
+  readonly orgId: string;
+  /** The creator organisation's name (a moderating API key's name in the chat). */
+  readonly orgName: string;
+  readonly status: 'on_sale' | 'cancelled';
+  readonly videoId: string | null;
+  readonly videoStatus: VideoStatus | null;
+  /** `live`: the video is a live stream's asset (shared/live), live until the stream is finalised. */
+  readonly videoOrigin: VideoOrigin | null;
+  /** `videos/<id>/v<n>/` once the video is ready. */
+  readonly mediaPrefix: string | null;
+}
+
+export async function findShowMedia(pool: DbPool, showId: string): Promise<ShowMedia | undefined> {
+  const [rows] = await pool.query<RowDataPacket[]>(
+    `SELECT s.id, s.org_id, o.name AS org_name, s.status, s.video_id, v.status AS video_status,
+            v.origin AS video_origin, v.media_prefix
+       FROM shows s JOIN organisations o ON o.id = s.org_id LEFT JOIN video_assets v ON v.id = s.video_id
+      WHERE s.id = ?`,
+    [showId],
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  return {
+    id: row.id,
+    orgId: row.org_id,
+    orgName: row.org_name,
+    status: row.status,
+    videoId: row.video_id,
+    videoStatus: row.video_status,
+    videoOrigin: row.video_origin ?? null,
+    mediaPrefix: row.media_prefix,
+  };
 }

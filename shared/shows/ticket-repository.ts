@@ -1,12 +1,16 @@
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import { recordRevokedGrants } from '../cdn/revocation-repository.ts';
 import type { DbConnection, DbPool } from '../db/pool.ts';
+import { newId } from '../ids.ts';
 import { type Holder, holderCondition } from './holder.ts';
 
 type Queryable = DbPool | DbConnection;
 
 /**
- * Reads of the tickets table for the tickets function (its holder's list, one ticket, the door's
- * check-in). Issuing and revoking are in tickets.ts; both files are the table's repository.
+ * The tickets table's repository: issuing an order's seats and revoking them (fulfilment, the
+ * door), the tickets function's reads (its holder's list, one ticket, the check-in), the ticket
+ * that admits a viewer (show-access) and the door counts of the studio. Reads join shows,
+ * users and organisations for names only; nothing else writes tickets.
  */
 
 export interface TicketShow {
@@ -113,4 +117,128 @@ function toTicket(row: RowDataPacket): Ticket {
       status: row.show_status,
     },
   };
+}
+
+export interface TicketOrder {
+  readonly holdId: string;
+  readonly showId: string;
+  /** At least one of the two (the order's buyer): migration 0013's CHECK refuses neither. */
+  readonly holderOrgId: string | null;
+  readonly holderUserId: string | null;
+  readonly quantity: number;
+}
+
+export type RevocationReason = 'refunded' | 'disputed';
+
+/**
+ * Issues seats 1..quantity of an order and returns their ids. Callers issue an order once, under
+ * its hold's lock; (hold_id, seat) is unique all the same, so a second set fails loudly instead
+ * of being sold twice.
+ */
+export async function issueTickets(connection: DbConnection, order: TicketOrder): Promise<string[]> {
+  if (order.quantity < 1) return [];
+  const ids = Array.from({ length: order.quantity }, () => newId());
+  const rows = ids.map((id, index) => [
+    id,
+    order.showId,
+    order.holdId,
+    order.holderOrgId,
+    order.holderUserId,
+    index + 1,
+  ]);
+  await connection.query(
+    'INSERT INTO tickets (id, show_id, hold_id, holder_org_id, holder_user_id, seat) VALUES ?',
+    [rows],
+  );
+  return ids;
+}
+
+/**
+ * Revokes every valid ticket of an order; returns how many this call revoked. Each revoked
+ * ticket goes on the edge's revocation list in the same transaction, so playback URLs already
+ * issued for it stop working too (shared/cdn/revocation-push.ts).
+ */
+export async function revokeTickets(
+  connection: DbConnection,
+  holdId: string,
+  reason: RevocationReason,
+): Promise<number> {
+  const [rows] = await connection.query<RowDataPacket[]>(
+    "SELECT id FROM tickets WHERE hold_id = ? AND status = 'valid' FOR UPDATE",
+    [holdId],
+  );
+  const ids = rows.map((row) => String(row.id));
+  if (ids.length === 0) return 0;
+  const [result] = await connection.query<ResultSetHeader>(
+    `UPDATE tickets SET status = 'revoked', revoked_reason = ?, revoked_at = NOW(3)
+      WHERE id IN (?) AND status = 'valid'`,
+    [reason, ids],
+  );
+  await recordRevokedGrants(connection, { kind: 'ticket', grantIds: ids, reason });
+  return result.affectedRows;
+}
+
+/**
+ * Revokes one valid ticket (its show's creator did) and puts it on the edge's revocation list,
+ * in the caller's transaction; false when it was not valid.
+ */
+export async function revokeTicket(connection: DbConnection, id: string, reason: string): Promise<boolean> {
+  const [result] = await connection.query<ResultSetHeader>(
+    `UPDATE tickets SET status = 'revoked', revoked_reason = ?, revoked_at = NOW(3)
+      WHERE id = ? AND status = 'valid'`,
+    [reason, id],
+  );
+  if (result.affectedRows === 0) return false;
+  await recordRevokedGrants(connection, { kind: 'ticket', grantIds: [id], reason });
+  return true;
+}
+
+/** The order's tickets, seat order; empty until it is paid. */
+export async function ticketIdsOf(db: Queryable, holdId: string): Promise<string[]> {
+  const [rows] = await db.query<RowDataPacket[]>('SELECT id FROM tickets WHERE hold_id = ? ORDER BY seat', [
+    holdId,
+  ]);
+  return rows.map((row) => String(row.id));
+}
+
+/** A valid ticket that admits its holder, with the name the holder goes by (person, or organisation). */
+export interface AdmittingTicket {
+  readonly id: string;
+  readonly holderName: string;
+}
+
+/**
+ * One valid (not revoked) ticket of the show held by the person or organisation, the oldest;
+ * checked-in tickets still count (entering the venue does not end the stream).
+ */
+export async function findValidTicket(
+  db: Queryable,
+  showId: string,
+  holder: Holder,
+): Promise<AdmittingTicket | undefined> {
+  const who = holderCondition(holder, 'holder', 't');
+  const [rows] = await db.query<RowDataPacket[]>(
+    `SELECT t.id, ${holder.kind === 'person' ? 'u.name' : 'o.name'} AS holder_name
+       FROM tickets t
+       ${holder.kind === 'person' ? 'JOIN users u ON u.id = t.holder_user_id' : 'JOIN organisations o ON o.id = t.holder_org_id'}
+      WHERE ${who.sql} AND t.show_id = ? AND t.status = 'valid'
+      ORDER BY t.id LIMIT 1`,
+    [who.param, showId],
+  );
+  const row = rows[0];
+  return row ? { id: String(row.id), holderName: String(row.holder_name) } : undefined;
+}
+
+/** Tickets used at the door (valid and checked in) per show; shows without any are absent. */
+export async function checkedInByShow(
+  db: Queryable,
+  showIds: readonly string[],
+): Promise<Map<string, number>> {
+  if (showIds.length === 0) return new Map();
+  const [rows] = await db.query<RowDataPacket[]>(
+    `SELECT show_id, COUNT(*) AS checked_in FROM tickets
+      WHERE show_id IN (?) AND status = 'valid' AND checked_in_at IS NOT NULL GROUP BY show_id`,
+    [[...showIds]],
+  );
+  return new Map(rows.map((row) => [String(row.show_id), Number(row.checked_in)]));
 }
