@@ -14,7 +14,7 @@ import { chatToken, testServiceAccount } from './chat-helpers.ts';
 
 const PROJECT = 'forgecast-test';
 const DOCS = `/v1/projects/${PROJECT}/databases/(default)/documents`;
-const POLL = { fastMs: 100, slowMs: 250, refreshMs: 500 };
+const POLL = { fastMs: 100, slowMs: 250, checkMs: 400, muteMs: 500 };
 
 interface Person {
   readonly uid: string;
@@ -274,11 +274,13 @@ describe('Chat on Firestore from the browser’s transport (REST, against the Fi
     // Act: a viewer tries to delete and mute; then the host does
     person.client.deleteMessage(message.id);
     await until(() => person.client.snapshot().lastError?.code === 'forbidden', 'the viewer refused');
+    const deletedAt = Date.now();
     moderator.client.deleteMessage(message.id);
     moderator.client.mute(ada.uid, 10);
 
-    // Assess
+    // Assess: the deletion reaches Ada by the next count check (checkMs), the mute by muteMs
     await until(() => person.client.snapshot().messages.length === 0, 'the deletion reaches Ada');
+    expect(Date.now() - deletedAt).toBeLessThan(POLL.checkMs + POLL.slowMs + 1500);
     expect(fake.read(`shows/${showId}/messages/${message.id}`)).toBeUndefined();
     await until(() => moderator.client.snapshot().lastMute?.uid === ada.uid, 'the host’s confirmation');
     const mutedUntil = await until(() => person.client.snapshot().mutedUntil, 'Ada learns she is muted');
@@ -305,6 +307,28 @@ describe('Chat on Firestore from the browser’s transport (REST, against the Fi
       'Ada writes again',
     );
   }, 40_000);
+
+  it('notices deletions by a count, not by re-reading: a quiet room costs polls and counts only', async () => {
+    const showId = newId();
+    const ada = viewer('Ada');
+    const person = join(showId, ada);
+    await live(person.client);
+    person.client.send('still here');
+    await until(() => person.client.snapshot().messages.length === 1, 'the message');
+    const from = fake.requests.length;
+    await new Promise((resolve) => setTimeout(resolve, POLL.checkMs * 3));
+    const mine = fake.requests.slice(from).filter((request) => request.path.includes(showId));
+    const counts = mine.filter((request) => request.path.endsWith(':runAggregationQuery'));
+    const windows = mine.filter(
+      (request) => request.path.endsWith(':runQuery') && !request.body.includes('"where"'),
+    );
+    expect(counts.length).toBeGreaterThanOrEqual(2);
+    expect(JSON.parse(counts[0]?.body ?? '{}').structuredAggregationQuery.aggregations).toEqual([
+      { alias: 'n', count: {} },
+    ]);
+    expect(counts.every((request) => request.status === 200)).toBe(true);
+    expect(windows).toEqual([]);
+  }, 30_000);
 
   it('removes a viewer whose ticket is revoked (the server port writes revokedTickets) at the next poll', async () => {
     const showId = newId();

@@ -190,8 +190,11 @@ describe('Chat panel in Chromium on Firestore (REST transport, Firebase stand-in
     const brunoLog = bruno.getByRole('log', { name: 'Chat messages' });
     await brunoLog.getByText(markup, { exact: true }).waitFor();
     await bruno.getByLabel('Message', { exact: true }).fill('Ciao Ada! 🎭');
+    const sentAt = Date.now();
     await bruno.getByRole('button', { name: 'Send' }).click();
     await ada.getByRole('log', { name: 'Chat messages' }).getByText('Ciao Ada! 🎭').waitFor();
+    // Production's polling (1 s after activity, up to 4 s when quiet), measured through Playwright.
+    console.log(`firestore chat: Bruno's message reached Ada's page in ${Date.now() - sentAt} ms`);
 
     // Assess: both messages are in Firestore, written as the rules demand
     expect(await brunoLog.locator('.chat-text b, .chat-text img').count()).toBe(0);
@@ -230,12 +233,16 @@ describe('Chat panel in Chromium on Firestore (REST transport, Firebase stand-in
       .filter({ hasText: 'please delete me' })
       .getByRole('button', { name: 'Delete the message from Ada Lovelace' })
       .click();
+    const deletedAt = Date.now();
     await ada.getByText('please delete me').waitFor({ state: 'detached' });
+    console.log(`firestore chat: the host's deletion reached Ada's page in ${Date.now() - deletedAt} ms`);
     await hostLog.getByRole('button', { name: 'Mute Ada Lovelace for 10 minutes' }).first().click();
+    const mutedAt = Date.now();
     await host.getByText(/Ada Lovelace is muted until/).waitFor();
 
     // Assess
     await ada.getByText(/A moderator has muted you until/).waitFor();
+    console.log(`firestore chat: the mute reached Ada's page in ${Date.now() - mutedAt} ms`);
     expect(await ada.getByLabel('Message', { exact: true }).isDisabled()).toBe(true);
     expect(fake.read(`shows/${showId}/mutes/u_ada`)).toEqual({ uid: 'u_ada', until: expect.any(String) });
     await checkA11y(ada, 'chat panel on Firestore (muted)');

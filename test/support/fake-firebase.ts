@@ -17,8 +17,9 @@ import { FIREBASE_CUSTOM_TOKEN_AUDIENCE, type FirebaseServiceAccount } from '#sh
  *   `{id_token, refresh_token, expires_in, …}`.
  * - OAuth `POST /token` (JWT-bearer grant, the service account's admin access; no rules apply).
  * - Firestore REST v1 under `/v1/projects/{p}/databases/(default)/documents`: `GET`, `PATCH` and
- *   `DELETE` of a document, `:runQuery` (`from` one collection, a field filter, `orderBy`,
- *   `limit`; the answer a JSON array, `[{readTime}]` when nothing matched) and `:commit`
+ *   `DELETE` of a document, `:runQuery` (`from` one collection, field filters joined by AND,
+ *   `orderBy`, `limit`; the answer a JSON array, `[{readTime}]` when nothing matched),
+ *   `:runAggregationQuery` (`count`: `[{result: {aggregateFields}, readTime}]`) and `:commit`
  *   (`update` with or without `updateMask`, `delete`, `currentDocument`, `updateTransforms` with
  *   `setToServerValue: REQUEST_TIME`; all or nothing). Values are typed (`stringValue`,
  *   `timestampValue`, …) and checked; timestamps are written with 0, 3, 6 or 9 fractional digits
@@ -439,16 +440,45 @@ export async function startFakeFirebase(options: {
     return { writeResults: results, commitTime: iso };
   };
 
-  const runQuery = (caller: Caller, parent: string, body: unknown) => {
-    const { structuredQuery, ...rest } = (body ?? {}) as { structuredQuery?: Record<string, unknown> };
-    if (Object.keys(rest).length > 0)
-      throw invalid(
-        `Invalid JSON payload received. Unknown name "${Object.keys(rest)[0]}": Cannot find field.`,
-      );
-    if (!structuredQuery) throw invalid('structuredQuery is required.');
+  type Filter = {
+    fieldFilter?: { field: { fieldPath: string }; op: string; value: Value };
+    compositeFilter?: { op: string; filters: Filter[] };
+  };
+  const matches = (document: StoredDocument, filter: Filter): boolean => {
+    if (filter.compositeFilter) {
+      if (filter.compositeFilter.op !== 'AND')
+        throw invalid('Only AND composite filters are supported by this stand-in.');
+      return filter.compositeFilter.filters.every((inner) => matches(document, inner));
+    }
+    const field = filter.fieldFilter;
+    if (!field) throw invalid('A filter is a fieldFilter or a compositeFilter.');
+    checkValue(field.value);
+    const value = document.fields[field.field.fieldPath];
+    if (!value) return false;
+    const order = compareValues(value, field.value);
+    switch (field.op) {
+      case 'EQUAL':
+        return order === 0;
+      case 'GREATER_THAN':
+        return order > 0;
+      case 'GREATER_THAN_OR_EQUAL':
+        return order >= 0;
+      case 'LESS_THAN':
+        return order < 0;
+      case 'LESS_THAN_OR_EQUAL':
+        return order <= 0;
+      default:
+        throw invalid(`Unsupported op ${field.op}.`);
+    }
+  };
+
+  /** A structured query's matches, in order, and the read time; refused unless the rules allow reading them all. */
+  const select = (caller: Caller, parent: string, structuredQuery: unknown) => {
+    if (typeof structuredQuery !== 'object' || structuredQuery === null)
+      throw invalid('structuredQuery is required.');
     const { from, where, orderBy, limit, ...other } = structuredQuery as {
       from?: { collectionId?: string; allDescendants?: boolean }[];
-      where?: { fieldFilter?: { field: { fieldPath: string }; op: string; value: Value } };
+      where?: Filter;
       orderBy?: { field: { fieldPath: string }; direction?: string }[];
       limit?: number;
     };
@@ -468,30 +498,7 @@ export async function startFakeFirebase(options: {
       ([path]) =>
         path.startsWith(`${collectionPath}/`) && !path.slice(collectionPath.length + 1).includes('/'),
     );
-    if (where) {
-      const filter = where.fieldFilter;
-      if (!filter) throw invalid('Only a fieldFilter is supported by this stand-in.');
-      checkValue(filter.value);
-      rows = rows.filter(([, document]) => {
-        const value = document.fields[filter.field.fieldPath];
-        if (!value) return false;
-        const order = compareValues(value, filter.value);
-        switch (filter.op) {
-          case 'EQUAL':
-            return order === 0;
-          case 'GREATER_THAN':
-            return order > 0;
-          case 'GREATER_THAN_OR_EQUAL':
-            return order >= 0;
-          case 'LESS_THAN':
-            return order < 0;
-          case 'LESS_THAN_OR_EQUAL':
-            return order <= 0;
-          default:
-            throw invalid(`Unsupported op ${filter.op}.`);
-        }
-      });
-    }
+    if (where) rows = rows.filter(([, document]) => matches(document, where));
     const orders = [...(orderBy ?? [])];
     for (const order of orders) {
       if (!['ASCENDING', 'DESCENDING', undefined].includes(order.direction)) throw invalid('direction?');
@@ -508,8 +515,41 @@ export async function startFakeFirebase(options: {
       return aPath < bPath ? -1 : aPath > bPath ? 1 : 0;
     });
     if (limit !== undefined) rows = rows.slice(0, limit);
-    if (rows.length === 0) return [{ readTime: iso }];
-    return rows.map(([path, document]) => ({ document: documentJson(path, document), readTime: iso }));
+    return { rows, readTime: iso };
+  };
+
+  const onlyKey = (body: unknown, key: string): unknown => {
+    const { [key]: value, ...rest } = (body ?? {}) as Record<string, unknown>;
+    if (Object.keys(rest).length > 0)
+      throw invalid(
+        `Invalid JSON payload received. Unknown name "${Object.keys(rest)[0]}": Cannot find field.`,
+      );
+    return value;
+  };
+
+  const runQuery = (caller: Caller, parent: string, body: unknown) => {
+    const { rows, readTime } = select(caller, parent, onlyKey(body, 'structuredQuery'));
+    if (rows.length === 0) return [{ readTime }];
+    return rows.map(([path, document]) => ({ document: documentJson(path, document), readTime }));
+  };
+
+  /** `count` aggregations only (what the chat uses); the answer has one result. */
+  const runAggregationQuery = (caller: Caller, parent: string, body: unknown) => {
+    const query = onlyKey(body, 'structuredAggregationQuery') as
+      | { structuredQuery?: unknown; aggregations?: { alias?: string; count?: object }[] }
+      | undefined;
+    const aggregations = query?.aggregations ?? [];
+    if (
+      aggregations.length === 0 ||
+      aggregations.some((one) => !one.count || typeof one.alias !== 'string')
+    ) {
+      throw invalid('Only count aggregations with an alias are supported by this stand-in.');
+    }
+    const { rows, readTime } = select(caller, parent, query?.structuredQuery);
+    const aggregateFields = Object.fromEntries(
+      aggregations.map((one) => [one.alias as string, { integerValue: String(rows.length) }]),
+    );
+    return [{ result: { aggregateFields }, readTime }];
   };
 
   const firestore = (req: IncomingMessage, path: string, bodyText: string): unknown => {
@@ -518,8 +558,12 @@ export async function startFakeFirebase(options: {
     const rest = path.slice(prefix.length);
     const body = bodyText === '' ? undefined : parseJson(bodyText);
     if (req.method === 'POST' && rest === ':commit') return commit(caller, body);
-    const query = /^(?:\/(.+))?:runQuery$/.exec(rest);
-    if (req.method === 'POST' && query) return runQuery(caller, query[1] ?? '', body);
+    const query = /^(?:\/(.+))?:(runQuery|runAggregationQuery)$/.exec(rest);
+    if (req.method === 'POST' && query) {
+      return query[2] === 'runQuery'
+        ? runQuery(caller, query[1] ?? '', body)
+        : runAggregationQuery(caller, query[1] ?? '', body);
+    }
     const documentPath = pathOf(`${databasePrefix}${rest}`);
     const { us, iso } = requestTime();
     if (req.method === 'GET') {

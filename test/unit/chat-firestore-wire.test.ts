@@ -5,6 +5,8 @@ import { toFirestoreFields } from '#shared/chat/firestore-value.ts';
 import { createCustomToken } from '#shared/shows/firebase-token.ts';
 import {
   claimsOf,
+  countFrom,
+  countQuery,
   decodeFields,
   decodeValue,
   deleteWrites,
@@ -92,6 +94,43 @@ describe('Module: web/src/shows/chat/firestore-wire (Firestore REST and Identity
         limit: 10,
       },
     });
+  });
+
+  it('counts the messages between two instants with one aggregation, and reads the count back', () => {
+    expect(countQuery('2026-12-07T20:00:00.1Z', '2026-12-07T20:05:00.000002Z')).toEqual({
+      structuredAggregationQuery: {
+        structuredQuery: {
+          from: [{ collectionId: 'messages' }],
+          where: {
+            compositeFilter: {
+              op: 'AND',
+              filters: [
+                {
+                  fieldFilter: {
+                    field: { fieldPath: 'sentAt' },
+                    op: 'GREATER_THAN_OR_EQUAL',
+                    value: { timestampValue: '2026-12-07T20:00:00.1Z' },
+                  },
+                },
+                {
+                  fieldFilter: {
+                    field: { fieldPath: 'sentAt' },
+                    op: 'LESS_THAN_OR_EQUAL',
+                    value: { timestampValue: '2026-12-07T20:05:00.000002Z' },
+                  },
+                },
+              ],
+            },
+          },
+        },
+        aggregations: [{ alias: 'n', count: {} }],
+      },
+    });
+    expect(countFrom([{ result: { aggregateFields: { n: { integerValue: '12' } } }, readTime: 'r' }])).toBe(
+      12,
+    );
+    expect(countFrom([{ readTime: 'r' }])).toBeNull();
+    expect(countFrom({ error: {} })).toBeNull();
   });
 
   it('reads runQuery’s answer: documents become messages, a bare readTime is an empty answer, bad ones are dropped', () => {

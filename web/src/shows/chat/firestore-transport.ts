@@ -9,9 +9,10 @@
  *   (show-access's custom token) → an ID token, renewed through Secure Token before it expires.
  * - Reading: `runQuery` of the newest 50 messages, then a poll of the messages sent since the
  *   newest one seen, every POLL.fastMs after activity, slowing to POLL.slowMs when quiet (an empty
- *   answer costs Firestore one read); every POLL.refreshMs the newest 50 again (deletions) and the
- *   person's own mute. Firestore's rules run on every request, so a revoked ticket's next poll is
- *   refused (403): the socket closes `revoked`.
+ *   answer costs Firestore one read). Every POLL.checkMs a count of the messages from the oldest
+ *   held to the newest (one read): fewer than held means a moderator deleted some, and the newest
+ *   50 are read again. Every POLL.muteMs the person's own mute. Firestore's rules run on every
+ *   request, so a revoked ticket's next poll is refused (403): the socket closes `revoked`.
  * - Writing: one `:commit` per action — a message with its poster document, both stamped with
  *   REQUEST_TIME (the rules' rate limit); a moderator's delete, mute (a mutes document), unmute
  *   (its deletion). The rules decide; a refusal becomes an `error` frame in the protocol's words.
@@ -27,6 +28,8 @@ import type { SocketLike } from './chat-client.ts';
 import {
   type CommitAnswer,
   claimsOf,
+  countFrom,
+  countQuery,
   databaseName,
   deleteWrites,
   documentName,
@@ -57,8 +60,12 @@ import {
 
 /** The rules' rate limit: one message per person and show every 2 s. */
 export const POST_GAP_MS = 2000;
-/** Polling: fast after activity, ×1.5 per quiet poll up to slow; a full re-read every refreshMs. */
-export const POLL = { fastMs: 1000, slowMs: 4000, refreshMs: 15_000 } as const;
+/**
+ * Polling: new messages fast after activity, ×1.5 per quiet poll up to slow; a deletion check
+ * (a count) every checkMs; the person's own mute every muteMs.
+ */
+export const POLL = { fastMs: 1000, slowMs: 4000, checkMs: 5000, muteMs: 5000 } as const;
+export type PollTimes = { readonly [K in keyof typeof POLL]: number };
 /** Renew the ID token this long before it expires. */
 const RENEW_BEFORE_MS = 5 * 60_000;
 /** Unanswered polls in a row before the transport gives up and the client reconnects. */
@@ -76,7 +83,7 @@ export interface FirestoreChatOptions {
     readonly firestore?: string;
   };
   readonly fetch?: typeof fetch;
-  readonly poll?: { readonly fastMs: number; readonly slowMs: number; readonly refreshMs: number };
+  readonly poll?: PollTimes;
   readonly now?: () => number;
 }
 
@@ -116,7 +123,7 @@ class FirestoreChatSocket implements SocketLike {
   readonly #options: FirestoreChatOptions;
   readonly #fetch: typeof fetch;
   readonly #now: () => number;
-  readonly #poll: { readonly fastMs: number; readonly slowMs: number; readonly refreshMs: number };
+  readonly #poll: PollTimes;
   readonly #base: {
     readonly identityToolkit: string;
     readonly secureToken: string;
@@ -128,11 +135,12 @@ class FirestoreChatSocket implements SocketLike {
   #timer: ReturnType<typeof setTimeout> | null = null;
   #interval: number;
   #failures = 0;
-  #lastRefreshMs = 0;
+  #lastCheckMs = 0;
+  #lastMuteMs = 0;
   #lastPostMs = Number.NEGATIVE_INFINITY;
   #mutedUntil: string | null = null;
-  /** Messages this person has: id → sentAt (µs), bounded like the client's list. */
-  readonly #known = new Map<string, number>();
+  /** Messages this person has: id → sentAt (µs and as written), bounded like the client's list. */
+  readonly #known = new Map<string, { readonly us: number; readonly sentAt: string }>();
   /** The newest sentAt seen, as Firestore wrote it: the poll's cursor. */
   #cursor: string | null = null;
   #cursorUs = Number.NEGATIVE_INFINITY;
@@ -226,7 +234,8 @@ class FirestoreChatSocket implements SocketLike {
     const [window, mutedUntil] = await Promise.all([this.#window(), this.#ownMute()]);
     if (!window) return;
     this.#mutedUntil = mutedUntil;
-    this.#lastRefreshMs = this.#now();
+    this.#lastCheckMs = this.#now();
+    this.#lastMuteMs = this.#now();
     const history = [...window.messages].reverse();
     for (const message of history) this.#remember(message);
     this.#emit({
@@ -413,18 +422,50 @@ class FirestoreChatSocket implements SocketLike {
       // A full page that brought news: more may be waiting (a burst), read on at once.
       if (result.messages.length < WINDOW || added === 0) break;
     }
-    if (this.#now() - this.#lastRefreshMs >= this.#poll.refreshMs) await this.#refresh();
+    if (this.#now() - this.#lastCheckMs >= this.#poll.checkMs) await this.#checkDeletions();
+    if (this.#now() - this.#lastMuteMs >= this.#poll.muteMs) {
+      this.#setOwnMute(await this.#ownMute());
+      this.#lastMuteMs = this.#now();
+    }
     this.#failures = 0;
     this.#interval =
       fresh > 0 ? this.#poll.fastMs : Math.min(this.#poll.slowMs, Math.round(this.#interval * 1.5));
     this.#schedule(this.#interval);
   }
 
-  /** Messages removed by moderators, and this person's mute as it stands. */
-  async #refresh(): Promise<void> {
-    const [window, mutedUntil] = await Promise.all([this.#window(), this.#ownMute()]);
+  /**
+   * Counts the messages from the oldest of the newest WINDOW held to the newest held: fewer than
+   * held means some were deleted, so the window is read again. Messages sent after the newest
+   * held are outside the range, so arrivals never hide a deletion.
+   */
+  async #checkDeletions(): Promise<void> {
+    this.#lastCheckMs = this.#now();
+    const held = [...this.#known.values()].sort((a, b) => b.us - a.us).slice(0, WINDOW);
+    const oldest = held.at(-1);
+    const newest = held[0];
+    if (!oldest || !newest) return;
+    let items: unknown;
+    try {
+      items = await this.#firestore(
+        'POST',
+        `${this.#parent()}:runAggregationQuery`,
+        countQuery(oldest.sentAt, newest.sentAt),
+      );
+    } catch (error) {
+      if (error instanceof Refused && error.error.httpStatus === 403) return this.#end(CLOSE.revoked);
+      throw error;
+    }
+    const count = countFrom(items);
+    const expected = [...this.#known.values()].filter(
+      (one) => one.us >= oldest.us && one.us <= newest.us,
+    ).length;
+    if (count !== null && count < expected) await this.#rereadWindow();
+  }
+
+  /** The newest WINDOW again: what is held in their range and missing from them was deleted. */
+  async #rereadWindow(): Promise<void> {
+    const window = await this.#window();
     if (!window) return;
-    this.#lastRefreshMs = this.#now();
     const present = new Set(window.messages.map((message) => message.id));
     // A full window covers messages from its oldest on; a short one covers the whole room. A
     // message written after the read (this person's, just posted) is not missing from it.
@@ -433,8 +474,8 @@ class FirestoreChatSocket implements SocketLike {
         ? Number.NEGATIVE_INFINITY
         : Math.min(...window.messages.map((message) => instantUs(message.sentAt)));
     const readUs = window.readTime ? instantUs(window.readTime) : Number.NEGATIVE_INFINITY;
-    for (const [id, sentUs] of this.#known) {
-      if (!present.has(id) && sentUs >= fromUs && sentUs <= readUs) {
+    for (const [id, held] of this.#known) {
+      if (!present.has(id) && held.us >= fromUs && held.us <= readUs) {
         this.#known.delete(id);
         this.#emit({ type: 'deleted', messageId: id });
       }
@@ -444,7 +485,6 @@ class FirestoreChatSocket implements SocketLike {
       this.#remember(message);
       this.#emit({ type: 'message', message });
     }
-    this.#setOwnMute(mutedUntil);
   }
 
   #setOwnMute(until: string | null): void {
@@ -455,7 +495,7 @@ class FirestoreChatSocket implements SocketLike {
 
   #remember(message: ChatMessage): void {
     const sentUs = instantUs(message.sentAt);
-    this.#known.set(message.id, sentUs);
+    this.#known.set(message.id, { us: sentUs, sentAt: message.sentAt });
     if (sentUs >= this.#cursorUs) {
       this.#cursorUs = sentUs;
       this.#cursor = message.sentAt;

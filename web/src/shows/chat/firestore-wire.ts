@@ -80,6 +80,10 @@ export function documentId(name: string): string {
 /** Messages kept by a show's room, and read by a newcomer. */
 export const WINDOW = 50;
 
+const sentAtFilter = (op: string, at: string) => ({
+  fieldFilter: { field: { fieldPath: 'sentAt' }, op, value: { timestampValue: at } },
+});
+
 /**
  * `POST …/documents/shows/{showId}:runQuery`: the newest `limit` messages (newest first; the
  * caller reverses them), or — with `since` — the messages sent at or after that instant, oldest
@@ -93,13 +97,7 @@ export function messagesQuery(options: { readonly since?: string; readonly limit
       ...(since === undefined
         ? {}
         : {
-            where: {
-              fieldFilter: {
-                field: { fieldPath: 'sentAt' },
-                op: 'GREATER_THAN_OR_EQUAL',
-                value: { timestampValue: since },
-              },
-            },
+            where: sentAtFilter('GREATER_THAN_OR_EQUAL', since),
           }),
       orderBy: [
         { field: { fieldPath: 'sentAt' }, direction: since === undefined ? 'DESCENDING' : 'ASCENDING' },
@@ -107,6 +105,38 @@ export function messagesQuery(options: { readonly since?: string; readonly limit
       limit: options.limit ?? WINDOW,
     },
   };
+}
+
+/**
+ * `POST …/documents/shows/{showId}:runAggregationQuery`: how many messages were sent from `from`
+ * to `to` (both included). Firestore bills a count as one read per 1000 entries, so comparing it
+ * with the messages the page holds is the cheap way to notice a moderator's deletion.
+ */
+export function countQuery(from: string, to: string) {
+  return {
+    structuredAggregationQuery: {
+      structuredQuery: {
+        from: [{ collectionId: 'messages' }],
+        where: {
+          compositeFilter: {
+            op: 'AND',
+            filters: [sentAtFilter('GREATER_THAN_OR_EQUAL', from), sentAtFilter('LESS_THAN_OR_EQUAL', to)],
+          },
+        },
+      },
+      aggregations: [{ alias: 'n', count: {} }],
+    },
+  };
+}
+
+/** runAggregationQuery's answer (a JSON array of `{result: {aggregateFields}, readTime}`): the count. */
+export function countFrom(items: unknown): number | null {
+  const first = Array.isArray(items) ? (items[0] as Record<string, unknown> | undefined) : undefined;
+  const result = first?.result as { aggregateFields?: Record<string, FirestoreValue> } | undefined;
+  const value = result?.aggregateFields?.n;
+  if (!value || !('integerValue' in value)) return null;
+  const count = Number(value.integerValue);
+  return Number.isSafeInteger(count) ? count : null;
 }
 
 /** One element of runQuery's answer (a JSON array): a document, or only a readTime when none matched. */
