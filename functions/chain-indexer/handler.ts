@@ -1,9 +1,8 @@
-import { scheduleTickSchema, tickForEmptyBody } from '#events/schedule-tick.ts';
 import { createPool } from '#shared/db/pool.ts';
 import { designRegistrySource, licenseLedgerSource } from '#shared/ledger/event-sources.ts';
 import { lazyLedgerConnection } from '#shared/licenses/ledger-connection.ts';
 import { processMetrics } from '#shared/metrics/metrics-from-config.ts';
-import { eventFunction } from '#shared/runtime/function.ts';
+import { scheduledFunction } from '#shared/runtime/scheduled-function.ts';
 import { loadChainIndexerConfig } from './config.ts';
 import { type ChainIndexerDeps, runChainIndexer } from './indexer-run.ts';
 import { chainIndexerManifest } from './manifest.ts';
@@ -30,26 +29,19 @@ async function dependencies(): Promise<ChainIndexerDeps> {
   return { pool, relayer, ledger, provider: client.provider, sources, metrics };
 }
 
-export const handler = eventFunction(
-  scheduleTickSchema,
-  async (tick) => {
-    if (tick.data.function !== chainIndexerManifest.name) {
-      return { status: 'ignored', reason: `a tick for ${tick.data.function}` };
-    }
-    const summary = await runChainIndexer(await dependencies(), {
-      upkeep: { pendingAfterSeconds: config.KEEPER_PENDING_AFTER_SECONDS, revokeAfterSeconds: 10, limit: 20 },
-      index: {
-        confirmations: config.CHAIN_CONFIRMATIONS,
-        blockRange: config.INDEX_BLOCK_RANGE,
-        maxRanges: config.INDEX_MAX_RANGES,
-      },
-      reconcile: {
-        everySeconds: config.RECONCILE_EVERY_SECONDS,
-        revocationGraceSeconds: config.RECONCILE_REVOCATION_GRACE_SECONDS,
-        unsettledAfterSeconds: config.RECONCILE_UNSETTLED_AFTER_SECONDS,
-      },
-    });
-    return { status: 'processed', detail: { ...summary } };
-  },
-  { whenEmpty: tickForEmptyBody(chainIndexerManifest) },
-);
+export const handler = scheduledFunction(chainIndexerManifest, async () => {
+  const summary = await runChainIndexer(await dependencies(), {
+    upkeep: { pendingAfterSeconds: config.KEEPER_PENDING_AFTER_SECONDS, revokeAfterSeconds: 10, limit: 20 },
+    index: {
+      confirmations: config.CHAIN_CONFIRMATIONS,
+      blockRange: config.INDEX_BLOCK_RANGE,
+      maxRanges: config.INDEX_MAX_RANGES,
+    },
+    reconcile: {
+      everySeconds: config.RECONCILE_EVERY_SECONDS,
+      revocationGraceSeconds: config.RECONCILE_REVOCATION_GRACE_SECONDS,
+      unsettledAfterSeconds: config.RECONCILE_UNSETTLED_AFTER_SECONDS,
+    },
+  });
+  return { status: 'processed', detail: { ...summary } };
+});
