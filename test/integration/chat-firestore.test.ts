@@ -1,6 +1,3 @@
-import { createPublicKey, verify } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { chatModerationConfig, chatModerationFromConfig } from '#shared/chat/chat-from-config.ts';
 import { createFirestoreChatModeration } from '#shared/chat/firestore-moderation.ts';
@@ -8,93 +5,37 @@ import { ChatModerationError } from '#shared/chat/moderation.ts';
 import { readConfig } from '#shared/config/config.ts';
 import { ConfigError } from '#shared/errors.ts';
 import { newId } from '#shared/ids.ts';
+import { type FakeFirebase, startFakeFirebase } from '../support/fake-firebase.ts';
 import { testServiceAccount } from './chat-helpers.ts';
 
 const PROJECT = 'forgecast-test';
 const DOCS = `/v1/projects/${PROJECT}/databases/(default)/documents`;
 
-interface Seen {
-  readonly method: string;
-  readonly path: string;
-  readonly headers: IncomingMessage['headers'];
-  readonly body: string;
-}
-
 /**
- * Google's two endpoints as they document them, standing in on loopback: the OAuth token endpoint
- * (JWT-bearer grant: form-encoded `grant_type` + `assertion`, the assertion an RS256 JWT from the
- * service account) and Firestore's REST API v1 (documents by full path, `fields` in typed values,
- * `:commit` with `writes`). The stand-in checks the wire format and records every request.
+ * Google's two endpoints as they document them, standing in on loopback (the Firebase stand-in,
+ * test/support/fake-firebase.ts, which the browser's Firestore transport is tested against too):
+ * the OAuth token endpoint (JWT-bearer grant: form-encoded `grant_type` + `assertion`, the
+ * assertion an RS256 JWT from the service account, scope datastore) and Firestore's REST API v1
+ * (documents by full path, `fields` in typed values, `:commit` with `writes`). The stand-in checks
+ * the wire format and records every request.
  */
 describe('Chat port on Firestore (REST, against a stand-in that checks the wire format)', () => {
   const account = testServiceAccount();
-  const publicKey = createPublicKey(account.privateKey);
-  let server: Server;
+  let fake: FakeFirebase;
   let base = '';
-  const seen: Seen[] = [];
-  let tokenExchanges = 0;
-  let firestoreStatus = 200;
-  let tokenStatus = 200;
+  let mark = 0;
+  /** The requests of this test. */
+  const seen = () => fake.requests.slice(mark);
 
   beforeAll(async () => {
-    server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8');
-        const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-        seen.push({ method: req.method ?? '', path, headers: req.headers, body });
-        if (path === '/token') {
-          tokenExchanges += 1;
-          const form = new URLSearchParams(body);
-          const assertion = form.get('assertion') ?? '';
-          const [h, p, s] = assertion.split('.') as [string, string, string];
-          const good =
-            req.headers['content-type'] === 'application/x-www-form-urlencoded' &&
-            form.get('grant_type') === 'urn:ietf:params:oauth:grant-type:jwt-bearer' &&
-            verify('RSA-SHA256', Buffer.from(`${h}.${p}`), publicKey, Buffer.from(s ?? '', 'base64url'));
-          const claims = good
-            ? (JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, unknown>)
-            : {};
-          if (
-            tokenStatus !== 200 ||
-            !good ||
-            claims.aud !== 'https://oauth2.googleapis.com/token' ||
-            claims.iss !== account.clientEmail ||
-            claims.scope !== 'https://www.googleapis.com/auth/datastore'
-          ) {
-            res.writeHead(tokenStatus === 200 ? 400 : tokenStatus, { 'content-type': 'application/json' });
-            res.end('{"error":"invalid_grant"}');
-            return;
-          }
-          res.writeHead(200, { 'content-type': 'application/json' });
-          res.end(
-            JSON.stringify({
-              access_token: `ya29.test-${tokenExchanges}`,
-              expires_in: 3599,
-              token_type: 'Bearer',
-            }),
-          );
-          return;
-        }
-        if (req.headers.authorization !== `Bearer ya29.test-${tokenExchanges}`) {
-          res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":{"code":401}}');
-          return;
-        }
-        res.writeHead(firestoreStatus, { 'content-type': 'application/json' });
-        res.end(firestoreStatus === 200 ? '{}' : `{"error":{"code":${firestoreStatus}}}`);
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    fake = await startFakeFirebase({ account, projectId: PROJECT });
+    base = fake.url;
   });
   afterAll(async () => {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await fake?.close();
   });
   beforeEach(() => {
-    seen.length = 0;
-    firestoreStatus = 200;
-    tokenStatus = 200;
+    mark = fake.requests.length;
   });
 
   const port = () =>
@@ -113,16 +54,16 @@ describe('Chat port on Firestore (REST, against a stand-in that checks the wire 
     await chat.removeMessage(showId, 'MSG1');
 
     // Assess
-    expect(seen.map((request) => `${request.method} ${request.path}`)).toEqual([
+    expect(seen().map((request) => `${request.method} ${request.path}`)).toEqual([
       'POST /token',
       `POST ${DOCS}:commit`,
       `PATCH ${DOCS}/shows/${showId}/mutes/u_loud`,
       `DELETE ${DOCS}/shows/${showId}/messages/MSG1`,
     ]);
-    const commit = JSON.parse(seen[1]?.body ?? '{}') as {
+    const commit = JSON.parse(seen()[1]?.body ?? '{}') as {
       writes: { update: { name: string; fields: Record<string, unknown> } }[];
     };
-    expect(seen[1]?.headers['content-type']).toBe('application/json');
+    expect(seen()[1]?.headers['content-type']).toBe('application/json');
     expect(commit.writes.map((write) => write.update.name)).toEqual(
       tickets.map((id) => `projects/${PROJECT}/databases/(default)/documents/revokedTickets/${id}`),
     );
@@ -130,15 +71,15 @@ describe('Chat port on Firestore (REST, against a stand-in that checks the wire 
       ticketId: { stringValue: tickets[0] },
       revokedAt: { timestampValue: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) },
     });
-    expect(JSON.parse(seen[2]?.body ?? '{}')).toEqual({
+    expect(JSON.parse(seen()[2]?.body ?? '{}')).toEqual({
       fields: { uid: { stringValue: 'u_loud' }, until: { timestampValue: '2026-12-07T16:00:00.000Z' } },
     });
-    expect(seen[3]?.body).toBe('');
+    expect(seen()[3]?.body).toBe('');
   });
 
   it('commits at most 500 writes at a time (Firestore’s limit)', async () => {
     await port().revokeTickets(Array.from({ length: 501 }, () => newId()));
-    const commits = seen.filter((request) => request.path.endsWith(':commit'));
+    const commits = seen().filter((request) => request.path.endsWith(':commit'));
     expect(
       commits.map((request) => (JSON.parse(request.body) as { writes: unknown[] }).writes.length),
     ).toEqual([500, 1]);
@@ -146,18 +87,18 @@ describe('Chat port on Firestore (REST, against a stand-in that checks the wire 
 
   it('says whether a failure is worth retrying: 503 yes, 403 no; a refused token exchange names no secret', async () => {
     const chat = port();
-    firestoreStatus = 503;
+    fake.fail(/^DELETE \/v1\//, 503);
     await expect(chat.removeMessage(newId(), 'M')).rejects.toMatchObject({
       httpStatus: 503,
       retryable: true,
     });
-    firestoreStatus = 403;
+    fake.fail(/^DELETE \/v1\//, 403);
     await expect(chat.removeMessage(newId(), 'M')).rejects.toMatchObject({
       httpStatus: 403,
       retryable: false,
     });
 
-    tokenStatus = 400;
+    fake.fail(/^POST \/token$/, 400);
     const fresh = port();
     const error = await fresh.revokeTickets([newId()]).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ChatModerationError);
@@ -183,7 +124,7 @@ describe('Chat port on Firestore (REST, against a stand-in that checks the wire 
       }),
     );
     await chat.revokeTickets([newId()]);
-    expect(seen.at(-1)?.path).toBe(`${DOCS}:commit`);
+    expect(seen().at(-1)?.path).toBe(`${DOCS}:commit`);
 
     let thrown: unknown;
     try {
@@ -203,7 +144,7 @@ describe('Chat port on Firestore (REST, against a stand-in that checks the wire 
       }),
     );
     await own.revokeTickets([newId()]);
-    expect(seen.at(-1)?.path).toBe('/v1/projects/forgecast-test/databases/(default)/documents:commit');
+    expect(seen().at(-1)?.path).toBe('/v1/projects/forgecast-test/databases/(default)/documents:commit');
     const elsewhere = JSON.stringify({
       client_email: 'chat@example.com',
       private_key: account.privateKey.export({ type: 'pkcs8', format: 'pem' }),
