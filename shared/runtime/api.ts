@@ -1,3 +1,5 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { type ParsedUrlQuery, parse as parseQueryString } from 'node:querystring';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { z } from 'zod';
 import { log } from '../base/log.ts';
@@ -9,56 +11,190 @@ import {
   ValidationError,
 } from '../errors.ts';
 import { classifyFailure } from './dependency-failure.ts';
-
-declare global {
-  // biome-ignore lint/suspicious/noRedeclare: augmenting Express's global Request type
-  namespace Express {
-    interface Request {
-      /** The exact bytes the client sent; signatures are checked on these, never on re-serialised JSON. */
-      rawBody: Buffer;
-    }
-  }
-}
+import type { HttpRequest, HttpResponse } from './http-exchange.ts';
 
 /** Fn and API Gateway refuse bodies over 6 MB before we see them; this guards in-process use too. */
 export const MAX_BODY_BYTES = 6 * 1024 * 1024;
 
 /**
- * An Express app with forgecast's edge behaviour: the raw body kept, problem+json for every
- * error, no framework fingerprint. Routes are registered by the caller below the `/v1` prefix.
+ * What a route handler reads: the small part of Express's request the functions use, with the
+ * same meanings (`path` and `originalUrl` below the `/v1` prefix, `query` parsed like Express 5's
+ * default parser, headers in Node's shape: lower-case names, repeated values joined by `, `).
  */
-export function createApi(): Express {
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
-  app.use((req: Request, _res: Response, next: NextFunction) => {
-    // serverless-http hands the body over as a Buffer on req.body; keep it raw and clear body.
-    const body: unknown = req.body;
-    req.rawBody = Buffer.isBuffer(body) ? body : Buffer.alloc(0);
-    req.body = undefined;
-    next();
-  });
-  return app;
+export interface ApiRequest<P extends string = string> {
+  readonly method: string;
+  /** Path below the base path, as sent (still percent-encoded). */
+  readonly path: string;
+  /** Path and query below the base path: the `instance` of problem answers. */
+  readonly originalUrl: string;
+  /** The route's `{name}` parameters, percent-decoded. */
+  readonly params: Readonly<Record<P, string>>;
+  readonly query: ParsedUrlQuery;
+  readonly headers: IncomingHttpHeaders;
+  /** The exact bytes the client sent; signatures are checked on these, never on re-serialised JSON. */
+  readonly rawBody: Buffer;
+  readonly ip: string | undefined;
+  /** A request header by case-insensitive name. */
+  get(name: string): string | undefined;
 }
 
-/** Terminal middleware: unmatched routes and the one place errors become problem responses. */
-export function finishApi(app: Express): Express {
-  app.use((req: Request, _res: Response, next: NextFunction) => {
-    next(new RouteNotFoundError(`No route for ${req.method} ${req.path}`));
-  });
-  app.use((thrown: unknown, req: Request, res: Response, _next: NextFunction) => {
-    // Database or network trouble is a 503 the client may retry, decided here once for every handler.
-    const err = classifyFailure(thrown);
-    const problem = toProblem(err, req.originalUrl);
-    if (!(err instanceof AppError) || problem.status >= 500) {
-      log.error('request failed', { method: req.method, path: req.path, error: err });
+/** What a route handler answers with: Express's chained subset (status, set, type, json, send …). */
+export interface ApiResponse {
+  status(code: number): this;
+  set(name: string, value: string | readonly string[]): this;
+  set(fields: Readonly<Record<string, string>>): this;
+  append(name: string, value: string | readonly string[]): this;
+  /** Content-Type; `application/json` and `text/*` gain `charset=utf-8` as Express adds it. */
+  type(contentType: string): this;
+  location(url: string): this;
+  json(body: unknown): void;
+  send(body: string | Buffer): void;
+  end(): void;
+}
+
+/** The request facade over the runtime-neutral exchange; the query is parsed only when read. */
+export function apiRequest<P extends string>(
+  request: HttpRequest,
+  target: { readonly path: string; readonly search: string },
+  params: Readonly<Record<P, string>>,
+): ApiRequest<P> {
+  const headers = nodeHeaders(request.headers);
+  let query: ParsedUrlQuery | undefined;
+  return {
+    method: request.method,
+    path: target.path,
+    originalUrl: target.path + target.search,
+    params,
+    get query() {
+      query ??= target.search.length > 1 ? parseQueryString(target.search.slice(1)) : {};
+      return query;
+    },
+    headers,
+    rawBody: request.body,
+    ip: request.sourceIp,
+    get(name) {
+      const value = headers[name.toLowerCase()];
+      return Array.isArray(value) ? value.join(', ') : value;
+    },
+  };
+}
+
+/** Node's IncomingMessage convention, which the handlers were written against. */
+function nodeHeaders(headers: HttpRequest['headers']): IncomingHttpHeaders {
+  const out: IncomingHttpHeaders = {};
+  for (const [name, values] of Object.entries(headers)) {
+    if (values.length === 0) continue;
+    if (name === 'set-cookie') out[name] = [...values];
+    else out[name] = values.length === 1 ? values[0] : values.join(', ');
+  }
+  return out;
+}
+
+/** Collects what a handler answers; `sent` once json/send/end ran. */
+export class ResponseBuilder implements ApiResponse {
+  private code = 200;
+  private readonly headers = new Map<string, string[]>();
+  private body: Buffer | undefined;
+
+  get sent(): boolean {
+    return this.body !== undefined;
+  }
+
+  status(code: number): this {
+    this.code = code;
+    return this;
+  }
+
+  set(name: string | Readonly<Record<string, string>>, value?: string | readonly string[]): this {
+    if (typeof name !== 'string') {
+      for (const [key, v] of Object.entries(name)) this.set(key, v);
+      return this;
     }
-    // A dependency outage says when to come back (RFC 9110 Retry-After) rather than inviting a storm.
-    if (typeof problem.retryAfterSeconds === 'number')
-      res.set('Retry-After', String(problem.retryAfterSeconds));
-    res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
-  });
-  return app;
+    const key = name.toLowerCase();
+    const values = typeof value === 'string' ? [value] : [...(value ?? [])];
+    this.headers.set(key, key === 'content-type' ? values.map(withDefaultCharset) : values);
+    return this;
+  }
+
+  append(name: string, value: string | readonly string[]): this {
+    const key = name.toLowerCase();
+    this.headers.set(key, [
+      ...(this.headers.get(key) ?? []),
+      ...(typeof value === 'string' ? [value] : value),
+    ]);
+    return this;
+  }
+
+  type(contentType: string): this {
+    return this.set('content-type', contentType);
+  }
+
+  location(url: string): this {
+    return this.set('location', encodeUrl(url));
+  }
+
+  json(body: unknown): void {
+    if (!this.headers.has('content-type'))
+      this.headers.set('content-type', ['application/json; charset=utf-8']);
+    this.finish(Buffer.from(JSON.stringify(body) ?? '', 'utf8'));
+  }
+
+  send(body: string | Buffer): void {
+    const type = this.headers.get('content-type')?.[0];
+    if (typeof body === 'string') {
+      this.headers.set('content-type', [type ? utf8Charset(type) : 'text/html; charset=utf-8']);
+      this.finish(Buffer.from(body, 'utf8'));
+    } else {
+      if (!type) this.headers.set('content-type', ['application/octet-stream']);
+      this.finish(body);
+    }
+  }
+
+  end(): void {
+    this.finish(Buffer.alloc(0));
+  }
+
+  private finish(body: Buffer): void {
+    if (this.sent) throw new Error('the response was already sent');
+    this.body = body;
+  }
+
+  /** The answer; HEAD and bodiless statuses lose the body as Node's server would drop it. */
+  toResponse(method: string): HttpResponse {
+    let body = this.body ?? Buffer.alloc(0);
+    if (this.code === 204 || this.code === 304) {
+      this.headers.delete('content-type');
+      this.headers.delete('content-length');
+      body = Buffer.alloc(0);
+    } else {
+      this.headers.set('content-length', [String(body.length)]);
+    }
+    if (method === 'HEAD') body = Buffer.alloc(0);
+    return { status: this.code, headers: Object.fromEntries(this.headers), body };
+  }
+}
+
+/** mime-types' rule as Express applied it: JSON and text types name their charset. */
+function withDefaultCharset(type: string): string {
+  if (/;\s*charset=/i.test(type)) return type;
+  const essence = type.split(';', 1)[0]?.trim().toLowerCase() ?? '';
+  return essence.startsWith('text/') || essence === 'application/json' || essence === 'application/javascript'
+    ? `${type}; charset=utf-8`
+    : type;
+}
+
+/** A string body is UTF-8, and the Content-Type says so (Express's setCharset). */
+function utf8Charset(type: string): string {
+  const [essence, ...params] = type.split(';').map((p) => p.trim());
+  const kept = params.filter((p) => p !== '' && !/^charset=/i.test(p));
+  return [essence, ...kept, 'charset=utf-8'].join('; ');
+}
+
+/** encodeurl: percent-encodes what may not appear in a URL, leaving valid escapes alone. */
+function encodeUrl(url: string): string {
+  return url.replace(/(?:[^\x21\x23-\x3B\x3D\x3F-\x5F\x61-\x7A\x7C\x7E]|%(?![0-9A-Fa-f]{2}))+/g, (run) =>
+    encodeURI(run),
+  );
 }
 
 class RouteNotFoundError extends AppError {
@@ -67,8 +203,60 @@ class RouteNotFoundError extends AppError {
   readonly title = 'No such route';
 }
 
+class MethodNotAllowedError extends AppError {
+  readonly status = 405;
+  readonly slug = 'method-not-allowed';
+  readonly title = 'Method not allowed';
+
+  readonly allowed: readonly string[];
+
+  constructor(message: string, allowed: readonly string[]) {
+    super(message);
+    this.allowed = allowed;
+  }
+}
+
+export function routeNotFound(method: string, path: string): AppError {
+  return new RouteNotFoundError(`No route for ${method} ${path}`);
+}
+
+/** 405 names the methods the path does serve (RFC 9110 Allow), as the gateway does. */
+export function methodNotAllowed(method: string, allowed: readonly string[]): AppError {
+  return new MethodNotAllowedError(`${method} is not served here`, allowed);
+}
+
+/**
+ * The one place a failure becomes an answer: dependency trouble is a 503 the client may retry,
+ * AppErrors keep their status, anything else is a 500 whose detail does not leak. 5xx and
+ * unexpected errors are logged here, once.
+ */
+export function failureResponse(
+  thrown: unknown,
+  request: { readonly method: string; readonly path: string; readonly originalUrl: string },
+): HttpResponse {
+  const err = classifyFailure(thrown);
+  const problem = toProblem(err, request.originalUrl);
+  if (!(err instanceof AppError) || problem.status >= 500) {
+    log.error('request failed', { method: request.method, path: request.path, error: err });
+  }
+  const headers: Record<string, string[]> = {
+    'content-type': ['application/problem+json; charset=utf-8'],
+  };
+  // A dependency outage says when to come back (RFC 9110 Retry-After) rather than inviting a storm.
+  if (typeof problem.retryAfterSeconds === 'number')
+    headers['retry-after'] = [String(problem.retryAfterSeconds)];
+  if (err instanceof MethodNotAllowedError) headers.allow = [err.allowed.join(', ')];
+  const body = Buffer.from(JSON.stringify(problem), 'utf8');
+  headers['content-length'] = [String(body.length)];
+  return { status: problem.status, headers, body };
+}
+
 /** Parses the raw body as JSON and validates it; errors name the offending fields. */
-export function parseJsonBody<T>(req: Request, schema: z.ZodType<T>, maxBytes = 1024 * 1024): T {
+export function parseJsonBody<T>(
+  req: Pick<ApiRequest, 'rawBody' | 'headers'>,
+  schema: z.ZodType<T>,
+  maxBytes = 1024 * 1024,
+): T {
   if (req.rawBody.length > maxBytes) {
     throw new PayloadTooLargeError(`Body is ${req.rawBody.length} bytes; the limit is ${maxBytes}`);
   }
@@ -96,4 +284,43 @@ export function validate<T>(
     throw new ValidationError(`The ${where} is not valid`, { cause: result.error, extensions: { errors } });
   }
   return result.data;
+}
+
+// ---- Transitional: the Express path, removed once every function routes from its manifest ----
+
+declare global {
+  // biome-ignore lint/suspicious/noRedeclare: augmenting Express's global Request type
+  namespace Express {
+    interface Request {
+      rawBody: Buffer;
+    }
+  }
+}
+
+export function createApi(): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use((req: Request, _res: Response, next: NextFunction) => {
+    const body: unknown = req.body;
+    req.rawBody = Buffer.isBuffer(body) ? body : Buffer.alloc(0);
+    req.body = undefined;
+    next();
+  });
+  return app;
+}
+
+export function finishApi(app: Express): Express {
+  app.use((req: Request, _res: Response, next: NextFunction) => {
+    next(routeNotFound(req.method, req.path));
+  });
+  app.use((thrown: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const answer = failureResponse(thrown, req);
+    res.status(answer.status);
+    for (const [name, values] of Object.entries(answer.headers)) {
+      if (name !== 'content-length') res.set(name, values.length === 1 ? String(values[0]) : [...values]);
+    }
+    res.send(answer.body);
+  });
+  return app;
 }

@@ -2,9 +2,20 @@ import type { Express } from 'express';
 import type { z } from 'zod';
 import { log } from '../base/log.ts';
 import { AppError } from '../errors.ts';
-import { finishApi } from './api.ts';
+import {
+  type ApiRequest,
+  type ApiResponse,
+  apiRequest,
+  failureResponse,
+  finishApi,
+  methodNotAllowed,
+  ResponseBuilder,
+  routeNotFound,
+} from './api.ts';
 import { bridgeExpress } from './express-bridge.ts';
 import type { HttpRequest, HttpResponse } from './http-exchange.ts';
+import type { FunctionManifest } from './manifest.ts';
+import { Router } from './router.ts';
 
 /**
  * What a function module's `handler` export is. The runtime (FDK adapter, local runner, tests)
@@ -42,10 +53,131 @@ export class RetryableEventError extends Error {
   }
 }
 
-/** An HTTP function: an Express app built once per cold start (on first call, so start-up stays fast). */
+/** A route's handler: reads the request facade, answers through the response facade or throws. */
+export type RouteHandler<P extends string = string> = (
+  req: ApiRequest<P>,
+  res: ApiResponse,
+) => void | Promise<void>;
+
+type RoutesOf<M extends FunctionManifest> = M['routes'][number];
+
+/** The operation ids of a manifest declared `as const` (what `defineManifest` keeps). */
+export type OperationIdOf<M extends FunctionManifest> =
+  RoutesOf<M> extends infer R
+    ? R extends { readonly operationId: infer O extends string }
+      ? O
+      : never
+    : never;
+
+/** `/print-jobs/{id}/complete` → `'id'`; `/files/{rest*}` → `'rest'`. */
+export type PathParams<P extends string> = P extends `${string}{${infer Name}}${infer Rest}`
+  ? (Name extends `${infer N}*` ? N : Name) | PathParams<Rest>
+  : never;
+
+/** One handler per operation id of the manifest, its `req.params` typed from the route's path. */
+export type RouteHandlers<M extends FunctionManifest> = {
+  readonly [Op in OperationIdOf<M>]: RouteHandler<
+    PathParams<Extract<RoutesOf<M>, { readonly operationId: Op }>['path']>
+  >;
+};
+
+export interface HttpFunctionOptions {
+  readonly basePath?: string;
+  /** Headers every answer of the function carries, failures included (a handler may override). */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** Extra keys are refused: a handler under a name the manifest does not route would never run. */
+type OnlyOperationIds<M extends FunctionManifest, H> = [Exclude<keyof H, OperationIdOf<M>>] extends [never]
+  ? [options?: HttpFunctionOptions]
+  : [`not an operationId of ${M['name']}: ${Exclude<keyof H, OperationIdOf<M>> & string}`];
+
+/**
+ * An HTTP function whose routes are its manifest's: each handler is attached by `operationId`,
+ * so the method and path are written once, in the catalog (`{id}` parameters, API Gateway's
+ * matching rules). The handlers are built once per cold start, on the first call, so start-up
+ * stays fast. Unmatched paths answer 404, a known path with another method 405 with Allow; every
+ * failure maps to a problem answer in one place (`failureResponse`).
+ */
+export function httpFunction<M extends FunctionManifest, H extends RouteHandlers<M>>(
+  manifest: M,
+  createHandlers: () => H | Promise<H>,
+  ...options: OnlyOperationIds<M, H>
+): HttpFunction;
+/** @deprecated transitional: an Express app; every function moves to the manifest form. */
 export function httpFunction(
   createApp: () => Express | Promise<Express>,
-  options?: { basePath?: string },
+  options?: HttpFunctionOptions,
+): HttpFunction;
+export function httpFunction(
+  first: FunctionManifest | (() => Express | Promise<Express>),
+  second?: (() => unknown) | HttpFunctionOptions,
+  third?: HttpFunctionOptions,
+): HttpFunction {
+  if (typeof first === 'function') return expressFunction(first, second as HttpFunctionOptions | undefined);
+  const manifest = first;
+  const createHandlers = second as () => Record<string, RouteHandler> | Promise<Record<string, RouteHandler>>;
+  const options = third ?? {};
+  let dispatch: Promise<Dispatch> | undefined;
+  return {
+    kind: 'http',
+    async invoke(request) {
+      dispatch ??= Promise.resolve(createHandlers()).then((handlers) =>
+        dispatcher(manifest, handlers, options),
+      );
+      return (await dispatch)(request);
+    },
+  };
+}
+
+type Dispatch = (request: HttpRequest) => Promise<HttpResponse>;
+
+function dispatcher(
+  manifest: FunctionManifest,
+  handlers: Record<string, RouteHandler>,
+  { basePath = '/v1', headers = {} }: HttpFunctionOptions,
+): Dispatch {
+  const common = Object.entries(headers).map(([name, value]) => [name.toLowerCase(), [value]] as const);
+  const router = new Router(
+    manifest.routes.map((route) => {
+      const handler = route.operationId === undefined ? undefined : handlers[route.operationId];
+      // The types make this impossible; a manifest typed wide (not `as const`) could still get here.
+      if (!handler) throw new Error(`${manifest.name}: no handler for ${route.method} ${route.path}`);
+      return { route, target: handler };
+    }),
+  );
+  return async (request) => {
+    const target = belowBasePath(request.url, basePath);
+    const where = { method: request.method, path: target.path, originalUrl: target.path + target.search };
+    try {
+      const match = router.match(request.method, target.path);
+      if (match.kind === 'not-found') throw routeNotFound(request.method, target.path);
+      if (match.kind === 'method-not-allowed') throw methodNotAllowed(request.method, match.allowed);
+      const res = new ResponseBuilder().set(headers);
+      await match.target(apiRequest(request, target, match.params), res);
+      if (!res.sent)
+        throw new Error(`${manifest.name}: the handler of ${request.method} ${target.path} answered nothing`);
+      return res.toResponse(request.method);
+    } catch (thrown) {
+      const failure = failureResponse(thrown, where);
+      return common.length === 0
+        ? failure
+        : { ...failure, headers: { ...Object.fromEntries(common), ...failure.headers } };
+    }
+  };
+}
+
+function belowBasePath(url: string, basePath: string): { path: string; search: string } {
+  const { pathname, search } = new URL(url, 'http://fn.local');
+  if (basePath && (pathname === basePath || pathname.startsWith(`${basePath}/`))) {
+    return { path: pathname.slice(basePath.length) || '/', search };
+  }
+  return { path: pathname, search };
+}
+
+function expressFunction(
+  createApp: () => Express | Promise<Express>,
+  options?: HttpFunctionOptions,
 ): HttpFunction {
   const basePath = options?.basePath ?? '/v1';
   let bridge: Promise<(request: HttpRequest) => Promise<HttpResponse>> | undefined;
@@ -53,18 +185,10 @@ export function httpFunction(
     kind: 'http',
     async invoke(request) {
       bridge ??= Promise.resolve(createApp()).then((app) => bridgeExpress(finishApi(app)));
-      return (await bridge)({ ...request, url: stripBasePath(request.url, basePath) });
+      const target = belowBasePath(request.url, basePath);
+      return (await bridge)({ ...request, url: target.path + target.search });
     },
   };
-}
-
-function stripBasePath(url: string, basePath: string): string {
-  const target = new URL(url, 'http://fn.local');
-  const { pathname } = target;
-  if (basePath && (pathname === basePath || pathname.startsWith(`${basePath}/`))) {
-    return (pathname.slice(basePath.length) || '/') + target.search;
-  }
-  return pathname + target.search;
 }
 
 export interface EventFunctionOptions {

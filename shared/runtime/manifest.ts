@@ -133,7 +133,11 @@ export interface FunctionManifest {
 
 const TOPIC_NAME = /^[a-z][a-z0-9-]{0,62}$/;
 
-export function defineManifest(manifest: FunctionManifest): FunctionManifest {
+/**
+ * Checks a manifest and returns it with its literal types (`const`), so `httpFunction` can demand
+ * exactly one handler per `operationId` and type each route's `{name}` parameters.
+ */
+export function defineManifest<const M extends FunctionManifest>(manifest: M): M {
   if (manifest.timeoutSeconds < 5 || manifest.timeoutSeconds > 300) {
     throw new Error(`${manifest.name}: timeoutSeconds must be 5..300`);
   }

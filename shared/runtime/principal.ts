@@ -1,9 +1,10 @@
-import type { Request } from 'express';
 import { ForbiddenError, UnauthorizedError } from '../errors.ts';
 import { type Principal, principalFromHeaders } from './auth-context.ts';
 
 /** The caller as the gateway's authorizer established it; a route without one is misconfigured. */
-export function requirePrincipal(req: Request): Principal {
+export function requirePrincipal(req: {
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+}): Principal {
   const principal = principalFromHeaders(req.headers);
   if (!principal) throw new UnauthorizedError('No authenticated principal reached the function');
   return principal;

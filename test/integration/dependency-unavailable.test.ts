@@ -1,31 +1,48 @@
-import type { Request, Response } from 'express';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { showsManifest } from '#functions/shows/manifest.ts';
 import { createPool, type DbPool } from '#shared/db/pool.ts';
 import { isDatabaseUnavailable } from '#shared/db/unavailable.ts';
-import { createApi } from '#shared/runtime/api.ts';
 import { httpFunction } from '#shared/runtime/function.ts';
+import { defineManifest } from '#shared/runtime/manifest.ts';
 import { FnRunner } from '../../infra/local/fn/runner.ts';
 import { startGateway } from '../../infra/local/gateway/gateway.ts';
 import { findFreePort } from '../../infra/local/mariadb.ts';
 import { bundledFunction } from '../support/bundle.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 
+const anonymous = { type: 'anonymous' } as const;
+const readingManifest = defineManifest({
+  name: 'dependency-unavailable-test',
+  summary: 'Routes that read the database.',
+  kind: 'http',
+  memoryMb: 128,
+  timeoutSeconds: 30,
+  routes: [
+    { method: 'GET', path: '/rows', auth: anonymous, operationId: 'rows' },
+    { method: 'GET', path: '/bad-sql', auth: anonymous, operationId: 'badSql' },
+    { method: 'GET', path: '/slow', auth: anonymous, operationId: 'slow' },
+  ],
+  events: [],
+  config: [],
+});
+
 /** One route that reads the database, as every grant, video read and checkout does. */
 function readingFunction(pool: DbPool) {
-  return httpFunction(() => {
-    const app = createApi();
-    app.get('/rows', async (_req: Request, res: Response) => {
+  return httpFunction(readingManifest, () => ({
+    rows: async (_req, res) => {
       const [rows] = await pool.query<RowDataPacket[]>('SELECT 1 AS one');
       res.json(rows);
-    });
-    app.get('/bad-sql', async (_req: Request, res: Response) => {
+    },
+    badSql: async (_req, res) => {
       await pool.query('SELECT no_such_column FROM no_such_table');
       res.json({});
-    });
-    return app;
-  });
+    },
+    slow: async (_req, res) => {
+      await pool.query("SELECT SLEEP(30) AS 'dependency-unavailable-probe'");
+      res.json({});
+    },
+  }));
 }
 
 const get = (url: string) => ({ method: 'GET', url, headers: {}, body: Buffer.alloc(0) });
@@ -72,14 +89,7 @@ describe('Edge: database trouble answers 503, not 500', () => {
   it('answers 503 when the server kills the connection under a running query (a restart or failover)', async () => {
     // Prepare: a request whose query is running when the server drops its connection.
     const pool = createPool(db.url, { connectionLimit: 1 });
-    const fn = httpFunction(() => {
-      const app = createApi();
-      app.get('/slow', async (_req: Request, res: Response) => {
-        await pool.query("SELECT SLEEP(30) AS 'dependency-unavailable-probe'");
-        res.json({});
-      });
-      return app;
-    });
+    const fn = readingFunction(pool);
     try {
       const pending = fn.invoke(get('/v1/slow'));
       const started = Date.now();

@@ -1,43 +1,76 @@
-import type { Request, Response } from 'express';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { ConflictError, NotFoundError, ValidationError } from '#shared/errors.ts';
-import { createApi, parseJsonBody } from '#shared/runtime/api.ts';
+import { parseJsonBody } from '#shared/runtime/api.ts';
 import {
   eventFunction,
   type HttpFunction,
   httpFunction,
   RetryableEventError,
+  type RouteHandlers,
 } from '#shared/runtime/function.ts';
 import type { HttpRequest } from '#shared/runtime/http-exchange.ts';
+import { defineManifest } from '#shared/runtime/manifest.ts';
 
 const designSchema = z.object({ name: z.string().min(1), copies: z.number().int().positive() });
 
+const anonymous = { type: 'anonymous' } as const;
+const testManifest = defineManifest({
+  name: 'runtime-test',
+  summary: 'Routes exercising the HTTP runtime.',
+  kind: 'http',
+  memoryMb: 128,
+  timeoutSeconds: 5,
+  routes: [
+    { method: 'GET', path: '/echo', auth: anonymous, operationId: 'echo' },
+    { method: 'GET', path: '/cookies', auth: anonymous, operationId: 'cookies' },
+    { method: 'POST', path: '/binary', auth: anonymous, operationId: 'binary' },
+    { method: 'POST', path: '/designs', auth: anonymous, operationId: 'createDesign' },
+    { method: 'GET', path: '/designs/{id}/files/{name*}', auth: anonymous, operationId: 'designFile' },
+    {
+      method: 'DELETE',
+      path: '/designs/{id}/files/{name*}',
+      auth: anonymous,
+      operationId: 'deleteDesignFile',
+    },
+    { method: 'GET', path: '/boom', auth: anonymous, operationId: 'boom' },
+    { method: 'GET', path: '/missing', auth: anonymous, operationId: 'missing' },
+  ],
+  events: [],
+  config: [],
+});
+
 function buildApp() {
-  const app = createApi();
-  app.get('/echo', (req: Request, res: Response) => {
-    res.json({ path: req.path, originalUrl: req.originalUrl, query: req.query });
-  });
-  app.get('/cookies', (_req: Request, res: Response) => {
-    res.setHeader('x-multi', ['one', 'two']);
-    res.append('Set-Cookie', 'a=1; Path=/');
-    res.append('Set-Cookie', 'b=2; Path=/');
-    res.status(204).end();
-  });
-  app.post('/binary', (req: Request, res: Response) => {
-    res.type('application/octet-stream').send(req.rawBody);
-  });
-  app.post('/designs', (req: Request, res: Response) => {
-    const design = parseJsonBody(req, designSchema, 64);
-    res.status(201).json(design);
-  });
-  app.get('/boom', () => {
-    throw new Error('db password is pa55word');
-  });
-  app.get('/missing', () => {
-    throw new NotFoundError('design 42 does not exist');
-  });
-  return app;
+  return {
+    echo: (req, res) => {
+      res.json({ path: req.path, originalUrl: req.originalUrl, query: req.query });
+    },
+    cookies: (_req, res) => {
+      res.set('x-multi', ['one', 'two']);
+      res.append('Set-Cookie', 'a=1; Path=/');
+      res.append('Set-Cookie', 'b=2; Path=/');
+      res.status(204).end();
+    },
+    binary: (req, res) => {
+      res.type('application/octet-stream').send(req.rawBody);
+    },
+    createDesign: (req, res) => {
+      const design = parseJsonBody(req, designSchema, 64);
+      res.status(201).json(design);
+    },
+    designFile: (req, res) => {
+      res.json({ id: req.params.id, name: req.params.name });
+    },
+    deleteDesignFile: (_req, res) => {
+      res.status(204).end();
+    },
+    boom: () => {
+      throw new Error('db password is pa55word');
+    },
+    missing: () => {
+      throw new NotFoundError('design 42 does not exist');
+    },
+  } satisfies RouteHandlers<typeof testManifest>;
 }
 
 const request = (overrides: Partial<HttpRequest> & Pick<HttpRequest, 'url'>): HttpRequest => ({
@@ -54,7 +87,7 @@ describe('Function: httpFunction', () => {
   let stderr: ReturnType<typeof vi.spyOn>;
 
   beforeEach(() => {
-    fn = httpFunction(buildApp);
+    fn = httpFunction(testManifest, buildApp);
     stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
   });
 
@@ -78,7 +111,7 @@ describe('Function: httpFunction', () => {
 
   it('honours a custom base path', async () => {
     // Prepare
-    const custom = httpFunction(buildApp, { basePath: '/api' });
+    const custom = httpFunction(testManifest, buildApp, { basePath: '/api' });
 
     // Act
     const response = await custom.invoke(request({ url: '/api/echo' }));
@@ -95,10 +128,10 @@ describe('Function: httpFunction', () => {
     expect(response.status).toBe(404);
   });
 
-  it('builds the app only once across calls', async () => {
+  it('builds the handlers only once across calls', async () => {
     // Prepare
     const createApp = vi.fn(buildApp);
-    const lazy = httpFunction(createApp);
+    const lazy = httpFunction(testManifest, createApp);
 
     // Act
     await lazy.invoke(request({ url: '/v1/echo' }));
@@ -240,6 +273,37 @@ describe('Function: httpFunction', () => {
       status: 404,
       detail: 'No route for DELETE /nowhere',
     });
+  });
+
+  it('answers 405 with Allow for a known path and another method', async () => {
+    // Act
+    const response = await fn.invoke(request({ method: 'PUT', url: '/v1/designs/7/files/a/b.stl' }));
+
+    // Assess
+    expect(response.status).toBe(405);
+    expect(response.headers.allow).toEqual(['GET, DELETE']);
+    expect(jsonOf(response.body)).toMatchObject({
+      type: 'https://forgecast.dev/problems/method-not-allowed',
+      status: 405,
+    });
+  });
+
+  it('matches the catalog path: {name} one decoded segment, {name*} the rest', async () => {
+    // Act
+    const response = await fn.invoke(request({ url: '/v1/designs/a%20b/files/dir/x%C3%A9.stl' }));
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(jsonOf(response.body)).toEqual({ id: 'a b', name: 'dir/xé.stl' });
+  });
+
+  it('answers HEAD with the GET route, without a body', async () => {
+    // Act
+    const response = await fn.invoke(request({ method: 'HEAD', url: '/v1/echo' }));
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(response.body.length).toBe(0);
   });
 
   it('maps a thrown AppError to its status', async () => {
