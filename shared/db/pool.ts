@@ -99,6 +99,14 @@ export function isRetryableTransactionError(err: unknown): boolean {
 export interface TransactionOptions {
   /** Extra attempts after a deadlock or lock wait timeout (the whole `fn` is re-run). */
   readonly retries?: number;
+  /** How each attempt begins, hands out its connection and commits (see coalesced-writes.ts). */
+  readonly session?: (connection: DbConnection) => TransactionSession;
+}
+
+export interface TransactionSession {
+  readonly connection: DbConnection;
+  begin(): Promise<void>;
+  commit(): Promise<void>;
 }
 
 /**
@@ -116,9 +124,14 @@ export async function withTransaction<T>(
     const connection = await pool.getConnection();
     let broken = false;
     try {
-      await connection.beginTransaction();
-      const result = await fn(connection);
-      await connection.commit();
+      const session = options.session?.(connection) ?? {
+        connection,
+        begin: () => connection.beginTransaction(),
+        commit: () => connection.commit(),
+      };
+      await session.begin();
+      const result = await fn(session.connection);
+      await session.commit();
       return result;
     } catch (err) {
       try {
