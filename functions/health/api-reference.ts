@@ -1,5 +1,5 @@
-import type { Express } from 'express';
 import { lazyOnce } from '#shared/base/lazy.ts';
+import type { RouteHandler } from '#shared/runtime/function.ts';
 import { buildOpenApiDocument, loadRouteContracts } from '#shared/runtime/openapi.ts';
 import { catalog } from '../index.ts';
 
@@ -15,9 +15,8 @@ const document = lazyOnce(async (): Promise<string> => {
   return JSON.stringify(buildOpenApiDocument(functions));
 });
 
-export function serveApiReference(app: Express): void {
-  app.get('/openapi.json', async (_req, res) => {
-    const text = await document();
-    res.type('application/json').set('Cache-Control', 'public, max-age=300').send(text);
-  });
-}
+/** `getOpenApiDocument`. */
+export const serveApiReference: RouteHandler = async (_req, res) => {
+  const text = await document();
+  res.type('application/json').set('Cache-Control', 'public, max-age=300').send(text);
+};

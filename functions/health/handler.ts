@@ -1,11 +1,11 @@
 import { createPool } from '#shared/db/pool.ts';
 import { MySqlWorkQueue } from '#shared/queue/mysql-queue.ts';
-import { createApi } from '#shared/runtime/api.ts';
 import { httpFunction } from '#shared/runtime/function.ts';
 import { objectStoreFromConfig } from '#shared/storage/s3-object-store.ts';
 import { serveApiReference } from './api-reference.ts';
 import { runChecks, stillStarting } from './checks.ts';
 import { loadHealthConfig } from './config.ts';
+import { healthManifest } from './manifest.ts';
 import { chainProbe, databaseProbe, objectStorageProbe, queueProbe } from './probes.ts';
 
 const PROBE_TIMEOUT_MS = 2_000;
@@ -22,14 +22,13 @@ const probes = {
 
 let startupDone = false;
 
-export const handler = httpFunction(() => {
-  const app = createApi();
-  serveApiReference(app);
+export const handler = httpFunction(healthManifest, () => ({
+  getOpenApiDocument: serveApiReference,
   // Liveness: the function is up and serving; touches no dependency (load balancers, benchmarks).
-  app.get('/health/live', (_req, res) => {
+  getLiveness: (_req, res) => {
     res.set('Cache-Control', 'no-store').json({ status: 'ok' });
-  });
-  app.get('/health', async (_req, res) => {
+  },
+  getHealth: async (_req, res) => {
     // Readiness, not only dependencies: nothing is ready before the platform's start-up is done.
     // Start-up completes once: after the first ready answer the status endpoint is not asked again.
     if (!startupDone && config.STARTUP_STATUS_URL) {
@@ -45,6 +44,5 @@ export const handler = httpFunction(() => {
       .status(report.status === 'ok' ? 200 : 503)
       .set('Cache-Control', 'no-store')
       .json(report);
-  });
-  return app;
-});
+  },
+}));
