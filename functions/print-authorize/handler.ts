@@ -5,7 +5,7 @@ import { completePrint, findPrintJob, listHolderPrintJobs } from '#shared/licens
 import { SETTLEMENT_QUEUE } from '#shared/licenses/settlement-queue.ts';
 import { processMetrics } from '#shared/metrics/metrics-from-config.ts';
 import { workQueueFromConfig } from '#shared/queue/queue-from-config.ts';
-import { createApi, parseJsonBody, validate } from '#shared/runtime/api.ts';
+import { parseJsonBody, validate } from '#shared/runtime/api.ts';
 import { httpFunction } from '#shared/runtime/function.ts';
 import { requirePrincipal, requireScope } from '#shared/runtime/principal.ts';
 import { loadPrintAuthorizeConfig } from './config.ts';
@@ -42,18 +42,16 @@ const grants = createGrantIssuer({
   metrics: processMetrics().with({ function: printAuthorizeManifest.name }),
 });
 
-export const handler = httpFunction(() => {
-  const app = createApi();
-
-  app.post('/print-jobs', async (req, res) => {
+export const handler = httpFunction(printAuthorizeManifest, () => ({
+  authorizePrint: async (req, res) => {
     const printer = requirePrinter(requirePrincipal(req));
     const input = parseJsonBody(req, authorizePrintSchema, MAX_BODY_BYTES);
     const grant = await grants.issue(printer, input.licenseId);
     // The content key is in this answer and nowhere else: no cache may keep it.
     res.status(201).location(`/v1/print-jobs/${grant.jobId}`).set('Cache-Control', 'no-store').json(grant);
-  });
+  },
 
-  app.post('/print-jobs/:id/complete', async (req, res) => {
+  completePrintJob: async (req, res) => {
     const printer = requirePrinter(requirePrincipal(req));
     const jobId = validate(idSchema, req.params.id, 'path');
     const input = parseJsonBody(req, completePrintSchema, MAX_BODY_BYTES);
@@ -74,10 +72,10 @@ export const handler = httpFunction(() => {
         if (completion.job.counted) await nudgeSettlement(settlement, jobId);
         res.json(presentPrintJob(completion.job));
     }
-  });
+  },
 
   // The holder's view of its prints; a printer credential (prints:authorize only) is refused.
-  app.get('/print-jobs', async (req, res) => {
+  listPrintJobs: async (req, res) => {
     const principal = requirePrincipal(req);
     requireScope(principal, 'licenses:read');
     const query = validate(listPrintJobsQuerySchema, req.query, 'query');
@@ -87,9 +85,9 @@ export const handler = httpFunction(() => {
       ...(query.licenseId === undefined ? {} : { licenseId: query.licenseId }),
     });
     res.json({ items: page.items.map(presentPrintJob), nextCursor: page.next });
-  });
+  },
 
-  app.get('/print-jobs/:id', async (req, res) => {
+  getPrintJob: async (req, res) => {
     const principal = requirePrincipal(req);
     const jobId = validate(idSchema, req.params.id, 'path');
     const printer = printerOf(principal);
@@ -98,7 +96,5 @@ export const handler = httpFunction(() => {
     const visible = printer ? job?.printerId === printer.printerId : job?.orgId === principal.orgId;
     if (!job || !visible) throw new NotFoundError(`No print job ${jobId}`);
     res.json(presentPrintJob(job));
-  });
-
-  return app;
-});
+  },
+}));
