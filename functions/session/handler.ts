@@ -1,14 +1,14 @@
-import type { Request, Response } from 'express';
 import { createPool } from '#shared/db/pool.ts';
 import { cookieRequestAllowed } from '#shared/people/origin-check.ts';
 import { MEMBERS_SCOPE } from '#shared/people/roles.ts';
 import { readCookie, serializeCookie, sessionCookiePolicy } from '#shared/people/session-cookie.ts';
-import { createApi, parseJsonBody, validate } from '#shared/runtime/api.ts';
+import { type ApiRequest, type ApiResponse, parseJsonBody, validate } from '#shared/runtime/api.ts';
 import type { Principal } from '#shared/runtime/auth-context.ts';
-import { httpFunction } from '#shared/runtime/function.ts';
+import { httpFunction, type RouteHandler } from '#shared/runtime/function.ts';
 import { requirePrincipal, requireScope } from '#shared/runtime/principal.ts';
 import { loadSessionConfig } from './config.ts';
 import { NotAMemberError, NotSignedInError, OriginRefusedError } from './errors.ts';
+import { sessionManifest } from './manifest.ts';
 import { addMember, changeMemberRole, membersOf, removeMember } from './members.ts';
 import { OidcClient } from './oidc.ts';
 import { presentMember } from './present.ts';
@@ -48,13 +48,13 @@ const deps: SessionDeps = {
   }),
 };
 
-const header = (req: Request, name: string) => {
+const header = (req: ApiRequest, name: string) => {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
 };
 
 /** Writes with the session cookie must come from the portal's pages (see shared/people/origin-check.ts). */
-function assertFromPortal(req: Request): void {
+function assertFromPortal(req: ApiRequest): void {
   const allowed = cookieRequestAllowed(
     { method: req.method, origin: header(req, 'origin'), secFetchSite: header(req, 'sec-fetch-site') },
     portalOrigin,
@@ -66,7 +66,7 @@ function assertFromPortal(req: Request): void {
  * Who manages members, and of which organisation: their own, or, for the operator (`admin`), the
  * one `?orgId=` names (how an organisation gets its first admin).
  */
-function membersCaller(req: Request): Principal {
+function membersCaller(req: ApiRequest): Principal {
   const principal = requirePrincipal(req);
   requireScope(principal, MEMBERS_SCOPE);
   const { orgId } = validate(membersQuerySchema, req.query, 'query');
@@ -77,18 +77,14 @@ function membersCaller(req: Request): Principal {
   return { ...principal, orgId };
 }
 
-const sessionCookieOf = (req: Request) => readCookie(req.headers.cookie, cookies.name);
-const clearSessionCookie = (res: Response) =>
+const sessionCookieOf = (req: ApiRequest) => readCookie(req.headers.cookie, cookies.name);
+const clearSessionCookie = (res: ApiResponse) =>
   res.append('Set-Cookie', serializeCookie(cookies, cookies.name, '', 0));
 
-export const handler = httpFunction(() => {
-  const app = createApi();
-  app.use((_req, res, next) => {
-    res.set('Cache-Control', 'no-store');
-    next();
-  });
-
-  const startSignIn = (register: boolean) => async (req: Request, res: Response) => {
+/** Starts a sign-in (or a registration) at the identity provider, remembering the attempt in a cookie. */
+const startSignIn =
+  (register: boolean): RouteHandler =>
+  async (req, res) => {
     const { returnTo } = validate(loginQuerySchema, req.query, 'query');
     const { loginId, redirectTo } = await beginSignIn(deps, returnTo, { register });
     res
@@ -97,84 +93,89 @@ export const handler = httpFunction(() => {
       .set('Location', redirectTo)
       .end();
   };
-  app.get('/session/login', startSignIn(false));
-  app.get('/session/register', startSignIn(true));
 
-  app.get('/session/callback', async (req, res) => {
-    validate(callbackQuerySchema, req.query, 'query');
-    const query = new URL(req.originalUrl, 'http://fn.local').searchParams;
-    // The login cookie is spent whatever happens: a failed callback cannot be replayed.
-    res.append('Set-Cookie', serializeCookie(cookies, cookies.loginName, '', 0));
-    const { sessionId, returnTo } = await completeSignIn(
-      deps,
-      readCookie(req.headers.cookie, cookies.loginName),
-      query,
-      header(req, 'user-agent'),
-    );
-    res
-      .append(
-        'Set-Cookie',
-        serializeCookie(cookies, cookies.name, sessionId, config.lifetime.absoluteMs / 1000),
-      )
-      .status(302)
-      .set('Location', returnTo)
-      .end();
-  });
+export const handler = httpFunction(
+  sessionManifest,
+  () => ({
+    signIn: startSignIn(false),
+    register: startSignIn(true),
 
-  app.get('/session', async (req, res) => {
-    try {
-      const { session } = await currentSession(deps, sessionCookieOf(req));
-      res.json(await describeSession(deps, session));
-    } catch (err) {
-      // Only a session that is gone loses its cookie: a database outage must not sign anyone out.
-      if (err instanceof NotSignedInError) clearSessionCookie(res);
-      throw err;
-    }
-  });
+    signInCallback: async (req, res) => {
+      validate(callbackQuerySchema, req.query, 'query');
+      const query = new URL(req.originalUrl, 'http://fn.local').searchParams;
+      // The login cookie is spent whatever happens: a failed callback cannot be replayed.
+      res.append('Set-Cookie', serializeCookie(cookies, cookies.loginName, '', 0));
+      const { sessionId, returnTo } = await completeSignIn(
+        deps,
+        readCookie(req.headers.cookie, cookies.loginName),
+        query,
+        header(req, 'user-agent'),
+      );
+      res
+        .append(
+          'Set-Cookie',
+          serializeCookie(cookies, cookies.name, sessionId, config.lifetime.absoluteMs / 1000),
+        )
+        .status(302)
+        .set('Location', returnTo)
+        .end();
+    },
 
-  app.post('/session/organisation', async (req, res) => {
-    assertFromPortal(req);
-    const { orgId } = parseJsonBody(req, switchOrganisationSchema);
-    const current = await currentSession(deps, sessionCookieOf(req));
-    const switched = await switchOrganisation(deps, current, orgId);
-    const secondsLeft = (switched.session.absoluteExpiresAt.getTime() - Date.now()) / 1000;
-    res.append('Set-Cookie', serializeCookie(cookies, cookies.name, switched.sessionId, secondsLeft));
-    res.json(await describeSession(deps, switched.session));
-  });
+    getSession: async (req, res) => {
+      try {
+        const { session } = await currentSession(deps, sessionCookieOf(req));
+        res.json(await describeSession(deps, session));
+      } catch (err) {
+        // Only a session that is gone loses its cookie: a database outage must not sign anyone out.
+        if (err instanceof NotSignedInError) clearSessionCookie(res);
+        throw err;
+      }
+    },
 
-  app.post('/session/logout', async (req, res) => {
-    assertFromPortal(req);
-    await signOut(deps, sessionCookieOf(req));
-    clearSessionCookie(res);
-    res.status(204).end();
-  });
+    switchOrganisation: async (req, res) => {
+      assertFromPortal(req);
+      const { orgId } = parseJsonBody(req, switchOrganisationSchema);
+      const current = await currentSession(deps, sessionCookieOf(req));
+      const switched = await switchOrganisation(deps, current, orgId);
+      const secondsLeft = (switched.session.absoluteExpiresAt.getTime() - Date.now()) / 1000;
+      res.append('Set-Cookie', serializeCookie(cookies, cookies.name, switched.sessionId, secondsLeft));
+      res.json(await describeSession(deps, switched.session));
+    },
 
-  app.get('/members', async (req, res) => {
-    const principal = membersCaller(req);
-    res.json({ items: (await membersOf(pool, principal)).map(presentMember) });
-  });
+    signOut: async (req, res) => {
+      assertFromPortal(req);
+      await signOut(deps, sessionCookieOf(req));
+      clearSessionCookie(res);
+      res.status(204).end();
+    },
 
-  app.post('/members', async (req, res) => {
-    const principal = membersCaller(req);
-    const input = parseJsonBody(req, addMemberSchema);
-    const member = await addMember(pool, principal, input);
-    res.status(201).json(presentMember(member));
-  });
+    listMembers: async (req, res) => {
+      const principal = membersCaller(req);
+      res.json({ items: (await membersOf(pool, principal)).map(presentMember) });
+    },
 
-  app.patch('/members/:userId', async (req, res) => {
-    const principal = membersCaller(req);
-    const userId = validate(idSchema, req.params.userId, 'path');
-    const { role } = parseJsonBody(req, changeRoleSchema);
-    await changeMemberRole(pool, principal, userId, role);
-    res.status(204).end();
-  });
+    addMember: async (req, res) => {
+      const principal = membersCaller(req);
+      const input = parseJsonBody(req, addMemberSchema);
+      const member = await addMember(pool, principal, input);
+      res.status(201).json(presentMember(member));
+    },
 
-  app.delete('/members/:userId', async (req, res) => {
-    const principal = membersCaller(req);
-    const userId = validate(idSchema, req.params.userId, 'path');
-    await removeMember(pool, principal, userId);
-    res.status(204).end();
-  });
+    changeMemberRole: async (req, res) => {
+      const principal = membersCaller(req);
+      const userId = validate(idSchema, req.params.userId, 'path');
+      const { role } = parseJsonBody(req, changeRoleSchema);
+      await changeMemberRole(pool, principal, userId, role);
+      res.status(204).end();
+    },
 
-  return app;
-});
+    removeMember: async (req, res) => {
+      const principal = membersCaller(req);
+      const userId = validate(idSchema, req.params.userId, 'path');
+      await removeMember(pool, principal, userId);
+      res.status(204).end();
+    },
+  }),
+  // Nothing this function answers may be cached: sessions, consent, personal data.
+  { headers: { 'Cache-Control': 'no-store' } },
+);
