@@ -81,22 +81,18 @@ contract LicenseLedger is AccessControl, EIP712 {
     mapping(bytes16 jobId => bool) private _redeemedVouchers;
 
     /// @notice A license was issued.
-    /// @param tokenId The license's id, see {licenseIdOf}.
+    /// @dev Logs every term once and nothing twice; the log is most of what an issue costs beyond its
+    ///      storage slot (375 gas a topic, 256 a word of data). The token id is not logged: it is
+    ///      licenseIdOf(licenseRef, designId, printerRoot) of the fields below, and licenseRef names
+    ///      the license as uniquely for log filters. Holder, prints and expiry travel as the one word
+    ///      the issue stored; shared/chain/license-ledger.ts decodes both back into named fields.
     /// @param licenseRef The platform's reference of the license.
     /// @param designId The licensed design.
-    /// @param holder The licensee's address.
-    /// @param prints How many prints the license allows.
-    /// @param expiresAt Unix time (seconds) after which the platform authorises no further prints.
+    /// @param license The license as issued, in {License}'s storage layout: holder (bits 0-159),
+    ///        printsTotal (160-183), printsUsed (184-207, zero), expiresAt (208-247, unix seconds),
+    ///        revoked (248-255, zero).
     /// @param printerRoot Merkle root of the approved printers; zero for any printer of the holder.
-    event LicenseIssued(
-        uint256 indexed tokenId,
-        bytes16 indexed licenseRef,
-        bytes16 indexed designId,
-        address holder,
-        uint24 prints,
-        uint40 expiresAt,
-        bytes32 printerRoot
-    );
+    event LicenseIssued(bytes16 indexed licenseRef, bytes16 indexed designId, uint256 license, bytes32 printerRoot);
 
     /// @notice A license was revoked; the platform authorises no further prints under it.
     /// @param tokenId The revoked license.
@@ -224,11 +220,19 @@ contract LicenseLedger is AccessControl, EIP712 {
         uint24 prints,
         uint40 expiresAt,
         bytes32 printerRoot
-    ) external onlyRole(MINTER_ROLE) returns (uint256 tokenId) {
-        if (
-            licenseRef == bytes16(0) || designId == bytes16(0) || holder == address(0) || prints == 0
-                || expiresAt <= block.timestamp
-        ) revert InvalidTerms();
+    ) external returns (uint256 tokenId) {
+        // The check onlyRole makes, without its two internal calls (~30 gas on every issue).
+        if (!hasRole(MINTER_ROLE, msg.sender)) revert AccessControlUnauthorizedAccount(msg.sender, MINTER_ROLE);
+        // One branch for the five checks instead of a branch each (~130 gas): the ABI decoder has
+        // already reverted on dirty high bits, so each value is zero exactly when iszero says so.
+        bool badTerms;
+        assembly ("memory-safe") {
+            badTerms := or(
+                or(or(iszero(licenseRef), iszero(designId)), or(iszero(holder), iszero(prints))),
+                iszero(gt(expiresAt, timestamp()))
+            )
+        }
+        if (badTerms) revert InvalidTerms();
         tokenId = licenseIdOf(licenseRef, designId, printerRoot);
         License storage license = _licenses[tokenId];
         if (license.holder != address(0)) revert LicenseExists(tokenId);
@@ -236,10 +240,15 @@ contract LicenseLedger is AccessControl, EIP712 {
         // printsUsed (184-207, zero), expiresAt (208-247), revoked (248-255, false). Assigning the
         // struct instead re-reads the slot and masks each member: ~590 gas more per issue.
         uint256 packed = uint256(uint160(holder)) | (uint256(prints) << 160) | (uint256(expiresAt) << 208);
+        bytes32 issuedTopic = LicenseIssued.selector;
         assembly ("memory-safe") {
             sstore(license.slot, packed)
+            // emit LicenseIssued(licenseRef, designId, packed, printerRoot), from scratch space
+            // instead of a fresh memory allocation: ~60 gas less.
+            mstore(0x00, packed)
+            mstore(0x20, printerRoot)
+            log3(0x00, 0x40, issuedTopic, licenseRef, designId)
         }
-        emit LicenseIssued(tokenId, licenseRef, designId, holder, prints, expiresAt, printerRoot);
     }
 
     /// @notice Revokes a license: the platform authorises no further prints under it.

@@ -22,7 +22,7 @@ export const LICENSE_LEDGER_ABI = [
   'function licenseOf(uint256 tokenId) view returns (tuple(address holder, uint24 printsTotal, uint24 printsUsed, uint40 expiresAt, bool revoked))',
   'function voucherRedeemed(bytes16 jobId) view returns (bool)',
   'function voucherDigest(tuple(uint256 tokenId, bytes16 jobId, bytes16 printerId, uint40 notAfter) voucher) view returns (bytes32)',
-  'event LicenseIssued(uint256 indexed tokenId, bytes16 indexed licenseRef, bytes16 indexed designId, address holder, uint24 prints, uint40 expiresAt, bytes32 printerRoot)',
+  'event LicenseIssued(bytes16 indexed licenseRef, bytes16 indexed designId, uint256 license, bytes32 printerRoot)',
   'event LicenseRevoked(uint256 indexed tokenId)',
   'event PrintsSettled(uint256 indexed tokenId, uint24 usedBefore, bytes16[] jobIds)',
   'event VoucherRedeemed(uint256 indexed tokenId, bytes16 indexed jobId, bytes16 printerId)',
@@ -42,8 +42,8 @@ export const LICENSE_LEDGER_ABI = [
   'error AccessControlUnauthorizedAccount(address account, bytes32 neededRole)',
 ] as const;
 
-/** Topic 0 of LicenseIssued(uint256,bytes16,bytes16,address,uint24,uint40,bytes32). */
-export const LICENSE_ISSUED_TOPIC = '0x5586b65770e23bc8d8c483fac63f66d8737820c982b188ec063a5cb2b1927083';
+/** Topic 0 of LicenseIssued(bytes16,bytes16,uint256,bytes32). */
+export const LICENSE_ISSUED_TOPIC = '0xa3cc81f023417735d5a88ab0e1f2ff6300bf322514a41d5c014a1045a22f28cf';
 /** Topic 0 of LicenseRevoked(uint256). */
 export const LICENSE_REVOKED_TOPIC = '0xf8ecc300d4504a2b49692052f138b7e697df679cf0580522720ce405bd01be55';
 /** Topic 0 of PrintsSettled(uint256,uint24,bytes16[]). */
@@ -87,6 +87,10 @@ export interface OnChainLicense {
   readonly revoked: boolean;
 }
 
+/**
+ * Decoded events carry every term by name. LicenseIssued logs fewer fields than this (see the
+ * contract's event): its token id and its holder, prints and expiry are decoded back here.
+ */
 interface EventArgs {
   LicenseIssued: {
     tokenId: string;
@@ -308,8 +312,31 @@ export class LicenseLedger {
       return undefined;
     }
     if (parsed === null) return undefined;
+    if (parsed.name === 'LicenseIssued') return this.issuedEvent(parsed.args);
     const names = parsed.fragment.inputs.map((input) => input.name);
     return { name: parsed.name, args: plainArgs(names, parsed.args) } as LicenseLedgerEvent;
+  }
+
+  /**
+   * LicenseIssued logs the license as its stored word (holder bits 0-159, printsTotal 160-183,
+   * expiresAt 208-247) and no token id, which is licenseIdOf of the logged terms.
+   */
+  private issuedEvent(values: Result): LicenseLedgerEvent {
+    const [licenseRef, designId, license, printerRoot] = values.toArray() as [string, string, bigint, string];
+    const field = (shift: number, bits: number) =>
+      Number((license >> BigInt(shift)) & ((1n << BigInt(bits)) - 1n));
+    return {
+      name: 'LicenseIssued',
+      args: {
+        tokenId: this.licenseIdOf(licenseRef, designId, printerRoot),
+        licenseRef,
+        designId,
+        holder: this.ethers.getAddress(`0x${(license & ((1n << 160n) - 1n)).toString(16).padStart(40, '0')}`),
+        prints: field(160, 24),
+        expiresAt: new Date(field(208, 40) * 1000),
+        printerRoot,
+      },
+    };
   }
 
   /** The ledger's custom error (or a missing role) in revert data; undefined for anything else. */

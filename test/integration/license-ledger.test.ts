@@ -757,10 +757,11 @@ describe('LicenseLedger on the local chain', () => {
         admin.wallet,
         compiled.encodeFunctionData('grantRole', [roles.settler, Wallet.createRandom().address]),
       );
-      const { tokenId } = await issue();
+      const { tokenId, terms: issued } = await issue();
+      // The issue log is found by its license reference (topic 1, a bytes16 padded on the right).
       const logs = await relayer.provider.getLogs({
         address: ledger.address,
-        topics: [LICENSE_ISSUED_TOPIC, tokenId],
+        topics: [LICENSE_ISSUED_TOPIC, `${issued.licenseRef.toLowerCase()}${'0'.repeat(32)}`],
       });
       const issuedLog = logs[0];
       if (issuedLog === undefined) throw new Error('LicenseIssued was not logged');
@@ -769,6 +770,7 @@ describe('LicenseLedger on the local chain', () => {
       expect(receipt.logs.length).toBe(1);
       expect(receipt.logs.map((log) => ledger.decodeLog(log))).toEqual([undefined]);
       expect(ledger.decodeLog(issuedLog)?.name).toBe('LicenseIssued');
+      expect(ledger.decodeLog(issuedLog)?.args).toMatchObject({ tokenId });
       expect(ledger.decodeLog({ ...issuedLog, address: stranger.address })).toBeUndefined();
     });
 
