@@ -49,6 +49,32 @@ describe('Function: buildWeb', () => {
     );
   });
 
+  it('loads the chat’s Firestore transport only on demand: a chunk of its own, outside the watch page’s static imports', async () => {
+    // Prepare
+    const assets = await readdir(join(outDir, 'assets'));
+    const transport = assets.filter((name) => /^firestore-transport-[\w-]{8}\.js$/.test(name));
+    const watch = assets.filter((name) => /^watch-page-[\w-]{8}\.js$/.test(name));
+    expect(transport).toHaveLength(1);
+    expect(watch).toHaveLength(1);
+
+    // Act: the watch page's chunk and everything it imports statically
+    const closure = new Set<string>();
+    const queue = [...watch];
+    while (queue.length > 0) {
+      const file = queue.shift() as string;
+      if (closure.has(file)) continue;
+      closure.add(file);
+      const source = await readFile(join(outDir, 'assets', file), 'utf8');
+      for (const imported of staticImports(source)) queue.push(imported.replace(/^\.\//, ''));
+    }
+    const watchSource = await readFile(join(outDir, 'assets', watch[0] as string), 'utf8');
+
+    // Assess: not in the static closure, but named by a dynamic import() of the watch page
+    expect(closure.size).toBeGreaterThan(1);
+    expect(closure.has(transport[0] as string)).toBe(false);
+    expect(watchSource).toContain(transport[0]);
+  });
+
   it('writes index.html and shows.html without inline script (the CSP allows none) and content-hashed assets', async () => {
     const assets = await readdir(join(outDir, 'assets'));
     for (const page of ['index.html', 'shows.html']) {
