@@ -8,13 +8,13 @@ import {
   ChatTokenRefused,
   createChatClient,
 } from '../../web/src/shows/chat/chat-client.ts';
-import { openFirestoreChat } from '../../web/src/shows/chat/firestore-transport.ts';
+import { openFirestoreChat, type Visibility } from '../../web/src/shows/chat/firestore-transport.ts';
 import { type FakeFirebase, startFakeFirebase } from '../support/fake-firebase.ts';
 import { chatToken, testServiceAccount } from './chat-helpers.ts';
 
 const PROJECT = 'forgecast-test';
 const DOCS = `/v1/projects/${PROJECT}/databases/(default)/documents`;
-const POLL = { fastMs: 100, slowMs: 250, checkMs: 400, muteMs: 500 };
+const POLL = { fastMs: 100, slowMs: 250, checkMs: 400, muteMs: 500, hiddenMs: 2000 };
 
 interface Person {
   readonly uid: string;
@@ -43,7 +43,11 @@ describe('Chat on Firestore from the browser’s transport (REST, against the Fi
     await fake?.close();
   });
 
-  function join(showId: string, person: Person | null, options: { ttlSeconds?: number } = {}) {
+  function join(
+    showId: string,
+    person: Person | null,
+    options: { ttlSeconds?: number; visibility?: Visibility } = {},
+  ) {
     const snapshots: ChatSnapshot[] = [];
     let tokens = 0;
     const client = createChatClient({
@@ -55,7 +59,7 @@ describe('Chat on Firestore from the browser’s transport (REST, against the Fi
           token: chatToken(
             account,
             { showId, ticketId: person.ticketId, role: person.role, name: person.name, uid: person.uid },
-            options,
+            options.ttlSeconds ? { ttlSeconds: options.ttlSeconds } : {},
           ),
           uid: person.uid,
           expiresAt: new Date(Date.now() + 600_000).toISOString(),
@@ -72,6 +76,7 @@ describe('Chat on Firestore from the browser’s transport (REST, against the Fi
           ...chat,
           endpoints: { identityToolkit: fake.url, secureToken: fake.url, firestore: fake.url },
           poll: POLL,
+          ...(options.visibility ? { visibility: options.visibility } : {}),
         }),
       onChange: (snapshot) => snapshots.push(snapshot),
       backoff: { firstMs: 50, maxMs: 200 },
@@ -328,6 +333,50 @@ describe('Chat on Firestore from the browser’s transport (REST, against the Fi
     ]);
     expect(counts.every((request) => request.status === 200)).toBe(true);
     expect(windows).toEqual([]);
+  }, 30_000);
+
+  it('polls at most every hiddenMs while the page is hidden, and at once when it is shown again', async () => {
+    // Prepare: a page in a background tab
+    const showId = newId();
+    let hidden = true;
+    const listeners: (() => void)[] = [];
+    const visibility: Visibility = {
+      hidden: () => hidden,
+      subscribe(onChange) {
+        listeners.push(onChange);
+        return () => listeners.splice(listeners.indexOf(onChange), 1);
+      },
+    };
+    const background = join(showId, viewer('Ada'), { visibility });
+    const talker = join(showId, viewer('Bruno'));
+    await live(background.client);
+    await live(talker.client);
+    const polls = () =>
+      fake.requests.filter(
+        (request) => request.path === `${DOCS}/shows/${showId}:runQuery` && request.body.includes('"where"'),
+      ).length;
+    const talkerPolls = polls();
+
+    // Act: Bruno talks while Ada's tab is hidden
+    talker.client.send('anyone there?');
+    await new Promise((resolve) => setTimeout(resolve, POLL.hiddenMs * 0.6));
+
+    // Assess: only Bruno's page polled (his own, at the fast pace); Ada's waits
+    expect(background.client.snapshot().messages).toEqual([]);
+    expect(listeners).toHaveLength(1);
+    const whileHidden = polls() - talkerPolls;
+    expect(whileHidden).toBeGreaterThan(2);
+
+    // Act: Ada comes back to the tab
+    hidden = false;
+    const shownAt = Date.now();
+    for (const listener of listeners) listener();
+    await until(() => background.client.snapshot().messages.length === 1, 'the message on return', 2000);
+
+    // Assess
+    expect(Date.now() - shownAt).toBeLessThan(POLL.hiddenMs * 0.5);
+    background.client.close();
+    expect(listeners).toHaveLength(0);
   }, 30_000);
 
   it('removes a viewer whose ticket is revoked (the server port writes revokedTickets) at the next poll', async () => {

@@ -62,9 +62,11 @@ import {
 export const POST_GAP_MS = 2000;
 /**
  * Polling: new messages fast after activity, ×1.5 per quiet poll up to slow; a deletion check
- * (a count) every checkMs; the person's own mute every muteMs.
+ * (a count) every checkMs; the person's own mute every muteMs; at most every hiddenMs while the
+ * page is hidden (a show playing in a background tab need not pay for reads nobody sees; a
+ * revocation still lands within hiddenMs), and at once when it is shown again.
  */
-export const POLL = { fastMs: 1000, slowMs: 4000, checkMs: 5000, muteMs: 5000 } as const;
+export const POLL = { fastMs: 1000, slowMs: 4000, checkMs: 5000, muteMs: 5000, hiddenMs: 15_000 } as const;
 export type PollTimes = { readonly [K in keyof typeof POLL]: number };
 /** Renew the ID token this long before it expires. */
 const RENEW_BEFORE_MS = 5 * 60_000;
@@ -84,7 +86,26 @@ export interface FirestoreChatOptions {
   };
   readonly fetch?: typeof fetch;
   readonly poll?: PollTimes;
+  /** Whether the page is hidden, and news of changes; the document's by default (none in Node). */
+  readonly visibility?: Visibility;
   readonly now?: () => number;
+}
+
+export interface Visibility {
+  hidden(): boolean;
+  /** Calls back when the page is shown or hidden; returns the unsubscribe. */
+  subscribe(onChange: () => void): () => void;
+}
+
+function documentVisibility(): Visibility | undefined {
+  if (typeof document === 'undefined') return undefined;
+  return {
+    hidden: () => document.visibilityState === 'hidden',
+    subscribe(onChange) {
+      document.addEventListener('visibilitychange', onChange);
+      return () => document.removeEventListener('visibilitychange', onChange);
+    },
+  };
 }
 
 /** A request that got no answer (network, timeout): worth trying again. */
@@ -133,6 +154,10 @@ class FirestoreChatSocket implements SocketLike {
   #renewing: Promise<void> | null = null;
   #claims: TokenClaims | null = null;
   #timer: ReturnType<typeof setTimeout> | null = null;
+  /** A poll is under way (it schedules the next one when done). */
+  #ticking = false;
+  readonly #visibility: Visibility | undefined;
+  #unsubscribe: (() => void) | null = null;
   #interval: number;
   #failures = 0;
   #lastCheckMs = 0;
@@ -151,6 +176,7 @@ class FirestoreChatSocket implements SocketLike {
     this.#now = options.now ?? Date.now;
     this.#poll = options.poll ?? POLL;
     this.#interval = this.#poll.fastMs;
+    this.#visibility = options.visibility ?? documentVisibility();
     this.#base = {
       identityToolkit: trimSlash(options.endpoints?.identityToolkit ?? IDENTITY_TOOLKIT),
       secureToken: trimSlash(options.endpoints?.secureToken ?? SECURE_TOKEN),
@@ -195,6 +221,8 @@ class FirestoreChatSocket implements SocketLike {
     // The client closed it: no close event (the client has moved on).
     this.readyState = 3;
     this.#stopTimer();
+    this.#unsubscribe?.();
+    this.#unsubscribe = null;
   }
 
   // ── the session ────────────────────────────────────────────────────────────────────────────
@@ -247,6 +275,11 @@ class FirestoreChatSocket implements SocketLike {
       mutedUntil,
       limits: { maxLength: MAX_MESSAGE_LENGTH, rateMessages: 1, rateWindowMs: POST_GAP_MS },
     });
+    // Shown again after a while hidden: read at once rather than at the end of the hidden wait.
+    this.#unsubscribe =
+      this.#visibility?.subscribe(() => {
+        if (this.#visibility?.hidden() === false && this.#timer !== null && !this.#ticking) this.#schedule(0);
+      }) ?? null;
     this.#schedule(this.#poll.fastMs);
   }
 
@@ -387,15 +420,21 @@ class FirestoreChatSocket implements SocketLike {
   #schedule(delayMs: number): void {
     this.#stopTimer();
     if (this.readyState !== 1) return;
+    const delay = this.#visibility?.hidden() ? Math.max(delayMs, this.#poll.hiddenMs) : delayMs;
     this.#timer = setTimeout(() => {
       this.#timer = null;
-      this.#tick().catch((error: unknown) => {
-        if (error instanceof Ended || this.readyState !== 1) return;
-        this.#failures += 1;
-        if (this.#failures >= MAX_FAILURES) return this.#end(CLOSE.unreachable);
-        this.#schedule(Math.min(30_000, this.#poll.slowMs * 2 ** this.#failures));
-      });
-    }, delayMs);
+      this.#ticking = true;
+      this.#tick()
+        .catch((error: unknown) => {
+          if (error instanceof Ended || this.readyState !== 1) return;
+          this.#failures += 1;
+          if (this.#failures >= MAX_FAILURES) return this.#end(CLOSE.unreachable);
+          this.#schedule(Math.min(30_000, this.#poll.slowMs * 2 ** this.#failures));
+        })
+        .finally(() => {
+          this.#ticking = false;
+        });
+    }, delay);
   }
 
   #stopTimer(): void {
@@ -647,6 +686,8 @@ class FirestoreChatSocket implements SocketLike {
     if (this.readyState > 1) return;
     this.readyState = 3;
     this.#stopTimer();
+    this.#unsubscribe?.();
+    this.#unsubscribe = null;
     this.onclose?.({ code: close.code, reason: close.reason });
   }
 }
