@@ -1,8 +1,10 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadShowAccessConfig } from '#functions/show-access/config.ts';
 import { toFirestoreFields } from '#shared/chat/firestore-value.ts';
 import { createCustomToken } from '#shared/shows/firebase-token.ts';
+import { POST_GAP_MS } from '../../web/src/shows/chat/firestore-transport.ts';
 import {
   claimsOf,
   countFrom,
@@ -299,6 +301,56 @@ describe('Module: web/src/shows/chat/firestore-wire (Firestore REST and Identity
     // First call: 30 skipped bytes, then 30..39 → 'e'..'n'; second call: 0..9 → 'A'..'J'.
     expect(id).toBe('efghijklmnABCDEFGHIJ');
     expect(call).toBe(2);
+  });
+});
+
+describe('The browser’s writes and reads against infra/firebase/firestore.rules', () => {
+  const rules = readFileSync(new URL('../../infra/firebase/firestore.rules', import.meta.url), 'utf8')
+    .split('\n')
+    .filter((line) => !line.trim().startsWith('//'))
+    .join('\n');
+  const keysAllowed = (path: string) => {
+    const block = rules.slice(rules.indexOf(`match ${path}`));
+    const list = /hasOnly\(\[([^\]]*)\]\)/.exec(block)?.[1] ?? '';
+    return list
+      .split(',')
+      .map((key) => key.trim().replace(/^'|'$/g, ''))
+      .filter(Boolean)
+      .sort();
+  };
+
+  it('writes a message with exactly the keys the rules allow, sentAt and lastPostAt by REQUEST_TIME in the same batch', () => {
+    const { writes } = postWrites(P, 'S1', { id: 'M1', uid: 'u_a', name: 'Ada', role: 'viewer', text: 'hi' });
+    const [message, poster] = writes;
+    const messageKeys = [
+      ...Object.keys(message?.update.fields ?? {}),
+      ...(message?.updateTransforms ?? []).map((transform) => transform.fieldPath),
+    ].sort();
+    expect(messageKeys).toEqual(keysAllowed('/shows/{showId}/messages/{messageId}'));
+    expect(rules).toContain('request.resource.data.sentAt == request.time');
+    const posterKeys = [
+      ...Object.keys(poster?.update.fields ?? {}),
+      ...(poster?.updateTransforms ?? []).map((transform) => transform.fieldPath),
+    ].sort();
+    expect(posterKeys).toEqual(keysAllowed('/shows/{showId}/posters/{uid}'));
+    expect(rules).toContain(
+      'getAfter(/databases/$(database)/documents/shows/$(showId)/posters/$(request.auth.uid)).data.lastPostAt == request.time',
+    );
+    expect(rules).toContain("resource.data.lastPostAt + duration.value(2, 's') <= request.time");
+    expect(POST_GAP_MS).toBe(2000);
+  });
+
+  it('mutes with the keys the rules allow, for at most a day; reads what the rules let a member read', () => {
+    const mute = muteWrites(P, 'S1', 'u_a', new Date()).writes[0];
+    expect(Object.keys(mute?.update.fields ?? {}).sort()).toEqual(keysAllowed('/shows/{showId}/mutes/{uid}'));
+    expect(rules).toContain("request.resource.data.until <= request.time + duration.value(1, 'd')");
+    expect(rules).toMatch(
+      /match \/shows\/\{showId\}\/messages\/\{messageId\} \{\s*allow read: if member\(showId\);/,
+    );
+    expect(rules).toContain('allow read: if member(showId) && (uid == request.auth.uid || isModerator());');
+    expect(rules).toMatch(
+      /allow delete: if member\(showId\) && isModerator\(\);\s*\}\s*match \/shows\/\{showId\}\/posters/,
+    );
   });
 });
 
