@@ -1,9 +1,19 @@
-import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { type DbConnection, type DbPool, withTransaction } from '../db/pool.ts';
 import { appendToOutbox, type DomainEvent, type DomainEventPayload } from '../outbox/outbox.ts';
 import { PaymentProviderError, type Payments } from '../payments/payments.ts';
-import type { HoldStatus } from './seat-holds.ts';
-import { ACTIVE_HOLD_CONDITION } from './show-repository.ts';
+import {
+  findUnrefundedOrder,
+  type HoldStatus,
+  lockOrder,
+  type OrderHold,
+  recordCheckout,
+  recordPaymentIntent,
+  recordPaymentSettling,
+  recordRefundId,
+  seatsHeldByOthers,
+  setOrderStatus,
+} from './seat-holds.ts';
+import { countSeatsSold, lockShowSeats, returnSoldSeats, showOwner } from './show-repository.ts';
 import {
   type ChargeObject,
   type CheckoutSessionObject,
@@ -35,26 +45,6 @@ const NOTHING_CHARGED_REASON = 'late completion without a charge: show sold out'
 const REFUNDED_BEFORE_FULFILMENT = 'charge refunded before fulfilment';
 const CHARGE_REFUNDED = 'charge refunded';
 const REFUND_ISSUING_REASONS = [LATE_PAYMENT_REASON, CANCELLED_SHOW_REASON];
-
-interface LockedHold {
-  readonly id: string;
-  readonly showId: string;
-  /** The buying organisation (API key), or null for a person's order. */
-  readonly buyerOrgId: string | null;
-  /** The buying person (portal session); both are set on orders migrated from viewer organisations. */
-  readonly buyerUserId: string | null;
-  readonly quantity: number;
-  /** The order's price, smallest currency unit, and its currency (lower-case). */
-  readonly amountTotal: number;
-  readonly currency: string;
-  readonly status: HoldStatus;
-  readonly checkoutSessionId: string | null;
-  readonly paymentIntentId: string | null;
-  readonly refundId: string | null;
-  readonly releaseReason: string | null;
-  /** Past expires_at: its seats no longer count as held, whatever the status says. */
-  readonly lapsed: boolean;
-}
 
 export type FulfilOutcome =
   | { readonly kind: 'issued'; readonly holdId: string; readonly tickets: number; readonly late: boolean }
@@ -91,36 +81,7 @@ export type RevokeOutcome =
   /** A dispute for an order that is not paid yet: kept until the payment lands. */
   | { readonly kind: 'waiting-for-payment'; readonly holdId: string };
 
-const HOLD_COLUMNS = `id, show_id, buyer_org_id, buyer_user_id, quantity, amount_total, currency, status, checkout_session_id, payment_intent_id,
-  refund_id, release_reason, expires_at <= NOW(3) AS lapsed`;
-
-function holdFrom(row: RowDataPacket): LockedHold {
-  return {
-    id: String(row.id),
-    showId: String(row.show_id),
-    buyerOrgId: (row.buyer_org_id as string | null) ?? null,
-    buyerUserId: (row.buyer_user_id as string | null) ?? null,
-    quantity: Number(row.quantity),
-    amountTotal: Number(row.amount_total),
-    currency: String(row.currency).toLowerCase(),
-    status: row.status as HoldStatus,
-    checkoutSessionId: (row.checkout_session_id as string | null) ?? null,
-    paymentIntentId: (row.payment_intent_id as string | null) ?? null,
-    refundId: (row.refund_id as string | null) ?? null,
-    releaseReason: (row.release_reason as string | null) ?? null,
-    lapsed: Number(row.lapsed) === 1,
-  };
-}
-
-async function lockHoldWhere(connection: DbConnection, where: string, value: string) {
-  const [rows] = await connection.query<RowDataPacket[]>(
-    `SELECT ${HOLD_COLUMNS} FROM seat_holds WHERE ${where} = ? FOR UPDATE`,
-    [value],
-  );
-  return rows[0] ? holdFrom(rows[0]) : undefined;
-}
-
-type HoldLookup = { found: LockedHold } | { missing: string } | 'unknown';
+type HoldLookup = { found: OrderHold } | { missing: string } | 'unknown';
 
 /**
  * The session's hold, locked. By session id first; by the hold id the session carries when the
@@ -130,43 +91,15 @@ async function lockHoldOfSession(
   connection: DbConnection,
   session: CheckoutSessionObject,
 ): Promise<HoldLookup> {
-  const bySession = await lockHoldWhere(connection, 'checkout_session_id', session.id);
+  const bySession = await lockOrder(connection, 'checkout_session_id', session.id);
   if (bySession) return { found: bySession };
   const holdId = holdIdOf(session);
   if (!holdId) return 'unknown';
-  const byId = await lockHoldWhere(connection, 'id', holdId);
+  const byId = await lockOrder(connection, 'id', holdId);
   if (!byId) return { missing: holdId };
   // One session per hold: a hold already bound to another session is not this order.
   if (byId.checkoutSessionId !== null && byId.checkoutSessionId !== session.id) return 'unknown';
   return { found: byId };
-}
-
-async function lockShow(connection: DbConnection, showId: string) {
-  const [rows] = await connection.query<RowDataPacket[]>(
-    'SELECT capacity, seats_sold, status FROM shows WHERE id = ? FOR UPDATE',
-    [showId],
-  );
-  const row = rows[0];
-  if (!row) throw new Error(`seat hold refers to show ${showId}, which does not exist`);
-  return {
-    capacity: Number(row.capacity),
-    seatsSold: Number(row.seats_sold),
-    onSale: row.status === 'on_sale',
-  };
-}
-
-/**
- * Seats other unexpired holds keep, for a caller holding the show lock. A locking read: a plain
- * one would use the transaction's read view, which may predate a hold committed just before this
- * transaction got the show row. Only the late-payment path takes it.
- */
-async function seatsHeldByOthers(connection: DbConnection, showId: string, holdId: string) {
-  const [rows] = await connection.query<RowDataPacket[]>(
-    `SELECT COALESCE(SUM(quantity), 0) AS seats FROM seat_holds
-      WHERE show_id = ? AND ${ACTIVE_HOLD_CONDITION} AND id <> ? LOCK IN SHARE MODE`,
-    [showId, holdId],
-  );
-  return Number(rows[0]?.seats ?? 0);
 }
 
 interface PendingRevocation {
@@ -197,27 +130,12 @@ async function pendingRevocations(connection: DbConnection, paymentIntentId: str
   return pending;
 }
 
-async function setHoldStatus(
-  connection: DbConnection,
-  holdId: string,
-  status: 'paid' | 'released' | 'refunded',
-  reason: string | null,
-) {
-  await connection.query(
-    `UPDATE seat_holds SET status = ?, release_reason = COALESCE(?, release_reason),
-            paid_at = IF(? = 'paid', NOW(3), paid_at),
-            released_at = IF(? <> 'paid', COALESCE(released_at, NOW(3)), released_at)
-      WHERE id = ?`,
-    [status, reason, status, status, holdId],
-  );
-}
-
 type OrderEventType = 'tickets.issued' | 'tickets.revoked' | 'order.refunded';
 type OrderMembers = 'holdId' | 'showId' | 'holderOrgId' | 'holderUserId';
 
 /** An order event: the hold's members every one carries, and the type's own (typed by the catalogue). */
 const orderEvent = <T extends OrderEventType>(
-  hold: LockedHold,
+  hold: OrderHold,
   type: T,
   // tickets.revoked is also written for one ticket at the door; an order's carries no ticketId.
   payload: Omit<Exclude<DomainEventPayload<T>, { ticketId: string }>, OrderMembers>,
@@ -239,11 +157,8 @@ const orderEvent = <T extends OrderEventType>(
  * What an order is worth and whose show it is, for the events the creator dashboards add up.
  * A plain read of the show's owner, which never changes; callers are past their first plain read.
  */
-async function orderValue(connection: DbConnection, hold: LockedHold) {
-  const [rows] = await connection.query<RowDataPacket[]>('SELECT org_id FROM shows WHERE id = ?', [
-    hold.showId,
-  ]);
-  const showOrgId = rows[0]?.org_id as string | undefined;
+async function orderValue(connection: DbConnection, hold: OrderHold) {
+  const showOrgId = await showOwner(connection, hold.showId);
   return {
     ...(showOrgId === undefined ? {} : { showOrgId }),
     amountTotal: hold.amountTotal,
@@ -277,14 +192,15 @@ export async function fulfil(
   // Written before the pending check below (see pendingRevocations). The status is left for
   // later: changing it checks the hold's foreign key, a shared lock on the show row, and a sale
   // must take that row exclusively first (two sales upgrading shared locks deadlock).
-  await connection.query(
-    'UPDATE seat_holds SET checkout_session_id = ?, payment_intent_id = ?, payment_status = ? WHERE id = ?',
-    [session.id, paymentIntentId, session.payment_status, hold.id],
-  );
+  await recordCheckout(connection, hold.id, {
+    checkoutSessionId: session.id,
+    paymentIntentId,
+    paymentStatus: session.payment_status,
+  });
   const pending = paymentIntentId ? await pendingRevocations(connection, paymentIntentId) : [];
   const refundedAlready = pending.filter((p) => p.reason === 'refunded');
   if (refundedAlready.length > 0) {
-    await setHoldStatus(connection, hold.id, 'refunded', REFUNDED_BEFORE_FULFILMENT);
+    await setOrderStatus(connection, hold.id, 'refunded', REFUNDED_BEFORE_FULFILMENT);
     await appendToOutbox(
       connection,
       orderEvent(hold, 'order.refunded', {
@@ -312,15 +228,15 @@ export async function fulfil(
     if (sold) return sold;
   }
 
-  const show = await lockShow(connection, hold.showId);
+  const show = await lockShowSeats(connection, hold.showId);
   const available =
     show.capacity - show.seatsSold - (await seatsHeldByOthers(connection, hold.showId, hold.id));
   if (!show.onSale || available < hold.quantity) {
     if (paymentIntentId === null) {
-      await setHoldStatus(connection, hold.id, 'released', NOTHING_CHARGED_REASON);
+      await setOrderStatus(connection, hold.id, 'released', NOTHING_CHARGED_REASON);
       return { kind: 'sold-out-nothing-charged', holdId: hold.id };
     }
-    await setHoldStatus(
+    await setOrderStatus(
       connection,
       hold.id,
       'refunded',
@@ -341,17 +257,12 @@ export async function fulfil(
  */
 async function sellSeats(
   connection: DbConnection,
-  hold: LockedHold,
+  hold: OrderHold,
   disputes: readonly PendingRevocation[],
   late: boolean,
 ): Promise<FulfilOutcome | undefined> {
-  const [guarded] = await connection.query<ResultSetHeader>(
-    `UPDATE shows SET seats_sold = seats_sold + ?
-      WHERE id = ? AND status = 'on_sale' AND seats_sold + ? <= capacity`,
-    [hold.quantity, hold.showId, hold.quantity],
-  );
-  if (guarded.affectedRows === 0) return undefined;
-  await setHoldStatus(connection, hold.id, 'paid', null);
+  if (!(await countSeatsSold(connection, hold.showId, hold.quantity))) return undefined;
+  await setOrderStatus(connection, hold.id, 'paid', null);
   const ticketIds = await issueTickets(connection, {
     holdId: hold.id,
     showId: hold.showId,
@@ -395,15 +306,12 @@ export async function recordPaymentPending(
   if (hold.status !== 'held' && hold.status !== 'pending') {
     return { kind: 'already-settled', holdId: hold.id, status: hold.status };
   }
-  await connection.query(
-    `UPDATE seat_holds SET checkout_session_id = ?, payment_intent_id = COALESCE(payment_intent_id, ?),
-            payment_status = ?,
-            -- A hold that already lapsed is not revived: its seats may be sold; the payment, if it
-            -- lands, goes through the late-payment policy.
-            expires_at = IF(expires_at > NOW(3), GREATEST(expires_at, NOW(3) + INTERVAL ? SECOND), expires_at)
-      WHERE id = ?`,
-    [session.id, session.payment_intent ?? null, session.payment_status, holdSeconds, hold.id],
-  );
+  await recordPaymentSettling(connection, hold.id, {
+    checkoutSessionId: session.id,
+    paymentIntentId: session.payment_intent ?? null,
+    paymentStatus: session.payment_status,
+    holdSeconds,
+  });
   return { kind: 'payment-pending', holdId: hold.id };
 }
 
@@ -420,23 +328,19 @@ export async function releaseHoldOfSession(
   if (hold.status !== 'held' && hold.status !== 'pending') {
     return { kind: 'untouched', holdId: hold.id, status: hold.status };
   }
-  await setHoldStatus(connection, hold.id, 'released', reason);
+  await setOrderStatus(connection, hold.id, 'released', reason);
   return { kind: 'released', holdId: hold.id };
 }
 
-async function revokeLocked(connection: DbConnection, hold: LockedHold, reason: RevocationReason) {
+async function revokeLocked(connection: DbConnection, hold: OrderHold, reason: RevocationReason) {
   const revoked = await revokeTickets(connection, hold.id, reason);
   if (revoked > 0) {
     await appendToOutbox(connection, orderEvent(hold, 'tickets.revoked', { reason, count: revoked }));
   }
   if (reason === 'refunded') {
     // The money went back, so the seats go back on sale; a disputed order keeps them until decided.
-    await setHoldStatus(connection, hold.id, 'refunded', CHARGE_REFUNDED);
-    await connection.query('UPDATE shows SET seats_sold = GREATEST(seats_sold, ?) - ? WHERE id = ?', [
-      hold.quantity,
-      hold.quantity,
-      hold.showId,
-    ]);
+    await setOrderStatus(connection, hold.id, 'refunded', CHARGE_REFUNDED);
+    await returnSoldSeats(connection, hold.showId, hold.quantity);
     await appendToOutbox(
       connection,
       orderEvent(hold, 'order.refunded', {
@@ -459,14 +363,14 @@ export async function revokeOrder(
   connection: DbConnection,
   target: { paymentIntentId: string; holdIdHint: string | null; reason: RevocationReason },
 ): Promise<RevokeOutcome> {
-  let hold = await lockHoldWhere(connection, 'payment_intent_id', target.paymentIntentId);
+  let hold = await lockOrder(connection, 'payment_intent_id', target.paymentIntentId);
   if (!hold && target.holdIdHint) {
-    const hinted = await lockHoldWhere(connection, 'id', target.holdIdHint);
+    const hinted = await lockOrder(connection, 'id', target.holdIdHint);
     if (hinted && hinted.paymentIntentId === null) hold = hinted;
   }
   if (!hold) return { kind: 'order-not-found' };
   if (hold.status === 'paid') {
-    await lockShow(connection, hold.showId);
+    await lockShowSeats(connection, hold.showId);
     const tickets = await revokeLocked(connection, hold, target.reason);
     return { kind: 'revoked', holdId: hold.id, tickets };
   }
@@ -476,11 +380,8 @@ export async function revokeOrder(
       : { kind: 'waiting-for-payment', holdId: hold.id };
   }
   if (hold.status === 'refunded') return { kind: 'nothing-to-revoke', holdId: hold.id, status: hold.status };
-  await connection.query('UPDATE seat_holds SET payment_intent_id = ? WHERE id = ?', [
-    target.paymentIntentId,
-    hold.id,
-  ]);
-  await setHoldStatus(connection, hold.id, 'refunded', REFUNDED_BEFORE_FULFILMENT);
+  await recordPaymentIntent(connection, hold.id, target.paymentIntentId);
+  await setOrderStatus(connection, hold.id, 'refunded', REFUNDED_BEFORE_FULFILMENT);
   return { kind: 'marked-refunded', holdId: hold.id };
 }
 
@@ -505,13 +406,8 @@ export async function refundLatePayment(
   payments: Payments,
   holdId: string,
 ): Promise<LateRefundOutcome> {
-  const [rows] = await pool.query<RowDataPacket[]>(
-    `SELECT ${HOLD_COLUMNS} FROM seat_holds WHERE id = ? AND status = 'refunded' AND refund_id IS NULL`,
-    [holdId],
-  );
-  const row = rows[0];
-  if (!row) return { kind: 'not-owed' };
-  const hold = holdFrom(row);
+  const hold = await findUnrefundedOrder(pool, holdId);
+  if (!hold) return { kind: 'not-owed' };
   if (!hold.paymentIntentId || !REFUND_ISSUING_REASONS.includes(hold.releaseReason ?? '')) {
     return { kind: 'not-owed' };
   }
@@ -530,11 +426,7 @@ export async function refundLatePayment(
     throw err;
   }
   const recorded = await withTransaction(pool, async (connection) => {
-    const [result] = await connection.query<ResultSetHeader>(
-      'UPDATE seat_holds SET refund_id = ? WHERE id = ? AND refund_id IS NULL',
-      [refund.id, hold.id],
-    );
-    if (result.affectedRows === 0) return false;
+    if (!(await recordRefundId(connection, hold.id, refund.id))) return false;
     await appendToOutbox(
       connection,
       orderEvent(hold, 'order.refunded', {

@@ -295,3 +295,168 @@ export async function paidOrdersByDay(
     rows.map((row) => [String(row.day), { tickets: Number(row.tickets), revenue: Number(row.revenue) }]),
   );
 }
+
+/** An order (a seat hold) as fulfilment sees it, read under its row lock. */
+export interface OrderHold {
+  readonly id: string;
+  readonly showId: string;
+  /** The buying organisation (API key), or null for a person's order. */
+  readonly buyerOrgId: string | null;
+  /** The buying person (portal session); both are set on orders migrated from viewer organisations. */
+  readonly buyerUserId: string | null;
+  readonly quantity: number;
+  /** The order's price, smallest currency unit, and its currency (lower-case). */
+  readonly amountTotal: number;
+  readonly currency: string;
+  readonly status: HoldStatus;
+  readonly checkoutSessionId: string | null;
+  readonly paymentIntentId: string | null;
+  readonly refundId: string | null;
+  readonly releaseReason: string | null;
+  /** Past expires_at: its seats no longer count as held, whatever the status says. */
+  readonly lapsed: boolean;
+}
+
+const HOLD_COLUMNS = `id, show_id, buyer_org_id, buyer_user_id, quantity, amount_total, currency, status, checkout_session_id, payment_intent_id,
+  refund_id, release_reason, expires_at <= NOW(3) AS lapsed`;
+
+function orderFrom(row: RowDataPacket): OrderHold {
+  return {
+    id: String(row.id),
+    showId: String(row.show_id),
+    buyerOrgId: (row.buyer_org_id as string | null) ?? null,
+    buyerUserId: (row.buyer_user_id as string | null) ?? null,
+    quantity: Number(row.quantity),
+    amountTotal: Number(row.amount_total),
+    currency: String(row.currency).toLowerCase(),
+    status: row.status as HoldStatus,
+    checkoutSessionId: (row.checkout_session_id as string | null) ?? null,
+    paymentIntentId: (row.payment_intent_id as string | null) ?? null,
+    refundId: (row.refund_id as string | null) ?? null,
+    releaseReason: (row.release_reason as string | null) ?? null,
+    lapsed: Number(row.lapsed) === 1,
+  };
+}
+
+/** The order whose id, Checkout Session or payment intent is `value`, locked (FOR UPDATE). */
+export async function lockOrder(
+  connection: DbConnection,
+  by: 'id' | 'checkout_session_id' | 'payment_intent_id',
+  value: string,
+): Promise<OrderHold | undefined> {
+  const [rows] = await connection.query<RowDataPacket[]>(
+    `SELECT ${HOLD_COLUMNS} FROM seat_holds WHERE ${by} = ? FOR UPDATE`,
+    [value],
+  );
+  return rows[0] ? orderFrom(rows[0]) : undefined;
+}
+
+/**
+ * Seats other unexpired holds keep, for a caller holding the show lock. A locking read: a plain
+ * one would use the transaction's read view, which may predate a hold committed just before this
+ * transaction got the show row. Only fulfilment's late-payment path takes it.
+ */
+export async function seatsHeldByOthers(connection: DbConnection, showId: string, holdId: string) {
+  const [rows] = await connection.query<RowDataPacket[]>(
+    `SELECT COALESCE(SUM(quantity), 0) AS seats FROM seat_holds
+      WHERE show_id = ? AND ${ACTIVE_HOLD_CONDITION} AND id <> ? LOCK IN SHARE MODE`,
+    [showId, holdId],
+  );
+  return Number(rows[0]?.seats ?? 0);
+}
+
+/** Moves an order to paid, released or refunded (the times and reason kept once set). */
+export async function setOrderStatus(
+  connection: DbConnection,
+  holdId: string,
+  status: 'paid' | 'released' | 'refunded',
+  reason: string | null,
+) {
+  await connection.query(
+    `UPDATE seat_holds SET status = ?, release_reason = COALESCE(?, release_reason),
+            paid_at = IF(? = 'paid', NOW(3), paid_at),
+            released_at = IF(? <> 'paid', COALESCE(released_at, NOW(3)), released_at)
+      WHERE id = ?`,
+    [status, reason, status, status, holdId],
+  );
+}
+
+/**
+ * The order's Checkout Session, payment intent and payment status, as its completion says. Its
+ * status is left alone: changing it checks the hold's foreign key (see fulfilment).
+ */
+export async function recordCheckout(
+  connection: DbConnection,
+  holdId: string,
+  checkout: { checkoutSessionId: string; paymentIntentId: string | null; paymentStatus: string },
+): Promise<void> {
+  await connection.query(
+    'UPDATE seat_holds SET checkout_session_id = ?, payment_intent_id = ?, payment_status = ? WHERE id = ?',
+    [checkout.checkoutSessionId, checkout.paymentIntentId, checkout.paymentStatus, holdId],
+  );
+}
+
+/**
+ * A completion whose payment is still settling: the session and payment are recorded and the
+ * seats stay held for `holdSeconds` more.
+ */
+export async function recordPaymentSettling(
+  connection: DbConnection,
+  holdId: string,
+  checkout: {
+    checkoutSessionId: string;
+    paymentIntentId: string | null;
+    paymentStatus: string;
+    holdSeconds: number;
+  },
+): Promise<void> {
+  await connection.query(
+    `UPDATE seat_holds SET checkout_session_id = ?, payment_intent_id = COALESCE(payment_intent_id, ?),
+            payment_status = ?,
+            -- A hold that already lapsed is not revived: its seats may be sold; the payment, if it
+            -- lands, goes through the late-payment policy.
+            expires_at = IF(expires_at > NOW(3), GREATEST(expires_at, NOW(3) + INTERVAL ? SECOND), expires_at)
+      WHERE id = ?`,
+    [
+      checkout.checkoutSessionId,
+      checkout.paymentIntentId,
+      checkout.paymentStatus,
+      checkout.holdSeconds,
+      holdId,
+    ],
+  );
+}
+
+/** The payment intent a refund named, on an order that had none yet. */
+export async function recordPaymentIntent(
+  connection: DbConnection,
+  holdId: string,
+  paymentIntentId: string,
+): Promise<void> {
+  await connection.query('UPDATE seat_holds SET payment_intent_id = ? WHERE id = ?', [
+    paymentIntentId,
+    holdId,
+  ]);
+}
+
+/** A refunded order whose refund is not recorded yet (a plain read); undefined otherwise. */
+export async function findUnrefundedOrder(db: Queryable, holdId: string): Promise<OrderHold | undefined> {
+  const [rows] = await db.query<RowDataPacket[]>(
+    `SELECT ${HOLD_COLUMNS} FROM seat_holds WHERE id = ? AND status = 'refunded' AND refund_id IS NULL`,
+    [holdId],
+  );
+  return rows[0] ? orderFrom(rows[0]) : undefined;
+}
+
+/** Records the refund once; false when another call recorded one first. */
+export async function recordRefundId(
+  connection: DbConnection,
+  holdId: string,
+  refundId: string,
+): Promise<boolean> {
+  const [result] = await connection.query<ResultSetHeader>(
+    'UPDATE seat_holds SET refund_id = ? WHERE id = ? AND refund_id IS NULL',
+    [refundId, holdId],
+  );
+  return result.affectedRows === 1;
+}

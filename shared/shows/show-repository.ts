@@ -1,4 +1,4 @@
-import type { RowDataPacket } from 'mysql2/promise';
+import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { appendToOutbox } from '#shared/outbox/outbox.ts';
 import type { VideoOrigin, VideoStatus } from '#shared/video/video.ts';
 import { findVideo } from '#shared/video/video-repository.ts';
@@ -292,4 +292,58 @@ export async function findShowMedia(pool: DbPool, showId: string): Promise<ShowM
     videoOrigin: row.video_origin ?? null,
     mediaPrefix: row.media_prefix,
   };
+}
+
+/** The show's capacity, seats sold and whether it is on sale, its row locked (FOR UPDATE). */
+export async function lockShowSeats(
+  connection: DbConnection,
+  showId: string,
+): Promise<{ capacity: number; seatsSold: number; onSale: boolean }> {
+  const [rows] = await connection.query<RowDataPacket[]>(
+    'SELECT capacity, seats_sold, status FROM shows WHERE id = ? FOR UPDATE',
+    [showId],
+  );
+  const row = rows[0];
+  if (!row) throw new Error(`seat hold refers to show ${showId}, which does not exist`);
+  return {
+    capacity: Number(row.capacity),
+    seatsSold: Number(row.seats_sold),
+    onSale: row.status === 'on_sale',
+  };
+}
+
+/**
+ * Counts `quantity` more seats sold behind the capacity guard; false (nothing written) when the
+ * show is not on sale or has not that many seats left.
+ */
+export async function countSeatsSold(
+  connection: DbConnection,
+  showId: string,
+  quantity: number,
+): Promise<boolean> {
+  const [guarded] = await connection.query<ResultSetHeader>(
+    `UPDATE shows SET seats_sold = seats_sold + ?
+      WHERE id = ? AND status = 'on_sale' AND seats_sold + ? <= capacity`,
+    [quantity, showId, quantity],
+  );
+  return guarded.affectedRows === 1;
+}
+
+/** Puts a refunded order's seats back on sale (never below zero). */
+export async function returnSoldSeats(
+  connection: DbConnection,
+  showId: string,
+  quantity: number,
+): Promise<void> {
+  await connection.query('UPDATE shows SET seats_sold = GREATEST(seats_sold, ?) - ? WHERE id = ?', [
+    quantity,
+    quantity,
+    showId,
+  ]);
+}
+
+/** The show's organisation (a plain read: it never changes); undefined for an unknown show. */
+export async function showOwner(db: Queryable, showId: string): Promise<string | undefined> {
+  const [rows] = await db.query<RowDataPacket[]>('SELECT org_id FROM shows WHERE id = ?', [showId]);
+  return rows[0]?.org_id as string | undefined;
 }
