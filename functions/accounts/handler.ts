@@ -6,20 +6,19 @@ import {
 } from '#shared/accounts/api-key-store.ts';
 import { createPool } from '#shared/db/pool.ts';
 import { NotFoundError } from '#shared/errors.ts';
-import { createApi, parseJsonBody, validate } from '#shared/runtime/api.ts';
+import { parseJsonBody, validate } from '#shared/runtime/api.ts';
 import { httpFunction } from '#shared/runtime/function.ts';
 import { requireOrganisation, requirePrincipal, requireScope } from '#shared/runtime/principal.ts';
 import { loadAccountsConfig } from './config.ts';
 import { assertGrantable, createKey, createOrganisation, grantableScopes } from './keys.ts';
+import { accountsManifest } from './manifest.ts';
 import { createKeySchema, createOrgSchema, keyIdSchema, listOrgsQuerySchema } from './schema.ts';
 
 const config = loadAccountsConfig();
 const pool = createPool(config.MYSQL_URL, { connectionLimit: 2 });
 
-export const handler = httpFunction(() => {
-  const app = createApi();
-
-  app.post('/orgs', async (req, res) => {
+export const handler = httpFunction(accountsManifest, () => ({
+  createOrganisation: async (req, res) => {
     requireScope(requirePrincipal(req), 'admin');
     const input = parseJsonBody(req, createOrgSchema);
     const created = await createOrganisation(pool, input);
@@ -32,9 +31,9 @@ export const handler = httpFunction(() => {
         kind: input.kind,
         apiKey: { keyId: created.keyId, key: created.key, scopes: input.scopes },
       });
-  });
+  },
 
-  app.get('/orgs', async (req, res) => {
+  listOrganisations: async (req, res) => {
     requireScope(requirePrincipal(req), 'admin');
     const query = validate(listOrgsQuerySchema, req.query, 'query');
     const page = await listOrganisations(pool, {
@@ -45,14 +44,14 @@ export const handler = httpFunction(() => {
       items: page.items.map((org) => ({ ...org, createdAt: org.createdAt.toISOString() })),
       nextCursor: page.next,
     });
-  });
+  },
 
-  app.get('/api-keys', async (req, res) => {
+  listApiKeys: async (req, res) => {
     const orgId = requireOrganisation(requirePrincipal(req));
     res.json({ items: await listApiKeys(pool, orgId) });
-  });
+  },
 
-  app.post('/api-keys', async (req, res) => {
+  createApiKey: async (req, res) => {
     const principal = requirePrincipal(req);
     const orgId = requireOrganisation(principal);
     const input = parseJsonBody(req, createKeySchema);
@@ -67,14 +66,12 @@ export const handler = httpFunction(() => {
       .status(201)
       .set('Cache-Control', 'no-store')
       .json({ keyId: created.keyId, key: created.key, scopes: input.scopes });
-  });
+  },
 
-  app.delete('/api-keys/:keyId', async (req, res) => {
+  revokeApiKey: async (req, res) => {
     const orgId = requireOrganisation(requirePrincipal(req));
     const keyId = validate(keyIdSchema, req.params.keyId, 'path');
     if (!(await revokeApiKey(pool, keyId, orgId))) throw new NotFoundError(`No active key ${keyId}`);
     res.status(204).end();
-  });
-
-  return app;
-});
+  },
+}));
