@@ -1,4 +1,3 @@
-import type { Request } from 'express';
 import { createPool } from '#shared/db/pool.ts';
 import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '#shared/errors.ts';
 import { cookieRequestAllowed } from '#shared/people/origin-check.ts';
@@ -8,12 +7,13 @@ import {
   findAnalyticsConsent,
   recordAnalyticsConsent,
 } from '#shared/people/user-repository.ts';
-import { createApi, parseJsonBody, validate } from '#shared/runtime/api.ts';
+import { type ApiRequest, parseJsonBody, validate } from '#shared/runtime/api.ts';
 import { httpFunction } from '#shared/runtime/function.ts';
 import { requirePrincipal } from '#shared/runtime/principal.ts';
 import { type CollectDeps, collectEvents } from './collect.ts';
 import { loadAnalyticsConfig } from './config.ts';
 import { NotAPersonError } from './errors.ts';
+import { analyticsManifest } from './manifest.ts';
 import { collectBodySchema, consentBodySchema, MAX_COLLECT_BODY_BYTES } from './schema.ts';
 
 const config = loadAnalyticsConfig();
@@ -22,7 +22,7 @@ const portalOrigin = new URL(config.PORTAL_ORIGIN).origin;
 const cookies = sessionCookiePolicy(portalOrigin);
 const deps: CollectDeps = { pool, userIdSalt: config.ANALYTICS_ID_SALT };
 
-const header = (req: Request, name: string) => {
+const header = (req: ApiRequest, name: string) => {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
 };
@@ -31,7 +31,7 @@ const header = (req: Request, name: string) => {
  * The session cookie, when the call comes from the portal's own pages: another site's page may
  * make a browser post here with the cookie, and must not make events in the person's name.
  */
-function sessionIdOf(req: Request): string | undefined {
+function sessionIdOf(req: ApiRequest): string | undefined {
   const fromPortal = cookieRequestAllowed(
     { method: req.method, origin: header(req, 'origin'), secFetchSite: header(req, 'sec-fetch-site') },
     portalOrigin,
@@ -40,7 +40,7 @@ function sessionIdOf(req: Request): string | undefined {
 }
 
 /** JSON, or the text/plain `navigator.sendBeacon` sends for a string; bounded before parsing. */
-function collectBodyOf(req: Request) {
+function collectBodyOf(req: ApiRequest) {
   if (req.rawBody.length > MAX_COLLECT_BODY_BYTES) {
     throw new PayloadTooLargeError(
       `Body is ${req.rawBody.length} bytes; the limit is ${MAX_COLLECT_BODY_BYTES}`,
@@ -60,7 +60,7 @@ function collectBodyOf(req: Request) {
 }
 
 /** The person behind the session; API keys and printers have no analytics choice. */
-function personOf(req: Request): string {
+function personOf(req: ApiRequest): string {
   const { userId } = requirePrincipal(req);
   if (!userId) throw new NotAPersonError();
   return userId;
@@ -71,28 +71,25 @@ const present = (consent: AnalyticsConsent | undefined) => ({
   decidedAt: consent?.decidedAt?.toISOString() ?? null,
 });
 
-export const handler = httpFunction(() => {
-  const app = createApi();
-  app.use((_req, res, next) => {
-    res.set('Cache-Control', 'no-store');
-    next();
-  });
+export const handler = httpFunction(
+  analyticsManifest,
+  () => ({
+    collectAnalyticsEvents: async (req, res) => {
+      const body = collectBodyOf(req);
+      res.status(202).json(await collectEvents(deps, body, sessionIdOf(req)));
+    },
 
-  app.post('/analytics/events', async (req, res) => {
-    const body = collectBodyOf(req);
-    res.status(202).json(await collectEvents(deps, body, sessionIdOf(req)));
-  });
+    getAnalyticsConsent: async (req, res) => {
+      res.json(present(await findAnalyticsConsent(pool, personOf(req))));
+    },
 
-  app.get('/me/analytics-consent', async (req, res) => {
-    res.json(present(await findAnalyticsConsent(pool, personOf(req))));
-  });
-
-  app.put('/me/analytics-consent', async (req, res) => {
-    const userId = personOf(req);
-    const { granted } = parseJsonBody(req, consentBodySchema);
-    await recordAnalyticsConsent(pool, userId, granted, new Date());
-    res.json(present(await findAnalyticsConsent(pool, userId)));
-  });
-
-  return app;
-});
+    putAnalyticsConsent: async (req, res) => {
+      const userId = personOf(req);
+      const { granted } = parseJsonBody(req, consentBodySchema);
+      await recordAnalyticsConsent(pool, userId, granted, new Date());
+      res.json(present(await findAnalyticsConsent(pool, userId)));
+    },
+  }),
+  // Nothing this function answers may be cached: sessions, consent, personal data.
+  { headers: { 'Cache-Control': 'no-store' } },
+);
