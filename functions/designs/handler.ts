@@ -9,11 +9,12 @@ import {
 import { listProvenanceConflicts } from '#shared/designs/provenance-conflicts.ts';
 import { NotFoundError } from '#shared/errors.ts';
 import { newId } from '#shared/ids.ts';
-import { createApi, parseJsonBody, validate } from '#shared/runtime/api.ts';
+import { parseJsonBody, validate } from '#shared/runtime/api.ts';
 import { httpFunction } from '#shared/runtime/function.ts';
 import { requirePrincipal, requireScope } from '#shared/runtime/principal.ts';
 import { objectStoreFromConfig } from '#shared/storage/s3-object-store.ts';
 import { loadDesignsConfig } from './config.ts';
+import { designsManifest } from './manifest.ts';
 import { presentDesign, presentLicensableDesign, presentProvenanceConflict } from './present.ts';
 import {
   CONTENT_TYPES,
@@ -27,10 +28,8 @@ const config = loadDesignsConfig();
 const pool = createPool(config.MYSQL_URL);
 const store = objectStoreFromConfig(config);
 
-export const handler = httpFunction(() => {
-  const app = createApi();
-
-  app.post('/designs', async (req, res) => {
+export const handler = httpFunction(designsManifest, () => ({
+  createDesign: async (req, res) => {
     const principal = requirePrincipal(req);
     requireScope(principal, 'designs:write');
     const input = parseJsonBody(req, createDesignSchema);
@@ -61,9 +60,9 @@ export const handler = httpFunction(() => {
           expiresAt: upload.expiresAt.toISOString(),
         },
       });
-  });
+  },
 
-  app.get('/designs', async (req, res) => {
+  listDesigns: async (req, res) => {
     const principal = requirePrincipal(req);
     const query = validate(listQuerySchema, req.query, 'query');
     const page = await listOrgDesigns(pool, principal.orgId, {
@@ -71,17 +70,17 @@ export const handler = httpFunction(() => {
       ...(query.cursor ? { before: query.cursor } : {}),
     });
     res.json({ items: page.items.map(presentDesign), nextCursor: page.next });
-  });
+  },
 
-  app.get('/designs/:id', async (req, res) => {
+  getDesign: async (req, res) => {
     const principal = requirePrincipal(req);
     const id = validate(designIdSchema, req.params.id, 'path');
     const design = await findOrgDesign(pool, principal.orgId, id);
     if (!design) throw new NotFoundError(`No design ${id}`);
     res.json(presentDesign(design));
-  });
+  },
 
-  app.get('/designs/:id/thumbnail', async (req, res) => {
+  getDesignThumbnail: async (req, res) => {
     const principal = requirePrincipal(req);
     const id = validate(designIdSchema, req.params.id, 'path');
     const design = await findOrgDesign(pool, principal.orgId, id);
@@ -90,33 +89,33 @@ export const handler = httpFunction(() => {
     const chunks: Buffer[] = [];
     for await (const chunk of body) chunks.push(chunk as Buffer);
     res.type('image/png').set('Cache-Control', 'private, max-age=3600').send(Buffer.concat(chunks));
-  });
+  },
 
-  app.get('/designs/:id/licensors', async (req, res) => {
+  listDesignLicensors: async (req, res) => {
     const principal = requirePrincipal(req);
     const design = await ownDesign(principal.orgId, req.params.id);
     res.json({ items: await listLicensors(pool, design.id) });
-  });
+  },
 
   // The owner names the organisations (marketplaces, ERPs) that may sell licenses of a design.
-  app.put('/designs/:id/licensors/:orgId', async (req, res) => {
+  grantDesignLicensor: async (req, res) => {
     const principal = requirePrincipal(req);
     requireScope(principal, 'designs:write');
     const design = await ownDesign(principal.orgId, req.params.id);
     const orgId = validate(designIdSchema, req.params.orgId, 'path');
     if (!(await grantLicensor(pool, design.id, orgId))) throw new NotFoundError(`No organisation ${orgId}`);
     res.status(204).end();
-  });
+  },
 
-  app.delete('/designs/:id/licensors/:orgId', async (req, res) => {
+  revokeDesignLicensor: async (req, res) => {
     const principal = requirePrincipal(req);
     requireScope(principal, 'designs:write');
     const design = await ownDesign(principal.orgId, req.params.id);
     await revokeLicensor(pool, design.id, validate(designIdSchema, req.params.orgId, 'path'));
     res.status(204).end();
-  });
+  },
 
-  app.get('/licensable-designs', async (req, res) => {
+  listLicensableDesigns: async (req, res) => {
     const principal = requirePrincipal(req);
     requireScope(principal, 'licenses:write');
     const query = validate(listQuerySchema, req.query, 'query');
@@ -125,9 +124,9 @@ export const handler = httpFunction(() => {
       ...(query.cursor ? { before: query.cursor } : {}),
     });
     res.json({ items: page.items.map(presentLicensableDesign), nextCursor: page.next });
-  });
+  },
 
-  app.get('/provenance-conflicts', async (req, res) => {
+  listProvenanceConflicts: async (req, res) => {
     requireScope(requirePrincipal(req), 'admin');
     const query = validate(provenanceConflictsQuerySchema, req.query, 'query');
     const page = await listProvenanceConflicts(pool, {
@@ -139,10 +138,8 @@ export const handler = httpFunction(() => {
       items: page.items.map(presentProvenanceConflict),
       nextCursor: page.next === null ? null : String(page.next),
     });
-  });
-
-  return app;
-});
+  },
+}));
 
 async function ownDesign(orgId: string, rawId: string | undefined) {
   const id = validate(designIdSchema, rawId, 'path');
