@@ -1,13 +1,13 @@
-import type { Request } from 'express';
 import { dayRangeQuerySchema } from '#shared/day-range.ts';
 import { DependencyUnavailableError } from '#shared/errors.ts';
 import { creatorInsights, designerInsights, platformInsights } from '#shared/insights/insights.ts';
-import { createApi, validate } from '#shared/runtime/api.ts';
+import { type ApiRequest, validate } from '#shared/runtime/api.ts';
 import { httpFunction } from '#shared/runtime/function.ts';
 import { requireOrganisation, requirePrincipal, requireScope } from '#shared/runtime/principal.ts';
 import { WarehouseUnavailableError } from '#shared/warehouse/warehouse.ts';
 import { warehouseFromConfig } from '#shared/warehouse/warehouse-from-config.ts';
 import { loadInsightsConfig } from './config.ts';
+import { insightsManifest } from './manifest.ts';
 
 const config = loadInsightsConfig();
 const warehouse = warehouseFromConfig(config);
@@ -31,12 +31,10 @@ async function fromWarehouse<T>(read: () => Promise<T>): Promise<T> {
   }
 }
 
-const rangeOf = (req: Request) => validate(dayRangeQuerySchema, req.query, 'query');
+const rangeOf = (req: ApiRequest) => validate(dayRangeQuerySchema, req.query, 'query');
 
-export const handler = httpFunction(() => {
-  const app = createApi();
-
-  app.get('/insights/creator', async (req, res) => {
+export const handler = httpFunction(insightsManifest, () => ({
+  getCreatorInsights: async (req, res) => {
     const principal = requirePrincipal(req);
     requireScope(principal, 'shows:write', 'videos:read');
     const orgId = requireOrganisation(principal);
@@ -44,9 +42,9 @@ export const handler = httpFunction(() => {
     res
       .set('Cache-Control', CACHE_CONTROL)
       .json(await fromWarehouse(() => creatorInsights(warehouse, orgId, range)));
-  });
+  },
 
-  app.get('/insights/designer', async (req, res) => {
+  getDesignerInsights: async (req, res) => {
     const principal = requirePrincipal(req);
     requireScope(principal, 'designs:read');
     const orgId = requireOrganisation(principal);
@@ -54,16 +52,14 @@ export const handler = httpFunction(() => {
     res
       .set('Cache-Control', CACHE_CONTROL)
       .json(await fromWarehouse(() => designerInsights(warehouse, orgId, range)));
-  });
+  },
 
-  app.get('/insights/platform', async (req, res) => {
+  getPlatformInsights: async (req, res) => {
     const principal = requirePrincipal(req);
     requireScope(principal, 'admin');
     const range = rangeOf(req);
     res
       .set('Cache-Control', CACHE_CONTROL)
       .json(await fromWarehouse(() => platformInsights(warehouse, range)));
-  });
-
-  return app;
-});
+  },
+}));
