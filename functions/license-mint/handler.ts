@@ -1,4 +1,3 @@
-import type { Response } from 'express';
 import { log } from '#shared/base/log.ts';
 import { createPool } from '#shared/db/pool.ts';
 import { findOrgDesign } from '#shared/designs/design-repository.ts';
@@ -10,7 +9,7 @@ import { advanceMint, type MintingDeps, refreshMint } from '#shared/licenses/lic
 import { findLicense, listOrgLicenses } from '#shared/licenses/license-repository.ts';
 import { pushRevocation, revokeLicense } from '#shared/licenses/license-revocation.ts';
 import { processMetrics } from '#shared/metrics/metrics-from-config.ts';
-import { createApi, parseJsonBody, validate } from '#shared/runtime/api.ts';
+import { type ApiResponse, parseJsonBody, validate } from '#shared/runtime/api.ts';
 import type { Principal } from '#shared/runtime/auth-context.ts';
 import { httpFunction } from '#shared/runtime/function.ts';
 import { requirePrincipal, requireScope } from '#shared/runtime/principal.ts';
@@ -37,10 +36,8 @@ async function minting(): Promise<MintingDeps> {
   return { pool, relayer, ledger, metrics };
 }
 
-export const handler = httpFunction(() => {
-  const app = createApi();
-
-  app.post('/licenses', async (req, res) => {
+export const handler = httpFunction(licenseMintManifest, () => ({
+  createLicense: async (req, res) => {
     const principal = requirePrincipal(req);
     requireScope(principal, 'licenses:write');
     const key = validate(idempotencyKeySchema, req.get('idempotency-key'), 'header');
@@ -57,9 +54,9 @@ export const handler = httpFunction(() => {
       log.warn('mint deferred: chain unavailable', { licenseId: license.id, error: err });
     }
     sendMintResult(res, current);
-  });
+  },
 
-  app.get('/licenses', async (req, res) => {
+  listLicenses: async (req, res) => {
     const principal = requirePrincipal(req);
     const query = validate(listQuerySchema, req.query, 'query');
     const page = await listOrgLicenses(pool, principal.orgId, {
@@ -68,9 +65,9 @@ export const handler = httpFunction(() => {
       ...(query.cursor ? { before: query.cursor } : {}),
     });
     res.json({ items: page.items.map(presentListedLicense), nextCursor: page.next });
-  });
+  },
 
-  app.get('/licenses/:id', async (req, res) => {
+  getLicense: async (req, res) => {
     const principal = requirePrincipal(req);
     let license = await visibleLicense(principal, validate(licenseIdSchema, req.params.id, 'path'));
     const live = req.query.chain === 'live';
@@ -90,9 +87,9 @@ export const handler = httpFunction(() => {
       onChain = { reachable: false };
     }
     res.json(presentLicense(license, onChain));
-  });
+  },
 
-  app.post('/licenses/:id/revoke', async (req, res) => {
+  revokeLicense: async (req, res) => {
     const principal = requirePrincipal(req);
     requireScope(principal, 'licenses:write');
     const license = await visibleLicense(principal, validate(licenseIdSchema, req.params.id, 'path'));
@@ -110,19 +107,17 @@ export const handler = httpFunction(() => {
       log.warn('revocation not yet on chain: chain unavailable', { licenseId: license.id });
     }
     res.json({ ...presentLicense(revoked), revocationOnChain: onChain });
-  });
+  },
 
-  app.get('/ledger/reconciliation', async (req, res) => {
+  getLedgerReconciliation: async (req, res) => {
     requireScope(requirePrincipal(req), 'admin');
     const latest = await findLatestReconciliation(pool);
     if (!latest) throw new NotFoundError('The ledger has not been reconciled yet');
     res.json({ ...latest, ranAt: latest.ranAt.toISOString() });
-  });
+  },
+}));
 
-  return app;
-});
-
-function sendMintResult(res: Response, license: License): void {
+function sendMintResult(res: ApiResponse, license: License): void {
   const location = `/v1/licenses/${license.id}`;
   const body = presentLicense(license);
   if (license.status === 'active') {
