@@ -11,13 +11,14 @@ import {
 } from '#shared/live/live-stream-repository.ts';
 import { isStreamKeyShape } from '#shared/live/stream-key.ts';
 import { workQueueFromConfig } from '#shared/queue/queue-from-config.ts';
-import { createApi, parseJsonBody, validate } from '#shared/runtime/api.ts';
+import { parseJsonBody, validate } from '#shared/runtime/api.ts';
 import type { Principal } from '#shared/runtime/auth-context.ts';
 import { httpFunction } from '#shared/runtime/function.ts';
 import { requirePrincipal } from '#shared/runtime/principal.ts';
 import { TRANSCODE_QUEUE } from '#shared/video/transcode-job.ts';
 import { loadLiveIngestConfig } from './config.ts';
 import { refusal } from './errors.ts';
+import { liveIngestManifest } from './manifest.ts';
 import { publishPlan } from './plan.ts';
 import {
   authorizeSchema,
@@ -40,10 +41,8 @@ function requireAgent(principal: Principal): void {
   if (!principal.scopes.includes('live:ingest')) throw new ForbiddenError('Requires the scope live:ingest');
 }
 
-export const handler = httpFunction(() => {
-  const app = createApi();
-
-  app.post('/live-ingest/authorize', async (req, res) => {
+export const handler = httpFunction(liveIngestManifest, () => ({
+  authorizeLivePublish: async (req, res) => {
     requireAgent(requirePrincipal(req));
     const input = parseJsonBody(req, authorizeSchema, MAX_INGEST_BODY_BYTES);
     const unknown = () => refusal('unknown-key', 'No stream has this key.');
@@ -68,18 +67,18 @@ export const handler = httpFunction(() => {
     res
       .set('Cache-Control', 'no-store')
       .json(publishPlan(claim.stream, claim.session, deps.updateIntervalSeconds));
-  });
+  },
 
-  app.post('/live-ingest/streams/:id/update', async (req, res) => {
+  updateLivePublish: async (req, res) => {
     requireAgent(requirePrincipal(req));
     const id = validate(streamIdSchema, req.params.id, 'path');
     const input = parseJsonBody(req, updateSchema, MAX_INGEST_BODY_BYTES);
     const result = await recordAgentUpdate(pool, id, input);
     if (!result.ok) throw refusal(result.code, result.detail);
     res.set('Cache-Control', 'no-store').json({});
-  });
+  },
 
-  app.post('/live-ingest/streams/:id/done', async (req, res) => {
+  finishLivePublish: async (req, res) => {
     requireAgent(requirePrincipal(req));
     const id = validate(streamIdSchema, req.params.id, 'path');
     const input = parseJsonBody(req, doneSchema, MAX_INGEST_BODY_BYTES);
@@ -94,7 +93,5 @@ export const handler = httpFunction(() => {
       });
     }
     res.set('Cache-Control', 'no-store').json({ status: result.status });
-  });
-
-  return app;
-});
+  },
+}));
