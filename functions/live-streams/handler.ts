@@ -9,12 +9,13 @@ import {
   rotateStreamKey,
 } from '#shared/live/live-stream-repository.ts';
 import { workQueueFromConfig } from '#shared/queue/queue-from-config.ts';
-import { createApi, parseJsonBody, validate } from '#shared/runtime/api.ts';
+import { parseJsonBody, validate } from '#shared/runtime/api.ts';
 import { httpFunction } from '#shared/runtime/function.ts';
 import { requirePrincipal, requireScope } from '#shared/runtime/principal.ts';
 import { TRANSCODE_QUEUE } from '#shared/video/transcode-job.ts';
 import { loadLiveStreamsConfig } from './config.ts';
 import { showCancelled, showHasVideo, streamEnded } from './errors.ts';
+import { liveStreamsManifest } from './manifest.ts';
 import { type IngestUrls, presentStream, presentStreamWithKey } from './present.ts';
 import { createStreamSchema, listQuerySchema, MAX_CREATE_BODY_BYTES, streamIdSchema } from './schema.ts';
 
@@ -32,10 +33,8 @@ const urls: IngestUrls = {
 };
 const READ_SCOPES = ['videos:read', 'videos:write'];
 
-export const handler = httpFunction(() => {
-  const app = createApi();
-
-  app.post('/live-streams', async (req, res) => {
+export const handler = httpFunction(liveStreamsManifest, () => ({
+  createLiveStream: async (req, res) => {
     const principal = requirePrincipal(req);
     requireScope(principal, 'videos:write');
     const input = parseJsonBody(req, createStreamSchema, MAX_CREATE_BODY_BYTES);
@@ -48,9 +47,9 @@ export const handler = httpFunction(() => {
       .location(`/v1/live-streams/${created.stream.id}`)
       .set('Cache-Control', 'private, no-store')
       .json(presentStreamWithKey(created.stream, urls, created.key.plaintext));
-  });
+  },
 
-  app.get('/live-streams', async (req, res) => {
+  listLiveStreams: async (req, res) => {
     const principal = requirePrincipal(req);
     requireScope(principal, ...READ_SCOPES);
     const query = validate(listQuerySchema, req.query, 'query');
@@ -58,18 +57,18 @@ export const handler = httpFunction(() => {
     res
       .set('Cache-Control', 'private, no-store')
       .json({ items: page.items.map((stream) => presentStream(stream, urls)), nextCursor: page.next });
-  });
+  },
 
-  app.get('/live-streams/:id', async (req, res) => {
+  getLiveStream: async (req, res) => {
     const principal = requirePrincipal(req);
     requireScope(principal, ...READ_SCOPES);
     const id = validate(streamIdSchema, req.params.id, 'path');
     const stream = await findOrgStream(pool, principal.orgId, id);
     if (!stream) throw new NotFoundError(`No live stream ${id}`);
     res.set('Cache-Control', 'private, no-store').json(presentStream(stream, urls));
-  });
+  },
 
-  app.post('/live-streams/:id/rotate-key', async (req, res) => {
+  rotateLiveStreamKey: async (req, res) => {
     const principal = requirePrincipal(req);
     requireScope(principal, 'videos:write');
     const id = validate(streamIdSchema, req.params.id, 'path');
@@ -79,16 +78,14 @@ export const handler = httpFunction(() => {
     res
       .set('Cache-Control', 'private, no-store')
       .json(presentStreamWithKey(rotated.stream, urls, rotated.key.plaintext));
-  });
+  },
 
-  app.post('/live-streams/:id/end', async (req, res) => {
+  endLiveStream: async (req, res) => {
     const principal = requirePrincipal(req);
     requireScope(principal, 'videos:write');
     const id = validate(streamIdSchema, req.params.id, 'path');
     const ended = await requestEnd(deps, principal.orgId, id);
     if (ended.outcome === 'missing') throw new NotFoundError(`No live stream ${id}`);
     res.set('Cache-Control', 'private, no-store').json(presentStream(ended.stream, urls));
-  });
-
-  return app;
-});
+  },
+}));
