@@ -1,10 +1,11 @@
 import { createPool } from '#shared/db/pool.ts';
 import { NotFoundError } from '#shared/errors.ts';
 import { findOrgPrinter, listOrgPrinters, retirePrinter } from '#shared/printers/printer-repository.ts';
-import { createApi, parseJsonBody, validate } from '#shared/runtime/api.ts';
+import { parseJsonBody, validate } from '#shared/runtime/api.ts';
 import { httpFunction } from '#shared/runtime/function.ts';
 import { requirePrincipal, requireScope } from '#shared/runtime/principal.ts';
 import { loadPrintersConfig } from './config.ts';
+import { printersManifest } from './manifest.ts';
 import { presentPrinter } from './present.ts';
 import { registerPrinter, rotatePrinterCredential } from './registration.ts';
 import { listQuerySchema, MAX_REGISTRATION_BYTES, printerIdSchema, registerPrinterSchema } from './schema.ts';
@@ -12,10 +13,8 @@ import { listQuerySchema, MAX_REGISTRATION_BYTES, printerIdSchema, registerPrint
 const config = loadPrintersConfig();
 const pool = createPool(config.MYSQL_URL, { connectionLimit: 2 });
 
-export const handler = httpFunction(() => {
-  const app = createApi();
-
-  app.post('/printers', async (req, res) => {
+export const handler = httpFunction(printersManifest, () => ({
+  registerPrinter: async (req, res) => {
     const principal = requirePrincipal(req);
     requireScope(principal, 'printers:write');
     const input = parseJsonBody(req, registerPrinterSchema, MAX_REGISTRATION_BYTES);
@@ -27,9 +26,9 @@ export const handler = httpFunction(() => {
       .location(`/v1/printers/${printerId}`)
       .set('Cache-Control', 'no-store')
       .json({ ...presentPrinter(printer), credential });
-  });
+  },
 
-  app.get('/printers', async (req, res) => {
+  listPrinters: async (req, res) => {
     const principal = requirePrincipal(req);
     requireScope(principal, 'printers:write', 'licenses:read');
     const query = validate(listQuerySchema, req.query, 'query');
@@ -38,33 +37,31 @@ export const handler = httpFunction(() => {
       ...(query.cursor ? { before: query.cursor } : {}),
     });
     res.json({ items: page.items.map(presentPrinter), nextCursor: page.next });
-  });
+  },
 
-  app.get('/printers/:id', async (req, res) => {
+  getPrinter: async (req, res) => {
     const principal = requirePrincipal(req);
     requireScope(principal, 'printers:write', 'licenses:read');
     const id = validate(printerIdSchema, req.params.id, 'path');
     const printer = await findOrgPrinter(pool, principal.orgId, id);
     if (!printer) throw new NotFoundError(`No printer ${id}`);
     res.json(presentPrinter(printer));
-  });
+  },
 
-  app.delete('/printers/:id', async (req, res) => {
+  retirePrinter: async (req, res) => {
     const principal = requirePrincipal(req);
     requireScope(principal, 'printers:write');
     const id = validate(printerIdSchema, req.params.id, 'path');
     if (!(await retirePrinter(pool, principal.orgId, id))) throw new NotFoundError(`No active printer ${id}`);
     res.status(204).end();
-  });
+  },
 
-  app.post('/printers/:id/credential', async (req, res) => {
+  rotatePrinterCredential: async (req, res) => {
     const principal = requirePrincipal(req);
     requireScope(principal, 'printers:write');
     const id = validate(printerIdSchema, req.params.id, 'path');
     const credential = await rotatePrinterCredential(pool, principal.orgId, id);
     if (!credential) throw new NotFoundError(`No active printer ${id}`);
     res.set('Cache-Control', 'no-store').json({ id, credential });
-  });
-
-  return app;
-});
+  },
+}));
