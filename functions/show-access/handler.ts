@@ -2,21 +2,20 @@ import { z } from 'zod';
 import { playbackUrlsFromConfig } from '#shared/cdn/cdn-from-config.ts';
 import { createPool } from '#shared/db/pool.ts';
 import { ID_PATTERN } from '#shared/ids.ts';
-import { createApi, validate } from '#shared/runtime/api.ts';
+import { validate } from '#shared/runtime/api.ts';
 import { httpFunction } from '#shared/runtime/function.ts';
 import { requirePrincipal, requireScope } from '#shared/runtime/principal.ts';
 import { chatAdmissionFor, chatTokenFor, playbackFor } from './access.ts';
 import { loadShowAccessConfig } from './config.ts';
+import { showAccessManifest } from './manifest.ts';
 
 const config = loadShowAccessConfig();
 const pool = createPool(config.MYSQL_URL, { connectionLimit: 2 });
 const urls = playbackUrlsFromConfig(config);
 const showIdSchema = z.string().regex(ID_PATTERN, 'not a show id');
 
-export const handler = httpFunction(() => {
-  const app = createApi();
-
-  app.post('/shows/:id/playback', async (req, res) => {
+export const handler = httpFunction(showAccessManifest, () => ({
+  getShowPlayback: async (req, res) => {
     const principal = requirePrincipal(req);
     requireScope(principal, 'tickets:read', 'tickets:buy', 'shows:write');
     const showId = validate(showIdSchema, req.params.id, 'path');
@@ -26,9 +25,9 @@ export const handler = httpFunction(() => {
     res
       .set('Cache-Control', 'private, no-store')
       .json({ url: playback.url, expiresAt: playback.expiresAt.toISOString(), live: playback.live });
-  });
+  },
 
-  app.post('/shows/:id/chat-token', async (req, res) => {
+  getShowChatToken: async (req, res) => {
     const principal = requirePrincipal(req);
     requireScope(principal, 'tickets:read', 'tickets:buy', 'shows:write');
     const showId = validate(showIdSchema, req.params.id, 'path');
@@ -45,7 +44,5 @@ export const handler = httpFunction(() => {
       role: access.role,
       chat: config.chat,
     });
-  });
-
-  return app;
-});
+  },
+}));
