@@ -1,6 +1,6 @@
 import { createPool } from '#shared/db/pool.ts';
 import { NotFoundError } from '#shared/errors.ts';
-import { createApi, parseJsonBody, validate } from '#shared/runtime/api.ts';
+import { parseJsonBody, validate } from '#shared/runtime/api.ts';
 import { httpFunction } from '#shared/runtime/function.ts';
 import { requirePrincipal, requireScope } from '#shared/runtime/principal.ts';
 import { holderOf } from '#shared/shows/holder.ts';
@@ -8,6 +8,7 @@ import { signTicketCode } from '#shared/shows/ticket-code.ts';
 import { findHolderTicket, listHolderTickets } from '#shared/shows/ticket-repository.ts';
 import { loadTicketsConfig } from './config.ts';
 import { checkIn, revoke } from './door.ts';
+import { ticketsManifest } from './manifest.ts';
 import { presentTicket } from './present.ts';
 import {
   checkInSchema,
@@ -21,10 +22,8 @@ const config = loadTicketsConfig();
 const pool = createPool(config.MYSQL_URL, { connectionLimit: 2 });
 const keys = config.TICKET_CODE_KEY;
 
-export const handler = httpFunction(() => {
-  const app = createApi();
-
-  app.get('/tickets', async (req, res) => {
+export const handler = httpFunction(ticketsManifest, () => ({
+  listTickets: async (req, res) => {
     const principal = requirePrincipal(req);
     requireScope(principal, 'tickets:read', 'tickets:buy');
     const query = validate(listQuerySchema, req.query, 'query');
@@ -37,17 +36,17 @@ export const handler = httpFunction(() => {
     res
       .set('Cache-Control', 'private, no-store')
       .json({ items: page.items.map(presentTicket), nextCursor: page.next });
-  });
+  },
 
-  app.post('/tickets/check-in', async (req, res) => {
+  checkInTicket: async (req, res) => {
     const principal = requirePrincipal(req);
     requireScope(principal, 'shows:write');
     const input = parseJsonBody(req, checkInSchema, MAX_TICKET_BODY_BYTES);
     const ticket = await checkIn(pool, keys, principal, input);
     res.set('Cache-Control', 'no-store').json(presentTicket(ticket));
-  });
+  },
 
-  app.get('/tickets/:id', async (req, res) => {
+  getTicket: async (req, res) => {
     const principal = requirePrincipal(req);
     requireScope(principal, 'tickets:read', 'tickets:buy');
     const id = validate(ticketIdSchema, req.params.id, 'path');
@@ -57,16 +56,14 @@ export const handler = httpFunction(() => {
     res
       .set('Cache-Control', 'private, no-store')
       .json({ ...presentTicket(ticket), code: ticket.status === 'valid' ? signTicketCode(id, keys) : null });
-  });
+  },
 
-  app.post('/tickets/:id/revoke', async (req, res) => {
+  revokeTicket: async (req, res) => {
     const principal = requirePrincipal(req);
     requireScope(principal, 'shows:write');
     const id = validate(ticketIdSchema, req.params.id, 'path');
     const input = req.rawBody.length === 0 ? {} : parseJsonBody(req, revokeSchema, MAX_TICKET_BODY_BYTES);
     const { ticket } = await revoke(pool, principal, id, input.reason ?? 'revoked by the show’s creator');
     res.set('Cache-Control', 'no-store').json(presentTicket(ticket));
-  });
-
-  return app;
-});
+  },
+}));
