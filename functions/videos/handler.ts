@@ -2,12 +2,13 @@ import { playbackUrlsFromConfig } from '#shared/cdn/cdn-from-config.ts';
 import { createPool } from '#shared/db/pool.ts';
 import { NotFoundError } from '#shared/errors.ts';
 import { newId } from '#shared/ids.ts';
-import { createApi, parseJsonBody, validate } from '#shared/runtime/api.ts';
+import { parseJsonBody, validate } from '#shared/runtime/api.ts';
 import { httpFunction } from '#shared/runtime/function.ts';
 import { requirePrincipal, requireScope } from '#shared/runtime/principal.ts';
 import { objectStoreFromConfig } from '#shared/storage/s3-object-store.ts';
 import { findOrgVideo, insertVideo, listOrgVideos } from '#shared/video/video-repository.ts';
 import { loadVideosConfig } from './config.ts';
+import { videosManifest } from './manifest.ts';
 import { presentVideo } from './present.ts';
 import { createVideoSchema, listQuerySchema, videoIdSchema } from './schema.ts';
 
@@ -17,10 +18,8 @@ const store = objectStoreFromConfig(config);
 const urls = playbackUrlsFromConfig(config);
 const ttl = config.PLAYBACK_URL_TTL_SECONDS;
 
-export const handler = httpFunction(() => {
-  const app = createApi();
-
-  app.post('/videos', async (req, res) => {
+export const handler = httpFunction(videosManifest, () => ({
+  createVideo: async (req, res) => {
     const principal = requirePrincipal(req);
     requireScope(principal, 'videos:write');
     const input = parseJsonBody(req, createVideoSchema);
@@ -52,9 +51,9 @@ export const handler = httpFunction(() => {
           expiresAt: upload.expiresAt.toISOString(),
         },
       });
-  });
+  },
 
-  app.get('/videos', async (req, res) => {
+  listVideos: async (req, res) => {
     const principal = requirePrincipal(req);
     const query = validate(listQuerySchema, req.query, 'query');
     const page = await listOrgVideos(pool, principal.orgId, {
@@ -65,15 +64,13 @@ export const handler = httpFunction(() => {
     res
       .set('Cache-Control', 'private, no-store')
       .json({ items: page.items.map((v) => presentVideo(v, urls, ttl)), nextCursor: page.next });
-  });
+  },
 
-  app.get('/videos/:id', async (req, res) => {
+  getVideo: async (req, res) => {
     const principal = requirePrincipal(req);
     const id = validate(videoIdSchema, req.params.id, 'path');
     const video = await findOrgVideo(pool, principal.orgId, id);
     if (!video) throw new NotFoundError(`No video ${id}`);
     res.set('Cache-Control', 'private, no-store').json(presentVideo(video, urls, ttl));
-  });
-
-  return app;
-});
+  },
+}));
