@@ -1,8 +1,7 @@
-import type { Request } from 'express';
 import { keyWrapperFromConfig } from '#shared/crypto/key-wrapper-from-config.ts';
 import { createPool } from '#shared/db/pool.ts';
 import { NotFoundError } from '#shared/errors.ts';
-import { createApi, parseJsonBody, validate } from '#shared/runtime/api.ts';
+import { type ApiRequest, parseJsonBody, validate } from '#shared/runtime/api.ts';
 import { httpFunction } from '#shared/runtime/function.ts';
 import { requireOrganisation, requirePrincipal, requireScope } from '#shared/runtime/principal.ts';
 import { WebhookDeliverer } from '#shared/webhooks/deliverer.ts';
@@ -23,6 +22,7 @@ import {
   registerEndpoint,
   rotateSecret,
 } from './endpoints.ts';
+import { webhooksManifest } from './manifest.ts';
 import {
   createEndpointSchema,
   deliveryIdSchema,
@@ -39,26 +39,24 @@ const policy = delivererOptions.sender;
 const deliverer = new WebhookDeliverer(pool, secrets, delivererOptions);
 
 /** Every route acts for the caller's organisation and needs webhooks:manage. */
-function organisationOf(req: Request): string {
+function organisationOf(req: ApiRequest): string {
   const principal = requirePrincipal(req);
   requireScope(principal, 'webhooks:manage');
   return requireOrganisation(principal);
 }
 
-export const handler = httpFunction(() => {
-  const app = createApi();
-
-  app.get('/webhook-event-types', (req, res) => {
+export const handler = httpFunction(webhooksManifest, () => ({
+  listWebhookEventTypes: (req, res) => {
     organisationOf(req);
     res.json({ items: webhookEventTypeList() });
-  });
+  },
 
-  app.get('/webhook-endpoints', async (req, res) => {
+  listWebhookEndpoints: async (req, res) => {
     const orgId = organisationOf(req);
     res.json({ items: (await listOrgEndpoints(pool, orgId)).map(presentEndpoint) });
-  });
+  },
 
-  app.post('/webhook-endpoints', async (req, res) => {
+  createWebhookEndpoint: async (req, res) => {
     const orgId = organisationOf(req);
     const input = parseJsonBody(req, createEndpointSchema);
     const created = await registerEndpoint({ pool, secrets, policy }, orgId, input);
@@ -66,33 +64,33 @@ export const handler = httpFunction(() => {
       .status(201)
       .set('Cache-Control', 'no-store')
       .json({ ...presentEndpoint(created.endpoint), secret: created.secret });
-  });
+  },
 
-  app.get('/webhook-endpoints/:endpointId', async (req, res) => {
+  getWebhookEndpoint: async (req, res) => {
     const orgId = organisationOf(req);
     const endpointId = validate(endpointIdSchema, req.params.endpointId, 'path');
     const endpoint = await findOrgEndpoint(pool, orgId, endpointId);
     if (!endpoint) throw new NotFoundError(`No webhook endpoint ${endpointId}`);
     res.json(presentEndpoint(endpoint));
-  });
+  },
 
-  app.patch('/webhook-endpoints/:endpointId', async (req, res) => {
+  updateWebhookEndpoint: async (req, res) => {
     const orgId = organisationOf(req);
     const endpointId = validate(endpointIdSchema, req.params.endpointId, 'path');
     const input = parseJsonBody(req, updateEndpointSchema);
     res.json(presentEndpoint(await changeEndpoint({ pool, policy }, orgId, endpointId, input)));
-  });
+  },
 
-  app.delete('/webhook-endpoints/:endpointId', async (req, res) => {
+  deleteWebhookEndpoint: async (req, res) => {
     const orgId = organisationOf(req);
     const endpointId = validate(endpointIdSchema, req.params.endpointId, 'path');
     if (!(await deleteOrgEndpoint(pool, orgId, endpointId))) {
       throw new NotFoundError(`No webhook endpoint ${endpointId}`);
     }
     res.status(204).end();
-  });
+  },
 
-  app.post('/webhook-endpoints/:endpointId/rotate-secret', async (req, res) => {
+  rotateWebhookSecret: async (req, res) => {
     const orgId = organisationOf(req);
     const endpointId = validate(endpointIdSchema, req.params.endpointId, 'path');
     const rotated = await rotateSecret(
@@ -104,9 +102,9 @@ export const handler = httpFunction(() => {
       secret: rotated.secret,
       previousSecretExpiresAt: rotated.previousSecretExpiresAt.toISOString(),
     });
-  });
+  },
 
-  app.get('/webhook-endpoints/:endpointId/deliveries', async (req, res) => {
+  listWebhookDeliveries: async (req, res) => {
     const orgId = organisationOf(req);
     const endpointId = validate(endpointIdSchema, req.params.endpointId, 'path');
     const query = validate(listDeliveriesQuerySchema, req.query, 'query');
@@ -118,22 +116,20 @@ export const handler = httpFunction(() => {
       ...(query.cursor === undefined ? {} : { before: query.cursor }),
     });
     res.json({ items: page.items.map(presentDelivery), nextCursor: page.next });
-  });
+  },
 
-  app.post('/webhook-deliveries/:deliveryId/redeliver', async (req, res) => {
+  redeliverWebhook: async (req, res) => {
     const orgId = organisationOf(req);
     const deliveryId = validate(deliveryIdSchema, req.params.deliveryId, 'path');
     res.json(outcomeBody(await deliverer.redeliver(orgId, deliveryId)));
-  });
+  },
 
-  app.post('/webhook-endpoints/:endpointId/test', async (req, res) => {
+  sendWebhookTestEvent: async (req, res) => {
     const orgId = organisationOf(req);
     const endpointId = validate(endpointIdSchema, req.params.endpointId, 'path');
     res.json(outcomeBody(await deliverer.sendTest(orgId, endpointId)));
-  });
-
-  return app;
-});
+  },
+}));
 
 const outcomeBody = (outcome: Awaited<ReturnType<WebhookDeliverer['sendTest']>>) => ({
   deliveryId: outcome.deliveryId,
