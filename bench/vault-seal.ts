@@ -1,17 +1,21 @@
-import { createCipheriv, createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMeshInspector } from '#functions/ip-upload/mesh/inspect.ts';
-import { sealDesign } from '#functions/ip-upload/seal.ts';
+import { createSealPass, sealDesign } from '#functions/ip-upload/seal.ts';
 import { TriangleSample } from '#functions/ip-upload/thumbnail/triangle-sample.ts';
-import { newDataKey } from '#shared/crypto/data-key.ts';
+import { createDesignEncryptor, newDataKey } from '#shared/crypto/data-key.ts';
 import { createS3ObjectStore } from '#shared/storage/s3-object-store.ts';
 import { startS3Server } from '../infra/local/s3/server.ts';
 import { round } from './lib/stats.ts';
 
 const TRIANGLES = Number(process.env.BENCH_TRIANGLES ?? 1_000_000);
+/** About what one read of the S3 response body yields. */
 const CHUNK = 64 * 1024;
+/** issue 18: the seal at least half as fast as SHA-256 alone. */
+const TARGET_RATIO = 0.5;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
 /** A binary STL of TRIANGLES small triangles on a wavy surface (about 50 MB for 1M). */
 function makeStl(): Buffer {
@@ -47,9 +51,9 @@ function makeStl(): Buffer {
   return file;
 }
 
-function timeIt(work: () => void): number {
+async function timeItAsync(work: () => Promise<void>): Promise<number> {
   const started = performance.now();
-  work();
+  await work();
   return (performance.now() - started) / 1000;
 }
 
@@ -69,31 +73,60 @@ export async function benchVaultSeal(): Promise<Record<string, unknown>> {
     for (const part of parts) hash.update(part);
     hash.digest();
   };
-  const validateHashEncrypt = () => {
-    const hash = createHash('sha256');
+  // The seal's own pass (sealDesign drives the same one from the S3 stream): validation and
+  // AES-GCM on this thread, SHA-256 on the hashing thread for a file this size. Declaring the size
+  // as 0 keeps the hash on this thread too, as the seal does for files under one block.
+  const seal = async (declaredBytes: number) => {
     const sample = new TriangleSample();
-    const inspector = createMeshInspector('stl', { onTriangle: sample.add });
-    // The raw GCM object, not the Transform: a stream would queue writes past its buffer and
-    // encrypt them after the timer stopped.
-    const gcm = createCipheriv('aes-256-gcm', newDataKey(), randomBytes(12), { authTagLength: 16 });
-    gcm.setAAD(Buffer.from('bench'));
+    const inspector = createMeshInspector('stl', { onTriangle: sample.add, expectedBytes: file.length });
+    const pass = createSealPass(inspector, newDataKey(), Buffer.from('bench'), declaredBytes);
     for (const part of parts) {
-      hash.update(part);
-      inspector.write(part);
-      gcm.update(part);
+      const ciphertext = pass.write(part);
+      if (ciphertext instanceof Promise) await ciphertext;
     }
+    await pass.end();
     inspector.end();
-    gcm.final();
   };
-  // Warm up both, then take the best of three: the machine is shared.
-  sha256Only();
-  validateHashEncrypt();
-  const baseline = Math.min(timeIt(sha256Only), timeIt(sha256Only), timeIt(sha256Only));
-  const pipelineSeconds = Math.min(
-    timeIt(validateHashEncrypt),
-    timeIt(validateHashEncrypt),
-    timeIt(validateHashEncrypt),
-  );
+  const validateOnly = async () => {
+    const sample = new TriangleSample();
+    const inspector = createMeshInspector('stl', { onTriangle: sample.add, expectedBytes: file.length });
+    for (const part of parts) inspector.write(part);
+    inspector.end();
+  };
+  const encryptOnly = async () => {
+    const encryptor = createDesignEncryptor(newDataKey(), Buffer.from('bench'));
+    for (const part of parts) encryptor.update(part);
+    encryptor.final();
+  };
+  const cases = {
+    sha256: async () => sha256Only(),
+    seal: () => seal(file.length),
+    sealOneThread: () => seal(0),
+    validate: validateOnly,
+    encrypt: encryptOnly,
+  };
+  // Warm up (this also starts the hashing thread), then the best of ROUNDS, interleaved so a
+  // burst of load from elsewhere hits every case alike. Wall time is the figure; this thread's
+  // CPU time is the profile, and stays meaningful when other work on the machine stretches walls.
+  const wall: Record<string, number> = {};
+  const cpu: Record<string, number> = {};
+  for (let round = 0; round <= ROUNDS; round += 1) {
+    for (const [name, work] of Object.entries(cases)) {
+      const cpuBefore = process.threadCpuUsage();
+      const seconds = await timeItAsync(work);
+      const used = process.threadCpuUsage(cpuBefore);
+      if (round === 0) continue;
+      wall[name] = Math.min(wall[name] ?? Number.POSITIVE_INFINITY, seconds);
+      cpu[name] = Math.min(cpu[name] ?? Number.POSITIVE_INFINITY, (used.user + used.system) / 1e6);
+    }
+  }
+  const baseline = wall.sha256 as number;
+  const pipelineSeconds = wall.seal as number;
+  const shaCpu = cpu.sha256 as number;
+  // With a core for each thread the seal takes as long as the busier of them: this thread, or
+  // the hashing thread, which does what the baseline does.
+  const cpuBoundRatio = shaCpu / Math.max(cpu.seal as number, shaCpu);
+  const ms = (seconds: number | undefined) => round((seconds ?? 0) * 1000, 1);
 
   const dir = await mkdtemp(join(tmpdir(), 'fc-bench-vault-'));
   const credentials = { accessKeyId: 'BENCHKEY', secretAccessKey: 'bench-secret' };
@@ -127,9 +160,16 @@ export async function benchVaultSeal(): Promise<Record<string, unknown>> {
       'sha256 alone (baseline) MB/s': round(mb / baseline, 0),
       'validate + sha256 + AES-GCM, in memory MB/s': round(mb / pipelineSeconds, 0),
       ratioInMemory: round(baseline / pipelineSeconds, 3),
+      met: baseline / pipelineSeconds >= TARGET_RATIO ? 'met' : 'missed',
+      'one-thread seal (old design), in memory MB/s': round(mb / (wall.sealOneThread as number), 0),
+      ratioOneThread: round(baseline / (wall.sealOneThread as number), 3),
+      'this thread CPU ms: sha256 / seal / one-thread seal': `${ms(shaCpu)} / ${ms(cpu.seal)} / ${ms(cpu.sealOneThread)}`,
+      'this thread CPU ms: validate / AES-GCM alone': `${ms(cpu.validate)} / ${ms(cpu.encrypt)}`,
+      ratioByCpu: round(cpuBoundRatio, 3),
+      metByCpu: cpuBoundRatio >= TARGET_RATIO ? 'met' : 'missed',
       'sealDesign via embedded S3 (GET + PUT, disk) MB/s': round(mb / sealSeconds, 0),
       ratioEndToEnd: round(baseline / sealSeconds, 3),
-      target: 'ratio >= 0.5',
+      target: `ratioInMemory >= ${TARGET_RATIO}`,
       peakRssGrowthMB: round((peakRss - before) / 1024 / 1024, 1),
     };
   } finally {

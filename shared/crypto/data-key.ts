@@ -33,21 +33,43 @@ export function newDataKey(): Buffer {
   return randomBytes(DATA_KEY_BYTES);
 }
 
+/** The same encryption as {@link DesignCipher} without a stream, for callers that drive their own. */
+export interface DesignEncryptor {
+  readonly iv: Buffer;
+  /** The ciphertext of `chunk` (as long as it). */
+  update(chunk: Buffer): Buffer;
+  /** Ends the encryption: the last ciphertext bytes and the GCM tag. */
+  final(): { tail: Buffer; authTag: Buffer };
+}
+
 /** `aad` (e.g. the object key) is authenticated but not encrypted; decryption must pass the same bytes. */
-export function createDesignCipher(dataKey: Buffer, aad?: Buffer): DesignCipher {
+export function createDesignEncryptor(dataKey: Buffer, aad?: Buffer): DesignEncryptor {
   requireLength(dataKey, DATA_KEY_BYTES, 'data key');
   const iv = randomBytes(IV_BYTES);
   const gcm = createCipheriv('aes-256-gcm', dataKey, iv, { authTagLength: TAG_BYTES });
   if (aad !== undefined) gcm.setAAD(aad);
+  return {
+    iv,
+    update: (chunk) => gcm.update(chunk),
+    final: () => {
+      const tail = gcm.final();
+      return { tail, authTag: gcm.getAuthTag() };
+    },
+  };
+}
+
+/** `aad` (e.g. the object key) is authenticated but not encrypted; decryption must pass the same bytes. */
+export function createDesignCipher(dataKey: Buffer, aad?: Buffer): DesignCipher {
+  const { iv, update, final } = createDesignEncryptor(dataKey, aad);
   let tag: Buffer | undefined;
   const cipher = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
-      callback(null, gcm.update(chunk));
+      callback(null, update(chunk));
     },
     flush(callback) {
-      const rest = gcm.final();
-      tag = gcm.getAuthTag();
-      callback(null, rest);
+      const { tail, authTag } = final();
+      tag = authTag;
+      callback(null, tail);
     },
   });
   return {

@@ -147,6 +147,35 @@ describe('Thumbnail: TriangleSample', () => {
     expect(kept.at(-1)).toBeGreaterThan(9_000);
   });
 
+  it('keeps the same triangles from runs of binary STL records as from one call per triangle', () => {
+    // Prepare: 10,007 records of 50 bytes (vertices 12 bytes in), cut into uneven runs so the
+    // stride doubles inside a run and a run starts off the stride.
+    const records = 10_007;
+    const bytes = Buffer.alloc(records * 50);
+    for (let index = 0; index < records; index++)
+      for (let axis = 0; axis < 9; axis++) bytes.writeFloatLE(index * 10 + axis, index * 50 + 12 + axis * 4);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    // An odd capacity: the stride then doubles on a triangle that is off the doubled stride.
+    const perTriangle = new TriangleSample(101);
+    const inRuns = new TriangleSample(101);
+    const { run } = inRuns.add;
+
+    // Act
+    for (let index = 0; index < records; index++) {
+      const at = index * 50 + 12;
+      const read = (axis: number) => view.getFloat32(at + axis * 4, true);
+      perTriangle.add(read(0), read(1), read(2), read(3), read(4), read(5), read(6), read(7), read(8));
+    }
+    for (let first = 0, length = 1; first < records; first += length, length = length * 3 + 1)
+      run?.(view, first * 50 + 12, Math.min(length, records - first), 50);
+
+    // Assess
+    expect(run).toBeTypeOf('function');
+    expect(inRuns.count).toBe(records);
+    expect(inRuns.size).toBe(perTriangle.size);
+    expect([...inRuns]).toEqual([...perTriangle]);
+  });
+
   it('rejects a capacity that is not a positive integer', () => {
     expect(() => new TriangleSample(1)).toThrow(RangeError);
     expect(() => new TriangleSample(2.5)).toThrow(RangeError);

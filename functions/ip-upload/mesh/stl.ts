@@ -10,6 +10,8 @@ import {
 
 const HEADER_BYTES = 84;
 const TRIANGLE_BYTES = 50;
+/** The 12-byte normal before them is skipped: writers often leave it zero, and consumers recompute it. */
+const VERTICES_AT = 12;
 /** How much we look at before deciding ASCII or binary. */
 const SNIFF_BYTES = 1024;
 /** ASCII STL lines are short; anything longer is not an ASCII STL. */
@@ -143,9 +145,12 @@ class BinaryStlReader implements StlReader {
       Math.floor((chunk.length - offset) / TRIANGLE_BYTES),
       this.#declaredTriangles - this.#trianglesRead,
     );
-    for (let i = 0; i < wholeTriangles; i++) {
-      this.#readTriangle(view, offset);
-      offset += TRIANGLE_BYTES;
+    if (wholeTriangles > 0) {
+      const read = this.#metrics.addFloat32Run(view, offset + VERTICES_AT, wholeTriangles, TRIANGLE_BYTES);
+      this.#trianglesRead += read;
+      if (read < wholeTriangles)
+        throw nonFiniteCoordinate(`Triangle ${this.#trianglesRead} (counting from 0)`);
+      offset += wholeTriangles * TRIANGLE_BYTES;
     }
     if (this.#trianglesRead < this.#declaredTriangles && offset < chunk.length) {
       this.#carryBytes = chunk.copy(this.#carry, 0, offset);
@@ -209,23 +214,10 @@ class BinaryStlReader implements StlReader {
     }
   }
 
+  /** A triangle split across chunks, completed in the carry buffer. */
   #readTriangle(view: DataView, offset: number): void {
-    // The 12-byte normal is skipped: writers often leave it zero, and consumers recompute it.
-    const ax = view.getFloat32(offset + 12, true);
-    const ay = view.getFloat32(offset + 16, true);
-    const az = view.getFloat32(offset + 20, true);
-    const bx = view.getFloat32(offset + 24, true);
-    const by = view.getFloat32(offset + 28, true);
-    const bz = view.getFloat32(offset + 32, true);
-    const cx = view.getFloat32(offset + 36, true);
-    const cy = view.getFloat32(offset + 40, true);
-    const cz = view.getFloat32(offset + 44, true);
-    // One check for nine values: a sum of float32 values cannot overflow a float64, so it is
-    // non-finite exactly when one of them is NaN or infinite.
-    if (!Number.isFinite(ax + ay + az + bx + by + bz + cx + cy + cz)) {
-      throw nonFiniteCoordinate(`Triangle ${this.#trianglesRead} (counting from 0)`);
-    }
-    this.#metrics.add(ax, ay, az, bx, by, bz, cx, cy, cz);
+    const read = this.#metrics.addFloat32Run(view, offset + VERTICES_AT, 1, TRIANGLE_BYTES);
+    if (read === 0) throw nonFiniteCoordinate(`Triangle ${this.#trianglesRead} (counting from 0)`);
     this.#trianglesRead++;
   }
 }

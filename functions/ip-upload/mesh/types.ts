@@ -68,8 +68,12 @@ export interface MeshWarning {
 /**
  * Receives every triangle as it is read (the thumbnail renderer samples from it). Nine numbers,
  * not three vectors: it runs once per triangle, and a million triangles should allocate nothing.
+ *
+ * A listener may also take `run`: binary STL then hands it each run of triangles at once (nine
+ * little-endian float32 per triangle, `stride` bytes apart from `offset`, all finite) instead of
+ * calling it per triangle, so one that keeps only some of them reads only those.
  */
-export type TriangleListener = (
+export type TriangleListener = ((
   ax: number,
   ay: number,
   az: number,
@@ -79,7 +83,9 @@ export type TriangleListener = (
   cx: number,
   cy: number,
   cz: number,
-) => void;
+) => void) & {
+  readonly run?: (view: DataView, offset: number, count: number, stride: number) => void;
+};
 
 /**
  * A streaming inspector: feed the file's bytes in order with `write`, then `end()` validates
