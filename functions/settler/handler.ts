@@ -1,9 +1,8 @@
-import { scheduleTickSchema, tickForEmptyBody } from '#events/schedule-tick.ts';
 import { createPool } from '#shared/db/pool.ts';
 import { lazyLedgerConnection } from '#shared/licenses/ledger-connection.ts';
 import { SETTLEMENT_QUEUE } from '#shared/licenses/settlement-queue.ts';
 import { workQueueFromConfig } from '#shared/queue/queue-from-config.ts';
-import { eventFunction } from '#shared/runtime/function.ts';
+import { scheduledFunction } from '#shared/runtime/scheduled-function.ts';
 import { loadSettlerConfig } from './config.ts';
 import { settlerManifest } from './manifest.ts';
 import { runSettler, type SettlerDeps } from './settlement.ts';
@@ -19,22 +18,15 @@ async function dependencies(): Promise<SettlerDeps> {
   return { pool, relayer, ledger, provider: client.provider, queue };
 }
 
-export const handler = eventFunction(
-  scheduleTickSchema,
-  async (tick) => {
-    if (tick.data.function !== settlerManifest.name) {
-      return { status: 'ignored', reason: `a tick for ${tick.data.function}` };
-    }
-    const summary = await runSettler(await dependencies(), {
-      maxPrints: config.SETTLE_MAX_PRINTS,
-      maxLicenses: config.SETTLE_MAX_LICENSES,
-      sweepAfterSeconds: config.SETTLE_SWEEP_AFTER_SECONDS,
-      receiptWaitMs: config.SETTLE_RECEIPT_WAIT_MS,
-      releaseLimit: config.SETTLE_RELEASE_LIMIT,
-      // Past the function timeout: a crashed run's nudges return, a live run never loses them.
-      nudgeVisibilitySeconds: settlerManifest.timeoutSeconds * 2,
-    });
-    return { status: 'processed', detail: { ...summary } };
-  },
-  { whenEmpty: tickForEmptyBody(settlerManifest) },
-);
+export const handler = scheduledFunction(settlerManifest, async () => {
+  const summary = await runSettler(await dependencies(), {
+    maxPrints: config.SETTLE_MAX_PRINTS,
+    maxLicenses: config.SETTLE_MAX_LICENSES,
+    sweepAfterSeconds: config.SETTLE_SWEEP_AFTER_SECONDS,
+    receiptWaitMs: config.SETTLE_RECEIPT_WAIT_MS,
+    releaseLimit: config.SETTLE_RELEASE_LIMIT,
+    // Past the function timeout: a crashed run's nudges return, a live run never loses them.
+    nudgeVisibilitySeconds: settlerManifest.timeoutSeconds * 2,
+  });
+  return { status: 'processed', detail: { ...summary } };
+});
