@@ -97,13 +97,21 @@ export interface Visibility {
   subscribe(onChange: () => void): () => void;
 }
 
+/** The page's document, read through globalThis: this module also runs in Node tests (no DOM). */
+interface PageDocument {
+  readonly visibilityState: string;
+  addEventListener(type: 'visibilitychange', listener: () => void): void;
+  removeEventListener(type: 'visibilitychange', listener: () => void): void;
+}
+
 function documentVisibility(): Visibility | undefined {
-  if (typeof document === 'undefined') return undefined;
+  const page = (globalThis as { document?: PageDocument }).document;
+  if (!page) return undefined;
   return {
-    hidden: () => document.visibilityState === 'hidden',
+    hidden: () => page.visibilityState === 'hidden',
     subscribe(onChange) {
-      document.addEventListener('visibilitychange', onChange);
-      return () => document.removeEventListener('visibilitychange', onChange);
+      page.addEventListener('visibilitychange', onChange);
+      return () => page.removeEventListener('visibilitychange', onChange);
     },
   };
 }
