@@ -1,9 +1,7 @@
-import { z } from 'zod';
 import { objectStorageEventSchema } from '#events/object-storage-event.ts';
-import { scheduleTickSchema, tickForEmptyBody } from '#events/schedule-tick.ts';
 import { createPool } from '#shared/db/pool.ts';
 import { workQueueFromConfig } from '#shared/queue/queue-from-config.ts';
-import { eventFunction } from '#shared/runtime/function.ts';
+import { scheduledFunction } from '#shared/runtime/scheduled-function.ts';
 import { objectStoreFromConfig } from '#shared/storage/s3-object-store.ts';
 import { assetIdFromRawKey } from '#shared/video/media-layout.ts';
 import { TRANSCODE_QUEUE } from '#shared/video/transcode-job.ts';
@@ -22,29 +20,28 @@ const deps: DispatchDeps = {
   mediaBucket: config.MEDIA_BUCKET,
 };
 
-export const handler = eventFunction(
-  z.union([objectStorageEventSchema, scheduleTickSchema]),
-  async (event) => {
-    if (event.eventType === 'com.forgecast.schedule.tick') {
-      if (event.data.function !== transcodeDispatchManifest.name) {
-        return { status: 'ignored', reason: `a tick for ${event.data.function}` };
-      }
-      const summary = await runUpkeep(deps, {
-        maxAttempts: config.TRANSCODE_MAX_ATTEMPTS,
-        staleSeconds: config.TRANSCODE_STALE_SECONDS,
-        retryAfterSeconds: config.DISPATCH_RETRY_AFTER_SECONDS,
-        lostAfterSeconds: config.TRANSCODE_LOST_AFTER_SECONDS,
-        failedSourceRetentionSeconds: FAILED_SOURCE_RETENTION_SECONDS,
-      });
-      return { status: 'processed', detail: summary };
-    }
-    const details = event.data.additionalDetails;
-    if (details.bucketName !== config.RAW_VIDEO_BUCKET) {
-      return { status: 'ignored', reason: `bucket ${details.bucketName} is not the raw-video bucket` };
-    }
-    const assetId = assetIdFromRawKey(event.data.resourceName);
-    if (!assetId) return { status: 'ignored', reason: 'object name is not a video upload' };
-    return dispatchUpload(deps, assetId, details.eTag);
+export const handler = scheduledFunction(
+  transcodeDispatchManifest,
+  async () => {
+    const summary = await runUpkeep(deps, {
+      maxAttempts: config.TRANSCODE_MAX_ATTEMPTS,
+      staleSeconds: config.TRANSCODE_STALE_SECONDS,
+      retryAfterSeconds: config.DISPATCH_RETRY_AFTER_SECONDS,
+      lostAfterSeconds: config.TRANSCODE_LOST_AFTER_SECONDS,
+      failedSourceRetentionSeconds: FAILED_SOURCE_RETENTION_SECONDS,
+    });
+    return { status: 'processed', detail: summary };
   },
-  { whenEmpty: tickForEmptyBody(transcodeDispatchManifest) },
+  {
+    schema: objectStorageEventSchema,
+    handle: async (event) => {
+      const details = event.data.additionalDetails;
+      if (details.bucketName !== config.RAW_VIDEO_BUCKET) {
+        return { status: 'ignored', reason: `bucket ${details.bucketName} is not the raw-video bucket` };
+      }
+      const assetId = assetIdFromRawKey(event.data.resourceName);
+      if (!assetId) return { status: 'ignored', reason: 'object name is not a video upload' };
+      return dispatchUpload(deps, assetId, details.eTag);
+    },
+  },
 );
