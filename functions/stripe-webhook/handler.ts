@@ -16,7 +16,7 @@ export const MAX_WEBHOOK_BYTES = 512 * 1024;
 const INLINE_REFUND_TIMEOUT_MS = 5000;
 
 const config = loadStripeWebhookConfig();
-const pool = createPool(config.MYSQL_URL);
+const pool = createPool(config.MYSQL_URL, { multipleStatements: true }); // coalesced transactions
 const verifier = signatureVerifier(config.STRIPE_WEBHOOK_SECRETS, config.STRIPE_WEBHOOK_TOLERANCE_SECONDS);
 const deps: ProcessingDeps = {
   pool,

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { DomainEvent } from '#events/domain/catalogue.ts';
 import { validateDomainEvent } from '#events/domain/envelope.ts';
+import { deferWrite } from '#shared/db/coalesced-writes.ts';
 import type { DbConnection } from '#shared/db/pool.ts';
 
 export type { DomainEvent, DomainEventPayload, DomainEventType } from '#events/domain/catalogue.ts';
@@ -24,7 +25,8 @@ export { InvalidDomainEventError } from '#events/domain/envelope.ts';
  */
 export async function appendToOutbox(connection: DbConnection, event: DomainEvent): Promise<string> {
   const { id, statements } = outboxAppendStatements(event);
-  for (const statement of statements) await connection.query(statement.sql, statement.values);
+  // Nothing is read back: in a coalesced transaction both travel with its next statement.
+  for (const statement of statements) await deferWrite(connection, statement.sql, statement.values);
   return id;
 }
 

@@ -1,4 +1,5 @@
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import { deferWrite } from '../db/coalesced-writes.ts';
 import type { DbConnection, DbPool } from '../db/pool.ts';
 import { correlationIdOf, type StripeEvent } from './stripe-event.ts';
 
@@ -34,7 +35,9 @@ export async function markProcessed(
 ): Promise<void> {
   const ids = typeof eventIds === 'string' ? [eventIds] : eventIds;
   if (ids.length === 0) return;
-  await connection.query(
+  // In a coalesced transaction this travels with the COMMIT (or the next statement).
+  await deferWrite(
+    connection,
     `UPDATE stripe_events SET processed_at = NOW(3), outcome = ?, attempts = attempts + 1, last_error = NULL
       WHERE id IN (?) AND processed_at IS NULL`,
     [outcome.slice(0, 200), [...ids]],

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { log } from '../base/log.ts';
-import { type DbConnection, type DbPool, withTransaction } from '../db/pool.ts';
+import { withCoalescedTransaction } from '../db/coalesced-writes.ts';
+import type { DbConnection, DbPool } from '../db/pool.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { Payments } from '../payments/payments.ts';
 import {
@@ -123,7 +124,8 @@ async function apply(connection: DbConnection, event: StripeEvent, deps: Process
  */
 export async function processEvent(deps: ProcessingDeps, event: StripeEvent): Promise<ProcessingResult> {
   try {
-    const effect = await withTransaction(deps.pool, async (connection) => {
+    // Coalesced: BEGIN, the tickets, the outbox rows and the processed mark ride with other statements.
+    const effect = await withCoalescedTransaction(deps.pool, async (connection) => {
       const result = await apply(connection, event, deps);
       if (result.settled) await markProcessed(connection, event.id, result.outcome);
       return result;

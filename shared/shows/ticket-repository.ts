@@ -1,5 +1,6 @@
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { recordRevokedGrants } from '../cdn/revocation-repository.ts';
+import { deferWrite } from '../db/coalesced-writes.ts';
 import type { DbConnection, DbPool } from '../db/pool.ts';
 import { newId } from '../ids.ts';
 import { type Holder, holderCondition } from './holder.ts';
@@ -146,7 +147,9 @@ export async function issueTickets(connection: DbConnection, order: TicketOrder)
     order.holderUserId,
     index + 1,
   ]);
-  await connection.query(
+  // The ids are made here, so nothing is read back (a coalesced transaction sends it later).
+  await deferWrite(
+    connection,
     'INSERT INTO tickets (id, show_id, hold_id, holder_org_id, holder_user_id, seat) VALUES ?',
     [rows],
   );
