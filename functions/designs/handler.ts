@@ -1,11 +1,13 @@
 import { createPool } from '#shared/db/pool.ts';
-import { findOrgDesign, insertDesign, listOrgDesigns } from '#shared/designs/design-repository.ts';
 import {
+  findOrgDesign,
   grantLicensor,
+  insertDesign,
   listLicensableDesigns,
   listLicensors,
+  listOrgDesigns,
   revokeLicensor,
-} from '#shared/designs/licensors.ts';
+} from '#shared/designs/design-repository.ts';
 import { listProvenanceConflicts } from '#shared/designs/provenance-conflicts.ts';
 import { NotFoundError } from '#shared/errors.ts';
 import { newId } from '#shared/ids.ts';

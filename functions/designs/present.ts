@@ -1,5 +1,5 @@
 import type { Design } from '#shared/designs/design.ts';
-import type { LicensableDesign } from '#shared/designs/licensors.ts';
+import type { LicensableDesign } from '#shared/designs/design-repository.ts';
 import type { ProvenanceConflict } from '#shared/designs/provenance-conflicts.ts';
 
 /** The public shape of a design: what a designer or integrator may see. */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { organisationExists } from '#shared/accounts/api-key-store.ts';
 import { printerRoot } from '#shared/chain/printer-set.ts';
 import { type DbPool, withTransaction } from '#shared/db/pool.ts';
-import { licensableDesignStatus } from '#shared/designs/licensors.ts';
+import { licensableDesignStatus } from '#shared/designs/design-repository.ts';
 import { ConflictError, NotFoundError, UnprocessableError } from '#shared/errors.ts';
 import { newId } from '#shared/ids.ts';
 import type { License } from '#shared/licenses/license.ts';

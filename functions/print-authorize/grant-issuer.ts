@@ -3,10 +3,11 @@ import type { KeyWrapper } from '#shared/crypto/key-wrapper.ts';
 import { wrapForPrinter } from '#shared/crypto/printer-key-wrap.ts';
 import type { DbPool } from '#shared/db/pool.ts';
 import { sealedDesignAad } from '#shared/designs/design.ts';
+import { findSealedDesign } from '#shared/designs/design-repository.ts';
 import { NotFoundError, UnauthorizedError } from '#shared/errors.ts';
+import { findLicense } from '#shared/licenses/license-repository.ts';
 import { type PrintGrant, shapeContentKey, shapeGrant } from '#shared/licenses/print-grant.ts';
 import { authorizePrint } from '#shared/licenses/print-ledger.ts';
-import { findLicenseForPrinting, type LicenseForPrinting } from '#shared/licenses/print-refusal.ts';
 import type { Metrics } from '#shared/metrics/metrics.ts';
 import { parsePrinterPublicKey } from '#shared/printers/printer-public-key.ts';
 import { findPrinter } from '#shared/printers/printer-repository.ts';
@@ -118,5 +119,37 @@ export function createGrantIssuer(deps: GrantIssuerDeps): GrantIssuer {
       deps.metrics.count('prints_authorized');
       return grant;
     },
+  };
+}
+
+/** The license fields a grant needs that never change once minted: holder, design, sealed key. */
+interface LicenseForPrinting {
+  readonly licenseId: string;
+  readonly holderOrgId: string;
+  readonly designId: string;
+  /** Null until the design is sealed in the vault. */
+  readonly vaultKey: string | null;
+  readonly designKey: {
+    readonly wrappedKey: Buffer;
+    readonly keyRef: string;
+    readonly iv: Buffer;
+    readonly authTag: Buffer;
+  } | null;
+}
+
+/** The license's holder and design (license repository) with the design's sealed key (design repository). */
+async function findLicenseForPrinting(
+  pool: DbPool,
+  licenseId: string,
+): Promise<LicenseForPrinting | undefined> {
+  const license = await findLicense(pool, licenseId);
+  if (!license) return undefined;
+  const design = await findSealedDesign(pool, license.designId);
+  return {
+    licenseId: license.id,
+    holderOrgId: license.holderOrgId,
+    designId: license.designId,
+    vaultKey: design?.vaultKey ?? null,
+    designKey: design?.designKey ?? null,
   };
 }

@@ -1,5 +1,6 @@
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import type { DbConnection, DbPool } from '../db/pool.ts';
+import { designNames } from '../designs/design-repository.ts';
 import type { License, LicenseStatus } from './license.ts';
 
 type Queryable = DbPool | DbConnection;
@@ -97,20 +98,21 @@ export async function listOrgLicenses(
   ];
   const before = page.before ? 'AND l.id < ?' : '';
   const [rows] = await db.query<RowDataPacket[]>(
-    `SELECT ${COLUMNS}, d.name AS design_name, issuer.name AS issuer_name, holder.name AS holder_name
+    `SELECT ${COLUMNS}, issuer.name AS issuer_name, holder.name AS holder_name
       FROM licenses l
-      LEFT JOIN designs d ON d.id = l.design_id
       LEFT JOIN organisations issuer ON issuer.id = l.issuer_org_id
       LEFT JOIN organisations holder ON holder.id = l.holder_org_id
       WHERE l.id IN (${sides.join(' UNION ')})
       ${before} ORDER BY l.id DESC LIMIT ?`,
     [...sides.map(() => orgId), ...(page.before ? [page.before] : []), page.limit + 1],
   );
-  const items = rows.slice(0, page.limit).map(
+  const listed = rows.slice(0, page.limit);
+  const designs = await designNames(db, [...new Set(listed.map((row) => String(row.design_id)))]);
+  const items = listed.map(
     (row): ListedLicense => ({
       license: toLicense(row),
       names: {
-        design: (row.design_name as string | null) ?? null,
+        design: designs.get(String(row.design_id)) ?? null,
         issuer: (row.issuer_name as string | null) ?? null,
         holder: (row.holder_name as string | null) ?? null,
       },

@@ -6,7 +6,7 @@ import { AUTHORIZER_FUNCTION } from '#functions/index.ts';
 import { licenseMintManifest } from '#functions/license-mint/manifest.ts';
 import { printAuthorizeManifest } from '#functions/print-authorize/manifest.ts';
 import { SCOPES } from '#shared/accounts/api-keys.ts';
-import { grantLicensor } from '#shared/designs/licensors.ts';
+import { grantLicensor } from '#shared/designs/design-repository.ts';
 import { newId } from '#shared/ids.ts';
 import { insertReconciliationReport } from '#shared/ledger/reconciliation-reports.ts';
 import { authorizePrint } from '#shared/licenses/print-ledger.ts';

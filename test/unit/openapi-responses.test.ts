@@ -64,7 +64,7 @@ import type { presentVideo } from '#functions/videos/present.ts';
 import type { createdVideoResponse, videoPageResponse, videoResponse } from '#functions/videos/responses.ts';
 import type { listApiKeys, OrganisationSummary } from '#shared/accounts/api-key-store.ts';
 import type { Scope } from '#shared/accounts/api-keys.ts';
-import type { listLicensors } from '#shared/designs/licensors.ts';
+import type { listLicensors } from '#shared/designs/design-repository.ts';
 import type { ReconciliationReport } from '#shared/ledger/reconciliation-reports.ts';
 import type { ChainRevocation } from '#shared/licenses/license-revocation.ts';
 import type { PrintGrant } from '#shared/licenses/print-grant.ts';
