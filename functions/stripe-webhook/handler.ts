@@ -2,7 +2,7 @@ import { createPool } from '#shared/db/pool.ts';
 import { DependencyUnavailableError, PayloadTooLargeError, ValidationError } from '#shared/errors.ts';
 import { processMetrics } from '#shared/metrics/metrics-from-config.ts';
 import { paymentsFromConfig } from '#shared/payments/payments-from-config.ts';
-import { createApi, validate } from '#shared/runtime/api.ts';
+import { validate } from '#shared/runtime/api.ts';
 import { httpFunction } from '#shared/runtime/function.ts';
 import { stripeEventSchema } from '#shared/shows/stripe-event.ts';
 import { recordEvent } from '#shared/shows/stripe-event-log.ts';
@@ -31,10 +31,8 @@ const deps: ProcessingDeps = {
   metrics: processMetrics().with({ function: stripeWebhookManifest.name }),
 };
 
-export const handler = httpFunction(() => {
-  const app = createApi();
-
-  app.post('/webhooks/stripe', async (req, res) => {
+export const handler = httpFunction(stripeWebhookManifest, () => ({
+  receiveStripeEvent: async (req, res) => {
     if (req.rawBody.length > MAX_WEBHOOK_BYTES) {
       throw new PayloadTooLargeError(
         `Body is ${req.rawBody.length} bytes; the limit is ${MAX_WEBHOOK_BYTES}`,
@@ -60,10 +58,8 @@ export const handler = httpFunction(() => {
     }
     const result = await processEvent(deps, event);
     res.json({ received: true, status: result.status });
-  });
-
-  return app;
-});
+  },
+}));
 
 function parseJson(raw: Buffer): unknown {
   try {
