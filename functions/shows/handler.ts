@@ -1,10 +1,9 @@
-import type { Response } from 'express';
 import { log } from '#shared/base/log.ts';
 import { createPool } from '#shared/db/pool.ts';
 import { DependencyUnavailableError, NotFoundError, ValidationError } from '#shared/errors.ts';
 import { newId } from '#shared/ids.ts';
 import { paymentsFromConfig } from '#shared/payments/payments-from-config.ts';
-import { createApi, parseJsonBody, validate } from '#shared/runtime/api.ts';
+import { type ApiResponse, parseJsonBody, validate } from '#shared/runtime/api.ts';
 import type { Principal } from '#shared/runtime/auth-context.ts';
 import { httpFunction } from '#shared/runtime/function.ts';
 import { requirePrincipal, requireScope } from '#shared/runtime/principal.ts';
@@ -24,6 +23,7 @@ import { findOrgVideo } from '#shared/video/video-repository.ts';
 import { checkout, personReturnUrls } from './checkout.ts';
 import { loadShowsConfig } from './config.ts';
 import { capacityBelowSold, priceLocked } from './errors.ts';
+import { showsManifest } from './manifest.ts';
 import { pageTemplate } from './page-template.ts';
 import { presentHold, presentSales, presentShow, presentStudioShow } from './present.ts';
 import { renderCataloguePage, renderShowNotFound, renderShowPage } from './public-page.ts';
@@ -81,7 +81,7 @@ function portalPage(): { origin: string; template: () => Promise<string> } {
   return { origin: portalOrigin, template: showsTemplate };
 }
 
-function sendPage(res: Response, status: number, cacheControl: string, html: string): void {
+function sendPage(res: ApiResponse, status: number, cacheControl: string, html: string): void {
   res
     .status(status)
     .type('text/html; charset=utf-8')
@@ -101,10 +101,8 @@ async function ownShow(principal: Principal, id: string) {
   return found;
 }
 
-export const handler = httpFunction(() => {
-  const app = createApi();
-
-  app.post('/shows', async (req, res) => {
+export const handler = httpFunction(showsManifest, () => ({
+  createShow: async (req, res) => {
     const principal = requirePrincipal(req);
     requireScope(principal, 'shows:write');
     const input = parseJsonBody(req, createShowSchema);
@@ -132,9 +130,9 @@ export const handler = httpFunction(() => {
       .location(`/v1/shows/${id}`)
       .set('Cache-Control', 'private, no-store')
       .json(presentShow(created.show, created.now));
-  });
+  },
 
-  app.get('/shows', async (req, res) => {
+  listShows: async (req, res) => {
     const query = validate(listQuerySchema, req.query, 'query');
     const page = await listShows(pool, {
       when: query.when,
@@ -145,27 +143,27 @@ export const handler = httpFunction(() => {
       items: page.items.map((show) => presentShow(show, page.now)),
       nextCursor: page.next ? encodeCursor(page.next) : null,
     });
-  });
+  },
 
-  app.get('/shows/:id', async (req, res) => {
+  getShow: async (req, res) => {
     const id = validate(showIdSchema, req.params.id, 'path');
     const found = await findShow(pool, id);
     if (!found) throw new NotFoundError(`No show ${id}`);
     res.set('Cache-Control', PUBLIC_CACHE).json(presentShow(found.show, found.now));
-  });
+  },
 
   // The public pages as HTML with their content and meta tags (public-page.ts): the portal's edge
   // answers /shows and /shows/{id} with these, the app takes over in the browser.
-  app.get('/pages/shows', async (_req, res) => {
+  getCataloguePage: async (_req, res) => {
     const { origin, template } = portalPage();
     const [html, page] = await Promise.all([
       template(),
       listShows(pool, { when: 'upcoming', limit: CATALOGUE_PAGE_SHOWS }),
     ]);
     sendPage(res, 200, PAGE_CACHE, renderCataloguePage(html, page.items, origin));
-  });
+  },
 
-  app.get('/pages/shows/:id', async (req, res) => {
+  getShowPage: async (req, res) => {
     const { origin, template } = portalPage();
     const id = showIdSchema.safeParse(req.params.id);
     // cancelled shows are not read at all (findPublicShow), so nothing of them reaches the page
@@ -175,9 +173,9 @@ export const handler = httpFunction(() => {
     ]);
     if (!found) sendPage(res, 404, NOT_FOUND_PAGE_CACHE, renderShowNotFound(html));
     else sendPage(res, 200, PAGE_CACHE, renderShowPage(html, found.show, found.now, origin));
-  });
+  },
 
-  app.get('/shows/:id/poster', async (req, res) => {
+  getShowPoster: async (req, res) => {
     const id = validate(showIdSchema, req.params.id, 'path');
     const found = await findShow(pool, id);
     if (!found?.show.posterKey) throw new NotFoundError(`No poster for show ${id}`);
@@ -199,9 +197,9 @@ export const handler = httpFunction(() => {
       chunks.push(chunk as Buffer);
     }
     res.type('image/jpeg').set('Cache-Control', POSTER_CACHE).send(Buffer.concat(chunks));
-  });
+  },
 
-  app.patch('/shows/:id', async (req, res) => {
+  editShow: async (req, res) => {
     const principal = requirePrincipal(req);
     requireScope(principal, 'shows:write');
     const id = validate(showIdSchema, req.params.id, 'path');
@@ -214,9 +212,9 @@ export const handler = httpFunction(() => {
     const edited = await findShow(pool, id);
     if (!edited) throw new NotFoundError(`No show ${id}`);
     res.set('Cache-Control', 'private, no-store').json(presentShow(edited.show, edited.now));
-  });
+  },
 
-  app.post('/shows/:id/checkout', async (req, res) => {
+  checkoutShow: async (req, res) => {
     const principal = requirePrincipal(req);
     requireScope(principal, 'tickets:buy');
     const showId = validate(showIdSchema, req.params.id, 'path');
@@ -232,18 +230,18 @@ export const handler = httpFunction(() => {
       .status(201)
       .set('Cache-Control', 'private, no-store')
       .json({ ...result, expiresAt: result.expiresAt.toISOString() });
-  });
+  },
 
-  app.get('/holds/:id', async (req, res) => {
+  getHold: async (req, res) => {
     const principal = requirePrincipal(req);
     requireScope(principal, 'tickets:buy', 'tickets:read');
     const id = validate(holdIdSchema, req.params.id, 'path');
     const hold = await findBuyerHold(pool, holderOf(principal), id);
     if (!hold) throw new NotFoundError(`No order ${id}`);
     res.set('Cache-Control', 'private, no-store').json(presentHold(hold));
-  });
+  },
 
-  app.get('/studio/shows', async (req, res) => {
+  listStudioShows: async (req, res) => {
     const principal = requirePrincipal(req);
     requireScope(principal, 'shows:write');
     const query = validate(studioListQuerySchema, req.query, 'query');
@@ -261,9 +259,9 @@ export const handler = httpFunction(() => {
       ),
       nextCursor: page.next,
     });
-  });
+  },
 
-  app.get('/studio/shows/:id/sales', async (req, res) => {
+  getShowSales: async (req, res) => {
     const principal = requirePrincipal(req);
     requireScope(principal, 'shows:write');
     const id = validate(showIdSchema, req.params.id, 'path');
@@ -271,7 +269,5 @@ export const handler = httpFunction(() => {
     const { show, now } = await ownShow(principal, id);
     const days = await salesByDay(pool, id, query.days, now);
     res.set('Cache-Control', 'private, no-store').json(presentSales(show.currency, days));
-  });
-
-  return app;
-});
+  },
+}));
