@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { scheduleTickSchema } from '#events/schedule-tick.ts';
+import type { ScheduleTick } from '#events/schedule-tick.ts';
 
 /**
  * A Monitoring alarm as Notifications delivers it to a function (the alarm message JSON). Only a
@@ -13,8 +13,8 @@ export const alarmNotificationSchema = z.object({
   timestampEpochMillis: z.number().optional(),
 });
 
-export const scalerTriggerSchema = z.union([scheduleTickSchema, alarmNotificationSchema]);
-export type ScalerTrigger = z.infer<typeof scalerTriggerSchema>;
+/** What wakes the scaler: its schedule's tick or a backlog alarm (see scheduledFunction). */
+export type ScalerTrigger = ScheduleTick | z.infer<typeof alarmNotificationSchema>;
 
 /** What woke the scaler, for its log line. */
 export function describeTrigger(trigger: ScalerTrigger): string {
