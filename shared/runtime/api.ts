@@ -1,6 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { type ParsedUrlQuery, parse as parseQueryString } from 'node:querystring';
-import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { z } from 'zod';
 import { log } from '../base/log.ts';
 import {
@@ -284,43 +283,4 @@ export function validate<T>(
     throw new ValidationError(`The ${where} is not valid`, { cause: result.error, extensions: { errors } });
   }
   return result.data;
-}
-
-// ---- Transitional: the Express path, removed once every function routes from its manifest ----
-
-declare global {
-  // biome-ignore lint/suspicious/noRedeclare: augmenting Express's global Request type
-  namespace Express {
-    interface Request {
-      rawBody: Buffer;
-    }
-  }
-}
-
-export function createApi(): Express {
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
-  app.use((req: Request, _res: Response, next: NextFunction) => {
-    const body: unknown = req.body;
-    req.rawBody = Buffer.isBuffer(body) ? body : Buffer.alloc(0);
-    req.body = undefined;
-    next();
-  });
-  return app;
-}
-
-export function finishApi(app: Express): Express {
-  app.use((req: Request, _res: Response, next: NextFunction) => {
-    next(routeNotFound(req.method, req.path));
-  });
-  app.use((thrown: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const answer = failureResponse(thrown, req);
-    res.status(answer.status);
-    for (const [name, values] of Object.entries(answer.headers)) {
-      if (name !== 'content-length') res.set(name, values.length === 1 ? String(values[0]) : [...values]);
-    }
-    res.send(answer.body);
-  });
-  return app;
 }

@@ -1,4 +1,3 @@
-import type { Express } from 'express';
 import type { z } from 'zod';
 import { log } from '../base/log.ts';
 import { AppError } from '../errors.ts';
@@ -7,12 +6,10 @@ import {
   type ApiResponse,
   apiRequest,
   failureResponse,
-  finishApi,
   methodNotAllowed,
   ResponseBuilder,
   routeNotFound,
 } from './api.ts';
-import { bridgeExpress } from './express-bridge.ts';
 import type { HttpRequest, HttpResponse } from './http-exchange.ts';
 import type { FunctionManifest } from './manifest.ts';
 import { Router } from './router.ts';
@@ -104,20 +101,11 @@ export function httpFunction<M extends FunctionManifest, H extends RouteHandlers
   createHandlers: () => H | Promise<H>,
   ...options: OnlyOperationIds<M, H>
 ): HttpFunction;
-/** @deprecated transitional: an Express app; every function moves to the manifest form. */
 export function httpFunction(
-  createApp: () => Express | Promise<Express>,
-  options?: HttpFunctionOptions,
-): HttpFunction;
-export function httpFunction(
-  first: FunctionManifest | (() => Express | Promise<Express>),
-  second?: (() => unknown) | HttpFunctionOptions,
-  third?: HttpFunctionOptions,
+  manifest: FunctionManifest,
+  createHandlers: () => Record<string, RouteHandler> | Promise<Record<string, RouteHandler>>,
+  options: HttpFunctionOptions = {},
 ): HttpFunction {
-  if (typeof first === 'function') return expressFunction(first, second as HttpFunctionOptions | undefined);
-  const manifest = first;
-  const createHandlers = second as () => Record<string, RouteHandler> | Promise<Record<string, RouteHandler>>;
-  const options = third ?? {};
   let dispatch: Promise<Dispatch> | undefined;
   return {
     kind: 'http',
@@ -173,22 +161,6 @@ function belowBasePath(url: string, basePath: string): { path: string; search: s
     return { path: pathname.slice(basePath.length) || '/', search };
   }
   return { path: pathname, search };
-}
-
-function expressFunction(
-  createApp: () => Express | Promise<Express>,
-  options?: HttpFunctionOptions,
-): HttpFunction {
-  const basePath = options?.basePath ?? '/v1';
-  let bridge: Promise<(request: HttpRequest) => Promise<HttpResponse>> | undefined;
-  return {
-    kind: 'http',
-    async invoke(request) {
-      bridge ??= Promise.resolve(createApp()).then((app) => bridgeExpress(finishApi(app)));
-      const target = belowBasePath(request.url, basePath);
-      return (await bridge)({ ...request, url: target.path + target.search });
-    },
-  };
 }
 
 export interface EventFunctionOptions {
