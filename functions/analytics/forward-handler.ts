@@ -1,11 +1,10 @@
-import { scheduleTickSchema, tickForEmptyBody } from '#events/schedule-tick.ts';
 import { ga4DestinationOf } from '#shared/analytics/config.ts';
 import { MeasurementProtocolClient } from '#shared/analytics/ga4-client.ts';
 import { forwardToGa4, type Ga4ForwarderDeps } from '#shared/analytics/ga4-forwarder.ts';
 import { analyticsUserIdHash } from '#shared/analytics/visitor-ids.ts';
 import { createPool } from '#shared/db/pool.ts';
 import { usersConsentingToAnalytics } from '#shared/people/user-repository.ts';
-import { eventFunction } from '#shared/runtime/function.ts';
+import { scheduledFunction } from '#shared/runtime/scheduled-function.ts';
 import { eventStreamFromConfig } from '#shared/stream/stream-from-config.ts';
 import { loadAnalyticsForwardConfig } from './forward-config.ts';
 import { analyticsForwardManifest } from './forward-manifest.ts';
@@ -31,19 +30,12 @@ const deps: Ga4ForwarderDeps | undefined = destination
     }
   : undefined;
 
-export const handler = eventFunction(
-  scheduleTickSchema,
-  async (tick) => {
-    if (tick.data.function !== analyticsForwardManifest.name) {
-      return { status: 'ignored', reason: `a tick for ${tick.data.function}` };
-    }
-    if (!deps) return { status: 'ignored', reason: 'GA4 is not configured' };
-    const summary = await forwardToGa4(deps, {
-      batch: 500,
-      // Keep room for the last batch's requests within the function's timeout.
-      budgetMs: analyticsForwardManifest.timeoutSeconds * 1000 - 15_000,
-    });
-    return { status: 'processed', detail: { ...summary } };
-  },
-  { whenEmpty: tickForEmptyBody(analyticsForwardManifest) },
-);
+export const handler = scheduledFunction(analyticsForwardManifest, async () => {
+  if (!deps) return { status: 'ignored', reason: 'GA4 is not configured' };
+  const summary = await forwardToGa4(deps, {
+    batch: 500,
+    // Keep room for the last batch's requests within the function's timeout.
+    budgetMs: analyticsForwardManifest.timeoutSeconds * 1000 - 15_000,
+  });
+  return { status: 'processed', detail: { ...summary } };
+});
