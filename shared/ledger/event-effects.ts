@@ -3,12 +3,17 @@
  * transaction that records the event and advances the cursor, and each is idempotent against the
  * API, the settler and the relayer keeper doing the same thing first.
  */
-import type { RowDataPacket } from 'mysql2/promise';
 import { findDesign } from '#shared/designs/design-repository.ts';
 import type { LicenseLedgerEvent } from '../chain/license-ledger.ts';
 import type { DbConnection } from '../db/pool.ts';
 import { idToBytes16 } from '../ids.ts';
-import { markLicenseActive, markLicenseRevoked } from '../licenses/license-repository.ts';
+import {
+  licenseIdOfToken,
+  lockLicenseStatus,
+  markLicenseActive,
+  markLicenseRevoked,
+  recordLicenseToken,
+} from '../licenses/license-repository.ts';
 import { recordSettledPrints } from '../licenses/settlement-repository.ts';
 import { appendToOutbox } from '../outbox/outbox.ts';
 import { idFromBytes16 } from './bytes16-id.ts';
@@ -62,32 +67,29 @@ async function adoptIssuedLicense(
   context: EventContext,
 ): Promise<boolean> {
   const licenseId = idFromBytes16(issued.licenseRef);
-  const [rows] = await connection.query<RowDataPacket[]>(
-    'SELECT design_id, holder_org_id, status FROM licenses WHERE id = ? FOR UPDATE',
-    [licenseId],
-  );
-  const license = rows[0];
+  const license = await lockLicenseStatus(connection, licenseId);
   if (license?.status !== 'pending') return false;
-  if (idToBytes16(String(license.design_id)) !== issued.designId.toLowerCase()) return false;
+  if (idToBytes16(license.designId) !== issued.designId.toLowerCase()) return false;
 
-  await connection.query(
-    `UPDATE licenses SET chain_id = ?, ledger_address = ?, token_id = ? WHERE id = ? AND status = 'pending'`,
-    [context.chainId, context.ledgerAddress, issued.tokenId, licenseId],
-  );
+  await recordLicenseToken(connection, licenseId, {
+    chainId: context.chainId,
+    ledgerAddress: context.ledgerAddress,
+    tokenId: issued.tokenId,
+  });
   const activated = await markLicenseActive(connection, licenseId, {
     txHash: context.txHash,
     blockNumber: context.blockNumber,
   });
   if (!activated) return false;
-  const design = await findDesign(connection, String(license.design_id));
+  const design = await findDesign(connection, license.designId);
   await appendToOutbox(connection, {
     aggregateType: 'license',
     aggregateId: licenseId,
     type: 'license.minted',
     payload: {
       licenseId,
-      designId: String(license.design_id),
-      holderOrgId: String(license.holder_org_id),
+      designId: license.designId,
+      holderOrgId: license.holderOrgId,
       tokenId: issued.tokenId,
       txHash: context.txHash,
       ...(design ? { designOrgId: design.orgId } : {}),
@@ -98,10 +100,7 @@ async function adoptIssuedLicense(
 
 /** Revoked on chain (by us, or by an administrator directly): authorization must stop too. */
 async function revokeOffChain(connection: DbConnection, tokenId: string): Promise<boolean> {
-  const [rows] = await connection.query<RowDataPacket[]>('SELECT id FROM licenses WHERE token_id = ?', [
-    tokenId,
-  ]);
-  const licenseId = rows[0]?.id as string | undefined;
+  const licenseId = await licenseIdOfToken(connection, tokenId);
   if (licenseId === undefined) return false;
   const reason = 'revoked on chain';
   if (!(await markLicenseRevoked(connection, licenseId, reason))) return false;

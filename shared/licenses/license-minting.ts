@@ -12,6 +12,7 @@ import {
   findLicense,
   markLicenseActive,
   markLicenseFailed,
+  recordLicenseToken,
   recordMintSubmission,
 } from './license-repository.ts';
 
@@ -145,11 +146,12 @@ async function activate(
   tokenId = tokenIdOf(deps.ledger, license),
 ): Promise<License> {
   const minted = await withTransaction(deps.pool, async (connection) => {
-    await connection.query(
-      `UPDATE licenses SET chain_id = ?, ledger_address = ?, token_id = ?,
-              mint_tx_id = COALESCE(?, mint_tx_id) WHERE id = ? AND status = 'pending'`,
-      [deps.relayer.chainId, deps.ledger.address, tokenId, tx?.id ?? null, license.id],
-    );
+    await recordLicenseToken(connection, license.id, {
+      chainId: deps.relayer.chainId,
+      ledgerAddress: deps.ledger.address,
+      tokenId,
+      mintTxId: tx?.id ?? null,
+    });
     const changed = await markLicenseActive(connection, license.id, {
       txHash: tx?.hash ?? null,
       blockNumber: tx?.blockNumber ?? null,

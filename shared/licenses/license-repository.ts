@@ -150,6 +150,55 @@ export async function recordMintSubmission(
   );
 }
 
+/**
+ * A pending license's token on this ledger (and the mint transaction, when ours is known): what
+ * activation records before `markLicenseActive`, whether the receipt or the indexed event saw it.
+ */
+export async function recordLicenseToken(
+  connection: DbConnection,
+  id: string,
+  token: { chainId: number; ledgerAddress: string; tokenId: string; mintTxId?: number | null },
+): Promise<void> {
+  await connection.query(
+    `UPDATE licenses SET chain_id = ?, ledger_address = ?, token_id = ?,
+            mint_tx_id = COALESCE(?, mint_tx_id) WHERE id = ? AND status = 'pending'`,
+    [token.chainId, token.ledgerAddress, token.tokenId, token.mintTxId ?? null, id],
+  );
+}
+
+/** The license's design, holder and status, its row locked; undefined for an unknown id. */
+export async function lockLicenseStatus(
+  connection: DbConnection,
+  id: string,
+): Promise<{ designId: string; holderOrgId: string; status: LicenseStatus } | undefined> {
+  const [rows] = await connection.query<RowDataPacket[]>(
+    'SELECT design_id, holder_org_id, status FROM licenses WHERE id = ? FOR UPDATE',
+    [id],
+  );
+  const row = rows[0];
+  return row
+    ? {
+        designId: String(row.design_id),
+        holderOrgId: String(row.holder_org_id),
+        status: row.status as LicenseStatus,
+      }
+    : undefined;
+}
+
+/** The license minted as this token, if any. */
+export async function licenseIdOfToken(db: Queryable, tokenId: string): Promise<string | undefined> {
+  const [rows] = await db.query<RowDataPacket[]>('SELECT id FROM licenses WHERE token_id = ?', [tokenId]);
+  return rows[0]?.id as string | undefined;
+}
+
+/** Prints settled on chain for the license (the settlement that carried them is confirmed). */
+export async function addPrintsSettled(connection: DbConnection, id: string, prints: number): Promise<void> {
+  await connection.query('UPDATE licenses SET prints_settled = prints_settled + ? WHERE id = ?', [
+    prints,
+    id,
+  ]);
+}
+
 /** pending → active, once; returns false when it already was (another path got there first). */
 export async function markLicenseActive(
   connection: DbConnection,

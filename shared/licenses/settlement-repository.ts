@@ -6,6 +6,7 @@
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { type DbConnection, type DbPool, withTransaction } from '../db/pool.ts';
 import { appendToOutbox } from '../outbox/outbox.ts';
+import { addPrintsSettled } from './license-repository.ts';
 
 type Queryable = DbPool | DbConnection;
 
@@ -71,10 +72,7 @@ export async function recordSettledPrints(
   }
   const settled: SettledPrints[] = [];
   for (const [licenseId, entry] of byLicense) {
-    await connection.query('UPDATE licenses SET prints_settled = prints_settled + ? WHERE id = ?', [
-      entry.jobIds.length,
-      licenseId,
-    ]);
+    await addPrintsSettled(connection, licenseId, entry.jobIds.length);
     await appendToOutbox(connection, {
       aggregateType: 'license',
       aggregateId: licenseId,
