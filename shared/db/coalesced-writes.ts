@@ -37,7 +37,7 @@ export async function deferWrite(
 ): Promise<void> {
   const pending = (connection as { [PENDING]?: string[] })[PENDING];
   if (pending) pending.push(formatted(connection as DbConnection, sql, values));
-  else await connection.query(sql, values);
+  else await connection.query(sql, values as unknown[]);
 }
 
 const PENDING = Symbol('coalesced writes');
@@ -55,7 +55,7 @@ function coalescedSession(connection: DbConnection): TransactionSession {
       if (property === 'query') {
         return (sql: string | { sql: string }, values?: readonly unknown[]) =>
           pending.length === 0
-            ? target.query(sql as string, values)
+            ? target.query(sql as string, values as unknown[])
             : sendWithPending(
                 target,
                 pending,
