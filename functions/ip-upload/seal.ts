@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { PassThrough, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createDesignEncryptor, newDataKey } from '#shared/crypto/data-key.ts';
+import { createDesignEncryptor, designGcmParameters, newDataKey } from '#shared/crypto/data-key.ts';
 import type { ObjectStore } from '#shared/storage/object-store.ts';
 import { createMeshInspector } from './mesh/inspect.ts';
 import type { MeshFormat, MeshInspector, MeshMetrics, MeshWarning } from './mesh/types.ts';
-import { BLOCK_BYTES, Sha256Thread } from './sha256-thread.ts';
+import { BLOCK_BYTES, SealThread } from './seal-thread.ts';
 import { TriangleSample } from './thumbnail/triangle-sample.ts';
 
 export interface SealResult {
@@ -41,10 +41,14 @@ export async function sealDesign(
   let sealed: SealedBytes | undefined;
   const seal = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
+      const forward = () => {
+        for (const ciphertext of pass.ciphertext()) this.push(ciphertext);
+        callback();
+      };
       try {
-        const ciphertext = pass.write(chunk);
-        if (ciphertext instanceof Promise) ciphertext.then((out) => callback(null, out), callback);
-        else callback(null, ciphertext);
+        const handedOver = pass.write(chunk);
+        if (handedOver === undefined) forward();
+        else handedOver.then(forward, callback);
       } catch (err) {
         callback(err as Error);
       }
@@ -52,6 +56,7 @@ export async function sealDesign(
     flush(callback) {
       pass.end().then((result) => {
         sealed = result;
+        for (const ciphertext of result.ciphertext) this.push(ciphertext);
         callback(null, result.tail);
       }, callback);
     },
@@ -96,7 +101,8 @@ export async function sealDesign(
 }
 
 export interface SealedBytes {
-  /** The last ciphertext bytes (GCM may hold some back until the end). */
+  /** Ciphertext not yet taken with ciphertext(), then the last bytes GCM held back. */
+  readonly ciphertext: readonly Buffer[];
   readonly tail: Buffer;
   readonly sha256: Buffer;
   readonly authTag: Buffer;
@@ -107,19 +113,21 @@ export interface SealedBytes {
 export interface SealPass {
   readonly iv: Buffer;
   /**
-   * Validates, encrypts and hashes the next chunk and returns its ciphertext; a promise only when
-   * the hashing thread is behind. Throws MeshValidationError as soon as the file is known bad.
+   * Validates the next chunk and hands it on to be encrypted and hashed; a promise only when the
+   * worker is behind. Throws MeshValidationError as soon as the file is known bad.
    */
-  write(chunk: Buffer): Buffer | Promise<Buffer>;
-  /** Completes the tag and the fingerprint; the inspector's own end() judges the rest. */
+  write(chunk: Buffer): Promise<void> | undefined;
+  /** The ciphertext ready since the last call, in order. */
+  ciphertext(): Buffer[];
+  /** Completes the ciphertext, the tag and the fingerprint; the inspector's own end() judges the rest. */
   end(): Promise<SealedBytes>;
-  /** After a failure: releases the hashing thread's share. */
+  /** After a failure: releases the worker's share. */
   abort(): void;
 }
 
 /**
- * Validation and encryption run on this thread chunk by chunk; SHA-256 of designs larger than one
- * block runs beside them on the hashing thread (sha256-thread.ts), smaller ones here, where the
+ * Validation runs on this thread chunk by chunk. Encryption and SHA-256 of designs larger than
+ * one block run beside it on the seal worker (seal-thread.ts); smaller ones run here, where the
  * hand-over would cost more than it overlaps.
  */
 export function createSealPass(
@@ -128,30 +136,46 @@ export function createSealPass(
   aad: Buffer,
   expectedBytes: number,
 ): SealPass {
-  const encryptor = createDesignEncryptor(dataKey, aad);
-  const offThread = expectedBytes > BLOCK_BYTES ? new Sha256Thread() : undefined;
-  const inThread = offThread === undefined ? createHash('sha256') : undefined;
   let sizeBytes = 0;
+  if (expectedBytes > BLOCK_BYTES) {
+    const gcm = designGcmParameters(dataKey);
+    const worker = new SealThread(dataKey, gcm, aad);
+    return {
+      iv: gcm.iv,
+      write(chunk) {
+        inspector.write(chunk);
+        sizeBytes += chunk.length;
+        return worker.update(chunk);
+      },
+      ciphertext: () => worker.ciphertext(),
+      async end() {
+        return { ...(await worker.end()), sizeBytes };
+      },
+      abort: () => worker.abort(),
+    };
+  }
+  const encryptor = createDesignEncryptor(dataKey, aad);
+  const hash = createHash('sha256');
+  let ready: Buffer[] = [];
+  const ciphertext = () => {
+    const taken = ready;
+    ready = [];
+    return taken;
+  };
   return {
     iv: encryptor.iv,
     write(chunk) {
       inspector.write(chunk);
-      const ciphertext = encryptor.update(chunk);
+      ready.push(encryptor.update(chunk));
+      hash.update(chunk);
       sizeBytes += chunk.length;
-      if (inThread !== undefined) {
-        inThread.update(chunk);
-        return ciphertext;
-      }
-      const handedOver = offThread?.update(chunk);
-      return handedOver === undefined ? ciphertext : handedOver.then(() => ciphertext);
+      return undefined;
     },
+    ciphertext,
     async end() {
       const { tail, authTag } = encryptor.final();
-      const sha256 = inThread !== undefined ? inThread.digest() : await (offThread as Sha256Thread).digest();
-      return { tail, sha256, authTag, sizeBytes };
+      return { ciphertext: ciphertext(), tail, sha256: hash.digest(), authTag, sizeBytes };
     },
-    abort() {
-      offThread?.abort();
-    },
+    abort() {},
   };
 }

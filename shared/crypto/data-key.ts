@@ -42,11 +42,19 @@ export interface DesignEncryptor {
   final(): { tail: Buffer; authTag: Buffer };
 }
 
+/**
+ * What AES-256-GCM is built with for one design: checks the key, draws the IV. For an encryptor
+ * that runs elsewhere (the seal's worker thread), which must use exactly these.
+ */
+export function designGcmParameters(dataKey: Buffer): { iv: Buffer; authTagLength: number } {
+  requireLength(dataKey, DATA_KEY_BYTES, 'data key');
+  return { iv: randomBytes(IV_BYTES), authTagLength: TAG_BYTES };
+}
+
 /** `aad` (e.g. the object key) is authenticated but not encrypted; decryption must pass the same bytes. */
 export function createDesignEncryptor(dataKey: Buffer, aad?: Buffer): DesignEncryptor {
-  requireLength(dataKey, DATA_KEY_BYTES, 'data key');
-  const iv = randomBytes(IV_BYTES);
-  const gcm = createCipheriv('aes-256-gcm', dataKey, iv, { authTagLength: TAG_BYTES });
+  const { iv, authTagLength } = designGcmParameters(dataKey);
+  const gcm = createCipheriv('aes-256-gcm', dataKey, iv, { authTagLength });
   if (aad !== undefined) gcm.setAAD(aad);
   return {
     iv,

@@ -176,6 +176,25 @@ describe('Thumbnail: TriangleSample', () => {
     expect([...inRuns]).toEqual([...perTriangle]);
   });
 
+  it('keeps the same triangles when told the count up front as when it halves on the way', () => {
+    // Prepare
+    const triangles = 25_013;
+    const halving = new TriangleSample(1_000);
+    const told = new TriangleSample(1_000);
+
+    // Act
+    told.add.expect?.(triangles);
+    for (let index = 0; index < triangles; index++) {
+      halving.add(index, 0, 0, 0, index, 0, 0, 0, index);
+      told.add(index, 0, 0, 0, index, 0, 0, 0, index);
+    }
+
+    // Assess
+    expect(told.count).toBe(triangles);
+    expect(told.size).toBe(halving.size);
+    expect([...told]).toEqual([...halving]);
+  });
+
   it('rejects a capacity that is not a positive integer', () => {
     expect(() => new TriangleSample(1)).toThrow(RangeError);
     expect(() => new TriangleSample(2.5)).toThrow(RangeError);

@@ -108,9 +108,12 @@ class BinaryStlReader implements StlReader {
   #countPending = false;
   readonly #expectedBytes: number | undefined;
 
+  readonly #onTriangle: TriangleListener | undefined;
+
   constructor(limits: MeshLimits, onTriangle?: TriangleListener, expectedBytes?: number) {
     this.#limits = limits;
     this.#expectedBytes = expectedBytes;
+    this.#onTriangle = onTriangle;
     this.#metrics = new MeshMetricsAccumulator(limits.maxTriangles, onTriangle);
   }
 
@@ -184,6 +187,8 @@ class BinaryStlReader implements StlReader {
     }
     this.#checkSize(this.#expectedBytes);
     this.#checkCount();
+    // The count agrees with the file's real size, so it is what will be read.
+    this.#onTriangle?.expect?.(this.#declaredTriangles);
   }
 
   #checkSize(actualBytes: number): void {

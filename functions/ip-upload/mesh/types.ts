@@ -71,7 +71,8 @@ export interface MeshWarning {
  *
  * A listener may also take `run`: binary STL then hands it each run of triangles at once (nine
  * little-endian float32 per triangle, `stride` bytes apart from `offset`, all finite) instead of
- * calling it per triangle, so one that keeps only some of them reads only those.
+ * calling it per triangle, so one that keeps only some of them reads only those. And `expect`:
+ * told how many triangles follow when the file declares it and its size confirms it (binary STL).
  */
 export type TriangleListener = ((
   ax: number,
@@ -85,6 +86,7 @@ export type TriangleListener = ((
   cz: number,
 ) => void) & {
   readonly run?: (view: DataView, offset: number, count: number, stride: number) => void;
+  readonly expect?: (triangles: number) => void;
 };
 
 /**

@@ -50,7 +50,7 @@ export class TriangleSample implements Iterable<Triangle> {
   /**
    * Bound, so a parser can be handed `sample.add` directly. Its `run` takes a binary STL run and
    * reads only the triangles the stride keeps: a call per triangle cost the seal half as much
-   * again as the validation itself.
+   * again as the validation itself. Its `expect` takes the declared count (see #expect).
    */
   readonly add: TriangleListener = Object.assign(
     (
@@ -67,8 +67,23 @@ export class TriangleSample implements Iterable<Triangle> {
     {
       run: (view: DataView, offset: number, count: number, stride: number) =>
         this.#addRun(view, offset, count, stride),
+      expect: (triangles: number) => this.#expect(triangles),
     },
   );
+
+  /**
+   * Told the stream's length before the first triangle: starts at the stride the halvings would
+   * reach and sizes the store once, so a large mesh is neither copied while growing nor halved.
+   * The kept triangles are the same multiples of that stride (for an even capacity, exactly the
+   * ones halving keeps).
+   */
+  #expect(triangles: number): void {
+    if (this.#count !== 0 || triangles <= 0) return;
+    let keepEvery = 1;
+    while (Math.ceil(triangles / keepEvery) > this.capacity) keepEvery *= 2;
+    this.#strideMask = keepEvery - 1;
+    this.#ensureRoom(Math.ceil(triangles / keepEvery));
+  }
 
   /** The same as `add` for each of the run's triangles, visiting only those it keeps. */
   #addRun(view: DataView, offset: number, count: number, stride: number): void {
