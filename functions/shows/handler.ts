@@ -10,7 +10,6 @@ import { requirePrincipal, requireScope } from '#shared/runtime/principal.ts';
 import { holderOf } from '#shared/shows/holder.ts';
 import { findBuyerHold } from '#shared/shows/seat-holds.ts';
 import { MAX_POSTER_BYTES } from '#shared/shows/show.ts';
-import { editShow } from '#shared/shows/show-edits.ts';
 import {
   findPublicShow,
   findShow,
@@ -38,6 +37,7 @@ import {
   showIdSchema,
   studioListQuerySchema,
 } from './schema.ts';
+import { editShow } from './show-edits.ts';
 import { salesByDay, salesOfShows } from './studio-stats.ts';
 
 const config = loadShowsConfig();

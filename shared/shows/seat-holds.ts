@@ -4,7 +4,7 @@ import { type DbConnection, type DbPool, withTransaction } from '../db/pool.ts';
 import { newId } from '../ids.ts';
 import { type Holder, holderColumns, holderCondition } from './holder.ts';
 import { isOnSale, type ShowAvailability, seatsLeft } from './show.ts';
-import { ACTIVE_HOLD_CONDITION, findShow, SHOW_COLUMNS, showFromRow } from './show-repository.ts';
+import { ACTIVE_HOLD_CONDITION, findShow, lockShow } from './show-repository.ts';
 import { ticketIdsOf } from './ticket-repository.ts';
 
 type Queryable = DbPool | DbConnection;
@@ -232,18 +232,11 @@ export async function lockShowForSale(
   connection: DbConnection,
   showId: string,
 ): Promise<{ show: ShowAvailability; now: Date } | undefined> {
-  const [rows] = await connection.query<RowDataPacket[]>(
-    `SELECT ${SHOW_COLUMNS}, NOW(3) AS db_now FROM shows s WHERE s.id = ? FOR UPDATE`,
-    [showId],
-  );
-  const row = rows[0];
-  if (!row) return undefined;
-  const show = showFromRow(row);
+  const locked = await lockShow(connection, showId);
+  if (!locked) return undefined;
+  const { show, now } = locked;
   const held = await seatsHeld(connection, showId);
-  return {
-    show: { ...show, seatsHeld: held, seatsAvailable: seatsLeft(show, held) },
-    now: row.db_now as Date,
-  };
+  return { show: { ...show, seatsHeld: held, seatsAvailable: seatsLeft(show, held) }, now };
 }
 
 /** Seats held by unexpired holds of one show (for callers already holding the show lock). */

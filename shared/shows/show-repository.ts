@@ -347,3 +347,46 @@ export async function showOwner(db: Queryable, showId: string): Promise<string |
   const [rows] = await db.query<RowDataPacket[]>('SELECT org_id FROM shows WHERE id = ?', [showId]);
   return rows[0]?.org_id as string | undefined;
 }
+
+/** What a creator may change of a show (PATCH /v1/shows/{id}); absent members stay as they are. */
+export interface ShowEdit {
+  readonly title?: string;
+  /** null or '' clears it. */
+  readonly description?: string | null;
+  readonly startsAt?: Date;
+  readonly capacity?: number;
+  readonly price?: { readonly amount: number; readonly currency: string };
+}
+
+/** Writes the fields the edit names (the caller checked it under the show's lock). */
+export async function updateShowFields(connection: DbConnection, id: string, edit: ShowEdit): Promise<void> {
+  const sets: string[] = [];
+  const params: unknown[] = [];
+  const set = (column: string, value: unknown) => {
+    sets.push(`${column} = ?`);
+    params.push(value);
+  };
+  if (edit.title !== undefined) set('title', edit.title);
+  if (edit.description !== undefined) set('description', edit.description || null);
+  if (edit.startsAt !== undefined) set('starts_at', edit.startsAt);
+  if (edit.capacity !== undefined) set('capacity', edit.capacity);
+  if (edit.price !== undefined) {
+    set('price_amount', edit.price.amount);
+    set('currency', edit.price.currency);
+  }
+  if (sets.length === 0) return;
+  await connection.query(`UPDATE shows SET ${sets.join(', ')} WHERE id = ?`, [...params, id]);
+}
+
+/** The show and the database's clock, its row locked (the lock every hold, sale and edit takes). */
+export async function lockShow(
+  connection: DbConnection,
+  id: string,
+): Promise<{ show: Show; now: Date } | undefined> {
+  const [rows] = await connection.query<RowDataPacket[]>(
+    `SELECT ${SHOW_COLUMNS}, NOW(3) AS db_now FROM shows s WHERE s.id = ? FOR UPDATE`,
+    [id],
+  );
+  const row = rows[0];
+  return row ? { show: showFromRow(row), now: row.db_now as Date } : undefined;
+}

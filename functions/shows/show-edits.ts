@@ -1,16 +1,8 @@
-import type { ResultSetHeader } from 'mysql2/promise';
-import { type DbPool, withTransaction } from '../db/pool.ts';
-import { lockShowForSale } from './seat-holds.ts';
+import { type DbPool, withTransaction } from '#shared/db/pool.ts';
+import { lockShowForSale } from '#shared/shows/seat-holds.ts';
+import { type ShowEdit, updateShowFields } from '#shared/shows/show-repository.ts';
 
-/** What a creator may change of a show (PATCH /v1/shows/{id}); absent members stay as they are. */
-export interface ShowEdit {
-  readonly title?: string;
-  /** null or '' clears it. */
-  readonly description?: string | null;
-  readonly startsAt?: Date;
-  readonly capacity?: number;
-  readonly price?: { readonly amount: number; readonly currency: string };
-}
+export type { ShowEdit };
 
 export type ShowEditOutcome =
   | { readonly kind: 'updated' }
@@ -44,26 +36,7 @@ export async function editShow(
       (edit.price.amount !== show.priceAmount || edit.price.currency !== show.currency);
     if (priceChanges && committed > 0) return { kind: 'price-locked' };
 
-    const sets: string[] = [];
-    const params: unknown[] = [];
-    const set = (column: string, value: unknown) => {
-      sets.push(`${column} = ?`);
-      params.push(value);
-    };
-    if (edit.title !== undefined) set('title', edit.title);
-    if (edit.description !== undefined) set('description', edit.description || null);
-    if (edit.startsAt !== undefined) set('starts_at', edit.startsAt);
-    if (edit.capacity !== undefined) set('capacity', edit.capacity);
-    if (edit.price !== undefined) {
-      set('price_amount', edit.price.amount);
-      set('currency', edit.price.currency);
-    }
-    if (sets.length > 0) {
-      await connection.query<ResultSetHeader>(`UPDATE shows SET ${sets.join(', ')} WHERE id = ?`, [
-        ...params,
-        target.showId,
-      ]);
-    }
+    await updateShowFields(connection, target.showId, edit);
     return { kind: 'updated' };
   });
 }
