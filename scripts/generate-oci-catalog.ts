@@ -2,15 +2,14 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ALL_BUCKETS, BUCKETS, type BucketName } from '#events/buckets.ts';
+import { QUEUE_SPECS } from '#events/queues.ts';
 import { type EventCondition, rulesFromManifests } from '#events/rules.ts';
 import { SCHEDULE_TICK_TYPE, type ScheduleTick } from '#events/schedule-tick.ts';
 import { AUTHORIZER_FUNCTION, catalog } from '#functions/index.ts';
 import { SECRET_CONFIG_KEYS } from '#shared/config/secret-keys.ts';
-import { SETTLEMENT_QUEUE } from '#shared/licenses/settlement-queue.ts';
 import { METRICS_CONFIG_KEYS } from '#shared/metrics/config.ts';
 import { AUTH_CONTEXT_HEADERS } from '#shared/runtime/auth-context.ts';
 import type { FunctionManifest, HttpRoute, RouteAuth } from '#shared/runtime/manifest.ts';
-import { TRANSCODE_QUEUE } from '#shared/video/transcode-job.ts';
 import { transcoderConfigKeys } from '../workers/transcoder/config.ts';
 
 /**
@@ -29,22 +28,6 @@ const BUCKET_PURPOSES: Record<BucketName, string> = {
   [BUCKETS.media]:
     'Public-facing derivatives served through Fastly: HLS renditions, posters, thumbnails, master playlists.',
 };
-
-/**
- * Work queues and their dead-letter delivery counts. The transcode count is the worker's
- * TRANSCODE_MAX_ATTEMPTS default (Terraform's `transcode_max_attempts` sets both); settlement
- * nudges use the MySQL adapter's default, since the settler sweeps anything a nudge missed.
- */
-const WORK_QUEUES = {
-  [TRANSCODE_QUEUE]: {
-    purpose: 'Transcoding jobs, one per uploaded video source; the transcoder pool consumes them.',
-    deadLetterDeliveryCount: 5,
-  },
-  [SETTLEMENT_QUEUE]: {
-    purpose: 'Nudges from print-authorize to the settler after a counted print.',
-    deadLetterDeliveryCount: 5,
-  },
-} as const;
 
 /** Where the API Gateway deployment for ordinary routes lives; root routes get their own. */
 const API_PATH_PREFIX = '/v1';
@@ -232,7 +215,7 @@ export function buildOciCatalog() {
     eventRules,
     functions: Object.fromEntries(manifests.map((manifest) => [manifest.name, functionEntry(manifest)])),
     metricsConfigKeys: [...METRICS_CONFIG_KEYS].sort(),
-    queues: WORK_QUEUES,
+    queues: QUEUE_SPECS,
     rootDeployments,
     routes,
     schedules,

@@ -1,3 +1,4 @@
+import { QUEUES } from '#events/queues.ts';
 import { log } from '#shared/base/log.ts';
 import { createPool } from '#shared/db/pool.ts';
 import { ForbiddenError } from '#shared/errors.ts';
@@ -15,7 +16,6 @@ import { parseJsonBody, validate } from '#shared/runtime/api.ts';
 import type { Principal } from '#shared/runtime/auth-context.ts';
 import { httpFunction } from '#shared/runtime/function.ts';
 import { requirePrincipal } from '#shared/runtime/principal.ts';
-import { TRANSCODE_QUEUE } from '#shared/video/transcode-job.ts';
 import { loadLiveIngestConfig } from './config.ts';
 import { refusal } from './errors.ts';
 import { liveIngestManifest } from './manifest.ts';
@@ -32,7 +32,7 @@ const config = loadLiveIngestConfig();
 const pool = createPool(config.MYSQL_URL, { connectionLimit: 4 });
 const deps: LiveDeps = {
   pool,
-  queue: workQueueFromConfig(config, TRANSCODE_QUEUE, pool),
+  queue: workQueueFromConfig(config, QUEUES.transcode, pool),
   updateIntervalSeconds: config.LIVE_UPDATE_INTERVAL_SECONDS,
 };
 

@@ -1,3 +1,4 @@
+import { QUEUES } from '#events/queues.ts';
 import { createPool } from '#shared/db/pool.ts';
 import { NotFoundError } from '#shared/errors.ts';
 import {
@@ -12,7 +13,6 @@ import { workQueueFromConfig } from '#shared/queue/queue-from-config.ts';
 import { parseJsonBody, validate } from '#shared/runtime/api.ts';
 import { httpFunction } from '#shared/runtime/function.ts';
 import { requirePrincipal, requireScope } from '#shared/runtime/principal.ts';
-import { TRANSCODE_QUEUE } from '#shared/video/transcode-job.ts';
 import { loadLiveStreamsConfig } from './config.ts';
 import { showCancelled, showHasVideo, streamEnded } from './errors.ts';
 import { liveStreamsManifest } from './manifest.ts';
@@ -23,7 +23,7 @@ const config = loadLiveStreamsConfig();
 const pool = createPool(config.MYSQL_URL, { connectionLimit: 2 });
 const deps: LiveDeps = {
   pool,
-  queue: workQueueFromConfig(config, TRANSCODE_QUEUE, pool),
+  queue: workQueueFromConfig(config, QUEUES.transcode, pool),
   updateIntervalSeconds: config.LIVE_UPDATE_INTERVAL_SECONDS,
 };
 const urls: IngestUrls = {

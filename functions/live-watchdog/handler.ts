@@ -1,8 +1,8 @@
+import { QUEUES } from '#events/queues.ts';
 import { createPool } from '#shared/db/pool.ts';
 import { type LiveDeps, runLiveWatchdog } from '#shared/live/live-stream-repository.ts';
 import { workQueueFromConfig } from '#shared/queue/queue-from-config.ts';
 import { scheduledFunction } from '#shared/runtime/scheduled-function.ts';
-import { TRANSCODE_QUEUE } from '#shared/video/transcode-job.ts';
 import { loadLiveWatchdogConfig } from './config.ts';
 import { liveWatchdogManifest } from './manifest.ts';
 
@@ -10,7 +10,7 @@ const config = loadLiveWatchdogConfig();
 const pool = createPool(config.MYSQL_URL, { connectionLimit: 2 });
 const deps: LiveDeps = {
   pool,
-  queue: workQueueFromConfig(config, TRANSCODE_QUEUE, pool),
+  queue: workQueueFromConfig(config, QUEUES.transcode, pool),
   updateIntervalSeconds: config.LIVE_UPDATE_INTERVAL_SECONDS,
 };
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { QUEUES } from '#events/queues.ts';
 import { readConfig } from '#shared/config/config.ts';
 import { databaseConfig, keyWrapperConfig, objectStorageConfig } from '#shared/config/platform.ts';
-import { SETTLEMENT_QUEUE } from '#shared/licenses/settlement-queue.ts';
 import { queueIdConfig, workQueueConfig } from '#shared/queue/queue-from-config.ts';
 
 /** The work queue the settler drains; a counted print is nudged onto it. */
@@ -11,7 +11,7 @@ const shape = {
   ...objectStorageConfig,
   ...keyWrapperConfig,
   ...workQueueConfig,
-  ...queueIdConfig(SETTLEMENT_QUEUE),
+  ...queueIdConfig(QUEUES.settlement),
   VAULT_BUCKET: z.string().min(3),
   /** How long a grant holds its print before it is released back to the license. */
   GRANT_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),

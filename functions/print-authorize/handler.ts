@@ -1,8 +1,8 @@
+import { QUEUES } from '#events/queues.ts';
 import { keyWrapperFromConfig } from '#shared/crypto/key-wrapper-from-config.ts';
 import { createPool } from '#shared/db/pool.ts';
 import { NotFoundError } from '#shared/errors.ts';
 import { completePrint, findPrintJob, listHolderPrintJobs } from '#shared/licenses/print-ledger.ts';
-import { SETTLEMENT_QUEUE } from '#shared/licenses/settlement-queue.ts';
 import { processMetrics } from '#shared/metrics/metrics-from-config.ts';
 import { workQueueFromConfig } from '#shared/queue/queue-from-config.ts';
 import { parseJsonBody, validate } from '#shared/runtime/api.ts';
@@ -26,7 +26,7 @@ import { nudgeSettlement } from './settlement-nudge.ts';
 
 const config = loadPrintAuthorizeConfig();
 const pool = createPool(config.MYSQL_URL, { connectionLimit: 3, multipleStatements: true }); // authorizePrint: one round trip
-const settlement = workQueueFromConfig(config, SETTLEMENT_QUEUE, pool);
+const settlement = workQueueFromConfig(config, QUEUES.settlement, pool);
 const grants = createGrantIssuer({
   pool,
   presignDownload: createDownloadPresigner({

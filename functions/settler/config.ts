@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { QUEUES } from '#events/queues.ts';
 import { readConfig } from '#shared/config/config.ts';
 import { databaseConfig, relayerConfig } from '#shared/config/platform.ts';
-import { SETTLEMENT_QUEUE } from '#shared/licenses/settlement-queue.ts';
 import { queueIdConfig, workQueueConfig } from '#shared/queue/queue-from-config.ts';
 
 const count = (min: number, max: number, fallback: number) =>
@@ -11,7 +11,7 @@ const shape = {
   ...databaseConfig,
   ...relayerConfig,
   ...workQueueConfig,
-  ...queueIdConfig(SETTLEMENT_QUEUE),
+  ...queueIdConfig(QUEUES.settlement),
   LICENSE_LEDGER_ADDRESS: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a contract address'),
   /** Prints per settleBatch; 200 stays well under a block's gas limit (~12k gas a print). */
   SETTLE_MAX_PRINTS: count(1, 1000, 200),

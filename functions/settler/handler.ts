@@ -1,6 +1,6 @@
+import { QUEUES } from '#events/queues.ts';
 import { createPool } from '#shared/db/pool.ts';
 import { lazyLedgerConnection } from '#shared/licenses/ledger-connection.ts';
-import { SETTLEMENT_QUEUE } from '#shared/licenses/settlement-queue.ts';
 import { workQueueFromConfig } from '#shared/queue/queue-from-config.ts';
 import { scheduledFunction } from '#shared/runtime/scheduled-function.ts';
 import { loadSettlerConfig } from './config.ts';
@@ -9,7 +9,7 @@ import { runSettler, type SettlerDeps } from './settlement.ts';
 
 const config = loadSettlerConfig();
 const pool = createPool(config.MYSQL_URL);
-const queue = workQueueFromConfig(config, SETTLEMENT_QUEUE, pool);
+const queue = workQueueFromConfig(config, QUEUES.settlement, pool);
 
 const connect = lazyLedgerConnection(pool, config, { pollingIntervalMs: 250 });
 

@@ -1,14 +1,15 @@
 import { z } from 'zod';
+import { QUEUES } from '#events/queues.ts';
 import { readConfig } from '#shared/config/config.ts';
 import { databaseConfig, objectStorageConfig } from '#shared/config/platform.ts';
 import { queueIdConfig, workQueueConfig } from '#shared/queue/queue-from-config.ts';
-import { TRANSCODE_QUEUE, transcodeQueueLimitsConfig } from '#shared/video/transcode-job.ts';
+import { transcodeQueueLimitsConfig } from '#shared/video/transcode-job.ts';
 
 const shape = {
   ...databaseConfig,
   ...objectStorageConfig,
   ...workQueueConfig,
-  ...queueIdConfig(TRANSCODE_QUEUE),
+  ...queueIdConfig(QUEUES.transcode),
   RAW_VIDEO_BUCKET: z.string().min(3),
   MEDIA_BUCKET: z.string().min(3),
   ...transcodeQueueLimitsConfig,

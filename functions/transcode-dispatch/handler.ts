@@ -1,10 +1,10 @@
 import { objectStorageEventSchema } from '#events/object-storage-event.ts';
+import { QUEUES } from '#events/queues.ts';
 import { createPool } from '#shared/db/pool.ts';
 import { workQueueFromConfig } from '#shared/queue/queue-from-config.ts';
 import { scheduledFunction } from '#shared/runtime/scheduled-function.ts';
 import { objectStoreFromConfig } from '#shared/storage/s3-object-store.ts';
 import { assetIdFromRawKey } from '#shared/video/media-layout.ts';
-import { TRANSCODE_QUEUE } from '#shared/video/transcode-job.ts';
 import { loadTranscodeDispatchConfig } from './config.ts';
 import { type DispatchDeps, dispatchUpload } from './dispatch.ts';
 import { transcodeDispatchManifest } from './manifest.ts';
@@ -15,7 +15,7 @@ const pool = createPool(config.MYSQL_URL);
 const deps: DispatchDeps = {
   pool,
   store: objectStoreFromConfig(config),
-  queue: workQueueFromConfig(config, TRANSCODE_QUEUE, pool),
+  queue: workQueueFromConfig(config, QUEUES.transcode, pool),
   rawBucket: config.RAW_VIDEO_BUCKET,
   mediaBucket: config.MEDIA_BUCKET,
 };

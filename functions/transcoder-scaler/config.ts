@@ -1,10 +1,10 @@
 import { z } from 'zod';
+import { QUEUES } from '#events/queues.ts';
 import { readConfig } from '#shared/config/config.ts';
 import { databaseConfig } from '#shared/config/platform.ts';
 import { ConfigError } from '#shared/errors.ts';
 import { containerPoolConfig } from '#shared/pool/pool-from-config.ts';
 import { queueIdConfig, workQueueConfig } from '#shared/queue/queue-from-config.ts';
-import { TRANSCODE_QUEUE } from '#shared/video/transcode-job.ts';
 
 const poolSize = z.coerce.number().int().min(0).max(100);
 
@@ -12,7 +12,7 @@ const shape = {
   /** Only for QUEUE_BACKEND=mysql (the local cloud); on OCI Queue the scaler touches no database. */
   MYSQL_URL: databaseConfig.MYSQL_URL.optional(),
   ...workQueueConfig,
-  ...queueIdConfig(TRANSCODE_QUEUE),
+  ...queueIdConfig(QUEUES.transcode),
   ...containerPoolConfig,
   /** Members kept running with an empty queue (0: the pool sleeps when idle). */
   POOL_MIN: poolSize.default(0),

@@ -1,10 +1,10 @@
+import { QUEUES } from '#events/queues.ts';
 import { log } from '#shared/base/log.ts';
 import { createPool } from '#shared/db/pool.ts';
 import { containerPoolFromConfig } from '#shared/pool/pool-from-config.ts';
 import { workQueueFromConfig } from '#shared/queue/queue-from-config.ts';
 import type { EventOutcome } from '#shared/runtime/function.ts';
 import { scheduledFunction } from '#shared/runtime/scheduled-function.ts';
-import { TRANSCODE_QUEUE } from '#shared/video/transcode-job.ts';
 import { loadTranscoderScalerConfig } from './config.ts';
 import { transcoderScalerManifest } from './manifest.ts';
 import { scaleOnce } from './scale.ts';
@@ -16,7 +16,7 @@ const JOBS_PER_WORKER = 1;
 const config = loadTranscoderScalerConfig();
 const queue = workQueueFromConfig(
   config,
-  TRANSCODE_QUEUE,
+  QUEUES.transcode,
   config.MYSQL_URL ? createPool(config.MYSQL_URL, { connectionLimit: 1 }) : undefined,
 );
 const pool = containerPoolFromConfig(config);

@@ -4,6 +4,7 @@ import { chmod, mkdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ALL_BUCKETS, BUCKETS } from '#events/buckets.ts';
+import { ALL_QUEUES } from '#events/queues.ts';
 import { rulesFromManifests } from '#events/rules.ts';
 import { AUTHORIZER_FUNCTION, catalog } from '#functions/index.ts';
 import { parseEdgeTokenKeys } from '#shared/cdn/cdn-from-config.ts';
@@ -45,8 +46,6 @@ import { startWebServer } from './web/server.ts';
 
 export const LOCAL_REGION = 'local-1';
 export const LOCAL_NAMESPACE = 'forgecast';
-/** Work queues the platform uses; OCI Queue in production. */
-export const WORK_QUEUES = ['transcode', 'settlement'] as const;
 /** The local edge's service id in Fastly's purge API. */
 export const LOCAL_CDN_SERVICE_ID = 'ForgecastLocalEdge';
 
@@ -393,7 +392,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       CDN_VIEWER_SALT: credentials.cdnViewerSalt,
       ANALYTICS_ID_SALT: credentials.analyticsIdSalt,
       KEY_WRAPPER: 'local',
-      QUEUES: WORK_QUEUES.join(','),
+      QUEUES: ALL_QUEUES.join(','),
       CHAIN_RPC_URL: chain.rpcUrl,
       CHAIN_RELAYER_KEY: chain.relayerKey,
       DESIGN_REGISTRY_ADDRESS: contracts.DesignRegistry,

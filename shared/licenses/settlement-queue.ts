@@ -3,9 +3,6 @@ import { log } from '../base/log.ts';
 import { ID_PATTERN } from '../ids.ts';
 import { type QueueMessage, StaleReceiptError, type WorkQueue } from '../queue/work-queue.ts';
 
-/** The work queue print-authorize nudges with `{"jobId": …}` after a counted print. */
-export const SETTLEMENT_QUEUE = 'settlement';
-
 const nudgeSchema = z.object({ jobId: z.string().regex(ID_PATTERN) });
 
 /** Nudges received in one run: each job with every delivery that named it (duplicates included). */

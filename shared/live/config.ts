@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { QUEUES } from '#events/queues.ts';
 import { databaseConfig } from '#shared/config/platform.ts';
 import { queueIdConfig, workQueueConfig } from '#shared/queue/queue-from-config.ts';
-import { TRANSCODE_QUEUE } from '#shared/video/transcode-job.ts';
 import { DEFAULT_UPDATE_INTERVAL_SECONDS } from './live-stream.ts';
 
 /**
@@ -12,7 +12,7 @@ import { DEFAULT_UPDATE_INTERVAL_SECONDS } from './live-stream.ts';
 export const liveControlConfig = {
   ...databaseConfig,
   ...workQueueConfig,
-  ...queueIdConfig(TRANSCODE_QUEUE),
+  ...queueIdConfig(QUEUES.transcode),
   /** How often agents report each stream (told to them by authorize). */
   LIVE_UPDATE_INTERVAL_SECONDS: z.coerce
     .number()

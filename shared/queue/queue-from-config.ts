@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { QUEUE_SPECS, type QueueName } from '#events/queues.ts';
 import { lazyOnce } from '../base/lazy.ts';
 import { configFields } from '../config/config.ts';
 import type { DbPool } from '../db/pool.ts';
@@ -34,11 +35,12 @@ export type WorkQueueConfig = {
 /**
  * The named work queue; `pool` backs the MySQL adapter (the function's own pool, no second one),
  * and a function that needs no database on OCI Queue may pass none.
- * `maxDeliveries` only matters locally: on OCI the dead-letter count is a property of the queue.
+ * `maxDeliveries` only matters locally (by default the queue's dead-letter count in
+ * events/queues.ts): on OCI the dead-letter count is a property of the queue.
  */
 export function workQueueFromConfig(
   config: WorkQueueConfig,
-  name: string,
+  name: QueueName,
   pool: DbPool | undefined,
   options: { maxDeliveries?: number } = {},
 ): WorkQueue {
@@ -47,7 +49,7 @@ export function workQueueFromConfig(
     return new MySqlWorkQueue({
       pool,
       name,
-      ...(options.maxDeliveries === undefined ? {} : { maxDeliveries: options.maxDeliveries }),
+      maxDeliveries: options.maxDeliveries ?? QUEUE_SPECS[name].deadLetterDeliveryCount,
     });
   }
   const variable = queueIdVariable(name);

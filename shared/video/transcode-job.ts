@@ -1,8 +1,6 @@
 import { z } from 'zod';
+import { QUEUE_SPECS, QUEUES } from '#events/queues.ts';
 import { ID_PATTERN } from '../ids.ts';
-
-/** Name of the work queue transcoding jobs travel on (OCI Queue in production). */
-export const TRANSCODE_QUEUE = 'transcode';
 
 /**
  * An uploaded source to transcode. It names the exact source object (eTag) it was made for, so a
@@ -56,7 +54,12 @@ export function isLiveRecordingJob(message: TranscodeQueueMessage): message is L
  */
 export const transcodeQueueLimitsConfig = {
   /** Deliveries before a job is dead-lettered; the same value as the queue's dead-letter setting. */
-  TRANSCODE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+  TRANSCODE_MAX_ATTEMPTS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(20)
+    .default(QUEUE_SPECS[QUEUES.transcode].deadLetterDeliveryCount),
   /** A job untouched this long has outlived its queue message (OCI Queue retention, default 1 day). */
   TRANSCODE_LOST_AFTER_SECONDS: z.coerce
     .number()

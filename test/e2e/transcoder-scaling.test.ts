@@ -2,11 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { QUEUES } from '#events/queues.ts';
 import { newId } from '#shared/ids.ts';
 import type { PoolMember } from '#shared/pool/container-pool.ts';
 import { MySqlWorkQueue } from '#shared/queue/mysql-queue.ts';
 import { rawVideoKey } from '#shared/video/media-layout.ts';
-import { TRANSCODE_QUEUE, type TranscodeJob } from '#shared/video/transcode-job.ts';
+import type { TranscodeJob } from '#shared/video/transcode-job.ts';
 import { type LocalCloud, startLocalCloud } from '../../infra/local/cloud.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 
@@ -63,7 +64,7 @@ describe('Scenario: the transcoder pool follows the queue', () => {
       schedules: { autoStart: false },
       transcoders: { count: 0, min: 0, max: 3, env: { SHUTDOWN_GRACE_SECONDS: '0' } },
     });
-    queue = new MySqlWorkQueue({ pool: db.pool, name: TRANSCODE_QUEUE });
+    queue = new MySqlWorkQueue({ pool: db.pool, name: QUEUES.transcode });
   }, 120_000);
   afterAll(async () => {
     await cloud?.stop();

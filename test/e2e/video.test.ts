@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { QUEUES } from '#events/queues.ts';
 import { createPool, type DbPool } from '#shared/db/pool.ts';
 import { MySqlWorkQueue } from '#shared/queue/mysql-queue.ts';
 import { createS3ObjectStore } from '#shared/storage/s3-object-store.ts';
 import { parseMasterPlaylist, parseMediaPlaylist } from '#shared/video/hls-playlist.ts';
-import { TRANSCODE_QUEUE } from '#shared/video/transcode-job.ts';
 import { ensureOperatorKey } from '../../infra/local/bootstrap.ts';
 import { type LocalCloud, startLocalCloud } from '../../infra/local/cloud.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
@@ -259,7 +259,7 @@ describe('Video on demand end to end (local cloud, as its clients)', () => {
   it(`fails a poison input after ${MAX_ATTEMPTS} attempts, with the reason, and dead-letters its job`, async () => {
     // Prepare: a file that probes as a full-length video but ends early, every time
     const truncated = await makeTruncatedVideo(videosDir);
-    const queue = new MySqlWorkQueue({ pool, name: TRANSCODE_QUEUE, maxDeliveries: MAX_ATTEMPTS });
+    const queue = new MySqlWorkQueue({ pool, name: QUEUES.transcode, maxDeliveries: MAX_ATTEMPTS });
 
     // Act
     const id = await uploadVideo(truncated, 'Truncated');

@@ -1,6 +1,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { QUEUES } from '#events/queues.ts';
 import { AUTHORIZER_FUNCTION } from '#functions/index.ts';
 import { showAccessManifest } from '#functions/show-access/manifest.ts';
 import { verifyEdgeRequest } from '#shared/cdn/edge-token.ts';
@@ -17,7 +18,6 @@ import {
   requestEnd,
 } from '#shared/live/live-stream-repository.ts';
 import { MySqlWorkQueue } from '#shared/queue/mysql-queue.ts';
-import { TRANSCODE_QUEUE } from '#shared/video/transcode-job.ts';
 import { recordReady } from '#shared/video/video-repository.ts';
 import { FnRunner, type RunnerFunction } from '../../infra/local/fn/runner.ts';
 import { type RunningGateway, startGateway } from '../../infra/local/gateway/gateway.ts';
@@ -122,7 +122,7 @@ describe('Function: show-access (live shows)', () => {
     db = await createTestDatabase(inject('mysqlUrl'), 'live_playback');
     deps = {
       pool: db.pool,
-      queue: new MySqlWorkQueue({ pool: db.pool, name: TRANSCODE_QUEUE }),
+      queue: new MySqlWorkQueue({ pool: db.pool, name: QUEUES.transcode }),
       updateIntervalSeconds: 5,
     };
     creatorOrg = (await createOrgWithKey(db.pool, ['videos:write', 'shows:write'], { kind: 'creator' }))

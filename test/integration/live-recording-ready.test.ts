@@ -5,6 +5,7 @@ import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { QUEUES } from '#events/queues.ts';
 import { type PackageDeps, packageAttempt } from '#functions/vod-package/package-attempt.ts';
 import { noCdnPurger } from '#shared/cdn/cdn.ts';
 import { newId } from '#shared/ids.ts';
@@ -23,7 +24,6 @@ import type { ObjectStore } from '#shared/storage/object-store.ts';
 import { createS3ObjectStore } from '#shared/storage/s3-object-store.ts';
 import { parseMasterPlaylist } from '#shared/video/hls-playlist.ts';
 import { attemptPrefix, completionManifestKey } from '#shared/video/media-layout.ts';
-import { TRANSCODE_QUEUE } from '#shared/video/transcode-job.ts';
 import type { TranscodeManifest } from '#shared/video/transcode-manifest.ts';
 import { claimLiveAttempt, recordPackaging } from '#shared/video/video-repository.ts';
 import { createOrgWithKey } from '../support/accounts.ts';
@@ -145,7 +145,7 @@ describe('Function: vod-package (a live stream’s recording)', () => {
     db = await createTestDatabase(inject('mysqlUrl'), 'live_recording_ready');
     deps = {
       pool: db.pool,
-      queue: new MySqlWorkQueue({ pool: db.pool, name: TRANSCODE_QUEUE }),
+      queue: new MySqlWorkQueue({ pool: db.pool, name: QUEUES.transcode }),
       updateIntervalSeconds: 5,
     };
     orgId = (await createOrgWithKey(db.pool, ['videos:write'], { kind: 'creator' })).orgId;

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { QUEUES } from '#events/queues.ts';
 import { type PackageDeps, packageAttempt } from '#functions/vod-package/package-attempt.ts';
 import { verifyRenditions } from '#functions/vod-package/verify-renditions.ts';
 import { insertOrganisation } from '#shared/accounts/api-key-store.ts';
@@ -16,7 +17,7 @@ import type { ObjectStore } from '#shared/storage/object-store.ts';
 import { createS3ObjectStore } from '#shared/storage/s3-object-store.ts';
 import { initSections, parseMediaPlaylist } from '#shared/video/hls-playlist.ts';
 import { completionManifestKey } from '#shared/video/media-layout.ts';
-import { type LiveRecordingJob, TRANSCODE_QUEUE } from '#shared/video/transcode-job.ts';
+import type { LiveRecordingJob } from '#shared/video/transcode-job.ts';
 import { transcodeManifestSchema } from '#shared/video/transcode-manifest.ts';
 import { findVideo, insertLiveVideo, recordLiveRecordingQueued } from '#shared/video/video-repository.ts';
 import { loadTranscoderConfig } from '../../workers/transcoder/config.ts';
@@ -183,7 +184,7 @@ describe('Live to VOD: JobRunner with a live-recording job (with vod-package)', 
       accessKeyId: 'LIVEKEY',
       secretAccessKey: 'live-secret',
     });
-    queue = new MySqlWorkQueue({ pool, name: TRANSCODE_QUEUE, maxDeliveries: 3 });
+    queue = new MySqlWorkQueue({ pool, name: QUEUES.transcode, maxDeliveries: 3 });
     workRoot = await mkdtemp(join(tmpdir(), 'fc-live-work-'));
     scratch = await mkdtemp(join(tmpdir(), 'fc-live-src-'));
     orgId = newId();

@@ -1,5 +1,6 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { QUEUES } from '#events/queues.ts';
 import { newId } from '#shared/ids.ts';
 import {
   claimPublishSession,
@@ -14,7 +15,7 @@ import {
   runLiveWatchdog,
 } from '#shared/live/live-stream-repository.ts';
 import { MySqlWorkQueue } from '#shared/queue/mysql-queue.ts';
-import { TRANSCODE_QUEUE, transcodeQueueMessageSchema } from '#shared/video/transcode-job.ts';
+import { transcodeQueueMessageSchema } from '#shared/video/transcode-job.ts';
 import { createOrgWithKey } from '../support/accounts.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 
@@ -72,7 +73,7 @@ describe('Review: live stream races and dead ends', () => {
   async function jobsFor(assetId: string) {
     const [rows] = await db.pool.query<RowDataPacket[]>(
       'SELECT content FROM queue_messages WHERE queue = ? ORDER BY id',
-      [TRANSCODE_QUEUE],
+      [QUEUES.transcode],
     );
     return rows
       .map((r) => transcodeQueueMessageSchema.parse(JSON.parse(String(r.content))))
@@ -101,7 +102,7 @@ describe('Review: live stream races and dead ends', () => {
     db = await createTestDatabase(inject('mysqlUrl'), 'live_review_races');
     deps = {
       pool: db.pool,
-      queue: new MySqlWorkQueue({ pool: db.pool, name: TRANSCODE_QUEUE }),
+      queue: new MySqlWorkQueue({ pool: db.pool, name: QUEUES.transcode }),
       updateIntervalSeconds: INTERVAL,
     };
     orgId = (await createOrgWithKey(db.pool, ['videos:write'], { kind: 'creator' })).orgId;

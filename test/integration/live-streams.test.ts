@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { QUEUES } from '#events/queues.ts';
 import { AUTHORIZER_FUNCTION } from '#functions/index.ts';
 import { liveIngestManifest } from '#functions/live-ingest/manifest.ts';
 import { liveStreamsManifest } from '#functions/live-streams/manifest.ts';
@@ -12,7 +13,7 @@ import {
   findStreamForKey,
   type LiveStream,
 } from '#shared/live/live-stream-repository.ts';
-import { TRANSCODE_QUEUE, transcodeQueueMessageSchema } from '#shared/video/transcode-job.ts';
+import { transcodeQueueMessageSchema } from '#shared/video/transcode-job.ts';
 import { FnRunner, type RunnerFunction } from '../../infra/local/fn/runner.ts';
 import { type RunningGateway, startGateway } from '../../infra/local/gateway/gateway.ts';
 import { routesOf } from '../../infra/local/gateway/routes.ts';
@@ -174,7 +175,7 @@ describe('Functions: live-streams and live-ingest', () => {
   async function jobsFor(assetId: string) {
     const [rows] = await db.pool.query<RowDataPacket[]>(
       'SELECT content FROM queue_messages WHERE queue = ? ORDER BY id',
-      [TRANSCODE_QUEUE],
+      [QUEUES.transcode],
     );
     return rows
       .map((row) => transcodeQueueMessageSchema.parse(JSON.parse(String(row.content))))

@@ -1,5 +1,6 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { QUEUES } from '#events/queues.ts';
 import { scheduleTick } from '#events/schedule-tick.ts';
 import {
   claimPublishSession,
@@ -14,7 +15,7 @@ import {
 } from '#shared/live/live-stream-repository.ts';
 import { MySqlWorkQueue } from '#shared/queue/mysql-queue.ts';
 import type { EventOutcome } from '#shared/runtime/function.ts';
-import { TRANSCODE_QUEUE, transcodeQueueMessageSchema } from '#shared/video/transcode-job.ts';
+import { transcodeQueueMessageSchema } from '#shared/video/transcode-job.ts';
 import { FnRunner, type RunnerFunction } from '../../infra/local/fn/runner.ts';
 import { createOrgWithKey } from '../support/accounts.ts';
 import { bundledFunction } from '../support/bundle.ts';
@@ -114,7 +115,7 @@ describe('Function: live-watchdog', () => {
   async function jobsFor(assetId: string) {
     const [rows] = await db.pool.query<RowDataPacket[]>(
       'SELECT id, content FROM queue_messages WHERE queue = ? ORDER BY id',
-      [TRANSCODE_QUEUE],
+      [QUEUES.transcode],
     );
     return rows
       .map((r) => ({
@@ -136,7 +137,7 @@ describe('Function: live-watchdog', () => {
     db = await createTestDatabase(inject('mysqlUrl'), 'live_watchdog');
     deps = {
       pool: db.pool,
-      queue: new MySqlWorkQueue({ pool: db.pool, name: TRANSCODE_QUEUE }),
+      queue: new MySqlWorkQueue({ pool: db.pool, name: QUEUES.transcode }),
       updateIntervalSeconds: INTERVAL,
     };
     orgId = (await createOrgWithKey(db.pool, ['videos:write'], { kind: 'creator' })).orgId;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Contract, Wallet } from 'ethers';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { QUEUES } from '#events/queues.ts';
 import { settlerManifest } from '#functions/settler/manifest.ts';
 import {
   runSettler,
@@ -17,7 +18,6 @@ import { TxRelayer } from '#shared/chain/tx-relayer.ts';
 import { idToBytes16 } from '#shared/ids.ts';
 import { advanceMint } from '#shared/licenses/license-minting.ts';
 import { authorizePrint, completePrint } from '#shared/licenses/print-ledger.ts';
-import { SETTLEMENT_QUEUE } from '#shared/licenses/settlement-queue.ts';
 import { openSettlement } from '#shared/licenses/settlement-repository.ts';
 import { MySqlWorkQueue } from '#shared/queue/mysql-queue.ts';
 import { type LocalChain, startLocalChain } from '../../infra/local/chain.ts';
@@ -152,7 +152,7 @@ describe('Function: settler', () => {
     });
     const relayer = await TxRelayer.create(db.pool, client);
     ledger = await LicenseLedger.connect(client, contracts.LicenseLedger);
-    queue = new MySqlWorkQueue({ pool: db.pool, name: SETTLEMENT_QUEUE });
+    queue = new MySqlWorkQueue({ pool: db.pool, name: QUEUES.settlement });
     deps = { pool: db.pool, relayer, ledger, provider: client.provider, queue };
 
     issuerOrgId = (await createOrgWithKey(db.pool, ['licenses:write'], { kind: 'designer' })).orgId;
@@ -274,7 +274,7 @@ describe('Function: settler', () => {
   it('never dead-letters a nudge, however often the settler dies after receiving it; the sweep settles its print', async () => {
     // Prepare: a queue that dead-letters on the second delivery, and a settler that dies after
     // receiving its nudges (its chain reads fail), as when the settler was killed over and over.
-    const fragile = new MySqlWorkQueue({ pool: db.pool, name: SETTLEMENT_QUEUE, maxDeliveries: 2 });
+    const fragile = new MySqlWorkQueue({ pool: db.pool, name: QUEUES.settlement, maxDeliveries: 2 });
     const licenseId = await mintedLicense(5);
     const jobIds = await counted(licenseId, 2, { nudge: false });
     await fragile.put(jobIds.map((jobId) => JSON.stringify({ jobId })));

@@ -3,6 +3,7 @@ import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { BUCKETS } from '#events/buckets.ts';
 import type { ObjectStorageEvent } from '#events/object-storage-event.ts';
+import { QUEUES } from '#events/queues.ts';
 import { type ScheduleTick, scheduleTick } from '#events/schedule-tick.ts';
 import { dispatchUpload } from '#functions/transcode-dispatch/dispatch.ts';
 import { FAILED_SOURCE_RETENTION_SECONDS, runUpkeep } from '#functions/transcode-dispatch/upkeep.ts';
@@ -12,7 +13,7 @@ import type { EventOutcome } from '#shared/runtime/function.ts';
 import type { ObjectStore } from '#shared/storage/object-store.ts';
 import { createS3ObjectStore } from '#shared/storage/s3-object-store.ts';
 import { rawVideoKey } from '#shared/video/media-layout.ts';
-import { TRANSCODE_QUEUE, type TranscodeJob, transcodeJobSchema } from '#shared/video/transcode-job.ts';
+import { type TranscodeJob, transcodeJobSchema } from '#shared/video/transcode-job.ts';
 import { findVideo, insertVideo } from '#shared/video/video-repository.ts';
 import { FnRunner } from '../../infra/local/fn/runner.ts';
 import { createOrgWithKey } from '../support/accounts.ts';
@@ -73,7 +74,7 @@ describe('Function: transcode-dispatch', () => {
   async function jobsFor(assetId: string): Promise<QueuedJob[]> {
     const [rows] = await db.pool.query<RowDataPacket[]>(
       'SELECT id, content FROM queue_messages WHERE queue = ? ORDER BY id',
-      [TRANSCODE_QUEUE],
+      [QUEUES.transcode],
     );
     return rows
       .map((row) => ({ messageId: String(row.id), job: transcodeJobSchema.parse(JSON.parse(row.content)) }))
@@ -163,7 +164,7 @@ describe('Function: transcode-dispatch', () => {
       expect(video?.uploadedAt).toBeInstanceOf(Date);
       expect(video?.queuedAt).toBeInstanceOf(Date);
       // A worker on the same queue receives that very job.
-      const queue = new MySqlWorkQueue({ pool: db.pool, name: TRANSCODE_QUEUE });
+      const queue = new MySqlWorkQueue({ pool: db.pool, name: QUEUES.transcode });
       const received = await queue.receive({ visibilitySeconds: 600, limit: 20 });
       expect(received.find((message) => message.id === queued.messageId)?.content).toBeDefined();
       expect(await outboxFor(id)).toEqual([]);
@@ -550,7 +551,7 @@ describe('Function: transcode-dispatch', () => {
       const deps = {
         pool: db.pool,
         store,
-        queue: new RefusingQueue({ pool: db.pool, name: TRANSCODE_QUEUE }),
+        queue: new RefusingQueue({ pool: db.pool, name: QUEUES.transcode }),
         rawBucket: BUCKETS.rawVideo,
         mediaBucket: BUCKETS.media,
       };
@@ -649,7 +650,7 @@ describe('Function: transcode-dispatch', () => {
       const deps = {
         pool: db.pool,
         store,
-        queue: new MySqlWorkQueue({ pool: db.pool, name: TRANSCODE_QUEUE }),
+        queue: new MySqlWorkQueue({ pool: db.pool, name: QUEUES.transcode }),
         rawBucket: BUCKETS.rawVideo,
         mediaBucket: BUCKETS.media,
       };

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { QUEUES } from '#events/queues.ts';
 import { type PackageDeps, packageAttempt } from '#functions/vod-package/package-attempt.ts';
 import { insertOrganisation } from '#shared/accounts/api-key-store.ts';
 import { noCdnPurger } from '#shared/cdn/cdn.ts';
@@ -13,7 +14,7 @@ import type { QueueMessage } from '#shared/queue/work-queue.ts';
 import type { ObjectStore } from '#shared/storage/object-store.ts';
 import { createS3ObjectStore } from '#shared/storage/s3-object-store.ts';
 import { completionManifestKey, rawVideoKey } from '#shared/video/media-layout.ts';
-import { TRANSCODE_QUEUE, type TranscodeJob } from '#shared/video/transcode-job.ts';
+import type { TranscodeJob } from '#shared/video/transcode-job.ts';
 import { findVideo, insertVideo, recordUpload } from '#shared/video/video-repository.ts';
 import { loadTranscoderConfig } from '../../workers/transcoder/config.ts';
 import { type JobOutcome, JobRunner } from '../../workers/transcoder/job-runner.ts';
@@ -138,7 +139,7 @@ describe('Class: JobRunner (with vod-package)', () => {
       accessKeyId: 'JOBKEY',
       secretAccessKey: 'job-secret',
     });
-    queue = new MySqlWorkQueue({ pool, name: TRANSCODE_QUEUE, maxDeliveries: 3 });
+    queue = new MySqlWorkQueue({ pool, name: QUEUES.transcode, maxDeliveries: 3 });
     workRoot = await mkdtemp(join(tmpdir(), 'fc-job-work-'));
     videosDir = await mkdtemp(join(tmpdir(), 'fc-job-src-'));
     orgId = newId();

@@ -1,9 +1,9 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { QUEUE_SPECS, QUEUES } from '#events/queues.ts';
 import { readConfig } from '#shared/config/config.ts';
 import { databaseConfig, objectStorageConfig } from '#shared/config/platform.ts';
 import { queueIdConfig, workQueueConfig } from '#shared/queue/queue-from-config.ts';
-import { TRANSCODE_QUEUE } from '#shared/video/transcode-job.ts';
 
 const seconds = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
@@ -12,7 +12,7 @@ const shape = {
   ...databaseConfig,
   ...objectStorageConfig,
   ...workQueueConfig,
-  ...queueIdConfig(TRANSCODE_QUEUE),
+  ...queueIdConfig(QUEUES.transcode),
   RAW_VIDEO_BUCKET: z.string().min(3),
   MEDIA_BUCKET: z.string().min(3),
   /** How long a leased job stays invisible without a heartbeat; a dead worker's job returns after this. */
@@ -20,7 +20,12 @@ const shape = {
   /** Heartbeat (visibility extension + progress report) period; well inside the lease. */
   TRANSCODE_HEARTBEAT_SECONDS: seconds(1, 3_600, 15),
   /** Deliveries before a job is dead-lettered; the same value as the queue's dead-letter setting. */
-  TRANSCODE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+  TRANSCODE_MAX_ATTEMPTS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(20)
+    .default(QUEUE_SPECS[QUEUES.transcode].deadLetterDeliveryCount),
   /** First retry delay after a failed attempt; doubles per delivery, capped at 15 minutes. */
   TRANSCODE_RETRY_BASE_SECONDS: seconds(0, 900, 15),
   /** An attempt whose progress stands still this long is aborted and retried (a hung ffmpeg). */

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { QUEUES } from '#events/queues.ts';
 import { log } from '#shared/base/log.ts';
 import { createPool } from '#shared/db/pool.ts';
 import { ConfigError } from '#shared/errors.ts';
@@ -8,7 +9,6 @@ import { processMetrics } from '#shared/metrics/metrics-from-config.ts';
 import { workQueueFromConfig } from '#shared/queue/queue-from-config.ts';
 import { resolveWorkerSecretsOrExit } from '#shared/secrets/resolve-at-cold-start.ts';
 import { objectStoreFromConfig } from '#shared/storage/s3-object-store.ts';
-import { TRANSCODE_QUEUE } from '#shared/video/transcode-job.ts';
 import { loadTranscoderConfig } from './config.ts';
 import { JobRunner } from './job-runner.ts';
 import { createLiveRecordingPipeline } from './live/remux-recording.ts';
@@ -30,7 +30,7 @@ if (config.TRANSCODE_HEARTBEAT_SECONDS * 3 > config.TRANSCODE_LEASE_SECONDS) {
   ]);
 }
 const pool = createPool(config.MYSQL_URL, { connectionLimit: 3 });
-const queue = workQueueFromConfig(config, TRANSCODE_QUEUE, pool, {
+const queue = workQueueFromConfig(config, QUEUES.transcode, pool, {
   maxDeliveries: config.TRANSCODE_MAX_ATTEMPTS,
 });
 const metrics = processMetrics();
@@ -92,5 +92,5 @@ async function shutdown(signal: string): Promise<void> {
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
 
-write('info', 'transcoder ready', { queue: TRANSCODE_QUEUE, preset: config.TRANSCODE_PRESET });
+write('info', 'transcoder ready', { queue: QUEUES.transcode, preset: config.TRANSCODE_PRESET });
 await loop.start();
