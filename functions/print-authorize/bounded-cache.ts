@@ -45,6 +45,15 @@ export class BoundedCache<K, V> {
     this.#entries.delete(key);
   }
 
+  /** The cached value, or the one `load` makes (kept). */
+  getOrLoadSync(key: K, load: () => V): V {
+    const cached = this.get(key);
+    if (cached !== undefined) return cached;
+    const value = load();
+    this.set(key, value);
+    return value;
+  }
+
   /** The cached value, or the one `load` resolves to; concurrent misses share one load. */
   async getOrLoad(key: K, load: () => Promise<V>): Promise<V> {
     const cached = this.get(key);

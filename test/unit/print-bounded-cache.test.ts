@@ -70,6 +70,25 @@ describe('Class: BoundedCache', () => {
     expect(calls).toBe(2);
   });
 
+  it('makes a missing value once with getOrLoadSync and keeps it until it is too old', () => {
+    // Prepare
+    const cache = new BoundedCache<string, number>({ maxEntries: 10, ttlMs: 60_000 });
+    let calls = 0;
+    const make = () => {
+      calls += 1;
+      return calls;
+    };
+
+    // Act
+    const first = cache.getOrLoadSync('k', make);
+    const second = cache.getOrLoadSync('k', make);
+    cache.set('k', first, Date.now() - 61_000);
+    const third = cache.getOrLoadSync('k', make);
+
+    // Assess
+    expect([first, second, third]).toEqual([1, 1, 2]);
+  });
+
   it('refuses a size bound that is not a positive integer', () => {
     // Act + Assess
     expect(() => new BoundedCache({ maxEntries: 0, ttlMs: 1 })).toThrow(RangeError);
