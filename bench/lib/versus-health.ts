@@ -30,7 +30,9 @@ export interface VersusHealthOptions<T extends Rate> {
   readonly sweep: readonly number[];
   /** The concurrency the latency target is judged at. */
   readonly latencyAt: number;
-  /** One load run of the route under test at `connections`, lasting `seconds`. */
+  /** Made ready before each run of the route under test (data, files): outside its CPU window. */
+  setUp?(connections: number, seconds: number): Promise<void>;
+  /** One load run of the route under test at `connections`, lasting `seconds`: only the load. */
   measure(connections: number, seconds: number): Promise<T>;
 }
 
@@ -63,6 +65,7 @@ export async function versusHealth<T extends Rate>(options: VersusHealthOptions<
     for (const connections of options.sweep) {
       const baselineFirst = r % 2 === 1;
       const healthRun = () => withCpu(() => runLoad(health, options.seconds, connections));
+      await options.setUp?.(connections, options.seconds);
       const before = baselineFirst ? await healthRun() : undefined;
       const subject = await withCpu(() => options.measure(connections, options.seconds));
       const baseline = before ?? (await healthRun());
