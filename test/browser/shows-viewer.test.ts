@@ -193,8 +193,11 @@ describe('Shows app for viewers in a real browser (local cloud)', () => {
   it('the show page arrives rendered for readers that run no script, and the app replaces it without doubling it', async () => {
     // Prepare: a browser whose scripts never arrive (a link preview, a crawler), and one that
     // notes, from the first node the parser inserts, whether the page ever held both pages
-    const plain = await personPage('no-script');
-    await plain.context().route('**/assets/*.js', (route) => route.abort());
+    // (its page errors are the blocked scripts, so they are not collected)
+    const plainContext = await newPersonContext(browser(), cloud.webUrl);
+    contexts.push(plainContext);
+    await plainContext.route('**/assets/*.js', (route) => route.abort());
+    const plain = await plainContext.newPage();
     const page = await personPage('takeover');
     await page.addInitScript(`(() => {
       const seen = { rendered: false, both: 0, headings: 0 };
