@@ -4,7 +4,7 @@ import {
   PRINTS_SETTLED_TOPIC,
   VOUCHER_REDEEMED_TOPIC,
 } from '#shared/chain/license-ledger.ts';
-import { idFromBytes16 } from '#shared/ledger/bytes16-id.ts';
+import { idFromBytes16 } from '#shared/ids.ts';
 import { MAX_LOG_RANGE_BLOCKS, readHead, readLogs } from '#shared/ledger/chain-reads.ts';
 
 /**

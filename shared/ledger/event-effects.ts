@@ -6,7 +6,7 @@
 import { findDesign } from '#shared/designs/design-repository.ts';
 import type { LicenseLedgerEvent } from '../chain/license-ledger.ts';
 import type { DbConnection } from '../db/pool.ts';
-import { idToBytes16 } from '../ids.ts';
+import { idFromBytes16, idToBytes16 } from '../ids.ts';
 import {
   licenseIdOfToken,
   lockLicenseStatus,
@@ -16,7 +16,6 @@ import {
 } from '../licenses/license-repository.ts';
 import { recordSettledPrints } from '../licenses/settlement-repository.ts';
 import { appendToOutbox } from '../outbox/outbox.ts';
-import { idFromBytes16 } from './bytes16-id.ts';
 
 export interface EventContext {
   readonly txHash: string;

@@ -6,7 +6,7 @@
 import type { Log } from 'ethers';
 import { DESIGN_REGISTRY_ABI } from '../chain/design-registry.ts';
 import type { LicenseLedger, LicenseLedgerEvent } from '../chain/license-ledger.ts';
-import { idFromBytes16 } from './bytes16-id.ts';
+import { idFromBytes16 } from '../ids.ts';
 
 export interface DecodedEvent {
   readonly name: string;
