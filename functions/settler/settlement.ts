@@ -20,7 +20,7 @@ import { withNamedLock } from '#shared/db/named-lock.ts';
 import type { DbPool } from '#shared/db/pool.ts';
 import { DependencyUnavailableError } from '#shared/errors.ts';
 import { idToBytes16 } from '#shared/ids.ts';
-import { releaseExpiredGrants } from '#shared/licenses/print-ledger.ts';
+import { releaseExpiredGrants, settlementJobs } from '#shared/licenses/print-ledger.ts';
 import {
   adoptSettledPrints,
   type LicenseToSettle,
@@ -36,7 +36,6 @@ import {
   markSettlementSubmitted,
   openSettlement,
   type SettledPrints,
-  settlementJobs,
 } from '#shared/licenses/settlement-repository.ts';
 import type { WorkQueue } from '#shared/queue/work-queue.ts';
 import { jobsCountedOnChain } from './settlement-chain.ts';

@@ -344,3 +344,87 @@ export async function listHolderPrintJobs(
   const items = rows.slice(0, page.limit).map(toPrintJob);
   return { items, next: rows.length > page.limit ? (items.at(-1)?.id ?? null) : null };
 }
+
+// A settlement's prints (print_jobs.settlement_id, settled_at): written here for the settlement
+// repository, which owns the settlements rows and calls these in its transactions.
+
+export interface SettlementJob {
+  readonly id: string;
+  readonly licenseId: string;
+  readonly tokenId: string;
+  /** Where the license's history on chain starts (null: unknown, search from block 0). */
+  readonly mintBlock: number | null;
+}
+
+/**
+ * Marks these unsettled prints settled, locked in license then job order, and gives each one's
+ * license and token; prints already settled are left out.
+ */
+export async function markPrintsSettled(
+  connection: DbConnection,
+  jobIds: readonly string[],
+): Promise<Array<{ id: string; licenseId: string; tokenId: string | null }>> {
+  const [rows] = await connection.query<RowDataPacket[]>(
+    `SELECT pj.id, pj.license_id, l.token_id FROM print_jobs pj JOIN licenses l ON l.id = pj.license_id
+      WHERE pj.id IN (?) AND pj.settled_at IS NULL ORDER BY pj.license_id, pj.id FOR UPDATE`,
+    [[...jobIds]],
+  );
+  if (rows.length === 0) return [];
+  await connection.query('UPDATE print_jobs SET settled_at = NOW(3) WHERE id IN (?) AND settled_at IS NULL', [
+    rows.map((row) => String(row.id)),
+  ]);
+  return rows.map((row) => ({
+    id: String(row.id),
+    licenseId: String(row.license_id),
+    tokenId: (row.token_id as string | null) ?? null,
+  }));
+}
+
+/** Claims the counted, unclaimed, unsettled prints among these for the settlement; how many. */
+export async function claimPrintsForSettlement(
+  connection: DbConnection,
+  settlementId: number,
+  jobIds: readonly string[],
+): Promise<number> {
+  const [claimed] = await connection.query<ResultSetHeader>(
+    `UPDATE print_jobs SET settlement_id = ?
+      WHERE id IN (?) AND counted = 1 AND settlement_id IS NULL AND settled_at IS NULL`,
+    [settlementId, [...jobIds]],
+  );
+  return claimed.affectedRows;
+}
+
+/** The jobs a settlement claimed that are not settled yet, by license then job id. */
+export async function settlementJobs(
+  db: DbPool | DbConnection,
+  settlementId: number,
+): Promise<SettlementJob[]> {
+  const [rows] = await db.query<RowDataPacket[]>(
+    `SELECT pj.id, pj.license_id, l.token_id, l.mint_block FROM print_jobs pj
+       JOIN licenses l ON l.id = pj.license_id
+      WHERE pj.settlement_id = ? AND pj.settled_at IS NULL ORDER BY pj.license_id, pj.id`,
+    [settlementId],
+  );
+  return rows.map((row) => ({
+    id: String(row.id),
+    licenseId: String(row.license_id),
+    tokenId: String(row.token_id),
+    mintBlock: row.mint_block === null ? null : Number(row.mint_block),
+  }));
+}
+
+/** Hands the settlement's unsettled prints back for another settlement; their ids. */
+export async function releaseSettlementPrints(
+  connection: DbConnection,
+  settlementId: number,
+): Promise<string[]> {
+  const [rows] = await connection.query<RowDataPacket[]>(
+    'SELECT id FROM print_jobs WHERE settlement_id = ? AND settled_at IS NULL FOR UPDATE',
+    [settlementId],
+  );
+  const released = rows.map((row) => String(row.id));
+  if (released.length > 0) {
+    await connection.query('UPDATE print_jobs SET settlement_id = NULL WHERE id IN (?)', [released]);
+  }
+  return released;
+}

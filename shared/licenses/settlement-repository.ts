@@ -7,21 +7,18 @@ import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { type DbConnection, type DbPool, withTransaction } from '../db/pool.ts';
 import { appendToOutbox } from '../outbox/outbox.ts';
 import { addPrintsSettled } from './license-repository.ts';
-
-type Queryable = DbPool | DbConnection;
+import {
+  claimPrintsForSettlement,
+  markPrintsSettled,
+  releaseSettlementPrints,
+  type SettlementJob,
+  settlementJobs,
+} from './print-ledger.ts';
 
 export interface UnfinishedSettlement {
   readonly id: number;
   readonly status: 'open' | 'submitted';
   readonly txId: number | null;
-}
-
-export interface SettlementJob {
-  readonly id: string;
-  readonly licenseId: string;
-  readonly tokenId: string;
-  /** Where the license's history on chain starts (null: unknown, search from block 0). */
-  readonly mintBlock: number | null;
 }
 
 /** What was recorded as settled for one license: the outbox `prints.settled` event's content. */
@@ -51,23 +48,13 @@ export async function recordSettledPrints(
   proof: SettlementProof,
 ): Promise<SettledPrints[]> {
   if (jobIds.length === 0) return [];
-  const [rows] = await connection.query<RowDataPacket[]>(
-    `SELECT pj.id, pj.license_id, l.token_id FROM print_jobs pj JOIN licenses l ON l.id = pj.license_id
-      WHERE pj.id IN (?) AND pj.settled_at IS NULL ORDER BY pj.license_id, pj.id FOR UPDATE`,
-    [[...jobIds]],
-  );
+  const rows = await markPrintsSettled(connection, jobIds);
   if (rows.length === 0) return [];
-  await connection.query('UPDATE print_jobs SET settled_at = NOW(3) WHERE id IN (?) AND settled_at IS NULL', [
-    rows.map((row) => String(row.id)),
-  ]);
   const byLicense = new Map<string, { tokenId: string | null; jobIds: string[] }>();
   for (const row of rows) {
-    const licenseId = String(row.license_id);
-    const entry = byLicense.get(licenseId) ?? {
-      tokenId: (row.token_id as string | null) ?? null,
-      jobIds: [],
-    };
-    entry.jobIds.push(String(row.id));
+    const licenseId = row.licenseId;
+    const entry = byLicense.get(licenseId) ?? { tokenId: row.tokenId, jobIds: [] };
+    entry.jobIds.push(row.id);
     byLicense.set(licenseId, entry);
   }
   const settled: SettledPrints[] = [];
@@ -108,34 +95,14 @@ export async function openSettlement(
       ['open'],
     );
     const id = inserted.insertId;
-    const [claimed] = await connection.query<ResultSetHeader>(
-      `UPDATE print_jobs SET settlement_id = ?
-        WHERE id IN (?) AND counted = 1 AND settlement_id IS NULL AND settled_at IS NULL`,
-      [id, [...jobIds]],
-    );
-    if (claimed.affectedRows === 0) {
+    const claimed = await claimPrintsForSettlement(connection, id, jobIds);
+    if (claimed === 0) {
       await connection.query('DELETE FROM settlements WHERE id = ?', [id]);
       return undefined;
     }
-    await connection.query('UPDATE settlements SET prints = ? WHERE id = ?', [claimed.affectedRows, id]);
+    await connection.query('UPDATE settlements SET prints = ? WHERE id = ?', [claimed, id]);
     return { id, jobs: await settlementJobs(connection, id) };
   });
-}
-
-/** The jobs a settlement claimed that are not settled yet, by license then job id. */
-export async function settlementJobs(db: Queryable, settlementId: number): Promise<SettlementJob[]> {
-  const [rows] = await db.query<RowDataPacket[]>(
-    `SELECT pj.id, pj.license_id, l.token_id, l.mint_block FROM print_jobs pj
-       JOIN licenses l ON l.id = pj.license_id
-      WHERE pj.settlement_id = ? AND pj.settled_at IS NULL ORDER BY pj.license_id, pj.id`,
-    [settlementId],
-  );
-  return rows.map((row) => ({
-    id: String(row.id),
-    licenseId: String(row.license_id),
-    tokenId: String(row.token_id),
-    mintBlock: row.mint_block === null ? null : Number(row.mint_block),
-  }));
 }
 
 export async function markSettlementSubmitted(
@@ -186,14 +153,7 @@ export async function abandonSettlement(
       settlementId,
       source: 'recovery',
     });
-    const [rows] = await connection.query<RowDataPacket[]>(
-      'SELECT id FROM print_jobs WHERE settlement_id = ? AND settled_at IS NULL FOR UPDATE',
-      [settlementId],
-    );
-    const released = rows.map((row) => String(row.id));
-    if (released.length > 0) {
-      await connection.query('UPDATE print_jobs SET settlement_id = NULL WHERE id IN (?)', [released]);
-    }
+    const released = await releaseSettlementPrints(connection, settlementId);
     await connection.query(
       `UPDATE settlements SET status = 'failed', error = ? WHERE id = ? AND status IN ('open', 'submitted')`,
       [outcome.error.slice(0, 1000), settlementId],
