@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import mysql, { type Connection, type RowDataPacket } from 'mysql2/promise';
+import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { connectionOptionsFromUrl, type DbPool, SESSION_OPTIONS, UTC_SESSION_SQL } from './pool.ts';
 
 /**
@@ -87,6 +87,8 @@ export async function migrate(url: string, dir: string = DEFAULT_MIGRATIONS_DIR)
     throw new MigrationError('The database URL must name a database to migrate');
   }
   // A dedicated connection: migration files hold several statements each.
+  // Loaded here, not at module scope: the health function imports `ping` and must not load the driver early.
+  const { default: mysql } = await import('mysql2/promise');
   const connection = await mysql.createConnection({
     ...options,
     ...SESSION_OPTIONS,

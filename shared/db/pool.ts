@@ -1,4 +1,4 @@
-import mysql, { type Pool, type PoolConnection, type PoolOptions } from 'mysql2/promise';
+import type { Pool, PoolConnection, PoolOptions } from 'mysql2/promise';
 
 export type DbPool = Pool;
 export type DbConnection = PoolConnection;
@@ -66,8 +66,16 @@ export const SESSION_OPTIONS = {
 
 export const UTC_SESSION_SQL = "SET time_zone = '+00:00'";
 
+/**
+ * A pool whose driver loads on first use. Functions build their pool at module scope, and loading
+ * mysql2 (with iconv-lite's encoding tables) is the largest part of what a cold start evaluates
+ * after the FDK; a call that never touches the database (liveness, a refused credential) should
+ * not pay for it. The URL is checked now, so a bad one still stops the cold start. Before the
+ * first query the pool offers `query`, `execute`, `getConnection` and `end`; afterwards every
+ * member of mysql2's pool.
+ */
 export function createPool(url: string, options: CreatePoolOptions = {}): DbPool {
-  const pool = mysql.createPool({
+  const settings: PoolOptions = {
     ...connectionOptionsFromUrl(url),
     ...SESSION_OPTIONS,
     connectionLimit: options.connectionLimit ?? 4,
@@ -79,13 +87,39 @@ export function createPool(url: string, options: CreatePoolOptions = {}): DbPool
     multipleStatements: options.multipleStatements ?? false,
     // A reset would drop the UTC session time zone set once per connection below.
     resetOnRelease: false,
-  });
-  // The event hands over the callback-style connection; the query is queued ahead of any
-  // statement the pool user sends on this connection.
-  pool.pool.on('connection', (connection) => {
-    connection.query(UTC_SESSION_SQL);
-  });
-  return pool;
+  };
+  let pool: Pool | undefined;
+  let loading: Promise<Pool> | undefined;
+  const loaded = () => {
+    loading ??= import('mysql2/promise').then(({ default: mysql }) => {
+      pool = mysql.createPool(settings);
+      // The event hands over the callback-style connection; the query is queued ahead of any
+      // statement the pool user sends on this connection.
+      pool.pool.on('connection', (connection) => {
+        connection.query(UTC_SESSION_SQL);
+      });
+      return pool;
+    });
+    return loading;
+  };
+  const beforeFirstUse: Record<string, unknown> = {
+    query: async (...args: unknown[]) => ((await loaded()).query as (...a: unknown[]) => unknown)(...args),
+    execute: async (...args: unknown[]) =>
+      ((await loaded()).execute as (...a: unknown[]) => unknown)(...args),
+    getConnection: async () => (await loaded()).getConnection(),
+    end: async () => {
+      if (loading) await (await loading).end();
+    },
+  };
+  return new Proxy(beforeFirstUse, {
+    get(target, property) {
+      if (pool) {
+        const value: unknown = Reflect.get(pool, property);
+        return typeof value === 'function' ? value.bind(pool) : value;
+      }
+      return Reflect.get(target, property);
+    },
+  }) as unknown as DbPool;
 }
 
 const DEADLOCK = 1213;
