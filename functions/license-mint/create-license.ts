@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { organisationExists } from '#shared/accounts/api-key-store.ts';
-import { printerRoot } from '#shared/chain/printer-set.ts';
 import { type DbPool, withTransaction } from '#shared/db/pool.ts';
 import { licensableDesignStatus } from '#shared/designs/design-repository.ts';
 import { ConflictError, NotFoundError, UnprocessableError } from '#shared/errors.ts';
@@ -39,6 +38,9 @@ export async function createOrFindLicense(
   await checkHolder(pool, input.holderOrgId, input.printerIds);
 
   const printerIds = [...new Set(input.printerIds)].sort();
+  // The Merkle root needs ethers' keccak: loaded by the first license with printers, not at cold start.
+  const root =
+    printerIds.length > 0 ? (await import('#shared/chain/printer-set.ts')).printerRoot(printerIds) : null;
   const id = newId();
   try {
     await withTransaction(pool, (connection) =>
@@ -53,7 +55,7 @@ export async function createOrFindLicense(
         failureAllowance: input.failureAllowance,
         expiresAt: input.expiresAt,
         printerIds,
-        printerRoot: printerIds.length > 0 ? printerRoot(printerIds) : null,
+        printerRoot: root,
       }),
     );
   } catch (err) {
