@@ -1,5 +1,6 @@
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { appendToOutbox } from '#shared/outbox/outbox.ts';
+import { deferWrite } from '../db/coalesced-writes.ts';
 import { type DbConnection, type DbPool, withTransaction } from '../db/pool.ts';
 import { newId } from '../ids.ts';
 import { type Holder, holderColumns, holderCondition } from './holder.ts';
@@ -365,7 +366,9 @@ export async function setOrderStatus(
   status: 'paid' | 'released' | 'refunded',
   reason: string | null,
 ) {
-  await connection.query(
+  // Nothing read back: in a coalesced transaction (a Stripe event's) it travels with the next statement.
+  await deferWrite(
+    connection,
     `UPDATE seat_holds SET status = ?, release_reason = COALESCE(?, release_reason),
             paid_at = IF(? = 'paid', NOW(3), paid_at),
             released_at = IF(? <> 'paid', COALESCE(released_at, NOW(3)), released_at)
@@ -383,7 +386,9 @@ export async function recordCheckout(
   holdId: string,
   checkout: { checkoutSessionId: string; paymentIntentId: string | null; paymentStatus: string },
 ): Promise<void> {
-  await connection.query(
+  // Travels with the next statement in a coalesced transaction, and still runs before it.
+  await deferWrite(
+    connection,
     'UPDATE seat_holds SET checkout_session_id = ?, payment_intent_id = ?, payment_status = ? WHERE id = ?',
     [checkout.checkoutSessionId, checkout.paymentIntentId, checkout.paymentStatus, holdId],
   );

@@ -342,11 +342,25 @@ export async function returnSoldSeats(
   ]);
 }
 
-/** The show's organisation (a plain read: it never changes); undefined for an unknown show. */
+/**
+ * The show's organisation; undefined for an unknown show. It never changes, so an answer is kept
+ * in this process (a bounded number of shows): a sale's event needs it while the show row is
+ * locked, and a read there is one more round trip under that lock.
+ */
 export async function showOwner(db: Queryable, showId: string): Promise<string | undefined> {
+  const known = SHOW_OWNERS.get(showId);
+  if (known !== undefined) return known;
   const [rows] = await db.query<RowDataPacket[]>('SELECT org_id FROM shows WHERE id = ?', [showId]);
-  return rows[0]?.org_id as string | undefined;
+  const owner = rows[0]?.org_id as string | undefined;
+  if (owner !== undefined) {
+    if (SHOW_OWNERS.size >= MAX_KNOWN_OWNERS) SHOW_OWNERS.delete(SHOW_OWNERS.keys().next().value as string);
+    SHOW_OWNERS.set(showId, owner);
+  }
+  return owner;
 }
+
+const SHOW_OWNERS = new Map<string, string>();
+const MAX_KNOWN_OWNERS = 10_000;
 
 /** What a creator may change of a show (PATCH /v1/shows/{id}); absent members stay as they are. */
 export interface ShowEdit {
