@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { type Contract, Wallet } from 'ethers';
 import { deployContracts, loadArtifact } from '#shared/chain/contracts.ts';
 import { type IssueTerms, LicenseLedger, type SettlementEntry } from '#shared/chain/license-ledger.ts';
@@ -12,7 +13,7 @@ import { median, round } from './lib/stats.ts';
 
 /**
  * Gas per receipt (totals including the 21,000 base) of LicenseLedger against OpenZeppelin's
- * ERC-1155 (contracts/GasBaselineErc1155.sol, deployed only here). Gas is deterministic apart from
+ * ERC-1155 (bench/contracts/GasBaselineErc1155.sol, compiled and deployed only here). Gas is deterministic apart from
  * calldata, whose price depends on how many bytes of the random ids are zero, so each case reports
  * the median of SAMPLES transactions.
  */
@@ -121,16 +122,23 @@ async function erc1155Gas(client: ChainClient, token: Contract, method: string, 
   return sampled(() => gasOf(client, address, token.interface.encodeFunctionData(method, args())));
 }
 
+/**
+ * The platform's contracts and the benchmark's baseline, compiled together into an artifact
+ * directory of the benchmark's own: the baseline never joins the platform's artifacts/.
+ */
+const BENCH_ARTIFACTS = fileURLToPath(new URL('../artifacts/bench/', import.meta.url));
+
 async function setUp(rpcUrl: string, deployerKey: string, chainId: number): Promise<Bench> {
-  await compileContracts();
+  await compileContracts({ sourceDirs: ['contracts', 'bench/contracts'], artifactsDir: BENCH_ARTIFACTS });
   const client = await createChainClient({ rpcUrl, privateKey: deployerKey, chainId });
   const names = ['LicenseLedger', 'GasBaselineErc1155', 'GasBaselineErc1155Minter'];
   const addresses = await deployContracts(client, names, {
     constructorArgs: { LicenseLedger: [client.address] },
+    artifactsDir: BENCH_ARTIFACTS,
   });
   const { Contract } = await import('ethers');
   const connected = async (name: string) =>
-    new Contract(addresses[name] as string, (await loadArtifact(name)).abi, client.wallet);
+    new Contract(addresses[name] as string, (await loadArtifact(name, BENCH_ARTIFACTS)).abi, client.wallet);
 
   const ledgerAsAdmin = await connected('LicenseLedger');
   const voucherSigner = new Wallet(Wallet.createRandom().privateKey);

@@ -1,6 +1,7 @@
 /**
  * Compiles every `contracts/*.sol` with the npm `solc` package (solcjs, wasm) into
- * `artifacts/<ContractName>.json`. Hardhat's own compile task would download a native solc,
+ * `artifacts/<ContractName>.json`; a benchmark adds its own folder (bench/contracts/) and artifact
+ * directory, so contracts only it deploys stay out of the platform's. Hardhat's own compile task would download a native solc,
  * which cannot work offline; solcjs ships the compiler inside the package.
  *
  * Run as a script: `node scripts/compile-contracts.ts`.
@@ -27,9 +28,10 @@ export class ContractCompilationError extends Error {
 }
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
-const contractsDir = path.join(repoRoot, 'contracts');
+/** The platform's contracts; the default and only source folder outside benchmarks. */
+const CONTRACTS_DIR = 'contracts';
 export const artifactsDir = path.join(repoRoot, 'artifacts');
-const manifestPath = path.join(artifactsDir, '.manifest.json');
+const MANIFEST_NAME = '.manifest.json';
 const OPENZEPPELIN_PREFIX = '@openzeppelin/contracts/';
 
 /**
@@ -68,11 +70,16 @@ function packageVersion(packageName: string): string {
   return manifest.version;
 }
 
-async function readSources(): Promise<Record<string, { content: string }>> {
-  const fileNames = (await readdir(contractsDir)).filter((name) => name.endsWith('.sol')).sort();
+/** Every `.sol` of each folder (repository-relative), named by its path from the repository. */
+async function readSources(sourceDirs: readonly string[]): Promise<Record<string, { content: string }>> {
   const sources: Record<string, { content: string }> = {};
-  for (const fileName of fileNames) {
-    sources[`contracts/${fileName}`] = { content: await readFile(path.join(contractsDir, fileName), 'utf8') };
+  for (const dir of sourceDirs) {
+    const fileNames = (await readdir(path.join(repoRoot, dir)))
+      .filter((name) => name.endsWith('.sol'))
+      .sort();
+    for (const fileName of fileNames) {
+      sources[`${dir}/${fileName}`] = { content: await readFile(path.join(repoRoot, dir, fileName), 'utf8') };
+    }
   }
   return sources;
 }
@@ -102,30 +109,38 @@ async function readJsonIfPresent<T>(filePath: string): Promise<T | undefined> {
   }
 }
 
-async function loadCurrentArtifacts(sourceHash: string): Promise<Record<string, Artifact> | undefined> {
-  const manifest = await readJsonIfPresent<Manifest>(manifestPath);
+async function loadCurrentArtifacts(
+  outDir: string,
+  sourceHash: string,
+): Promise<Record<string, Artifact> | undefined> {
+  const manifest = await readJsonIfPresent<Manifest>(path.join(outDir, MANIFEST_NAME));
   if (manifest?.sourceHash !== sourceHash) return undefined;
   const artifacts: Record<string, Artifact> = {};
   for (const name of manifest.contractNames) {
-    const artifact = await readJsonIfPresent<Artifact>(path.join(artifactsDir, `${name}.json`));
+    const artifact = await readJsonIfPresent<Artifact>(path.join(outDir, `${name}.json`));
     if (artifact?.sourceHash !== sourceHash) return undefined;
     artifacts[name] = artifact;
   }
   return artifacts;
 }
 
-/** Only OpenZeppelin and our own `contracts/` folder may be imported; nothing escapes them. */
-function resolveImport(importPath: string): { contents: string } | { error: string } {
+/** Only OpenZeppelin and the folders being compiled may be imported; nothing escapes them. */
+function resolveImport(
+  sourceDirs: readonly string[],
+  importPath: string,
+): { contents: string } | { error: string } {
   const normalized = path.posix.normalize(importPath);
   if (normalized.split('/').includes('..')) return { error: `Import escapes its package: ${importPath}` };
   let filePath: string;
   if (normalized.startsWith(OPENZEPPELIN_PREFIX)) {
     const packageRoot = path.dirname(requireFromHere.resolve('@openzeppelin/contracts/package.json'));
     filePath = path.join(packageRoot, normalized.slice(OPENZEPPELIN_PREFIX.length));
-  } else if (normalized.startsWith('contracts/')) {
+  } else if (sourceDirs.some((dir) => normalized.startsWith(`${dir}/`))) {
     filePath = path.join(repoRoot, normalized);
   } else {
-    return { error: `Import not allowed: ${importPath} (only @openzeppelin/contracts and contracts/)` };
+    return {
+      error: `Import not allowed: ${importPath} (only @openzeppelin/contracts and ${sourceDirs.join(', ')})`,
+    };
   }
   try {
     // solc's import callback is synchronous by contract.
@@ -146,10 +161,15 @@ function hexWithPrefix(hex: string): string {
   return `0x${hex}`;
 }
 
-async function runSolc(sources: Record<string, { content: string }>): Promise<SolcOutput> {
+async function runSolc(
+  sources: Record<string, { content: string }>,
+  sourceDirs: readonly string[],
+): Promise<SolcOutput> {
   const { default: solc } = await import('solc');
   const input = { language: 'Solidity', sources, settings: compilerSettings };
-  const rawOutput = solc.compile(JSON.stringify(input), { import: resolveImport }) as string;
+  const rawOutput = solc.compile(JSON.stringify(input), {
+    import: (importPath: string) => resolveImport(sourceDirs, importPath),
+  }) as string;
   return JSON.parse(rawOutput) as SolcOutput;
 }
 
@@ -158,21 +178,33 @@ export interface CompileOptions {
   readonly log?: (line: string) => void;
   /** Recompile even when the artifacts match the sources. */
   readonly force?: boolean;
+  /**
+   * Folders of `.sol` sources, relative to the repository; `contracts/` by default. A benchmark
+   * adds its own (bench/contracts/) and writes to its own `artifactsDir`, so the platform's
+   * artifacts are neither rebuilt nor joined by contracts it never deploys.
+   */
+  readonly sourceDirs?: readonly string[];
+  /** Where artifacts and their manifest go; `artifacts/` by default. */
+  readonly artifactsDir?: string;
 }
 
-/** Compiles `contracts/*.sol` unless `artifacts/` already matches them; returns artifacts by contract name. */
+/** Compiles the sources unless the artifact directory already matches them; returns artifacts by contract name. */
 export async function compileContracts(options: CompileOptions = {}): Promise<Record<string, Artifact>> {
   const log = options.log ?? (() => {});
-  const sources = await readSources();
-  if (Object.keys(sources).length === 0) throw new ContractCompilationError('No contracts/*.sol found', []);
+  const sourceDirs = options.sourceDirs ?? [CONTRACTS_DIR];
+  const outDir = options.artifactsDir ?? artifactsDir;
+  const sources = await readSources(sourceDirs);
+  if (Object.keys(sources).length === 0) {
+    throw new ContractCompilationError(`No .sol found in ${sourceDirs.join(', ')}`, []);
+  }
   const sourceHash = hashInputs(sources);
   if (options.force !== true) {
-    const current = await loadCurrentArtifacts(sourceHash);
+    const current = await loadCurrentArtifacts(outDir, sourceHash);
     if (current !== undefined) return current;
   }
 
   const startedAt = performance.now();
-  const output = await runSolc(sources);
+  const output = await runSolc(sources, sourceDirs);
   const diagnostics = output.errors ?? [];
   const errors = diagnostics.filter((entry) => entry.severity === 'error');
   const messages = (entries: typeof diagnostics) => entries.map((e) => e.formattedMessage ?? e.message);
@@ -204,16 +236,16 @@ export async function compileContracts(options: CompileOptions = {}): Promise<Re
     }
   }
 
-  await mkdir(artifactsDir, { recursive: true });
+  await mkdir(outDir, { recursive: true });
   for (const artifact of Object.values(artifacts)) {
     await writeFileAtomically(
-      path.join(artifactsDir, `${artifact.contractName}.json`),
+      path.join(outDir, `${artifact.contractName}.json`),
       `${JSON.stringify(artifact, null, 2)}\n`,
     );
   }
   // The manifest goes last: it is what marks the set of artifacts as complete.
   const manifest: Manifest = { sourceHash, contractNames: Object.keys(artifacts).sort() };
-  await writeFileAtomically(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+  await writeFileAtomically(path.join(outDir, MANIFEST_NAME), `${JSON.stringify(manifest, null, 2)}\n`);
   log(`Compiled ${manifest.contractNames.join(', ')} in ${Math.round(performance.now() - startedAt)} ms`);
   return artifacts;
 }
