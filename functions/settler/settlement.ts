@@ -21,14 +21,14 @@ import type { DbPool } from '#shared/db/pool.ts';
 import { DependencyUnavailableError } from '#shared/errors.ts';
 import { idToBytes16 } from '#shared/ids.ts';
 import { releaseExpiredGrants, settlementJobs } from '#shared/licenses/print-ledger.ts';
+import { acknowledge, receiveNudges } from '#shared/licenses/settlement-queue.ts';
 import {
   adoptSettledPrints,
   type LicenseToSettle,
   licensesToSettle,
   unsettledAmong,
   unsettledJobsOf,
-} from '#shared/licenses/settlement-candidates.ts';
-import { acknowledge, receiveNudges } from '#shared/licenses/settlement-queue.ts';
+} from '#shared/licenses/settlement-read-model.ts';
 import {
   abandonSettlement,
   confirmSettlement,

@@ -1,6 +1,7 @@
 /**
- * Which counted prints the settler looks at next, and which of them still need it: the read side
- * of settlement, next to the state changes in settlement-repository.ts.
+ * The settlement read model: which counted prints the settler looks at next, and which of them
+ * still need it. Read-only over print_jobs and licenses; the state changes are the owners'
+ * (settlement-repository.ts, print-ledger.ts).
  */
 import type { RowDataPacket } from 'mysql2/promise';
 import { type DbPool, withTransaction } from '../db/pool.ts';
