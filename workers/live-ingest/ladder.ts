@@ -47,6 +47,9 @@ export interface LadderPlan {
  */
 export const DEFAULT_LIVE_X264_PARAMS = 'me=dia:subme=1';
 
+/** x264 threading per rendition: two sliced threads (see ladderArgs, docs/live.md). */
+export const ENCODER_THREADS = ['-threads', '2', '-thread_type', 'slice'] as const;
+
 function inputArgs(input: LadderInput): string[] {
   const common = ['-fflags', '+genpts+nobuffer', '-probesize', '1000000', '-analyzeduration', '1000000'];
   // (-copyts would keep the publisher's timestamps but costs ~1 s of latency in ffmpeg 5.1; the
@@ -114,11 +117,12 @@ export function ladderArgs(plan: LadderPlan): string[] {
       '-tune',
       'zerolatency',
       ...(plan.x264Params ? ['-x264-params', plan.x264Params] : []),
-      // One thread per encoder: zerolatency's sliced threads cost ~35 % more CPU per frame at a
-      // real-time pace (they meet once per frame), and the renditions already run side by side.
-      // 720p at this preset encodes ~6x real time on one core.
-      '-threads',
-      '1',
+      // Two sliced threads per encoder (zerolatency's kind: no added delay). Not one thread: then
+      // x264 encodes on ffmpeg 5.1's main thread, which carries all three encodes and the scalers
+      // (0.40 core-s per media second on one thread, the first to fall behind real time on a busy
+      // or slower core); with two slices the busiest thread needs 0.12 for +1 % total CPU. Not
+      // ffmpeg's automatic count either (3 slices per rendition here), which cost ~35 % more.
+      ...ENCODER_THREADS,
       '-profile:v',
       'high',
       '-b:v',

@@ -25,11 +25,13 @@ function perRendition(args: string[]): string[][] {
 }
 
 describe('live ladderArgs', () => {
-  it('gives every rendition one encoder thread and the x264 options over the preset', () => {
+  it('gives every rendition two sliced encoder threads and the x264 options over the preset', () => {
     const renditions = perRendition(ladderArgs(plan({ x264Params: DEFAULT_LIVE_X264_PARAMS })));
     expect(renditions).toHaveLength(2);
     for (const r of renditions) {
-      expect(r[r.indexOf('-threads') + 1]).toBe('1');
+      expect(r[r.indexOf('-threads') + 1]).toBe('2');
+      expect(r[r.indexOf('-thread_type') + 1]).toBe('slice');
+      expect(r[r.indexOf('-tune') + 1]).toBe('zerolatency');
       expect(r[r.indexOf('-x264-params') + 1]).toBe('me=dia:subme=1');
       expect(r[r.indexOf('-preset') + 1]).toBe('veryfast');
     }
