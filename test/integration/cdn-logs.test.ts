@@ -3,14 +3,15 @@ import { gzipSync } from 'node:zlib';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { cdnLogsManifest } from '#functions/cdn-logs/manifest.ts';
-import { AUTHORIZER_FUNCTION, findFunction } from '#functions/index.ts';
+import { AUTHORIZER_FUNCTION } from '#functions/index.ts';
 import { newId } from '#shared/ids.ts';
 import { insertVideo } from '#shared/video/video-repository.ts';
-import { FnRunner, type RunnerFunction } from '../../infra/local/fn/runner.ts';
+import { FnRunner } from '../../infra/local/fn/runner.ts';
 import { type RunningGateway, startGateway } from '../../infra/local/gateway/gateway.ts';
 import { createOrgWithKey } from '../support/accounts.ts';
 import { bundledFunction } from '../support/bundle.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { functionUnderTest } from '../support/function-source.ts';
 
 const LOG_SECRET = randomBytes(32).toString('hex');
 const RETIRING_LOG_SECRET = randomBytes(32).toString('base64url');
@@ -39,24 +40,6 @@ interface Stats {
   to: string;
   days: Array<Figures & { day: string }>;
   totals: Figures;
-}
-
-/**
- * A catalog function from the bundle; until the catalog lists it, the same FDK entry point run
- * from source (Node strips the types), so these tests run real function processes either way.
- */
-function functionUnderTest(name: string, handler: string, env: Record<string, string>): RunnerFunction {
-  if (findFunction(name)) return bundledFunction(name, env);
-  const serve = new URL('../../shared/runtime/serve.ts', import.meta.url).href;
-  const module = new URL(handler, import.meta.url).href;
-  const script = [
-    `const { serveFunction } = await import(${JSON.stringify(serve)});`,
-    `await serveFunction(${JSON.stringify(name)}, () => import(${JSON.stringify(module)}));`,
-  ].join('\n');
-  return {
-    ...bundledFunction(name, env),
-    args: ['--disable-warning=ExperimentalWarning', '--input-type=module', '--eval', script],
-  };
 }
 
 /** A log line in the documented format (shared/cdn/fastly-log.ts). */
@@ -123,7 +106,7 @@ describe('Function: cdn-logs', () => {
     owner = await createOrgWithKey(db.pool, ['videos:read'], { kind: 'creator' });
     otherOrg = await createOrgWithKey(db.pool, ['videos:read', 'videos:write'], { kind: 'creator' });
     runner = new FnRunner([
-      functionUnderTest('cdn-logs', '../../functions/cdn-logs/handler.ts', {
+      functionUnderTest('cdn-logs', {
         MYSQL_URL: db.url,
         CDN_LOG_SECRET: `${LOG_SECRET},${RETIRING_LOG_SECRET}`,
         FASTLY_SERVICE_IDS: [...SERVICE_IDS, '*'].join(','),

@@ -5,30 +5,16 @@ import { recordRevokedGrants } from '#shared/cdn/revocation-repository.ts';
 import { CHAT_CLOSE } from '#shared/chat/protocol.ts';
 import { newId } from '#shared/ids.ts';
 import { type RunningLocalChatServer, startLocalChatServer } from '../../infra/local/chat/server.ts';
-import { FnRunner, type RunnerFunction } from '../../infra/local/fn/runner.ts';
+import { FnRunner } from '../../infra/local/fn/runner.ts';
 import { Scheduler, scheduledCalls } from '../../infra/local/scheduler.ts';
-import { bundledFunction } from '../support/bundle.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { functionFromSource } from '../support/function-source.ts';
 import { chatToken, connectChat, testServiceAccount } from './chat-helpers.ts';
 
 const PORTAL = 'http://127.0.0.1:8082';
 const ADMIN_TOKEN = 'chat-revocation-admin-token-0123456789';
 /** The local bound: the scheduler ticks edge-revocations every 2 s; a busy machine gets slack. */
 const LOCAL_BOUND_MS = 15_000;
-
-/** edge-revocations as a real FDK process, run from source (not dist/, which others may be rebuilding). */
-function fromSource(env: Record<string, string>): RunnerFunction {
-  const serve = new URL('../../shared/runtime/serve.ts', import.meta.url).href;
-  const module = new URL('../../functions/edge-revocations/handler.ts', import.meta.url).href;
-  const script = [
-    `const { serveFunction } = await import(${JSON.stringify(serve)});`,
-    `await serveFunction('edge-revocations', () => import(${JSON.stringify(module)}));`,
-  ].join('\n');
-  return {
-    ...bundledFunction('edge-revocations', env, 30),
-    args: ['--disable-warning=ExperimentalWarning', '--input-type=module', '--eval', script],
-  };
-}
 
 /**
  * Revocation reaches the chat: whatever revokes a ticket writes it to edge_revocations in its
@@ -51,13 +37,17 @@ describe('Revocation reaches the chat (edge-revocations → chat port → local 
       allowedOrigins: [PORTAL],
     });
     runner = new FnRunner([
-      fromSource({
-        MYSQL_URL: db.url,
-        CDN_BACKEND: 'none',
-        CHAT_BACKEND: 'local',
-        CHAT_ADMIN_URL: chat.url,
-        CHAT_ADMIN_TOKEN: ADMIN_TOKEN,
-      }),
+      functionFromSource(
+        'edge-revocations',
+        {
+          MYSQL_URL: db.url,
+          CDN_BACKEND: 'none',
+          CHAT_BACKEND: 'local',
+          CHAT_ADMIN_URL: chat.url,
+          CHAT_ADMIN_TOKEN: ADMIN_TOKEN,
+        },
+        { timeoutSeconds: 30 },
+      ),
     ]);
     scheduler = new Scheduler({ runner, calls: scheduledCalls([edgeRevocationsManifest]) });
     scheduler.start();
@@ -134,13 +124,17 @@ describe('Revocation reaches the chat (edge-revocations → chat port → local 
     // Prepare: a second pusher whose chat refuses its token (an operator's mistake), with its own database.
     const lonely = await createTestDatabase(inject('mysqlUrl'), 'chat_revocation_refused');
     const refused = new FnRunner([
-      fromSource({
-        MYSQL_URL: lonely.url,
-        CDN_BACKEND: 'none',
-        CHAT_BACKEND: 'local',
-        CHAT_ADMIN_URL: chat.url,
-        CHAT_ADMIN_TOKEN: 'a-token-the-chat-does-not-know',
-      }),
+      functionFromSource(
+        'edge-revocations',
+        {
+          MYSQL_URL: lonely.url,
+          CDN_BACKEND: 'none',
+          CHAT_BACKEND: 'local',
+          CHAT_ADMIN_URL: chat.url,
+          CHAT_ADMIN_TOKEN: 'a-token-the-chat-does-not-know',
+        },
+        { timeoutSeconds: 30 },
+      ),
     ]);
     const refusedScheduler = new Scheduler({
       runner: refused,

@@ -19,11 +19,11 @@ import {
 } from '#shared/live/live-stream-repository.ts';
 import { MySqlWorkQueue } from '#shared/queue/mysql-queue.ts';
 import { recordReady } from '#shared/video/video-repository.ts';
-import { FnRunner, type RunnerFunction } from '../../infra/local/fn/runner.ts';
+import { FnRunner } from '../../infra/local/fn/runner.ts';
 import { type RunningGateway, startGateway } from '../../infra/local/gateway/gateway.ts';
 import { createOrgWithKey } from '../support/accounts.ts';
-import { bundledFunction } from '../support/bundle.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { functionFromSource } from '../support/function-source.ts';
 
 const EDGE_KEY = randomBytes(32);
 const EDGE_BASE_URL = 'https://media.forgecast.test';
@@ -33,20 +33,6 @@ interface Playback {
   url: string;
   expiresAt: string;
   live: boolean;
-}
-
-/** A function run from its TypeScript source through the real FDK entry point (no bundle needed). */
-function fromSource(name: string, handler: string, env: Record<string, string>): RunnerFunction {
-  const serve = new URL('../../shared/runtime/serve.ts', import.meta.url).href;
-  const module = new URL(handler, import.meta.url).href;
-  const script = [
-    `const { serveFunction } = await import(${JSON.stringify(serve)});`,
-    `await serveFunction(${JSON.stringify(name)}, () => import(${JSON.stringify(module)}));`,
-  ].join('\n');
-  return {
-    ...bundledFunction(name, env, 20),
-    args: ['--disable-warning=ExperimentalWarning', '--input-type=module', '--eval', script],
-  };
 }
 
 /** show-access for live shows, behind the real gateway and authorizer, on MariaDB. */
@@ -138,14 +124,18 @@ describe('Function: show-access (live shows)', () => {
       }),
     });
     runner = new FnRunner([
-      fromSource('show-access', '../../functions/show-access/handler.ts', {
-        MYSQL_URL: db.url,
-        EDGE_BASE_URL,
-        EDGE_TOKEN_KEYS: EDGE_KEY.toString('hex'),
-        PLAYBACK_TTL_SECONDS: String(TTL_SECONDS),
-        FIREBASE_SERVICE_ACCOUNT_JSON: firebase,
-      }),
-      fromSource(AUTHORIZER_FUNCTION, '../../functions/authorizer/handler.ts', { MYSQL_URL: db.url }),
+      functionFromSource(
+        'show-access',
+        {
+          MYSQL_URL: db.url,
+          EDGE_BASE_URL,
+          EDGE_TOKEN_KEYS: EDGE_KEY.toString('hex'),
+          PLAYBACK_TTL_SECONDS: String(TTL_SECONDS),
+          FIREBASE_SERVICE_ACCOUNT_JSON: firebase,
+        },
+        { timeoutSeconds: 20 },
+      ),
+      functionFromSource(AUTHORIZER_FUNCTION, { MYSQL_URL: db.url }, { timeoutSeconds: 20 }),
     ]);
     gateway = await startGateway({
       runner,

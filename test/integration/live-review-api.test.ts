@@ -5,12 +5,12 @@ import { liveIngestManifest } from '#functions/live-ingest/manifest.ts';
 import { liveStreamsManifest } from '#functions/live-streams/manifest.ts';
 import { insertApiKey } from '#shared/accounts/api-key-store.ts';
 import { issueApiKey } from '#shared/accounts/api-keys.ts';
-import { FnRunner, type RunnerFunction } from '../../infra/local/fn/runner.ts';
+import { FnRunner } from '../../infra/local/fn/runner.ts';
 import { type RunningGateway, startGateway } from '../../infra/local/gateway/gateway.ts';
 import { routesOf } from '../../infra/local/gateway/routes.ts';
 import { createOrgWithKey } from '../support/accounts.ts';
-import { bundledFunction } from '../support/bundle.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { functionFromSource } from '../support/function-source.ts';
 
 interface Stream {
   id: string;
@@ -23,22 +23,11 @@ interface Stream {
 
 /** Every line the functions printed, at debug level: a stream key must be in none of them. */
 const logLines: string[] = [];
-
-function fromSource(name: string, handler: string, env: Record<string, string>): RunnerFunction {
-  const serve = new URL('../../shared/runtime/serve.ts', import.meta.url).href;
-  const module = new URL(handler, import.meta.url).href;
-  const script = [
-    `const { serveFunction } = await import(${JSON.stringify(serve)});`,
-    `await serveFunction(${JSON.stringify(name)}, () => import(${JSON.stringify(module)}));`,
-  ].join('\n');
-  const base = bundledFunction(name, env, 20);
-  return {
-    ...base,
-    env: { ...base.env, LOG_LEVEL: 'debug' },
-    args: ['--disable-warning=ExperimentalWarning', '--input-type=module', '--eval', script],
-    onLog: (_stream, line) => logLines.push(line),
-  };
-}
+const sourceOptions = {
+  timeoutSeconds: 20,
+  logLevel: 'debug',
+  onLog: (_stream: 'stdout' | 'stderr', line: string) => logLines.push(line),
+};
 
 /**
  * Review of the live-streams and live-ingest edges as an attacker would probe them: keys in logs
@@ -119,9 +108,9 @@ describe('Review: live-streams and live-ingest at the edge', () => {
     const queueEnv = { MYSQL_URL: db.url, QUEUE_BACKEND: 'mysql' };
     runner = new FnRunner(
       [
-        fromSource('live-streams', '../../functions/live-streams/handler.ts', queueEnv),
-        fromSource('live-ingest', '../../functions/live-ingest/handler.ts', queueEnv),
-        fromSource(AUTHORIZER_FUNCTION, '../../functions/authorizer/handler.ts', { MYSQL_URL: db.url }),
+        functionFromSource('live-streams', queueEnv, sourceOptions),
+        functionFromSource('live-ingest', queueEnv, sourceOptions),
+        functionFromSource(AUTHORIZER_FUNCTION, { MYSQL_URL: db.url }, sourceOptions),
       ],
       { processesPerFunction: 1 },
     );

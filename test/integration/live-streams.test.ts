@@ -14,12 +14,12 @@ import {
   type LiveStream,
 } from '#shared/live/live-stream-repository.ts';
 import { transcodeQueueMessageSchema } from '#shared/video/transcode-job.ts';
-import { FnRunner, type RunnerFunction } from '../../infra/local/fn/runner.ts';
+import { FnRunner } from '../../infra/local/fn/runner.ts';
 import { type RunningGateway, startGateway } from '../../infra/local/gateway/gateway.ts';
 import { routesOf } from '../../infra/local/gateway/routes.ts';
 import { createOrgWithKey } from '../support/accounts.ts';
-import { bundledFunction } from '../support/bundle.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { functionFromSource } from '../support/function-source.ts';
 
 const RTMP_URL = 'rtmp://ingest.forgecast.test:1935/live';
 const RTMPS_URL = 'rtmps://ingest.forgecast.test:443/live';
@@ -64,23 +64,6 @@ interface Problem {
   status: number;
   code?: string;
   detail?: string;
-}
-
-/**
- * A catalog function run from its TypeScript source through the real FDK entry point, so this
- * file needs no bundle (Node strips the types).
- */
-function fromSource(name: string, handler: string, env: Record<string, string>): RunnerFunction {
-  const serve = new URL('../../shared/runtime/serve.ts', import.meta.url).href;
-  const module = new URL(handler, import.meta.url).href;
-  const script = [
-    `const { serveFunction } = await import(${JSON.stringify(serve)});`,
-    `await serveFunction(${JSON.stringify(name)}, () => import(${JSON.stringify(module)}));`,
-  ].join('\n');
-  return {
-    ...bundledFunction(name, env, 20),
-    args: ['--disable-warning=ExperimentalWarning', '--input-type=module', '--eval', script],
-  };
 }
 
 /** The live-streams and live-ingest functions behind the real gateway and authorizer, on MariaDB. */
@@ -217,14 +200,18 @@ describe('Functions: live-streams and live-ingest', () => {
     const queueEnv = { MYSQL_URL: db.url, QUEUE_BACKEND: 'mysql' };
     runner = new FnRunner(
       [
-        fromSource('live-streams', '../../functions/live-streams/handler.ts', {
-          ...queueEnv,
-          LIVE_RTMP_URL: RTMP_URL,
-          LIVE_RTMPS_URL: RTMPS_URL,
-          LIVE_WHIP_URL: WHIP_URL,
-        }),
-        fromSource('live-ingest', '../../functions/live-ingest/handler.ts', queueEnv),
-        fromSource(AUTHORIZER_FUNCTION, '../../functions/authorizer/handler.ts', { MYSQL_URL: db.url }),
+        functionFromSource(
+          'live-streams',
+          {
+            ...queueEnv,
+            LIVE_RTMP_URL: RTMP_URL,
+            LIVE_RTMPS_URL: RTMPS_URL,
+            LIVE_WHIP_URL: WHIP_URL,
+          },
+          { timeoutSeconds: 20 },
+        ),
+        functionFromSource('live-ingest', queueEnv, { timeoutSeconds: 20 }),
+        functionFromSource(AUTHORIZER_FUNCTION, { MYSQL_URL: db.url }, { timeoutSeconds: 20 }),
       ],
       // Two containers each, so two concurrent publishes really run side by side.
       { processesPerFunction: 2 },

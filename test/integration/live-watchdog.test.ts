@@ -16,29 +16,15 @@ import {
 import { MySqlWorkQueue } from '#shared/queue/mysql-queue.ts';
 import type { EventOutcome } from '#shared/runtime/function.ts';
 import { transcodeQueueMessageSchema } from '#shared/video/transcode-job.ts';
-import { FnRunner, type RunnerFunction } from '../../infra/local/fn/runner.ts';
+import { FnRunner } from '../../infra/local/fn/runner.ts';
 import { createOrgWithKey } from '../support/accounts.ts';
-import { bundledFunction } from '../support/bundle.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { functionFromSource } from '../support/function-source.ts';
 
 const FUNCTION = 'live-watchdog';
 const INTERVAL = 5;
 /** The function's defaults (transcode-dispatch's): a job untouched for 25 h has lost its message. */
 const LOST = { lostAfterSeconds: 90_000, maxAttempts: 5 };
-
-/** The function run from its TypeScript source through the real FDK entry point (no bundle needed). */
-function fromSource(name: string, handler: string, env: Record<string, string>): RunnerFunction {
-  const serve = new URL('../../shared/runtime/serve.ts', import.meta.url).href;
-  const module = new URL(handler, import.meta.url).href;
-  const script = [
-    `const { serveFunction } = await import(${JSON.stringify(serve)});`,
-    `await serveFunction(${JSON.stringify(name)}, () => import(${JSON.stringify(module)}));`,
-  ].join('\n');
-  return {
-    ...bundledFunction(name, env, 30),
-    args: ['--disable-warning=ExperimentalWarning', '--input-type=module', '--eval', script],
-  };
-}
 
 /**
  * live-watchdog on MariaDB and its MySQL work queue: through the real FDK (ticks as the scheduler
@@ -143,11 +129,15 @@ describe('Function: live-watchdog', () => {
     orgId = (await createOrgWithKey(db.pool, ['videos:write'], { kind: 'creator' })).orgId;
     runner = new FnRunner(
       [
-        fromSource(FUNCTION, '../../functions/live-watchdog/handler.ts', {
-          MYSQL_URL: db.url,
-          QUEUE_BACKEND: 'mysql',
-          LIVE_UPDATE_INTERVAL_SECONDS: String(INTERVAL),
-        }),
+        functionFromSource(
+          FUNCTION,
+          {
+            MYSQL_URL: db.url,
+            QUEUE_BACKEND: 'mysql',
+            LIVE_UPDATE_INTERVAL_SECONDS: String(INTERVAL),
+          },
+          { timeoutSeconds: 30 },
+        ),
       ],
       // Two containers, so two ticks really race.
       { processesPerFunction: 2 },

@@ -13,14 +13,14 @@ import { createS3ObjectStore } from '#shared/storage/s3-object-store.ts';
 import { insertVideo } from '#shared/video/video-repository.ts';
 import { type RunningLocalEdge, startLocalEdge } from '../../infra/local/edge/edge.ts';
 import { LOCAL_REVOCATION_DICTIONARY_ID } from '../../infra/local/edge/revocation-list-api.ts';
-import { FnRunner, type RunnerFunction } from '../../infra/local/fn/runner.ts';
+import { FnRunner } from '../../infra/local/fn/runner.ts';
 import { type RunningGateway, startGateway } from '../../infra/local/gateway/gateway.ts';
 import { routesOf } from '../../infra/local/gateway/routes.ts';
 import { Scheduler, scheduledCalls } from '../../infra/local/scheduler.ts';
 import type { RunningLocalStripe } from '../../infra/local/stripe/server.ts';
 import { createOrgWithKey } from '../support/accounts.ts';
-import { bundledFunction } from '../support/bundle.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { functionFromSource } from '../support/function-source.ts';
 import { type S3TestServer, startS3TestServer } from '../support/s3-test-server.ts';
 import { paymentsFor, startTestStripe, stripeEnv } from '../support/stripe.ts';
 
@@ -39,31 +39,6 @@ const FIREBASE_SERVICE_ACCOUNT = JSON.stringify({
 });
 /** Issue 13: the edge refuses a revoked ticket's next segment within 60 s. */
 const REVOCATION_BOUND_MS = 60_000;
-
-const HANDLERS: Record<string, string> = {
-  [AUTHORIZER_FUNCTION]: '../../functions/authorizer/handler.ts',
-  tickets: '../../functions/tickets/handler.ts',
-  'show-access': '../../functions/show-access/handler.ts',
-  'stripe-webhook': '../../functions/stripe-webhook/handler.ts',
-  'edge-revocations': '../../functions/edge-revocations/handler.ts',
-};
-
-/**
- * A real FDK function process, run from source (Node strips the types) rather than from the
- * bundle in dist/, which other test runs on this machine may be rebuilding at the same moment.
- */
-function fromSource(name: string, env: Record<string, string>): RunnerFunction {
-  const serve = new URL('../../shared/runtime/serve.ts', import.meta.url).href;
-  const module = new URL(HANDLERS[name] as string, import.meta.url).href;
-  const script = [
-    `const { serveFunction } = await import(${JSON.stringify(serve)});`,
-    `await serveFunction(${JSON.stringify(name)}, () => import(${JSON.stringify(module)}));`,
-  ].join('\n');
-  return {
-    ...bundledFunction(name, env, 30),
-    args: ['--disable-warning=ExperimentalWarning', '--input-type=module', '--eval', script],
-  };
-}
 
 interface Org {
   orgId: string;
@@ -232,20 +207,32 @@ describe('Playback revocation at the edge', () => {
     payments = paymentsFor(stripe);
     const fastly = fastlyEnv();
     runner = new FnRunner([
-      fromSource(AUTHORIZER_FUNCTION, { MYSQL_URL: db.url }),
-      fromSource('tickets', { MYSQL_URL: db.url, TICKET_CODE_KEY: randomBytes(32).toString('hex') }),
-      fromSource('show-access', {
-        MYSQL_URL: db.url,
-        EDGE_BASE_URL: edge.url,
-        EDGE_TOKEN_KEYS: EDGE_KEY.toString('hex'),
-        FIREBASE_SERVICE_ACCOUNT_JSON: FIREBASE_SERVICE_ACCOUNT,
-      }),
-      fromSource('stripe-webhook', {
-        MYSQL_URL: db.url,
-        ...stripeEnv(stripe),
-        STRIPE_WEBHOOK_SECRETS: stripe.webhookSecret,
-      }),
-      fromSource('edge-revocations', { MYSQL_URL: db.url, ...fastly }),
+      functionFromSource(AUTHORIZER_FUNCTION, { MYSQL_URL: db.url }, { timeoutSeconds: 30 }),
+      functionFromSource(
+        'tickets',
+        { MYSQL_URL: db.url, TICKET_CODE_KEY: randomBytes(32).toString('hex') },
+        { timeoutSeconds: 30 },
+      ),
+      functionFromSource(
+        'show-access',
+        {
+          MYSQL_URL: db.url,
+          EDGE_BASE_URL: edge.url,
+          EDGE_TOKEN_KEYS: EDGE_KEY.toString('hex'),
+          FIREBASE_SERVICE_ACCOUNT_JSON: FIREBASE_SERVICE_ACCOUNT,
+        },
+        { timeoutSeconds: 30 },
+      ),
+      functionFromSource(
+        'stripe-webhook',
+        {
+          MYSQL_URL: db.url,
+          ...stripeEnv(stripe),
+          STRIPE_WEBHOOK_SECRETS: stripe.webhookSecret,
+        },
+        { timeoutSeconds: 30 },
+      ),
+      functionFromSource('edge-revocations', { MYSQL_URL: db.url, ...fastly }, { timeoutSeconds: 30 }),
     ]);
     gateway = await startGateway({
       runner,
@@ -377,7 +364,9 @@ describe('Playback revocation at the edge', () => {
     expect((await fetch(urls.segment)).status).toBe(200);
 
     // Act: a new instance of the pusher (the cloud started again) takes its first tick
-    const fresh = new FnRunner([fromSource('edge-revocations', { MYSQL_URL: db.url, ...fastlyEnv() })]);
+    const fresh = new FnRunner([
+      functionFromSource('edge-revocations', { MYSQL_URL: db.url, ...fastlyEnv() }, { timeoutSeconds: 30 }),
+    ]);
     const outcome = await fresh.call('edge-revocations', {
       headers: { 'Content-Type': 'application/json' },
       body: Buffer.from(JSON.stringify(scheduleTick('edge-revocations', 'push'))),
@@ -400,14 +389,18 @@ describe('Playback revocation at the edge', () => {
     await scheduler.close();
     await runner.close();
     const failing = new FnRunner([
-      fromSource('edge-revocations', {
-        MYSQL_URL: db.url,
-        CDN_BACKEND: 'fastly',
-        FASTLY_API_BASE: edge.url,
-        FASTLY_SERVICE_ID: SERVICE_ID,
-        FASTLY_REVOCATION_API_TOKEN: 'a token the edge does not know',
-        FASTLY_REVOCATION_DICTIONARY_ID: LOCAL_REVOCATION_DICTIONARY_ID,
-      }),
+      functionFromSource(
+        'edge-revocations',
+        {
+          MYSQL_URL: db.url,
+          CDN_BACKEND: 'fastly',
+          FASTLY_API_BASE: edge.url,
+          FASTLY_SERVICE_ID: SERVICE_ID,
+          FASTLY_REVOCATION_API_TOKEN: 'a token the edge does not know',
+          FASTLY_REVOCATION_DICTIONARY_ID: LOCAL_REVOCATION_DICTIONARY_ID,
+        },
+        { timeoutSeconds: 30 },
+      ),
     ]);
     const tick = () =>
       failing.call('edge-revocations', {
@@ -426,14 +419,18 @@ describe('Playback revocation at the edge', () => {
     await failing.close();
     const playingMeanwhile = (await fetch(urls.segment)).status;
     const healed = new FnRunner([
-      fromSource('edge-revocations', {
-        MYSQL_URL: db.url,
-        CDN_BACKEND: 'fastly',
-        FASTLY_API_BASE: edge.url,
-        FASTLY_SERVICE_ID: SERVICE_ID,
-        FASTLY_REVOCATION_API_TOKEN: FASTLY_TOKEN,
-        FASTLY_REVOCATION_DICTIONARY_ID: LOCAL_REVOCATION_DICTIONARY_ID,
-      }),
+      functionFromSource(
+        'edge-revocations',
+        {
+          MYSQL_URL: db.url,
+          CDN_BACKEND: 'fastly',
+          FASTLY_API_BASE: edge.url,
+          FASTLY_SERVICE_ID: SERVICE_ID,
+          FASTLY_REVOCATION_API_TOKEN: FASTLY_TOKEN,
+          FASTLY_REVOCATION_DICTIONARY_ID: LOCAL_REVOCATION_DICTIONARY_ID,
+        },
+        { timeoutSeconds: 30 },
+      ),
     ]);
     const healedOutcome = await healed.call('edge-revocations', {
       headers: { 'Content-Type': 'application/json' },

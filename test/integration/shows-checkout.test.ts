@@ -1,8 +1,6 @@
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { AUTHORIZER_FUNCTION, findFunction } from '#functions/index.ts';
+import { AUTHORIZER_FUNCTION } from '#functions/index.ts';
 import { type CheckoutDeps, checkout, HOLD_GRACE_SECONDS, SoldOutError } from '#functions/shows/checkout.ts';
 import { showsManifest } from '#functions/shows/manifest.ts';
 import { createPool, type DbPool } from '#shared/db/pool.ts';
@@ -10,13 +8,13 @@ import { newId } from '#shared/ids.ts';
 import { releaseExpiredHolds, seatsAvailable } from '#shared/shows/seat-holds.ts';
 import { insertShow } from '#shared/shows/show-repository.ts';
 import { insertVideo } from '#shared/video/video-repository.ts';
-import type { RunnerFunction } from '../../infra/local/fn/runner.ts';
 import { FnRunner } from '../../infra/local/fn/runner.ts';
 import { type RunningGateway, startGateway } from '../../infra/local/gateway/gateway.ts';
 import type { RunningLocalStripe } from '../../infra/local/stripe/server.ts';
 import { createOrgWithKey } from '../support/accounts.ts';
 import { bundledFunction } from '../support/bundle.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { functionUnderTest } from '../support/function-source.ts';
 import { paymentsFor, startTestStripe, stripeEnv } from '../support/stripe.ts';
 
 const SUCCESS_URL =
@@ -55,30 +53,6 @@ interface Problem {
   seatsAvailable?: number;
   reason?: string;
   errors?: Array<{ pointer: string; detail: string }>;
-}
-
-/**
- * The shows function as the catalog runs it once registered (the bundle); until then straight
- * from source, still behind the real FDK in its own process.
- */
-function showsFunction(env: Record<string, string>): RunnerFunction {
-  if (findFunction(showsManifest.name)) return bundledFunction(showsManifest.name, env, 30);
-  const serve = pathToFileURL(resolve('shared/runtime/serve.ts')).href;
-  const handler = pathToFileURL(resolve('functions/shows/handler.ts')).href;
-  return {
-    name: showsManifest.name,
-    command: process.execPath,
-    args: [
-      '--input-type=module',
-      '--disable-warning=ExperimentalWarning',
-      '-e',
-      `const { serveFunction } = await import(${JSON.stringify(serve)});
-       await serveFunction('shows', () => import(${JSON.stringify(handler)}));`,
-    ],
-    env: { FORGECAST_FUNCTION: showsManifest.name, LOG_LEVEL: 'warn', ...env },
-    memoryMb: 256,
-    timeoutSeconds: 30,
-  };
 }
 
 const inDays = (days: number) => new Date(Date.now() + days * 86_400_000);
@@ -169,19 +143,23 @@ describe('Function: shows', () => {
     viewer = await createOrgWithKey(db.pool, ['tickets:buy', 'tickets:read'], { kind: 'viewer' });
     runner = new FnRunner(
       [
-        showsFunction({
-          MYSQL_URL: db.url,
-          ...stripeEnv(stripe),
-          CHECKOUT_HOLD_MINUTES: String(HOLD_MINUTES),
-          CHECKOUT_SUCCESS_URL: SUCCESS_URL,
-          CHECKOUT_CANCEL_URL: CANCEL_URL,
-          // Posters are not read here (people-tickets.test.ts streams them from a real S3 server).
-          S3_ENDPOINT: 'http://127.0.0.1:9',
-          S3_REGION: 'local',
-          S3_ACCESS_KEY_ID: 'unused',
-          S3_SECRET_ACCESS_KEY: 'unused',
-          MEDIA_BUCKET: 'media',
-        }),
+        functionUnderTest(
+          showsManifest.name,
+          {
+            MYSQL_URL: db.url,
+            ...stripeEnv(stripe),
+            CHECKOUT_HOLD_MINUTES: String(HOLD_MINUTES),
+            CHECKOUT_SUCCESS_URL: SUCCESS_URL,
+            CHECKOUT_CANCEL_URL: CANCEL_URL,
+            // Posters are not read here (people-tickets.test.ts streams them from a real S3 server).
+            S3_ENDPOINT: 'http://127.0.0.1:9',
+            S3_REGION: 'local',
+            S3_ACCESS_KEY_ID: 'unused',
+            S3_SECRET_ACCESS_KEY: 'unused',
+            MEDIA_BUCKET: 'media',
+          },
+          { timeoutSeconds: 30 },
+        ),
         bundledFunction(AUTHORIZER_FUNCTION, { MYSQL_URL: db.url }),
       ],
       { processesPerFunction: 3 },

@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomBytes, verify } from 'node:crypto';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { AUTHORIZER_FUNCTION, findFunction } from '#functions/index.ts';
+import { AUTHORIZER_FUNCTION } from '#functions/index.ts';
 import { showAccessManifest } from '#functions/show-access/manifest.ts';
 import { ticketsManifest } from '#functions/tickets/manifest.ts';
 import { verifyEdgeRequest } from '#shared/cdn/edge-token.ts';
@@ -9,12 +9,13 @@ import { newId } from '#shared/ids.ts';
 import { FIREBASE_CUSTOM_TOKEN_AUDIENCE } from '#shared/shows/firebase-token.ts';
 import { signTicketCode, verifyTicketCode } from '#shared/shows/ticket-code.ts';
 import { insertVideo } from '#shared/video/video-repository.ts';
-import { FnRunner, type RunnerFunction } from '../../infra/local/fn/runner.ts';
+import { FnRunner } from '../../infra/local/fn/runner.ts';
 import { type RunningGateway, startGateway } from '../../infra/local/gateway/gateway.ts';
 import { routesOf } from '../../infra/local/gateway/routes.ts';
 import { createOrgWithKey } from '../support/accounts.ts';
 import { bundledFunction } from '../support/bundle.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { functionUnderTest } from '../support/function-source.ts';
 
 const TICKET_KEY = randomBytes(32);
 const RETIRING_TICKET_KEY = randomBytes(32);
@@ -47,24 +48,6 @@ interface Problem {
   status: number;
   code?: string;
   checkedInAt?: string;
-}
-
-/**
- * A catalog function from the bundle; until the catalog lists it, the same FDK entry point run
- * from source (Node strips the types), so these tests run real function processes either way.
- */
-function functionUnderTest(name: string, handler: string, env: Record<string, string>): RunnerFunction {
-  if (findFunction(name)) return bundledFunction(name, env);
-  const serve = new URL('../../shared/runtime/serve.ts', import.meta.url).href;
-  const module = new URL(handler, import.meta.url).href;
-  const script = [
-    `const { serveFunction } = await import(${JSON.stringify(serve)});`,
-    `await serveFunction(${JSON.stringify(name)}, () => import(${JSON.stringify(module)}));`,
-  ].join('\n');
-  return {
-    ...bundledFunction(name, env),
-    args: ['--disable-warning=ExperimentalWarning', '--input-type=module', '--eval', script],
-  };
 }
 
 /** The tickets and show-access functions behind the real gateway and authorizer, on MariaDB. */
@@ -187,11 +170,11 @@ describe('Functions: tickets and show-access', () => {
       private_key: FIREBASE_KEYS.privateKey.export({ type: 'pkcs8', format: 'pem' }),
     });
     runner = new FnRunner([
-      functionUnderTest('tickets', '../../functions/tickets/handler.ts', {
+      functionUnderTest('tickets', {
         MYSQL_URL: db.url,
         TICKET_CODE_KEY: `${TICKET_KEY.toString('hex')},${RETIRING_TICKET_KEY.toString('base64url')}`,
       }),
-      functionUnderTest('show-access', '../../functions/show-access/handler.ts', {
+      functionUnderTest('show-access', {
         MYSQL_URL: db.url,
         EDGE_BASE_URL,
         EDGE_TOKEN_KEYS: EDGE_KEY.toString('hex'),
