@@ -1,3 +1,4 @@
+import { lazyOnce } from '#shared/base/lazy.ts';
 import { createPool } from '#shared/db/pool.ts';
 import { designRegistrySource, licenseLedgerSource } from '#shared/ledger/event-sources.ts';
 import { lazyLedgerConnection } from '#shared/licenses/ledger-connection.ts';
@@ -12,20 +13,16 @@ const pool = createPool(config.MYSQL_URL);
 
 const connect = lazyLedgerConnection(pool, config, { pollingIntervalMs: 250 });
 const metrics = processMetrics().with({ function: chainIndexerManifest.name });
-let registrySource: ReturnType<typeof designRegistrySource> | undefined;
+// The registry's source is made once; a failed attempt is forgotten so the next run tries again.
+const registryAddress = config.DESIGN_REGISTRY_ADDRESS;
+const registrySource = registryAddress
+  ? lazyOnce(() => designRegistrySource(registryAddress, config.CHAIN_START_BLOCK))
+  : undefined;
 
 async function dependencies(): Promise<ChainIndexerDeps> {
   const { client, relayer, ledger } = await connect();
   const sources = [licenseLedgerSource(ledger, config.CHAIN_START_BLOCK)];
-  if (config.DESIGN_REGISTRY_ADDRESS) {
-    registrySource ??= designRegistrySource(config.DESIGN_REGISTRY_ADDRESS, config.CHAIN_START_BLOCK).catch(
-      (err: unknown) => {
-        registrySource = undefined;
-        throw err;
-      },
-    );
-    sources.push(await registrySource);
-  }
+  if (registrySource) sources.push(await registrySource());
   return { pool, relayer, ledger, provider: client.provider, sources, metrics };
 }
 
