@@ -20,7 +20,6 @@ import {
   recordSealed,
 } from '#shared/designs/design-repository.ts';
 import { recordProvenanceConflict } from '#shared/designs/provenance-conflicts.ts';
-import { appendToOutbox } from '#shared/outbox/outbox.ts';
 import type { EventOutcome } from '#shared/runtime/function.ts';
 import type { ObjectStore } from '#shared/storage/object-store.ts';
 import { MeshValidationError } from './mesh/types.ts';
@@ -103,22 +102,13 @@ export async function processUpload(deps: UploadDeps, designId: string, etag: st
       sealed.result.sha256,
     );
     if (onChain.kind === 'taken') throw await takenOnChain(deps, design, sealed.result.sha256, onChain);
-    await withTransaction(deps.pool, async (connection) => {
-      if (await recordRegistered(connection, design.id, onChain.blockNumber)) {
-        await appendToOutbox(connection, {
-          aggregateType: 'design',
-          aggregateId: design.id,
-          type: 'design.registered',
-          payload: {
-            designId: design.id,
-            orgId: design.orgId,
-            sha256: sealed.result.sha256.toString('hex'),
-            txHash: onChain.txHash,
-            blockNumber: onChain.blockNumber,
-          },
-        });
-      }
-    });
+    await withTransaction(deps.pool, (connection) =>
+      recordRegistered(connection, design, {
+        sha256: sealed.result.sha256,
+        txHash: onChain.txHash,
+        blockNumber: onChain.blockNumber,
+      }),
+    );
     await deps.store.delete(deps.buckets.incoming, design.uploadKey);
     return { status: 'processed', detail: { designId: design.id, txHash: onChain.txHash } };
   } catch (err) {
@@ -159,13 +149,7 @@ async function validateAndSeal(
 
 async function reject(deps: UploadDeps, design: Design, code: string, reason: string): Promise<void> {
   await withTransaction(deps.pool, async (connection) => {
-    await recordRejection(connection, design.id, code, reason);
-    await appendToOutbox(connection, {
-      aggregateType: 'design',
-      aggregateId: design.id,
-      type: 'design.rejected',
-      payload: { designId: design.id, orgId: design.orgId, code, reason },
-    });
+    await recordRejection(connection, design, code, reason);
   });
   // Nothing of a rejected upload is kept: not the plaintext, not a ciphertext or preview.
   await Promise.all([

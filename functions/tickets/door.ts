@@ -1,6 +1,5 @@
 import { type DbPool, withTransaction } from '#shared/db/pool.ts';
 import { NotFoundError } from '#shared/errors.ts';
-import { appendToOutbox } from '#shared/outbox/outbox.ts';
 import type { Principal } from '#shared/runtime/auth-context.ts';
 import { verifyTicketCode } from '#shared/shows/ticket-code.ts';
 import { findTicket, markCheckedIn, revokeTicket, type Ticket } from '#shared/shows/ticket-repository.ts';
@@ -82,21 +81,7 @@ export async function revoke(
     const ticket = await findTicket(connection, ticketId, true);
     if (!ticket || !actsForShow(principal, ticket)) throw new NotFoundError(`No ticket ${ticketId}`);
     if (ticket.status === 'revoked') return { ticket, changed: false };
-    await revokeTicket(connection, ticket.id, reason);
-    await appendToOutbox(connection, {
-      aggregateType: 'ticket',
-      aggregateId: ticket.id,
-      type: 'tickets.revoked',
-      payload: {
-        ticketId: ticket.id,
-        showId: ticket.showId,
-        holdId: ticket.holdId,
-        holderOrgId: ticket.holderOrgId,
-        holderUserId: ticket.holderUserId,
-        reason,
-        revokedBy: principal.orgId,
-      },
-    });
+    await revokeTicket(connection, ticket, { reason, revokedBy: principal.orgId });
     const revoked = await findTicket(connection, ticket.id);
     if (!revoked) throw new Error(`ticket ${ticket.id} vanished during revocation`);
     return { ticket: revoked, changed: true };

@@ -1,5 +1,6 @@
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import type { DbConnection, DbPool } from '../db/pool.ts';
+import { appendToOutbox } from '../outbox/outbox.ts';
 import { type Design, type DesignFormat, type DesignWarning, uploadKeyFor } from './design.ts';
 import type { MeshMetricsRecord } from './metrics-record.ts';
 
@@ -75,16 +76,22 @@ export async function claimForProcessing(
 }
 
 export async function recordRejection(
-  db: Queryable,
-  id: string,
+  connection: DbConnection,
+  design: { id: string; orgId: string },
   code: string,
   reason: string,
 ): Promise<void> {
-  await db.query(
+  await connection.query(
     `UPDATE designs SET status = 'rejected', rejection_code = ?, rejection_reason = ?, finished_at = NOW(3),
             lease_until = NULL WHERE id = ? AND status <> 'registered'`,
-    [code, reason.slice(0, 1000), id],
+    [code, reason.slice(0, 1000), design.id],
   );
+  await appendToOutbox(connection, {
+    aggregateType: 'design',
+    aggregateId: design.id,
+    type: 'design.rejected',
+    payload: { designId: design.id, orgId: design.orgId, code, reason },
+  });
 }
 
 export interface SealedDesign {
@@ -159,15 +166,28 @@ export async function recordChainSubmission(
 
 export async function recordRegistered(
   connection: DbConnection,
-  id: string,
-  blockNumber: number,
+  design: { id: string; orgId: string },
+  registration: { sha256: Buffer; txHash: string; blockNumber: number },
 ): Promise<boolean> {
   const [result] = await connection.query<ResultSetHeader>(
     `UPDATE designs SET status = 'registered', chain_block = ?, finished_at = NOW(3), lease_until = NULL
       WHERE id = ? AND status = 'validating'`,
-    [blockNumber, id],
+    [registration.blockNumber, design.id],
   );
-  return result.affectedRows === 1;
+  if (result.affectedRows !== 1) return false;
+  await appendToOutbox(connection, {
+    aggregateType: 'design',
+    aggregateId: design.id,
+    type: 'design.registered',
+    payload: {
+      designId: design.id,
+      orgId: design.orgId,
+      sha256: registration.sha256.toString('hex'),
+      txHash: registration.txHash,
+      blockNumber: registration.blockNumber,
+    },
+  });
+  return true;
 }
 
 export async function findDesignKey(

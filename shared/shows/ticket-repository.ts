@@ -3,6 +3,7 @@ import { recordRevokedGrants } from '../cdn/revocation-repository.ts';
 import { deferWrite } from '../db/coalesced-writes.ts';
 import type { DbConnection, DbPool } from '../db/pool.ts';
 import { newId } from '../ids.ts';
+import { appendToOutbox } from '../outbox/outbox.ts';
 import { type Holder, holderCondition } from './holder.ts';
 
 type Queryable = DbPool | DbConnection;
@@ -182,17 +183,36 @@ export async function revokeTickets(
 }
 
 /**
- * Revokes one valid ticket (its show's creator did) and puts it on the edge's revocation list,
- * in the caller's transaction; false when it was not valid.
+ * Revokes one valid ticket (its show's creator did): on the edge's revocation list and a
+ * `tickets.revoked` event, in the caller's transaction; false when it was not valid.
  */
-export async function revokeTicket(connection: DbConnection, id: string, reason: string): Promise<boolean> {
+export async function revokeTicket(
+  connection: DbConnection,
+  ticket: Pick<Ticket, 'id' | 'showId' | 'holdId' | 'holderOrgId' | 'holderUserId'>,
+  revocation: { reason: string; revokedBy: string },
+): Promise<boolean> {
+  const { reason } = revocation;
   const [result] = await connection.query<ResultSetHeader>(
     `UPDATE tickets SET status = 'revoked', revoked_reason = ?, revoked_at = NOW(3)
       WHERE id = ? AND status = 'valid'`,
-    [reason, id],
+    [reason, ticket.id],
   );
   if (result.affectedRows === 0) return false;
-  await recordRevokedGrants(connection, { kind: 'ticket', grantIds: [id], reason });
+  await recordRevokedGrants(connection, { kind: 'ticket', grantIds: [ticket.id], reason });
+  await appendToOutbox(connection, {
+    aggregateType: 'ticket',
+    aggregateId: ticket.id,
+    type: 'tickets.revoked',
+    payload: {
+      ticketId: ticket.id,
+      showId: ticket.showId,
+      holdId: ticket.holdId,
+      holderOrgId: ticket.holderOrgId,
+      holderUserId: ticket.holderUserId,
+      reason,
+      revokedBy: revocation.revokedBy,
+    },
+  });
   return true;
 }
 
