@@ -3,7 +3,6 @@
  * transaction that records the event and advances the cursor, and each is idempotent against the
  * API, the settler and the relayer keeper doing the same thing first.
  */
-import { findDesign } from '#shared/designs/design-repository.ts';
 import type { LicenseLedgerEvent } from '../chain/license-ledger.ts';
 import type { DbConnection } from '../db/pool.ts';
 import { idFromBytes16, idToBytes16 } from '../ids.ts';
@@ -15,7 +14,6 @@ import {
   recordLicenseToken,
 } from '../licenses/license-repository.ts';
 import { recordSettledPrints } from '../licenses/settlement-repository.ts';
-import { appendToOutbox } from '../outbox/outbox.ts';
 
 export interface EventContext {
   readonly txHash: string;
@@ -75,26 +73,11 @@ async function adoptIssuedLicense(
     ledgerAddress: context.ledgerAddress,
     tokenId: issued.tokenId,
   });
-  const activated = await markLicenseActive(connection, licenseId, {
-    txHash: context.txHash,
-    blockNumber: context.blockNumber,
-  });
-  if (!activated) return false;
-  const design = await findDesign(connection, license.designId);
-  await appendToOutbox(connection, {
-    aggregateType: 'license',
-    aggregateId: licenseId,
-    type: 'license.minted',
-    payload: {
-      licenseId,
-      designId: license.designId,
-      holderOrgId: license.holderOrgId,
-      tokenId: issued.tokenId,
-      txHash: context.txHash,
-      ...(design ? { designOrgId: design.orgId } : {}),
-    },
-  });
-  return true;
+  return markLicenseActive(
+    connection,
+    { id: licenseId, designId: license.designId, holderOrgId: license.holderOrgId },
+    { tokenId: issued.tokenId, txHash: context.txHash, blockNumber: context.blockNumber },
+  );
 }
 
 /** Revoked on chain (by us, or by an administrator directly): authorization must stop too. */
@@ -102,12 +85,5 @@ async function revokeOffChain(connection: DbConnection, tokenId: string): Promis
   const licenseId = await licenseIdOfToken(connection, tokenId);
   if (licenseId === undefined) return false;
   const reason = 'revoked on chain';
-  if (!(await markLicenseRevoked(connection, licenseId, reason))) return false;
-  await appendToOutbox(connection, {
-    aggregateType: 'license',
-    aggregateId: licenseId,
-    type: 'license.revoked',
-    payload: { licenseId, tokenId, reason },
-  });
-  return true;
+  return markLicenseRevoked(connection, { id: licenseId, tokenId }, reason);
 }

@@ -1,4 +1,3 @@
-import { findDesign } from '#shared/designs/design-repository.ts';
 import type { LicenseLedger } from '../chain/license-ledger.ts';
 import { orgChainAddress } from '../chain/org-address.ts';
 import { type RelayedTransaction, TransactionRevertedError, type TxRelayer } from '../chain/tx-relayer.ts';
@@ -6,7 +5,6 @@ import { withNamedLock } from '../db/named-lock.ts';
 import { type DbPool, withTransaction } from '../db/pool.ts';
 import { idToBytes16 } from '../ids.ts';
 import type { Metrics } from '../metrics/metrics.ts';
-import { appendToOutbox } from '../outbox/outbox.ts';
 import type { License } from './license.ts';
 import {
   findLicense,
@@ -120,16 +118,7 @@ async function submitIssue(deps: MintingDeps, license: License): Promise<Submiss
 }
 
 async function fail(deps: MintingDeps, license: License, reason: string): Promise<void> {
-  await withTransaction(deps.pool, async (connection) => {
-    if (await markLicenseFailed(connection, license.id, reason)) {
-      await appendToOutbox(connection, {
-        aggregateType: 'license',
-        aggregateId: license.id,
-        type: 'license.failed',
-        payload: { licenseId: license.id, reason },
-      });
-    }
-  });
+  await withTransaction(deps.pool, (connection) => markLicenseFailed(connection, license.id, reason));
 }
 
 /** GET's view: picks up a receipt that has arrived since, without ever sending anything. */
@@ -152,28 +141,11 @@ async function activate(
       tokenId,
       mintTxId: tx?.id ?? null,
     });
-    const changed = await markLicenseActive(connection, license.id, {
+    return markLicenseActive(connection, license, {
+      tokenId,
       txHash: tx?.hash ?? null,
       blockNumber: tx?.blockNumber ?? null,
     });
-    if (changed) {
-      // The designer's organisation, for the designer dashboards (a license's issuer may be a licensor).
-      const design = await findDesign(connection, license.designId);
-      await appendToOutbox(connection, {
-        aggregateType: 'license',
-        aggregateId: license.id,
-        type: 'license.minted',
-        payload: {
-          licenseId: license.id,
-          designId: license.designId,
-          holderOrgId: license.holderOrgId,
-          tokenId,
-          txHash: tx?.hash ?? null,
-          ...(design ? { designOrgId: design.orgId } : {}),
-        },
-      });
-    }
-    return changed;
   });
   // After the commit, and only for the caller that made it active: a replay or a second
   // instance finding it already active counts nothing.

@@ -1,6 +1,7 @@
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import type { DbConnection, DbPool } from '../db/pool.ts';
-import { designNames } from '../designs/design-repository.ts';
+import { designNames, findDesign } from '../designs/design-repository.ts';
+import { appendToOutbox } from '../outbox/outbox.ts';
 import type { License, LicenseStatus } from './license.ts';
 
 type Queryable = DbPool | DbConnection;
@@ -199,21 +200,41 @@ export async function addPrintsSettled(connection: DbConnection, id: string, pri
   ]);
 }
 
-/** pending → active, once; returns false when it already was (another path got there first). */
+/**
+ * pending → active, once, with `license.minted` (naming the designer's organisation, for the
+ * designer dashboards: a license's issuer may be a licensor); false when it already was (another
+ * path, the receipt or the indexed event, got there first).
+ */
 export async function markLicenseActive(
   connection: DbConnection,
-  id: string,
-  mined: { txHash: string | null; blockNumber: number | null },
+  license: { id: string; designId: string; holderOrgId: string },
+  mined: { tokenId: string; txHash: string | null; blockNumber: number | null },
 ): Promise<boolean> {
   const [result] = await connection.query<ResultSetHeader>(
     `UPDATE licenses SET status = 'active', activated_at = NOW(3),
             mint_tx_hash = COALESCE(?, mint_tx_hash), mint_block = COALESCE(?, mint_block)
       WHERE id = ? AND status = 'pending'`,
-    [mined.txHash, mined.blockNumber, id],
+    [mined.txHash, mined.blockNumber, license.id],
   );
-  return result.affectedRows === 1;
+  if (result.affectedRows !== 1) return false;
+  const design = await findDesign(connection, license.designId);
+  await appendToOutbox(connection, {
+    aggregateType: 'license',
+    aggregateId: license.id,
+    type: 'license.minted',
+    payload: {
+      licenseId: license.id,
+      designId: license.designId,
+      holderOrgId: license.holderOrgId,
+      tokenId: mined.tokenId,
+      txHash: mined.txHash,
+      ...(design ? { designOrgId: design.orgId } : {}),
+    },
+  });
+  return true;
 }
 
+/** pending → failed, once, with `license.failed`; false when it was no longer pending. */
 export async function markLicenseFailed(
   connection: DbConnection,
   id: string,
@@ -223,20 +244,37 @@ export async function markLicenseFailed(
     `UPDATE licenses SET status = 'failed', failure_reason = ? WHERE id = ? AND status = 'pending'`,
     [reason.slice(0, 500), id],
   );
-  return result.affectedRows === 1;
+  if (result.affectedRows !== 1) return false;
+  await appendToOutbox(connection, {
+    aggregateType: 'license',
+    aggregateId: id,
+    type: 'license.failed',
+    payload: { licenseId: id, reason },
+  });
+  return true;
 }
 
-/** Revocation takes effect off chain at once (authorization reads this row); the chain follows. */
+/**
+ * Revocation takes effect off chain at once (authorization reads this row), with
+ * `license.revoked`; the chain follows. False when it was already revoked (the first reason stands).
+ */
 export async function markLicenseRevoked(
   connection: DbConnection,
-  id: string,
+  license: { id: string; tokenId: string | null },
   reason: string,
 ): Promise<boolean> {
   const [result] = await connection.query<ResultSetHeader>(
     'UPDATE licenses SET revoked_at = NOW(3), revocation_reason = ? WHERE id = ? AND revoked_at IS NULL',
-    [reason.slice(0, 500), id],
+    [reason.slice(0, 500), license.id],
   );
-  return result.affectedRows === 1;
+  if (result.affectedRows !== 1) return false;
+  await appendToOutbox(connection, {
+    aggregateType: 'license',
+    aggregateId: license.id,
+    type: 'license.revoked',
+    payload: { licenseId: license.id, tokenId: license.tokenId, reason },
+  });
+  return true;
 }
 
 function toLicense(row: RowDataPacket): License {

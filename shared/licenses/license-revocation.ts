@@ -1,6 +1,5 @@
 import { TransactionRevertedError } from '../chain/tx-relayer.ts';
 import { type DbPool, withTransaction } from '../db/pool.ts';
-import { appendToOutbox } from '../outbox/outbox.ts';
 import type { License } from './license.ts';
 import type { MintingDeps } from './license-minting.ts';
 import { markLicenseRevoked } from './license-repository.ts';
@@ -10,18 +9,9 @@ import { markLicenseRevoked } from './license-repository.ts';
  * event. Returns false when it was already revoked (the first reason stands).
  */
 export async function revokeLicense(pool: DbPool, license: License, reason: string): Promise<boolean> {
-  return withTransaction(pool, async (connection) => {
-    const changed = await markLicenseRevoked(connection, license.id, reason);
-    if (changed) {
-      await appendToOutbox(connection, {
-        aggregateType: 'license',
-        aggregateId: license.id,
-        type: 'license.revoked',
-        payload: { licenseId: license.id, tokenId: license.chain.tokenId, reason },
-      });
-    }
-    return changed;
-  });
+  return withTransaction(pool, (connection) =>
+    markLicenseRevoked(connection, { id: license.id, tokenId: license.chain.tokenId }, reason),
+  );
 }
 
 export type ChainRevocation = 'submitted' | 'already-on-chain' | 'not-issued';
