@@ -8,6 +8,7 @@ import { cdnLogsManifest } from './cdn-logs/manifest.ts';
 import { chainIndexerManifest } from './chain-indexer/manifest.ts';
 import { designsManifest } from './designs/manifest.ts';
 import { edgeRevocationsManifest } from './edge-revocations/manifest.ts';
+import { handlerModules } from './handlers.ts';
 import { healthManifest } from './health/manifest.ts';
 import { insightsManifest } from './insights/manifest.ts';
 import { ipUploadManifest } from './ip-upload/manifest.ts';
@@ -44,39 +45,44 @@ export interface CatalogEntry {
  * local gateway, the local event router and the OCI Terraform all read it.
  */
 export const catalog: readonly CatalogEntry[] = [
-  { manifest: healthManifest, load: () => import('./health/handler.ts') },
-  { manifest: authorizerManifest, load: () => import('./authorizer/handler.ts') },
-  { manifest: accountsManifest, load: () => import('./accounts/handler.ts') },
-  { manifest: designsManifest, load: () => import('./designs/handler.ts') },
-  { manifest: ipUploadManifest, load: () => import('./ip-upload/handler.ts') },
-  { manifest: licenseMintManifest, load: () => import('./license-mint/handler.ts') },
-  { manifest: printersManifest, load: () => import('./printers/handler.ts') },
-  { manifest: printAuthorizeManifest, load: () => import('./print-authorize/handler.ts') },
-  { manifest: settlerManifest, load: () => import('./settler/handler.ts') },
-  { manifest: chainIndexerManifest, load: () => import('./chain-indexer/handler.ts') },
-  { manifest: videosManifest, load: () => import('./videos/handler.ts') },
-  { manifest: transcodeDispatchManifest, load: () => import('./transcode-dispatch/handler.ts') },
-  { manifest: transcoderScalerManifest, load: () => import('./transcoder-scaler/handler.ts') },
-  { manifest: vodPackageManifest, load: () => import('./vod-package/handler.ts') },
-  { manifest: liveStreamsManifest, load: () => import('./live-streams/handler.ts') },
-  { manifest: liveIngestManifest, load: () => import('./live-ingest/handler.ts') },
-  { manifest: liveWatchdogManifest, load: () => import('./live-watchdog/handler.ts') },
-  { manifest: showsManifest, load: () => import('./shows/handler.ts') },
-  { manifest: stripeWebhookManifest, load: () => import('./stripe-webhook/handler.ts') },
-  { manifest: stripeSweepManifest, load: () => import('./stripe-sweep/handler.ts') },
-  { manifest: ticketsManifest, load: () => import('./tickets/handler.ts') },
-  { manifest: showAccessManifest, load: () => import('./show-access/handler.ts') },
-  { manifest: cdnLogsManifest, load: () => import('./cdn-logs/handler.ts') },
-  { manifest: edgeRevocationsManifest, load: () => import('./edge-revocations/handler.ts') },
-  { manifest: sessionManifest, load: () => import('./session/handler.ts') },
-  { manifest: webhooksManifest, load: () => import('./webhooks/handler.ts') },
-  { manifest: webhookDispatchManifest, load: () => import('./webhook-dispatch/handler.ts') },
-  { manifest: outboxRelayManifest, load: () => import('./outbox-relay/handler.ts') },
-  { manifest: analyticsManifest, load: () => import('./analytics/handler.ts') },
-  { manifest: analyticsForwardManifest, load: () => import('./analytics/forward-handler.ts') },
-  { manifest: insightsManifest, load: () => import('./insights/handler.ts') },
-  { manifest: warehouseLoaderManifest, load: () => import('./warehouse-loader/handler.ts') },
+  { manifest: healthManifest, load: handlerModules[healthManifest.name] },
+  { manifest: authorizerManifest, load: handlerModules[authorizerManifest.name] },
+  { manifest: accountsManifest, load: handlerModules[accountsManifest.name] },
+  { manifest: designsManifest, load: handlerModules[designsManifest.name] },
+  { manifest: ipUploadManifest, load: handlerModules[ipUploadManifest.name] },
+  { manifest: licenseMintManifest, load: handlerModules[licenseMintManifest.name] },
+  { manifest: printersManifest, load: handlerModules[printersManifest.name] },
+  { manifest: printAuthorizeManifest, load: handlerModules[printAuthorizeManifest.name] },
+  { manifest: settlerManifest, load: handlerModules[settlerManifest.name] },
+  { manifest: chainIndexerManifest, load: handlerModules[chainIndexerManifest.name] },
+  { manifest: videosManifest, load: handlerModules[videosManifest.name] },
+  { manifest: transcodeDispatchManifest, load: handlerModules[transcodeDispatchManifest.name] },
+  { manifest: transcoderScalerManifest, load: handlerModules[transcoderScalerManifest.name] },
+  { manifest: vodPackageManifest, load: handlerModules[vodPackageManifest.name] },
+  { manifest: liveStreamsManifest, load: handlerModules[liveStreamsManifest.name] },
+  { manifest: liveIngestManifest, load: handlerModules[liveIngestManifest.name] },
+  { manifest: liveWatchdogManifest, load: handlerModules[liveWatchdogManifest.name] },
+  { manifest: showsManifest, load: handlerModules[showsManifest.name] },
+  { manifest: stripeWebhookManifest, load: handlerModules[stripeWebhookManifest.name] },
+  { manifest: stripeSweepManifest, load: handlerModules[stripeSweepManifest.name] },
+  { manifest: ticketsManifest, load: handlerModules[ticketsManifest.name] },
+  { manifest: showAccessManifest, load: handlerModules[showAccessManifest.name] },
+  { manifest: cdnLogsManifest, load: handlerModules[cdnLogsManifest.name] },
+  { manifest: edgeRevocationsManifest, load: handlerModules[edgeRevocationsManifest.name] },
+  { manifest: sessionManifest, load: handlerModules[sessionManifest.name] },
+  { manifest: webhooksManifest, load: handlerModules[webhooksManifest.name] },
+  { manifest: webhookDispatchManifest, load: handlerModules[webhookDispatchManifest.name] },
+  { manifest: outboxRelayManifest, load: handlerModules[outboxRelayManifest.name] },
+  { manifest: analyticsManifest, load: handlerModules[analyticsManifest.name] },
+  { manifest: analyticsForwardManifest, load: handlerModules[analyticsForwardManifest.name] },
+  { manifest: insightsManifest, load: handlerModules[insightsManifest.name] },
+  { manifest: warehouseLoaderManifest, load: handlerModules[warehouseLoaderManifest.name] },
 ];
+
+// A loader without a manifest would be a function the gateway, the runner and Terraform never see.
+const unlisted = Object.keys(handlerModules).filter((name) => !catalog.some((e) => e.manifest.name === name));
+if (unlisted.length > 0)
+  throw new Error(`functions/handlers.ts loads unlisted functions: ${unlisted.join(', ')}`);
 
 export function findFunction(name: string): CatalogEntry | undefined {
   return catalog.find((entry) => entry.manifest.name === name);
