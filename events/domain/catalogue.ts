@@ -109,7 +109,7 @@ export const DOMAIN_EVENTS = {
     version: 1,
     aggregateTypes: ['design'],
     summary: 'An uploaded design passed its checks and its hash is registered on the ledger.',
-    writtenBy: ['functions/ip-upload/process-upload.ts'],
+    writtenBy: ['shared/designs/design-repository.ts'],
     example: {
       designId: 'd-1',
       orgId: 'org-1',
@@ -129,7 +129,7 @@ export const DOMAIN_EVENTS = {
     version: 1,
     aggregateTypes: ['design'],
     summary: 'An upload was refused; nothing of it is kept.',
-    writtenBy: ['functions/ip-upload/process-upload.ts'],
+    writtenBy: ['shared/designs/design-repository.ts'],
     example: { designId: 'd-1', orgId: 'org-1', code: 'not_manifold', reason: 'The mesh is not closed.' },
     payload: z.strictObject({ designId: id, orgId: id, code: z.string(), reason: z.string() }),
   }),
@@ -137,7 +137,7 @@ export const DOMAIN_EVENTS = {
     version: 1,
     aggregateTypes: ['license'],
     summary: 'A license token is on the ledger and the license is active.',
-    writtenBy: ['shared/licenses/license-minting.ts', 'shared/ledger/event-effects.ts'],
+    writtenBy: ['shared/licenses/license-repository.ts'],
     example: {
       licenseId: 'l-1',
       designId: 'd-1',
@@ -159,7 +159,7 @@ export const DOMAIN_EVENTS = {
     version: 1,
     aggregateTypes: ['license'],
     summary: 'Minting a license failed for good.',
-    writtenBy: ['shared/licenses/license-minting.ts'],
+    writtenBy: ['shared/licenses/license-repository.ts'],
     example: { licenseId: 'l-1', reason: 'the ledger refused the mint' },
     payload: z.strictObject({ licenseId: id, reason: z.string() }),
   }),
@@ -167,7 +167,7 @@ export const DOMAIN_EVENTS = {
     version: 1,
     aggregateTypes: ['license'],
     summary: 'A license was revoked (by its designer, or seen revoked on the ledger).',
-    writtenBy: ['shared/licenses/license-revocation.ts', 'shared/ledger/event-effects.ts'],
+    writtenBy: ['shared/licenses/license-repository.ts'],
     example: { licenseId: 'l-1', tokenId: '7', reason: 'revoked by the designer' },
     payload: z.strictObject({ licenseId: id, tokenId: z.string().nullable(), reason: z.string() }),
   }),
@@ -332,7 +332,7 @@ export const DOMAIN_EVENTS = {
     aggregateTypes: ['order', 'ticket'],
     summary:
       "Tickets were revoked: an order's (aggregate `order`, refunded or disputed) or one ticket at the door (aggregate `ticket`).",
-    writtenBy: ['shared/shows/fulfilment.ts', 'functions/tickets/door.ts'],
+    writtenBy: ['shared/shows/fulfilment.ts', 'shared/shows/ticket-repository.ts'],
     example: {
       holdId: 'h-1',
       showId: 's-1',
