@@ -192,6 +192,62 @@ export async function licenseIdOfToken(db: Queryable, tokenId: string): Promise<
   return rows[0]?.id as string | undefined;
 }
 
+/**
+ * The license's print counters, for the print ledger (shared/licenses/print-ledger.ts), which
+ * composes them with its print_jobs statements. The reservation is handed out as SQL rather than
+ * run here because the ledger sends a whole reservation in one round trip.
+ *
+ * Reserve one print, as one conditional UPDATE under the license row lock, so
+ * `prints_used + prints_reserved <= prints_total` holds under any concurrency. The new print
+ * sequence is left in LAST_INSERT_ID(). Values: license id, holder organisation, printer id twice.
+ */
+export const RESERVE_PRINT_SQL = `UPDATE licenses
+    SET prints_reserved = prints_reserved + 1, print_seq = LAST_INSERT_ID(print_seq + 1)
+  WHERE id = ? AND holder_org_id = ? AND status = 'active' AND revoked_at IS NULL
+    AND expires_at > NOW(3) AND prints_used + prints_reserved < prints_total
+    AND (NOT EXISTS (SELECT 1 FROM license_printers lp WHERE lp.license_id = licenses.id)
+         OR EXISTS (SELECT 1 FROM license_printers lp
+                     WHERE lp.license_id = licenses.id AND lp.printer_id = ?))
+    AND EXISTS (SELECT 1 FROM printers p
+                 WHERE p.id = ? AND p.org_id = licenses.holder_org_id AND p.status = 'active')`;
+
+/** A reserved print goes back to the license (its grant lapsed). */
+export async function releaseReservedPrint(connection: DbConnection, licenseId: string): Promise<void> {
+  await connection.query('UPDATE licenses SET prints_reserved = prints_reserved - 1 WHERE id = ?', [
+    licenseId,
+  ]);
+}
+
+/** Locks the license row for a print's outcome and reads what deciding it needs. */
+export async function lockPrintAllowance(
+  connection: DbConnection,
+  licenseId: string,
+): Promise<{ failureAllowance: number; failuresRefunded: number; designId: string }> {
+  const [rows] = await connection.query<RowDataPacket[]>(
+    'SELECT failure_allowance, failures_refunded, design_id FROM licenses WHERE id = ? FOR UPDATE',
+    [licenseId],
+  );
+  const row = rows[0] as RowDataPacket;
+  return {
+    failureAllowance: Number(row.failure_allowance),
+    failuresRefunded: Number(row.failures_refunded),
+    designId: String(row.design_id),
+  };
+}
+
+/** A reserved print ends: counted against the license, or refunded within its failure allowance. */
+export async function settleReservedPrint(
+  connection: DbConnection,
+  licenseId: string,
+  refunded: boolean,
+): Promise<void> {
+  await connection.query(
+    `UPDATE licenses SET prints_reserved = prints_reserved - 1, prints_used = prints_used + ?,
+            failures_refunded = failures_refunded + ? WHERE id = ?`,
+    [refunded ? 0 : 1, refunded ? 1 : 0, licenseId],
+  );
+}
+
 /** Prints settled on chain for the license (the settlement that carried them is confirmed). */
 export async function addPrintsSettled(connection: DbConnection, id: string, prints: number): Promise<void> {
   await connection.query('UPDATE licenses SET prints_settled = prints_settled + ? WHERE id = ?', [

@@ -3,6 +3,12 @@ import { findDesign } from '#shared/designs/design-repository.ts';
 import { type DbConnection, type DbPool, isRetryableTransactionError, withTransaction } from '../db/pool.ts';
 import { newId } from '../ids.ts';
 import { appendToOutbox, type OutboxStatement, outboxAppendStatements } from '../outbox/outbox.ts';
+import {
+  lockPrintAllowance,
+  RESERVE_PRINT_SQL,
+  releaseReservedPrint,
+  settleReservedPrint,
+} from './license-repository.ts';
 import { PRINT_JOB_COLUMNS, type PrintJob, type PrintJobState, toPrintJob } from './print-job.ts';
 import { diagnoseRefusal, type PrintRefusal } from './print-refusal.ts';
 import { printSerial } from './print-serial.ts';
@@ -81,15 +87,7 @@ export async function authorizePrint(pool: DbPool, request: PrintRequest): Promi
 function reservationSql(outbox: readonly OutboxStatement[]): string {
   return [
     'START TRANSACTION',
-    `UPDATE licenses
-        SET prints_reserved = prints_reserved + 1, print_seq = LAST_INSERT_ID(print_seq + 1)
-      WHERE id = ? AND holder_org_id = ? AND status = 'active' AND revoked_at IS NULL
-        AND expires_at > NOW(3) AND prints_used + prints_reserved < prints_total
-        AND (NOT EXISTS (SELECT 1 FROM license_printers lp WHERE lp.license_id = licenses.id)
-             OR EXISTS (SELECT 1 FROM license_printers lp
-                         WHERE lp.license_id = licenses.id AND lp.printer_id = ?))
-        AND EXISTS (SELECT 1 FROM printers p
-                     WHERE p.id = ? AND p.org_id = licenses.holder_org_id AND p.status = 'active')`,
+    RESERVE_PRINT_SQL,
     // LAST_INSERT_ID() keeps an older value when the UPDATE matched nothing.
     'SET @print_seq = IF(ROW_COUNT() = 1, LAST_INSERT_ID(), NULL)',
     `INSERT INTO print_jobs (id, license_id, printer_id, org_id, serial, granted_at, grant_expires_at)
@@ -213,9 +211,7 @@ async function expireGrant(
     [job.id],
   );
   if (expired.affectedRows !== 1) return false;
-  await connection.query('UPDATE licenses SET prints_reserved = prints_reserved - 1 WHERE id = ?', [
-    job.licenseId,
-  ]);
+  await releaseReservedPrint(connection, job.licenseId);
   await appendToOutbox(connection, {
     aggregateType: 'license',
     aggregateId: job.licenseId,
@@ -259,18 +255,9 @@ export async function completePrint(
       return { kind: 'expired' };
     }
 
-    const [licenses] = await connection.query<RowDataPacket[]>(
-      'SELECT failure_allowance, failures_refunded, design_id FROM licenses WHERE id = ? FOR UPDATE',
-      [licenseId],
-    );
-    const license = licenses[0] as RowDataPacket;
-    const refunded =
-      report.outcome === 'failed' && Number(license.failures_refunded) < Number(license.failure_allowance);
-    await connection.query(
-      `UPDATE licenses SET prints_reserved = prints_reserved - 1, prints_used = prints_used + ?,
-              failures_refunded = failures_refunded + ? WHERE id = ?`,
-      [refunded ? 0 : 1, refunded ? 1 : 0, licenseId],
-    );
+    const license = await lockPrintAllowance(connection, licenseId);
+    const refunded = report.outcome === 'failed' && license.failuresRefunded < license.failureAllowance;
+    await settleReservedPrint(connection, licenseId, refunded);
     await connection.query(
       `UPDATE print_jobs SET state = ?, counted = ?, refunded = ?, failure_reason = ?, completed_at = NOW(3)
         WHERE id = ?`,
@@ -283,7 +270,7 @@ export async function completePrint(
       ],
     );
     // The design and its owner, for the designer dashboards (read after the license lock, like the rest).
-    const designId = String(license.design_id);
+    const designId = license.designId;
     const design = await findDesign(connection, designId);
     await appendToOutbox(connection, {
       aggregateType: 'license',
