@@ -120,8 +120,8 @@ export function ladderArgs(plan: LadderPlan): string[] {
       // Two sliced threads per encoder (zerolatency's kind: no added delay). Not one thread: then
       // x264 encodes on ffmpeg 5.1's main thread, which carries all three encodes and the scalers
       // (0.40 core-s per media second on one thread, the first to fall behind real time on a busy
-      // or slower core); with two slices the busiest thread needs 0.12 for +1 % total CPU. Not
-      // ffmpeg's automatic count either (3 slices per rendition here), which cost ~35 % more.
+      // or slower core); with two slices the busiest thread needs 0.12–0.14 for 1–6.5 % more
+      // total CPU (docs/live.md, "Ladder cost").
       ...ENCODER_THREADS,
       '-profile:v',
       'high',
