@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { type ParsedUrlQuery, parse as parseQueryString } from 'node:querystring';
 import type { z } from 'zod';
 import { log } from '../base/log.ts';
@@ -10,7 +10,7 @@ import {
   ValidationError,
 } from '../errors.ts';
 import { classifyFailure } from './dependency-failure.ts';
-import type { HttpRequest, HttpResponse } from './http-exchange.ts';
+import type { HttpResponse } from './http-exchange.ts';
 
 /** Fn and API Gateway refuse bodies over 6 MB before we see them; this guards in-process use too. */
 export const MAX_BODY_BYTES = 6 * 1024 * 1024;
@@ -18,7 +18,8 @@ export const MAX_BODY_BYTES = 6 * 1024 * 1024;
 /**
  * What a route handler reads: the small part of Express's request the functions use, with the
  * same meanings (`path` and `originalUrl` below the `/v1` prefix, `query` parsed like Express 5's
- * default parser, headers in Node's shape: lower-case names, repeated values joined by `, `).
+ * default parser, headers as the IncomingMessage has them: lower-case names, repeated values
+ * joined by `, `).
  */
 export interface ApiRequest<P extends string = string> {
   readonly method: string;
@@ -51,16 +52,20 @@ export interface ApiResponse {
   end(): void;
 }
 
-/** The request facade over the runtime-neutral exchange; the query is parsed only when read. */
+/**
+ * The request facade over the Node IncomingMessage serverless-http builds for the call; the body
+ * is the bytes read from it, the query is parsed only when read.
+ */
 export function apiRequest<P extends string>(
-  request: HttpRequest,
+  req: IncomingMessage,
+  rawBody: Buffer,
   target: { readonly path: string; readonly search: string },
   params: Readonly<Record<P, string>>,
 ): ApiRequest<P> {
-  const headers = nodeHeaders(request.headers);
+  const headers = req.headers;
   let query: ParsedUrlQuery | undefined;
   return {
-    method: request.method,
+    method: req.method ?? 'GET',
     path: target.path,
     originalUrl: target.path + target.search,
     params,
@@ -69,24 +74,13 @@ export function apiRequest<P extends string>(
       return query;
     },
     headers,
-    rawBody: request.body,
-    ip: request.sourceIp,
+    rawBody,
+    ip: req.socket.remoteAddress || undefined,
     get(name) {
       const value = headers[name.toLowerCase()];
       return Array.isArray(value) ? value.join(', ') : value;
     },
   };
-}
-
-/** Node's IncomingMessage convention, which the handlers were written against. */
-function nodeHeaders(headers: HttpRequest['headers']): IncomingHttpHeaders {
-  const out: IncomingHttpHeaders = {};
-  for (const [name, values] of Object.entries(headers)) {
-    if (values.length === 0) continue;
-    if (name === 'set-cookie') out[name] = [...values];
-    else out[name] = values.length === 1 ? values[0] : values.join(', ');
-  }
-  return out;
 }
 
 /** Collects what a handler answers; `sent` once json/send/end ran. */

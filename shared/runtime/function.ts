@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { z } from 'zod';
 import { log } from '../base/log.ts';
 import { AppError } from '../errors.ts';
@@ -12,6 +13,7 @@ import {
 } from './api.ts';
 import type { HttpRequest, HttpResponse } from './http-exchange.ts';
 import type { FunctionManifest } from './manifest.ts';
+import { bridgeNodeListener, type NodeListener, rawBodyOf, writeNodeResponse } from './node-bridge.ts';
 import { Router } from './router.ts';
 
 /**
@@ -111,7 +113,7 @@ export function httpFunction(
     kind: 'http',
     async invoke(request) {
       dispatch ??= Promise.resolve(createHandlers()).then((handlers) =>
-        dispatcher(manifest, handlers, options),
+        bridgeNodeListener(listener(manifest, handlers, options)),
       );
       return (await dispatch)(request);
     },
@@ -120,11 +122,15 @@ export function httpFunction(
 
 type Dispatch = (request: HttpRequest) => Promise<HttpResponse>;
 
-function dispatcher(
+/**
+ * The function as a Node request listener (serverless-http runs it, see node-bridge.ts): route,
+ * run the handler against the facade, write its answer, or the failure's, to the ServerResponse.
+ */
+function listener(
   manifest: FunctionManifest,
   handlers: Record<string, RouteHandler>,
   { basePath = '/v1', headers = {} }: HttpFunctionOptions,
-): Dispatch {
+): NodeListener {
   const common = Object.entries(headers).map(([name, value]) => [name.toLowerCase(), [value]] as const);
   const router = new Router(
     manifest.routes.map((route) => {
@@ -134,18 +140,19 @@ function dispatcher(
       return { route, target: handler };
     }),
   );
-  return async (request) => {
-    const target = belowBasePath(request.url, basePath);
-    const where = { method: request.method, path: target.path, originalUrl: target.path + target.search };
+  const answer = async (req: IncomingMessage): Promise<HttpResponse> => {
+    const method = req.method ?? 'GET';
+    const target = belowBasePath(req.url ?? '/', basePath);
+    const where = { method, path: target.path, originalUrl: target.path + target.search };
     try {
-      const match = router.match(request.method, target.path);
-      if (match.kind === 'not-found') throw routeNotFound(request.method, target.path);
-      if (match.kind === 'method-not-allowed') throw methodNotAllowed(request.method, match.allowed);
+      const match = router.match(method, target.path);
+      if (match.kind === 'not-found') throw routeNotFound(method, target.path);
+      if (match.kind === 'method-not-allowed') throw methodNotAllowed(method, match.allowed);
       const res = new ResponseBuilder().set(headers);
-      await match.target(apiRequest(request, target, match.params), res);
+      await match.target(apiRequest(req, await rawBodyOf(req), target, match.params), res);
       if (!res.sent)
-        throw new Error(`${manifest.name}: the handler of ${request.method} ${target.path} answered nothing`);
-      return res.toResponse(request.method);
+        throw new Error(`${manifest.name}: the handler of ${method} ${target.path} answered nothing`);
+      return res.toResponse(method);
     } catch (thrown) {
       const failure = failureResponse(thrown, where);
       return common.length === 0
@@ -153,6 +160,7 @@ function dispatcher(
         : { ...failure, headers: { ...Object.fromEntries(common), ...failure.headers } };
     }
   };
+  return async (req, res) => writeNodeResponse(res, await answer(req));
 }
 
 function belowBasePath(url: string, basePath: string): { path: string; search: string } {

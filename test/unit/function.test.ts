@@ -109,6 +109,18 @@ describe('Function: httpFunction', () => {
     });
   });
 
+  it('hands the handler the URL as the client sent it (serverless-http would re-encode the query)', async () => {
+    // Act
+    const response = await fn.invoke(request({ url: '/v1/echo?b=x+y&a&b=%7E' }));
+
+    // Assess
+    expect(jsonOf(response.body)).toEqual({
+      path: '/echo',
+      originalUrl: '/echo?b=x+y&a&b=%7E',
+      query: { a: '', b: ['x y', '~'] },
+    });
+  });
+
   it('honours a custom base path', async () => {
     // Prepare
     const custom = httpFunction(testManifest, buildApp, { basePath: '/api' });
