@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { launchChromium, startPortalCloud } from '../test/support/browser.ts';
 import { benchChatFanout } from './chat-fanout.ts';
-import { benchColdStart } from './cold-start.ts';
+import { benchColdStart, COLD_START_LEGEND } from './cold-start.ts';
 import { benchColdStartSecrets } from './cold-start-secrets.ts';
 import { benchEventToDashboard } from './event-to-dashboard.ts';
 import { benchHotPath } from './hot-path.ts';
@@ -174,7 +174,8 @@ if (!only || only === 'live-glass') {
 const { cloud, dataDir, close } = await benchCloud();
 try {
   if (!only || only === 'cold-start') {
-    console.log('\n# Cold start: spawn -> first 200, median per function');
+    console.log('\n# Cold start: spawn -> first answer on a fresh container, median per function');
+    console.log(COLD_START_LEGEND);
     console.table(await benchColdStart(cloud));
   }
   if (!only) {
