@@ -3,7 +3,7 @@ import { presignedUpload } from '#shared/storage/presigned-upload-response.ts';
 
 /**
  * The JSON the design routes answer with, for the API reference. A type test holds each to what
- * the presenters return (test/unit/openapi-responses.test.ts), so neither drifts alone.
+ * the presenters return (test/unit/functions/openapi-responses.test.ts), so neither drifts alone.
  */
 const instant = z.iso.datetime();
 

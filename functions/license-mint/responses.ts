@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * The JSON the license routes answer with, for the API reference. A type test holds each to what
- * `presentLicense` returns (test/unit/openapi-responses.test.ts), so neither drifts alone; where
+ * `presentLicense` returns (test/unit/functions/openapi-responses.test.ts), so neither drifts alone; where
  * the presenter types a member as a plain string, so does the schema, naming its values.
  */
 const instant = z.iso.datetime();

@@ -3,7 +3,7 @@ import { CUT_REASONS, LIVE_STATUSES, PROTOCOLS } from '#shared/live/live-stream.
 
 /**
  * The JSON the live-streams routes answer with, for the API reference. A type test holds each to
- * what `presentStream` returns (test/unit/live/live-api-responses.test.ts).
+ * what `presentStream` returns (test/unit/functions/live-streams/live-api-responses.test.ts).
  */
 const instant = z.iso.datetime();
 const ingest = z.object({

@@ -3,7 +3,7 @@ import { PRINTER_KEY_WRAP } from '#shared/crypto/printer-key-wrap.ts';
 
 /**
  * The JSON the print-job routes answer with, for the API reference. A type test holds each to
- * what the code returns (test/unit/openapi-responses.test.ts), so neither drifts alone.
+ * what the code returns (test/unit/functions/openapi-responses.test.ts), so neither drifts alone.
  */
 export const printJobResponse = z.object({
   id: z.string(),

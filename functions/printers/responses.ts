@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * The JSON the printers routes answer with, for the API reference. A type test holds each to what
- * `presentPrinter` returns (test/unit/openapi-responses.test.ts), so neither drifts alone.
+ * `presentPrinter` returns (test/unit/functions/openapi-responses.test.ts), so neither drifts alone.
  */
 export const printerResponse = z.object({
   id: z.string(),

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * The JSON the show routes answer with, for the API reference. A type test holds each to what
- * the code returns (test/unit/openapi-responses.test.ts), so neither drifts alone.
+ * the code returns (test/unit/functions/openapi-responses.test.ts), so neither drifts alone.
  */
 const instant = z.iso.datetime();
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * The JSON the ticket routes answer with, for the API reference. A type test holds each to what
- * `presentTicket` returns (test/unit/openapi-responses.test.ts), so neither drifts alone.
+ * `presentTicket` returns (test/unit/functions/openapi-responses.test.ts), so neither drifts alone.
  */
 const instant = z.iso.datetime();
 

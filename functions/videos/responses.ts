@@ -4,7 +4,7 @@ import { VIDEO_STATUSES } from './schema.ts';
 
 /**
  * The JSON the video routes answer with, for the API reference. A type test holds each to what
- * `presentVideo` returns (test/unit/openapi-responses.test.ts), so neither drifts alone.
+ * `presentVideo` returns (test/unit/functions/openapi-responses.test.ts), so neither drifts alone.
  */
 const instant = z.iso.datetime();
 const edgeUrl = z.object({ url: z.string(), expiresAt: instant });

@@ -8,7 +8,7 @@
 #                  `/p/<par-token>/n/<namespace>/b/<bucket>/o/` (Terraform output media_origin_par_path)
 # The token format is shared/cdn/edge-token.ts: `/t/<exp>_<hex HMAC-SHA256(key, scope + exp)>/<object>`
 # where scope is the asset folder `videos/<assetId>/` and the object lies inside it. The local edge
-# (infra/local/edge/) enforces the same rules; test/unit/fastly-vcl.test.ts checks this file's path
+# (infra/local/edge/) enforces the same rules; test/unit/infra/fastly/fastly-vcl.test.ts checks this file's path
 # pattern against the TypeScript verifier.
 #
 # A show's playback token also names the ticket that admitted its holder:

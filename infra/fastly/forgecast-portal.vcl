@@ -18,7 +18,7 @@
 # The rules match the local web server (infra/local/web/): /v1 to the API untouched, /shows and
 # /shows/<id> to the shows function's rendered page (GET /v1/pages/…; the static shows.html if it
 # fails), an app address to index.html (the shows app's other addresses to shows.html), a file (under /assets/, or with an extension) to itself or 404, and the same cache
-# and security headers. test/unit/fastly-portal-vcl.test.ts holds this file to that server's code.
+# and security headers. test/unit/infra/fastly/fastly-portal-vcl.test.ts holds this file to that server's code.
 
 #### snippet: recv (priority 10) #############################################################
 if (req.restarts > 0 && req.http.X-FC-Show-Page) {

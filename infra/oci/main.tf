@@ -111,7 +111,7 @@ locals {
 
   # Plain keys deliberately left to the code's defaults (tune them through
   # function_config_overrides) or meaningful only in the local cloud. A key a manifest adds must
-  # land in platform_config or here: test/unit/oci-terraform.test.ts checks.
+  # land in platform_config or here: test/unit/infra/oci/oci-terraform.test.ts checks.
   code_default_keys = [
     "CHAT_TOKEN_TTL_SECONDS", "CHECKOUT_HOLD_MINUTES", "DESIGN_WATCHDOG_BATCH", "DESIGN_WATCHDOG_GRACE_SECONDS",
     "DISPATCH_RETRY_AFTER_SECONDS",

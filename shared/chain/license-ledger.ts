@@ -5,7 +5,7 @@ import type { ChainClient } from './provider.ts';
 
 /**
  * LicenseLedger's interface, written out so functions need no artifact files at run time (they are
- * bundled); test/integration/license-ledger.test.ts checks it against the compiled ABI.
+ * bundled); test/integration/shared/chain/license-ledger.test.ts checks it against the compiled ABI.
  */
 export const LICENSE_LEDGER_ABI = [
   'function MINTER_ROLE() view returns (bytes32)',
