@@ -28,6 +28,8 @@ export interface MediaSegment {
   readonly line: number;
   /** Set when an EXT-X-DISCONTINUITY precedes it: timestamps and maybe encoding parameters change. */
   readonly discontinuity?: true;
+  /** The EXT-X-PROGRAM-DATE-TIME given for it (ISO 8601, as written), if any. */
+  readonly programDateTime?: string;
 }
 
 /** An EXT-X-MAP and the index of the first segment it applies to. */
@@ -40,6 +42,8 @@ export interface MediaPlaylist {
   readonly version: number;
   readonly targetDuration: number;
   readonly mediaSequence: number;
+  /** EXT-X-DISCONTINUITY-SEQUENCE, when given: discontinuities that slid out of a live window. */
+  readonly discontinuitySequence?: number;
   readonly playlistType: 'VOD' | 'EVENT' | undefined;
   readonly independentSegments: boolean;
   /** The Media Initialization Section (fMP4 init segment) of the first segment. */
@@ -127,8 +131,10 @@ export function parseMediaPlaylist(input: string | Uint8Array): MediaPlaylist {
   let version: number | undefined;
   let targetDuration: number | undefined;
   let mediaSequence: number | undefined;
+  let discontinuitySequence: number | undefined;
   let playlistType: 'VOD' | 'EVENT' | undefined;
   let independentSegments = false;
+  let programDateTime: string | undefined;
   let map: { uri: string; line: number } | undefined;
   const maps: InitSection[] = [];
   let discontinuity = false;
@@ -155,10 +161,12 @@ export function parseMediaPlaylist(input: string | Uint8Array): MediaPlaylist {
         duration: pending.duration,
         line: line.number,
         ...(discontinuity ? { discontinuity: true as const } : {}),
+        ...(programDateTime === undefined ? {} : { programDateTime }),
       });
       extinfs.push(pending);
       pending = undefined;
       discontinuity = false;
+      programDateTime = undefined;
       continue;
     }
     if (MASTER_TAGS.has(tag.name)) {
@@ -189,6 +197,24 @@ export function parseMediaPlaylist(input: string | Uint8Array): MediaPlaylist {
         }
         mediaSequence = decimalInteger(requiredValue(tag), tag);
         break;
+      case 'EXT-X-DISCONTINUITY-SEQUENCE':
+        once(tag);
+        if (segments.length > 0 || pending !== undefined) {
+          throw new PlaylistParseError(
+            '#EXT-X-DISCONTINUITY-SEQUENCE must precede the first segment',
+            tag.line,
+          );
+        }
+        discontinuitySequence = decimalInteger(requiredValue(tag), tag);
+        break;
+      case 'EXT-X-PROGRAM-DATE-TIME': {
+        const value = requiredValue(tag);
+        if (Number.isNaN(Date.parse(value))) {
+          throw new PlaylistParseError(`#EXT-X-PROGRAM-DATE-TIME "${value}" is not a date-time`, tag.line);
+        }
+        programDateTime = value;
+        break;
+      }
       case 'EXT-X-PLAYLIST-TYPE': {
         once(tag);
         const value = requiredValue(tag);
@@ -259,6 +285,7 @@ export function parseMediaPlaylist(input: string | Uint8Array): MediaPlaylist {
     version: effectiveVersion,
     targetDuration,
     mediaSequence: mediaSequence ?? 0,
+    ...(discontinuitySequence === undefined ? {} : { discontinuitySequence }),
     playlistType,
     independentSegments,
     map: map === undefined ? undefined : { uri: map.uri },

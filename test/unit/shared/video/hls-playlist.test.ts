@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  initSections,
   MAX_PLAYLIST_BYTES,
   type MasterVariantInput,
   PlaylistParseError,
@@ -359,5 +360,53 @@ describe('renderMasterPlaylist', () => {
 
   it('refuses an empty ladder', () => {
     expect(() => renderMasterPlaylist([])).toThrow(RangeError);
+  });
+});
+
+describe('parseMediaPlaylist on a live window', () => {
+  const LIVE = [
+    '#EXTM3U',
+    '#EXT-X-VERSION:7',
+    '#EXT-X-TARGETDURATION:1',
+    '#EXT-X-MEDIA-SEQUENCE:41',
+    '#EXT-X-DISCONTINUITY-SEQUENCE:2',
+    '#EXT-X-INDEPENDENT-SEGMENTS',
+    '#EXT-X-MAP:URI="../s1/720p/init.mp4"',
+    '#EXT-X-PROGRAM-DATE-TIME:2026-12-07T21:00:00.000Z',
+    '#EXTINF:1.000,',
+    '../s1/720p/seg-000041.m4s',
+    '#EXT-X-DISCONTINUITY',
+    '#EXT-X-MAP:URI="../s2/720p/init.mp4"',
+    '#EXT-X-PROGRAM-DATE-TIME:2026-12-07T21:00:30.000Z',
+    '#EXTINF:1.000,',
+    '../s2/720p/seg-000001.m4s',
+    '',
+  ].join('\n');
+
+  it('keeps each segment’s program date-time, the discontinuity sequence and the map of each run', () => {
+    const playlist = parseMediaPlaylist(LIVE);
+    expect(playlist.mediaSequence).toBe(41);
+    expect(playlist.discontinuitySequence).toBe(2);
+    expect(playlist.segments.map((s) => s.programDateTime)).toEqual([
+      '2026-12-07T21:00:00.000Z',
+      '2026-12-07T21:00:30.000Z',
+    ]);
+    expect(playlist.segments[1]?.discontinuity).toBe(true);
+    expect(initSections(playlist)).toEqual([
+      { uri: '../s1/720p/init.mp4', firstSegment: 0 },
+      { uri: '../s2/720p/init.mp4', firstSegment: 1 },
+    ]);
+    expect(playlist.endList).toBe(false);
+  });
+
+  it('refuses a program date-time that is not one, and a discontinuity sequence after a segment', () => {
+    expect(() => parseMediaPlaylist(LIVE.replace('2026-12-07T21:00:30.000Z', 'yesterday'))).toThrow(
+      /not a date-time/,
+    );
+    const late = LIVE.replace('#EXT-X-DISCONTINUITY-SEQUENCE:2\n', '').replace(
+      '../s1/720p/seg-000041.m4s',
+      '../s1/720p/seg-000041.m4s\n#EXT-X-DISCONTINUITY-SEQUENCE:2',
+    );
+    expect(() => parseMediaPlaylist(late)).toThrow(/must precede the first segment/);
   });
 });
