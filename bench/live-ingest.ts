@@ -13,6 +13,7 @@ import {
 } from '../workers/live-ingest/dev/stand-in.ts';
 import { DEFAULT_LIVE_X264_PARAMS, ladderArgs } from '../workers/live-ingest/ladder.ts';
 import { parseLivePlaylist } from '../workers/live-ingest/live-playlist.ts';
+import { cameraLikeSourceArgs } from './lib/camera-like-source.ts';
 import { median, round } from './lib/stats.ts';
 
 /**
@@ -68,40 +69,7 @@ async function run(command: string, args: readonly string[]): Promise<void> {
 
 async function makeSource(dir: string): Promise<string> {
   const path = join(dir, 'source-1080p30.mp4');
-  // Camera-like: H.264 High, B-frames, 2 s GOP, ~6 Mb/s, AAC; film grain so it is not trivially cheap.
-  await run('ffmpeg', [
-    '-hide_banner',
-    '-nostdin',
-    '-v',
-    'error',
-    '-f',
-    'lavfi',
-    '-i',
-    `testsrc2=size=1920x1080:rate=30:duration=${SECONDS + 10}`,
-    '-f',
-    'lavfi',
-    '-i',
-    `sine=frequency=440:sample_rate=48000:duration=${SECONDS + 10}`,
-    '-vf',
-    'noise=alls=6:allf=t',
-    '-c:v',
-    'libx264',
-    '-preset',
-    'superfast',
-    '-profile:v',
-    'high',
-    '-b:v',
-    '6M',
-    '-g',
-    '60',
-    '-c:a',
-    'aac',
-    '-b:a',
-    '128k',
-    '-movflags',
-    '+faststart',
-    path,
-  ]);
+  await run('ffmpeg', cameraLikeSourceArgs(SECONDS + 10, path));
   return path;
 }
 

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_LADDER } from '../workers/live-ingest/dev/stand-in.ts';
 import { DEFAULT_LIVE_X264_PARAMS, ladderArgs } from '../workers/live-ingest/ladder.ts';
+import { cameraLikeSourceArgs } from './lib/camera-like-source.ts';
 
 const DIR = join(tmpdir(), 'fc-live-ladder-levers');
 const SECONDS = Number(process.env.SECS ?? 30);
@@ -21,39 +22,7 @@ const TICK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).t
 mkdirSync(DIR, { recursive: true });
 const source = join(DIR, `source-${SECONDS + 10}.mp4`);
 if (!existsSync(source)) {
-  execFileSync('ffmpeg', [
-    '-hide_banner',
-    '-nostdin',
-    '-v',
-    'error',
-    '-f',
-    'lavfi',
-    '-i',
-    `testsrc2=size=1920x1080:rate=30:duration=${SECONDS + 10}`,
-    '-f',
-    'lavfi',
-    '-i',
-    `sine=frequency=440:sample_rate=48000:duration=${SECONDS + 10}`,
-    '-vf',
-    'noise=alls=6:allf=t',
-    '-c:v',
-    'libx264',
-    '-preset',
-    'superfast',
-    '-profile:v',
-    'high',
-    '-b:v',
-    '6M',
-    '-g',
-    '60',
-    '-c:a',
-    'aac',
-    '-b:a',
-    '128k',
-    '-movflags',
-    '+faststart',
-    source,
-  ]);
+  execFileSync('ffmpeg', cameraLikeSourceArgs(SECONDS + 10, source));
 }
 type Edit = (args: string[]) => string[];
 const base = (outputDir: string, x264Params = DEFAULT_LIVE_X264_PARAMS, preset = 'veryfast') => {
