@@ -2,7 +2,7 @@
  * Firestore's REST encoding of document fields (`Value` in the v1 API): every value is an object
  * naming its type — stringValue, integerValue (a decimal string: int64 does not fit JSON numbers),
  * doubleValue, booleanValue, nullValue, timestampValue (RFC 3339), arrayValue {values},
- * mapValue {fields}.
+ * mapValue {fields}. One definition for the server's adapter and the browser's transport.
  */
 export type FirestoreValue =
   | { readonly stringValue: string }
@@ -11,8 +11,9 @@ export type FirestoreValue =
   | { readonly booleanValue: boolean }
   | { readonly nullValue: null }
   | { readonly timestampValue: string }
-  | { readonly arrayValue: { readonly values: readonly FirestoreValue[] } }
-  | { readonly mapValue: { readonly fields: Readonly<Record<string, FirestoreValue>> } };
+  // Firestore leaves `values` and `fields` out of an empty array or map.
+  | { readonly arrayValue: { readonly values?: readonly FirestoreValue[] } }
+  | { readonly mapValue: { readonly fields?: Readonly<Record<string, FirestoreValue>> } };
 
 export type PlainValue =
   | string

@@ -8,22 +8,14 @@
  * (shared/chat/firestore-moderation.ts): `shows/{showId}/messages/{id}` {uid, name, role, text,
  * sentAt}, `shows/{showId}/posters/{uid}` {lastPostAt}, `shows/{showId}/mutes/{uid}` {uid, until}.
  */
+import type { FirestoreValue } from '#shared/chat/firestore-value.ts';
 import type { ChatMessage, ChatRole } from '#shared/chat/protocol.ts';
 
 export const IDENTITY_TOOLKIT = 'https://identitytoolkit.googleapis.com';
 export const SECURE_TOKEN = 'https://securetoken.googleapis.com';
 export const FIRESTORE = 'https://firestore.googleapis.com';
 
-/** Firestore's `Value`, the types this chat reads and writes. */
-export type FirestoreValue =
-  | { readonly stringValue: string }
-  | { readonly integerValue: string }
-  | { readonly doubleValue: number }
-  | { readonly booleanValue: boolean }
-  | { readonly nullValue: null }
-  | { readonly timestampValue: string }
-  | { readonly mapValue: { readonly fields?: Readonly<Record<string, FirestoreValue>> } }
-  | { readonly arrayValue: { readonly values?: readonly FirestoreValue[] } };
+export type { FirestoreValue };
 
 export type Fields = Readonly<Record<string, FirestoreValue>>;
 
