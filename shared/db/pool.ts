@@ -111,8 +111,16 @@ export function createPool(url: string, options: CreatePoolOptions = {}): DbPool
       if (loading) await (await loading).end();
     },
   };
+  // A member assigned on the pool (a test counting round trips wraps getConnection) wins over
+  // both the stand-ins and the loaded pool's own, as it would on a plain object.
+  const assigned = new Map<PropertyKey, unknown>();
   return new Proxy(beforeFirstUse, {
+    set(_target, property, value) {
+      assigned.set(property, value);
+      return true;
+    },
     get(target, property) {
+      if (assigned.has(property)) return assigned.get(property);
       if (pool) {
         const value: unknown = Reflect.get(pool, property);
         return typeof value === 'function' ? value.bind(pool) : value;
