@@ -60,6 +60,7 @@ export async function benchPrintAuthorize(cloud: LocalCloud): Promise<Record<str
     let other = warmup.other;
     const paired = await versusHealth({
       gatewayUrl: cloud.gatewayUrl,
+      scheduler: cloud.scheduler,
       rounds: ROUNDS,
       seconds: SECONDS,
       sweep: SWEEP,
@@ -96,6 +97,7 @@ export async function benchPrintAuthorize(cloud: LocalCloud): Promise<Record<str
       p99: paired.p99Ratio.median <= TARGETS.p99Ratio,
     };
     return {
+      eventPipeline: paired.eventPipeline,
       'print authorizations ÷ GET /health/live, per round (paired at each concurrency)': paired.perRound,
       sweep: paired.rounds.map((byConcurrency) =>
         Object.fromEntries(

@@ -76,6 +76,7 @@ export async function benchStripeWebhook(cloud: LocalCloud): Promise<Record<stri
     let other = 0;
     const paired = await versusHealth({
       gatewayUrl: cloud.gatewayUrl,
+      scheduler: cloud.scheduler,
       rounds: ROUNDS,
       seconds: SECONDS,
       sweep: SWEEP,
@@ -100,6 +101,7 @@ export async function benchStripeWebhook(cloud: LocalCloud): Promise<Record<stri
       p99: paired.p99Ms.median <= TARGETS.p99Ms,
     };
     return {
+      eventPipeline: paired.eventPipeline,
       'verified webhook events ÷ GET /health/live, per round (paired at each concurrency)': paired.perRound,
       sweep: paired.rounds.map((byConcurrency) =>
         Object.fromEntries(

@@ -34,6 +34,13 @@ export interface VersusHealthOptions<T extends Rate> {
   setUp?(connections: number, seconds: number): Promise<void>;
   /** One load run of the route under test at `connections`, lasting `seconds`: only the load. */
   measure(connections: number, seconds: number): Promise<T>;
+  /**
+   * The local cloud's scheduler: paused while the rounds run unless BENCH_EVENT_PIPELINE=1. The
+   * outbox relay and the stream's consumers (webhooks, warehouse, GA4) then do not share the two
+   * cores with the request path being measured, as they would not on OCI, where they run in
+   * containers of their own. What the route wrote to the outbox is published after the rounds.
+   */
+  readonly scheduler?: { pause(): Promise<void>; resume(): void };
 }
 
 export interface Spread {
@@ -60,25 +67,31 @@ export async function versusHealth<T extends Rate>(options: VersusHealthOptions<
     cpuRatio: number;
   };
   const rounds: Array<Record<string, Pair>> = [];
-  for (let r = 0; r < options.rounds; r += 1) {
-    const round_: Record<string, Pair> = {};
-    for (const connections of options.sweep) {
-      const baselineFirst = r % 2 === 1;
-      const healthRun = () => withCpu(() => runLoad(health, options.seconds, connections));
-      await options.setUp?.(connections, options.seconds);
-      const before = baselineFirst ? await healthRun() : undefined;
-      const subject = await withCpu(() => options.measure(connections, options.seconds));
-      const baseline = before ?? (await healthRun());
-      round_[`c${connections}`] = {
-        subject,
-        health: baseline,
-        ratio: round(subject.perSecond / baseline.perSecond, 3),
-        p99Ratio: round(subject.p99 / baseline.p99, 2),
-        // What the throughput ratio comes to when the cores are the limit: health's cost ÷ ours.
-        cpuRatio: round(baseline.cpuMsPerRequest / subject.cpuMsPerRequest, 3),
-      };
+  const pausePipeline = options.scheduler !== undefined && process.env.BENCH_EVENT_PIPELINE !== '1';
+  if (pausePipeline) await options.scheduler?.pause();
+  try {
+    for (let r = 0; r < options.rounds; r += 1) {
+      const round_: Record<string, Pair> = {};
+      for (const connections of options.sweep) {
+        const baselineFirst = r % 2 === 1;
+        const healthRun = () => withCpu(() => runLoad(health, options.seconds, connections));
+        await options.setUp?.(connections, options.seconds);
+        const before = baselineFirst ? await healthRun() : undefined;
+        const subject = await withCpu(() => options.measure(connections, options.seconds));
+        const baseline = before ?? (await healthRun());
+        round_[`c${connections}`] = {
+          subject,
+          health: baseline,
+          ratio: round(subject.perSecond / baseline.perSecond, 3),
+          p99Ratio: round(subject.p99 / baseline.p99, 2),
+          // What the throughput ratio comes to when the cores are the limit: health's cost ÷ ours.
+          cpuRatio: round(baseline.cpuMsPerRequest / subject.cpuMsPerRequest, 3),
+        };
+      }
+      rounds.push(round_);
     }
-    rounds.push(round_);
+  } finally {
+    if (pausePipeline) options.scheduler?.resume();
   }
   const at = `c${options.latencyAt}`;
   const perRound = rounds.map((byConcurrency) => {
@@ -105,6 +118,9 @@ export async function versusHealth<T extends Rate>(options: VersusHealthOptions<
     max: round(Math.max(...values), 3),
   });
   return {
+    eventPipeline: pausePipeline
+      ? 'paused during the rounds (BENCH_EVENT_PIPELINE=1 keeps the relay and consumers running)'
+      : 'running',
     rounds,
     perRound,
     throughputRatio: spread(perRound.map((r) => r.throughputRatio)),

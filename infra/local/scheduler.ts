@@ -48,6 +48,7 @@ export class Scheduler {
   /** Schedules nudged while their call was in flight: each runs once more when it ends. */
   private readonly nudged = new Set<string>();
   private closed = false;
+  private paused = false;
   private readonly options: SchedulerOptions;
 
   constructor(options: SchedulerOptions) {
@@ -77,7 +78,7 @@ export class Scheduler {
    * that are not in the catalog yet.
    */
   nudge(functionName: string): void {
-    if (this.closed || this.options.autoStart === false) return;
+    if (this.closed || this.paused || this.options.autoStart === false) return;
     const call = this.options.calls.find((candidate) => candidate.functionName === functionName);
     if (!call) return;
     const key = keyOf(call);
@@ -86,6 +87,27 @@ export class Scheduler {
       return;
     }
     this.fireAndForget(call);
+  }
+
+  /**
+   * Stops firing (timers and nudges) until resume(), once the runs in flight have ended. For
+   * request-path benchmarks: on OCI the relay and the stream's consumers run in containers of
+   * their own, while here they would share the two cores with the path being measured.
+   */
+  async pause(): Promise<void> {
+    this.paused = true;
+    this.nudged.clear();
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    await Promise.allSettled(this.running.values());
+  }
+
+  /** Fires again after pause(): every schedule is armed anew and nudges count again. */
+  resume(): void {
+    if (!this.paused || this.closed) return;
+    this.paused = false;
+    if (this.options.autoStart === false) return;
+    for (const call of this.options.calls) this.arm(call);
   }
 
   async close(): Promise<void> {
@@ -97,7 +119,7 @@ export class Scheduler {
   }
 
   private arm(call: ScheduledCall): void {
-    if (this.closed) return;
+    if (this.closed || this.paused) return;
     const timer = setTimeout(() => {
       this.fire(call)
         .catch((error: unknown) => this.failed(call, error))
@@ -125,7 +147,7 @@ export class Scheduler {
       })
       .finally(() => {
         this.running.delete(key);
-        if (this.nudged.delete(key) && !this.closed) this.fireAndForget(call);
+        if (this.nudged.delete(key) && !this.closed && !this.paused) this.fireAndForget(call);
       });
     this.running.set(key, outcome);
     return outcome;
