@@ -12,5 +12,9 @@ RUN node scripts/build.ts
 FROM fnproject/node:22
 WORKDIR /function
 COPY --from=build /src/dist/function/ ./
+# V8's code cache for every handler, made by this image's own Node (the cache is keyed by the Node
+# version and each file's content): cold starts skip compiling the bundle. Read-only at run time.
+ENV NODE_COMPILE_CACHE=/function/.node-compile-cache
+RUN node entry.js --warm-compile-cache
 USER 1000
 ENTRYPOINT ["node", "entry.js"]

@@ -5,6 +5,8 @@ import type { RunnerFunction } from './fn/runner.ts';
 import { type GatewayRoute, routesOf } from './gateway/routes.ts';
 
 export const FUNCTION_ENTRY = fileURLToPath(new URL('../../dist/function/entry.js', import.meta.url));
+/** Beside the bundle, so a rebuild's new chunks and the old entries share one folder V8 keys by content. */
+const LOCAL_COMPILE_CACHE = fileURLToPath(new URL('../../dist/function-compile-cache', import.meta.url));
 
 /**
  * Turns the catalog into runner entries. Like OCI function config, each function receives only
@@ -20,7 +22,13 @@ export function runnerFunctions(
     // No --enable-source-maps: parsing the maps costs ~25 ms of every cold start; the .map files
     // ship beside the bundle for decoding a stack trace offline.
     args: [FUNCTION_ENTRY],
-    env: { ...declaredConfig(manifest, platformEnv), FORGECAST_FUNCTION: manifest.name },
+    // NODE_COMPILE_CACHE as the image sets it (Dockerfile): V8's code cache of the bundle, so a
+    // cold start skips compiling it; here the first start of each chunk writes it.
+    env: {
+      ...declaredConfig(manifest, platformEnv),
+      FORGECAST_FUNCTION: manifest.name,
+      NODE_COMPILE_CACHE: LOCAL_COMPILE_CACHE,
+    },
     memoryMb: manifest.memoryMb,
     timeoutSeconds: manifest.timeoutSeconds,
     ...(onLog

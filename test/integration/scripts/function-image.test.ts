@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -108,6 +108,25 @@ describe('the function image (dist/function alone, as the Dockerfile copies it)'
       expect(outcome.output).toContain('Invalid configuration');
       expect(outcome.output).not.toMatch(/Cannot find (module|package)/);
     }
+  });
+
+  it("the build step warms V8's code cache for every handler chunk (Dockerfile: --warm-compile-cache)", async () => {
+    const cacheDir = join(imageRoot, '.node-compile-cache');
+    const warm = await new Promise<number | null>((resolve, reject) => {
+      const child = spawn(process.execPath, ['entry.js', '--warm-compile-cache'], {
+        cwd: imageRoot,
+        env: { PATH: process.env.PATH ?? '', NODE_COMPILE_CACHE: cacheDir },
+        stdio: 'ignore',
+      });
+      child.on('error', reject);
+      child.on('exit', resolve);
+    });
+    expect(warm).toBe(0);
+    const cached = (await readdir(cacheDir, { recursive: true, withFileTypes: true })).filter((e) =>
+      e.isFile(),
+    );
+    // At least one compiled chunk per function (each handler has its own chunk besides the shared ones).
+    expect(cached.length).toBeGreaterThan(catalog.length);
   });
 
   it('an unknown FORGECAST_FUNCTION exits 78 with a message naming the variable', async () => {
