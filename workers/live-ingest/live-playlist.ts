@@ -1,5 +1,3 @@
-import { initSections, parseMediaPlaylist } from '#shared/video/hls-playlist.ts';
-
 /**
  * The agent's own live media playlists (`videos/<assetId>/live/<rendition>/index.m3u8`): a sliding
  * window over every session's segments, numbered across sessions and across agents (a new session
@@ -40,28 +38,50 @@ export const emptyPlaylist = (): LivePlaylist => ({
 });
 
 /**
- * Reads a playlist this module wrote, with the platform's one HLS parser (the strict one
- * vod-package and the transcoder verify with): a playlist in storage that does not parse is
- * refused rather than continued from a guess.
+ * Reads a playlist this module wrote, and ffmpeg's own in-progress one (tolerant of unknown tags).
+ * Deliberately not the strict shared parser (shared/video/hls-playlist.ts): ffmpeg's last segment
+ * of a session can run past the target duration, which the strict parser refuses, and refusing it
+ * here stalled the agent's scan and its `done` (the rtmp test's short-session cases caught it).
  */
 export function parseLivePlaylist(text: string): LivePlaylist {
-  const parsed = parseMediaPlaylist(text);
-  const maps = initSections(parsed);
-  const segments = parsed.segments.map((segment, index): LiveSegment => {
-    const map = maps.findLast((section) => section.firstSegment <= index)?.uri ?? '';
-    return {
-      seq: parsed.mediaSequence + index,
-      uri: segment.uri,
-      duration: segment.duration,
-      programDateTime: segment.programDateTime ?? '',
-      discontinuity: segment.discontinuity === true,
-      map,
-    };
-  });
+  let mediaSequence = 0;
+  let discontinuitySequence = 0;
+  let targetDuration = 1;
+  let map = '';
+  let duration: number | undefined;
+  let pdt = '';
+  let discontinuity = false;
+  const segments: LiveSegment[] = [];
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (line === '') continue;
+    if (line.startsWith('#EXT-X-MEDIA-SEQUENCE:')) mediaSequence = Number.parseInt(line.slice(22), 10) || 0;
+    else if (line.startsWith('#EXT-X-DISCONTINUITY-SEQUENCE:'))
+      discontinuitySequence = Number.parseInt(line.slice(30), 10) || 0;
+    else if (line.startsWith('#EXT-X-TARGETDURATION:'))
+      targetDuration = Math.max(1, Number.parseInt(line.slice(22), 10) || 1);
+    else if (line.startsWith('#EXT-X-MAP:')) map = /URI="([^"]*)"/.exec(line)?.[1] ?? map;
+    else if (line.startsWith('#EXTINF:')) duration = Number.parseFloat(line.slice(8));
+    else if (line.startsWith('#EXT-X-PROGRAM-DATE-TIME:')) pdt = line.slice(25);
+    else if (line === '#EXT-X-DISCONTINUITY') discontinuity = true;
+    else if (!line.startsWith('#')) {
+      segments.push({
+        seq: mediaSequence + segments.length,
+        uri: line,
+        duration: duration ?? 1,
+        programDateTime: pdt,
+        discontinuity,
+        map,
+      });
+      duration = undefined;
+      pdt = '';
+      discontinuity = false;
+    }
+  }
   return {
-    targetDuration: parsed.targetDuration,
-    discontinuitySequence: parsed.discontinuitySequence ?? 0,
-    nextSeq: parsed.mediaSequence + segments.length,
+    targetDuration,
+    discontinuitySequence,
+    nextSeq: mediaSequence + segments.length,
     segments,
     // startSession decides; a playlist read back mid-session continues without one.
     pendingDiscontinuity: false,

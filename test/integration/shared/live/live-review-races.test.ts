@@ -46,8 +46,10 @@ describe('Review: live stream races and dead ends', () => {
     return { stream: result.stream, key: result.key.plaintext };
   }
 
+  /** The publish gate as live-ingest runs it: a key that finds no stream is refused as unknown. */
   async function claim(key: string, workerId = 'agent-1') {
-    const found = (await findStreamForKey(db.pool, key)) as LiveStream;
+    const found = await findStreamForKey(db.pool, key);
+    if (!found) return { ok: false as const, code: 'unknown-key' as const };
     return claimPublishSession(deps, found, key, { workerId, protocol: 'rtmp' });
   }
 
