@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import { WebSocket } from 'ws';
 import type { ServerFrame } from '#shared/chat/protocol.ts';
 import { createCustomToken, type FirebaseServiceAccount } from '#shared/shows/firebase-token.ts';
@@ -98,4 +99,50 @@ export async function connectChat(url: string, origin: string | undefined): Prom
     closed,
     close: () => socket.close(),
   };
+}
+
+/** Who the panels' stand-in page server signs chat tokens for. */
+export interface ChatTestPerson {
+  readonly uid: string;
+  readonly name: string;
+  readonly role: 'viewer' | 'moderator';
+  readonly ticketId: string | null;
+}
+
+/**
+ * Answers `POST /v1/shows/{id}/chat-token` as show-access does: 403 `no_valid_ticket` for someone
+ * without a ticket, else a custom token with the person's claims and the chat transport given.
+ */
+export function answerChatToken(
+  res: ServerResponse,
+  account: FirebaseServiceAccount,
+  showId: string,
+  person: ChatTestPerson | null | undefined,
+  chat: Record<string, unknown>,
+): void {
+  if (!person) {
+    res.writeHead(403, { 'content-type': 'application/problem+json' }).end(
+      JSON.stringify({
+        type: 'https://forgecast.dev/problems/no-valid-ticket',
+        title: 'No valid ticket',
+        status: 403,
+        code: 'no_valid_ticket',
+      }),
+    );
+    return;
+  }
+  const token = createCustomToken(account, {
+    uid: person.uid,
+    claims: { showId, ticketId: person.ticketId, role: person.role, name: person.name },
+    ttlSeconds: 600,
+  });
+  res.writeHead(200, { 'content-type': 'application/json' }).end(
+    JSON.stringify({
+      token: token.token,
+      uid: person.uid,
+      expiresAt: token.expiresAt.toISOString(),
+      role: person.role,
+      chat,
+    }),
+  );
 }

@@ -6,9 +6,8 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFirestoreChatModeration } from '#shared/chat/firestore-moderation.ts';
 import { newId } from '#shared/ids.ts';
-import { createCustomToken } from '#shared/shows/firebase-token.ts';
 import { checkA11y, newPersonContext, screenshot, useBrowser } from '#test/support/browser.ts';
-import { testServiceAccount } from '#test/support/chat-helpers.ts';
+import { answerChatToken, testServiceAccount } from '#test/support/chat-helpers.ts';
 import { type FakeFirebase, startFakeFirebase } from '#test/support/fake-firebase.ts';
 
 const WEB = fileURLToPath(new URL('../../../../web/src/', import.meta.url));
@@ -112,32 +111,11 @@ describe('Chat panel in Chromium on Firestore (REST transport, Firebase stand-in
       }
       const match = /^\/v1\/shows\/([^/]+)\/chat-token$/.exec(url.pathname);
       if (match && req.method === 'POST') {
-        const person = PEOPLE[who];
-        if (!person) {
-          res.writeHead(403, { 'content-type': 'application/problem+json' }).end(
-            JSON.stringify({
-              type: 'https://forgecast.dev/problems/no-valid-ticket',
-              title: 'No valid ticket',
-              status: 403,
-              code: 'no_valid_ticket',
-            }),
-          );
-          return;
-        }
-        const token = createCustomToken(account, {
-          uid: person.uid,
-          claims: { showId: match[1], ticketId: person.ticketId, role: person.role, name: person.name },
-          ttlSeconds: 600,
+        answerChatToken(res, account, match[1] as string, PEOPLE[who], {
+          transport: 'firestore',
+          projectId: PROJECT,
+          apiKey: fake.apiKey,
         });
-        res.writeHead(200, { 'content-type': 'application/json' }).end(
-          JSON.stringify({
-            token: token.token,
-            uid: person.uid,
-            expiresAt: token.expiresAt.toISOString(),
-            role: person.role,
-            chat: { transport: 'firestore', projectId: PROJECT, apiKey: fake.apiKey },
-          }),
-        );
         return;
       }
       res.writeHead(404).end();

@@ -6,9 +6,8 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalChatModeration } from '#shared/chat/local-moderation.ts';
 import { newId } from '#shared/ids.ts';
-import { createCustomToken } from '#shared/shows/firebase-token.ts';
 import { checkA11y, newPersonContext, screenshot, useBrowser } from '#test/support/browser.ts';
-import { testServiceAccount } from '#test/support/chat-helpers.ts';
+import { answerChatToken, testServiceAccount } from '#test/support/chat-helpers.ts';
 import { type RunningLocalChatServer, startLocalChatServer } from '../../../../infra/local/chat/server.ts';
 
 const ADMIN_TOKEN = 'chat-panel-admin-token-0123456789abcdef';
@@ -104,32 +103,10 @@ describe('Chat panel in Chromium (real chat server)', () => {
       const match = /^\/v1\/shows\/([^/]+)\/chat-token$/.exec(url.pathname);
       if (match && req.method === 'POST') {
         const who = /(?:^|; )who=(\w+)/.exec(req.headers.cookie ?? '')?.[1] ?? 'nobody';
-        const person = PEOPLE[who];
-        if (!person) {
-          res.writeHead(403, { 'content-type': 'application/problem+json' }).end(
-            JSON.stringify({
-              type: 'https://forgecast.dev/problems/no-valid-ticket',
-              title: 'No valid ticket',
-              status: 403,
-              code: 'no_valid_ticket',
-            }),
-          );
-          return;
-        }
-        const token = createCustomToken(account, {
-          uid: person.uid,
-          claims: { showId: match[1], ticketId: person.ticketId, role: person.role, name: person.name },
-          ttlSeconds: 600,
+        answerChatToken(res, account, match[1] as string, PEOPLE[who], {
+          transport: 'websocket',
+          url: chat.websocketUrl,
         });
-        res.writeHead(200, { 'content-type': 'application/json' }).end(
-          JSON.stringify({
-            token: token.token,
-            uid: person.uid,
-            expiresAt: token.expiresAt.toISOString(),
-            role: person.role,
-            chat: { transport: 'websocket', url: chat.websocketUrl },
-          }),
-        );
         return;
       }
       res.writeHead(404).end();
